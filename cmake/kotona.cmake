@@ -1,0 +1,81 @@
+# Helpers every folder's CMakeLists.txt uses (STYLE.md §2). A folder's target is named by its
+# path: drivers/gatt -> kotona_drivers_gatt, alias kotona::drivers_gatt.
+
+option(KOTONA_SANITIZE "Build with ASan + UBSan" OFF)
+
+set(KOTONA_WARNINGS -Wall -Wextra -Wshadow -Wconversion -Werror)
+
+# kotona_target_name(<out-var>): target name for the current folder.
+function(kotona_target_name out)
+  file(RELATIVE_PATH rel "${PROJECT_SOURCE_DIR}" "${CMAKE_CURRENT_SOURCE_DIR}")
+  string(REGEX REPLACE "[/-]" "_" name "${rel}")
+  set(${out} "kotona_${name}" PARENT_SCOPE)
+endfunction()
+
+function(kotona_apply_flags target)
+  target_compile_options(${target} PRIVATE ${KOTONA_WARNINGS})
+  if(KOTONA_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# kotona_library(SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+function(kotona_library)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  kotona_target_name(target)
+  string(REPLACE "kotona_" "" alias "${target}")
+  add_library(${target} STATIC ${ARG_SOURCES})
+  add_library(kotona::${alias} ALIAS ${target})
+  target_include_directories(${target} PUBLIC "${PROJECT_SOURCE_DIR}")
+  target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  kotona_apply_flags(${target})
+  set(KOTONA_CURRENT_TARGET ${target} PARENT_SCOPE)
+endfunction()
+
+# kotona_executable(<name> SOURCES ... [DEPS ...])
+function(kotona_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  kotona_apply_flags(${name})
+endfunction()
+
+# kotona_test(<name> SOURCES ... [DEPS ...] [LABELS ...] [TIMEOUT s])
+# One doctest binary per target; every TEST_CASE becomes one ctest test.
+function(kotona_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} doctest::doctest kotona_doctest_main)
+  kotona_apply_flags(${name})
+  doctest_discover_tests(${name}
+    WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
+    ADD_LABELS 0
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+endfunction()
+
+# kotona_fuzz(<name> SOURCES ... DEPS ... CORPUS dir)
+# Under clang with KOTONA_LIBFUZZER=ON: a libFuzzer binary. Under GCC: a replay test that
+# feeds every file of CORPUS to LLVMFuzzerTestOneInput, so the target never rots.
+option(KOTONA_LIBFUZZER "Build fuzz targets as libFuzzer binaries (clang only)" OFF)
+function(kotona_fuzz name)
+  cmake_parse_arguments(ARG "" "CORPUS" "SOURCES;DEPS" ${ARGN})
+  if(KOTONA_LIBFUZZER)
+    add_executable(${name} ${ARG_SOURCES})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  else()
+    add_executable(${name}_replay ${ARG_SOURCES})
+    target_link_libraries(${name}_replay PRIVATE ${ARG_DEPS} kotona_fuzz_replay_main)
+    kotona_apply_flags(${name}_replay)
+    add_test(NAME "${name}: corpus replay" COMMAND ${name}_replay "${ARG_CORPUS}")
+    set_tests_properties("${name}: corpus replay" PROPERTIES LABELS "unit;fuzz" TIMEOUT 120)
+  endif()
+endfunction()

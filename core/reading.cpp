@@ -1,0 +1,60 @@
+#include "core/reading.h"
+
+#include <cmath>
+
+namespace kotona {
+
+namespace {
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+}  // namespace
+
+std::string_view kind_name(const Measurement& m) {
+  return std::visit(Overloaded{
+                        [](const BloodPressure&) { return std::string_view("bp"); },
+                        [](const Glucose&) { return std::string_view("glucose"); },
+                        [](const Inr&) { return std::string_view("inr"); },
+                        [](const CardiacImplantSummary&) { return std::string_view("implant"); },
+                        [](const Weight&) { return std::string_view("weight"); },
+                        [](const Spo2&) { return std::string_view("spo2"); },
+                        [](const Temperature&) { return std::string_view("temperature"); },
+                    },
+                    m);
+}
+
+ReadingUid make_reading_uid(const GatewayId& gateway, const Reading& reading) {
+  std::string key;
+  if (!reading.record_id.empty()) {
+    key = "r" + reading.record_id;
+  } else if (reading.device_time) {
+    key = "t" + std::to_string(reading.device_time->time_since_epoch().count());
+  } else {
+    key = "h" + std::to_string(reading.hub_time.time_since_epoch().count());
+  }
+  std::string uid = gateway.value;
+  uid += '/';
+  uid += reading.device.serial.value;
+  uid += '/';
+  uid += key;
+  uid += '/';
+  uid += kind_name(reading.measurement);
+  return ReadingUid{uid};
+}
+
+void finalize_reading(const GatewayId& gateway, Reading& reading) {
+  reading.gateway = gateway;
+  if (reading.device_time) {
+    auto offset = std::chrono::duration_cast<std::chrono::seconds>(
+        *reading.device_time - std::chrono::time_point_cast<std::chrono::seconds>(reading.hub_time));
+    reading.clock_offset = offset;
+    reading.quality.clock_suspect = std::chrono::abs(offset) > kClockTolerance;
+  } else {
+    reading.clock_offset.reset();
+    reading.quality.clock_missing = true;
+  }
+  reading.uid = make_reading_uid(gateway, reading);
+}
+
+}  // namespace kotona

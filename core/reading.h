@@ -1,0 +1,138 @@
+// Reading: one normalised measurement from one home device, the value every component passes
+// along (driver -> outbox -> uplink -> server). Regular value type: copyable, comparable, no
+// pointers. Thread-compatible.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/ids.h"
+
+namespace kotona {
+
+using HubTime = std::chrono::sys_time<std::chrono::milliseconds>;
+// The device's own clock as it reported it, read as if it were UTC and never corrected.
+using DeviceTime = std::chrono::sys_seconds;
+
+struct BloodPressure {
+  double systolic_mmhg = 0;
+  double diastolic_mmhg = 0;
+  std::optional<double> mean_arterial_mmhg;
+  std::optional<double> pulse_per_min;
+  friend bool operator==(const BloodPressure&, const BloodPressure&) = default;
+};
+
+enum class MealMarker { kUnknown, kPreprandial, kPostprandial, kFasting, kBedtime };
+
+struct Glucose {
+  double mmol_per_l = 0;
+  MealMarker meal = MealMarker::kUnknown;
+  friend bool operator==(const Glucose&, const Glucose&) = default;
+};
+
+struct Inr {
+  double ratio = 0;
+  std::optional<double> prothrombin_time_s;
+  std::optional<std::string> strip_lot;
+  friend bool operator==(const Inr&, const Inr&) = default;
+};
+
+enum class BatteryStatus { kUnknown, kOk, kRrtEri, kEos };
+
+// One implant chamber's lead and pacing figures (IEEE 11073-10103 IDC "LEADCHNL" terms).
+struct ImplantChamber {
+  std::optional<double> lead_impedance_ohm;
+  std::optional<double> sensing_amplitude_mv;
+  std::optional<double> capture_threshold_v;
+  std::optional<double> paced_percent;
+  friend bool operator==(const ImplantChamber&, const ImplantChamber&) = default;
+};
+
+struct CardiacImplantSummary {
+  BatteryStatus battery_status = BatteryStatus::kUnknown;
+  std::optional<double> battery_voltage_v;
+  std::optional<double> longevity_months;
+  ImplantChamber right_atrium;
+  ImplantChamber right_ventricle;
+  ImplantChamber left_ventricle;
+  std::optional<double> at_af_burden_percent;
+  std::optional<std::uint32_t> at_af_episodes;
+  std::optional<std::uint32_t> vt_vf_episodes;
+  std::optional<std::uint32_t> atp_therapies;
+  std::optional<std::uint32_t> shocks_delivered;
+  friend bool operator==(const CardiacImplantSummary&, const CardiacImplantSummary&) = default;
+};
+
+struct Weight {
+  double kg = 0;
+  friend bool operator==(const Weight&, const Weight&) = default;
+};
+
+struct Spo2 {
+  double percent = 0;
+  std::optional<double> pulse_per_min;
+  friend bool operator==(const Spo2&, const Spo2&) = default;
+};
+
+struct Temperature {
+  double celsius = 0;
+  friend bool operator==(const Temperature&, const Temperature&) = default;
+};
+
+using Measurement =
+    std::variant<BloodPressure, Glucose, Inr, CardiacImplantSummary, Weight, Spo2, Temperature>;
+
+// Short stable name of a measurement kind, part of reading_uid: "bp", "glucose", "inr",
+// "implant", "weight", "spo2", "temperature".
+std::string_view kind_name(const Measurement& m);
+
+// What the device or hub noticed about the reading. Flags never drop a reading.
+struct QualityFlags {
+  bool clock_suspect = false;      // device clock differs from hub time beyond tolerance
+  bool clock_missing = false;      // device sent no time; hub receive time used
+  bool irregular_pulse = false;    // device says so
+  bool body_movement = false;      // device says so
+  bool device_error = false;       // device reported a measurement problem
+  bool control_result = false;     // a control solution / QC run, not patient data
+  friend bool operator==(const QualityFlags&, const QualityFlags&) = default;
+};
+
+struct DeviceIdentity {
+  std::string vendor;
+  std::string model;
+  DeviceSerial serial;
+  std::string firmware;
+  std::string driver;  // driver name, e.g. "astm_bp"
+  friend bool operator==(const DeviceIdentity&, const DeviceIdentity&) = default;
+};
+
+struct Reading {
+  ReadingUid uid;             // set by finalize_reading(), never by a driver
+  GatewayId gateway;          // set by finalize_reading()
+  DeviceIdentity device;
+  std::string record_id;      // device-native record identity (sequence / record number); may be
+                              // empty, then the raw device time identifies the record
+  std::optional<DeviceTime> device_time;  // raw, uncorrected
+  HubTime hub_time{};         // when the hub received the bytes
+  std::optional<std::chrono::seconds> clock_offset;  // device_time - hub_time at transfer
+  Measurement measurement;
+  QualityFlags quality;
+  friend bool operator==(const Reading&, const Reading&) = default;
+};
+
+// Device clocks further than this from hub time are flagged clock_suspect (invariant 6).
+inline constexpr std::chrono::minutes kClockTolerance{10};
+
+// reading_uid from device-native fields only (invariant 2): gateway id, device serial, record
+// id (or, when empty, the raw device time), kind. Never from corrected time.
+// REQUIRES: gateway and device.serial non-empty; record_id or device_time present.
+ReadingUid make_reading_uid(const GatewayId& gateway, const Reading& reading);
+
+// Stamps gateway, uid and clock offset / clock flags onto a reading a driver emitted. Readings
+// with neither record id nor device time get the hub time as their identity and clock_missing.
+void finalize_reading(const GatewayId& gateway, Reading& reading);
+
+}  // namespace kotona

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Kotona builds, tests or runs with. Idempotent: packages
+# already present are skipped, so a second run costs one dpkg query and no network.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libboost1.81-dev
+  libpaho-mqtt-dev libpaho-mqttpp-dev
+  libprotobuf-dev protobuf-compiler
+  libsqlite3-dev sqlite3
+  libsdbus-c++-dev libsystemd-dev
+  doctest-dev
+  libpq-dev libssl-dev
+  mosquitto mosquitto-clients
+  dbus
+  curl procps iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
