@@ -60,16 +60,22 @@ struct Step {
   std::vector<Command> commands;
   // Call on_timer() after this long (from now); nullopt cancels any pending timer.
   std::optional<std::chrono::milliseconds> timer;
+  // Input the session refused (bad checksum, malformed record, ...): the gateway logs each one
+  // and counts it by Errc; `readings` and `commands` of the same Step still count (a NAK that
+  // asks the device to resend is a command next to a rejection).
+  std::vector<Error> rejected;
 };
 
-// A session reports malformed device bytes as an Error from on_input(); the gateway logs it,
-// counts it and keeps the session (a bad frame never costs the next good reading).
+// A session reports malformed device bytes in Step::rejected (or, when it has nothing else to
+// do, as an Error from on_input()); the gateway logs and counts them and keeps the session: a
+// bad frame never costs the next good reading.
 class DeviceSession {
  public:
   virtual ~DeviceSession() = default;
   // Called once after the transport is open. Returns the first commands (e.g. subscriptions).
   virtual Step start() = 0;
-  // Called for every input. Error: input rejected (logged, counted); the session stays usable.
+  // Called for every input. Error: input rejected with nothing to do (logged, counted); the
+  // session stays usable either way.
   virtual Result<Step> on_input(const Input& input) = 0;
   // Called when the timer requested by the last Step expires.
   virtual Step on_timer() = 0;
