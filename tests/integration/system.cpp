@@ -1,0 +1,188 @@
+#include "tests/integration/system.h"
+
+#include <sqlite3.h>
+
+#include <boost/json/src.hpp>  // header-only Boost.JSON: this is its one translation unit
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+namespace kotona::test {
+
+using namespace std::chrono_literals;
+
+SystemUnderTest::SystemUnderTest(std::string gateway_id) : gateway_id_(std::move(gateway_id)) {}
+
+SystemUnderTest::~SystemUnderTest() {
+  if (gateway_) gateway_->kill9();
+  for (auto& [serial, child] : devices_) child->stop(2s);
+  if (server_) server_->kill9();
+}
+
+void SystemUnderTest::start_broker() {
+  broker_ = std::make_unique<Mosquitto>(dir_.path());
+  broker_->start();
+}
+
+void SystemUnderTest::start_server(const std::vector<std::string>& enrolled_serials) {
+  if (!enrolled_serials.empty()) enrolled_ = enrolled_serials;
+  auto conf = dir_ / "server.conf";
+  {
+    std::ofstream out(conf);
+    out << "mqtt_uri = " << broker_->uri() << "\n"
+        << "mqtt_client_id = kotona-ingest-test\n"
+        << "db_path = " << (dir_ / "server.db").string() << "\n"
+        << "http_listen = 127.0.0.1:0\n";
+    int n = 1;
+    for (const auto& serial : enrolled_) {
+      out << "enrol = " << gateway_id_ << " " << serial << " patient-" << n++ << "\n";
+    }
+  }
+  auto log = dir_ / ("server-" + std::to_string(++server_starts_) + ".log");
+  server_ = std::make_unique<Child>(
+      std::vector<std::string>{bin("server/kotona-server"), "--config", conf.string()}, log);
+  auto line = server_->wait_for_log("clinician feed at http://127.0.0.1:", 20s);
+  if (!line) throw std::runtime_error("server did not start:\n" + diagnostics());
+  std::smatch m;
+  std::regex port_re("127\\.0\\.0\\.1:([0-9]+)/");
+  if (!std::regex_search(*line, m, port_re)) throw std::runtime_error("no port in: " + *line);
+  http_port_ = std::stoi(m[1]);
+  if (!server_->wait_for_log("ingest subscribed", 20s)) {
+    throw std::runtime_error("server did not subscribe:\n" + diagnostics());
+  }
+}
+
+void SystemUnderTest::stop_server() {
+  if (server_) server_->stop();
+}
+
+void SystemUnderTest::kill_server() {
+  if (server_) server_->kill9();
+}
+
+void SystemUnderTest::start_device(const SimDevice& device) {
+  auto link = dir_ / ("dev-" + device.serial);
+  std::vector<std::string> argv{bin("firmware-sim/kotona-firmware-sim"), "astm-bp",
+                                "--link", link.string(), "--serial", device.serial,
+                                "--ledger", (dir_ / ("ledger-" + device.serial + ".jsonl")).string()};
+  argv.insert(argv.end(), device.options.begin(), device.options.end());
+  argv.insert(argv.end(), device.script.begin(), device.script.end());
+  auto child = std::make_unique<Child>(argv, dir_ / ("sim-" + device.serial + ".log"));
+  if (!child->wait_for_log("device ready on", 10s)) {
+    throw std::runtime_error("firmware-sim did not start:\n" + child->log_text());
+  }
+  devices_[device.serial] = std::move(child);
+}
+
+void SystemUnderTest::stop_device(const std::string& serial) {
+  auto it = devices_.find(serial);
+  if (it != devices_.end()) it->second->stop();
+}
+
+void SystemUnderTest::start_gateway() {
+  auto conf = dir_ / "gateway.conf";
+  {
+    std::ofstream out(conf);
+    out << "gateway_id = " << gateway_id_ << "\n"
+        << "mqtt_uri = " << broker_->uri() << "\n"
+        << "outbox_path = " << (dir_ / "outbox.db").string() << "\n"
+        << "ack_timeout_ms = 3000\n"
+        << "reconnect_min_ms = 100\n"
+        << "reconnect_max_ms = 1000\n"
+        << "status_interval_ms = 2000\n";
+    for (const auto& [serial, child] : devices_) {
+      out << "device = astm_bp " << (dir_ / ("dev-" + serial)).string() << " 9600\n";
+    }
+  }
+  gateway_ = std::make_unique<Child>(
+      std::vector<std::string>{bin("gateway/kotona-gateway"), "--config", conf.string()},
+      dir_ / "gateway.log");
+  if (!gateway_->wait_for_log("uplink connected", 20s)) {
+    throw std::runtime_error("gateway did not connect:\n" + diagnostics());
+  }
+}
+
+void SystemUnderTest::stop_gateway() {
+  if (gateway_) gateway_->stop();
+}
+
+void SystemUnderTest::kill_gateway() {
+  if (gateway_) gateway_->kill9();
+}
+
+std::string SystemUnderTest::expected_uid(const std::string& serial,
+                                          const std::string& record) const {
+  return gateway_id_ + "/" + serial + "/r" + record + "/bp";
+}
+
+boost::json::array SystemUnderTest::get_json_array(const std::string& target) {
+  auto response = http_get(http_port_, target);
+  if (!response || response->status != 200) return {};
+  boost::system::error_code ec;
+  auto value = boost::json::parse(response->body, ec);
+  if (ec || !value.is_array()) return {};
+  return value.as_array();
+}
+
+std::map<std::string, int> SystemUnderTest::server_reading_uids() {
+  std::map<std::string, int> out;
+  for (const auto& item : get_json_array("/api/v1/readings")) {
+    out[std::string(item.at("reading_uid").as_string())]++;
+  }
+  return out;
+}
+
+std::vector<std::string> SystemUnderTest::ledger_uids() {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    auto name = entry.path().filename().string();
+    if (name.rfind("ledger-", 0) != 0) continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      auto v = boost::json::parse(line).as_object();
+      out.push_back(expected_uid(std::string(v.at("serial").as_string()),
+                                 std::string(v.at("record").as_string())));
+    }
+  }
+  return out;
+}
+
+long SystemUnderTest::outbox_rows() {
+  sqlite3* db = nullptr;
+  auto path = (dir_ / "outbox.db").string();
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 2000);
+  sqlite3_stmt* stmt = nullptr;
+  long rows = -1;
+  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM outbox", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    rows = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+std::string SystemUnderTest::diagnostics() {
+  std::ostringstream out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    if (entry.path().extension() != ".log") continue;
+    std::ifstream in(entry.path());
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+    out << "---- " << entry.path().filename().string() << " (last 25 lines)\n";
+    for (std::size_t i = lines.size() > 25 ? lines.size() - 25 : 0; i < lines.size(); ++i) {
+      out << lines[i] << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace kotona::test

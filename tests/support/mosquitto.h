@@ -1,0 +1,32 @@
+// A real mosquitto broker for tests, on a free loopback port, with its own config, log and
+// persistence directory under a TempDir. Not thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "tests/support/process.h"
+
+namespace kotona::test {
+
+class Mosquitto {
+ public:
+  // REQUIRES: `dir` exists. `persistence`: keep sessions and queued messages across restart().
+  explicit Mosquitto(std::filesystem::path dir, bool persistence = true);
+  ~Mosquitto();
+  void start();           // throws std::runtime_error if it does not listen within 10 s
+  void stop();            // SIGTERM, as an operator would (writes persistence)
+  void kill9();           // power cut: nothing written
+  void restart() { stop(); start(); }
+  int port() const { return port_; }
+  std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::filesystem::path dir_;
+  bool persistence_;
+  int port_;
+  std::unique_ptr<Child> child_;
+};
+
+}  // namespace kotona::test

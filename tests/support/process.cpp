@@ -1,0 +1,155 @@
+#include "tests/support/process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace kotona::test {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  const char* base = std::getenv("TMPDIR");
+  std::filesystem::path root = base ? base : "/tmp";
+  path_ = root / ("kotona-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("KOTONA_KEEP_TEMP")) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("free_port: bind failed");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool wait_for_port(int port, std::chrono::milliseconds timeout) {
+  return eventually(
+      [port] {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<std::uint16_t>(port));
+        bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        ::close(fd);
+        return ok;
+      },
+      timeout);
+}
+
+Child::Child(std::vector<std::string> argv, std::filesystem::path log_path)
+    : log_path_(std::move(log_path)), argv_(std::move(argv)) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  for (auto& a : argv_) args.push_back(a.data());
+  args.push_back(nullptr);
+  int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv_[0]);
+}
+
+Child::Child(Child&& other) noexcept
+    : pid_(other.pid_),
+      status_(other.status_),
+      log_path_(std::move(other.log_path_)),
+      argv_(std::move(other.argv_)) {
+  other.pid_ = -1;
+}
+
+Child::~Child() {
+  if (pid_ > 0 && running()) kill9();
+}
+
+bool Child::running() {
+  if (pid_ <= 0 || status_) return false;
+  int status = 0;
+  pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return false;
+  }
+  return true;
+}
+
+void Child::signal(int sig) {
+  if (running()) ::kill(pid_, sig);
+}
+
+int Child::stop(std::chrono::milliseconds timeout) {
+  signal(SIGTERM);
+  if (!eventually([this] { return !running(); }, timeout)) kill9();
+  return status_.value_or(-SIGKILL);
+}
+
+void Child::kill9() {
+  if (!running()) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  status_ = -SIGKILL;
+}
+
+std::string Child::log_text() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::optional<std::string> Child::wait_for_log(const std::string& needle,
+                                               std::chrono::milliseconds timeout,
+                                               std::size_t from) {
+  std::optional<std::string> line;
+  eventually(
+      [&] {
+        std::string text = log_text();
+        if (text.size() < from) return false;
+        auto pos = text.find(needle, from);
+        if (pos == std::string::npos) return false;
+        auto start = text.rfind('\n', pos);
+        start = start == std::string::npos ? 0 : start + 1;
+        line = text.substr(start, text.find('\n', pos) - start);
+        return true;
+      },
+      timeout);
+  return line;
+}
+
+std::string bin(const std::string& relative) {
+  return std::string(KOTONA_BUILD_DIR) + "/" + relative;
+}
+
+}  // namespace kotona::test

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Checks every #include against the folder table in STYLE.md §1. CMake links cannot enforce
+# this (every target sees /usr/include), so this script does, in CI. Exit 1 on a violation.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+violations=0
+report() { echo "layering: $1: $2"; violations=$((violations + 1)); }
+
+# check FOLDER FORBIDDEN_REGEX WHY
+check() {
+  local folder=$1 regex=$2 why=$3
+  [[ -d $folder ]] || return 0
+  while IFS= read -r hit; do
+    report "$hit" "$why"
+  done < <(grep -rnE --include='*.h' --include='*.cpp' "^#include [<\"]($regex)" "$folder" \
+             | grep -v '/transport/' 2>/dev/null)
+}
+
+io_libs='boost/|mqtt/|google/|sqlite3|sdbus-c\+\+|libpq|openssl/|asio'
+check core "$io_libs|drivers/|gateway/|server/|firmware-sim/|proto/|kotona/v1" "core/ is std only"
+check drivers "$io_libs|gateway/|server/|firmware-sim/|proto/|kotona/v1|tests/" \
+  "drivers know nothing of MQTT, SQLite, protobuf, Asio, D-Bus"
+check firmware-sim "drivers/|gateway/|server/|kotona/v1" "firmware-sim writes its own encoders"
+check gateway "server/|firmware-sim/" "the gateway never includes server/"
+check server "drivers/|gateway/|firmware-sim/|sdbus" "the server knows nothing of devices"
+
+# Generated protobuf headers only in the two codec files.
+while IFS= read -r hit; do
+  file=${hit%%:*}
+  case $file in
+    gateway/uplink/codec*|server/ingest/codec*) ;;
+    *) report "$hit" "*.pb.h only in gateway/uplink/codec.* and server/ingest/codec.*" ;;
+  esac
+done < <(grep -rnE --include='*.h' --include='*.cpp' '^#include [<"].*\.pb\.h' \
+           core drivers gateway server firmware-sim 2>/dev/null)
+
+if ((violations > 0)); then
+  echo "layering: $violations violation(s)"
+  exit 1
+fi
+echo "layering: ok"
