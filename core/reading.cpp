@@ -45,15 +45,15 @@ ReadingUid make_reading_uid(const GatewayId& gateway, const Reading& reading) {
 
 void finalize_reading(const GatewayId& gateway, Reading& reading) {
   reading.gateway = gateway;
-  if (reading.device_time) {
-    auto offset = std::chrono::duration_cast<std::chrono::seconds>(
-        *reading.device_time - std::chrono::time_point_cast<std::chrono::seconds>(reading.hub_time));
-    reading.clock_offset = offset;
-    reading.quality.clock_suspect = std::chrono::abs(offset) > kClockTolerance;
-  } else {
-    reading.clock_offset.reset();
-    reading.quality.clock_missing = true;
+  if (!reading.clock_offset && reading.device_time) {
+    // No "device clock now" from the driver: assume the record was just measured.
+    reading.clock_offset = std::chrono::duration_cast<std::chrono::seconds>(
+        *reading.device_time - std::chrono::floor<std::chrono::seconds>(reading.hub_time));
   }
+  if (reading.clock_offset) {
+    reading.quality.clock_suspect = std::chrono::abs(*reading.clock_offset) > kClockTolerance;
+  }
+  if (!reading.device_time) reading.quality.clock_missing = true;
   reading.uid = make_reading_uid(gateway, reading);
 }
 

@@ -131,8 +131,10 @@ inline constexpr std::chrono::minutes kClockTolerance{10};
 // REQUIRES: gateway and device.serial non-empty; record_id or device_time present.
 ReadingUid make_reading_uid(const GatewayId& gateway, const Reading& reading);
 
-// Stamps gateway, uid and clock offset / clock flags onto a reading a driver emitted. Readings
-// with neither record id nor device time get the hub time as their identity and clock_missing.
+// Stamps gateway, uid and clock flags onto a reading a driver emitted. A clock_offset the driver
+// set (from the device's "clock now" at transfer) is kept; otherwise it is device_time - hub_time,
+// which assumes the record was just measured. Readings with neither record id nor device time
+// get the hub time as their identity, and every reading without device time gets clock_missing.
 void finalize_reading(const GatewayId& gateway, Reading& reading);
 
 }  // namespace kotona

@@ -72,3 +72,12 @@ TEST_CASE("is_valid_id_text: topic-unsafe characters -> rejected") {
   CHECK_FALSE(is_valid_id_text("gw#"));
   CHECK_FALSE(is_valid_id_text(std::string(65, 'a')));
 }
+
+TEST_CASE("finalize_reading: old record from a memory dump with driver offset 0 -> not suspect") {
+  Reading r = sample();
+  r.device_time = *r.device_time - days{30};  // measured a month ago
+  r.clock_offset = seconds{0};                // the device's clock is right now
+  finalize_reading(GatewayId{"gw-1"}, r);
+  CHECK_FALSE(r.quality.clock_suspect);
+  CHECK(*r.clock_offset == seconds{0});
+}

@@ -1,0 +1,70 @@
+// Receiver: the ASTM E1381 / LIS01-A2 §6 receiver as a pure, incremental state machine. Feed it
+// the bytes read from the port; it answers with events (send ACK/NAK, record text complete,
+// transfer ended, error). Knows no clock: the owner calls on_timeout() after the standard's
+// 30 s receiver timeout (LIS01-A2 §6.5.2). Not thread-safe; one owner (a driver session).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace kotona::drivers::astm {
+
+// LIS01-A2 §6.5.2: the receiver waits at most 30 s for the next frame or EOT.
+inline constexpr std::chrono::seconds kReceiverTimeout{30};
+// Upper bound on one record assembled from ETB frames; larger records are refused (NAK).
+inline constexpr std::size_t kMaxRecordBytes = 64 * 1024;
+
+struct ReceiverEvent {
+  enum class Kind {
+    kSendAck,        // write ACK (0x06) to the device
+    kSendNak,        // write NAK (0x15) to the device
+    kRecord,         // `text` holds one record's text (ETB frames joined), trailing CR kept
+    kEndOfTransfer,  // EOT received: the sender is done; receiver is idle again
+    kError,          // `error` describes rejected bytes (bad frame, garbage, timeout)
+  };
+  Kind kind = Kind::kError;
+  std::string text;
+  Error error;
+};
+
+class Receiver {
+ public:
+  // Consumes `bytes` in order; returns the events they cause, in order. Never fails: bad
+  // input becomes kError events (garbage between frames is one kError per run of bytes).
+  std::vector<ReceiverEvent> feed(std::span<const std::uint8_t> bytes);
+  // The sender went silent past kReceiverTimeout: back to idle. Returns one kError event when
+  // a transfer was in progress, none otherwise.
+  std::vector<ReceiverEvent> on_timeout();
+  // Back to idle, dropping any partial frame or record (e.g. the port closed).
+  void reset();
+  // True between ENQ and EOT: the owner should run the receiver timeout.
+  bool in_transfer() const { return state_ != State::kIdle; }
+
+ private:
+  enum class State { kIdle, kBetweenFrames, kInFrame };
+
+  void on_idle_byte(std::uint8_t byte, std::size_t offset, std::vector<ReceiverEvent>& out);
+  void on_between_byte(std::uint8_t byte, std::size_t offset, std::vector<ReceiverEvent>& out);
+  void on_frame_byte(std::uint8_t byte, std::vector<ReceiverEvent>& out);
+  void finish_frame(std::vector<ReceiverEvent>& out);
+  void start_transfer(std::vector<ReceiverEvent>& out);
+  void note_garbage(std::size_t offset);
+  void flush_garbage(std::vector<ReceiverEvent>& out);
+
+  State state_ = State::kIdle;
+  std::vector<std::uint8_t> frame_;  // bytes of the frame being received, from STX
+  std::string record_;               // text of ETB frames of the record being assembled
+  std::uint8_t expected_number_ = 1;
+  std::optional<std::uint8_t> last_accepted_;
+  std::size_t garbage_bytes_ = 0;    // current run of bytes outside any frame
+  std::size_t garbage_offset_ = 0;   // offset (in the feed() call) where the run started
+};
+
+}  // namespace kotona::drivers::astm

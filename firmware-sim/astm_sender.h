@@ -1,0 +1,41 @@
+// The sender half of ASTM E1381 / CLSI LIS01-A2 §6 over a file descriptor: ENQ, frames one by
+// one with ACK/NAK, EOT. Blocking with poll() and deadlines; fine for a test tool, not for
+// gateway code. Not thread-safe; one caller per fd.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <vector>
+
+#include "firmware-sim/astm_encoder.h"
+
+namespace kotona::firmware_sim {
+
+enum class SendOutcome {
+  kDelivered,  // every frame ACKed, EOT sent: the receiver has the whole message
+  kRefused,    // ENQ answered NAK or not at all; nothing was sent
+  kAborted,    // a frame NAKed 6 times or unanswered; EOT sent
+  kStopped,    // stop flag raised while waiting
+  kIoError,    // the fd failed
+};
+
+const char* to_string(SendOutcome outcome);
+
+struct SenderOptions {
+  std::chrono::milliseconds reply_timeout{15000};  // LIS01-A2 §6.5.2: 15 s sender timer
+  int max_attempts = 6;                            // §6.3.3: abort after 6 failed attempts
+  const std::atomic<bool>* stop = nullptr;         // optional: give up when it becomes true
+};
+
+// Sends `frames` as one transfer on `fd` (non-blocking or blocking). When `corrupt_next` is
+// true the first frame sent goes out with a wrong checksum and `corrupt_next` becomes false.
+SendOutcome send_message(int fd, const std::vector<Bytes>& frames, const SenderOptions& options,
+                         bool& corrupt_next);
+
+// Writes all of `bytes` before `timeout`. False on error or timeout.
+bool write_all(int fd, const Bytes& bytes, std::chrono::milliseconds timeout);
+
+// Reads and discards whatever is waiting on `fd` (stray ACKs, echoes).
+void drain(int fd);
+
+}  // namespace kotona::firmware_sim

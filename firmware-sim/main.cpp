@@ -1,0 +1,53 @@
+// kotona-firmware-sim: simulated home devices for tests (docs/contracts.md). Exit 0 on
+// SIGINT/SIGTERM, 2 on a bad command line, 1 when the pty cannot be created.
+#include <signal.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "firmware-sim/bp_device.h"
+#include "firmware-sim/options.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int /*signo*/) { g_stop = true; }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR and loops see the flag
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kotona;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  auto options = firmware_sim::parse_options(args);
+  if (!options) {
+    log_error("firmware-sim", options.error().detail + " (" + firmware_sim::kUsage + ")");
+    return 2;
+  }
+  install_signal_handlers();
+  firmware_sim::BpDevice device(std::move(options).value(), g_stop);
+  if (auto ok = device.plug(); !ok) {
+    log_error("firmware-sim", describe(ok.error()));
+    return 1;
+  }
+  auto ran = device.run();
+  device.unplug();  // removes the link
+  if (!ran) {
+    log_error("firmware-sim", describe(ran.error()));
+    return 1;
+  }
+  log_info("firmware-sim", "stopped");
+  return 0;
+}

@@ -1,0 +1,125 @@
+#include "firmware-sim/options.h"
+
+#include <charconv>
+
+#include "core/ids.h"
+
+namespace kotona::firmware_sim {
+
+namespace {
+
+Result<std::int64_t> to_int(const std::string& text, std::int64_t min, std::int64_t max,
+                            const std::string& what) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min ||
+      v > max) {
+    return fail(Errc::kConfig, what + ": '" + text + "' is not a number in " +
+                                   std::to_string(min) + ".." + std::to_string(max));
+  }
+  return v;
+}
+
+Result<ScriptStep> parse_measure(const std::string& text) {
+  ScriptStep step{ScriptStep::Kind::kMeasure};
+  const auto a = text.find('/');
+  const auto b = text.find('/', a == std::string::npos ? a : a + 1);
+  if (a == std::string::npos || b == std::string::npos) {
+    return fail(Errc::kConfig, "measure: expected SYS/DIA/PULSE, got '" + text + "'");
+  }
+  auto sys = to_int(text.substr(0, a), 1, 400, "measure SYS");
+  auto dia = to_int(text.substr(a + 1, b - a - 1), 1, 400, "measure DIA");
+  auto pulse = to_int(text.substr(b + 1), 1, 400, "measure PULSE");
+  if (!sys) return fail(sys.error());
+  if (!dia) return fail(dia.error());
+  if (!pulse) return fail(pulse.error());
+  step.systolic = static_cast<int>(*sys);
+  step.diastolic = static_cast<int>(*dia);
+  step.pulse = static_cast<int>(*pulse);
+  return step;
+}
+
+// One script command starting at args[i]; advances i past its argument.
+Result<ScriptStep> parse_step(const std::vector<std::string>& args, std::size_t& i) {
+  using Kind = ScriptStep::Kind;
+  const std::string& cmd = args[i];
+  const bool has_arg = cmd == "measure" || cmd == "wait" || cmd == "garbage" || cmd == "loop";
+  if (has_arg && i + 1 >= args.size()) return fail(Errc::kConfig, cmd + ": missing argument");
+  const std::string arg = has_arg ? args[++i] : "";
+  if (cmd == "measure") return parse_measure(arg);
+  if (cmd == "wait" || cmd == "loop") {
+    auto ms = to_int(arg, cmd == "loop" ? 1 : 0, 86'400'000, cmd);
+    if (!ms) return fail(ms.error());
+    return ScriptStep{cmd == "wait" ? Kind::kWait : Kind::kLoop, 0, 0, 0,
+                      std::chrono::milliseconds(*ms)};
+  }
+  if (cmd == "garbage") {
+    auto n = to_int(arg, 0, 1'000'000, cmd);
+    if (!n) return fail(n.error());
+    return ScriptStep{Kind::kGarbage, 0, 0, 0, {}, static_cast<std::size_t>(*n)};
+  }
+  if (cmd == "bad-checksum") return ScriptStep{Kind::kBadChecksum};
+  if (cmd == "resend-all") return ScriptStep{Kind::kResendAll};
+  if (cmd == "unplug") return ScriptStep{Kind::kUnplug};
+  if (cmd == "replug") return ScriptStep{Kind::kReplug};
+  if (cmd == "hold") return ScriptStep{Kind::kHold};
+  return fail(Errc::kConfig, "unknown script command '" + cmd + "'");
+}
+
+Result<void> apply_option(SimOptions& o, const std::string& key, const std::string& value) {
+  if (key == "--link") { o.link = value; return {}; }
+  if (key == "--serial") { o.info.serial = value; return {}; }
+  if (key == "--vendor") { o.info.vendor = value; return {}; }
+  if (key == "--model") { o.info.model = value; return {}; }
+  if (key == "--ledger") { o.ledger = value; return {}; }
+  if (key == "--units") {
+    if (value != "mmHg" && value != "kPa") return fail(Errc::kConfig, "--units: mmHg or kPa");
+    o.info.kpa = value == "kPa";
+    return {};
+  }
+  const std::int64_t year_s = 366LL * 24 * 3600 * 100;
+  auto n = key == "--clock-offset-s" ? to_int(value, -year_s, year_s, key)
+           : key == "--first-record" ? to_int(value, 0, 4'000'000'000LL, key)
+                                     : to_int(value, 1, 3'600'000, key);
+  if (!n) return fail(n.error());
+  if (key == "--clock-offset-s") o.clock_offset = std::chrono::seconds(*n);
+  else if (key == "--first-record") o.first_record = static_cast<std::uint32_t>(*n);
+  else if (key == "--reply-timeout-ms") o.reply_timeout = std::chrono::milliseconds(*n);
+  else if (key == "--retry-ms") o.retry = std::chrono::milliseconds(*n);
+  else return fail(Errc::kConfig, "unknown option " + key);
+  return {};
+}
+
+}  // namespace
+
+Result<SimOptions> parse_options(const std::vector<std::string>& args) {
+  if (args.empty()) return fail(Errc::kConfig, "missing DEVICE (only astm-bp exists)");
+  SimOptions o;
+  o.device = args[0];
+  if (o.device != "astm-bp") return fail(Errc::kConfig, "unknown device '" + o.device + "'");
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i].rfind("--", 0) == 0) {
+      if (i + 1 >= args.size()) return fail(Errc::kConfig, args[i] + ": missing value");
+      auto ok = apply_option(o, args[i], args[i + 1]);
+      if (!ok) return fail(ok.error());
+      ++i;
+      continue;
+    }
+    auto step = parse_step(args, i);
+    if (!step) return fail(step.error());
+    o.script.push_back(*step);
+  }
+  for (const std::string* text : {&o.info.vendor, &o.info.model}) {
+    for (char c : *text) {
+      if (static_cast<unsigned char>(c) < 0x20) {
+        return fail(Errc::kConfig, "--vendor/--model: control characters not allowed");
+      }
+    }
+  }
+  if (!is_valid_id_text(o.info.serial)) {
+    return fail(Errc::kConfig, "--serial must be 1..64 of [A-Za-z0-9._-]");
+  }
+  return o;
+}
+
+}  // namespace kotona::firmware_sim

@@ -1,0 +1,65 @@
+#include "firmware-sim/options.h"
+
+#include <doctest/doctest.h>
+
+namespace kotona::firmware_sim {
+namespace {
+
+using Kind = ScriptStep::Kind;
+
+TEST_CASE("parse_options: options and script -> parsed in order") {
+  auto o = parse_options({"astm-bp", "--link", "/tmp/x", "--serial", "SN1", "--units", "kPa",
+                          "--clock-offset-s", "-3600", "--first-record", "40",
+                          "--reply-timeout-ms", "500", "--retry-ms", "100", "measure",
+                          "182/112/71", "wait", "10", "garbage", "5", "bad-checksum",
+                          "resend-all", "unplug", "replug", "loop", "1000", "hold"});
+  REQUIRE(o.has_value());
+  CHECK(o->link == "/tmp/x");
+  CHECK(o->info.serial == "SN1");
+  CHECK(o->info.kpa);
+  CHECK(o->clock_offset == std::chrono::seconds(-3600));
+  CHECK(o->first_record == 40);
+  CHECK(o->reply_timeout == std::chrono::milliseconds(500));
+  CHECK(o->retry == std::chrono::milliseconds(100));
+  REQUIRE(o->script.size() == 9);
+  CHECK(o->script[0] == ScriptStep{Kind::kMeasure, 182, 112, 71});
+  CHECK(o->script[1].duration == std::chrono::milliseconds(10));
+  CHECK(o->script[2].count == 5);
+  CHECK(o->script[7].kind == Kind::kLoop);
+  CHECK(o->script[8].kind == Kind::kHold);
+}
+
+TEST_CASE("parse_options: defaults -> contract defaults") {
+  auto o = parse_options({"astm-bp"});
+  REQUIRE(o.has_value());
+  CHECK(o->info.serial == "BPSIM0001");
+  CHECK(o->first_record == 1);
+  CHECK(o->reply_timeout == std::chrono::milliseconds(15000));
+  CHECK(o->retry == std::chrono::milliseconds(2000));
+  CHECK(o->script.empty());
+}
+
+TEST_CASE("parse_options: bad command lines -> kConfig") {
+  const std::vector<std::vector<std::string>> bad = {
+      {},
+      {"ble-bp"},
+      {"astm-bp", "--nope", "1"},
+      {"astm-bp", "--link"},
+      {"astm-bp", "measure", "182/112"},
+      {"astm-bp", "measure", "a/b/c"},
+      {"astm-bp", "measure"},
+      {"astm-bp", "wait", "-1"},
+      {"astm-bp", "dance"},
+      {"astm-bp", "--units", "psi"},
+      {"astm-bp", "--serial", "bad serial"},
+      {"astm-bp", "--retry-ms", "0"},
+  };
+  for (const auto& args : bad) {
+    auto o = parse_options(args);
+    REQUIRE_FALSE(o.has_value());
+    CHECK(o.error().code == Errc::kConfig);
+  }
+}
+
+}  // namespace
+}  // namespace kotona::firmware_sim
