@@ -1,0 +1,113 @@
+#include "gateway/config.h"
+
+#include <charconv>
+#include <sstream>
+
+namespace kotona::gateway {
+
+namespace {
+
+const std::vector<std::string_view> kKnownKeys{
+    "gateway_id",         "mqtt_uri",       "outbox_path",      "device",
+    "ack_timeout_ms",     "batch_max_readings", "status_interval_ms", "reconnect_min_ms",
+    "reconnect_max_ms"};
+
+std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
+  return file.source() + ":" + std::to_string(e.line) + ": ";
+}
+
+// `DRIVER PATH [BAUD]`
+Result<DeviceSpec> parse_device(const ConfigFile& file, const ConfigFile::Entry& e,
+                                DriverLookup find_driver) {
+  std::istringstream in(e.value);
+  std::string driver, path, baud_text, extra;
+  in >> driver >> path >> baud_text >> extra;
+  if (driver.empty() || path.empty() || !extra.empty()) {
+    return fail(Errc::kConfig, where(file, e) + "'device' must be 'DRIVER PATH [BAUD]', got '" +
+                                   e.value + "'");
+  }
+  DeviceSpec spec;
+  spec.driver = find_driver(driver);
+  if (spec.driver == nullptr) {
+    return fail(Errc::kConfig, where(file, e) + "unknown driver '" + driver + "'");
+  }
+  spec.path = path;
+  if (!spec.driver->serial.empty()) spec.baud = spec.driver->serial.front().baud;
+  if (!baud_text.empty()) {
+    std::uint32_t baud = 0;
+    auto [ptr, ec] = std::from_chars(baud_text.data(), baud_text.data() + baud_text.size(), baud);
+    if (ec != std::errc{} || ptr != baud_text.data() + baud_text.size() || baud < 50 ||
+        baud > 4'000'000) {
+      return fail(Errc::kConfig, where(file, e) + "bad baud rate '" + baud_text + "'");
+    }
+    spec.baud = baud;
+  }
+  return spec;
+}
+
+Result<std::chrono::milliseconds> get_ms(const ConfigFile& file, std::string_view key,
+                                         std::int64_t fallback, std::int64_t min) {
+  auto v = file.get_int(key, fallback, min, 24LL * 3600 * 1000);
+  if (!v) return fail(v.error());
+  return std::chrono::milliseconds{*v};
+}
+
+bool is_supported_uri(const std::string& uri) {
+  for (std::string_view scheme : {"tcp://", "mqtt://", "ssl://", "mqtts://", "ws://", "wss://"}) {
+    if (uri.size() > scheme.size() && uri.compare(0, scheme.size(), scheme) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup find_driver) {
+  auto unknown = file.unknown_keys(kKnownKeys);
+  if (!unknown.empty()) {
+    return fail(Errc::kConfig, where(file, unknown.front()) + "unknown key '" +
+                                   unknown.front().key + "'");
+  }
+  GatewayConfig config;
+  auto id = file.get("gateway_id");
+  if (!id) return fail(id.error());
+  if (!is_valid_id_text(*id)) {
+    return fail(Errc::kConfig, file.source() + ": gateway_id '" + *id +
+                                   "' must be 1-64 characters of [A-Za-z0-9._-]");
+  }
+  config.gateway_id = GatewayId{*id};
+  auto uri = file.get("mqtt_uri");
+  if (!uri) return fail(uri.error());
+  if (!is_supported_uri(*uri)) {
+    return fail(Errc::kConfig, file.source() + ": mqtt_uri '" + *uri +
+                                   "' must look like tcp://HOST:PORT");
+  }
+  config.mqtt_uri = *uri;
+  auto outbox = file.get("outbox_path");
+  if (!outbox) return fail(outbox.error());
+  config.outbox_path = *outbox;
+  for (const auto& e : file.all("device")) {
+    auto spec = parse_device(file, e, find_driver);
+    if (!spec) return fail(spec.error());
+    config.devices.push_back(std::move(*spec));
+  }
+  auto ack = get_ms(file, "ack_timeout_ms", 10000, 100);
+  auto status = get_ms(file, "status_interval_ms", 30000, 100);
+  auto rmin = get_ms(file, "reconnect_min_ms", 500, 10);
+  auto rmax = get_ms(file, "reconnect_max_ms", 30000, 10);
+  auto batch = file.get_int("batch_max_readings", 100, 1, 10000);
+  for (const Result<std::chrono::milliseconds>* r : {&ack, &status, &rmin, &rmax}) {
+    if (!*r) return fail(r->error());
+  }
+  if (!batch) return fail(batch.error());
+  if (*rmin > *rmax) {
+    return fail(Errc::kConfig, file.source() + ": reconnect_min_ms must be <= reconnect_max_ms");
+  }
+  config.ack_timeout = *ack;
+  config.status_interval = *status;
+  config.reconnect_min = *rmin;
+  config.reconnect_max = *rmax;
+  config.batch_max_readings = static_cast<std::size_t>(*batch);
+  return config;
+}
+
+}  // namespace kotona::gateway

@@ -1,0 +1,45 @@
+// GatewayConfig: the gateway's `key = value` config (docs/contracts.md, "Gateway config"),
+// parsed and validated in one place so main can print one clear line and exit 2. Pure;
+// value type.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config_file.h"
+#include "core/ids.h"
+#include "core/result.h"
+#include "drivers/api/descriptor.h"
+
+namespace kotona::gateway {
+
+struct DeviceSpec {
+  const drivers::DriverDescriptor* driver = nullptr;  // from the registry; never null
+  std::string path;                                   // serial path; may be absent at start
+  std::uint32_t baud = 9600;
+};
+
+struct GatewayConfig {
+  GatewayId gateway_id;
+  std::string mqtt_uri;
+  std::string outbox_path;
+  std::vector<DeviceSpec> devices;
+  std::chrono::milliseconds ack_timeout{10000};
+  std::size_t batch_max_readings = 100;
+  std::chrono::milliseconds status_interval{30000};
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{30000};
+};
+
+// How config finds a driver by name: drivers::find_driver in the binary, a fake in tests.
+using DriverLookup = const drivers::DriverDescriptor* (*)(std::string_view name);
+
+// Errors (all kConfig, detail names file, line and key): unknown key, missing or repeated
+// required key, invalid gateway_id, bad number, unknown driver, malformed device line.
+[[nodiscard]] Result<GatewayConfig> parse_gateway_config(const ConfigFile& file,
+                                                         DriverLookup find_driver);
+
+}  // namespace kotona::gateway

@@ -1,0 +1,95 @@
+#include "gateway/config.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace kotona;
+using namespace kotona::gateway;
+
+namespace {
+
+const drivers::DriverDescriptor kFakeBp{"fake_bp", "0.1.0", drivers::Status::kWip,
+                                        {drivers::SerialMatch{19200, "*FAKE*"}}, {}, nullptr};
+
+const drivers::DriverDescriptor* fake_lookup(std::string_view name) {
+  return name == "fake_bp" ? &kFakeBp : nullptr;
+}
+
+const std::string kBase =
+    "gateway_id = gw-0001\nmqtt_uri = tcp://127.0.0.1:1883\noutbox_path = /tmp/o.db\n";
+
+Result<GatewayConfig> parse(const std::string& text) {
+  auto file = ConfigFile::parse(text, "gw.conf");
+  REQUIRE(file.has_value());
+  return parse_gateway_config(*file, &fake_lookup);
+}
+
+std::string error_of(const std::string& text) {
+  auto config = parse(text);
+  REQUIRE_FALSE(config.has_value());
+  CHECK(config.error().code == Errc::kConfig);
+  return config.error().detail;
+}
+
+}  // namespace
+
+TEST_CASE("gateway_config: minimal file -> defaults from the contract") {
+  auto config = parse(kBase);
+  REQUIRE(config.has_value());
+  CHECK(config->gateway_id == GatewayId{"gw-0001"});
+  CHECK(config->ack_timeout == std::chrono::milliseconds(10000));
+  CHECK(config->batch_max_readings == 100);
+  CHECK(config->status_interval == std::chrono::milliseconds(30000));
+  CHECK(config->reconnect_min == std::chrono::milliseconds(500));
+  CHECK(config->reconnect_max == std::chrono::milliseconds(30000));
+  CHECK(config->devices.empty());
+}
+
+TEST_CASE("gateway_config: device lines -> driver, path, baud (default from the driver)") {
+  auto config = parse(kBase + "device = fake_bp /dev/ttyUSB0 9600\ndevice = fake_bp /dev/x\n");
+  REQUIRE(config.has_value());
+  REQUIRE(config->devices.size() == 2);
+  CHECK(config->devices[0].driver == &kFakeBp);
+  CHECK(config->devices[0].baud == 9600);
+  CHECK(config->devices[1].path == "/dev/x");
+  CHECK(config->devices[1].baud == 19200);
+}
+
+TEST_CASE("gateway_config: unknown key -> error naming key and line") {
+  auto detail = error_of(kBase + "ack_timout_ms = 5\n");
+  CHECK(detail.find("ack_timout_ms") != std::string::npos);
+  CHECK(detail.find("gw.conf:4") != std::string::npos);
+}
+
+TEST_CASE("gateway_config: missing required key -> error naming it") {
+  CHECK(error_of("gateway_id = gw\nmqtt_uri = tcp://h:1\n").find("outbox_path") !=
+        std::string::npos);
+}
+
+TEST_CASE("gateway_config: invalid gateway_id -> error") {
+  CHECK(error_of("gateway_id = gw/1\nmqtt_uri = tcp://h:1\noutbox_path = o\n")
+            .find("gateway_id") != std::string::npos);
+  CHECK(error_of("gateway_id = " + std::string(65, 'a') + "\nmqtt_uri = tcp://h:1\noutbox_path = o\n")
+            .find("gateway_id") != std::string::npos);
+}
+
+TEST_CASE("gateway_config: bad numbers -> error naming the key") {
+  CHECK(error_of(kBase + "ack_timeout_ms = soon\n").find("ack_timeout_ms") != std::string::npos);
+  CHECK(error_of(kBase + "batch_max_readings = 0\n").find("batch_max_readings") !=
+        std::string::npos);
+  CHECK(error_of(kBase + "reconnect_min_ms = 5000\nreconnect_max_ms = 100\n")
+            .find("reconnect_min_ms") != std::string::npos);
+}
+
+TEST_CASE("gateway_config: unknown driver or malformed device line -> error") {
+  CHECK(error_of(kBase + "device = acme_nope /dev/ttyUSB0\n").find("acme_nope") !=
+        std::string::npos);
+  CHECK(error_of(kBase + "device = fake_bp\n").find("DRIVER PATH") != std::string::npos);
+  CHECK(error_of(kBase + "device = fake_bp /dev/x fast\n").find("baud") != std::string::npos);
+}
+
+TEST_CASE("gateway_config: bad mqtt_uri -> error") {
+  CHECK(error_of("gateway_id = gw\nmqtt_uri = 127.0.0.1:1883\noutbox_path = o\n")
+            .find("mqtt_uri") != std::string::npos);
+}

@@ -1,0 +1,192 @@
+#include "gateway/device_manager.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.h"
+#include "drivers/transport/serial/serial_port.h"
+
+namespace kotona::gateway {
+
+namespace asio = boost::asio;
+using transport::SerialPort;
+
+namespace {
+constexpr std::string_view kLog = "devices";
+
+HubTime now_ms() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+}  // namespace
+
+struct DeviceManager::Device {
+  Device(asio::io_context& io, DeviceSpec s) : spec(std::move(s)), timer(io), retry_timer(io) {}
+  std::string name() const { return std::string(spec.driver->name) + " at " + spec.path; }
+
+  DeviceSpec spec;
+  std::unique_ptr<SerialPort> port;
+  std::unique_ptr<drivers::DeviceSession> session;
+  asio::steady_timer timer;        // the session's on_timer()
+  asio::steady_timer retry_timer;  // reopen while absent
+  std::uint64_t timer_generation = 0;
+  std::string state = "absent";
+  std::string serial;
+  std::optional<HubTime> last_seen;
+  bool gone_logged = false;  // "log once when it goes, once when it returns"
+};
+
+DeviceManager::DeviceManager(asio::io_context& io, GatewayId gateway, DeviceManagerHooks hooks,
+                             Counters& counters)
+    : io_(io), gateway_(std::move(gateway)), hooks_(std::move(hooks)), counters_(counters) {}
+
+DeviceManager::~DeviceManager() {
+  stop();
+  *alive_ = false;
+}
+
+void DeviceManager::add(const DeviceSpec& spec) {
+  KOTONA_CHECK(spec.driver != nullptr);
+  devices_.push_back(std::make_unique<Device>(io_, spec));
+  Device& device = *devices_.back();
+  asio::co_spawn(io_, run(device), [name = device.name()](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {  // a bug: the loop itself catches nothing expected
+      log_error(kLog, name + ": device loop ended: " + ex.what());
+    }
+  });
+}
+
+asio::awaitable<void> DeviceManager::run(Device& d) {
+  auto alive = alive_;
+  constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+  while (*alive && !stopping_) {
+    auto port = SerialPort::open(io_.get_executor(), d.spec.path, d.spec.baud);
+    if (port) {
+      log_info(kLog, d.name() + (d.gone_logged ? " is back" : " opened"));
+      d.gone_logged = false;
+      d.state = "connected";
+      d.port = std::move(*port);
+      d.session = d.spec.driver->make_session(drivers::SessionContext{d.spec.path});
+      if (!d.session) {
+        log_error(kLog, d.name() + ": driver returned no session");
+        d.state = "error";
+      } else {
+        execute(d, d.session->start());
+        while (true) {
+          auto chunk = co_await d.port->read();
+          if (!*alive) co_return;
+          if (!chunk) break;
+          d.last_seen = now_ms();
+          drivers::Input input{*d.last_seen, drivers::SerialBytes{std::move(*chunk)}};
+          auto step = d.session->on_input(input);
+          if (step) {
+            execute(d, std::move(*step));
+          } else {
+            count_rejected(d, step.error());
+          }
+        }
+        if (!stopping_) {
+          log_warn(kLog, d.name() + " unplugged: " + d.port->last_error());
+          counters_.add("device_unplugged");
+          d.gone_logged = true;
+          auto step = d.session->on_input(drivers::Input{now_ms(), drivers::Disconnected{}});
+          if (step) execute(d, std::move(*step));
+        }
+        if (d.state == "connected") d.state = "absent";
+      }
+      arm_timer(d, std::nullopt);
+      d.session.reset();
+      d.port.reset();
+    } else {
+      if (!d.gone_logged) {
+        log_warn(kLog, d.name() + " absent (" + port.error().detail + "); retrying every " +
+                           std::to_string(retry_.count()) + " ms");
+        d.gone_logged = true;
+      }
+      d.state = "absent";
+    }
+    if (stopping_) break;
+    d.retry_timer.expires_after(retry_);
+    co_await d.retry_timer.async_wait(kAsTuple);
+    if (!*alive) co_return;
+  }
+}
+
+void DeviceManager::execute(Device& d, drivers::Step step) {
+  // (a) Readings first, in one transaction (invariant 1).
+  bool committed = true;
+  if (!step.readings.empty()) {
+    for (auto& r : step.readings) finalize_reading(gateway_, r);
+    auto result = hooks_.commit(step.readings);
+    if (!result) {
+      committed = false;
+      counters_.add("outbox_commit_failed");
+      log_error(kLog, d.name() + ": " + std::to_string(step.readings.size()) +
+                          " readings not committed, device not acknowledged (it will re-send): " +
+                          describe(result.error()));
+    } else {
+      counters_.add("readings_captured", step.readings.size());
+      d.serial = step.readings.back().device.serial.value;
+    }
+  }
+  // (b) Commands only after the commit: the device forgets a record once it is acknowledged.
+  if (committed) {
+    for (auto& command : step.commands) {
+      if (auto* write = std::get_if<drivers::SerialWrite>(&command); write && d.port) {
+        d.port->write(std::move(write->bytes));
+      } else {
+        counters_.add("device_unsupported_command");
+        log_warn(kLog, d.name() + ": serial link cannot carry a GATT command; dropped");
+      }
+    }
+  } else if (!step.commands.empty()) {
+    counters_.add("device_commands_withheld", step.commands.size());
+  }
+  // (c) Rejected input: logged and counted, the session carries on.
+  for (const auto& error : step.rejected) count_rejected(d, error);
+  // (d) The session's next timer.
+  arm_timer(d, step.timer);
+  if (committed && !step.readings.empty() && hooks_.on_committed) hooks_.on_committed();
+}
+
+void DeviceManager::count_rejected(Device& d, const Error& error) {
+  counters_.add("device_rejected_" + std::string(to_string(error.code)));
+  log_warn(kLog, d.name() + ": input rejected: " + describe(error));
+}
+
+void DeviceManager::arm_timer(Device& d, std::optional<std::chrono::milliseconds> after) {
+  std::uint64_t generation = ++d.timer_generation;
+  d.timer.cancel();
+  if (!after || stopping_) return;
+  d.timer.expires_after(*after);
+  d.timer.async_wait([this, &d, generation, alive = alive_](boost::system::error_code ec) {
+    if (ec || !*alive || stopping_ || generation != d.timer_generation || !d.session) return;
+    execute(d, d.session->on_timer());
+  });
+}
+
+void DeviceManager::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  for (auto& d : devices_) {
+    d->timer.cancel();
+    d->retry_timer.cancel();
+    if (d->port) d->port->close();
+  }
+}
+
+std::vector<DeviceStatusInfo> DeviceManager::statuses() const {
+  std::vector<DeviceStatusInfo> out;
+  for (const auto& d : devices_) {
+    out.push_back(DeviceStatusInfo{d->serial, std::string(d->spec.driver->name), d->spec.path,
+                                   d->state, d->last_seen});
+  }
+  return out;
+}
+
+}  // namespace kotona::gateway

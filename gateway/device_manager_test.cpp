@@ -1,0 +1,193 @@
+#include "gateway/device_manager.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+using namespace kotona;
+using namespace kotona::gateway;
+using namespace std::chrono_literals;
+
+namespace {
+
+// What the fake session saw and what the test's commit hook did, in order.
+struct Script {
+  std::vector<std::string> events;
+  int next_record = 1;
+  int timer_calls = 0;
+};
+Script* g_script = nullptr;  // make_session is a plain function pointer
+
+// Byte 'R' -> a reading + ACK 'A'; 'X' -> rejected (checksum) + NAK 'N'; 'E' -> on_input error.
+class FakeSession : public drivers::DeviceSession {
+ public:
+  drivers::Step start() override { return drivers::Step{{}, {}, 20ms, {}}; }
+  Result<drivers::Step> on_input(const drivers::Input& input) override {
+    const auto* bytes = std::get_if<drivers::SerialBytes>(&input.event);
+    drivers::Step step;
+    if (!bytes) return step;
+    for (auto b : bytes->bytes) {
+      if (b == 'R') {
+        Reading r;
+        r.device.serial = DeviceSerial{"FAKE1"};
+        r.record_id = std::to_string(g_script->next_record++);
+        r.hub_time = input.hub_time;
+        r.measurement = Weight{70};
+        step.readings.push_back(r);
+        step.commands.emplace_back(std::in_place_type<drivers::SerialWrite>, drivers::Bytes{'A'});
+      } else if (b == 'X') {
+        step.rejected.push_back(Error{Errc::kChecksum, 3, "bad checksum"});
+        step.commands.emplace_back(std::in_place_type<drivers::SerialWrite>, drivers::Bytes{'N'});
+      } else if (b == 'E') {
+        return fail(Errc::kMalformed, "garbage");
+      }
+    }
+    return step;
+  }
+  drivers::Step on_timer() override {
+    ++g_script->timer_calls;
+    return {};
+  }
+};
+
+std::unique_ptr<drivers::DeviceSession> make_fake(const drivers::SessionContext&) {
+  return std::make_unique<FakeSession>();
+}
+
+const drivers::DriverDescriptor kFake{"fake", "0.1.0", drivers::Status::kWip, {}, {}, &make_fake};
+
+struct Pty {
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  std::string slave;
+  Pty() {
+    REQUIRE(master >= 0);
+    REQUIRE(grantpt(master) == 0);
+    REQUIRE(unlockpt(master) == 0);
+    slave = ptsname(master);
+  }
+  ~Pty() { ::close(master); }
+  void send(const std::string& s) const {
+    REQUIRE(::write(master, s.data(), s.size()) == static_cast<ssize_t>(s.size()));
+  }
+  std::string drain() const {
+    std::string out;
+    pollfd p{master, POLLIN, 0};
+    while (::poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+      char buf[64];
+      auto n = ::read(master, buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+};
+
+struct Fixture {
+  Script script;
+  boost::asio::io_context io;
+  Counters counters;
+  bool fail_commit = false;
+  std::vector<Reading> committed;
+  DeviceManager manager{io, GatewayId{"gw-t"},
+                        DeviceManagerHooks{[this](std::span<const Reading> readings) -> Result<void> {
+                                             script.events.push_back("commit");
+                                             if (fail_commit) return fail(Errc::kIo, "disk full");
+                                             committed.insert(committed.end(), readings.begin(),
+                                                              readings.end());
+                                             return {};
+                                           },
+                                           [this] { script.events.push_back("poke"); }},
+                        counters};
+  Fixture() { g_script = &script; }
+  ~Fixture() {
+    manager.stop();
+    io.run_for(50ms);
+    g_script = nullptr;
+  }
+  template <typename F>
+  bool run_until(F predicate) {
+    auto deadline = std::chrono::steady_clock::now() + 3s;
+    while (!predicate() && std::chrono::steady_clock::now() < deadline) io.run_for(10ms);
+    return predicate();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("device_manager: reading -> committed (finalized) before the ACK is written") {
+  Fixture f;
+  Pty pty;
+  f.manager.add(DeviceSpec{&kFake, pty.slave, 9600});
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "connected"; }));
+  pty.send("R");
+  std::string written;
+  REQUIRE(f.run_until([&] { return (written += pty.drain()) == "A"; }));
+  REQUIRE(f.committed.size() == 1);
+  CHECK(f.committed[0].uid == ReadingUid{"gw-t/FAKE1/r1/weight"});
+  CHECK(f.committed[0].gateway == GatewayId{"gw-t"});
+  CHECK(f.script.events == std::vector<std::string>{"commit", "poke"});
+  CHECK(f.counters.get("readings_captured") == 1);
+  CHECK(f.manager.statuses()[0].serial == "FAKE1");
+}
+
+TEST_CASE("device_manager: outbox commit fails -> no command sent, counted") {
+  Fixture f;
+  f.fail_commit = true;
+  Pty pty;
+  f.manager.add(DeviceSpec{&kFake, pty.slave, 9600});
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "connected"; }));
+  pty.send("R");
+  REQUIRE(f.run_until([&] { return f.counters.get("outbox_commit_failed") == 1; }));
+  f.io.run_for(100ms);
+  CHECK(pty.drain().empty());
+  CHECK(f.counters.get("device_commands_withheld") == 1);
+  CHECK(f.script.events == std::vector<std::string>{"commit"});  // no poke either
+}
+
+TEST_CASE("device_manager: rejected input -> counted by Errc, NAK still sent") {
+  Fixture f;
+  Pty pty;
+  f.manager.add(DeviceSpec{&kFake, pty.slave, 9600});
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "connected"; }));
+  pty.send("X");
+  std::string written;
+  REQUIRE(f.run_until([&] { return (written += pty.drain()) == "N"; }));
+  CHECK(f.counters.get("device_rejected_checksum") == 1);
+  pty.send("E");
+  REQUIRE(f.run_until([&] { return f.counters.get("device_rejected_malformed") == 1; }));
+  pty.send("R");  // the session keeps going after bad input
+  REQUIRE(f.run_until([&] { return f.committed.size() == 1; }));
+}
+
+TEST_CASE("device_manager: session timer -> on_timer called") {
+  Fixture f;
+  Pty pty;
+  f.manager.add(DeviceSpec{&kFake, pty.slave, 9600});
+  REQUIRE(f.run_until([&] { return f.script.timer_calls == 1; }));
+}
+
+TEST_CASE("device_manager: absent path appears later, then unplugged -> connected, then absent") {
+  Fixture f;
+  f.manager.set_retry_interval_for_test(20ms);
+  std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-dm-XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  std::filesystem::path link = std::filesystem::path(tmpl) / "ttyFAKE";
+  f.manager.add(DeviceSpec{&kFake, link.string(), 9600});
+  f.io.run_for(100ms);
+  CHECK(f.manager.statuses()[0].state == "absent");
+  {
+    Pty pty;
+    std::filesystem::create_symlink(pty.slave, link);
+    REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "connected"; }));
+    std::filesystem::remove(link);
+  }  // master closed: the device is unplugged
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "absent"; }));
+  CHECK(f.counters.get("device_unplugged") == 1);
+  std::filesystem::remove_all(tmpl);
+}

@@ -1,0 +1,92 @@
+#include "gateway/gateway.h"
+
+#include "core/log.h"
+#include "gateway/uplink/codec.h"
+
+namespace kotona::gateway {
+
+namespace {
+constexpr std::string_view kLog = "gateway";
+constexpr std::string_view kSoftwareVersion = "0.1.0";
+
+HubTime now_ms() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+UplinkOptions uplink_options(const GatewayConfig& c) {
+  return UplinkOptions{c.gateway_id, c.mqtt_uri, c.ack_timeout, c.batch_max_readings,
+                       c.reconnect_min, c.reconnect_max};
+}
+}  // namespace
+
+Result<std::unique_ptr<Gateway>> Gateway::create(boost::asio::io_context& io,
+                                                 GatewayConfig config) {
+  auto outbox = Outbox::open(config.outbox_path);
+  if (!outbox) return fail(outbox.error());
+  return std::unique_ptr<Gateway>(new Gateway(io, std::move(config), std::move(*outbox)));
+}
+
+Gateway::Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_ptr<Outbox> outbox)
+    : io_(io),
+      config_(std::move(config)),
+      outbox_(std::move(outbox)),
+      uplink_(io, uplink_options(config_), *outbox_, counters_),
+      devices_(io, config_.gateway_id,
+               DeviceManagerHooks{[this](std::span<const Reading> r) { return commit(r); },
+                                  [this] { uplink_.poke(); }},
+               counters_),
+      status_timer_(io) {}
+
+Gateway::~Gateway() { stop(); }
+
+void Gateway::start() {
+  log_info(kLog, "gateway " + config_.gateway_id.value + " starting with " +
+                     std::to_string(config_.devices.size()) + " devices");
+  uplink_.start();
+  for (const auto& spec : config_.devices) devices_.add(spec);
+  arm_status_timer();
+}
+
+void Gateway::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  status_timer_.cancel();
+  devices_.stop();
+  uplink_.stop();
+}
+
+Result<void> Gateway::commit(std::span<const Reading> readings) {
+  std::vector<OutboxEntry> entries;
+  entries.reserve(readings.size());
+  for (const auto& r : readings) entries.push_back({r.uid.value, encode_reading(r)});
+  auto added = outbox_->append(entries, now_ms());
+  if (!added) return fail(added.error());
+  if (*added < entries.size()) counters_.add("readings_duplicate", entries.size() - *added);
+  return {};
+}
+
+void Gateway::arm_status_timer() {
+  if (stopping_) return;
+  status_timer_.expires_after(config_.status_interval);
+  status_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping_) return;
+    publish_status();
+    arm_status_timer();
+  });
+}
+
+void Gateway::publish_status() {
+  GatewayStatusInfo status;
+  status.gateway = config_.gateway_id;
+  status.sent = now_ms();
+  status.software_version = std::string(kSoftwareVersion);
+  if (auto depth = outbox_->depth()) status.outbox_depth = *depth;
+  if (auto oldest = outbox_->oldest_created()) status.oldest_unacked = *oldest;
+  status.devices = devices_.statuses();
+  status.counters = counters_.snapshot();
+  status.uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  uplink_.publish_status(encode_status(status));
+}
+
+}  // namespace kotona::gateway

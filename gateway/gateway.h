@@ -1,0 +1,52 @@
+// Gateway: the whole hub process wired together — outbox, uplink, device manager and the
+// GatewayStatus heartbeat — on one io_context thread (STYLE.md §8). Not thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <span>
+
+#include "core/counters.h"
+#include "gateway/config.h"
+#include "gateway/device_manager.h"
+#include "gateway/outbox/outbox.h"
+#include "gateway/uplink/uplink.h"
+
+namespace kotona::gateway {
+
+class Gateway {
+ public:
+  // Opens the outbox. Errors: kIo when the outbox file cannot be opened or created.
+  [[nodiscard]] static Result<std::unique_ptr<Gateway>> create(boost::asio::io_context& io,
+                                                               GatewayConfig config);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Starts the uplink, every device and the status heartbeat.
+  void start();
+  // Stops everything; pending work ends so io_context::run() can return. Idempotent.
+  void stop();
+
+  // Encodes and appends `readings` to the outbox in ONE transaction.
+  [[nodiscard]] Result<void> commit(std::span<const Reading> readings);
+
+ private:
+  Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_ptr<Outbox> outbox);
+  void arm_status_timer();
+  void publish_status();
+
+  boost::asio::io_context& io_;
+  GatewayConfig config_;
+  Counters counters_;
+  std::unique_ptr<Outbox> outbox_;
+  Uplink uplink_;
+  DeviceManager devices_;
+  boost::asio::steady_timer status_timer_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  bool stopping_ = false;
+};
+
+}  // namespace kotona::gateway

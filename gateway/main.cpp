@@ -1,0 +1,50 @@
+// kotona-gateway --config FILE: the home hub process (docs/contracts.md).
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <string>
+
+#include "core/config_file.h"
+#include "core/log.h"
+#include "drivers/registry/registry.h"
+#include "gateway/config.h"
+#include "gateway/gateway.h"
+
+namespace {
+constexpr int kExitBadConfig = 2;
+}
+
+int main(int argc, char** argv) {
+  using namespace kotona;
+  if (argc != 3 || std::string(argv[1]) != "--config") {
+    log_error("gateway", "usage: kotona-gateway --config FILE");
+    return kExitBadConfig;
+  }
+  auto file = ConfigFile::load(argv[2]);
+  if (!file) {
+    log_error("gateway", "bad config: " + file.error().detail);
+    return kExitBadConfig;
+  }
+  auto config = gateway::parse_gateway_config(*file, &drivers::find_driver);
+  if (!config) {
+    log_error("gateway", "bad config: " + config.error().detail);
+    return kExitBadConfig;
+  }
+  boost::asio::io_context io;
+  auto gw = gateway::Gateway::create(io, std::move(*config));
+  if (!gw) {
+    log_error("gateway", "cannot open outbox: " + gw.error().detail);
+    return kExitBadConfig;
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log_info("gateway", "signal " + std::to_string(sig) + ": stopping");
+    (*gw)->stop();
+    io.stop();
+  });
+  (*gw)->start();
+  io.run();
+  log_info("gateway", "stopped");
+  return 0;
+}

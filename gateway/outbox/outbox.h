@@ -1,0 +1,76 @@
+// Outbox: the gateway's durable queue of encoded readings (SQLite, WAL, synchronous=FULL).
+// A reading is captured when its row commits (invariant 1); a row leaves only when the server
+// acks its uid (invariant 3). Every SQLite failure is a Result error, never an exception.
+// Not thread-safe: one owner on the gateway's io thread (v0 runs SQLite on that thread).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+struct sqlite3;
+
+namespace kotona::gateway {
+
+using OutboxTime = std::chrono::sys_time<std::chrono::milliseconds>;
+
+struct OutboxEntry {  // what append() stores
+  std::string reading_uid;
+  std::string payload;  // an encoded kotona.v1.Reading
+};
+
+struct OutboxRow {  // what next_to_send() returns
+  std::int64_t seq = 0;
+  std::string reading_uid;
+  std::string payload;
+  std::int64_t send_count = 0;
+};
+
+class Outbox {
+ public:
+  // Opens or creates the database at `path`. Errors: kIo naming the path and SQLite's reason
+  // (missing directory, not a database, read-only file, ...).
+  [[nodiscard]] static Result<std::unique_ptr<Outbox>> open(const std::string& path);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  // Stores every entry in ONE transaction; a uid already present is ignored (a device that
+  // re-sends a record adds nothing). Returns how many rows were new. Error kIo: nothing stored.
+  [[nodiscard]] Result<std::size_t> append(std::span<const OutboxEntry> entries, OutboxTime now);
+  // Rows never sent, or sent at or before `now - ack_timeout`, oldest seq first, at most `limit`.
+  [[nodiscard]] Result<std::vector<OutboxRow>> next_to_send(std::size_t limit, OutboxTime now,
+                                                            std::chrono::milliseconds ack_timeout);
+  // Stamps last_sent = now and send_count += 1 on the listed uids.
+  [[nodiscard]] Result<void> mark_sent(std::span<const std::string> uids, OutboxTime now);
+  // Deletes the listed uids (call on an application ack only). Returns rows deleted.
+  [[nodiscard]] Result<std::size_t> remove(std::span<const std::string> uids);
+  // Forgets every send time so all rows go out again (call after every reconnect).
+  [[nodiscard]] Result<void> reset_sent();
+  [[nodiscard]] Result<std::uint64_t> depth();
+  // created time of the oldest row, nullopt when empty.
+  [[nodiscard]] Result<std::optional<OutboxTime>> oldest_created();
+  // Durable, increasing batch id counter (meta table): 1, 2, 3, ...
+  [[nodiscard]] Result<std::uint64_t> next_batch_id();
+
+  // Makes every later write fail (PRAGMA query_only), to test commit-failure paths. Root
+  // ignores file permissions, so tests cannot rely on a read-only file.
+  [[nodiscard]] Result<void> query_only_for_test(bool on);
+
+ private:
+  explicit Outbox(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  class Statement;
+  Result<void> exec(const char* sql);
+  Error sqlite_error(const std::string& what) const;
+
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace kotona::gateway

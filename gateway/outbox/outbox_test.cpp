@@ -1,0 +1,163 @@
+#include "gateway/outbox/outbox.h"
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using kotona::gateway::Outbox;
+using kotona::gateway::OutboxEntry;
+using kotona::gateway::OutboxTime;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A fresh directory per test, removed at the end.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-outbox-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string file(const char* name) const { return (path / name).string(); }
+};
+
+const OutboxTime kT0{std::chrono::milliseconds{1'700'000'000'000}};
+
+std::unique_ptr<Outbox> open_ok(const std::string& path) {
+  auto outbox = Outbox::open(path);
+  REQUIRE_MESSAGE(outbox.has_value(), (outbox ? "" : describe(outbox.error())));
+  return std::move(*outbox);
+}
+
+std::vector<std::string> uids_of(const std::vector<kotona::gateway::OutboxRow>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.reading_uid);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("outbox: close and reopen -> rows and batch counter kept") {
+  TempDir dir;
+  {
+    auto outbox = open_ok(dir.file("o.db"));
+    std::vector<OutboxEntry> batch{{"gw/s/r1/bp", std::string("\x01\x00\x02", 3)},
+                                   {"gw/s/r2/bp", "b"}};
+    auto added = outbox->append(batch, kT0);
+    REQUIRE(added.has_value());
+    CHECK(*added == 2);
+    CHECK(outbox->next_batch_id().value_or(0) == 1);
+  }
+  auto outbox = open_ok(dir.file("o.db"));
+  CHECK(outbox->depth().value_or(0) == 2);
+  auto rows = outbox->next_to_send(10, kT0, 10s);
+  REQUIRE(rows.has_value());
+  REQUIRE(rows->size() == 2);
+  CHECK((*rows)[0].payload == std::string("\x01\x00\x02", 3));
+  CHECK(outbox->next_batch_id().value_or(0) == 2);
+  auto oldest = outbox->oldest_created();
+  REQUIRE(oldest.has_value());
+  CHECK(*oldest == kT0);
+}
+
+TEST_CASE("outbox: same reading_uid appended twice -> stored once") {
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  std::vector<OutboxEntry> batch{{"u1", "first"}, {"u1", "again in the same batch"}};
+  CHECK(outbox->append(batch, kT0).value_or(99) == 1);
+  std::vector<OutboxEntry> resend{{"u1", "device re-sent"}, {"u2", "new"}};
+  CHECK(outbox->append(resend, kT0 + 1s).value_or(99) == 1);
+  CHECK(outbox->depth().value_or(0) == 2);
+  auto rows = outbox->next_to_send(10, kT0, 10s);
+  REQUIRE(rows.has_value());
+  CHECK((*rows)[0].payload == "first");
+}
+
+TEST_CASE("outbox: remove -> only the listed uids deleted") {
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  std::vector<OutboxEntry> batch{{"u1", "a"}, {"u2", "b"}, {"u3", "c"}};
+  REQUIRE(outbox->append(batch, kT0).has_value());
+  std::vector<std::string> acked{"u2", "not-there"};
+  CHECK(outbox->remove(acked).value_or(99) == 1);
+  auto rows = outbox->next_to_send(10, kT0, 10s);
+  REQUIRE(rows.has_value());
+  CHECK(uids_of(*rows) == std::vector<std::string>{"u1", "u3"});
+  CHECK(outbox->oldest_created().has_value());
+}
+
+TEST_CASE("outbox: sent rows -> returned again only after ack_timeout, all after reset_sent") {
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  std::vector<OutboxEntry> batch{{"u1", "a"}, {"u2", "b"}, {"u3", "c"}};
+  REQUIRE(outbox->append(batch, kT0).has_value());
+  auto first = outbox->next_to_send(2, kT0, 10s);
+  REQUIRE(first.has_value());
+  CHECK(uids_of(*first) == std::vector<std::string>{"u1", "u2"});
+  std::vector<std::string> sent = uids_of(*first);
+  REQUIRE(outbox->mark_sent(sent, kT0).has_value());
+
+  CHECK(uids_of(outbox->next_to_send(10, kT0 + 9s, 10s).value()) ==
+        std::vector<std::string>{"u3"});
+  auto later = outbox->next_to_send(10, kT0 + 10s, 10s).value();
+  CHECK(uids_of(later) == std::vector<std::string>{"u1", "u2", "u3"});
+  CHECK(later[0].send_count == 1);
+  CHECK(later[2].send_count == 0);
+
+  REQUIRE(outbox->mark_sent(uids_of(later), kT0 + 10s).has_value());
+  CHECK(outbox->next_to_send(10, kT0 + 11s, 10s).value().empty());
+  REQUIRE(outbox->reset_sent().has_value());
+  CHECK(outbox->next_to_send(10, kT0 + 11s, 10s).value().size() == 3);
+}
+
+TEST_CASE("outbox: empty -> depth 0, no oldest") {
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  CHECK(outbox->depth().value_or(9) == 0);
+  auto oldest = outbox->oldest_created();
+  REQUIRE(oldest.has_value());
+  CHECK_FALSE(oldest->has_value());
+}
+
+TEST_CASE("outbox: path in a missing directory -> kIo naming the path") {
+  TempDir dir;
+  std::string path = dir.file("no/such/dir/o.db");
+  auto outbox = Outbox::open(path);
+  REQUIRE_FALSE(outbox.has_value());
+  CHECK(outbox.error().code == kotona::Errc::kIo);
+  CHECK(outbox.error().detail.find(path) != std::string::npos);
+}
+
+TEST_CASE("outbox: file that is not a database -> kIo, no throw") {
+  TempDir dir;
+  std::string path = dir.file("garbage.db");
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 64; ++i) out << "this is not an SQLite database file at all; ";
+  }
+  auto outbox = Outbox::open(path);
+  REQUIRE_FALSE(outbox.has_value());
+  CHECK(outbox.error().code == kotona::Errc::kIo);
+  CHECK(outbox.error().detail.find("not a database") != std::string::npos);
+}
+
+TEST_CASE("outbox: database refuses writes -> append fails with kIo, nothing stored") {
+  TempDir dir;
+  std::string path = dir.file("o.db");
+  auto outbox = open_ok(path);
+  std::vector<OutboxEntry> first{{"u1", "a"}};
+  REQUIRE(outbox->append(first, kT0).has_value());
+  REQUIRE(outbox->query_only_for_test(true).has_value());
+  std::vector<OutboxEntry> batch{{"u2", "b"}, {"u3", "c"}};
+  auto added = outbox->append(batch, kT0);
+  REQUIRE_FALSE(added.has_value());
+  CHECK(added.error().code == kotona::Errc::kIo);
+  REQUIRE(outbox->query_only_for_test(false).has_value());
+  CHECK(outbox->depth().value_or(0) == 1);
+}

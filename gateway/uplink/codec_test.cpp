@@ -1,0 +1,132 @@
+#include "gateway/uplink/codec.h"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using namespace kotona;
+using namespace kotona::gateway;
+using namespace std::chrono_literals;
+
+namespace {
+
+Reading base_reading(Measurement m) {
+  Reading r;
+  r.device = DeviceIdentity{"Acme", "BP-1", DeviceSerial{"SN1"}, "1.2", "astm_bp"};
+  r.record_id = "42";
+  r.device_time = DeviceTime{std::chrono::seconds{1'700'000'000}};
+  r.hub_time = HubTime{std::chrono::milliseconds{1'700'000'000'123}};
+  r.measurement = std::move(m);
+  r.quality.irregular_pulse = true;
+  finalize_reading(GatewayId{"gw-1"}, r);
+  return r;
+}
+
+void check_round_trip(const Reading& r) {
+  auto decoded = decode_reading(encode_reading(r));
+  REQUIRE_MESSAGE(decoded.has_value(), (decoded ? "" : describe(decoded.error())));
+  CHECK(*decoded == r);
+}
+
+CardiacImplantSummary full_implant() {
+  CardiacImplantSummary s;
+  s.battery_status = BatteryStatus::kRrtEri;
+  s.battery_voltage_v = 2.61;
+  s.longevity_months = 3;
+  s.right_atrium = ImplantChamber{450, 2.5, 0.75, 12};
+  s.right_ventricle = ImplantChamber{600, 9.8, std::nullopt, 98};
+  s.at_af_burden_percent = 7.5;
+  s.at_af_episodes = 3;
+  s.vt_vf_episodes = 0;
+  s.atp_therapies = 1;
+  s.shocks_delivered = 2;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("codec: every measurement kind, optional fields empty -> round trip equal") {
+  std::vector<Measurement> kinds{BloodPressure{120, 80, {}, {}}, Glucose{5.4, MealMarker::kUnknown},
+                                 Inr{2.4, {}, {}}, CardiacImplantSummary{},
+                                 Weight{81.2},   Spo2{97, {}},
+                                 Temperature{36.9}};
+  for (const auto& m : kinds) {
+    CAPTURE(kind_name(m));
+    check_round_trip(base_reading(m));
+  }
+}
+
+TEST_CASE("codec: every optional field set -> round trip equal") {
+  std::vector<Measurement> kinds{BloodPressure{182, 112, 135.3, 71},
+                                 Glucose{2.8, MealMarker::kFasting},
+                                 Glucose{7.1, MealMarker::kPostprandial},
+                                 Inr{3.6, 41.5, std::string("LOT-77")},
+                                 full_implant(),
+                                 Spo2{88, 101}};
+  for (const auto& m : kinds) {
+    CAPTURE(kind_name(m));
+    check_round_trip(base_reading(m));
+  }
+}
+
+TEST_CASE("codec: reading without device time -> clock_missing and no offset survive") {
+  Reading r;
+  r.device.serial = DeviceSerial{"SN2"};
+  r.hub_time = HubTime{std::chrono::milliseconds{5}};
+  r.measurement = Weight{70};
+  finalize_reading(GatewayId{"gw-1"}, r);
+  REQUIRE(r.quality.clock_missing);
+  check_round_trip(r);
+}
+
+TEST_CASE("codec: garbage bytes -> kMalformed, no throw") {
+  auto decoded = decode_reading(std::string("\xff\xff\xff\x01", 4));
+  REQUIRE_FALSE(decoded.has_value());
+  CHECK(decoded.error().code == Errc::kMalformed);
+  CHECK_FALSE(decode_reading("").has_value());  // no measurement
+}
+
+TEST_CASE("codec: batch of encoded readings -> decodes to the same readings") {
+  std::vector<std::string> payloads{encode_reading(base_reading(Weight{80})),
+                                    encode_reading(base_reading(Temperature{37.2}))};
+  auto batch = encode_batch(GatewayId{"gw-1"}, 9, HubTime{1000ms}, payloads);
+  REQUIRE(batch.has_value());
+  auto decoded = decode_batch_for_test(*batch);
+  REQUIRE(decoded.has_value());
+  CHECK(decoded->batch_id == 9);
+  CHECK(decoded->gateway == GatewayId{"gw-1"});
+  REQUIRE(decoded->readings.size() == 2);
+  CHECK(decoded->readings[1] == base_reading(Temperature{37.2}));
+}
+
+TEST_CASE("codec: batch with a payload that is not a Reading -> kMalformed at its index") {
+  std::vector<std::string> payloads{encode_reading(base_reading(Weight{80})),
+                                    std::string("\xff\xff", 2)};
+  auto batch = encode_batch(GatewayId{"gw-1"}, 1, HubTime{}, payloads);
+  REQUIRE_FALSE(batch.has_value());
+  CHECK(batch.error().offset == 1);
+}
+
+TEST_CASE("codec: ack -> gateway, batch id and uids") {
+  std::vector<std::string> uids{"gw-1/SN1/r1/bp", "gw-1/SN1/r2/bp"};
+  auto ack = decode_ack(encode_ack_for_test(GatewayId{"gw-1"}, 4, uids));
+  REQUIRE(ack.has_value());
+  CHECK(ack->gateway == GatewayId{"gw-1"});
+  CHECK(ack->batch_id == 4);
+  CHECK(ack->reading_uids == uids);
+}
+
+TEST_CASE("codec: malformed ack payloads -> kMalformed") {
+  CHECK_FALSE(decode_ack(std::string("\xff\xff\xff", 3)).has_value());
+  CHECK_FALSE(decode_ack("").has_value());  // no gateway id
+  CHECK_FALSE(decode_ack("not protobuf at all").has_value());
+}
+
+TEST_CASE("codec: status -> encodes without throwing") {
+  GatewayStatusInfo status;
+  status.gateway = GatewayId{"gw-1"};
+  status.outbox_depth = 3;
+  status.devices.push_back({"SN1", "astm_bp", "/dev/ttyUSB0", "connected", HubTime{5ms}});
+  status.counters["mqtt_bad_ack"] = 1;
+  CHECK_FALSE(encode_status(status).empty());
+}

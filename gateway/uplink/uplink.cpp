@@ -1,0 +1,372 @@
+#include "gateway/uplink/uplink.h"
+
+#include <mqtt/async_client.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <functional>
+#include <random>
+
+#include "core/log.h"
+#include "gateway/uplink/codec.h"
+
+namespace kotona::gateway {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::string_view kLog = "uplink";
+constexpr int kMaxBatchesPerPoke = 50;
+constexpr int kFirstFailureReason = 0x80;  // MQTT v5: reason codes >= 0x80 are failures
+
+std::string hex_reason(int reason) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned>(reason) & 0xffu);
+  return buf;
+}
+
+HubTime now_ms() {
+  return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
+}
+
+// Paho calls these on its own threads: the handler must only post onto the io_context.
+class PostingListener : public mqtt::iaction_listener {
+ public:
+  using Handler = std::function<void(bool ok, int reason, std::string detail)>;
+  explicit PostingListener(Handler handler) : handler_(std::move(handler)) {}
+  void on_success(const mqtt::token& tok) override {
+    handler_(true, static_cast<int>(tok.get_reason_code()), "");
+  }
+  void on_failure(const mqtt::token& tok) override {
+    handler_(false, static_cast<int>(tok.get_reason_code()),
+             "rc " + std::to_string(tok.get_return_code()));
+  }
+
+ private:
+  Handler handler_;
+};
+
+}  // namespace
+
+std::string readings_topic(const GatewayId& g) { return "kotona/v1/gw/" + g.value + "/readings"; }
+std::string acks_topic(const GatewayId& g) { return "kotona/v1/gw/" + g.value + "/acks"; }
+std::string status_topic(const GatewayId& g) { return "kotona/v1/gw/" + g.value + "/status"; }
+
+class Uplink::Impl {
+ public:
+  Impl(asio::io_context& io, UplinkOptions options, Outbox& outbox, Counters& counters)
+      : io_(io),
+        opt_(std::move(options)),
+        outbox_(outbox),
+        counters_(counters),
+        connect_listener_(posting([this](bool ok, int r, std::string d) {
+          on_connect_result(ok, r, std::move(d));
+        })),
+        subscribe_listener_(posting([this](bool ok, int r, std::string d) {
+          on_subscribe_result(ok, r, std::move(d));
+        })),
+        publish_listener_(posting([this](bool ok, int r, std::string d) {
+          on_publish_result(ok, r, std::move(d));
+        })),
+        reconnect_timer_(io),
+        resend_timer_(io),
+        rng_(std::random_device{}()) {}
+
+  ~Impl() {
+    stop();
+    *alive_ = false;
+    client_.reset();  // before the listeners it points to
+  }
+
+  void start();
+  void stop();
+  void send_pending();
+  void publish_status(const std::string& payload);
+  bool connected() const { return connected_; }
+
+ private:
+  // Wraps a handler so a Paho thread only posts it; it runs on the io thread while we live.
+  PostingListener::Handler posting(std::function<void(bool, int, std::string)> fn) {
+    return [this, fn = std::move(fn)](bool ok, int reason, std::string detail) {
+      asio::post(io_, [alive = alive_, fn, ok, reason, detail = std::move(detail)]() mutable {
+        if (*alive) fn(ok, reason, std::move(detail));
+      });
+    };
+  }
+  void connect();
+  void subscribe();
+  void on_connect_result(bool ok, int reason, std::string detail);
+  void on_subscribe_result(bool ok, int reason, std::string detail);
+  void on_publish_result(bool ok, int reason, std::string detail);
+  void on_connection_lost(const std::string& cause);
+  void on_message(const std::string& topic, const std::string& payload);
+  void retry_after_backoff(void (Impl::*action)());
+  bool publish(const std::string& topic, const std::string& payload);
+  void arm_resend_timer();
+
+  asio::io_context& io_;
+  UplinkOptions opt_;
+  Outbox& outbox_;
+  Counters& counters_;
+  // Checked by posted handlers; the object and each queued handler are the owners.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  PostingListener connect_listener_;
+  PostingListener subscribe_listener_;
+  PostingListener publish_listener_;
+  std::unique_ptr<mqtt::async_client> client_;
+  asio::steady_timer reconnect_timer_;
+  asio::steady_timer resend_timer_;
+  std::mt19937 rng_;
+  int attempt_ = 0;
+  bool connected_ = false;
+  bool stopping_ = false;
+};
+
+void Uplink::Impl::start() {
+  try {
+    client_ = std::make_unique<mqtt::async_client>(opt_.mqtt_uri, opt_.gateway.value,
+                                                   mqtt::create_options(MQTTVERSION_5));
+    client_->set_connection_lost_handler([this, alive = alive_](const std::string& cause) {
+      asio::post(io_, [this, alive, cause] {
+        if (*alive) on_connection_lost(cause);
+      });
+    });
+    client_->set_message_callback([this, alive = alive_](mqtt::const_message_ptr msg) {
+      if (!msg) return;
+      asio::post(io_, [this, alive, topic = msg->get_topic(), payload = msg->to_string()] {
+        if (*alive) on_message(topic, payload);
+      });
+    });
+  } catch (const std::exception& e) {
+    log_error(kLog, "cannot create MQTT client for " + opt_.mqtt_uri + ": " + e.what());
+    counters_.add("mqtt_client_error");
+    return;
+  }
+  connect();
+  arm_resend_timer();
+}
+
+void Uplink::Impl::connect() {
+  if (stopping_ || !client_) return;
+  auto options = mqtt::connect_options_builder()
+                     .mqtt_version(MQTTVERSION_5)
+                     .clean_start(false)
+                     .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                                 24 * 60 * 60)})
+                     .automatic_reconnect(false)
+                     .connect_timeout(std::chrono::seconds(10))
+                     .keep_alive_interval(std::chrono::seconds(20))
+                     .finalize();
+  try {
+    client_->connect(options, nullptr, connect_listener_);
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, std::string("connect to ") + opt_.mqtt_uri + " failed: " + e.what());
+    counters_.add("mqtt_connect_failed");
+    retry_after_backoff(&Impl::connect);
+  }
+}
+
+void Uplink::Impl::on_connect_result(bool ok, int reason, std::string detail) {
+  if (stopping_) return;
+  if (!ok || reason >= kFirstFailureReason) {
+    log_warn(kLog, "connect to " + opt_.mqtt_uri + " failed: reason " + hex_reason(reason) +
+                       (detail.empty() ? "" : ", " + detail));
+    counters_.add("mqtt_connect_failed");
+    retry_after_backoff(&Impl::connect);
+    return;
+  }
+  subscribe();
+}
+
+void Uplink::Impl::subscribe() {
+  if (stopping_ || !client_) return;
+  try {
+    client_->subscribe(acks_topic(opt_.gateway), 1, nullptr, subscribe_listener_);
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, std::string("subscribe failed: ") + e.what());
+    counters_.add("mqtt_subscribe_refused");
+    retry_after_backoff(&Impl::subscribe);
+  }
+}
+
+void Uplink::Impl::on_subscribe_result(bool ok, int reason, std::string detail) {
+  if (stopping_) return;
+  if (!ok || reason >= kFirstFailureReason) {
+    // A refused SUBACK means acks would never arrive: keep asking, do not call this connected.
+    log_warn(kLog, "subscription to " + acks_topic(opt_.gateway) + " refused: reason " +
+                       hex_reason(reason) + (detail.empty() ? "" : ", " + detail));
+    counters_.add("mqtt_subscribe_refused");
+    retry_after_backoff(&Impl::subscribe);
+    return;
+  }
+  connected_ = true;
+  attempt_ = 0;
+  counters_.add("mqtt_connected");
+  log_info(kLog, "uplink connected to " + opt_.mqtt_uri + " as " + opt_.gateway.value);
+  // Whatever was in flight may be lost with the old connection: send everything again.
+  if (auto r = outbox_.reset_sent(); !r) {
+    log_error(kLog, "outbox reset_sent: " + describe(r.error()));
+    counters_.add("outbox_error");
+  }
+  send_pending();
+}
+
+void Uplink::Impl::on_connection_lost(const std::string& cause) {
+  if (stopping_) return;
+  connected_ = false;
+  counters_.add("mqtt_connection_lost");
+  log_warn(kLog, "uplink connection lost" + (cause.empty() ? std::string() : ": " + cause));
+  retry_after_backoff(&Impl::connect);
+}
+
+void Uplink::Impl::retry_after_backoff(void (Impl::*action)()) {
+  if (stopping_) return;
+  auto min_ms = std::max<milliseconds::rep>(1, opt_.reconnect_min.count());
+  auto max_ms = std::max(min_ms, opt_.reconnect_max.count());
+  auto delay = min_ms;
+  for (int i = 0; i < attempt_ && delay < max_ms; ++i) delay *= 2;
+  delay = std::min(delay, max_ms);
+  attempt_ = std::min(attempt_ + 1, 30);
+  // Full jitter over the upper half so a fleet of hubs does not reconnect in step.
+  std::uniform_int_distribution<milliseconds::rep> jitter(delay / 2, delay);
+  reconnect_timer_.expires_after(milliseconds(jitter(rng_)));
+  reconnect_timer_.async_wait([this, alive = alive_, action](boost::system::error_code ec) {
+    if (!ec && *alive && !stopping_) (this->*action)();
+  });
+}
+
+bool Uplink::Impl::publish(const std::string& topic, const std::string& payload) {
+  try {
+    client_->publish(topic, payload.data(), payload.size(), 1, false, nullptr, publish_listener_);
+    return true;
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, "publish to " + topic + " failed: " + e.what());
+    counters_.add("mqtt_publish_failed");
+    return false;
+  }
+}
+
+void Uplink::Impl::on_publish_result(bool ok, int reason, std::string detail) {
+  // PUBACK proves nothing (invariant 3): rows stay until the server's Ack. This only counts.
+  if (ok && reason < kFirstFailureReason) {
+    counters_.add("mqtt_puback");
+    return;
+  }
+  counters_.add(ok ? "mqtt_publish_refused" : "mqtt_publish_failed");
+  log_warn(kLog, "broker did not accept a publish: reason " + hex_reason(reason) +
+                     (detail.empty() ? "" : ", " + detail) + "; re-sent after ack timeout");
+}
+
+void Uplink::Impl::send_pending() {
+  if (!connected_ || stopping_) return;
+  for (int i = 0; i < kMaxBatchesPerPoke; ++i) {
+    HubTime now = now_ms();
+    auto rows = outbox_.next_to_send(opt_.batch_max_readings, now, opt_.ack_timeout);
+    if (!rows) {
+      log_error(kLog, "outbox next_to_send: " + describe(rows.error()));
+      counters_.add("outbox_error");
+      return;
+    }
+    if (rows->empty()) return;
+    std::vector<std::string> payloads;
+    std::vector<std::string> uids;
+    for (auto& row : *rows) {
+      payloads.push_back(std::move(row.payload));
+      uids.push_back(std::move(row.reading_uid));
+    }
+    auto batch_id = outbox_.next_batch_id();
+    if (!batch_id) {
+      log_error(kLog, "outbox next_batch_id: " + describe(batch_id.error()));
+      counters_.add("outbox_error");
+      return;
+    }
+    auto batch = encode_batch(opt_.gateway, *batch_id, now, payloads);
+    if (!batch) {
+      log_error(kLog, "outbox holds an undecodable row: " + describe(batch.error()));
+      counters_.add("outbox_bad_payload");
+    } else if (!publish(readings_topic(opt_.gateway), *batch)) {
+      return;
+    } else {
+      counters_.add("readings_sent", uids.size());
+      counters_.add("batches_sent");
+    }
+    if (auto r = outbox_.mark_sent(uids, now); !r) {
+      log_error(kLog, "outbox mark_sent: " + describe(r.error()));
+      counters_.add("outbox_error");
+      return;
+    }
+  }
+}
+
+void Uplink::Impl::on_message(const std::string& topic, const std::string& payload) {
+  if (topic != acks_topic(opt_.gateway)) {
+    counters_.add("mqtt_unexpected_topic");
+    return;
+  }
+  auto ack = decode_ack(payload);
+  if (!ack || ack->gateway != opt_.gateway) {
+    counters_.add("mqtt_bad_ack");
+    log_warn(kLog, "ignoring malformed ack: " +
+                       (ack ? "gateway id '" + ack->gateway.value + "'" : describe(ack.error())));
+    return;
+  }
+  auto removed = outbox_.remove(ack->reading_uids);
+  if (!removed) {
+    log_error(kLog, "outbox remove: " + describe(removed.error()));
+    counters_.add("outbox_error");
+    return;
+  }
+  counters_.add("readings_acked", *removed);
+  log_debug(kLog, "ack for batch " + std::to_string(ack->batch_id) + ": " +
+                      std::to_string(*removed) + " rows deleted");
+  send_pending();
+}
+
+void Uplink::Impl::arm_resend_timer() {
+  if (stopping_) return;
+  auto tick = std::clamp(opt_.ack_timeout / 4, milliseconds(50), milliseconds(1000));
+  resend_timer_.expires_after(tick);
+  resend_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (ec || !*alive || stopping_) return;
+    send_pending();
+    arm_resend_timer();
+  });
+}
+
+void Uplink::Impl::publish_status(const std::string& payload) {
+  if (!connected_ || stopping_) {
+    counters_.add("status_dropped");
+    return;
+  }
+  publish(status_topic(opt_.gateway), payload);
+}
+
+void Uplink::Impl::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  connected_ = false;
+  reconnect_timer_.cancel();
+  resend_timer_.cancel();
+  if (!client_) return;
+  try {
+    client_->disable_callbacks();
+    if (client_->is_connected()) client_->disconnect()->wait_for(std::chrono::seconds(2));
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, std::string("disconnect: ") + e.what());
+  }
+}
+
+Uplink::Uplink(asio::io_context& io, UplinkOptions options, Outbox& outbox, Counters& counters)
+    : impl_(std::make_unique<Impl>(io, std::move(options), outbox, counters)) {}
+Uplink::~Uplink() = default;
+void Uplink::start() { impl_->start(); }
+void Uplink::stop() { impl_->stop(); }
+void Uplink::poke() { impl_->send_pending(); }
+void Uplink::publish_status(const std::string& payload) { impl_->publish_status(payload); }
+bool Uplink::is_connected() const { return impl_->connected(); }
+
+}  // namespace kotona::gateway

@@ -1,0 +1,57 @@
+// Uplink: the gateway's MQTT v5 link to the broker (Paho C++ async_client behind a pimpl).
+// Sends outbox rows as ReadingBatch messages, deletes rows only when the server's Ack names
+// them (invariant 3), re-sends unacked rows after ack_timeout and all of them after each
+// reconnect. Paho callbacks only post onto the io_context; use from that thread only.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "core/counters.h"
+#include "core/ids.h"
+#include "gateway/outbox/outbox.h"
+
+namespace kotona::gateway {
+
+struct UplinkOptions {
+  GatewayId gateway;     // MQTT client id and topic identity
+  std::string mqtt_uri;  // tcp://host:port
+  std::chrono::milliseconds ack_timeout{10000};
+  std::size_t batch_max_readings = 100;
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{30000};
+};
+
+// kotona/v1/gw/{id}/readings, .../acks, .../status (docs/contracts.md).
+std::string readings_topic(const GatewayId& gateway);
+std::string acks_topic(const GatewayId& gateway);
+std::string status_topic(const GatewayId& gateway);
+
+class Uplink {
+ public:
+  // REQUIRES: `io`, `outbox` and `counters` outlive this object.
+  Uplink(boost::asio::io_context& io, UplinkOptions options, Outbox& outbox, Counters& counters);
+  ~Uplink();
+  Uplink(const Uplink&) = delete;
+  Uplink& operator=(const Uplink&) = delete;
+
+  // Starts connecting; retries with jittered exponential backoff forever. Logs
+  // "uplink connected" every time the connection and the ack subscription are up.
+  void start();
+  // Disconnects (bounded wait) and stops every timer. Idempotent.
+  void stop();
+  // New rows are in the outbox: send what is due now (no-op while disconnected).
+  void poke();
+  // Publishes an encoded GatewayStatus (QoS 1); dropped while disconnected.
+  void publish_status(const std::string& payload);
+  bool is_connected() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kotona::gateway

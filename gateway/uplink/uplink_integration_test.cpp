@@ -1,0 +1,203 @@
+// Uplink against a real mosquitto on a free loopback port; the test plays the server with a
+// second Paho client. Checks invariant 3: rows leave the outbox on the app Ack, not on PUBACK.
+#include <doctest/doctest.h>
+#include <mqtt/async_client.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "gateway/uplink/codec.h"
+#include "gateway/uplink/uplink.h"
+
+using namespace kotona;
+using namespace kotona::gateway;
+using namespace std::chrono_literals;
+
+extern char** environ;
+
+namespace {
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "kotona-uplink-XXXXXX").string();
+    REQUIRE(mkdtemp(t.data()) != nullptr);
+    path = t;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool accepts(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// mosquitto on 127.0.0.1:port, killed and reaped on destruction.
+struct Mosquitto {
+  int port = free_port();
+  pid_t pid = -1;
+  explicit Mosquitto(const std::filesystem::path& dir) {
+    auto conf = (dir / "mosquitto.conf").string();
+    std::ofstream(conf) << "listener " << port << " 127.0.0.1\nallow_anonymous true\n"
+                        << "persistence false\nlog_dest stderr\n";
+    std::vector<std::string> args{"mosquitto", "-c", conf};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int rc = posix_spawnp(&pid, "mosquitto", nullptr, nullptr, argv.data(), environ);
+    if (rc != 0) rc = posix_spawn(&pid, "/usr/sbin/mosquitto", nullptr, nullptr, argv.data(), environ);
+    REQUIRE(rc == 0);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!accepts(port) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+    }
+    REQUIRE(accepts(port));
+  }
+  ~Mosquitto() {
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+  }
+  std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port); }
+};
+
+// The test's stand-in for the server: subscribes to the readings topic, publishes acks.
+struct FakeServer {
+  mqtt::async_client client;
+  std::mutex mutex;
+  std::vector<DecodedBatch> batches;
+  explicit FakeServer(const std::string& uri) : client(uri, "fake-server", mqtt::create_options(MQTTVERSION_5)) {
+    client.set_message_callback([this](mqtt::const_message_ptr msg) {
+      auto batch = decode_batch_for_test(msg->to_string());
+      std::lock_guard lock(mutex);
+      if (batch) batches.push_back(std::move(*batch));
+    });
+    auto opts = mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true).finalize();
+    client.connect(opts)->wait();
+    client.subscribe(readings_topic(GatewayId{"gw-it"}), 1)->wait();
+  }
+  ~FakeServer() {
+    try {
+      client.disconnect()->wait();
+    } catch (const mqtt::exception&) {
+    }
+  }
+  std::size_t batch_count() {
+    std::lock_guard lock(mutex);
+    return batches.size();
+  }
+  DecodedBatch batch(std::size_t i) {
+    std::lock_guard lock(mutex);
+    return batches.at(i);
+  }
+  void send(const std::string& payload) {
+    client.publish(acks_topic(GatewayId{"gw-it"}), payload.data(), payload.size(), 1, false)->wait();
+  }
+};
+
+template <typename F>
+bool run_until(boost::asio::io_context& io, F predicate, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!predicate() && std::chrono::steady_clock::now() < deadline) {
+    io.run_for(20ms);
+  }
+  return predicate();
+}
+
+Reading make_reading(const std::string& record) {
+  Reading r;
+  r.device.serial = DeviceSerial{"BPSIM0001"};
+  r.device.driver = "astm_bp";
+  r.record_id = record;
+  r.hub_time = HubTime{std::chrono::milliseconds{1'700'000'000'000}};
+  r.measurement = BloodPressure{182, 112, {}, 71};
+  finalize_reading(GatewayId{"gw-it"}, r);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("uplink: real mosquitto -> rows deleted only after the app ack, re-sent on timeout") {
+  TempDir dir;
+  Mosquitto broker(dir.path);
+  FakeServer server(broker.uri());
+
+  auto outbox = Outbox::open((dir.path / "outbox.db").string());
+  REQUIRE(outbox.has_value());
+  std::vector<OutboxEntry> entries;
+  for (const char* record : {"1", "2"}) {
+    Reading r = make_reading(record);
+    entries.push_back({r.uid.value, encode_reading(r)});
+  }
+  REQUIRE((*outbox)->append(entries, HubTime{}).has_value());
+
+  boost::asio::io_context io;
+  Counters counters;
+  UplinkOptions options{GatewayId{"gw-it"}, broker.uri(), 1500ms, 100, 100ms, 1000ms};
+  Uplink uplink(io, options, **outbox, counters);
+  uplink.start();
+
+  REQUIRE(run_until(io, [&] { return uplink.is_connected(); }, 10s));
+  // First batch arrives and the broker PUBACKs it; the rows must stay.
+  REQUIRE(run_until(io, [&] { return server.batch_count() >= 1 && counters.get("mqtt_puback") >= 1; }, 10s));
+  auto first = server.batch(0);
+  REQUIRE(first.readings.size() == 2);
+  CHECK(first.readings[0] == make_reading("1"));
+  CHECK((*outbox)->depth().value_or(0) == 2);
+
+  // No ack: the same readings go out again after ack_timeout.
+  auto sent_at = std::chrono::steady_clock::now();
+  REQUIRE(run_until(io, [&] { return server.batch_count() >= 2; }, 10s));
+  CHECK(std::chrono::steady_clock::now() - sent_at >= 1000ms);
+  auto second = server.batch(1);
+  CHECK(second.batch_id > first.batch_id);
+  REQUIRE(second.readings.size() == 2);
+  CHECK(second.readings[1].uid == first.readings[1].uid);
+  CHECK((*outbox)->depth().value_or(0) == 2);
+
+  // A malformed ack and an ack for another gateway are counted and change nothing.
+  server.send("definitely not protobuf \xff\xff");
+  std::vector<std::string> one{first.readings[0].uid.value};
+  server.send(encode_ack_for_test(GatewayId{"gw-other"}, first.batch_id, one));
+  REQUIRE(run_until(io, [&] { return counters.get("mqtt_bad_ack") >= 2; }, 10s));
+  CHECK((*outbox)->depth().value_or(0) == 2);
+  CHECK(uplink.is_connected());
+
+  // The ack for the first reading deletes exactly that row.
+  server.send(encode_ack_for_test(GatewayId{"gw-it"}, first.batch_id, one));
+  REQUIRE(run_until(io, [&] { return (*outbox)->depth().value_or(0) == 1; }, 10s));
+  std::vector<std::string> both{first.readings[0].uid.value, first.readings[1].uid.value};
+  server.send(encode_ack_for_test(GatewayId{"gw-it"}, second.batch_id, both));
+  REQUIRE(run_until(io, [&] { return (*outbox)->depth().value_or(9) == 0; }, 10s));
+  CHECK(counters.get("readings_acked") == 2);
+  uplink.stop();
+}
