@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "firmware-sim/bp_device.h"
+#include "firmware-sim/meter_device.h"
 #include "firmware-sim/options.h"
 
 namespace {
@@ -26,18 +27,11 @@ void install_signal_handlers() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Plugs the simulated device, runs its script, unplugs. Exit code for main().
+template <class Device>
+int run_device(kotona::firmware_sim::SimOptions options) {
   using namespace kotona;
-  const std::vector<std::string> args(argv + 1, argv + argc);
-  auto options = firmware_sim::parse_options(args);
-  if (!options) {
-    log_error("firmware-sim", options.error().detail + " (" + firmware_sim::kUsage + ")");
-    return 2;
-  }
-  install_signal_handlers();
-  firmware_sim::BpDevice device(std::move(options).value(), g_stop);
+  Device device(std::move(options), g_stop);
   if (auto ok = device.plug(); !ok) {
     log_error("firmware-sim", describe(ok.error()));
     return 1;
@@ -50,4 +44,21 @@ int main(int argc, char** argv) {
   }
   log_info("firmware-sim", "stopped");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kotona;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  auto options = firmware_sim::parse_options(args);
+  if (!options) {
+    log_error("firmware-sim", options.error().detail + " (" + firmware_sim::kUsage + ")");
+    return 2;
+  }
+  install_signal_handlers();
+  if (options->device == "astm-bp") {
+    return run_device<firmware_sim::BpDevice>(std::move(options).value());
+  }
+  return run_device<firmware_sim::MeterDevice>(std::move(options).value());
 }

@@ -1,5 +1,6 @@
 #include "firmware-sim/options.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/ids.h"
@@ -39,14 +40,52 @@ Result<ScriptStep> parse_measure(const std::string& text) {
   return step;
 }
 
+// "2.6" / "5.4": a decimal in [min, max]; false otherwise.
+bool to_decimal(const std::string& text, double min, double max, double& out) {
+  if (text.empty() || text.find_first_not_of("0123456789.") != std::string::npos) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && out >= min && out <= max;
+}
+
+// astm-inr `measure RATIO` (0.1..20, so implausible values can be sent on purpose);
+// astm-glucose `measure MMOL` (0.1..60) or `measure NNmgdl` (1..2000).
+Result<ScriptStep> parse_meter_measure(const std::string& device, const std::string& text) {
+  ScriptStep step{ScriptStep::Kind::kMeasure};
+  if (device == "astm-inr") {
+    if (!to_decimal(text, 0.1, 20, step.value)) {
+      return fail(Errc::kConfig, "measure: expected an INR ratio 0.1..20, got '" + text + "'");
+    }
+    return step;
+  }
+  const std::string suffix = "mgdl";
+  if (text.size() > suffix.size() && text.ends_with(suffix)) {
+    auto mg = to_int(text.substr(0, text.size() - suffix.size()), 1, 2000, "measure mg/dL");
+    if (!mg) return fail(mg.error());
+    step.value = static_cast<double>(*mg);
+    step.is_mg_per_dl = true;
+    return step;
+  }
+  if (!to_decimal(text, 0.1, 60, step.value)) {
+    return fail(Errc::kConfig, "measure: expected mmol/L 0.1..60 or NNmgdl, got '" + text + "'");
+  }
+  return step;
+}
+
 // One script command starting at args[i]; advances i past its argument.
-Result<ScriptStep> parse_step(const std::vector<std::string>& args, std::size_t& i) {
+Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::string>& args,
+                              std::size_t& i) {
   using Kind = ScriptStep::Kind;
   const std::string& cmd = args[i];
   const bool has_arg = cmd == "measure" || cmd == "wait" || cmd == "garbage" || cmd == "loop";
   if (has_arg && i + 1 >= args.size()) return fail(Errc::kConfig, cmd + ": missing argument");
   const std::string arg = has_arg ? args[++i] : "";
+  if (cmd == "measure" && device != "astm-bp") return parse_meter_measure(device, arg);
   if (cmd == "measure") return parse_measure(arg);
+  if (cmd == "control" && device != "astm-bp") {
+    ScriptStep step{Kind::kMeasure};
+    step.is_control = true;
+    return step;
+  }
   if (cmd == "wait" || cmd == "loop") {
     auto ms = to_int(arg, cmd == "loop" ? 1 : 0, 86'400'000, cmd);
     if (!ms) return fail(ms.error());
@@ -68,6 +107,28 @@ Result<ScriptStep> parse_step(const std::vector<std::string>& args, std::size_t&
 
 Result<void> apply_option(SimOptions& o, const std::string& key, const std::string& value) {
   if (key == "--link") { o.link = value; return {}; }
+  if (key == "--strip-lot" || key == "--meal" || key == "--units") {
+    const char* owner = key == "--strip-lot" ? "astm-inr" : key == "--meal" ? "astm-glucose"
+                                                                              : "astm-bp";
+    if (o.device != owner) return fail(Errc::kConfig, key + " is an option of " + owner + " only");
+  }
+  if (key == "--strip-lot") {
+    const bool printable = std::all_of(value.begin(), value.end(), [](char c) {
+      return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F;
+    });
+    if (value.empty() || value.size() > 64 || !printable) {
+      return fail(Errc::kConfig, "--strip-lot: 1..64 printable characters");
+    }
+    o.extras.strip_lot = value;
+    return {};
+  }
+  if (key == "--meal") {
+    if (value != "BEFORE" && value != "AFTER" && value != "FASTING" && value != "BEDTIME") {
+      return fail(Errc::kConfig, "--meal: BEFORE, AFTER, FASTING or BEDTIME");
+    }
+    o.extras.meal = value;
+    return {};
+  }
   if (key == "--serial") { o.info.serial = value; return {}; }
   if (key == "--vendor") { o.info.vendor = value; return {}; }
   if (key == "--model") { o.info.model = value; return {}; }
@@ -93,10 +154,20 @@ Result<void> apply_option(SimOptions& o, const std::string& key, const std::stri
 }  // namespace
 
 Result<SimOptions> parse_options(const std::vector<std::string>& args) {
-  if (args.empty()) return fail(Errc::kConfig, "missing DEVICE (only astm-bp exists)");
+  if (args.empty()) {
+    return fail(Errc::kConfig, "missing DEVICE (astm-bp, astm-inr or astm-glucose)");
+  }
   SimOptions o;
   o.device = args[0];
-  if (o.device != "astm-bp") return fail(Errc::kConfig, "unknown device '" + o.device + "'");
+  if (o.device == "astm-inr") {
+    o.info.model = "SIM-INR1";
+    o.info.serial = "INRSIM0001";
+  } else if (o.device == "astm-glucose") {
+    o.info.model = "SIM-GLU1";
+    o.info.serial = "GLUSIM0001";
+  } else if (o.device != "astm-bp") {
+    return fail(Errc::kConfig, "unknown device '" + o.device + "'");
+  }
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i].rfind("--", 0) == 0) {
       if (i + 1 >= args.size()) return fail(Errc::kConfig, args[i] + ": missing value");
@@ -105,7 +176,7 @@ Result<SimOptions> parse_options(const std::vector<std::string>& args) {
       ++i;
       continue;
     }
-    auto step = parse_step(args, i);
+    auto step = parse_step(o.device, args, i);
     if (!step) return fail(step.error());
     o.script.push_back(*step);
   }

@@ -9,6 +9,7 @@
 
 #include "core/result.h"
 #include "firmware-sim/bp_records.h"
+#include "firmware-sim/meter_records.h"
 
 namespace kotona::firmware_sim {
 
@@ -19,11 +20,14 @@ struct ScriptStep {
   int systolic = 0, diastolic = 0, pulse = 0;  // kMeasure
   std::chrono::milliseconds duration{0};       // kWait, kLoop
   std::size_t count = 0;                       // kGarbage
+  double value = 0;             // kMeasure on astm-inr (ratio) / astm-glucose (mmol/L or mg/dL)
+  bool is_mg_per_dl = false;    // kMeasure on astm-glucose: `measure 97mgdl`
+  bool is_control = false;      // kMeasure from `control` (astm-inr, astm-glucose): a QC run
   friend bool operator==(const ScriptStep&, const ScriptStep&) = default;
 };
 
 struct SimOptions {
-  std::string device;  // "astm-bp"
+  std::string device;  // "astm-bp", "astm-inr" or "astm-glucose"
   std::string link;    // symlink to the pty slave; empty: print the slave path only
   BpDeviceInfo info;
   std::chrono::seconds clock_offset{0};
@@ -32,16 +36,23 @@ struct SimOptions {
   std::chrono::milliseconds reply_timeout{15000};
   std::chrono::milliseconds retry{2000};
   std::vector<ScriptStep> script;
+  MeterExtras extras;  // astm-inr --strip-lot, astm-glucose --meal
 };
 
 // args = argv[1..]. Error kConfig with one clear line for an unknown device, option or script
-// command, a missing or bad value, or a serial outside [A-Za-z0-9._-]{1,64}.
+// command (or one the device does not have), a missing or bad value, or a serial outside
+// [A-Za-z0-9._-]{1,64}. astm-inr / astm-glucose default to model SIM-INR1 / SIM-GLU1 and
+// serial INRSIM0001 / GLUSIM0001.
 [[nodiscard]] Result<SimOptions> parse_options(const std::vector<std::string>& args);
 
 inline constexpr const char* kUsage =
     "usage: kotona-firmware-sim astm-bp [--link PATH] [--serial S] [--vendor V] [--model M] "
     "[--clock-offset-s N] [--ledger FILE] [--first-record N] [--reply-timeout-ms MS] "
     "[--retry-ms MS] [--units mmHg|kPa] [measure S/D/P | wait MS | garbage N | bad-checksum | "
-    "resend-all | loop MS | unplug | replug | hold]...";
+    "resend-all | loop MS | unplug | replug | hold]...; "
+    "kotona-firmware-sim astm-inr [same options, --strip-lot LOT instead of --units] "
+    "[measure RATIO | control | ...]; "
+    "kotona-firmware-sim astm-glucose [same options, --meal BEFORE|AFTER|FASTING|BEDTIME "
+    "instead of --units] [measure MMOL | measure NNmgdl | control | ...]";
 
 }  // namespace kotona::firmware_sim

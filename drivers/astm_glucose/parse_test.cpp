@@ -1,0 +1,155 @@
+#include "drivers/astm_glucose/parse.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace kotona::drivers::astm_glucose {
+namespace {
+
+using namespace std::chrono;
+
+const std::string kH = "H|\\^&|||Acme^GLU-1^SN123^1.0|||||||P|LIS2-A2|20261122101600\r";
+const std::string kO = "O|1|42||^^^GLU|||20261122101500\r";
+const std::string kGlu = "R|1|^^^GLU|97|mg/dL||N||F||||20261122101500\r";
+const std::string kL = "L|1|N\r";
+
+Result<Message> parse(const std::string& text) {
+  const std::vector<std::uint8_t> bytes(text.begin(), text.end());
+  return parse_message(bytes);
+}
+
+std::string block(const std::string& results) { return kH + "P|1\r" + kO + results + kL; }
+
+const Glucose& glucose_of(const Reading& r) { return std::get<Glucose>(r.measurement); }
+
+double mmol(const std::string& value, const std::string& unit) {
+  auto m = parse(block("R|1|^^^GLU|" + value + "|" + unit + "||N||F\r"));
+  REQUIRE(m.has_value());
+  REQUIRE(m->readings.size() == 1);
+  return glucose_of(m->readings[0]).mmol_per_l;
+}
+
+Errc first_rejection(const std::string& results) {
+  auto m = parse(block(results));
+  REQUIRE(m.has_value());
+  CHECK(m->readings.empty());
+  REQUIRE(m->rejected.size() == 1);
+  return m->rejected[0].code;
+}
+
+TEST_CASE("parse_glucose: reference message -> one reading in mmol/L with identity and time") {
+  auto m = parse(block(kGlu + "C|1|I|MEAL^BEFORE|G\r"));
+  REQUIRE(m.has_value());
+  CHECK(m->rejected.empty());
+  CHECK(m->device_clock == sys_days{2026y / 11 / 22} + 10h + 16min);
+  REQUIRE(m->readings.size() == 1);
+  const Reading& r = m->readings[0];
+  CHECK(r.device ==
+        DeviceIdentity{"Acme", "GLU-1", DeviceSerial{"SN123"}, "1.0", "astm_glucose"});
+  CHECK(r.record_id == "42");
+  CHECK(r.device_time == sys_days{2026y / 11 / 22} + 10h + 15min);
+  CHECK(glucose_of(r) == Glucose{5.4, MealMarker::kPreprandial});
+  CHECK(r.quality == QualityFlags{});
+}
+
+TEST_CASE("parse_glucose: mg/dL -> divided by 18.0156 and rounded to 0.1 mmol/L") {
+  CHECK(mmol("97", "mg/dL") == 5.4);
+  CHECK(mmol("54", "mg/dl") == 3.0);
+  CHECK(mmol("180", "mg/dL") == 10.0);
+  CHECK(mmol("600", "mg/dL") == 33.3);
+  CHECK(mmol("10", "mg/dL") == 0.6);
+}
+
+TEST_CASE("parse_glucose: mmol/L -> kept, rounded to 0.1") {
+  CHECK(mmol("5.4", "mmol/L") == 5.4);
+  CHECK(mmol("5.44", "mmol/l") == 5.4);
+  CHECK(mmol("5.45", "mmol/L") == doctest::Approx(5.5).epsilon(0.011));
+  CHECK(mmol("12", "mmol/L") == 12.0);
+}
+
+TEST_CASE("parse_glucose: unit missing or unknown -> kMalformed (never guessed)") {
+  CHECK(first_rejection("R|1|^^^GLU|5.4|||N||F\r") == Errc::kMalformed);
+  CHECK(first_rejection("R|1|^^^GLU|5.4|g/L||N||F\r") == Errc::kMalformed);
+}
+
+TEST_CASE("parse_glucose: outside 0.5..55.5 mmol/L -> kOutOfRange for that block only") {
+  CHECK(first_rejection("R|1|^^^GLU|1200|mg/dL||HH||F\r") == Errc::kOutOfRange);
+  CHECK(first_rejection("R|1|^^^GLU|0.4|mmol/L||LL||F\r") == Errc::kOutOfRange);
+  CHECK(first_rejection("R|1|^^^GLU|0|mg/dL||LL||F\r") == Errc::kOutOfRange);
+  const std::string o2 = "O|2|43||^^^GLU|||20261122111500\r";
+  auto m = parse(kH + kO + "R|1|^^^GLU|99|mmol/L\r" + o2 + kGlu + kL);
+  REQUIRE(m->readings.size() == 1);
+  CHECK(m->readings[0].record_id == "43");
+  CHECK(m->rejected.at(0).code == Errc::kOutOfRange);
+}
+
+TEST_CASE("parse_glucose: bad numbers, no GLU, duplicate -> kMalformed") {
+  for (const char* v : {"", "-5", "5,4", "1e2", ".", "HI"}) {
+    CAPTURE(v);
+    CHECK(first_rejection(std::string("R|1|^^^GLU|") + v + "|mmol/L||N||F\r") == Errc::kMalformed);
+  }
+  CHECK(first_rejection("C|1|I|MEAL^BEFORE|G\r") == Errc::kMalformed);
+  CHECK(first_rejection(kGlu + kGlu) == Errc::kMalformed);
+}
+
+TEST_CASE("parse_glucose: meal comments -> markers; unknown or absent -> kUnknown") {
+  const std::pair<const char*, MealMarker> cases[] = {
+      {"BEFORE", MealMarker::kPreprandial}, {"AFTER", MealMarker::kPostprandial},
+      {"FASTING", MealMarker::kFasting},    {"BEDTIME", MealMarker::kBedtime},
+      {"NONE", MealMarker::kUnknown},       {"SNACK", MealMarker::kUnknown}};
+  for (const auto& [text, marker] : cases) {
+    CAPTURE(text);
+    auto m = parse(block(kGlu + "C|1|I|MEAL^" + text + "|G\r"));
+    REQUIRE(m->readings.size() == 1);
+    CHECK(glucose_of(m->readings[0]).meal == marker);
+  }
+  CHECK(glucose_of(parse(block(kGlu))->readings.at(0)).meal == MealMarker::kUnknown);
+}
+
+TEST_CASE("parse_glucose: control solution (O.12 Q or QC-GLU) -> emitted, control_result") {
+  const std::string qc = "O|1|44||^^^GLU|||20261122101500||||Q\r";
+  const std::string o2 = "O|2|45||^^^GLU|||20261122101500\r";
+  auto m = parse(kH + qc + "R|1|^^^GLU|6.1|mmol/L\r" + o2 + kGlu + kL);
+  REQUIRE(m->readings.size() == 2);
+  CHECK(m->readings[0].quality.control_result);
+  CHECK_FALSE(m->readings[1].quality.control_result);
+  auto t = parse(block("R|1|^^^QC-GLU|110|mg/dL\r"));
+  REQUIRE(t->readings.size() == 1);
+  CHECK(t->readings[0].quality.control_result);
+}
+
+TEST_CASE("parse_glucose: flags < > -> device_error; status P, unknown flag -> rejected") {
+  auto lo = parse(block("R|1|^^^GLU|20|mg/dL||<||F\r"));
+  REQUIRE(lo->readings.size() == 1);
+  CHECK(lo->readings[0].quality.device_error);
+  CHECK(first_rejection("R|1|^^^GLU|97|mg/dL||N||P\r") == Errc::kUnsupported);
+  CHECK(first_rejection("R|1|^^^GLU|97|mg/dL||Z||F\r") == Errc::kMalformed);
+  CHECK(first_rejection("R|1|^^^GLU||mg/dL||N||X\r") == Errc::kMalformed);  // no number invented
+}
+
+TEST_CASE("parse_glucose: whole-message errors -> kTruncated / kMalformed") {
+  CHECK(parse("").error().code == Errc::kTruncated);
+  CHECK(parse(kH + kO + kGlu).error().code == Errc::kTruncated);
+  CHECK(parse("P|1\r" + kL).error().code == Errc::kMalformed);
+  CHECK(parse("H|\\^&|||Acme^GLU-1^^1.0\r" + kL).error().code == Errc::kMalformed);
+}
+
+TEST_CASE("parse_glucose: cut anywhere before the L record -> refused, never a reading") {
+  const std::string full = block(kGlu);
+  for (std::size_t cut = 0; cut < full.size() - kL.size(); ++cut) {
+    CAPTURE(cut);
+    CHECK_FALSE(parse(full.substr(0, cut)).has_value());
+  }
+}
+
+TEST_CASE("parse_glucose: O.8 missing -> no device time; record number bad -> rejected") {
+  auto m = parse(kH + "O|1|42||^^^GLU\r" + kGlu + kL);
+  REQUIRE(m->readings.size() == 1);
+  CHECK_FALSE(m->readings[0].device_time.has_value());
+  CHECK(parse(kH + "O|1|||^^^GLU\r" + kGlu + kL)->rejected.size() == 1);
+  CHECK(parse(kH + "O|1|42||^^^GLU|||2026\r" + kGlu + kL)->rejected.size() == 1);
+}
+
+}  // namespace
+}  // namespace kotona::drivers::astm_glucose

@@ -1,0 +1,46 @@
+// Pure decoder for the astm_inr reference device profile (a home INR / coagulation meter): one
+// ASTM E1394 / CLSI LIS2-A2 message (H ... L records, each ending CR, as drivers/astm's
+// Receiver delivers them) becomes Inr Readings. Layout and spec references: README.md.
+// Pure; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/reading.h"
+#include "core/result.h"
+
+namespace kotona::drivers::astm_inr {
+
+// Plausibility limits: outside them a result is not a measurement (kOutOfRange).
+inline constexpr double kMinInr = 0.5;
+inline constexpr double kMaxInr = 10.0;
+inline constexpr double kMinProthrombinTimeS = 5.0;
+inline constexpr double kMaxProthrombinTimeS = 200.0;
+
+struct Message {
+  std::vector<Reading> readings;  // one per complete O block; uid/gateway/hub_time unset
+  std::vector<Error> rejected;    // O blocks (or records) refused; other blocks still count
+  std::optional<DeviceTime> device_clock;  // H.14: the device's clock when it sent the message
+};
+
+// Message text, records separated by CR (LF after CR tolerated):
+//
+//   H|\^&|||vendor^model^serial^firmware|||||||P|LIS2-A2|YYYYMMDDHHMMSS   (device clock now)
+//   P|1
+//   O|1|<record number>||^^^INR|||YYYYMMDDHHMMSS||||<action>   (O.8 measured; O.12 Q = QC)
+//   R|1|^^^INR|2.6|INR||N||F||||YYYYMMDDHHMMSS     (R.3 QC-INR also marks a control test)
+//   R|2|^^^PT|31.2|s||N||F                         (optional prothrombin time, seconds)
+//   R|3|^^^LOT|287451                              (optional strip lot; or C|1|I|LOT^287451|G)
+//   L|1|N
+//
+// Each O block is one reading: record_id = O.3, device_time = O.8; control tests get
+// quality.control_result. Whole-message errors: kTruncated (empty, no final L record);
+// kMalformed (first record not H, bad delimiters, bad or missing serial in H.5). Per-block
+// errors go to `rejected`: kMalformed (no INR, bad number/unit/flag/status/lot, duplicate),
+// kOutOfRange (INR outside 0.5..10, PT outside 5..200 s), kUnsupported (R.9 = P).
+[[nodiscard]] Result<Message> parse_message(std::span<const std::uint8_t> text);
+
+}  // namespace kotona::drivers::astm_inr

@@ -1,0 +1,153 @@
+#include "drivers/decode/decode.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace kotona::drivers::decode {
+
+namespace {
+
+// LIS01-A2 §6.1 control characters that start a chunk.
+constexpr std::uint8_t kStx = 0x02, kEot = 0x04, kEnq = 0x05, kLf = 0x0A, kNak = 0x15;
+
+enum class ChunkKind { kControl, kFrame, kStray };
+
+struct Chunk {
+  std::size_t start = 0;
+  std::size_t size = 0;
+  ChunkKind kind = ChunkKind::kStray;
+};
+
+bool starts_chunk(std::uint8_t b) { return b == kStx || b == kEnq || b == kEot; }
+
+std::vector<Chunk> split_chunks(std::span<const std::uint8_t> bytes) {
+  std::vector<Chunk> chunks;
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    const std::uint8_t b = bytes[i];
+    std::size_t j = i + 1;
+    ChunkKind kind = ChunkKind::kControl;
+    if (b == kStx) {
+      kind = ChunkKind::kFrame;
+      while (j < bytes.size() && !starts_chunk(bytes[j]) && bytes[j] != kLf) ++j;
+      if (j < bytes.size() && bytes[j] == kLf) ++j;
+    } else if (!starts_chunk(b)) {
+      kind = ChunkKind::kStray;
+      while (j < bytes.size() && !starts_chunk(bytes[j])) ++j;
+    }
+    chunks.push_back(Chunk{i, j - i, kind});
+    i = j;
+  }
+  return chunks;
+}
+
+bool has_nak(const Step& step) {
+  return std::any_of(step.commands.begin(), step.commands.end(), [](const Command& c) {
+    const auto* write = std::get_if<SerialWrite>(&c);
+    return write != nullptr && write->bytes == Bytes{kNak};
+  });
+}
+
+void collect(Step step, const Chunk& chunk, const GatewayId& gateway, Decoded& out) {
+  const bool exact = chunk.kind == ChunkKind::kStray ||
+                     (chunk.kind == ChunkKind::kFrame && has_nak(step));
+  for (Error& e : step.rejected) {
+    const std::size_t byte = exact ? chunk.start + std::min(e.offset, chunk.size) : chunk.start;
+    out.rejections.push_back(Rejection{byte, std::move(e)});
+  }
+  for (Reading& r : step.readings) {
+    finalize_reading(gateway, r);
+    out.readings.push_back(std::move(r));
+  }
+}
+
+int digits(std::string_view s, std::size_t pos, std::size_t len) {
+  int v = -1;
+  if (pos + len > s.size()) return -1;
+  const std::string_view part = s.substr(pos, len);
+  if (part.find_first_not_of("0123456789") != std::string_view::npos) return -1;
+  std::from_chars(part.data(), part.data() + part.size(), v);
+  return v;
+}
+
+}  // namespace
+
+Decoded decode_serial(const DriverDescriptor& driver, std::span<const std::uint8_t> bytes,
+                      HubTime hub_time, const GatewayId& gateway) {
+  Decoded out;
+  auto session = driver.make_session(SessionContext{"kotona-decode"});
+  if (!session) {
+    out.rejections.push_back(Rejection{0, Error{Errc::kConfig, 0, "driver made no session"}});
+    return out;
+  }
+  Step last = session->start();
+  collect(last, Chunk{0, 0, ChunkKind::kControl}, gateway, out);
+  for (const Chunk& chunk : split_chunks(bytes)) {
+    const auto part = bytes.subspan(chunk.start, chunk.size);
+    auto step = session->on_input(Input{hub_time, SerialBytes{Bytes(part.begin(), part.end())}});
+    if (!step) {
+      out.rejections.push_back(Rejection{chunk.start, step.error()});
+      continue;
+    }
+    last = *step;
+    collect(std::move(step).value(), chunk, gateway, out);
+  }
+  if (last.timer) {  // the bytes ended mid-transfer: the gateway's timer would fire
+    collect(session->on_timer(), Chunk{bytes.size(), 0, ChunkKind::kControl}, gateway, out);
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view text) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::vector<std::uint8_t> out;
+  int high = -1;
+  for (char c : text) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      if (high >= 0) return std::nullopt;  // a pair split by whitespace
+      continue;
+    }
+    const int v = nibble(c);
+    if (v < 0) return std::nullopt;
+    if (high < 0) {
+      high = v;
+    } else {
+      out.push_back(static_cast<std::uint8_t>(high * 16 + v));
+      high = -1;
+    }
+  }
+  if (high >= 0) return std::nullopt;
+  return out;
+}
+
+std::optional<HubTime> parse_iso_time(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.mmm]Z
+  if (s.size() != 20 && s.size() != 24) return std::nullopt;
+  if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+      s.back() != 'Z') {
+    return std::nullopt;
+  }
+  const int y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
+  const int h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2);
+  int ms = 0;
+  if (s.size() == 24) {
+    if (s[19] != '.') return std::nullopt;
+    ms = digits(s, 20, 3);
+  }
+  using namespace std::chrono;
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 ||
+      ms < 0) {
+    return std::nullopt;
+  }
+  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
+                            day{static_cast<unsigned>(d)}};
+  if (!date.ok()) return std::nullopt;
+  return HubTime{sys_days{date} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{ms}};
+}
+
+}  // namespace kotona::drivers::decode

@@ -1,0 +1,89 @@
+#include "firmware-sim/meter_records.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace kotona::firmware_sim {
+
+namespace {
+
+std::string one_decimal(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+std::string header(const BpDeviceInfo& info, std::chrono::sys_seconds now) {
+  return "H|\\^&|||" + escape_astm(info.vendor) + "^" + escape_astm(info.model) + "^" +
+         escape_astm(info.serial) + "^" + escape_astm(info.firmware) + "|||||||P|LIS2-A2|" +
+         format_astm_time(now) + "\r";
+}
+
+std::string order(int seq, const MeterMeasurement& m, const char* test, const std::string& time) {
+  // LIS2-A2 §9.4.12: action code Q marks a quality-control specimen.
+  return "O|" + std::to_string(seq) + "|" + std::to_string(m.record) + "||^^^" + test + "|||" +
+         time + (m.is_control ? "||||Q" : "") + "\r";
+}
+
+}  // namespace
+
+std::vector<std::string> make_inr_records(const BpDeviceInfo& info, const MeterExtras& extras,
+                                          std::chrono::sys_seconds now,
+                                          const std::vector<MeterMeasurement>& measurements) {
+  std::vector<std::string> records{header(info, now), "P|1\r"};
+  int seq = 1;
+  for (const MeterMeasurement& m : measurements) {
+    const std::string time = format_astm_time(m.measured);
+    records.push_back(order(seq++, m, "INR", time));
+    const char* flag = m.value > 3.5 ? "H" : m.value < 2.0 ? "L" : "N";
+    records.push_back("R|1|^^^INR|" + one_decimal(m.value) + "|INR||" + flag + "||F||||" + time +
+                      "\r");
+    records.push_back("R|2|^^^PT|" + one_decimal(m.value * 12.0) + "|s||" + flag + "||F||||" +
+                      time + "\r");
+    records.push_back("C|1|I|LOT^" + escape_astm(extras.strip_lot) + "|G\r");
+  }
+  records.push_back("L|1|N\r");
+  return records;
+}
+
+std::vector<std::string> make_glucose_records(const BpDeviceInfo& info, const MeterExtras& extras,
+                                              std::chrono::sys_seconds now,
+                                              const std::vector<MeterMeasurement>& measurements) {
+  std::vector<std::string> records{header(info, now), "P|1\r"};
+  int seq = 1;
+  for (const MeterMeasurement& m : measurements) {
+    const std::string time = format_astm_time(m.measured);
+    records.push_back(order(seq++, m, "GLU", time));
+    const double mmol = glucose_mmol_per_l(m);
+    const char* flag = mmol < 3.9 ? "L" : mmol > 10.0 ? "H" : "N";
+    const std::string value = m.is_mg_per_dl
+                                  ? std::to_string(static_cast<long>(std::lround(m.value)))
+                                  : one_decimal(m.value);
+    records.push_back("R|1|^^^GLU|" + value + "|" + (m.is_mg_per_dl ? "mg/dL" : "mmol/L") + "||" +
+                      flag + "||F||||" + time + "\r");
+    if (!m.is_control && !extras.meal.empty()) {
+      records.push_back("C|1|I|MEAL^" + extras.meal + "|G\r");
+    }
+  }
+  records.push_back("L|1|N\r");
+  return records;
+}
+
+double glucose_mmol_per_l(const MeterMeasurement& m) {
+  const double mmol = m.is_mg_per_dl ? std::round(m.value) / kMgPerDlPerMmolPerL : m.value;
+  return std::round(mmol * 10) / 10;
+}
+
+std::string meter_ledger_line(const std::string& device, const std::string& serial,
+                              const MeterMeasurement& m, std::int64_t delivered_unix_ms) {
+  // serial is checked to be [A-Za-z0-9._-] at startup, so no JSON escaping is needed.
+  const bool is_inr = device == "astm-inr";
+  const std::string value = is_inr ? "\"inr\":" + one_decimal(m.value)
+                                   : "\"mmol_per_l\":" + one_decimal(glucose_mmol_per_l(m));
+  return "{\"device\":\"" + device + "\",\"serial\":\"" + serial + "\",\"record\":\"" +
+         std::to_string(m.record) + "\",\"kind\":\"" + (is_inr ? "inr" : "glucose") + "\"," +
+         value + ",\"control\":" + (m.is_control ? "true" : "false") +
+         ",\"delivered_unix_ms\":" + std::to_string(delivered_unix_ms) + "}";
+}
+
+}  // namespace kotona::firmware_sim

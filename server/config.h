@@ -1,0 +1,28 @@
+// ServerConfig: the server's `key = value` config (docs/contracts.md "Server config"), parsed
+// and validated from a core ConfigFile. Pure; value type.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config_file.h"
+#include "core/result.h"
+#include "server/store/types.h"
+
+namespace kotona::server {
+
+struct ServerConfig {
+  std::string mqtt_uri;
+  std::string mqtt_client_id = "kotona-ingest-1";
+  std::string db_path;
+  std::string http_host = "127.0.0.1";
+  std::uint16_t http_port = 8080;
+  std::vector<store::Enrolment> enrolment;  // from `enrol = GATEWAY_ID DEVICE_SERIAL PATIENT_ID`
+};
+
+// Errors: kConfig with one line naming the file, line and key: unknown key, missing or
+// repeated required key, bad http_listen, bad client id, malformed enrol line.
+[[nodiscard]] Result<ServerConfig> parse_server_config(const ConfigFile& file);
+
+}  // namespace kotona::server

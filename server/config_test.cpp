@@ -1,0 +1,64 @@
+#include "server/config.h"
+
+#include <doctest/doctest.h>
+
+using namespace kotona;
+using namespace kotona::server;
+
+namespace {
+Result<ServerConfig> parse(const std::string& text) {
+  auto file = ConfigFile::parse(text, "server.conf");
+  REQUIRE(file.has_value());
+  return parse_server_config(*file);
+}
+std::string error_of(const std::string& text) {
+  auto r = parse(text);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == Errc::kConfig);
+  return r.error().detail;
+}
+}  // namespace
+
+TEST_CASE("parse_server_config: minimal file -> defaults from docs/contracts.md") {
+  auto c = parse("mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\n");
+  REQUIRE(c.has_value());
+  CHECK(c->mqtt_client_id == "kotona-ingest-1");
+  CHECK(c->http_host == "127.0.0.1");
+  CHECK(c->http_port == 8080);
+  CHECK(c->enrolment.empty());
+}
+
+TEST_CASE("parse_server_config: full file -> every value, enrol lines in order") {
+  auto c = parse(
+      "mqtt_uri = tcp://h:1\nmqtt_client_id = ingest-2\ndb_path = /x/s.db\n"
+      "http_listen = 0.0.0.0:0\nenrol = gw-1 BP1 patient-1\nenrol = gw-1 BP2 p2\n");
+  REQUIRE(c.has_value());
+  CHECK(c->mqtt_client_id == "ingest-2");
+  CHECK(c->http_host == "0.0.0.0");
+  CHECK(c->http_port == 0);
+  REQUIRE(c->enrolment.size() == 2);
+  CHECK(c->enrolment[1].device_serial.value == "BP2");
+  CHECK(c->enrolment[1].patient.value == "p2");
+}
+
+TEST_CASE("parse_server_config: missing db_path -> error naming db_path") {
+  CHECK(error_of("mqtt_uri = tcp://h:1\n").find("db_path") != std::string::npos);
+}
+
+TEST_CASE("parse_server_config: unknown key -> error naming key and line") {
+  auto e = error_of("mqtt_uri = tcp://h:1\ndb_path = x\nfavourite = 7\n");
+  CHECK(e.find("favourite") != std::string::npos);
+  CHECK(e.find(":3") != std::string::npos);
+}
+
+TEST_CASE("parse_server_config: bad http_listen port -> error naming http_listen") {
+  CHECK(error_of("mqtt_uri = tcp://h:1\ndb_path = x\nhttp_listen = 127.0.0.1:notaport\n")
+            .find("http_listen") != std::string::npos);
+}
+
+TEST_CASE("parse_server_config: enrol with two words or a bad id -> error naming enrol") {
+  CHECK(error_of("mqtt_uri = a\ndb_path = x\nenrol = gw-1 BP1\n").find("enrol") !=
+        std::string::npos);
+  CHECK(error_of("mqtt_uri = a\ndb_path = x\nenrol = gw/1 BP1 p1\n").find("gw/1") !=
+        std::string::npos);
+}

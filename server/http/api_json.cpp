@@ -1,0 +1,88 @@
+#include "server/http/api_json.h"
+
+#include <boost/json.hpp>
+#include <ctime>
+
+namespace kotona::server::http {
+
+namespace json = boost::json;
+
+namespace {
+
+json::value parse_or_null(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  return ec ? json::value(nullptr) : v;
+}
+
+std::string metric_name(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == ':';
+    out += ok ? c : '_';
+  }
+  if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out.insert(0, "_");
+  return out;
+}
+
+}  // namespace
+
+std::string iso8601(HubTime t) {
+  auto ms = t.time_since_epoch().count();
+  auto secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  auto frac = static_cast<int>(ms - static_cast<std::int64_t>(secs) * 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", frac);
+  return buf;
+}
+
+json::object alert_json(const store::StoredAlert& a) {
+  return json::object{{"event_id", a.event_id},
+                      {"alert_id", a.alert_id.value},
+                      {"reading_uid", a.reading_uid.value},
+                      {"patient_id", a.patient.value},
+                      {"rule_id", a.rule_id},
+                      {"priority", a.priority},
+                      {"state", a.state},
+                      {"message", a.message},
+                      {"created_at", iso8601(a.created)},
+                      {"threshold", parse_or_null(a.threshold_json)}};
+}
+
+json::object reading_json(const store::StoredReading& r) {
+  json::object o{{"reading_uid", r.uid.value},
+                 {"patient_id", r.patient.value},
+                 {"gateway_id", r.gateway.value},
+                 {"device_serial", r.device_serial.value},
+                 {"kind", r.kind},
+                 {"values", parse_or_null(r.values_json)},
+                 {"device_time", nullptr},
+                 {"hub_time", iso8601(r.hub_time)},
+                 {"clock_offset_s", nullptr},
+                 {"quality", parse_or_null(r.quality_json)}};
+  if (r.device_time) {
+    o["device_time"] =
+        iso8601(std::chrono::time_point_cast<std::chrono::milliseconds>(*r.device_time));
+  }
+  if (r.clock_offset) o["clock_offset_s"] = r.clock_offset->count();
+  return o;
+}
+
+std::string error_body(const std::string& message) {
+  return json::serialize(json::object{{"error", message}});
+}
+
+std::string prometheus_text(const std::map<std::string, std::uint64_t>& counters) {
+  std::string out;
+  for (const auto& [name, value] : counters) {
+    auto metric = metric_name(name);
+    out += "# TYPE " + metric + " counter\n" + metric + " " + std::to_string(value) + "\n";
+  }
+  return out;
+}
+
+}  // namespace kotona::server::http

@@ -1,0 +1,224 @@
+#include "server/http/http_server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <charconv>
+
+#include "core/log.h"
+#include "server/http/routes.h"
+
+namespace kotona::server::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr std::string_view kLog = "http";
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::uint32_t kBodyLimit = 64 * 1024;
+constexpr int kReplayPage = 500;
+
+constexpr std::string_view kSseHeader =
+    "HTTP/1.1 200 OK\r\nServer: kotona-server\r\nContent-Type: text/event-stream\r\n"
+    "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(asio::io_context& io_in, store::Store& store_in, Counters& counters_in, SseHub& hub_in,
+       HttpOptions options_in)
+      : io(io_in),
+        store(store_in),
+        counters(counters_in),
+        hub(hub_in),
+        options(options_in),
+        acceptor(io_in) {}
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<void> serve_stream(beast::tcp_stream& stream, StreamRequest request);
+  asio::awaitable<bool> replay(beast::tcp_stream& stream, std::int64_t after, std::int64_t& sent);
+  asio::awaitable<bool> write_text(beast::tcp_stream& stream, std::string_view text);
+
+  asio::io_context& io;
+  store::Store& store;
+  Counters& counters;
+  SseHub& hub;
+  HttpOptions options;
+  tcp::acceptor acceptor;
+  std::set<beast::tcp_stream*> streams;  // open connections, closed by stop()
+  bool stopping = false;
+};
+
+asio::awaitable<void> HttpServer::Impl::accept_loop() {
+  while (!stopping) {
+    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) co_return;
+      counters.add("http_accept_error");
+      log_warn(kLog, "accept: " + ec.message());
+      continue;
+    }
+    asio::co_spawn(io, session(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<bool> HttpServer::Impl::write_text(beast::tcp_stream& stream,
+                                                   std::string_view text) {
+  stream.expires_after(options.write_timeout);
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(text.data(), text.size()), kTuple);
+  co_return !ec;
+}
+
+asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  streams.insert(&stream);
+  beast::flat_buffer buffer;
+  try {
+    while (!stopping) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(kBodyLimit);
+      stream.expires_after(options.read_timeout);
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      if (ec) {
+        if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout &&
+            ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
+          counters.add("http_bad_request");
+        }
+        break;
+      }
+      Request request = parser.release();
+      if (auto stream_request = as_stream_request(request)) {
+        counters.add("http_requests");
+        co_await serve_stream(stream, *stream_request);
+        break;
+      }
+      Response response = handle_request(request, store, counters, hub);
+      if (request.method() == bhttp::verb::head) response.body().clear();
+      stream.expires_after(options.write_timeout);
+      auto [wec, wn] = co_await bhttp::async_write(stream, response, kTuple);
+      if (wec || !response.keep_alive()) break;
+    }
+  } catch (const std::exception& e) {
+    counters.add("http_internal_error");
+    log_error(kLog, std::string("session: ") + e.what());
+  }
+  streams.erase(&stream);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.close();
+}
+
+// Writes every stored alert with event_id > after, oldest first; `sent` is the last id written.
+asio::awaitable<bool> HttpServer::Impl::replay(beast::tcp_stream& stream, std::int64_t after,
+                                               std::int64_t& sent) {
+  sent = after;
+  while (true) {
+    auto page = store.alerts_after(sent, kReplayPage);
+    if (!page) {
+      log_error(kLog, "sse replay: " + describe(page.error()));
+      co_return false;
+    }
+    for (const auto& alert : *page) {
+      auto frame = make_sse_frame(alert);
+      if (!co_await write_text(stream, frame.text)) co_return false;
+      sent = frame.event_id;
+    }
+    if (page->size() < static_cast<std::size_t>(kReplayPage)) co_return true;
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::serve_stream(beast::tcp_stream& stream,
+                                                     StreamRequest request) {
+  // Subscribe before the replay query: a live alert committed meanwhile is queued, and the
+  // id filter below drops it if the replay already sent it (invariant 8).
+  auto subscriber = hub.subscribe();
+  counters.add("sse_connects");
+  std::int64_t sent = 0;
+  bool ok = co_await write_text(stream, kSseHeader);
+  if (ok && request.last_event_id) ok = co_await replay(stream, *request.last_event_id, sent);
+  while (ok && !stopping) {
+    while (ok && !subscriber->frames.empty() && !subscriber->overflowed) {
+      SseFrame frame = std::move(subscriber->frames.front());
+      subscriber->frames.pop_front();
+      if (frame.event_id <= sent) continue;
+      ok = co_await write_text(stream, frame.text);
+      sent = frame.event_id;
+    }
+    if (!ok || subscriber->overflowed || subscriber->closed) break;
+    subscriber->wake.expires_after(options.keepalive_interval);
+    auto [ec] = co_await subscriber->wake.async_wait(kTuple);
+    if (!ec) ok = co_await write_text(stream, ": keepalive\n\n");
+  }
+  if (subscriber->overflowed) {
+    counters.add("sse_slow_client_dropped");
+    log_warn(kLog,
+             "SSE client fell too far behind; disconnected (it reconnects with "
+             "Last-Event-ID)");
+  }
+  hub.unsubscribe(subscriber);
+}
+
+HttpServer::HttpServer(asio::io_context& io, store::Store& store, Counters& counters, SseHub& hub,
+                       HttpOptions options)
+    : impl_(std::make_unique<Impl>(io, store, counters, hub, options)) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<std::uint16_t> HttpServer::listen(const std::string& host, std::uint16_t port) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return fail(Errc::kConfig, "http_listen: '" + host + "' is not an IP address");
+  tcp::endpoint endpoint(address, port);
+  auto& acceptor = impl_->acceptor;
+  std::string where = host + ":" + std::to_string(port);
+  if (acceptor.open(endpoint.protocol(), ec); ec)
+    return fail(Errc::kIo, "open " + where + ": " + ec.message());
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (acceptor.bind(endpoint, ec); ec)
+    return fail(Errc::kIo, "bind " + where + ": " + ec.message());
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return fail(Errc::kIo, "listen " + where + ": " + ec.message());
+  }
+  auto bound = acceptor.local_endpoint(ec);
+  if (ec) return fail(Errc::kIo, "local_endpoint: " + ec.message());
+  return bound.port();
+}
+
+void HttpServer::start() { asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached); }
+
+void HttpServer::stop() {
+  impl_->stopping = true;
+  boost::system::error_code ignored;
+  impl_->acceptor.close(ignored);
+  impl_->hub.close_all();
+  for (auto* stream : impl_->streams) stream->cancel();
+}
+
+std::size_t HttpServer::open_connections() const { return impl_->streams.size(); }
+
+Result<std::pair<std::string, std::uint16_t>> parse_listen(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return fail(Errc::kConfig, "http_listen must be HOST:PORT, got '" + text + "'");
+  }
+  std::string port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc{} || ptr != port_text.data() + port_text.size() ||
+      port > 65535) {
+    return fail(Errc::kConfig, "http_listen: port must be 0..65535, got '" + port_text + "'");
+  }
+  return std::pair{text.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace kotona::server::http

@@ -1,0 +1,55 @@
+// HttpServer: the clinician-facing HTTP/1.1 server (Boost.Beast, C++20 coroutines) on the
+// server's io_context: feed page, health, metrics, JSON API and the SSE alert stream
+// (docs/contracts.md). Every read and write has a timeout. io thread only; Beast and Asio
+// exceptions are caught inside.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "core/counters.h"
+#include "core/result.h"
+#include "server/http/sse_hub.h"
+#include "server/store/store.h"
+
+namespace kotona::server::http {
+
+struct HttpOptions {
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds write_timeout{10000};
+  std::chrono::milliseconds keepalive_interval{15000};  // SSE ": keepalive" comments
+};
+
+class HttpServer {
+ public:
+  // REQUIRES: all references outlive this object.
+  HttpServer(boost::asio::io_context& io, store::Store& store, Counters& counters, SseHub& hub,
+             HttpOptions options = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds HOST:PORT (port 0 picks a free one) and returns the bound port.
+  // Errors: kConfig for an unparsable host, kIo when the bind or listen fails.
+  [[nodiscard]] Result<std::uint16_t> listen(const std::string& host, std::uint16_t port);
+  // Starts accepting. REQUIRES: listen() succeeded.
+  void start();
+  // Stops accepting and closes every open connection, SSE streams included.
+  void stop();
+  // Connections still open (after stop(): those still unwinding).
+  std::size_t open_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Splits "HOST:PORT". Errors: kConfig naming the value.
+[[nodiscard]] Result<std::pair<std::string, std::uint16_t>> parse_listen(const std::string& text);
+
+}  // namespace kotona::server::http

@@ -1,0 +1,244 @@
+// HttpServer in-process on port 0, driven by a Beast client from the test thread; the store and
+// the hub are only touched on the io thread (on_io()).
+#include <doctest/doctest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <future>
+#include <thread>
+
+#include "server/http/http_server.h"
+#include "server/http/routes.h"
+#include "tests/support/process.h"
+
+using namespace kotona;
+using namespace kotona::server;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+const GatewayId kGw{"gw-1"};
+
+Reading bp(int record, double systolic) {
+  Reading r;
+  r.device.serial = DeviceSerial{"BP1"};
+  r.record_id = std::to_string(record);
+  r.hub_time = HubTime{std::chrono::milliseconds{1'790'000'000'000 + record}};
+  r.measurement = BloodPressure{systolic, 80, std::nullopt, 60.0};
+  finalize_reading(kGw, r);
+  return r;
+}
+
+template <typename F>
+auto on_io(asio::io_context& io, F fn) {
+  std::packaged_task<decltype(fn())()> task(std::move(fn));
+  auto result = task.get_future();
+  asio::post(io, [&task] { task(); });
+  return result.get();
+}
+
+struct Served {
+  test::TempDir dir;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
+  Counters counters;
+  std::unique_ptr<store::Store> store;
+  http::SseHub hub{io};
+  std::unique_ptr<http::HttpServer> server;
+  std::uint16_t port = 0;
+  std::thread thread;
+
+  Served() {
+    store = std::move(store::Store::open((dir / "s.db").string()).value());
+    REQUIRE(store->seed_enrolment(
+        {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
+    server = std::make_unique<http::HttpServer>(io, *store, counters, hub);
+    port = server->listen("127.0.0.1", 0).value();
+    server->start();
+    thread = std::thread([this] { io.run(); });
+  }
+  ~Served() {
+    on_io(io, [this] {
+      server->stop();
+      return 0;
+    });
+    guard.reset();
+    thread.join();
+  }
+  // Stores a crisis reading per record and publishes its alerts, as ingest does.
+  std::vector<std::int64_t> add_alerts(std::vector<int> records) {
+    return on_io(io, [&] {
+      std::vector<std::int64_t> ids;
+      for (int record : records) {
+        auto out = store->store_batch(kGw, {kGw, 1, {bp(record, 190)}, {}}, HubTime{});
+        REQUIRE(out.has_value());
+        for (const auto& a : out->new_alerts) ids.push_back(a.event_id);
+        hub.publish(out->new_alerts);
+      }
+      return ids;
+    });
+  }
+  bhttp::response<bhttp::string_body> request(bhttp::verb verb, const std::string& target) {
+    asio::io_context client_io;
+    beast::tcp_stream stream(client_io);
+    stream.expires_after(5s);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    bhttp::request<bhttp::empty_body> req{verb, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    bhttp::write(stream, req);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream, buffer, res);
+    return res;
+  }
+};
+
+// Reads SSE text until `count` events arrived; returns (id, event, data) triples.
+struct SseReader {
+  asio::io_context io;
+  beast::tcp_stream stream{io};
+  std::string text;
+  SseReader(std::uint16_t port, const std::string& target, const std::string& last_event_id) {
+    stream.expires_after(5s);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (!last_event_id.empty()) req += "Last-Event-ID: " + last_event_id + "\r\n";
+    asio::write(stream, asio::buffer(req + "\r\n"));
+  }
+  std::vector<std::string> ids(std::size_t count) {
+    std::vector<std::string> out;
+    while (true) {
+      out.clear();
+      auto body = text.find("\r\n\r\n");
+      for (auto pos = text.find("\nid: ", body); pos != std::string::npos;
+           pos = text.find("\nid: ", pos + 1)) {
+        out.push_back(text.substr(pos + 5, text.find('\n', pos + 1) - pos - 5));
+      }
+      if (out.size() >= count) return out;
+      char chunk[4096];
+      stream.expires_after(5s);
+      boost::system::error_code ec;
+      auto n = stream.read_some(asio::buffer(chunk), ec);
+      if (ec) return out;
+      text.append(chunk, n);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("http: GET /api/v1/alerts -> JSON array, newest first") {
+  Served s;
+  auto ids = s.add_alerts({1, 2});
+  auto res = s.request(bhttp::verb::get, "/api/v1/alerts");
+  CHECK(res.result() == bhttp::status::ok);
+  auto list = boost::json::parse(res.body()).as_array();
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].at("event_id").as_int64() == ids[1]);
+  CHECK(list[0].at("rule_id").as_string() == "bp.crisis");
+  CHECK(list[0].at("priority").as_string() == "high");
+  CHECK(list[0].at("patient_id").as_string() == "patient-1");
+  CHECK(list[0].at("state").as_string() == "open");
+}
+
+TEST_CASE("http: GET /api/v1/readings?patient= -> that patient's readings with values") {
+  Served s;
+  s.add_alerts({1});
+  auto list =
+      boost::json::parse(s.request(bhttp::verb::get, "/api/v1/readings?patient=patient-1").body())
+          .as_array();
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].at("kind").as_string() == "bp");
+  CHECK(list[0].at("values").at("systolic_mmhg").to_number<double>() == 190);
+  CHECK(list[0].at("device_serial").as_string() == "BP1");
+  auto none = s.request(bhttp::verb::get, "/api/v1/readings?patient=other");
+  CHECK(boost::json::parse(none.body()).as_array().empty());
+}
+
+TEST_CASE("http: unknown path -> 404 JSON error, counted") {
+  Served s;
+  auto res = s.request(bhttp::verb::get, "/nope");
+  CHECK(res.result() == bhttp::status::not_found);
+  CHECK(boost::json::parse(res.body()).as_object().contains("error"));
+  auto metrics = s.request(bhttp::verb::get, "/metrics");
+  CHECK(metrics.body().find("http_responses_404 1") != std::string::npos);
+}
+
+TEST_CASE("http: POST /api/v1/alerts -> 405") {
+  Served s;
+  CHECK(s.request(bhttp::verb::post, "/api/v1/alerts").result() ==
+        bhttp::status::method_not_allowed);
+}
+
+TEST_CASE("http: bad query values or unknown parameters -> 400") {
+  Served s;
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts?limit=abc").result() ==
+        bhttp::status::bad_request);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts?color=red").result() ==
+        bhttp::status::bad_request);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/readings?patient=a%2Fb").result() ==
+        bhttp::status::bad_request);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/stream?last_event_id=-4").result() ==
+        bhttp::status::bad_request);
+}
+
+TEST_CASE("http: GET /healthz and / -> ok and the feed page") {
+  Served s;
+  CHECK(s.request(bhttp::verb::get, "/healthz").body() == "ok\n");
+  auto page = s.request(bhttp::verb::get, "/");
+  CHECK(page.result() == bhttp::status::ok);
+  CHECK(page.body().find("EventSource") != std::string::npos);
+}
+
+TEST_CASE("http: SSE with Last-Event-ID -> exactly the missed alerts in order, then live") {
+  Served s;
+  auto ids = s.add_alerts({1, 2, 3});
+  SseReader sse(s.port, "/api/v1/stream", std::to_string(ids[0]));
+  auto replayed = sse.ids(2);
+  REQUIRE(replayed.size() == 2);
+  CHECK(replayed[0] == std::to_string(ids[1]));
+  CHECK(replayed[1] == std::to_string(ids[2]));
+  auto live = s.add_alerts({4});
+  auto all = sse.ids(3);
+  REQUIRE(all.size() == 3);
+  CHECK(all[2] == std::to_string(live[0]));
+  CHECK(sse.text.find("event: alert\ndata: {") != std::string::npos);
+  CHECK(sse.text.find("text/event-stream") != std::string::npos);
+}
+
+TEST_CASE("http: SSE ?last_event_id=0 -> every alert replayed") {
+  Served s;
+  s.add_alerts({1, 2});
+  SseReader sse(s.port, "/api/v1/stream?last_event_id=0", "");
+  CHECK(sse.ids(2).size() == 2);
+}
+
+TEST_CASE("SseHub: subscriber that never drains -> overflowed, queue bounded") {
+  asio::io_context io;
+  http::SseHub hub(io);
+  auto sub = hub.subscribe();
+  store::StoredAlert alert;
+  for (std::size_t i = 0; i <= http::kMaxQueuedEvents; ++i) {
+    alert.event_id = static_cast<std::int64_t>(i + 1);
+    hub.publish({alert});
+  }
+  CHECK(sub->overflowed);
+  CHECK(sub->frames.size() <= http::kMaxQueuedEvents);
+}
+
+TEST_CASE("parse_listen: HOST:PORT -> parts, bad port -> kConfig") {
+  auto ok = http::parse_listen("127.0.0.1:0");
+  REQUIRE(ok.has_value());
+  CHECK(ok->first == "127.0.0.1");
+  CHECK(ok->second == 0);
+  CHECK_FALSE(http::parse_listen("127.0.0.1:notaport").has_value());
+  CHECK_FALSE(http::parse_listen("127.0.0.1:70000").has_value());
+  CHECK_FALSE(http::parse_listen("nocolon").has_value());
+}

@@ -1,0 +1,278 @@
+#include "server/ingest/codec.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "core/codes.h"
+#include "kotona/v1/readings.pb.h"
+
+namespace kotona::server::ingest {
+
+namespace {
+
+namespace v1 = ::kotona::v1;
+using codes::Code;
+using store::Disposition;
+
+constexpr std::int64_t kEarliestHubMs = 1'577'836'800'000;  // 2020-01-01T00:00:00Z
+constexpr std::int64_t kMaxHubAheadMs = 24LL * 3600 * 1000;
+constexpr std::int64_t kMaxAbsSeconds = 100LL * 366 * 24 * 3600 * 40;  // keeps chrono sane
+constexpr std::int64_t kMaxAbsOffsetS = 100LL * 366 * 24 * 3600;
+
+// Collects the first validation error so the per-kind code reads as a list of fields.
+struct Checker {
+  std::optional<std::string> error;
+  void note(std::string detail) {
+    if (!error) error = std::move(detail);
+  }
+  double value(const v1::Quantity& q, const Code& code, const char* field) {
+    if (q.ucum() != code.ucum) {
+      note(std::string(field) + ": unit '" + q.ucum() + "', expected '" + std::string(code.ucum) +
+           "'");
+    }
+    if (!std::isfinite(q.value())) note(std::string(field) + ": value not finite");
+    return q.value();
+  }
+  double required(bool present, const v1::Quantity& q, const Code& code, const char* field) {
+    if (!present) {
+      note(std::string("missing ") + field);
+      return 0;
+    }
+    return value(q, code, field);
+  }
+  std::optional<double> optional(bool present, const v1::Quantity& q, const Code& code,
+                                 const char* field) {
+    return present ? std::optional<double>(value(q, code, field)) : std::nullopt;
+  }
+};
+
+MealMarker from_proto(v1::MealMarker m) {
+  switch (m) {
+    case v1::MEAL_MARKER_PREPRANDIAL:
+      return MealMarker::kPreprandial;
+    case v1::MEAL_MARKER_POSTPRANDIAL:
+      return MealMarker::kPostprandial;
+    case v1::MEAL_MARKER_FASTING:
+      return MealMarker::kFasting;
+    case v1::MEAL_MARKER_BEDTIME:
+      return MealMarker::kBedtime;
+    default:
+      return MealMarker::kUnknown;
+  }
+}
+
+BatteryStatus from_proto(v1::BatteryStatus s) {
+  switch (s) {
+    case v1::BATTERY_STATUS_OK:
+      return BatteryStatus::kOk;
+    case v1::BATTERY_STATUS_RRT_ERI:
+      return BatteryStatus::kRrtEri;
+    case v1::BATTERY_STATUS_EOS:
+      return BatteryStatus::kEos;
+    default:
+      return BatteryStatus::kUnknown;
+  }
+}
+
+ImplantChamber get_chamber(const v1::ImplantChamber& p, Checker& c) {
+  ImplantChamber out;
+  out.lead_impedance_ohm = c.optional(p.has_lead_impedance(), p.lead_impedance(),
+                                      codes::kLeadImpedance, "lead_impedance");
+  out.sensing_amplitude_mv = c.optional(p.has_sensing_amplitude(), p.sensing_amplitude(),
+                                        codes::kSensingAmplitude, "sensing_amplitude");
+  out.capture_threshold_v = c.optional(p.has_capture_threshold(), p.capture_threshold(),
+                                       codes::kCaptureThreshold, "capture_threshold");
+  out.paced_percent =
+      c.optional(p.has_paced_percent(), p.paced_percent(), codes::kPacedPercent, "paced_percent");
+  return out;
+}
+
+CardiacImplantSummary get_implant(const v1::CardiacImplantSummary& p, Checker& c) {
+  CardiacImplantSummary s;
+  s.battery_status = from_proto(p.battery_status());
+  s.battery_voltage_v = c.optional(p.has_battery_voltage(), p.battery_voltage(),
+                                   codes::kImplantBatteryVoltage, "battery_voltage");
+  s.longevity_months =
+      c.optional(p.has_longevity(), p.longevity(), codes::kImplantLongevity, "longevity");
+  s.right_atrium = get_chamber(p.right_atrium(), c);
+  s.right_ventricle = get_chamber(p.right_ventricle(), c);
+  s.left_ventricle = get_chamber(p.left_ventricle(), c);
+  s.at_af_burden_percent =
+      c.optional(p.has_at_af_burden(), p.at_af_burden(), codes::kAtAfBurden, "at_af_burden");
+  if (p.has_at_af_episodes()) s.at_af_episodes = p.at_af_episodes();
+  if (p.has_vt_vf_episodes()) s.vt_vf_episodes = p.vt_vf_episodes();
+  if (p.has_atp_therapies()) s.atp_therapies = p.atp_therapies();
+  if (p.has_shocks_delivered()) s.shocks_delivered = p.shocks_delivered();
+  return s;
+}
+
+std::optional<Measurement> get_measurement(const v1::Reading& r, Checker& c) {
+  switch (r.measurement_case()) {
+    case v1::Reading::kBloodPressure: {
+      const auto& p = r.blood_pressure();
+      return BloodPressure{
+          c.required(p.has_systolic(), p.systolic(), codes::kSystolic, "systolic"),
+          c.required(p.has_diastolic(), p.diastolic(), codes::kDiastolic, "diastolic"),
+          c.optional(p.has_mean_arterial(), p.mean_arterial(), codes::kMeanArterial,
+                     "mean_arterial"),
+          c.optional(p.has_pulse(), p.pulse(), codes::kPulseRate, "pulse")};
+    }
+    case v1::Reading::kGlucose: {
+      const auto& p = r.glucose();
+      return Glucose{
+          c.required(p.has_concentration(), p.concentration(), codes::kGlucose, "concentration"),
+          from_proto(p.meal())};
+    }
+    case v1::Reading::kInr: {
+      const auto& p = r.inr();
+      Inr inr{c.required(p.has_ratio(), p.ratio(), codes::kInr, "ratio"),
+              c.optional(p.has_prothrombin_time(), p.prothrombin_time(), codes::kProthrombinTime,
+                         "prothrombin_time"),
+              std::nullopt};
+      if (p.has_strip_lot()) inr.strip_lot = p.strip_lot();
+      return inr;
+    }
+    case v1::Reading::kImplant:
+      return get_implant(r.implant(), c);
+    case v1::Reading::kWeight:
+      return Weight{
+          c.required(r.weight().has_mass(), r.weight().mass(), codes::kBodyWeight, "mass")};
+    case v1::Reading::kSpo2: {
+      const auto& p = r.spo2();
+      return Spo2{c.required(p.has_saturation(), p.saturation(), codes::kSpo2, "saturation"),
+                  c.optional(p.has_pulse(), p.pulse(), codes::kPulseRate, "pulse")};
+    }
+    case v1::Reading::kTemperature:
+      return Temperature{c.required(r.temperature().has_body(), r.temperature().body(),
+                                    codes::kBodyTemperature, "body")};
+    case v1::Reading::MEASUREMENT_NOT_SET:
+      break;
+  }
+  c.note("no measurement");
+  return std::nullopt;
+}
+
+void check_times(const v1::Reading& p, HubTime now, Checker& c) {
+  auto hub = p.hub_time_unix_ms();
+  if (hub < kEarliestHubMs || hub > now.time_since_epoch().count() + kMaxHubAheadMs) {
+    c.note("hub_time_unix_ms " + std::to_string(hub) + " is not plausible");
+  }
+  // A wrong device clock is flagged, never rejected (invariant 6); only overflow is absurd.
+  if (p.has_device_time_unix_s() && std::llabs(p.device_time_unix_s()) > kMaxAbsSeconds) {
+    c.note("device_time_unix_s out of range");
+  }
+  if (p.has_clock_offset_s() && std::llabs(p.clock_offset_s()) > kMaxAbsOffsetS) {
+    c.note("clock_offset_s out of range");
+  }
+}
+
+// The domain Reading, or the reason it is rejected.
+Result<Reading> from_proto(const v1::Reading& p, HubTime now) {
+  Checker c;
+  Reading r;
+  r.uid = ReadingUid{p.reading_uid()};
+  r.gateway = GatewayId{p.gateway_id()};
+  r.device =
+      DeviceIdentity{p.device().vendor(), p.device().model(), DeviceSerial{p.device().serial()},
+                     p.device().firmware(), p.device().driver()};
+  r.record_id = p.record_id();
+  if (!is_valid_id_text(r.gateway.value)) c.note("reading gateway_id is not valid id text");
+  if (!is_valid_id_text(r.device.serial.value)) c.note("device serial is not valid id text");
+  check_times(p, now, c);
+  if (p.has_device_time_unix_s()) {
+    r.device_time = DeviceTime{std::chrono::seconds{p.device_time_unix_s()}};
+  }
+  r.hub_time = HubTime{std::chrono::milliseconds{p.hub_time_unix_ms()}};
+  if (p.has_clock_offset_s()) r.clock_offset = std::chrono::seconds{p.clock_offset_s()};
+  const auto& q = p.quality();
+  r.quality = QualityFlags{q.clock_suspect(), q.clock_missing(), q.irregular_pulse(),
+                           q.body_movement(), q.device_error(),  q.control_result()};
+  auto measurement = get_measurement(p, c);
+  if (measurement) r.measurement = std::move(*measurement);
+  if (!c.error && make_reading_uid(r.gateway, r) != r.uid) {
+    c.note("reading_uid does not match its device-native fields");
+  }
+  if (c.error) return fail(Errc::kMalformed, *c.error);
+  return r;
+}
+
+v1::Disposition to_proto(Disposition d) {
+  switch (d) {
+    case Disposition::kStored:
+      return v1::DISPOSITION_STORED;
+    case Disposition::kDuplicate:
+      return v1::DISPOSITION_DUPLICATE;
+    case Disposition::kQuarantined:
+      return v1::DISPOSITION_QUARANTINED;
+    case Disposition::kRejected:
+      return v1::DISPOSITION_REJECTED;
+  }
+  return v1::DISPOSITION_UNSPECIFIED;
+}
+
+}  // namespace
+
+Result<store::Batch> decode_batch(std::string_view bytes, HubTime now) {
+  v1::ReadingBatch proto;
+  if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return fail(Errc::kMalformed, "not a kotona.v1.ReadingBatch");
+  }
+  if (proto.schema_version() != kSchemaVersion) {
+    return fail(Errc::kUnsupported,
+                "schema_version " + std::to_string(proto.schema_version()) + ", expected 1");
+  }
+  if (!is_valid_id_text(proto.gateway_id())) {
+    return fail(Errc::kMalformed, "batch gateway_id is not valid id text");
+  }
+  store::Batch batch;
+  batch.gateway = GatewayId{proto.gateway_id()};
+  batch.batch_id = proto.batch_id();
+  for (const auto& p : proto.readings()) {
+    auto reading = from_proto(p, now);
+    if (reading) {
+      batch.readings.push_back(std::move(*reading));
+    } else {
+      batch.rejected.push_back({p.reading_uid(), reading.error(), p.SerializeAsString()});
+    }
+  }
+  return batch;
+}
+
+std::string encode_ack(const GatewayId& gateway, std::uint64_t batch_id,
+                       const std::vector<store::ReadingOutcome>& outcomes) {
+  v1::Ack ack;  // every uid, duplicates included: the gateway deletes what is acked
+  ack.set_gateway_id(gateway.value);
+  ack.set_batch_id(batch_id);
+  for (const auto& o : outcomes) {
+    if (o.reading_uid.empty()) continue;
+    auto* item = ack.add_readings();
+    item->set_reading_uid(o.reading_uid);
+    item->set_disposition(to_proto(o.disposition));
+  }
+  return ack.SerializeAsString();
+}
+
+Result<GatewayStatus> decode_status(std::string_view bytes) {
+  v1::GatewayStatus p;
+  if (!p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return fail(Errc::kMalformed, "not a kotona.v1.GatewayStatus");
+  }
+  if (!is_valid_id_text(p.gateway_id())) {
+    return fail(Errc::kMalformed, "status gateway_id is not valid id text");
+  }
+  GatewayStatus s{GatewayId{p.gateway_id()},
+                  HubTime{std::chrono::milliseconds{p.sent_unix_ms()}},
+                  p.software_version(),
+                  p.outbox_depth(),
+                  p.oldest_unacked_unix_ms(),
+                  {},
+                  {},
+                  p.uptime_s()};
+  for (const auto& d : p.devices()) {
+    s.devices.push_back({d.serial(), d.driver(), d.port(), d.state(), d.last_seen_unix_ms()});
+  }
+  for (const auto& [name, value] : p.counters()) s.counters[name] = value;
+  return s;
+}
+
+}  // namespace kotona::server::ingest

@@ -1,0 +1,153 @@
+#include "server/ingest/codec.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "kotona/v1/readings.pb.h"  // the codec's own test may build raw protos
+
+using namespace kotona;
+using namespace kotona::server;
+using namespace kotona::server::ingest;
+using namespace std::chrono_literals;
+
+namespace {
+
+const GatewayId kGw{"gw-1"};
+const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
+
+Reading finalized(Measurement m, const std::string& record) {
+  Reading r;
+  r.device = DeviceIdentity{"Acme", "BP-1", DeviceSerial{"SER1"}, "1.0", "astm_bp"};
+  r.record_id = record;
+  r.hub_time = kNow - 1min;
+  r.device_time = std::chrono::floor<std::chrono::seconds>(r.hub_time) + 30s;
+  r.clock_offset = 30s;
+  r.measurement = std::move(m);
+  r.quality.irregular_pulse = true;
+  finalize_reading(kGw, r);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("decode_batch: every measurement kind -> round-trips unchanged") {
+  CardiacImplantSummary implant;
+  implant.battery_status = BatteryStatus::kRrtEri;
+  implant.longevity_months = 3;
+  implant.right_ventricle.lead_impedance_ohm = 520;
+  implant.shocks_delivered = 1u;
+  std::vector<Reading> readings{finalized(BloodPressure{182, 112, 135.0, 71.0}, "1"),
+                                finalized(Glucose{5.4, MealMarker::kFasting}, "2"),
+                                finalized(Inr{2.6, 31.0, std::string("LOT7")}, "3"),
+                                finalized(implant, "4"),
+                                finalized(Weight{81.5}, "5"),
+                                finalized(Spo2{97, 64.0}, "6"),
+                                finalized(Temperature{37.2}, "7")};
+  auto batch = decode_batch(encode_batch_for_test(kGw, 42, readings), kNow);
+  REQUIRE(batch.has_value());
+  CHECK(batch->gateway == kGw);
+  CHECK(batch->batch_id == 42);
+  CHECK(batch->rejected.empty());
+  CHECK(batch->readings == readings);
+}
+
+TEST_CASE("decode_batch: garbage bytes -> kMalformed") {
+  auto batch = decode_batch("this is not protobuf \x01\x02", kNow);
+  REQUIRE_FALSE(batch.has_value());
+  CHECK(batch.error().code == Errc::kMalformed);
+}
+
+TEST_CASE("decode_batch: schema_version 2 -> kUnsupported") {
+  auto bytes = encode_batch_for_test(kGw, 1, {finalized(Weight{80}, "1")}, 2);
+  auto batch = decode_batch(bytes, kNow);
+  REQUIRE_FALSE(batch.has_value());
+  CHECK(batch.error().code == Errc::kUnsupported);
+}
+
+TEST_CASE("decode_batch: batch gateway id with a slash -> kMalformed") {
+  auto batch = decode_batch(encode_batch_for_test(GatewayId{"gw/1"}, 1, {}), kNow);
+  REQUIRE_FALSE(batch.has_value());
+  CHECK(batch.error().code == Errc::kMalformed);
+}
+
+TEST_CASE("decode_batch: one bad reading -> only that reading rejected, with its uid") {
+  auto nan = finalized(BloodPressure{std::numeric_limits<double>::quiet_NaN(), 80, {}, {}}, "2");
+  auto good = finalized(BloodPressure{120, 80, {}, {}}, "1");
+  auto batch = decode_batch(encode_batch_for_test(kGw, 1, {good, nan}), kNow);
+  REQUIRE(batch.has_value());
+  REQUIRE(batch->readings.size() == 1);
+  CHECK(batch->readings[0] == good);
+  REQUIRE(batch->rejected.size() == 1);
+  CHECK(batch->rejected[0].reading_uid == nan.uid.value);
+  CHECK(batch->rejected[0].error.detail.find("not finite") != std::string::npos);
+  CHECK_FALSE(batch->rejected[0].payload.empty());
+}
+
+TEST_CASE("decode_batch: wrong unit, no measurement, bad serial, absurd hub time -> rejected") {
+  kotona::v1::ReadingBatch proto;
+  auto base = finalized(BloodPressure{120, 80, {}, {}}, "1");
+  REQUIRE(proto.ParseFromString(encode_batch_for_test(kGw, 1, {base, base, base, base, base})));
+  proto.mutable_readings(0)->mutable_blood_pressure()->mutable_systolic()->set_ucum("kPa");
+  proto.mutable_readings(1)->clear_blood_pressure();
+  proto.mutable_readings(2)->mutable_device()->set_serial("bad serial!");
+  proto.mutable_readings(3)->set_hub_time_unix_ms(5);
+  proto.mutable_readings(4)->set_reading_uid("gw-1/SER1/r999/bp");
+  auto batch = decode_batch(proto.SerializeAsString(), kNow);
+  REQUIRE(batch.has_value());
+  CHECK(batch->readings.empty());
+  REQUIRE(batch->rejected.size() == 5);
+  CHECK(batch->rejected[0].error.detail.find("unit 'kPa'") != std::string::npos);
+  CHECK(batch->rejected[1].error.detail.find("no measurement") != std::string::npos);
+  CHECK(batch->rejected[2].error.detail.find("serial") != std::string::npos);
+  CHECK(batch->rejected[3].error.detail.find("hub_time") != std::string::npos);
+  CHECK(batch->rejected[4].error.detail.find("reading_uid") != std::string::npos);
+}
+
+TEST_CASE("decode_batch: device clock hours off -> accepted, offset kept (invariant 6)") {
+  auto r = finalized(Weight{80}, "1");
+  r.device_time = *r.device_time + 5h;
+  r.clock_offset = 5h;
+  auto batch = decode_batch(encode_batch_for_test(kGw, 1, {r}), kNow);
+  REQUIRE(batch.has_value());
+  REQUIRE(batch->readings.size() == 1);
+  CHECK(batch->readings[0].clock_offset == 5h);
+}
+
+TEST_CASE("encode_ack: outcomes -> every uid with its disposition, empty uids skipped") {
+  std::vector<store::ReadingOutcome> outcomes{{"a", store::Disposition::kStored},
+                                              {"b", store::Disposition::kDuplicate},
+                                              {"c", store::Disposition::kQuarantined},
+                                              {"d", store::Disposition::kRejected},
+                                              {"", store::Disposition::kRejected}};
+  auto ack = decode_ack_for_test(encode_ack(kGw, 9, outcomes));
+  REQUIRE(ack.has_value());
+  CHECK(ack->gateway == kGw);
+  CHECK(ack->batch_id == 9);
+  outcomes.pop_back();
+  CHECK(ack->readings == outcomes);
+}
+
+TEST_CASE("decode_status: encoded status -> same fields back") {
+  GatewayStatus s{kGw,
+                  kNow,
+                  "0.1.0",
+                  3,
+                  1234,
+                  {{"SER1", "astm_bp", "/dev/x", "connected", 99}},
+                  {{"bad_frames", 2}},
+                  60};
+  auto back = decode_status(encode_status_for_test(s));
+  REQUIRE(back.has_value());
+  CHECK(back->gateway == kGw);
+  CHECK(back->outbox_depth == 3);
+  REQUIRE(back->devices.size() == 1);
+  CHECK(back->devices[0].state == "connected");
+  CHECK(back->counters.at("bad_frames") == 2);
+  CHECK(back->uptime_s == 60);
+}
+
+TEST_CASE("decode_status: garbage -> kMalformed") {
+  CHECK_FALSE(decode_status(std::string("\xff\xff\xff", 3)).has_value());
+}

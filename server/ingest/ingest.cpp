@@ -1,0 +1,378 @@
+#include "server/ingest/ingest.h"
+
+#include <mqtt/async_client.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <random>
+
+#include "core/log.h"
+#include "server/ingest/codec.h"
+
+namespace kotona::server::ingest {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::string_view kLog = "ingest";
+constexpr int kFirstFailureReason = 0x80;  // MQTT v5: reason codes >= 0x80 are failures
+constexpr int kSessionExpirySeconds = 7 * 24 * 60 * 60;
+const std::vector<std::string> kFilters{"$share/ingest/kotona/v1/gw/+/readings",
+                                        "$share/ingest/kotona/v1/gw/+/status"};
+
+HubTime now_ms() {
+  return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
+}
+
+// Paho calls these on its own threads; the handler only posts onto the io_context.
+class PostingListener : public mqtt::iaction_listener {
+ public:
+  using Handler = std::function<void(bool ok, int reason)>;
+  explicit PostingListener(Handler handler) : handler_(std::move(handler)) {}
+  void on_success(const mqtt::token& tok) override {
+    handler_(true, static_cast<int>(tok.get_reason_code()));
+  }
+  void on_failure(const mqtt::token& tok) override {
+    handler_(false, static_cast<int>(tok.get_reason_code()));
+  }
+
+ private:
+  Handler handler_;
+};
+
+std::string status_json(const GatewayStatus& s) {
+  boost::json::object o{{"software_version", s.software_version},
+                        {"sent_unix_ms", s.sent.time_since_epoch().count()},
+                        {"outbox_depth", s.outbox_depth},
+                        {"oldest_unacked_unix_ms", s.oldest_unacked_unix_ms},
+                        {"uptime_s", s.uptime_s}};
+  boost::json::array devices;
+  for (const auto& d : s.devices) {
+    devices.push_back({{"serial", d.serial},
+                       {"driver", d.driver},
+                       {"port", d.port},
+                       {"state", d.state},
+                       {"last_seen_unix_ms", d.last_seen_unix_ms}});
+  }
+  o["devices"] = std::move(devices);
+  boost::json::object counters;
+  for (const auto& [name, value] : s.counters) counters[name] = value;
+  o["counters"] = std::move(counters);
+  return boost::json::serialize(o);
+}
+
+}  // namespace
+
+std::optional<TopicRoute> parse_topic(std::string_view topic) {
+  constexpr std::string_view kPrefix = "kotona/v1/gw/";
+  if (topic.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  topic.remove_prefix(kPrefix.size());
+  auto slash = topic.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::string id(topic.substr(0, slash));
+  if (!is_valid_id_text(id)) return std::nullopt;
+  auto rest = topic.substr(slash + 1);
+  if (rest == "readings") return TopicRoute{GatewayId{id}, TopicKind::kReadings};
+  if (rest == "status") return TopicRoute{GatewayId{id}, TopicKind::kStatus};
+  return std::nullopt;
+}
+
+std::string acks_topic(const GatewayId& gateway) {
+  return "kotona/v1/gw/" + gateway.value + "/acks";
+}
+
+class Ingest::Impl {
+ public:
+  Impl(asio::io_context& io, IngestOptions options, store::Store& store, Counters& counters,
+       AlertSink sink)
+      : io_(io),
+        opt_(std::move(options)),
+        store_(store),
+        counters_(counters),
+        sink_(std::move(sink)),
+        connect_listener_(posting([this](bool ok, int r) { on_connect_result(ok, r); })),
+        subscribe_listener_(posting([this](bool ok, int r) { on_subscribe_result(ok, r); })),
+        publish_listener_(posting([this](bool ok, int r) { on_publish_result(ok, r); })),
+        reconnect_timer_(io),
+        rng_(std::random_device{}()) {}
+
+  ~Impl() {
+    stop();
+    *alive_ = false;
+    client_.reset();  // before the listeners it points to
+  }
+
+  void start();
+  void stop();
+  void on_message(const std::string& topic, const std::string& payload);
+  bool subscribed() const { return subscribed_; }
+
+ private:
+  PostingListener::Handler posting(std::function<void(bool, int)> fn) {
+    return [this, fn = std::move(fn)](bool ok, int reason) {
+      asio::post(io_, [alive = alive_, fn, ok, reason] {
+        if (*alive) fn(ok, reason);
+      });
+    };
+  }
+  void connect();
+  void subscribe();
+  void on_connect_result(bool ok, int reason);
+  void on_subscribe_result(bool ok, int reason);
+  void on_publish_result(bool ok, int reason);
+  void on_connection_lost(const std::string& cause);
+  void retry_after_backoff(void (Impl::*action)());
+  void on_readings(const std::string& topic, const GatewayId& gateway, const std::string& payload);
+  void on_status(const std::string& topic, const GatewayId& gateway, const std::string& payload);
+  void quarantine(const std::string& topic, const std::string& reason, const std::string& payload);
+  void publish_ack(const GatewayId& gateway, const std::string& payload);
+
+  asio::io_context& io_;
+  IngestOptions opt_;
+  store::Store& store_;
+  Counters& counters_;
+  AlertSink sink_;
+  // Checked by posted handlers; this object and each queued handler are the owners.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  PostingListener connect_listener_;
+  PostingListener subscribe_listener_;
+  PostingListener publish_listener_;
+  std::unique_ptr<mqtt::async_client> client_;
+  asio::steady_timer reconnect_timer_;
+  std::mt19937 rng_;
+  int attempt_ = 0;
+  int subacks_pending_ = 0;
+  bool subscribed_ = false;
+  bool stopping_ = false;
+};
+
+void Ingest::Impl::start() {
+  try {
+    client_ = std::make_unique<mqtt::async_client>(opt_.mqtt_uri, opt_.client_id,
+                                                   mqtt::create_options(MQTTVERSION_5));
+    client_->set_connection_lost_handler([this, alive = alive_](const std::string& cause) {
+      asio::post(io_, [this, alive, cause] {
+        if (*alive) on_connection_lost(cause);
+      });
+    });
+    client_->set_message_callback([this, alive = alive_](mqtt::const_message_ptr msg) {
+      if (!msg) return;
+      asio::post(io_, [this, alive, topic = msg->get_topic(), payload = msg->to_string()] {
+        if (*alive) on_message(topic, payload);
+      });
+    });
+  } catch (const std::exception& e) {
+    log_error(kLog, "cannot create MQTT client for " + opt_.mqtt_uri + ": " + e.what());
+    counters_.add("mqtt_client_error");
+    return;
+  }
+  connect();
+}
+
+void Ingest::Impl::connect() {
+  if (stopping_ || !client_) return;
+  auto options = mqtt::connect_options_builder()
+                     .mqtt_version(MQTTVERSION_5)
+                     .clean_start(false)
+                     .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                                 kSessionExpirySeconds)})
+                     .automatic_reconnect(false)
+                     .connect_timeout(std::chrono::seconds(10))
+                     .keep_alive_interval(std::chrono::seconds(20))
+                     .finalize();
+  try {
+    client_->connect(options, nullptr, connect_listener_);
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, std::string("connect to ") + opt_.mqtt_uri + " failed: " + e.what());
+    counters_.add("mqtt_connect_failed");
+    retry_after_backoff(&Impl::connect);
+  }
+}
+
+void Ingest::Impl::on_connect_result(bool ok, int reason) {
+  if (stopping_) return;
+  if (!ok || reason >= kFirstFailureReason) {
+    log_warn(kLog, "connect to " + opt_.mqtt_uri + " failed: reason " + std::to_string(reason));
+    counters_.add("mqtt_connect_failed");
+    retry_after_backoff(&Impl::connect);
+    return;
+  }
+  log_info(kLog, "connected to " + opt_.mqtt_uri + " as " + opt_.client_id);
+  subscribe();
+}
+
+void Ingest::Impl::subscribe() {
+  if (stopping_ || !client_) return;
+  subacks_pending_ = static_cast<int>(kFilters.size());
+  try {
+    for (const auto& filter : kFilters) client_->subscribe(filter, 1, nullptr, subscribe_listener_);
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, std::string("subscribe failed: ") + e.what());
+    counters_.add("mqtt_subscribe_refused");
+    retry_after_backoff(&Impl::subscribe);
+  }
+}
+
+void Ingest::Impl::on_subscribe_result(bool ok, int reason) {
+  if (stopping_ || subacks_pending_ <= 0) return;
+  // Paho 1.2 reports a refused SUBACK (reason >= 0x80) through on_success: check the code.
+  if (!ok || reason >= kFirstFailureReason) {
+    subacks_pending_ = 0;
+    log_warn(kLog, "subscription refused: reason " + std::to_string(reason));
+    counters_.add("mqtt_subscribe_refused");
+    retry_after_backoff(&Impl::subscribe);
+    return;
+  }
+  if (reason < 1) log_warn(kLog, "broker granted QoS 0 only; acks still protect readings");
+  if (--subacks_pending_ > 0) return;
+  subscribed_ = true;
+  attempt_ = 0;
+  log_info(kLog, "ingest subscribed");
+}
+
+void Ingest::Impl::on_publish_result(bool ok, int reason) {
+  if (ok && reason < kFirstFailureReason) return;
+  // The gateway re-sends after its ack timeout and then gets a DUPLICATE ack.
+  counters_.add("mqtt_ack_publish_failed");
+  log_warn(kLog, "ack publish not accepted: reason " + std::to_string(reason));
+}
+
+void Ingest::Impl::on_connection_lost(const std::string& cause) {
+  if (stopping_) return;
+  subscribed_ = false;
+  counters_.add("mqtt_connection_lost");
+  log_warn(kLog, "connection lost" + (cause.empty() ? std::string() : ": " + cause));
+  retry_after_backoff(&Impl::connect);
+}
+
+void Ingest::Impl::retry_after_backoff(void (Impl::*action)()) {
+  if (stopping_) return;
+  auto min_ms = std::max<milliseconds::rep>(1, opt_.reconnect_min.count());
+  auto max_ms = std::max(min_ms, opt_.reconnect_max.count());
+  auto delay = min_ms;
+  for (int i = 0; i < attempt_ && delay < max_ms; ++i) delay *= 2;
+  delay = std::min(delay, max_ms);
+  attempt_ = std::min(attempt_ + 1, 30);
+  std::uniform_int_distribution<milliseconds::rep> jitter(delay / 2, delay);
+  reconnect_timer_.expires_after(milliseconds(jitter(rng_)));
+  reconnect_timer_.async_wait([this, alive = alive_, action](boost::system::error_code ec) {
+    if (!ec && *alive && !stopping_) (this->*action)();
+  });
+}
+
+void Ingest::Impl::on_message(const std::string& topic, const std::string& payload) {
+  auto route = parse_topic(topic);
+  if (!route) {
+    counters_.add("mqtt_bad_topic");
+    log_warn(kLog, "message on unexpected topic '" + topic + "' ignored");
+    quarantine(topic, "bad_topic", payload);
+    return;
+  }
+  if (route->kind == TopicKind::kReadings) {
+    on_readings(topic, route->gateway, payload);
+  } else {
+    on_status(topic, route->gateway, payload);
+  }
+}
+
+void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gateway,
+                               const std::string& payload) {
+  HubTime now = now_ms();
+  auto batch = decode_batch(payload, now);
+  if (!batch) {
+    counters_.add("mqtt_bad_payload");
+    log_warn(kLog, "undecodable batch on " + topic + ": " + describe(batch.error()));
+    quarantine(topic, "bad_payload: " + describe(batch.error()), payload);
+    return;
+  }
+  auto outcome = store_.store_batch(gateway, *batch, now);
+  if (!outcome) {
+    // Nothing committed, so no ack: the gateway keeps its rows and re-sends.
+    counters_.add("store_error");
+    log_error(kLog, "batch " + std::to_string(batch->batch_id) + " from " + gateway.value +
+                        " not stored: " + describe(outcome.error()));
+    return;
+  }
+  counters_.add("batches_stored");
+  for (const auto& r : outcome->readings) {
+    counters_.add("readings_" + std::string(store::to_string(r.disposition)));
+  }
+  for (const auto& r : batch->rejected) {
+    log_warn(kLog, "reading '" + r.reading_uid + "' rejected: " + describe(r.error));
+  }
+  publish_ack(gateway, encode_ack(gateway, batch->batch_id, outcome->readings));
+  counters_.add("alerts_raised", outcome->new_alerts.size());
+  if (!outcome->new_alerts.empty() && sink_) sink_(outcome->new_alerts);
+}
+
+void Ingest::Impl::on_status(const std::string& topic, const GatewayId& gateway,
+                             const std::string& payload) {
+  auto status = decode_status(payload);
+  if (!status || status->gateway != gateway) {
+    counters_.add(status ? "mqtt_identity_mismatch" : "mqtt_bad_status");
+    log_warn(kLog, "status on " + topic + " ignored: " +
+                       (status ? "gateway id '" + status->gateway.value + "'"
+                               : describe(status.error())));
+    quarantine(topic, status ? "identity_mismatch" : "bad_status", payload);
+    return;
+  }
+  auto r =
+      store_.upsert_gateway_status({gateway, now_ms(), status->outbox_depth, status_json(*status)});
+  if (!r) {
+    counters_.add("store_error");
+    log_error(kLog, "gateway status not stored: " + describe(r.error()));
+    return;
+  }
+  counters_.add("gateway_status_received");
+}
+
+void Ingest::Impl::quarantine(const std::string& topic, const std::string& reason,
+                              const std::string& payload) {
+  if (auto r = store_.quarantine_payload(topic, reason, payload, now_ms()); !r) {
+    counters_.add("store_error");
+    log_error(kLog, "quarantine failed: " + describe(r.error()));
+  }
+}
+
+void Ingest::Impl::publish_ack(const GatewayId& gateway, const std::string& payload) {
+  if (!client_) return;
+  try {
+    client_->publish(acks_topic(gateway), payload.data(), payload.size(), 1, false, nullptr,
+                     publish_listener_);
+    counters_.add("acks_sent");
+  } catch (const mqtt::exception& e) {
+    counters_.add("mqtt_ack_publish_failed");
+    log_warn(kLog, "ack to " + gateway.value + " not sent: " + e.what());
+  }
+}
+
+void Ingest::Impl::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  subscribed_ = false;
+  reconnect_timer_.cancel();
+  if (!client_) return;
+  try {
+    client_->disable_callbacks();
+    if (client_->is_connected()) client_->disconnect()->wait_for(std::chrono::seconds(2));
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, std::string("disconnect: ") + e.what());
+  }
+}
+
+Ingest::Ingest(asio::io_context& io, IngestOptions options, store::Store& store, Counters& counters,
+               AlertSink sink)
+    : impl_(std::make_unique<Impl>(io, std::move(options), store, counters, std::move(sink))) {}
+Ingest::~Ingest() = default;
+void Ingest::start() { impl_->start(); }
+void Ingest::stop() { impl_->stop(); }
+bool Ingest::is_subscribed() const { return impl_->subscribed(); }
+void Ingest::handle_message_for_test(const std::string& topic, const std::string& payload) {
+  impl_->on_message(topic, payload);
+}
+
+}  // namespace kotona::server::ingest

@@ -1,0 +1,63 @@
+// Ingest: the server's MQTT v5 subscriber (Paho). Receives gateway batches and status on a
+// shared subscription, stores each batch in one transaction, acks AFTER the commit (invariant
+// 3) and hands new alerts to a sink. Paho threads only post onto the io_context; every other
+// call, and the sink, run on the io thread. mqtt::exception never leaves this file's .cpp.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/counters.h"
+#include "core/ids.h"
+#include "server/store/store.h"
+
+namespace kotona::server::ingest {
+
+struct IngestOptions {
+  std::string mqtt_uri;                       // e.g. tcp://127.0.0.1:1883
+  std::string client_id = "kotona-ingest-1";  // persistent session id, one per instance
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{30000};
+};
+
+// Called on the io thread with the alerts a batch committed (ascending event_id).
+using AlertSink = std::function<void(const std::vector<store::StoredAlert>&)>;
+
+enum class TopicKind { kReadings, kStatus };
+struct TopicRoute {
+  GatewayId gateway;
+  TopicKind kind = TopicKind::kReadings;
+};
+// kotona/v1/gw/{id}/readings or .../status with a valid id; nullopt for anything else.
+std::optional<TopicRoute> parse_topic(std::string_view topic);
+std::string acks_topic(const GatewayId& gateway);
+
+class Ingest {
+ public:
+  // REQUIRES: `io`, `store` and `counters` outlive this object.
+  Ingest(boost::asio::io_context& io, IngestOptions options, store::Store& store,
+         Counters& counters, AlertSink sink);
+  ~Ingest();
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+  // Connects (clean start off, session expiry 7 days) and subscribes; reconnects with backoff.
+  // Logs "ingest subscribed" when both SUBACKs grant the subscription.
+  void start();
+  // Disconnects; no callback runs afterwards.
+  void stop();
+  bool is_subscribed() const;
+  // The message path, callable directly by tests (on the io thread).
+  void handle_message_for_test(const std::string& topic, const std::string& payload);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kotona::server::ingest

@@ -1,0 +1,177 @@
+// Ingest against a real mosquitto on a free loopback port: a second Paho client plays the
+// gateway. Labelled "integration".
+#include <doctest/doctest.h>
+#include <mqtt/async_client.h>
+#include <sqlite3.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "server/ingest/codec.h"
+#include "server/ingest/ingest.h"
+#include "tests/support/mosquitto.h"
+#include "tests/support/process.h"
+
+using namespace kotona;
+using namespace kotona::server;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+const GatewayId kGw{"gw-int"};
+
+std::int64_t count_rows(const std::string& db_path, const char* table) {
+  sqlite3* db = nullptr;
+  std::int64_t n = -1;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt* stmt = nullptr;
+    std::string sql = std::string("SELECT COUNT(*) FROM ") + table;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      n = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+Reading bp(const std::string& record, double systolic) {
+  Reading r;
+  r.device.serial = DeviceSerial{"BP1"};
+  r.record_id = record;
+  r.hub_time =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  r.measurement = BloodPressure{systolic, 80, std::nullopt, 60.0};
+  finalize_reading(kGw, r);
+  return r;
+}
+
+struct SeenAck {
+  ingest::AckForTest ack;
+  std::int64_t readings_in_db_when_acked = -1;
+};
+
+// The "gateway": publishes batches, collects acks and what the DB held when each arrived.
+class FakeGateway {
+ public:
+  FakeGateway(const std::string& uri, std::string db_path)
+      : client_(uri, "gw-int-client", mqtt::create_options(MQTTVERSION_5)),
+        db_path_(std::move(db_path)) {
+    client_.set_message_callback([this](mqtt::const_message_ptr msg) {
+      auto ack = ingest::decode_ack_for_test(msg->to_string());
+      auto rows = count_rows(db_path_, "readings");
+      std::lock_guard lock(mutex_);
+      if (ack) acks_.push_back({*ack, rows});
+      cv_.notify_all();
+    });
+    auto options = mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).finalize();
+    client_.connect(options)->wait_for(10s);
+    client_.subscribe(ingest::acks_topic(kGw), 1)->wait_for(10s);
+  }
+  ~FakeGateway() {
+    try {
+      client_.disconnect()->wait_for(2s);
+    } catch (const mqtt::exception&) {
+    }
+  }
+  void publish(const std::string& payload) {
+    client_
+        .publish("kotona/v1/gw/" + kGw.value + "/readings", payload.data(), payload.size(), 1,
+                 false)
+        ->wait_for(10s);
+  }
+  std::optional<SeenAck> wait_ack(std::size_t index) {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, 10s, [&] { return acks_.size() > index; })) return std::nullopt;
+    return acks_[index];
+  }
+
+ private:
+  mqtt::async_client client_;
+  std::string db_path_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<SeenAck> acks_;
+};
+
+template <typename F>
+auto on_io(asio::io_context& io, F fn) {
+  std::packaged_task<decltype(fn())()> task(std::move(fn));
+  auto result = task.get_future();
+  asio::post(io, [&task] { task(); });
+  return result.get();
+}
+
+}  // namespace
+
+TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored once, counted") {
+  test::TempDir dir;
+  test::Mosquitto broker(dir.path(), false);
+  broker.start();
+  auto db_path = (dir / "server.db").string();
+  auto store = store::Store::open(db_path);
+  REQUIRE(store.has_value());
+  REQUIRE((*store)->seed_enrolment(
+      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
+
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  Counters counters;
+  std::vector<store::StoredAlert> alerts;  // io thread only
+  ingest::Ingest ingest(
+      io, {broker.uri(), "kotona-ingest-itest", 50ms, 500ms}, **store, counters,
+      [&](const auto& fresh) { alerts.insert(alerts.end(), fresh.begin(), fresh.end()); });
+  std::thread io_thread([&] { io.run(); });
+  on_io(io, [&] {
+    ingest.start();
+    return 0;
+  });
+  REQUIRE(test::eventually([&] { return on_io(io, [&] { return ingest.is_subscribed(); }); }, 10s));
+
+  FakeGateway gateway(broker.uri(), db_path);
+  auto batch1 = ingest::encode_batch_for_test(kGw, 1, {bp("1", 185), bp("2", 120)});
+  gateway.publish(batch1);
+  auto first = gateway.wait_ack(0);
+  REQUIRE(first.has_value());
+  CHECK(first->readings_in_db_when_acked == 2);  // the ack follows the commit
+  REQUIRE(first->ack.readings.size() == 2);
+  CHECK(first->ack.readings[0].disposition == store::Disposition::kStored);
+  CHECK(first->ack.readings[1].disposition == store::Disposition::kStored);
+  CHECK(on_io(io, [&] { return alerts.size(); }) == 1);
+
+  gateway.publish(batch1);  // the gateway missed the ack and re-sends
+  auto second = gateway.wait_ack(1);
+  REQUIRE(second.has_value());
+  REQUIRE(second->ack.readings.size() == 2);
+  CHECK(second->ack.readings[0].disposition == store::Disposition::kDuplicate);
+  CHECK(second->ack.readings[1].disposition == store::Disposition::kDuplicate);
+  CHECK(count_rows(db_path, "readings") == 2);
+  CHECK(count_rows(db_path, "alerts") == 1);
+
+  gateway.publish("this is not protobuf \x01\x02");
+  gateway.publish(ingest::encode_batch_for_test(kGw, 2, {bp("3", 130)}));
+  auto third = gateway.wait_ack(2);
+  REQUIRE(third.has_value());
+  CHECK(third->ack.batch_id == 2);
+  REQUIRE(third->ack.readings.size() == 1);
+  CHECK(third->ack.readings[0].disposition == store::Disposition::kStored);
+  CHECK(count_rows(db_path, "readings") == 3);
+  CHECK(counters.get("mqtt_bad_payload") == 1);
+  CHECK(count_rows(db_path, "quarantine") == 1);
+
+  on_io(io, [&] {
+    ingest.stop();
+    return 0;
+  });
+  guard.reset();
+  io.stop();
+  io_thread.join();
+}

@@ -1,0 +1,150 @@
+#include "server/store/reading_json.h"
+
+#include <boost/json.hpp>
+
+namespace kotona::server::store {
+
+namespace json = boost::json;
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+void put(json::object& o, const char* key, const std::optional<double>& v) {
+  if (v) o[key] = *v;
+}
+void put(json::object& o, const char* key, const std::optional<std::uint32_t>& v) {
+  if (v) o[key] = *v;
+}
+
+std::string_view meal_name(MealMarker m) {
+  switch (m) {
+    case MealMarker::kPreprandial:
+      return "preprandial";
+    case MealMarker::kPostprandial:
+      return "postprandial";
+    case MealMarker::kFasting:
+      return "fasting";
+    case MealMarker::kBedtime:
+      return "bedtime";
+    case MealMarker::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::string_view battery_name(BatteryStatus s) {
+  switch (s) {
+    case BatteryStatus::kOk:
+      return "ok";
+    case BatteryStatus::kRrtEri:
+      return "rrt_eri";
+    case BatteryStatus::kEos:
+      return "eos";
+    case BatteryStatus::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+json::object chamber(const ImplantChamber& c) {
+  json::object o;
+  put(o, "lead_impedance_ohm", c.lead_impedance_ohm);
+  put(o, "sensing_amplitude_mv", c.sensing_amplitude_mv);
+  put(o, "capture_threshold_v", c.capture_threshold_v);
+  put(o, "paced_percent", c.paced_percent);
+  return o;
+}
+
+json::object implant(const CardiacImplantSummary& s) {
+  json::object o;
+  o["battery_status"] = battery_name(s.battery_status);
+  put(o, "battery_voltage_v", s.battery_voltage_v);
+  put(o, "longevity_months", s.longevity_months);
+  o["right_atrium"] = chamber(s.right_atrium);
+  o["right_ventricle"] = chamber(s.right_ventricle);
+  o["left_ventricle"] = chamber(s.left_ventricle);
+  put(o, "at_af_burden_percent", s.at_af_burden_percent);
+  put(o, "at_af_episodes", s.at_af_episodes);
+  put(o, "vt_vf_episodes", s.vt_vf_episodes);
+  put(o, "atp_therapies", s.atp_therapies);
+  put(o, "shocks_delivered", s.shocks_delivered);
+  return o;
+}
+
+json::object values(const Measurement& m) {
+  return std::visit(
+      Overloaded{
+          [](const BloodPressure& bp) {
+            json::object o{{"systolic_mmhg", bp.systolic_mmhg},
+                           {"diastolic_mmhg", bp.diastolic_mmhg}};
+            put(o, "mean_arterial_mmhg", bp.mean_arterial_mmhg);
+            put(o, "pulse_per_min", bp.pulse_per_min);
+            return o;
+          },
+          [](const Glucose& g) {
+            return json::object{{"mmol_per_l", g.mmol_per_l}, {"meal", meal_name(g.meal)}};
+          },
+          [](const Inr& inr) {
+            json::object o{{"ratio", inr.ratio}};
+            put(o, "prothrombin_time_s", inr.prothrombin_time_s);
+            if (inr.strip_lot) o["strip_lot"] = *inr.strip_lot;
+            return o;
+          },
+          [](const CardiacImplantSummary& s) { return implant(s); },
+          [](const Weight& w) {
+            return json::object{{"kg", w.kg}};
+          },
+          [](const Spo2& s) {
+            json::object o{{"percent", s.percent}};
+            put(o, "pulse_per_min", s.pulse_per_min);
+            return o;
+          },
+          [](const Temperature& t) {
+            return json::object{{"celsius", t.celsius}};
+          },
+      },
+      m);
+}
+
+json::object quality(const QualityFlags& q) {
+  return json::object{{"clock_suspect", q.clock_suspect},     {"clock_missing", q.clock_missing},
+                      {"irregular_pulse", q.irregular_pulse}, {"body_movement", q.body_movement},
+                      {"device_error", q.device_error},       {"control_result", q.control_result}};
+}
+
+}  // namespace
+
+std::string encode_values_json(const Measurement& measurement) {
+  return json::serialize(values(measurement));
+}
+
+std::string encode_quality_json(const QualityFlags& q) { return json::serialize(quality(q)); }
+
+std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold) {
+  json::object o;
+  for (const auto& [key, value] : threshold) o[key] = value;
+  return json::serialize(o);
+}
+
+std::string encode_reading_json(const Reading& r) {
+  json::object o{{"reading_uid", r.uid.value},
+                 {"gateway_id", r.gateway.value},
+                 {"device_serial", r.device.serial.value},
+                 {"vendor", r.device.vendor},
+                 {"model", r.device.model},
+                 {"driver", r.device.driver},
+                 {"record_id", r.record_id},
+                 {"kind", kind_name(r.measurement)},
+                 {"hub_time_unix_ms", r.hub_time.time_since_epoch().count()},
+                 {"values", values(r.measurement)},
+                 {"quality", quality(r.quality)}};
+  if (r.device_time) o["device_time_unix_s"] = r.device_time->time_since_epoch().count();
+  if (r.clock_offset) o["clock_offset_s"] = r.clock_offset->count();
+  return json::serialize(o);
+}
+
+}  // namespace kotona::server::store

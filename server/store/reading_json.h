@@ -1,0 +1,22 @@
+// JSON text for the store's *_json columns (values, quality, thresholds) and for a whole
+// reading kept in quarantine. Pure; thread-safe. Boost.JSON is compiled in json_impl.cpp.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/reading.h"
+
+namespace kotona::server::store {
+
+// {"systolic_mmhg":182,"diastolic_mmhg":112,"pulse_per_min":71} etc.; optional fields absent.
+std::string encode_values_json(const Measurement& measurement);
+// {"clock_suspect":false,...}
+std::string encode_quality_json(const QualityFlags& quality);
+// {"systolic_mmhg":180,...}
+std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold);
+// Every field of the reading, for the quarantine payload column.
+std::string encode_reading_json(const Reading& reading);
+
+}  // namespace kotona::server::store

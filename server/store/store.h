@@ -1,0 +1,71 @@
+// Store: the server's SQLite database (WAL, synchronous=FULL) — enrolment, readings, alerts,
+// quarantine, gateway status. store_batch() is the ingest path: one transaction per batch,
+// reading and its alerts together (invariant 7). Not thread-safe: owned by the io thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/store/sqlite.h"
+#include "server/store/types.h"
+
+namespace kotona::server::store {
+
+class Store {
+ public:
+  // Opens or creates the database and its schema. Errors: kIo.
+  [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::string& path);
+
+  // Validates identity (topic vs payload, invariant 5) and enrolment, inserts new readings and
+  // their alerts, quarantines the rest, all in ONE transaction. Errors: kIo when the
+  // transaction does not commit; then nothing was stored and no ack may be sent.
+  [[nodiscard]] Result<BatchOutcome> store_batch(const GatewayId& topic_gateway, const Batch& batch,
+                                                 HubTime received);
+
+  // Keeps an undecodable message (bad topic or payload) for post-mortems. Errors: kIo.
+  [[nodiscard]] Result<void> quarantine_payload(const std::string& topic, const std::string& reason,
+                                                const std::string& payload, HubTime received);
+
+  // Seeds config `enrol` lines, idempotently: an open enrolment for the same gateway+device
+  // and patient is kept; one for another patient is closed now and the new one opens now.
+  // A device seen for the first time is enrolled from the epoch. Errors: kIo.
+  [[nodiscard]] Result<void> seed_enrolment(const std::vector<Enrolment>& lines, HubTime now);
+  // Adds one enrolment row as given (tests, admin tools). Errors: kIo.
+  [[nodiscard]] Result<void> add_enrolment(const Enrolment& enrolment);
+
+  [[nodiscard]] Result<void> upsert_gateway_status(const GatewayStatusRow& row);
+
+  // Newest first, at most `limit`.
+  [[nodiscard]] Result<std::vector<StoredAlert>> recent_alerts(int limit);
+  // event_id > after, ascending, at most `limit`.
+  [[nodiscard]] Result<std::vector<StoredAlert>> alerts_after(std::int64_t after, int limit);
+  // By arrival order (seq), optionally one patient's, at most `limit`.
+  [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
+                                                            int limit);
+  [[nodiscard]] Result<std::optional<GatewayStatusRow>> gateway_status(const GatewayId& gateway);
+  // Row counts, for tests and diagnostics. Errors: kIo.
+  [[nodiscard]] Result<std::int64_t> count_rows(std::string_view table);
+
+ private:
+  explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  struct Txn;
+  [[nodiscard]] Result<ReadingOutcome> store_one(Txn& txn, const Reading& reading);
+  [[nodiscard]] Result<void> insert_alerts(Txn& txn, const Reading& reading,
+                                           const PatientId& patient);
+  [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
+                                                             const Reading& reading);
+  [[nodiscard]] Result<void> insert_quarantine(HubTime received, const std::string& topic,
+                                               const std::string& reason,
+                                               const std::string& reading_uid,
+                                               const std::string& payload);
+
+  std::unique_ptr<Database> db_;
+};
+
+// The instant a reading was measured: device time corrected by the clock offset when both
+// are known, else hub receive time. Used for enrolment validity.
+HubTime measured_time(const Reading& reading);
+
+}  // namespace kotona::server::store

@@ -1,0 +1,167 @@
+// Store: enrolment seeding, gateway status and the read queries behind the HTTP API.
+#include <algorithm>
+#include <array>
+
+#include "server/store/store.h"
+
+namespace kotona::server::store {
+
+namespace {
+
+std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
+HubTime from_ms(std::int64_t v) { return HubTime{std::chrono::milliseconds{v}}; }
+
+constexpr const char* kAlertColumns =
+    "SELECT event_id, alert_id, reading_uid, patient_id, rule_id, priority, state, message, "
+    "threshold_json, created_unix_ms FROM alerts ";
+
+StoredAlert alert_from_row(const Statement& s) {
+  return StoredAlert{s.column_int(0),
+                     AlertId{s.column_text(1)},
+                     ReadingUid{s.column_text(2)},
+                     PatientId{s.column_text(3)},
+                     s.column_text(4),
+                     s.column_text(5),
+                     s.column_text(6),
+                     s.column_text(7),
+                     s.column_text(8),
+                     from_ms(s.column_int(9))};
+}
+
+StoredReading reading_from_row(const Statement& s) {
+  StoredReading r;
+  r.uid = ReadingUid{s.column_text(0)};
+  r.patient = PatientId{s.column_text(1)};
+  r.gateway = GatewayId{s.column_text(2)};
+  r.device_serial = DeviceSerial{s.column_text(3)};
+  r.kind = s.column_text(4);
+  if (!s.column_is_null(5)) r.device_time = DeviceTime{std::chrono::seconds{s.column_int(5)}};
+  r.hub_time = from_ms(s.column_int(6));
+  if (!s.column_is_null(7)) r.clock_offset = std::chrono::seconds{s.column_int(7)};
+  r.values_json = s.column_text(8);
+  r.quality_json = s.column_text(9);
+  return r;
+}
+
+template <typename T, typename F>
+Result<std::vector<T>> collect(Result<Statement>& stmt, F&& from_row) {
+  std::vector<T> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.push_back(from_row(*stmt));
+  }
+}
+
+}  // namespace
+
+Result<void> Store::add_enrolment(const Enrolment& e) {
+  auto stmt = db_->prepare(
+      "INSERT INTO enrolment(gateway_id, device_serial, patient_id, valid_from_unix_ms, "
+      "valid_to_unix_ms) VALUES(?,?,?,?,?)");
+  if (!stmt) return fail(stmt.error());
+  std::optional<std::int64_t> to;
+  if (e.valid_to) to = ms(*e.valid_to);
+  stmt->bind(1, e.gateway.value).bind(2, e.device_serial.value).bind(3, e.patient.value);
+  stmt->bind(4, ms(e.valid_from)).bind(5, to);
+  if (auto r = stmt->step(); !r) return fail(r.error());
+  return {};
+}
+
+Result<void> Store::seed_enrolment(const std::vector<Enrolment>& lines, HubTime now) {
+  for (const auto& line : lines) {
+    auto open = db_->prepare(
+        "SELECT patient_id, rowid FROM enrolment WHERE gateway_id = ? AND device_serial = ? "
+        "AND valid_to_unix_ms IS NULL ORDER BY valid_from_unix_ms DESC LIMIT 1");
+    if (!open) return fail(open.error());
+    open->bind(1, line.gateway.value).bind(2, line.device_serial.value);
+    auto row = open->step();
+    if (!row) return fail(row.error());
+    Enrolment fresh = line;
+    fresh.valid_to.reset();
+    fresh.valid_from = HubTime{};  // config lines carry no date: enrolled since ever
+    if (*row) {
+      if (open->column_text(0) == line.patient.value) continue;
+      auto close = db_->prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE rowid = ?");
+      if (!close) return fail(close.error());
+      close->bind(1, ms(now)).bind(2, open->column_int(1));
+      if (auto r = close->step(); !r) return fail(r.error());
+      fresh.valid_from = now;
+    }
+    if (auto r = add_enrolment(fresh); !r) return fail(r.error());
+  }
+  return {};
+}
+
+Result<void> Store::upsert_gateway_status(const GatewayStatusRow& row) {
+  auto stmt = db_->prepare(
+      "INSERT INTO gateway_status(gateway_id, last_seen_unix_ms, outbox_depth, status_json) "
+      "VALUES(?,?,?,?) ON CONFLICT(gateway_id) DO UPDATE SET "
+      "last_seen_unix_ms = excluded.last_seen_unix_ms, outbox_depth = excluded.outbox_depth, "
+      "status_json = excluded.status_json");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, row.gateway.value).bind(2, ms(row.last_seen));
+  stmt->bind(3, static_cast<std::int64_t>(row.outbox_depth)).bind(4, row.status_json);
+  if (auto r = stmt->step(); !r) return fail(r.error());
+  return {};
+}
+
+Result<std::optional<GatewayStatusRow>> Store::gateway_status(const GatewayId& gateway) {
+  auto stmt = db_->prepare(
+      "SELECT last_seen_unix_ms, outbox_depth, status_json FROM gateway_status "
+      "WHERE gateway_id = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value);
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<GatewayStatusRow>{};
+  return std::optional<GatewayStatusRow>{
+      GatewayStatusRow{gateway, from_ms(stmt->column_int(0)),
+                       static_cast<std::uint64_t>(stmt->column_int(1)), stmt->column_text(2)}};
+}
+
+Result<std::vector<StoredAlert>> Store::recent_alerts(int limit) {
+  auto stmt = db_->prepare(std::string(kAlertColumns) + "ORDER BY event_id DESC LIMIT ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, std::int64_t{limit});
+  return collect<StoredAlert>(stmt, alert_from_row);
+}
+
+Result<std::vector<StoredAlert>> Store::alerts_after(std::int64_t after, int limit) {
+  auto stmt =
+      db_->prepare(std::string(kAlertColumns) + "WHERE event_id > ? ORDER BY event_id ASC LIMIT ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, after).bind(2, std::int64_t{limit});
+  return collect<StoredAlert>(stmt, alert_from_row);
+}
+
+Result<std::vector<StoredReading>> Store::readings(const std::optional<PatientId>& patient,
+                                                   int limit) {
+  std::string sql =
+      "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
+      "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings ";
+  if (patient) sql += "WHERE patient_id = ? ";
+  sql += "ORDER BY seq ASC LIMIT ?";
+  auto stmt = db_->prepare(sql);
+  if (!stmt) return fail(stmt.error());
+  int index = 1;
+  if (patient) stmt->bind(index++, patient->value);
+  stmt->bind(index, std::int64_t{limit});
+  return collect<StoredReading>(stmt, reading_from_row);
+}
+
+Result<std::int64_t> Store::count_rows(std::string_view table) {
+  static constexpr std::array<std::string_view, 5> kTables{"enrolment", "readings", "alerts",
+                                                           "quarantine", "gateway_status"};
+  if (std::find(kTables.begin(), kTables.end(), table) == kTables.end()) {
+    return fail(Errc::kMalformed, "unknown table " + std::string(table));
+  }
+  auto stmt = db_->prepare("SELECT COUNT(*) FROM " + std::string(table));
+  if (!stmt) return fail(stmt.error());
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  return stmt->column_int(0);
+}
+
+}  // namespace kotona::server::store

@@ -1,0 +1,181 @@
+#include "server/store/store.h"
+
+#include <doctest/doctest.h>
+
+#include "tests/support/process.h"
+
+using namespace kotona;
+using namespace kotona::server::store;
+using namespace std::chrono_literals;
+
+namespace {
+
+const GatewayId kGw{"gw-1"};
+const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
+
+Reading bp_reading(const std::string& record, double systolic, double diastolic,
+                   const std::string& serial = "BP1") {
+  Reading r;
+  r.device.serial = DeviceSerial{serial};
+  r.record_id = record;
+  r.hub_time = kNow - 1min;
+  r.device_time = std::chrono::floor<std::chrono::seconds>(r.hub_time);
+  r.measurement = BloodPressure{systolic, diastolic, std::nullopt, 70.0};
+  finalize_reading(kGw, r);
+  return r;
+}
+
+struct Fixture {
+  test::TempDir dir;
+  std::unique_ptr<Store> store;
+  Fixture() {
+    auto opened = Store::open((dir / "server.db").string());
+    REQUIRE(opened.has_value());
+    store = std::move(*opened);
+    REQUIRE(store->seed_enrolment(
+        {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow));
+  }
+  std::int64_t rows(std::string_view table) { return store->count_rows(table).value(); }
+  BatchOutcome store_ok(const Batch& batch, const GatewayId& topic = kGw) {
+    auto r = store->store_batch(topic, batch, kNow);
+    REQUIRE(r.has_value());
+    return *r;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("store_batch: crisis reading -> reading and alert committed together") {
+  Fixture f;
+  auto reading = bp_reading("1", 185, 100);
+  auto out = f.store_ok({kGw, 1, {reading}, {}});
+  REQUIRE(out.readings.size() == 1);
+  CHECK(out.readings[0] == ReadingOutcome{reading.uid.value, Disposition::kStored});
+  REQUIRE(out.new_alerts.size() == 1);
+  CHECK(out.new_alerts[0].alert_id.value == reading.uid.value + "#bp.crisis");
+  CHECK(out.new_alerts[0].patient.value == "patient-1");
+  CHECK(out.new_alerts[0].event_id > 0);
+  CHECK(f.rows("readings") == 1);
+  CHECK(f.rows("alerts") == 1);
+  auto stored = f.store->readings(std::nullopt, 100).value();
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].patient.value == "patient-1");
+  CHECK(stored[0].kind == "bp");
+  CHECK(stored[0].values_json.find("\"systolic_mmhg\":1.85E2") != std::string::npos);
+}
+
+TEST_CASE("store_batch: same reading twice -> DUPLICATE, stored once, no second alert") {
+  Fixture f;
+  auto reading = bp_reading("1", 190, 120);
+  f.store_ok({kGw, 1, {reading}, {}});
+  auto again = f.store_ok({kGw, 2, {reading}, {}});
+  REQUIRE(again.readings.size() == 1);
+  CHECK(again.readings[0].disposition == Disposition::kDuplicate);
+  CHECK(again.new_alerts.empty());
+  CHECK(f.rows("readings") == 1);
+  CHECK(f.rows("alerts") == 1);
+}
+
+TEST_CASE("store_batch: payload gateway differs from topic -> quarantined, no reading") {
+  Fixture f;
+  auto reading = bp_reading("1", 190, 120);
+  auto out = f.store_ok({kGw, 1, {reading}, {}}, GatewayId{"gw-other"});
+  REQUIRE(out.readings.size() == 1);
+  CHECK(out.readings[0].disposition == Disposition::kQuarantined);
+  CHECK(out.new_alerts.empty());
+  CHECK(f.rows("readings") == 0);
+  CHECK(f.rows("alerts") == 0);
+  CHECK(f.rows("quarantine") == 1);
+}
+
+TEST_CASE("store_batch: device not enrolled -> quarantined, no reading") {
+  Fixture f;
+  auto out = f.store_ok({kGw, 1, {bp_reading("1", 120, 80, "UNKNOWN9")}, {}});
+  REQUIRE(out.readings.size() == 1);
+  CHECK(out.readings[0].disposition == Disposition::kQuarantined);
+  CHECK(f.rows("readings") == 0);
+  CHECK(f.rows("quarantine") == 1);
+}
+
+TEST_CASE("store_batch: rejected reading -> REJECTED, kept in quarantine, others stored") {
+  Fixture f;
+  RejectedReading bad{"gw-1/BP1/r9/bp", Error{Errc::kMalformed, 0, "NaN"}, "\x01\x02"};
+  auto out = f.store_ok({kGw, 1, {bp_reading("1", 120, 80)}, {bad}});
+  REQUIRE(out.readings.size() == 2);
+  CHECK(out.readings[0].disposition == Disposition::kStored);
+  CHECK(out.readings[1] == ReadingOutcome{"gw-1/BP1/r9/bp", Disposition::kRejected});
+  CHECK(f.rows("readings") == 1);
+  CHECK(f.rows("quarantine") == 1);
+}
+
+TEST_CASE("store_batch: enrolment change -> patient valid at measured time attributed") {
+  Fixture f;
+  // BP2 belonged to patient-a until kNow - 30 min, then to patient-b.
+  auto cut = kNow - 30min;
+  REQUIRE(
+      f.store->add_enrolment({kGw, DeviceSerial{"BP2"}, PatientId{"patient-a"}, HubTime{}, cut}));
+  REQUIRE(f.store->add_enrolment({kGw, DeviceSerial{"BP2"}, PatientId{"patient-b"}, cut, {}}));
+  auto old_reading = bp_reading("1", 120, 80, "BP2");
+  old_reading.hub_time = kNow - 1h;
+  old_reading.device_time.reset();
+  old_reading.clock_offset.reset();
+  auto new_reading = bp_reading("2", 121, 81, "BP2");
+  // Device clock 2 h fast: measured time is device time minus the offset, i.e. after the cut.
+  new_reading.device_time = std::chrono::floor<std::chrono::seconds>(kNow - 10min + 2h);
+  new_reading.clock_offset = 2h;
+  f.store_ok({kGw, 1, {old_reading, new_reading}, {}});
+  CHECK(f.store->readings(PatientId{"patient-a"}, 10).value().size() == 1);
+  auto b = f.store->readings(PatientId{"patient-b"}, 10).value();
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].uid == new_reading.uid);
+  CHECK(b[0].clock_offset == std::chrono::seconds{7200});
+}
+
+TEST_CASE("seed_enrolment: same lines twice -> one row, new patient -> old row closed") {
+  Fixture f;
+  std::vector<Enrolment> lines{
+      {kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}};
+  REQUIRE(f.store->seed_enrolment(lines, kNow));
+  CHECK(f.rows("enrolment") == 1);
+  lines[0].patient = PatientId{"patient-2"};
+  REQUIRE(f.store->seed_enrolment(lines, kNow));
+  CHECK(f.rows("enrolment") == 2);
+  Reading later = bp_reading("5", 120, 80);
+  later.hub_time = kNow + 1min;
+  later.device_time.reset();
+  later.clock_offset.reset();
+  f.store_ok({kGw, 1, {later}, {}});
+  CHECK(f.store->readings(PatientId{"patient-2"}, 10).value().size() == 1);
+}
+
+TEST_CASE("alerts queries: newest first, after N -> ascending, only newer") {
+  Fixture f;
+  f.store_ok({kGw, 1, {bp_reading("1", 181, 80), bp_reading("2", 120, 80)}, {}});
+  f.store_ok({kGw, 2, {bp_reading("3", 182, 80)}, {}});
+  f.store_ok({kGw, 3, {bp_reading("4", 183, 80)}, {}});
+  auto recent = f.store->recent_alerts(10).value();
+  REQUIRE(recent.size() == 3);
+  CHECK(recent[0].event_id > recent[1].event_id);
+  auto after = f.store->alerts_after(recent[2].event_id, 10).value();
+  REQUIRE(after.size() == 2);
+  CHECK(after[0].event_id == recent[1].event_id);
+  CHECK(after[1].event_id == recent[0].event_id);
+}
+
+TEST_CASE("quarantine_payload: garbage bytes -> one quarantine row") {
+  Fixture f;
+  REQUIRE(f.store->quarantine_payload("kotona/v1/gw/gw-1/readings", "bad_payload",
+                                      std::string("\x00\xff", 2), kNow));
+  CHECK(f.rows("quarantine") == 1);
+}
+
+TEST_CASE("upsert_gateway_status: twice -> one row with the latest values") {
+  Fixture f;
+  REQUIRE(f.store->upsert_gateway_status({kGw, kNow, 3, "{}"}));
+  REQUIRE(f.store->upsert_gateway_status({kGw, kNow + 1s, 0, "{\"a\":1}"}));
+  CHECK(f.rows("gateway_status") == 1);
+  auto row = f.store->gateway_status(kGw).value();
+  REQUIRE(row.has_value());
+  CHECK(row->outbox_depth == 0);
+  CHECK(row->status_json == "{\"a\":1}");
+}
