@@ -10,5 +10,5 @@ kotona_build() {
     cmake -S "$KOTONA_ROOT" -B "$KOTONA_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
   echo "build: compiling with $jobs jobs into $KOTONA_BUILD (first build takes several minutes)"
-  cmake --build "$KOTONA_BUILD" -j "$jobs" "$@"
+  cmake --build "$KOTONA_BUILD" -j "$jobs" ${1:+--target "$@"}
 }

@@ -14,6 +14,10 @@ run_dir=${KOTONA_RUN_DIR:-$KOTONA_ROOT/run}
 "$here/install-deps.sh"
 kotona_build kotona-server kotona-gateway kotona-firmware-sim
 
+# Each demo starts from empty state: the simulators number their records from 1 again, so an
+# old database would hold different readings under the same ids (the server would quarantine
+# them as conflicts). The previous run is kept in $run_dir.prev for a look after the fact.
+if [[ -d $run_dir ]]; then rm -rf "$run_dir.prev" && mv "$run_dir" "$run_dir.prev"; fi
 mkdir -p "$run_dir/mosquitto" "$run_dir/dev" "$run_dir/logs"
 pids=()
 cleanup() {
@@ -23,6 +27,7 @@ cleanup() {
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "run: stopped; logs in $run_dir/logs"
+  exit 0
 }
 trap cleanup INT TERM EXIT
 
@@ -58,6 +63,8 @@ db_path = $run_dir/server.db
 http_listen = 127.0.0.1:$http_port
 enrol = gw-demo-0001 BPSIM0001 patient-0001
 enrol = gw-demo-0001 BPSIM0002 patient-0002
+enrol = gw-demo-0001 INRSIM0001 patient-0001
+enrol = gw-demo-0001 GLUSIM0001 patient-0002
 CONF
 start server "$KOTONA_BUILD/server/kotona-server" --config "$run_dir/server.conf"
 wait_for server "clinician feed at"
@@ -69,6 +76,11 @@ wait_for sim-bp1 "device ready on"
 start sim-bp2 "$sim" astm-bp --link "$run_dir/dev/bp2" --serial BPSIM0002 \
   --ledger "$run_dir/ledger.jsonl" --clock-offset-s -94608000 loop 11000
 wait_for sim-bp2 "device ready on"
+start sim-inr "$sim" astm-inr --link "$run_dir/dev/inr1" --ledger "$run_dir/ledger.jsonl" loop 13000
+wait_for sim-inr "device ready on"
+start sim-glucose "$sim" astm-glucose --link "$run_dir/dev/glu1" --ledger "$run_dir/ledger.jsonl" \
+  --meal BEFORE loop 9000
+wait_for sim-glucose "device ready on"
 
 cat >"$run_dir/gateway.conf" <<CONF
 gateway_id = gw-demo-0001
@@ -76,6 +88,8 @@ mqtt_uri = tcp://127.0.0.1:$mqtt_port
 outbox_path = $run_dir/outbox.db
 device = astm_bp $run_dir/dev/bp1 9600
 device = astm_bp $run_dir/dev/bp2 9600
+device = astm_inr $run_dir/dev/inr1 9600
+device = astm_glucose $run_dir/dev/glu1 9600
 status_interval_ms = 10000
 CONF
 start gateway "$KOTONA_BUILD/gateway/kotona-gateway" --config "$run_dir/gateway.conf"
@@ -91,7 +105,10 @@ cat <<MSG
     Logs:            $run_dir/logs/
   Two simulated blood-pressure monitors measure every 7 s and 11 s (the second one's clock is
   three years wrong: its readings arrive flagged, not dropped). Every 4th reading is a
-  hypertensive crisis and raises a high alert. Press Ctrl-C to stop everything.
+  hypertensive crisis and raises a high alert. An INR meter (every 13 s) and a glucose meter
+  (every 9 s) send too; their readings are stored and listed (their alert rules come with the
+  clinical server). Every emitted reading is also written to $run_dir/ledger.jsonl.
+  Press Ctrl-C to stop everything.
 
 MSG
 wait -n "${pids[@]}" || true

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "server/store/json_text.h"
+
 namespace kotona::server::http {
 
 namespace json = boost::json;
@@ -73,7 +75,7 @@ json::object reading_json(const store::StoredReading& r) {
 }
 
 std::string error_body(const std::string& message) {
-  return json::serialize(json::object{{"error", message}});
+  return store::to_json_text(json::object{{"error", message}});
 }
 
 std::string prometheus_text(const std::map<std::string, std::uint64_t>& counters) {

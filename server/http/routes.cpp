@@ -8,6 +8,7 @@
 
 #include "server/http/api_json.h"
 #include "server/http/page.h"
+#include "server/store/json_text.h"
 
 namespace kotona::server::http {
 
@@ -100,7 +101,7 @@ Response json_list(const Request& req, const Rows& rows, ToJson to_json, Counter
   if (!rows) return error(req, http::status::internal_server_error, "store error", counters);
   json::array out;
   for (const auto& row : *rows) out.push_back(to_json(row));
-  return respond(req, http::status::ok, json::serialize(out), "application/json", counters);
+  return respond(req, http::status::ok, store::to_json_text(out), "application/json", counters);
 }
 
 Response api(const Request& req, std::string_view path, store::Store& store, Counters& counters) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "server/http/api_json.h"
+#include "server/store/json_text.h"
 
 namespace kotona::server::http {
 
@@ -41,7 +42,7 @@ void SseHub::close_all() {
 SseFrame make_sse_frame(const store::StoredAlert& alert) {
   return SseFrame{alert.event_id, "id: " + std::to_string(alert.event_id) +
                                       "\nevent: alert\ndata: " +
-                                      boost::json::serialize(alert_json(alert)) + "\n\n"};
+                                      store::to_json_text(alert_json(alert)) + "\n\n"};
 }
 
 }  // namespace kotona::server::http

@@ -203,6 +203,7 @@ v1::Disposition to_proto(Disposition d) {
     case Disposition::kDuplicate:
       return v1::DISPOSITION_DUPLICATE;
     case Disposition::kQuarantined:
+    case Disposition::kConflict:
       return v1::DISPOSITION_QUARANTINED;
     case Disposition::kRejected:
       return v1::DISPOSITION_REJECTED;

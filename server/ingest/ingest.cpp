@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "server/ingest/codec.h"
+#include "server/store/json_text.h"
 
 namespace kotona::server::ingest {
 
@@ -62,7 +63,7 @@ std::string status_json(const GatewayStatus& s) {
   boost::json::object counters;
   for (const auto& [name, value] : s.counters) counters[name] = value;
   o["counters"] = std::move(counters);
-  return boost::json::serialize(o);
+  return store::to_json_text(o);
 }
 
 }  // namespace
@@ -300,6 +301,13 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
   counters_.add("batches_stored");
   for (const auto& r : outcome->readings) {
     counters_.add("readings_" + std::string(store::to_string(r.disposition)));
+  }
+  for (const auto& r : outcome->readings) {
+    if (r.disposition == store::Disposition::kConflict) {
+      log_error(kLog, "reading '" + r.reading_uid +
+                          "' conflicts with a stored reading of the same id (different values "
+                          "or device time): kept in quarantine, not stored");
+    }
   }
   for (const auto& r : batch->rejected) {
     log_warn(kLog, "reading '" + r.reading_uid + "' rejected: " + describe(r.error));

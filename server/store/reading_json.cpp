@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "server/store/json_text.h"
+
 namespace kotona::server::store {
 
 namespace json = boost::json;
@@ -119,15 +121,15 @@ json::object quality(const QualityFlags& q) {
 }  // namespace
 
 std::string encode_values_json(const Measurement& measurement) {
-  return json::serialize(values(measurement));
+  return to_json_text(values(measurement));
 }
 
-std::string encode_quality_json(const QualityFlags& q) { return json::serialize(quality(q)); }
+std::string encode_quality_json(const QualityFlags& q) { return to_json_text(quality(q)); }
 
 std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold) {
   json::object o;
   for (const auto& [key, value] : threshold) o[key] = value;
-  return json::serialize(o);
+  return to_json_text(o);
 }
 
 std::string encode_reading_json(const Reading& r) {
@@ -144,7 +146,7 @@ std::string encode_reading_json(const Reading& r) {
                  {"quality", quality(r.quality)}};
   if (r.device_time) o["device_time_unix_s"] = r.device_time->time_since_epoch().count();
   if (r.clock_offset) o["clock_offset_s"] = r.clock_offset->count();
-  return json::serialize(o);
+  return to_json_text(o);
 }
 
 }  // namespace kotona::server::store

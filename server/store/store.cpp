@@ -73,6 +73,8 @@ std::string_view to_string(Disposition d) {
       return "quarantined";
     case Disposition::kRejected:
       return "rejected";
+    case Disposition::kConflict:
+      return "conflict";
   }
   return "rejected";
 }
@@ -156,10 +158,32 @@ Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& reading) {
   insert->bind(9, offset_s).bind(10, encode_values_json(reading.measurement));
   insert->bind(11, encode_quality_json(reading.quality)).bind(12, ms(txn.received));
   if (auto r = insert->step(); !r) return fail(r.error());
-  if (db_->changes() == 0) return ReadingOutcome{reading.uid.value, Disposition::kDuplicate};
+  if (db_->changes() == 0) return same_or_conflict(txn, reading, device_s);
 
   if (auto r = insert_alerts(txn, reading, **patient); !r) return fail(r.error());
   return ReadingOutcome{reading.uid.value, Disposition::kStored};
+}
+
+// A re-sent reading is a duplicate only if it says the same thing; otherwise two different
+// measurements share a uid and the new one goes to quarantine rather than being dropped.
+Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
+                                               std::optional<std::int64_t> device_s) {
+  auto stmt = db_->prepare(
+      "SELECT values_json, IFNULL(device_time_unix_s, -1), device_serial FROM readings "
+      "WHERE reading_uid = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, reading.uid.value);
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  if (*row && stmt->column_text(0) == encode_values_json(reading.measurement) &&
+      stmt->column_int(1) == device_s.value_or(-1) &&
+      stmt->column_text(2) == reading.device.serial.value) {
+    return ReadingOutcome{reading.uid.value, Disposition::kDuplicate};
+  }
+  auto r = insert_quarantine(txn.received, txn.topic, "uid_conflict", reading.uid.value,
+                             encode_reading_json(reading));
+  if (!r) return fail(r.error());
+  return ReadingOutcome{reading.uid.value, Disposition::kConflict};
 }
 
 Result<void> Store::insert_alerts(Txn& txn, const Reading& reading, const PatientId& patient) {

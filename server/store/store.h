@@ -56,6 +56,8 @@ class Store {
                                            const PatientId& patient);
   [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
                                                              const Reading& reading);
+  [[nodiscard]] Result<ReadingOutcome> same_or_conflict(Txn& txn, const Reading& reading,
+                                                        std::optional<std::int64_t> device_s);
   [[nodiscard]] Result<void> insert_quarantine(HubTime received, const std::string& topic,
                                                const std::string& reason,
                                                const std::string& reading_uid,

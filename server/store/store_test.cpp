@@ -2,6 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/json.hpp>
+#include <limits>
+
+#include "server/store/json_text.h"
+
 #include "tests/support/process.h"
 
 using namespace kotona;
@@ -61,7 +66,7 @@ TEST_CASE("store_batch: crisis reading -> reading and alert committed together")
   REQUIRE(stored.size() == 1);
   CHECK(stored[0].patient.value == "patient-1");
   CHECK(stored[0].kind == "bp");
-  CHECK(stored[0].values_json.find("\"systolic_mmhg\":1.85E2") != std::string::npos);
+  CHECK(stored[0].values_json.find("\"systolic_mmhg\":185") != std::string::npos);
 }
 
 TEST_CASE("store_batch: same reading twice -> DUPLICATE, stored once, no second alert") {
@@ -74,6 +79,30 @@ TEST_CASE("store_batch: same reading twice -> DUPLICATE, stored once, no second 
   CHECK(again.new_alerts.empty());
   CHECK(f.rows("readings") == 1);
   CHECK(f.rows("alerts") == 1);
+}
+
+TEST_CASE("store_batch: same uid, different values or time -> CONFLICT, kept in quarantine") {
+  Fixture f;
+  auto first = bp_reading("1", 120, 80);
+  f.store_ok({kGw, 1, {first}, {}});
+  auto other_values = bp_reading("1", 185, 115);  // a meter whose record numbers restarted
+  auto other_time = bp_reading("1", 120, 80);
+  other_time.device_time = *other_time.device_time - std::chrono::hours(24);
+  auto out = f.store_ok({kGw, 2, {other_values, other_time}, {}});
+  REQUIRE(out.readings.size() == 2);
+  CHECK(out.readings[0].disposition == Disposition::kConflict);
+  CHECK(out.readings[1].disposition == Disposition::kConflict);
+  CHECK(out.new_alerts.empty());
+  CHECK(f.rows("readings") == 1);
+  CHECK(f.rows("quarantine") == 2);
+  CHECK(to_string(Disposition::kConflict) == "conflict");
+}
+
+TEST_CASE("to_json_text: plain numbers, non-finite -> null, strings escaped") {
+  boost::json::object o{{"a", 185.0}, {"b", 6.2}, {"c", 0.0001}, {"d", -3},
+                        {"e", std::numeric_limits<double>::quiet_NaN()}, {"f", "x\"y"},
+                        {"g", boost::json::array{1.5, true, nullptr}}};
+  CHECK(to_json_text(o) == R"({"a":185,"b":6.2,"c":0.0001,"d":-3,"e":null,"f":"x\"y","g":[1.5,true,null]})");
 }
 
 TEST_CASE("store_batch: payload gateway differs from topic -> quarantined, no reading") {

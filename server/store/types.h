@@ -28,7 +28,10 @@ struct Batch {
   std::vector<RejectedReading> rejected;
 };
 
-enum class Disposition { kStored, kDuplicate, kQuarantined, kRejected };
+// kConflict: the uid is already stored with a different measurement or device time (e.g. a
+// meter whose memory was cleared restarts its record numbers). The new reading is not
+// dropped: it is kept in quarantine for an operator, and acked as quarantined.
+enum class Disposition { kStored, kDuplicate, kQuarantined, kRejected, kConflict };
 std::string_view to_string(Disposition d);
 
 struct ReadingOutcome {
