@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev
   libpaho-mqtt-dev libpaho-mqttpp-dev
   libprotobuf-dev protobuf-compiler
