@@ -29,14 +29,47 @@ inline constexpr Code kProthrombinTime{188496, "MDC_TIME_PD_COAG", "5902-2", "s"
 inline constexpr Code kBodyWeight{188736, "MDC_MASS_BODY_ACTUAL", "29463-7", "kg"};
 inline constexpr Code kSpo2{150456, "MDC_PULS_OXIM_SAT_O2", "59408-5", "%"};
 inline constexpr Code kBodyTemperature{150364, "MDC_TEMP_BODY", "8310-5", "Cel"};
-// Cardiac implant summary (IEEE 11073-10103 IDC). Numeric codes filled in with the relay driver.
-inline constexpr Code kImplantBatteryVoltage{0, "MDC_IDC_MSMT_BATTERY_VOLTAGE", "", "V"};
-inline constexpr Code kImplantLongevity{0, "MDC_IDC_MSMT_BATTERY_REMAINING_LONGEVITY", "", "mo"};
+// Cardiac implant summary (IEEE 11073-10103 IDC, partition 11). 0: numeric code not verified
+// here yet (the reference id is still carried). Lead-channel terms are per chamber: the IDC
+// discriminator adds 0 (RA), 1 (RV) or 3 (LV) to the term's code; the chamber-less constants
+// below name the term for unit checks and carry no code.
+inline constexpr Code kImplantBatteryStatus{721280, "MDC_IDC_MSMT_BATTERY_STATUS", "", ""};
+inline constexpr Code kImplantBatteryVoltage{721344, "MDC_IDC_MSMT_BATTERY_VOLTAGE", "", "V"};
+inline constexpr Code kImplantLongevity{721472, "MDC_IDC_MSMT_BATTERY_REMAINING_LONGEVITY", "",
+                                        "mo"};
 inline constexpr Code kLeadImpedance{0, "MDC_IDC_MSMT_LEADCHNL_IMPEDANCE_VALUE", "", "Ohm"};
 inline constexpr Code kSensingAmplitude{0, "MDC_IDC_MSMT_LEADCHNL_SENSING_INTR_AMPL", "", "mV"};
 inline constexpr Code kCaptureThreshold{0, "MDC_IDC_MSMT_LEADCHNL_PACING_THRESHOLD_AMPLITUDE",
                                         "", "V"};
 inline constexpr Code kPacedPercent{0, "MDC_IDC_STAT_BRADY_PERCENT_PACED", "", "%"};
-inline constexpr Code kAtAfBurden{0, "MDC_IDC_STAT_ATRIAL_BURDEN_PERCENT", "", "%"};
+inline constexpr Code kAtAfBurden{0, "MDC_IDC_STAT_AT_BURDEN_PERCENT", "", "%"};
+inline constexpr Code kShocksDelivered{737824, "MDC_IDC_STAT_TACHYTHERAPY_SHOCKS_DELIVERED_RECENT",
+                                       "", ""};
+inline constexpr Code kAtpDelivered{737888, "MDC_IDC_STAT_TACHYTHERAPY_ATP_DELIVERED_RECENT", "",
+                                    ""};
+
+// One lead-channel term for each implant chamber.
+struct ChamberCodes {
+  Code ra;
+  Code rv;
+  Code lv;
+};
+inline constexpr ChamberCodes kLeadImpedanceByChamber{
+    {722432, "MDC_IDC_MSMT_LEADCHNL_RA_IMPEDANCE_VALUE", "", "Ohm"},
+    {722433, "MDC_IDC_MSMT_LEADCHNL_RV_IMPEDANCE_VALUE", "", "Ohm"},
+    {722435, "MDC_IDC_MSMT_LEADCHNL_LV_IMPEDANCE_VALUE", "", "Ohm"}};
+// The MEAN statistic (4 codes per chamber: value, max, min, mean).
+inline constexpr ChamberCodes kSensingAmplitudeByChamber{
+    {722051, "MDC_IDC_MSMT_LEADCHNL_RA_SENSING_INTR_AMPL_MEAN", "", "mV"},
+    {722055, "MDC_IDC_MSMT_LEADCHNL_RV_SENSING_INTR_AMPL_MEAN", "", "mV"},
+    {722063, "MDC_IDC_MSMT_LEADCHNL_LV_SENSING_INTR_AMPL_MEAN", "", "mV"}};
+inline constexpr ChamberCodes kCaptureThresholdByChamber{
+    {722176, "MDC_IDC_MSMT_LEADCHNL_RA_PACING_THRESHOLD_AMPLITUDE", "", "V"},
+    {722177, "MDC_IDC_MSMT_LEADCHNL_RV_PACING_THRESHOLD_AMPLITUDE", "", "V"},
+    {722179, "MDC_IDC_MSMT_LEADCHNL_LV_PACING_THRESHOLD_AMPLITUDE", "", "V"}};
+inline constexpr ChamberCodes kPacedPercentByChamber{
+    {0, "MDC_IDC_STAT_BRADY_RA_PERCENT_PACED", "", "%"},
+    {0, "MDC_IDC_STAT_BRADY_RV_PERCENT_PACED", "", "%"},
+    {0, "MDC_IDC_STAT_BRADY_LV_PERCENT_PACED", "", "%"}};
 
 }  // namespace kotona::codes

@@ -53,10 +53,10 @@ Bytes corrupted(Bytes frame) {
 }
 
 // One frame with retransmissions. kAck when the receiver took it.
-Reply send_frame(int fd, const Bytes& frame, const SenderOptions& options, bool& corrupt_next) {
+Reply send_frame(int fd, const Bytes& frame, const SenderOptions& options, int& corrupt_frames) {
   for (int attempt = 0; attempt < options.max_attempts; ++attempt) {
-    const bool corrupt = corrupt_next;
-    corrupt_next = false;
+    const bool corrupt = corrupt_frames > 0;
+    if (corrupt) --corrupt_frames;
     if (!write_all(fd, corrupt ? corrupted(frame) : frame, options.reply_timeout)) {
       return Reply::kIoError;
     }
@@ -105,7 +105,7 @@ void drain(int fd) {
 }
 
 SendOutcome send_message(int fd, const std::vector<Bytes>& frames, const SenderOptions& options,
-                         bool& corrupt_next) {
+                         int& corrupt_frames) {
   drain(fd);
   if (!write_all(fd, Bytes{kEnq}, options.reply_timeout)) return SendOutcome::kIoError;
   switch (wait_reply(fd, options)) {
@@ -115,7 +115,7 @@ SendOutcome send_message(int fd, const std::vector<Bytes>& frames, const SenderO
     default: return SendOutcome::kRefused;
   }
   for (const Bytes& frame : frames) {
-    const Reply reply = send_frame(fd, frame, options, corrupt_next);
+    const Reply reply = send_frame(fd, frame, options, corrupt_frames);
     if (reply == Reply::kAck) continue;
     if (reply == Reply::kStopped) return SendOutcome::kStopped;
     if (reply == Reply::kIoError) return SendOutcome::kIoError;

@@ -27,10 +27,11 @@ struct SenderOptions {
   const std::atomic<bool>* stop = nullptr;         // optional: give up when it becomes true
 };
 
-// Sends `frames` as one transfer on `fd` (non-blocking or blocking). When `corrupt_next` is
-// true the first frame sent goes out with a wrong checksum and `corrupt_next` becomes false.
+// Sends `frames` as one transfer on `fd` (non-blocking or blocking). While `corrupt_frames` is
+// above 0 each frame sent (retransmissions included) goes out with a wrong checksum and the
+// count drops by one: 1 is one bad frame, 6 or more a NAK storm that aborts the transfer.
 SendOutcome send_message(int fd, const std::vector<Bytes>& frames, const SenderOptions& options,
-                         bool& corrupt_next);
+                         int& corrupt_frames);
 
 // Writes all of `bytes` before `timeout`. False on error or timeout.
 bool write_all(int fd, const Bytes& bytes, std::chrono::milliseconds timeout);

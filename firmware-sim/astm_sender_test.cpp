@@ -46,7 +46,7 @@ TEST_CASE("send_message: all ACKed -> ENQ, frames in order, EOT, delivered") {
       if (i < 3) reply(pair.fds[1], kAck);
     }
   });
-  bool corrupt = false;
+  int corrupt = 0;
   CHECK(send_message(pair.fds[0], frames, kFast, corrupt) == SendOutcome::kDelivered);
   receiver.join();
   REQUIRE(seen.size() == 4);
@@ -69,10 +69,10 @@ TEST_CASE("send_message: bad-checksum flag then NAK -> same frame resent intact,
     reply(pair.fds[1], kAck);
     seen.push_back(read_unit(pair.fds[1]));  // EOT
   });
-  bool corrupt = true;
+  int corrupt = 1;
   CHECK(send_message(pair.fds[0], frames, kFast, corrupt) == SendOutcome::kDelivered);
   receiver.join();
-  CHECK_FALSE(corrupt);
+  CHECK(corrupt == 0);
   REQUIRE(seen.size() == 4);
   CHECK(seen[1] != frames[0]);
   CHECK(seen[1].size() == frames[0].size());
@@ -93,7 +93,7 @@ TEST_CASE("send_message: frame NAKed 6 times (§6.3.3) -> EOT, aborted") {
     }
     last = read_unit(pair.fds[1]);
   });
-  bool corrupt = false;
+  int corrupt = 0;
   CHECK(send_message(pair.fds[0], frames, kFast, corrupt) == SendOutcome::kAborted);
   receiver.join();
   CHECK(frames_seen == 6);
@@ -106,7 +106,7 @@ TEST_CASE("send_message: ENQ answered NAK -> refused, no frame sent") {
     (void)read_unit(pair.fds[1]);
     reply(pair.fds[1], kNak);
   });
-  bool corrupt = false;
+  int corrupt = 0;
   CHECK(send_message(pair.fds[0], encode_message({"L|1|N\r"}), kFast, corrupt) ==
         SendOutcome::kRefused);
   receiver.join();
@@ -116,7 +116,7 @@ TEST_CASE("send_message: ENQ answered NAK -> refused, no frame sent") {
 
 TEST_CASE("send_message: no answer to ENQ -> refused after the reply timeout") {
   Pair pair;
-  bool corrupt = false;
+  int corrupt = 0;
   const SenderOptions quick{std::chrono::milliseconds(50), 6, nullptr};
   CHECK(send_message(pair.fds[0], encode_message({"L|1|N\r"}), quick, corrupt) ==
         SendOutcome::kRefused);
@@ -125,7 +125,7 @@ TEST_CASE("send_message: no answer to ENQ -> refused after the reply timeout") {
 TEST_CASE("send_message: stop flag raised -> stopped") {
   Pair pair;
   std::atomic<bool> stop{true};
-  bool corrupt = false;
+  int corrupt = 0;
   const SenderOptions options{std::chrono::milliseconds(5000), 6, &stop};
   CHECK(send_message(pair.fds[0], encode_message({"L|1|N\r"}), options, corrupt) ==
         SendOutcome::kStopped);

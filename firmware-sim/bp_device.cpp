@@ -46,7 +46,9 @@ Result<void> BpDevice::run_step(const ScriptStep& step) {
     case Kind::kMeasure: measure(step.systolic, step.diastolic, step.pulse); break;
     case Kind::kWait: serve_until(Clock::now() + step.duration); break;
     case Kind::kGarbage: write_garbage(step.count); break;
-    case Kind::kBadChecksum: corrupt_next_ = true; break;
+    case Kind::kBadChecksum: corrupt_frames_ = 1; break;
+    case Kind::kNakStorm: corrupt_frames_ = static_cast<int>(step.count); break;
+    case Kind::kUnplugMidFrame: unplug(); break;  // implant-relay only (parse_options)
     case Kind::kResendAll: deliver(true); break;
     case Kind::kUnplug: unplug(); break;
     case Kind::kReplug:
@@ -88,7 +90,7 @@ void BpDevice::deliver(bool everything) {
   if (!pty_) return;  // unplugged: retry after replug
   const auto frames = encode_message(make_bp_records(options_.info, device_now(), batch));
   const SenderOptions sender{options_.reply_timeout, 6, &stop_};
-  const SendOutcome outcome = send_message(pty_->master_fd(), frames, sender, corrupt_next_);
+  const SendOutcome outcome = send_message(pty_->master_fd(), frames, sender, corrupt_frames_);
   if (outcome == SendOutcome::kDelivered) {
     record_delivered(indexes);
     return;
@@ -159,6 +161,7 @@ void BpDevice::write_garbage(std::size_t count) {
 }
 
 std::chrono::sys_seconds BpDevice::device_now() const {
+  if (options_.clock_fixed) return *options_.clock_fixed;
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
          options_.clock_offset;
 }

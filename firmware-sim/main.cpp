@@ -10,6 +10,7 @@
 #include "firmware-sim/bp_device.h"
 #include "firmware-sim/meter_device.h"
 #include "firmware-sim/options.h"
+#include "firmware-sim/relay_device.h"
 
 namespace {
 
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
   install_signal_handlers();
   if (options->device == "astm-bp") {
     return run_device<firmware_sim::BpDevice>(std::move(options).value());
+  }
+  if (options->device == "implant-relay") {
+    return run_device<firmware_sim::RelayDevice>(std::move(options).value());
   }
   return run_device<firmware_sim::MeterDevice>(std::move(options).value());
 }

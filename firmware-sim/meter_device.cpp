@@ -58,7 +58,9 @@ Result<void> MeterDevice::run_step(const ScriptStep& step) {
       break;
     case Kind::kWait: serve_until(Clock::now() + step.duration); break;
     case Kind::kGarbage: write_garbage(step.count); break;
-    case Kind::kBadChecksum: corrupt_next_ = true; break;
+    case Kind::kBadChecksum: corrupt_frames_ = 1; break;
+    case Kind::kNakStorm: corrupt_frames_ = static_cast<int>(step.count); break;
+    case Kind::kUnplugMidFrame: unplug(); break;  // implant-relay only (parse_options)
     case Kind::kResendAll: deliver(true); break;
     case Kind::kUnplug: unplug(); break;
     case Kind::kReplug:
@@ -110,7 +112,7 @@ void MeterDevice::deliver(bool everything) {
                                                   batch);
   const SenderOptions sender{options_.reply_timeout, 6, &stop_};
   const SendOutcome outcome =
-      send_message(pty_->master_fd(), encode_message(records), sender, corrupt_next_);
+      send_message(pty_->master_fd(), encode_message(records), sender, corrupt_frames_);
   if (outcome == SendOutcome::kDelivered) {
     record_delivered(indexes);
     return;
@@ -181,6 +183,7 @@ void MeterDevice::write_garbage(std::size_t count) {
 }
 
 std::chrono::sys_seconds MeterDevice::device_now() const {
+  if (options_.clock_fixed) return *options_.clock_fixed;
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
          options_.clock_offset;
 }

@@ -50,7 +50,7 @@ class MeterDevice {
   std::optional<Pty> pty_;
   std::vector<Stored> memory_;
   std::uint32_t next_record_;
-  bool corrupt_next_ = false;
+  int corrupt_frames_ = 0;  // bad-checksum / nak-storm N
   Clock::time_point next_retry_{};
   std::minstd_rand rng_{20261122};
   std::uint64_t loop_count_ = 0;

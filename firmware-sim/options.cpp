@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/ids.h"
+#include "firmware-sim/relay_encoder.h"
 
 namespace kotona::firmware_sim {
 
@@ -38,6 +39,17 @@ Result<ScriptStep> parse_measure(const std::string& text) {
   step.diastolic = static_cast<int>(*dia);
   step.pulse = static_cast<int>(*pulse);
   return step;
+}
+
+// YYYYMMDDHHMMSS as UTC; nullopt when not a valid date and time.
+std::optional<std::chrono::sys_seconds> parse_compact_time(const std::string& s) {
+  if (s.size() != 14 || s.find_first_not_of("0123456789") != std::string::npos) return {};
+  auto num = [&](std::size_t pos, std::size_t len) { return std::stoi(s.substr(pos, len)); };
+  using namespace std::chrono;
+  const year_month_day date{year{num(0, 4)}, month{static_cast<unsigned>(num(4, 2))},
+                            day{static_cast<unsigned>(num(6, 2))}};
+  if (!date.ok() || num(8, 2) > 23 || num(10, 2) > 59 || num(12, 2) > 59) return {};
+  return sys_days{date} + hours{num(8, 2)} + minutes{num(10, 2)} + seconds{num(12, 2)};
 }
 
 // "2.6" / "5.4": a decimal in [min, max]; false otherwise.
@@ -76,12 +88,22 @@ Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::
                               std::size_t& i) {
   using Kind = ScriptStep::Kind;
   const std::string& cmd = args[i];
-  const bool has_arg = cmd == "measure" || cmd == "wait" || cmd == "garbage" || cmd == "loop";
+  const bool has_arg = cmd == "measure" || cmd == "wait" || cmd == "garbage" || cmd == "loop" ||
+                       cmd == "nak-storm";
   if (has_arg && i + 1 >= args.size()) return fail(Errc::kConfig, cmd + ": missing argument");
   const std::string arg = has_arg ? args[++i] : "";
+  if (cmd == "measure" && device == "implant-relay") {
+    if (!is_relay_preset(arg)) {
+      return fail(Errc::kConfig, "measure: expected ok, rrt, eos, shock, af or lead, got '" +
+                                     arg + "'");
+    }
+    ScriptStep step{Kind::kMeasure};
+    step.preset = arg;
+    return step;
+  }
   if (cmd == "measure" && device != "astm-bp") return parse_meter_measure(device, arg);
   if (cmd == "measure") return parse_measure(arg);
-  if (cmd == "control" && device != "astm-bp") {
+  if (cmd == "control" && device != "astm-bp" && device != "implant-relay") {
     ScriptStep step{Kind::kMeasure};
     step.is_control = true;
     return step;
@@ -92,10 +114,17 @@ Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::
     return ScriptStep{cmd == "wait" ? Kind::kWait : Kind::kLoop, 0, 0, 0,
                       std::chrono::milliseconds(*ms)};
   }
-  if (cmd == "garbage") {
-    auto n = to_int(arg, 0, 1'000'000, cmd);
+  if (cmd == "garbage" || cmd == "nak-storm") {
+    auto n = to_int(arg, cmd == "garbage" ? 0 : 1, 1'000'000, cmd);
     if (!n) return fail(n.error());
-    return ScriptStep{Kind::kGarbage, 0, 0, 0, {}, static_cast<std::size_t>(*n)};
+    return ScriptStep{cmd == "garbage" ? Kind::kGarbage : Kind::kNakStorm, 0, 0, 0, {},
+                      static_cast<std::size_t>(*n)};
+  }
+  if (cmd == "unplug-mid-frame") {
+    if (device != "implant-relay") {
+      return fail(Errc::kConfig, "unplug-mid-frame is an implant-relay command");
+    }
+    return ScriptStep{Kind::kUnplugMidFrame};
   }
   if (cmd == "bad-checksum") return ScriptStep{Kind::kBadChecksum};
   if (cmd == "resend-all") return ScriptStep{Kind::kResendAll};
@@ -107,6 +136,22 @@ Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::
 
 Result<void> apply_option(SimOptions& o, const std::string& key, const std::string& value) {
   if (key == "--link") { o.link = value; return {}; }
+  if (key == "--clock-fixed") {
+    auto t = parse_compact_time(value);
+    if (!t) return fail(Errc::kConfig, "--clock-fixed: expected YYYYMMDDHHMMSS");
+    o.clock_fixed = *t;
+    return {};
+  }
+  if (key == "--relay-serial") {
+    if (o.device != "implant-relay") {
+      return fail(Errc::kConfig, "--relay-serial is an option of implant-relay only");
+    }
+    if (!is_valid_id_text(value) || value.size() > 40) {
+      return fail(Errc::kConfig, "--relay-serial must be 1..40 of [A-Za-z0-9._-]");
+    }
+    o.relay_serial = value;
+    return {};
+  }
   if (key == "--strip-lot" || key == "--meal" || key == "--units") {
     const char* owner = key == "--strip-lot" ? "astm-inr" : key == "--meal" ? "astm-glucose"
                                                                               : "astm-bp";
@@ -155,7 +200,8 @@ Result<void> apply_option(SimOptions& o, const std::string& key, const std::stri
 
 Result<SimOptions> parse_options(const std::vector<std::string>& args) {
   if (args.empty()) {
-    return fail(Errc::kConfig, "missing DEVICE (astm-bp, astm-inr or astm-glucose)");
+    return fail(Errc::kConfig,
+                "missing DEVICE (astm-bp, astm-inr, astm-glucose or implant-relay)");
   }
   SimOptions o;
   o.device = args[0];
@@ -165,6 +211,11 @@ Result<SimOptions> parse_options(const std::vector<std::string>& args) {
   } else if (o.device == "astm-glucose") {
     o.info.model = "SIM-GLU1";
     o.info.serial = "GLUSIM0001";
+  } else if (o.device == "implant-relay") {
+    o.info.model = "SIM-ICD1";
+    o.info.serial = "ICDSIM0001";
+    o.reply_timeout = std::chrono::milliseconds(2000);  // protocol doc: ACK within 2 s
+    o.retry = std::chrono::milliseconds(5000);
   } else if (o.device != "astm-bp") {
     return fail(Errc::kConfig, "unknown device '" + o.device + "'");
   }

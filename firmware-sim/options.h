@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,22 +16,25 @@ namespace kotona::firmware_sim {
 
 struct ScriptStep {
   enum class Kind { kMeasure, kWait, kGarbage, kBadChecksum, kResendAll, kLoop, kUnplug,
-                    kReplug, kHold };
+                    kReplug, kHold, kNakStorm, kUnplugMidFrame };
   Kind kind = Kind::kHold;
   int systolic = 0, diastolic = 0, pulse = 0;  // kMeasure
   std::chrono::milliseconds duration{0};       // kWait, kLoop
-  std::size_t count = 0;                       // kGarbage
+  std::size_t count = 0;                       // kGarbage, kNakStorm
   double value = 0;             // kMeasure on astm-inr (ratio) / astm-glucose (mmol/L or mg/dL)
   bool is_mg_per_dl = false;    // kMeasure on astm-glucose: `measure 97mgdl`
   bool is_control = false;      // kMeasure from `control` (astm-inr, astm-glucose): a QC run
+  std::string preset{};         // kMeasure on implant-relay: ok rrt eos shock af lead
   friend bool operator==(const ScriptStep&, const ScriptStep&) = default;
 };
 
 struct SimOptions {
-  std::string device;  // "astm-bp", "astm-inr" or "astm-glucose"
+  std::string device;  // "astm-bp", "astm-inr", "astm-glucose" or "implant-relay"
   std::string link;    // symlink to the pty slave; empty: print the slave path only
   BpDeviceInfo info;
   std::chrono::seconds clock_offset{0};
+  std::optional<std::chrono::sys_seconds> clock_fixed;  // --clock-fixed: a stopped clock
+  std::string relay_serial = "RLYSIM0001";              // implant-relay --relay-serial
   std::string ledger;  // empty: no ledger
   std::uint32_t first_record = 1;
   std::chrono::milliseconds reply_timeout{15000};
@@ -53,6 +57,9 @@ inline constexpr const char* kUsage =
     "kotona-firmware-sim astm-inr [same options, --strip-lot LOT instead of --units] "
     "[measure RATIO | control | ...]; "
     "kotona-firmware-sim astm-glucose [same options, --meal BEFORE|AFTER|FASTING|BEDTIME "
-    "instead of --units] [measure MMOL | measure NNmgdl | control | ...]";
+    "instead of --units] [measure MMOL | measure NNmgdl | control | ...]; "
+    "kotona-firmware-sim implant-relay [same options, --relay-serial S instead of --units] "
+    "[measure ok|rrt|eos|shock|af|lead | unplug-mid-frame | ...]; every device: "
+    "[--clock-fixed YYYYMMDDHHMMSS] [nak-storm N]";
 
 }  // namespace kotona::firmware_sim

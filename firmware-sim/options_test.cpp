@@ -63,3 +63,35 @@ TEST_CASE("parse_options: bad command lines -> kConfig") {
 
 }  // namespace
 }  // namespace kotona::firmware_sim
+
+namespace kotona::firmware_sim {
+namespace {
+
+TEST_CASE("parse_options: implant-relay presets, relay serial, faults -> parsed; 2 s replies") {
+  auto o = parse_options({"implant-relay", "--relay-serial", "RLY9", "--clock-fixed",
+                          "20261122030000", "measure", "rrt", "nak-storm", "3",
+                          "unplug-mid-frame", "measure", "shock"});
+  REQUIRE(o.has_value());
+  CHECK(o->relay_serial == "RLY9");
+  CHECK(o->info.serial == "ICDSIM0001");
+  CHECK(o->reply_timeout == std::chrono::milliseconds(2000));
+  REQUIRE(o->clock_fixed.has_value());
+  REQUIRE(o->script.size() == 4);
+  CHECK(o->script[0].preset == "rrt");
+  CHECK(o->script[1].kind == ScriptStep::Kind::kNakStorm);
+  CHECK(o->script[1].count == 3);
+  CHECK(o->script[2].kind == ScriptStep::Kind::kUnplugMidFrame);
+}
+
+TEST_CASE("parse_options: bad preset, relay-only commands elsewhere, bad clock -> kConfig") {
+  CHECK_FALSE(parse_options({"implant-relay", "measure", "120/80/60"}).has_value());
+  CHECK_FALSE(parse_options({"astm-inr", "unplug-mid-frame"}).has_value());
+  CHECK_FALSE(parse_options({"astm-bp", "--relay-serial", "X"}).has_value());
+  CHECK_FALSE(parse_options({"astm-glucose", "--clock-fixed", "20261332000000"}).has_value());
+  CHECK_FALSE(parse_options({"astm-bp", "nak-storm", "0"}).has_value());
+  CHECK(parse_options({"astm-inr", "--clock-fixed", "20261122030000", "nak-storm", "6"})
+            .has_value());
+}
+
+}  // namespace
+}  // namespace kotona::firmware_sim

@@ -10,7 +10,7 @@ namespace {
 // LIS01-A2 §6.1 control characters that start a chunk.
 constexpr std::uint8_t kStx = 0x02, kEot = 0x04, kEnq = 0x05, kLf = 0x0A, kNak = 0x15;
 
-enum class ChunkKind { kControl, kFrame, kStray };
+enum class ChunkKind { kControl, kFrame, kStray, kRelayFrame };
 
 struct Chunk {
   std::size_t start = 0;
@@ -41,6 +41,28 @@ std::vector<Chunk> split_chunks(std::span<const std::uint8_t> bytes) {
   return chunks;
 }
 
+// The implant relay's frames (docs/implant-relay-protocol.md): one chunk per SOF .. CRC as its
+// LEN field says (or the rest, when cut short), one per run of bytes before a SOF.
+std::vector<Chunk> split_relay_chunks(std::span<const std::uint8_t> bytes) {
+  constexpr std::uint8_t kSof = 0x7E;
+  std::vector<Chunk> chunks;
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    std::size_t j = i + 1;
+    ChunkKind kind = ChunkKind::kStray;
+    if (bytes[i] == kSof && i + 6 <= bytes.size() && bytes[i + 1] == 0x01) {
+      const std::size_t len = bytes[i + 4] | (static_cast<std::size_t>(bytes[i + 5]) << 8);
+      kind = ChunkKind::kRelayFrame;
+      j = std::min(bytes.size(), i + 8 + len);
+    } else {
+      while (j < bytes.size() && bytes[j] != kSof) ++j;
+    }
+    chunks.push_back(Chunk{i, j - i, kind});
+    i = j;
+  }
+  return chunks;
+}
+
 bool has_nak(const Step& step) {
   return std::any_of(step.commands.begin(), step.commands.end(), [](const Command& c) {
     const auto* write = std::get_if<SerialWrite>(&c);
@@ -48,8 +70,10 @@ bool has_nak(const Step& step) {
   });
 }
 
-void collect(Step step, const Chunk& chunk, const GatewayId& gateway, Decoded& out) {
-  const bool exact = chunk.kind == ChunkKind::kStray ||
+void collect(Step step, const Chunk& chunk, const GatewayId& gateway, bool is_relay,
+             Decoded& out) {
+  // Relay chunks are whole frames or whole runs of noise: their start is the offending byte.
+  const bool exact = (chunk.kind == ChunkKind::kStray && !is_relay) ||
                      (chunk.kind == ChunkKind::kFrame && has_nak(step));
   for (Error& e : step.rejected) {
     const std::size_t byte = exact ? chunk.start + std::min(e.offset, chunk.size) : chunk.start;
@@ -81,8 +105,9 @@ Decoded decode_serial(const DriverDescriptor& driver, std::span<const std::uint8
     return out;
   }
   Step last = session->start();
-  collect(last, Chunk{0, 0, ChunkKind::kControl}, gateway, out);
-  for (const Chunk& chunk : split_chunks(bytes)) {
+  const bool is_relay = driver.name == "implant_relay";
+  collect(last, Chunk{0, 0, ChunkKind::kControl}, gateway, is_relay, out);
+  for (const Chunk& chunk : is_relay ? split_relay_chunks(bytes) : split_chunks(bytes)) {
     const auto part = bytes.subspan(chunk.start, chunk.size);
     auto step = session->on_input(Input{hub_time, SerialBytes{Bytes(part.begin(), part.end())}});
     if (!step) {
@@ -90,10 +115,11 @@ Decoded decode_serial(const DriverDescriptor& driver, std::span<const std::uint8
       continue;
     }
     last = *step;
-    collect(std::move(step).value(), chunk, gateway, out);
+    collect(std::move(step).value(), chunk, gateway, is_relay, out);
   }
   if (last.timer) {  // the bytes ended mid-transfer: the gateway's timer would fire
-    collect(session->on_timer(), Chunk{bytes.size(), 0, ChunkKind::kControl}, gateway, out);
+    collect(session->on_timer(), Chunk{bytes.size(), 0, ChunkKind::kControl}, gateway, is_relay,
+            out);
   }
   return out;
 }

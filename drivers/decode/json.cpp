@@ -58,11 +58,15 @@ void add_count(std::vector<Attribute>& out, std::string name,
   if (v) out.push_back(Attribute{std::move(name), std::to_string(*v)});
 }
 
-void add_chamber(std::vector<Value>& out, const std::string& prefix, const ImplantChamber& c) {
-  add(out, prefix + "_lead_impedance", c.lead_impedance_ohm, codes::kLeadImpedance);
-  add(out, prefix + "_sensing_amplitude", c.sensing_amplitude_mv, codes::kSensingAmplitude);
-  add(out, prefix + "_capture_threshold", c.capture_threshold_v, codes::kCaptureThreshold);
-  add(out, prefix + "_paced_percent", c.paced_percent, codes::kPacedPercent);
+void add_chamber(std::vector<Value>& out, const std::string& prefix, const ImplantChamber& c,
+                 codes::Code codes::ChamberCodes::*which) {
+  add(out, prefix + "_lead_impedance", c.lead_impedance_ohm,
+      codes::kLeadImpedanceByChamber.*which);
+  add(out, prefix + "_sensing_amplitude", c.sensing_amplitude_mv,
+      codes::kSensingAmplitudeByChamber.*which);
+  add(out, prefix + "_capture_threshold", c.capture_threshold_v,
+      codes::kCaptureThresholdByChamber.*which);
+  add(out, prefix + "_paced_percent", c.paced_percent, codes::kPacedPercentByChamber.*which);
 }
 
 void describe_implant(const CardiacImplantSummary& s, std::vector<Value>& values,
@@ -70,9 +74,9 @@ void describe_implant(const CardiacImplantSummary& s, std::vector<Value>& values
   attributes.push_back({"battery_status", json_string(battery_name(s.battery_status))});
   add(values, "battery_voltage", s.battery_voltage_v, codes::kImplantBatteryVoltage);
   add(values, "longevity", s.longevity_months, codes::kImplantLongevity);
-  add_chamber(values, "ra", s.right_atrium);
-  add_chamber(values, "rv", s.right_ventricle);
-  add_chamber(values, "lv", s.left_ventricle);
+  add_chamber(values, "ra", s.right_atrium, &codes::ChamberCodes::ra);
+  add_chamber(values, "rv", s.right_ventricle, &codes::ChamberCodes::rv);
+  add_chamber(values, "lv", s.left_ventricle, &codes::ChamberCodes::lv);
   add(values, "at_af_burden", s.at_af_burden_percent, codes::kAtAfBurden);
   add_count(attributes, "at_af_episodes", s.at_af_episodes);
   add_count(attributes, "vt_vf_episodes", s.vt_vf_episodes);

@@ -91,13 +91,17 @@ BatteryStatus from_proto(v1::BatteryStatus s) {
   }
 }
 
-void put_chamber(const ImplantChamber& c, v1::ImplantChamber* p) {
-  put_opt(c.lead_impedance_ohm, codes::kLeadImpedance, [p] { return p->mutable_lead_impedance(); });
-  put_opt(c.sensing_amplitude_mv, codes::kSensingAmplitude,
+// `which` picks the chamber's own IDC code (RA, RV or LV member of codes::ChamberCodes).
+void put_chamber(const ImplantChamber& c, codes::Code codes::ChamberCodes::*which,
+                 v1::ImplantChamber* p) {
+  put_opt(c.lead_impedance_ohm, codes::kLeadImpedanceByChamber.*which,
+          [p] { return p->mutable_lead_impedance(); });
+  put_opt(c.sensing_amplitude_mv, codes::kSensingAmplitudeByChamber.*which,
           [p] { return p->mutable_sensing_amplitude(); });
-  put_opt(c.capture_threshold_v, codes::kCaptureThreshold,
+  put_opt(c.capture_threshold_v, codes::kCaptureThresholdByChamber.*which,
           [p] { return p->mutable_capture_threshold(); });
-  put_opt(c.paced_percent, codes::kPacedPercent, [p] { return p->mutable_paced_percent(); });
+  put_opt(c.paced_percent, codes::kPacedPercentByChamber.*which,
+          [p] { return p->mutable_paced_percent(); });
 }
 
 ImplantChamber get_chamber(const v1::ImplantChamber& p, Decoder& d) {
@@ -118,9 +122,9 @@ void put_implant(const CardiacImplantSummary& s, v1::CardiacImplantSummary* p) {
   put_opt(s.battery_voltage_v, codes::kImplantBatteryVoltage,
           [p] { return p->mutable_battery_voltage(); });
   put_opt(s.longevity_months, codes::kImplantLongevity, [p] { return p->mutable_longevity(); });
-  put_chamber(s.right_atrium, p->mutable_right_atrium());
-  put_chamber(s.right_ventricle, p->mutable_right_ventricle());
-  put_chamber(s.left_ventricle, p->mutable_left_ventricle());
+  put_chamber(s.right_atrium, &codes::ChamberCodes::ra, p->mutable_right_atrium());
+  put_chamber(s.right_ventricle, &codes::ChamberCodes::rv, p->mutable_right_ventricle());
+  put_chamber(s.left_ventricle, &codes::ChamberCodes::lv, p->mutable_left_ventricle());
   put_opt(s.at_af_burden_percent, codes::kAtAfBurden, [p] { return p->mutable_at_af_burden(); });
   if (s.at_af_episodes) p->set_at_af_episodes(*s.at_af_episodes);
   if (s.vt_vf_episodes) p->set_vt_vf_episodes(*s.vt_vf_episodes);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <string_view>
 
 #include <boost/json.hpp>
 
@@ -19,8 +20,15 @@ void append(std::string& out, const json::value& v) {
         out += "null";
         return;
       }
-      char buf[32];
+      // Shortest round-trip form; when that is exponent notation ("1e-04"), the shortest
+      // fixed form instead, so clients always see plain numbers.
+      char buf[400];
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+      if (ec == std::errc{} && std::string_view(buf, end).find('e') != std::string_view::npos) {
+        auto fixed = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+        end = fixed.ptr;
+        ec = fixed.ec;
+      }
       out.append(buf, ec == std::errc{} ? end : buf);
       return;
     }
