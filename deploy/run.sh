@@ -65,6 +65,7 @@ enrol = gw-demo-0001 BPSIM0001 patient-0001
 enrol = gw-demo-0001 BPSIM0002 patient-0002
 enrol = gw-demo-0001 INRSIM0001 patient-0001
 enrol = gw-demo-0001 GLUSIM0001 patient-0002
+enrol = gw-demo-0001 ICDSIM0001 patient-0001
 CONF
 start server "$KOTONA_BUILD/server/kotona-server" --config "$run_dir/server.conf"
 wait_for server "clinician feed at"
@@ -81,6 +82,9 @@ wait_for sim-inr "device ready on"
 start sim-glucose "$sim" astm-glucose --link "$run_dir/dev/glu1" --ledger "$run_dir/ledger.jsonl" \
   --meal BEFORE loop 9000
 wait_for sim-glucose "device ready on"
+start sim-relay "$sim" implant-relay --link "$run_dir/dev/relay1" --ledger "$run_dir/ledger.jsonl" \
+  loop 15000
+wait_for sim-relay "device ready on"
 
 cat >"$run_dir/gateway.conf" <<CONF
 gateway_id = gw-demo-0001
@@ -90,6 +94,7 @@ device = astm_bp $run_dir/dev/bp1 9600
 device = astm_bp $run_dir/dev/bp2 9600
 device = astm_inr $run_dir/dev/inr1 9600
 device = astm_glucose $run_dir/dev/glu1 9600
+device = implant_relay $run_dir/dev/relay1 115200
 status_interval_ms = 10000
 CONF
 start gateway "$KOTONA_BUILD/gateway/kotona-gateway" --config "$run_dir/gateway.conf"
@@ -106,8 +111,9 @@ cat <<MSG
   Two simulated blood-pressure monitors measure every 7 s and 11 s (the second one's clock is
   three years wrong: its readings arrive flagged, not dropped). Every 4th reading is a
   hypertensive crisis and raises a high alert. An INR meter (every 13 s) and a glucose meter
-  (every 9 s) send too; their readings are stored and listed (their alert rules come with the
-  clinical server). Every emitted reading is also written to $run_dir/ledger.jsonl.
+  (every 9 s) send too, and a pacemaker / ICD home relay forwards an implant summary every
+  15 s (AF burden and a delivered shock among them); their readings are stored and listed.
+  Every emitted reading is also written to $run_dir/ledger.jsonl.
   Press Ctrl-C to stop everything.
 
 MSG

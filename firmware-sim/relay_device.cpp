@@ -53,18 +53,36 @@ Result<void> RelayDevice::run() {
 Result<void> RelayDevice::run_step(const ScriptStep& step) {
   using Kind = ScriptStep::Kind;
   switch (step.kind) {
-    case Kind::kMeasure: measure(step.preset); break;
-    case Kind::kWait: serve_until(Clock::now() + step.duration); break;
-    case Kind::kGarbage: write_garbage(step.count); break;
-    case Kind::kBadChecksum: corrupt_frames_ = 1; break;
-    case Kind::kNakStorm: corrupt_frames_ = static_cast<int>(step.count); break;
-    case Kind::kResendAll: deliver(true); break;
-    case Kind::kUnplug: unplug(); break;
-    case Kind::kUnplugMidFrame: cut_next_frame_ = true; break;
+    case Kind::kMeasure:
+      measure(step.preset);
+      break;
+    case Kind::kWait:
+      serve_until(Clock::now() + step.duration);
+      break;
+    case Kind::kGarbage:
+      write_garbage(step.count);
+      break;
+    case Kind::kBadChecksum:
+      corrupt_frames_ = 1;
+      break;
+    case Kind::kNakStorm:
+      corrupt_frames_ = static_cast<int>(step.count);
+      break;
+    case Kind::kResendAll:
+      deliver(true);
+      break;
+    case Kind::kUnplug:
+      unplug();
+      break;
+    case Kind::kUnplugMidFrame:
+      cut_next_frame_ = true;
+      break;
     case Kind::kReplug:
       if (!pty_) return plug();
       break;
-    case Kind::kHold: serve_until(Clock::time_point::max()); break;
+    case Kind::kHold:
+      serve_until(Clock::time_point::max());
+      break;
     case Kind::kLoop:
       while (!stop_) {
         measure(kLoopPresets[loop_count_++ % 4]);
@@ -88,8 +106,9 @@ void RelayDevice::deliver(bool everything) {
     if (stop_ || !pty_) return;  // unplugged: retry after replug
     if (!everything && s.delivered) continue;
     if (!send_one(s)) {
-      log_warn(kLog, "summary " + std::to_string(s.summary.number) + " not acknowledged; retry in " +
-                         std::to_string(options_.retry.count()) + " ms");
+      log_warn(kLog, "summary " + std::to_string(s.summary.number) +
+                         " not acknowledged; retry in " + std::to_string(options_.retry.count()) +
+                         " ms");
       if (pty_) pty_->discard_unread();
       return;
     }
@@ -130,7 +149,8 @@ bool RelayDevice::send_one(Stored& stored) {
 RelayDevice::Reply RelayDevice::await_reply(std::uint8_t seq) {
   const auto deadline = Clock::now() + options_.reply_timeout;
   while (!stop_ && pty_ && Clock::now() < deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd p{pty_->master_fd(), POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 100))) > 0) {
       std::uint8_t buf[256];

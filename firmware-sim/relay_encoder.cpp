@@ -11,8 +11,14 @@ constexpr std::int32_t kNotAvailable = 0x7FFFFFFF;
 struct Writer {
   Bytes out;
   void u8(unsigned v) { out.push_back(static_cast<std::uint8_t>(v & 0xFF)); }
-  void u16(unsigned v) { u8(v); u8(v >> 8); }
-  void u32(std::uint32_t v) { u16(v & 0xFFFF); u16(v >> 16); }
+  void u16(unsigned v) {
+    u8(v);
+    u8(v >> 8);
+  }
+  void u32(std::uint32_t v) {
+    u16(v & 0xFFFF);
+    u16(v >> 16);
+  }
   void text(const std::string& s) {
     u8(static_cast<unsigned>(s.size()));
     out.insert(out.end(), s.begin(), s.end());
@@ -36,12 +42,20 @@ struct Writer {
     u32(static_cast<std::uint32_t>(mantissa));
     u8(static_cast<unsigned>(static_cast<std::uint8_t>(static_cast<std::int8_t>(exponent))));
   }
-  void count(unsigned tag, std::uint32_t v) { u16(tag); u8(2); u32(v); }
-  void enumerated(unsigned tag, unsigned v) { u16(tag); u8(3); u8(v); }
+  void count(unsigned tag, std::uint32_t v) {
+    u16(tag);
+    u8(2);
+    u32(v);
+  }
+  void enumerated(unsigned tag, unsigned v) {
+    u16(tag);
+    u8(3);
+    u8(v);
+  }
 };
 
 struct Figures {
-  unsigned battery = 1;         // 1 OK, 2 RRT/ERI, 3 EOS
+  unsigned battery = 1;  // 1 OK, 2 RRT/ERI, 3 EOS
   std::int32_t centivolts = 279;
   std::int32_t longevity_mo = 96;
   std::int32_t rv_impedance = 560;
@@ -53,8 +67,15 @@ Figures figures(const std::string& preset) {
   Figures f;
   if (preset == "rrt") f = Figures{2, 252, 3};
   if (preset == "eos") f = Figures{3, 235, 0};
-  if (preset == "shock") { f.vt_episodes = 1; f.atp = 2; f.shocks = 1; }
-  if (preset == "af") { f.burden_tenths = 185; f.af_episodes = 12; }
+  if (preset == "shock") {
+    f.vt_episodes = 1;
+    f.atp = 2;
+    f.shocks = 1;
+  }
+  if (preset == "af") {
+    f.burden_tenths = 185;
+    f.af_episodes = 12;
+  }
   if (preset == "lead") f.rv_impedance = 2450;
   return f;
 }
@@ -110,7 +131,7 @@ Bytes make_relay_summary(const RelayInfo& info, const ImplantSummarySim& s,
   w.enumerated(0x0001, f.battery);
   w.decimal(0x0002, f.centivolts, -2);
   w.decimal(0x0003, f.longevity_mo, 0);
-  w.decimal(0x0101, 480, 0);            // RA lead: impedance, sensing, threshold, paced
+  w.decimal(0x0101, 480, 0);  // RA lead: impedance, sensing, threshold, paced
   w.decimal(0x0111, 28, -1);
   w.decimal(0x0121, 75, -2);
   w.decimal(0x0131, 15, 0);

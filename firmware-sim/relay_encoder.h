@@ -21,11 +21,12 @@ inline constexpr std::uint8_t kRelaySummary = 0x10, kRelayAck = 0x80, kRelayNak 
 std::uint16_t relay_crc(std::span<const std::uint8_t> bytes);
 
 // SOF VER TYPE SEQ LEN(le) PAYLOAD CRC(le). REQUIRES: payload.size() <= 1024.
-Bytes encode_relay_frame(std::uint8_t type, std::uint8_t seq, std::span<const std::uint8_t> payload);
+Bytes encode_relay_frame(std::uint8_t type, std::uint8_t seq,
+                         std::span<const std::uint8_t> payload);
 
 // A canned implant state: "ok", "rrt", "eos", "shock", "af", "lead" (RV lead impedance 2450).
 struct ImplantSummarySim {
-  std::uint32_t number = 0;               // relay summary number
+  std::uint32_t number = 0;  // relay summary number
   std::string preset = "ok";
   std::chrono::sys_seconds interrogated{};  // implant session time (relay clock at reading)
 };

@@ -37,7 +37,7 @@ TEST_CASE("make_relay_summary: header fields and 18 items in protocol layout") {
   CHECK(p[1] == 7);  // summary number, little-endian
   CHECK(p[5] == (2026 & 0xFF));
   CHECK(p[6] == (2026 >> 8));
-  CHECK(p[9] == 4);  // relay clock hour
+  CHECK(p[9] == 4);   // relay clock hour
   CHECK(p[16] == 3);  // interrogation hour
   std::size_t pos = 19;
   for (int i = 0; i < 5; ++i) pos += 1 + p[pos];
@@ -48,8 +48,7 @@ TEST_CASE("make_relay_summary: header fields and 18 items in protocol layout") {
 }
 
 TEST_CASE("relay_ledger_line: uid parts and preset facts") {
-  const std::string line =
-      relay_ledger_line(RelayInfo{}, ImplantSummarySim{3, "shock", {}}, 1000);
+  const std::string line = relay_ledger_line(RelayInfo{}, ImplantSummarySim{3, "shock", {}}, 1000);
   CHECK(line.find("\"serial\":\"ICDSIM0001\"") != std::string::npos);
   CHECK(line.find("\"record\":\"RLYSIM0001-3\"") != std::string::npos);
   CHECK(line.find("\"kind\":\"implant\"") != std::string::npos);

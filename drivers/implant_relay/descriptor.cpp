@@ -1,8 +1,9 @@
 // implant_relay: pacemaker / ICD home relay over its framed serial protocol
 // (docs/implant-relay-protocol.md, README.md).
+#include "drivers/api/descriptor.h"
+
 #include <memory>
 
-#include "drivers/api/descriptor.h"
 #include "drivers/implant_relay/session.h"
 
 namespace kotona::drivers::implant_relay {

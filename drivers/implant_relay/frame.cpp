@@ -10,8 +10,9 @@ namespace {
 Bytes encode(std::uint8_t type, std::uint8_t seq, std::span<const std::uint8_t> payload) {
   Bytes out;
   out.reserve(kHeaderSize + payload.size() + kCrcSize);
-  for (std::uint8_t b : {kSof, kVersion, type, seq, static_cast<std::uint8_t>(payload.size() & 0xFF),
-                         static_cast<std::uint8_t>(payload.size() >> 8)}) {
+  for (std::uint8_t b :
+       {kSof, kVersion, type, seq, static_cast<std::uint8_t>(payload.size() & 0xFF),
+        static_cast<std::uint8_t>(payload.size() >> 8)}) {
     out.push_back(b);
   }
   for (std::uint8_t b : payload) out.push_back(b);

@@ -22,7 +22,8 @@ class Reader {
   Result<std::uint32_t> uint(std::size_t size, const char* field) {
     if (left() < size) return fail(Errc::kTruncated, pos_, std::string(field) + " truncated");
     std::uint32_t v = 0;
-    for (std::size_t i = 0; i < size; ++i) v |= static_cast<std::uint32_t>(bytes_[pos_ + i]) << (8 * i);
+    for (std::size_t i = 0; i < size; ++i)
+      v |= static_cast<std::uint32_t>(bytes_[pos_ + i]) << (8 * i);
     pos_ += size;
     return v;
   }
@@ -91,24 +92,36 @@ constexpr DecimalTerm kDecimalTerms[] = {
 std::optional<double>& slot(CardiacImplantSummary& s, const DecimalTerm& t) {
   ImplantChamber* chambers[] = {&s.right_atrium, &s.right_ventricle, &s.left_ventricle};
   switch (t.field) {
-    case Field::kVoltage: return s.battery_voltage_v;
-    case Field::kLongevity: return s.longevity_months;
-    case Field::kImpedance: return chambers[t.chamber]->lead_impedance_ohm;
-    case Field::kSensing: return chambers[t.chamber]->sensing_amplitude_mv;
-    case Field::kThreshold: return chambers[t.chamber]->capture_threshold_v;
-    case Field::kPaced: return chambers[t.chamber]->paced_percent;
-    case Field::kBurden: break;
+    case Field::kVoltage:
+      return s.battery_voltage_v;
+    case Field::kLongevity:
+      return s.longevity_months;
+    case Field::kImpedance:
+      return chambers[t.chamber]->lead_impedance_ohm;
+    case Field::kSensing:
+      return chambers[t.chamber]->sensing_amplitude_mv;
+    case Field::kThreshold:
+      return chambers[t.chamber]->capture_threshold_v;
+    case Field::kPaced:
+      return chambers[t.chamber]->paced_percent;
+    case Field::kBurden:
+      break;
   }
   return s.at_af_burden_percent;
 }
 
 std::optional<std::uint32_t>* count_slot(CardiacImplantSummary& s, std::uint16_t tag) {
   switch (tag) {
-    case 0x0202: return &s.at_af_episodes;
-    case 0x0203: return &s.vt_vf_episodes;
-    case 0x0204: return &s.atp_therapies;
-    case 0x0205: return &s.shocks_delivered;
-    default: return nullptr;
+    case 0x0202:
+      return &s.at_af_episodes;
+    case 0x0203:
+      return &s.vt_vf_episodes;
+    case 0x0204:
+      return &s.atp_therapies;
+    case 0x0205:
+      return &s.shocks_delivered;
+    default:
+      return nullptr;
   }
 }
 
@@ -144,17 +157,20 @@ bool apply_item(std::uint16_t tag, std::uint8_t type, std::span<const std::uint8
            (static_cast<std::uint32_t>(v[3]) << 24);
   };
   if (tag == 0x0001) {
-    if (type != kTypeEnum) return error = {Errc::kMalformed, 0, tag_text(tag) + ": not an enum"}, false;
+    if (type != kTypeEnum)
+      return error = {Errc::kMalformed, 0, tag_text(tag) + ": not an enum"}, false;
     if (v[0] < 1 || v[0] > 3) {
       error = {Errc::kMalformed, 0, "battery status " + std::to_string(v[0]) + " unknown"};
       return false;
     }
-    s.battery_status = v[0] == 1 ? BatteryStatus::kOk
-                       : v[0] == 2 ? BatteryStatus::kRrtEri : BatteryStatus::kEos;
+    s.battery_status = v[0] == 1   ? BatteryStatus::kOk
+                       : v[0] == 2 ? BatteryStatus::kRrtEri
+                                   : BatteryStatus::kEos;
     return true;
   }
   if (auto* count = count_slot(s, tag)) {
-    if (type != kTypeCount) return error = {Errc::kMalformed, 0, tag_text(tag) + ": not a count"}, false;
+    if (type != kTypeCount)
+      return error = {Errc::kMalformed, 0, tag_text(tag) + ": not a count"}, false;
     if (u32() != kCountNotAvailable) *count = u32();
     return true;
   }
@@ -192,10 +208,12 @@ Result<void> parse_items(Reader& r, Summary& out) {
     auto type = tag ? r.uint(1, "item type") : tag;
     if (!type) return fail(type.error());
     const std::size_t size = value_size(static_cast<std::uint8_t>(*type));
-    if (size == 0) return fail(Errc::kMalformed, at + 2, "unknown value type " + std::to_string(*type));
+    if (size == 0)
+      return fail(Errc::kMalformed, at + 2, "unknown value type " + std::to_string(*type));
     if (r.left() < size) return fail(Errc::kTruncated, r.offset(), "item value truncated");
     std::vector<std::uint8_t> value;
-    for (std::size_t k = 0; k < size; ++k) value.push_back(static_cast<std::uint8_t>(*r.uint(1, "v")));
+    for (std::size_t k = 0; k < size; ++k)
+      value.push_back(static_cast<std::uint8_t>(*r.uint(1, "v")));
     const auto t = static_cast<std::uint16_t>(*tag);
     Error error;
     if (!seen.insert(t).second) {
@@ -217,15 +235,16 @@ Result<Summary> parse_summary(std::span<const std::uint8_t> payload) {
   Reader r(payload);
   auto version = r.uint(1, "payload version");
   if (!version) return fail(version.error());
-  if (*version != 1) return fail(Errc::kMalformed, 0, "payload version " + std::to_string(*version));
+  if (*version != 1)
+    return fail(Errc::kMalformed, 0, "payload version " + std::to_string(*version));
   auto number = r.uint(4, "summary number");
   if (!number) return fail(number.error());
   auto relay_clock = r.time("relay clock");
   if (!relay_clock) return fail(relay_clock.error());
   auto session = r.time("interrogation time");
   if (!session) return fail(session.error());
-  const char* names[] = {"relay serial", "relay firmware", "implant manufacturer",
-                         "implant model", "implant serial"};
+  const char* names[] = {"relay serial", "relay firmware", "implant manufacturer", "implant model",
+                         "implant serial"};
   std::string text[5];
   for (int i = 0; i < 5; ++i) {
     auto t = r.text(names[i]);
@@ -240,8 +259,8 @@ Result<Summary> parse_summary(std::span<const std::uint8_t> payload) {
   }
   Summary out;
   out.relay_clock = *relay_clock;
-  out.reading.device = DeviceIdentity{text[2], text[3], DeviceSerial{text[4]}, text[1],
-                                      "implant_relay"};
+  out.reading.device =
+      DeviceIdentity{text[2], text[3], DeviceSerial{text[4]}, text[1], "implant_relay"};
   out.reading.record_id = text[0] + "-" + std::to_string(*number);
   out.reading.device_time = *session;
   out.reading.measurement = CardiacImplantSummary{};

@@ -22,8 +22,10 @@ std::optional<Bytes> from_hex(const std::string& text) {
   int high = -1;
   for (char c : text) {
     if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-            : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    int v = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : -1;
     if (v < 0) return std::nullopt;
     if (high < 0) {
       high = v;
@@ -42,7 +44,8 @@ void check_writes(const Step& step) {
     if (write == nullptr) std::abort();
     const auto scan = implant_relay::scan_frame(write->bytes);
     if (scan.kind != implant_relay::Scan::Kind::kFrame || scan.consumed != write->bytes.size() ||
-        (scan.frame.type != implant_relay::kTypeAck && scan.frame.type != implant_relay::kTypeNak)) {
+        (scan.frame.type != implant_relay::kTypeAck &&
+         scan.frame.type != implant_relay::kTypeNak)) {
       std::abort();
     }
   }
@@ -55,7 +58,8 @@ void run(std::span<const std::uint8_t> bytes) {
   check_writes(session.start());
   const std::size_t half = bytes.size() / 2;
   for (auto part : {bytes.first(half), bytes.subspan(half)}) {
-    auto step = session.on_input(Input{kotona::HubTime{}, SerialBytes{Bytes(part.begin(), part.end())}});
+    auto step =
+        session.on_input(Input{kotona::HubTime{}, SerialBytes{Bytes(part.begin(), part.end())}});
     if (step) check_writes(*step);
   }
   for (int i = 0; i < 4; ++i) check_writes(session.on_timer());

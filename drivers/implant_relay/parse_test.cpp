@@ -75,8 +75,7 @@ TEST_CASE("parse_summary: trailing bytes, version 2, >64 items -> kMalformed") {
 
 TEST_CASE("parse_summary: bad implant serial or impossible date -> kMalformed") {
   CHECK(parse_summary(PayloadBuilder::header(1, 0, "").bytes).error().code == Errc::kMalformed);
-  CHECK(parse_summary(PayloadBuilder::header(1, 0, "PM/1").bytes).error().code ==
-        Errc::kMalformed);
+  CHECK(parse_summary(PayloadBuilder::header(1, 0, "PM/1").bytes).error().code == Errc::kMalformed);
   PayloadBuilder b;
   b.u8(1).u32(1).time(2026, 2, 30, 10, 0, 0);
   CHECK(parse_summary(b.bytes).error().code == Errc::kMalformed);
@@ -94,11 +93,11 @@ TEST_CASE("parse_summary: not-available values -> fields absent, no error") {
 
 TEST_CASE("parse_summary: out of range / wrong type / repeated tag -> item refused, rest kept") {
   auto b = PayloadBuilder::header(3, 5);
-  b.decimal(0x0132, 1010, -1)          // RV paced 101 %: kOutOfRange
-      .count(0x0002, 3)                // voltage as a count: kMalformed
-      .decimal(0x0102, 520, 0)         // kept
-      .decimal(0x0102, 530, 0)         // repeated: kMalformed
-      .enumerated(0x0001, 9);          // unknown battery status: kMalformed
+  b.decimal(0x0132, 1010, -1)   // RV paced 101 %: kOutOfRange
+      .count(0x0002, 3)         // voltage as a count: kMalformed
+      .decimal(0x0102, 520, 0)  // kept
+      .decimal(0x0102, 530, 0)  // repeated: kMalformed
+      .enumerated(0x0001, 9);   // unknown battery status: kMalformed
   auto s = parse_summary(b.bytes);
   REQUIRE(s.has_value());
   REQUIRE(s->rejected.size() == 4);

@@ -33,9 +33,9 @@ Result<Step> Session::on_input(const Input& input) {
 Step Session::on_timer() {
   Step step;
   if (!buffer_.empty()) {
-    step.rejected.push_back(Error{Errc::kTruncated, 0,
-                                  "frame incomplete after 2 s (" +
-                                      std::to_string(buffer_.size()) + " byte(s)); resyncing"});
+    step.rejected.push_back(Error{
+        Errc::kTruncated, 0,
+        "frame incomplete after 2 s (" + std::to_string(buffer_.size()) + " byte(s)); resyncing"});
     buffer_.erase(buffer_.begin());
     scan(last_hub_time_, step);
   }
@@ -68,8 +68,8 @@ void Session::on_frame(const Frame& frame, HubTime hub_time, Step& step) {
   if (last_acked_ == id) return;  // our ACK was lost; the relay repeated the frame
   last_acked_ = id;
   if (frame.type != kTypeSummary) {
-    step.rejected.push_back(Error{Errc::kUnsupported, 0,
-                                  "frame type " + std::to_string(frame.type) + " not handled"});
+    step.rejected.push_back(
+        Error{Errc::kUnsupported, 0, "frame type " + std::to_string(frame.type) + " not handled"});
     return;
   }
   auto summary = parse_summary(frame.payload);

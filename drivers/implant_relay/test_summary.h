@@ -13,13 +13,19 @@ namespace kotona::drivers::implant_relay::test {
 
 struct PayloadBuilder {
   Bytes bytes;
-  PayloadBuilder& u8(std::uint32_t v) { bytes.push_back(static_cast<std::uint8_t>(v)); return *this; }
+  PayloadBuilder& u8(std::uint32_t v) {
+    bytes.push_back(static_cast<std::uint8_t>(v));
+    return *this;
+  }
   PayloadBuilder& u16(std::uint32_t v) { return u8(v & 0xFF).u8(v >> 8); }
   PayloadBuilder& u32(std::uint32_t v) { return u16(v & 0xFFFF).u16(v >> 16); }
   PayloadBuilder& time(int y, int mo, int d, int h, int mi, int s) {
-    return u16(static_cast<std::uint32_t>(y)).u8(static_cast<std::uint32_t>(mo))
-        .u8(static_cast<std::uint32_t>(d)).u8(static_cast<std::uint32_t>(h))
-        .u8(static_cast<std::uint32_t>(mi)).u8(static_cast<std::uint32_t>(s));
+    return u16(static_cast<std::uint32_t>(y))
+        .u8(static_cast<std::uint32_t>(mo))
+        .u8(static_cast<std::uint32_t>(d))
+        .u8(static_cast<std::uint32_t>(h))
+        .u8(static_cast<std::uint32_t>(mi))
+        .u8(static_cast<std::uint32_t>(s));
   }
   PayloadBuilder& text(const std::string& s) {
     u8(static_cast<std::uint32_t>(s.size()));
@@ -36,7 +42,9 @@ struct PayloadBuilder {
     return b;
   }
   PayloadBuilder& decimal(std::uint16_t tag, std::int32_t mantissa, std::int8_t exponent) {
-    return u16(tag).u8(1).u32(static_cast<std::uint32_t>(mantissa))
+    return u16(tag)
+        .u8(1)
+        .u32(static_cast<std::uint32_t>(mantissa))
         .u8(static_cast<std::uint8_t>(exponent));
   }
   PayloadBuilder& count(std::uint16_t tag, std::uint32_t v) { return u16(tag).u8(2).u32(v); }
@@ -45,8 +53,9 @@ struct PayloadBuilder {
 
 inline Bytes make_frame(std::uint8_t type, std::uint8_t seq, const Bytes& payload) {
   Bytes out;
-  for (std::uint8_t b : {kSof, kVersion, type, seq, static_cast<std::uint8_t>(payload.size() & 0xFF),
-                         static_cast<std::uint8_t>(payload.size() >> 8)}) {
+  for (std::uint8_t b :
+       {kSof, kVersion, type, seq, static_cast<std::uint8_t>(payload.size() & 0xFF),
+        static_cast<std::uint8_t>(payload.size() >> 8)}) {
     out.push_back(b);
   }
   for (std::uint8_t b : payload) out.push_back(b);

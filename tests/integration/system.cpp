@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <boost/json/src.hpp>  // header-only Boost.JSON: this is its one translation unit
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -63,7 +64,7 @@ void SystemUnderTest::kill_server() {
 
 void SystemUnderTest::start_device(const SimDevice& device) {
   auto link = dir_ / ("dev-" + device.serial);
-  std::vector<std::string> argv{bin("firmware-sim/kotona-firmware-sim"), "astm-bp",
+  std::vector<std::string> argv{bin("firmware-sim/kotona-firmware-sim"), device.device,
                                 "--link", link.string(), "--serial", device.serial,
                                 "--ledger", (dir_ / ("ledger-" + device.serial + ".jsonl")).string()};
   argv.insert(argv.end(), device.options.begin(), device.options.end());
@@ -73,6 +74,9 @@ void SystemUnderTest::start_device(const SimDevice& device) {
     throw std::runtime_error("firmware-sim did not start:\n" + child->log_text());
   }
   devices_[device.serial] = std::move(child);
+  std::string driver = device.device;
+  std::replace(driver.begin(), driver.end(), '-', '_');  // astm-inr -> astm_inr
+  drivers_[device.serial] = driver;
 }
 
 void SystemUnderTest::stop_device(const std::string& serial) {
@@ -92,7 +96,8 @@ void SystemUnderTest::start_gateway() {
         << "reconnect_max_ms = 1000\n"
         << "status_interval_ms = 2000\n";
     for (const auto& [serial, child] : devices_) {
-      out << "device = astm_bp " << (dir_ / ("dev-" + serial)).string() << " 9600\n";
+      out << "device = " << drivers_[serial] << " " << (dir_ / ("dev-" + serial)).string()
+          << "\n";
     }
   }
   gateway_ = std::make_unique<Child>(
@@ -111,9 +116,14 @@ void SystemUnderTest::kill_gateway() {
   if (gateway_) gateway_->kill9();
 }
 
-std::string SystemUnderTest::expected_uid(const std::string& serial,
-                                          const std::string& record) const {
-  return gateway_id_ + "/" + serial + "/r" + record + "/bp";
+std::string SystemUnderTest::expected_uid(const std::string& serial, const std::string& record,
+                                          const std::string& kind) const {
+  return gateway_id_ + "/" + serial + "/r" + record + "/" + kind;
+}
+
+std::string SystemUnderTest::device_log(const std::string& serial) const {
+  auto it = devices_.find(serial);
+  return it == devices_.end() ? std::string() : it->second->log_text();
 }
 
 boost::json::array SystemUnderTest::get_json_array(const std::string& target) {
@@ -143,8 +153,10 @@ std::vector<std::string> SystemUnderTest::ledger_uids() {
     while (std::getline(in, line)) {
       if (line.empty()) continue;
       auto v = boost::json::parse(line).as_object();
+      const auto* kind = v.if_contains("kind");
       out.push_back(expected_uid(std::string(v.at("serial").as_string()),
-                                 std::string(v.at("record").as_string())));
+                                 std::string(v.at("record").as_string()),
+                                 kind ? std::string(kind->as_string()) : std::string("bp")));
     }
   }
   return out;

@@ -21,6 +21,7 @@ struct SimDevice {
   std::string serial;
   std::vector<std::string> script;  // firmware-sim script words, e.g. {"measure", "185/115/80"}
   std::vector<std::string> options;  // extra firmware-sim options
+  std::string device = "astm-bp";    // firmware-sim DEVICE; the gateway gets its driver
 };
 
 class SystemUnderTest {
@@ -41,7 +42,8 @@ class SystemUnderTest {
 
   int http_port() const { return http_port_; }
   const std::string& gateway_id() const { return gateway_id_; }
-  std::string expected_uid(const std::string& serial, const std::string& record) const;
+  std::string expected_uid(const std::string& serial, const std::string& record,
+                           const std::string& kind = "bp") const;
 
   boost::json::array get_json_array(const std::string& target);
   // reading_uid -> how many times the server lists it.
@@ -51,6 +53,8 @@ class SystemUnderTest {
   // Rows still in the gateway's outbox (opened read-only).
   long outbox_rows();
   std::string diagnostics();  // tails of every log, for failure messages
+  std::string gateway_log() const { return gateway_ ? gateway_->log_text() : std::string(); }
+  std::string device_log(const std::string& serial) const;
 
   TempDir& dir() { return dir_; }
   Mosquitto& broker() { return *broker_; }
@@ -62,6 +66,7 @@ class SystemUnderTest {
   std::unique_ptr<Child> server_;
   std::unique_ptr<Child> gateway_;
   std::map<std::string, std::unique_ptr<Child>> devices_;
+  std::map<std::string, std::string> drivers_;  // serial -> gateway driver name
   std::vector<std::string> enrolled_;
   int http_port_ = 0;
   int server_starts_ = 0;

@@ -1,0 +1,214 @@
+// Issue 4: INR and glucose meters (ASTM) and the pacemaker / ICD home relay, each simulated on
+// a pty by firmware-sim, reach the server exactly once with their MDC codes and UCUM units
+// (read off the MQTT wire), survive unplug / replug (the relay mid-frame), NAK storms and
+// garbage with clear errors, and a meter re-sending its memory with a stopped clock adds nothing.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "kotona/v1/readings.pb.h"
+#include "tests/integration/system.h"
+
+using namespace kotona::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kInr = "INRSIM0001";
+constexpr const char* kGlucose = "GLUSIM0001";
+constexpr const char* kImplant = "ICDSIM0001";
+
+// Every ReadingBatch published on the readings topic, captured by mosquitto_sub as hex lines.
+class WireTap {
+ public:
+  explicit WireTap(SystemUnderTest& sys)
+      : path_(sys.dir() / "wire.hex"),
+        child_({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(sys.broker().port()), "-V",
+                "mqttv5", "-q", "1", "-t", "kotona/v1/gw/+/readings", "-F", "%x"},
+               path_) {}
+  // Readings by uid (the last copy seen).
+  std::map<std::string, kotona::v1::Reading> readings() const {
+    std::map<std::string, kotona::v1::Reading> out;
+    std::ifstream in(path_);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::string bytes;
+      for (std::size_t i = 0; i + 1 < line.size(); i += 2) {
+        bytes.push_back(static_cast<char>(std::stoi(line.substr(i, 2), nullptr, 16)));
+      }
+      kotona::v1::ReadingBatch batch;
+      if (!batch.ParseFromString(bytes)) continue;
+      for (const auto& r : batch.readings()) out[r.reading_uid()] = r;
+    }
+    return out;
+  }
+
+ private:
+  std::filesystem::path path_;
+  Child child_;
+};
+
+void check_quantity(const kotona::v1::Quantity& q, double value, unsigned mdc,
+                    const std::string& ucum) {
+  CHECK(q.value() == doctest::Approx(value));
+  CHECK(q.mdc_code() == mdc);
+  CHECK(q.ucum() == ucum);
+}
+
+// Every ledger uid stored exactly once, nothing else stored, outbox drained.
+void check_exactly_once(SystemUnderTest& sys, std::size_t expected) {
+  REQUIRE_MESSAGE(eventually([&] { return sys.ledger_uids().size() == expected; }, 60s),
+                  sys.diagnostics());
+  REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids().size() >= expected; }, 60s),
+                  sys.diagnostics());
+  auto ledger = sys.ledger_uids();
+  auto stored = sys.server_reading_uids();
+  CHECK(std::set<std::string>(ledger.begin(), ledger.end()).size() == expected);
+  for (const auto& uid : ledger) CHECK_MESSAGE(stored[uid] == 1, uid);
+  CHECK(stored.size() == expected);
+  CHECK_MESSAGE(eventually([&] { return sys.outbox_rows() == 0; }, 30s), sys.diagnostics());
+}
+
+std::map<std::string, boost::json::object> server_readings(SystemUnderTest& sys) {
+  std::map<std::string, boost::json::object> out;
+  for (const auto& r : sys.get_json_array("/api/v1/readings")) {
+    out[std::string(r.at("reading_uid").as_string())] = r.as_object();
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "INR, glucose and implant relay -> each stored exactly once, codes and units on the wire") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  WireTap tap(sys);
+  sys.start_server({kInr, kGlucose, kImplant});
+  sys.start_device({kInr, {"measure", "2.6", "measure", "3.4"}, {}, "astm-inr"});
+  sys.start_device(
+      {kGlucose, {"measure", "5.4", "measure", "97mgdl"}, {"--meal", "BEFORE"}, "astm-glucose"});
+  sys.start_device(
+      {kImplant, {"measure", "ok", "measure", "rrt", "measure", "shock"}, {}, "implant-relay"});
+  sys.start_gateway();
+  check_exactly_once(sys, 7);
+
+  auto stored = server_readings(sys);
+  const auto uid = [&](const char* serial, const std::string& record, const char* kind) {
+    return sys.expected_uid(serial, record, kind);
+  };
+  CHECK(stored[uid(kInr, "1", "inr")].at("values").at("ratio").to_number<double>() == 2.6);
+  CHECK(stored[uid(kInr, "2", "inr")].at("values").at("ratio").to_number<double>() == 3.4);
+  CHECK(stored[uid(kGlucose, "2", "glucose")].at("values").at("mmol_per_l").to_number<double>() ==
+        5.4);
+  const auto& rrt = stored[uid(kImplant, "RLYSIM0001-2", "implant")];
+  REQUIRE_FALSE(rrt.empty());
+  CHECK(rrt.at("patient_id").as_string() == "patient-3");
+  CHECK(rrt.at("values").at("battery_status").as_string() == "rrt_eri");
+  CHECK(rrt.at("values").at("longevity_months").to_number<double>() == 3);
+  const auto& shock = stored[uid(kImplant, "RLYSIM0001-3", "implant")];
+  REQUIRE_FALSE(shock.empty());
+  CHECK(shock.at("values").at("shocks_delivered").to_number<double>() == 1);
+  CHECK(shock.at("values").at("right_ventricle").at("lead_impedance_ohm").to_number<double>() ==
+        560);
+
+  auto wire = tap.readings();
+  REQUIRE_MESSAGE(eventually([&] { return (wire = tap.readings()).size() == 7; }, 10s),
+                  sys.diagnostics());
+  const auto& inr = wire[uid(kInr, "1", "inr")].inr();
+  check_quantity(inr.ratio(), 2.6, 188492, "{INR}");
+  check_quantity(inr.prothrombin_time(), 31.2, 188496, "s");
+  const auto& glucose = wire[uid(kGlucose, "2", "glucose")].glucose();
+  check_quantity(glucose.concentration(), 5.4, 160184, "mmol/L");
+  CHECK(glucose.meal() == kotona::v1::MEAL_MARKER_PREPRANDIAL);
+  const auto& implant = wire[uid(kImplant, "RLYSIM0001-3", "implant")].implant();
+  CHECK(implant.battery_status() == kotona::v1::BATTERY_STATUS_OK);
+  check_quantity(implant.battery_voltage(), 2.79, 721344, "V");
+  check_quantity(implant.longevity(), 96, 721472, "mo");
+  check_quantity(implant.right_atrium().lead_impedance(), 480, 722432, "Ohm");
+  check_quantity(implant.right_ventricle().lead_impedance(), 560, 722433, "Ohm");
+  check_quantity(implant.right_ventricle().sensing_amplitude(), 11.2, 722055, "mV");
+  check_quantity(implant.right_ventricle().capture_threshold(), 1.0, 722177, "V");
+  check_quantity(implant.right_ventricle().paced_percent(), 3, 0, "%");
+  CHECK_FALSE(implant.left_ventricle().has_lead_impedance());  // "not available" stays absent
+  check_quantity(implant.at_af_burden(), 0.4, 0, "%");
+  CHECK(implant.shocks_delivered() == 1);
+  CHECK(implant.atp_therapies() == 2);
+  CHECK(implant.vt_vf_episodes() == 1);
+}
+
+TEST_CASE("unplug / replug (relay mid-frame), NAK storm, garbage -> clear errors, exactly once") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({kInr, kGlucose, kImplant});
+  sys.start_device(
+      {kImplant,
+       {"measure", "ok", "garbage", "50", "wait", "300", "unplug-mid-frame", "measure", "af",
+        "wait", "1500", "replug", "wait", "500", "nak-storm", "2", "measure", "shock"},
+       {"--retry-ms", "300"},
+       "implant-relay"});
+  sys.start_device({kInr,
+                    {"measure", "2.2", "unplug", "measure", "2.9", "wait", "1500", "replug", "wait",
+                     "500", "measure", "3.1"},
+                    {"--retry-ms", "300"},
+                    "astm-inr"});
+  sys.start_device(
+      {kGlucose,
+       {"measure", "6.0", "nak-storm", "6", "measure", "4.4", "garbage", "30", "measure", "3.9"},
+       {"--retry-ms", "300"},
+       "astm-glucose"});
+  sys.start_gateway();
+  check_exactly_once(sys, 9);
+  const std::string log = sys.gateway_log();
+  CHECK(log.find("implant_relay at") != std::string::npos);
+  CHECK_MESSAGE(log.find("unplugged") != std::string::npos, log);
+  CHECK_MESSAGE(log.find("frame CRC mismatch") != std::string::npos, log);
+  CHECK_MESSAGE(log.find("outside a frame") != std::string::npos, log);
+  CHECK(sys.device_log(kImplant).find("unplugging mid-frame") != std::string::npos);
+  CHECK(sys.device_log(kImplant).find("refused hub frame") == std::string::npos);  // read-only
+}
+
+TEST_CASE(
+    "meters re-send their whole memory on every connection, clock stopped -> no new readings") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({kInr, kGlucose, kImplant});
+  const std::vector<std::string> clock{"--clock-fixed", "20261101080000", "--retry-ms", "300"};
+  sys.start_device(
+      {kGlucose,
+       {"measure", "5.0", "measure", "6.0", "measure", "7.0", "resend-all", "unplug", "wait",
+        "1200", "replug", "wait", "800", "resend-all", "wait", "500", "resend-all"},
+       clock,
+       "astm-glucose"});
+  sys.start_device(
+      {kInr, {"measure", "2.5", "measure", "2.5", "resend-all", "resend-all"}, clock, "astm-inr"});
+  sys.start_device(
+      {kImplant, {"measure", "ok", "resend-all", "resend-all"}, clock, "implant-relay"});
+  sys.start_gateway();
+  check_exactly_once(sys, 6);
+  // Every re-send has been answered (the devices log each delivery); nothing new appeared.
+  REQUIRE(eventually(
+      [&] {
+        const std::string g = sys.device_log(kGlucose);
+        std::size_t n = 0;
+        for (auto p = g.find("delivered records"); p != std::string::npos;
+             p = g.find("delivered records", p + 1)) {
+          ++n;
+        }
+        return n >= 5;
+      },
+      30s));
+  std::this_thread::sleep_for(1s);
+  CHECK(sys.server_reading_uids().size() == 6);
+  auto stored = server_readings(sys);
+  std::set<std::string> glucose_times;
+  for (const auto& [uid, r] : stored) {
+    if (uid.find(kGlucose) != std::string::npos) {
+      glucose_times.insert(std::string(r.at("device_time").as_string()));
+    }
+  }
+  CHECK(glucose_times.size() == 1);  // one stopped clock, still three distinct readings
+}
