@@ -10,7 +10,7 @@ namespace {
 const std::vector<std::string_view> kKnownKeys{
     "gateway_id",         "mqtt_uri",       "outbox_path",      "device",
     "ack_timeout_ms",     "batch_max_readings", "status_interval_ms", "reconnect_min_ms",
-    "reconnect_max_ms"};
+    "reconnect_max_ms",   "serial_by_id_dir"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";
@@ -85,9 +85,15 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
   auto outbox = file.get("outbox_path");
   if (!outbox) return fail(outbox.error());
   config.outbox_path = *outbox;
+  config.serial_by_id_dir = file.get_or("serial_by_id_dir", config.serial_by_id_dir);
+  if (config.serial_by_id_dir.empty() || config.serial_by_id_dir.front() != '/') {
+    return fail(Errc::kConfig, file.source() + ": serial_by_id_dir must be an absolute path");
+  }
   for (const auto& e : file.all("device")) {
     auto spec = parse_device(file, e, find_driver);
     if (!spec) return fail(spec.error());
+    // A bare stable name (usb-ACME_INR_123-if00-port0) lives in the by-id directory.
+    if (spec->path.front() != '/') spec->path = config.serial_by_id_dir + "/" + spec->path;
     config.devices.push_back(std::move(*spec));
   }
   auto ack = get_ms(file, "ack_timeout_ms", 10000, 100);

@@ -26,7 +26,11 @@ struct GatewayConfig {
   GatewayId gateway_id;
   std::string mqtt_uri;
   std::string outbox_path;
-  std::vector<DeviceSpec> devices;
+  std::vector<DeviceSpec> devices;  // relative paths already resolved against serial_by_id_dir
+  // Where stable serial names live; drivers with a by-id pattern are opened from here on sight.
+  std::string serial_by_id_dir = "/dev/serial/by-id";
+  // Drivers offered for by-id discovery (main fills it from the registry; empty: none).
+  std::vector<const drivers::DriverDescriptor*> by_id_drivers;
   std::chrono::milliseconds ack_timeout{10000};
   std::size_t batch_max_readings = 100;
   std::chrono::milliseconds status_interval{30000};

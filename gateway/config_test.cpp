@@ -93,3 +93,19 @@ TEST_CASE("gateway_config: bad mqtt_uri -> error") {
   CHECK(error_of("gateway_id = gw\nmqtt_uri = 127.0.0.1:1883\noutbox_path = o\n")
             .find("mqtt_uri") != std::string::npos);
 }
+
+TEST_CASE("gateway_config: serial_by_id_dir -> bare device names resolved against it") {
+  auto config = parse(kBase + "serial_by_id_dir = /tmp/by-id\n"
+                              "device = fake_bp usb-FAKE_1-if00\ndevice = fake_bp /dev/ttyS0\n");
+  REQUIRE(config.has_value());
+  CHECK(config->serial_by_id_dir == "/tmp/by-id");
+  REQUIRE(config->devices.size() == 2);
+  CHECK(config->devices[0].path == "/tmp/by-id/usb-FAKE_1-if00");
+  CHECK(config->devices[1].path == "/dev/ttyS0");
+  auto defaults = parse(kBase + "device = fake_bp usb-FAKE_2\n");
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->serial_by_id_dir == "/dev/serial/by-id");
+  CHECK(defaults->devices[0].path == "/dev/serial/by-id/usb-FAKE_2");
+  CHECK(error_of(kBase + "serial_by_id_dir = relative/dir\n").find("serial_by_id_dir") !=
+        std::string::npos);
+}

@@ -23,7 +23,8 @@ HubTime now_ms() {
 }  // namespace
 
 struct DeviceManager::Device {
-  Device(asio::io_context& io, DeviceSpec s) : spec(std::move(s)), timer(io), retry_timer(io) {}
+  Device(asio::io_context& io, DeviceSpec s)
+      : spec(std::move(s)), timer(io), retry_timer(io), watch_timer(io) {}
   std::string name() const { return std::string(spec.driver->name) + " at " + spec.path; }
 
   DeviceSpec spec;
@@ -31,7 +32,9 @@ struct DeviceManager::Device {
   std::unique_ptr<drivers::DeviceSession> session;
   asio::steady_timer timer;        // the session's on_timer()
   asio::steady_timer retry_timer;  // reopen while absent
+  asio::steady_timer watch_timer;  // is the path still the opened device?
   std::uint64_t timer_generation = 0;
+  std::uint64_t open_generation = 0;  // one per successful open
   std::string state = "absent";
   std::string serial;
   std::optional<HubTime> last_seen;
@@ -77,6 +80,7 @@ asio::awaitable<void> DeviceManager::run(Device& d) {
         d.state = "error";
       } else {
         execute(d, d.session->start());
+        arm_watch(d, ++d.open_generation);
         while (true) {
           auto chunk = co_await d.port->read();
           if (!*alive) co_return;
@@ -100,8 +104,9 @@ asio::awaitable<void> DeviceManager::run(Device& d) {
         if (d.state == "connected") d.state = "absent";
       }
       arm_timer(d, std::nullopt);
+      d.watch_timer.cancel();
       d.session.reset();
-      d.port.reset();
+      d.port.reset();  // closes the file descriptor
     } else {
       if (!d.gone_logged) {
         log_warn(kLog, d.name() + " absent (" + port.error().detail + "); retrying every " +
@@ -170,12 +175,37 @@ void DeviceManager::arm_timer(Device& d, std::optional<std::chrono::milliseconds
   });
 }
 
+void DeviceManager::arm_watch(Device& d, std::uint64_t open_generation) {
+  d.watch_timer.expires_after(watch_);
+  d.watch_timer.async_wait([this, &d, open_generation,
+                            alive = alive_](boost::system::error_code ec) {
+    if (ec || !*alive || stopping_ || open_generation != d.open_generation || !d.port ||
+        d.port->state() != SerialPort::State::kOpen) {
+      return;
+    }
+    if (!d.port->is_path_current()) {
+      // The pending read now fails and the device loop takes the unplug path.
+      d.port->close_because(d.spec.path + " is gone or names another device now");
+      return;
+    }
+    arm_watch(d, open_generation);
+  });
+}
+
+bool DeviceManager::has_path(const std::string& path) const {
+  for (const auto& d : devices_) {
+    if (d->spec.path == path) return true;
+  }
+  return false;
+}
+
 void DeviceManager::stop() {
   if (stopping_) return;
   stopping_ = true;
   for (auto& d : devices_) {
     d->timer.cancel();
     d->retry_timer.cancel();
+    d->watch_timer.cancel();
     if (d->port) d->port->close();
   }
 }

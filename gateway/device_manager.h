@@ -1,7 +1,9 @@
-// DeviceManager: one coroutine per configured serial device. Opens the port (retrying every
-// second while absent), feeds bytes to the driver's sans-IO session and carries out each Step
-// in the order invariant 1 needs: commit readings, then commands, then count rejects, then arm
-// the timer. Runs on the gateway's io_context thread only; not thread-safe.
+// DeviceManager: one coroutine per serial device (configured or discovered). Opens the port
+// (retrying every second while absent), watches that its path still names the opened device
+// (every 500 ms: a pulled or re-plugged device is closed and reopened), feeds bytes to the
+// driver's sans-IO session and carries out each Step in the order invariant 1 needs: commit
+// readings, then commands, then count rejects, then arm the timer. Runs on the gateway's
+// io_context thread only; not thread-safe.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -40,6 +42,8 @@ class DeviceManager {
 
   // Starts the device's coroutine. REQUIRES: spec.driver != nullptr.
   void add(const DeviceSpec& spec);
+  // True when a device with exactly this path was added.
+  bool has_path(const std::string& path) const;
   // Closes every port and cancels every timer; the coroutines end. Idempotent.
   void stop();
   // One entry per configured device, for GatewayStatus.
@@ -47,6 +51,8 @@ class DeviceManager {
 
   // How long to wait before reopening an absent port (1 s in production).
   void set_retry_interval_for_test(std::chrono::milliseconds interval) { retry_ = interval; }
+  // How often an open port's path is checked (500 ms in production).
+  void set_watch_interval_for_test(std::chrono::milliseconds interval) { watch_ = interval; }
 
  private:
   struct Device;
@@ -54,12 +60,14 @@ class DeviceManager {
   void execute(Device& device, drivers::Step step);
   void count_rejected(Device& device, const Error& error);
   void arm_timer(Device& device, std::optional<std::chrono::milliseconds> after);
+  void arm_watch(Device& device, std::uint64_t open_generation);
 
   boost::asio::io_context& io_;
   GatewayId gateway_;
   DeviceManagerHooks hooks_;
   Counters& counters_;
   std::chrono::milliseconds retry_{1000};
+  std::chrono::milliseconds watch_{500};
   std::vector<std::unique_ptr<Device>> devices_;
   bool stopping_ = false;
   // Checked by timer handlers and coroutines after each wait; this object and each pending

@@ -113,7 +113,7 @@ struct Fixture {
   template <typename F>
   bool run_until(F predicate) {
     auto deadline = std::chrono::steady_clock::now() + 3s;
-    while (!predicate() && std::chrono::steady_clock::now() < deadline) io.run_for(10ms);
+    while (!predicate() && std::chrono::steady_clock::now() < deadline) io.run_for(2ms);
     return predicate();
   }
 };
@@ -190,4 +190,87 @@ TEST_CASE("device_manager: absent path appears later, then unplugged -> connecte
   REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "absent"; }));
   CHECK(f.counters.get("device_unplugged") == 1);
   std::filesystem::remove_all(tmpl);
+}
+
+namespace {
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+struct TempLinkDir {
+  std::filesystem::path dir;
+  TempLinkDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-hp-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    dir = tmpl;
+  }
+  ~TempLinkDir() { std::filesystem::remove_all(dir); }
+};
+
+}  // namespace
+
+TEST_CASE("device_manager: device pulled (pty closed) -> unplug seen within 2 s, fd closed") {
+  Fixture f;
+  TempLinkDir tmp;
+  const auto link = tmp.dir / "usb-FAKE-if00";
+  f.manager.add(DeviceSpec{&kFake, link.string(), 9600});
+  auto pty = std::make_unique<Pty>();
+  std::filesystem::create_symlink(pty->slave, link);
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "connected"; }));
+  const std::size_t fds_open = open_fds();
+  const auto pulled = std::chrono::steady_clock::now();
+  pty.reset();
+  std::filesystem::remove(link);
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "absent"; }));
+  CHECK(std::chrono::steady_clock::now() - pulled < 2s);
+  CHECK(open_fds() < fds_open);  // the port's descriptor (and the test's master) are gone
+}
+
+TEST_CASE("device_manager: link re-pointed to a new tty, old one alive -> old closed, new opened") {
+  Fixture f;
+  f.manager.set_retry_interval_for_test(20ms);
+  f.manager.set_watch_interval_for_test(50ms);
+  TempLinkDir tmp;
+  const auto link = tmp.dir / "usb-FAKE-if00";
+  f.manager.add(DeviceSpec{&kFake, link.string(), 9600});
+  Pty old_tty;
+  std::filesystem::create_symlink(old_tty.slave, link);
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "connected"; }));
+  // Re-plugged under a new name while the old tty lingers (no EOF on it): only the path watch
+  // can tell, and it must within 2 s.
+  Pty new_tty;
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(new_tty.slave, link);
+  const auto replugged = std::chrono::steady_clock::now();
+  REQUIRE(f.run_until([&] { return f.counters.get("device_unplugged") == 1; }));
+  CHECK(std::chrono::steady_clock::now() - replugged < 2s);
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "connected"; }));
+  new_tty.send("R");  // the new tty is the one being read
+  std::string written;
+  REQUIRE(f.run_until([&] { return (written += new_tty.drain()) == "A"; }));
+  CHECK(old_tty.drain().empty());
+}
+
+TEST_CASE("device_manager: 1000 plug / unplug cycles under new tty names -> no descriptor leak") {
+  Fixture f;
+  f.manager.set_retry_interval_for_test(1ms);
+  TempLinkDir tmp;
+  const auto link = tmp.dir / "usb-FAKE-if00";
+  f.manager.add(DeviceSpec{&kFake, link.string(), 9600});
+  std::size_t baseline = 0;
+  for (int cycle = 0; cycle < 1000; ++cycle) {
+    {
+      Pty pty;
+      std::filesystem::create_symlink(pty.slave, link);
+      REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "connected"; }));
+      std::filesystem::remove(link);
+    }  // master closed: unplugged
+    REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "absent"; }));
+    if (cycle == 0) baseline = open_fds();
+  }
+  CHECK(f.counters.get("device_unplugged") == 1000);
+  CHECK(open_fds() <= baseline);
 }

@@ -35,6 +35,7 @@ Gateway::Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_
                DeviceManagerHooks{[this](std::span<const Reading> r) { return commit(r); },
                                   [this] { uplink_.poke(); }},
                counters_),
+      discovery_(io, config_.serial_by_id_dir, config_.by_id_drivers, devices_),
       status_timer_(io) {}
 
 Gateway::~Gateway() { stop(); }
@@ -44,6 +45,7 @@ void Gateway::start() {
                      std::to_string(config_.devices.size()) + " devices");
   uplink_.start();
   for (const auto& spec : config_.devices) devices_.add(spec);
+  discovery_.start();
   arm_status_timer();
 }
 
@@ -51,6 +53,7 @@ void Gateway::stop() {
   if (stopping_) return;
   stopping_ = true;
   status_timer_.cancel();
+  discovery_.stop();
   devices_.stop();
   uplink_.stop();
 }

@@ -12,6 +12,7 @@
 #include "gateway/config.h"
 #include "gateway/device_manager.h"
 #include "gateway/outbox/outbox.h"
+#include "gateway/serial_discovery.h"
 #include "gateway/uplink/uplink.h"
 
 namespace kotona::gateway {
@@ -44,6 +45,7 @@ class Gateway {
   std::unique_ptr<Outbox> outbox_;
   Uplink uplink_;
   DeviceManager devices_;
+  SerialDiscovery discovery_;
   boost::asio::steady_timer status_timer_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool stopping_ = false;

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
     return kExitBadConfig;
   }
   boost::asio::io_context io;
+  const auto drivers = drivers::all_drivers();
+  config->by_id_drivers.assign(drivers.begin(), drivers.end());  // discovery by stable name
   auto gw = gateway::Gateway::create(io, std::move(*config));
   if (!gw) {
     log_error("gateway", "cannot open outbox: " + gw.error().detail);

@@ -212,3 +212,29 @@ TEST_CASE(
   }
   CHECK(glucose_times.size() == 1);  // one stopped clock, still three distinct readings
 }
+
+TEST_CASE("hot-plug by stable name: relay found in by-id, meter by bare name, both replugged") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({kInr, kImplant});
+  // The INR meter is configured by its bare by-id name but unplugged when the gateway starts.
+  sys.start_device({kInr,
+                    {"unplug", "wait", "1500", "replug", "measure", "2.4", "wait", "800", "unplug",
+                     "measure", "2.8", "wait", "1200", "replug"},
+                    {"--retry-ms", "300"},
+                    "astm-inr",
+                    "usb-Prolific_Technology_PL2303-if00-port0"});
+  sys.start_gateway();
+  // The relay is not configured at all: found by its driver's by-id pattern once it appears.
+  sys.start_device({kImplant,
+                    {"measure", "ok", "wait", "800", "unplug", "wait", "1200", "replug", "wait",
+                     "300", "measure", "shock"},
+                    {"--retry-ms", "300"},
+                    "implant-relay",
+                    "usb-Kotona_Implant_Relay_RLYSIM0001-if00-port0"});
+  check_exactly_once(sys, 4);
+  const std::string log = sys.gateway_log();
+  CHECK_MESSAGE(log.find("found ") != std::string::npos, log);
+  CHECK_MESSAGE(log.find("implant_relay at") != std::string::npos, log);
+  CHECK_MESSAGE(log.find("is back") != std::string::npos, log);
+}

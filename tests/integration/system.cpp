@@ -63,7 +63,10 @@ void SystemUnderTest::kill_server() {
 }
 
 void SystemUnderTest::start_device(const SimDevice& device) {
-  auto link = dir_ / ("dev-" + device.serial);
+  std::filesystem::create_directories(dir_ / "by-id");
+  auto link = device.by_id_name.empty() ? dir_ / ("dev-" + device.serial)
+                                        : dir_ / "by-id" / device.by_id_name;
+  by_id_[device.serial] = device.by_id_name;
   std::vector<std::string> argv{bin("firmware-sim/kotona-firmware-sim"), device.device,
                                 "--link", link.string(), "--serial", device.serial,
                                 "--ledger", (dir_ / ("ledger-" + device.serial + ".jsonl")).string()};
@@ -95,9 +98,16 @@ void SystemUnderTest::start_gateway() {
         << "reconnect_min_ms = 100\n"
         << "reconnect_max_ms = 1000\n"
         << "status_interval_ms = 2000\n";
+    std::filesystem::create_directories(dir_ / "by-id");
+    out << "serial_by_id_dir = " << (dir_ / "by-id").string() << "\n";
     for (const auto& [serial, child] : devices_) {
-      out << "device = " << drivers_[serial] << " " << (dir_ / ("dev-" + serial)).string()
-          << "\n";
+      const std::string& by_id = by_id_[serial];
+      if (by_id.empty()) {
+        out << "device = " << drivers_[serial] << " " << (dir_ / ("dev-" + serial)).string()
+            << "\n";
+      } else if (drivers_[serial] != "implant_relay") {
+        out << "device = " << drivers_[serial] << " " << by_id << "\n";
+      }
     }
   }
   gateway_ = std::make_unique<Child>(

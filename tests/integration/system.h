@@ -22,6 +22,10 @@ struct SimDevice {
   std::vector<std::string> script;  // firmware-sim script words, e.g. {"measure", "185/115/80"}
   std::vector<std::string> options;  // extra firmware-sim options
   std::string device = "astm-bp";    // firmware-sim DEVICE; the gateway gets its driver
+  // Non-empty: the pty link is <temp>/by-id/<by_id_name>, the gateway's serial_by_id_dir.
+  // implant-relay is then found there by its driver's pattern (no device line); other devices
+  // get `device = DRIVER <by_id_name>`, a bare stable name.
+  std::string by_id_name = "";
 };
 
 class SystemUnderTest {
@@ -67,6 +71,7 @@ class SystemUnderTest {
   std::unique_ptr<Child> gateway_;
   std::map<std::string, std::unique_ptr<Child>> devices_;
   std::map<std::string, std::string> drivers_;  // serial -> gateway driver name
+  std::map<std::string, std::string> by_id_;    // serial -> by-id name (if any)
   std::vector<std::string> enrolled_;
   int http_port_ = 0;
   int server_starts_ = 0;

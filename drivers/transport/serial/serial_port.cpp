@@ -1,6 +1,10 @@
 #include "drivers/transport/serial/serial_port.h"
 
+#include <sys/stat.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -44,14 +48,24 @@ Result<std::unique_ptr<SerialPort>> SerialPort::open(const asio::any_io_executor
       return fail(Errc::kIo, "configure " + path + " at " + std::to_string(baud) + " baud: " +
                                  ec.message());
     }
-    return std::unique_ptr<SerialPort>(new SerialPort(std::move(port), path));
+    struct stat st {};
+    if (::fstat(port.native_handle(), &st) != 0) {
+      return fail(Errc::kIo, "fstat " + path + ": " + std::strerror(errno));
+    }
+    return std::unique_ptr<SerialPort>(
+        new SerialPort(std::move(port), path, static_cast<std::uint64_t>(st.st_rdev)));
   } catch (const std::exception& e) {  // Asio may still throw (e.g. allocation, bad executor)
     return fail(Errc::kIo, "open " + path + ": " + e.what());
   }
 }
 
-SerialPort::SerialPort(asio::serial_port port, std::string path)
-    : port_(std::move(port)), path_(std::move(path)) {}
+SerialPort::SerialPort(asio::serial_port port, std::string path, std::uint64_t device_number)
+    : port_(std::move(port)), path_(std::move(path)), device_number_(device_number) {}
+
+bool SerialPort::is_path_current() const {
+  struct stat st {};
+  return ::stat(path_.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_rdev) == device_number_;
+}
 
 SerialPort::~SerialPort() {
   *alive_ = false;

@@ -48,14 +48,21 @@ class SerialPort {
   const std::string& last_error() const { return last_error_; }
   // Closes the port; a pending read completes with an error. Idempotent.
   void close();
+  // Closes the port with `why` as last_error() (e.g. the path went away). Idempotent.
+  void close_because(const std::string& why) { mark_disconnected(why); }
+  // True while path() still names the device this port opened (same device number, symlinks
+  // followed). False once the path is gone or points at another device: a USB adapter pulled
+  // while its tty lingers, or re-plugged and now under a new /dev name.
+  bool is_path_current() const;
 
  private:
-  SerialPort(boost::asio::serial_port port, std::string path);
+  SerialPort(boost::asio::serial_port port, std::string path, std::uint64_t device_number);
   boost::asio::awaitable<void> drain_writes();
   void mark_disconnected(const std::string& why);
 
   boost::asio::serial_port port_;
   std::string path_;
+  std::uint64_t device_number_ = 0;  // st_rdev of the opened tty
   State state_ = State::kOpen;
   std::string last_error_;
   std::deque<SerialChunk> queue_;
