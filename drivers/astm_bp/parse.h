@@ -10,16 +10,14 @@
 
 #include "core/reading.h"
 #include "core/result.h"
+#include "drivers/astm/message.h"
 
 namespace kotona::drivers::astm_bp {
 
 inline constexpr double kMmhgPerKpa = 7.50062;
 
-struct Message {
-  std::vector<Reading> readings;  // one per complete O block; uid/gateway/hub_time unset
-  std::vector<Error> rejected;    // O blocks (or records) refused; other blocks still count
-  std::optional<DeviceTime> device_clock;  // H.14: the device's clock when it sent the message
-};
+// Shared by every ASTM profile (drivers/astm/message.h): readings, rejected, device_clock.
+using Message = astm::Message;
 
 // Message text, records separated by CR (LF after CR tolerated):
 //

@@ -11,6 +11,7 @@
 
 #include "core/reading.h"
 #include "core/result.h"
+#include "drivers/astm/message.h"
 
 namespace kotona::drivers::astm_glucose {
 
@@ -20,11 +21,8 @@ inline constexpr double kMgPerDlPerMmolPerL = 18.0156;
 inline constexpr double kMinMmolPerL = 0.5;   //  9 mg/dL
 inline constexpr double kMaxMmolPerL = 55.5;  // 1000 mg/dL
 
-struct Message {
-  std::vector<Reading> readings;  // one per complete O block; uid/gateway/hub_time unset
-  std::vector<Error> rejected;    // O blocks (or records) refused; other blocks still count
-  std::optional<DeviceTime> device_clock;  // H.14: the device's clock when it sent the message
-};
+// Shared by every ASTM profile (drivers/astm/message.h): readings, rejected, device_clock.
+using Message = astm::Message;
 
 // Message text, records separated by CR (LF after CR tolerated):
 //

@@ -7,12 +7,16 @@
 #include <string>
 #include <string_view>
 
+#include "drivers/astm/message.h"
 #include "drivers/astm/record.h"
 
 namespace kotona::drivers::astm_inr {
 
 namespace {
 
+using astm::Line;
+using astm::parse_number;
+using astm::parse_time;
 using astm::Record;
 
 constexpr std::size_t kMaxLotLength = 64;
@@ -23,36 +27,6 @@ struct Block {
   std::optional<double> ratio;
   std::optional<Error> error;
 };
-
-bool all_digits(std::string_view s) {
-  return s.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
-// LIS2-A2 §7.1.10 date/time YYYYMMDDHHMMSS. nullopt for empty or invalid text.
-std::optional<DeviceTime> parse_time(std::string_view s) {
-  if (s.size() != 14 || !all_digits(s)) return std::nullopt;
-  auto num = [&](std::size_t pos, std::size_t len) {
-    int v = 0;
-    std::from_chars(s.data() + pos, s.data() + pos + len, v);
-    return v;
-  };
-  using namespace std::chrono;
-  const year_month_day date{year{num(0, 4)}, month{static_cast<unsigned>(num(4, 2))},
-                            day{static_cast<unsigned>(num(6, 2))}};
-  const int h = num(8, 2), m = num(10, 2), sec = num(12, 2);
-  if (!date.ok() || h > 23 || m > 59 || sec > 59) return std::nullopt;
-  return sys_days{date} + hours{h} + minutes{m} + seconds{sec};
-}
-
-// Decimal number "2.6" or "31": digits and at most one point, nothing else.
-std::optional<double> parse_number(std::string_view s) {
-  if (s.empty() || s.find_first_not_of("0123456789.") != std::string_view::npos) return {};
-  if (s.find('.') != s.rfind('.') || s == ".") return {};
-  double v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return {};
-  return v;
-}
 
 void set_error(Block& block, Errc code, const std::string& detail) {
   if (block.error) return;  // the first problem names the block
@@ -168,34 +142,6 @@ void finish_block(std::optional<Block>& block, Message& message) {
   block.reset();
 }
 
-struct Line {
-  std::string_view text;
-  std::size_t offset;
-};
-
-std::vector<Line> split_records(std::string_view text) {
-  std::vector<Line> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = std::min(text.find('\r', start), text.size());
-    std::size_t begin = start;
-    while (begin < end && text[begin] == '\n') ++begin;  // CR LF tolerated
-    if (begin < end) lines.push_back(Line{text.substr(begin, end - begin), begin});
-    start = end + 1;
-  }
-  return lines;
-}
-
-Result<DeviceIdentity> parse_identity(const Record& h) {
-  DeviceIdentity id{std::string(h.component(5, 1)), std::string(h.component(5, 2)),
-                    DeviceSerial{std::string(h.component(5, 3))}, std::string(h.component(5, 4)),
-                    "astm_inr"};
-  if (!is_valid_id_text(id.serial.value)) {
-    return fail(Errc::kMalformed, 0, "H.5 device serial missing or not [A-Za-z0-9._-]{1,64}");
-  }
-  return id;
-}
-
 Block start_block(const Record& o, const Line& line, const DeviceIdentity& id) {
   Block block;
   block.offset = line.offset;
@@ -214,50 +160,25 @@ Block start_block(const Record& o, const Line& line, const DeviceIdentity& id) {
   return block;
 }
 
+using DriverBlock = Block;
+
+// This device profile's meaning of O, R and C records, for astm::parse_message_as().
+struct Profile {
+  using Block = DriverBlock;
+  static Block start(const Record& o, const Line& line, const DeviceIdentity& id) {
+    return start_block(o, line, id);
+  }
+  static void result(const Record& r, Block& block) { apply_result(r, block); }
+  static void comment(const Record& c, Block& block) { apply_comment(c, block); }
+  static void finish(std::optional<Block>& block, Message& message) {
+    finish_block(block, message);
+  }
+};
+
 }  // namespace
 
 Result<Message> parse_message(std::span<const std::uint8_t> bytes) {
-  const std::string text(bytes.begin(), bytes.end());
-  const auto lines = split_records(text);  // views into `text`
-  if (lines.empty()) return fail(Errc::kTruncated, 0, "empty message");
-  auto delimiters = astm::parse_delimiters(lines.front().text);
-  if (!delimiters) return fail(delimiters.error());
-  auto header = astm::parse_record(lines.front().text, *delimiters);
-  if (!header) return fail(header.error());
-  auto identity = parse_identity(*header);
-  if (!identity) return fail(identity.error());
-  if (lines.size() < 2 || lines.back().text.front() != 'L') {
-    return fail(Errc::kTruncated, text.size(), "message does not end with an L record");
-  }
-  Message message;
-  message.device_clock = parse_time(header->component(14));
-  std::optional<Block> block;
-  for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
-    auto record = astm::parse_record(lines[i].text, *delimiters);
-    if (!record) {
-      Error e = record.error();
-      e.offset += lines[i].offset;
-      if (block && e.code != Errc::kUnsupported && !block->error) block->error = e;
-      else message.rejected.push_back(e);
-      continue;
-    }
-    const char type = record->type;
-    if (type == 'O') {
-      finish_block(block, message);
-      block = start_block(*record, lines[i], *identity);
-    } else if (type == 'R' && block) {
-      apply_result(*record, *block);
-    } else if (type == 'C' && block) {
-      apply_comment(*record, *block);
-    } else if (type == 'P') {
-      finish_block(block, message);
-    } else if (type != 'C') {
-      message.rejected.push_back(Error{Errc::kMalformed, lines[i].offset,
-                                       std::string("unexpected ") + type + " record"});
-    }
-  }
-  finish_block(block, message);
-  return message;
+  return astm::parse_message_as<Profile>(bytes, "astm_inr");
 }
 
 }  // namespace kotona::drivers::astm_inr

@@ -11,6 +11,7 @@
 
 #include "core/reading.h"
 #include "core/result.h"
+#include "drivers/astm/message.h"
 
 namespace kotona::drivers::astm_inr {
 
@@ -20,11 +21,8 @@ inline constexpr double kMaxInr = 10.0;
 inline constexpr double kMinProthrombinTimeS = 5.0;
 inline constexpr double kMaxProthrombinTimeS = 200.0;
 
-struct Message {
-  std::vector<Reading> readings;  // one per complete O block; uid/gateway/hub_time unset
-  std::vector<Error> rejected;    // O blocks (or records) refused; other blocks still count
-  std::optional<DeviceTime> device_clock;  // H.14: the device's clock when it sent the message
-};
+// Shared by every ASTM profile (drivers/astm/message.h): readings, rejected, device_clock.
+using Message = astm::Message;
 
 // Message text, records separated by CR (LF after CR tolerated):
 //

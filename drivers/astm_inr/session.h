@@ -4,31 +4,13 @@
 // message's readings (invariant 1). Owned by the gateway; called on its event loop only.
 #pragma once
 
-#include <string>
-
-#include "drivers/api/session.h"
-#include "drivers/astm/receiver.h"
+#include "drivers/astm/message_session.h"
 
 namespace kotona::drivers::astm_inr {
 
-class Session final : public DeviceSession {
+class Session final : public astm::MessageSession {
  public:
-  // Nothing to send: an ASTM meter opens each transfer itself with ENQ.
-  Step start() override;
-  // SerialBytes: ACK/NAK commands, readings of completed messages, rejected frames or records.
-  // Connected/Disconnected: back to idle. Error kUnsupported for GATT input.
-  Result<Step> on_input(const Input& input) override;
-  // The receiver timeout (30 s, LIS01-A2 §6.5.2) expired mid-transfer: back to idle.
-  Step on_timer() override;
-
- private:
-  void on_record(const std::string& text, HubTime hub_time, Step& step);
-  void on_line(std::string_view line, HubTime hub_time, Step& step);
-  void drop_message(Errc code, std::string detail, Step& step);
-  Step with_timer(Step step) const;
-
-  astm::Receiver receiver_;
-  Bytes message_;  // records of the message being received, each ending CR
+  Session();
 };
 
 }  // namespace kotona::drivers::astm_inr
