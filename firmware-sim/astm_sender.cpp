@@ -70,11 +70,18 @@ Reply send_frame(int fd, const Bytes& frame, const SenderOptions& options, int& 
 
 const char* to_string(SendOutcome outcome) {
   switch (outcome) {
-    case SendOutcome::kDelivered: return "delivered";
-    case SendOutcome::kRefused: return "refused (no ACK to ENQ)";
-    case SendOutcome::kAborted: return "aborted (frame not acknowledged)";
-    case SendOutcome::kStopped: return "stopped";
-    case SendOutcome::kIoError: return "I/O error";
+    case SendOutcome::kDelivered:
+      return "delivered";
+    case SendOutcome::kRefused:
+      return "refused (no ACK to ENQ)";
+    case SendOutcome::kAborted:
+      return "aborted (frame not acknowledged)";
+    case SendOutcome::kStopped:
+      return "stopped";
+    case SendOutcome::kIoError:
+      return "I/O error";
+    case SendOutcome::kCut:
+      return "cut mid-frame";
   }
   return "?";
 }
@@ -109,12 +116,22 @@ SendOutcome send_message(int fd, const std::vector<Bytes>& frames, const SenderO
   drain(fd);
   if (!write_all(fd, Bytes{kEnq}, options.reply_timeout)) return SendOutcome::kIoError;
   switch (wait_reply(fd, options)) {
-    case Reply::kAck: break;
-    case Reply::kStopped: return SendOutcome::kStopped;
-    case Reply::kIoError: return SendOutcome::kIoError;
-    default: return SendOutcome::kRefused;
+    case Reply::kAck:
+      break;
+    case Reply::kStopped:
+      return SendOutcome::kStopped;
+    case Reply::kIoError:
+      return SendOutcome::kIoError;
+    default:
+      return SendOutcome::kRefused;
   }
   for (const Bytes& frame : frames) {
+    if (options.cut_last_frame && &frame == &frames.back()) {
+      const Bytes half(frame.begin(),
+                       frame.begin() + static_cast<std::ptrdiff_t>(frame.size() / 2));
+      (void)write_all(fd, half, options.reply_timeout);
+      return SendOutcome::kCut;
+    }
     const Reply reply = send_frame(fd, frame, options, corrupt_frames);
     if (reply == Reply::kAck) continue;
     if (reply == Reply::kStopped) return SendOutcome::kStopped;

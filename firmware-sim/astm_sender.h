@@ -17,6 +17,7 @@ enum class SendOutcome {
   kAborted,    // a frame NAKed 6 times or unanswered; EOT sent
   kStopped,    // stop flag raised while waiting
   kIoError,    // the fd failed
+  kCut,        // SenderOptions::cut_last_frame: the last frame went out half; caller unplugs
 };
 
 const char* to_string(SendOutcome outcome);
@@ -25,6 +26,7 @@ struct SenderOptions {
   std::chrono::milliseconds reply_timeout{15000};  // LIS01-A2 §6.5.2: 15 s sender timer
   int max_attempts = 6;                            // §6.3.3: abort after 6 failed attempts
   const std::atomic<bool>* stop = nullptr;         // optional: give up when it becomes true
+  bool cut_last_frame = false;  // fault: write half of the message's last frame, then kCut
 };
 
 // Sends `frames` as one transfer on `fd` (non-blocking or blocking). While `corrupt_frames` is

@@ -56,6 +56,25 @@ TEST_CASE("send_message: all ACKed -> ENQ, frames in order, EOT, delivered") {
   CHECK(seen[3] == Bytes{kEot});
 }
 
+TEST_CASE("send_message: cut_last_frame -> earlier frames ACKed, half the last frame, kCut") {
+  Pair pair;
+  const auto frames = encode_message({"H|\\^&\r", "L|1|N\r"});
+  std::thread receiver([&] {
+    (void)read_unit(pair.fds[1]);  // ENQ
+    reply(pair.fds[1], kAck);
+    (void)read_unit(pair.fds[1]);  // H frame
+    reply(pair.fds[1], kAck);
+  });
+  SenderOptions options = kFast;
+  options.cut_last_frame = true;
+  int corrupt = 0;
+  CHECK(send_message(pair.fds[0], frames, options, corrupt) == SendOutcome::kCut);
+  receiver.join();
+  std::uint8_t buf[64];
+  const ssize_t n = ::read(pair.fds[1], buf, sizeof buf);
+  CHECK(n == static_cast<ssize_t>(frames[1].size() / 2));
+}
+
 TEST_CASE("send_message: bad-checksum flag then NAK -> same frame resent intact, once") {
   Pair pair;
   const auto frames = encode_message({"L|1|N\r"});

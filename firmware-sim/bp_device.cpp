@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <utility>
 
 #include "core/log.h"
 
@@ -48,11 +49,16 @@ Result<void> BpDevice::run_step(const ScriptStep& step) {
     case Kind::kGarbage: write_garbage(step.count); break;
     case Kind::kBadChecksum: corrupt_frames_ = 1; break;
     case Kind::kNakStorm: corrupt_frames_ = static_cast<int>(step.count); break;
-    case Kind::kUnplugMidFrame: unplug(); break;  // implant-relay only (parse_options)
+    case Kind::kUnplugMidFrame: cut_next_frame_ = true; break;
     case Kind::kResendAll: deliver(true); break;
     case Kind::kUnplug: unplug(); break;
     case Kind::kReplug:
-      if (!pty_) return plug();
+      if (!pty_) {
+        auto plugged = plug();
+        // --resend-on-connect: a meter that dumps its whole memory on every connection.
+        if (plugged && options_.resend_on_connect) deliver(true);
+        return plugged;
+      }
       break;
     case Kind::kHold: serve_until(Clock::time_point::max()); break;
     case Kind::kLoop:
@@ -89,10 +95,17 @@ void BpDevice::deliver(bool everything) {
   next_retry_ = Clock::now() + options_.retry;
   if (!pty_) return;  // unplugged: retry after replug
   const auto frames = encode_message(make_bp_records(options_.info, device_now(), batch));
-  const SenderOptions sender{options_.reply_timeout, 6, &stop_};
+  const SenderOptions sender{options_.reply_timeout, 6, &stop_,
+                             std::exchange(cut_next_frame_, false)};
   const SendOutcome outcome = send_message(pty_->master_fd(), frames, sender, corrupt_frames_);
   if (outcome == SendOutcome::kDelivered) {
     record_delivered(indexes);
+    return;
+  }
+  if (outcome == SendOutcome::kCut) {
+    log_info(kLog, "unplugging mid-frame (last frame of " + std::to_string(batch.size()) +
+                       " record(s) half sent)");
+    unplug();
     return;
   }
   log_warn(kLog, std::string("transfer of ") + std::to_string(batch.size()) + " record(s) " +

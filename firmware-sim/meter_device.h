@@ -51,6 +51,7 @@ class MeterDevice {
   std::vector<Stored> memory_;
   std::uint32_t next_record_;
   int corrupt_frames_ = 0;  // bad-checksum / nak-storm N
+  bool cut_next_frame_ = false;  // unplug-mid-frame
   Clock::time_point next_retry_{};
   std::minstd_rand rng_{20261122};
   std::uint64_t loop_count_ = 0;

@@ -120,12 +120,7 @@ Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::
     return ScriptStep{cmd == "garbage" ? Kind::kGarbage : Kind::kNakStorm, 0, 0, 0, {},
                       static_cast<std::size_t>(*n)};
   }
-  if (cmd == "unplug-mid-frame") {
-    if (device != "implant-relay") {
-      return fail(Errc::kConfig, "unplug-mid-frame is an implant-relay command");
-    }
-    return ScriptStep{Kind::kUnplugMidFrame};
-  }
+  if (cmd == "unplug-mid-frame") return ScriptStep{Kind::kUnplugMidFrame};
   if (cmd == "bad-checksum") return ScriptStep{Kind::kBadChecksum};
   if (cmd == "resend-all") return ScriptStep{Kind::kResendAll};
   if (cmd == "unplug") return ScriptStep{Kind::kUnplug};
@@ -140,6 +135,11 @@ Result<void> apply_option(SimOptions& o, const std::string& key, const std::stri
     auto t = parse_compact_time(value);
     if (!t) return fail(Errc::kConfig, "--clock-fixed: expected YYYYMMDDHHMMSS");
     o.clock_fixed = *t;
+    return {};
+  }
+  if (key == "--resend-on-connect") {
+    if (value != "on" && value != "off") return fail(Errc::kConfig, key + ": on or off");
+    o.resend_on_connect = value == "on";
     return {};
   }
   if (key == "--relay-serial") {

@@ -35,6 +35,7 @@ struct SimOptions {
   std::chrono::seconds clock_offset{0};
   std::optional<std::chrono::sys_seconds> clock_fixed;  // --clock-fixed: a stopped clock
   std::string relay_serial = "RLYSIM0001";              // implant-relay --relay-serial
+  bool resend_on_connect = false;  // --resend-on-connect on: whole memory again on each replug
   std::string ledger;  // empty: no ledger
   std::uint32_t first_record = 1;
   std::chrono::milliseconds reply_timeout{15000};
@@ -59,7 +60,8 @@ inline constexpr const char* kUsage =
     "kotona-firmware-sim astm-glucose [same options, --meal BEFORE|AFTER|FASTING|BEDTIME "
     "instead of --units] [measure MMOL | measure NNmgdl | control | ...]; "
     "kotona-firmware-sim implant-relay [same options, --relay-serial S instead of --units] "
-    "[measure ok|rrt|eos|shock|af|lead | unplug-mid-frame | ...]; every device: "
-    "[--clock-fixed YYYYMMDDHHMMSS] [nak-storm N]";
+    "[measure ok|rrt|eos|shock|af|lead | ...]; every device: "
+    "[--clock-fixed YYYYMMDDHHMMSS] [--resend-on-connect on|off] "
+    "[nak-storm N | unplug-mid-frame]";
 
 }  // namespace kotona::firmware_sim

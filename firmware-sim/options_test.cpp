@@ -85,7 +85,9 @@ TEST_CASE("parse_options: implant-relay presets, relay serial, faults -> parsed;
 
 TEST_CASE("parse_options: bad preset, relay-only commands elsewhere, bad clock -> kConfig") {
   CHECK_FALSE(parse_options({"implant-relay", "measure", "120/80/60"}).has_value());
-  CHECK_FALSE(parse_options({"astm-inr", "unplug-mid-frame"}).has_value());
+  CHECK(parse_options({"astm-inr", "unplug-mid-frame"}).has_value());
+  CHECK(parse_options({"astm-inr", "--resend-on-connect", "on"})->resend_on_connect);
+  CHECK_FALSE(parse_options({"astm-inr", "--resend-on-connect", "yes"}).has_value());
   CHECK_FALSE(parse_options({"astm-bp", "--relay-serial", "X"}).has_value());
   CHECK_FALSE(parse_options({"astm-glucose", "--clock-fixed", "20261332000000"}).has_value());
   CHECK_FALSE(parse_options({"astm-bp", "nak-storm", "0"}).has_value());

@@ -78,7 +78,12 @@ Result<void> RelayDevice::run_step(const ScriptStep& step) {
       cut_next_frame_ = true;
       break;
     case Kind::kReplug:
-      if (!pty_) return plug();
+      if (!pty_) {
+        auto plugged = plug();
+        // --resend-on-connect: a meter that dumps its whole memory on every connection.
+        if (plugged && options_.resend_on_connect) deliver(true);
+        return plugged;
+      }
       break;
     case Kind::kHold:
       serve_until(Clock::time_point::max());

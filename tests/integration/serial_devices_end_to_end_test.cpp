@@ -151,8 +151,8 @@ TEST_CASE("unplug / replug (relay mid-frame), NAK storm, garbage -> clear errors
        {"--retry-ms", "300"},
        "implant-relay"});
   sys.start_device({kInr,
-                    {"measure", "2.2", "unplug", "measure", "2.9", "wait", "1500", "replug", "wait",
-                     "500", "measure", "3.1"},
+                    {"measure", "2.2", "unplug-mid-frame", "measure", "2.9", "wait", "1500",
+                     "replug", "wait", "500", "measure", "3.1"},
                     {"--retry-ms", "300"},
                     "astm-inr"});
   sys.start_device(
@@ -168,6 +168,7 @@ TEST_CASE("unplug / replug (relay mid-frame), NAK storm, garbage -> clear errors
   CHECK_MESSAGE(log.find("frame CRC mismatch") != std::string::npos, log);
   CHECK_MESSAGE(log.find("outside a frame") != std::string::npos, log);
   CHECK(sys.device_log(kImplant).find("unplugging mid-frame") != std::string::npos);
+  CHECK(sys.device_log(kInr).find("unplugging mid-frame") != std::string::npos);
   CHECK(sys.device_log(kImplant).find("refused hub frame") == std::string::npos);  // read-only
 }
 
@@ -180,8 +181,8 @@ TEST_CASE(
   sys.start_device(
       {kGlucose,
        {"measure", "5.0", "measure", "6.0", "measure", "7.0", "resend-all", "unplug", "wait",
-        "1200", "replug", "wait", "800", "resend-all", "wait", "500", "resend-all"},
-       clock,
+        "1200", "replug", "wait", "800", "unplug", "wait", "1200", "replug"},
+       {"--clock-fixed", "20261101080000", "--retry-ms", "300", "--resend-on-connect", "on"},
        "astm-glucose"});
   sys.start_device(
       {kInr, {"measure", "2.5", "measure", "2.5", "resend-all", "resend-all"}, clock, "astm-inr"});
