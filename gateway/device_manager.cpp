@@ -6,6 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <filesystem>
+#include <system_error>
+
 #include "core/log.h"
 #include "drivers/transport/serial/serial_port.h"
 
@@ -193,8 +196,12 @@ void DeviceManager::arm_watch(Device& d, std::uint64_t open_generation) {
 }
 
 bool DeviceManager::has_path(const std::string& path) const {
+  std::error_code ec;
+  const auto target = std::filesystem::canonical(path, ec);
+  const bool resolved = !ec;
   for (const auto& d : devices_) {
     if (d->spec.path == path) return true;
+    if (resolved && std::filesystem::canonical(d->spec.path, ec) == target && !ec) return true;
   }
   return false;
 }

@@ -42,7 +42,8 @@ class DeviceManager {
 
   // Starts the device's coroutine. REQUIRES: spec.driver != nullptr.
   void add(const DeviceSpec& spec);
-  // True when a device with exactly this path was added.
+  // True when a device with this path was added, or one whose path names the same file now
+  // (symlinks resolved): a by-id link to a tty already configured as /dev/ttyUSB0.
   bool has_path(const std::string& path) const;
   // Closes every port and cancels every timer; the coroutines end. Idempotent.
   void stop();

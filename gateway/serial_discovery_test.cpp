@@ -83,3 +83,31 @@ TEST_CASE("SerialDiscovery: a by-id link appears -> opened with its driver; not 
   ::close(master);
   std::filesystem::remove_all(tmpl);
 }
+
+TEST_CASE("SerialDiscovery: by-id link to a tty already configured by its /dev name -> not added") {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-byid-XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  boost::asio::io_context io;
+  Counters counters;
+  DeviceManager manager(
+      io, GatewayId{"gw-t"},
+      DeviceManagerHooks{[](std::span<const Reading>) -> Result<void> { return {}; }, nullptr},
+      counters);
+  const int master = posix_openpt(O_RDWR | O_NOCTTY);
+  REQUIRE(master >= 0);
+  REQUIRE(grantpt(master) == 0);
+  REQUIRE(unlockpt(master) == 0);
+  const std::string slave = ptsname(master);
+  manager.add(DeviceSpec{&kRelay, slave, 115200});  // configured as /dev/pts/N
+  std::filesystem::create_symlink(slave, std::filesystem::path(tmpl) / "usb-FAKE_Relay_8");
+  SerialDiscovery discovery(io, tmpl, {&kRelay}, manager);
+  discovery.set_interval_for_test(10ms);
+  discovery.start();
+  io.run_for(100ms);
+  CHECK(manager.statuses().size() == 1);
+  discovery.stop();
+  manager.stop();
+  io.run_for(50ms);
+  ::close(master);
+  std::filesystem::remove_all(tmpl);
+}
