@@ -14,7 +14,6 @@ Result<Step> Session::on_input(const Input& input) {
       step.rejected.push_back(Error{Errc::kTruncated, 0, "port closed mid-frame"});
     }
     buffer_.clear();
-    last_acked_.reset();
     return step;
   }
   const auto* serial = std::get_if<SerialBytes>(&input.event);
@@ -63,10 +62,7 @@ void Session::scan(HubTime hub_time, Step& step) {
 }
 
 void Session::on_frame(const Frame& frame, HubTime hub_time, Step& step) {
-  const auto id = std::make_pair(frame.seq, frame.crc);
   step.commands.emplace_back(SerialWrite{encode_ack(frame.seq)});
-  if (last_acked_ == id) return;  // our ACK was lost; the relay repeated the frame
-  last_acked_ = id;
   if (frame.type != kTypeSummary) {
     step.rejected.push_back(
         Error{Errc::kUnsupported, 0, "frame type " + std::to_string(frame.type) + " not handled"});

@@ -35,8 +35,8 @@ class Session final : public DeviceSession {
 
   Bytes buffer_;
   HubTime last_hub_time_{};
-  // The last ACKed frame: a repeat (lost ACK) is ACKed again without a second reading.
-  std::optional<std::pair<std::uint8_t, std::uint16_t>> last_acked_;
+  // No memory of ACKed frames on purpose: the gateway withholds an ACK whose reading did not
+  // commit, so a repeated frame must give its reading again (same uid; the outbox keeps one).
 };
 
 }  // namespace kotona::drivers::implant_relay
