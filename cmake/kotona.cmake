@@ -2,6 +2,13 @@
 # path: drivers/gatt -> kotona_drivers_gatt, alias kotona::drivers_gatt.
 
 option(KOTONA_SANITIZE "Build with ASan + UBSan" OFF)
+# Negative controls for tests/reliability: a deliberately broken build the harness must catch.
+# Never set outside the harness's own build directories. Values: none, delete_on_puback.
+set(KOTONA_BROKEN "none" CACHE STRING "Deliberately broken build for negative controls")
+set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback)
+if(NOT KOTONA_BROKEN STREQUAL "none")
+  message(WARNING "KOTONA_BROKEN=${KOTONA_BROKEN}: this build LOSES READINGS on purpose")
+endif()
 
 set(KOTONA_WARNINGS -Wall -Wextra -Wshadow -Wconversion -Werror)
 

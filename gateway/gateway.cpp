@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include "core/crash_point.h"
 #include "core/log.h"
 #include "gateway/uplink/codec.h"
 
@@ -64,6 +65,7 @@ Result<void> Gateway::commit(std::span<const Reading> readings) {
   for (const auto& r : readings) entries.push_back({r.uid.value, encode_reading(r)});
   auto added = outbox_->append(entries, now_ms());
   if (!added) return fail(added.error());
+  crash_point("gateway.after_outbox_commit");
   if (*added < entries.size()) counters_.add("readings_duplicate", entries.size() - *added);
   return {};
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <random>
 
+#include "core/crash_point.h"
 #include "core/log.h"
 #include "gateway/uplink/codec.h"
 
@@ -107,6 +108,14 @@ class Uplink::Impl {
   void retry_after_backoff(void (Impl::*action)());
   bool publish(const std::string& topic, const std::string& payload);
   void arm_resend_timer();
+#ifdef KOTONA_BROKEN_DELETE_ON_PUBACK
+  // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=delete_on_puback): rows are deleted when the
+  // broker's PUBACK completes the delivery token, violating invariant 3. The reliability
+  // harness must report lost readings against this build.
+  void broken_delete_on_puback();
+  std::vector<std::pair<mqtt::delivery_token_ptr, std::vector<std::string>>> broken_pending_;
+  mqtt::delivery_token_ptr broken_last_token_;
+#endif
 
   asio::io_context& io_;
   UplinkOptions opt_;
@@ -241,6 +250,9 @@ void Uplink::Impl::retry_after_backoff(void (Impl::*action)()) {
 
 bool Uplink::Impl::publish(const std::string& topic, const std::string& payload) {
   try {
+#ifdef KOTONA_BROKEN_DELETE_ON_PUBACK
+    broken_last_token_ =
+#endif
     client_->publish(topic, payload.data(), payload.size(), 1, false, nullptr, publish_listener_);
     return true;
   } catch (const mqtt::exception& e) {
@@ -254,6 +266,10 @@ void Uplink::Impl::on_publish_result(bool ok, int reason, std::string detail) {
   // PUBACK proves nothing (invariant 3): rows stay until the server's Ack. This only counts.
   if (ok && reason < kFirstFailureReason) {
     counters_.add("mqtt_puback");
+    crash_point("gateway.after_puback");
+#ifdef KOTONA_BROKEN_DELETE_ON_PUBACK
+    broken_delete_on_puback();
+#endif
     return;
   }
   counters_.add(ok ? "mqtt_publish_refused" : "mqtt_publish_failed");
@@ -291,8 +307,12 @@ void Uplink::Impl::send_pending() {
     } else if (!publish(readings_topic(opt_.gateway), *batch)) {
       return;
     } else {
+      crash_point("gateway.after_publish");
       counters_.add("readings_sent", uids.size());
       counters_.add("batches_sent");
+#ifdef KOTONA_BROKEN_DELETE_ON_PUBACK
+      broken_pending_.emplace_back(broken_last_token_, uids);
+#endif
     }
     if (auto r = outbox_.mark_sent(uids, now); !r) {
       log_error(kLog, "outbox mark_sent: " + describe(r.error()));
@@ -301,6 +321,16 @@ void Uplink::Impl::send_pending() {
     }
   }
 }
+
+#ifdef KOTONA_BROKEN_DELETE_ON_PUBACK
+void Uplink::Impl::broken_delete_on_puback() {
+  std::erase_if(broken_pending_, [this](auto& entry) {
+    if (!entry.first || !entry.first->is_complete()) return false;
+    (void)outbox_.remove(entry.second);
+    return true;
+  });
+}
+#endif
 
 void Uplink::Impl::on_message(const std::string& topic, const std::string& payload) {
   if (topic != acks_topic(opt_.gateway)) {

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <random>
 
+#include "core/crash_point.h"
 #include "core/log.h"
 #include "server/ingest/codec.h"
 #include "server/store/json_text.h"
@@ -298,6 +299,7 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
                         " not stored: " + describe(outcome.error()));
     return;
   }
+  crash_point("server.after_commit_before_ack");
   counters_.add("batches_stored");
   for (const auto& r : outcome->readings) {
     counters_.add("readings_" + std::string(store::to_string(r.disposition)));

@@ -1,5 +1,6 @@
 #include "server/store/store.h"
 
+#include "core/crash_point.h"
 #include "server/alerts/rules.h"
 #include "server/store/reading_json.h"
 
@@ -111,6 +112,7 @@ Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Ba
     auto outcome = store_one(txn, reading);
     if (!outcome) return fail(outcome.error());
     txn.outcome.readings.push_back(std::move(*outcome));
+    crash_point("server.mid_transaction");
   }
   for (const auto& rejected : batch.rejected) {
     if (auto r = insert_quarantine(received, txn.topic, "invalid: " + describe(rejected.error),

@@ -1,0 +1,405 @@
+// kotona-reliability: the delivery-guarantee harness (issue 5). Runs the real chain —
+// firmware-sim devices on pseudo-terminals writing independent ledgers, kotona-gateway,
+// mosquitto, kotona-server — injects faults, lets the system drain, then compares ledgers with
+// the server database (checker.h). Prints one JSON scorecard line per scenario and a closing
+// line "N passed, N failed". Exit 0 when every scenario passed (with --expect-failures: when
+// every scenario FAILED, for negative controls). Usage: see README.md or --help.
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#include <boost/json/src.hpp>  // header-only Boost.JSON: this is its one translation unit
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "tests/reliability/checker.h"
+#include "tests/support/mosquitto.h"
+#include "tests/support/process.h"
+
+namespace {
+
+using namespace kotona;
+using namespace kotona::test;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+namespace json = boost::json;
+
+const std::vector<std::string> kCrashPoints{
+    "gateway.after_outbox_commit", "gateway.after_publish", "gateway.after_puback",
+    "server.mid_transaction", "server.after_commit_before_ack"};
+
+struct Options {
+  std::string scenario;
+  int kills = 300;
+  int runs = 50;  // named-crash: crashes per point
+  std::string point;  // named-crash: one point, or all when empty
+  int devices = 4;
+  int cadence_ms = 150;
+  unsigned seed = 0;
+  int drain_timeout_s = 60;
+  bool expect_failures = false;
+  std::string gateway_bin = bin("gateway/kotona-gateway");
+};
+
+void usage(std::ostream& out) {
+  out << "usage: kotona-reliability SCENARIO [options]\n"
+         "  scenarios: random-kills    kill -9 gateway, broker or server at random (--kills)\n"
+         "             broker-forgets  broker without persistence, restarted (--kills times)\n"
+         "             named-crash     SIGKILL at named points (--runs each, --point one)\n"
+         "  --kills N (300)  --runs N (50)  --point NAME  --devices N (4)  --cadence-ms N (150)\n"
+         "  --seed N (random)  --drain-timeout-s N (60)  --gateway-bin PATH\n"
+         "  --expect-failures  (negative control: succeed only if the scenario FAILS)\n";
+}
+
+std::optional<Options> parse(int argc, char** argv) {
+  Options o;
+  o.seed = std::random_device{}();
+  if (argc < 2) return std::nullopt;
+  o.scenario = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--kills") o.kills = std::stoi(value());
+    else if (a == "--runs") o.runs = std::stoi(value());
+    else if (a == "--point") o.point = value();
+    else if (a == "--devices") o.devices = std::stoi(value());
+    else if (a == "--cadence-ms") o.cadence_ms = std::stoi(value());
+    else if (a == "--seed") o.seed = static_cast<unsigned>(std::stoul(value()));
+    else if (a == "--drain-timeout-s") o.drain_timeout_s = std::stoi(value());
+    else if (a == "--gateway-bin") o.gateway_bin = value();
+    else if (a == "--expect-failures") o.expect_failures = true;
+    else throw std::invalid_argument("unknown option " + a);
+  }
+  if (o.scenario != "random-kills" && o.scenario != "broker-forgets" &&
+      o.scenario != "named-crash") {
+    throw std::invalid_argument("unknown scenario " + o.scenario);
+  }
+  return o;
+}
+
+// Sets KOTONA_CRASH_AT for children spawned while it lives (the harness is single-threaded).
+class CrashEnv {
+ public:
+  explicit CrashEnv(const std::string& spec) {
+    if (!spec.empty()) ::setenv("KOTONA_CRASH_AT", spec.c_str(), 1);
+  }
+  ~CrashEnv() { ::unsetenv("KOTONA_CRASH_AT"); }
+};
+
+class Rig {
+ public:
+  Rig(const Options& o, bool broker_persistence)
+      : o_(o), broker_(dir_.path(), broker_persistence), rng_(o.seed) {
+    for (int i = 1; i <= o.devices; ++i) {
+      char serial[16];
+      std::snprintf(serial, sizeof serial, "RELBP%04d", i);
+      serials_.emplace_back(serial);
+      patients_[serial] = "patient-" + std::to_string(i);
+    }
+  }
+
+  void start_all() {
+    broker_.start();
+    start_server();
+    for (const auto& s : serials_) start_sim(s);
+    start_gateway();
+  }
+
+  std::mt19937& rng() { return rng_; }
+  Mosquitto& broker() { return broker_; }
+
+  void start_server(const std::string& crash = "") {
+    auto conf = dir_ / "server.conf";
+    std::ofstream out(conf);
+    out << "mqtt_uri = " << broker_.uri() << "\nmqtt_client_id = kotona-ingest-rel\n"
+        << "db_path = " << (dir_ / "server.db").string() << "\nhttp_listen = 127.0.0.1:0\n";
+    for (const auto& s : serials_) out << "enrol = " << kGateway << " " << s << " " << patients_[s] << "\n";
+    out.close();
+    CrashEnv env(crash);
+    server_ = std::make_unique<Child>(
+        std::vector<std::string>{bin("server/kotona-server"), "--config", conf.string()},
+        dir_ / ("server-" + std::to_string(++server_starts_) + ".log"));
+    (void)server_->wait_for_log("clinician feed at", 10s);
+  }
+
+  void start_gateway(const std::string& crash = "") {
+    auto conf = dir_ / "gateway.conf";
+    std::ofstream out(conf);
+    out << "gateway_id = " << kGateway << "\nmqtt_uri = " << broker_.uri() << "\n"
+        << "outbox_path = " << (dir_ / "outbox.db").string() << "\n"
+        << "ack_timeout_ms = 2000\nreconnect_min_ms = 50\nreconnect_max_ms = 400\n"
+        << "status_interval_ms = 5000\nserial_by_id_dir = " << (dir_ / "by-id").string() << "\n";
+    for (const auto& s : serials_) out << "device = astm_bp " << (dir_ / ("dev-" + s)).string() << "\n";
+    out.close();
+    std::filesystem::create_directories(dir_ / "by-id");
+    CrashEnv env(crash);
+    gateway_ = std::make_unique<Child>(
+        std::vector<std::string>{o_.gateway_bin, "--config", conf.string()},
+        dir_ / ("gateway-" + std::to_string(++gateway_starts_) + ".log"));
+  }
+
+  void start_sim(const std::string& serial) {
+    auto child = std::make_unique<Child>(
+        std::vector<std::string>{bin("firmware-sim/kotona-firmware-sim"), "astm-bp", "--link",
+                                 (dir_ / ("dev-" + serial)).string(), "--serial", serial,
+                                 "--ledger", (dir_ / ("ledger-" + serial + ".jsonl")).string(),
+                                 "--reply-timeout-ms", "1000", "--retry-ms", "200", "loop",
+                                 std::to_string(o_.cadence_ms)},
+        dir_ / ("sim-" + serial + ".log"));
+    if (!child->wait_for_log("device ready on", 10s)) {
+      throw std::runtime_error("firmware-sim did not start: " + child->log_text());
+    }
+    sims_.push_back(std::move(child));
+  }
+
+  // The three targets of the chaos scenarios.
+  void kill_gateway() { gateway_->kill9(); }
+  void kill_server() { server_->kill9(); }
+  Child& gateway() { return *gateway_; }
+  Child& server() { return *server_; }
+
+  void ensure_running() {
+    if (!gateway_->running()) start_gateway();
+    if (!server_->running()) start_server();
+  }
+
+  struct Drain {
+    reliability::Score score;
+    long outbox_left = -1;
+    double seconds = 0;
+  };
+
+  // Stops the devices (their ledgers are then final), keeps the rest running until the outbox
+  // is empty and every ledger reading is stored, or the timeout passes.
+  Drain drain() {
+    for (auto& sim : sims_) sim->stop(5s);
+    auto start = Clock::now();
+    Drain d;
+    ensure_running();
+    while (true) {
+      d.score = reliability::check(kGateway, read_ledgers(), read_stored(), patients_);
+      d.outbox_left = outbox_rows();
+      d.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      if ((d.outbox_left == 0 && d.score.lost == 0) ||
+          Clock::now() - start > std::chrono::seconds(o_.drain_timeout_s)) {
+        return d;
+      }
+      ensure_running();
+      std::this_thread::sleep_for(200ms);
+    }
+  }
+
+  std::string dir() const { return dir_.path().string(); }
+
+ private:
+  static constexpr const char* kGateway = "gw-rel-0001";
+
+  std::vector<reliability::LedgerEntry> read_ledgers() {
+    std::vector<reliability::LedgerEntry> out;
+    for (const auto& s : serials_) {
+      std::ifstream in(dir_ / ("ledger-" + s + ".jsonl"));
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        auto v = json::parse(line).as_object();
+        reliability::LedgerEntry e{std::string(v.at("serial").as_string()),
+                                   std::string(v.at("record").as_string())};
+        if (const auto* kind = v.if_contains("kind")) e.kind = std::string(kind->as_string());
+        out.push_back(std::move(e));
+      }
+    }
+    return out;
+  }
+
+  template <typename Row>
+  void query(const std::string& file, const char* sql, Row&& row) {
+    sqlite3* db = nullptr;
+    auto path = (dir_ / file).string();
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_busy_timeout(db, 5000);
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK) {
+        while (sqlite3_step(stmt) == SQLITE_ROW) row(stmt);
+      }
+      sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+  }
+
+  static std::string text(sqlite3_stmt* s, int i) {
+    const auto* p = sqlite3_column_text(s, i);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+
+  std::vector<reliability::StoredRow> read_stored() {
+    std::vector<reliability::StoredRow> out;
+    query("server.db", "SELECT reading_uid, patient_id, gateway_id FROM readings",
+          [&](sqlite3_stmt* s) { out.push_back({text(s, 0), text(s, 1), text(s, 2)}); });
+    return out;
+  }
+
+  long outbox_rows() {
+    long rows = -1;
+    query("outbox.db", "SELECT COUNT(*) FROM outbox",
+          [&](sqlite3_stmt* s) { rows = static_cast<long>(sqlite3_column_int64(s, 0)); });
+    return rows;
+  }
+
+  const Options& o_;
+  TempDir dir_;
+  Mosquitto broker_;
+  std::mt19937 rng_;
+  std::vector<std::string> serials_;
+  std::map<std::string, std::string> patients_;
+  std::unique_ptr<Child> server_;
+  std::unique_ptr<Child> gateway_;
+  std::vector<std::unique_ptr<Child>> sims_;
+  int server_starts_ = 0;
+  int gateway_starts_ = 0;
+};
+
+int uniform(std::mt19937& rng, int lo, int hi) {
+  return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
+
+void pause_ms(std::mt19937& rng, int lo, int hi) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(uniform(rng, lo, hi)));
+}
+
+// kill -9 of a random component, restarted after a random outage.
+json::object random_kills(Rig& rig, const Options& o) {
+  int by_target[3] = {0, 0, 0};
+  for (int k = 0; k < o.kills; ++k) {
+    pause_ms(rig.rng(), 60, 260);
+    int target = uniform(rig.rng(), 0, 2);
+    ++by_target[target];
+    if (target == 0) {
+      rig.kill_gateway();
+      pause_ms(rig.rng(), 0, 150);
+      rig.start_gateway();
+    } else if (target == 1) {
+      rig.broker().kill9();
+      pause_ms(rig.rng(), 0, 150);
+      rig.broker().start();
+    } else {
+      rig.kill_server();
+      pause_ms(rig.rng(), 0, 150);
+      rig.start_server();
+    }
+  }
+  return {{"kills", o.kills},
+          {"gateway_kills", by_target[0]},
+          {"broker_kills", by_target[1]},
+          {"server_kills", by_target[2]}};
+}
+
+// A broker without persistence restarted (SIGTERM or kill -9): sessions, subscriptions and
+// queued messages are gone each time.
+json::object broker_forgets(Rig& rig, const Options& o) {
+  for (int k = 0; k < o.kills; ++k) {
+    pause_ms(rig.rng(), 200, 700);
+    if (uniform(rig.rng(), 0, 1) == 0) {
+      rig.broker().stop();
+    } else {
+      rig.broker().kill9();
+    }
+    pause_ms(rig.rng(), 0, 300);
+    rig.broker().start();
+  }
+  return {{"restarts", o.kills}};
+}
+
+// SIGKILL at a named point: the process is restarted with KOTONA_CRASH_AT=point:n, dies there,
+// and is restarted clean. A point never reached within 5 s counts as not reached.
+json::object named_crash(Rig& rig, const Options& o) {
+  json::object per_point;
+  std::vector<std::string> points = o.point.empty() ? kCrashPoints : std::vector{o.point};
+  for (const auto& point : points) {
+    bool gateway = point.rfind("gateway.", 0) == 0;
+    int reached = 0;
+    for (int run = 0; run < o.runs; ++run) {
+      std::string spec = point + ":" + std::to_string(uniform(rig.rng(), 1, 3));
+      Child& before = gateway ? rig.gateway() : rig.server();
+      before.stop(5s);
+      if (gateway) rig.start_gateway(spec); else rig.start_server(spec);
+      Child& armed = gateway ? rig.gateway() : rig.server();
+      auto deadline = Clock::now() + 5s;
+      while (armed.running() && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+      if (!armed.running()) ++reached;
+      if (gateway) rig.start_gateway(); else rig.start_server();
+      pause_ms(rig.rng(), 50, 200);
+    }
+    per_point[point] = json::object{{"runs", o.runs}, {"crashed_at_point", reached}};
+  }
+  return {{"points", per_point}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<Options> options;
+  try {
+    options = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "kotona-reliability: " << e.what() << "\n";
+    usage(std::cerr);
+    return 2;
+  }
+  if (!options) {
+    usage(std::cerr);
+    return 2;
+  }
+  const Options& o = *options;
+  auto started = Clock::now();
+  json::object card{{"scenario", o.scenario}, {"seed", o.seed}};
+  bool passed = false;
+  try {
+    Rig rig(o, o.scenario != "broker-forgets");
+    rig.start_all();
+    std::cerr << "reliability: " << o.scenario << " running in " << rig.dir() << "\n";
+    json::object faults;
+    if (o.scenario == "random-kills") faults = random_kills(rig, o);
+    else if (o.scenario == "broker-forgets") faults = broker_forgets(rig, o);
+    else faults = named_crash(rig, o);
+    auto d = rig.drain();
+    card["faults"] = faults;
+    card["emitted"] = d.score.emitted;
+    card["stored"] = d.score.stored;
+    card["lost"] = d.score.lost;
+    card["duplicated"] = d.score.duplicated;
+    card["misattributed"] = d.score.misattributed;
+    card["unledgered"] = d.score.unledgered;
+    card["outbox_left"] = d.outbox_left;
+    card["drain_s"] = std::round(d.seconds * 10) / 10;
+    json::array examples;
+    for (const auto& e : d.score.examples) examples.emplace_back(e);
+    card["examples"] = examples;
+    bool crashes_ok = true;
+    if (o.scenario == "named-crash") {
+      for (const auto& [point, v] : faults.at("points").as_object()) {
+        // Most runs must really die at the point, or the scenario proves nothing.
+        crashes_ok = crashes_ok && v.at("crashed_at_point").as_int64() * 10 >= o.runs * 9;
+      }
+    }
+    passed = d.score.ok() && d.outbox_left == 0 && d.score.emitted > 0 && crashes_ok;
+  } catch (const std::exception& e) {
+    card["error"] = e.what();
+  }
+  card["passed"] = passed;
+  card["run_s"] = std::round(std::chrono::duration<double>(Clock::now() - started).count());
+  std::cout << json::serialize(card) << "\n"
+            << (passed ? 1 : 0) << " passed, " << (passed ? 0 : 1) << " failed\n";
+  if (o.expect_failures) {
+    std::cout << "negative control: the scenario " << (passed ? "PASSED (harness proves nothing!)" : "failed, as it must") << "\n";
+    return passed ? 1 : 0;
+  }
+  return passed ? 0 : 1;
+}
