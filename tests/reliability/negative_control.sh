@@ -6,6 +6,7 @@ set -euo pipefail
 broken=$1 src=$2 work=$3 harness=$4
 shift 4
 build="$work/$broken"
+mkdir -p "$work"
 echo "negative control: building kotona-gateway with KOTONA_BROKEN=$broken in $build"
 if [[ ! -f $build/build.ninja ]]; then
   cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
