@@ -1,5 +1,6 @@
 #include "server/alerts/rules.h"
 
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -13,20 +14,166 @@ std::string number(double v) {
   return out.str();
 }
 
-void evaluate_bp_crisis(const BloodPressure& bp, std::vector<AlertDraft>& out) {
-  bool systolic_high = bp.systolic_mmhg >= kCrisisSystolicMmhg;
-  bool diastolic_high = bp.diastolic_mmhg >= kCrisisDiastolicMmhg;
-  if (!systolic_high && !diastolic_high) return;
-  AlertDraft draft;
-  draft.rule_id = std::string(kBpCrisisRule);
-  draft.priority = Priority::kHigh;
-  draft.message = "Hypertensive crisis: blood pressure " + number(bp.systolic_mmhg) + "/" +
-                  number(bp.diastolic_mmhg) +
-                  " mmHg (threshold: systolic >= " + number(kCrisisSystolicMmhg) +
-                  " or diastolic >= " + number(kCrisisDiastolicMmhg) + " mmHg)";
-  draft.threshold = {{"systolic_mmhg", kCrisisSystolicMmhg},
-                     {"diastolic_mmhg", kCrisisDiastolicMmhg}};
-  out.push_back(std::move(draft));
+AlertDraft draft(std::string_view rule, Priority priority, std::string message,
+                 std::vector<std::pair<std::string, double>> threshold) {
+  return AlertDraft{std::string(rule), priority, std::move(message), std::move(threshold)};
+}
+
+void evaluate_bp(const BloodPressure& bp, const RuleConfig& c, std::vector<AlertDraft>& out) {
+  bool systolic_high = bp.systolic_mmhg >= c.bp_crisis_systolic_mmhg;
+  bool diastolic_high = bp.diastolic_mmhg >= c.bp_crisis_diastolic_mmhg;
+  std::string value = number(bp.systolic_mmhg) + "/" + number(bp.diastolic_mmhg) + " mmHg";
+  if (systolic_high || diastolic_high) {
+    out.push_back(draft(kBpCrisisRule, Priority::kHigh,
+                        "Hypertensive crisis: blood pressure " + value +
+                            " (threshold: systolic >= " + number(c.bp_crisis_systolic_mmhg) +
+                            " or diastolic >= " + number(c.bp_crisis_diastolic_mmhg) + " mmHg)",
+                        {{"systolic_mmhg", c.bp_crisis_systolic_mmhg},
+                         {"diastolic_mmhg", c.bp_crisis_diastolic_mmhg}}));
+  }
+  if (bp.systolic_mmhg < c.bp_hypotension_systolic_mmhg) {
+    out.push_back(draft(kBpHypotensionRule, Priority::kHigh,
+                        "Hypotension: blood pressure " + value + " (threshold: systolic < " +
+                            number(c.bp_hypotension_systolic_mmhg) + " mmHg)",
+                        {{"systolic_mmhg", c.bp_hypotension_systolic_mmhg}}));
+  }
+}
+
+void evaluate_inr(const Inr& inr, const RuleConfig& c, std::vector<AlertDraft>& out) {
+  std::string range = number(c.inr_target_low) + "-" + number(c.inr_target_high);
+  if (inr.ratio < c.inr_far_low || inr.ratio >= c.inr_far_high) {
+    out.push_back(draft(kInrFarOutOfRangeRule, Priority::kHigh,
+                        "INR " + number(inr.ratio) + " far outside target range " + range +
+                            " (threshold: < " + number(c.inr_far_low) + " or >= " +
+                            number(c.inr_far_high) + ")",
+                        {{"inr_far_low", c.inr_far_low}, {"inr_far_high", c.inr_far_high}}));
+  } else if (inr.ratio < c.inr_target_low || inr.ratio > c.inr_target_high) {
+    out.push_back(draft(kInrOutOfRangeRule, Priority::kMedium,
+                        "INR " + number(inr.ratio) + " outside target range " + range,
+                        {{"inr_target_low", c.inr_target_low},
+                         {"inr_target_high", c.inr_target_high}}));
+  }
+}
+
+void evaluate_glucose(const Glucose& g, const RuleConfig& c, std::vector<AlertDraft>& out) {
+  std::string value = number(g.mmol_per_l) + " mmol/L";
+  if (g.mmol_per_l < c.glucose_hypo_l2_mmol_l) {
+    out.push_back(draft(kGlucoseHypoL2Rule, Priority::kHigh,
+                        "Level 2 hypoglycaemia: glucose " + value + " (threshold: < " +
+                            number(c.glucose_hypo_l2_mmol_l) + " mmol/L)",
+                        {{"mmol_per_l", c.glucose_hypo_l2_mmol_l}}));
+  } else if (g.mmol_per_l < c.glucose_hypo_l1_mmol_l) {
+    out.push_back(draft(kGlucoseHypoL1Rule, Priority::kMedium,
+                        "Level 1 hypoglycaemia: glucose " + value + " (threshold: < " +
+                            number(c.glucose_hypo_l1_mmol_l) + " mmol/L)",
+                        {{"mmol_per_l", c.glucose_hypo_l1_mmol_l}}));
+  } else if (g.mmol_per_l >= c.glucose_hyper_mmol_l) {
+    out.push_back(draft(kGlucoseHyperRule, Priority::kMedium,
+                        "Hyperglycaemia: glucose " + value + " (threshold: >= " +
+                            number(c.glucose_hyper_mmol_l) + " mmol/L)",
+                        {{"mmol_per_l", c.glucose_hyper_mmol_l}}));
+  }
+}
+
+void evaluate_spo2(const Spo2& s, const RuleConfig& c, std::vector<AlertDraft>& out) {
+  if (s.percent >= c.spo2_low_percent) return;
+  out.push_back(draft(kSpo2LowRule, Priority::kHigh,
+                      "Low SpO2: " + number(s.percent) + " % (threshold: < " +
+                          number(c.spo2_low_percent) + " %)",
+                      {{"percent", c.spo2_low_percent}}));
+}
+
+void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
+                      std::vector<AlertDraft>& out) {
+  if (s.battery_status == BatteryStatus::kRrtEri || s.battery_status == BatteryStatus::kEos) {
+    bool eos = s.battery_status == BatteryStatus::kEos;
+    out.push_back(draft(kImplantBatteryRule, eos ? Priority::kHigh : Priority::kMedium,
+                        std::string("Implant battery at ") +
+                            (eos ? "end of service (EOS)" : "RRT/ERI") +
+                            " (threshold: battery status RRT/ERI or EOS)",
+                        {}));
+  }
+  std::string leads;
+  auto check_lead = [&](const char* name, const ImplantChamber& ch) {
+    if (!ch.lead_impedance_ohm) return;
+    double ohm = *ch.lead_impedance_ohm;
+    if (ohm < c.lead_impedance_low_ohm || ohm > c.lead_impedance_high_ohm) {
+      if (!leads.empty()) leads += ", ";
+      leads += std::string(name) + " " + number(ohm) + " ohm";
+    }
+  };
+  check_lead("RA", s.right_atrium);
+  check_lead("RV", s.right_ventricle);
+  check_lead("LV", s.left_ventricle);
+  if (!leads.empty()) {
+    out.push_back(draft(kImplantLeadImpedanceRule, Priority::kHigh,
+                        "Lead impedance out of range: " + leads + " (threshold: " +
+                            number(c.lead_impedance_low_ohm) + "-" +
+                            number(c.lead_impedance_high_ohm) + " ohm)",
+                        {{"lead_impedance_low_ohm", c.lead_impedance_low_ohm},
+                         {"lead_impedance_high_ohm", c.lead_impedance_high_ohm}}));
+  }
+  if (s.shocks_delivered && *s.shocks_delivered > 0) {
+    out.push_back(draft(kImplantShockRule, Priority::kHigh,
+                        "Implant delivered " + std::to_string(*s.shocks_delivered) +
+                            " shock(s) (threshold: > 0)",
+                        {{"shocks_delivered", 0}}));
+  }
+  if (s.at_af_burden_percent && *s.at_af_burden_percent >= c.af_burden_percent) {
+    out.push_back(draft(kImplantAfBurdenRule, Priority::kMedium,
+                        "AT/AF burden " + number(*s.at_af_burden_percent) +
+                            " % (threshold: >= " + number(c.af_burden_percent) + " %)",
+                        {{"af_burden_percent", c.af_burden_percent}}));
+  }
+}
+
+struct Field {
+  std::string_view key;
+  double RuleConfig::*member;
+};
+
+constexpr Field kFields[] = {
+    {"bp_crisis_systolic_mmhg", &RuleConfig::bp_crisis_systolic_mmhg},
+    {"bp_crisis_diastolic_mmhg", &RuleConfig::bp_crisis_diastolic_mmhg},
+    {"bp_hypotension_systolic_mmhg", &RuleConfig::bp_hypotension_systolic_mmhg},
+    {"inr_target_low", &RuleConfig::inr_target_low},
+    {"inr_target_high", &RuleConfig::inr_target_high},
+    {"inr_far_low", &RuleConfig::inr_far_low},
+    {"inr_far_high", &RuleConfig::inr_far_high},
+    {"glucose_hypo_l1_mmol_l", &RuleConfig::glucose_hypo_l1_mmol_l},
+    {"glucose_hypo_l2_mmol_l", &RuleConfig::glucose_hypo_l2_mmol_l},
+    {"glucose_hyper_mmol_l", &RuleConfig::glucose_hyper_mmol_l},
+    {"spo2_low_percent", &RuleConfig::spo2_low_percent},
+    {"lead_impedance_low_ohm", &RuleConfig::lead_impedance_low_ohm},
+    {"lead_impedance_high_ohm", &RuleConfig::lead_impedance_high_ohm},
+    {"af_burden_percent", &RuleConfig::af_burden_percent},
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+Result<void> check_consistent(const RuleConfig& c) {
+  if (!(c.inr_far_low <= c.inr_target_low && c.inr_target_low <= c.inr_target_high &&
+        c.inr_target_high < c.inr_far_high)) {
+    return fail(Errc::kConfig, "INR limits must satisfy far_low <= target_low <= "
+                               "target_high < far_high");
+  }
+  if (c.glucose_hypo_l2_mmol_l > c.glucose_hypo_l1_mmol_l ||
+      c.glucose_hypo_l1_mmol_l >= c.glucose_hyper_mmol_l) {
+    return fail(Errc::kConfig, "glucose limits must satisfy hypo_l2 <= hypo_l1 < hyper");
+  }
+  if (c.bp_hypotension_systolic_mmhg >= c.bp_crisis_systolic_mmhg) {
+    return fail(Errc::kConfig, "bp_hypotension_systolic_mmhg must be below the crisis limit");
+  }
+  if (c.lead_impedance_low_ohm >= c.lead_impedance_high_ohm) {
+    return fail(Errc::kConfig, "lead_impedance_low_ohm must be below lead_impedance_high_ohm");
+  }
+  return {};
 }
 
 }  // namespace
@@ -43,14 +190,59 @@ std::string_view to_string(Priority priority) {
   return "low";
 }
 
-std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& /*patient*/) {
-  std::vector<AlertDraft> out;
-  // A control-solution run says nothing about the patient (per-patient thresholds come later).
-  if (reading.quality.control_result) return out;
-  if (const auto* bp = std::get_if<BloodPressure>(&reading.measurement)) {
-    evaluate_bp_crisis(*bp, out);
+Result<void> parse_rule_setting(std::string_view line, RuleConfig& config) {
+  auto eq = line.find('=');
+  if (eq == std::string_view::npos) {
+    return fail(Errc::kConfig, "rule setting needs key=value: " + std::string(line));
   }
+  std::string_view key = trim(line.substr(0, eq));
+  std::string_view text = trim(line.substr(eq + 1));
+  for (const auto& field : kFields) {
+    if (field.key != key) continue;
+    double value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty() ||
+        !std::isfinite(value) || value < 0) {
+      return fail(Errc::kConfig, "rule setting " + std::string(key) +
+                                     ": not a non-negative number: " + std::string(text));
+    }
+    RuleConfig next = config;
+    next.*field.member = value;
+    auto ok = check_consistent(next);
+    if (!ok) return fail(ok.error());
+    config = next;
+    return {};
+  }
+  return fail(Errc::kConfig, "unknown rule setting: " + std::string(key));
+}
+
+std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& /*patient*/,
+                                       const RuleConfig& config) {
+  std::vector<AlertDraft> out;
+  // A control-solution run says nothing about the patient.
+  if (reading.quality.control_result) return out;
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, BloodPressure>) {
+          evaluate_bp(m, config, out);
+        } else if constexpr (std::is_same_v<T, Inr>) {
+          evaluate_inr(m, config, out);
+        } else if constexpr (std::is_same_v<T, Glucose>) {
+          evaluate_glucose(m, config, out);
+        } else if constexpr (std::is_same_v<T, Spo2>) {
+          evaluate_spo2(m, config, out);
+        } else if constexpr (std::is_same_v<T, CardiacImplantSummary>) {
+          evaluate_implant(m, config, out);
+        }
+      },
+      reading.measurement);
   return out;
+}
+
+std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& patient) {
+  static const RuleConfig kDefaults;
+  return evaluate_rules(reading, patient, kDefaults);
 }
 
 }  // namespace kotona::server::alerts

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/ids.h"
 #include "core/reading.h"
+#include "core/result.h"
 
 namespace kotona::server::alerts {
 
@@ -27,12 +29,68 @@ struct AlertDraft {
 };
 
 inline constexpr std::string_view kBpCrisisRule = "bp.crisis";
+inline constexpr std::string_view kBpHypotensionRule = "bp.hypotension";
+inline constexpr std::string_view kInrOutOfRangeRule = "inr.out_of_range";
+inline constexpr std::string_view kInrFarOutOfRangeRule = "inr.far_out_of_range";
+inline constexpr std::string_view kGlucoseHypoL1Rule = "glucose.hypo_l1";
+inline constexpr std::string_view kGlucoseHypoL2Rule = "glucose.hypo_l2";
+inline constexpr std::string_view kGlucoseHyperRule = "glucose.hyper";
+inline constexpr std::string_view kSpo2LowRule = "spo2.low";
+inline constexpr std::string_view kImplantBatteryRule = "implant.battery_rrt_eri";
+inline constexpr std::string_view kImplantLeadImpedanceRule = "implant.lead_impedance";
+inline constexpr std::string_view kImplantShockRule = "implant.shock_delivered";
+inline constexpr std::string_view kImplantAfBurdenRule = "implant.af_burden";
+
 inline constexpr double kCrisisSystolicMmhg = 180;
 inline constexpr double kCrisisDiastolicMmhg = 110;
 
-// Every alert `reading` raises for `patient`, in rule order. Control-solution / QC readings
-// (quality.control_result) never alert.
-// v0 rules: "bp.crisis" (systolic >= 180 or diastolic >= 110 mmHg) -> high.
+// Per-patient rule thresholds. Defaults are the documented clinical defaults (sources in
+// README.md); a patient's overrides come from `key=value` lines (parse_rule_setting()).
+// Comparisons: "low" limits fire on value < limit, "high" limits on value >= limit, except
+// the INR target range, which fires outside [inr_target_low, inr_target_high].
+struct RuleConfig {
+  // ESC/ESH 2018/2023: hypertensive emergency/urgency >= 180 systolic or >= 110 diastolic.
+  double bp_crisis_systolic_mmhg = kCrisisSystolicMmhg;
+  double bp_crisis_diastolic_mmhg = kCrisisDiastolicMmhg;
+  // Hypotension: systolic < 90 mmHg (ESC definition used for shock/hypotension).
+  double bp_hypotension_systolic_mmhg = 90;
+  // ACCP/ESC VKA target range for AF/VTE: INR 2.0-3.0; "far outside": < 1.5 or >= 5.0.
+  double inr_target_low = 2.0;
+  double inr_target_high = 3.0;
+  double inr_far_low = 1.5;
+  double inr_far_high = 5.0;
+  // ADA Standards of Care (6. Glycemic Goals): level 1 < 3.9 mmol/L, level 2 < 3.0 mmol/L.
+  double glucose_hypo_l1_mmol_l = 3.9;
+  double glucose_hypo_l2_mmol_l = 3.0;
+  // Hyperglycaemia needing action: >= 13.9 mmol/L (250 mg/dL; ADA ketone-check threshold).
+  double glucose_hyper_mmol_l = 13.9;
+  // BTS oxygen guideline: SpO2 < 92 % (set 88 for COPD patients with CO2 retention).
+  double spo2_low_percent = 92;
+  // HRS 2015 expert consensus on CIED remote monitoring: lead impedance normally 200-2000 ohm
+  // (pacing); outside -> lead fracture / insulation break suspected.
+  double lead_impedance_low_ohm = 200;
+  double lead_impedance_high_ohm = 2000;
+  // AF burden alert: >= 6 % of monitored time. A site choice, not a guideline figure
+  // (no guideline fixes one); set per patient.
+  double af_burden_percent = 6;
+  friend bool operator==(const RuleConfig&, const RuleConfig&) = default;
+};
+
+// Applies one `key=value` setting (e.g. "inr_target_low=2.5") to `config`. Keys are the
+// RuleConfig field names. Errors (Errc::kConfig): unknown key, non-numeric or non-finite
+// value, or a setting that makes the config inconsistent (e.g. target_low > target_high).
+Result<void> parse_rule_setting(std::string_view line, RuleConfig& config);
+
+// Every alert `reading` raises for `patient` under `config`, in rule order. Control-solution /
+// QC readings (quality.control_result) never alert. Rules (rule_id -> priority):
+//   bp.crisis (high), bp.hypotension (high), inr.far_out_of_range (high) else
+//   inr.out_of_range (medium), glucose.hypo_l2 (high) else glucose.hypo_l1 (medium),
+//   glucose.hyper (medium), spo2.low (high), implant.battery_rrt_eri (medium; EOS -> high),
+//   implant.lead_impedance (high, one alert naming every chamber out of range),
+//   implant.shock_delivered (high), implant.af_burden (medium).
+std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& patient,
+                                       const RuleConfig& config);
+// Same with the default RuleConfig.
 std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& patient);
 
 }  // namespace kotona::server::alerts

@@ -56,3 +56,137 @@ TEST_CASE("to_string: priorities -> lower-case names") {
   CHECK(to_string(Priority::kMedium) == "medium");
   CHECK(to_string(Priority::kLow) == "low");
 }
+
+namespace {
+Reading with(Measurement m) {
+  Reading r;
+  r.uid = ReadingUid{"gw-1/D1/r1/x"};
+  r.measurement = std::move(m);
+  return r;
+}
+std::vector<std::string> rules_of(const std::vector<AlertDraft>& alerts) {
+  std::vector<std::string> ids;
+  for (const auto& a : alerts) ids.push_back(a.rule_id);
+  return ids;
+}
+using Ids = std::vector<std::string>;
+}  // namespace
+
+TEST_CASE("bp.hypotension: systolic 89 fires high, 90 does not") {
+  auto alerts = evaluate_rules(bp(89, 60), kPatient);
+  REQUIRE(rules_of(alerts) == Ids{"bp.hypotension"});
+  CHECK(alerts[0].priority == Priority::kHigh);
+  CHECK(alerts[0].message.find("89/60") != std::string::npos);
+  CHECK(alerts[0].message.find("< 90") != std::string::npos);
+  CHECK(evaluate_rules(bp(90, 60), kPatient).empty());
+}
+
+TEST_CASE("inr: default target 2.0-3.0, far outside < 1.5 or >= 5.0") {
+  CHECK(evaluate_rules(with(Inr{2.0, {}, {}}), kPatient).empty());
+  CHECK(evaluate_rules(with(Inr{3.0, {}, {}}), kPatient).empty());
+  auto low = evaluate_rules(with(Inr{1.9, {}, {}}), kPatient);
+  REQUIRE(rules_of(low) == Ids{"inr.out_of_range"});
+  CHECK(low[0].priority == Priority::kMedium);
+  CHECK(low[0].message.find("1.9") != std::string::npos);
+  CHECK(low[0].message.find("2-3") != std::string::npos);
+  CHECK(rules_of(evaluate_rules(with(Inr{3.1, {}, {}}), kPatient)) == Ids{"inr.out_of_range"});
+  auto high = evaluate_rules(with(Inr{5.0, {}, {}}), kPatient);
+  REQUIRE(rules_of(high) == Ids{"inr.far_out_of_range"});
+  CHECK(high[0].priority == Priority::kHigh);
+  CHECK(rules_of(evaluate_rules(with(Inr{1.4, {}, {}}), kPatient)) ==
+        Ids{"inr.far_out_of_range"});
+}
+
+TEST_CASE("inr: per-patient target 2.5-3.5 (mechanical mitral valve)") {
+  RuleConfig config;
+  REQUIRE(parse_rule_setting("inr_target_high = 3.5", config));
+  REQUIRE(parse_rule_setting("inr_target_low=2.5", config));
+  CHECK(evaluate_rules(with(Inr{3.4, {}, {}}), kPatient, config).empty());
+  auto alerts = evaluate_rules(with(Inr{2.2, {}, {}}), kPatient, config);
+  REQUIRE(rules_of(alerts) == Ids{"inr.out_of_range"});
+  CHECK(alerts[0].threshold ==
+        std::vector<std::pair<std::string, double>>{{"inr_target_low", 2.5},
+                                                    {"inr_target_high", 3.5}});
+  // The default config still alerts at 3.4.
+  CHECK(rules_of(evaluate_rules(with(Inr{3.4, {}, {}}), kPatient)) == Ids{"inr.out_of_range"});
+}
+
+TEST_CASE("glucose: ADA level 1 < 3.9, level 2 < 3.0, hyper >= 13.9 mmol/L") {
+  auto g = [](double v) { return with(Glucose{v, MealMarker::kUnknown}); };
+  CHECK(evaluate_rules(g(3.9), kPatient).empty());
+  CHECK(evaluate_rules(g(13.8), kPatient).empty());
+  auto l1 = evaluate_rules(g(3.8), kPatient);
+  REQUIRE(rules_of(l1) == Ids{"glucose.hypo_l1"});
+  CHECK(l1[0].priority == Priority::kMedium);
+  CHECK(l1[0].message.find("3.8 mmol/L") != std::string::npos);
+  auto l2 = evaluate_rules(g(2.9), kPatient);
+  REQUIRE(rules_of(l2) == Ids{"glucose.hypo_l2"});
+  CHECK(l2[0].priority == Priority::kHigh);
+  CHECK(l2[0].message.find("< 3") != std::string::npos);
+  CHECK(rules_of(evaluate_rules(g(13.9), kPatient)) == Ids{"glucose.hyper"});
+}
+
+TEST_CASE("spo2: < 92 % fires high; per-patient 88 % for CO2 retainers") {
+  auto s = [](double v) { return with(Spo2{v, std::nullopt}); };
+  CHECK(evaluate_rules(s(92), kPatient).empty());
+  auto low = evaluate_rules(s(91), kPatient);
+  REQUIRE(rules_of(low) == Ids{"spo2.low"});
+  CHECK(low[0].priority == Priority::kHigh);
+  RuleConfig copd;
+  REQUIRE(parse_rule_setting("spo2_low_percent=88", copd));
+  CHECK(evaluate_rules(s(89), kPatient, copd).empty());
+  CHECK(rules_of(evaluate_rules(s(87), kPatient, copd)) == Ids{"spo2.low"});
+}
+
+TEST_CASE("implant: RRT/ERI, EOS, lead impedance, shock, AF burden") {
+  CardiacImplantSummary ok;
+  ok.battery_status = BatteryStatus::kOk;
+  ok.right_ventricle.lead_impedance_ohm = 500;
+  ok.shocks_delivered = 0;
+  ok.at_af_burden_percent = 5.9;
+  CHECK(evaluate_rules(with(ok), kPatient).empty());
+
+  CardiacImplantSummary bad = ok;
+  bad.battery_status = BatteryStatus::kRrtEri;
+  bad.right_atrium.lead_impedance_ohm = 150;
+  bad.right_ventricle.lead_impedance_ohm = 2500;
+  bad.shocks_delivered = 2;
+  bad.at_af_burden_percent = 6;
+  auto alerts = evaluate_rules(with(bad), kPatient);
+  REQUIRE(rules_of(alerts) == Ids{"implant.battery_rrt_eri", "implant.lead_impedance",
+                                  "implant.shock_delivered", "implant.af_burden"});
+  CHECK(alerts[0].priority == Priority::kMedium);
+  CHECK(alerts[1].priority == Priority::kHigh);
+  CHECK(alerts[1].message.find("RA 150 ohm") != std::string::npos);
+  CHECK(alerts[1].message.find("RV 2500 ohm") != std::string::npos);
+  CHECK(alerts[2].message.find("2 shock") != std::string::npos);
+  CHECK(alerts[3].priority == Priority::kMedium);
+
+  CardiacImplantSummary eos;
+  eos.battery_status = BatteryStatus::kEos;
+  auto e = evaluate_rules(with(eos), kPatient);
+  REQUIRE(rules_of(e) == Ids{"implant.battery_rrt_eri"});
+  CHECK(e[0].priority == Priority::kHigh);
+}
+
+TEST_CASE("every rule skips control-solution readings") {
+  auto r = with(Glucose{1.0, MealMarker::kUnknown});
+  r.quality.control_result = true;
+  CHECK(evaluate_rules(r, kPatient).empty());
+}
+
+TEST_CASE("parse_rule_setting: bad lines are clear config errors and change nothing") {
+  RuleConfig config;
+  const RuleConfig before = config;
+  for (std::string_view line : {"nonsense", "no_such_key=1", "spo2_low_percent=abc",
+                                "spo2_low_percent=", "spo2_low_percent=92x",
+                                "spo2_low_percent=-1", "spo2_low_percent=inf",
+                                "inr_target_low=3.5", "glucose_hypo_l2_mmol_l=4.5",
+                                "lead_impedance_low_ohm=3000"}) {
+    CAPTURE(line);
+    auto r = parse_rule_setting(line, config);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::kConfig);
+    CHECK(config == before);
+  }
+}
