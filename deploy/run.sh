@@ -66,6 +66,8 @@ enrol = gw-demo-0001 BPSIM0002 patient-0002
 enrol = gw-demo-0001 INRSIM0001 patient-0001
 enrol = gw-demo-0001 GLUSIM0001 patient-0002
 enrol = gw-demo-0001 ICDSIM0001 patient-0001
+# patient-0001 has a mechanical mitral valve: INR target 2.5-3.5 (server/alerts/README.md)
+rule = patient-0001 inr_target_low=2.5 inr_target_high=3.5
 CONF
 start server "$KOTONA_BUILD/server/kotona-server" --config "$run_dir/server.conf"
 wait_for server "clinician feed at"

@@ -36,7 +36,8 @@ Result<store::Enrolment> parse_enrol(const ConfigFile& file, const ConfigFile::E
 
 Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   auto unknown =
-      file.unknown_keys({"mqtt_uri", "mqtt_client_id", "db_path", "http_listen", "enrol"});
+      file.unknown_keys({"mqtt_uri", "mqtt_client_id", "db_path", "http_listen", "enrol",
+                         "rule"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -65,6 +66,20 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
     auto enrol = parse_enrol(file, e);
     if (!enrol) return fail(enrol.error());
     config.enrolment.push_back(std::move(*enrol));
+  }
+  for (const auto& e : file.all("rule")) {
+    auto space = e.value.find_first_of(" \t");
+    std::string patient = e.value.substr(0, space);
+    std::string settings = space == std::string::npos ? "" : e.value.substr(space + 1);
+    if (!is_valid_id_text(patient)) {
+      return fail(Errc::kConfig, where(file, e) + "'rule': '" + patient +
+                                     "' is not 1-64 characters of [A-Za-z0-9._-]");
+    }
+    auto [it, inserted] = config.rules.try_emplace(patient);
+    if (auto r = alerts::parse_rule_settings(settings, it->second); !r) {
+      return fail(Errc::kConfig, where(file, e) + "'rule' (PATIENT_ID key=value ...): " +
+                                     r.error().detail);
+    }
   }
   return config;
 }

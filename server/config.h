@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/config_file.h"
 #include "core/result.h"
+#include "server/alerts/rules.h"
 #include "server/store/types.h"
 
 namespace kotona::server {
@@ -19,6 +21,8 @@ struct ServerConfig {
   std::string http_host = "127.0.0.1";
   std::uint16_t http_port = 8080;
   std::vector<store::Enrolment> enrolment;  // from `enrol = GATEWAY_ID DEVICE_SERIAL PATIENT_ID`
+  // From `rule = PATIENT_ID key=value ...` (keys: RuleConfig, server/alerts/README.md).
+  std::map<std::string, alerts::RuleConfig> rules;
 };
 
 // Errors: kConfig with one line naming the file, line and key: unknown key, missing or

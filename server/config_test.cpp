@@ -62,3 +62,31 @@ TEST_CASE("parse_server_config: enrol with two words or a bad id -> error naming
   CHECK(error_of("mqtt_uri = a\ndb_path = x\nenrol = gw/1 BP1 p1\n").find("gw/1") !=
         std::string::npos);
 }
+
+TEST_CASE("parse_server_config: rule lines -> per-patient RuleConfig, defaults elsewhere") {
+  auto c = parse(
+      "mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\n"
+      "rule = patient-1 inr_target_low=3.2 inr_target_high=4.0\n"
+      "rule = patient-1 spo2_low_percent=88\n");
+  REQUIRE(c.has_value());
+  REQUIRE(c->rules.size() == 1);
+  const auto& r = c->rules.at("patient-1");
+  CHECK(r.inr_target_low == 3.2);
+  CHECK(r.inr_target_high == 4.0);
+  CHECK(r.spo2_low_percent == 88);
+  CHECK(r.glucose_hyper_mmol_l == alerts::RuleConfig{}.glucose_hyper_mmol_l);
+}
+
+TEST_CASE("parse_server_config: bad rule lines -> error naming file, line and problem") {
+  const std::string head = "mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\n";
+  CHECK(error_of(head + "rule = patient-1 inr_high=3\n").find("server.conf:3: 'rule'") !=
+        std::string::npos);
+  CHECK(error_of(head + "rule = patient-1 inr_high=3\n").find("unknown rule setting: inr_high") !=
+        std::string::npos);
+  CHECK(error_of(head + "rule = patient-1 spo2_low_percent=x\n").find("not a non-negative number") !=
+        std::string::npos);
+  CHECK(error_of(head + "rule = patient-1\n").find("no rule settings given") != std::string::npos);
+  CHECK(error_of(head + "rule = patient-1 inr_target_low=3.5\n").find("INR limits") !=
+        std::string::npos);
+  CHECK(error_of(head + "rule = p/1 spo2_low_percent=88\n").find("'p/1'") != std::string::npos);
+}

@@ -47,6 +47,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   auto store = store::Store::open(config.db_path);
   if (!store) return fail(store.error());
   impl->store = std::move(*store);
+  impl->store->set_rule_configs(config.rules);
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   if (auto r = impl->store->seed_enrolment(config.enrolment, now); !r) return fail(r.error());

@@ -190,7 +190,10 @@ std::string_view to_string(Priority priority) {
   return "low";
 }
 
-Result<void> parse_rule_setting(std::string_view line, RuleConfig& config) {
+namespace {
+
+// Sets one `key=value` without the consistency check.
+Result<void> apply_setting(std::string_view line, RuleConfig& config) {
   auto eq = line.find('=');
   if (eq == std::string_view::npos) {
     return fail(Errc::kConfig, "rule setting needs key=value: " + std::string(line));
@@ -206,14 +209,41 @@ Result<void> parse_rule_setting(std::string_view line, RuleConfig& config) {
       return fail(Errc::kConfig, "rule setting " + std::string(key) +
                                      ": not a non-negative number: " + std::string(text));
     }
-    RuleConfig next = config;
-    next.*field.member = value;
-    auto ok = check_consistent(next);
-    if (!ok) return fail(ok.error());
-    config = next;
+    config.*field.member = value;
     return {};
   }
   return fail(Errc::kConfig, "unknown rule setting: " + std::string(key));
+}
+
+}  // namespace
+
+Result<void> parse_rule_setting(std::string_view line, RuleConfig& config) {
+  RuleConfig next = config;
+  if (auto r = apply_setting(line, next); !r) return r;
+  if (auto r = check_consistent(next); !r) return r;
+  config = next;
+  return {};
+}
+
+Result<void> parse_rule_settings(std::string_view settings, RuleConfig& config) {
+  RuleConfig next = config;
+  std::size_t at = 0;
+  bool any = false;
+  while (at < settings.size()) {
+    if (settings[at] == ' ' || settings[at] == '\t') {
+      ++at;
+      continue;
+    }
+    auto end = settings.find_first_of(" \t", at);
+    if (end == std::string_view::npos) end = settings.size();
+    if (auto r = apply_setting(settings.substr(at, end - at), next); !r) return r;
+    any = true;
+    at = end;
+  }
+  if (!any) return fail(Errc::kConfig, "no rule settings given");
+  if (auto r = check_consistent(next); !r) return r;
+  config = next;
+  return {};
 }
 
 std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& /*patient*/,

@@ -81,6 +81,11 @@ struct RuleConfig {
 // value, or a setting that makes the config inconsistent (e.g. target_low > target_high).
 Result<void> parse_rule_setting(std::string_view line, RuleConfig& config);
 
+// Applies every whitespace-separated `key=value` setting in `settings` (e.g.
+// "inr_target_low=2.5 inr_target_high=3.5") and checks consistency once, after all of them,
+// so a range can be moved in one go. On error `config` is unchanged. Errors as above.
+Result<void> parse_rule_settings(std::string_view settings, RuleConfig& config);
+
 // Every alert `reading` raises for `patient` under `config`, in rule order. Control-solution /
 // QC readings (quality.control_result) never alert. Rules (rule_id -> priority):
 //   bp.crisis (high), bp.hypotension (high), inr.far_out_of_range (high) else

@@ -190,3 +190,20 @@ TEST_CASE("parse_rule_setting: bad lines are clear config errors and change noth
     CHECK(config == before);
   }
 }
+
+TEST_CASE("parse_rule_settings: a range moved in one line; bad -> error, config unchanged") {
+  RuleConfig config;
+  // One at a time, raising the range to 3.2-4.0 fails at the first step (3.2 > high 3.0).
+  CHECK_FALSE(parse_rule_setting("inr_target_low=3.2", config));
+  REQUIRE(parse_rule_settings("  inr_target_low=3.2\tinr_target_high=4.0 ", config));
+  CHECK(config.inr_target_low == 3.2);
+  CHECK(config.inr_target_high == 4.0);
+  const RuleConfig before = config;
+  for (std::string_view line : {"", "   ", "spo2_low_percent=88 bogus=1", "inr_target_low=4.5"}) {
+    CAPTURE(line);
+    auto r = parse_rule_settings(line, config);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::kConfig);
+    CHECK(config == before);
+  }
+}

@@ -189,7 +189,10 @@ Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
 }
 
 Result<void> Store::insert_alerts(Txn& txn, const Reading& reading, const PatientId& patient) {
-  for (auto& draft : alerts::evaluate_rules(reading, patient)) {
+  static const alerts::RuleConfig kDefaults;
+  auto custom = rule_configs_.find(patient.value);
+  const auto& config = custom == rule_configs_.end() ? kDefaults : custom->second;
+  for (auto& draft : alerts::evaluate_rules(reading, patient, config)) {
     StoredAlert alert{0,
                       AlertId{reading.uid.value + "#" + draft.rule_id},
                       reading.uid,

@@ -3,11 +3,13 @@
 // reading and its alerts together (invariant 7). Not thread-safe: owned by the io thread.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "server/alerts/rules.h"
 #include "server/store/sqlite.h"
 #include "server/store/types.h"
 
@@ -23,6 +25,12 @@ class Store {
   // transaction does not commit; then nothing was stored and no ack may be sent.
   [[nodiscard]] Result<BatchOutcome> store_batch(const GatewayId& topic_gateway, const Batch& batch,
                                                  HubTime received);
+
+  // Per-patient rule settings (config `rule` lines), by patient id; patients not listed get
+  // the defaults. Used for every reading stored after the call.
+  void set_rule_configs(std::map<std::string, alerts::RuleConfig> by_patient) {
+    rule_configs_ = std::move(by_patient);
+  }
 
   // Keeps an undecodable message (bad topic or payload) for post-mortems. Errors: kIo.
   [[nodiscard]] Result<void> quarantine_payload(const std::string& topic, const std::string& reason,
@@ -64,6 +72,7 @@ class Store {
                                                const std::string& payload);
 
   std::unique_ptr<Database> db_;
+  std::map<std::string, alerts::RuleConfig> rule_configs_;
 };
 
 // The instant a reading was measured: device time corrected by the clock offset when both

@@ -69,6 +69,23 @@ TEST_CASE("store_batch: crisis reading -> reading and alert committed together")
   CHECK(stored[0].values_json.find("\"systolic_mmhg\":185") != std::string::npos);
 }
 
+TEST_CASE("store_batch: patient's own rule config decides, other patients keep defaults") {
+  Fixture f;
+  REQUIRE(f.store->seed_enrolment(
+      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
+       {kGw, DeviceSerial{"BP2"}, PatientId{"patient-2"}, HubTime{}, std::nullopt}},
+      kNow));
+  server::alerts::RuleConfig strict;
+  REQUIRE(server::alerts::parse_rule_setting("bp_crisis_systolic_mmhg=160", strict));
+  f.store->set_rule_configs({{"patient-1", strict}});
+  auto own = bp_reading("1", 165, 90, "BP1");
+  auto other = bp_reading("2", 165, 90, "BP2");
+  auto out = f.store_ok({kGw, 1, {own, other}, {}});
+  REQUIRE(out.new_alerts.size() == 1);
+  CHECK(out.new_alerts[0].patient.value == "patient-1");
+  CHECK(out.new_alerts[0].alert_id.value == own.uid.value + "#bp.crisis");
+}
+
 TEST_CASE("store_batch: same reading twice -> DUPLICATE, stored once, no second alert") {
   Fixture f;
   auto reading = bp_reading("1", 190, 120);
