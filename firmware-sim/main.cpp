@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "firmware-sim/ble_device.h"
 #include "firmware-sim/bp_device.h"
 #include "firmware-sim/meter_device.h"
 #include "firmware-sim/options.h"
@@ -29,8 +30,8 @@ void install_signal_handlers() {
 }
 
 // Plugs the simulated device, runs its script, unplugs. Exit code for main().
-template <class Device>
-int run_device(kotona::firmware_sim::SimOptions options) {
+template <class Device, class Options>
+int run_device(Options options) {
   using namespace kotona;
   Device device(std::move(options), g_stop);
   if (auto ok = device.plug(); !ok) {
@@ -52,6 +53,15 @@ int run_device(kotona::firmware_sim::SimOptions options) {
 int main(int argc, char** argv) {
   using namespace kotona;
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && firmware_sim::is_ble_device(args[0])) {
+    auto ble = firmware_sim::parse_ble_options(args);
+    if (!ble) {
+      log_error("firmware-sim", ble.error().detail + " (usage: " + firmware_sim::kBleUsage + ")");
+      return 2;
+    }
+    install_signal_handlers();
+    return run_device<firmware_sim::BleDevice>(std::move(ble).value());
+  }
   auto options = firmware_sim::parse_options(args);
   if (!options) {
     log_error("firmware-sim", options.error().detail + " (" + firmware_sim::kUsage + ")");

@@ -1,0 +1,386 @@
+#include "firmware-sim/ble_device.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include "core/log.h"
+
+namespace kotona::firmware_sim {
+
+namespace {
+constexpr std::string_view kLog = "firmware-sim";
+constexpr std::uint16_t kRacp = 0x2A52;
+constexpr std::uint16_t kCurrentTime = 0x2A2B;
+// RACP op codes and response codes (GLS 1.0.1 §3.4).
+constexpr std::uint8_t kReport = 0x01, kDelete = 0x02, kAbort = 0x03, kReportNumber = 0x04;
+constexpr std::uint8_t kSuccess = 0x01, kOpNotSupported = 0x02, kOperatorNotSupported = 0x04,
+                       kInvalidOperand = 0x05, kNoRecords = 0x06;
+// ATT application errors (Core Supplement part B §1.2, GLS §3.4).
+constexpr std::uint8_t kCccdImproper = 0xFD, kAlreadyInProgress = 0xFE, kDataIgnored = 0x80;
+
+CharSpec ch(std::uint16_t uuid, std::vector<std::string> flags, bool needs_bond = false) {
+  return CharSpec{uuid, std::move(flags), needs_bond};
+}
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+BleDevice::BleDevice(BleOptions options, const std::atomic<bool>& stop)
+    : options_(std::move(options)), stop_(stop), next_sequence_(options_.first_sequence) {}
+
+BleDevice::~BleDevice() { unplug(); }
+
+PeripheralSpec BleDevice::make_spec() const {
+  PeripheralSpec spec;
+  spec.address = options_.address;
+  spec.name = options_.model;
+  spec.bonded = options_.bonded;
+  ServiceSpec profile;
+  switch (options_.profile) {
+    case BleProfile::kBloodPressure:
+      profile = {0x1810, {ch(0x2A35, {"indicate"}, true), ch(0x2A36, {"notify"}),
+                          ch(0x2A49, {"read"})}};
+      break;
+    case BleProfile::kGlucose:
+      profile = {0x1808, {ch(0x2A18, {"notify"}, true), ch(0x2A34, {"notify"}, true),
+                          ch(0x2A51, {"read"}), ch(kRacp, {"write", "indicate"}, true)}};
+      break;
+    case BleProfile::kWeight:
+      profile = {0x181D, {ch(0x2A9E, {"read"}), ch(0x2A9D, {"indicate"}, true)}};
+      break;
+    case BleProfile::kThermometer:
+      profile = {0x1809, {ch(0x2A1C, {"indicate"}, true), ch(0x2A1D, {"read"}),
+                          ch(0x2A1E, {"notify"})}};
+      break;
+    case BleProfile::kPulseOx:
+      profile = {0x1822, {ch(0x2A5E, {"indicate"}, true), ch(0x2A5F, {"notify"}),
+                          ch(0x2A60, {"read"})}};
+      break;
+  }
+  spec.advertised_service = profile.uuid;
+  spec.services.push_back(profile);
+  spec.services.push_back({0x180A, {ch(0x2A29, {"read"}), ch(0x2A24, {"read"}),
+                                    ch(0x2A25, {"read"}), ch(0x2A26, {"read"})}});
+  spec.services.push_back({0x1805, {ch(kCurrentTime, {"read", "write", "notify"})}});
+  return spec;
+}
+
+std::uint16_t BleDevice::measurement_uuid() const {
+  switch (options_.profile) {
+    case BleProfile::kBloodPressure: return 0x2A35;
+    case BleProfile::kGlucose: return 0x2A18;
+    case BleProfile::kWeight: return 0x2A9D;
+    case BleProfile::kThermometer: return 0x2A1C;
+    case BleProfile::kPulseOx: return 0x2A5E;
+  }
+  return 0;
+}
+
+Result<void> BleDevice::plug() {
+  auto server = BluezServer::open(options_.bus, options_.adapter);
+  if (!server) return fail(server.error());
+  server_ = std::move(*server);
+  server_->set_connect_fail_delay(std::chrono::milliseconds(500));
+  peripheral_ = &server_->add(make_spec(), *this);
+  log_info(kLog, options_.device + " " + options_.serial + (options_.bonded ? " (bonded)" : "") +
+                     " clock offset " + std::to_string(options_.clock_offset.count()) + " s");
+  log_info(kLog, "device ready on " + options_.bus + " " + options_.address);
+  return {};
+}
+
+void BleDevice::unplug() {
+  peripheral_ = nullptr;
+  server_.reset();
+}
+
+std::chrono::sys_seconds BleDevice::device_now() const {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
+         options_.clock_offset;
+}
+
+Result<void> BleDevice::run() {
+  for (const auto& step : options_.script) {
+    if (stop_) break;
+    run_step(step);
+  }
+  while (!stop_) serve(std::chrono::milliseconds(200));
+  return {};
+}
+
+void BleDevice::run_step(const BleStep& step) {
+  using K = BleStep::Kind;
+  switch (step.kind) {
+    case K::kMeasure: measure(step.a, step.b, step.c, device_now()); break;
+    case K::kWait: serve(step.duration); break;
+    case K::kBurst: {
+      const auto now = device_now();
+      const auto n = static_cast<long>(step.count);
+      for (long i = 0; i < n; ++i) {
+        const double k = static_cast<double>(i % 10);
+        measure(120 + k, 80 + k, 60 + k, now - std::chrono::minutes(n - i));
+      }
+      burst_ = step.count;
+      log_info(kLog, "burst of " + std::to_string(step.count) + " stored");
+      break;
+    }
+    case K::kDropAfter: drop_after_ = step.count; break;
+    case K::kBondLost:
+      peripheral_->set_bond_lost(true);
+      peripheral_->set_pairing_mode(false);
+      log_info(kLog, "bond lost: the device forgot the hub's keys");
+      break;
+    case K::kPairingMode:
+      peripheral_->set_pairing_mode(true);
+      log_info(kLog, "pairing mode");
+      break;
+    case K::kDropLink: peripheral_->drop_link(); break;
+    case K::kHold: while (!stop_) serve(std::chrono::milliseconds(200)); break;
+  }
+  update_advertising();
+}
+
+void BleDevice::serve(std::chrono::milliseconds duration) {
+  const auto end = std::chrono::steady_clock::now() + duration;
+  while (!stop_ && std::chrono::steady_clock::now() < end) {
+    server_->run_for(std::min(duration, std::chrono::milliseconds(100)));
+    if (peripheral_->is_connected() && !pumping_ && outgoing_.empty() &&
+        std::chrono::steady_clock::now() - last_activity_ > options_.idle_disconnect) {
+      log_info(kLog, "idle: the device ends the connection");
+      peripheral_->drop_link();
+    }
+  }
+}
+
+void BleDevice::measure(double a, double b, double c, std::chrono::sys_seconds time) {
+  Record r{next_sequence_++, time, a, b, c, false};
+  if (!memory_.empty() && r.time <= memory_.back().time) r.time = memory_.back().time + std::chrono::seconds(1);
+  memory_.push_back(r);
+  log_info(kLog, "measured record " + std::to_string(r.sequence));
+  update_advertising();
+}
+
+void BleDevice::update_advertising() {
+  if (peripheral_ == nullptr) return;
+  const bool undelivered =
+      std::any_of(memory_.begin(), memory_.end(), [](const Record& r) { return !r.delivered; });
+  peripheral_->set_advertising(undelivered);
+}
+
+void BleDevice::touch() { last_activity_ = std::chrono::steady_clock::now(); }
+
+void BleDevice::on_connected() {
+  ++generation_;
+  touch();
+}
+
+void BleDevice::on_disconnected() {
+  ++generation_;
+  outgoing_.clear();
+  racp_final_.reset();
+  pumping_ = false;
+  update_advertising();
+}
+
+void BleDevice::on_subscribed(std::uint16_t uuid) {
+  touch();
+  if (uuid != measurement_uuid() || options_.profile == BleProfile::kGlucose) return;
+  queue_undelivered();
+}
+
+void BleDevice::queue_undelivered() {
+  outgoing_.clear();
+  for (std::size_t i = 0; i < memory_.size(); ++i) {
+    if (!memory_[i].delivered) outgoing_.push_back(i);
+  }
+  if (!pumping_) {
+    pumping_ = true;
+    server_->post(options_.value_interval, [this, g = generation_] { pump(g); });
+  }
+}
+
+void BleDevice::pump(std::uint64_t generation) {
+  if (generation != generation_ || !peripheral_->is_connected()) {
+    pumping_ = false;
+    return;
+  }
+  touch();
+  if (outgoing_.empty()) {
+    if (racp_final_ && !peripheral_->notify(kRacp, *racp_final_)) {
+      log_warn(kLog, "RACP response not sent: indications off");
+    }
+    racp_final_.reset();
+    pumping_ = false;
+    update_advertising();
+    return;
+  }
+  Record& record = memory_[outgoing_.front()];
+  if (!peripheral_->notify(measurement_uuid(), encode(record))) {
+    pumping_ = false;  // not subscribed (any more): sent again on the next subscription
+    return;
+  }
+  outgoing_.pop_front();
+  sent(record);
+  if (drop_after_ && --*drop_after_ == 0) {
+    drop_after_.reset();
+    log_info(kLog, "dropping the link mid-transfer");
+    peripheral_->drop_link();
+    return;
+  }
+  auto delay = options_.value_interval;
+  if (burst_ > 0) {
+    --burst_;
+    delay = std::chrono::milliseconds(0);
+  }
+  server_->post(delay, [this, generation] { pump(generation); });
+}
+
+void BleDevice::sent(Record& record) {
+  log_info(kLog, "sent record " + std::to_string(record.sequence));
+  if (record.delivered) return;
+  record.delivered = true;
+  if (options_.ledger.empty()) return;
+  std::ofstream ledger(options_.ledger, std::ios::app);
+  const auto t = record.time.time_since_epoch().count();
+  std::string kind, values;
+  auto num = [](double v) {
+    std::string s = std::to_string(v);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+  };
+  switch (options_.profile) {
+    case BleProfile::kBloodPressure:
+      kind = "bp";
+      values = "\"systolic_mmhg\":" + num(record.a) + ",\"diastolic_mmhg\":" + num(record.b) +
+               ",\"pulse_per_min\":" + num(record.c);
+      break;
+    case BleProfile::kGlucose: kind = "glucose"; values = "\"mmol_per_l\":" + num(record.a); break;
+    case BleProfile::kWeight: kind = "weight"; values = "\"kg\":" + num(record.a); break;
+    case BleProfile::kThermometer: kind = "temperature"; values = "\"celsius\":" + num(record.a); break;
+    case BleProfile::kPulseOx:
+      kind = "spo2";
+      values = "\"spo2_percent\":" + num(record.a) + ",\"pulse_per_min\":" + num(record.b);
+      break;
+  }
+  const std::string key = options_.profile == BleProfile::kGlucose
+                              ? "r" + std::to_string(record.sequence)
+                              : "t" + std::to_string(t);
+  ledger << "{\"device\":\"" << options_.device << "\",\"serial\":\"" << options_.serial
+         << "\",\"record\":\"" << record.sequence << "\",\"uid_key\":\"" << key
+         << "\",\"kind\":\"" << kind << "\",\"device_time_unix_s\":" << t << "," << values
+         << ",\"delivered_unix_ms\":" << unix_ms_now() << "}\n";
+}
+
+gatt::Bytes BleDevice::encode(const Record& r) const {
+  switch (options_.profile) {
+    case BleProfile::kBloodPressure:
+      return gatt::bp_measurement({static_cast<int>(r.a), static_cast<int>(r.b),
+                                   static_cast<int>(r.c), r.time, std::nullopt});
+    case BleProfile::kGlucose: return gatt::glucose_measurement({r.sequence, r.time, r.a});
+    case BleProfile::kWeight: return gatt::weight_measurement(r.a, r.time);
+    case BleProfile::kThermometer: return gatt::temperature_measurement(r.a, r.time);
+    case BleProfile::kPulseOx:
+      return gatt::plx_spot_check(static_cast<int>(r.a), static_cast<int>(r.b), r.time);
+  }
+  return {};
+}
+
+std::optional<gatt::Bytes> BleDevice::on_read(std::uint16_t uuid) {
+  touch();
+  auto text = [](const std::string& s) { return gatt::Bytes(s.begin(), s.end()); };
+  switch (uuid) {
+    case 0x2A29: return text(options_.vendor);
+    case 0x2A24: return text(options_.model);
+    case 0x2A25: return text(options_.serial);
+    case 0x2A26: return text("1.0.0");
+    case kCurrentTime: return gatt::current_time(device_now());
+    case 0x2A49: case 0x2A51: case 0x2A60: return gatt::Bytes{0x00, 0x00};  // features: none
+    case 0x2A9E: return gatt::Bytes{0x00, 0x00, 0x00, 0x00};
+    case 0x2A1D: return gatt::Bytes{0x02};  // temperature type: body (general)
+    default: return std::nullopt;
+  }
+}
+
+std::optional<std::uint8_t> BleDevice::on_write(std::uint16_t uuid, const gatt::Bytes& value) {
+  touch();
+  if (uuid == kCurrentTime) {
+    auto t = gatt::parse_date_time(value);
+    if (!t) return kDataIgnored;
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto was = options_.clock_offset;
+    options_.clock_offset = *t - now;
+    log_info(kLog, "clock set by hub: offset " + std::to_string(was.count()) + " s -> " +
+                       std::to_string(options_.clock_offset.count()) + " s");
+    return std::nullopt;
+  }
+  if (uuid != kRacp) return kDataIgnored;
+  if (!peripheral_->is_notifying(kRacp)) return kCccdImproper;
+  if (value.empty()) return kDataIgnored;
+  if (value[0] != kAbort && (pumping_ || !outgoing_.empty() || racp_final_)) {
+    return kAlreadyInProgress;
+  }
+  queue_racp(value);
+  return std::nullopt;
+}
+
+void BleDevice::queue_racp(const gatt::Bytes& v) {
+  const std::uint8_t op = v[0];
+  const std::uint8_t oper = v.size() > 1 ? v[1] : 0;
+  // Which stored records the operator selects (operand: filter type 0x01, sequence numbers).
+  auto operand = [&](std::size_t at) -> std::optional<std::uint16_t> {
+    if (v.size() < at + 2 || v[2] != 0x01) return std::nullopt;
+    return static_cast<std::uint16_t>(v[at] | (v[at + 1] << 8));
+  };
+  std::vector<std::size_t> selected;
+  std::optional<std::uint8_t> error;
+  for (std::size_t i = 0; i < memory_.size() && !error; ++i) {
+    const auto seq = memory_[i].sequence;
+    switch (oper) {
+      case 0x01: selected.push_back(i); break;
+      case 0x02: case 0x03: {
+        auto n = operand(3);
+        if (!n) { error = kInvalidOperand; break; }
+        if (oper == 0x02 ? seq <= *n : seq >= *n) selected.push_back(i);
+        break;
+      }
+      case 0x04: {
+        auto lo = operand(3), hi = operand(5);
+        if (!lo || !hi) { error = kInvalidOperand; break; }
+        if (seq >= *lo && seq <= *hi) selected.push_back(i);
+        break;
+      }
+      case 0x05: if (i == 0) selected.push_back(i); break;
+      case 0x06: if (i + 1 == memory_.size()) selected.push_back(i); break;
+      default: if (op != kAbort) error = kOperatorNotSupported; break;
+    }
+  }
+  log_info(kLog, "RACP op " + std::to_string(op) + " operator " + std::to_string(oper) + ": " +
+                     std::to_string(selected.size()) + " records");
+  if (op == kAbort) {
+    outgoing_.clear();
+    racp_final_ = gatt::racp_response(op, kSuccess);
+  } else if (error) {
+    racp_final_ = gatt::racp_response(op, *error);
+  } else if (op == kReport) {
+    outgoing_.assign(selected.begin(), selected.end());
+    racp_final_ = gatt::racp_response(op, selected.empty() ? kNoRecords : kSuccess);
+  } else if (op == kReportNumber) {
+    racp_final_ = gatt::racp_number_of_records(static_cast<std::uint16_t>(selected.size()));
+  } else if (op == kDelete) {
+    for (auto it = selected.rbegin(); it != selected.rend(); ++it) {
+      memory_.erase(memory_.begin() + static_cast<std::ptrdiff_t>(*it));
+    }
+    racp_final_ = gatt::racp_response(op, selected.empty() ? kNoRecords : kSuccess);
+  } else {
+    racp_final_ = gatt::racp_response(op, kOpNotSupported);
+  }
+  racp_op_ = op;
+  pumping_ = true;
+  server_->post(options_.value_interval, [this, g = generation_] { pump(g); });
+}
+
+}  // namespace kotona::firmware_sim
