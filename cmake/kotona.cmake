@@ -3,9 +3,11 @@
 
 option(KOTONA_SANITIZE "Build with ASan + UBSan" OFF)
 # Negative controls for tests/reliability: a deliberately broken build the harness must catch.
-# Never set outside the harness's own build directories. Values: none, delete_on_puback.
+# Never set outside the harness's own build directories. Values: none, delete_on_puback
+# (gateway deletes outbox rows on PUBACK), no_unique_key (server stores every redelivery),
+# sync_off (gateway outbox with synchronous=OFF).
 set(KOTONA_BROKEN "none" CACHE STRING "Deliberately broken build for negative controls")
-set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback)
+set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback no_unique_key sync_off)
 if(NOT KOTONA_BROKEN STREQUAL "none")
   message(WARNING "KOTONA_BROKEN=${KOTONA_BROKEN}: this build LOSES READINGS on purpose")
 endif()

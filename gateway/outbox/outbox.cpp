@@ -70,7 +70,14 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path) {
   if (rc != SQLITE_OK) return fail(outbox->sqlite_error("open"));
   sqlite3_busy_timeout(db, 5000);
   // journal_mode=WAL is the first statement that reads the file: "not a database" shows here.
-  for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;", kSchema}) {
+#ifdef KOTONA_BROKEN_SYNC_OFF
+  // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=sync_off): commits not synced, so a power
+  // cut loses readings the device was told were safe. The power-loss test must catch it.
+  const char* synchronous = "PRAGMA synchronous=OFF;";
+#else
+  const char* synchronous = "PRAGMA synchronous=FULL;";
+#endif
+  for (const char* sql : {"PRAGMA journal_mode=WAL;", synchronous, kSchema}) {
     if (auto r = outbox->exec(sql); !r) return fail(r.error());
   }
   Statement mode(db, "PRAGMA journal_mode;");

@@ -8,13 +8,25 @@ namespace kotona::server::store {
 
 namespace {
 
+#ifdef KOTONA_BROKEN_NO_UNIQUE_KEY
+// NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=no_unique_key): readings without the unique
+// reading_uid, inserted blindly, so every redelivery is stored again. tests/reliability must
+// report duplicates against this build.
+#define KOTONA_READING_UID_UNIQUE ""
+#define KOTONA_READING_UID_ON_CONFLICT ""
+#else
+#define KOTONA_READING_UID_UNIQUE "UNIQUE"
+#define KOTONA_READING_UID_ON_CONFLICT "ON CONFLICT(reading_uid) DO NOTHING"
+#endif
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS enrolment(
   gateway_id TEXT NOT NULL, device_serial TEXT NOT NULL, patient_id TEXT NOT NULL,
   valid_from_unix_ms INTEGER NOT NULL, valid_to_unix_ms INTEGER NULL);
 CREATE INDEX IF NOT EXISTS enrolment_device ON enrolment(gateway_id, device_serial);
 CREATE TABLE IF NOT EXISTS readings(
-  seq INTEGER PRIMARY KEY, reading_uid TEXT NOT NULL UNIQUE, patient_id TEXT NOT NULL,
+  seq INTEGER PRIMARY KEY, reading_uid TEXT NOT NULL )sql" KOTONA_READING_UID_UNIQUE R"sql(,
+  patient_id TEXT NOT NULL,
   gateway_id TEXT NOT NULL, device_serial TEXT NOT NULL, kind TEXT NOT NULL,
   measured_unix_ms INTEGER NOT NULL, device_time_unix_s INTEGER NULL,
   hub_time_unix_ms INTEGER NOT NULL, clock_offset_s INTEGER NULL, values_json TEXT NOT NULL,
@@ -149,7 +161,7 @@ Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& reading) {
       "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
       "measured_unix_ms, device_time_unix_s, hub_time_unix_ms, clock_offset_s, values_json, "
       "quality_json, received_unix_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) "
-      "ON CONFLICT(reading_uid) DO NOTHING");
+      KOTONA_READING_UID_ON_CONFLICT);
   if (!insert) return fail(insert.error());
   std::optional<std::int64_t> device_s, offset_s;
   if (reading.device_time) device_s = reading.device_time->time_since_epoch().count();

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/reliability/checker.h"
+#include "tests/reliability/netns.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
 
@@ -42,8 +43,11 @@ struct Options {
   int cadence_ms = 150;
   unsigned seed = 0;
   int drain_timeout_s = 60;
+  int faults = 40;      // partitions: faults before the backlog
+  int backlog = 5000;   // partitions: outbox rows built up behind a partition, then drained
   bool expect_failures = false;
   std::string gateway_bin = bin("gateway/kotona-gateway");
+  std::string server_bin = bin("server/kotona-server");
 };
 
 void usage(std::ostream& out) {
@@ -51,8 +55,11 @@ void usage(std::ostream& out) {
          "  scenarios: random-kills    kill -9 gateway, broker or server at random (--kills)\n"
          "             broker-forgets  broker without persistence, restarted (--kills times)\n"
          "             named-crash     SIGKILL at named points (--runs each, --point one)\n"
+         "             partitions      network faults between namespaces (--faults), then a\n"
+         "                             backlog of --backlog readings drained after healing\n"
          "  --kills N (300)  --runs N (50)  --point NAME  --devices N (4)  --cadence-ms N (150)\n"
-         "  --seed N (random)  --drain-timeout-s N (60)  --gateway-bin PATH\n"
+         "  --seed N (random)  --drain-timeout-s N (60)  --gateway-bin PATH  --server-bin PATH\n"
+         "  --faults N (40)  --backlog N (5000)\n"
          "  --expect-failures  (negative control: succeed only if the scenario FAILS)\n";
 }
 
@@ -75,11 +82,14 @@ std::optional<Options> parse(int argc, char** argv) {
     else if (a == "--seed") o.seed = static_cast<unsigned>(std::stoul(value()));
     else if (a == "--drain-timeout-s") o.drain_timeout_s = std::stoi(value());
     else if (a == "--gateway-bin") o.gateway_bin = value();
+    else if (a == "--server-bin") o.server_bin = value();
     else if (a == "--expect-failures") o.expect_failures = true;
+    else if (a == "--faults") o.faults = std::stoi(value());
+    else if (a == "--backlog") o.backlog = std::stoi(value());
     else throw std::invalid_argument("unknown option " + a);
   }
   if (o.scenario != "random-kills" && o.scenario != "broker-forgets" &&
-      o.scenario != "named-crash") {
+      o.scenario != "named-crash" && o.scenario != "partitions") {
     throw std::invalid_argument("unknown scenario " + o.scenario);
   }
   return o;
@@ -96,8 +106,13 @@ class CrashEnv {
 
 class Rig {
  public:
-  Rig(const Options& o, bool broker_persistence)
-      : o_(o), broker_(dir_.path(), broker_persistence), rng_(o.seed) {
+  // `netns`: gateway, broker and server each in a network namespace of their own (Topology).
+  Rig(const Options& o, bool broker_persistence, bool netns = false)
+      : o_(o),
+        net_(netns ? std::make_unique<Topology>() : nullptr),
+        broker_(dir_.path(), broker_persistence,
+                net_ ? net_->in_broker() : std::vector<std::string>{}),
+        rng_(o.seed) {
     for (int i = 1; i <= o.devices; ++i) {
       char serial[16];
       std::snprintf(serial, sizeof serial, "RELBP%04d", i);
@@ -114,18 +129,21 @@ class Rig {
   }
 
   std::mt19937& rng() { return rng_; }
+  Topology& net() { return *net_; }
   Mosquitto& broker() { return broker_; }
 
   void start_server(const std::string& crash = "") {
     auto conf = dir_ / "server.conf";
     std::ofstream out(conf);
-    out << "mqtt_uri = " << broker_.uri() << "\nmqtt_client_id = kotona-ingest-rel\n"
+    out << "mqtt_uri = " << (net_ ? broker_.uri_at(Topology::kBrokerFromServer) : broker_.uri())
+        << "\nmqtt_client_id = kotona-ingest-rel\n"
         << "db_path = " << (dir_ / "server.db").string() << "\nhttp_listen = 127.0.0.1:0\n";
     for (const auto& s : serials_) out << "enrol = " << kGateway << " " << s << " " << patients_[s] << "\n";
     out.close();
     CrashEnv env(crash);
     server_ = std::make_unique<Child>(
-        std::vector<std::string>{bin("server/kotona-server"), "--config", conf.string()},
+        in(net_ ? net_->in_server() : std::vector<std::string>{},
+           {o_.server_bin, "--config", conf.string()}),
         dir_ / ("server-" + std::to_string(++server_starts_) + ".log"));
     (void)server_->wait_for_log("clinician feed at", 10s);
   }
@@ -133,7 +151,8 @@ class Rig {
   void start_gateway(const std::string& crash = "") {
     auto conf = dir_ / "gateway.conf";
     std::ofstream out(conf);
-    out << "gateway_id = " << kGateway << "\nmqtt_uri = " << broker_.uri() << "\n"
+    out << "gateway_id = " << kGateway << "\nmqtt_uri = "
+        << (net_ ? broker_.uri_at(Topology::kBrokerFromHub) : broker_.uri()) << "\n"
         << "outbox_path = " << (dir_ / "outbox.db").string() << "\n"
         << "ack_timeout_ms = 2000\nreconnect_min_ms = 50\nreconnect_max_ms = 400\n"
         << "status_interval_ms = 5000\nserial_by_id_dir = " << (dir_ / "by-id").string() << "\n";
@@ -142,7 +161,8 @@ class Rig {
     std::filesystem::create_directories(dir_ / "by-id");
     CrashEnv env(crash);
     gateway_ = std::make_unique<Child>(
-        std::vector<std::string>{o_.gateway_bin, "--config", conf.string()},
+        in(net_ ? net_->in_hub() : std::vector<std::string>{},
+           {o_.gateway_bin, "--config", conf.string()}),
         dir_ / ("gateway-" + std::to_string(++gateway_starts_) + ".log"));
   }
 
@@ -207,6 +227,17 @@ class Rig {
 
   std::string dir() const { return dir_.path().string(); }
 
+  void stop_devices() {
+    for (auto& sim : sims_) sim->stop(5s);
+  }
+
+  long outbox_rows() {
+    long rows = -1;
+    query("outbox.db", "SELECT COUNT(*) FROM outbox",
+          [&](sqlite3_stmt* s) { rows = static_cast<long>(sqlite3_column_int64(s, 0)); });
+    return rows;
+  }
+
  private:
   static constexpr const char* kGateway = "gw-rel-0001";
 
@@ -254,15 +285,15 @@ class Rig {
     return out;
   }
 
-  long outbox_rows() {
-    long rows = -1;
-    query("outbox.db", "SELECT COUNT(*) FROM outbox",
-          [&](sqlite3_stmt* s) { rows = static_cast<long>(sqlite3_column_int64(s, 0)); });
-    return rows;
+  static std::vector<std::string> in(std::vector<std::string> prefix,
+                                     std::vector<std::string> argv) {
+    prefix.insert(prefix.end(), argv.begin(), argv.end());
+    return prefix;
   }
 
   const Options& o_;
   TempDir dir_;
+  std::unique_ptr<Topology> net_;  // before broker_ and the children: outlives them
   Mosquitto broker_;
   std::mt19937 rng_;
   std::vector<std::string> serials_;
@@ -350,6 +381,53 @@ json::object named_crash(Rig& rig, const Options& o) {
   return {{"points", per_point}};
 }
 
+// Network faults on the two links (hub-broker, broker-server), one at a time, healed after
+// 0.3-3 s; then a partition of the hub long enough to build a backlog of o.backlog readings in
+// the outbox, healed after the devices stop: the time to drain it is backlog_drain_ms.
+json::object partitions(Rig& rig, const Options& o) {
+  const Fault kinds[] = {Fault::kLinkDown, Fault::kSilentDrop, Fault::kReset,
+                         Fault::kOneWayToBroker, Fault::kOneWayFromBroker};
+  json::object by_kind;
+  auto count = [&](const std::string& key) {
+    by_kind[key] = (by_kind.contains(key) ? by_kind[key].as_int64() : 0) + 1;
+  };
+  for (int k = 0; k < o.faults; ++k) {
+    pause_ms(rig.rng(), 200, 800);
+    Link link = uniform(rig.rng(), 0, 1) == 0 ? Link::kHubBroker : Link::kBrokerServer;
+    int kind = uniform(rig.rng(), 0, 5);
+    if (kind == 5) {  // flapping: down/up in quick turns for 1-3 s
+      auto until = Clock::now() + std::chrono::milliseconds(uniform(rig.rng(), 1000, 3000));
+      bool down = false;
+      while (Clock::now() < until) {
+        down = !down;
+        rig.net().set_down(link, down);
+        pause_ms(rig.rng(), 100, 400);
+      }
+      count(std::string(to_string(link)) + ":flapping");
+    } else {
+      rig.net().apply(link, kinds[kind]);
+      pause_ms(rig.rng(), 300, 3000);
+      count(std::string(to_string(link)) + ":" + to_string(kinds[kind]));
+    }
+    rig.net().heal();
+  }
+  // The backlog: the hub cut off silently (the worst case: no reset, no carrier loss).
+  rig.net().apply(Link::kHubBroker, Fault::kSilentDrop);
+  auto started = Clock::now();
+  long rows = 0;
+  while ((rows = rig.outbox_rows()) < o.backlog &&
+         Clock::now() - started < std::chrono::seconds(600)) {
+    std::this_thread::sleep_for(500ms);
+  }
+  rig.stop_devices();
+  rows = rig.outbox_rows();
+  std::cerr << "reliability: backlog of " << rows << " readings built in "
+            << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count()
+            << " s; healing\n";
+  rig.net().heal();
+  return {{"faults", o.faults}, {"by_kind", by_kind}, {"backlog", rows}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -370,12 +448,13 @@ int main(int argc, char** argv) {
   json::object card{{"scenario", o.scenario}, {"seed", o.seed}};
   bool passed = false;
   try {
-    Rig rig(o, o.scenario != "broker-forgets");
+    Rig rig(o, o.scenario != "broker-forgets", o.scenario == "partitions");
     rig.start_all();
     std::cerr << "reliability: " << o.scenario << " running in " << rig.dir() << "\n";
     json::object faults;
     if (o.scenario == "random-kills") faults = random_kills(rig, o);
     else if (o.scenario == "broker-forgets") faults = broker_forgets(rig, o);
+    else if (o.scenario == "partitions") faults = partitions(rig, o);
     else faults = named_crash(rig, o);
     auto d = rig.drain();
     card["faults"] = faults;
@@ -396,6 +475,10 @@ int main(int argc, char** argv) {
         // Most runs must really die at the point, or the scenario proves nothing.
         crashes_ok = crashes_ok && v.at("crashed_at_point").as_int64() * 10 >= o.runs * 9;
       }
+    }
+    if (o.scenario == "partitions") {
+      // Issue 5: a backlog of o.backlog readings drains within 60 s of healing.
+      crashes_ok = faults.at("backlog").as_int64() >= o.backlog && d.seconds <= 60.0;
     }
     passed = d.score.ok() && d.outbox_left == 0 && d.score.emitted > 0 && crashes_ok;
   } catch (const std::exception& e) {

@@ -30,6 +30,7 @@ struct State {
   std::map<std::string, FileModel> files;
   std::int64_t crash_at = 0;
   bool ignore_syncs = false;
+  CutAt cut_at = CutAt::kSync;
   bool lost = false;
   PowerLossStats stats;
 };
@@ -61,9 +62,21 @@ int x_close(sqlite3_file* f) {
 int x_read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
   return real_of(f)->pMethods->xRead(real_of(f), buf, n, off);
 }
+// CutAt::kWrite: counts a write to a modelled file; true when the power goes before it.
+bool cut_before_write() {
+  State& st = state();
+  ++st.stats.writes;
+  if (st.cut_at == CutAt::kWrite && st.crash_at > 0 && st.stats.writes >= st.crash_at) {
+    st.lost = true;
+    return true;
+  }
+  return false;
+}
+
 int x_write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
   auto* s = reinterpret_cast<ShimFile*>(f);
   if (state().lost) return SQLITE_IOERR_WRITE;
+  if (!s->path.empty() && cut_before_write()) return SQLITE_IOERR_WRITE;
   if (!s->path.empty()) {
     state().files[s->path].pending.push_back(
         {off, std::string(static_cast<const char*>(buf), static_cast<std::size_t>(n))});
@@ -73,6 +86,7 @@ int x_write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
 int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
   auto* s = reinterpret_cast<ShimFile*>(f);
   if (state().lost) return SQLITE_IOERR_TRUNCATE;
+  if (!s->path.empty() && cut_before_write()) return SQLITE_IOERR_TRUNCATE;
   if (!s->path.empty()) state().files[s->path].pending.push_back({size, {}, true});
   return s->real->pMethods->xTruncate(s->real, size);
 }
@@ -82,7 +96,7 @@ int x_sync(sqlite3_file* f, int flags) {
   if (st.lost) return SQLITE_IOERR_FSYNC;
   if (s->path.empty()) return SQLITE_OK;
   ++st.stats.syncs;
-  if (st.crash_at > 0 && st.stats.syncs >= st.crash_at) {
+  if (st.cut_at == CutAt::kSync && st.crash_at > 0 && st.stats.syncs >= st.crash_at) {
     st.lost = true;  // the power goes before this sync completes
     return SQLITE_IOERR_FSYNC;
   }
@@ -150,6 +164,11 @@ int x_open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* 
 
 int x_delete(sqlite3_vfs*, const char* name, int sync_dir) {
   if (state().lost) return SQLITE_IOERR_DELETE;
+  // The file is gone: a file later created under the same name (a new WAL after a clean
+  // close) starts empty, so the old one's durable content must not be laid under its writes.
+  // (Found by the write-point cuts: keeping it resurrected stale WAL frames under a new
+  // header, a model artefact, not an outbox loss.)
+  if (name != nullptr) state().files.erase(name);
   return state().real->xDelete(state().real, name, sync_dir);
 }
 int x_access(sqlite3_vfs*, const char* name, int flags, int* out) {
@@ -205,10 +224,11 @@ void install_power_loss_vfs() {
   sqlite3_vfs_register(&v, 1);
 }
 
-void arm_power_loss(std::int64_t crash_at_sync, bool ignore_syncs) {
+void arm_power_loss(std::int64_t crash_at, bool ignore_syncs, CutAt at) {
   State& st = state();
   st.files.clear();
-  st.crash_at = crash_at_sync;
+  st.crash_at = crash_at;
+  st.cut_at = at;
   st.ignore_syncs = ignore_syncs;
   st.lost = false;
   st.stats = {};

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.h"
 
@@ -13,18 +14,25 @@ namespace kotona::test {
 class Mosquitto {
  public:
   // REQUIRES: `dir` exists. `persistence`: keep sessions and queued messages across restart().
-  explicit Mosquitto(std::filesystem::path dir, bool persistence = true);
+  // `exec_prefix` (e.g. {"ip", "netns", "exec", NS}): run the broker in a network namespace,
+  // listening on every address there; reach it through the namespace's links, not uri().
+  explicit Mosquitto(std::filesystem::path dir, bool persistence = true,
+                     std::vector<std::string> exec_prefix = {});
   ~Mosquitto();
   void start();           // throws std::runtime_error if it does not listen within 10 s
   void stop();            // SIGTERM, as an operator would (writes persistence)
   void kill9();           // power cut: nothing written
   void restart() { stop(); start(); }
   int port() const { return port_; }
-  std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+  std::string uri() const { return uri_at("127.0.0.1"); }
+  std::string uri_at(const std::string& host) const {
+    return "tcp://" + host + ":" + std::to_string(port_);
+  }
 
  private:
   std::filesystem::path dir_;
   bool persistence_;
+  std::vector<std::string> exec_prefix_;
   int port_;
   std::unique_ptr<Child> child_;
 };
