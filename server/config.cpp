@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include <cctype>
+#include <optional>
 #include <sstream>
 
 #include "server/http/http_server.h"
@@ -32,12 +34,31 @@ Result<store::Enrolment> parse_enrol(const ConfigFile& file, const ConfigFile::E
                           std::nullopt};
 }
 
+// "36h", "7d", "90min", "30s" -> seconds; nullopt when not a positive number with a unit.
+std::optional<std::chrono::seconds> parse_every(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
+    ++digits;
+  }
+  if (digits == 0 || digits > 9) return std::nullopt;
+  auto n = std::stoll(text.substr(0, digits));
+  auto unit = text.substr(digits);
+  std::int64_t scale = 0;
+  if (unit == "s") scale = 1;
+  if (unit == "min") scale = 60;
+  if (unit == "h") scale = 3600;
+  if (unit == "d") scale = 86400;
+  if (scale == 0 || n <= 0) return std::nullopt;
+  return std::chrono::seconds(n * scale);
+}
+
 }  // namespace
 
 Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   auto unknown =
       file.unknown_keys({"mqtt_uri", "mqtt_client_id", "db_path", "http_listen", "enrol",
-                         "rule"});
+                         "rule", "expect", "gateway_silent_after_s", "outbox_backlog_rows",
+                         "outbox_backlog_age_s", "technical_check_ms"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -81,6 +102,37 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                      r.error().detail);
     }
   }
+  for (const auto& e : file.all("expect")) {
+    std::istringstream words(e.value);
+    std::string gateway, serial, every, extra;
+    words >> gateway >> serial >> every;
+    auto period = parse_every(every);
+    if (every.empty() || (words >> extra) || !period || !is_valid_id_text(gateway) ||
+        !is_valid_id_text(serial)) {
+      return fail(Errc::kConfig, where(file, e) +
+                                     "'expect' must be 'GATEWAY_ID DEVICE_SERIAL EVERY' with "
+                                     "EVERY like 36h, 7d, 90min or 30s, got '" +
+                                     e.value + "'");
+    }
+    config.expectations.push_back({GatewayId{gateway}, DeviceSerial{serial}, *period});
+  }
+  auto silent = file.get_int("gateway_silent_after_s", config.technical.gateway_silent_after.count(),
+                             1, 30LL * 86400);
+  if (!silent) return fail(silent.error());
+  config.technical.gateway_silent_after = std::chrono::seconds(*silent);
+  auto rows = file.get_int("outbox_backlog_rows",
+                           static_cast<std::int64_t>(config.technical.outbox_backlog_rows), 1,
+                           1'000'000'000);
+  if (!rows) return fail(rows.error());
+  config.technical.outbox_backlog_rows = static_cast<std::uint64_t>(*rows);
+  auto age = file.get_int("outbox_backlog_age_s", config.technical.outbox_backlog_age.count(), 1,
+                          30LL * 86400);
+  if (!age) return fail(age.error());
+  config.technical.outbox_backlog_age = std::chrono::seconds(*age);
+  auto check = file.get_int("technical_check_ms", config.technical_check_interval.count(), 100,
+                            3'600'000);
+  if (!check) return fail(check.error());
+  config.technical_check_interval = std::chrono::milliseconds(*check);
   return config;
 }
 

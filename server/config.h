@@ -2,6 +2,7 @@
 // and validated from a core ConfigFile. Pure; value type.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -10,6 +11,7 @@
 #include "core/config_file.h"
 #include "core/result.h"
 #include "server/alerts/rules.h"
+#include "server/alerts/technical.h"
 #include "server/store/types.h"
 
 namespace kotona::server {
@@ -23,6 +25,17 @@ struct ServerConfig {
   std::vector<store::Enrolment> enrolment;  // from `enrol = GATEWAY_ID DEVICE_SERIAL PATIENT_ID`
   // From `rule = PATIENT_ID key=value ...` (keys: RuleConfig, server/alerts/README.md).
   std::map<std::string, alerts::RuleConfig> rules;
+  // Technical alerts (server/alerts/technical.h): thresholds and how often they are checked.
+  alerts::TechnicalConfig technical;
+  std::chrono::milliseconds technical_check_interval{10'000};
+  // From `expect = GATEWAY_ID DEVICE_SERIAL EVERY` (EVERY: 36h, 7d, 90min, 30s): a reading
+  // is expected at least that often; none for 1.5 x EVERY raises device.silent.
+  struct Expectation {
+    GatewayId gateway;
+    DeviceSerial serial;
+    std::chrono::seconds every{0};
+  };
+  std::vector<Expectation> expectations;
 };
 
 // Errors: kConfig with one line naming the file, line and key: unknown key, missing or

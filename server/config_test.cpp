@@ -90,3 +90,37 @@ TEST_CASE("parse_server_config: bad rule lines -> error naming file, line and pr
         std::string::npos);
   CHECK(error_of(head + "rule = p/1 spo2_low_percent=88\n").find("'p/1'") != std::string::npos);
 }
+
+TEST_CASE("parse_server_config: technical alert keys and expect lines") {
+  auto c = parse(
+      "mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\ngateway_silent_after_s = 120\n"
+      "outbox_backlog_rows = 50\noutbox_backlog_age_s = 600\ntechnical_check_ms = 500\n"
+      "expect = gw-1 INR1 7d\nexpect = gw-1 BP1 36h\nexpect = gw-2 X 90min\n");
+  REQUIRE(c.has_value());
+  CHECK(c->technical.gateway_silent_after == std::chrono::seconds(120));
+  CHECK(c->technical.outbox_backlog_rows == 50);
+  CHECK(c->technical.outbox_backlog_age == std::chrono::seconds(600));
+  CHECK(c->technical_check_interval == std::chrono::milliseconds(500));
+  REQUIRE(c->expectations.size() == 3);
+  CHECK(c->expectations[0].every == std::chrono::hours(24 * 7));
+  CHECK(c->expectations[1].every == std::chrono::hours(36));
+  CHECK(c->expectations[2].every == std::chrono::minutes(90));
+  auto d = parse("mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\n");
+  REQUIRE(d.has_value());
+  CHECK(d->technical.gateway_silent_after == std::chrono::seconds(300));
+  CHECK(d->expectations.empty());
+}
+
+TEST_CASE("parse_server_config: bad expect / technical values -> error naming the line") {
+  const std::string head = "mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\n";
+  for (const char* bad : {"expect = gw-1 INR1\n", "expect = gw-1 INR1 7\n",
+                          "expect = gw-1 INR1 7y\n", "expect = gw-1 INR1 0h\n",
+                          "expect = gw/1 INR1 7d\n", "expect = gw-1 INR1 7d extra\n"}) {
+    CAPTURE(bad);
+    CHECK(error_of(head + bad).find("server.conf:3: 'expect' must be") != std::string::npos);
+  }
+  CHECK(error_of(head + "gateway_silent_after_s = 0\n").find("gateway_silent_after_s") !=
+        std::string::npos);
+  CHECK(error_of(head + "technical_check_ms = abc\n").find("technical_check_ms") !=
+        std::string::npos);
+}

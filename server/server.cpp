@@ -23,7 +23,8 @@ constexpr auto kStopGrace = 2s;
 
 // Member order is destruction order in reverse: the io_context outlives everything on it.
 struct Server::Impl {
-  explicit Impl(const ServerConfig& c) : config(c), hub(io), stop_timer(io) {}
+  explicit Impl(const ServerConfig& c)
+      : config(c), hub(io), stop_timer(io), technical_timer(io) {}
   ServerConfig config;
   asio::io_context io;
   Counters counters;
@@ -34,8 +35,12 @@ struct Server::Impl {
   std::uint16_t port = 0;
   asio::steady_timer stop_timer;
   std::chrono::steady_clock::time_point stop_started;
+  asio::steady_timer technical_timer;
+  bool stopping = false;
 
   void begin_stop();
+  void schedule_technical_check();
+  void check_technical();
   void poll_stopped();
 };
 
@@ -68,6 +73,8 @@ std::uint16_t Server::http_port() const { return impl_->port; }
 
 void Server::Impl::begin_stop() {
   log_info(kLog, "stopping");
+  stopping = true;
+  technical_timer.cancel();
   ingest->stop();
   http->stop();
   stop_started = std::chrono::steady_clock::now();
@@ -85,6 +92,58 @@ void Server::Impl::poll_stopped() {
   stop_timer.async_wait([this](boost::system::error_code) { poll_stopped(); });
 }
 
+void Server::Impl::schedule_technical_check() {
+  if (stopping) return;
+  technical_timer.expires_after(config.technical_check_interval);
+  technical_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    check_technical();
+    schedule_technical_check();
+  });
+}
+
+// Technical alerts (server/alerts/technical.h). Skipped while the ingest is not subscribed:
+// a server that cannot hear the broker cannot tell a silent hub from its own deafness.
+void Server::Impl::check_technical() {
+  auto since = ingest->subscribed_since();
+  if (!since) return;
+  auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  std::vector<alerts::TechnicalDraft> drafts;
+  auto views = store->gateway_views(now);
+  if (!views) {
+    counters.add("store_error");
+    log_error(kLog, "technical check: " + describe(views.error()));
+    return;
+  }
+  for (const auto& g : *views) {
+    auto found = alerts::evaluate_gateway(g, now, *since, config.technical);
+    drafts.insert(drafts.end(), found.begin(), found.end());
+  }
+  for (const auto& e : config.expectations) {
+    auto last = store->last_reading_received(e.gateway, e.serial);
+    auto patient = store->patient_now(e.gateway, e.serial, now);
+    if (!last || !patient) {
+      counters.add("store_error");
+      continue;
+    }
+    alerts::ExpectedDevice device{e.gateway, e.serial, patient->value_or(PatientId{""}),
+                                  e.every, *since, *last};
+    if (auto d = alerts::evaluate_device(device, now)) drafts.push_back(std::move(*d));
+  }
+  auto stored = store->insert_technical_alerts(drafts, now);
+  if (!stored) {
+    counters.add("store_error");
+    log_error(kLog, "technical alerts not stored: " + describe(stored.error()));
+    return;
+  }
+  for (const auto& a : *stored) {
+    counters.add("technical_alerts_raised");
+    log_warn(kLog, "technical alert " + a.rule_id + ": " + a.message);
+  }
+  if (!stored->empty()) hub.publish(*stored);
+}
+
 int Server::run() {
   auto& impl = *impl_;
   asio::signal_set signals(impl.io, SIGINT, SIGTERM);
@@ -95,6 +154,7 @@ int Server::run() {
   log_info(kLog, "clinician feed at http://" + impl.config.http_host + ":" +
                      std::to_string(impl.port) + "/");
   impl.ingest->start();
+  impl.schedule_technical_check();
   try {
     impl.io.run();
   } catch (const std::exception& e) {

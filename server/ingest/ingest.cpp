@@ -3,6 +3,7 @@
 #include <mqtt/async_client.h>
 
 #include <algorithm>
+#include <charconv>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
@@ -10,6 +11,7 @@
 
 #include "core/crash_point.h"
 #include "core/log.h"
+#include "server/alerts/technical.h"
 #include "server/ingest/codec.h"
 #include "server/store/json_text.h"
 
@@ -23,6 +25,12 @@ namespace {
 constexpr std::string_view kLog = "ingest";
 constexpr int kFirstFailureReason = 0x80;  // MQTT v5: reason codes >= 0x80 are failures
 constexpr int kSessionExpirySeconds = 7 * 24 * 60 * 60;
+// The broker's count of messages it dropped (queue / in-flight limits); mosquitto publishes
+// it every sys_interval. Not shared: every ingest instance watches it; the alert id makes the
+// alert one per rise whichever instance sees it first.
+constexpr const char* kBrokerDroppedTopic = "$SYS/broker/publish/messages/dropped";
+constexpr std::string_view kBrokerDroppedCounter = "broker.publish.messages.dropped";
+
 const std::vector<std::string> kFilters{"$share/ingest/kotona/v1/gw/+/readings",
                                         "$share/ingest/kotona/v1/gw/+/status"};
 
@@ -99,6 +107,7 @@ class Ingest::Impl {
         connect_listener_(posting([this](bool ok, int r) { on_connect_result(ok, r); })),
         subscribe_listener_(posting([this](bool ok, int r) { on_subscribe_result(ok, r); })),
         publish_listener_(posting([this](bool ok, int r) { on_publish_result(ok, r); })),
+        sys_listener_(posting([this](bool ok, int r) { on_sys_subscribe_result(ok, r); })),
         reconnect_timer_(io),
         rng_(std::random_device{}()) {}
 
@@ -112,6 +121,9 @@ class Ingest::Impl {
   void stop();
   void on_message(const std::string& topic, const std::string& payload);
   bool subscribed() const { return subscribed_; }
+  std::optional<HubTime> subscribed_since() const {
+    return subscribed_ ? std::optional<HubTime>(subscribed_since_) : std::nullopt;
+  }
 
  private:
   PostingListener::Handler posting(std::function<void(bool, int)> fn) {
@@ -126,6 +138,8 @@ class Ingest::Impl {
   void on_connect_result(bool ok, int reason);
   void on_subscribe_result(bool ok, int reason);
   void on_publish_result(bool ok, int reason);
+  void on_sys_subscribe_result(bool ok, int reason);
+  void on_broker_dropped(const std::string& payload);
   void on_connection_lost(const std::string& cause);
   void retry_after_backoff(void (Impl::*action)());
   void on_readings(const std::string& topic, const GatewayId& gateway, const std::string& payload);
@@ -143,12 +157,14 @@ class Ingest::Impl {
   PostingListener connect_listener_;
   PostingListener subscribe_listener_;
   PostingListener publish_listener_;
+  PostingListener sys_listener_;
   std::unique_ptr<mqtt::async_client> client_;
   asio::steady_timer reconnect_timer_;
   std::mt19937 rng_;
   int attempt_ = 0;
   int subacks_pending_ = 0;
   bool subscribed_ = false;
+  HubTime subscribed_since_{};
   bool stopping_ = false;
 };
 
@@ -232,8 +248,55 @@ void Ingest::Impl::on_subscribe_result(bool ok, int reason) {
   if (reason < 1) log_warn(kLog, "broker granted QoS 0 only; acks still protect readings");
   if (--subacks_pending_ > 0) return;
   subscribed_ = true;
+  subscribed_since_ = now_ms();
   attempt_ = 0;
   log_info(kLog, "ingest subscribed");
+  try {
+    client_->subscribe(kBrokerDroppedTopic, 0, nullptr, sys_listener_);
+  } catch (const mqtt::exception& e) {
+    on_sys_subscribe_result(false, -1);
+  }
+}
+
+// Watching the broker's drop counter is an extra: refused (e.g. by an ACL), ingest goes on.
+void Ingest::Impl::on_sys_subscribe_result(bool ok, int reason) {
+  if (ok && reason < kFirstFailureReason) return;
+  counters_.add("broker_sys_subscribe_refused");
+  log_warn(kLog, std::string("cannot watch ") + kBrokerDroppedTopic + " (reason " +
+                     std::to_string(reason) + "): broker drops will not raise alerts");
+}
+
+void Ingest::Impl::on_broker_dropped(const std::string& payload) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), value);
+  if (ec != std::errc{} || end != payload.data() + payload.size()) {
+    counters_.add("broker_sys_bad_payload");
+    log_warn(kLog, std::string("ignored non-numeric ") + kBrokerDroppedTopic + " payload");
+    return;
+  }
+  auto previous = store_.seen_counter(kBrokerDroppedCounter);
+  if (!previous) {
+    counters_.add("store_error");
+    log_error(kLog, "broker drop counter not read: " + describe(previous.error()));
+    return;
+  }
+  if (*previous == value) return;
+  auto draft = server::alerts::evaluate_broker_drops(*previous, value);
+  if (draft) {
+    auto stored = store_.insert_technical_alerts({*draft}, now_ms());
+    if (!stored) {
+      counters_.add("store_error");
+      log_error(kLog, "broker drop alert not stored: " + describe(stored.error()));
+      return;  // the counter is not advanced: the next report raises it again
+    }
+    counters_.add("broker_dropped_alerts");
+    log_warn(kLog, "broker reports " + std::to_string(value) + " dropped messages");
+    if (!stored->empty() && sink_) sink_(*stored);
+  }
+  if (auto r = store_.set_seen_counter(kBrokerDroppedCounter, value); !r) {
+    counters_.add("store_error");
+    log_error(kLog, "broker drop counter not stored: " + describe(r.error()));
+  }
 }
 
 void Ingest::Impl::on_publish_result(bool ok, int reason) {
@@ -267,6 +330,10 @@ void Ingest::Impl::retry_after_backoff(void (Impl::*action)()) {
 }
 
 void Ingest::Impl::on_message(const std::string& topic, const std::string& payload) {
+  if (topic == kBrokerDroppedTopic) {
+    on_broker_dropped(payload);
+    return;
+  }
   auto route = parse_topic(topic);
   if (!route) {
     counters_.add("mqtt_bad_topic");
@@ -381,6 +448,7 @@ Ingest::~Ingest() = default;
 void Ingest::start() { impl_->start(); }
 void Ingest::stop() { impl_->stop(); }
 bool Ingest::is_subscribed() const { return impl_->subscribed(); }
+std::optional<HubTime> Ingest::subscribed_since() const { return impl_->subscribed_since(); }
 void Ingest::handle_message_for_test(const std::string& topic, const std::string& payload) {
   impl_->on_message(topic, payload);
 }

@@ -52,6 +52,9 @@ class Ingest {
   // Disconnects; no callback runs afterwards.
   void stop();
   bool is_subscribed() const;
+  // When the current subscription was granted; nullopt while not subscribed. Technical
+  // alerts count silence from here: a server that cannot listen hears nobody.
+  std::optional<HubTime> subscribed_since() const;
   // The message path, callable directly by tests (on the io thread).
   void handle_message_for_test(const std::string& topic, const std::string& payload);
 

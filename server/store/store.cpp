@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS alerts(
 CREATE TABLE IF NOT EXISTS quarantine(
   id INTEGER PRIMARY KEY, received_unix_ms INTEGER NOT NULL, topic TEXT NOT NULL,
   reason TEXT NOT NULL, reading_uid TEXT NULL, payload BLOB);
+CREATE INDEX IF NOT EXISTS readings_device ON readings(gateway_id, device_serial);
+CREATE TABLE IF NOT EXISTS counters_seen(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS gateway_status(
   gateway_id TEXT PRIMARY KEY, last_seen_unix_ms INTEGER NOT NULL,
   outbox_depth INTEGER NOT NULL, status_json TEXT NOT NULL);

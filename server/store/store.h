@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/alerts/rules.h"
+#include "server/alerts/technical.h"
 #include "server/store/sqlite.h"
 #include "server/store/types.h"
 
@@ -53,6 +54,25 @@ class Store {
   [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
                                                             int limit);
   [[nodiscard]] Result<std::optional<GatewayStatusRow>> gateway_status(const GatewayId& gateway);
+  // --- Technical alerts (technical_store.cpp) ---
+  // Every gateway heard from or enrolled, with its last heartbeat and current patients.
+  [[nodiscard]] Result<std::vector<alerts::GatewayView>> gateway_views(HubTime now);
+  // Server receive time of the newest reading of that device; nullopt if none.
+  [[nodiscard]] Result<std::optional<HubTime>> last_reading_received(const GatewayId& gateway,
+                                                                     const DeviceSerial& serial);
+  // The patient the device is enrolled to at `now`.
+  [[nodiscard]] Result<std::optional<PatientId>> patient_now(const GatewayId& gateway,
+                                                             const DeviceSerial& serial,
+                                                             HubTime now);
+  // Inserts the drafts in one transaction; a draft whose alert id exists (same episode) is
+  // skipped. Returns the new ones, ascending event_id. Errors: kIo (nothing inserted).
+  [[nodiscard]] Result<std::vector<StoredAlert>> insert_technical_alerts(
+      const std::vector<alerts::TechnicalDraft>& drafts, HubTime now);
+  // Last value of an external counter the server has acted on (e.g. the broker's dropped
+  // messages), surviving restarts.
+  [[nodiscard]] Result<std::optional<std::uint64_t>> seen_counter(std::string_view name);
+  [[nodiscard]] Result<void> set_seen_counter(std::string_view name, std::uint64_t value);
+
   // Row counts, for tests and diagnostics. Errors: kIo.
   [[nodiscard]] Result<std::int64_t> count_rows(std::string_view table);
 
@@ -62,6 +82,7 @@ class Store {
   [[nodiscard]] Result<ReadingOutcome> store_one(Txn& txn, const Reading& reading);
   [[nodiscard]] Result<void> insert_alerts(Txn& txn, const Reading& reading,
                                            const PatientId& patient);
+  [[nodiscard]] Result<std::vector<PatientId>> patients_on(const GatewayId& gateway, HubTime now);
   [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
                                                              const Reading& reading);
   [[nodiscard]] Result<ReadingOutcome> same_or_conflict(Txn& txn, const Reading& reading,

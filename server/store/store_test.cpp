@@ -225,3 +225,55 @@ TEST_CASE("upsert_gateway_status: twice -> one row with the latest values") {
   CHECK(row->outbox_depth == 0);
   CHECK(row->status_json == "{\"a\":1}");
 }
+
+TEST_CASE("gateway_views: enrolled-but-never-heard and heard gateways, status fields parsed") {
+  Fixture f;
+  REQUIRE(f.store->seed_enrolment(
+      {{GatewayId{"gw-2"}, DeviceSerial{"X1"}, PatientId{"patient-9"}, HubTime{}, std::nullopt}},
+      kNow));
+  REQUIRE(f.store->upsert_gateway_status(
+      {kGw, kNow - 10s, 42,
+       "{\"sent_unix_ms\":5000,\"oldest_unacked_unix_ms\":1000,\"devices\":[{\"serial\":\"BP1\","
+       "\"state\":\"needs_pairing\",\"last_seen_unix_ms\":7}]}"}));
+  auto views = f.store->gateway_views(kNow).value();
+  REQUIRE(views.size() == 2);
+  CHECK(views[0].gateway == kGw);
+  REQUIRE(views[0].last_heard.has_value());
+  CHECK(*views[0].last_heard == kNow - 10s);
+  CHECK(views[0].outbox_depth == 42);
+  CHECK(views[0].status_sent_unix_ms == 5000);
+  CHECK(views[0].oldest_unacked_unix_ms == 1000);
+  REQUIRE(views[0].devices.size() == 1);
+  CHECK(views[0].devices[0].state == "needs_pairing");
+  REQUIRE(views[0].patients.size() == 1);
+  CHECK(views[0].patients[0].value == "patient-1");
+  CHECK(views[1].gateway.value == "gw-2");
+  CHECK_FALSE(views[1].last_heard.has_value());
+}
+
+TEST_CASE("insert_technical_alerts: same episode twice -> one alert; new episode -> new") {
+  Fixture f;
+  server::alerts::GatewayView g;
+  g.gateway = kGw;
+  g.last_heard = kNow - 1h;
+  g.patients = {PatientId{"patient-1"}};
+  auto drafts = server::alerts::evaluate_gateway(g, kNow, HubTime{}, {});
+  REQUIRE(drafts.size() == 1);
+  auto first = f.store->insert_technical_alerts(drafts, kNow).value();
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].rule_id == "gateway.silent");
+  CHECK(first[0].event_id > 0);
+  CHECK(f.store->insert_technical_alerts(drafts, kNow + 1min).value().empty());
+  g.last_heard = kNow + 2min;  // heard again, then silent again: a new episode
+  auto later = server::alerts::evaluate_gateway(g, kNow + 2h, HubTime{}, {});
+  CHECK(f.store->insert_technical_alerts(later, kNow + 2h).value().size() == 1);
+  CHECK(f.rows("alerts") == 2);
+}
+
+TEST_CASE("seen_counter: absent, then set, then updated") {
+  Fixture f;
+  CHECK_FALSE(f.store->seen_counter("broker_dropped").value().has_value());
+  REQUIRE(f.store->set_seen_counter("broker_dropped", 5));
+  REQUIRE(f.store->set_seen_counter("broker_dropped", 9));
+  CHECK(f.store->seen_counter("broker_dropped").value() == std::optional<std::uint64_t>{9});
+}

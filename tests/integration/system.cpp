@@ -39,6 +39,7 @@ void SystemUnderTest::start_server(const std::vector<std::string>& enrolled_seri
     for (const auto& serial : enrolled_) {
       out << "enrol = " << gateway_id_ << " " << serial << " patient-" << n++ << "\n";
     }
+    out << extra_server_config;
   }
   auto log = dir_ / ("server-" + std::to_string(++server_starts_) + ".log");
   server_ = std::make_unique<Child>(

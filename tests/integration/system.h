@@ -44,6 +44,9 @@ class SystemUnderTest {
   void stop_gateway();
   void kill_gateway();
 
+  // Appended to server.conf by start_server() (e.g. technical alert thresholds).
+  std::string extra_server_config;
+
   int http_port() const { return http_port_; }
   const std::string& gateway_id() const { return gateway_id_; }
   std::string expected_uid(const std::string& serial, const std::string& record,

@@ -29,7 +29,8 @@ void Mosquitto::start() {
         << "log_dest stderr\n"
         << "log_type error\nlog_type warning\nlog_type notice\n"
         // "... running" (the readiness line in a namespace) is an information message.
-        << (exec_prefix_.empty() ? "" : "log_type information\n");
+        << (exec_prefix_.empty() ? "" : "log_type information\n")
+        << extra_config_;  // last: a repeated option overrides the default above
   }
   auto argv = exec_prefix_;
   for (const char* a : {"mosquitto", "-c"}) argv.emplace_back(a);

@@ -19,6 +19,8 @@ class Mosquitto {
   explicit Mosquitto(std::filesystem::path dir, bool persistence = true,
                      std::vector<std::string> exec_prefix = {});
   ~Mosquitto();
+  // Extra mosquitto.conf lines for the next start(), e.g. "max_queued_messages 5\n".
+  void set_extra_config(std::string lines) { extra_config_ = std::move(lines); }
   void start();           // throws std::runtime_error if it does not listen within 10 s
   void stop();            // SIGTERM, as an operator would (writes persistence)
   void kill9();           // power cut: nothing written
@@ -33,6 +35,7 @@ class Mosquitto {
   std::filesystem::path dir_;
   bool persistence_;
   std::vector<std::string> exec_prefix_;
+  std::string extra_config_;
   int port_;
   std::unique_ptr<Child> child_;
 };

@@ -1,0 +1,128 @@
+#include "server/alerts/technical.h"
+
+#include <algorithm>
+
+namespace kotona::server::alerts {
+
+namespace {
+
+std::int64_t unix_ms(HubTime t) { return t.time_since_epoch().count(); }
+
+// "12 min", "3.5 h", "2 d": for messages only.
+std::string duration_text(std::chrono::milliseconds d) {
+  auto s = std::chrono::duration<double>(d).count();
+  auto one = [](double v) {
+    auto text = std::to_string(static_cast<long long>(v * 10 + 0.5));
+    if (text.size() == 1) text = "0" + text;
+    auto whole = text.substr(0, text.size() - 1);
+    auto tenth = text.back();
+    return tenth == '0' ? whole : whole + "." + tenth;
+  };
+  if (s < 120) return one(s) + " s";
+  if (s < 7200) return one(s / 60) + " min";
+  if (s < 172800) return one(s / 3600) + " h";
+  return one(s / 86400) + " d";
+}
+
+// One draft per patient, or one system draft when the gateway has none enrolled.
+void per_patient(const GatewayView& g, TechnicalDraft draft, std::vector<TechnicalDraft>& out) {
+  if (g.patients.empty()) {
+    out.push_back(std::move(draft));
+    return;
+  }
+  for (const auto& p : g.patients) {
+    auto d = draft;
+    d.patient = p;
+    out.push_back(std::move(d));
+  }
+}
+
+}  // namespace
+
+std::string TechnicalDraft::alert_id() const {
+  return "tech/" + rule_id + "/" + subject + "/" + episode + "/" + patient.value;
+}
+
+std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
+                                             HubTime listening_since,
+                                             const TechnicalConfig& config) {
+  std::vector<TechnicalDraft> out;
+  {
+    // Never heard: counted from when the server could listen; episode "never" so a server
+    // restart does not open a new alert for the same hub.
+    auto from = g.last_heard ? std::max(*g.last_heard, listening_since) : listening_since;
+    auto silent = now - from;
+    if (silent >= config.gateway_silent_after) {
+      per_patient(g,
+                  {std::string(kGatewaySilentRule), Priority::kHigh, g.gateway.value, {},
+                   g.last_heard ? std::to_string(unix_ms(*g.last_heard)) : "never",
+                   "Hub " + g.gateway.value + " silent for " + duration_text(silent) +
+                       " (threshold " + duration_text(config.gateway_silent_after) +
+                       "): its readings are not reaching the service centre",
+                   {{"silent_after_s", static_cast<double>(config.gateway_silent_after.count())}}},
+                  out);
+    }
+  }
+  if (g.oldest_unacked_unix_ms > 0) {
+    std::chrono::milliseconds age{std::max<std::int64_t>(
+        0, g.status_sent_unix_ms - g.oldest_unacked_unix_ms)};
+    if (g.outbox_depth >= config.outbox_backlog_rows || age >= config.outbox_backlog_age) {
+      per_patient(g,
+                  {std::string(kOutboxBacklogRule), Priority::kMedium, g.gateway.value, {},
+                   std::to_string(g.oldest_unacked_unix_ms),
+                   "Hub " + g.gateway.value + " holds " + std::to_string(g.outbox_depth) +
+                       " undelivered readings, oldest " + duration_text(age) +
+                       " (threshold " + std::to_string(config.outbox_backlog_rows) +
+                       " readings or " + duration_text(config.outbox_backlog_age) + ")",
+                   {{"outbox_rows", static_cast<double>(config.outbox_backlog_rows)},
+                    {"outbox_age_s", static_cast<double>(config.outbox_backlog_age.count())}}},
+                  out);
+    }
+  }
+  for (const auto& d : g.devices) {
+    if (d.state != "needs_pairing") continue;
+    per_patient(g,
+                {std::string(kDeviceNeedsPairingRule), Priority::kMedium,
+                 g.gateway.value + "/" + d.serial, {}, std::to_string(d.last_seen_unix_ms),
+                 "Device " + d.serial + " on hub " + g.gateway.value +
+                     " needs pairing again: its readings cannot be taken until it is re-paired",
+                 {}},
+                out);
+  }
+  return out;
+}
+
+std::optional<TechnicalDraft> evaluate_device(const ExpectedDevice& d, HubTime now) {
+  if (d.cadence.count() <= 0) return std::nullopt;
+  auto from = d.last_reading ? std::max(*d.last_reading, d.watched_since) : d.watched_since;
+  auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(d.cadence * 3 / 2);
+  auto silent = now - from;
+  if (silent < limit) return std::nullopt;
+  return TechnicalDraft{
+      std::string(kDeviceSilentRule), Priority::kMedium, d.gateway.value + "/" + d.serial.value,
+      d.patient, d.last_reading ? std::to_string(unix_ms(*d.last_reading)) : "never",
+      "No reading from device " + d.serial.value + " for " + duration_text(silent) +
+          " (expected every " + duration_text(d.cadence) + ")",
+      {{"cadence_s", static_cast<double>(d.cadence.count())}}};
+}
+
+std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t> previous,
+                                                    std::uint64_t current) {
+  std::uint64_t dropped = 0;
+  if (!previous || current < *previous) {
+    dropped = current;  // first sight, or the broker restarted and its counter began again
+  } else {
+    dropped = current - *previous;
+  }
+  if (dropped == 0) return std::nullopt;
+  auto from = previous && current >= *previous ? *previous : 0;
+  return TechnicalDraft{
+      std::string(kBrokerDroppedRule), Priority::kHigh, "broker", {},
+      std::to_string(from) + "-" + std::to_string(current),
+      "The MQTT broker dropped " + std::to_string(dropped) +
+          " messages (queue or in-flight limit): hubs re-send unacknowledged readings, but "
+          "check the broker's max_queued_messages and the ingest servers",
+      {{"dropped", static_cast<double>(dropped)}}};
+}
+
+}  // namespace kotona::server::alerts

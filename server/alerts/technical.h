@@ -1,0 +1,98 @@
+// Technical alerts: the delivery chain itself is failing, so readings may be waiting somewhere
+// or not being taken at all. Pure functions from what the server knows (gateway heartbeats,
+// last readings, broker counters) and the current time to alert drafts; no IO, no clock.
+// Each draft carries an episode key (the instant the condition began, as far as the server
+// can tell), so re-evaluating the same ongoing condition gives the same alert id and the
+// store keeps ONE alert per episode. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/reading.h"
+#include "server/alerts/rules.h"
+
+namespace kotona::server::alerts {
+
+inline constexpr std::string_view kGatewaySilentRule = "gateway.silent";
+inline constexpr std::string_view kOutboxBacklogRule = "gateway.outbox_backlog";
+inline constexpr std::string_view kDeviceSilentRule = "device.silent";
+inline constexpr std::string_view kDeviceNeedsPairingRule = "device.needs_pairing";
+inline constexpr std::string_view kBrokerDroppedRule = "broker.dropped_messages";
+
+struct TechnicalConfig {
+  // No heartbeat or batch for this long -> gateway.silent. Gateways send a heartbeat every
+  // status_interval_ms (30 s default), so 5 minutes is ten missed heartbeats.
+  std::chrono::seconds gateway_silent_after{300};
+  // A heartbeat reporting at least this many unacked readings, or an oldest unacked reading
+  // at least this old (gateway clock, sent time minus oldest: clock errors cancel out) ->
+  // gateway.outbox_backlog.
+  std::uint64_t outbox_backlog_rows = 1000;
+  std::chrono::seconds outbox_backlog_age{3600};
+};
+
+// What the server knows of one gateway. `last_heard`: server receive time of its last
+// heartbeat; nullopt if never heard.
+struct GatewayView {
+  GatewayId gateway;
+  std::optional<HubTime> last_heard;
+  std::uint64_t outbox_depth = 0;
+  std::int64_t status_sent_unix_ms = 0;      // gateway clock
+  std::int64_t oldest_unacked_unix_ms = 0;   // gateway clock; 0 = outbox empty
+  struct Device {
+    std::string serial;
+    std::string state;                 // "connected", "absent", "error", "needs_pairing", ...
+    std::int64_t last_seen_unix_ms = 0;  // gateway clock
+  };
+  std::vector<Device> devices;
+  std::vector<PatientId> patients;  // enrolled on this gateway now; alerts go to each
+};
+
+// A device the care plan expects a reading from at least every `cadence` (config `expect`).
+struct ExpectedDevice {
+  GatewayId gateway;
+  DeviceSerial serial;
+  PatientId patient;
+  std::chrono::seconds cadence{0};
+  HubTime watched_since{};                 // expectation start (server start / enrolment)
+  std::optional<HubTime> last_reading;     // server receive time of its newest reading
+};
+
+struct TechnicalDraft {
+  std::string rule_id;
+  Priority priority = Priority::kMedium;
+  std::string subject;      // "gw-1" or "gw-1/BP123" or "broker"
+  PatientId patient;        // empty: a system alert (no one patient)
+  std::string episode;      // stable while the condition lasts
+  std::string message;
+  std::vector<std::pair<std::string, double>> threshold;
+  // "tech/<rule>/<subject>/<episode>/<patient>": the deterministic alert id.
+  std::string alert_id() const;
+  friend bool operator==(const TechnicalDraft&, const TechnicalDraft&) = default;
+};
+
+// gateway.silent (high: every reading of its patients is stuck or not taken) when nothing was
+// heard for config.gateway_silent_after, counting from `listening_since` if later (the server
+// cannot hear anyone while it or its broker link is down, which is not the gateway's fault;
+// a gateway never heard at all is counted from there too);
+// gateway.outbox_backlog (medium); device.needs_pairing (medium) per device in that state.
+// One draft per enrolled patient (or one system draft when none is enrolled).
+std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& gateway, HubTime now,
+                                             HubTime listening_since,
+                                             const TechnicalConfig& config);
+
+// device.silent (medium) when no reading came for 1.5 x cadence (from the later of the last
+// reading and watched_since).
+std::optional<TechnicalDraft> evaluate_device(const ExpectedDevice& device, HubTime now);
+
+// broker.dropped_messages (high): the broker's $SYS publish/messages/dropped counter rose
+// from `previous` to `current`; a lower `current` means the broker restarted (counter reset)
+// and every drop it counts is new. nullopt when nothing new was dropped.
+std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t> previous,
+                                                    std::uint64_t current);
+
+}  // namespace kotona::server::alerts

@@ -1,0 +1,128 @@
+#include "server/alerts/technical.h"
+
+#include <doctest/doctest.h>
+
+using namespace kotona;
+using namespace kotona::server::alerts;
+using namespace std::chrono_literals;
+
+namespace {
+
+const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
+
+GatewayView gateway(std::optional<HubTime> last_heard) {
+  GatewayView g;
+  g.gateway = GatewayId{"gw-1"};
+  g.last_heard = last_heard;
+  g.patients = {PatientId{"p1"}, PatientId{"p2"}};
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("gateway.silent: fires at the window, one high alert per enrolled patient") {
+  TechnicalConfig c;  // 300 s
+  CHECK(evaluate_gateway(gateway(kNow - 299s), kNow, HubTime{}, c).empty());
+  auto out = evaluate_gateway(gateway(kNow - 300s), kNow, HubTime{}, c);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].rule_id == "gateway.silent");
+  CHECK(out[0].priority == Priority::kHigh);
+  CHECK(out[0].patient.value == "p1");
+  CHECK(out[1].patient.value == "p2");
+  CHECK(out[0].message.find("silent for 5 min") != std::string::npos);
+  CHECK(out[0].alert_id() != out[1].alert_id());
+}
+
+TEST_CASE("gateway.silent: same silence later -> same alert ids (one alert per episode)") {
+  TechnicalConfig c;
+  auto a = evaluate_gateway(gateway(kNow - 400s), kNow, HubTime{}, c);
+  auto b = evaluate_gateway(gateway(kNow - 400s), kNow + 1h, HubTime{}, c);
+  REQUIRE(a.size() == 2);
+  REQUIRE(b.size() == 2);
+  CHECK(a[0].alert_id() == b[0].alert_id());
+  // A new silence after the gateway was heard again is a new episode.
+  auto c2 = evaluate_gateway(gateway(kNow + 10s), kNow + 1h, HubTime{}, c);
+  REQUIRE(c2.size() == 2);
+  CHECK(c2[0].alert_id() != a[0].alert_id());
+}
+
+TEST_CASE("gateway.silent: counted from when the server could listen, also if never heard") {
+  TechnicalConfig c;
+  // Heard an hour ago, but the server only got its subscription back 60 s ago.
+  CHECK(evaluate_gateway(gateway(kNow - 1h), kNow, kNow - 60s, c).empty());
+  CHECK(evaluate_gateway(gateway(std::nullopt), kNow, kNow - 60s, c).empty());
+  auto never = evaluate_gateway(gateway(std::nullopt), kNow, kNow - 301s, c);
+  REQUIRE(never.size() == 2);
+  // Episode "never": a server restart (new listening_since) keeps the same alert.
+  auto again = evaluate_gateway(gateway(std::nullopt), kNow + 1h, kNow, c);
+  REQUIRE(again.size() == 2);
+  CHECK(never[0].alert_id() == again[0].alert_id());
+}
+
+TEST_CASE("gateway without patients -> one system alert") {
+  auto g = gateway(kNow - 1h);
+  g.patients.clear();
+  auto out = evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].patient.value.empty());
+}
+
+TEST_CASE("gateway.outbox_backlog: by rows or by age (gateway clock difference)") {
+  TechnicalConfig c;  // 1000 rows, 3600 s
+  auto g = gateway(kNow);
+  g.status_sent_unix_ms = 5'000'000;  // a clock years off: only the difference counts
+  g.oldest_unacked_unix_ms = 5'000'000 - 60'000;
+  g.outbox_depth = 999;
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, c).empty());
+  g.outbox_depth = 1000;
+  auto by_rows = evaluate_gateway(g, kNow, HubTime{}, c);
+  REQUIRE(by_rows.size() == 2);
+  CHECK(by_rows[0].rule_id == "gateway.outbox_backlog");
+  CHECK(by_rows[0].message.find("1000 undelivered readings") != std::string::npos);
+  g.outbox_depth = 3;
+  g.oldest_unacked_unix_ms = 5'000'000 - 3'600'000;
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, c).size() == 2);
+  g.oldest_unacked_unix_ms = 0;  // empty outbox
+  g.outbox_depth = 0;
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, c).empty());
+}
+
+TEST_CASE("device.needs_pairing: one alert per device in that state") {
+  auto g = gateway(kNow);
+  g.patients = {PatientId{"p1"}};
+  g.devices = {{"BP1", "connected", 1}, {"GL1", "needs_pairing", 77}};
+  auto out = evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].rule_id == "device.needs_pairing");
+  CHECK(out[0].subject == "gw-1/GL1");
+}
+
+TEST_CASE("device.silent: 1.5 x cadence after the last reading or the watch start") {
+  ExpectedDevice d{GatewayId{"gw-1"}, DeviceSerial{"INR1"}, PatientId{"p1"}, 24h,
+                   kNow - 100h, kNow - 35h};
+  CHECK_FALSE(evaluate_device(d, kNow).has_value());
+  d.last_reading = kNow - 36h;
+  auto a = evaluate_device(d, kNow);
+  REQUIRE(a.has_value());
+  CHECK(a->patient.value == "p1");
+  CHECK(a->message.find("expected every 24 h") != std::string::npos);
+  d.last_reading.reset();  // never a reading: counted from the watch start
+  d.watched_since = kNow - 1h;
+  CHECK_FALSE(evaluate_device(d, kNow).has_value());
+  d.cadence = 0s;  // not expected at all
+  d.watched_since = kNow - 1000h;
+  CHECK_FALSE(evaluate_device(d, kNow).has_value());
+}
+
+TEST_CASE("broker.dropped_messages: rises alert, restart resets, no rise -> none") {
+  CHECK_FALSE(evaluate_broker_drops(std::nullopt, 0).has_value());
+  CHECK_FALSE(evaluate_broker_drops(5, 5).has_value());
+  auto rise = evaluate_broker_drops(5, 12);
+  REQUIRE(rise.has_value());
+  CHECK(rise->priority == Priority::kHigh);
+  CHECK(rise->message.find("dropped 7 messages") != std::string::npos);
+  auto restart = evaluate_broker_drops(50, 3);
+  REQUIRE(restart.has_value());
+  CHECK(restart->message.find("dropped 3 messages") != std::string::npos);
+  CHECK(rise->alert_id() != restart->alert_id());
+}

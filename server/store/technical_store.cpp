@@ -1,0 +1,179 @@
+// Store queries behind technical alerts (server/alerts/technical.h): what the server knows of
+// each gateway, the newest reading per device, technical alert rows, broker counters seen.
+#include <boost/json.hpp>
+
+#include "server/store/reading_json.h"
+#include "server/store/store.h"
+
+namespace kotona::server::store {
+
+namespace {
+
+std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
+HubTime from_ms(std::int64_t v) { return HubTime{std::chrono::milliseconds{v}}; }
+
+std::int64_t int_field(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return 0;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+  return 0;
+}
+
+std::string text_field(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+Result<std::vector<PatientId>> Store::patients_on(const GatewayId& gateway, HubTime now) {
+  auto stmt = db_->prepare(
+      "SELECT DISTINCT patient_id FROM enrolment WHERE gateway_id = ? AND "
+      "valid_from_unix_ms <= ? AND (valid_to_unix_ms IS NULL OR valid_to_unix_ms > ?) "
+      "ORDER BY patient_id");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value).bind(2, ms(now)).bind(3, ms(now));
+  std::vector<PatientId> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(PatientId{stmt->column_text(0)});
+  }
+  return out;
+}
+
+Result<std::vector<alerts::GatewayView>> Store::gateway_views(HubTime now) {
+  // Every gateway with a heartbeat, and every gateway with an enrolment (never heard yet).
+  auto stmt = db_->prepare(
+      "SELECT g.gateway_id, s.last_seen_unix_ms, s.outbox_depth, s.status_json FROM "
+      "(SELECT gateway_id FROM gateway_status UNION SELECT gateway_id FROM enrolment) g "
+      "LEFT JOIN gateway_status s ON s.gateway_id = g.gateway_id ORDER BY g.gateway_id");
+  if (!stmt) return fail(stmt.error());
+  std::vector<alerts::GatewayView> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    alerts::GatewayView g;
+    g.gateway = GatewayId{stmt->column_text(0)};
+    if (!stmt->column_is_null(1)) {
+      g.last_heard = from_ms(stmt->column_int(1));
+      g.outbox_depth = static_cast<std::uint64_t>(stmt->column_int(2));
+      boost::system::error_code ec;
+      auto parsed = boost::json::parse(stmt->column_text(3), ec);
+      if (!ec && parsed.is_object()) {
+        const auto& o = parsed.as_object();
+        g.status_sent_unix_ms = int_field(o, "sent_unix_ms");
+        g.oldest_unacked_unix_ms = int_field(o, "oldest_unacked_unix_ms");
+        if (const auto* devices = o.if_contains("devices"); devices && devices->is_array()) {
+          for (const auto& d : devices->as_array()) {
+            if (!d.is_object()) continue;
+            g.devices.push_back({text_field(d.as_object(), "serial"),
+                                 text_field(d.as_object(), "state"),
+                                 int_field(d.as_object(), "last_seen_unix_ms")});
+          }
+        }
+      }
+    }
+    out.push_back(std::move(g));
+  }
+  for (auto& g : out) {
+    auto patients = patients_on(g.gateway, now);
+    if (!patients) return fail(patients.error());
+    g.patients = std::move(*patients);
+  }
+  return out;
+}
+
+Result<std::optional<HubTime>> Store::last_reading_received(const GatewayId& gateway,
+                                                            const DeviceSerial& serial) {
+  auto stmt = db_->prepare(
+      "SELECT MAX(received_unix_ms) FROM readings WHERE gateway_id = ? AND device_serial = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value).bind(2, serial.value);
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  if (!*row || stmt->column_is_null(0)) return std::optional<HubTime>{};
+  return std::optional<HubTime>{from_ms(stmt->column_int(0))};
+}
+
+Result<std::optional<PatientId>> Store::patient_now(const GatewayId& gateway,
+                                                    const DeviceSerial& serial, HubTime now) {
+  auto stmt = db_->prepare(
+      "SELECT patient_id FROM enrolment WHERE gateway_id = ? AND device_serial = ? AND "
+      "valid_from_unix_ms <= ? AND (valid_to_unix_ms IS NULL OR valid_to_unix_ms > ?) "
+      "ORDER BY valid_from_unix_ms DESC LIMIT 1");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value).bind(2, serial.value).bind(3, ms(now)).bind(4, ms(now));
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<PatientId>{};
+  return std::optional<PatientId>{PatientId{stmt->column_text(0)}};
+}
+
+Result<std::vector<StoredAlert>> Store::insert_technical_alerts(
+    const std::vector<alerts::TechnicalDraft>& drafts, HubTime now) {
+  std::vector<StoredAlert> out;
+  if (drafts.empty()) return out;
+  if (auto r = db_->exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
+  for (const auto& d : drafts) {
+    StoredAlert alert{0,
+                      AlertId{d.alert_id()},
+                      ReadingUid{""},  // technical: about the chain, not one reading
+                      d.patient,
+                      d.rule_id,
+                      std::string(alerts::to_string(d.priority)),
+                      "open",
+                      d.message,
+                      encode_threshold_json(d.threshold),
+                      now};
+    auto stmt = db_->prepare(
+        "INSERT INTO alerts(alert_id, reading_uid, patient_id, rule_id, priority, state, "
+        "message, threshold_json, created_unix_ms) VALUES(?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(alert_id) DO NOTHING");
+    if (!stmt) {
+      (void)db_->exec("ROLLBACK");
+      return fail(stmt.error());
+    }
+    stmt->bind(1, alert.alert_id.value).bind(2, alert.reading_uid.value);
+    stmt->bind(3, alert.patient.value).bind(4, alert.rule_id).bind(5, alert.priority);
+    stmt->bind(6, alert.state).bind(7, alert.message).bind(8, alert.threshold_json);
+    stmt->bind(9, ms(alert.created));
+    if (auto r = stmt->step(); !r) {
+      (void)db_->exec("ROLLBACK");
+      return fail(r.error());
+    }
+    if (db_->changes() == 0) continue;  // this episode already has its alert
+    alert.event_id = db_->last_insert_rowid();
+    out.push_back(std::move(alert));
+  }
+  if (auto r = db_->exec("COMMIT"); !r) {
+    (void)db_->exec("ROLLBACK");
+    return fail(r.error());
+  }
+  return out;
+}
+
+Result<std::optional<std::uint64_t>> Store::seen_counter(std::string_view name) {
+  auto stmt = db_->prepare("SELECT value FROM counters_seen WHERE name = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, name);
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{static_cast<std::uint64_t>(stmt->column_int(0))};
+}
+
+Result<void> Store::set_seen_counter(std::string_view name, std::uint64_t value) {
+  auto stmt = db_->prepare(
+      "INSERT INTO counters_seen(name, value) VALUES(?, ?) "
+      "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, name).bind(2, static_cast<std::int64_t>(value));
+  if (auto r = stmt->step(); !r) return fail(r.error());
+  return {};
+}
+
+}  // namespace kotona::server::store
