@@ -14,7 +14,7 @@ packages=(
   libpq-dev libssl-dev
   mosquitto mosquitto-clients
   dbus
-  curl procps iproute2 nftables
+  curl procps iproute2 nftables faketime
 )
 
 missing=()

@@ -135,9 +135,12 @@ Result<std::vector<OutboxRow>> Outbox::next_to_send(std::size_t limit, OutboxTim
   Statement select(db_,
                    "SELECT seq, reading_uid, payload, send_count FROM outbox "
                    "WHERE last_sent_unix_ms IS NULL OR last_sent_unix_ms <= ?1 "
+                   // sent "in the future": the hub clock was stepped back; re-send now
+                   "OR last_sent_unix_ms > ?3 "
                    "ORDER BY seq LIMIT ?2;");
   select.bind(1, unix_ms(now) - ack_timeout.count());
   select.bind(2, static_cast<std::int64_t>(limit));
+  select.bind(3, unix_ms(now));
   std::vector<OutboxRow> rows;
   while (select.step()) {
     rows.push_back(OutboxRow{select.int64(0), select.text(1), select.text(2), select.int64(3)});

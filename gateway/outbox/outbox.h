@@ -44,7 +44,8 @@ class Outbox {
   // Stores every entry in ONE transaction; a uid already present is ignored (a device that
   // re-sends a record adds nothing). Returns how many rows were new. Error kIo: nothing stored.
   [[nodiscard]] Result<std::size_t> append(std::span<const OutboxEntry> entries, OutboxTime now);
-  // Rows never sent, or sent at or before `now - ack_timeout`, oldest seq first, at most `limit`.
+  // Rows never sent, or sent at or before `now - ack_timeout`, or sent after `now` (the hub
+  // clock was stepped back), oldest seq first, at most `limit`.
   [[nodiscard]] Result<std::vector<OutboxRow>> next_to_send(std::size_t limit, OutboxTime now,
                                                             std::chrono::milliseconds ack_timeout);
   // Stamps last_sent = now and send_count += 1 on the listed uids.

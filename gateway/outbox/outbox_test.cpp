@@ -161,3 +161,15 @@ TEST_CASE("outbox: database refuses writes -> append fails with kIo, nothing sto
   REQUIRE(outbox->query_only_for_test(false).has_value());
   CHECK(outbox->depth().value_or(0) == 1);
 }
+
+TEST_CASE("outbox: hub clock stepped back after sending -> the row is due again at once") {
+  // Sent while the clock read 30 days ahead; NTP then steps it back. Waiting for
+  // "now >= sent + timeout" would strand the row for 30 days if its ack never comes.
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  std::vector<OutboxEntry> batch{{"u1", "a"}};
+  REQUIRE(outbox->append(batch, kT0).has_value());
+  std::vector<std::string> sent{"u1"};
+  REQUIRE(outbox->mark_sent(sent, kT0 + std::chrono::hours(24 * 30)).has_value());
+  CHECK(uids_of(outbox->next_to_send(10, kT0, 10s).value()) == std::vector<std::string>{"u1"});
+}

@@ -152,11 +152,12 @@ std::optional<Measurement> get_measurement(const v1::Reading& r, Checker& c) {
   return std::nullopt;
 }
 
-void check_times(const v1::Reading& p, HubTime now, Checker& c) {
-  auto hub = p.hub_time_unix_ms();
-  if (hub < kEarliestHubMs || hub > now.time_since_epoch().count() + kMaxHubAheadMs) {
-    c.note("hub_time_unix_ms " + std::to_string(hub) + " is not plausible");
-  }
+bool plausible_hub_ms(std::int64_t hub, HubTime now) {
+  return hub >= kEarliestHubMs && hub <= now.time_since_epoch().count() + kMaxHubAheadMs;
+}
+
+void check_times(const v1::Reading& p, Checker& c) {
+  // A wrong hub clock is not the reading's fault: rebase_hub_clock() repairs and flags it.
   // A wrong device clock is flagged, never rejected (invariant 6); only overflow is absurd.
   if (p.has_device_time_unix_s() && std::llabs(p.device_time_unix_s()) > kMaxAbsSeconds) {
     c.note("device_time_unix_s out of range");
@@ -166,8 +167,28 @@ void check_times(const v1::Reading& p, HubTime now, Checker& c) {
   }
 }
 
+// The hub clock was wrong when it stamped this reading (before 2020 or more than a day ahead
+// of the server: a dead RTC, a bad NTP step). Rejecting it would lose a good measurement, so
+// the times are moved into the server's frame instead and the reading is flagged
+// clock_suspect: shifted by the batch's own skew (sent time vs server receive time, same hub
+// clock) when the batch time is wrong too, else pinned to the receive time (the clock was
+// fixed between measuring and sending; the reading is no newer than its arrival).
+void rebase_hub_clock(Reading& r, HubTime now, std::optional<std::chrono::milliseconds> skew) {
+  if (plausible_hub_ms(r.hub_time.time_since_epoch().count(), now)) return;
+  r.quality.clock_suspect = true;
+  if (skew) {
+    r.hub_time -= *skew;
+    if (r.clock_offset) {
+      r.clock_offset = *r.clock_offset - std::chrono::duration_cast<std::chrono::seconds>(*skew);
+    }
+  } else {
+    r.hub_time = now;
+    r.clock_offset.reset();  // relative to a clock we no longer trust
+  }
+}
+
 // The domain Reading, or the reason it is rejected.
-Result<Reading> from_proto(const v1::Reading& p, HubTime now) {
+Result<Reading> from_proto(const v1::Reading& p) {
   Checker c;
   Reading r;
   r.uid = ReadingUid{p.reading_uid()};
@@ -178,7 +199,7 @@ Result<Reading> from_proto(const v1::Reading& p, HubTime now) {
   r.record_id = p.record_id();
   if (!is_valid_id_text(r.gateway.value)) c.note("reading gateway_id is not valid id text");
   if (!is_valid_id_text(r.device.serial.value)) c.note("device serial is not valid id text");
-  check_times(p, now, c);
+  check_times(p, c);
   if (p.has_device_time_unix_s()) {
     r.device_time = DeviceTime{std::chrono::seconds{p.device_time_unix_s()}};
   }
@@ -228,9 +249,14 @@ Result<store::Batch> decode_batch(std::string_view bytes, HubTime now) {
   store::Batch batch;
   batch.gateway = GatewayId{proto.gateway_id()};
   batch.batch_id = proto.batch_id();
+  std::optional<std::chrono::milliseconds> skew;
+  if (proto.sent_unix_ms() != 0 && !plausible_hub_ms(proto.sent_unix_ms(), now)) {
+    skew = std::chrono::milliseconds(proto.sent_unix_ms() - now.time_since_epoch().count());
+  }
   for (const auto& p : proto.readings()) {
-    auto reading = from_proto(p, now);
+    auto reading = from_proto(p);
     if (reading) {
+      rebase_hub_clock(*reading, now, skew);
       batch.readings.push_back(std::move(*reading));
     } else {
       batch.rejected.push_back({p.reading_uid(), reading.error(), p.SerializeAsString()});

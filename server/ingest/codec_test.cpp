@@ -85,24 +85,62 @@ TEST_CASE("decode_batch: one bad reading -> only that reading rejected, with its
   CHECK_FALSE(batch->rejected[0].payload.empty());
 }
 
-TEST_CASE("decode_batch: wrong unit, no measurement, bad serial, absurd hub time -> rejected") {
+TEST_CASE("decode_batch: wrong unit, no measurement, bad serial, forged uid -> rejected") {
   kotona::v1::ReadingBatch proto;
   auto base = finalized(BloodPressure{120, 80, {}, {}}, "1");
-  REQUIRE(proto.ParseFromString(encode_batch_for_test(kGw, 1, {base, base, base, base, base})));
+  REQUIRE(proto.ParseFromString(encode_batch_for_test(kGw, 1, {base, base, base, base})));
   proto.mutable_readings(0)->mutable_blood_pressure()->mutable_systolic()->set_ucum("kPa");
   proto.mutable_readings(1)->clear_blood_pressure();
   proto.mutable_readings(2)->mutable_device()->set_serial("bad serial!");
-  proto.mutable_readings(3)->set_hub_time_unix_ms(5);
-  proto.mutable_readings(4)->set_reading_uid("gw-1/SER1/r999/bp");
+  proto.mutable_readings(3)->set_reading_uid("gw-1/SER1/r999/bp");
   auto batch = decode_batch(proto.SerializeAsString(), kNow);
   REQUIRE(batch.has_value());
   CHECK(batch->readings.empty());
-  REQUIRE(batch->rejected.size() == 5);
+  REQUIRE(batch->rejected.size() == 4);
   CHECK(batch->rejected[0].error.detail.find("unit 'kPa'") != std::string::npos);
   CHECK(batch->rejected[1].error.detail.find("no measurement") != std::string::npos);
   CHECK(batch->rejected[2].error.detail.find("serial") != std::string::npos);
-  CHECK(batch->rejected[3].error.detail.find("hub_time") != std::string::npos);
-  CHECK(batch->rejected[4].error.detail.find("reading_uid") != std::string::npos);
+  CHECK(batch->rejected[3].error.detail.find("reading_uid") != std::string::npos);
+}
+
+TEST_CASE("decode_batch: hub clock years off, batch clock too -> rebased by the batch skew") {
+  // A hub whose RTC says 2014: readings and batch stamped in that frame. Used to be rejected
+  // (and then deleted from the hub's outbox: lost). Now moved into the server frame.
+  const auto skew = std::chrono::milliseconds(-12LL * 365 * 86400 * 1000);
+  kotona::v1::ReadingBatch proto;
+  auto r = finalized(BloodPressure{120, 80, {}, {}}, "1");
+  REQUIRE(proto.ParseFromString(encode_batch_for_test(kGw, 1, {r})));
+  proto.set_sent_unix_ms((kNow + skew).time_since_epoch().count());
+  auto* p = proto.mutable_readings(0);
+  p->set_hub_time_unix_ms((r.hub_time + skew).time_since_epoch().count());
+  p->set_clock_offset_s(p->clock_offset_s() +
+                        std::chrono::duration_cast<std::chrono::seconds>(skew).count());
+  auto batch = decode_batch(proto.SerializeAsString(), kNow);
+  REQUIRE(batch.has_value());
+  REQUIRE(batch->readings.size() == 1);
+  const auto& got = batch->readings[0];
+  CHECK(got.uid == r.uid);
+  CHECK(got.hub_time == r.hub_time);
+  CHECK(got.clock_offset == r.clock_offset);
+  CHECK(got.quality.clock_suspect);
+}
+
+TEST_CASE("decode_batch: hub time absurd but batch time right -> pinned to arrival, flagged") {
+  auto r = finalized(Weight{80}, "1");
+  kotona::v1::ReadingBatch proto;
+  REQUIRE(proto.ParseFromString(encode_batch_for_test(kGw, 1, {r})));
+  proto.set_sent_unix_ms(kNow.time_since_epoch().count());
+  proto.mutable_readings(0)->set_hub_time_unix_ms(5);  // 1970: RTC reset when measured
+  auto batch = decode_batch(proto.SerializeAsString(), kNow);
+  REQUIRE(batch.has_value());
+  REQUIRE(batch->readings.size() == 1);
+  CHECK(batch->readings[0].hub_time == kNow);
+  CHECK_FALSE(batch->readings[0].clock_offset.has_value());
+  CHECK(batch->readings[0].quality.clock_suspect);
+  // Plausible times are left alone.
+  auto fine = decode_batch(encode_batch_for_test(kGw, 1, {r}), kNow);
+  REQUIRE(fine.has_value());
+  CHECK(fine->readings[0] == r);
 }
 
 TEST_CASE("decode_batch: device clock hours off -> accepted, offset kept (invariant 6)") {

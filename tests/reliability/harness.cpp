@@ -55,6 +55,8 @@ void usage(std::ostream& out) {
          "  scenarios: random-kills    kill -9 gateway, broker or server at random (--kills)\n"
          "             broker-forgets  broker without persistence, restarted (--kills times)\n"
          "             named-crash     SIGKILL at named points (--runs each, --point one)\n"
+         "             clock-faults    device clocks years off; the hub clock stepped by years\n"
+         "                             (libfaketime) --faults times, with gateway restarts\n"
          "             partitions      network faults between namespaces (--faults), then a\n"
          "                             backlog of --backlog readings drained after healing\n"
          "  --kills N (300)  --runs N (50)  --point NAME  --devices N (4)  --cadence-ms N (150)\n"
@@ -89,7 +91,8 @@ std::optional<Options> parse(int argc, char** argv) {
     else throw std::invalid_argument("unknown option " + a);
   }
   if (o.scenario != "random-kills" && o.scenario != "broker-forgets" &&
-      o.scenario != "named-crash" && o.scenario != "partitions") {
+      o.scenario != "named-crash" && o.scenario != "partitions" &&
+      o.scenario != "clock-faults") {
     throw std::invalid_argument("unknown scenario " + o.scenario);
   }
   return o;
@@ -102,6 +105,34 @@ class CrashEnv {
     if (!spec.empty()) ::setenv("KOTONA_CRASH_AT", spec.c_str(), 1);
   }
   ~CrashEnv() { ::unsetenv("KOTONA_CRASH_AT"); }
+};
+
+// The hub's wall clock under libfaketime: every process spawned while this lives reads its
+// offset from `file` on each call (FAKETIME_NO_CACHE), so the harness can step it mid-run.
+// Monotonic clocks stay real (timers keep working), as on a hub whose RTC is wrong or is
+// stepped by NTP.
+class FaketimeEnv {
+ public:
+  explicit FaketimeEnv(const std::string& file) {
+    if (file.empty()) return;
+    ::setenv("LD_PRELOAD", kLibfaketime, 1);
+    ::setenv("FAKETIME_TIMESTAMP_FILE", file.c_str(), 1);
+    ::setenv("FAKETIME_NO_CACHE", "1", 1);
+    ::setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
+    active_ = true;
+  }
+  ~FaketimeEnv() {
+    if (!active_) return;
+    for (const char* v : {"LD_PRELOAD", "FAKETIME_TIMESTAMP_FILE", "FAKETIME_NO_CACHE",
+                          "FAKETIME_DONT_FAKE_MONOTONIC"}) {
+      ::unsetenv(v);
+    }
+  }
+  static constexpr const char* kLibfaketime =
+      "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+ private:
+  bool active_ = false;
 };
 
 class Rig {
@@ -129,6 +160,22 @@ class Rig {
   }
 
   std::mt19937& rng() { return rng_; }
+  // clock-faults: each device's clock offset (seconds), and the hub clock under libfaketime
+  // with its offset in a file (e.g. "+2y"); call before start_all().
+  void set_device_clock_offset(const std::string& serial, std::int64_t seconds) {
+    device_clock_offsets_[serial] = seconds;
+  }
+  const std::vector<std::string>& serials() const { return serials_; }
+  void fake_hub_clock(const std::string& offset) {
+    hub_clock_file_ = (dir_ / "hub-clock-offset").string();
+    set_hub_clock(offset);
+  }
+  void set_hub_clock(const std::string& offset) {
+    std::ofstream out(hub_clock_file_ + ".tmp");
+    out << offset << "\n";
+    out.close();
+    std::filesystem::rename(hub_clock_file_ + ".tmp", hub_clock_file_);
+  }
   Topology& net() { return *net_; }
   Mosquitto& broker() { return broker_; }
 
@@ -160,6 +207,7 @@ class Rig {
     out.close();
     std::filesystem::create_directories(dir_ / "by-id");
     CrashEnv env(crash);
+    FaketimeEnv clock(hub_clock_file_);
     gateway_ = std::make_unique<Child>(
         in(net_ ? net_->in_hub() : std::vector<std::string>{},
            {o_.gateway_bin, "--config", conf.string()}),
@@ -167,13 +215,17 @@ class Rig {
   }
 
   void start_sim(const std::string& serial) {
-    auto child = std::make_unique<Child>(
-        std::vector<std::string>{bin("firmware-sim/kotona-firmware-sim"), "astm-bp", "--link",
-                                 (dir_ / ("dev-" + serial)).string(), "--serial", serial,
-                                 "--ledger", (dir_ / ("ledger-" + serial + ".jsonl")).string(),
-                                 "--reply-timeout-ms", "1000", "--retry-ms", "200", "loop",
-                                 std::to_string(o_.cadence_ms)},
-        dir_ / ("sim-" + serial + ".log"));
+    std::vector<std::string> argv{bin("firmware-sim/kotona-firmware-sim"), "astm-bp", "--link",
+                                  (dir_ / ("dev-" + serial)).string(), "--serial", serial,
+                                  "--ledger", (dir_ / ("ledger-" + serial + ".jsonl")).string(),
+                                  "--reply-timeout-ms", "1000", "--retry-ms", "200"};
+    if (auto offset = device_clock_offsets_.find(serial); offset != device_clock_offsets_.end()) {
+      argv.push_back("--clock-offset-s");
+      argv.push_back(std::to_string(offset->second));
+    }
+    argv.push_back("loop");
+    argv.push_back(std::to_string(o_.cadence_ms));
+    auto child = std::make_unique<Child>(argv, dir_ / ("sim-" + serial + ".log"));
     if (!child->wait_for_log("device ready on", 10s)) {
       throw std::runtime_error("firmware-sim did not start: " + child->log_text());
     }
@@ -303,6 +355,8 @@ class Rig {
   std::vector<std::unique_ptr<Child>> sims_;
   int server_starts_ = 0;
   int gateway_starts_ = 0;
+  std::map<std::string, std::int64_t> device_clock_offsets_;
+  std::string hub_clock_file_;
 };
 
 int uniform(std::mt19937& rng, int lo, int hi) {
@@ -381,6 +435,39 @@ json::object named_crash(Rig& rig, const Options& o) {
   return {{"points", per_point}};
 }
 
+// Clock faults: device clocks years off (set before start), and the hub's wall clock stepped
+// between right, years behind (before 2020, as after an RTC battery dies), years ahead and back
+// again, --faults times, every 0.5-2 s; a third of the steps also kill -9 the gateway, a third
+// the broker.
+json::object clock_faults(Rig& rig, const Options& o) {
+  const std::vector<std::string> offsets{"+0", "-3y", "-12y", "+2y", "+30d", "-1d", "+0"};
+  json::object by_offset;
+  int restarts = 0;
+  int broker_kills = 0;
+  for (int k = 0; k < o.faults; ++k) {
+    pause_ms(rig.rng(), 500, 2000);
+    const auto& offset = offsets[static_cast<std::size_t>(uniform(rig.rng(), 0, 6))];
+    rig.set_hub_clock(offset);
+    by_offset[offset] = (by_offset.contains(offset) ? by_offset[offset].as_int64() : 0) + 1;
+    int what = uniform(rig.rng(), 0, 2);
+    if (what == 0) {
+      rig.kill_gateway();
+      rig.start_gateway();
+      ++restarts;
+    } else if (what == 1) {  // messages in flight lost: re-sends must happen in any clock
+      rig.broker().kill9();
+      pause_ms(rig.rng(), 0, 150);
+      rig.broker().start();
+      ++broker_kills;
+    }
+  }
+  rig.set_hub_clock("+0");
+  return {{"steps", o.faults},
+          {"by_offset", by_offset},
+          {"gateway_restarts", restarts},
+          {"broker_kills", broker_kills}};
+}
+
 // Network faults on the two links (hub-broker, broker-server), one at a time, healed after
 // 0.3-3 s; then a partition of the hub long enough to build a backlog of o.backlog readings in
 // the outbox, healed after the devices stop: the time to drain it is backlog_drain_ms.
@@ -449,12 +536,22 @@ int main(int argc, char** argv) {
   bool passed = false;
   try {
     Rig rig(o, o.scenario != "broker-forgets", o.scenario == "partitions");
+    if (o.scenario == "clock-faults") {
+      // Device clocks: right, 3 years behind, 20 years ahead, 40 years behind (1986).
+      const std::int64_t year = 365LL * 86400;
+      const std::int64_t offsets[] = {0, -3 * year, 20 * year, -40 * year};
+      for (std::size_t i = 0; i < rig.serials().size(); ++i) {
+        rig.set_device_clock_offset(rig.serials()[i], offsets[i % 4]);
+      }
+      rig.fake_hub_clock("+0");
+    }
     rig.start_all();
     std::cerr << "reliability: " << o.scenario << " running in " << rig.dir() << "\n";
     json::object faults;
     if (o.scenario == "random-kills") faults = random_kills(rig, o);
     else if (o.scenario == "broker-forgets") faults = broker_forgets(rig, o);
     else if (o.scenario == "partitions") faults = partitions(rig, o);
+    else if (o.scenario == "clock-faults") faults = clock_faults(rig, o);
     else faults = named_crash(rig, o);
     auto d = rig.drain();
     card["faults"] = faults;
