@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "server/http/http_server.h"
@@ -58,7 +59,7 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   auto unknown =
       file.unknown_keys({"mqtt_uri", "mqtt_client_id", "db_path", "http_listen", "enrol",
                          "rule", "expect", "gateway_silent_after_s", "outbox_backlog_rows",
-                         "outbox_backlog_age_s", "technical_check_ms"});
+                         "outbox_backlog_age_s", "technical_check_ms", "due"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -115,6 +116,23 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                      e.value + "'");
     }
     config.expectations.push_back({GatewayId{gateway}, DeviceSerial{serial}, *period});
+  }
+  for (const auto& e : file.all("due")) {
+    std::istringstream words(e.value);
+    std::string patient, kind, every, extra;
+    words >> patient >> kind >> every;
+    auto period = parse_every(every);
+    static const std::set<std::string> kKinds{"bp",     "glucose", "inr",        "implant",
+                                              "weight", "spo2",    "temperature"};
+    if (every.empty() || (words >> extra) || !period || !is_valid_id_text(patient) ||
+        !kKinds.contains(kind)) {
+      return fail(Errc::kConfig, where(file, e) +
+                                     "'due' must be 'PATIENT_ID KIND EVERY' with KIND one of "
+                                     "bp glucose inr implant weight spo2 temperature and EVERY "
+                                     "like 7d or 36h, got '" +
+                                     e.value + "'");
+    }
+    config.due.push_back({PatientId{patient}, kind, *period});
   }
   auto silent = file.get_int("gateway_silent_after_s", config.technical.gateway_silent_after.count(),
                              1, 30LL * 86400);

@@ -36,6 +36,15 @@ struct ServerConfig {
     std::chrono::seconds every{0};
   };
   std::vector<Expectation> expectations;
+  // From `due = PATIENT_ID KIND EVERY` (KIND: bp, glucose, inr, implant, weight, spo2,
+  // temperature): a measurement of that kind is due at least that often, from any device;
+  // past due -> measurement.missed.
+  struct Due {
+    PatientId patient;
+    std::string kind;
+    std::chrono::seconds every{0};
+  };
+  std::vector<Due> due;
 };
 
 // Errors: kConfig with one line naming the file, line and key: unknown key, missing or

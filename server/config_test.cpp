@@ -124,3 +124,17 @@ TEST_CASE("parse_server_config: bad expect / technical values -> error naming th
   CHECK(error_of(head + "technical_check_ms = abc\n").find("technical_check_ms") !=
         std::string::npos);
 }
+
+TEST_CASE("parse_server_config: due lines; bad kind or period -> error naming the line") {
+  const std::string head = "mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\n";
+  auto c = parse(head + "due = patient-1 inr 7d\ndue = patient-2 weight 1d\n");
+  REQUIRE(c.has_value());
+  REQUIRE(c->due.size() == 2);
+  CHECK(c->due[0].kind == "inr");
+  CHECK(c->due[0].every == std::chrono::hours(24 * 7));
+  for (const char* bad : {"due = patient-1 cholesterol 7d\n", "due = patient-1 inr\n",
+                          "due = patient-1 inr 7w\n"}) {
+    CAPTURE(bad);
+    CHECK(error_of(head + bad).find("server.conf:3: 'due' must be") != std::string::npos);
+  }
+}

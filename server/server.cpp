@@ -131,6 +131,15 @@ void Server::Impl::check_technical() {
                                   e.every, *since, *last};
     if (auto d = alerts::evaluate_device(device, now)) drafts.push_back(std::move(*d));
   }
+  for (const auto& due : config.due) {
+    auto last = store->last_measured(due.patient, due.kind);
+    if (!last) {
+      counters.add("store_error");
+      continue;
+    }
+    alerts::DueMeasurement d{due.patient, due.kind, due.every, *since, *last};
+    if (auto draft = alerts::evaluate_due(d, now)) drafts.push_back(std::move(*draft));
+  }
   auto stored = store->insert_technical_alerts(drafts, now);
   if (!stored) {
     counters.add("store_error");

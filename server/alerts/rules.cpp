@@ -147,6 +147,8 @@ constexpr Field kFields[] = {
     {"lead_impedance_low_ohm", &RuleConfig::lead_impedance_low_ohm},
     {"lead_impedance_high_ohm", &RuleConfig::lead_impedance_high_ohm},
     {"af_burden_percent", &RuleConfig::af_burden_percent},
+    {"weight_gain_kg", &RuleConfig::weight_gain_kg},
+    {"weight_gain_days", &RuleConfig::weight_gain_days},
 };
 
 std::string_view trim(std::string_view s) {
@@ -267,6 +269,31 @@ std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& 
         }
       },
       reading.measurement);
+  return out;
+}
+
+std::vector<AlertDraft> evaluate_weight_trend(const WeightPoint& current,
+                                              const std::vector<WeightPoint>& earlier,
+                                              const RuleConfig& config) {
+  std::vector<AlertDraft> out;
+  if (config.weight_gain_days <= 0) return out;
+  auto window = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double, std::ratio<86400>>(config.weight_gain_days));
+  const WeightPoint* lowest = nullptr;
+  for (const auto& p : earlier) {
+    if (p.at >= current.at || p.at < current.at - window) continue;
+    if (lowest == nullptr || p.kg < lowest->kg) lowest = &p;
+  }
+  if (lowest == nullptr || current.kg - lowest->kg <= config.weight_gain_kg) return out;
+  out.push_back(draft(kWeightGainRule, Priority::kMedium,
+                      "Weight gain: " + number(current.kg) + " kg, up " +
+                          number(std::round((current.kg - lowest->kg) * 10) / 10) +
+                          " kg from " + number(lowest->kg) + " kg within " +
+                          number(config.weight_gain_days) + " days (threshold: more than " +
+                          number(config.weight_gain_kg) + " kg in " +
+                          number(config.weight_gain_days) + " days)",
+                      {{"weight_gain_kg", config.weight_gain_kg},
+                       {"weight_gain_days", config.weight_gain_days}}));
   return out;
 }
 

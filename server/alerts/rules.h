@@ -40,6 +40,7 @@ inline constexpr std::string_view kImplantBatteryRule = "implant.battery_rrt_eri
 inline constexpr std::string_view kImplantLeadImpedanceRule = "implant.lead_impedance";
 inline constexpr std::string_view kImplantShockRule = "implant.shock_delivered";
 inline constexpr std::string_view kImplantAfBurdenRule = "implant.af_burden";
+inline constexpr std::string_view kWeightGainRule = "weight.gain";
 
 inline constexpr double kCrisisSystolicMmhg = 180;
 inline constexpr double kCrisisDiastolicMmhg = 110;
@@ -73,6 +74,10 @@ struct RuleConfig {
   // AF burden alert: >= 6 % of monitored time. A site choice, not a guideline figure
   // (no guideline fixes one); set per patient.
   double af_burden_percent = 6;
+  // ESC 2021 heart-failure guideline (self-care): an unexpected weight gain of > 2 kg in 3
+  // days is a sign of fluid retention to act on. weight_gain_days = 0 turns the rule off.
+  double weight_gain_kg = 2;
+  double weight_gain_days = 3;
   friend bool operator==(const RuleConfig&, const RuleConfig&) = default;
 };
 
@@ -95,6 +100,19 @@ Result<void> parse_rule_settings(std::string_view settings, RuleConfig& config);
 //   implant.shock_delivered (high), implant.af_burden (medium).
 std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& patient,
                                        const RuleConfig& config);
+// A weight measured at `at`, with the patient's earlier weights (any order, any span).
+struct WeightPoint {
+  HubTime at{};
+  double kg = 0;
+};
+
+// weight.gain (medium) when `current` exceeds the lowest earlier weight within the
+// preceding weight_gain_days by more than weight_gain_kg. Trend rules need history, so the
+// store calls this next to evaluate_rules() in the same transaction.
+std::vector<AlertDraft> evaluate_weight_trend(const WeightPoint& current,
+                                              const std::vector<WeightPoint>& earlier,
+                                              const RuleConfig& config);
+
 // Same with the default RuleConfig.
 std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& patient);
 

@@ -207,3 +207,23 @@ TEST_CASE("parse_rule_settings: a range moved in one line; bad -> error, config 
     CHECK(config == before);
   }
 }
+
+TEST_CASE("weight.gain: > 2 kg over the lowest weight of the last 3 days (ESC HF)") {
+  using namespace std::chrono_literals;
+  const HubTime t{std::chrono::milliseconds{1'790'000'000'000}};
+  RuleConfig c;
+  std::vector<WeightPoint> earlier{{t - 80h, 70.0}, {t - 48h, 80.0}, {t - 24h, 80.5}};
+  // 80.0 two days ago is the lowest within 3 days (70.0 is older than 72 h).
+  CHECK(evaluate_weight_trend({t, 82.0}, earlier, c).empty());  // +2.0: not more than 2
+  auto out = evaluate_weight_trend({t, 82.1}, earlier, c);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].rule_id == "weight.gain");
+  CHECK(out[0].priority == Priority::kMedium);
+  CHECK(out[0].message.find("up 2.1 kg from 80 kg") != std::string::npos);
+  // Later weights (a backlog arriving out of order) do not count as "earlier".
+  CHECK(evaluate_weight_trend({t - 47h, 83.0}, {{t - 1h, 70.0}}, c).empty());
+  // No history -> no trend; rule off with weight_gain_days=0.
+  CHECK(evaluate_weight_trend({t, 99.0}, {}, c).empty());
+  REQUIRE(parse_rule_settings("weight_gain_days=0", c));
+  CHECK(evaluate_weight_trend({t, 99.0}, earlier, c).empty());
+}

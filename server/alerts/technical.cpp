@@ -106,6 +106,22 @@ std::optional<TechnicalDraft> evaluate_device(const ExpectedDevice& d, HubTime n
       {{"cadence_s", static_cast<double>(d.cadence.count())}}};
 }
 
+std::optional<TechnicalDraft> evaluate_due(const DueMeasurement& due, HubTime now) {
+  if (due.every.count() <= 0) return std::nullopt;
+  auto from = due.last_measured ? std::max(*due.last_measured, due.watched_since)
+                                : due.watched_since;
+  if (now - from < due.every) return std::nullopt;
+  std::string last = due.last_measured ? duration_text(now - *due.last_measured) + " ago"
+                                       : "none received";
+  return TechnicalDraft{
+      std::string(kMeasurementMissedRule), Priority::kMedium, due.patient.value + "/" + due.kind,
+      due.patient,
+      due.last_measured ? std::to_string(unix_ms(*due.last_measured)) : "never",
+      "Missed measurement: no " + due.kind + " from " + due.patient.value + " (due every " +
+          duration_text(due.every) + "; last " + last + ")",
+      {{"due_every_s", static_cast<double>(due.every.count())}}};
+}
+
 std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t> previous,
                                                     std::uint64_t current) {
   std::uint64_t dropped = 0;

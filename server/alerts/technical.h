@@ -23,6 +23,7 @@ inline constexpr std::string_view kOutboxBacklogRule = "gateway.outbox_backlog";
 inline constexpr std::string_view kDeviceSilentRule = "device.silent";
 inline constexpr std::string_view kDeviceNeedsPairingRule = "device.needs_pairing";
 inline constexpr std::string_view kBrokerDroppedRule = "broker.dropped_messages";
+inline constexpr std::string_view kMeasurementMissedRule = "measurement.missed";
 
 struct TechnicalConfig {
   // No heartbeat or batch for this long -> gateway.silent. Gateways send a heartbeat every
@@ -88,6 +89,20 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& gateway, HubTime
 // device.silent (medium) when no reading came for 1.5 x cadence (from the later of the last
 // reading and watched_since).
 std::optional<TechnicalDraft> evaluate_device(const ExpectedDevice& device, HubTime now);
+
+// A measurement the care plan expects from a patient at least every `every` (config `due`,
+// e.g. INR weekly), whatever device takes it. `kind` as stored ("inr", "bp", "glucose", ...).
+struct DueMeasurement {
+  PatientId patient;
+  std::string kind;
+  std::chrono::seconds every{0};
+  HubTime watched_since{};                // server start (it cannot know about earlier)
+  std::optional<HubTime> last_measured;   // measured time of the newest such reading
+};
+
+// measurement.missed (medium) once the due date (last measured + every; without any, the
+// watch start + every) has passed.
+std::optional<TechnicalDraft> evaluate_due(const DueMeasurement& due, HubTime now);
 
 // broker.dropped_messages (high): the broker's $SYS publish/messages/dropped counter rose
 // from `previous` to `current`; a lower `current` means the broker restarted (counter reset)

@@ -126,3 +126,23 @@ TEST_CASE("broker.dropped_messages: rises alert, restart resets, no rise -> none
   CHECK(restart->message.find("dropped 3 messages") != std::string::npos);
   CHECK(rise->alert_id() != restart->alert_id());
 }
+
+TEST_CASE("measurement.missed: no INR by its due date -> one alert per missed episode") {
+  DueMeasurement due{PatientId{"p1"}, "inr", 7 * 24h, kNow - 30 * 24h, kNow - 6 * 24h};
+  CHECK_FALSE(evaluate_due(due, kNow).has_value());
+  due.last_measured = kNow - 7 * 24h;
+  auto a = evaluate_due(due, kNow);
+  REQUIRE(a.has_value());
+  CHECK(a->rule_id == "measurement.missed");
+  CHECK(a->patient.value == "p1");
+  CHECK(a->message.find("no inr from p1") != std::string::npos);
+  auto later = evaluate_due(due, kNow + 48h);
+  REQUIRE(later.has_value());
+  CHECK(later->alert_id() == a->alert_id());
+  // Never measured: counted from the watch start, episode "never".
+  due.last_measured.reset();
+  due.watched_since = kNow - 8 * 24h;
+  auto never = evaluate_due(due, kNow);
+  REQUIRE(never.has_value());
+  CHECK(never->message.find("none received") != std::string::npos);
+}

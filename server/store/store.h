@@ -64,6 +64,9 @@ class Store {
   [[nodiscard]] Result<std::optional<PatientId>> patient_now(const GatewayId& gateway,
                                                              const DeviceSerial& serial,
                                                              HubTime now);
+  // Measured time of the patient's newest reading of `kind` ("inr", ...); nullopt if none.
+  [[nodiscard]] Result<std::optional<HubTime>> last_measured(const PatientId& patient,
+                                                             std::string_view kind);
   // Inserts the drafts in one transaction; a draft whose alert id exists (same episode) is
   // skipped. Returns the new ones, ascending event_id. Errors: kIo (nothing inserted).
   [[nodiscard]] Result<std::vector<StoredAlert>> insert_technical_alerts(

@@ -99,6 +99,18 @@ Result<std::optional<HubTime>> Store::last_reading_received(const GatewayId& gat
   return std::optional<HubTime>{from_ms(stmt->column_int(0))};
 }
 
+Result<std::optional<HubTime>> Store::last_measured(const PatientId& patient,
+                                                    std::string_view kind) {
+  auto stmt = db_->prepare(
+      "SELECT MAX(measured_unix_ms) FROM readings WHERE patient_id = ? AND kind = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, patient.value).bind(2, kind);
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  if (!*row || stmt->column_is_null(0)) return std::optional<HubTime>{};
+  return std::optional<HubTime>{from_ms(stmt->column_int(0))};
+}
+
 Result<std::optional<PatientId>> Store::patient_now(const GatewayId& gateway,
                                                     const DeviceSerial& serial, HubTime now) {
   auto stmt = db_->prepare(

@@ -128,3 +128,23 @@ TEST_CASE("device silent past its expected cadence -> device.silent for its pati
   std::this_thread::sleep_for(1s);
   CHECK(count_rule(sys, "device.silent") == 1);
 }
+
+TEST_CASE("no measurement of a kind by its due date -> measurement.missed for the patient") {
+  SystemUnderTest sys;
+  sys.extra_server_config = "due = patient-1 bp 4s\ntechnical_check_ms = 200\n";
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  sys.start_device({"BPSIM0001", {"measure", "120/80/60"}, {}});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids().size() == 1; }, 30s),
+                  sys.diagnostics());
+  CHECK(count_rule(sys, "measurement.missed") == 0);
+  REQUIRE_MESSAGE(eventually([&] { return count_rule(sys, "measurement.missed") == 1; }, 15s),
+                  sys.diagnostics());
+  auto alert = sys.get_json_array("/api/v1/alerts").at(0).as_object();
+  CHECK(alert.at("patient_id").as_string() == "patient-1");
+  CHECK(std::string(alert.at("message").as_string()).find("no bp from patient-1") !=
+        std::string::npos);
+  std::this_thread::sleep_for(1s);
+  CHECK(count_rule(sys, "measurement.missed") == 1);
+}
