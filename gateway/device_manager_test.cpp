@@ -27,7 +27,7 @@ Script* g_script = nullptr;  // make_session is a plain function pointer
 // Byte 'R' -> a reading + ACK 'A'; 'X' -> rejected (checksum) + NAK 'N'; 'E' -> on_input error.
 class FakeSession : public drivers::DeviceSession {
  public:
-  drivers::Step start() override { return drivers::Step{{}, {}, 20ms, {}}; }
+  drivers::Step start() override { return drivers::Step{{}, {}, 20ms, {}, {}}; }
   Result<drivers::Step> on_input(const drivers::Input& input) override {
     const auto* bytes = std::get_if<drivers::SerialBytes>(&input.event);
     drivers::Step step;

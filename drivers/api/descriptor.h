@@ -2,10 +2,13 @@
 // descriptor per driver folder, listed in the generated registry (drivers/registry.h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "drivers/api/session.h"
@@ -19,13 +22,24 @@ struct SerialMatch {
   std::string by_id_pattern;   // glob against /dev/serial/by-id names, e.g. "*ACME_BP*"
 };
 
+// A BLE device is this driver's when it advertises or offers this primary service; the
+// transport filters discovery by it.
 struct BleMatch {
   std::uint16_t service_uuid16 = 0;  // e.g. 0x1810 Blood Pressure
 };
 
 // Everything a session needs to know about where it runs; no handles, no clocks.
 struct SessionContext {
-  std::string port;  // serial path or BLE address, for logs and DeviceStatus only
+  SessionContext() = default;
+  explicit SessionContext(std::string port_path) : port(std::move(port_path)) {}
+
+  std::string port;  // serial path or BLE address ("AA:BB:CC:DD:EE:FF"), for logs, and the
+                     // identity of a BLE device that has no serial number
+  // BLE: the last RecordCursor a Step of this driver for this device gave (nullopt: none yet).
+  std::optional<RecordCursor> cursor;
+  // The wall-clock offset of the device from UTC (its time zone); a clock is "wrong" when it
+  // is off from hub time + this by more than kClockTolerance, and is set to hub time + this.
+  std::chrono::minutes device_utc_offset{0};
 };
 
 struct DriverDescriptor {

@@ -22,35 +22,60 @@ using Bytes = std::vector<std::uint8_t>;
 struct SerialBytes {  // bytes read from the serial port, in arrival order
   Bytes bytes;
 };
-struct GattValue {  // a notification, indication or read result
+struct GattValue {  // a notification, indication or read result: the value's bytes as sent
   std::uint16_t characteristic_uuid16 = 0;
   Bytes bytes;
+};
+// A GattRead, GattWrite or GattSubscribe the session asked for could not be carried out: the
+// characteristic is absent, the device answered with an ATT error, or it timed out. A
+// successful read arrives as GattValue; a successful write or subscribe is not reported.
+struct GattFailed {
+  std::uint16_t characteristic_uuid16 = 0;
+  std::string reason;  // for logs, e.g. "not present", "ATT error 0x81"
 };
 struct Connected {};
 struct Disconnected {};
 
 struct Input {
   HubTime hub_time{};  // when the gateway received this input
-  std::variant<SerialBytes, GattValue, Connected, Disconnected> event;
+  std::variant<SerialBytes, GattValue, Connected, Disconnected, GattFailed> event;
 };
 
 // --- What a session asks the gateway to do ---------------------------------------------------
 
+// BLE commands name a characteristic by its 16-bit UUID; the transport finds it among the
+// device's GATT services (in the SIG profiles Kotona uses, each characteristic UUID appears in
+// one service only). The transport carries out a Step's commands in order, each finished
+// (read answered, write response received, CCCD written) before the next starts.
 struct SerialWrite {
   Bytes bytes;
 };
+// Enable notifications or indications, whichever the characteristic supports (BlueZ
+// StartNotify). Values then arrive as GattValue.
 struct GattSubscribe {
   std::uint16_t characteristic_uuid16 = 0;
 };
+// Write with response (e.g. RACP request 0x2A52, Current Time 0x2A2B).
 struct GattWrite {
   std::uint16_t characteristic_uuid16 = 0;
   Bytes bytes;
 };
+// Read once; the value arrives as GattValue (or GattFailed).
 struct GattRead {
   std::uint16_t characteristic_uuid16 = 0;
 };
 
 using Command = std::variant<SerialWrite, GattSubscribe, GattWrite, GattRead>;
+
+// Where a device's stored-record transfer stands (BLE RACP sync): the last record sequence
+// number whose reading is committed. The gateway stores it with the Step's readings in ONE
+// outbox transaction, and hands the stored value back in SessionContext::cursor when it next
+// connects the same device with the same driver. `serial` ties it to the device that made it.
+struct RecordCursor {
+  DeviceSerial serial;
+  std::uint16_t sequence = 0;
+  friend bool operator==(const RecordCursor&, const RecordCursor&) = default;
+};
 
 // The result of one call. The gateway commits `readings` to the outbox BEFORE it carries out
 // `commands` (invariant 1): a session may therefore put the acknowledgement that lets the
@@ -64,6 +89,9 @@ struct Step {
   // and counts it by Errc; `readings` and `commands` of the same Step still count (a NAK that
   // asks the device to resend is a command next to a rejection).
   std::vector<Error> rejected;
+  // When set: store it (replacing the previous one) in the same transaction that commits
+  // `readings` (which may be empty: records that carry no reading still advance it).
+  std::optional<RecordCursor> cursor;
 };
 
 // A session reports malformed device bytes in Step::rejected (or, when it has nothing else to

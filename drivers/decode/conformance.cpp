@@ -16,11 +16,24 @@ std::string expectation_json(std::string_view driver, const Decoded& decoded) {
   for (std::size_t i = 0; i < decoded.rejections.size(); ++i) {
     const Rejection& r = decoded.rejections[i];
     out += (i ? ",\n    " : "\n    ");
-    out += "{\"byte\": " + std::to_string(r.byte) + ", \"code\": " +
+    out += "{\"byte\": " + std::to_string(r.byte) +
+           (r.line != 0 ? ", \"line\": " + std::to_string(r.line) : std::string()) +
+           ", \"code\": " +
            json_string(to_string(r.error.code)) + ", \"detail\": " + json_string(r.error.detail) +
            "}";
   }
-  out += decoded.rejections.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  out += decoded.rejections.empty() ? "]" : "\n  ]";
+  if (!decoded.commands.empty()) {  // GATT drivers: what the hub asked of the device
+    out += ",\n  \"commands\": [";
+    for (std::size_t i = 0; i < decoded.commands.size(); ++i) {
+      out += (i ? ",\n    " : "\n    ") + json_string(decoded.commands[i]);
+    }
+    out += "\n  ],\n  \"cursor\": ";
+    out += decoded.cursor ? "{\"serial\": " + json_string(decoded.cursor->serial.value) +
+                                ", \"sequence\": " + std::to_string(decoded.cursor->sequence) + "}"
+                          : std::string("null");
+  }
+  out += "\n}\n";
   return out;
 }
 

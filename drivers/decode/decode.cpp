@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+
+#include "drivers/gatt/uuids.h"
 
 namespace kotona::drivers::decode {
 
@@ -121,6 +124,79 @@ Decoded decode_serial(const DriverDescriptor& driver, std::span<const std::uint8
     collect(session->on_timer(), Chunk{bytes.size(), 0, ChunkKind::kControl}, gateway, is_relay,
             out);
   }
+  return out;
+}
+
+bool is_gatt_driver(const DriverDescriptor& driver) { return !driver.ble.empty(); }
+
+std::string command_text(const Command& command) {
+  auto hex = [](const char* format, unsigned v) {
+    char b[8];
+    std::snprintf(b, sizeof b, format, v);
+    return std::string(b);
+  };
+  auto bytes = [&](const Bytes& v) {
+    std::string out;
+    for (std::uint8_t b : v) out += hex(" %02X", b);
+    return out;
+  };
+  if (const auto* r = std::get_if<GattRead>(&command)) {
+    return "read " + hex("%04X", r->characteristic_uuid16);
+  }
+  if (const auto* s = std::get_if<GattSubscribe>(&command)) {
+    return "subscribe " + hex("%04X", s->characteristic_uuid16);
+  }
+  if (const auto* w = std::get_if<GattWrite>(&command)) {
+    return "write " + hex("%04X", w->characteristic_uuid16) + bytes(w->bytes);
+  }
+  return "serial" + bytes(std::get<SerialWrite>(command).bytes);
+}
+
+gatt::Capture single_value_capture(std::uint16_t characteristic_uuid16,
+                                   std::vector<std::uint8_t> value) {
+  gatt::Capture capture;
+  for (std::uint16_t uuid : {gatt::uuid::kManufacturerName, gatt::uuid::kModelNumber,
+                             gatt::uuid::kSerialNumber, gatt::uuid::kFirmwareRevision,
+                             gatt::uuid::kCurrentTime}) {
+    capture.events.push_back(gatt::CaptureEvent{0, GattFailed{uuid, "not captured"}});
+  }
+  capture.events.push_back(
+      gatt::CaptureEvent{1, GattValue{characteristic_uuid16, std::move(value)}});
+  return capture;
+}
+
+Decoded decode_gatt(const DriverDescriptor& driver, const gatt::Capture& capture,
+                    HubTime hub_time, const GatewayId& gateway) {
+  Decoded out;
+  SessionContext context{"00:00:00:00:00:00"};
+  context.cursor = capture.cursor;
+  auto session = driver.make_session(context);
+  if (!session) {
+    out.rejections.push_back(Rejection{0, Error{Errc::kConfig, 0, "driver made no session"}, 0});
+    return out;
+  }
+  auto collect_gatt = [&](Step step, std::size_t line) {
+    for (Error& e : step.rejected) out.rejections.push_back(Rejection{e.offset, std::move(e), line});
+    for (Reading& r : step.readings) {
+      finalize_reading(gateway, r);
+      out.readings.push_back(std::move(r));
+    }
+    for (const Command& c : step.commands) out.commands.push_back(command_text(c));
+    if (step.cursor) out.cursor = step.cursor;
+  };
+  Step last = session->start();
+  collect_gatt(last, 0);
+  for (const gatt::CaptureEvent& e : capture.events) {
+    auto step = std::visit(
+        [&](const auto& event) { return session->on_input(Input{hub_time, event}); }, e.event);
+    if (!step) {
+      out.rejections.push_back(Rejection{step.error().offset, step.error(), e.line});
+      continue;
+    }
+    last = *step;
+    collect_gatt(std::move(step).value(), e.line);
+  }
+  if (last.timer) collect_gatt(session->on_timer(), 0);
   return out;
 }
 

@@ -56,4 +56,20 @@ Result<void> ByteReader::expect_end(const char* what) const {
               std::to_string(remaining()) + " trailing bytes after " + what);
 }
 
+Result<double> required_value(const MedFloat& v, std::size_t offset, const char* field) {
+  if (const auto* d = std::get_if<Decimal>(&v)) return d->value();
+  const Special s = std::get<Special>(v);
+  return fail(s == Special::kReserved ? Errc::kMalformed : Errc::kOutOfRange, offset,
+              std::string(field) + " is " + std::string(to_string(s)));
+}
+
+Result<std::optional<double>> optional_value(const MedFloat& v, std::size_t offset,
+                                             const char* field) {
+  if (const auto* d = std::get_if<Decimal>(&v)) return std::optional<double>(d->value());
+  if (std::get<Special>(v) == Special::kReserved) {
+    return fail(Errc::kMalformed, offset, std::string(field) + " is reserved");
+  }
+  return std::optional<double>();
+}
+
 }  // namespace kotona::drivers::gatt

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -38,5 +39,14 @@ class ByteReader {
   std::span<const std::uint8_t> bytes_;
   std::size_t offset_ = 0;
 };
+
+// A measurement value that must be a number: the Decimal's value, or kOutOfRange at `offset`
+// for NaN / NRes / +INF / -INF ("<field> is NaN") and kMalformed for the reserved pattern.
+[[nodiscard]] Result<double> required_value(const MedFloat& v, std::size_t offset,
+                                            const char* field);
+// A value the device may leave out by sending a special: nullopt for NaN / NRes / +INF /
+// -INF, the number otherwise; kMalformed at `offset` for the reserved pattern.
+[[nodiscard]] Result<std::optional<double>> optional_value(const MedFloat& v, std::size_t offset,
+                                                           const char* field);
 
 }  // namespace kotona::drivers::gatt

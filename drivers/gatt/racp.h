@@ -1,7 +1,7 @@
 // Record Access Control Point (characteristic 0x2A52) as the Glucose Service uses it: the
-// requests the hub writes and the indications the device answers with. Glucose Service 1.0
-// §3.3 and Glucose Profile 1.0 §4.9 (procedures), GATT Specification Supplement §3.185
-// (RACP). Pure; thread-safe.
+// requests the hub writes and the indications the device answers with. Glucose Service
+// (GLS) v1.0.1 §3.4 "Record Access Control Point" (op codes, operators, operands, response
+// codes) and Glucose Profile (GLP) v1.0.1 §4.9 (collector procedures). Pure; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -14,14 +14,14 @@
 
 namespace kotona::drivers::gatt::racp {
 
-// Op codes (GLS §3.3.1, Table 3.4).
+// Op codes (GLS §3.4).
 inline constexpr std::uint8_t kReportStoredRecords = 0x01;
 inline constexpr std::uint8_t kDeleteStoredRecords = 0x02;
 inline constexpr std::uint8_t kAbortOperation = 0x03;
 inline constexpr std::uint8_t kReportNumberOfRecords = 0x04;
 inline constexpr std::uint8_t kNumberOfRecordsResponse = 0x05;
 inline constexpr std::uint8_t kResponseCode = 0x06;
-// Operators (GLS §3.3.1, Table 3.5).
+// Operators (GLS §3.4).
 inline constexpr std::uint8_t kNull = 0x00;
 inline constexpr std::uint8_t kAllRecords = 0x01;
 inline constexpr std::uint8_t kLessOrEqual = 0x02;
@@ -29,10 +29,10 @@ inline constexpr std::uint8_t kGreaterOrEqual = 0x03;
 inline constexpr std::uint8_t kWithinRange = 0x04;
 inline constexpr std::uint8_t kFirstRecord = 0x05;
 inline constexpr std::uint8_t kLastRecord = 0x06;
-// Filter type of the operand (GLS §3.3.1, Table 3.6).
+// Filter type of the operand (GLS §3.4).
 inline constexpr std::uint8_t kFilterSequenceNumber = 0x01;
 
-// Response code values (GLS §3.3.1, Table 3.7).
+// Response code values (GLS §3.4).
 enum class ResponseCode : std::uint8_t {
   kSuccess = 0x01,
   kOpCodeNotSupported = 0x02,
