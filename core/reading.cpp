@@ -51,7 +51,9 @@ void finalize_reading(const GatewayId& gateway, Reading& reading) {
         *reading.device_time - std::chrono::floor<std::chrono::seconds>(reading.hub_time));
   }
   if (reading.clock_offset) {
-    reading.quality.clock_suspect = std::chrono::abs(*reading.clock_offset) > kClockTolerance;
+    // A driver may already have flagged the clock (e.g. a device's own time-fault bit).
+    reading.quality.clock_suspect = reading.quality.clock_suspect ||
+                                    std::chrono::abs(*reading.clock_offset) > kClockTolerance;
   }
   if (!reading.device_time) reading.quality.clock_missing = true;
   reading.uid = make_reading_uid(gateway, reading);

@@ -91,7 +91,8 @@ std::string_view kind_name(const Measurement& m);
 
 // What the device or hub noticed about the reading. Flags never drop a reading.
 struct QualityFlags {
-  bool clock_suspect = false;      // device clock differs from hub time beyond tolerance
+  bool clock_suspect = false;      // device clock off from hub time beyond tolerance, or the
+                                   // device flagged its own time (e.g. GLS time fault)
   bool clock_missing = false;      // device sent no time; hub receive time used
   bool irregular_pulse = false;    // device says so
   bool body_movement = false;      // device says so
