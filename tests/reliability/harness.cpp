@@ -9,6 +9,7 @@
 
 #include <boost/json/src.hpp>  // header-only Boost.JSON: this is its one translation unit
 #include <chrono>
+#include <deque>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -293,6 +294,33 @@ class Rig {
   }
 
   std::string dir() const { return dir_.path().string(); }
+
+  // For a failed scenario: the last lines of the newest gateway and server logs and of the
+  // broker log, and the counters the processes export, so CI output says where it stuck.
+  void print_diagnostics(std::ostream& out) {
+    auto tail = [&](const std::filesystem::path& path, int lines) {
+      std::ifstream in(path);
+      std::deque<std::string> last;
+      for (std::string line; std::getline(in, line);) {
+        last.push_back(line);
+        if (static_cast<int>(last.size()) > lines) last.pop_front();
+      }
+      out << "---- " << path.filename().string() << " (last " << last.size() << " lines)\n";
+      for (const auto& l : last) out << l << "\n";
+    };
+    tail(dir_ / ("gateway-" + std::to_string(gateway_starts_) + ".log"), 40);
+    tail(dir_ / ("server-" + std::to_string(server_starts_) + ".log"), 40);
+    tail(dir_ / "mosquitto.log", 20);
+    query("server.db", "SELECT reason, COUNT(*) FROM quarantine GROUP BY reason",
+          [&](sqlite3_stmt* st) {
+            out << "quarantine " << text(st, 0) << ": " << sqlite3_column_int64(st, 1) << "\n";
+          });
+    query("outbox.db", "SELECT COUNT(*), MIN(send_count), MAX(send_count) FROM outbox",
+          [&](sqlite3_stmt* st) {
+            out << "outbox rows " << sqlite3_column_int64(st, 0) << ", send_count "
+                << sqlite3_column_int64(st, 1) << ".." << sqlite3_column_int64(st, 2) << "\n";
+          });
+  }
 
   void stop_devices() {
     for (auto& sim : sims_) sim->stop(5s);
@@ -621,6 +649,7 @@ int main(int argc, char** argv) {
       crashes_ok = faults.at("backlog").as_int64() >= o.backlog && d.seconds <= 60.0;
     }
     passed = d.score.ok() && d.outbox_left == 0 && d.score.emitted > 0 && crashes_ok;
+    if (!passed && !o.expect_failures) rig.print_diagnostics(std::cerr);
   } catch (const std::exception& e) {
     card["error"] = e.what();
   }
