@@ -131,6 +131,7 @@ class Uplink::Impl {
   asio::steady_timer resend_timer_;
   std::mt19937 rng_;
   int attempt_ = 0;
+  void (Impl::*pending_)() = nullptr;  // what the reconnect timer will do (retry_after_backoff)
   bool connected_ = false;
   bool stopping_ = false;
 };
@@ -198,7 +199,8 @@ void Uplink::Impl::subscribe() {
   } catch (const mqtt::exception& e) {
     log_warn(kLog, std::string("subscribe failed: ") + e.what());
     counters_.add("mqtt_subscribe_refused");
-    retry_after_backoff(&Impl::subscribe);
+    // Not connected any more: subscribing again cannot work, connecting can.
+    retry_after_backoff(client_->is_connected() ? &Impl::subscribe : &Impl::connect);
   }
 }
 
@@ -234,6 +236,13 @@ void Uplink::Impl::on_connection_lost(const std::string& cause) {
 
 void Uplink::Impl::retry_after_backoff(void (Impl::*action)()) {
   if (stopping_) return;
+  // One timer serves both retries, so the action is kept in pending_ and read when the timer
+  // fires. A pending reconnect is never replaced by a re-subscribe: a subscribe retry that
+  // had already fired (its handler queued, past cancelling) as the connection dropped used
+  // to re-arm the timer over the reconnect, and the client never reconnected (found by the
+  // partitions chaos test: a hub stuck for good with 16 761 readings in its outbox).
+  if (pending_ == &Impl::connect && action != &Impl::connect) return;
+  pending_ = action;
   auto min_ms = std::max<milliseconds::rep>(1, opt_.reconnect_min.count());
   auto max_ms = std::max(min_ms, opt_.reconnect_max.count());
   auto delay = min_ms;
@@ -243,8 +252,11 @@ void Uplink::Impl::retry_after_backoff(void (Impl::*action)()) {
   // Full jitter over the upper half so a fleet of hubs does not reconnect in step.
   std::uniform_int_distribution<milliseconds::rep> jitter(delay / 2, delay);
   reconnect_timer_.expires_after(milliseconds(jitter(rng_)));
-  reconnect_timer_.async_wait([this, alive = alive_, action](boost::system::error_code ec) {
-    if (!ec && *alive && !stopping_) (this->*action)();
+  reconnect_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (ec || !*alive || stopping_ || pending_ == nullptr) return;
+    auto next = pending_;
+    pending_ = nullptr;
+    (this->*next)();
   });
 }
 

@@ -162,6 +162,7 @@ class Ingest::Impl {
   asio::steady_timer reconnect_timer_;
   std::mt19937 rng_;
   int attempt_ = 0;
+  void (Impl::*pending_)() = nullptr;  // what the reconnect timer will do (retry_after_backoff)
   int subacks_pending_ = 0;
   bool subscribed_ = false;
   HubTime subscribed_since_{};
@@ -231,7 +232,8 @@ void Ingest::Impl::subscribe() {
   } catch (const mqtt::exception& e) {
     log_warn(kLog, std::string("subscribe failed: ") + e.what());
     counters_.add("mqtt_subscribe_refused");
-    retry_after_backoff(&Impl::subscribe);
+    // Not connected any more: subscribing again cannot work, connecting can.
+    retry_after_backoff(client_->is_connected() ? &Impl::subscribe : &Impl::connect);
   }
 }
 
@@ -316,6 +318,13 @@ void Ingest::Impl::on_connection_lost(const std::string& cause) {
 
 void Ingest::Impl::retry_after_backoff(void (Impl::*action)()) {
   if (stopping_) return;
+  // One timer serves both retries, so the action is kept in pending_ and read when the timer
+  // fires. A pending reconnect is never replaced by a re-subscribe: a subscribe retry that
+  // had already fired (its handler queued, past cancelling) as the connection dropped used
+  // to re-arm the timer over the reconnect, and the client never reconnected (found by the
+  // partitions chaos test: a hub stuck for good with 16 761 readings in its outbox).
+  if (pending_ == &Impl::connect && action != &Impl::connect) return;
+  pending_ = action;
   auto min_ms = std::max<milliseconds::rep>(1, opt_.reconnect_min.count());
   auto max_ms = std::max(min_ms, opt_.reconnect_max.count());
   auto delay = min_ms;
@@ -324,8 +333,11 @@ void Ingest::Impl::retry_after_backoff(void (Impl::*action)()) {
   attempt_ = std::min(attempt_ + 1, 30);
   std::uniform_int_distribution<milliseconds::rep> jitter(delay / 2, delay);
   reconnect_timer_.expires_after(milliseconds(jitter(rng_)));
-  reconnect_timer_.async_wait([this, alive = alive_, action](boost::system::error_code ec) {
-    if (!ec && *alive && !stopping_) (this->*action)();
+  reconnect_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (ec || !*alive || stopping_ || pending_ == nullptr) return;
+    auto next = pending_;
+    pending_ = nullptr;
+    (this->*next)();
   });
 }
 
