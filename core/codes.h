@@ -16,6 +16,7 @@ struct Code {
 };
 
 // Blood pressure (IEEE 11073-10407 / LOINC 85354-9 panel).
+inline constexpr Code kBloodPressurePanel{150020, "MDC_PRESS_BLD_NONINV", "85354-9", ""};
 inline constexpr Code kSystolic{150021, "MDC_PRESS_BLD_NONINV_SYS", "8480-6", "mm[Hg]"};
 inline constexpr Code kDiastolic{150022, "MDC_PRESS_BLD_NONINV_DIA", "8462-4", "mm[Hg]"};
 inline constexpr Code kMeanArterial{150023, "MDC_PRESS_BLD_NONINV_MEAN", "8478-0", "mm[Hg]"};

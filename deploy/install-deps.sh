@@ -15,7 +15,10 @@ packages=(
   mosquitto mosquitto-clients
   dbus
   curl procps iproute2 nftables faketime
+  python3-jsonschema  # FHIR R4 schema validation (tests/fhir)
 )
+# npm fetches the pinned FHIR R4 schema (tests/fhir); NodeSource's nodejs already provides it.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

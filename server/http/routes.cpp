@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "server/http/api_json.h"
+#include "server/http/fhir_routes.h"
 #include "server/http/page.h"
 #include "server/store/json_text.h"
 
@@ -173,6 +174,7 @@ Response handle_request(const Request& req, store::Store& store, Counters& count
   counters.add("http_requests");
   std::string_view target(req.target().data(), req.target().size());
   std::string_view path = target.substr(0, target.find('?'));
+  if (path.starts_with(kFhirPrefix)) return handle_fhir_request(req, path, store, counters);
   bool known = path == "/" || path == "/healthz" || path == "/metrics" ||
                path == "/api/v1/alerts" || path == "/api/v1/readings" || path == kStreamPath;
   if (!known) return error(req, http::status::not_found, "no such resource", counters);

@@ -54,6 +54,13 @@ class Store {
   [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
                                                             int limit);
   [[nodiscard]] Result<std::optional<GatewayStatusRow>> gateway_status(const GatewayId& gateway);
+  // --- FHIR export (patient_queries.cpp) ---
+  // The patient's readings measured in [from, to) (to absent: no upper bound), ascending
+  // measured time, at most `limit`. Errors: kIo.
+  [[nodiscard]] Result<std::vector<StoredReading>> readings_measured_between(
+      const PatientId& patient, HubTime from, std::optional<HubTime> to, int limit);
+  // True when the patient has an enrolment (past or present) or a stored reading.
+  [[nodiscard]] Result<bool> has_patient(const PatientId& patient);
   // --- Technical alerts (technical_store.cpp) ---
   // Every gateway heard from or enrolled, with its last heartbeat and current patients.
   [[nodiscard]] Result<std::vector<alerts::GatewayView>> gateway_views(HubTime now);
@@ -102,5 +109,7 @@ class Store {
 // The instant a reading was measured: device time corrected by the clock offset when both
 // are known, else hub receive time. Used for enrolment validity.
 HubTime measured_time(const Reading& reading);
+// The same instant for a stored row (equal to the row's measured_unix_ms column).
+HubTime measured_time(const StoredReading& row);
 
 }  // namespace kotona::server::store

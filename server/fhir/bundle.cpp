@@ -1,0 +1,133 @@
+// The export Bundle: Patient, hub and measuring Devices, Observations; OperationOutcome.
+#include "server/fhir/bundle.h"
+
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+#include <string>
+
+#include "server/fhir/time_range.h"
+#include "server/fhir/uuid.h"
+
+namespace kotona::server::fhir {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kPatientSystem = "urn:kotona:patient";
+constexpr std::string_view kGatewaySystem = "urn:kotona:gateway";
+constexpr std::string_view kSerialSystem = "urn:kotona:device-serial";
+
+std::string urn_for(std::string_view name) { return std::string(kUrnUuid) + name_uuid(name); }
+std::string id_of(const std::string& reference) { return reference.substr(kUrnUuid.size()); }
+
+json::object entry(const std::string& reference, json::object resource) {
+  return json::object{{"fullUrl", reference}, {"resource", std::move(resource)}};
+}
+
+json::array identifier(std::string_view system, std::string_view value) {
+  return json::array{json::object{{"system", system}, {"value", value}}};
+}
+
+std::string_view device_kind_text(const std::string& kind) {
+  if (kind == "bp") return "Blood pressure monitor";
+  if (kind == "glucose") return "Blood glucose meter";
+  if (kind == "inr") return "Coagulation (INR) meter";
+  if (kind == "implant") return "Cardiac implantable electronic device";
+  if (kind == "weight") return "Weighing scale";
+  if (kind == "spo2") return "Pulse oximeter";
+  if (kind == "temperature") return "Thermometer";
+  return "Home measurement device";
+}
+
+json::object gateway_device(const GatewayId& gateway) {
+  return json::object{{"resourceType", "Device"},
+                      {"id", id_of(gateway_ref(gateway))},
+                      {"identifier", identifier(kGatewaySystem, gateway.value)},
+                      {"type", json::object{{"text", "Kotona home hub (gateway)"}}}};
+}
+
+json::object measuring_device(const GatewayId& gateway, const DeviceSerial& serial,
+                              const std::set<std::string>& kinds) {
+  std::string text;
+  for (const auto& k : kinds) text += (text.empty() ? "" : ", ") + std::string(device_kind_text(k));
+  json::object device{{"resourceType", "Device"},
+                      {"id", id_of(device_ref(gateway, serial))},
+                      {"identifier", identifier(kSerialSystem, serial.value)},
+                      {"serialNumber", serial.value}};
+  device["type"] = json::object{{"text", text}};
+  device["parent"] =
+      json::object{{"reference", gateway_ref(gateway)}, {"display", "home hub " + gateway.value}};
+  return device;
+}
+
+bool is_control_result(const store::StoredReading& row) {
+  boost::system::error_code ec;
+  auto q = json::parse(row.quality_json, ec);
+  if (ec || !q.is_object()) return false;  // make_observation() reports the bad JSON
+  auto it = q.get_object().find("control_result");
+  return it != q.get_object().end() && it->value().is_bool() && it->value().get_bool();
+}
+
+}  // namespace
+
+std::string patient_ref(const PatientId& patient) { return urn_for("Patient/" + patient.value); }
+std::string observation_ref(const ReadingUid& reading) {
+  return urn_for("Observation/" + reading.value);
+}
+std::string gateway_ref(const GatewayId& gateway) { return urn_for("Gateway/" + gateway.value); }
+std::string device_ref(const GatewayId& gateway, const DeviceSerial& serial) {
+  // One Device per hub + serial: a device moved to another hub gets a second Device with the
+  // same serial identifier, so Device.parent always names the hub that relayed the reading.
+  return urn_for("Device/" + gateway.value + "/" + serial.value);
+}
+
+Result<Export> build_everything_bundle(const ExportRequest& request) {
+  Export out;
+  json::array observations;
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> devices;
+  for (const auto& row : request.readings) {
+    if (row.patient != request.patient) {
+      return fail(Errc::kIdentity, "reading " + row.uid.value + " belongs to another patient");
+    }
+    if (is_control_result(row)) {
+      ++out.stats.control_results_excluded;
+      continue;
+    }
+    auto obs = make_observation(row);
+    if (!obs) return fail(obs.error());
+    observations.push_back(entry(observation_ref(row.uid), std::move(*obs)));
+    devices[{row.gateway.value, row.device_serial.value}].insert(row.kind);
+  }
+  json::array entries;
+  json::object patient{{"resourceType", "Patient"},
+                       {"id", id_of(patient_ref(request.patient))},
+                       {"identifier", identifier(kPatientSystem, request.patient.value)}};
+  entries.push_back(entry(patient_ref(request.patient), std::move(patient)));
+  std::set<std::string> gateways;
+  for (const auto& [key, kinds] : devices) gateways.insert(key.first);
+  for (const auto& g : gateways) {
+    entries.push_back(entry(gateway_ref(GatewayId{g}), gateway_device(GatewayId{g})));
+  }
+  for (const auto& [key, kinds] : devices) {
+    GatewayId g{key.first};
+    DeviceSerial s{key.second};
+    entries.push_back(entry(device_ref(g, s), measuring_device(g, s, kinds)));
+  }
+  for (auto& o : observations) entries.push_back(std::move(o));
+  out.stats.observations = observations.size();
+  out.stats.devices = devices.size();
+  out.stats.gateways = gateways.size();
+  out.bundle = json::object{{"resourceType", "Bundle"}, {"type", "collection"}};
+  if (request.generated_at) out.bundle["timestamp"] = fhir_instant(*request.generated_at);
+  out.bundle["entry"] = std::move(entries);
+  return out;
+}
+
+json::object make_operation_outcome(std::string_view code, std::string_view diagnostics) {
+  json::object issue{{"severity", "error"}, {"code", code}, {"diagnostics", diagnostics}};
+  return json::object{{"resourceType", "OperationOutcome"}, {"issue", json::array{issue}}};
+}
+
+}  // namespace kotona::server::fhir

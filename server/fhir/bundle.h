@@ -1,0 +1,59 @@
+// FHIR R4 export of one patient's readings: a Bundle (type "collection") of one Patient, the
+// Devices (home hub and measuring devices) and one Observation per reading, and the
+// OperationOutcome for errors. Pure (no IO, no clock); thread-safe. Design: README.md.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "server/store/types.h"
+
+namespace kotona::server::fhir {
+
+inline constexpr std::string_view kFhirContentType = "application/fhir+json";
+
+struct ExportRequest {
+  PatientId patient;
+  std::vector<store::StoredReading> readings;  // this patient's, in the order to export
+  std::optional<HubTime> generated_at;         // Bundle.timestamp when present
+};
+
+struct ExportStats {
+  std::size_t observations = 0;
+  std::size_t devices = 0;   // measuring devices (one per gateway + serial)
+  std::size_t gateways = 0;  // home hubs
+  std::size_t control_results_excluded = 0;
+};
+
+struct Export {
+  boost::json::object bundle;
+  ExportStats stats;
+};
+
+// The Bundle for `request`. Control-solution results (quality control_result) are left out
+// and counted. Errors (the whole export fails rather than leave a reading out silently):
+// kIdentity when a reading belongs to another patient; kMalformed naming the reading uid
+// when its kind is unknown or its values/quality JSON lacks what the kind needs.
+[[nodiscard]] Result<Export> build_everything_bundle(const ExportRequest& request);
+
+// One Observation for one stored reading (references as urn:uuid of name_uuid()). Errors as
+// build_everything_bundle().
+[[nodiscard]] Result<boost::json::object> make_observation(const store::StoredReading& reading);
+
+// OperationOutcome with one error issue; `code` from the FHIR IssueType value set
+// ("invalid", "not-found", "exception", "too-costly", ...).
+boost::json::object make_operation_outcome(std::string_view code, std::string_view diagnostics);
+
+// urn:uuid references (Bundle.entry.fullUrl) of the resources in the Bundle; the resource's id
+// is the UUID after the prefix. Deterministic: the same in every export (uuid.h).
+inline constexpr std::string_view kUrnUuid = "urn:uuid:";
+std::string patient_ref(const PatientId& patient);
+std::string observation_ref(const ReadingUid& reading);
+std::string gateway_ref(const GatewayId& gateway);
+std::string device_ref(const GatewayId& gateway, const DeviceSerial& serial);
+
+}  // namespace kotona::server::fhir

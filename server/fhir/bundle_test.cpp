@@ -1,0 +1,235 @@
+#include "server/fhir/bundle.h"
+
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+
+#include "server/fhir/test_rows.h"
+#include "server/fhir/time_range.h"
+#include "server/fhir/uuid.h"
+#include "server/store/store.h"
+
+using namespace kotona;
+using namespace kotona::server;
+using namespace kotona::server::fhir;
+namespace json = boost::json;
+
+namespace {
+
+json::object build(std::vector<store::StoredReading> rows) {
+  auto out = build_everything_bundle({PatientId{"patient-1"}, std::move(rows), std::nullopt});
+  REQUIRE_MESSAGE(out.has_value(), describe(out.error()));
+  return out->bundle;
+}
+
+std::vector<json::object> resources(const json::object& bundle, std::string_view type) {
+  std::vector<json::object> out;
+  for (const auto& e : bundle.at("entry").as_array()) {
+    const auto& r = e.at("resource").as_object();
+    if (r.at("resourceType").as_string() == type) out.push_back(r);
+  }
+  return out;
+}
+
+// The coding of `system` in a CodeableConcept, or an empty object.
+json::object coding(const json::value& cc, std::string_view system) {
+  for (const auto& c : cc.at("coding").as_array()) {
+    if (c.at("system").as_string() == system) return c.as_object();
+  }
+  return {};
+}
+
+// The component whose MDC display is `ref`, or an empty object.
+json::object component(const json::object& obs, std::string_view ref) {
+  for (const auto& c : obs.at("component").as_array()) {
+    auto mdc = coding(c.at("code"), "urn:iso:std:iso:11073:10101");
+    if (!mdc.empty() && mdc.at("display").as_string() == ref) return c.as_object();
+  }
+  return {};
+}
+
+void check_quantity(const json::value& q, double value, std::string_view ucum) {
+  CHECK(q.at("value").to_number<double>() == doctest::Approx(value));
+  CHECK(q.at("system").as_string() == "http://unitsofmeasure.org");
+  CHECK(q.at("code").as_string() == ucum);
+}
+
+}  // namespace
+
+TEST_CASE("build_everything_bundle: every kind -> LOINC + MDC codes, UCUM units, categories") {
+  auto bundle = build(testing::every_kind());
+  CHECK(bundle.at("resourceType").as_string() == "Bundle");
+  CHECK(bundle.at("type").as_string() == "collection");
+  auto obs = resources(bundle, "Observation");
+  REQUIRE(obs.size() == 7);
+  const auto& bp = obs[0];
+  CHECK(coding(bp.at("code"), "http://loinc.org").at("code").as_string() == "85354-9");
+  CHECK(coding(bp.at("code"), "urn:iso:std:iso:11073:10101").at("code").as_string() == "150020");
+  CHECK(bp.at("category").at(0).at("coding").at(0).at("code").as_string() == "vital-signs");
+  auto sys = component(bp, "MDC_PRESS_BLD_NONINV_SYS");
+  REQUIRE_FALSE(sys.empty());
+  CHECK(coding(sys.at("code"), "http://loinc.org").at("code").as_string() == "8480-6");
+  CHECK(coding(sys.at("code"), "urn:iso:std:iso:11073:10101").at("code").as_string() == "150021");
+  check_quantity(sys.at("valueQuantity"), 182, "mm[Hg]");
+  check_quantity(component(bp, "MDC_PRESS_BLD_NONINV_DIA").at("valueQuantity"), 112, "mm[Hg]");
+  check_quantity(component(bp, "MDC_PRESS_BLD_NONINV_MEAN").at("valueQuantity"), 135, "mm[Hg]");
+  check_quantity(component(bp, "MDC_PULS_RATE_NON_INV").at("valueQuantity"), 71, "/min");
+
+  const auto& glucose = obs[1];
+  CHECK(coding(glucose.at("code"), "http://loinc.org").at("code").as_string() == "15074-8");
+  CHECK(glucose.at("category").at(0).at("coding").at(0).at("code").as_string() == "laboratory");
+  check_quantity(glucose.at("valueQuantity"), 5.4, "mmol/L");
+  const auto& inr = obs[2];
+  CHECK(coding(inr.at("code"), "urn:iso:std:iso:11073:10101").at("code").as_string() == "188492");
+  check_quantity(inr.at("valueQuantity"), 2.6, "{INR}");
+  check_quantity(component(inr, "MDC_TIME_PD_COAG").at("valueQuantity"), 31.2, "s");
+
+  const auto& implant = obs[3];
+  CHECK(component(implant, "MDC_IDC_MSMT_BATTERY_STATUS")
+            .at("valueCodeableConcept")
+            .at("coding")
+            .at(0)
+            .at("code")
+            .as_string() == "rrt_eri");
+  check_quantity(component(implant, "MDC_IDC_MSMT_BATTERY_VOLTAGE").at("valueQuantity"), 2.79, "V");
+  check_quantity(component(implant, "MDC_IDC_MSMT_BATTERY_REMAINING_LONGEVITY").at("valueQuantity"),
+                 3, "mo");
+  auto rv = component(implant, "MDC_IDC_MSMT_LEADCHNL_RV_IMPEDANCE_VALUE");
+  CHECK(coding(rv.at("code"), "urn:iso:std:iso:11073:10101").at("code").as_string() == "722433");
+  check_quantity(rv.at("valueQuantity"), 560, "Ohm");
+  check_quantity(component(implant, "MDC_IDC_MSMT_LEADCHNL_RA_IMPEDANCE_VALUE").at("valueQuantity"),
+                 480, "Ohm");
+  CHECK(component(implant, "MDC_IDC_MSMT_LEADCHNL_LV_IMPEDANCE_VALUE").empty());  // absent
+  check_quantity(component(implant, "MDC_IDC_STAT_AT_BURDEN_PERCENT").at("valueQuantity"), 0.4,
+                 "%");
+  CHECK(component(implant, "MDC_IDC_STAT_TACHYTHERAPY_SHOCKS_DELIVERED_RECENT")
+            .at("valueInteger")
+            .as_int64() == 1);
+
+  check_quantity(obs[4].at("valueQuantity"), 81.5, "kg");
+  CHECK(coding(obs[4].at("code"), "http://loinc.org").at("code").as_string() == "29463-7");
+  check_quantity(obs[5].at("valueQuantity"), 97, "%");
+  check_quantity(component(obs[5], "MDC_PULS_RATE_NON_INV").at("valueQuantity"), 64, "/min");
+  check_quantity(obs[6].at("valueQuantity"), 36.8, "Cel");
+  for (const auto& o : obs) CHECK(o.at("status").as_string() == "final");
+}
+
+TEST_CASE("build_everything_bundle: subject, device -> hub parent, identifiers, measured time") {
+  auto rows = testing::every_kind();
+  auto bundle = build(rows);
+  auto patients = resources(bundle, "Patient");
+  REQUIRE(patients.size() == 1);
+  CHECK(patients[0].at("identifier").at(0).at("system").as_string() == "urn:kotona:patient");
+  CHECK(patients[0].at("identifier").at(0).at("value").as_string() == "patient-1");
+  auto devices = resources(bundle, "Device");
+  REQUIRE(devices.size() == 8);  // the hub + 7 measuring devices
+  std::map<std::string, json::object> by_url;
+  for (const auto& e : bundle.at("entry").as_array()) {
+    by_url[std::string(e.at("fullUrl").as_string())] = e.at("resource").as_object();
+    // fullUrl is urn:uuid:<id>
+    CHECK(e.at("fullUrl").as_string() ==
+          "urn:uuid:" + std::string(e.at("resource").at("id").as_string()));
+  }
+  auto obs = resources(bundle, "Observation");
+  for (std::size_t i = 0; i < obs.size(); ++i) {
+    const auto& o = obs[i];
+    CHECK(o.at("identifier").at(0).at("value").as_string() == rows[i].uid.value);
+    const auto& subject = by_url[std::string(o.at("subject").at("reference").as_string())];
+    CHECK(subject.at("resourceType").as_string() == "Patient");
+    const auto& device = by_url[std::string(o.at("device").at("reference").as_string())];
+    REQUIRE(device.contains("serialNumber"));
+    CHECK(device.at("serialNumber").as_string() == rows[i].device_serial.value);
+    const auto& hub = by_url[std::string(device.at("parent").at("reference").as_string())];
+    CHECK(hub.at("identifier").at(0).at("system").as_string() == "urn:kotona:gateway");
+    CHECK(hub.at("identifier").at(0).at("value").as_string() == "gw-1");
+    // Measured time: device time corrected by the clock offset, not the hub receive time.
+    CHECK(o.at("effectiveDateTime").as_string() == fhir_instant(store::measured_time(rows[i])));
+    CHECK(o.at("effectiveDateTime").as_string() != fhir_instant(rows[i].hub_time));
+  }
+  // Deterministic ids: the same reading gets the same id in every export.
+  CHECK(json::serialize(build(rows)) == json::serialize(bundle));
+  CHECK(name_uuid("Patient/patient-1") == "77022c98-71c2-5cdf-95c0-e94fc9d74e9b");  // Python uuid5
+}
+
+TEST_CASE("build_everything_bundle: quality flags -> extension and note; device times kept") {
+  auto bundle = build(testing::every_kind());
+  const auto bp = resources(bundle, "Observation")[0];
+  std::set<std::string> flags;
+  std::set<std::string> urls;
+  for (const auto& e : bp.at("extension").as_array()) {
+    urls.insert(std::string(e.at("url").as_string()));
+    if (e.at("url").as_string() == "urn:kotona:fhir:extension:quality-flag") {
+      flags.insert(std::string(e.at("valueCode").as_string()));
+    }
+  }
+  CHECK(flags == std::set<std::string>{"clock_suspect", "irregular_pulse"});
+  CHECK(urls.count("urn:kotona:fhir:extension:gateway") == 1);
+  CHECK(urls.count("urn:kotona:fhir:extension:hub-received") == 1);
+  CHECK(urls.count("urn:kotona:fhir:extension:device-clock-time") == 1);
+  CHECK(urls.count("urn:kotona:fhir:extension:clock-offset") == 1);
+  CHECK(bp.at("note").at(0).at("text").as_string().find("clock_suspect") == 0);
+}
+
+TEST_CASE("build_everything_bundle: control-solution results -> excluded and counted") {
+  QualityFlags control;
+  control.control_result = true;
+  auto rows = testing::every_kind();
+  rows.push_back(testing::row("INR1", "2", Inr{2.4, std::nullopt, std::nullopt}, control));
+  rows.push_back(testing::row("GLU1", "2", Glucose{6.1, MealMarker::kUnknown}, control));
+  auto out = build_everything_bundle({PatientId{"patient-1"}, rows, std::nullopt});
+  REQUIRE(out.has_value());
+  CHECK(out->stats.control_results_excluded == 2);
+  CHECK(out->stats.observations == 7);
+  auto text = json::serialize(out->bundle);
+  CHECK(text.find("gw-1/INR1/r2/inr") == std::string::npos);
+  CHECK(text.find("gw-1/GLU1/r2/glucose") == std::string::npos);
+  CHECK(resources(out->bundle, "Observation").size() == 7);
+}
+
+TEST_CASE("build_everything_bundle: no readings -> Patient only") {
+  auto bundle = build({});
+  REQUIRE(bundle.at("entry").as_array().size() == 1);
+  CHECK(resources(bundle, "Patient").size() == 1);
+}
+
+TEST_CASE("build_everything_bundle: bad row -> whole export fails naming the reading") {
+  auto rows = testing::every_kind();
+  rows[2].values_json = "{\"ratio\":\"high\"}";
+  auto out = build_everything_bundle({PatientId{"patient-1"}, rows, std::nullopt});
+  REQUIRE_FALSE(out.has_value());
+  CHECK(out.error().detail.find("gw-1/INR1/r1/inr") != std::string::npos);
+  rows = testing::every_kind();
+  rows[0].kind = "ecg";
+  CHECK_FALSE(build_everything_bundle({PatientId{"patient-1"}, rows, std::nullopt}).has_value());
+  rows = testing::every_kind();
+  rows[0].quality_json = "not json";
+  CHECK_FALSE(build_everything_bundle({PatientId{"patient-1"}, rows, std::nullopt}).has_value());
+  rows = testing::every_kind();
+  rows[0].patient = PatientId{"patient-2"};
+  auto other = build_everything_bundle({PatientId{"patient-1"}, rows, std::nullopt});
+  REQUIRE_FALSE(other.has_value());
+  CHECK(other.error().code == Errc::kIdentity);
+}
+
+TEST_CASE("build_everything_bundle: one serial under two hubs -> two Devices, each its hub") {
+  auto rows = testing::every_kind();
+  auto moved = testing::row("BP1", "2", BloodPressure{120, 80, std::nullopt, std::nullopt});
+  moved.gateway = GatewayId{"gw-2"};
+  moved.uid = ReadingUid{"gw-2/BP1/r2/bp"};
+  rows.push_back(moved);
+  auto out = build_everything_bundle({PatientId{"patient-1"}, rows, std::nullopt});
+  REQUIRE(out.has_value());
+  CHECK(out->stats.gateways == 2);
+  CHECK(out->stats.devices == 8);
+  auto obs = resources(out->bundle, "Observation");
+  CHECK(obs[0].at("device").at("reference") != obs[7].at("device").at("reference"));
+}
+
+TEST_CASE("make_operation_outcome: one error issue") {
+  auto oo = make_operation_outcome("not-found", "no patient p9");
+  CHECK(oo.at("resourceType").as_string() == "OperationOutcome");
+  CHECK(oo.at("issue").at(0).at("severity").as_string() == "error");
+  CHECK(oo.at("issue").at(0).at("code").as_string() == "not-found");
+}

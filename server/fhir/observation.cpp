@@ -1,0 +1,304 @@
+// One stored reading -> one FHIR R4 Observation: codes from core/codes.h (LOINC + MDC), UCUM
+// units, measured time, subject, device, reading uid, gateway provenance, quality flags.
+#include <boost/json.hpp>
+#include <string>
+
+#include "core/codes.h"
+#include "server/fhir/bundle.h"
+#include "server/fhir/time_range.h"
+#include "server/fhir/uuid.h"
+#include "server/store/store.h"
+
+namespace kotona::server::fhir {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kLoinc = "http://loinc.org";
+constexpr std::string_view kMdc = "urn:iso:std:iso:11073:10101";
+constexpr std::string_view kUcum = "http://unitsofmeasure.org";
+constexpr std::string_view kCategorySystem =
+    "http://terminology.hl7.org/CodeSystem/observation-category";
+// Kotona's own code systems and extensions (README.md): terms the tables do not cover.
+constexpr std::string_view kLocalTerm = "urn:kotona:fhir:term";
+constexpr std::string_view kBatteryStatusSystem = "urn:kotona:fhir:implant-battery-status";
+constexpr std::string_view kReadingUidSystem = "urn:kotona:reading-uid";
+constexpr std::string_view kExtGateway = "urn:kotona:fhir:extension:gateway";
+constexpr std::string_view kExtHubReceived = "urn:kotona:fhir:extension:hub-received";
+constexpr std::string_view kExtDeviceClock = "urn:kotona:fhir:extension:device-clock-time";
+constexpr std::string_view kExtClockOffset = "urn:kotona:fhir:extension:clock-offset";
+constexpr std::string_view kExtQualityFlag = "urn:kotona:fhir:extension:quality-flag";
+
+struct Values {
+  const store::StoredReading& row;
+  const json::object& o;
+  std::optional<double> number(std::string_view key) const {
+    auto it = o.find(key);
+    if (it == o.end() || !it->value().is_number()) return std::nullopt;
+    return it->value().to_number<double>();
+  }
+};
+
+json::object mdc_coding(const codes::Code& c) {
+  json::object out{{"system", kMdc}};
+  if (c.mdc != 0) out["code"] = std::to_string(c.mdc);
+  out["display"] = c.mdc_ref;
+  return out;
+}
+
+// LOINC first (when the term has one), then MDC; `text` for people.
+json::object concept_of(const codes::Code& c, std::string_view text) {
+  json::array codings;
+  if (!c.loinc.empty()) codings.push_back(json::object{{"system", kLoinc}, {"code", c.loinc}});
+  codings.push_back(mdc_coding(c));
+  return json::object{{"coding", std::move(codings)}, {"text", text}};
+}
+
+json::object local_concept(std::string_view code, std::string_view text) {
+  return json::object{{"coding", json::array{json::object{{"system", kLocalTerm}, {"code", code}}}},
+                      {"text", text}};
+}
+
+json::object quantity(double value, std::string_view ucum) {
+  return json::object{{"value", value}, {"unit", ucum}, {"system", kUcum}, {"code", ucum}};
+}
+
+json::object component(const codes::Code& c, std::string_view text, double value) {
+  return json::object{{"code", concept_of(c, text)}, {"valueQuantity", quantity(value, c.ucum)}};
+}
+
+json::object category(std::string_view code, std::string_view display) {
+  json::object coding{{"system", kCategorySystem}, {"code", code}, {"display", display}};
+  return json::object{{"coding", json::array{std::move(coding)}}};
+}
+
+Unexpected missing(const store::StoredReading& row, std::string_view what) {
+  return fail(Errc::kMalformed,
+              "reading " + row.uid.value + " (" + row.kind + "): no " + std::string(what));
+}
+
+// Sets code, value and components of `obs` for the reading's kind.
+Result<void> fill_bp(const Values& v, json::object& obs) {
+  auto sys = v.number("systolic_mmhg");
+  auto dia = v.number("diastolic_mmhg");
+  if (!sys || !dia) return missing(v.row, "systolic/diastolic");
+  obs["code"] = concept_of(codes::kBloodPressurePanel, "Blood pressure panel");
+  json::array parts{component(codes::kSystolic, "Systolic blood pressure", *sys),
+                    component(codes::kDiastolic, "Diastolic blood pressure", *dia)};
+  if (auto m = v.number("mean_arterial_mmhg")) {
+    parts.push_back(component(codes::kMeanArterial, "Mean blood pressure", *m));
+  }
+  if (auto p = v.number("pulse_per_min")) {
+    parts.push_back(component(codes::kPulseRate, "Pulse rate", *p));
+  }
+  obs["component"] = std::move(parts);
+  return {};
+}
+
+// One value with an optional second one as a component (SpO2 + pulse, INR + PT).
+Result<void> fill_single(const Values& v, json::object& obs, std::string_view key,
+                         const codes::Code& c, std::string_view text) {
+  auto value = v.number(key);
+  if (!value) return missing(v.row, key);
+  obs["code"] = concept_of(c, text);
+  obs["valueQuantity"] = quantity(*value, c.ucum);
+  return {};
+}
+
+void add_implant_chambers(const Values& v, json::array& parts) {
+  struct Chamber {
+    std::string_view key;
+    std::string_view name;
+    codes::Code impedance, sensing, threshold, paced;
+  };
+  const Chamber chambers[] = {
+      {"right_atrium", "RA", codes::kLeadImpedanceByChamber.ra,
+       codes::kSensingAmplitudeByChamber.ra, codes::kCaptureThresholdByChamber.ra,
+       codes::kPacedPercentByChamber.ra},
+      {"right_ventricle", "RV", codes::kLeadImpedanceByChamber.rv,
+       codes::kSensingAmplitudeByChamber.rv, codes::kCaptureThresholdByChamber.rv,
+       codes::kPacedPercentByChamber.rv},
+      {"left_ventricle", "LV", codes::kLeadImpedanceByChamber.lv,
+       codes::kSensingAmplitudeByChamber.lv, codes::kCaptureThresholdByChamber.lv,
+       codes::kPacedPercentByChamber.lv}};
+  for (const auto& c : chambers) {
+    auto it = v.o.find(c.key);
+    if (it == v.o.end() || !it->value().is_object()) continue;
+    Values ch{v.row, it->value().get_object()};
+    std::string n(c.name);
+    if (auto x = ch.number("lead_impedance_ohm")) {
+      parts.push_back(component(c.impedance, n + " lead impedance", *x));
+    }
+    if (auto x = ch.number("sensing_amplitude_mv")) {
+      parts.push_back(component(c.sensing, n + " sensing amplitude", *x));
+    }
+    if (auto x = ch.number("capture_threshold_v")) {
+      parts.push_back(component(c.threshold, n + " capture threshold", *x));
+    }
+    if (auto x = ch.number("paced_percent")) {
+      parts.push_back(component(c.paced, n + " percent paced", *x));
+    }
+  }
+}
+
+json::object count_component(json::object code, double count) {
+  return json::object{{"code", std::move(code)},
+                      {"valueInteger", static_cast<std::int64_t>(count)}};
+}
+
+Result<void> fill_implant(const Values& v, json::object& obs) {
+  auto status = v.o.find("battery_status");
+  if (status == v.o.end() || !status->value().is_string()) return missing(v.row, "battery_status");
+  obs["code"] = local_concept("implant-summary", "Cardiac implant remote follow-up summary");
+  std::string status_code(status->value().get_string());
+  json::object status_value{{"coding", json::array{json::object{{"system", kBatteryStatusSystem},
+                                                                {"code", status_code}}}},
+                            {"text", status_code}};
+  json::array parts{
+      json::object{{"code", concept_of(codes::kImplantBatteryStatus, "Battery status")},
+                   {"valueCodeableConcept", std::move(status_value)}}};
+  if (auto x = v.number("battery_voltage_v")) {
+    parts.push_back(component(codes::kImplantBatteryVoltage, "Battery voltage", *x));
+  }
+  if (auto x = v.number("longevity_months")) {
+    parts.push_back(component(codes::kImplantLongevity, "Remaining longevity", *x));
+  }
+  add_implant_chambers(v, parts);
+  if (auto x = v.number("at_af_burden_percent")) {
+    parts.push_back(component(codes::kAtAfBurden, "AT/AF burden", *x));
+  }
+  if (auto x = v.number("at_af_episodes")) {
+    parts.push_back(count_component(local_concept("at_af_episodes", "AT/AF episodes"), *x));
+  }
+  if (auto x = v.number("vt_vf_episodes")) {
+    parts.push_back(count_component(local_concept("vt_vf_episodes", "VT/VF episodes"), *x));
+  }
+  if (auto x = v.number("atp_therapies")) {
+    parts.push_back(count_component(concept_of(codes::kAtpDelivered, "ATP therapies"), *x));
+  }
+  if (auto x = v.number("shocks_delivered")) {
+    parts.push_back(count_component(concept_of(codes::kShocksDelivered, "Shocks delivered"), *x));
+  }
+  obs["component"] = std::move(parts);
+  return {};
+}
+
+Result<void> fill_kind(const Values& v, json::object& obs, std::vector<std::string>& notes) {
+  const std::string& kind = v.row.kind;
+  auto vital = category("vital-signs", "Vital Signs");
+  auto lab = category("laboratory", "Laboratory");
+  Result<void> r{};
+  if (kind == "bp") {
+    obs["category"] = json::array{vital};
+    r = fill_bp(v, obs);
+  } else if (kind == "glucose") {
+    obs["category"] = json::array{lab};
+    r = fill_single(v, obs, "mmol_per_l", codes::kGlucose, "Glucose in capillary blood");
+    auto meal = v.o.find("meal");
+    if (meal != v.o.end() && meal->value().is_string() && meal->value().get_string() != "unknown") {
+      notes.push_back("Meal context: " + std::string(meal->value().get_string()));
+    }
+  } else if (kind == "inr") {
+    obs["category"] = json::array{lab};
+    r = fill_single(v, obs, "ratio", codes::kInr, "INR");
+    if (auto pt = v.number("prothrombin_time_s")) {
+      obs["component"] = json::array{component(codes::kProthrombinTime, "Prothrombin time", *pt)};
+    }
+    auto lot = v.o.find("strip_lot");
+    if (lot != v.o.end() && lot->value().is_string()) {
+      notes.push_back("Test strip lot: " + std::string(lot->value().get_string()));
+    }
+  } else if (kind == "weight") {
+    obs["category"] = json::array{vital};
+    r = fill_single(v, obs, "kg", codes::kBodyWeight, "Body weight");
+  } else if (kind == "spo2") {
+    obs["category"] = json::array{vital};
+    r = fill_single(v, obs, "percent", codes::kSpo2, "Oxygen saturation (pulse oximetry)");
+    if (auto p = v.number("pulse_per_min")) {
+      obs["component"] = json::array{component(codes::kPulseRate, "Pulse rate", *p)};
+    }
+  } else if (kind == "temperature") {
+    obs["category"] = json::array{vital};
+    r = fill_single(v, obs, "celsius", codes::kBodyTemperature, "Body temperature");
+  } else if (kind == "implant") {
+    r = fill_implant(v, obs);
+  } else {
+    return fail(Errc::kMalformed, "reading " + v.row.uid.value + ": unknown kind " + kind);
+  }
+  return r;
+}
+
+json::object extension(std::string_view url, std::string_view type, json::value value) {
+  return json::object{{"url", url}, {type, std::move(value)}};
+}
+
+json::array provenance(const store::StoredReading& row) {
+  json::array ext;
+  ext.push_back(extension(
+      kExtGateway, "valueReference",
+      json::object{{"reference", gateway_ref(row.gateway)}, {"display", row.gateway.value}}));
+  ext.push_back(
+      extension(kExtHubReceived, "valueInstant", json::string(fhir_instant(row.hub_time))));
+  if (row.device_time) {
+    ext.push_back(extension(kExtDeviceClock, "valueDateTime",
+                            json::string(fhir_instant(HubTime{*row.device_time}))));
+  }
+  if (row.clock_offset) {
+    ext.push_back(extension(kExtClockOffset, "valueQuantity",
+                            quantity(static_cast<double>(row.clock_offset->count()), "s")));
+  }
+  return ext;
+}
+
+// Quality flags that are set: one extension each, and a note for people.
+void add_quality(const json::object& quality, json::array& ext, std::vector<std::string>& notes) {
+  static constexpr std::pair<std::string_view, std::string_view> kFlags[] = {
+      {"clock_suspect", "device clock was off; time corrected by the hub's measured offset"},
+      {"clock_missing", "device sent no time; the hub's receive time is used"},
+      {"irregular_pulse", "device reported an irregular pulse"},
+      {"body_movement", "device reported body movement during measurement"},
+      {"device_error", "device reported a measurement problem"}};
+  for (const auto& [flag, meaning] : kFlags) {
+    auto it = quality.find(flag);
+    if (it == quality.end() || !it->value().is_bool() || !it->value().get_bool()) continue;
+    ext.push_back(extension(kExtQualityFlag, "valueCode", json::string(flag)));
+    notes.push_back(std::string(flag) + ": " + std::string(meaning));
+  }
+}
+
+}  // namespace
+
+Result<json::object> make_observation(const store::StoredReading& row) {
+  boost::system::error_code ec;
+  auto values = json::parse(row.values_json, ec);
+  if (ec || !values.is_object()) return missing(row, "values object");
+  auto quality = json::parse(row.quality_json, ec);
+  if (ec || !quality.is_object()) return missing(row, "quality object");
+  json::object obs{{"resourceType", "Observation"},
+                   {"id", observation_ref(row.uid).substr(kUrnUuid.size())}};
+  json::array ext = provenance(row);
+  std::vector<std::string> notes;
+  add_quality(quality.get_object(), ext, notes);
+  obs["extension"] = std::move(ext);
+  obs["identifier"] =
+      json::array{json::object{{"system", kReadingUidSystem}, {"value", row.uid.value}}};
+  obs["status"] = "final";
+  json::object code_and_values;
+  if (auto r = fill_kind(Values{row, values.get_object()}, code_and_values, notes); !r) {
+    return fail(r.error());
+  }
+  for (auto& kv : code_and_values) obs[kv.key()] = std::move(kv.value());
+  obs["subject"] = json::object{{"reference", patient_ref(row.patient)}};
+  obs["effectiveDateTime"] = fhir_instant(store::measured_time(row));
+  obs["device"] = json::object{{"reference", device_ref(row.gateway, row.device_serial)},
+                               {"display", row.device_serial.value}};
+  if (!notes.empty()) {
+    json::array annotations;
+    for (auto& n : notes) annotations.push_back(json::object{{"text", n}});
+    obs["note"] = std::move(annotations);
+  }
+  return obs;
+}
+
+}  // namespace kotona::server::fhir

@@ -1,0 +1,24 @@
+// FHIR R4 export endpoint: GET /api/v1/fhir/Patient/{id}/$everything[?start=&end=] -> Bundle
+// (application/fhir+json); errors as OperationOutcome. Runs on the io thread; not thread-safe.
+#pragma once
+
+#include <string_view>
+
+#include "core/counters.h"
+#include "server/http/routes.h"
+#include "server/store/store.h"
+
+namespace kotona::server::http {
+
+inline constexpr std::string_view kFhirPrefix = "/api/v1/fhir/";
+
+// The response to any request whose path starts with kFhirPrefix: 200 Bundle; 400 bad id,
+// parameter or range, or over kMaxFhirReadings readings ("too-costly"); 404 unknown patient
+// or path; 405 not GET/HEAD; 500 store error or a row that cannot be exported.
+Response handle_fhir_request(const Request& request, std::string_view path, store::Store& store,
+                             Counters& counters);
+
+// Readings one export may carry; narrower ranges for more.
+inline constexpr int kMaxFhirReadings = 20000;
+
+}  // namespace kotona::server::http

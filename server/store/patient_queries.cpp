@@ -1,0 +1,70 @@
+// Store: one patient's readings by measured time, and whether a patient is known at all (the
+// FHIR export, server/fhir/README.md).
+#include "server/store/store.h"
+
+namespace kotona::server::store {
+
+namespace {
+
+std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
+
+StoredReading row_to_reading(const Statement& s) {
+  StoredReading r;
+  r.uid = ReadingUid{s.column_text(0)};
+  r.patient = PatientId{s.column_text(1)};
+  r.gateway = GatewayId{s.column_text(2)};
+  r.device_serial = DeviceSerial{s.column_text(3)};
+  r.kind = s.column_text(4);
+  if (!s.column_is_null(5)) r.device_time = DeviceTime{std::chrono::seconds{s.column_int(5)}};
+  r.hub_time = HubTime{std::chrono::milliseconds{s.column_int(6)}};
+  if (!s.column_is_null(7)) r.clock_offset = std::chrono::seconds{s.column_int(7)};
+  r.values_json = s.column_text(8);
+  r.quality_json = s.column_text(9);
+  return r;
+}
+
+}  // namespace
+
+HubTime measured_time(const StoredReading& row) {
+  if (row.device_time && row.clock_offset) {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(*row.device_time -
+                                                                   *row.clock_offset);
+  }
+  return row.hub_time;
+}
+
+Result<std::vector<StoredReading>> Store::readings_measured_between(const PatientId& patient,
+                                                                    HubTime from,
+                                                                    std::optional<HubTime> to,
+                                                                    int limit) {
+  auto stmt = db_->prepare(
+      "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
+      "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings "
+      "WHERE patient_id = ? AND measured_unix_ms >= ? AND (? IS NULL OR measured_unix_ms < ?) "
+      "ORDER BY measured_unix_ms ASC, seq ASC LIMIT ?");
+  if (!stmt) return fail(stmt.error());
+  std::optional<std::int64_t> to_ms;
+  if (to) to_ms = ms(*to);
+  stmt->bind(1, patient.value).bind(2, ms(from)).bind(3, to_ms).bind(4, to_ms);
+  stmt->bind(5, std::int64_t{limit});
+  std::vector<StoredReading> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.push_back(row_to_reading(*stmt));
+  }
+}
+
+Result<bool> Store::has_patient(const PatientId& patient) {
+  auto stmt = db_->prepare(
+      "SELECT EXISTS(SELECT 1 FROM enrolment WHERE patient_id = ?) OR "
+      "EXISTS(SELECT 1 FROM readings WHERE patient_id = ?)");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, patient.value).bind(2, patient.value);
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  return *row && stmt->column_int(0) != 0;
+}
+
+}  // namespace kotona::server::store

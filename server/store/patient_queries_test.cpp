@@ -1,0 +1,72 @@
+#include <doctest/doctest.h>
+
+#include "server/store/store.h"
+#include "tests/support/process.h"
+
+using namespace kotona;
+using namespace kotona::server::store;
+using namespace std::chrono_literals;
+
+namespace {
+
+const GatewayId kGw{"gw-1"};
+const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
+
+// A BP reading measured `ago` before kNow by a device whose clock runs `skew` ahead.
+Reading reading_at(const std::string& serial, const std::string& record, std::chrono::minutes ago,
+                   std::chrono::seconds skew) {
+  Reading r;
+  r.device.serial = DeviceSerial{serial};
+  r.record_id = record;
+  r.hub_time = kNow;
+  r.device_time = std::chrono::floor<std::chrono::seconds>(kNow - ago) + skew;
+  r.clock_offset = skew;
+  r.measurement = BloodPressure{120, 80, std::nullopt, 70.0};
+  finalize_reading(kGw, r);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("readings_measured_between: from inclusive, to exclusive, corrected time, one patient") {
+  test::TempDir dir;
+  auto store = std::move(Store::open((dir / "s.db").string()).value());
+  REQUIRE(
+      store->seed_enrolment({{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt},
+                             {kGw, DeviceSerial{"BP2"}, PatientId{"p2"}, HubTime{}, std::nullopt}},
+                            kNow));
+  // Device clock 2 h ahead: its raw time would fall outside the range, corrected time inside.
+  auto a = reading_at("BP1", "1", 60min, 2h);
+  auto b = reading_at("BP1", "2", 30min, 0s);
+  auto c = reading_at("BP1", "3", 10min, -1h);
+  auto other = reading_at("BP2", "1", 30min, 0s);
+  REQUIRE(store->store_batch(kGw, {kGw, 1, {c, a, b, other}, {}}, kNow).has_value());
+
+  auto all = store->readings_measured_between(PatientId{"p1"}, HubTime{}, std::nullopt, 100);
+  REQUIRE(all.has_value());
+  REQUIRE(all->size() == 3);
+  CHECK((*all)[0].uid == a.uid);  // ascending measured time, not arrival order
+  CHECK((*all)[1].uid == b.uid);
+  CHECK((*all)[2].uid == c.uid);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const Reading& source = i == 0 ? a : (i == 1 ? b : c);
+    CHECK(measured_time((*all)[i]) == measured_time(source));
+  }
+  // from inclusive, to exclusive.
+  auto mid =
+      store->readings_measured_between(PatientId{"p1"}, measured_time(b), measured_time(c), 100);
+  REQUIRE(mid.has_value());
+  REQUIRE(mid->size() == 1);
+  CHECK((*mid)[0].uid == b.uid);
+  auto limited = store->readings_measured_between(PatientId{"p1"}, HubTime{}, std::nullopt, 2);
+  CHECK(limited->size() == 2);
+}
+
+TEST_CASE("has_patient: enrolled -> true, never enrolled -> false") {
+  test::TempDir dir;
+  auto store = std::move(Store::open((dir / "s.db").string()).value());
+  REQUIRE(store->seed_enrolment(
+      {{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt}}, kNow));
+  CHECK(store->has_patient(PatientId{"p1"}).value());
+  CHECK_FALSE(store->has_patient(PatientId{"p9"}).value());
+}

@@ -1,0 +1,177 @@
+// Issue 6 (FHIR export): real server, gateway, mosquitto and simulated BP, INR, glucose meters
+// and implant relay; each patient's $everything Bundle is valid against the official FHIR R4
+// JSON schema (every resource), carries exactly that patient's readings (control-solution runs
+// left out) with LOINC/MDC codes, UCUM units and subject/device/hub links; errors are
+// OperationOutcomes.
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "tests/fhir/schema_validator.h"
+#include "tests/integration/system.h"
+
+using namespace kotona::test;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kBp = "BPSIM0001";
+constexpr const char* kInr = "INRSIM0001";
+constexpr const char* kGlucose = "GLUSIM0001";
+constexpr const char* kImplant = "ICDSIM0001";
+
+std::string utc_date(std::chrono::sys_days day) {
+  std::chrono::year_month_day ymd{day};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+struct Fetched {
+  HttpResponse response;
+  json::object body;
+};
+
+Fetched fetch(SystemUnderTest& sys, const std::string& target) {
+  auto r = http_get(sys.http_port(), target);
+  REQUIRE_MESSAGE(r.has_value(), target);
+  CHECK_MESSAGE(r->headers.find("application/fhir+json") != std::string::npos, r->headers);
+  auto parsed = json::parse(r->body);
+  REQUIRE(parsed.is_object());
+  return {*r, parsed.as_object()};
+}
+
+void check_valid(SystemUnderTest& sys, const Fetched& f, const std::string& name) {
+  auto v = validate_fhir(f.response.body, sys.dir().path(), name);
+  CHECK_MESSAGE(v.exit_code == 0, name, v.output);
+}
+
+std::map<std::string, json::object> by_full_url(const json::object& bundle) {
+  std::map<std::string, json::object> out;
+  for (const auto& e : bundle.at("entry").as_array()) {
+    out[std::string(e.at("fullUrl").as_string())] = e.at("resource").as_object();
+  }
+  return out;
+}
+
+std::string code_of(const json::value& concept_value, std::string_view system) {
+  for (const auto& c : concept_value.at("coding").as_array()) {
+    if (c.at("system").as_string() == system && c.as_object().contains("code")) {
+      return std::string(c.at("code").as_string());
+    }
+  }
+  return {};
+}
+
+// Observations of the patient's Bundle by reading uid, after checking their links.
+std::map<std::string, json::object> observations(const json::object& bundle,
+                                                 const std::string& patient,
+                                                 const std::string& serial,
+                                                 const std::string& gateway) {
+  auto resources = by_full_url(bundle);
+  std::map<std::string, json::object> out;
+  for (const auto& [url, r] : resources) {
+    if (r.at("resourceType").as_string() != "Observation") continue;
+    const auto& subject = resources[std::string(r.at("subject").at("reference").as_string())];
+    CHECK(subject.at("identifier").at(0).at("value").as_string() == patient);
+    const auto& device = resources[std::string(r.at("device").at("reference").as_string())];
+    CHECK(device.at("serialNumber").as_string() == serial);
+    const auto& hub = resources[std::string(device.at("parent").at("reference").as_string())];
+    CHECK(hub.at("identifier").at(0).at("value").as_string() == gateway);
+    CHECK(r.at("status").as_string() == "final");
+    out[std::string(r.at("identifier").at(0).at("value").as_string())] = r;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("FHIR everything export: BP, INR, glucose, implant -> schema-valid Bundles, per patient") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({kBp, kInr, kGlucose, kImplant});  // patient-1 .. patient-4
+  sys.start_device({kBp, {"measure", "182/112/71"}, {}, "astm-bp"});
+  sys.start_device({kInr, {"measure", "2.6", "control", "measure", "3.4"}, {}, "astm-inr"});
+  sys.start_device({kGlucose, {"measure", "5.4", "control"}, {}, "astm-glucose"});
+  sys.start_device({kImplant, {"measure", "ok", "measure", "shock"}, {}, "implant-relay"});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids().size() == 8; }, 90s),
+                  sys.diagnostics());
+
+  auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::string range = "?start=" + utc_date(today - std::chrono::days{1}) +
+                            "&end=" + utc_date(today + std::chrono::days{1});
+  const std::string gw = sys.gateway_id();
+  const auto everything = [&](const std::string& patient) {
+    auto f = fetch(sys, "/api/v1/fhir/Patient/" + patient + "/$everything" + range);
+    CHECK_MESSAGE(f.response.status == 200, f.response.body);
+    check_valid(sys, f, patient + ".json");
+    CHECK(f.body.at("type").as_string() == "collection");
+    return f.body;
+  };
+
+  auto bp = observations(everything("patient-1"), "patient-1", kBp, gw);
+  REQUIRE(bp.size() == 1);
+  const auto& panel = bp.at(sys.expected_uid(kBp, "1", "bp"));
+  CHECK(code_of(panel.at("code"), "http://loinc.org") == "85354-9");
+  CHECK(code_of(panel.at("code"), "urn:iso:std:iso:11073:10101") == "150020");
+  const auto& systolic = panel.at("component").at(0);
+  CHECK(code_of(systolic.at("code"), "http://loinc.org") == "8480-6");
+  CHECK(systolic.at("valueQuantity").at("value").to_number<double>() == 182);
+  CHECK(systolic.at("valueQuantity").at("code").as_string() == "mm[Hg]");
+
+  auto inr = observations(everything("patient-2"), "patient-2", kInr, gw);
+  CHECK(inr.size() == 2);  // the control-solution run (record 2) is left out
+  CHECK(inr.count(sys.expected_uid(kInr, "2", "inr")) == 0);
+  const auto& inr3 = inr.at(sys.expected_uid(kInr, "3", "inr"));
+  CHECK(code_of(inr3.at("code"), "http://loinc.org") == "34714-6");
+  CHECK(code_of(inr3.at("code"), "urn:iso:std:iso:11073:10101") == "188492");
+  CHECK(inr3.at("valueQuantity").at("value").to_number<double>() == 3.4);
+  CHECK(inr3.at("valueQuantity").at("code").as_string() == "{INR}");
+  CHECK(inr3.at("category").at(0).at("coding").at(0).at("code").as_string() == "laboratory");
+
+  auto glucose = observations(everything("patient-3"), "patient-3", kGlucose, gw);
+  REQUIRE(glucose.size() == 1);
+  const auto& g = glucose.begin()->second;
+  CHECK(code_of(g.at("code"), "http://loinc.org") == "15074-8");
+  CHECK(g.at("valueQuantity").at("code").as_string() == "mmol/L");
+
+  auto implant = observations(everything("patient-4"), "patient-4", kImplant, gw);
+  REQUIRE(implant.size() == 2);
+  const auto& shock = implant.at(sys.expected_uid(kImplant, "RLYSIM0001-2", "implant"));
+  std::map<std::string, json::value> parts;
+  for (const auto& c : shock.at("component").as_array()) {
+    std::string mdc = code_of(c.at("code"), "urn:iso:std:iso:11073:10101");
+    if (!mdc.empty()) parts[mdc] = c;
+  }
+  CHECK(parts.at("722433").at("valueQuantity").at("value").to_number<double>() == 560);
+  CHECK(parts.at("722433").at("valueQuantity").at("code").as_string() == "Ohm");
+  CHECK(parts.at("721472").at("valueQuantity").at("code").as_string() == "mo");
+  CHECK(parts.at("737824").at("valueInteger").as_int64() == 1);
+
+  // A range before any reading: the Patient alone.
+  auto empty =
+      fetch(sys, "/api/v1/fhir/Patient/patient-1/$everything?start=2000-01-01&end=2000-01-02");
+  CHECK(empty.response.status == 200);
+  CHECK(empty.body.at("entry").as_array().size() == 1);
+  check_valid(sys, empty, "empty.json");
+
+  // Errors are OperationOutcomes, valid too.
+  auto unknown = fetch(sys, "/api/v1/fhir/Patient/patient-99/$everything");
+  CHECK(unknown.response.status == 404);
+  CHECK(unknown.body.at("resourceType").as_string() == "OperationOutcome");
+  check_valid(sys, unknown, "unknown.json");
+  auto bad = fetch(sys, "/api/v1/fhir/Patient/patient-1/$everything?start=last-week");
+  CHECK(bad.response.status == 400);
+  CHECK(bad.body.at("issue").at(0).at("code").as_string() == "invalid");
+  check_valid(sys, bad, "bad.json");
+  CHECK(fetch(sys, "/api/v1/fhir/Patient/patient-1/$everything?end=2026-01-01&start=2026-02-01")
+            .response.status == 400);
+  CHECK(fetch(sys, "/api/v1/fhir/Patient/patient-1/$everything?_count=5").response.status == 400);
+  CHECK(fetch(sys, "/api/v1/fhir/Observation/x").response.status == 404);
+}

@@ -1,0 +1,109 @@
+// The export builder's Bundles against the official FHIR R4 JSON schema, and proof that the
+// validation can fail (a wrong field type, an unknown field).
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "server/fhir/bundle.h"
+#include "server/fhir/test_rows.h"
+#include "server/store/json_text.h"
+#include "tests/fhir/schema_validator.h"
+#include "tests/support/process.h"
+
+using namespace kotona;
+using namespace kotona::server;
+namespace json = boost::json;
+
+namespace {
+
+json::object every_kind_bundle() {
+  auto rows = fhir::testing::every_kind();
+  QualityFlags control;
+  control.control_result = true;
+  rows.push_back(fhir::testing::row("INR1", "2", Inr{2.4, std::nullopt, std::nullopt}, control));
+  QualityFlags no_clock;
+  no_clock.clock_missing = true;
+  auto late = fhir::testing::row("SCALE1", "2", Weight{82.0}, no_clock);
+  late.device_time.reset();
+  late.clock_offset.reset();
+  rows.push_back(late);
+  auto out = fhir::build_everything_bundle({PatientId{"patient-1"}, rows, fhir::testing::kHubTime});
+  REQUIRE(out.has_value());
+  return out->bundle;
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("FHIR R4 schema: export of every kind -> Bundle and every resource valid") {
+  test::TempDir dir;
+  auto bundle = every_kind_bundle();
+  auto result = test::validate_fhir(store::to_json_text(bundle), dir.path(), "bundle.json");
+  CHECK_MESSAGE(result.exit_code == 0, result.output);
+  CHECK(result.output.find("1 file(s), 0 error(s)") != std::string::npos);
+}
+
+TEST_CASE("FHIR R4 schema: OperationOutcome -> valid") {
+  test::TempDir dir;
+  auto oo = fhir::make_operation_outcome("invalid", "start must be YYYY-MM-DD");
+  auto result = test::validate_fhir(store::to_json_text(oo), dir.path(), "oo.json");
+  CHECK_MESSAGE(result.exit_code == 0, result.output);
+}
+
+TEST_CASE("FHIR R4 schema: wrong field type or unknown field -> rejected (validation can fail)") {
+  test::TempDir dir;
+  auto valid =
+      test::validate_fhir(file_text("testdata/valid_observation.json"), dir.path(), "valid.json");
+  CHECK_MESSAGE(valid.exit_code == 0, valid.output);
+  auto invalid = test::validate_fhir(file_text("testdata/invalid_observation.json"), dir.path(),
+                                     "invalid.json");
+  CHECK(invalid.exit_code == 1);
+  CHECK_MESSAGE(invalid.output.find("/valueQuantity/value") != std::string::npos, invalid.output);
+
+  // The same corruptions inside an exported Bundle: a number as a string, a misspelt field,
+  // a bad status code, an effectiveDateTime without a time zone.
+  auto bundle = every_kind_bundle();
+  auto& entries = bundle.at("entry").as_array();
+  json::object* obs = nullptr;
+  for (auto& e : entries) {
+    auto& r = e.at("resource").as_object();
+    if (r.at("resourceType").as_string() == "Observation" && r.contains("valueQuantity")) {
+      obs = &r;
+      break;
+    }
+  }
+  REQUIRE(obs != nullptr);
+  struct Corruption {
+    const char* name;
+    const char* field;
+    json::value value;
+  };
+  const Corruption corruptions[] = {
+      {"value_as_string", "valueQuantity", json::object{{"value", "2.6"}}},
+      {"unknown_field", "effectiveDate", json::string("2026-11-23")},
+      {"bad_status", "status", json::string("finished kind of")},
+      {"no_time_zone", "effectiveDateTime", json::string("2026-11-23T09:00:00")},
+  };
+  for (const auto& c : corruptions) {
+    auto copy = bundle;
+    json::object* target = nullptr;
+    for (auto& e : copy.at("entry").as_array()) {
+      auto& r = e.at("resource").as_object();
+      if (r.at("id") == obs->at("id")) target = &r;
+    }
+    REQUIRE(target != nullptr);
+    (*target)[c.field] = c.value;
+    auto result =
+        test::validate_fhir(store::to_json_text(copy), dir.path(), std::string(c.name) + ".json");
+    CHECK_MESSAGE(result.exit_code == 1, c.name, result.output);
+    CHECK_MESSAGE(result.output.find("Observation") != std::string::npos, result.output);
+  }
+}
