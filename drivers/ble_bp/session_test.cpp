@@ -122,6 +122,32 @@ TEST_CASE("ble_bp session: clock right or unreadable -> never written") {
   }
 }
 
+TEST_CASE("ble_bp session: DIS times out after a wrong Current Time -> clock set from the hub time "
+          "of that read, never 1970") {
+  Session s = make();
+  (void)s.start();
+  (void)feed(s, kHub, gatt::uuid::kCurrentTime, gatt::encode_current_time(kDeviceNow + 1h));
+  const Step ready = s.on_timer();  // the four DIS reads never answer
+  CHECK(commands(ready) == std::vector<std::string>{"subscribe 2A35", "subscribe 2A36"});
+  const Step idle = s.on_timer();  // no measurement follows
+  CHECK(commands(idle) == std::vector<std::string>{"write 2A2B " +
+                                                   std::string("EA 07 0B 16 0A 10 05 07 00 02")});
+}
+
+TEST_CASE("ble_bp session: hub clock unset (1970) -> device clock never written, refusal reported") {
+  const HubTime dead_rtc{sys_days{1970y / 1 / 1} + 42s};
+  Session s = make();
+  (void)s.start();
+  (void)identify(s, dead_rtc, "BP0001", kDeviceNow);
+  const Step step = feed(s, dead_rtc, gatt::uuid::kBloodPressureMeasurement, measurement());
+  REQUIRE(step.readings.size() == 1);
+  const Step idle = s.on_timer();
+  CHECK(idle.commands.empty());
+  REQUIRE(idle.rejected.size() == 1);
+  CHECK(idle.rejected[0].detail.find("hub time not trustworthy") != std::string::npos);
+  CHECK(s.on_timer().rejected.empty());  // reported once
+}
+
 TEST_CASE("ble_bp session: identity reads time out -> serial from the BLE address, profile starts") {
   Session s = make("aa:bb:cc:dd:ee:01");
   (void)s.start();

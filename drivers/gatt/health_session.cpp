@@ -55,6 +55,7 @@ Step HealthSession::start() {
 
 Result<Step> HealthSession::on_input(const Input& input) {
   Step step;
+  if (input.hub_time != HubTime{}) last_input_time_ = input.hub_time;
   if (std::holds_alternative<Connected>(input.event)) return step;
   if (std::holds_alternative<Disconnected>(input.event)) {
     on_disconnected(step);
@@ -92,8 +93,9 @@ Step HealthSession::on_timer() {
     pending_.clear();
     step.rejected.push_back(
         Error{Errc::kTruncated, 0, "device information / current time reads timed out"});
-    // No hub time at hand: the profile's start does not need one (only readings do).
-    become_ready(HubTime{}, step);
+    // The latest hub time seen (an answered read); none at all only when nothing answered, and
+    // then set_clock_if_wrong() refuses to write a clock from it.
+    become_ready(last_input_time_.value_or(HubTime{}), step);
     return step;
   }
   on_profile_timer(step);
@@ -155,6 +157,12 @@ Reading HealthSession::make_reading(Measurement measurement, HubTime hub_time,
 void HealthSession::set_clock_if_wrong(HubTime hub_time, Step& step) {
   if (!has_clock_ || clock_set_ || !clock_offset_) return;
   if (abs(*clock_offset_) <= kClockTolerance) return;
+  if (hub_time < kEarliestTrustedHubTime) {
+    clock_set_ = true;  // report once per connection
+    step.rejected.push_back(Error{Errc::kOutOfRange, 0,
+                                  "device clock left as it is: hub time not trustworthy"});
+    return;
+  }
   const DeviceTime local = floor<seconds>(hub_time) + context_.device_utc_offset;
   step.commands.emplace_back(GattWrite{uuid::kCurrentTime, encode_current_time(local)});
   clock_set_ = true;

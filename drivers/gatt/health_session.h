@@ -20,6 +20,9 @@ namespace kotona::drivers::gatt {
 
 // How long the identity and clock reads may take before the profile starts without them.
 inline constexpr std::chrono::milliseconds kIdentityTimeout{10'000};
+// The hub never writes a device clock from a hub time before this instant (release year of the
+// oldest supported hub image): such a hub time is an unset RTC, not the time.
+inline constexpr HubTime kEarliestTrustedHubTime{std::chrono::sys_days{std::chrono::year{2025} / 1 / 1}};
 
 // A DIS string value as the device identity uses it: trailing NULs and spaces dropped.
 std::string dis_text(std::span<const std::uint8_t> bytes);
@@ -61,6 +64,9 @@ class HealthSession : public DeviceSession {
   // When Current Time showed the clock off by more than kClockTolerance (from hub time + the
   // device's UTC offset) and it is not yet set: a GattWrite of hub time to 0x2A2B, once. Later
   // readings then get a clock offset of 0. Call when the device's stored records have drained.
+  // Never writes a hub time before kEarliestTrustedHubTime (a hub whose RTC died, or a session
+  // that has not yet seen any hub time): a wrong device clock is corrected, never replaced by
+  // 1970. The refusal is reported once in step.rejected.
   void set_clock_if_wrong(HubTime hub_time, Step& step);
   std::string_view driver() const { return driver_; }
   bool is_ready() const { return ready_; }
@@ -81,7 +87,8 @@ class HealthSession : public DeviceSession {
   bool ready_ = false;
   std::optional<std::chrono::seconds> clock_offset_;  // device clock - (hub + utc offset)
   bool has_clock_ = false;          // Current Time was readable
-  bool clock_set_ = false;          // the write is out
+  bool clock_set_ = false;          // the write is out (or refused: hub time untrusted)
+  std::optional<HubTime> last_input_time_;  // hub time of the latest input, for timer paths
 };
 
 }  // namespace kotona::drivers::gatt
