@@ -13,6 +13,10 @@ if(NOT KOTONA_BROKEN STREQUAL "none")
 endif()
 
 set(KOTONA_WARNINGS -Wall -Wextra -Wshadow -Wconversion -Werror)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # clang's -Wconversion also warns on sign changes, which GCC's (the house compiler) does not.
+  list(APPEND KOTONA_WARNINGS -Wno-sign-conversion)
+endif()
 
 # kotona_target_name(<out-var>): target name for the current folder.
 function(kotona_target_name out)
@@ -72,14 +76,28 @@ endfunction()
 # kotona_fuzz(<name> SOURCES ... DEPS ... CORPUS dir)
 # Under clang with KOTONA_LIBFUZZER=ON: a libFuzzer binary. Under GCC: a replay test that
 # feeds every file of CORPUS to LLVMFuzzerTestOneInput, so the target never rots.
+# tools/fuzz.sh drives the libFuzzer build: every library is compiled with coverage
+# instrumentation (fuzzer-no-link) + ASan/UBSan, so the fuzzer sees inside the parsers, and target
+# kotona_fuzzers builds every fuzz binary (each names its seed corpus in fuzz-targets/<name>).
 option(KOTONA_LIBFUZZER "Build fuzz targets as libFuzzer binaries (clang only)" OFF)
+if(KOTONA_LIBFUZZER)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "KOTONA_LIBFUZZER needs clang (CXX=clang++); use tools/fuzz.sh")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+  add_custom_target(kotona_fuzzers)
+endif()
 function(kotona_fuzz name)
   cmake_parse_arguments(ARG "" "CORPUS" "SOURCES;DEPS" ${ARGN})
   if(KOTONA_LIBFUZZER)
     add_executable(${name} ${ARG_SOURCES})
-    target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
-    target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
     target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+    add_dependencies(kotona_fuzzers ${name})
+    file(WRITE "${CMAKE_BINARY_DIR}/fuzz-targets/${name}" "${ARG_CORPUS}\n")
   else()
     add_executable(${name}_replay ${ARG_SOURCES})
     target_link_libraries(${name}_replay PRIVATE ${ARG_DEPS} kotona_fuzz_replay_main)

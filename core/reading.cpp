@@ -2,14 +2,9 @@
 
 #include <cmath>
 
-namespace kotona {
+#include "core/overloaded.h"
 
-namespace {
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-}  // namespace
+namespace kotona {
 
 std::string_view kind_name(const Measurement& m) {
   return std::visit(Overloaded{

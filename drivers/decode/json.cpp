@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/codes.h"
+#include "core/overloaded.h"
 
 namespace kotona::drivers::decode {
 
@@ -20,11 +21,6 @@ struct Value {
 struct Attribute {
   std::string name;
   std::string json;  // already rendered
-};
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
 };
 
 std::string_view meal_name(MealMarker meal) {

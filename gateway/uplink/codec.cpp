@@ -1,6 +1,7 @@
 #include "gateway/uplink/codec.h"
 
 #include "core/codes.h"
+#include "core/overloaded.h"
 #include "kotona/v1/readings.pb.h"
 
 namespace kotona::gateway {
@@ -150,11 +151,6 @@ CardiacImplantSummary get_implant(const v1::CardiacImplantSummary& p, Decoder& d
   if (p.has_shocks_delivered()) s.shocks_delivered = p.shocks_delivered();
   return s;
 }
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 void put_measurement(const Measurement& m, v1::Reading& r) {
   std::visit(

@@ -1,6 +1,7 @@
 // Test-only encoders of the server codec (the *_for_test functions of codec.h): tests play the
 // gateway with these. Part of the codec: one of the two server files that include the *.pb.h.
 #include "core/codes.h"
+#include "core/overloaded.h"
 #include "kotona/v1/readings.pb.h"
 #include "server/ingest/codec.h"
 
@@ -19,11 +20,6 @@ void put(v1::Quantity* q, double value, const Code& code) {
   q->set_mdc_ref(std::string(code.mdc_ref));
   q->set_loinc(std::string(code.loinc));
 }
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 template <typename Mutable>
 void put_opt(const std::optional<double>& v, const Code& code, Mutable mutable_field) {

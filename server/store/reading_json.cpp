@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/overloaded.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::store {
@@ -9,11 +10,6 @@ namespace kotona::server::store {
 namespace json = boost::json;
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 void put(json::object& o, const char* key, const std::optional<double>& v) {
   if (v) o[key] = *v;
