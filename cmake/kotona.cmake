@@ -5,11 +5,13 @@ option(KOTONA_SANITIZE "Build with ASan + UBSan" OFF)
 # Negative controls for tests/reliability: a deliberately broken build the harness must catch.
 # Never set outside the harness's own build directories. Values: none, delete_on_puback
 # (gateway deletes outbox rows on PUBACK), no_unique_key (server stores every redelivery),
-# sync_off (gateway outbox with synchronous=OFF).
+# sync_off (gateway outbox with synchronous=OFF), in_memory_escalation (server escalation
+# deadlines in memory, not rows: lost on restart).
 set(KOTONA_BROKEN "none" CACHE STRING "Deliberately broken build for negative controls")
-set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback no_unique_key sync_off)
+set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback no_unique_key sync_off
+                                              in_memory_escalation)
 if(NOT KOTONA_BROKEN STREQUAL "none")
-  message(WARNING "KOTONA_BROKEN=${KOTONA_BROKEN}: this build LOSES READINGS on purpose")
+  message(WARNING "KOTONA_BROKEN=${KOTONA_BROKEN}: this build is broken on purpose (loses readings or escalations)")
 endif()
 
 set(KOTONA_WARNINGS -Wall -Wextra -Wshadow -Wconversion -Werror)

@@ -59,7 +59,8 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   auto unknown =
       file.unknown_keys({"mqtt_uri", "mqtt_client_id", "db_path", "http_listen", "enrol",
                          "rule", "expect", "gateway_silent_after_s", "outbox_backlog_rows",
-                         "outbox_backlog_age_s", "technical_check_ms", "due"});
+                         "outbox_backlog_age_s", "technical_check_ms", "due", "escalate_after_s",
+                         "escalate_medium_after_s", "escalate_max_tier", "escalation_check_ms"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -151,6 +152,21 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                             3'600'000);
   if (!check) return fail(check.error());
   config.technical_check_interval = std::chrono::milliseconds(*check);
+  constexpr std::int64_t kWeek = 7LL * 86400;
+  auto high = file.get_int("escalate_after_s", config.escalation.high_after.count(), 0, kWeek);
+  if (!high) return fail(high.error());
+  config.escalation.high_after = std::chrono::seconds(*high);
+  auto medium =
+      file.get_int("escalate_medium_after_s", config.escalation.medium_after.count(), 0, kWeek);
+  if (!medium) return fail(medium.error());
+  config.escalation.medium_after = std::chrono::seconds(*medium);
+  auto tiers = file.get_int("escalate_max_tier", config.escalation.max_tier, 1, 10);
+  if (!tiers) return fail(tiers.error());
+  config.escalation.max_tier = *tiers;
+  auto every = file.get_int("escalation_check_ms", config.escalation_check_interval.count(), 50,
+                            60'000);
+  if (!every) return fail(every.error());
+  config.escalation_check_interval = std::chrono::milliseconds(*every);
   return config;
 }
 

@@ -28,6 +28,10 @@ struct ServerConfig {
   // Technical alerts (server/alerts/technical.h): thresholds and how often they are checked.
   alerts::TechnicalConfig technical;
   std::chrono::milliseconds technical_check_interval{10'000};
+  // Escalation of alerts not acknowledged in time (escalate_after_s, escalate_medium_after_s,
+  // escalate_max_tier); deadlines are rows, checked every escalation_check_ms.
+  store::EscalationPolicy escalation;
+  std::chrono::milliseconds escalation_check_interval{1'000};
   // From `expect = GATEWAY_ID DEVICE_SERIAL EVERY` (EVERY: 36h, 7d, 90min, 30s): a reading
   // is expected at least that often; none for 1.5 x EVERY raises device.silent.
   struct Expectation {

@@ -24,7 +24,7 @@ constexpr auto kStopGrace = 2s;
 // Member order is destruction order in reverse: the io_context outlives everything on it.
 struct Server::Impl {
   explicit Impl(const ServerConfig& c)
-      : config(c), hub(io), stop_timer(io), technical_timer(io) {}
+      : config(c), hub(io), stop_timer(io), technical_timer(io), escalation_timer(io) {}
   ServerConfig config;
   asio::io_context io;
   Counters counters;
@@ -36,11 +36,14 @@ struct Server::Impl {
   asio::steady_timer stop_timer;
   std::chrono::steady_clock::time_point stop_started;
   asio::steady_timer technical_timer;
+  asio::steady_timer escalation_timer;
   bool stopping = false;
 
   void begin_stop();
   void schedule_technical_check();
   void check_technical();
+  void schedule_escalation_check();
+  void check_escalation();
   void poll_stopped();
 };
 
@@ -53,6 +56,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   if (!store) return fail(store.error());
   impl->store = std::move(*store);
   impl->store->set_rule_configs(config.rules);
+  impl->store->set_escalation_policy(config.escalation);
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   if (auto r = impl->store->seed_enrolment(config.enrolment, now); !r) return fail(r.error());
@@ -75,6 +79,7 @@ void Server::Impl::begin_stop() {
   log_info(kLog, "stopping");
   stopping = true;
   technical_timer.cancel();
+  escalation_timer.cancel();
   ingest->stop();
   http->stop();
   stop_started = std::chrono::steady_clock::now();
@@ -153,6 +158,35 @@ void Server::Impl::check_technical() {
   if (!stored->empty()) hub.publish(*stored);
 }
 
+void Server::Impl::schedule_escalation_check() {
+  if (stopping) return;
+  escalation_timer.expires_after(config.escalation_check_interval);
+  escalation_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    check_escalation();
+    schedule_escalation_check();
+  });
+}
+
+// Escalation deadlines are rows (invariant 7): whatever came due while the server was down is
+// escalated at the first check after start.
+void Server::Impl::check_escalation() {
+  auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  auto escalated = store->escalate_due(now);
+  if (!escalated) {
+    counters.add("store_error");
+    log_error(kLog, "escalation check: " + describe(escalated.error()));
+    return;
+  }
+  for (const auto& a : *escalated) {
+    counters.add("alerts_escalated");
+    log_warn(kLog, "alert " + a.alert_id.value + " escalated to tier " +
+                       std::to_string(a.escalation_tier) + ": not acknowledged in time");
+  }
+  if (!escalated->empty()) hub.publish(*escalated);
+}
+
 int Server::run() {
   auto& impl = *impl_;
   asio::signal_set signals(impl.io, SIGINT, SIGTERM);
@@ -164,6 +198,8 @@ int Server::run() {
                      std::to_string(impl.port) + "/");
   impl.ingest->start();
   impl.schedule_technical_check();
+  impl.check_escalation();
+  impl.schedule_escalation_check();
   try {
     impl.io.run();
   } catch (const std::exception& e) {

@@ -42,8 +42,17 @@ std::string iso8601(HubTime t) {
   return buf;
 }
 
+json::value time_or_null(const std::optional<HubTime>& t) {
+  return t ? json::value(iso8601(*t)) : json::value(nullptr);
+}
+
+json::value text_or_null(const std::string& text) {
+  return text.empty() ? json::value(nullptr) : json::value(text);
+}
+
 json::object alert_json(const store::StoredAlert& a) {
   return json::object{{"event_id", a.event_id},
+                      {"change", a.change},
                       {"alert_id", a.alert_id.value},
                       {"reading_uid", a.reading_uid.value},
                       {"patient_id", a.patient.value},
@@ -52,7 +61,34 @@ json::object alert_json(const store::StoredAlert& a) {
                       {"state", a.state},
                       {"message", a.message},
                       {"created_at", iso8601(a.created)},
-                      {"threshold", parse_or_null(a.threshold_json)}};
+                      {"threshold", parse_or_null(a.threshold_json)},
+                      {"crossings", a.crossings},
+                      {"last_reading_uid", a.last_reading_uid.value},
+                      {"last_message", a.last_message},
+                      {"last_at", iso8601(a.last_at)},
+                      {"acked_by", text_or_null(a.acked_by)},
+                      {"acked_at", time_or_null(a.acked_at)},
+                      {"ack_note", a.acked_at ? json::value(a.ack_note) : json::value(nullptr)},
+                      {"resolved_by", text_or_null(a.resolved_by)},
+                      {"resolved_at", time_or_null(a.resolved_at)},
+                      {"resolve_note",
+                       a.resolved_at ? json::value(a.resolve_note) : json::value(nullptr)},
+                      {"escalation_tier", a.escalation_tier},
+                      {"escalation_due", time_or_null(a.escalation_due)}};
+}
+
+json::object audit_json(const store::AuditRow& r) {
+  return json::object{{"seq", r.seq},           {"at", iso8601(r.at)},
+                      {"actor", r.actor},       {"action", r.action},
+                      {"alert_id", r.alert_id.value}, {"detail", r.detail},
+                      {"prev_hash", r.prev_hash}, {"hash", r.hash}};
+}
+
+json::object audit_verdict_json(const store::AuditVerdict& v) {
+  return json::object{{"ok", v.ok},
+                      {"rows", v.rows},
+                      {"first_bad_seq", v.ok ? json::value(nullptr) : json::value(v.first_bad_seq)},
+                      {"reason", v.ok ? json::value(nullptr) : json::value(v.reason)}};
 }
 
 json::object reading_json(const store::StoredReading& r) {

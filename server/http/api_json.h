@@ -10,9 +10,15 @@
 
 namespace kotona::server::http {
 
-// {event_id, alert_id, reading_uid, patient_id, rule_id, priority, state, message, created_at,
-//  threshold{...}}
+// {event_id, change, alert_id, reading_uid, patient_id, rule_id, priority, state, message,
+//  created_at, threshold{...}, crossings, last_reading_uid, last_message, last_at, acked_by,
+//  acked_at, ack_note, resolved_by, resolved_at, resolve_note, escalation_tier,
+//  escalation_due} (absent times and empty names are null)
 boost::json::object alert_json(const store::StoredAlert& alert);
+// {seq, at, actor, action, alert_id, detail, prev_hash, hash}
+boost::json::object audit_json(const store::AuditRow& row);
+// {ok, rows, first_bad_seq, reason} (first_bad_seq and reason null when ok)
+boost::json::object audit_verdict_json(const store::AuditVerdict& verdict);
 // {reading_uid, patient_id, gateway_id, device_serial, kind, values{...}, device_time,
 //  hub_time, clock_offset_s, quality{...}}
 boost::json::object reading_json(const store::StoredReading& reading);

@@ -12,6 +12,7 @@
 
 #include "server/http/http_server.h"
 #include "server/http/routes.h"
+#include "server/store/json_text.h"
 #include "tests/support/process.h"
 
 using namespace kotona;
@@ -98,6 +99,22 @@ struct Served {
     bhttp::read(stream, buffer, res);
     return res;
   }
+  bhttp::response<bhttp::string_body> post(const std::string& target, const std::string& body) {
+    asio::io_context client_io;
+    beast::tcp_stream stream(client_io);
+    stream.expires_after(5s);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    req.set(bhttp::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    bhttp::write(stream, req);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream, buffer, res);
+    return res;
+  }
 };
 
 // Reads SSE text until `count` events arrived; returns (id, event, data) triples.
@@ -140,8 +157,9 @@ TEST_CASE("http: GET /api/v1/alerts -> JSON array, newest first") {
   auto res = s.request(bhttp::verb::get, "/api/v1/alerts");
   CHECK(res.result() == bhttp::status::ok);
   auto list = boost::json::parse(res.body()).as_array();
-  REQUIRE(list.size() == 2);
+  REQUIRE(list.size() == 1);  // the second crossing is grouped into the open alert
   CHECK(list[0].at("event_id").as_int64() == ids[1]);
+  CHECK(list[0].at("crossings").as_int64() == 2);
   CHECK(list[0].at("rule_id").as_string() == "bp.crisis");
   CHECK(list[0].at("priority").as_string() == "high");
   CHECK(list[0].at("patient_id").as_string() == "patient-1");
@@ -175,6 +193,69 @@ TEST_CASE("http: POST /api/v1/alerts -> 405") {
   Served s;
   CHECK(s.request(bhttp::verb::post, "/api/v1/alerts").result() ==
         bhttp::status::method_not_allowed);
+}
+
+TEST_CASE("http: ack with note, then resolve -> state, audit rows, SSE events, 404/409/400") {
+  Served s;
+  auto ids = s.add_alerts({1});
+  auto list = boost::json::parse(s.request(bhttp::verb::get, "/api/v1/alerts").body()).as_array();
+  std::string id(list.at(0).at("alert_id").as_string());
+  SseReader sse(s.port, "/api/v1/stream", std::to_string(ids[0]));
+  auto body = [&](const std::string& by, const std::string& note) {
+    return store::to_json_text(boost::json::object{{"alert_id", id}, {"by", by}, {"note", note}});
+  };
+  auto ack = s.post("/api/v1/alerts/ack", body("dr-lee", "phoned, repeat in 1 h"));
+  REQUIRE(ack.result() == bhttp::status::ok);
+  auto acked = boost::json::parse(ack.body()).as_object();
+  CHECK(acked.at("state").as_string() == "acknowledged");
+  CHECK(acked.at("acked_by").as_string() == "dr-lee");
+  CHECK(acked.at("ack_note").as_string() == "phoned, repeat in 1 h");
+  CHECK(acked.at("change").as_string() == "acknowledged");
+  CHECK(s.post("/api/v1/alerts/ack", body("dr-lee", "")).result() == bhttp::status::conflict);
+  CHECK(s.post("/api/v1/alerts/resolve", body("dr-lee", "ok")).result() == bhttp::status::ok);
+  auto events = sse.ids(2);
+  REQUIRE(events.size() == 2);
+  CHECK(std::stoll(events[0]) > ids[0]);
+  CHECK(std::stoll(events[1]) > std::stoll(events[0]));
+  CHECK(sse.text.find("\"change\":\"resolved\"") != std::string::npos);
+  auto audit =
+      boost::json::parse(s.request(bhttp::verb::get, "/api/v1/audit?alert=" + id).body())
+          .as_array();
+  REQUIRE(audit.size() == 2);
+  CHECK(audit[1].at("action").as_string() == "ack");
+  CHECK(audit[1].at("detail").as_string() == "phoned, repeat in 1 h");
+  auto verify = boost::json::parse(s.request(bhttp::verb::get, "/api/v1/audit/verify").body());
+  CHECK(verify.at("ok").as_bool());
+  CHECK(verify.at("rows").as_int64() == 2);
+  auto missing = store::to_json_text(boost::json::object{{"alert_id", "nope"}, {"by", "dr-lee"}});
+  CHECK(s.post("/api/v1/alerts/ack", missing).result() == bhttp::status::not_found);
+  CHECK(s.post("/api/v1/alerts/ack", "{not json").result() == bhttp::status::bad_request);
+  CHECK(s.post("/api/v1/alerts/ack", body("", "x")).result() == bhttp::status::bad_request);
+  CHECK(s.post("/api/v1/alerts/ack", body("dr lee/x", "x")).result() ==
+        bhttp::status::bad_request);
+  CHECK(s.post("/api/v1/alerts/ack", body("dr-lee", std::string(3000, 'x'))).result() ==
+        bhttp::status::bad_request);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts/ack").result() ==
+        bhttp::status::method_not_allowed);
+}
+
+TEST_CASE("http: alert filters by priority, state, patient -> only matching alerts") {
+  Served s;
+  s.add_alerts({1});
+  auto count = [&](const std::string& query) {
+    auto res = s.request(bhttp::verb::get, "/api/v1/alerts?" + query);
+    REQUIRE(res.result() == bhttp::status::ok);
+    return boost::json::parse(res.body()).as_array().size();
+  };
+  CHECK(count("priority=high") == 1);
+  CHECK(count("priority=medium") == 0);
+  CHECK(count("state=open&patient=patient-1") == 1);
+  CHECK(count("state=resolved") == 0);
+  CHECK(count("patient=patient-2") == 0);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts?priority=urgent").result() ==
+        bhttp::status::bad_request);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts?state=closed").result() ==
+        bhttp::status::bad_request);
 }
 
 TEST_CASE("http: bad query values or unknown parameters -> 400") {

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <limits>
 
+#include "server/http/alert_routes.h"
 #include "server/http/api_json.h"
 #include "server/http/fhir_routes.h"
 #include "server/http/page.h"
@@ -18,8 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kDefaultAlertLimit = 100;
-constexpr int kMaxAlertLimit = 1000;
 constexpr int kDefaultReadingLimit = 1000;
 constexpr int kMaxReadingLimit = 10000;
 
@@ -105,16 +104,9 @@ Response json_list(const Request& req, const Rows& rows, ToJson to_json, Counter
   return respond(req, http::status::ok, store::to_json_text(out), "application/json", counters);
 }
 
-Response api(const Request& req, std::string_view path, store::Store& store, Counters& counters) {
+Response api(const Request& req, store::Store& store, Counters& counters) {
   std::string why;
   std::string_view target(req.target().data(), req.target().size());
-  if (path == "/api/v1/alerts") {
-    auto q = checked_query(target, {"limit"}, why);
-    auto limit = q && q->count("limit") ? parse_int(q->at("limit"), 1, kMaxAlertLimit)
-                                        : std::optional<std::int64_t>{kDefaultAlertLimit};
-    if (!q || !limit) return bad_request(req, why, counters);
-    return json_list(req, store.recent_alerts(static_cast<int>(*limit)), alert_json, counters);
-  }
   auto q = checked_query(target, {"patient", "limit"}, why);
   auto limit = q && q->count("limit") ? parse_int(q->at("limit"), 1, kMaxReadingLimit)
                                       : std::optional<std::int64_t>{kDefaultReadingLimit};
@@ -170,13 +162,14 @@ std::optional<StreamRequest> as_stream_request(const Request& req) {
 }
 
 Response handle_request(const Request& req, store::Store& store, Counters& counters,
-                        const SseHub& hub) {
+                        SseHub& hub) {
   counters.add("http_requests");
   std::string_view target(req.target().data(), req.target().size());
   std::string_view path = target.substr(0, target.find('?'));
   if (path.starts_with(kFhirPrefix)) return handle_fhir_request(req, path, store, counters);
+  if (is_alert_path(path)) return handle_alert_request(req, path, store, counters, hub);
   bool known = path == "/" || path == "/healthz" || path == "/metrics" ||
-               path == "/api/v1/alerts" || path == "/api/v1/readings" || path == kStreamPath;
+               path == "/api/v1/readings" || path == kStreamPath;
   if (!known) return error(req, http::status::not_found, "no such resource", counters);
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     auto res = error(req, http::status::method_not_allowed, "only GET", counters);
@@ -196,7 +189,7 @@ Response handle_request(const Request& req, store::Store& store, Counters& count
     return respond(req, http::status::ok, prometheus_text(snapshot), "text/plain; version=0.0.4",
                    counters);
   }
-  return api(req, path, store, counters);
+  return api(req, store, counters);
 }
 
 }  // namespace kotona::server::http

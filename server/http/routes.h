@@ -31,7 +31,8 @@ struct StreamRequest {
 std::optional<StreamRequest> as_stream_request(const Request& request);
 
 // The response to every request except a valid stream GET; counts each status.
+// Alert actions publish their change to `hub`.
 Response handle_request(const Request& request, store::Store& store, Counters& counters,
-                        const SseHub& hub);
+                        SseHub& hub);
 
 }  // namespace kotona::server::http

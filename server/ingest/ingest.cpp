@@ -394,7 +394,9 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
     log_warn(kLog, "reading '" + r.reading_uid + "' rejected: " + describe(r.error));
   }
   publish_ack(gateway, encode_ack(gateway, batch->batch_id, outcome->readings));
-  counters_.add("alerts_raised", outcome->new_alerts.size());
+  for (const auto& a : outcome->new_alerts) {
+    counters_.add(a.change == "grouped" ? "alerts_grouped" : "alerts_raised");
+  }
   if (!outcome->new_alerts.empty() && sink_) sink_(outcome->new_alerts);
 }
 

@@ -2,6 +2,7 @@
 // reading kept in quarantine. Pure; thread-safe. Boost.JSON is compiled in json_impl.cpp.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,8 @@ std::string encode_values_json(const Measurement& measurement);
 std::string encode_quality_json(const QualityFlags& quality);
 // {"systolic_mmhg":180,...}
 std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold);
+// The "kg" of a stored weight's values_json; nullopt when absent or not a number.
+std::optional<double> decode_weight_kg(const std::string& values_json);
 // Every field of the reading, for the quarantine payload column.
 std::string encode_reading_json(const Reading& reading);
 

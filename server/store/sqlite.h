@@ -64,4 +64,30 @@ class Database {
   sqlite3* db_;
 };
 
+// BEGIN IMMEDIATE ... COMMIT; rolls back unless committed, so every early return leaves the
+// database as it was.
+class Transaction {
+ public:
+  explicit Transaction(Database& db) : db_(db) {}
+  ~Transaction() {
+    if (open_) (void)db_.exec("ROLLBACK");
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  [[nodiscard]] Result<void> begin() {
+    auto r = db_.exec("BEGIN IMMEDIATE");
+    open_ = r.has_value();
+    return r;
+  }
+  [[nodiscard]] Result<void> commit() {
+    auto r = db_.exec("COMMIT");
+    if (r) open_ = false;
+    return r;
+  }
+
+ private:
+  Database& db_;
+  bool open_ = false;
+};
+
 }  // namespace kotona::server::store

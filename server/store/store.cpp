@@ -1,5 +1,7 @@
 #include "server/store/store.h"
 
+#include <set>
+
 #include "core/crash_point.h"
 #include "server/alerts/rules.h"
 #include "server/store/reading_json.h"
@@ -45,36 +47,45 @@ CREATE TABLE IF NOT EXISTS counters_seen(name TEXT PRIMARY KEY, value INTEGER NO
 CREATE TABLE IF NOT EXISTS gateway_status(
   gateway_id TEXT PRIMARY KEY, last_seen_unix_ms INTEGER NOT NULL,
   outbox_depth INTEGER NOT NULL, status_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_events(
+  event_id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, change TEXT NOT NULL,
+  at_unix_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS escalation_deadlines(
+  alert_id TEXT PRIMARY KEY, tier INTEGER NOT NULL, due_unix_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS escalation_due ON escalation_deadlines(due_unix_ms);
+CREATE TABLE IF NOT EXISTS audit_log(
+  seq INTEGER PRIMARY KEY, at_unix_ms INTEGER NOT NULL, actor TEXT NOT NULL,
+  action TEXT NOT NULL, alert_id TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_head(
+  id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql";
+
+// Lifecycle columns added to alerts (older databases get them by ALTER TABLE at open).
+constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
+    {"last_event_id", "INTEGER NULL"},
+    {"crossings", "INTEGER NOT NULL DEFAULT 1"},
+    {"last_reading_uid", "TEXT NULL"},
+    {"last_message", "TEXT NULL"},
+    {"last_unix_ms", "INTEGER NULL"},
+    {"groupable", "INTEGER NOT NULL DEFAULT 0"},
+    {"acked_by", "TEXT NULL"},
+    {"acked_unix_ms", "INTEGER NULL"},
+    {"ack_note", "TEXT NULL"},
+    {"resolved_by", "TEXT NULL"},
+    {"resolved_unix_ms", "INTEGER NULL"},
+    {"resolve_note", "TEXT NULL"},
+    {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"}};
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
 std::string readings_topic(const GatewayId& gateway) {
   return "kotona/v1/gw/" + gateway.value + "/readings";
 }
-
-// Rolls back unless committed: every early return leaves the database as it was.
-class Transaction {
- public:
-  explicit Transaction(Database& db) : db_(db) {}
-  ~Transaction() {
-    if (open_) (void)db_.exec("ROLLBACK");
-  }
-  [[nodiscard]] Result<void> begin() {
-    auto r = db_.exec("BEGIN IMMEDIATE");
-    open_ = r.has_value();
-    return r;
-  }
-  [[nodiscard]] Result<void> commit() {
-    auto r = db_.exec("COMMIT");
-    if (r) open_ = false;
-    return r;
-  }
-
- private:
-  Database& db_;
-  bool open_ = false;
-};
 
 }  // namespace
 
@@ -114,7 +125,33 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   auto db = Database::open(path);
   if (!db) return fail(db.error());
   if (auto r = (*db)->exec(kSchema); !r) return fail(r.error());
-  return std::unique_ptr<Store>(new Store(std::move(*db)));
+  auto store = std::unique_ptr<Store>(new Store(std::move(*db)));
+  if (auto r = store->migrate(); !r) return fail(r.error());
+  return store;
+}
+
+Result<void> Store::migrate() {
+  std::set<std::string> have;
+  auto info = db_->prepare("PRAGMA table_info(alerts)");
+  if (!info) return fail(info.error());
+  while (true) {
+    auto row = info->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    have.insert(info->column_text(1));
+  }
+  for (const auto& [name, type] : kAlertColumnsAdded) {
+    if (have.contains(name)) continue;
+    auto r = db_->exec(std::string("ALTER TABLE alerts ADD COLUMN ") + name + " " + type);
+    if (!r) return fail(r.error());
+  }
+  // Alerts stored before alert_events existed keep their ids as their "raised" events, so
+  // event ids stay one increasing sequence and Last-Event-ID replay keeps working.
+  return db_->exec(
+      "CREATE INDEX IF NOT EXISTS alerts_group ON alerts(patient_id, rule_id, priority, state);"
+      "INSERT INTO alert_events(event_id, alert_id, change, at_unix_ms) "
+      "SELECT event_id, alert_id, 'raised', created_unix_ms FROM alerts "
+      "WHERE NOT EXISTS (SELECT 1 FROM alert_events);");
 }
 
 Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Batch& batch,
@@ -206,32 +243,55 @@ Result<void> Store::insert_alerts(Txn& txn, const Reading& reading, const Patien
   static const alerts::RuleConfig kDefaults;
   auto custom = rule_configs_.find(patient.value);
   const auto& config = custom == rule_configs_.end() ? kDefaults : custom->second;
-  for (auto& draft : alerts::evaluate_rules(reading, patient, config)) {
-    StoredAlert alert{0,
-                      AlertId{reading.uid.value + "#" + draft.rule_id},
-                      reading.uid,
-                      patient,
-                      draft.rule_id,
-                      std::string(alerts::to_string(draft.priority)),
-                      "open",
-                      draft.message,
-                      encode_threshold_json(draft.threshold),
-                      txn.received};
-    auto stmt = db_->prepare(
-        "INSERT INTO alerts(alert_id, reading_uid, patient_id, rule_id, priority, state, "
-        "message, threshold_json, created_unix_ms) VALUES(?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT(alert_id) DO NOTHING");
-    if (!stmt) return fail(stmt.error());
-    stmt->bind(1, alert.alert_id.value).bind(2, alert.reading_uid.value);
-    stmt->bind(3, alert.patient.value).bind(4, alert.rule_id).bind(5, alert.priority);
-    stmt->bind(6, alert.state).bind(7, alert.message).bind(8, alert.threshold_json);
-    stmt->bind(9, ms(alert.created));
-    if (auto r = stmt->step(); !r) return fail(r.error());
-    if (db_->changes() == 0) continue;
-    alert.event_id = db_->last_insert_rowid();
-    txn.outcome.new_alerts.push_back(std::move(alert));
+  auto drafts = alerts::evaluate_rules(reading, patient, config);
+  auto trend = weight_trend(reading, patient, config);
+  if (!trend) return fail(trend.error());
+  drafts.insert(drafts.end(), trend->begin(), trend->end());
+  for (auto& draft : drafts) {
+    StoredAlert alert;
+    alert.alert_id = AlertId{reading.uid.value + "#" + draft.rule_id};
+    alert.reading_uid = reading.uid;
+    alert.patient = patient;
+    alert.rule_id = draft.rule_id;
+    alert.priority = std::string(alerts::to_string(draft.priority));
+    alert.state = "open";
+    alert.message = draft.message;
+    alert.threshold_json = encode_threshold_json(draft.threshold);
+    alert.created = txn.received;
+    auto raised = raise_alert(std::move(alert), /*groupable=*/true);
+    if (!raised) return fail(raised.error());
+    if (*raised) txn.outcome.new_alerts.push_back(std::move(**raised));
   }
   return {};
+}
+
+// weight.gain needs the patient's earlier weights: read inside the ingest transaction, so the
+// trend and the reading commit together. Control runs never count.
+Result<std::vector<alerts::AlertDraft>> Store::weight_trend(const Reading& reading,
+                                                            const PatientId& patient,
+                                                            const alerts::RuleConfig& config) {
+  const auto* weight = std::get_if<Weight>(&reading.measurement);
+  if (weight == nullptr || reading.quality.control_result || config.weight_gain_days <= 0) {
+    return std::vector<alerts::AlertDraft>{};
+  }
+  auto at = measured_time(reading);
+  auto window = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double, std::ratio<86400>>(config.weight_gain_days));
+  auto stmt = db_->prepare(
+      "SELECT measured_unix_ms, values_json FROM readings WHERE patient_id = ? AND "
+      "kind = 'weight' AND measured_unix_ms >= ? AND measured_unix_ms < ? AND reading_uid != ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, patient.value).bind(2, ms(at - window)).bind(3, ms(at)).bind(4, reading.uid.value);
+  std::vector<alerts::WeightPoint> earlier;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    if (auto kg = decode_weight_kg(stmt->column_text(1))) {
+      earlier.push_back({HubTime{std::chrono::milliseconds{stmt->column_int(0)}}, *kg});
+    }
+  }
+  return alerts::evaluate_weight_trend({at, weight->kg}, earlier, config);
 }
 
 Result<std::optional<PatientId>> Store::patient_for(const GatewayId& gateway,

@@ -46,10 +46,32 @@ class Store {
 
   [[nodiscard]] Result<void> upsert_gateway_status(const GatewayStatusRow& row);
 
-  // Newest first, at most `limit`.
-  [[nodiscard]] Result<std::vector<StoredAlert>> recent_alerts(int limit);
-  // event_id > after, ascending, at most `limit`.
+  // Newest first (by creation), at most `limit`, optionally filtered.
+  [[nodiscard]] Result<std::vector<StoredAlert>> recent_alerts(int limit,
+                                                               const AlertFilter& filter = {});
+  [[nodiscard]] Result<std::optional<StoredAlert>> alert(const AlertId& id);
+  // Alert events with event_id > after, ascending, at most `limit`: each is the alert's
+  // current state with that event's id and change (SSE replay, invariant 8).
   [[nodiscard]] Result<std::vector<StoredAlert>> alerts_after(std::int64_t after, int limit);
+
+  // --- Alert lifecycle (alert_lifecycle.cpp). Each action commits the alert's new state, its
+  // event and its audit row (invariant 9) in ONE transaction. Errors: kIo (nothing changed).
+  // open -> acknowledged; stops escalation. kWrongState unless open.
+  [[nodiscard]] Result<ActionOutcome> acknowledge(const AlertId& id, const std::string& actor,
+                                                  const std::string& note, HubTime now);
+  // open or acknowledged -> resolved; stops escalation. kWrongState when already resolved.
+  [[nodiscard]] Result<ActionOutcome> resolve(const AlertId& id, const std::string& actor,
+                                              const std::string& note, HubTime now);
+  // Applies to alerts raised after the call (their deadline rows).
+  void set_escalation_policy(const EscalationPolicy& policy) { escalation_ = policy; }
+  // Escalates every open alert whose deadline passed (one tier, audit row, event; the next
+  // deadline row if below max tier), one transaction. Returns the escalated alerts.
+  [[nodiscard]] Result<std::vector<StoredAlert>> escalate_due(HubTime now);
+  // --- Audit log (audit.cpp): append-only, SHA-256 hash chain.
+  [[nodiscard]] Result<std::vector<AuditRow>> audit_rows(const std::optional<AlertId>& alert,
+                                                         int limit);
+  // Recomputes the chain: a modified, deleted, inserted or reordered row breaks it.
+  [[nodiscard]] Result<AuditVerdict> verify_audit();
   // By arrival order (seq), optionally one patient's, at most `limit`.
   [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
                                                             int limit);
@@ -92,6 +114,23 @@ class Store {
   [[nodiscard]] Result<ReadingOutcome> store_one(Txn& txn, const Reading& reading);
   [[nodiscard]] Result<void> insert_alerts(Txn& txn, const Reading& reading,
                                            const PatientId& patient);
+  [[nodiscard]] Result<std::vector<alerts::AlertDraft>> weight_trend(const Reading& reading,
+                                                                     const PatientId& patient,
+                                                                     const alerts::RuleConfig& c);
+  // Raises `alert` (grouping it into an open alert of the same patient, rule and priority when
+  // `groupable`), writing its event and escalation deadline. nullopt when its alert id exists.
+  // REQUIRES: inside a transaction.
+  [[nodiscard]] Result<std::optional<StoredAlert>> raise_alert(StoredAlert alert, bool groupable);
+  [[nodiscard]] Result<std::int64_t> add_event(const AlertId& id, std::string_view change,
+                                               HubTime at);
+  [[nodiscard]] Result<void> append_audit(const AuditRow& row);
+  [[nodiscard]] Result<ActionOutcome> act(const AlertId& id, std::string_view action,
+                                          const std::string& actor, const std::string& note,
+                                          HubTime now);
+  // Escalation deadlines: rows (invariant 7), written in the alert's transaction.
+  [[nodiscard]] Result<void> put_deadline(const AlertId& id, std::int64_t tier, HubTime due);
+  [[nodiscard]] Result<void> drop_deadline(const AlertId& id);
+  [[nodiscard]] Result<void> migrate();
   [[nodiscard]] Result<std::vector<PatientId>> patients_on(const GatewayId& gateway, HubTime now);
   [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
                                                              const Reading& reading);
@@ -104,6 +143,10 @@ class Store {
 
   std::unique_ptr<Database> db_;
   std::map<std::string, alerts::RuleConfig> rule_configs_;
+  EscalationPolicy escalation_;
+  // Used ONLY by the negative-control build KOTONA_BROKEN=in_memory_escalation (deadlines in
+  // memory, lost on restart); empty otherwise.
+  std::map<std::string, std::pair<std::int64_t, HubTime>> memory_deadlines_;
 };
 
 // The instant a reading was measured: device time corrected by the clock offset when both

@@ -196,9 +196,14 @@ TEST_CASE("seed_enrolment: same lines twice -> one row, new patient -> old row c
 
 TEST_CASE("alerts queries: newest first, after N -> ascending, only newer") {
   Fixture f;
+  // Three patients: one patient's crossings of one rule would be grouped into one alert.
+  REQUIRE(f.store->seed_enrolment(
+      {{kGw, DeviceSerial{"BP2"}, PatientId{"patient-2"}, HubTime{}, std::nullopt},
+       {kGw, DeviceSerial{"BP3"}, PatientId{"patient-3"}, HubTime{}, std::nullopt}},
+      kNow));
   f.store_ok({kGw, 1, {bp_reading("1", 181, 80), bp_reading("2", 120, 80)}, {}});
-  f.store_ok({kGw, 2, {bp_reading("3", 182, 80)}, {}});
-  f.store_ok({kGw, 3, {bp_reading("4", 183, 80)}, {}});
+  f.store_ok({kGw, 2, {bp_reading("3", 182, 80, "BP2")}, {}});
+  f.store_ok({kGw, 3, {bp_reading("4", 183, 80, "BP3")}, {}});
   auto recent = f.store->recent_alerts(10).value();
   REQUIRE(recent.size() == 3);
   CHECK(recent[0].event_id > recent[1].event_id);

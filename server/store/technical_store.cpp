@@ -129,42 +129,26 @@ Result<std::vector<StoredAlert>> Store::insert_technical_alerts(
     const std::vector<alerts::TechnicalDraft>& drafts, HubTime now) {
   std::vector<StoredAlert> out;
   if (drafts.empty()) return out;
-  if (auto r = db_->exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
+  Transaction transaction(*db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
   for (const auto& d : drafts) {
-    StoredAlert alert{0,
-                      AlertId{d.alert_id()},
-                      ReadingUid{""},  // technical: about the chain, not one reading
-                      d.patient,
-                      d.rule_id,
-                      std::string(alerts::to_string(d.priority)),
-                      "open",
-                      d.message,
-                      encode_threshold_json(d.threshold),
-                      now};
-    auto stmt = db_->prepare(
-        "INSERT INTO alerts(alert_id, reading_uid, patient_id, rule_id, priority, state, "
-        "message, threshold_json, created_unix_ms) VALUES(?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT(alert_id) DO NOTHING");
-    if (!stmt) {
-      (void)db_->exec("ROLLBACK");
-      return fail(stmt.error());
-    }
-    stmt->bind(1, alert.alert_id.value).bind(2, alert.reading_uid.value);
-    stmt->bind(3, alert.patient.value).bind(4, alert.rule_id).bind(5, alert.priority);
-    stmt->bind(6, alert.state).bind(7, alert.message).bind(8, alert.threshold_json);
-    stmt->bind(9, ms(alert.created));
-    if (auto r = stmt->step(); !r) {
-      (void)db_->exec("ROLLBACK");
-      return fail(r.error());
-    }
-    if (db_->changes() == 0) continue;  // this episode already has its alert
-    alert.event_id = db_->last_insert_rowid();
-    out.push_back(std::move(alert));
+    StoredAlert alert;
+    alert.alert_id = AlertId{d.alert_id()};
+    alert.reading_uid = ReadingUid{""};  // technical: about the chain, not one reading
+    alert.patient = d.patient;
+    alert.rule_id = d.rule_id;
+    alert.priority = std::string(alerts::to_string(d.priority));
+    alert.state = "open";
+    alert.message = d.message;
+    alert.threshold_json = encode_threshold_json(d.threshold);
+    alert.created = now;
+    // Not grouped: one alert per episode and subject already (alert id), and two silent
+    // devices of one patient must stay two alerts.
+    auto raised = raise_alert(std::move(alert), /*groupable=*/false);
+    if (!raised) return fail(raised.error());
+    if (*raised) out.push_back(std::move(**raised));  // else: this episode has its alert
   }
-  if (auto r = db_->exec("COMMIT"); !r) {
-    (void)db_->exec("ROLLBACK");
-    return fail(r.error());
-  }
+  if (auto r = transaction.commit(); !r) return fail(r.error());
   return out;
 }
 

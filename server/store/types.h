@@ -3,6 +3,7 @@
 // Regular value types; thread-compatible.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,22 +41,80 @@ struct ReadingOutcome {
   friend bool operator==(const ReadingOutcome&, const ReadingOutcome&) = default;
 };
 
+// One alert as stored, with its lifecycle (open -> acknowledged -> resolved). Clinical alerts
+// of the same patient, rule AND priority are grouped: while one is open, a new crossing adds
+// to its `crossings` and `last_*` instead of opening another (a flood of medium alerts never
+// hides a high one: priorities are never grouped together).
 struct StoredAlert {
-  std::int64_t event_id = 0;  // increasing; the SSE event id (invariant 8)
-  AlertId alert_id;           // reading_uid + "#" + rule_id (invariant 7)
-  ReadingUid reading_uid;
+  // Newest event about this alert (alert_events): the SSE id of this state; ids increase
+  // over every change of every alert (invariant 8).
+  std::int64_t event_id = 0;
+  AlertId alert_id;           // reading_uid + "#" + rule_id of its first crossing (invariant 7)
+  ReadingUid reading_uid;     // the first crossing's reading
   PatientId patient;
   std::string rule_id;
   std::string priority;
-  std::string state;  // "open"
+  std::string state;  // "open", "acknowledged", "resolved"
   std::string message;
   std::string threshold_json;
   HubTime created{};
+  std::string change = "raised";  // the event: raised, grouped, acknowledged, resolved, escalated
+  std::int64_t crossings = 1;     // readings grouped into this alert
+  ReadingUid last_reading_uid;    // the latest crossing's reading and message
+  std::string last_message;
+  HubTime last_at{};
+  std::string acked_by, ack_note;
+  std::optional<HubTime> acked_at;
+  std::string resolved_by, resolve_note;
+  std::optional<HubTime> resolved_at;
+  std::int64_t escalation_tier = 0;       // 0: not escalated; N: escalated N times
+  std::optional<HubTime> escalation_due;  // the next escalation deadline, if any
+};
+
+// Lifecycle actions (Store::acknowledge / resolve).
+enum class ActionStatus { kDone, kNoSuchAlert, kWrongState };
+struct ActionOutcome {
+  ActionStatus status = ActionStatus::kNoSuchAlert;
+  StoredAlert alert;  // the alert after the action (kDone, kWrongState)
+};
+
+// Which alerts a list returns; empty fields match everything.
+struct AlertFilter {
+  std::string priority;
+  std::string state;
+  std::optional<PatientId> patient;
+};
+
+// Escalation of alerts not acknowledged in time (config escalate_*). A zero duration turns
+// escalation off for that priority.
+struct EscalationPolicy {
+  std::chrono::seconds high_after{900};
+  std::chrono::seconds medium_after{0};
+  std::int64_t max_tier = 2;
+};
+
+// One row of the append-only audit log (hash-chained, see audit.h).
+struct AuditRow {
+  std::int64_t seq = 0;
+  HubTime at{};
+  std::string actor;   // clinician id, or "system" (escalation)
+  std::string action;  // "ack", "resolve", "escalate"
+  AlertId alert_id;
+  std::string detail;  // note, or the escalation tier
+  std::string prev_hash, hash;
+};
+
+struct AuditVerdict {
+  bool ok = true;
+  std::int64_t rows = 0;
+  std::int64_t first_bad_seq = 0;  // 0 when ok
+  std::string reason;              // empty when ok
 };
 
 struct BatchOutcome {
   std::vector<ReadingOutcome> readings;  // one per uid, in batch order
-  std::vector<StoredAlert> new_alerts;   // committed by this batch, ascending event_id
+  // Alerts raised or grouped (change "raised" / "grouped") by this batch, ascending event_id.
+  std::vector<StoredAlert> new_alerts;
 };
 
 struct StoredReading {

@@ -1,0 +1,213 @@
+// Store: the alert lifecycle — raising with grouping, acknowledge, resolve, escalation
+// deadlines (rows, invariant 7) and the events the SSE feed replays (invariant 8). Every
+// action writes its audit row in the same transaction (invariant 9, audit.cpp).
+#include "server/store/store.h"
+
+namespace kotona::server::store {
+
+namespace {
+
+std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
+
+std::chrono::seconds escalate_after(const EscalationPolicy& p, std::string_view priority) {
+  if (priority == "high") return p.high_after;
+  if (priority == "medium") return p.medium_after;
+  return std::chrono::seconds{0};
+}
+
+}  // namespace
+
+Result<std::int64_t> Store::add_event(const AlertId& id, std::string_view change, HubTime at) {
+  auto stmt =
+      db_->prepare("INSERT INTO alert_events(alert_id, change, at_unix_ms) VALUES(?,?,?)");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, id.value).bind(2, change).bind(3, ms(at));
+  if (auto r = stmt->step(); !r) return fail(r.error());
+  return db_->last_insert_rowid();
+}
+
+Result<std::optional<StoredAlert>> Store::raise_alert(StoredAlert alert, bool groupable) {
+  auto exists = db_->prepare("SELECT 1 FROM alerts WHERE alert_id = ?");
+  if (!exists) return fail(exists.error());
+  exists->bind(1, alert.alert_id.value);
+  auto found = exists->step();
+  if (!found) return fail(found.error());
+  if (*found) return std::optional<StoredAlert>{};  // same reading + rule, or same episode
+  if (groupable) {
+    // Same patient, rule AND priority: a flood of one priority never hides another.
+    auto open = db_->prepare(
+        "SELECT alert_id FROM alerts WHERE patient_id = ? AND rule_id = ? AND priority = ? "
+        "AND state = 'open' AND groupable = 1 ORDER BY event_id DESC LIMIT 1");
+    if (!open) return fail(open.error());
+    open->bind(1, alert.patient.value).bind(2, alert.rule_id).bind(3, alert.priority);
+    auto row = open->step();
+    if (!row) return fail(row.error());
+    if (*row) {
+      AlertId group{open->column_text(0)};
+      auto event = add_event(group, "grouped", alert.created);
+      if (!event) return fail(event.error());
+      auto update = db_->prepare(
+          "UPDATE alerts SET crossings = crossings + 1, last_reading_uid = ?, last_message = ?, "
+          "last_unix_ms = ?, last_event_id = ? WHERE alert_id = ?");
+      if (!update) return fail(update.error());
+      update->bind(1, alert.reading_uid.value).bind(2, alert.message).bind(3, ms(alert.created));
+      update->bind(4, *event).bind(5, group.value);
+      if (auto r = update->step(); !r) return fail(r.error());
+      return this->alert(group);
+    }
+  }
+  auto event = add_event(alert.alert_id, "raised", alert.created);
+  if (!event) return fail(event.error());
+  auto stmt = db_->prepare(
+      "INSERT INTO alerts(event_id, alert_id, reading_uid, patient_id, rule_id, priority, state, "
+      "message, threshold_json, created_unix_ms, last_event_id, last_reading_uid, last_message, "
+      "last_unix_ms, groupable) VALUES(?,?,?,?,?,?,'open',?,?,?,?,?,?,?,?)");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, *event).bind(2, alert.alert_id.value).bind(3, alert.reading_uid.value);
+  stmt->bind(4, alert.patient.value).bind(5, alert.rule_id).bind(6, alert.priority);
+  stmt->bind(7, alert.message).bind(8, alert.threshold_json).bind(9, ms(alert.created));
+  stmt->bind(10, *event).bind(11, alert.reading_uid.value).bind(12, alert.message);
+  stmt->bind(13, ms(alert.created)).bind(14, std::int64_t{groupable ? 1 : 0});
+  if (auto r = stmt->step(); !r) return fail(r.error());
+  if (auto after = escalate_after(escalation_, alert.priority); after.count() > 0) {
+    if (auto r = put_deadline(alert.alert_id, 1, alert.created + after); !r) return fail(r.error());
+  }
+  return this->alert(alert.alert_id);
+}
+
+#ifndef KOTONA_BROKEN_IN_MEMORY_ESCALATION
+Result<void> Store::put_deadline(const AlertId& id, std::int64_t tier, HubTime due) {
+  auto stmt = db_->prepare(
+      "INSERT INTO escalation_deadlines(alert_id, tier, due_unix_ms) VALUES(?,?,?) "
+      "ON CONFLICT(alert_id) DO UPDATE SET tier = excluded.tier, due_unix_ms = excluded.due_unix_ms");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, id.value).bind(2, tier).bind(3, ms(due));
+  if (auto r = stmt->step(); !r) return fail(r.error());
+  return {};
+}
+
+Result<void> Store::drop_deadline(const AlertId& id) {
+  auto stmt = db_->prepare("DELETE FROM escalation_deadlines WHERE alert_id = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, id.value);
+  if (auto r = stmt->step(); !r) return fail(r.error());
+  return {};
+}
+#else
+// NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=in_memory_escalation): deadlines kept in a map
+// instead of rows, as an in-memory timer would. A server killed before the deadline forgets
+// it: tests/reliability must report the lost escalation. (A rolled-back transaction would
+// also leave a stale entry here; it does not matter for the control.)
+Result<void> Store::put_deadline(const AlertId& id, std::int64_t tier, HubTime due) {
+  memory_deadlines_[id.value] = {tier, due};
+  return {};
+}
+
+Result<void> Store::drop_deadline(const AlertId& id) {
+  memory_deadlines_.erase(id.value);
+  return {};
+}
+#endif
+
+Result<ActionOutcome> Store::acknowledge(const AlertId& id, const std::string& actor,
+                                         const std::string& note, HubTime now) {
+  return act(id, "ack", actor, note, now);
+}
+
+Result<ActionOutcome> Store::resolve(const AlertId& id, const std::string& actor,
+                                     const std::string& note, HubTime now) {
+  return act(id, "resolve", actor, note, now);
+}
+
+Result<ActionOutcome> Store::act(const AlertId& id, std::string_view action,
+                                 const std::string& actor, const std::string& note, HubTime now) {
+  Transaction transaction(*db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  auto current = alert(id);
+  if (!current) return fail(current.error());
+  if (!*current) return ActionOutcome{ActionStatus::kNoSuchAlert, {}};
+  const bool ack = action == "ack";
+  const auto& state = (*current)->state;
+  if (ack ? state != "open" : state == "resolved") {
+    return ActionOutcome{ActionStatus::kWrongState, **current};
+  }
+  const char* change = ack ? "acknowledged" : "resolved";
+  auto event = add_event(id, change, now);
+  if (!event) return fail(event.error());
+  auto update = db_->prepare(
+      ack ? "UPDATE alerts SET state = 'acknowledged', acked_by = ?, ack_note = ?, "
+            "acked_unix_ms = ?, last_event_id = ? WHERE alert_id = ?"
+          : "UPDATE alerts SET state = 'resolved', resolved_by = ?, resolve_note = ?, "
+            "resolved_unix_ms = ?, last_event_id = ? WHERE alert_id = ?");
+  if (!update) return fail(update.error());
+  update->bind(1, actor).bind(2, note).bind(3, ms(now)).bind(4, *event).bind(5, id.value);
+  if (auto r = update->step(); !r) return fail(r.error());
+  if (auto r = drop_deadline(id); !r) return fail(r.error());
+  AuditRow audit;
+  audit.at = now;
+  audit.actor = actor;
+  audit.action = std::string(action);
+  audit.alert_id = id;
+  audit.detail = note;
+  if (auto r = append_audit(audit); !r) return fail(r.error());
+  auto after = alert(id);
+  if (!after) return fail(after.error());
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return ActionOutcome{ActionStatus::kDone, **after};
+}
+
+Result<std::vector<StoredAlert>> Store::escalate_due(HubTime now) {
+  std::vector<std::pair<AlertId, std::int64_t>> due;
+#ifndef KOTONA_BROKEN_IN_MEMORY_ESCALATION
+  auto stmt = db_->prepare(
+      "SELECT alert_id, tier FROM escalation_deadlines WHERE due_unix_ms <= ? "
+      "ORDER BY due_unix_ms, alert_id");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, ms(now));
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    due.emplace_back(AlertId{stmt->column_text(0)}, stmt->column_int(1));
+  }
+#else
+  for (const auto& [id, deadline] : memory_deadlines_) {
+    if (deadline.second <= now) due.emplace_back(AlertId{id}, deadline.first);
+  }
+#endif
+  std::vector<StoredAlert> out;
+  if (due.empty()) return out;
+  Transaction transaction(*db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  for (const auto& [id, tier] : due) {
+    auto current = alert(id);
+    if (!current) return fail(current.error());
+    if (auto r = drop_deadline(id); !r) return fail(r.error());
+    if (!*current || (*current)->state != "open") continue;  // acked meanwhile
+    auto event = add_event(id, "escalated", now);
+    if (!event) return fail(event.error());
+    auto update =
+        db_->prepare("UPDATE alerts SET escalation_tier = ?, last_event_id = ? WHERE alert_id = ?");
+    if (!update) return fail(update.error());
+    update->bind(1, tier).bind(2, *event).bind(3, id.value);
+    if (auto r = update->step(); !r) return fail(r.error());
+    auto after = escalate_after(escalation_, (*current)->priority);
+    if (tier < escalation_.max_tier && after.count() > 0) {
+      if (auto r = put_deadline(id, tier + 1, now + after); !r) return fail(r.error());
+    }
+    AuditRow audit;
+    audit.at = now;
+    audit.actor = "system";
+    audit.action = "escalate";
+    audit.alert_id = id;
+    audit.detail = "tier " + std::to_string(tier) + ": not acknowledged in time";
+    if (auto r = append_audit(audit); !r) return fail(r.error());
+    auto escalated = alert(id);
+    if (!escalated) return fail(escalated.error());
+    if (*escalated) out.push_back(std::move(**escalated));
+  }
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return out;
+}
+
+}  // namespace kotona::server::store
