@@ -138,3 +138,23 @@ TEST_CASE("parse_server_config: due lines; bad kind or period -> error naming th
     CHECK(error_of(head + bad).find("server.conf:3: 'due' must be") != std::string::npos);
   }
 }
+
+TEST_CASE("parse_server_config: escalation keys -> policy; out of range -> kConfig naming key") {
+  auto d = parse("mqtt_uri = tcp://h:1\ndb_path = s.db\n");
+  REQUIRE(d.has_value());
+  CHECK(d->escalation.high_after == std::chrono::seconds(900));
+  CHECK(d->escalation.medium_after == std::chrono::seconds(0));
+  CHECK(d->escalation.max_tier == 2);
+  auto c = parse(
+      "mqtt_uri = tcp://h:1\ndb_path = s.db\nescalate_after_s = 120\n"
+      "escalate_medium_after_s = 3600\nescalate_max_tier = 3\nescalation_check_ms = 250\n");
+  REQUIRE(c.has_value());
+  CHECK(c->escalation.high_after == std::chrono::seconds(120));
+  CHECK(c->escalation.medium_after == std::chrono::seconds(3600));
+  CHECK(c->escalation.max_tier == 3);
+  CHECK(c->escalation_check_interval == std::chrono::milliseconds(250));
+  CHECK(error_of("mqtt_uri = tcp://h:1\ndb_path = s.db\nescalate_after_s = -1\n")
+            .find("escalate_after_s") != std::string::npos);
+  CHECK(error_of("mqtt_uri = tcp://h:1\ndb_path = s.db\nescalate_max_tier = 0\n")
+            .find("escalate_max_tier") != std::string::npos);
+}

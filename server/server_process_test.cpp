@@ -5,6 +5,9 @@
 #include <csignal>
 #include <fstream>
 
+#include <sqlite3.h>
+
+#include "server/store/store.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
@@ -57,4 +60,47 @@ TEST_CASE("kotona-server: port 0 -> real port printed, subscribed, SIGTERM -> ex
   SseClient sse(port, "/api/v1/stream");  // an open stream must not delay the stop
   REQUIRE(sse.connected());
   CHECK(server.stop(5s) == 0);
+}
+
+TEST_CASE("kotona-server --verify-audit: intact chain -> exit 0; a changed row -> exit 3 naming it") {
+  using namespace kotona;
+  TempDir dir;
+  auto db = (dir / "s.db").string();
+  {
+    auto store = server::store::Store::open(db).value();
+    const GatewayId gw{"gw-1"};
+    REQUIRE(store->seed_enrolment(
+        {{gw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
+    Reading r;
+    r.device.serial = DeviceSerial{"BP1"};
+    r.record_id = "1";
+    r.hub_time = HubTime{std::chrono::milliseconds{1'790'000'000'000}};
+    r.measurement = BloodPressure{190, 80, std::nullopt, 60.0};
+    finalize_reading(gw, r);
+    auto out = store->store_batch(gw, {gw, 1, {r}, {}}, r.hub_time).value();
+    REQUIRE(out.new_alerts.size() == 1);
+    REQUIRE(store->acknowledge(out.new_alerts[0].alert_id, "dr-a", "seen", r.hub_time));
+    REQUIRE(store->resolve(out.new_alerts[0].alert_id, "dr-a", "done", r.hub_time));
+  }
+  auto conf = dir / "server.conf";
+  std::ofstream(conf) << "mqtt_uri = tcp://127.0.0.1:1\ndb_path = " << db << "\n";
+  auto verify = [&](const std::string& name) {
+    Child child({bin("server/kotona-server"), "--config", conf.string(), "--verify-audit"},
+                dir / (name + ".log"));
+    REQUIRE(eventually([&] { return !child.running(); }, 10s));
+    return std::pair{child.stop(), child.log_text()};
+  };
+  auto [ok_rc, ok_text] = verify("intact");
+  CHECK(ok_rc == 0);
+  CHECK_MESSAGE(ok_text.find("intact: 2 rows") != std::string::npos, ok_text);
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
+  CHECK(sqlite3_exec(handle,
+                     "DROP TRIGGER audit_log_no_update; "
+                     "UPDATE audit_log SET actor = 'dr-b' WHERE seq = 1;",
+                     nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(handle);
+  auto [bad_rc, bad_text] = verify("tampered");
+  CHECK(bad_rc == 3);
+  CHECK_MESSAGE(bad_text.find("BROKEN at row 1") != std::string::npos, bad_text);
 }

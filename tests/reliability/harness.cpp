@@ -15,6 +15,7 @@
 #include <iostream>
 #include <memory>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -62,6 +63,9 @@ void usage(std::ostream& out) {
          "                             (libfaketime) --faults times, with gateway restarts\n"
          "             partitions      network faults between namespaces (--faults), then a\n"
          "                             backlog of --backlog readings drained after healing\n"
+         "             escalation-restart  high alerts raised, the server killed (--kills) before\n"
+         "                             their 2 s escalation deadline each time; every one must\n"
+         "                             still escalate, not early, with an intact audit chain\n"
          "  --kills N (300)  --runs N (50)  --point NAME  --devices N (4)  --cadence-ms N (150)\n"
          "  --seed N (random)  --drain-timeout-s N (60)  --gateway-bin PATH  --server-bin PATH\n"
          "  --faults N (40)  --backlog N (5000)\n"
@@ -95,7 +99,8 @@ std::optional<Options> parse(int argc, char** argv) {
   }
   if (o.scenario != "random-kills" && o.scenario != "broker-forgets" &&
       o.scenario != "named-crash" && o.scenario != "partitions" &&
-      o.scenario != "clock-faults" && o.scenario != "queue-overflow") {
+      o.scenario != "clock-faults" && o.scenario != "queue-overflow" &&
+      o.scenario != "escalation-restart") {
     throw std::invalid_argument("unknown scenario " + o.scenario);
   }
   return o;
@@ -194,6 +199,31 @@ class Rig {
   }
   Topology& net() { return *net_; }
   Mosquitto& broker() { return broker_; }
+  // Appended to server.conf by every start_server().
+  void set_server_extra(std::string text) { server_extra_ = std::move(text); }
+  std::string server_conf() const { return (dir_ / "server.conf").string(); }
+  struct HighAlert {
+    std::string alert_id;
+    std::int64_t created_ms = 0;
+    std::int64_t tier = 0;
+    std::string state;
+    std::int64_t first_escalation_ms = -1;  // audit time of its first escalate row
+  };
+  // Every high alert with its escalation tier and first escalation audit time.
+  std::vector<HighAlert> high_alerts() {
+    std::vector<HighAlert> out;
+    query("server.db",
+          "SELECT a.alert_id, a.created_unix_ms, a.escalation_tier, a.state, "
+          "(SELECT MIN(at_unix_ms) FROM audit_log l WHERE l.alert_id = a.alert_id AND "
+          "l.action = 'escalate') FROM alerts a WHERE a.priority = 'high' AND a.reading_uid != ''",
+          [&](sqlite3_stmt* st) {
+            out.push_back({text(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+                           text(st, 3),
+                           sqlite3_column_type(st, 4) == SQLITE_NULL ? -1
+                                                                     : sqlite3_column_int64(st, 4)});
+          });
+    return out;
+  }
 
   void start_server(const std::string& crash = "") {
     auto conf = dir_ / "server.conf";
@@ -202,6 +232,7 @@ class Rig {
         << "\nmqtt_client_id = kotona-ingest-rel\n"
         << "db_path = " << (dir_ / "server.db").string() << "\nhttp_listen = 127.0.0.1:0\n";
     for (const auto& s : serials_) out << "enrol = " << kGateway << " " << s << " " << patients_[s] << "\n";
+    out << server_extra_;
     out.close();
     CrashEnv env(crash);
     server_ = std::make_unique<Child>(
@@ -400,6 +431,7 @@ class Rig {
   int gateway_starts_ = 0;
   std::map<std::string, std::int64_t> device_clock_offsets_;
   std::string hub_clock_file_;
+  std::string server_extra_;
 };
 
 int uniform(std::mt19937& rng, int lo, int hi) {
@@ -573,6 +605,58 @@ json::object partitions(Rig& rig, const Options& o) {
   return {{"faults", o.faults}, {"by_kind", by_kind}, {"backlog", rows}};
 }
 
+// Escalation deadlines under kill -9 (invariant 7): the devices raise high alerts (every 4th
+// reading is a crisis; one open alert per patient, grouped), the server escalates after
+// kEscalateAfter and is killed every 0.1-0.5 s, so no server instance lives to a deadline.
+// The alerts that exist at the last kill must all escalate after the final restart.
+constexpr int kEscalateAfterS = 2;
+
+json::object escalation_restart(Rig& rig, const Options& o, std::set<std::string>& pending) {
+  for (int k = 0; k < o.kills; ++k) {
+    pause_ms(rig.rng(), 100, 500);
+    rig.kill_server();
+    if (k + 1 == o.kills) {
+      for (const auto& a : rig.high_alerts()) pending.insert(a.alert_id);
+    }
+    pause_ms(rig.rng(), 0, 150);
+    rig.start_server();
+  }
+  return {{"server_kills", o.kills}, {"alerts_at_last_kill", pending.size()}};
+}
+
+// After the drain: every alert pending at the last kill escalated, none before its deadline.
+bool check_escalations(Rig& rig, const Options& o, const std::set<std::string>& pending,
+                       json::object& faults) {
+  auto deadline = Clock::now() + std::chrono::seconds(kEscalateAfterS + 5);
+  std::int64_t escalated = 0, early = 0;
+  while (true) {
+    escalated = early = 0;
+    for (const auto& a : rig.high_alerts()) {
+      if (!pending.contains(a.alert_id)) continue;
+      if (a.tier >= 1 && a.first_escalation_ms >= 0) ++escalated;
+      if (a.first_escalation_ms >= 0 &&
+          a.first_escalation_ms < a.created_ms + kEscalateAfterS * 1000) {
+        ++early;
+      }
+    }
+    if (escalated == static_cast<std::int64_t>(pending.size()) || Clock::now() > deadline) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  // The audit chain written under kill -9 still verifies (kotona-server --verify-audit).
+  Child verify({o.server_bin, "--config", rig.server_conf(), "--verify-audit"},
+               std::filesystem::path(rig.dir()) / "verify-audit.log");
+  eventually([&] { return !verify.running(); }, 10s);
+  int verify_rc = verify.stop(1s);
+  faults["escalated"] = escalated;
+  faults["escalated_early"] = early;
+  faults["audit_verify_exit"] = verify_rc;
+  std::cerr << "reliability: " << escalated << " of " << pending.size()
+            << " high alerts escalated after the last kill (" << early << " early), "
+            << "--verify-audit exit " << verify_rc << "\n";
+  return !pending.empty() && escalated == static_cast<std::int64_t>(pending.size()) &&
+         early == 0 && verify_rc == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -597,6 +681,10 @@ int main(int argc, char** argv) {
     if (o.scenario == "queue-overflow") {
       rig.broker().set_extra_config("max_queued_messages 10\nsys_interval 1\n");
     }
+    if (o.scenario == "escalation-restart") {
+      rig.set_server_extra("escalate_after_s = " + std::to_string(kEscalateAfterS) +
+                           "\nescalation_check_ms = 100\n");
+    }
     if (o.scenario == "clock-faults") {
       // Device clocks: right, 3 years behind, 20 years ahead, 40 years behind (1986).
       const std::int64_t year = 365LL * 86400;
@@ -609,7 +697,10 @@ int main(int argc, char** argv) {
     rig.start_all();
     std::cerr << "reliability: " << o.scenario << " running in " << rig.dir() << "\n";
     json::object faults;
+    std::set<std::string> pending_escalations;
     if (o.scenario == "random-kills") faults = random_kills(rig, o);
+    else if (o.scenario == "escalation-restart")
+      faults = escalation_restart(rig, o, pending_escalations);
     else if (o.scenario == "broker-forgets") faults = broker_forgets(rig, o);
     else if (o.scenario == "partitions") faults = partitions(rig, o);
     else if (o.scenario == "clock-faults") faults = clock_faults(rig, o);
@@ -642,6 +733,10 @@ int main(int argc, char** argv) {
       faults["dropped_alerts"] = rig.alerts_with_rule("broker.dropped_messages");
       crashes_ok = faults.at("broker_dropped").as_int64() > 0 &&
                    faults.at("dropped_alerts").as_int64() > 0;
+      card["faults"] = faults;
+    }
+    if (o.scenario == "escalation-restart") {
+      crashes_ok = check_escalations(rig, o, pending_escalations, faults);
       card["faults"] = faults;
     }
     if (o.scenario == "partitions") {
