@@ -10,7 +10,8 @@ namespace {
 const std::vector<std::string_view> kKnownKeys{
     "gateway_id",         "mqtt_uri",       "outbox_path",      "device",
     "ack_timeout_ms",     "batch_max_readings", "status_interval_ms", "reconnect_min_ms",
-    "reconnect_max_ms",   "serial_by_id_dir"};
+    "reconnect_max_ms",   "serial_by_id_dir", "tls_ca",           "tls_cert",
+    "tls_key"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";
@@ -52,6 +53,10 @@ Result<std::chrono::milliseconds> get_ms(const ConfigFile& file, std::string_vie
   return std::chrono::milliseconds{*v};
 }
 
+bool is_tls_uri(const std::string& uri) {
+  return uri.starts_with("ssl://") || uri.starts_with("mqtts://") || uri.starts_with("wss://");
+}
+
 bool is_supported_uri(const std::string& uri) {
   for (std::string_view scheme : {"tcp://", "mqtt://", "ssl://", "mqtts://", "ws://", "wss://"}) {
     if (uri.size() > scheme.size() && uri.compare(0, scheme.size(), scheme) == 0) return true;
@@ -82,6 +87,19 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
                                    "' must look like tcp://HOST:PORT");
   }
   config.mqtt_uri = *uri;
+  config.tls_ca = file.get_or("tls_ca", "");
+  config.tls_cert = file.get_or("tls_cert", "");
+  config.tls_key = file.get_or("tls_key", "");
+  bool any_tls = !config.tls_ca.empty() || !config.tls_cert.empty() || !config.tls_key.empty();
+  if (is_tls_uri(*uri) &&
+      (config.tls_ca.empty() || config.tls_cert.empty() || config.tls_key.empty())) {
+    return fail(Errc::kConfig, file.source() + ": mqtt_uri '" + *uri +
+                                   "' is TLS: tls_ca, tls_cert and tls_key are all required");
+  }
+  if (!is_tls_uri(*uri) && any_tls) {
+    return fail(Errc::kConfig, file.source() + ": tls_* keys given but mqtt_uri '" + *uri +
+                                   "' is not ssl:// or mqtts://");
+  }
   auto outbox = file.get("outbox_path");
   if (!outbox) return fail(outbox.error());
   config.outbox_path = *outbox;

@@ -25,6 +25,11 @@ struct DeviceSpec {
 struct GatewayConfig {
   GatewayId gateway_id;
   std::string mqtt_uri;
+  // TLS (required with ssl:// or mqtts://, refused otherwise): the CA that signed the broker's
+  // certificate, this hub's certificate (CN = gateway_id) and its private key.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
   std::string outbox_path;
   std::vector<DeviceSpec> devices;  // relative paths already resolved against serial_by_id_dir
   // Where stable serial names live; drivers with a by-id pattern are opened from here on sight.

@@ -109,3 +109,15 @@ TEST_CASE("gateway_config: serial_by_id_dir -> bare device names resolved agains
   CHECK(error_of(kBase + "serial_by_id_dir = relative/dir\n").find("serial_by_id_dir") !=
         std::string::npos);
 }
+
+TEST_CASE("gateway_config: ssl:// needs tls_ca, tls_cert and tls_key -> all three or an error") {
+  std::string tls = "gateway_id = gw-0001\nmqtt_uri = ssl://broker:8883\noutbox_path = /o.db\n";
+  CHECK(error_of(tls).find("tls_ca, tls_cert and tls_key") != std::string::npos);
+  CHECK(error_of(tls + "tls_ca = /ca.crt\n").find("tls_cert") != std::string::npos);
+  auto ok = parse(tls + "tls_ca = /ca.crt\ntls_cert = /gw.crt\ntls_key = /gw.key\n");
+  REQUIRE(ok.has_value());
+  CHECK(ok->tls_ca == "/ca.crt");
+  CHECK(ok->tls_cert == "/gw.crt");
+  CHECK(ok->tls_key == "/gw.key");
+  CHECK(error_of(kBase + "tls_ca = /ca.crt\n").find("not ssl://") != std::string::npos);
+}

@@ -15,8 +15,17 @@ HubTime now_ms() {
 }
 
 UplinkOptions uplink_options(const GatewayConfig& c) {
-  return UplinkOptions{c.gateway_id, c.mqtt_uri, c.ack_timeout, c.batch_max_readings,
-                       c.reconnect_min, c.reconnect_max};
+  UplinkOptions o;
+  o.gateway = c.gateway_id;
+  o.mqtt_uri = c.mqtt_uri;
+  o.tls_ca = c.tls_ca;
+  o.tls_cert = c.tls_cert;
+  o.tls_key = c.tls_key;
+  o.ack_timeout = c.ack_timeout;
+  o.batch_max_readings = c.batch_max_readings;
+  o.reconnect_min = c.reconnect_min;
+  o.reconnect_max = c.reconnect_max;
+  return o;
 }
 }  // namespace
 

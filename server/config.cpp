@@ -53,6 +53,34 @@ std::optional<std::chrono::seconds> parse_every(const std::string& text) {
   return std::chrono::seconds(n * scale);
 }
 
+bool is_tls_uri(const std::string& uri) {
+  return uri.starts_with("ssl://") || uri.starts_with("mqtts://") || uri.starts_with("wss://");
+}
+
+// tls_ca / tls_cert / tls_key: all three with a TLS mqtt_uri, none without.
+Result<void> parse_tls(const ConfigFile& file, ServerConfig& config) {
+  config.tls_ca = file.get_or("tls_ca", "");
+  config.tls_cert = file.get_or("tls_cert", "");
+  config.tls_key = file.get_or("tls_key", "");
+  config.mqtt_share_group = file.get_or("mqtt_share_group", config.mqtt_share_group);
+  if (config.mqtt_share_group == "none") config.mqtt_share_group.clear();
+  if (!config.mqtt_share_group.empty() && !is_valid_id_text(config.mqtt_share_group)) {
+    return fail(Errc::kConfig, file.source() + ": mqtt_share_group must be 'none' or 1-64 "
+                                               "characters of [A-Za-z0-9._-]");
+  }
+  bool all = !config.tls_ca.empty() && !config.tls_cert.empty() && !config.tls_key.empty();
+  bool any = !config.tls_ca.empty() || !config.tls_cert.empty() || !config.tls_key.empty();
+  if (is_tls_uri(config.mqtt_uri) && !all) {
+    return fail(Errc::kConfig, file.source() + ": mqtt_uri '" + config.mqtt_uri +
+                                   "' is TLS: tls_ca, tls_cert and tls_key are all required");
+  }
+  if (!is_tls_uri(config.mqtt_uri) && any) {
+    return fail(Errc::kConfig, file.source() + ": tls_* keys given but mqtt_uri '" +
+                                   config.mqtt_uri + "' is not ssl:// or mqtts://");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ServerConfig> parse_server_config(const ConfigFile& file) {
@@ -60,7 +88,8 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
       file.unknown_keys({"mqtt_uri", "mqtt_client_id", "db_path", "http_listen", "enrol",
                          "rule", "expect", "gateway_silent_after_s", "outbox_backlog_rows",
                          "outbox_backlog_age_s", "technical_check_ms", "due", "escalate_after_s",
-                         "escalate_medium_after_s", "escalate_max_tier", "escalation_check_ms"});
+                         "escalate_medium_after_s", "escalate_max_tier", "escalation_check_ms",
+                         "tls_ca", "tls_cert", "tls_key", "mqtt_share_group"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -69,6 +98,7 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   auto uri = file.get("mqtt_uri");
   if (!uri) return fail(uri.error());
   config.mqtt_uri = *uri;
+  if (auto tls = parse_tls(file, config); !tls) return fail(tls.error());
   auto db = file.get("db_path");
   if (!db) return fail(db.error());
   config.db_path = *db;

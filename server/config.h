@@ -19,6 +19,13 @@ namespace kotona::server {
 struct ServerConfig {
   std::string mqtt_uri;
   std::string mqtt_client_id = "kotona-ingest-1";
+  std::string mqtt_share_group = "ingest";  // "none" in the config: plain subscriptions
+  // TLS (required with ssl:// or mqtts://, refused otherwise): the broker's CA, this server's
+  // certificate (CN kotona-ingest-N: behind use_username_as_clientid it is also the client id)
+  // and its key.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
   std::string db_path;
   std::string http_host = "127.0.0.1";
   std::uint16_t http_port = 8080;

@@ -158,3 +158,15 @@ TEST_CASE("parse_server_config: escalation keys -> policy; out of range -> kConf
   CHECK(error_of("mqtt_uri = tcp://h:1\ndb_path = s.db\nescalate_max_tier = 0\n")
             .find("escalate_max_tier") != std::string::npos);
 }
+
+TEST_CASE("parse_server_config: TLS keys and share group -> all three with ssl:// or an error") {
+  std::string tls = "mqtt_uri = ssl://broker:8883\ndb_path = s.db\n";
+  CHECK(error_of(tls).find("tls_ca, tls_cert and tls_key") != std::string::npos);
+  auto c = parse(tls + "tls_ca = /ca\ntls_cert = /c\ntls_key = /k\nmqtt_share_group = none\n");
+  REQUIRE(c.has_value());
+  CHECK(c->tls_cert == "/c");
+  CHECK(c->mqtt_share_group.empty());
+  CHECK(error_of("mqtt_uri = tcp://h:1\ndb_path = s.db\ntls_ca = /ca\n").find("not ssl://") !=
+        std::string::npos);
+  CHECK(parse("mqtt_uri = tcp://h:1\ndb_path = s.db\n")->mqtt_share_group == "ingest");
+}

@@ -66,6 +66,10 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   if (!port) return fail(port.error());
   impl->port = *port;
   ingest::IngestOptions options{config.mqtt_uri, config.mqtt_client_id};
+  options.share_group = config.mqtt_share_group;
+  options.tls_ca = config.tls_ca;
+  options.tls_cert = config.tls_cert;
+  options.tls_key = config.tls_key;
   auto* hub = &impl->hub;
   impl->ingest = std::make_unique<ingest::Ingest>(
       impl->io, options, *impl->store, impl->counters,

@@ -162,8 +162,27 @@ void Uplink::Impl::start() {
 
 void Uplink::Impl::connect() {
   if (stopping_ || !client_) return;
-  auto options = mqtt::connect_options_builder()
-                     .mqtt_version(MQTTVERSION_5)
+  auto builder = mqtt::connect_options_builder();
+  if (!opt_.tls_ca.empty()) {
+    // The broker must prove it is the broker: chain to our CA AND name the host we dialled
+    // (verify). TLS 1.2 is the floor; the broker refuses older versions too.
+    builder.ssl(mqtt::ssl_options_builder()
+                    .trust_store(opt_.tls_ca)
+                    .key_store(opt_.tls_cert)
+                    .private_key(opt_.tls_key)
+                    .enable_server_cert_auth(true)
+                    .verify(true)
+                    .ssl_version(MQTT_SSL_VERSION_TLS_1_2)
+                    .error_handler([this, alive = alive_](const std::string& why) {
+                      asio::post(io_, [this, alive, why] {
+                        if (!*alive) return;
+                        counters_.add("mqtt_tls_error");
+                        log_warn(kLog, "TLS: " + why);
+                      });
+                    })
+                    .finalize());
+  }
+  auto options = builder.mqtt_version(MQTTVERSION_5)
                      .clean_start(false)
                      .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
                                                  24 * 60 * 60)})

@@ -31,8 +31,11 @@ constexpr int kSessionExpirySeconds = 7 * 24 * 60 * 60;
 constexpr const char* kBrokerDroppedTopic = "$SYS/broker/publish/messages/dropped";
 constexpr std::string_view kBrokerDroppedCounter = "broker.publish.messages.dropped";
 
-const std::vector<std::string> kFilters{"$share/ingest/kotona/v1/gw/+/readings",
-                                        "$share/ingest/kotona/v1/gw/+/status"};
+// The readings and status filters, in a shared subscription group unless share_group is empty.
+std::vector<std::string> filters(const std::string& share_group) {
+  std::string prefix = share_group.empty() ? "" : "$share/" + share_group + "/";
+  return {prefix + "kotona/v1/gw/+/readings", prefix + "kotona/v1/gw/+/status"};
+}
 
 HubTime now_ms() {
   return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
@@ -194,8 +197,26 @@ void Ingest::Impl::start() {
 
 void Ingest::Impl::connect() {
   if (stopping_ || !client_) return;
-  auto options = mqtt::connect_options_builder()
-                     .mqtt_version(MQTTVERSION_5)
+  auto builder = mqtt::connect_options_builder();
+  if (!opt_.tls_ca.empty()) {
+    // Chain to our CA and the dialled host name in the broker's certificate (verify).
+    builder.ssl(mqtt::ssl_options_builder()
+                    .trust_store(opt_.tls_ca)
+                    .key_store(opt_.tls_cert)
+                    .private_key(opt_.tls_key)
+                    .enable_server_cert_auth(true)
+                    .verify(true)
+                    .ssl_version(MQTT_SSL_VERSION_TLS_1_2)
+                    .error_handler([this, alive = alive_](const std::string& why) {
+                      asio::post(io_, [this, alive, why] {
+                        if (!*alive) return;
+                        counters_.add("mqtt_tls_error");
+                        log_warn(kLog, "TLS: " + why);
+                      });
+                    })
+                    .finalize());
+  }
+  auto options = builder.mqtt_version(MQTTVERSION_5)
                      .clean_start(false)
                      .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
                                                  kSessionExpirySeconds)})
@@ -226,9 +247,10 @@ void Ingest::Impl::on_connect_result(bool ok, int reason) {
 
 void Ingest::Impl::subscribe() {
   if (stopping_ || !client_) return;
-  subacks_pending_ = static_cast<int>(kFilters.size());
+  auto wanted = filters(opt_.share_group);
+  subacks_pending_ = static_cast<int>(wanted.size());
   try {
-    for (const auto& filter : kFilters) client_->subscribe(filter, 1, nullptr, subscribe_listener_);
+    for (const auto& filter : wanted) client_->subscribe(filter, 1, nullptr, subscribe_listener_);
   } catch (const mqtt::exception& e) {
     log_warn(kLog, std::string("subscribe failed: ") + e.what());
     counters_.add("mqtt_subscribe_refused");

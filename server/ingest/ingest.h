@@ -21,6 +21,14 @@ namespace kotona::server::ingest {
 struct IngestOptions {
   std::string mqtt_uri;                       // e.g. tcp://127.0.0.1:1883
   std::string client_id = "kotona-ingest-1";  // persistent session id, one per instance
+  // Shared subscription group ($share/GROUP/...) for scale-out; empty: plain subscriptions.
+  // With mosquitto's acl_file any client may join a group (docs/security.md).
+  std::string share_group = "ingest";
+  // TLS (ssl:// URIs): broker verified against tls_ca and the URI's host name; this server
+  // authenticates with tls_cert / tls_key. All empty: plaintext (loopback demo only).
+  std::string tls_ca = "";
+  std::string tls_cert = "";
+  std::string tls_key = "";
   std::chrono::milliseconds reconnect_min{500};
   std::chrono::milliseconds reconnect_max{30000};
 };
