@@ -19,15 +19,15 @@ namespace kotona::gateway {
 struct UplinkOptions {
   GatewayId gateway;     // MQTT client id and topic identity
   std::string mqtt_uri;  // tcp://host:port, or ssl://host:port with the three tls_ files
+  std::chrono::milliseconds ack_timeout{10000};
+  std::size_t batch_max_readings = 100;
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{30000};
   // TLS: the broker must present a certificate signed by tls_ca naming the URI's host; this
   // hub authenticates with tls_cert/tls_key. All empty for a plaintext (loopback demo) broker.
   std::string tls_ca = "";
   std::string tls_cert = "";
   std::string tls_key = "";
-  std::chrono::milliseconds ack_timeout{10000};
-  std::size_t batch_max_readings = 100;
-  std::chrono::milliseconds reconnect_min{500};
-  std::chrono::milliseconds reconnect_max{30000};
 };
 
 // kotona/v1/gw/{id}/readings, .../acks, .../status (docs/contracts.md).

@@ -21,6 +21,8 @@ namespace kotona::server::ingest {
 struct IngestOptions {
   std::string mqtt_uri;                       // e.g. tcp://127.0.0.1:1883
   std::string client_id = "kotona-ingest-1";  // persistent session id, one per instance
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{30000};
   // Shared subscription group ($share/GROUP/...) for scale-out; empty: plain subscriptions.
   // With mosquitto's acl_file any client may join a group (docs/security.md).
   std::string share_group = "ingest";
@@ -29,8 +31,6 @@ struct IngestOptions {
   std::string tls_ca = "";
   std::string tls_cert = "";
   std::string tls_key = "";
-  std::chrono::milliseconds reconnect_min{500};
-  std::chrono::milliseconds reconnect_max{30000};
 };
 
 // Called on the io thread with the alerts a batch committed (ascending event_id).
