@@ -16,8 +16,10 @@ packages=(
   dbus
   curl procps iproute2 nftables faketime
   python3-jsonschema  # FHIR R4 schema validation (tests/fhir)
+  chromium            # headless browser for the clinician page test (tests/web, playwright-core)
 )
-# npm fetches the pinned FHIR R4 schema (tests/fhir); NodeSource's nodejs already provides it.
+# npm fetches the pinned FHIR R4 schema (tests/fhir) and playwright-core (tests/web);
+# NodeSource's nodejs already provides it.
 command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()

@@ -2,49 +2,220 @@
 
 namespace kotona::server::http {
 
+// The clinician page: one self-contained document (no CDN, no external files: it must work
+// offline). Data only through textContent / attributes, never as HTML. Element ids and
+// data-* attributes are used by tests/web/clinician_page.cjs.
 std::string_view feed_page_html() {
   return R"html(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Kotona clinician feed</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
-h1{font-size:1.3rem} #state{font-size:.9rem;color:#666}
-table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd}
+h1{font-size:1.3rem} h2{font-size:1.1rem} #state{font-size:.9rem;color:#666}
+table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
 tr.high td{background:#fde8e8} tr.high td.p{color:#b00;font-weight:bold}
-tr.medium td.p{color:#b60} tr.low td.p{color:#555}
+tr.medium td.p{color:#b60} tr.low td.p{color:#555} tr.resolved td{opacity:.55}
+.bar{display:flex;gap:1rem;flex-wrap:wrap;align-items:end;margin:.6rem 0}
+.bar label{font-size:.85rem;display:flex;flex-direction:column}
+#action,#patient{border:1px solid #bbb;padding:.8rem;margin:.8rem 0;background:#fafafa}
+.err{color:#b00} .esc{color:#b00;font-weight:bold} .small{font-size:.8rem;color:#555}
+button.link{background:none;border:none;color:#05c;text-decoration:underline;cursor:pointer;padding:0}
+svg{background:#fff;border:1px solid #ddd;margin:.3rem 0}
 </style></head><body>
 <h1>Kotona &mdash; clinician alert feed</h1>
 <p id="state">connecting&hellip;</p>
-<table><thead><tr><th>Time</th><th>Priority</th><th>Patient</th><th>Alert</th></tr></thead>
+<div class="bar">
+ <label>Clinician id <input id="clinician" size="14" autocomplete="off"></label>
+ <label>Priority <select id="f-priority"><option value="">all</option><option>high</option><option>medium</option><option>low</option></select></label>
+ <label>State <select id="f-state"><option value="">all</option><option>open</option><option>acknowledged</option><option>resolved</option></select></label>
+ <label>Patient <input id="f-patient" size="14" placeholder="any"></label>
+</div>
+<div id="action" hidden>
+ <div><b id="action-title"></b></div><div id="action-alert" class="small"></div>
+ <label>Note<br><textarea id="note" rows="2" cols="60" maxlength="2000"></textarea></label><br>
+ <button id="confirm">Confirm</button> <button id="cancel">Cancel</button> <span id="action-error" class="err"></span>
+</div>
+<div id="patient" hidden>
+ <h2 id="patient-title"></h2><div id="patient-focus" class="small"></div>
+ <div id="charts"></div><button id="patient-close">Close</button>
+</div>
+<table><thead><tr><th>Time</th><th>Priority</th><th>State</th><th>Patient</th><th>Alert</th><th></th></tr></thead>
 <tbody id="alerts"></tbody></table>
 <script>
 "use strict";
-const body = document.getElementById("alerts");
-const state = document.getElementById("state");
-const seen = new Set();
-function add(a, atTop) {
-  if (seen.has(a.event_id)) return;
-  seen.add(a.event_id);
-  const tr = document.createElement("tr");
-  tr.className = a.priority;
-  for (const [text, cls] of [[new Date(a.created_at).toLocaleString(), ""],
-                             [a.priority, "p"], [a.patient_id, ""], [a.message, ""]]) {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (cls) td.className = cls;
-    tr.appendChild(td);
-  }
-  if (atTop) body.prepend(tr); else body.appendChild(tr);
+const $ = id => document.getElementById(id);
+const alerts = new Map();  // alert_id -> newest known state (highest event_id)
+const rank = {high: 0, medium: 1, low: 2}, stateRank = {open: 0, acknowledged: 1, resolved: 2};
+let pending = null;  // {mode, alert}
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
 }
-fetch("/api/v1/alerts").then(r => r.json()).then(list => {
-  for (const a of list) add(a, false);
-  const last = list.length ? list[0].event_id : null;
-  const url = last === null ? "/api/v1/stream" : "/api/v1/stream?last_event_id=" + last;
-  const es = new EventSource(url);
-  es.addEventListener("alert", e => add(JSON.parse(e.data), true));
-  es.onopen = () => { state.textContent = "live"; };
-  es.onerror = () => { state.textContent = "reconnecting\u2026"; };
-}).catch(e => { state.textContent = "cannot load alerts: " + e; });
+function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
+function apply(a) {
+  const old = alerts.get(a.alert_id);
+  if (old && old.event_id > a.event_id) return;
+  alerts.set(a.alert_id, a);
+}
+function shown() {
+  const p = $("f-priority").value, s = $("f-state").value, who = $("f-patient").value.trim();
+  return [...alerts.values()].filter(a => (!p || a.priority === p) && (!s || a.state === s) &&
+                                          (!who || a.patient_id === who))
+    .sort((x, y) => (rank[x.priority] - rank[y.priority]) ||
+                    (stateRank[x.state] - stateRank[y.state]) || (y.event_id - x.event_id));
+}
+function button(text, cls, fn) { const b = el("button", text, cls); b.onclick = fn; return b; }
+function render() {
+  const body = $("alerts");
+  body.replaceChildren();
+  for (const a of shown()) {
+    const tr = el("tr");
+    tr.className = a.priority + " " + a.state;
+    tr.dataset.alertId = a.alert_id;
+    tr.dataset.state = a.state;
+    tr.dataset.priority = a.priority;
+    tr.appendChild(el("td", when(a.last_at || a.created_at)));
+    tr.appendChild(el("td", a.priority, "p"));
+    const st = el("td", a.state, "st");
+    if (a.escalation_tier > 0) st.appendChild(el("div", "escalated, tier " + a.escalation_tier, "esc"));
+    if (a.acked_by) st.appendChild(el("div", "ack " + a.acked_by + ": " + (a.ack_note || ""), "small"));
+    if (a.resolved_by) st.appendChild(el("div", "resolved " + a.resolved_by + ": " + (a.resolve_note || ""), "small"));
+    tr.appendChild(st);
+    const pt = el("td");
+    pt.appendChild(button(a.patient_id, "link patient", () => showPatient(a.patient_id, null)));
+    tr.appendChild(pt);
+    const msg = el("td", a.last_message || a.message, "msg");
+    if (a.crossings > 1) msg.appendChild(el("div", a.crossings + " crossings since " + when(a.created_at), "small crossings"));
+    tr.appendChild(msg);
+    const act = el("td");
+    if (a.state === "open") act.appendChild(button("Acknowledge", "ack", () => ask("ack", a)));
+    if (a.state !== "resolved") act.appendChild(button("Resolve", "resolve", () => ask("resolve", a)));
+    if (a.reading_uid) act.appendChild(button("Trend", "trend", () => showPatient(a.patient_id, a)));
+    tr.appendChild(act);
+    body.appendChild(tr);
+  }
+}
+function ask(mode, a) {
+  pending = {mode, alert: a};
+  $("action-title").textContent = (mode === "ack" ? "Acknowledge" : "Resolve") + " alert for " + a.patient_id;
+  $("action-alert").textContent = a.last_message || a.message;
+  $("action-error").textContent = "";
+  $("note").value = "";
+  $("action").hidden = false;
+  $("note").focus();
+}
+$("cancel").onclick = () => { pending = null; $("action").hidden = true; };
+$("confirm").onclick = async () => {
+  if (!pending) return;
+  const by = $("clinician").value.trim();
+  if (!by) { $("action-error").textContent = "enter your clinician id first"; return; }
+  localStorage.setItem("kotona.clinician", by);
+  const path = pending.mode === "ack" ? "/api/v1/alerts/ack" : "/api/v1/alerts/resolve";
+  try {
+    const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({alert_id: pending.alert.alert_id, by, note: $("note").value})});
+    const body = await r.json();
+    if (!r.ok) { $("action-error").textContent = body.error || ("HTTP " + r.status); return; }
+    apply(body);
+    pending = null;
+    $("action").hidden = true;
+    render();
+  } catch (e) { $("action-error").textContent = "failed: " + e; }
+};
+for (const id of ["f-priority", "f-state"]) $(id).onchange = render;
+$("f-patient").oninput = render;
+$("clinician").value = localStorage.getItem("kotona.clinician") || "";
+$("patient-close").onclick = () => { $("patient").hidden = true; };
+
+// --- patient view: reading history per kind as inline SVG, the alert's reading marked ---
+const series = {bp: ["systolic_mmhg", "diastolic_mmhg"], weight: ["kg"], inr: ["ratio"],
+                glucose: ["mmol_per_l"], spo2: ["percent"], temperature: ["celsius"]};
+const colors = ["#05c", "#8a2be2"];
+const DAY = 86400000;
+function measured(r) {
+  if (r.device_time && r.clock_offset_s !== null) return Date.parse(r.device_time) - r.clock_offset_s * 1000;
+  return Date.parse(r.hub_time);
+}
+function svg(tag, attrs) {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+function chart(kind, rows, focus, focusUid) {
+  const W = 640, H = 220, L = 50, R = 10, T = 10, B = 30, keys = series[kind];
+  const pts = rows.map(r => ({t: measured(r), r})).filter(p => keys.some(k => typeof p.r.values[k] === "number"));
+  if (!pts.length) return null;
+  let t0 = Math.min(...pts.map(p => p.t)), t1 = Math.max(...pts.map(p => p.t));
+  const limits = [];
+  if (focus && focus.threshold) for (const k of keys) if (typeof focus.threshold[k] === "number") limits.push(focus.threshold[k]);
+  const vals = pts.flatMap(p => keys.map(k => p.r.values[k]).filter(v => typeof v === "number")).concat(limits);
+  let v0 = Math.min(...vals), v1 = Math.max(...vals);
+  if (v1 === v0) { v0 -= 1; v1 += 1; }
+  if (t1 === t0) { t0 -= DAY / 2; t1 += DAY / 2; }
+  const x = t => L + (t - t0) / (t1 - t0) * (W - L - R), y = v => T + (v1 - v) / (v1 - v0) * (H - T - B);
+  const s = svg("svg", {width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: "trend", "data-kind": kind});
+  s.appendChild(svg("line", {x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#999"}));
+  s.appendChild(svg("line", {x1: L, y1: T, x2: L, y2: H - B, stroke: "#999"}));
+  for (const [v, text] of [[v1, v1], [v0, v0]]) {
+    const label = svg("text", {x: 4, y: y(v) + 4, "font-size": 11}); label.textContent = (+text.toFixed(1)).toString(); s.appendChild(label);
+  }
+  for (const [t, anchor] of [[t0, "start"], [t1, "end"]]) {
+    const label = svg("text", {x: x(t), y: H - 8, "font-size": 11, "text-anchor": anchor});
+    label.textContent = new Date(t).toLocaleDateString(); s.appendChild(label);
+  }
+  for (const v of limits) s.appendChild(svg("line", {x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#b00", "stroke-dasharray": "4 3", class: "threshold"}));
+  keys.forEach((k, i) => {
+    const line = pts.filter(p => typeof p.r.values[k] === "number").sort((a, b) => a.t - b.t);
+    s.appendChild(svg("polyline", {points: line.map(p => `${x(p.t)},${y(p.r.values[k])}`).join(" "), fill: "none", stroke: colors[i % 2]}));
+    for (const p of line) {
+      const hit = p.r.reading_uid === focusUid;
+      const c = svg("circle", {cx: x(p.t), cy: y(p.r.values[k]), r: hit ? 5 : 3, fill: hit ? "#b00" : colors[i % 2],
+                               class: hit ? "point alert-point" : "point", "data-uid": p.r.reading_uid});
+      const tip = svg("title", {}); tip.textContent = k + " " + p.r.values[k] + " at " + new Date(p.t).toLocaleString();
+      c.appendChild(tip); s.appendChild(c);
+    }
+  });
+  const hit = pts.find(p => p.r.reading_uid === focusUid);
+  if (hit) s.appendChild(svg("line", {x1: x(hit.t), x2: x(hit.t), y1: T, y2: H - B, stroke: "#b00", "stroke-dasharray": "2 2", class: "alert-marker"}));
+  return s;
+}
+async function showPatient(patient, focus) {
+  $("patient").hidden = false;
+  $("patient-title").textContent = "Patient " + patient;
+  $("patient").dataset.patient = patient;
+  $("patient-focus").textContent = focus ? "Trend around: " + (focus.last_message || focus.message) : "All readings";
+  const charts = $("charts");
+  charts.replaceChildren(el("p", "loading\u2026"));
+  try {
+    const r = await fetch("/api/v1/readings?limit=10000&patient=" + encodeURIComponent(patient));
+    let rows = await r.json();
+    if (!r.ok) throw new Error(rows.error || r.status);
+    const focusUid = focus ? (focus.last_reading_uid || focus.reading_uid) : null;
+    const focusRow = rows.find(x => x.reading_uid === focusUid);
+    if (focusRow) {  // the trend around the alert: two weeks before, three days after
+      const t = measured(focusRow);
+      rows = rows.filter(x => x.kind === focusRow.kind && measured(x) >= t - 14 * DAY && measured(x) <= t + 3 * DAY);
+    }
+    charts.replaceChildren();
+    for (const kind of Object.keys(series)) {
+      const c = chart(kind, rows.filter(x => x.kind === kind), focus, focusUid);
+      if (c) { charts.appendChild(el("div", kind + " (" + series[kind].join(", ") + ")", "small")); charts.appendChild(c); }
+    }
+    if (!charts.children.length) charts.appendChild(el("p", "no numeric readings to plot"));
+  } catch (e) { charts.replaceChildren(el("p", "cannot load readings: " + e, "err")); }
+}
+
+fetch("/api/v1/alerts?limit=1000").then(r => r.json()).then(list => {
+  let last = 0;
+  for (const a of list) { apply(a); last = Math.max(last, a.event_id); }
+  render();
+  const es = new EventSource("/api/v1/stream?last_event_id=" + last);
+  es.addEventListener("alert", e => { apply(JSON.parse(e.data)); render(); });
+  es.onopen = () => { $("state").textContent = "live"; };
+  es.onerror = () => { $("state").textContent = "reconnecting\u2026"; };
+}).catch(e => { $("state").textContent = "cannot load alerts: " + e; });
 </script></body></html>
 )html";
 }

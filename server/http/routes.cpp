@@ -150,10 +150,12 @@ std::optional<StreamRequest> as_stream_request(const Request& req) {
   auto q = checked_query(target, {"last_event_id"}, why);
   if (!q) return std::nullopt;
   StreamRequest out;
+  // The header wins: a browser's EventSource reconnects to the same URL (with its first
+  // ?last_event_id) but sends the newest id it saw in Last-Event-ID.
   auto header = req.find("Last-Event-ID");
   std::optional<std::string> text;
-  if (header != req.end()) text = std::string(header->value());
   if (q->count("last_event_id")) text = q->at("last_event_id");
+  if (header != req.end()) text = std::string(header->value());
   if (text) {
     out.last_event_id = parse_int(*text, 0, std::numeric_limits<std::int64_t>::max());
     if (!out.last_event_id) return std::nullopt;

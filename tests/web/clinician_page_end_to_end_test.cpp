@@ -1,0 +1,69 @@
+// The clinician page end to end in a real browser: mosquitto + kotona-server + gateway + a
+// simulated BP monitor; headless Debian chromium (playwright-core, clinician_page.cjs) sees a
+// crisis alert appear live, filters, acknowledges it with a note, opens the trend and
+// resolves it; then the database and the audit chain are checked.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include "tests/integration/system.h"
+
+using namespace kotona::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::vector<std::string>> rows(const std::string& db, const std::string& sql) {
+  std::vector<std::vector<std::string>> out;
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      const auto* text = sqlite3_column_text(stmt, i);
+      row.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+    }
+    out.push_back(std::move(row));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("clinician page: alert appears live, acknowledged with a note, trend, resolved") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
+  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/clinician_page.cjs", KOTONA_PLAYWRIGHT_CORE, url},
+                sys.dir() / "browser.log");
+  REQUIRE_MESSAGE(browser.wait_for_log("page live", 60s).has_value(), browser.log_text());
+  sys.start_device(
+      {"BPSIM0001", {"measure", "128/82/66", "measure", "131/84/70", "measure", "186/116/82"}, {}});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
+                  std::string(browser.log_text() + sys.diagnostics()));
+  CHECK_MESSAGE(browser.stop() == 0, std::string(browser.log_text() + sys.diagnostics()));
+  CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
+
+  auto db = (sys.dir() / "server.db").string();
+  auto alert = rows(db, "SELECT state, acked_by, ack_note, resolved_by, resolve_note, priority "
+                        "FROM alerts");
+  REQUIRE(alert.size() == 1);
+  CHECK(alert[0] == std::vector<std::string>{"resolved", "dr-page",
+                                             "phoned patient, repeat BP in 1 h", "dr-page",
+                                             "BP back to 130/85", "high"});
+  auto audit = rows(db, "SELECT seq, actor, action, detail FROM audit_log ORDER BY seq");
+  REQUIRE(audit.size() == 2);
+  CHECK(audit[0] == std::vector<std::string>{"1", "dr-page", "ack",
+                                             "phoned patient, repeat BP in 1 h"});
+  CHECK(audit[1][2] == "resolve");
+  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
+  REQUIRE(verify.has_value());
+  auto verdict = boost::json::parse(verify->body).as_object();
+  CHECK(verdict.at("ok").as_bool());
+  CHECK(verdict.at("rows").as_int64() == 2);
+}
