@@ -294,6 +294,19 @@ TEST_CASE("http: SSE with Last-Event-ID -> exactly the missed alerts in order, t
   CHECK(sse.text.find("text/event-stream") != std::string::npos);
 }
 
+TEST_CASE("http: SSE header and query both -> the header wins (browser reconnect)") {
+  Served s;
+  auto ids = s.add_alerts({1, 2, 3});
+  SseReader sse(s.port, "/api/v1/stream?last_event_id=0", std::to_string(ids[1]));
+  auto replayed = sse.ids(1);
+  REQUIRE(replayed.size() == 1);
+  CHECK(replayed[0] == std::to_string(ids[2]));
+  auto live = s.add_alerts({4});
+  auto all = sse.ids(2);
+  REQUIRE(all.size() == 2);
+  CHECK(all[1] == std::to_string(live[0]));
+}
+
 TEST_CASE("http: SSE ?last_event_id=0 -> every alert replayed") {
   Served s;
   s.add_alerts({1, 2});

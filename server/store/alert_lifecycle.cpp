@@ -26,20 +26,23 @@ Result<std::int64_t> Store::add_event(const AlertId& id, std::string_view change
   return db_->last_insert_rowid();
 }
 
-Result<std::optional<StoredAlert>> Store::raise_alert(StoredAlert alert, bool groupable) {
+Result<std::optional<StoredAlert>> Store::raise_alert(StoredAlert alert,
+                                                     const std::string& group_subject) {
   auto exists = db_->prepare("SELECT 1 FROM alerts WHERE alert_id = ?");
   if (!exists) return fail(exists.error());
   exists->bind(1, alert.alert_id.value);
   auto found = exists->step();
   if (!found) return fail(found.error());
   if (*found) return std::optional<StoredAlert>{};  // same reading + rule, or same episode
-  if (groupable) {
+  {
     // Same patient, rule AND priority: a flood of one priority never hides another.
     auto open = db_->prepare(
         "SELECT alert_id FROM alerts WHERE patient_id = ? AND rule_id = ? AND priority = ? "
-        "AND state = 'open' AND groupable = 1 ORDER BY event_id DESC LIMIT 1");
+        "AND state = 'open' AND groupable = 1 AND IFNULL(group_subject, '') = ? "
+        "ORDER BY event_id DESC LIMIT 1");
     if (!open) return fail(open.error());
     open->bind(1, alert.patient.value).bind(2, alert.rule_id).bind(3, alert.priority);
+    open->bind(4, group_subject);
     auto row = open->step();
     if (!row) return fail(row.error());
     if (*row) {
@@ -61,13 +64,13 @@ Result<std::optional<StoredAlert>> Store::raise_alert(StoredAlert alert, bool gr
   auto stmt = db_->prepare(
       "INSERT INTO alerts(event_id, alert_id, reading_uid, patient_id, rule_id, priority, state, "
       "message, threshold_json, created_unix_ms, last_event_id, last_reading_uid, last_message, "
-      "last_unix_ms, groupable) VALUES(?,?,?,?,?,?,'open',?,?,?,?,?,?,?,?)");
+      "last_unix_ms, groupable, group_subject) VALUES(?,?,?,?,?,?,'open',?,?,?,?,?,?,?,1,?)");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, *event).bind(2, alert.alert_id.value).bind(3, alert.reading_uid.value);
   stmt->bind(4, alert.patient.value).bind(5, alert.rule_id).bind(6, alert.priority);
   stmt->bind(7, alert.message).bind(8, alert.threshold_json).bind(9, ms(alert.created));
   stmt->bind(10, *event).bind(11, alert.reading_uid.value).bind(12, alert.message);
-  stmt->bind(13, ms(alert.created)).bind(14, std::int64_t{groupable ? 1 : 0});
+  stmt->bind(13, ms(alert.created)).bind(14, group_subject);
   if (auto r = stmt->step(); !r) return fail(r.error());
   if (auto after = escalate_after(escalation_, alert.priority); after.count() > 0) {
     if (auto r = put_deadline(alert.alert_id, 1, alert.created + after); !r) return fail(r.error());

@@ -311,3 +311,25 @@ TEST_CASE("store: database from before the lifecycle -> migrated, old alerts kee
   auto acked = store->acknowledge(AlertId{"old#bp.crisis"}, "dr-a", "", kNow).value();
   CHECK(acked.alert.event_id > 7);
 }
+
+TEST_CASE("grouping: technical alert, new episode of the same subject -> grouped; other subject not") {
+  Fixture f;
+  using server::alerts::Priority;
+  using server::alerts::TechnicalDraft;
+  auto draft = [](std::string rule, std::string subject, std::string episode) {
+    return TechnicalDraft{std::move(rule), Priority::kMedium, std::move(subject),
+                          PatientId{"patient-1"}, std::move(episode), "silent", {}};
+  };
+  auto first = f.store->insert_technical_alerts(
+      {draft("device.silent", "gw-1/BP1", "100"), draft("device.silent", "gw-1/BP2", "100")}, kNow);
+  REQUIRE(first.has_value());
+  CHECK(first->size() == 2);  // two devices: two alerts
+  auto again = f.store->insert_technical_alerts({draft("device.silent", "gw-1/BP1", "100")}, kNow);
+  CHECK(again.value().empty());  // same episode: nothing new
+  auto next = f.store->insert_technical_alerts({draft("device.silent", "gw-1/BP1", "200")}, kNow);
+  REQUIRE(next.value().size() == 1);
+  CHECK(next.value()[0].change == "grouped");
+  CHECK(next.value()[0].crossings == 2);
+  CHECK(next.value()[0].alert_id == first.value()[0].alert_id);
+  CHECK(f.rows("alerts") == 2);
+}

@@ -73,6 +73,7 @@ constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
     {"last_message", "TEXT NULL"},
     {"last_unix_ms", "INTEGER NULL"},
     {"groupable", "INTEGER NOT NULL DEFAULT 0"},
+    {"group_subject", "TEXT NULL"},
     {"acked_by", "TEXT NULL"},
     {"acked_unix_ms", "INTEGER NULL"},
     {"ack_note", "TEXT NULL"},
@@ -258,7 +259,7 @@ Result<void> Store::insert_alerts(Txn& txn, const Reading& reading, const Patien
     alert.message = draft.message;
     alert.threshold_json = encode_threshold_json(draft.threshold);
     alert.created = txn.received;
-    auto raised = raise_alert(std::move(alert), /*groupable=*/true);
+    auto raised = raise_alert(std::move(alert), /*group_subject=*/"");
     if (!raised) return fail(raised.error());
     if (*raised) txn.outcome.new_alerts.push_back(std::move(**raised));
   }

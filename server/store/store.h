@@ -117,10 +117,12 @@ class Store {
   [[nodiscard]] Result<std::vector<alerts::AlertDraft>> weight_trend(const Reading& reading,
                                                                      const PatientId& patient,
                                                                      const alerts::RuleConfig& c);
-  // Raises `alert` (grouping it into an open alert of the same patient, rule and priority when
-  // `groupable`), writing its event and escalation deadline. nullopt when its alert id exists.
+  // Raises `alert`, grouping it into an open alert of the same patient, rule, priority and
+  // `group_subject` ("" for clinical rules; the device, hub or "broker" for technical ones),
+  // writing its event and escalation deadline. nullopt when its alert id exists.
   // REQUIRES: inside a transaction.
-  [[nodiscard]] Result<std::optional<StoredAlert>> raise_alert(StoredAlert alert, bool groupable);
+  [[nodiscard]] Result<std::optional<StoredAlert>> raise_alert(StoredAlert alert,
+                                                               const std::string& group_subject);
   [[nodiscard]] Result<std::int64_t> add_event(const AlertId& id, std::string_view change,
                                                HubTime at);
   [[nodiscard]] Result<void> append_audit(const AuditRow& row);

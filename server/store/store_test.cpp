@@ -256,7 +256,7 @@ TEST_CASE("gateway_views: enrolled-but-never-heard and heard gateways, status fi
   CHECK_FALSE(views[1].last_heard.has_value());
 }
 
-TEST_CASE("insert_technical_alerts: same episode twice -> one alert; new episode -> new") {
+TEST_CASE("insert_technical_alerts: same episode twice -> one alert; new episode -> grouped") {
   Fixture f;
   server::alerts::GatewayView g;
   g.gateway = kGw;
@@ -271,8 +271,12 @@ TEST_CASE("insert_technical_alerts: same episode twice -> one alert; new episode
   CHECK(f.store->insert_technical_alerts(drafts, kNow + 1min).value().empty());
   g.last_heard = kNow + 2min;  // heard again, then silent again: a new episode
   auto later = server::alerts::evaluate_gateway(g, kNow + 2h, HubTime{}, {});
-  CHECK(f.store->insert_technical_alerts(later, kNow + 2h).value().size() == 1);
-  CHECK(f.rows("alerts") == 2);
+  auto grouped = f.store->insert_technical_alerts(later, kNow + 2h).value();
+  REQUIRE(grouped.size() == 1);
+  CHECK(grouped[0].change == "grouped");  // into the open alert of the same hub
+  CHECK(grouped[0].crossings == 2);
+  CHECK(f.rows("alerts") == 1);
+  CHECK(f.rows("alert_events") == 2);
 }
 
 TEST_CASE("seen_counter: absent, then set, then updated") {

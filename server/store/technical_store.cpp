@@ -142,9 +142,9 @@ Result<std::vector<StoredAlert>> Store::insert_technical_alerts(
     alert.message = d.message;
     alert.threshold_json = encode_threshold_json(d.threshold);
     alert.created = now;
-    // Not grouped: one alert per episode and subject already (alert id), and two silent
-    // devices of one patient must stay two alerts.
-    auto raised = raise_alert(std::move(alert), /*groupable=*/false);
+    // One alert per episode (alert id); a new episode of the same subject (hub, device,
+    // broker) is grouped into its open alert. Two silent devices stay two alerts.
+    auto raised = raise_alert(std::move(alert), d.subject);
     if (!raised) return fail(raised.error());
     if (*raised) out.push_back(std::move(**raised));  // else: this episode has its alert
   }

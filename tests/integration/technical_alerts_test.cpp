@@ -24,6 +24,16 @@ int count_rule(SystemUnderTest& sys, const std::string& rule) {
   return n;
 }
 
+// The crossings counted by the (first) alert of `rule`.
+std::int64_t crossings_of(SystemUnderTest& sys, const std::string& rule) {
+  for (const auto& a : sys.get_json_array("/api/v1/alerts")) {
+    if (a.as_object().at("rule_id").as_string() == rule) {
+      return a.as_object().at("crossings").as_int64();
+    }
+  }
+  return 0;
+}
+
 // Publishes `payload` QoS 1 to `topic` with a fresh MQTT v5 client and waits for PUBACK.
 void publish(SystemUnderTest& sys, const std::string& topic, const std::string& payload,
              int times = 1) {
@@ -83,6 +93,8 @@ TEST_CASE("gateway reports an outbox backlog -> gateway.outbox_backlog alert, on
                   sys.diagnostics());
   std::this_thread::sleep_for(1s);
   CHECK(count_rule(sys, "gateway.outbox_backlog") == 1);
+  // One episode is one crossing: re-checks are not counted as new crossings (grouping).
+  CHECK(crossings_of(sys, "gateway.outbox_backlog") == 1);
 }
 
 TEST_CASE("broker drops queued messages while the server is away -> broker.dropped_messages") {
@@ -108,6 +120,7 @@ TEST_CASE("broker drops queued messages while the server is away -> broker.dropp
   sys.start_server({});
   std::this_thread::sleep_for(3s);
   CHECK(count_rule(sys, "broker.dropped_messages") == 1);
+  CHECK(crossings_of(sys, "broker.dropped_messages") == 1);
 }
 
 TEST_CASE("device silent past its expected cadence -> device.silent for its patient") {
