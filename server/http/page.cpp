@@ -8,7 +8,7 @@ namespace kotona::server::http {
 std::string_view feed_page_html() {
   return R"html(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Kotona clinician feed</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
 h1{font-size:1.3rem} h2{font-size:1.1rem} #state{font-size:.9rem;color:#666}
@@ -24,6 +24,7 @@ svg{background:#fff;border:1px solid #ddd;margin:.3rem 0}
 </style></head><body>
 <h1>Kotona &mdash; clinician alert feed</h1>
 <p id="state">connecting&hellip;</p>
+<p id="audit" class="small"></p>
 <div class="bar">
  <label>Clinician id <input id="clinician" size="14" autocomplete="off"></label>
  <label>Priority <select id="f-priority"><option value="">all</option><option>high</option><option>medium</option><option>low</option></select></label>
@@ -80,6 +81,7 @@ function render() {
     tr.appendChild(el("td", a.priority, "p"));
     const st = el("td", a.state, "st");
     if (a.escalation_tier > 0) st.appendChild(el("div", "escalated, tier " + a.escalation_tier, "esc"));
+    if (a.state === "open" && a.escalation_due) st.appendChild(el("div", "escalates " + when(a.escalation_due), "small"));
     if (a.acked_by) st.appendChild(el("div", "ack " + a.acked_by + ": " + (a.ack_note || ""), "small"));
     if (a.resolved_by) st.appendChild(el("div", "resolved " + a.resolved_by + ": " + (a.resolve_note || ""), "small"));
     tr.appendChild(st);
@@ -119,6 +121,7 @@ $("confirm").onclick = async () => {
     const body = await r.json();
     if (!r.ok) { $("action-error").textContent = body.error || ("HTTP " + r.status); return; }
     apply(body);
+    audit();
     pending = null;
     $("action").hidden = true;
     render();
@@ -207,6 +210,15 @@ async function showPatient(patient, focus) {
   } catch (e) { charts.replaceChildren(el("p", "cannot load readings: " + e, "err")); }
 }
 
+async function audit() {
+  try {
+    const v = await (await fetch("/api/v1/audit/verify")).json();
+    $("audit").textContent = v.ok ? "audit log: chain intact, " + v.rows + " actions"
+                                  : "AUDIT LOG BROKEN at row " + v.first_bad_seq + ": " + v.reason;
+    $("audit").className = v.ok ? "small" : "err";
+  } catch (e) { $("audit").textContent = "audit log: cannot verify (" + e + ")"; }
+}
+audit();
 fetch("/api/v1/alerts?limit=1000").then(r => r.json()).then(list => {
   let last = 0;
   for (const a of list) { apply(a); last = Math.max(last, a.event_id); }

@@ -160,29 +160,37 @@ Result<ActionOutcome> Store::act(const AlertId& id, std::string_view action,
 }
 
 Result<std::vector<StoredAlert>> Store::escalate_due(HubTime now) {
-  std::vector<std::pair<AlertId, std::int64_t>> due;
+  auto load_due = [&]() -> Result<std::vector<std::pair<AlertId, std::int64_t>>> {
+    std::vector<std::pair<AlertId, std::int64_t>> due;
 #ifndef KOTONA_BROKEN_IN_MEMORY_ESCALATION
-  auto stmt = db_->prepare(
-      "SELECT alert_id, tier FROM escalation_deadlines WHERE due_unix_ms <= ? "
-      "ORDER BY due_unix_ms, alert_id");
-  if (!stmt) return fail(stmt.error());
-  stmt->bind(1, ms(now));
-  while (true) {
-    auto row = stmt->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    due.emplace_back(AlertId{stmt->column_text(0)}, stmt->column_int(1));
-  }
+    auto stmt = db_->prepare(
+        "SELECT alert_id, tier FROM escalation_deadlines WHERE due_unix_ms <= ? "
+        "ORDER BY due_unix_ms, alert_id");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, ms(now));
+    while (true) {
+      auto row = stmt->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      due.emplace_back(AlertId{stmt->column_text(0)}, stmt->column_int(1));
+    }
 #else
-  for (const auto& [id, deadline] : memory_deadlines_) {
-    if (deadline.second <= now) due.emplace_back(AlertId{id}, deadline.first);
-  }
+    for (const auto& [id, deadline] : memory_deadlines_) {
+      if (deadline.second <= now) due.emplace_back(AlertId{id}, deadline.first);
+    }
 #endif
+    return due;
+  };
   std::vector<StoredAlert> out;
-  if (due.empty()) return out;
+  auto quick = load_due();  // no write lock while nothing is due (every check_ms)
+  if (!quick) return fail(quick.error());
+  if (quick->empty()) return out;
   Transaction transaction(*db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
-  for (const auto& [id, tier] : due) {
+  // Read again under the write lock: another writer may have acked or escalated meanwhile.
+  auto due = load_due();
+  if (!due) return fail(due.error());
+  for (const auto& [id, tier] : *due) {
     auto current = alert(id);
     if (!current) return fail(current.error());
     if (auto r = drop_deadline(id); !r) return fail(r.error());

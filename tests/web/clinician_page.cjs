@@ -1,8 +1,9 @@
 // Drives the clinician page (server/http/page.cpp) in headless Debian chromium through
 // playwright-core: node clinician_page.cjs PLAYWRIGHT_CORE_DIR URL. Prints "page live" once the
 // page is connected with no alert shown; the C++ test then starts the device. Exit 0 when
-// every step passed; 1 with the reason otherwise. Steps: alert appears live (no reload),
-// filters, acknowledge with a note, trend chart with the alert's reading marked, resolve.
+// every step passed; 1 with the reason otherwise. Steps: alert appears live (no reload), is
+// escalated live, filters, acknowledge with a note, trend chart with the alert's reading
+// marked, resolve.
 "use strict";
 const { chromium } = require(process.argv[2]);
 const url = process.argv[3];
@@ -21,6 +22,7 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     await page.goto(url);
     await page.waitForFunction(() => document.getElementById("state").textContent === "live");
     check(await page.locator("#alerts tr").count() === 0, "no alert before the reading");
+    await page.waitForFunction(() => document.getElementById("audit").textContent.includes("intact, 0"));
     log("page live");
 
     const row = page.locator("#alerts tr[data-priority='high']");
@@ -29,6 +31,9 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     check(await row.first().getAttribute("data-state") === "open", "alert is open");
     const alertId = await row.first().getAttribute("data-alert-id");
     log("alert", alertId);
+    // Not acknowledged within escalate_after_s (3 s in the test): escalated, shown live.
+    await row.first().locator(".esc").waitFor();
+    check((await row.first().locator(".esc").textContent()).includes("tier 1"), "escalated live to tier 1");
 
     // Filters: priority, state, patient.
     await page.selectOption("#f-priority", "medium");
@@ -49,6 +54,8 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     await page.click("#confirm");
     await page.locator(`#alerts tr[data-state='acknowledged']`).waitFor();
     check((await row.first().textContent()).includes("phoned patient"), "row shows the note");
+    await page.waitForFunction(() => document.getElementById("audit").textContent.includes("intact, 2 actions"));
+    log("ok: audit chain verified in the page: escalation + acknowledgement");
     await page.selectOption("#f-state", "open");
     check(await page.locator("#alerts tr").count() === 0, "state filter open hides it");
     await page.selectOption("#f-state", "acknowledged");

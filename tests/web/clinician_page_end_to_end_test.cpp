@@ -1,7 +1,7 @@
 // The clinician page end to end in a real browser: mosquitto + kotona-server + gateway + a
 // simulated BP monitor; headless Debian chromium (playwright-core, clinician_page.cjs) sees a
-// crisis alert appear live, filters, acknowledges it with a note, opens the trend and
-// resolves it; then the database and the audit chain are checked.
+// crisis alert appear live and escalate (3 s), filters, acknowledges it with a note, opens the
+// trend and resolves it; then the database and the audit chain are checked.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
@@ -33,8 +33,9 @@ std::vector<std::vector<std::string>> rows(const std::string& db, const std::str
 
 }  // namespace
 
-TEST_CASE("clinician page: alert appears live, acknowledged with a note, trend, resolved") {
+TEST_CASE("clinician page: alert appears live, escalates, acknowledged with a note, trend, resolved") {
   SystemUnderTest sys;
+  sys.extra_server_config = "escalate_after_s = 3\nescalation_check_ms = 200\n";
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
   std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
@@ -57,13 +58,16 @@ TEST_CASE("clinician page: alert appears live, acknowledged with a note, trend, 
                                              "phoned patient, repeat BP in 1 h", "dr-page",
                                              "BP back to 130/85", "high"});
   auto audit = rows(db, "SELECT seq, actor, action, detail FROM audit_log ORDER BY seq");
-  REQUIRE(audit.size() == 2);
-  CHECK(audit[0] == std::vector<std::string>{"1", "dr-page", "ack",
+  REQUIRE(audit.size() == 3);
+  CHECK(audit[0][1] == "system");
+  CHECK(audit[0][2] == "escalate");
+  CHECK(audit[1] == std::vector<std::string>{"2", "dr-page", "ack",
                                              "phoned patient, repeat BP in 1 h"});
-  CHECK(audit[1][2] == "resolve");
+  CHECK(audit[2][2] == "resolve");
+  CHECK(rows(db, "SELECT * FROM escalation_deadlines").empty());
   auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
   REQUIRE(verify.has_value());
   auto verdict = boost::json::parse(verify->body).as_object();
   CHECK(verdict.at("ok").as_bool());
-  CHECK(verdict.at("rows").as_int64() == 2);
+  CHECK(verdict.at("rows").as_int64() == 3);
 }
