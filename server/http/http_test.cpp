@@ -180,6 +180,23 @@ TEST_CASE("http: GET /api/v1/readings?patient= -> that patient's readings with v
   CHECK(boost::json::parse(none.body()).as_array().empty());
 }
 
+TEST_CASE("http: readings ?patient=&start=&end= -> that patient's readings measured in range") {
+  Served s;
+  s.add_alerts({1, 2});  // measured 1'790'000'000'001 and ...002 ms (2026-09-21T...)
+  auto count = [&](const std::string& query) {
+    auto res = s.request(bhttp::verb::get, "/api/v1/readings?" + query);
+    REQUIRE(res.result() == bhttp::status::ok);
+    return boost::json::parse(res.body()).as_array().size();
+  };
+  CHECK(count("patient=patient-1&start=2026-09-01&end=2026-09-30") == 2);
+  CHECK(count("patient=patient-1&start=2026-10-01") == 0);
+  CHECK(count("patient=patient-1&end=2026-09-01") == 0);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/readings?start=2026-09-01").result() ==
+        bhttp::status::bad_request);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/readings?patient=patient-1&start=yesterday")
+            .result() == bhttp::status::bad_request);
+}
+
 TEST_CASE("http: unknown path -> 404 JSON error, counted") {
   Served s;
   auto res = s.request(bhttp::verb::get, "/nope");

@@ -192,7 +192,12 @@ async function showPatient(patient, focus) {
   const charts = $("charts");
   charts.replaceChildren(el("p", "loading\u2026"));
   try {
-    const r = await fetch("/api/v1/readings?limit=10000&patient=" + encodeURIComponent(patient));
+    let query = "/api/v1/readings?limit=10000&patient=" + encodeURIComponent(patient);
+    if (focus) {  // the readings measured around the alert (received at last_at)
+      const at = Date.parse(focus.last_at);
+      query += "&start=" + new Date(at - 15 * DAY).toISOString() + "&end=" + new Date(at + 4 * DAY).toISOString();
+    }
+    const r = await fetch(query);
     let rows = await r.json();
     if (!r.ok) throw new Error(rows.error || r.status);
     const focusUid = focus ? (focus.last_reading_uid || focus.reading_uid) : null;

@@ -10,6 +10,7 @@
 #include "server/http/api_json.h"
 #include "server/http/fhir_routes.h"
 #include "server/http/page.h"
+#include "server/fhir/time_range.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::http {
@@ -107,7 +108,7 @@ Response json_list(const Request& req, const Rows& rows, ToJson to_json, Counter
 Response api(const Request& req, store::Store& store, Counters& counters) {
   std::string why;
   std::string_view target(req.target().data(), req.target().size());
-  auto q = checked_query(target, {"patient", "limit"}, why);
+  auto q = checked_query(target, {"patient", "limit", "start", "end"}, why);
   auto limit = q && q->count("limit") ? parse_int(q->at("limit"), 1, kMaxReadingLimit)
                                       : std::optional<std::int64_t>{kDefaultReadingLimit};
   if (!q || !limit) return bad_request(req, why, counters);
@@ -117,6 +118,20 @@ Response api(const Request& req, store::Store& store, Counters& counters) {
       return error(req, http::status::bad_request, "bad patient id", counters);
     }
     patient = PatientId{q->at("patient")};
+  }
+  if (q->count("start") || q->count("end")) {  // one patient's readings by measured time
+    auto param = [&](const char* key) {
+      return q->count(key) ? std::optional<std::string>{q->at(key)} : std::nullopt;
+    };
+    auto range = fhir::parse_time_range(param("start"), param("end"));
+    if (!patient || !range) {
+      return error(req, http::status::bad_request,
+                   patient ? range.error().detail : "start/end need a patient", counters);
+    }
+    return json_list(req,
+                     store.readings_measured_between(*patient, range->from, range->to,
+                                                     static_cast<int>(*limit)),
+                     reading_json, counters);
   }
   return json_list(req, store.readings(patient, static_cast<int>(*limit)), reading_json, counters);
 }
