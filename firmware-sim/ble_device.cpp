@@ -267,7 +267,7 @@ void BleDevice::sent(Record& record) {
       break;
   }
   const std::string key = options_.profile == BleProfile::kGlucose
-                              ? "r" + std::to_string(record.sequence)
+                              ? "r" + std::to_string(record.sequence) + "-" + std::to_string(t)
                               : "t" + std::to_string(t);
   ledger << "{\"device\":\"" << options_.device << "\",\"serial\":\"" << options_.serial
          << "\",\"record\":\"" << record.sequence << "\",\"uid_key\":\"" << key

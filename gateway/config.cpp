@@ -11,7 +11,7 @@ const std::vector<std::string_view> kKnownKeys{
     "gateway_id",         "mqtt_uri",       "outbox_path",      "device",
     "ack_timeout_ms",     "batch_max_readings", "status_interval_ms", "reconnect_min_ms",
     "reconnect_max_ms",   "serial_by_id_dir", "tls_ca",           "tls_cert",
-    "tls_key"};
+    "tls_key",            "ble_adapter",    "ble_bus",          "ble_retry_ms"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";
@@ -114,6 +114,21 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
     if (spec->path.front() != '/') spec->path = config.serial_by_id_dir + "/" + spec->path;
     config.devices.push_back(std::move(*spec));
   }
+  config.ble_adapter = file.get_or("ble_adapter", "");
+  config.ble_bus = file.get_or("ble_bus", "system");
+  if (config.ble_bus == "system") config.ble_bus.clear();
+  if (!config.ble_adapter.empty() && !is_valid_id_text(config.ble_adapter)) {
+    return fail(Errc::kConfig, file.source() + ": ble_adapter '" + config.ble_adapter +
+                                   "' must be an adapter name such as hci0");
+  }
+  if (!config.ble_bus.empty() && config.ble_bus.find(':') == std::string::npos) {
+    return fail(Errc::kConfig, file.source() + ": ble_bus '" + config.ble_bus +
+                                   "' must be 'system' or a D-Bus address such as "
+                                   "unix:path=/run/kotona/bus");
+  }
+  auto ble_retry = get_ms(file, "ble_retry_ms", 1000, 10);
+  if (!ble_retry) return fail(ble_retry.error());
+  config.ble_retry = *ble_retry;
   auto ack = get_ms(file, "ack_timeout_ms", 10000, 100);
   auto status = get_ms(file, "status_interval_ms", 30000, 100);
   auto rmin = get_ms(file, "reconnect_min_ms", 500, 10);

@@ -36,6 +36,13 @@ struct GatewayConfig {
   std::string serial_by_id_dir = "/dev/serial/by-id";
   // Drivers offered for by-id discovery (main fills it from the registry; empty: none).
   std::vector<const drivers::DriverDescriptor*> by_id_drivers;
+  // BLE: on when ble_adapter is set (e.g. hci0); ble_bus "" is the system bus (BlueZ), or a
+  // D-Bus address (a private bus in tests, where firmware-sim plays org.bluez).
+  std::string ble_adapter;
+  std::string ble_bus;
+  // Drivers offered for BLE discovery (main fills it from the registry; empty: none).
+  std::vector<const drivers::DriverDescriptor*> ble_drivers;
+  std::chrono::milliseconds ble_retry{1000};
   std::chrono::milliseconds ack_timeout{10000};
   std::size_t batch_max_readings = 100;
   std::chrono::milliseconds status_interval{30000};

@@ -46,7 +46,21 @@ Gateway::Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_
                                   [this] { uplink_.poke(); }},
                counters_),
       discovery_(io, config_.serial_by_id_dir, config_.by_id_drivers, devices_),
-      status_timer_(io) {}
+      status_timer_(io) {
+  if (!config_.ble_adapter.empty()) {
+    ble_ = std::make_unique<BleDevices>(
+        io, config_.gateway_id,
+        BleSettings{config_.ble_bus, config_.ble_adapter, config_.ble_drivers, config_.ble_retry},
+        BleHooks{[this](std::span<const Reading> r, const std::optional<OutboxCursor>& c) {
+                   return commit(r, c);
+                 },
+                 [this](const std::string& driver, const std::string& address) {
+                   return outbox_->load_cursor(driver, address);
+                 },
+                 [this] { uplink_.poke(); }},
+        counters_);
+  }
+}
 
 Gateway::~Gateway() { stop(); }
 
@@ -56,6 +70,7 @@ void Gateway::start() {
   uplink_.start();
   for (const auto& spec : config_.devices) devices_.add(spec);
   discovery_.start();
+  if (ble_) ble_->start();
   arm_status_timer();
 }
 
@@ -65,14 +80,16 @@ void Gateway::stop() {
   status_timer_.cancel();
   discovery_.stop();
   devices_.stop();
+  if (ble_) ble_->stop();
   uplink_.stop();
 }
 
-Result<void> Gateway::commit(std::span<const Reading> readings) {
+Result<void> Gateway::commit(std::span<const Reading> readings,
+                             const std::optional<OutboxCursor>& cursor) {
   std::vector<OutboxEntry> entries;
   entries.reserve(readings.size());
   for (const auto& r : readings) entries.push_back({r.uid.value, encode_reading(r)});
-  auto added = outbox_->append(entries, now_ms());
+  auto added = outbox_->append(entries, now_ms(), cursor);
   if (!added) return fail(added.error());
   crash_point("gateway.after_outbox_commit");
   if (*added < entries.size()) counters_.add("readings_duplicate", entries.size() - *added);
@@ -97,6 +114,9 @@ void Gateway::publish_status() {
   if (auto depth = outbox_->depth()) status.outbox_depth = *depth;
   if (auto oldest = outbox_->oldest_created()) status.oldest_unacked = *oldest;
   status.devices = devices_.statuses();
+  if (ble_) {
+    for (auto& d : ble_->statuses()) status.devices.push_back(std::move(d));
+  }
   status.counters = counters_.snapshot();
   status.uptime =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);

@@ -1,5 +1,5 @@
 // Gateway: the whole hub process wired together — outbox, uplink, device manager and the
-// GatewayStatus heartbeat — on one io_context thread (STYLE.md §8). Not thread-safe.
+// GatewayStatus heartbeat, and BLE devices when configured — on one io_context thread (STYLE.md §8). Not thread-safe.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -9,6 +9,7 @@
 #include <span>
 
 #include "core/counters.h"
+#include "gateway/ble_devices.h"
 #include "gateway/config.h"
 #include "gateway/device_manager.h"
 #include "gateway/outbox/outbox.h"
@@ -31,8 +32,9 @@ class Gateway {
   // Stops everything; pending work ends so io_context::run() can return. Idempotent.
   void stop();
 
-  // Encodes and appends `readings` to the outbox in ONE transaction.
-  [[nodiscard]] Result<void> commit(std::span<const Reading> readings);
+  // Encodes and appends `readings`, and `cursor` when set, to the outbox in ONE transaction.
+  [[nodiscard]] Result<void> commit(std::span<const Reading> readings,
+                                    const std::optional<OutboxCursor>& cursor = {});
 
  private:
   Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_ptr<Outbox> outbox);
@@ -46,6 +48,7 @@ class Gateway {
   Uplink uplink_;
   DeviceManager devices_;
   SerialDiscovery discovery_;
+  std::unique_ptr<BleDevices> ble_;  // null when BLE is off (no ble_adapter)
   boost::asio::steady_timer status_timer_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool stopping_ = false;

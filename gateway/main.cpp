@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   const auto drivers = drivers::all_drivers();
   config->by_id_drivers.assign(drivers.begin(), drivers.end());  // discovery by stable name
+  config->ble_drivers.assign(drivers.begin(), drivers.end());    // discovery by BLE service
   auto gw = gateway::Gateway::create(io, std::move(*config));
   if (!gw) {
     log_error("gateway", "cannot open outbox: " + gw.error().detail);
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
   });
   (*gw)->start();
   io.run();
+  // Let the stopped device coroutines finish while the objects they wait on still exist.
+  io.restart();
+  io.poll();
   log_info("gateway", "stopped");
   return 0;
 }

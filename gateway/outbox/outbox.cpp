@@ -13,7 +13,13 @@ constexpr const char* kSchema =
     " created_unix_ms INTEGER NOT NULL,"
     " last_sent_unix_ms INTEGER NULL,"
     " send_count INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS record_cursor("
+    " driver TEXT NOT NULL,"
+    " device TEXT NOT NULL,"
+    " serial TEXT NOT NULL,"
+    " sequence INTEGER NOT NULL,"
+    " PRIMARY KEY(driver, device));";
 
 std::int64_t unix_ms(OutboxTime t) { return t.time_since_epoch().count(); }
 }  // namespace
@@ -103,9 +109,15 @@ Result<void> Outbox::exec(const char* sql) {
   return fail(Errc::kIo, "outbox " + path_ + ": " + detail);
 }
 
-Result<std::size_t> Outbox::append(std::span<const OutboxEntry> entries, OutboxTime now) {
-  if (entries.empty()) return std::size_t{0};
+Result<std::size_t> Outbox::append(std::span<const OutboxEntry> entries, OutboxTime now,
+                                   const std::optional<OutboxCursor>& cursor) {
+  if (entries.empty() && !cursor) return std::size_t{0};
   if (auto r = exec("BEGIN IMMEDIATE;"); !r) return fail(r.error());
+  auto rollback = [this](const std::string& what) {
+    Error error = sqlite_error(what);
+    (void)exec("ROLLBACK;");
+    return error;
+  };
   Statement insert(db_,
                    "INSERT OR IGNORE INTO outbox(reading_uid, payload, created_unix_ms, "
                    "send_count) VALUES(?1, ?2, ?3, 0);");
@@ -115,19 +127,41 @@ Result<std::size_t> Outbox::append(std::span<const OutboxEntry> entries, OutboxT
     insert.bind_blob(2, e.payload);
     insert.bind(3, unix_ms(now));
     insert.run();
-    if (!insert.ok()) break;
+    if (!insert.ok()) return fail(rollback("append"));
     added += static_cast<std::size_t>(sqlite3_changes(db_));
   }
-  if (!insert.ok()) {
-    Error error = sqlite_error("append");
-    (void)exec("ROLLBACK;");
-    return fail(error);
+  if (cursor) {
+    Statement upsert(db_,
+                     "INSERT INTO record_cursor(driver, device, serial, sequence) "
+                     "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(driver, device) DO UPDATE SET "
+                     "serial = excluded.serial, sequence = excluded.sequence;");
+    upsert.bind(1, cursor->driver);
+    upsert.bind(2, cursor->device);
+    upsert.bind(3, cursor->serial);
+    upsert.bind(4, static_cast<std::int64_t>(cursor->sequence));
+    upsert.run();
+    if (!upsert.ok()) return fail(rollback("append cursor"));
   }
   if (auto r = exec("COMMIT;"); !r) {
     (void)exec("ROLLBACK;");
     return fail(r.error());
   }
   return added;
+}
+
+Result<std::optional<OutboxCursor>> Outbox::load_cursor(const std::string& driver,
+                                                        const std::string& device) {
+  Statement select(db_,
+                   "SELECT serial, sequence FROM record_cursor WHERE driver = ?1 AND device = ?2;");
+  select.bind(1, driver);
+  select.bind(2, device);
+  std::optional<OutboxCursor> out;
+  if (select.step()) {
+    out = OutboxCursor{driver, device, select.text(0),
+                       static_cast<std::uint16_t>(select.int64(1))};
+  }
+  if (!select.ok()) return fail(sqlite_error("load_cursor"));
+  return out;
 }
 
 Result<std::vector<OutboxRow>> Outbox::next_to_send(std::size_t limit, OutboxTime now,

@@ -25,6 +25,17 @@ struct OutboxEntry {  // what append() stores
   std::string payload;  // an encoded kotona.v1.Reading
 };
 
+// Where a device's stored-record transfer stands (a driver's RecordCursor): the last record
+// sequence whose reading is committed, for one (driver, device address). Stored by append()
+// in the same transaction as that step's readings, so it never runs ahead of them.
+struct OutboxCursor {
+  std::string driver;
+  std::string device;  // BLE address "AA:BB:CC:DD:EE:FF"
+  std::string serial;  // the device serial the sequence belongs to
+  std::uint16_t sequence = 0;
+  friend bool operator==(const OutboxCursor&, const OutboxCursor&) = default;
+};
+
 struct OutboxRow {  // what next_to_send() returns
   std::int64_t seq = 0;
   std::string reading_uid;
@@ -41,9 +52,14 @@ class Outbox {
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
-  // Stores every entry in ONE transaction; a uid already present is ignored (a device that
-  // re-sends a record adds nothing). Returns how many rows were new. Error kIo: nothing stored.
-  [[nodiscard]] Result<std::size_t> append(std::span<const OutboxEntry> entries, OutboxTime now);
+  // Stores every entry, and `cursor` when given (replacing the one of its driver and device),
+  // in ONE transaction; a uid already present is ignored (a device that re-sends a record adds
+  // nothing). Returns how many rows were new. Error kIo: nothing stored, cursor unchanged.
+  [[nodiscard]] Result<std::size_t> append(std::span<const OutboxEntry> entries, OutboxTime now,
+                                           const std::optional<OutboxCursor>& cursor = {});
+  // The cursor last stored for (driver, device); nullopt when none. Error kIo.
+  [[nodiscard]] Result<std::optional<OutboxCursor>> load_cursor(const std::string& driver,
+                                                                const std::string& device);
   // Rows never sent, or sent at or before `now - ack_timeout`, or sent after `now` (the hub
   // clock was stepped back), oldest seq first, at most `limit`.
   [[nodiscard]] Result<std::vector<OutboxRow>> next_to_send(std::size_t limit, OutboxTime now,

@@ -64,6 +64,21 @@ void SystemUnderTest::kill_server() {
 }
 
 void SystemUnderTest::start_device(const SimDevice& device) {
+  if (device.device.rfind("ble-", 0) == 0) {
+    if (!bus_) bus_ = std::make_unique<DbusDaemon>(dir_.path());
+    std::vector<std::string> argv{bin("firmware-sim/kotona-firmware-sim"), device.device,
+                                  "--bus", bus_->address(), "--address", device.ble_address,
+                                  "--serial", device.serial, "--ledger",
+                                  (dir_ / ("ledger-" + device.serial + ".jsonl")).string()};
+    argv.insert(argv.end(), device.options.begin(), device.options.end());
+    argv.insert(argv.end(), device.script.begin(), device.script.end());
+    auto child = std::make_unique<Child>(argv, dir_ / ("sim-" + device.serial + ".log"));
+    if (!child->wait_for_log("device ready on", 10s)) {
+      throw std::runtime_error("firmware-sim did not start:\n" + child->log_text());
+    }
+    devices_[device.serial] = std::move(child);
+    return;  // found by the gateway through discovery: no device line
+  }
   std::filesystem::create_directories(dir_ / "by-id");
   auto link = device.by_id_name.empty() ? dir_ / ("dev-" + device.serial)
                                         : dir_ / "by-id" / device.by_id_name;
@@ -101,7 +116,13 @@ void SystemUnderTest::start_gateway() {
         << "status_interval_ms = 2000\n";
     std::filesystem::create_directories(dir_ / "by-id");
     out << "serial_by_id_dir = " << (dir_ / "by-id").string() << "\n";
+    if (bus_) {
+      out << "ble_adapter = hci0\n"
+          << "ble_bus = " << bus_->address() << "\n"
+          << "ble_retry_ms = 200\n";
+    }
     for (const auto& [serial, child] : devices_) {
+      if (!drivers_.count(serial)) continue;  // BLE: discovered
       const std::string& by_id = by_id_[serial];
       if (by_id.empty()) {
         out << "device = " << drivers_[serial] << " " << (dir_ / ("dev-" + serial)).string()
@@ -165,12 +186,54 @@ std::vector<std::string> SystemUnderTest::ledger_uids() {
       if (line.empty()) continue;
       auto v = boost::json::parse(line).as_object();
       const auto* kind = v.if_contains("kind");
+      if (const auto* key = v.if_contains("uid_key")) {  // BLE: the driver's record key
+        out.push_back(gateway_id_ + "/" + std::string(v.at("serial").as_string()) + "/" +
+                      std::string(key->as_string()) + "/" + std::string(kind->as_string()));
+        continue;
+      }
       out.push_back(expected_uid(std::string(v.at("serial").as_string()),
                                  std::string(v.at("record").as_string()),
                                  kind ? std::string(kind->as_string()) : std::string("bp")));
     }
   }
   return out;
+}
+
+const std::string& SystemUnderTest::ble_bus_address() const {
+  static const std::string kNone;
+  return bus_ ? bus_->address() : kNone;
+}
+
+long SystemUnderTest::stored_cursor(const std::string& driver, const std::string& address) {
+  sqlite3* db = nullptr;
+  auto path = (dir_ / "outbox.db").string();
+  long out = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT sequence FROM record_cursor WHERE driver=?1 AND device=?2",
+                           -1, &stmt, nullptr) == SQLITE_OK) {
+      sqlite3_bind_text(stmt, 1, driver.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt, 2, address.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(stmt) == SQLITE_ROW) out = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+void SystemUnderTest::outbox_exec(const std::string& sql) {
+  sqlite3* db = nullptr;
+  auto path = (dir_ / "outbox.db").string();
+  int rc = sqlite3_open(path.c_str(), &db);
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  }
+  std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) throw std::runtime_error("outbox_exec: " + message);
 }
 
 long SystemUnderTest::outbox_rows() {

@@ -1,6 +1,7 @@
 // SystemUnderTest: the whole Kotona chain as real processes for cross-component tests — a real
 // mosquitto on a free loopback port, kotona-server (SQLite, HTTP on a free port), simulated
-// devices on pseudo-terminals (kotona-firmware-sim) and kotona-gateway. Everything lives in one
+// devices on pseudo-terminals or, for BLE, on a private dbus-daemon playing BlueZ
+// (kotona-firmware-sim) and kotona-gateway. Everything lives in one
 // TempDir and is killed on destruction. Not thread-safe.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/dbus_daemon.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
@@ -26,6 +28,9 @@ struct SimDevice {
   // implant-relay is then found there by its driver's pattern (no device line); other devices
   // get `device = DRIVER <by_id_name>`, a bare stable name.
   std::string by_id_name = "";
+  // BLE devices (device "ble-*"): served on the system's private dbus-daemon at this address;
+  // the gateway finds them by service UUID. One per system (each owns org.bluez on the bus).
+  std::string ble_address = "C0:FF:EE:00:00:01";
 };
 
 class SystemUnderTest {
@@ -62,6 +67,12 @@ class SystemUnderTest {
   std::string diagnostics();  // tails of every log, for failure messages
   std::string gateway_log() const { return gateway_ ? gateway_->log_text() : std::string(); }
   std::string device_log(const std::string& serial) const;
+  // The private bus BLE devices are served on (started by the first BLE start_device).
+  const std::string& ble_bus_address() const;
+  // The record cursor the gateway stored for (driver, BLE address), -1 when none.
+  long stored_cursor(const std::string& driver, const std::string& address);
+  // Runs SQL on the gateway's outbox (another connection), e.g. to make inserts fail.
+  void outbox_exec(const std::string& sql);
 
   TempDir& dir() { return dir_; }
   Mosquitto& broker() { return *broker_; }
@@ -73,6 +84,7 @@ class SystemUnderTest {
   std::unique_ptr<Child> server_;
   std::unique_ptr<Child> gateway_;
   std::map<std::string, std::unique_ptr<Child>> devices_;
+  std::unique_ptr<DbusDaemon> bus_;
   std::map<std::string, std::string> drivers_;  // serial -> gateway driver name
   std::map<std::string, std::string> by_id_;    // serial -> by-id name (if any)
   std::vector<std::string> enrolled_;

@@ -1,0 +1,96 @@
+// BleDevices: the gateway's BLE side. Opens BlueZ's D-Bus (the system bus, or a private bus in
+// tests), discovers devices offering a service of a registered BLE driver, and runs one
+// coroutine per device: connect (pair if needed), the driver's sans-IO session over the link,
+// and every Step in the order invariant 1 needs — readings AND the RecordCursor committed in
+// one outbox transaction, then the commands. Reconnects after a link loss; a lost bond is the
+// device state "needs_pairing" (GatewayStatus). Gateway io_context thread only; not thread-safe.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/counters.h"
+#include "core/reading.h"
+#include "core/result.h"
+#include "drivers/api/descriptor.h"
+#include "gateway/outbox/outbox.h"
+#include "gateway/uplink/codec.h"
+
+namespace kotona::transport {
+class BleBus;
+}
+
+namespace kotona::gateway {
+
+struct BleHooks {
+  // Stores the readings and, when set, the cursor in ONE transaction. An error means nothing
+  // was stored: the Step's commands are withheld and the link is dropped, so the device sends
+  // the records again on the next connection, from the stored cursor.
+  std::function<Result<void>(std::span<const Reading>, const std::optional<OutboxCursor>&)> commit;
+  // The cursor stored for (driver, address), handed to the next session of that device.
+  std::function<Result<std::optional<OutboxCursor>>(const std::string&, const std::string&)>
+      load_cursor;
+  // Called after a successful commit of at least one reading (pokes the uplink).
+  std::function<void()> on_committed;
+};
+
+struct BleSettings {
+  std::string bus_address;  // "" = the system bus (BlueZ); a private bus in tests
+  std::string adapter = "hci0";
+  std::vector<const drivers::DriverDescriptor*> drivers;  // those with a BleMatch are used
+  std::chrono::milliseconds retry{1000};  // reconnect (and reopen the bus) after this
+  std::chrono::milliseconds connect_timeout{30000};
+};
+
+class BleDevices {
+ public:
+  // REQUIRES: `io` and `counters` outlive this object; hooks.commit and load_cursor are set.
+  BleDevices(boost::asio::io_context& io, GatewayId gateway, BleSettings settings,
+             BleHooks hooks, Counters& counters);
+  ~BleDevices();
+  BleDevices(const BleDevices&) = delete;
+  BleDevices& operator=(const BleDevices&) = delete;
+
+  // Opens the bus (retrying every `retry` while it cannot) and starts discovery.
+  void start();
+  // Closes every link and cancels every timer; the coroutines end when the loop next runs.
+  void stop();
+  // One entry per device seen, for GatewayStatus (state "needs_pairing" raises an alert).
+  std::vector<DeviceStatusInfo> statuses() const;
+
+ private:
+  struct Device;
+  void open_bus();
+  void on_found(const std::string& address, std::uint16_t service);
+  boost::asio::awaitable<void> run(Device& device);
+  boost::asio::awaitable<void> serve(Device& device);
+  void start_session(Device& device);
+  void feed(Device& device, drivers::Input input);
+  bool execute(Device& device, drivers::Step step);
+  void count_rejected(Device& device, const Error& error);
+  void arm_timer(Device& device, std::optional<std::chrono::milliseconds> after);
+
+  boost::asio::io_context& io_;
+  GatewayId gateway_;
+  BleSettings settings_;
+  BleHooks hooks_;
+  Counters& counters_;
+  std::unique_ptr<transport::BleBus> bus_;
+  boost::asio::steady_timer open_timer_;
+  std::vector<std::unique_ptr<Device>> devices_;
+  bool stopping_ = false;
+  bool open_failed_logged_ = false;
+  // Checked by handlers and coroutines after each wait; this object and each pending handler
+  // are the owners.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace kotona::gateway
