@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole Kotona system on this machine until Ctrl-C: mosquitto (loopback, plaintext —
 # demo only), the ingest server with its clinician feed, simulated home devices on
-# pseudo-terminals, and the home hub (gateway) reading them. Installs and builds first.
+# pseudo-terminals, a private dbus-daemon where a simulated BLE glucose meter plays BlueZ, and
+# the home hub (gateway) reading them all. Installs and builds first.
 # Environment: KOTONA_HTTP_PORT (8080), KOTONA_MQTT_PORT (18830), KOTONA_RUN_DIR (./run).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,6 +67,7 @@ enrol = gw-demo-0001 BPSIM0002 patient-0002
 enrol = gw-demo-0001 INRSIM0001 patient-0001
 enrol = gw-demo-0001 GLUSIM0001 patient-0002
 enrol = gw-demo-0001 ICDSIM0001 patient-0001
+enrol = gw-demo-0001 GLU-BLE-0001 patient-0002
 # patient-0001 has a mechanical mitral valve: INR target 2.5-3.5 (server/alerts/README.md)
 rule = patient-0001 inr_target_low=2.5 inr_target_high=3.5
 CONF
@@ -87,6 +89,17 @@ wait_for sim-glucose "device ready on"
 start sim-relay "$sim" implant-relay --link "$run_dir/dev/relay1" --ledger "$run_dir/ledger.jsonl" \
   loop 15000
 wait_for sim-relay "device ready on"
+# BLE: a private D-Bus where firmware-sim is org.bluez (the gateway's code path is the one it
+# runs against real BlueZ on the system bus). A glucose meter with RACP: four stored records
+# now (one hypoglycaemic), a new one every 20 s after that; it advertises while it has news.
+start dbus "dbus-daemon" --session --nofork --nopidfile --address="unix:path=$run_dir/bus" \
+  --print-address=1
+wait_for dbus "unix:path="
+ble_script=(measure 6.2 measure 2.7 measure 8.9 measure 5.1)
+for v in 7.4 5.8 11.6 4.9 6.3 2.9 6.0 9.2; do ble_script+=(wait 20000 measure "$v"); done
+start sim-ble-glucose "$sim" ble-glucose --bus "unix:path=$run_dir/bus" --serial GLU-BLE-0001 \
+  --ledger "$run_dir/ledger.jsonl" --idle-disconnect-ms 2000 "${ble_script[@]}"
+wait_for sim-ble-glucose "device ready on"
 
 cat >"$run_dir/gateway.conf" <<CONF
 gateway_id = gw-demo-0001
@@ -97,6 +110,8 @@ device = astm_bp $run_dir/dev/bp2 9600
 device = astm_inr $run_dir/dev/inr1 9600
 device = astm_glucose $run_dir/dev/glu1 9600
 device = implant_relay $run_dir/dev/relay1 115200
+ble_adapter = hci0
+ble_bus = unix:path=$run_dir/bus
 status_interval_ms = 10000
 CONF
 start gateway "$KOTONA_BUILD/gateway/kotona-gateway" --config "$run_dir/gateway.conf"
@@ -115,6 +130,8 @@ cat <<MSG
   hypertensive crisis and raises a high alert. An INR meter (every 13 s) and a glucose meter
   (every 9 s) send too, and a pacemaker / ICD home relay forwards an implant summary every
   15 s (AF burden and a delivered shock among them); their readings are stored and listed.
+  A Bluetooth glucose meter (simulated BlueZ on a private D-Bus) syncs its stored records
+  over RACP, one of them hypoglycaemic (2.7 mmol/L), then a new record every 20 s.
   Every emitted reading is also written to $run_dir/ledger.jsonl.
   Press Ctrl-C to stop everything.
 
