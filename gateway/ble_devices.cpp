@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "core/log.h"
 #include "drivers/transport/ble/ble.h"
@@ -59,7 +60,8 @@ BleDevices::BleDevices(asio::io_context& io, GatewayId gateway, BleSettings sett
       settings_(std::move(settings)),
       hooks_(std::move(hooks)),
       counters_(counters),
-      open_timer_(io) {}
+      open_timer_(io),
+      rescan_timer_(io) {}
 
 BleDevices::~BleDevices() {
   stop();
@@ -92,8 +94,24 @@ void BleDevices::open_bus() {
                      (settings_.bus_address.empty() ? "system bus" : settings_.bus_address) +
                      "), watching " + std::to_string(services.size()) + " services");
   bus_->set_discovery_filter(services);
+  watch();
+  arm_rescan();
+}
+
+void BleDevices::watch() {
   bus_->watch([this, alive = alive_](const std::string& address, std::uint16_t service) {
     if (*alive) on_found(address, service);
+  });
+}
+
+void BleDevices::arm_rescan() {
+  rescan_timer_.expires_after(settings_.rescan);
+  rescan_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (ec || !*alive || stopping_) return;
+    if (!devices_.empty()) return;  // BlueZ answers: discovery runs, InterfacesAdded arrive
+    bus_->stop_watching();
+    watch();
+    arm_rescan();
   });
 }
 
@@ -114,7 +132,9 @@ void BleDevices::on_found(const std::string& address, std::uint16_t service) {
   if (auto stored = hooks_.load_cursor(std::string(driver->name), address); stored && *stored) {
     device.serial = (*stored)->serial;
   }
-  log_info(kLog, device.name() + " found (service " + std::to_string(service) + ")");
+  char uuid[8];
+  std::snprintf(uuid, sizeof uuid, "0x%04X", service);
+  log_info(kLog, device.name() + " found (service " + uuid + ")");
   counters_.add("ble_devices_found");
   asio::co_spawn(io_, run(device), [name = device.name()](std::exception_ptr e) {
     if (!e) return;
@@ -296,6 +316,7 @@ void BleDevices::stop() {
   if (stopping_) return;
   stopping_ = true;
   open_timer_.cancel();
+  rescan_timer_.cancel();
   for (auto& d : devices_) {
     d->timer.cancel();
     d->retry_timer.cancel();

@@ -47,6 +47,9 @@ struct BleSettings {
   std::string adapter = "hci0";
   std::vector<const drivers::DriverDescriptor*> drivers;  // those with a BleMatch are used
   std::chrono::milliseconds retry{1000};  // reconnect (and reopen the bus) after this
+  // Until a first device is found, re-reads BlueZ's devices and restarts discovery this often:
+  // BlueZ may start after the gateway.
+  std::chrono::milliseconds rescan{60000};
   std::chrono::milliseconds connect_timeout{30000};
 };
 
@@ -69,6 +72,8 @@ class BleDevices {
  private:
   struct Device;
   void open_bus();
+  void watch();
+  void arm_rescan();
   void on_found(const std::string& address, std::uint16_t service);
   boost::asio::awaitable<void> run(Device& device);
   boost::asio::awaitable<void> serve(Device& device);
@@ -85,6 +90,7 @@ class BleDevices {
   Counters& counters_;
   std::unique_ptr<transport::BleBus> bus_;
   boost::asio::steady_timer open_timer_;
+  boost::asio::steady_timer rescan_timer_;
   std::vector<std::unique_ptr<Device>> devices_;
   bool stopping_ = false;
   bool open_failed_logged_ = false;

@@ -11,7 +11,8 @@ const std::vector<std::string_view> kKnownKeys{
     "gateway_id",         "mqtt_uri",       "outbox_path",      "device",
     "ack_timeout_ms",     "batch_max_readings", "status_interval_ms", "reconnect_min_ms",
     "reconnect_max_ms",   "serial_by_id_dir", "tls_ca",           "tls_cert",
-    "tls_key",            "ble_adapter",    "ble_bus",          "ble_retry_ms"};
+    "tls_key",            "ble_adapter",    "ble_bus",          "ble_retry_ms",
+    "ble_rescan_ms"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";
@@ -129,6 +130,9 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
   auto ble_retry = get_ms(file, "ble_retry_ms", 1000, 10);
   if (!ble_retry) return fail(ble_retry.error());
   config.ble_retry = *ble_retry;
+  auto ble_rescan = get_ms(file, "ble_rescan_ms", 60000, 100);
+  if (!ble_rescan) return fail(ble_rescan.error());
+  config.ble_rescan = *ble_rescan;
   auto ack = get_ms(file, "ack_timeout_ms", 10000, 100);
   auto status = get_ms(file, "status_interval_ms", 30000, 100);
   auto rmin = get_ms(file, "reconnect_min_ms", 500, 10);

@@ -43,6 +43,7 @@ struct GatewayConfig {
   // Drivers offered for BLE discovery (main fills it from the registry; empty: none).
   std::vector<const drivers::DriverDescriptor*> ble_drivers;
   std::chrono::milliseconds ble_retry{1000};
+  std::chrono::milliseconds ble_rescan{60000};
   std::chrono::milliseconds ack_timeout{10000};
   std::size_t batch_max_readings = 100;
   std::chrono::milliseconds status_interval{30000};

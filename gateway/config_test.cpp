@@ -121,3 +121,32 @@ TEST_CASE("gateway_config: ssl:// needs tls_ca, tls_cert and tls_key -> all thre
   CHECK(ok->tls_key == "/gw.key");
   CHECK(error_of(kBase + "tls_ca = /ca.crt\n").find("not ssl://") != std::string::npos);
 }
+
+TEST_CASE("gateway_config: no ble_adapter -> BLE off; system bus by default") {
+  auto config = parse(kBase);
+  REQUIRE(config.has_value());
+  CHECK(config->ble_adapter.empty());
+  CHECK(config->ble_bus.empty());
+  CHECK(config->ble_retry == std::chrono::milliseconds(1000));
+  CHECK(config->ble_rescan == std::chrono::milliseconds(60000));
+}
+
+TEST_CASE("gateway_config: ble keys -> adapter, private bus address, intervals") {
+  auto config = parse(kBase + "ble_adapter = hci1\nble_bus = unix:path=/tmp/k/bus\n"
+                              "ble_retry_ms = 200\nble_rescan_ms = 5000\n");
+  REQUIRE(config.has_value());
+  CHECK(config->ble_adapter == "hci1");
+  CHECK(config->ble_bus == "unix:path=/tmp/k/bus");
+  CHECK(config->ble_retry == std::chrono::milliseconds(200));
+  CHECK(config->ble_rescan == std::chrono::milliseconds(5000));
+  auto system = parse(kBase + "ble_adapter = hci0\nble_bus = system\n");
+  REQUIRE(system.has_value());
+  CHECK(system->ble_bus.empty());
+}
+
+TEST_CASE("gateway_config: bad ble values -> error naming the key") {
+  CHECK(error_of(kBase + "ble_adapter = hci 0\n").find("ble_adapter") != std::string::npos);
+  CHECK(error_of(kBase + "ble_adapter = /org/bluez\n").find("ble_adapter") != std::string::npos);
+  CHECK(error_of(kBase + "ble_bus = sessionbus\n").find("ble_bus") != std::string::npos);
+  CHECK(error_of(kBase + "ble_retry_ms = 0\n").find("ble_retry_ms") != std::string::npos);
+}

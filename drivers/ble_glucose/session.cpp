@@ -146,6 +146,9 @@ void Session::advance_cursor(std::uint16_t sequence, Step& step) {
   // Records at or below the cursor (a device ignoring the filter, the old numbering after a
   // wrap) are delivered again (the server keeps one per reading_uid) but never move it back.
   if (cursor_ && sequence <= *cursor_) return;
+  // Only records this session asked for move it: a record outside its report (the tail of a
+  // transfer an earlier, crashed hub process started) may follow a gap the hub never saw.
+  if (phase_ != Phase::kReporting && phase_ != Phase::kAborting) return;
   cursor_ = sequence;
   step.cursor = RecordCursor{serial(), sequence};
 }

@@ -372,6 +372,17 @@ TEST_CASE("ble_glucose session: RACP write fails -> rejected, no transfer, sessi
   CHECK(glucose(s, record(5)).readings.size() == 1);  // a live record still counts
 }
 
+TEST_CASE("ble_glucose session: records outside its own report (a crashed hub's transfer still "
+          "running) -> delivered, cursor not moved past the gap") {
+  Session s = make(at(25));
+  (void)s.start();
+  (void)identify(s, kHub, kSerial, kDeviceNow);  // asks for the last record
+  (void)gatt::test::feed_failed(s, kHub, gu::kRecordAccessControlPoint);  // 0xFE in progress
+  const Step stale = glucose(s, record(40));  // 26..39 went out before this hub subscribed
+  CHECK(stale.readings.size() == 1);
+  CHECK_FALSE(stale.cursor.has_value());
+}
+
 TEST_CASE("ble_glucose session: disconnect while a record waits for its context -> not delivered") {
   Session s = make();
   (void)s.start();

@@ -252,3 +252,35 @@ TEST_CASE("BLE device forgot its bond -> device.needs_pairing alert for its pati
   std::this_thread::sleep_for(5s);  // more heartbeats in the same state: still one alert
   CHECK(count_rule(sys, "device.needs_pairing") == 1);
 }
+
+TEST_CASE("BLE gateway killed (kill -9) mid-sync and restarted -> every record exactly once") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({"GLU-KILL1"});
+  std::vector<std::string> values;
+  for (int i = 0; i < 150; ++i) values.push_back(std::to_string(4 + i % 9) + ".4");
+  auto script = measures(values);
+  // A later record makes the meter advertise again (it stops once everything was sent once).
+  for (const char* word : {"wait", "9000", "measure", "6.6"}) script.push_back(word);
+  sys.start_device({"GLU-KILL1", script, {"--idle-disconnect-ms", "1000"}, "ble-glucose"});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(
+      eventually([&] { return sys.stored_cursor("ble_glucose", kAddress) >= 20; }, 20s),
+      sys.diagnostics());
+  sys.kill_gateway();
+  const long cursor_at_kill = sys.stored_cursor("ble_glucose", kAddress);
+  CHECK(cursor_at_kill < 150);
+  sys.start_gateway();
+  check_exactly_once(sys, "GLU-KILL1", 151);
+  CHECK(sys.stored_cursor("ble_glucose", kAddress) == 151);
+}
+
+TEST_CASE("BLE: BlueZ appears after the gateway started -> device found, readings arrive") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({"WS-LATE1"});
+  sys.start_ble_bus();
+  sys.start_gateway();  // nothing owns org.bluez yet
+  sys.start_device({"WS-LATE1", measures({"77.2", "77.0"}), {}, "ble-weight"});
+  check_exactly_once(sys, "WS-LATE1", 2);
+}

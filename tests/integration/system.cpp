@@ -65,7 +65,7 @@ void SystemUnderTest::kill_server() {
 
 void SystemUnderTest::start_device(const SimDevice& device) {
   if (device.device.rfind("ble-", 0) == 0) {
-    if (!bus_) bus_ = std::make_unique<DbusDaemon>(dir_.path());
+    start_ble_bus();
     std::vector<std::string> argv{bin("firmware-sim/kotona-firmware-sim"), device.device,
                                   "--bus", bus_->address(), "--address", device.ble_address,
                                   "--serial", device.serial, "--ledger",
@@ -98,6 +98,10 @@ void SystemUnderTest::start_device(const SimDevice& device) {
   drivers_[device.serial] = driver;
 }
 
+void SystemUnderTest::start_ble_bus() {
+  if (!bus_) bus_ = std::make_unique<DbusDaemon>(dir_.path());
+}
+
 void SystemUnderTest::stop_device(const std::string& serial) {
   auto it = devices_.find(serial);
   if (it != devices_.end()) it->second->stop();
@@ -119,7 +123,8 @@ void SystemUnderTest::start_gateway() {
     if (bus_) {
       out << "ble_adapter = hci0\n"
           << "ble_bus = " << bus_->address() << "\n"
-          << "ble_retry_ms = 200\n";
+          << "ble_retry_ms = 200\n"
+          << "ble_rescan_ms = 2000\n";
     }
     for (const auto& [serial, child] : devices_) {
       if (!drivers_.count(serial)) continue;  // BLE: discovered

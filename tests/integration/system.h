@@ -44,6 +44,9 @@ class SystemUnderTest {
   void stop_server();   // SIGTERM
   void kill_server();   // SIGKILL
   void start_device(const SimDevice& device);
+  // The private dbus-daemon for BLE devices (start_device starts it for the first one); the
+  // gateway is configured for BLE whenever it exists.
+  void start_ble_bus();
   void stop_device(const std::string& serial);
   void start_gateway();
   void stop_gateway();
