@@ -160,7 +160,7 @@ asio::awaitable<void> BleDevices::run(Device& d) {
 // One connection attempt and, when it succeeds, the session until the link drops.
 asio::awaitable<void> BleDevices::serve(Device& d) {
   auto alive = alive_;
-  d.link->connect(settings_.connect_timeout);
+  d.link->connect(settings_.connect_timeout, settings_.pair_new);
   while (true) {
     BleEvent e = co_await d.link->next_event();
     if (!*alive || stopping_) co_return;
@@ -182,7 +182,8 @@ asio::awaitable<void> BleDevices::serve(Device& d) {
           if (d.session) feed(d, {now_ms(), drivers::GattFailed{e.uuid16, e.detail}});
           break;
         }
-        if (!d.gone_logged) {  // connecting failed: not advertising, out of range, ...
+        if (e.detail == transport::kNotPaired) d.state = "not_paired";
+        if (!d.gone_logged) {  // connecting failed: not advertising, out of range, unpaired
           log_info(kLog, d.name() + " not reachable: " + e.detail + "; retrying every " +
                              std::to_string(settings_.retry.count()) + " ms");
           d.gone_logged = true;

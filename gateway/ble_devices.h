@@ -51,6 +51,9 @@ struct BleSettings {
   // BlueZ may start after the gateway.
   std::chrono::milliseconds rescan{60000};
   std::chrono::milliseconds connect_timeout{30000};
+  // Pair devices BlueZ has no bond with. Off: only bonded devices are read, so the hub never
+  // pairs with (and takes over) a neighbour's meter that happens to advertise nearby.
+  bool pair_new = false;
 };
 
 class BleDevices {

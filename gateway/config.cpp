@@ -12,7 +12,7 @@ const std::vector<std::string_view> kKnownKeys{
     "ack_timeout_ms",     "batch_max_readings", "status_interval_ms", "reconnect_min_ms",
     "reconnect_max_ms",   "serial_by_id_dir", "tls_ca",           "tls_cert",
     "tls_key",            "ble_adapter",    "ble_bus",          "ble_retry_ms",
-    "ble_rescan_ms"};
+    "ble_rescan_ms",      "ble_pair"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";
@@ -133,6 +133,12 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
   auto ble_rescan = get_ms(file, "ble_rescan_ms", 60000, 100);
   if (!ble_rescan) return fail(ble_rescan.error());
   config.ble_rescan = *ble_rescan;
+  const auto pair = file.get_or("ble_pair", "off");
+  if (pair != "on" && pair != "off") {
+    return fail(Errc::kConfig, file.source() + ": ble_pair must be 'on' or 'off', got '" + pair +
+                                   "'");
+  }
+  config.ble_pair = pair == "on";
   auto ack = get_ms(file, "ack_timeout_ms", 10000, 100);
   auto status = get_ms(file, "status_interval_ms", 30000, 100);
   auto rmin = get_ms(file, "reconnect_min_ms", 500, 10);

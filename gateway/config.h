@@ -44,6 +44,7 @@ struct GatewayConfig {
   std::vector<const drivers::DriverDescriptor*> ble_drivers;
   std::chrono::milliseconds ble_retry{1000};
   std::chrono::milliseconds ble_rescan{60000};
+  bool ble_pair = false;  // pair devices without a bond (config ble_pair = on)
   std::chrono::milliseconds ack_timeout{10000};
   std::size_t batch_max_readings = 100;
   std::chrono::milliseconds status_interval{30000};

@@ -129,6 +129,9 @@ TEST_CASE("gateway_config: no ble_adapter -> BLE off; system bus by default") {
   CHECK(config->ble_bus.empty());
   CHECK(config->ble_retry == std::chrono::milliseconds(1000));
   CHECK(config->ble_rescan == std::chrono::milliseconds(60000));
+  CHECK_FALSE(config->ble_pair);
+  CHECK(parse(kBase + "ble_pair = on\n")->ble_pair);
+  CHECK(error_of(kBase + "ble_pair = yes\n").find("ble_pair") != std::string::npos);
 }
 
 TEST_CASE("gateway_config: ble keys -> adapter, private bus address, intervals") {

@@ -51,7 +51,7 @@ Gateway::Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_
     ble_ = std::make_unique<BleDevices>(
         io, config_.gateway_id,
         BleSettings{config_.ble_bus, config_.ble_adapter, config_.ble_drivers, config_.ble_retry,
-                    config_.ble_rescan},
+                    config_.ble_rescan, std::chrono::seconds(30), config_.ble_pair},
         BleHooks{[this](std::span<const Reading> r, const std::optional<OutboxCursor>& c) {
                    return commit(r, c);
                  },

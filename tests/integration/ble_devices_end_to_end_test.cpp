@@ -284,3 +284,23 @@ TEST_CASE("BLE: BlueZ appears after the gateway started -> device found, reading
   sys.start_device({"WS-LATE1", measures({"77.2", "77.0"}), {}, "ble-weight"});
   check_exactly_once(sys, "WS-LATE1", 2);
 }
+
+TEST_CASE("BLE device without a bond -> not paired while ble_pair is off; paired and read with "
+          "ble_pair = on") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({"GLU-NEW1"});
+  sys.start_device({"GLU-NEW1", measures({"5.9", "6.3"}), {"--unbonded"}, "ble-glucose"});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] {
+                    return sys.gateway_log().find("pairing not allowed") != std::string::npos;
+                  }, 20s),
+                  sys.diagnostics());
+  CHECK(sys.device_log("GLU-NEW1").find("paired") == std::string::npos);
+  CHECK(sys.server_reading_uids().empty());
+  sys.stop_gateway();
+  sys.extra_gateway_config = "ble_pair = on\n";
+  sys.start_gateway();
+  check_exactly_once(sys, "GLU-NEW1", 2);
+  CHECK(sys.device_log("GLU-NEW1").find("paired") != std::string::npos);
+}

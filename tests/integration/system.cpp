@@ -136,6 +136,7 @@ void SystemUnderTest::start_gateway() {
         out << "device = " << drivers_[serial] << " " << by_id << "\n";
       }
     }
+    out << extra_gateway_config;
   }
   gateway_ = std::make_unique<Child>(
       std::vector<std::string>{bin("gateway/kotona-gateway"), "--config", conf.string()},

@@ -54,6 +54,8 @@ class SystemUnderTest {
 
   // Appended to server.conf by start_server() (e.g. technical alert thresholds).
   std::string extra_server_config;
+  // Appended to gateway.conf by start_gateway() (e.g. ble_pair = on).
+  std::string extra_gateway_config;
 
   int http_port() const { return http_port_; }
   const std::string& gateway_id() const { return gateway_id_; }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -34,6 +35,9 @@ struct BleEvent {
 };
 
 class BleLink;
+
+// BleEvent::detail of a connect refused because the device is not paired and may_pair is off.
+inline constexpr std::string_view kNotPaired = "not paired with this hub (pairing not allowed)";
 
 class BleBus {
  public:
@@ -70,8 +74,9 @@ class BleLink {
   BleLink& operator=(const BleLink&) = delete;
 
   // Starts connecting; ends in kConnected, kFailed (uuid16 0), kNeedsPairing or (when the
-  // device is not found within `timeout`) kFailed "not found".
-  void connect(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // device is not found within `timeout`) kFailed "not found". With `may_pair` false a device
+  // BlueZ has no bond with is not connected at all: kFailed with detail kNotPaired.
+  void connect(std::chrono::milliseconds timeout = std::chrono::seconds(30), bool may_pair = true);
   // Hub-side disconnect (Device1.Disconnect); kDisconnected follows.
   void disconnect();
   // Commands, carried out in order, each finished before the next starts. read -> kValue or

@@ -79,6 +79,7 @@ struct BleLink::State {
   Phase phase = Phase::kIdle;
   std::uint64_t generation = 0;  // one per connect attempt / link; stale replies are ignored
   bool paired = false, connected = false, resolved = false, closed = false;
+  bool may_pair = true;  // false: an unpaired device fails "not paired" without a connection
   bool holds_discovery = false, pairing_reported = false;
   std::map<std::string, std::unique_ptr<sdbus::IProxy>> proxies;
   std::map<std::uint16_t, std::string> chars;

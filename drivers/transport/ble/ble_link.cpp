@@ -120,6 +120,12 @@ void BleLink::State::found(const Variants& device) {
   paired = get_or(device, "Paired", false);
   connected = get_or(device, "Connected", false);
   resolved = get_or(device, "ServicesResolved", false);
+  if (!paired && !may_pair) {
+    phase = Phase::kIdle;
+    deadline.cancel();
+    push({Kind::kFailed, 0, {}, std::string(kNotPaired)});
+    return;
+  }
   start_connect();
 }
 
@@ -327,7 +333,10 @@ BleLink::BleLink(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
 BleLink::~BleLink() { close(); }
 
-void BleLink::connect(std::chrono::milliseconds timeout) { state_->connect(timeout); }
+void BleLink::connect(std::chrono::milliseconds timeout, bool may_pair) {
+  state_->may_pair = may_pair;
+  state_->connect(timeout);
+}
 
 void BleLink::disconnect() {
   try {

@@ -157,3 +157,18 @@ TEST_CASE("BleLink: device absent from BlueZ and not advertising -> kFailed not 
     CHECK(e.detail.find("not found") != std::string::npos);
   });
 }
+
+TEST_CASE("BleLink: unbonded device, pairing not allowed -> kFailed not paired, never paired") {
+  Rig rig({"ble-glucose", "--unbonded", "measure", "5.4", "hold"});
+  rig.ble->set_discovery_filter({0x1808});
+  rig.ble->watch([](const std::string&, std::uint16_t) {});
+  auto link = rig.ble->link(kAddress);
+  rig.run([&]() -> asio::awaitable<void> {
+    link->connect(10s, /*may_pair=*/false);
+    auto e = co_await link->next_event();
+    CHECK(e.kind == Kind::kFailed);
+    CHECK(e.detail == kNotPaired);
+    CHECK_FALSE(link->is_connected());
+  });
+  CHECK(rig.sim->log_text().find("paired") == std::string::npos);
+}
