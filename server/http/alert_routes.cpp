@@ -43,8 +43,7 @@ Response error(const Request& req, http::status status, const std::string& why,
   return reply(req, status, json::object{{"error", why}}, counters);
 }
 
-std::optional<int> parse_limit(const std::map<std::string, std::string>& q, int fallback,
-                               int max) {
+std::optional<int> parse_limit(const std::map<std::string, std::string>& q, int fallback, int max) {
   auto it = q.find("limit");
   if (it == q.end()) return fallback;
   int v = 0;
@@ -57,8 +56,8 @@ std::optional<int> parse_limit(const std::map<std::string, std::string>& q, int 
 }
 
 // The query, limited to `allowed` keys. Errors: kMalformed naming the problem.
-Result<std::map<std::string, std::string>> query_of(const Request& req,
-                                                    std::initializer_list<std::string_view> allowed) {
+Result<std::map<std::string, std::string>> query_of(
+    const Request& req, std::initializer_list<std::string_view> allowed) {
   std::string_view target(req.target().data(), req.target().size());
   auto q = target.find('?');
   auto parsed = parse_query(q == std::string_view::npos ? "" : target.substr(q + 1));
@@ -171,8 +170,8 @@ Response verify(const Request& req, store::Store& store, Counters& counters) {
   if (!v) return error(req, http::status::internal_server_error, "store error", counters);
   if (!v->ok) {
     counters.add("audit_chain_broken");
-    log_error(kLog, "audit chain broken at row " + std::to_string(v->first_bad_seq) + ": " +
-                        v->reason);
+    log_error(kLog,
+              "audit chain broken at row " + std::to_string(v->first_bad_seq) + ": " + v->reason);
   }
   return reply(req, http::status::ok, audit_verdict_json(*v), counters);
 }
@@ -188,8 +187,8 @@ Response handle_alert_request(const Request& req, std::string_view path, store::
   const bool post = path == kAck || path == kResolve;
   const auto method = req.method();
   if (post ? method != http::verb::post : method != http::verb::get && method != http::verb::head) {
-    auto res = error(req, http::status::method_not_allowed, post ? "only POST" : "only GET",
-                     counters);
+    auto res =
+        error(req, http::status::method_not_allowed, post ? "only POST" : "only GET", counters);
     res.set(http::field::allow, post ? "POST" : "GET, HEAD");
     return res;
   }

@@ -18,46 +18,51 @@ std::chrono::seconds escalate_after(const EscalationPolicy& p, std::string_view 
 }  // namespace
 
 Result<std::int64_t> Store::add_event(const AlertId& id, std::string_view change, HubTime at) {
-  auto stmt =
-      db_->prepare("INSERT INTO alert_events(alert_id, change, at_unix_ms) VALUES(?,?,?)");
+  auto stmt = db_->prepare("INSERT INTO alert_events(alert_id, change, at_unix_ms) VALUES(?,?,?)");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id.value).bind(2, change).bind(3, ms(at));
   if (auto r = stmt->step(); !r) return fail(r.error());
   return db_->last_insert_rowid();
 }
 
+// The open alert `alert` groups into: same patient, rule AND priority (a flood of one priority
+// never hides another) and subject.
+Result<std::optional<AlertId>> Store::open_group(const StoredAlert& alert,
+                                                 const std::string& group_subject) {
+  auto open = db_->prepare(
+      "SELECT alert_id FROM alerts WHERE patient_id = ? AND rule_id = ? AND priority = ? "
+      "AND state = 'open' AND groupable = 1 AND IFNULL(group_subject, '') = ? "
+      "ORDER BY event_id DESC LIMIT 1");
+  if (!open) return fail(open.error());
+  open->bind(1, alert.patient.value).bind(2, alert.rule_id).bind(3, alert.priority);
+  open->bind(4, group_subject);
+  auto row = open->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<AlertId>{};
+  return std::optional<AlertId>{AlertId{open->column_text(0)}};
+}
+
 Result<std::optional<StoredAlert>> Store::raise_alert(StoredAlert alert,
-                                                     const std::string& group_subject) {
+                                                      const std::string& group_subject) {
   auto exists = db_->prepare("SELECT 1 FROM alerts WHERE alert_id = ?");
   if (!exists) return fail(exists.error());
   exists->bind(1, alert.alert_id.value);
   auto found = exists->step();
   if (!found) return fail(found.error());
   if (*found) return std::optional<StoredAlert>{};  // same reading + rule, or same episode
-  {
-    // Same patient, rule AND priority: a flood of one priority never hides another.
-    auto open = db_->prepare(
-        "SELECT alert_id FROM alerts WHERE patient_id = ? AND rule_id = ? AND priority = ? "
-        "AND state = 'open' AND groupable = 1 AND IFNULL(group_subject, '') = ? "
-        "ORDER BY event_id DESC LIMIT 1");
-    if (!open) return fail(open.error());
-    open->bind(1, alert.patient.value).bind(2, alert.rule_id).bind(3, alert.priority);
-    open->bind(4, group_subject);
-    auto row = open->step();
-    if (!row) return fail(row.error());
-    if (*row) {
-      AlertId group{open->column_text(0)};
-      auto event = add_event(group, "grouped", alert.created);
-      if (!event) return fail(event.error());
-      auto update = db_->prepare(
-          "UPDATE alerts SET crossings = crossings + 1, last_reading_uid = ?, last_message = ?, "
-          "last_unix_ms = ?, last_event_id = ? WHERE alert_id = ?");
-      if (!update) return fail(update.error());
-      update->bind(1, alert.reading_uid.value).bind(2, alert.message).bind(3, ms(alert.created));
-      update->bind(4, *event).bind(5, group.value);
-      if (auto r = update->step(); !r) return fail(r.error());
-      return this->alert(group);
-    }
+  auto group = open_group(alert, group_subject);
+  if (!group) return fail(group.error());
+  if (*group) {
+    auto event = add_event(**group, "grouped", alert.created);
+    if (!event) return fail(event.error());
+    auto update = db_->prepare(
+        "UPDATE alerts SET crossings = crossings + 1, last_reading_uid = ?, last_message = ?, "
+        "last_unix_ms = ?, last_event_id = ? WHERE alert_id = ?");
+    if (!update) return fail(update.error());
+    update->bind(1, alert.reading_uid.value).bind(2, alert.message).bind(3, ms(alert.created));
+    update->bind(4, *event).bind(5, (*group)->value);
+    if (auto r = update->step(); !r) return fail(r.error());
+    return this->alert(**group);
   }
   auto event = add_event(alert.alert_id, "raised", alert.created);
   if (!event) return fail(event.error());
@@ -82,7 +87,8 @@ Result<std::optional<StoredAlert>> Store::raise_alert(StoredAlert alert,
 Result<void> Store::put_deadline(const AlertId& id, std::int64_t tier, HubTime due) {
   auto stmt = db_->prepare(
       "INSERT INTO escalation_deadlines(alert_id, tier, due_unix_ms) VALUES(?,?,?) "
-      "ON CONFLICT(alert_id) DO UPDATE SET tier = excluded.tier, due_unix_ms = excluded.due_unix_ms");
+      "ON CONFLICT(alert_id) DO UPDATE SET tier = excluded.tier, due_unix_ms = "
+      "excluded.due_unix_ms");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id.value).bind(2, tier).bind(3, ms(due));
   if (auto r = stmt->step(); !r) return fail(r.error());
@@ -137,11 +143,11 @@ Result<ActionOutcome> Store::act(const AlertId& id, std::string_view action,
   const char* change = ack ? "acknowledged" : "resolved";
   auto event = add_event(id, change, now);
   if (!event) return fail(event.error());
-  auto update = db_->prepare(
-      ack ? "UPDATE alerts SET state = 'acknowledged', acked_by = ?, ack_note = ?, "
-            "acked_unix_ms = ?, last_event_id = ? WHERE alert_id = ?"
-          : "UPDATE alerts SET state = 'resolved', resolved_by = ?, resolve_note = ?, "
-            "resolved_unix_ms = ?, last_event_id = ? WHERE alert_id = ?");
+  auto update =
+      db_->prepare(ack ? "UPDATE alerts SET state = 'acknowledged', acked_by = ?, ack_note = ?, "
+                         "acked_unix_ms = ?, last_event_id = ? WHERE alert_id = ?"
+                       : "UPDATE alerts SET state = 'resolved', resolved_by = ?, resolve_note = ?, "
+                         "resolved_unix_ms = ?, last_event_id = ? WHERE alert_id = ?");
   if (!update) return fail(update.error());
   update->bind(1, actor).bind(2, note).bind(3, ms(now)).bind(4, *event).bind(5, id.value);
   if (auto r = update->step(); !r) return fail(r.error());
@@ -157,6 +163,35 @@ Result<ActionOutcome> Store::act(const AlertId& id, std::string_view action,
   if (!after) return fail(after.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return ActionOutcome{ActionStatus::kDone, **after};
+}
+
+// One deadline come due: escalate the alert one tier (event, audit row, next deadline) if it is
+// still open. REQUIRES: inside escalate_due()'s transaction.
+Result<std::optional<StoredAlert>> Store::escalate_one(const AlertId& id, std::int64_t tier,
+                                                       HubTime now) {
+  auto current = alert(id);
+  if (!current) return fail(current.error());
+  if (auto r = drop_deadline(id); !r) return fail(r.error());
+  if (!*current || (*current)->state != "open") return std::optional<StoredAlert>{};
+  auto event = add_event(id, "escalated", now);
+  if (!event) return fail(event.error());
+  auto update =
+      db_->prepare("UPDATE alerts SET escalation_tier = ?, last_event_id = ? WHERE alert_id = ?");
+  if (!update) return fail(update.error());
+  update->bind(1, tier).bind(2, *event).bind(3, id.value);
+  if (auto r = update->step(); !r) return fail(r.error());
+  auto after = escalate_after(escalation_, (*current)->priority);
+  if (tier < escalation_.max_tier && after.count() > 0) {
+    if (auto r = put_deadline(id, tier + 1, now + after); !r) return fail(r.error());
+  }
+  AuditRow audit;
+  audit.at = now;
+  audit.actor = "system";
+  audit.action = "escalate";
+  audit.alert_id = id;
+  audit.detail = "tier " + std::to_string(tier) + ": not acknowledged in time";
+  if (auto r = append_audit(audit); !r) return fail(r.error());
+  return alert(id);
 }
 
 Result<std::vector<StoredAlert>> Store::escalate_due(HubTime now) {
@@ -191,29 +226,7 @@ Result<std::vector<StoredAlert>> Store::escalate_due(HubTime now) {
   auto due = load_due();
   if (!due) return fail(due.error());
   for (const auto& [id, tier] : *due) {
-    auto current = alert(id);
-    if (!current) return fail(current.error());
-    if (auto r = drop_deadline(id); !r) return fail(r.error());
-    if (!*current || (*current)->state != "open") continue;  // acked meanwhile
-    auto event = add_event(id, "escalated", now);
-    if (!event) return fail(event.error());
-    auto update =
-        db_->prepare("UPDATE alerts SET escalation_tier = ?, last_event_id = ? WHERE alert_id = ?");
-    if (!update) return fail(update.error());
-    update->bind(1, tier).bind(2, *event).bind(3, id.value);
-    if (auto r = update->step(); !r) return fail(r.error());
-    auto after = escalate_after(escalation_, (*current)->priority);
-    if (tier < escalation_.max_tier && after.count() > 0) {
-      if (auto r = put_deadline(id, tier + 1, now + after); !r) return fail(r.error());
-    }
-    AuditRow audit;
-    audit.at = now;
-    audit.actor = "system";
-    audit.action = "escalate";
-    audit.alert_id = id;
-    audit.detail = "tier " + std::to_string(tier) + ": not acknowledged in time";
-    if (auto r = append_audit(audit); !r) return fail(r.error());
-    auto escalated = alert(id);
+    auto escalated = escalate_one(id, tier, now);
     if (!escalated) return fail(escalated.error());
     if (*escalated) out.push_back(std::move(**escalated));
   }

@@ -167,8 +167,8 @@ TEST_CASE("lifecycle: ack with note, resolve; wrong state and unknown alert refu
 TEST_CASE("audit: intact chain verifies; modified, deleted or truncated rows are caught") {
   Fixture f;
   for (int i = 1; i <= 3; ++i) {
-    auto a = f.store_readings({battery(std::to_string(i), i == 2 ? BatteryStatus::kEos
-                                                                : BatteryStatus::kRrtEri)});
+    auto a = f.store_readings(
+        {battery(std::to_string(i), i == 2 ? BatteryStatus::kEos : BatteryStatus::kRrtEri)});
     if (!a.empty() && a[0].change == "raised") {
       REQUIRE(f.store->acknowledge(a[0].alert_id, "dr-a", "note " + std::to_string(i), kNow));
       REQUIRE(f.store->resolve(a[0].alert_id, "dr-b", "", kNow + 1s));
@@ -192,8 +192,8 @@ TEST_CASE("audit: intact chain verifies; modified, deleted or truncated rows are
     auto rows2 = f.store->audit_rows(std::nullopt, 10).value();
     AuditRow forged = rows2[rows2.size() - 2];
     REQUIRE(forged.seq == 2);
-    f.sql("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET hash = '" +
-          audit_hash(forged) + "' WHERE seq = 2;");
+    f.sql("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET hash = '" + audit_hash(forged) +
+          "' WHERE seq = 2;");
     auto v = f.store->verify_audit().value();
     CHECK_FALSE(v.ok);
     CHECK(v.first_bad_seq == 3);  // row 3's prev_hash still names the original row 2
@@ -312,13 +312,19 @@ TEST_CASE("store: database from before the lifecycle -> migrated, old alerts kee
   CHECK(acked.alert.event_id > 7);
 }
 
-TEST_CASE("grouping: technical alert, new episode of the same subject -> grouped; other subject not") {
+TEST_CASE(
+    "grouping: technical alert, new episode of the same subject -> grouped; other subject not") {
   Fixture f;
   using server::alerts::Priority;
   using server::alerts::TechnicalDraft;
   auto draft = [](std::string rule, std::string subject, std::string episode) {
-    return TechnicalDraft{std::move(rule), Priority::kMedium, std::move(subject),
-                          PatientId{"patient-1"}, std::move(episode), "silent", {}};
+    return TechnicalDraft{std::move(rule),
+                          Priority::kMedium,
+                          std::move(subject),
+                          PatientId{"patient-1"},
+                          std::move(episode),
+                          "silent",
+                          {}};
   };
   auto first = f.store->insert_technical_alerts(
       {draft("device.silent", "gw-1/BP1", "100"), draft("device.silent", "gw-1/BP2", "100")}, kNow);

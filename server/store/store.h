@@ -123,12 +123,16 @@ class Store {
   // REQUIRES: inside a transaction.
   [[nodiscard]] Result<std::optional<StoredAlert>> raise_alert(StoredAlert alert,
                                                                const std::string& group_subject);
+  [[nodiscard]] Result<std::optional<AlertId>> open_group(const StoredAlert& alert,
+                                                          const std::string& group_subject);
   [[nodiscard]] Result<std::int64_t> add_event(const AlertId& id, std::string_view change,
                                                HubTime at);
   [[nodiscard]] Result<void> append_audit(const AuditRow& row);
   [[nodiscard]] Result<ActionOutcome> act(const AlertId& id, std::string_view action,
                                           const std::string& actor, const std::string& note,
                                           HubTime now);
+  [[nodiscard]] Result<std::optional<StoredAlert>> escalate_one(const AlertId& id,
+                                                                std::int64_t tier, HubTime now);
   // Escalation deadlines: rows (invariant 7), written in the alert's transaction.
   [[nodiscard]] Result<void> put_deadline(const AlertId& id, std::int64_t tier, HubTime due);
   [[nodiscard]] Result<void> drop_deadline(const AlertId& id);

@@ -33,7 +33,8 @@ std::vector<std::vector<std::string>> rows(const std::string& db, const std::str
 
 }  // namespace
 
-TEST_CASE("clinician page: alert appears live, escalates, acknowledged with a note, trend, resolved") {
+TEST_CASE(
+    "clinician page: alert appears live, escalates, acknowledged with a note, trend, resolved") {
   SystemUnderTest sys;
   sys.extra_server_config = "escalate_after_s = 3\nescalation_check_ms = 200\n";
   sys.start_broker();
@@ -51,8 +52,9 @@ TEST_CASE("clinician page: alert appears live, escalates, acknowledged with a no
   CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
 
   auto db = (sys.dir() / "server.db").string();
-  auto alert = rows(db, "SELECT state, acked_by, ack_note, resolved_by, resolve_note, priority "
-                        "FROM alerts");
+  auto alert = rows(db,
+                    "SELECT state, acked_by, ack_note, resolved_by, resolve_note, priority "
+                    "FROM alerts");
   REQUIRE(alert.size() == 1);
   CHECK(alert[0] == std::vector<std::string>{"resolved", "dr-page",
                                              "phoned patient, repeat BP in 1 h", "dr-page",
@@ -61,8 +63,8 @@ TEST_CASE("clinician page: alert appears live, escalates, acknowledged with a no
   REQUIRE(audit.size() == 3);
   CHECK(audit[0][1] == "system");
   CHECK(audit[0][2] == "escalate");
-  CHECK(audit[1] == std::vector<std::string>{"2", "dr-page", "ack",
-                                             "phoned patient, repeat BP in 1 h"});
+  CHECK(audit[1] ==
+        std::vector<std::string>{"2", "dr-page", "ack", "phoned patient, repeat BP in 1 h"});
   CHECK(audit[2][2] == "resolve");
   CHECK(rows(db, "SELECT * FROM escalation_deadlines").empty());
   auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
