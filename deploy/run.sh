@@ -57,6 +57,10 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 
+# DEMO ONLY: one clinician whose password is new every run (there is no default credential).
+demo_password=$(openssl rand -hex 12)
+demo_hash=$(printf '%s\n' "$demo_password" | "$KOTONA_BUILD/server/kotona-server" --hash-password)
+
 cat >"$run_dir/server.conf" <<CONF
 mqtt_uri = tcp://127.0.0.1:$mqtt_port
 mqtt_client_id = kotona-ingest-1
@@ -70,6 +74,9 @@ enrol = gw-demo-0001 ICDSIM0001 patient-0001
 enrol = gw-demo-0001 GLU-BLE-0001 patient-0002
 # patient-0001 has a mechanical mitral valve: INR target 2.5-3.5 (server/alerts/README.md)
 rule = patient-0001 inr_target_low=2.5 inr_target_high=3.5
+# Clinician access (docs/security.md): the demo clinician sees the demo care team's patients.
+team = demo-team patient-0001 patient-0002
+user = demo clinician demo-team $demo_hash
 CONF
 start server "$KOTONA_BUILD/server/kotona-server" --config "$run_dir/server.conf"
 wait_for server "clinician feed at"
@@ -119,11 +126,14 @@ wait_for gateway "uplink connected"
 
 cat <<MSG
 
-  Kotona is running (demo mode: plaintext MQTT on loopback only).
+  Kotona is running (DEMO mode: plaintext MQTT on loopback only; production: docs/security.md).
     Clinician feed:  http://127.0.0.1:$http_port/
-    Alerts (JSON):   http://127.0.0.1:$http_port/api/v1/alerts
-    Readings (JSON): http://127.0.0.1:$http_port/api/v1/readings
-    Live stream:     curl -N http://127.0.0.1:$http_port/api/v1/stream
+    Demo login:      user demo, password $demo_password  (new every run)
+    API token:       TOKEN=\$(curl -s -d '{"user":"demo","password":"$demo_password"}' \\
+                       http://127.0.0.1:$http_port/api/v1/login | sed 's/.*"token":"\\([0-9a-f]*\\)".*/\\1/')
+    Alerts (JSON):   curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$http_port/api/v1/alerts
+    Readings (JSON): curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$http_port/api/v1/readings
+    Live stream:     curl -N -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$http_port/api/v1/stream
     Logs:            $run_dir/logs/
   Two simulated blood-pressure monitors measure every 7 s and 11 s (the second one's clock is
   three years wrong: its readings arrive flagged, not dropped). Every 4th reading is a

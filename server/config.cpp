@@ -89,7 +89,8 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                          "rule", "expect", "gateway_silent_after_s", "outbox_backlog_rows",
                          "outbox_backlog_age_s", "technical_check_ms", "due", "escalate_after_s",
                          "escalate_medium_after_s", "escalate_max_tier", "escalation_check_ms",
-                         "tls_ca", "tls_cert", "tls_key", "mqtt_share_group"});
+                         "tls_ca", "tls_cert", "tls_key", "mqtt_share_group", "user", "team",
+                         "session_ttl_s"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -111,6 +112,9 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                    ": 'mqtt_client_id' must be 1-64 characters of "
                                    "[A-Za-z0-9._-]");
   }
+  auto auth = http::parse_auth_config(file);
+  if (!auth) return fail(auth.error());
+  config.auth = std::move(*auth);
   auto listen = http::parse_listen(file.get_or("http_listen", "127.0.0.1:8080"));
   if (!listen) return fail(Errc::kConfig, file.source() + ": " + listen.error().detail);
   config.http_host = listen->first;

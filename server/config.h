@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "server/alerts/rules.h"
 #include "server/alerts/technical.h"
+#include "server/http/auth.h"
 #include "server/store/types.h"
 
 namespace kotona::server {
@@ -56,6 +57,8 @@ struct ServerConfig {
     std::chrono::seconds every{0};
   };
   std::vector<Due> due;
+  // Clinician users, care teams and token lifetime (`user`, `team`, `session_ttl_s`).
+  http::AuthConfig auth;
 };
 
 // Errors: kConfig with one line naming the file, line and key: unknown key, missing or

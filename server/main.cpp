@@ -1,13 +1,16 @@
-// kotona-server --config FILE [--verify-audit]: the central ingest server (docs/contracts.md).
-// Exit 2 with one clear line on a bad command line or config; 1 when startup fails; 0 after
-// SIGINT/SIGTERM. --verify-audit checks the audit log's hash chain and exits: 0 intact,
-// 3 broken (the first bad row is printed), 1 when the database cannot be read.
+// kotona-server --config FILE [--verify-audit] | --hash-password [ITERATIONS]: the central
+// ingest server (docs/contracts.md). Exit 2 with one clear line on a bad command line or config;
+// 1 when startup fails; 0 after SIGINT/SIGTERM. --verify-audit checks the audit log's hash chain
+// and exits: 0 intact, 3 broken (the first bad row is printed), 1 when the database cannot be
+// read. --hash-password prints the hash of the password line on stdin (config `user = ...`).
+#include <charconv>
 #include <iostream>
 #include <string>
 
 #include "core/config_file.h"
 #include "core/log.h"
 #include "server/config.h"
+#include "server/http/auth.h"
 #include "server/server.h"
 #include "server/store/store.h"
 
@@ -36,11 +39,40 @@ int verify_audit(const std::string& db_path) {
 
 }  // namespace
 
+namespace {
+
+// kotona-server --hash-password [ITERATIONS]: one password line on stdin -> its hash for a
+// `user = NAME ROLE TEAM HASH` config line.
+int hash_password_command(int argc, char** argv) {
+  int iterations = 600000;
+  if (argc == 3) {
+    std::string_view text(argv[2]);
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), iterations);
+    if (ec != std::errc{} || p != text.data() + text.size() || iterations < 1) {
+      kotona::log_error("server", "--hash-password ITERATIONS must be a positive number");
+      return 2;
+    }
+  }
+  std::string password;
+  if (!std::getline(std::cin, password) || password.empty()) {
+    kotona::log_error("server", "--hash-password reads the password from stdin");
+    return 2;
+  }
+  std::cout << kotona::server::http::hash_password(password, iterations) << "\n";
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace kotona;
+  if (argc >= 2 && argc <= 3 && std::string(argv[1]) == "--hash-password") {
+    return hash_password_command(argc, argv);
+  }
   bool verify = argc == 4 && std::string(argv[3]) == "--verify-audit";
   if ((argc != 3 && !verify) || std::string(argv[1]) != "--config") {
-    log_error("server", "usage: kotona-server --config FILE [--verify-audit]");
+    log_error("server",
+              "usage: kotona-server --config FILE [--verify-audit] | --hash-password [ITERATIONS]");
     return 2;
   }
   auto file = ConfigFile::load(argv[2]);

@@ -30,6 +30,7 @@ struct Server::Impl {
   Counters counters;
   std::unique_ptr<store::Store> store;
   http::SseHub hub;
+  std::unique_ptr<http::Auth> auth;
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<ingest::Ingest> ingest;
   std::uint16_t port = 0;
@@ -60,8 +61,12 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   if (auto r = impl->store->seed_enrolment(config.enrolment, now); !r) return fail(r.error());
-  impl->http =
-      std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters, impl->hub);
+  impl->auth = std::make_unique<http::Auth>(config.auth);
+  if (!impl->auth->has_users()) {
+    log_warn(kLog, "no clinician users configured ('user = ...'): the API refuses every request");
+  }
+  impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters,
+                                                  impl->hub, *impl->auth);
   auto port = impl->http->listen(config.http_host, config.http_port);
   if (!port) return fail(port.error());
   impl->port = *port;

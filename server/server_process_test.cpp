@@ -46,7 +46,7 @@ TEST_CASE("kotona-server: port 0 -> real port printed, subscribed, SIGTERM -> ex
   auto conf = dir / "server.conf";
   std::ofstream(conf) << "mqtt_uri = " << broker.uri() << "\nmqtt_client_id = proc-test\n"
                       << "db_path = " << (dir / "s.db").string() << "\nhttp_listen = 127.0.0.1:0\n"
-                      << "enrol = gw-1 BP1 patient-1\n";
+                      << "enrol = gw-1 BP1 patient-1\n" << test_admin_config();
   Child server({bin("server/kotona-server"), "--config", conf.string()}, dir / "server.log");
   auto line = server.wait_for_log("clinician feed at http://127.0.0.1:", 10s);
   REQUIRE_MESSAGE(line.has_value(), server.log_text());
@@ -57,6 +57,9 @@ TEST_CASE("kotona-server: port 0 -> real port printed, subscribed, SIGTERM -> ex
   auto health = http_get(port, "/healthz");
   REQUIRE(health.has_value());
   CHECK(health->body == "ok\n");
+  auto token = http_login(port, "admin", kTestPassword);
+  REQUIRE(token.has_value());
+  set_bearer_token(*token);
   SseClient sse(port, "/api/v1/stream");  // an open stream must not delay the stop
   REQUIRE(sse.connected());
   CHECK(server.stop(5s) == 0);

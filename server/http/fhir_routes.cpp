@@ -59,6 +59,13 @@ std::optional<std::string> param(const std::map<std::string, std::string>& q, co
 
 }  // namespace
 
+std::optional<std::string> fhir_patient_of(std::string_view path) {
+  if (!path.starts_with(kFhirPrefix)) return std::nullopt;
+  auto id = everything_patient(path);
+  if (!id) return std::nullopt;
+  return std::string(*id);
+}
+
 Response handle_fhir_request(const Request& req, std::string_view path, store::Store& store,
                              Counters& counters) {
   auto id = everything_patient(path);

@@ -2,6 +2,8 @@
 // (application/fhir+json); errors as OperationOutcome. Runs on the io thread; not thread-safe.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/counters.h"
@@ -17,6 +19,9 @@ inline constexpr std::string_view kFhirPrefix = "/api/v1/fhir/";
 // or path; 405 not GET/HEAD; 500 store error or a row that cannot be exported.
 Response handle_fhir_request(const Request& request, std::string_view path, store::Store& store,
                              Counters& counters);
+
+// "/api/v1/fhir/Patient/{id}/$everything" -> id (as in the path); nullopt for other paths.
+std::optional<std::string> fhir_patient_of(std::string_view path);
 
 // Readings one export may carry; narrower ranges for more.
 inline constexpr int kMaxFhirReadings = 20000;

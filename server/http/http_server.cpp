@@ -35,24 +35,27 @@ constexpr std::string_view kSseHeader =
 
 struct HttpServer::Impl {
   Impl(asio::io_context& io_in, store::Store& store_in, Counters& counters_in, SseHub& hub_in,
-       HttpOptions options_in)
+       Auth& auth_in, HttpOptions options_in)
       : io(io_in),
         store(store_in),
         counters(counters_in),
         hub(hub_in),
+        auth(auth_in),
         options(options_in),
         acceptor(io_in) {}
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
-  asio::awaitable<void> serve_stream(beast::tcp_stream& stream, StreamRequest request);
-  asio::awaitable<bool> replay(beast::tcp_stream& stream, std::int64_t after, std::int64_t& sent);
+  asio::awaitable<void> serve_stream(beast::tcp_stream& stream, StreamGrant grant);
+  asio::awaitable<bool> replay(beast::tcp_stream& stream, const Principal& who,
+                               std::int64_t after, std::int64_t& sent);
   asio::awaitable<bool> write_text(beast::tcp_stream& stream, std::string_view text);
 
   asio::io_context& io;
   store::Store& store;
   Counters& counters;
   SseHub& hub;
+  Auth& auth;
   HttpOptions options;
   tcp::acceptor acceptor;
   std::set<beast::tcp_stream*> streams;  // open connections, closed by stop()
@@ -97,12 +100,13 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         break;
       }
       Request request = parser.release();
-      if (auto stream_request = as_stream_request(request)) {
-        counters.add("http_requests");
-        co_await serve_stream(stream, *stream_request);
+      RouteContext context{store, counters, hub, auth};
+      auto routed = dispatch(request, context);
+      if (auto* grant = std::get_if<StreamGrant>(&routed)) {
+        co_await serve_stream(stream, std::move(*grant));
         break;
       }
-      Response response = handle_request(request, store, counters, hub);
+      Response response = std::move(std::get<Response>(routed));
       if (request.method() == bhttp::verb::head) response.body().clear();
       stream.expires_after(options.write_timeout);
       auto [wec, wn] = co_await bhttp::async_write(stream, response, kTuple);
@@ -119,8 +123,8 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
 }
 
 // Writes every stored alert with event_id > after, oldest first; `sent` is the last id written.
-asio::awaitable<bool> HttpServer::Impl::replay(beast::tcp_stream& stream, std::int64_t after,
-                                               std::int64_t& sent) {
+asio::awaitable<bool> HttpServer::Impl::replay(beast::tcp_stream& stream, const Principal& who,
+                                               std::int64_t after, std::int64_t& sent) {
   sent = after;
   while (true) {
     auto page = store.alerts_after(sent, kReplayPage);
@@ -130,29 +134,37 @@ asio::awaitable<bool> HttpServer::Impl::replay(beast::tcp_stream& stream, std::i
     }
     for (const auto& alert : *page) {
       auto frame = make_sse_frame(alert);
-      if (!co_await write_text(stream, frame.text)) co_return false;
       sent = frame.event_id;
+      if (!who.may_see(frame.patient_id)) continue;
+      if (!co_await write_text(stream, frame.text)) co_return false;
     }
     if (page->size() < static_cast<std::size_t>(kReplayPage)) co_return true;
   }
 }
 
 asio::awaitable<void> HttpServer::Impl::serve_stream(beast::tcp_stream& stream,
-                                                     StreamRequest request) {
+                                                     StreamGrant grant) {
+  const auto& request = grant.request;
+  const auto& who = grant.principal;
   // Subscribe before the replay query: a live alert committed meanwhile is queued, and the
   // id filter below drops it if the replay already sent it (invariant 8).
   auto subscriber = hub.subscribe();
   counters.add("sse_connects");
   std::int64_t sent = 0;
   bool ok = co_await write_text(stream, kSseHeader);
-  if (ok && request.last_event_id) ok = co_await replay(stream, *request.last_event_id, sent);
-  while (ok && !stopping) {
+  if (ok && request.last_event_id) {
+    ok = co_await replay(stream, who, *request.last_event_id, sent);
+  }
+  // The token is re-checked at every wake-up (each alert, each keepalive): a stream ends
+  // within one keepalive interval of its token expiring or being logged out.
+  while (ok && !stopping && auth.authenticate(grant.token)) {
     while (ok && !subscriber->frames.empty() && !subscriber->overflowed) {
       SseFrame frame = std::move(subscriber->frames.front());
       subscriber->frames.pop_front();
       if (frame.event_id <= sent) continue;
-      ok = co_await write_text(stream, frame.text);
       sent = frame.event_id;
+      if (!who.may_see(frame.patient_id)) continue;
+      ok = co_await write_text(stream, frame.text);
     }
     if (!ok || subscriber->overflowed || subscriber->closed) break;
     subscriber->wake.expires_after(options.keepalive_interval);
@@ -169,8 +181,8 @@ asio::awaitable<void> HttpServer::Impl::serve_stream(beast::tcp_stream& stream,
 }
 
 HttpServer::HttpServer(asio::io_context& io, store::Store& store, Counters& counters, SseHub& hub,
-                       HttpOptions options)
-    : impl_(std::make_unique<Impl>(io, store, counters, hub, options)) {}
+                       Auth& auth, HttpOptions options)
+    : impl_(std::make_unique<Impl>(io, store, counters, hub, auth, options)) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -178,6 +190,14 @@ Result<std::uint16_t> HttpServer::listen(const std::string& host, std::uint16_t 
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) return fail(Errc::kConfig, "http_listen: '" + host + "' is not an IP address");
+  if (!address.is_loopback()) {
+    // The API is plaintext HTTP carrying health data: it never listens off loopback. A TLS
+    // reverse proxy on the same host publishes it (docs/security.md).
+    return fail(Errc::kConfig, "http_listen: '" + host +
+                                   "' is not a loopback address; the clinician API is plaintext "
+                                   "HTTP: publish it through a TLS reverse proxy "
+                                   "(docs/security.md)");
+  }
   tcp::endpoint endpoint(address, port);
   auto& acceptor = impl_->acceptor;
   std::string where = host + ":" + std::to_string(port);

@@ -1,6 +1,7 @@
 // HttpServer: the clinician-facing HTTP/1.1 server (Boost.Beast, C++20 coroutines) on the
 // server's io_context: feed page, health, metrics, JSON API and the SSE alert stream
-// (docs/contracts.md). Every read and write has a timeout. io thread only; Beast and Asio
+// (docs/contracts.md). Every request passes routes.cpp's dispatch() (authentication and
+// authorisation, docs/security.md). Every read and write has a timeout. io thread only; Beast and Asio
 // exceptions are caught inside.
 #pragma once
 
@@ -14,6 +15,7 @@
 
 #include "core/counters.h"
 #include "core/result.h"
+#include "server/http/auth.h"
 #include "server/http/sse_hub.h"
 #include "server/store/store.h"
 
@@ -29,7 +31,7 @@ class HttpServer {
  public:
   // REQUIRES: all references outlive this object.
   HttpServer(boost::asio::io_context& io, store::Store& store, Counters& counters, SseHub& hub,
-             HttpOptions options = {});
+             Auth& auth, HttpOptions options = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -1,155 +1,13 @@
-// HttpServer in-process on port 0, driven by a Beast client from the test thread; the store and
-// the hub are only touched on the io thread (on_io()).
+// HttpServer in-process (test_served.h): routes, JSON, SSE replay, alert actions.
+// Authorisation: authz_matrix_test.cpp.
 #include <doctest/doctest.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/json.hpp>
-#include <future>
-#include <thread>
-
-#include "server/http/http_server.h"
-#include "server/http/routes.h"
+#include "server/http/test_served.h"
 #include "server/store/json_text.h"
-#include "tests/support/process.h"
 
 using namespace kotona;
 using namespace kotona::server;
-using namespace std::chrono_literals;
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using asio::ip::tcp;
-
-namespace {
-
-const GatewayId kGw{"gw-1"};
-
-Reading bp(int record, double systolic) {
-  Reading r;
-  r.device.serial = DeviceSerial{"BP1"};
-  r.record_id = std::to_string(record);
-  r.hub_time = HubTime{std::chrono::milliseconds{1'790'000'000'000 + record}};
-  r.measurement = BloodPressure{systolic, 80, std::nullopt, 60.0};
-  finalize_reading(kGw, r);
-  return r;
-}
-
-template <typename F>
-auto on_io(asio::io_context& io, F fn) {
-  std::packaged_task<decltype(fn())()> task(std::move(fn));
-  auto result = task.get_future();
-  asio::post(io, [&task] { task(); });
-  return result.get();
-}
-
-struct Served {
-  test::TempDir dir;
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
-  Counters counters;
-  std::unique_ptr<store::Store> store;
-  http::SseHub hub{io};
-  std::unique_ptr<http::HttpServer> server;
-  std::uint16_t port = 0;
-  std::thread thread;
-
-  Served() {
-    store = std::move(store::Store::open((dir / "s.db").string()).value());
-    REQUIRE(store->seed_enrolment(
-        {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
-    server = std::make_unique<http::HttpServer>(io, *store, counters, hub);
-    port = server->listen("127.0.0.1", 0).value();
-    server->start();
-    thread = std::thread([this] { io.run(); });
-  }
-  ~Served() {
-    on_io(io, [this] {
-      server->stop();
-      return 0;
-    });
-    guard.reset();
-    thread.join();
-  }
-  // Stores a crisis reading per record and publishes its alerts, as ingest does.
-  std::vector<std::int64_t> add_alerts(std::vector<int> records) {
-    return on_io(io, [&] {
-      std::vector<std::int64_t> ids;
-      for (int record : records) {
-        auto out = store->store_batch(kGw, {kGw, 1, {bp(record, 190)}, {}}, HubTime{});
-        REQUIRE(out.has_value());
-        for (const auto& a : out->new_alerts) ids.push_back(a.event_id);
-        hub.publish(out->new_alerts);
-      }
-      return ids;
-    });
-  }
-  bhttp::response<bhttp::string_body> request(bhttp::verb verb, const std::string& target) {
-    asio::io_context client_io;
-    beast::tcp_stream stream(client_io);
-    stream.expires_after(5s);
-    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    bhttp::request<bhttp::empty_body> req{verb, target, 11};
-    req.set(bhttp::field::host, "127.0.0.1");
-    bhttp::write(stream, req);
-    beast::flat_buffer buffer;
-    bhttp::response<bhttp::string_body> res;
-    bhttp::read(stream, buffer, res);
-    return res;
-  }
-  bhttp::response<bhttp::string_body> post(const std::string& target, const std::string& body) {
-    asio::io_context client_io;
-    beast::tcp_stream stream(client_io);
-    stream.expires_after(5s);
-    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, target, 11};
-    req.set(bhttp::field::host, "127.0.0.1");
-    req.set(bhttp::field::content_type, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    bhttp::write(stream, req);
-    beast::flat_buffer buffer;
-    bhttp::response<bhttp::string_body> res;
-    bhttp::read(stream, buffer, res);
-    return res;
-  }
-};
-
-// Reads SSE text until `count` events arrived; returns (id, event, data) triples.
-struct SseReader {
-  asio::io_context io;
-  beast::tcp_stream stream{io};
-  std::string text;
-  SseReader(std::uint16_t port, const std::string& target, const std::string& last_event_id) {
-    stream.expires_after(5s);
-    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    if (!last_event_id.empty()) req += "Last-Event-ID: " + last_event_id + "\r\n";
-    asio::write(stream, asio::buffer(req + "\r\n"));
-  }
-  std::vector<std::string> ids(std::size_t count) {
-    std::vector<std::string> out;
-    while (true) {
-      out.clear();
-      auto body = text.find("\r\n\r\n");
-      for (auto pos = text.find("\nid: ", body); pos != std::string::npos;
-           pos = text.find("\nid: ", pos + 1)) {
-        out.push_back(text.substr(pos + 5, text.find('\n', pos + 1) - pos - 5));
-      }
-      if (out.size() >= count) return out;
-      char chunk[4096];
-      stream.expires_after(5s);
-      boost::system::error_code ec;
-      auto n = stream.read_some(asio::buffer(chunk), ec);
-      if (ec) return out;
-      text.append(chunk, n);
-    }
-  }
-};
-
-}  // namespace
+using namespace kotona::server::http::test_served;
 
 TEST_CASE("http: GET /api/v1/alerts -> JSON array, newest first") {
   Served s;
@@ -217,11 +75,12 @@ TEST_CASE("http: ack with note, then resolve -> state, audit rows, SSE events, 4
   auto ids = s.add_alerts({1});
   auto list = boost::json::parse(s.request(bhttp::verb::get, "/api/v1/alerts").body()).as_array();
   std::string id(list.at(0).at("alert_id").as_string());
-  SseReader sse(s.port, "/api/v1/stream", std::to_string(ids[0]));
+  SseReader sse(s.port, "/api/v1/stream", std::to_string(ids[0]), s.token);
   auto body = [&](const std::string& by, const std::string& note) {
     return store::to_json_text(boost::json::object{{"alert_id", id}, {"by", by}, {"note", note}});
   };
-  auto ack = s.post("/api/v1/alerts/ack", body("dr-lee", "phoned, repeat in 1 h"));
+  // The actor is the authenticated user (dr-lee's token), whatever the body claims.
+  auto ack = s.post("/api/v1/alerts/ack", body("someone-else", "phoned, repeat in 1 h"));
   REQUIRE(ack.result() == bhttp::status::ok);
   auto acked = boost::json::parse(ack.body()).as_object();
   CHECK(acked.at("state").as_string() == "acknowledged");
@@ -247,9 +106,6 @@ TEST_CASE("http: ack with note, then resolve -> state, audit rows, SSE events, 4
   auto missing = store::to_json_text(boost::json::object{{"alert_id", "nope"}, {"by", "dr-lee"}});
   CHECK(s.post("/api/v1/alerts/ack", missing).result() == bhttp::status::not_found);
   CHECK(s.post("/api/v1/alerts/ack", "{not json").result() == bhttp::status::bad_request);
-  CHECK(s.post("/api/v1/alerts/ack", body("", "x")).result() == bhttp::status::bad_request);
-  CHECK(s.post("/api/v1/alerts/ack", body("dr lee/x", "x")).result() ==
-        bhttp::status::bad_request);
   CHECK(s.post("/api/v1/alerts/ack", body("dr-lee", std::string(3000, 'x'))).result() ==
         bhttp::status::bad_request);
   CHECK(s.request(bhttp::verb::get, "/api/v1/alerts/ack").result() ==
@@ -292,13 +148,14 @@ TEST_CASE("http: GET /healthz and / -> ok and the feed page") {
   CHECK(s.request(bhttp::verb::get, "/healthz").body() == "ok\n");
   auto page = s.request(bhttp::verb::get, "/");
   CHECK(page.result() == bhttp::status::ok);
-  CHECK(page.body().find("EventSource") != std::string::npos);
+  CHECK(page.body().find("Authorization") != std::string::npos);
+  CHECK(page.count("Content-Security-Policy") == 1);
 }
 
 TEST_CASE("http: SSE with Last-Event-ID -> exactly the missed alerts in order, then live") {
   Served s;
   auto ids = s.add_alerts({1, 2, 3});
-  SseReader sse(s.port, "/api/v1/stream", std::to_string(ids[0]));
+  SseReader sse(s.port, "/api/v1/stream", std::to_string(ids[0]), s.token);
   auto replayed = sse.ids(2);
   REQUIRE(replayed.size() == 2);
   CHECK(replayed[0] == std::to_string(ids[1]));
@@ -314,7 +171,7 @@ TEST_CASE("http: SSE with Last-Event-ID -> exactly the missed alerts in order, t
 TEST_CASE("http: SSE header and query both -> the header wins (browser reconnect)") {
   Served s;
   auto ids = s.add_alerts({1, 2, 3});
-  SseReader sse(s.port, "/api/v1/stream?last_event_id=0", std::to_string(ids[1]));
+  SseReader sse(s.port, "/api/v1/stream?last_event_id=0", std::to_string(ids[1]), s.token);
   auto replayed = sse.ids(1);
   REQUIRE(replayed.size() == 1);
   CHECK(replayed[0] == std::to_string(ids[2]));
@@ -327,7 +184,7 @@ TEST_CASE("http: SSE header and query both -> the header wins (browser reconnect
 TEST_CASE("http: SSE ?last_event_id=0 -> every alert replayed") {
   Served s;
   s.add_alerts({1, 2});
-  SseReader sse(s.port, "/api/v1/stream?last_event_id=0", "");
+  SseReader sse(s.port, "/api/v1/stream?last_event_id=0", "", s.token);
   CHECK(sse.ids(2).size() == 2);
 }
 

@@ -5,6 +5,11 @@ namespace kotona::server::http {
 // The clinician page: one self-contained document (no CDN, no external files: it must work
 // offline). Data only through textContent / attributes, never as HTML. Element ids and
 // data-* attributes are used by tests/web/clinician_page.cjs.
+// Sign-in: the bearer token lives in sessionStorage (this tab only, gone when it closes) and
+// travels only in the Authorization header; the live feed is read with fetch() and parsed
+// here, because EventSource cannot set headers, a token in the URL would land in logs and
+// history, and a cookie would make every route a cross-site request forgery target
+// (docs/security.md). Actions are recorded as the signed-in user.
 std::string_view feed_page_html() {
   return R"html(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Kotona clinician feed</title>
@@ -23,10 +28,14 @@ button.link{background:none;border:none;color:#05c;text-decoration:underline;cur
 svg{background:#fff;border:1px solid #ddd;margin:.3rem 0}
 </style></head><body>
 <h1>Kotona &mdash; clinician alert feed</h1>
+<form id="login" hidden><input id="user" autocomplete="username" placeholder="user" required>
+<input id="password" type="password" autocomplete="current-password" placeholder="password" required>
+<button id="sign-in">Sign in</button></form>
 <p id="state">connecting&hellip;</p>
+<div id="main" hidden>
 <p id="audit" class="small"></p>
 <div class="bar">
- <label>Clinician id <input id="clinician" size="14" autocomplete="off"></label>
+ <span class="small">Signed in as <b id="who"></b> <button id="logout">Sign out</button></span>
  <label>Priority <select id="f-priority"><option value="">all</option><option>high</option><option>medium</option><option>low</option></select></label>
  <label>State <select id="f-state"><option value="">all</option><option>open</option><option>acknowledged</option><option>resolved</option></select></label>
  <label>Patient <input id="f-patient" size="14" placeholder="any"></label>
@@ -42,12 +51,32 @@ svg{background:#fff;border:1px solid #ddd;margin:.3rem 0}
 </div>
 <table><thead><tr><th>Time</th><th>Priority</th><th>State</th><th>Patient</th><th>Alert</th><th></th></tr></thead>
 <tbody id="alerts"></tbody></table>
+</div>
 <script>
 "use strict";
 const $ = id => document.getElementById(id);
 const alerts = new Map();  // alert_id -> newest known state (highest event_id)
 const rank = {high: 0, medium: 1, low: 2}, stateRank = {open: 0, acknowledged: 1, resolved: 2};
 let pending = null;  // {mode, alert}
+let token = sessionStorage.getItem("kotona.token");
+let streamAbort = null;
+function signedOut(why) {
+  token = null;
+  sessionStorage.removeItem("kotona.token");
+  if (streamAbort) streamAbort.abort();
+  alerts.clear();
+  $("alerts").replaceChildren();
+  $("main").hidden = true;
+  $("login").hidden = false;
+  $("state").textContent = why || "sign in to see your care team's alerts";
+}
+// fetch() with the token; a 401 (expired, signed out elsewhere) returns to the sign-in form.
+async function call(path, options = {}) {
+  options.headers = Object.assign({Authorization: "Bearer " + token}, options.headers || {});
+  const r = await fetch(path, options);
+  if (r.status === 401) { signedOut("session ended: sign in again"); throw new Error("signed out"); }
+  return r;
+}
 function el(tag, text, cls) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = text;
@@ -111,12 +140,10 @@ function ask(mode, a) {
 $("cancel").onclick = () => { pending = null; $("action").hidden = true; };
 $("confirm").onclick = async () => {
   if (!pending) return;
-  const by = $("clinician").value.trim();
-  if (!by) { $("action-error").textContent = "enter your clinician id first"; return; }
-  localStorage.setItem("kotona.clinician", by);
+  const by = sessionStorage.getItem("kotona.user") || "";
   const path = pending.mode === "ack" ? "/api/v1/alerts/ack" : "/api/v1/alerts/resolve";
   try {
-    const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
+    const r = await call(path, {method: "POST", headers: {"Content-Type": "application/json"},
       body: JSON.stringify({alert_id: pending.alert.alert_id, by, note: $("note").value})});
     const body = await r.json();
     if (!r.ok) { $("action-error").textContent = body.error || ("HTTP " + r.status); return; }
@@ -129,7 +156,6 @@ $("confirm").onclick = async () => {
 };
 for (const id of ["f-priority", "f-state"]) $(id).onchange = render;
 $("f-patient").oninput = render;
-$("clinician").value = localStorage.getItem("kotona.clinician") || "";
 $("patient-close").onclick = () => { $("patient").hidden = true; };
 
 // --- patient view: reading history per kind as inline SVG, the alert's reading marked ---
@@ -197,7 +223,7 @@ async function showPatient(patient, focus) {
       const at = Date.parse(focus.last_at);
       query += "&start=" + new Date(at - 15 * DAY).toISOString() + "&end=" + new Date(at + 4 * DAY).toISOString();
     }
-    const r = await fetch(query);
+    const r = await call(query);
     let rows = await r.json();
     if (!r.ok) throw new Error(rows.error || r.status);
     const focusUid = focus ? (focus.last_reading_uid || focus.reading_uid) : null;
@@ -217,22 +243,80 @@ async function showPatient(patient, focus) {
 
 async function audit() {
   try {
-    const v = await (await fetch("/api/v1/audit/verify")).json();
+    const v = await (await call("/api/v1/audit/verify")).json();
     $("audit").textContent = v.ok ? "audit log: chain intact, " + v.rows + " actions"
                                   : "AUDIT LOG BROKEN at row " + v.first_bad_seq + ": " + v.reason;
     $("audit").className = v.ok ? "small" : "err";
   } catch (e) { $("audit").textContent = "audit log: cannot verify (" + e + ")"; }
 }
-audit();
-fetch("/api/v1/alerts?limit=1000").then(r => r.json()).then(list => {
-  let last = 0;
-  for (const a of list) { apply(a); last = Math.max(last, a.event_id); }
-  render();
-  const es = new EventSource("/api/v1/stream?last_event_id=" + last);
-  es.addEventListener("alert", e => { apply(JSON.parse(e.data)); render(); });
-  es.onopen = () => { $("state").textContent = "live"; };
-  es.onerror = () => { $("state").textContent = "reconnecting\u2026"; };
-}).catch(e => { $("state").textContent = "cannot load alerts: " + e; });
+// Server-Sent Events over fetch(), so the token goes in a header; resumes with Last-Event-ID.
+async function stream(last) {
+  while (token) {
+    streamAbort = new AbortController();
+    try {
+      const r = await call("/api/v1/stream", {headers: {"Last-Event-ID": String(last)},
+                                              signal: streamAbort.signal});
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      $("state").textContent = "live";
+      const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const {value, done} = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const ev = {};
+          for (const line of buffer.slice(0, end).split("\n")) {
+            const colon = line.indexOf(": ");
+            if (colon > 0) ev[line.slice(0, colon)] = line.slice(colon + 2);
+          }
+          buffer = buffer.slice(end + 2);
+          if (ev.event === "alert" && ev.data) {
+            apply(JSON.parse(ev.data));
+            render();
+            last = Math.max(last, Number(ev.id));
+          }
+        }
+      }
+    } catch (e) {
+      if (!token) return;
+    }
+    $("state").textContent = "reconnecting\u2026";
+    await new Promise(done => setTimeout(done, 2000));
+  }
+}
+async function start() {
+  $("login").hidden = true;
+  $("main").hidden = false;
+  $("who").textContent = sessionStorage.getItem("kotona.user") || "";
+  $("state").textContent = "connecting\u2026";
+  audit();
+  try {
+    const list = await (await call("/api/v1/alerts?limit=1000")).json();
+    let last = 0;
+    for (const a of list) { apply(a); last = Math.max(last, a.event_id); }
+    render();
+    stream(last);
+  } catch (e) { if (token) $("state").textContent = "cannot load alerts: " + e; }
+}
+$("login").addEventListener("submit", async e => {
+  e.preventDefault();
+  const r = await fetch("/api/v1/login", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({user: $("user").value, password: $("password").value})});
+  $("password").value = "";
+  if (!r.ok) { $("state").textContent = "sign-in failed"; return; }
+  const session = await r.json();
+  token = session.token;
+  sessionStorage.setItem("kotona.token", token);
+  sessionStorage.setItem("kotona.user", session.user);
+  start();
+});
+$("logout").onclick = async () => {
+  try { await call("/api/v1/logout", {method: "POST"}); } catch (e) {}
+  signedOut("signed out");
+};
+if (token) start(); else signedOut();
 </script></body></html>
 )html";
 }

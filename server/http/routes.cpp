@@ -6,6 +6,7 @@
 #include <charconv>
 #include <limits>
 
+#include "core/log.h"
 #include "server/http/alert_routes.h"
 #include "server/http/api_json.h"
 #include "server/http/fhir_routes.h"
@@ -105,9 +106,44 @@ Response json_list(const Request& req, const Rows& rows, ToJson to_json, Counter
   return respond(req, http::status::ok, store::to_json_text(out), "application/json", counters);
 }
 
-Response api(const Request& req, store::Store& store, Counters& counters) {
+// The first three path segments ("/api/v1/fhir"): enough to tell the route, never an id.
+std::string route_prefix(std::string_view path) {
+  std::size_t end = 0;
+  for (int i = 0; i < 3 && end != std::string_view::npos; ++i) end = path.find('/', end + 1);
+  return std::string(path.substr(0, end)) + (end == std::string_view::npos ? "" : "/...");
+}
+
+// A refused request: counted and logged with no health data (no patient id, no query).
+Response deny(const Request& req, http::status status, const std::optional<Principal>& who,
+              RouteContext& ctx) {
+  std::string_view target(req.target().data(), req.target().size());
+  auto code = static_cast<int>(status);
+  ctx.counters.add("http_denied_" + std::to_string(code));
+  log_warn("http", "denied " + std::to_string(code) + " " + std::string(req.method_string()) +
+                       " " + route_prefix(target.substr(0, target.find_first_of("?#"))) +
+                       (who ? " user=" + who->user + " role=" + std::string(to_string(who->role))
+                            : std::string(" (no valid token)")));
+  auto res = error(req, status, code == 401 ? "authentication required" : "forbidden",
+                   ctx.counters);
+  if (code == 401) res.set(http::field::www_authenticate, "Bearer realm=\"kotona\"");
+  return res;
+}
+
+// Rows the principal may see, at most `limit` (the store is asked for up to `fetch` rows).
+template <typename Rows>
+Rows visible(Rows rows, const Principal& who, std::int64_t limit) {
+  if (!rows) return rows;
+  std::erase_if(*rows, [&who](const auto& row) { return !who.may_see(row.patient.value); });
+  if (rows->size() > static_cast<std::size_t>(limit)) rows->resize(static_cast<std::size_t>(limit));
+  return rows;
+}
+
+Response api(const Request& req, const Principal& who, RouteContext& ctx) {
+  auto& store = ctx.store;
+  auto& counters = ctx.counters;
   std::string why;
   std::string_view target(req.target().data(), req.target().size());
+  bool all = who.role == Role::kAdmin;
   auto q = checked_query(target, {"patient", "limit", "start", "end"}, why);
   auto limit = q && q->count("limit") ? parse_int(q->at("limit"), 1, kMaxReadingLimit)
                                       : std::optional<std::int64_t>{kDefaultReadingLimit};
@@ -118,6 +154,7 @@ Response api(const Request& req, store::Store& store, Counters& counters) {
       return error(req, http::status::bad_request, "bad patient id", counters);
     }
     patient = PatientId{q->at("patient")};
+    if (!who.may_see(patient->value)) return deny(req, http::status::forbidden, who, ctx);
   }
   if (q->count("start") || q->count("end")) {  // one patient's readings by measured time
     auto param = [&](const char* key) {
@@ -133,7 +170,73 @@ Response api(const Request& req, store::Store& store, Counters& counters) {
                                                      static_cast<int>(*limit)),
                      reading_json, counters);
   }
-  return json_list(req, store.readings(patient, static_cast<int>(*limit)), reading_json, counters);
+  if (all || patient) {
+    auto rows = store.readings(patient, static_cast<int>(*limit));
+    return json_list(req, visible(std::move(rows), who, *limit), reading_json, counters);
+  }
+  // A care team: each of its patients' readings in turn (arrival order within a patient).
+  Result<std::vector<store::StoredReading>> rows{std::vector<store::StoredReading>{}};
+  for (const auto& p : who.patients) {
+    auto some = store.readings(PatientId{p}, static_cast<int>(*limit));
+    if (!some) {
+      rows = fail(some.error());
+      break;
+    }
+    rows->insert(rows->end(), some->begin(), some->end());
+  }
+  return json_list(req, visible(std::move(rows), who, *limit), reading_json, counters);
+}
+
+// Alert routes (alert_routes.cpp) behind the team check: the list keeps only visible patients,
+// an action needs its alert's patient visible and is recorded as the authenticated user, the
+// audit rows (every patient) are admin-only.
+Response alert_route(const Request& req, std::string_view path, const Principal& who,
+                     RouteContext& ctx) {
+  bool all = who.role == Role::kAdmin;
+  if (path.starts_with("/api/v1/audit")) {
+    // The rows (actors, notes) are admin-only; the chain verdict carries no health data.
+    if (!all && path != "/api/v1/audit/verify") return deny(req, http::status::forbidden, who, ctx);
+    return handle_alert_request(req, path, ctx.store, ctx.counters, ctx.hub);
+  }
+  if (req.method() == http::verb::post) {
+    boost::system::error_code ec;
+    auto body = json::parse(req.body(), ec);
+    if (ec || !body.is_object()) {
+      return handle_alert_request(req, path, ctx.store, ctx.counters, ctx.hub);  // its 400
+    }
+    auto& o = body.as_object();
+    if (const auto* id = o.if_contains("alert_id"); id && id->is_string()) {
+      auto alert = ctx.store.alert(AlertId{std::string(id->as_string())});
+      if (alert && *alert && !who.may_see((*alert)->patient.value)) {
+        return deny(req, http::status::forbidden, who, ctx);
+      }
+    }
+    o["by"] = who.user;  // the audit row names who really acted, not who the body claims
+    Request acted = req;
+    acted.body() = json::serialize(body);
+    acted.prepare_payload();
+    return handle_alert_request(acted, path, ctx.store, ctx.counters, ctx.hub);
+  }
+  std::string why;
+  std::string_view target(req.target().data(), req.target().size());
+  auto q = checked_query(target, {"limit", "priority", "state", "patient"}, why);
+  if (q && q->count("patient") && !who.may_see(q->at("patient"))) {
+    return deny(req, http::status::forbidden, who, ctx);
+  }
+  auto res = handle_alert_request(req, path, ctx.store, ctx.counters, ctx.hub);
+  if (all || res.result() != http::status::ok) return res;
+  boost::system::error_code ec;
+  auto list = json::parse(res.body(), ec);
+  if (ec || !list.is_array()) return error(req, http::status::internal_server_error, "bad list", ctx.counters);
+  auto& items = list.as_array();
+  for (auto it = items.begin(); it != items.end();) {
+    const auto* patient = it->is_object() ? it->as_object().if_contains("patient_id") : nullptr;
+    bool keep = patient && patient->is_string() && who.may_see(patient->as_string());
+    it = keep ? std::next(it) : items.erase(it);
+  }
+  res.body() = store::to_json_text(list);
+  res.prepare_payload();
+  return res;
 }
 
 }  // namespace
@@ -178,16 +281,76 @@ std::optional<StreamRequest> as_stream_request(const Request& req) {
   return out;
 }
 
-Response handle_request(const Request& req, store::Store& store, Counters& counters,
-                        SseHub& hub) {
-  counters.add("http_requests");
-  std::string_view target(req.target().data(), req.target().size());
-  std::string_view path = target.substr(0, target.find('?'));
-  if (path.starts_with(kFhirPrefix)) return handle_fhir_request(req, path, store, counters);
-  if (is_alert_path(path)) return handle_alert_request(req, path, store, counters, hub);
-  bool known = path == "/" || path == "/healthz" || path == "/metrics" ||
-               path == "/api/v1/readings" || path == kStreamPath;
+std::string bearer_token(const Request& req) {
+  auto header = req.find(http::field::authorization);
+  if (header == req.end()) return {};
+  std::string_view value(header->value().data(), header->value().size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (value.size() <= kBearer.size() || value.substr(0, kBearer.size()) != kBearer) return {};
+  return std::string(value.substr(kBearer.size()));
+}
+
+namespace {
+
+bool is_public(std::string_view path) {
+  return std::find(std::begin(kPublicPaths), std::end(kPublicPaths), path) !=
+         std::end(kPublicPaths);
+}
+
+// POST /api/v1/login {"user": "...", "password": "..."} -> {token, expires_at, user, role}.
+Response login(const Request& req, RouteContext& ctx) {
+  if (req.method() != http::verb::post) {
+    auto res = error(req, http::status::method_not_allowed, "only POST", ctx.counters);
+    res.set(http::field::allow, "POST");
+    return res;
+  }
+  boost::system::error_code ec;
+  auto body = json::parse(req.body(), ec);
+  const json::object* o = !ec ? body.if_object() : nullptr;
+  const json::string* user = o && o->if_contains("user") ? o->at("user").if_string() : nullptr;
+  const json::string* pass =
+      o && o->if_contains("password") ? o->at("password").if_string() : nullptr;
+  if (!user || !pass) {
+    return bad_request(req, "body must be {\"user\": ..., \"password\": ...}", ctx.counters);
+  }
+  auto issued = ctx.auth.login(*user, *pass);
+  if (!issued) {
+    ctx.counters.add("http_login_failed");
+    log_warn("http", "denied 401 POST /api/v1/login (bad credentials or locked)");
+    return error(req, http::status::unauthorized, "bad user or password", ctx.counters);
+  }
+  ctx.counters.add("http_logins");
+  log_info("http", "login user=" + issued->principal.user);
+  json::object out{{"token", issued->token},
+                   {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              issued->expires.time_since_epoch())
+                                              .count()},
+                   {"user", issued->principal.user},
+                   {"role", std::string(to_string(issued->principal.role))}};
+  return respond(req, http::status::ok, store::to_json_text(out), "application/json",
+                 ctx.counters);
+}
+
+// A GET/HEAD of a known non-stream route, for an authenticated principal.
+Response route(const Request& req, std::string_view path, const Principal& who,
+               RouteContext& ctx) {
+  auto& counters = ctx.counters;
+  if (path.starts_with(kFhirPrefix)) {
+    auto patient = fhir_patient_of(path);
+    if (patient && !who.may_see(*patient)) return deny(req, http::status::forbidden, who, ctx);
+    return handle_fhir_request(req, path, ctx.store, counters);
+  }
+  if (is_alert_path(path)) return alert_route(req, path, who, ctx);
+  bool known = path == "/api/v1/readings" || path == "/metrics" || path == kStreamPath ||
+               path == kLogoutPath;
   if (!known) return error(req, http::status::not_found, "no such resource", counters);
+  if (path == kLogoutPath) {
+    if (req.method() != http::verb::post) {
+      return error(req, http::status::method_not_allowed, "only POST", counters);
+    }
+    ctx.auth.logout(bearer_token(req));
+    return respond(req, http::status::ok, "{}", "application/json", counters);
+  }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     auto res = error(req, http::status::method_not_allowed, "only GET", counters);
     res.set(http::field::allow, "GET, HEAD");
@@ -196,17 +359,53 @@ Response handle_request(const Request& req, store::Store& store, Counters& count
   if (path == kStreamPath) {
     return error(req, http::status::bad_request, "bad query or Last-Event-ID", counters);
   }
-  if (path == "/")
-    return respond(req, http::status::ok, std::string(feed_page_html()), "text/html; charset=utf-8",
-                   counters);
-  if (path == "/healthz") return respond(req, http::status::ok, "ok\n", "text/plain", counters);
   if (path == "/metrics") {
+    if (who.role != Role::kAdmin) return deny(req, http::status::forbidden, who, ctx);
     auto snapshot = counters.snapshot();
-    snapshot["sse_clients"] = hub.size();
+    snapshot["sse_clients"] = ctx.hub.size();
     return respond(req, http::status::ok, prometheus_text(snapshot), "text/plain; version=0.0.4",
                    counters);
   }
-  return api(req, store, counters);
+  return api(req, who, ctx);
+}
+
+Response public_route(const Request& req, std::string_view path, RouteContext& ctx) {
+  if (path == kLoginPath) return login(req, ctx);
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    auto res = error(req, http::status::method_not_allowed, "only GET", ctx.counters);
+    res.set(http::field::allow, "GET, HEAD");
+    return res;
+  }
+  if (path == "/healthz") return respond(req, http::status::ok, "ok\n", "text/plain", ctx.counters);
+  auto res = respond(req, http::status::ok, std::string(feed_page_html()),
+                     "text/html; charset=utf-8", ctx.counters);
+  // The page holds a bearer token: no framing, no foreign scripts, no referrer.
+  res.set("Content-Security-Policy",
+          "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+          "'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("X-Content-Type-Options", "nosniff");
+  return res;
+}
+
+}  // namespace
+
+std::variant<Response, StreamGrant> dispatch(const Request& req, RouteContext& ctx) {
+  ctx.counters.add("http_requests");
+  std::string_view target(req.target().data(), req.target().size());
+  std::string_view path = target.substr(0, target.find('?'));
+  if (is_public(path)) return public_route(req, path, ctx);
+  // Default deny: everything else needs a live token, whatever the route (even unknown ones,
+  // so probing tells nothing about which routes exist).
+  auto token = bearer_token(req);
+  auto who = ctx.auth.authenticate(token);
+  if (!who) return deny(req, http::status::unauthorized, std::nullopt, ctx);
+  bool reads = req.method() == http::verb::get || req.method() == http::verb::head;
+  bool acts = !reads && path != kLogoutPath;
+  if (acts && who->role == Role::kViewer) return deny(req, http::status::forbidden, who, ctx);
+  if (auto stream = as_stream_request(req)) return StreamGrant{*stream, *who, token};
+  return route(req, path, *who, ctx);
 }
 
 }  // namespace kotona::server::http

@@ -1,5 +1,10 @@
-// Request routing for HttpServer: one synchronous function from a parsed request to its
-// response (everything but the SSE stream itself). Runs on the io thread; not thread-safe.
+// Request routing for HttpServer: dispatch() is the ONE entry point for every request. It
+// authenticates (bearer token) and authorises (role, care team) before any route runs, so a
+// route added later is covered by default: everything but kPublicPaths needs a live token,
+// every non-GET needs role clinician or admin, /metrics needs admin. A route that names a
+// patient (or an alert, reading...) MUST also check Principal::may_see. Denials are logged
+// without health data (route prefix, status, user; never a patient id or query string).
+// Runs on the io thread; not thread-safe.
 #pragma once
 
 #include <boost/beast/http/message.hpp>
@@ -9,7 +14,10 @@
 #include <optional>
 #include <string>
 
+#include <variant>
+
 #include "core/counters.h"
+#include "server/http/auth.h"
 #include "server/http/sse_hub.h"
 #include "server/store/store.h"
 
@@ -19,6 +27,10 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 inline constexpr std::string_view kStreamPath = "/api/v1/stream";
+inline constexpr std::string_view kLoginPath = "/api/v1/login";
+inline constexpr std::string_view kLogoutPath = "/api/v1/logout";
+// Served without a token: the page (static, no data), liveness, and the login itself.
+inline constexpr std::string_view kPublicPaths[] = {"/", "/healthz", kLoginPath};
 
 // "a=1&b=x%2Fy" -> {a: 1, b: x/y}. Errors: kMalformed (bad escape, repeated key).
 [[nodiscard]] Result<std::map<std::string, std::string>> parse_query(std::string_view query);
@@ -30,9 +42,24 @@ struct StreamRequest {
 // (handle_request() then answers 400 or 405).
 std::optional<StreamRequest> as_stream_request(const Request& request);
 
-// The response to every request except a valid stream GET; counts each status.
-// Alert actions publish their change to `hub`.
-Response handle_request(const Request& request, store::Store& store, Counters& counters,
-                        SseHub& hub);
+struct RouteContext {
+  store::Store& store;
+  Counters& counters;
+  SseHub& hub;  // alert actions publish their change
+  Auth& auth;
+};
+
+// A stream the caller may open: its request, who asked, and the token to re-check while open.
+struct StreamGrant {
+  StreamRequest request;
+  Principal principal;
+  std::string token;
+};
+
+// Every request goes through here: a response, or a granted SSE stream. Counts each status.
+std::variant<Response, StreamGrant> dispatch(const Request& request, RouteContext& context);
+
+// "Authorization: Bearer TOKEN" -> TOKEN; empty when absent or another scheme.
+std::string bearer_token(const Request& request);
 
 }  // namespace kotona::server::http

@@ -40,7 +40,7 @@ void SseHub::close_all() {
 }
 
 SseFrame make_sse_frame(const store::StoredAlert& alert) {
-  return SseFrame{alert.event_id, "id: " + std::to_string(alert.event_id) +
+  return SseFrame{alert.event_id, alert.patient.value, "id: " + std::to_string(alert.event_id) +
                                       "\nevent: alert\ndata: " +
                                       store::to_json_text(alert_json(alert)) + "\n\n"};
 }

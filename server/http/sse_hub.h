@@ -20,6 +20,7 @@ inline constexpr std::size_t kMaxQueuedEvents = 1000;
 
 struct SseFrame {
   std::int64_t event_id = 0;
+  std::string patient_id;  // whose alert: each stream sends only what its principal may see
   std::string text;  // "id: N\nevent: alert\ndata: {...}\n\n"
 };
 

@@ -34,7 +34,7 @@ void SystemUnderTest::start_server(const std::vector<std::string>& enrolled_seri
     out << "mqtt_uri = " << broker_->uri() << "\n"
         << "mqtt_client_id = kotona-ingest-test\n"
         << "db_path = " << (dir_ / "server.db").string() << "\n"
-        << "http_listen = 127.0.0.1:0\n";
+        << "http_listen = 127.0.0.1:0\n" << test_admin_config();
     int n = 1;
     for (const auto& serial : enrolled_) {
       out << "enrol = " << gateway_id_ << " " << serial << " patient-" << n++ << "\n";
@@ -53,6 +53,10 @@ void SystemUnderTest::start_server(const std::vector<std::string>& enrolled_seri
   if (!server_->wait_for_log("ingest subscribed", 20s)) {
     throw std::runtime_error("server did not subscribe:\n" + diagnostics());
   }
+  // Tokens live in the server's memory: every start needs a new login.
+  auto token = http_login(http_port_, "admin", kTestPassword);
+  if (!token) throw std::runtime_error("test admin login failed:\n" + diagnostics());
+  set_bearer_token(*token);
 }
 
 void SystemUnderTest::stop_server() {

@@ -9,6 +9,12 @@
 namespace kotona::test {
 
 namespace {
+std::string g_bearer;  // set_bearer_token()
+
+std::string auth_header() {
+  return g_bearer.empty() ? "" : "Authorization: Bearer " + g_bearer + "\r\n";
+}
+
 int connect_loopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -58,12 +64,47 @@ std::string decode_chunked(const std::string& body) {
 }
 }  // namespace
 
+void set_bearer_token(std::string token) { g_bearer = std::move(token); }
+
+std::string test_user_config(const std::string& name, const std::string& role,
+                             const std::string& team) {
+  // printf 'test-only-password\n' | kotona-server --hash-password 1000 (with a fixed salt)
+  return "user = " + name + " " + role + " " + team +
+         " pbkdf2-sha256$1000$6b6f746f6e612d746573742d73616c74$"
+         "5ad436fd50b7de38c9ccac13a791f789bf40baf0a357fc7260ae64b9a600fb7c\n";
+}
+
+std::string test_admin_config() { return test_user_config("admin", "admin", "-"); }
+
+std::optional<std::string> http_login(int port, const std::string& user,
+                                      const std::string& password) {
+  auto r = http_request(port, "POST", "/api/v1/login",
+                        "{\"user\":\"" + user + "\",\"password\":\"" + password + "\"}");
+  if (!r || r->status != 200) return std::nullopt;
+  auto at = r->body.find("\"token\":\"");
+  if (at == std::string::npos) return std::nullopt;
+  at += 9;
+  return r->body.substr(at, r->body.find('"', at) - at);
+}
+
 std::optional<HttpResponse> http_get(int port, const std::string& target,
                                      std::chrono::milliseconds timeout) {
+  return http_request(port, "GET", target, "", timeout);
+}
+
+std::optional<HttpResponse> http_request(int port, const std::string& method,
+                                         const std::string& target, const std::string& body,
+                                         std::chrono::milliseconds timeout) {
   int fd = connect_loopback(port);
   if (fd < 0) return std::nullopt;
-  std::string req = "GET " + target +
-                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept: */*\r\n\r\n";
+  std::string req = method + " " + target +
+                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept: */*\r\n" +
+                    auth_header();
+  if (!body.empty()) {
+    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n";
+  }
+  req += "\r\n" + body;
   std::string raw;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   if (send_all(fd, req)) {
@@ -95,7 +136,9 @@ std::optional<HttpResponse> http_get(int port, const std::string& target,
 SseClient::SseClient(int port, const std::string& target, std::optional<std::string> last_event_id) {
   fd_ = connect_loopback(port);
   if (fd_ < 0) return;
-  std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+  std::string req = "GET " + target +
+                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" +
+                    auth_header();
   if (last_event_id) req += "Last-Event-ID: " + *last_event_id + "\r\n";
   req += "\r\n";
   if (!send_all(fd_, req)) {

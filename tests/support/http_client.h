@@ -18,6 +18,21 @@ struct HttpResponse {
 // GET http://127.0.0.1:port + target. nullopt on connection failure or timeout.
 std::optional<HttpResponse> http_get(int port, const std::string& target,
                                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// Any method with an optional JSON body.
+std::optional<HttpResponse> http_request(int port, const std::string& method,
+                                         const std::string& target, const std::string& body = "",
+                                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// Bearer token sent by every later request and stream of this process ("" for none): the
+// server's API needs one (docs/security.md). http_login: POST /api/v1/login -> the token.
+void set_bearer_token(std::string token);
+std::optional<std::string> http_login(int port, const std::string& user,
+                                      const std::string& password);
+// Config lines for a test admin ("admin" / kTestPassword, cheap hash) on a server.
+inline constexpr const char* kTestPassword = "test-only-password";
+std::string test_admin_config();
+// A `user = NAME ROLE TEAM HASH` line with kTestPassword (TEAM needs a `team = ...` line).
+std::string test_user_config(const std::string& name, const std::string& role,
+                             const std::string& team);
 
 struct SseEvent {
   std::string id;

@@ -1,12 +1,14 @@
 // Drives the clinician page (server/http/page.cpp) in headless Debian chromium through
-// playwright-core: node clinician_page.cjs PLAYWRIGHT_CORE_DIR URL. Prints "page live" once the
+// playwright-core: node clinician_page.cjs PLAYWRIGHT_CORE_DIR URL USER PASSWORD. Prints "page live" once the
 // page is connected with no alert shown; the C++ test then starts the device. Exit 0 when
-// every step passed; 1 with the reason otherwise. Steps: alert appears live (no reload), is
+// every step passed; 1 with the reason otherwise. Steps: sign-in (a wrong password refused),
+// alert appears live (no reload), is
 // escalated live, filters, acknowledge with a note, trend chart with the alert's reading
 // marked, resolve.
 "use strict";
 const { chromium } = require(process.argv[2]);
 const url = process.argv[3];
+const [user, password] = [process.argv[4], process.argv[5]];
 const log = (...a) => console.log(new Date().toISOString(), ...a);
 function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
 
@@ -20,6 +22,15 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     const external = [];
     page.on("request", r => { if (!r.url().startsWith(url)) external.push(r.url()); });
     await page.goto(url);
+    // Sign in (docs/security.md): nothing but the form before that.
+    check(await page.locator("#main").isHidden(), "no data before sign-in");
+    await page.fill("#user", user);
+    await page.fill("#password", "wrong");
+    await page.click("#sign-in");
+    await page.waitForFunction(() => document.getElementById("state").textContent === "sign-in failed");
+    check(await page.locator("#main").isHidden(), "wrong password: still signed out");
+    await page.fill("#password", password);
+    await page.click("#sign-in");
     await page.waitForFunction(() => document.getElementById("state").textContent === "live");
     check(await page.locator("#alerts tr").count() === 0, "no alert before the reading");
     await page.waitForFunction(() => document.getElementById("audit").textContent.includes("intact, 0"));
@@ -45,12 +56,10 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     await page.fill("#f-patient", "patient-1");
     check(await page.locator("#alerts tr").count() === 1, "patient filter shows patient-1");
 
-    // Acknowledge with a note; no clinician id -> refused in the page.
+    // Acknowledge with a note, recorded as the signed-in clinician.
+    check((await page.textContent("#who")) === user, "signed in as " + user);
     await row.first().locator("button.ack").click();
     await page.fill("#note", "phoned patient, repeat BP in 1 h");
-    await page.click("#confirm");
-    check((await page.textContent("#action-error")).includes("clinician id"), "ack needs an id");
-    await page.fill("#clinician", "dr-page");
     await page.click("#confirm");
     await page.locator(`#alerts tr[data-state='acknowledged']`).waitFor();
     check((await row.first().textContent()).includes("phoned patient"), "row shows the note");

@@ -36,11 +36,14 @@ std::vector<std::vector<std::string>> rows(const std::string& db, const std::str
 TEST_CASE(
     "clinician page: alert appears live, escalates, acknowledged with a note, trend, resolved") {
   SystemUnderTest sys;
-  sys.extra_server_config = "escalate_after_s = 3\nescalation_check_ms = 200\n";
+  sys.extra_server_config = "escalate_after_s = 3\nescalation_check_ms = 200\n"
+                            "team = ward-1 patient-1\n" +
+                            test_user_config("dr-page", "clinician", "ward-1");
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
   std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
-  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/clinician_page.cjs", KOTONA_PLAYWRIGHT_CORE, url},
+  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/clinician_page.cjs", KOTONA_PLAYWRIGHT_CORE, url,
+                 "dr-page", kTestPassword},
                 sys.dir() / "browser.log");
   REQUIRE_MESSAGE(browser.wait_for_log("page live", 60s).has_value(), browser.log_text());
   sys.start_device(

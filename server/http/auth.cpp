@@ -1,0 +1,233 @@
+#include "server/http/auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <charconv>
+#include <sstream>
+
+namespace kotona::server::http {
+
+namespace {
+
+constexpr std::string_view kScheme = "pbkdf2-sha256";
+constexpr int kMaxFailures = 5;
+constexpr std::chrono::seconds kLockout{60};
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+std::optional<std::vector<unsigned char>> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0 || hex.empty()) return std::nullopt;
+  std::vector<unsigned char> out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, v, 16);
+    if (ec != std::errc{} || p != hex.data() + i + 2) return std::nullopt;
+    out.push_back(static_cast<unsigned char>(v));
+  }
+  return out;
+}
+
+std::vector<unsigned char> pbkdf2(std::string_view password, const std::vector<unsigned char>& salt,
+                                  int iterations, std::size_t length) {
+  std::vector<unsigned char> out(length);
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt.data(),
+                    static_cast<int>(salt.size()), iterations, EVP_sha256(),
+                    static_cast<int>(out.size()), out.data());
+  return out;
+}
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  return to_hex(digest, length);
+}
+
+struct ParsedHash {
+  int iterations = 0;
+  std::vector<unsigned char> salt, hash;
+};
+
+std::optional<ParsedHash> parse_hash(std::string_view encoded) {
+  std::vector<std::string_view> parts;
+  while (true) {
+    auto dollar = encoded.find('$');
+    parts.push_back(encoded.substr(0, dollar));
+    if (dollar == std::string_view::npos) break;
+    encoded.remove_prefix(dollar + 1);
+  }
+  if (parts.size() != 4 || parts[0] != kScheme) return std::nullopt;
+  ParsedHash h;
+  auto [p, ec] = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), h.iterations);
+  auto salt = from_hex(parts[2]);
+  auto hash = from_hex(parts[3]);
+  if (ec != std::errc{} || p != parts[1].data() + parts[1].size() || h.iterations < 1 || !salt ||
+      !hash || salt->size() < 8 || hash->size() < 16) {
+    return std::nullopt;
+  }
+  h.salt = std::move(*salt);
+  h.hash = std::move(*hash);
+  return h;
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  if (text == "viewer") return Role::kViewer;
+  if (text == "clinician") return Role::kClinician;
+  if (text == "admin") return Role::kAdmin;
+  return std::nullopt;
+}
+
+std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
+  return file.source() + ":" + std::to_string(e.line) + ": ";
+}
+
+}  // namespace
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::kViewer: return "viewer";
+    case Role::kClinician: return "clinician";
+    case Role::kAdmin: return "admin";
+  }
+  return "viewer";
+}
+
+std::string hash_password(std::string_view password, int iterations) {
+  std::vector<unsigned char> salt(16);
+  RAND_bytes(salt.data(), static_cast<int>(salt.size()));
+  auto hash = pbkdf2(password, salt, iterations, 32);
+  return std::string(kScheme) + "$" + std::to_string(iterations) + "$" +
+         to_hex(salt.data(), salt.size()) + "$" + to_hex(hash.data(), hash.size());
+}
+
+bool verify_password(std::string_view password, std::string_view encoded) {
+  auto h = parse_hash(encoded);
+  if (!h) return false;
+  auto got = pbkdf2(password, h->salt, h->iterations, h->hash.size());
+  return CRYPTO_memcmp(got.data(), h->hash.data(), got.size()) == 0;
+}
+
+Result<AuthConfig> parse_auth_config(const ConfigFile& file) {
+  AuthConfig config;
+  for (const auto& e : file.all("team")) {
+    std::istringstream words(e.value);
+    std::string team, patient;
+    words >> team;
+    if (!is_valid_id_text(team)) {
+      return fail(Errc::kConfig, where(file, e) + "'team' must be 'TEAM PATIENT_ID...'");
+    }
+    auto& patients = config.teams[team];
+    while (words >> patient) {
+      if (!is_valid_id_text(patient)) {
+        return fail(Errc::kConfig, where(file, e) + "'team': bad patient id '" + patient + "'");
+      }
+      patients.insert(patient);
+    }
+  }
+  for (const auto& e : file.all("user")) {
+    std::istringstream words(e.value);
+    User u;
+    std::string role, extra;
+    words >> u.name >> role >> u.team >> u.password_hash;
+    auto parsed_role = parse_role(role);
+    if (!is_valid_id_text(u.name) || !parsed_role || u.team.empty() || (words >> extra)) {
+      return fail(Errc::kConfig, where(file, e) +
+                                     "'user' must be 'NAME viewer|clinician|admin TEAM|- HASH'");
+    }
+    u.role = *parsed_role;
+    if (!parse_hash(u.password_hash)) {
+      return fail(Errc::kConfig, where(file, e) + "'user' " + u.name +
+                                     ": password hash is not pbkdf2-sha256$N$SALT$HASH (make "
+                                     "one with kotona-server --hash-password)");
+    }
+    if (u.team != "-" && !config.teams.contains(u.team)) {
+      return fail(Errc::kConfig, where(file, e) + "'user' " + u.name + ": unknown team '" +
+                                     u.team + "'");
+    }
+    if (u.team == "-" && u.role != Role::kAdmin) {
+      return fail(Errc::kConfig, where(file, e) + "'user' " + u.name + ": only admin has no team");
+    }
+    for (const auto& other : config.users) {
+      if (other.name == u.name) {
+        return fail(Errc::kConfig, where(file, e) + "'user' " + u.name + " repeated");
+      }
+    }
+    config.users.push_back(std::move(u));
+  }
+  auto ttl = file.get_int("session_ttl_s", config.token_ttl.count(), 1, 7 * 86400);
+  if (!ttl) return fail(ttl.error());
+  config.token_ttl = std::chrono::seconds(*ttl);
+  return config;
+}
+
+bool Principal::may_see(std::string_view patient_id) const {
+  if (role == Role::kAdmin || patient_id.empty()) return true;
+  return patients.contains(std::string(patient_id));
+}
+
+Auth::Auth(AuthConfig config, Clock clock) : config_(std::move(config)), clock_(std::move(clock)) {}
+
+std::optional<Principal> Auth::principal_of(const std::string& name) const {
+  for (const auto& u : config_.users) {
+    if (u.name != name) continue;
+    Principal p{u.name, u.role, u.team, {}};
+    if (auto it = config_.teams.find(u.team); it != config_.teams.end()) p.patients = it->second;
+    return p;
+  }
+  return std::nullopt;
+}
+
+std::optional<Issued> Auth::login(std::string_view user, std::string_view password) {
+  auto now = clock_();
+  const User* found = nullptr;
+  for (const auto& u : config_.users) {
+    if (u.name == user) found = &u;
+  }
+  if (!found) {
+    // Same work as a real check, so timing does not tell which user names exist.
+    (void)verify_password(password, config_.users.empty() ? "" : config_.users[0].password_hash);
+    return std::nullopt;
+  }
+  auto& f = failures_[found->name];
+  if (now < f.locked_until) return std::nullopt;
+  if (!verify_password(password, found->password_hash)) {
+    if (++f.in_a_row >= kMaxFailures) {
+      f.locked_until = now + kLockout;
+      f.in_a_row = 0;
+    }
+    return std::nullopt;
+  }
+  f = {};
+  unsigned char random[32];
+  if (RAND_bytes(random, sizeof random) != 1) return std::nullopt;
+  Issued issued{to_hex(random, sizeof random), now + config_.token_ttl, *principal_of(found->name)};
+  // Expired sessions are swept here so the map stays bounded by live tokens.
+  std::erase_if(sessions_, [now](const auto& s) { return s.second.expires <= now; });
+  sessions_[sha256_hex(issued.token)] = Session{found->name, issued.expires};
+  return issued;
+}
+
+std::optional<Principal> Auth::authenticate(std::string_view token) {
+  if (token.empty()) return std::nullopt;
+  auto it = sessions_.find(sha256_hex(token));
+  if (it == sessions_.end()) return std::nullopt;
+  if (clock_() >= it->second.expires) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  return principal_of(it->second.user);
+}
+
+void Auth::logout(std::string_view token) { sessions_.erase(sha256_hex(token)); }
+
+}  // namespace kotona::server::http

@@ -1,0 +1,96 @@
+// Clinician authentication and authorisation for the HTTP API: users (PBKDF2-SHA256 password
+// hashes, a role, a care team), care teams (the patients each may see) and expiring bearer
+// tokens held in memory (a restart logs everyone out). routes.cpp applies it to EVERY request
+// in one place (dispatch()). io thread only; not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config_file.h"
+#include "core/ids.h"
+#include "core/result.h"
+
+namespace kotona::server::http {
+
+// viewer: read its team's data; clinician: also act on alerts (POST ...); admin: every patient
+// and /metrics.
+enum class Role { kViewer, kClinician, kAdmin };
+std::string_view to_string(Role role);
+
+struct User {
+  std::string name;
+  Role role = Role::kViewer;
+  std::string team;           // "-" for none (admin)
+  std::string password_hash;  // pbkdf2-sha256$ITERATIONS$SALT_HEX$HASH_HEX
+};
+
+struct AuthConfig {
+  std::vector<User> users;
+  std::map<std::string, std::set<std::string>> teams;  // team -> patient ids
+  std::chrono::seconds token_ttl{8 * 3600};
+};
+
+// From `user = NAME ROLE TEAM HASH`, `team = TEAM PATIENT_ID...`, `session_ttl_s = N`.
+// Errors: kConfig naming the line (bad role, malformed hash, unknown team, repeated user).
+[[nodiscard]] Result<AuthConfig> parse_auth_config(const ConfigFile& file);
+inline constexpr std::string_view kAuthConfigKeys[] = {"user", "team", "session_ttl_s"};
+
+// A salted PBKDF2-SHA256 hash in the format above. REQUIRES: iterations >= 1.
+std::string hash_password(std::string_view password, int iterations = 600000);
+// True when `password` matches `encoded` (constant-time compare). False for a malformed hash.
+bool verify_password(std::string_view password, std::string_view encoded);
+
+// Who made a request, and what they may see.
+struct Principal {
+  std::string user;
+  Role role = Role::kViewer;
+  std::string team;
+  std::set<std::string> patients;  // the team's patients (admin: see all)
+  // True when this principal may see data of `patient_id`. Data without a patient (e.g.
+  // broker.dropped_messages) is visible to every authenticated user.
+  bool may_see(std::string_view patient_id) const;
+};
+
+struct Issued {
+  std::string token;
+  std::chrono::system_clock::time_point expires;
+  Principal principal;
+};
+
+class Auth {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+  explicit Auth(AuthConfig config, Clock clock = &std::chrono::system_clock::now);
+
+  // A new token valid for token_ttl; nullopt for an unknown user, a wrong password or a user
+  // locked after 5 failures in a row (for 60 s). The caller never learns which.
+  std::optional<Issued> login(std::string_view user, std::string_view password);
+  // The principal of a live token; nullopt when unknown, expired or logged out.
+  std::optional<Principal> authenticate(std::string_view token);
+  void logout(std::string_view token);
+  bool has_users() const { return !config_.users.empty(); }
+
+ private:
+  struct Session {
+    std::string user;
+    std::chrono::system_clock::time_point expires;
+  };
+  struct Failures {
+    int in_a_row = 0;
+    std::chrono::system_clock::time_point locked_until{};
+  };
+  std::optional<Principal> principal_of(const std::string& user) const;
+  AuthConfig config_;
+  Clock clock_;
+  std::map<std::string, Session> sessions_;  // SHA-256 of the token (hex) -> session
+  std::map<std::string, Failures> failures_;
+};
+
+}  // namespace kotona::server::http

@@ -1,0 +1,219 @@
+// Issue 7: the authorisation matrix over every HTTP endpoint. Principals: no token, a garbage
+// token, an expired token, a logged-out token, a clinician of the OTHER care team, a viewer,
+// the patient's own clinician, an admin. Cells: the status, and that no body (SSE included)
+// names a patient outside the caller's care team. Every denial must be logged, and the log
+// must hold no patient id. Prints the matrix.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "server/http/test_served.h"
+
+using namespace kotona;
+using namespace kotona::server;
+using namespace kotona::server::http::test_served;
+
+namespace {
+
+// Expected status per principal, in the order of `principals` below: no token, garbage
+// token, expired token, logged-out token, bob (ward-b clinician), victor (ward-a viewer),
+// alice (ward-a clinician), admin. Patients: patient-a in ward-a, patient-b in ward-b.
+struct Endpoint {
+  bhttp::verb verb;
+  std::string target;
+  std::string body;
+  std::array<int, 8> expected;
+};
+
+// Captures this process's stderr (core/log.h writes there) into a file while alive.
+class StderrCapture {
+ public:
+  explicit StderrCapture(std::string path) : path_(std::move(path)) {
+    std::fflush(stderr);
+    saved_ = dup(2);
+    FILE* f = std::fopen(path_.c_str(), "w");
+    dup2(fileno(f), 2);
+    std::fclose(f);
+  }
+  ~StderrCapture() { restore(); }
+  std::string restore() {
+    if (saved_ >= 0) {
+      std::fflush(stderr);
+      dup2(saved_, 2);
+      close(saved_);
+      saved_ = -1;
+    }
+    std::ifstream in(path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+ private:
+  std::string path_;
+  int saved_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("authz matrix: every endpoint x no/garbage/expired/logged-out token, other team, "
+          "viewer, own team, admin -> expected status and no foreign patient data") {
+  Served s;
+  s.add_alerts({1}, "BPA");  // patient-a, ward-a
+  s.add_alerts({2}, "BPB");  // patient-b, ward-b
+  std::string expired = s.login("alice");
+  s.skew_s = 3590;  // 10 s before `expired` runs out; every other token is issued now
+  std::string alice = s.login("alice");
+  std::string bob = s.login("bob");
+  std::string viewer = s.login("victor");
+  std::string admin = s.login("admin");
+  std::string logged_out = s.login("alice");
+  REQUIRE(s.request(bhttp::verb::post, "/api/v1/logout", logged_out).result() == bhttp::status::ok);
+  s.skew_s = 3610;  // `expired` is now 10 s past its 3600 s lifetime
+
+  auto alert_of = [&](const std::string& patient) {
+    auto list = boost::json::parse(
+        s.request(bhttp::verb::get, "/api/v1/alerts?patient=" + patient, admin).body());
+    return std::string(list.as_array().at(0).at("alert_id").as_string());
+  };
+  auto action = [](const std::string& alert) {
+    return R"({"alert_id":")" + alert + R"(","by":"x","note":"n"})";
+  };
+  std::string alert_a = alert_of("patient-a"), alert_b = alert_of("patient-b");
+  constexpr int D = 401;  // every invalid token
+  std::vector<Endpoint> endpoints{
+      {bhttp::verb::get, "/", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/alerts", "", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/alerts?patient=patient-b", "", {D, D, D, D, 200, 403, 403, 200}},
+      {bhttp::verb::post, "/api/v1/alerts/ack", action(alert_b), {D, D, D, D, 200, 403, 403, 409}},
+      {bhttp::verb::post, "/api/v1/alerts/resolve", action(alert_a),
+       {D, D, D, D, 403, 403, 200, 409}},
+      {bhttp::verb::post, "/api/v1/alerts", "", {D, D, D, D, 405, 403, 405, 405}},
+      {bhttp::verb::get, "/api/v1/audit", "", {D, D, D, D, 403, 403, 403, 200}},
+      {bhttp::verb::get, "/api/v1/audit/verify", "", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/readings", "", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/readings?patient=patient-a", "",
+       {D, D, D, D, 403, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/readings?patient=patient-b", "",
+       {D, D, D, D, 200, 403, 403, 200}},
+      {bhttp::verb::get, "/api/v1/fhir/Patient/patient-a/$everything", "",
+       {D, D, D, D, 403, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/fhir/Patient/patient-b/$everything", "",
+       {D, D, D, D, 200, 403, 403, 200}},
+      {bhttp::verb::get, "/api/v1/fhir/Patient/patient-b/%24everything", "",
+       {D, D, D, D, 200, 403, 403, 200}},
+      {bhttp::verb::get, "/api/v1/stream?last_event_id=0", "", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/metrics", "", {D, D, D, D, 403, 403, 403, 200}},
+      {bhttp::verb::get, "/api/v1/no-such-route", "", {D, D, D, D, 404, 404, 404, 404}},
+  };
+  struct Who {
+    std::string name, token;
+    std::string foreign;  // a patient this principal must never see ("" for admin)
+  };
+  std::vector<Who> principals{{"no token", "", "patient-"},
+                              {"garbage token", "0123abcd", "patient-"},
+                              {"expired token", expired, "patient-"},
+                              {"logged-out token", logged_out, "patient-"},
+                              {"other team (bob, ward-b)", bob, "patient-a"},
+                              {"viewer (victor, ward-a)", viewer, "patient-b"},
+                              {"own team (alice, ward-a)", alice, "patient-b"},
+                              {"admin", admin, ""}};
+
+  StderrCapture log((s.dir / "server-stderr.log").string());
+  std::vector<std::string> rows;
+  int cells = 0, as_expected = 0, denied = 0;
+  for (const auto& e : endpoints) {
+    for (std::size_t i = 0; i < principals.size(); ++i) {
+      const auto& w = principals[i];
+      int status = 0;
+      std::string body;
+      if (e.target.starts_with("/api/v1/stream")) {
+        SseReader sse(s.port, e.target, "", w.token);
+        sse.ids(2, 1500ms);
+        auto code_at = sse.text.find("HTTP/1.1 ");
+        status = code_at == std::string::npos ? 0 : std::stoi(sse.text.substr(code_at + 9, 3));
+        body = sse.text;
+      } else {
+        auto res = s.request(e.verb, e.target, w.token, e.body);
+        status = static_cast<int>(res.result_int());
+        body = res.body();
+      }
+      int want = e.expected[i];
+      bool leak = !w.foreign.empty() && body.find(w.foreign) != std::string::npos;
+      bool ok = status == want && !leak;
+      denied += status == 401 || status == 403;
+      ++cells;
+      as_expected += ok;
+      std::string row = std::string(ok ? "PASS" : "FAIL") + " | " +
+                        std::string(bhttp::to_string(e.verb)) + " " + e.target + " | " + w.name +
+                        " | expected " + std::to_string(want) + " no foreign data | seen " +
+                        std::to_string(status) + (leak ? " WITH FOREIGN PATIENT DATA" : "");
+      rows.push_back(row);
+      CHECK_MESSAGE(ok, row);
+    }
+  }
+  std::string text = log.restore();
+  std::string table;
+  for (const auto& r : rows) table += r + "\n";
+  table += std::to_string(as_expected) + "/" + std::to_string(cells) + " cells as expected\n";
+  std::cout << table;
+
+  // Every denial logged; no patient id anywhere in the log.
+  int denial_lines = 0;
+  for (std::size_t pos = text.find("denied "); pos != std::string::npos;
+       pos = text.find("denied ", pos + 1)) {
+    ++denial_lines;
+  }
+  CHECK(denial_lines == denied);
+  CHECK_MESSAGE(text.find("patient-") == std::string::npos, text);
+}
+
+TEST_CASE("authz: a stream stops when its token expires or is logged out") {
+  Served s;
+  std::string alice = s.login("alice");
+  s.add_alerts({1}, "BPA");
+  SseReader sse(s.port, "/api/v1/stream", "0", alice);  // replays it: no race with the publish
+  REQUIRE(sse.ids(1).size() == 1);
+  REQUIRE(s.request(bhttp::verb::post, "/api/v1/logout", alice).result() == bhttp::status::ok);
+  s.add_alerts({2}, "BPA");  // wakes the stream, which re-checks the token and ends
+  CHECK(sse.ids(2, 2s).size() == 1);
+}
+
+TEST_CASE("authz: login -> token for the right password only, locked after 5 failures") {
+  Served s;
+  auto ok = s.request(bhttp::verb::post, "/api/v1/login", "",
+                      R"({"user":"alice","password":"correct horse"})");
+  REQUIRE(ok.result() == bhttp::status::ok);
+  auto token = std::string(boost::json::parse(ok.body()).at("token").as_string());
+  CHECK(token.size() == 64);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts", token).result() == bhttp::status::ok);
+  CHECK(s.request(bhttp::verb::post, "/api/v1/login", "", R"({"user":"alice","password":"x"})")
+            .result() == bhttp::status::unauthorized);
+  CHECK(s.request(bhttp::verb::post, "/api/v1/login", "", R"({"user":"nobody","password":"x"})")
+            .result() == bhttp::status::unauthorized);
+  CHECK(s.request(bhttp::verb::post, "/api/v1/login", "", "not json").result() ==
+        bhttp::status::bad_request);
+  for (int i = 0; i < 5; ++i) {
+    s.request(bhttp::verb::post, "/api/v1/login", "", R"({"user":"bob","password":"x"})");
+  }
+  CHECK(s.request(bhttp::verb::post, "/api/v1/login", "",
+                  R"({"user":"bob","password":"correct horse"})")
+            .result() == bhttp::status::unauthorized);
+}
+
+TEST_CASE("password hash: PBKDF2-SHA256 verifies the right password only, salted") {
+  auto a = http::hash_password("secret", 1000);
+  auto b = http::hash_password("secret", 1000);
+  CHECK(a != b);
+  CHECK(a.starts_with("pbkdf2-sha256$1000$"));
+  CHECK(http::verify_password("secret", a));
+  CHECK_FALSE(http::verify_password("Secret", a));
+  CHECK_FALSE(http::verify_password("secret", "pbkdf2-sha256$1000$zz$zz"));
+  CHECK_FALSE(http::verify_password("secret", ""));
+}
