@@ -11,8 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <poll.h>
 
 #include <future>
 #include <thread>
@@ -188,10 +187,9 @@ struct SseReader {
       }
       if (out.size() >= count) return out;
       char chunk[4096];
-      // Sync reads ignore expires_after: a socket receive timeout bounds each read.
-      timeval tv{static_cast<time_t>(wait.count() / 1000),
-                 static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
-      ::setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      // Sync reads ignore expires_after (and asio retries through SO_RCVTIMEO): poll first.
+      pollfd p{stream.socket().native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return out;
       boost::system::error_code ec;
       auto n = stream.read_some(asio::buffer(chunk), ec);
       if (ec) return out;
