@@ -108,3 +108,29 @@ function(kotona_fuzz name)
     set_tests_properties("${name}: corpus replay" PROPERTIES LABELS "unit;fuzz" TIMEOUT 120)
   endif()
 endfunction()
+
+# The store tests' second backend. tests/CMakeLists.txt starts a private PostgreSQL cluster in
+# KOTONA_PG_TEST_DIR as ctest fixture "postgres" (tests/support/pg_cluster.sh).
+# kotona_postgres_variant(<test target> [SERIAL] [LABELS ...] [TIMEOUT s]): runs the whole test binary once
+# more as ctest test "<target> [postgresql]" with every store it opens through
+# tests/support/store_location.h in a fresh PostgreSQL database of that cluster.
+set(KOTONA_PG_TEST_DIR "${PROJECT_BINARY_DIR}/pg-test")
+execute_process(COMMAND "${PROJECT_SOURCE_DIR}/tests/support/pg_cluster.sh" uri "${KOTONA_PG_TEST_DIR}"
+                OUTPUT_VARIABLE KOTONA_PG_TEST_URI OUTPUT_STRIP_TRAILING_WHITESPACE)
+function(kotona_postgres_variant target)
+  cmake_parse_arguments(ARG "SERIAL" "TIMEOUT" "LABELS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 600)
+  endif()
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  add_test(NAME "${target} [postgresql]" COMMAND ${target})
+  set_tests_properties("${target} [postgresql]" PROPERTIES
+    LABELS "${ARG_LABELS};postgresql" FIXTURES_REQUIRED postgres TIMEOUT ${ARG_TIMEOUT}
+    WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
+    ENVIRONMENT "KOTONA_TEST_POSTGRES=${KOTONA_PG_TEST_URI}")
+  if(ARG_SERIAL)
+    set_tests_properties("${target} [postgresql]" PROPERTIES RUN_SERIAL TRUE)
+  endif()
+endfunction()

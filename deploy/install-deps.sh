@@ -12,6 +12,7 @@ packages=(
   libsdbus-c++-dev libsystemd-dev
   doctest-dev
   libpq-dev libssl-dev
+  postgresql  # the server store's second backend: tests start private clusters (tests/support)
   mosquitto mosquitto-clients
   dbus
   curl procps iproute2 nftables faketime

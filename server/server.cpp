@@ -56,6 +56,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   auto store = store::Store::open(config.db_path);
   if (!store) return fail(store.error());
   impl->store = std::move(*store);
+  log_info(kLog, "store: " + std::string(impl->store->backend()));
   impl->store->set_rule_configs(config.rules);
   impl->store->set_escalation_policy(config.escalation);
   auto now =

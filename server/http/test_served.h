@@ -20,6 +20,7 @@
 #include "server/http/http_server.h"
 #include "server/http/routes.h"
 #include "tests/support/process.h"
+#include "tests/support/store_location.h"
 
 namespace kotona::server::http::test_served {
 
@@ -69,7 +70,7 @@ struct Served {
 
   // patient-1 (BP1) and patient-a (BPA) are care team "ward-a"; patient-b (BPB) is "ward-b".
   Served() {
-    store = std::move(store::Store::open((dir / "s.db").string()).value());
+    store = std::move(store::Store::open(kotona::test::test_store_location(dir.path())).value());
     REQUIRE(store->seed_enrolment(
         {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
          {kGw, DeviceSerial{"BPA"}, PatientId{"patient-a"}, HubTime{}, std::nullopt},

@@ -2,7 +2,6 @@
 // gateway. Labelled "integration".
 #include <doctest/doctest.h>
 #include <mqtt/async_client.h>
-#include <sqlite3.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,6 +15,7 @@
 #include "server/ingest/ingest.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
+#include "tests/support/store_location.h"
 
 using namespace kotona;
 using namespace kotona::server;
@@ -26,21 +26,11 @@ namespace {
 
 const GatewayId kGw{"gw-int"};
 
+// Through a second connection of the store's own backend (SQLite file or PostgreSQL).
 std::int64_t count_rows(const std::string& db_path, const char* table) {
-  sqlite3* db = nullptr;
-  std::int64_t n = -1;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 2000);
-    sqlite3_stmt* stmt = nullptr;
-    std::string sql = std::string("SELECT COUNT(*) FROM ") + table;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      n = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return n;
+  auto store = store::Store::open(db_path);
+  if (!store) return -1;
+  return (*store)->count_rows(table).value_or(-1);
 }
 
 Reading bp(const std::string& record, double systolic) {
@@ -116,7 +106,7 @@ TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored o
   test::TempDir dir;
   test::Mosquitto broker(dir.path(), false);
   broker.start();
-  auto db_path = (dir / "server.db").string();
+  auto db_path = test::test_store_location(dir.path());
   auto store = store::Store::open(db_path);
   REQUIRE(store.has_value());
   REQUIRE((*store)->seed_enrolment(

@@ -18,11 +18,15 @@ std::chrono::seconds escalate_after(const EscalationPolicy& p, std::string_view 
 }  // namespace
 
 Result<std::int64_t> Store::add_event(const AlertId& id, std::string_view change, HubTime at) {
-  auto stmt = db_->prepare("INSERT INTO alert_events(alert_id, change, at_unix_ms) VALUES(?,?,?)");
+  auto stmt =
+      db_->prepare("INSERT INTO alert_events(alert_id, change, at_unix_ms) VALUES(?,?,?) "
+                   "RETURNING event_id");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id.value).bind(2, change).bind(3, ms(at));
-  if (auto r = stmt->step(); !r) return fail(r.error());
-  return db_->last_insert_rowid();
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  if (!*row) return fail(Errc::kIo, "alert_events insert returned no id");
+  return stmt->column_int(0);
 }
 
 // The open alert `alert` groups into: same patient, rule AND priority (a flood of one priority
@@ -31,7 +35,7 @@ Result<std::optional<AlertId>> Store::open_group(const StoredAlert& alert,
                                                  const std::string& group_subject) {
   auto open = db_->prepare(
       "SELECT alert_id FROM alerts WHERE patient_id = ? AND rule_id = ? AND priority = ? "
-      "AND state = 'open' AND groupable = 1 AND IFNULL(group_subject, '') = ? "
+      "AND state = 'open' AND groupable = 1 AND COALESCE(group_subject, '') = ? "
       "ORDER BY event_id DESC LIMIT 1");
   if (!open) return fail(open.error());
   open->bind(1, alert.patient.value).bind(2, alert.rule_id).bind(3, alert.priority);

@@ -6,6 +6,7 @@
 #include "server/store/audit.h"
 #include "server/store/store.h"
 #include "tests/support/process.h"
+#include "tests/support/store_location.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -44,6 +45,7 @@ Reading weight(const std::string& record, double kg, HubTime measured) {
 
 struct Fixture {
   test::TempDir dir;
+  std::string location = test::test_store_location(dir.path());
   std::unique_ptr<Store> store;
   Fixture() { reopen(); }
   void reopen() {
@@ -57,7 +59,7 @@ struct Fixture {
          {kGw, DeviceSerial{"SCALE1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
         kNow));
   }
-  std::string path() const { return (dir / "server.db").string(); }
+  std::string path() const { return location; }
   std::vector<StoredAlert> store_readings(std::vector<Reading> readings, HubTime at = kNow) {
     auto r = store->store_batch(kGw, {kGw, 1, std::move(readings), {}}, at);
     REQUIRE(r.has_value());
@@ -65,17 +67,25 @@ struct Fixture {
   }
   std::int64_t rows(std::string_view table) { return store->count_rows(table).value(); }
   // Raw SQL, as someone with the database file could run it (tamper tests).
-  void sql(const std::string& text) {
+  // Runs `text` on the store's database behind the server's back (a tamperer with database
+  // access), first dropping trigger `unguard` (audit_log_no_update / _no_delete) if given.
+  Result<void> try_sql(const std::string& text, const char* unguard = nullptr) {
     store.reset();
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path().c_str(), &db) == SQLITE_OK);
-    char* error = nullptr;
-    int rc = sqlite3_exec(db, text.c_str(), nullptr, nullptr, &error);
-    std::string message = error ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    REQUIRE_MESSAGE(rc == SQLITE_OK, message);
+    auto db = Database::open(location);
+    REQUIRE(db.has_value());
+    if (unguard != nullptr) {
+      const bool pg = (*db)->backend() == "postgresql";
+      REQUIRE((*db)->exec(std::string("DROP TRIGGER ") + unguard + (pg ? " ON audit_log" : ""))
+                  .has_value());
+    }
+    auto r = (*db)->exec(text);
+    db->reset();
     reopen();
+    return r;
+  }
+  void sql(const std::string& text, const char* unguard = nullptr) {
+    auto r = try_sql(text, unguard);
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : describe(r.error())));
   }
 };
 
@@ -182,41 +192,35 @@ TEST_CASE("audit: intact chain verifies; modified, deleted or truncated rows are
   CHECK(rows.back().hash == audit_hash(rows.back()));
 
   SUBCASE("modified note") {
-    f.sql("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = 'x' WHERE seq = 3;");
+    f.sql("UPDATE audit_log SET detail = 'x' WHERE seq = 3;", "audit_log_no_update");
     auto v = f.store->verify_audit().value();
     CHECK_FALSE(v.ok);
     CHECK(v.first_bad_seq == 3);
   }
   SUBCASE("modified row with its own hash recomputed") {
-    f.sql("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'dr-x' WHERE seq = 2;");
+    f.sql("UPDATE audit_log SET actor = 'dr-x' WHERE seq = 2;", "audit_log_no_update");
     auto rows2 = f.store->audit_rows(std::nullopt, 10).value();
     AuditRow forged = rows2[rows2.size() - 2];
     REQUIRE(forged.seq == 2);
-    f.sql("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET hash = '" + audit_hash(forged) +
-          "' WHERE seq = 2;");
+    f.sql("UPDATE audit_log SET hash = '" + audit_hash(forged) + "' WHERE seq = 2;",
+          "audit_log_no_update");
     auto v = f.store->verify_audit().value();
     CHECK_FALSE(v.ok);
     CHECK(v.first_bad_seq == 3);  // row 3's prev_hash still names the original row 2
   }
   SUBCASE("deleted middle row") {
-    f.sql("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 4;");
+    f.sql("DELETE FROM audit_log WHERE seq = 4;", "audit_log_no_delete");
     auto v = f.store->verify_audit().value();
     CHECK_FALSE(v.ok);
     CHECK(v.first_bad_seq == 4);
   }
   SUBCASE("deleted last row") {
-    f.sql("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 6;");
+    f.sql("DELETE FROM audit_log WHERE seq = 6;", "audit_log_no_delete");
     CHECK_FALSE(f.store->verify_audit().value().ok);
   }
   SUBCASE("UPDATE and DELETE refused while the triggers stand") {
-    sqlite3* db = nullptr;
-    f.store.reset();
-    REQUIRE(sqlite3_open(f.path().c_str(), &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db, "UPDATE audit_log SET detail = 'x'", nullptr, nullptr, nullptr) !=
-          SQLITE_OK);
-    CHECK(sqlite3_exec(db, "DELETE FROM audit_log", nullptr, nullptr, nullptr) != SQLITE_OK);
-    sqlite3_close(db);
-    f.reopen();
+    CHECK_FALSE(f.try_sql("UPDATE audit_log SET detail = 'x'").has_value());
+    CHECK_FALSE(f.try_sql("DELETE FROM audit_log").has_value());
     CHECK(f.store->verify_audit().value().ok);
   }
 }
@@ -287,6 +291,7 @@ TEST_CASE("weight.gain: a late-arriving earlier weight counts for later readings
 }
 
 TEST_CASE("store: database from before the lifecycle -> migrated, old alerts keep their ids") {
+  if (test::testing_postgres()) return;  // only SQLite databases predate the lifecycle
   test::TempDir dir;
   auto path = (dir / "server.db").string();
   {

@@ -40,7 +40,7 @@ Result<std::vector<StoredReading>> Store::readings_measured_between(const Patien
   auto stmt = db_->prepare(
       "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
       "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings "
-      "WHERE patient_id = ? AND measured_unix_ms >= ? AND (? IS NULL OR measured_unix_ms < ?) "
+      "WHERE patient_id = ? AND measured_unix_ms >= ? AND (CAST(? AS BIGINT) IS NULL OR measured_unix_ms < ?) "
       "ORDER BY measured_unix_ms ASC, seq ASC LIMIT ?");
   if (!stmt) return fail(stmt.error());
   std::optional<std::int64_t> to_ms;

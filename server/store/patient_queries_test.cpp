@@ -2,6 +2,7 @@
 
 #include "server/store/store.h"
 #include "tests/support/process.h"
+#include "tests/support/store_location.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -30,7 +31,7 @@ Reading reading_at(const std::string& serial, const std::string& record, std::ch
 
 TEST_CASE("readings_measured_between: from inclusive, to exclusive, corrected time, one patient") {
   test::TempDir dir;
-  auto store = std::move(Store::open((dir / "s.db").string()).value());
+  auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
   REQUIRE(
       store->seed_enrolment({{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt},
                              {kGw, DeviceSerial{"BP2"}, PatientId{"p2"}, HubTime{}, std::nullopt}},
@@ -64,7 +65,7 @@ TEST_CASE("readings_measured_between: from inclusive, to exclusive, corrected ti
 
 TEST_CASE("has_patient: enrolled -> true, never enrolled -> false") {
   test::TempDir dir;
-  auto store = std::move(Store::open((dir / "s.db").string()).value());
+  auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
   REQUIRE(store->seed_enrolment(
       {{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt}}, kNow));
   CHECK(store->has_patient(PatientId{"p1"}).value());

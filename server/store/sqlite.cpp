@@ -1,48 +1,106 @@
-#include "server/store/sqlite.h"
+#include <sqlite3.h>
+
+#include "server/store/database.h"
 
 namespace kotona::server::store {
 
-Statement& Statement::bind(int index, std::int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
-  return *this;
-}
+namespace {
 
-Statement& Statement::bind(int index, std::string_view text) {
-  sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  return *this;
-}
+class SqliteStatement final : public StatementImpl {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
 
-Statement& Statement::bind(int index, std::nullopt_t) {
-  sqlite3_bind_null(stmt_, index);
-  return *this;
-}
+  void bind_int(int index, std::int64_t value) override {
+    sqlite3_bind_int64(stmt_, index, value);
+  }
+  void bind_text(int index, std::string_view text) override {
+    sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  void bind_null(int index) override { sqlite3_bind_null(stmt_, index); }
+  void bind_blob(int index, std::string_view bytes) override {
+    sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  }
+  Result<bool> step() override {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return fail(Errc::kIo, std::string("sqlite step: ") + sqlite3_errmsg(db_));
+  }
+  std::int64_t column_int(int index) const override {
+    return sqlite3_column_int64(stmt_, index);
+  }
+  std::string column_text(int index) const override {
+    const auto* text = sqlite3_column_blob(stmt_, index);
+    auto size = sqlite3_column_bytes(stmt_, index);
+    if (text == nullptr || size <= 0) return {};
+    return std::string(static_cast<const char*>(text), static_cast<std::size_t>(size));
+  }
+  bool column_is_null(int index) const override {
+    return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+  }
 
-Statement& Statement::bind_blob(int index, std::string_view bytes) {
-  sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
-  return *this;
-}
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
 
-Result<bool> Statement::step() {
-  int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return fail(Errc::kIo, std::string("sqlite step: ") + sqlite3_errmsg(db_));
-}
+class SqliteDatabase final : public Database {
+ public:
+  explicit SqliteDatabase(sqlite3* db) : db_(db) {}
+  ~SqliteDatabase() override { sqlite3_close_v2(db_); }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+  Result<void> exec(const std::string& sql) override {
+    char* message = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+      std::string detail = std::string("sqlite exec: ") + (message ? message : sqlite3_errstr(rc));
+      sqlite3_free(message);
+      return fail(Errc::kIo, detail);
+    }
+    return {};
+  }
+  Result<Statement> prepare(std::string_view sql) override {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      return fail(Errc::kIo, std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
+    }
+    return Statement(std::make_unique<SqliteStatement>(db_, stmt));
+  }
+  std::int64_t changes() const override { return sqlite3_changes64(db_); }
+  Result<void> make_append_only(const std::string& table) override {
+    std::string sql;
+    for (const char* op : {"update", "delete"}) {
+      sql += "CREATE TRIGGER IF NOT EXISTS " + table + "_no_" + op + " BEFORE " + op + " ON " +
+             table + " BEGIN SELECT RAISE(ABORT, '" + table + " is append-only'); END;";
+    }
+    return exec(sql);
+  }
+  Result<void> schema_lock(bool) override { return {}; }
+  Result<std::set<std::string>> columns(std::string_view table) override {
+    auto info = prepare("SELECT name FROM pragma_table_info(?)");
+    if (!info) return fail(info.error());
+    info->bind(1, table);
+    std::set<std::string> out;
+    while (true) {
+      auto row = info->step();
+      if (!row) return fail(row.error());
+      if (!*row) return out;
+      out.insert(info->column_text(0));
+    }
+  }
+  std::string_view backend() const override { return "sqlite"; }
 
-std::string Statement::column_text(int index) const {
-  const auto* text = sqlite3_column_blob(stmt_, index);
-  auto size = sqlite3_column_bytes(stmt_, index);
-  if (text == nullptr || size <= 0) return {};
-  return std::string(static_cast<const char*>(text), static_cast<std::size_t>(size));
-}
+ private:
+  sqlite3* db_;
+};
 
-bool Statement::column_is_null(int index) const {
-  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
-}
+}  // namespace
 
-Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
+Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -52,36 +110,22 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
     sqlite3_close(db);
     return fail(Errc::kIo, detail);
   }
-  std::unique_ptr<Database> out(new Database(db));
+  auto out = std::make_unique<SqliteDatabase>(db);
   sqlite3_busy_timeout(db, 5000);
   if (auto r = out->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                          "PRAGMA foreign_keys=ON;");
       !r) {
     return fail(r.error());
   }
-  return out;
+  return std::unique_ptr<Database>(std::move(out));
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
-
-Result<void> Database::exec(const std::string& sql) {
-  char* message = nullptr;
-  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
-  if (rc != SQLITE_OK) {
-    std::string detail = std::string("sqlite exec: ") + (message ? message : sqlite3_errstr(rc));
-    sqlite3_free(message);
-    return fail(Errc::kIo, detail);
-  }
-  return {};
+bool Database::is_postgres(std::string_view location) {
+  return location.starts_with("postgresql://") || location.starts_with("postgres://");
 }
 
-Result<Statement> Database::prepare(std::string_view sql) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) {
-    return fail(Errc::kIo, std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
-  }
-  return Statement(db_, stmt);
+Result<std::unique_ptr<Database>> Database::open(const std::string& location) {
+  return is_postgres(location) ? open_postgres(location) : open_sqlite(location);
 }
 
 }  // namespace kotona::server::store

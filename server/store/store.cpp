@@ -23,7 +23,7 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS enrolment(
-  gateway_id TEXT NOT NULL, device_serial TEXT NOT NULL, patient_id TEXT NOT NULL,
+  id INTEGER PRIMARY KEY, gateway_id TEXT NOT NULL, device_serial TEXT NOT NULL, patient_id TEXT NOT NULL,
   valid_from_unix_ms INTEGER NOT NULL, valid_to_unix_ms INTEGER NULL);
 CREATE INDEX IF NOT EXISTS enrolment_device ON enrolment(gateway_id, device_serial);
 CREATE TABLE IF NOT EXISTS readings(
@@ -59,10 +59,6 @@ CREATE TABLE IF NOT EXISTS audit_log(
   hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_head(
   id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql";
 
 // Lifecycle columns added to alerts (older databases get them by ALTER TABLE at open).
@@ -125,24 +121,22 @@ struct Store::Txn {
 Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   auto db = Database::open(path);
   if (!db) return fail(db.error());
+  // Several server instances may open one PostgreSQL database at once: schema work in turn.
+  if (auto r = (*db)->schema_lock(true); !r) return fail(r.error());
   if (auto r = (*db)->exec(kSchema); !r) return fail(r.error());
+  // Triggers audit_log_no_update / audit_log_no_delete refuse UPDATE and DELETE.
+  if (auto r = (*db)->make_append_only("audit_log"); !r) return fail(r.error());
   auto store = std::unique_ptr<Store>(new Store(std::move(*db)));
   if (auto r = store->migrate(); !r) return fail(r.error());
+  if (auto r = store->db_->schema_lock(false); !r) return fail(r.error());
   return store;
 }
 
 Result<void> Store::migrate() {
-  std::set<std::string> have;
-  auto info = db_->prepare("PRAGMA table_info(alerts)");
-  if (!info) return fail(info.error());
-  while (true) {
-    auto row = info->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    have.insert(info->column_text(1));
-  }
+  auto have = db_->columns("alerts");
+  if (!have) return fail(have.error());
   for (const auto& [name, type] : kAlertColumnsAdded) {
-    if (have.contains(name)) continue;
+    if (have->contains(name)) continue;
     auto r = db_->exec(std::string("ALTER TABLE alerts ADD COLUMN ") + name + " " + type);
     if (!r) return fail(r.error());
   }
@@ -223,7 +217,7 @@ Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& reading) {
 Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
                                                std::optional<std::int64_t> device_s) {
   auto stmt = db_->prepare(
-      "SELECT values_json, IFNULL(device_time_unix_s, -1), device_serial FROM readings "
+      "SELECT values_json, COALESCE(device_time_unix_s, -1), device_serial FROM readings "
       "WHERE reading_uid = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, reading.uid.value);

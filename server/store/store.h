@@ -11,15 +11,16 @@
 
 #include "server/alerts/rules.h"
 #include "server/alerts/technical.h"
-#include "server/store/sqlite.h"
+#include "server/store/database.h"
 #include "server/store/types.h"
 
 namespace kotona::server::store {
 
 class Store {
  public:
-  // Opens or creates the database and its schema. Errors: kIo.
-  [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::string& path);
+  // Opens or creates the database and its schema: `location` is an SQLite file path or a
+  // PostgreSQL URI (database.h). Errors: kIo.
+  [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::string& location);
 
   // Validates identity (topic vs payload, invariant 5) and enrolment, inserts new readings and
   // their alerts, quarantines the rest, all in ONE transaction. Errors: kIo when the
@@ -104,6 +105,9 @@ class Store {
   // messages), surviving restarts.
   [[nodiscard]] Result<std::optional<std::uint64_t>> seen_counter(std::string_view name);
   [[nodiscard]] Result<void> set_seen_counter(std::string_view name, std::uint64_t value);
+
+  // "sqlite" or "postgresql".
+  std::string_view backend() const { return db_->backend(); }
 
   // Row counts, for tests and diagnostics. Errors: kIo.
   [[nodiscard]] Result<std::int64_t> count_rows(std::string_view table);

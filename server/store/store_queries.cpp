@@ -16,9 +16,9 @@ constexpr const char* kAlertColumns =
     "SELECT e.event_id, a.alert_id, a.reading_uid, a.patient_id, a.rule_id, a.priority, "
     "a.state, a.message, a.threshold_json, a.created_unix_ms, e.change, a.crossings, "
     "COALESCE(a.last_reading_uid, a.reading_uid), COALESCE(a.last_message, a.message), "
-    "COALESCE(a.last_unix_ms, a.created_unix_ms), IFNULL(a.acked_by, ''), a.acked_unix_ms, "
-    "IFNULL(a.ack_note, ''), IFNULL(a.resolved_by, ''), a.resolved_unix_ms, "
-    "IFNULL(a.resolve_note, ''), a.escalation_tier, d.due_unix_ms ";
+    "COALESCE(a.last_unix_ms, a.created_unix_ms), COALESCE(a.acked_by, ''), a.acked_unix_ms, "
+    "COALESCE(a.ack_note, ''), COALESCE(a.resolved_by, ''), a.resolved_unix_ms, "
+    "COALESCE(a.resolve_note, ''), a.escalation_tier, d.due_unix_ms ";
 // The alert's newest event.
 constexpr const char* kAlertsNow =
     "FROM alerts a JOIN alert_events e ON e.event_id = COALESCE(a.last_event_id, a.event_id) "
@@ -101,7 +101,7 @@ Result<void> Store::add_enrolment(const Enrolment& e) {
 Result<void> Store::seed_enrolment(const std::vector<Enrolment>& lines, HubTime now) {
   for (const auto& line : lines) {
     auto open = db_->prepare(
-        "SELECT patient_id, rowid FROM enrolment WHERE gateway_id = ? AND device_serial = ? "
+        "SELECT patient_id, id FROM enrolment WHERE gateway_id = ? AND device_serial = ? "
         "AND valid_to_unix_ms IS NULL ORDER BY valid_from_unix_ms DESC LIMIT 1");
     if (!open) return fail(open.error());
     open->bind(1, line.gateway.value).bind(2, line.device_serial.value);
@@ -112,7 +112,7 @@ Result<void> Store::seed_enrolment(const std::vector<Enrolment>& lines, HubTime 
     fresh.valid_from = HubTime{};  // config lines carry no date: enrolled since ever
     if (*row) {
       if (open->column_text(0) == line.patient.value) continue;
-      auto close = db_->prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE rowid = ?");
+      auto close = db_->prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
       if (!close) return fail(close.error());
       close->bind(1, ms(now)).bind(2, open->column_int(1));
       if (auto r = close->step(); !r) return fail(r.error());
@@ -151,7 +151,7 @@ Result<std::optional<GatewayStatusRow>> Store::gateway_status(const GatewayId& g
 }
 
 Result<std::vector<StoredAlert>> Store::recent_alerts(int limit, const AlertFilter& filter) {
-  std::string sql = std::string(kAlertColumns) + kAlertsNow + "WHERE 1 ";
+  std::string sql = std::string(kAlertColumns) + kAlertsNow + "WHERE 1 = 1 ";
   if (!filter.priority.empty()) sql += "AND a.priority = ? ";
   if (!filter.state.empty()) sql += "AND a.state = ? ";
   if (filter.patient) sql += "AND a.patient_id = ? ";

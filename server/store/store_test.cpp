@@ -8,6 +8,7 @@
 #include "server/store/json_text.h"
 
 #include "tests/support/process.h"
+#include "tests/support/store_location.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -34,7 +35,7 @@ struct Fixture {
   test::TempDir dir;
   std::unique_ptr<Store> store;
   Fixture() {
-    auto opened = Store::open((dir / "server.db").string());
+    auto opened = Store::open(test::test_store_location(dir.path()));
     REQUIRE(opened.has_value());
     store = std::move(*opened);
     REQUIRE(store->seed_enrolment(

@@ -1,4 +1,5 @@
 #include "tests/integration/system.h"
+#include "tests/support/store_location.h"
 
 #include <sqlite3.h>
 
@@ -28,12 +29,13 @@ void SystemUnderTest::start_broker() {
 
 void SystemUnderTest::start_server(const std::vector<std::string>& enrolled_serials) {
   if (!enrolled_serials.empty()) enrolled_ = enrolled_serials;
+  if (store_location_.empty()) store_location_ = test::test_store_location(dir_.path());
   auto conf = dir_ / "server.conf";
   {
     std::ofstream out(conf);
     out << "mqtt_uri = " << broker_->uri() << "\n"
         << "mqtt_client_id = kotona-ingest-test\n"
-        << "db_path = " << (dir_ / "server.db").string() << "\n"
+        << "db_path = " << store_location_ << "\n"
         << "http_listen = 127.0.0.1:0\n" << test_admin_config();
     int n = 1;
     for (const auto& serial : enrolled_) {

@@ -85,6 +85,7 @@ class SystemUnderTest {
  private:
   std::string gateway_id_;
   TempDir dir_;
+  std::string store_location_;  // the server store, kept across server restarts
   std::unique_ptr<Mosquitto> broker_;
   std::unique_ptr<Child> server_;
   std::unique_ptr<Child> gateway_;

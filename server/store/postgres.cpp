@@ -1,0 +1,220 @@
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <regex>
+#include <vector>
+
+#include "server/store/database.h"
+
+namespace kotona::server::store {
+
+namespace {
+
+constexpr unsigned kBoolOid = 16;   // pg_type.oid of boolean ("t" / "f" in text results)
+constexpr unsigned kByteaOid = 17;  // pg_type.oid of bytea
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 0;
+}
+
+class PgDatabase;
+
+class PgStatement final : public StatementImpl {
+ public:
+  PgStatement(PgDatabase& db, std::string sql) : db_(db), sql_(std::move(sql)) {}
+  ~PgStatement() override { PQclear(result_); }
+  PgStatement(const PgStatement&) = delete;
+  PgStatement& operator=(const PgStatement&) = delete;
+
+  void bind_int(int index, std::int64_t value) override {
+    param(index) = Param{std::to_string(value), false};
+  }
+  void bind_text(int index, std::string_view text) override {
+    param(index) = Param{std::string(text), false};
+  }
+  void bind_null(int index) override { param(index) = std::nullopt; }
+  void bind_blob(int index, std::string_view bytes) override {
+    param(index) = Param{std::string(bytes), true};
+  }
+  Result<bool> step() override;
+  std::int64_t column_int(int index) const override {
+    const char* value = PQgetvalue(result_, row_, index);
+    if (PQftype(result_, index) == kBoolOid) return value[0] == 't' ? 1 : 0;  // as SQLite
+    return std::strtoll(value, nullptr, 10);
+  }
+  std::string column_text(int index) const override {
+    const char* value = PQgetvalue(result_, row_, index);
+    const auto size = static_cast<std::size_t>(PQgetlength(result_, row_, index));
+    if (PQftype(result_, index) != kByteaOid) return std::string(value, size);
+    // bytea in text format: "\x" + two hex digits per byte.
+    std::string bytes;
+    for (std::size_t i = 2; i + 1 < size; i += 2) {
+      bytes.push_back(static_cast<char>(hex_value(value[i]) * 16 + hex_value(value[i + 1])));
+    }
+    return bytes;
+  }
+  bool column_is_null(int index) const override {
+    return PQgetisnull(result_, row_, index) != 0;
+  }
+
+ private:
+  struct Param {
+    std::string bytes;
+    bool binary;
+  };
+  std::optional<Param>& param(int index) {
+    const auto i = static_cast<std::size_t>(index - 1);
+    if (params_.size() <= i) params_.resize(i + 1);
+    return params_[i];
+  }
+
+  PgDatabase& db_;
+  std::string sql_;
+  std::vector<std::optional<Param>> params_;
+  PGresult* result_ = nullptr;
+  bool executed_ = false;
+  int row_ = -1;
+  int rows_ = 0;
+};
+
+class PgDatabase final : public Database {
+ public:
+  explicit PgDatabase(PGconn* conn) : conn_(conn) {}
+  ~PgDatabase() override { PQfinish(conn_); }
+
+  Result<void> exec(const std::string& sql) override {
+    const std::string translated = to_postgres_sql(sql);
+    if (translated.find_first_not_of(" \t\r\n;") == std::string::npos) return {};
+    PGresult* result = PQexec(conn_, translated.c_str());
+    auto checked = check(result, "exec");
+    PQclear(result);
+    return checked;
+  }
+  Result<Statement> prepare(std::string_view sql) override {
+    return Statement(std::make_unique<PgStatement>(*this, to_postgres_sql(sql)));
+  }
+  std::int64_t changes() const override { return changes_; }
+  Result<void> make_append_only(const std::string& table) override {
+    std::string sql =
+        "CREATE OR REPLACE FUNCTION kotona_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$f$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $f$;";
+    for (const char* op : {"update", "delete"}) {
+      sql += "CREATE OR REPLACE TRIGGER " + table + "_no_" + op + " BEFORE " + op + " ON " +
+             table + " FOR EACH ROW EXECUTE FUNCTION kotona_append_only();";
+    }
+    return exec(sql);
+  }
+  Result<void> schema_lock(bool take) override {
+    // Any fixed key: only Kotona's schema work takes it.
+    return exec(take ? "SELECT pg_advisory_lock(7461001)" : "SELECT pg_advisory_unlock(7461001)");
+  }
+  Result<std::set<std::string>> columns(std::string_view table) override {
+    auto info = prepare(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ?");
+    if (!info) return fail(info.error());
+    info->bind(1, table);
+    std::set<std::string> out;
+    while (true) {
+      auto row = info->step();
+      if (!row) return fail(row.error());
+      if (!*row) return out;
+      out.insert(info->column_text(0));
+    }
+  }
+  std::string_view backend() const override { return "postgresql"; }
+
+  PGconn* conn() { return conn_; }
+  // Records the command's row count; Error (kIo, server message) unless it succeeded.
+  Result<void> check(PGresult* result, std::string_view what) {
+    const auto status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+      std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+        message.pop_back();
+      }
+      return fail(Errc::kIo, "postgresql " + std::string(what) + ": " + message);
+    }
+    const char* tuples = PQcmdTuples(result);
+    changes_ = (tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0;
+    return {};
+  }
+
+ private:
+  PGconn* conn_;
+  std::int64_t changes_ = 0;
+};
+
+Result<bool> PgStatement::step() {
+  if (!executed_) {
+    executed_ = true;
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    for (const auto& p : params_) {
+      values.push_back(p ? p->bytes.c_str() : nullptr);
+      lengths.push_back(p ? static_cast<int>(p->bytes.size()) : 0);
+      formats.push_back(p && p->binary ? 1 : 0);
+    }
+    result_ = PQexecParams(db_.conn(), sql_.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.data(), lengths.data(), formats.data(), 0);
+    if (auto r = db_.check(result_, "step"); !r) return fail(r.error());
+    rows_ = PQresultStatus(result_) == PGRES_TUPLES_OK ? PQntuples(result_) : 0;
+  }
+  ++row_;
+  return row_ < rows_;
+}
+
+void ignore_notice(void*, const char*) {}
+
+}  // namespace
+
+std::string to_postgres_sql(std::string_view sql) {
+  // Placeholders first, skipping quoted text.
+  std::string out;
+  out.reserve(sql.size() + 16);
+  bool quoted = false;
+  int n = 0;
+  for (char c : sql) {
+    if (c == '\'') quoted = !quoted;
+    if (c == '?' && !quoted) {
+      out += "$" + std::to_string(++n);
+    } else {
+      out.push_back(c);
+    }
+  }
+  static const std::regex kPragma(R"(\bPRAGMA\b[^;]*;?)", std::regex::icase);
+  static const std::regex kAutoId(R"(\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?)",
+                                  std::regex::icase);
+  static const std::regex kInteger(R"(\bINTEGER\b)", std::regex::icase);
+  static const std::regex kBlob(R"(\bBLOB\b)", std::regex::icase);
+  static const std::regex kBeginImmediate(R"(\bBEGIN\s+IMMEDIATE\b)", std::regex::icase);
+  out = std::regex_replace(out, kPragma, "");
+  out = std::regex_replace(out, kAutoId, "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+  out = std::regex_replace(out, kInteger, "BIGINT");
+  out = std::regex_replace(out, kBlob, "BYTEA");
+  out = std::regex_replace(out, kBeginImmediate, "BEGIN");
+  return out;
+}
+
+Result<std::unique_ptr<Database>> open_postgres(const std::string& uri) {
+  PGconn* conn = PQconnectdb(uri.c_str());
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    std::string message = conn ? PQerrorMessage(conn) : "out of memory";
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    PQfinish(conn);
+    // The URI may hold a password: name the backend, never echo the URI.
+    return fail(Errc::kIo, "cannot connect to postgresql: " + message);
+  }
+  PQsetNoticeProcessor(conn, ignore_notice, nullptr);  // "relation already exists, skipping"
+  auto db = std::make_unique<PgDatabase>(conn);
+  // Durable commits (the default, stated so that a server setting cannot weaken the ack):
+  // the application ack follows COMMIT only once the WAL is flushed.
+  if (auto r = db->exec("SET synchronous_commit = on"); !r) return fail(r.error());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace kotona::server::store
