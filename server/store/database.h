@@ -118,7 +118,8 @@ class Transaction {
 
 // The SQLite-dialect statement as PostgreSQL takes it: `?` -> `$1..$n` (outside quotes),
 // INTEGER -> BIGINT, INTEGER PRIMARY KEY [AUTOINCREMENT] -> identity column, BLOB -> BYTEA,
-// BEGIN IMMEDIATE -> BEGIN, PRAGMA statements dropped. Pure; exposed for tests.
+// BEGIN IMMEDIATE -> BEGIN + a transaction-scoped advisory lock (one writer at a time, as in
+// SQLite, also across server instances), PRAGMA statements dropped. Pure; exposed for tests.
 std::string to_postgres_sql(std::string_view sql);
 
 }  // namespace kotona::server::store

@@ -30,11 +30,23 @@ void SystemUnderTest::start_broker() {
 void SystemUnderTest::start_server(const std::vector<std::string>& enrolled_serials) {
   if (!enrolled_serials.empty()) enrolled_ = enrolled_serials;
   if (store_location_.empty()) store_location_ = test::test_store_location(dir_.path());
-  auto conf = dir_ / "server.conf";
+  auto log = dir_ / ("server-" + std::to_string(++server_starts_) + ".log");
+  server_ = launch_server("kotona-ingest-test", log, http_port_);
+  // Tokens live in the server's memory: every start needs a new login.
+  auto token = http_login(http_port_, "admin", kTestPassword);
+  if (!token) throw std::runtime_error("test admin login failed:\n" + diagnostics());
+  token_ = *token;
+  set_bearer_token(token_);
+}
+
+std::unique_ptr<Child> SystemUnderTest::launch_server(const std::string& client_id,
+                                                      const std::filesystem::path& log,
+                                                      int& http_port) {
+  auto conf = dir_ / (client_id + ".conf");
   {
     std::ofstream out(conf);
     out << "mqtt_uri = " << broker_->uri() << "\n"
-        << "mqtt_client_id = kotona-ingest-test\n"
+        << "mqtt_client_id = " << client_id << "\n"
         << "db_path = " << store_location_ << "\n"
         << "http_listen = 127.0.0.1:0\n" << test_admin_config();
     int n = 1;
@@ -43,22 +55,40 @@ void SystemUnderTest::start_server(const std::vector<std::string>& enrolled_seri
     }
     out << extra_server_config;
   }
-  auto log = dir_ / ("server-" + std::to_string(++server_starts_) + ".log");
-  server_ = std::make_unique<Child>(
+  auto server = std::make_unique<Child>(
       std::vector<std::string>{bin("server/kotona-server"), "--config", conf.string()}, log);
-  auto line = server_->wait_for_log("clinician feed at http://127.0.0.1:", 20s);
-  if (!line) throw std::runtime_error("server did not start:\n" + diagnostics());
+  auto line = server->wait_for_log("clinician feed at http://127.0.0.1:", 20s);
+  if (!line) throw std::runtime_error("server did not start:\n" + server->log_text());
   std::smatch m;
   std::regex port_re("127\\.0\\.0\\.1:([0-9]+)/");
   if (!std::regex_search(*line, m, port_re)) throw std::runtime_error("no port in: " + *line);
-  http_port_ = std::stoi(m[1]);
-  if (!server_->wait_for_log("ingest subscribed", 20s)) {
-    throw std::runtime_error("server did not subscribe:\n" + diagnostics());
+  http_port = std::stoi(m[1]);
+  if (!server->wait_for_log("ingest subscribed", 20s)) {
+    throw std::runtime_error("server did not subscribe:\n" + server->log_text());
   }
-  // Tokens live in the server's memory: every start needs a new login.
-  auto token = http_login(http_port_, "admin", kTestPassword);
-  if (!token) throw std::runtime_error("test admin login failed:\n" + diagnostics());
+  return server;
+}
+
+int SystemUnderTest::start_peer_server() {
+  const std::string id = "kotona-ingest-peer-" + std::to_string(peers_.size() + 1);
+  int port = 0;
+  peers_.push_back(launch_server(id, dir_ / (id + ".log"), port));
+  return port;
+}
+
+void SystemUnderTest::kill_peer_server(std::size_t index) { peers_.at(index)->kill9(); }
+
+long SystemUnderTest::server_counter(int port, const std::string& name) {
+  auto token = http_login(port, "admin", kTestPassword);  // tokens are per instance
+  if (!token) return -1;
   set_bearer_token(*token);
+  auto res = http_get(port, "/metrics");
+  set_bearer_token(token_);
+  if (!res) return -1;
+  std::smatch m;
+  std::regex line_re("(^|\n)[a-z_]*" + name + " ([0-9]+)");
+  if (!std::regex_search(res->body, m, line_re)) return 0;
+  return std::stol(m[2]);
 }
 
 void SystemUnderTest::stop_server() {

@@ -41,6 +41,13 @@ class SystemUnderTest {
   void start_broker();
   // Starts the server and waits for its feed and subscription. Enrols every serial given.
   void start_server(const std::vector<std::string>& enrolled_serials);
+  // Scale-out: another server instance on the same broker (shared subscription) and the same
+  // store (PostgreSQL in the "[postgresql]" runs), its own MQTT client id and HTTP port.
+  // Call after start_server(). Returns the instance's HTTP port.
+  int start_peer_server();
+  void kill_peer_server(std::size_t index);  // SIGKILL, index in start order
+  // GET /metrics of the server on `port` (admin login) -> counter value, 0 when absent.
+  long server_counter(int port, const std::string& name);
   void stop_server();   // SIGTERM
   void kill_server();   // SIGKILL
   void start_device(const SimDevice& device);
@@ -83,11 +90,15 @@ class SystemUnderTest {
   Mosquitto& broker() { return *broker_; }
 
  private:
+  std::unique_ptr<Child> launch_server(const std::string& client_id,
+                                       const std::filesystem::path& log, int& http_port);
   std::string gateway_id_;
   TempDir dir_;
   std::string store_location_;  // the server store, kept across server restarts
   std::unique_ptr<Mosquitto> broker_;
   std::unique_ptr<Child> server_;
+  std::vector<std::unique_ptr<Child>> peers_;
+  std::string token_;  // admin token of the first server instance
   std::unique_ptr<Child> gateway_;
   std::map<std::string, std::unique_ptr<Child>> devices_;
   std::unique_ptr<DbusDaemon> bus_;
