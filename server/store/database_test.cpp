@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "tests/support/process.h"
 #include "tests/support/store_location.h"
 
@@ -95,6 +99,31 @@ TEST_CASE("Database: the store's SQL dialect behaves the same on this backend") 
     REQUIRE(count->step().value());
     CHECK(count->column_int(0) == 0);
   }
+}
+
+TEST_CASE("Database: BEGIN IMMEDIATE on a second connection waits for the first's COMMIT") {
+  // What several server instances on one database rely on (grouping reads the open alert
+  // before writing; escalation re-reads due deadlines): one writing transaction at a time.
+  test::TempDir dir;
+  const std::string location = test::test_store_location(dir.path(), "t.db");
+  auto first = Database::open(location);
+  auto second = Database::open(location);
+  REQUIRE(first.has_value());
+  REQUIRE(second.has_value());
+  REQUIRE((*first)->exec("CREATE TABLE IF NOT EXISTS t(k TEXT)").has_value());
+  REQUIRE((*first)->exec("BEGIN IMMEDIATE").has_value());
+  std::atomic<bool> committed{false};
+  std::atomic<bool> began_before_commit{false};
+  std::thread other([&] {
+    auto r = (*second)->exec("BEGIN IMMEDIATE");
+    began_before_commit = !committed.load();
+    if (r) (void)(*second)->exec("COMMIT");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  committed = true;
+  REQUIRE((*first)->exec("COMMIT").has_value());
+  other.join();
+  CHECK_FALSE(began_before_commit.load());
 }
 
 TEST_CASE("Database::open: unreachable PostgreSQL -> kIo naming the backend, never the URI") {
