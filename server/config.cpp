@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "server/http/http_server.h"
+#include "server/store/database.h"
 
 namespace kotona::server {
 
@@ -90,7 +91,7 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                          "outbox_backlog_age_s", "technical_check_ms", "due", "escalate_after_s",
                          "escalate_medium_after_s", "escalate_max_tier", "escalation_check_ms",
                          "tls_ca", "tls_cert", "tls_key", "mqtt_share_group", "user", "team",
-                         "session_ttl_s"});
+                         "session_ttl_s", "sse_poll_ms"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -201,6 +202,10 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                             60'000);
   if (!every) return fail(every.error());
   config.escalation_check_interval = std::chrono::milliseconds(*every);
+  const std::int64_t poll_default = store::Database::is_postgres(config.db_path) ? 500 : 0;
+  auto poll = file.get_int("sse_poll_ms", poll_default, 0, 60'000);
+  if (!poll) return fail(poll.error());
+  config.sse_poll_interval = std::chrono::milliseconds(*poll);
   return config;
 }
 

@@ -40,6 +40,10 @@ struct ServerConfig {
   // escalate_max_tier); deadlines are rows, checked every escalation_check_ms.
   store::EscalationPolicy escalation;
   std::chrono::milliseconds escalation_check_interval{1'000};
+  // `sse_poll_ms`: how often the SSE hub reads the events table for other instances' events
+  // (scale-out). 0 = off: the hub pushes only this process's events. Default 500 with
+  // PostgreSQL (shared by instances), 0 with SQLite (one instance).
+  std::chrono::milliseconds sse_poll_interval{0};
   // From `expect = GATEWAY_ID DEVICE_SERIAL EVERY` (EVERY: 36h, 7d, 90min, 30s): a reading
   // is expected at least that often; none for 1.5 x EVERY raises device.silent.
   struct Expectation {

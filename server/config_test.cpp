@@ -170,3 +170,15 @@ TEST_CASE("parse_server_config: TLS keys and share group -> all three with ssl:/
         std::string::npos);
   CHECK(parse("mqtt_uri = tcp://h:1\ndb_path = s.db\n")->mqtt_share_group == "ingest");
 }
+
+TEST_CASE("parse_server_config: sse_poll_ms -> 500 on PostgreSQL, off on SQLite, bounded") {
+  CHECK(parse("mqtt_uri = tcp://h:1\ndb_path = s.db\n")->sse_poll_interval.count() == 0);
+  CHECK(parse("mqtt_uri = tcp://h:1\ndb_path = postgresql:///k?host=/tmp\n")
+            ->sse_poll_interval.count() == 500);
+  CHECK(parse("mqtt_uri = tcp://h:1\ndb_path = postgresql:///k\nsse_poll_ms = 0\n")
+            ->sse_poll_interval.count() == 0);
+  CHECK(parse("mqtt_uri = tcp://h:1\ndb_path = s.db\nsse_poll_ms = 200\n")
+            ->sse_poll_interval.count() == 200);
+  CHECK(error_of("mqtt_uri = tcp://h:1\ndb_path = s.db\nsse_poll_ms = -5\n").find("sse_poll_ms") !=
+        std::string::npos);
+}

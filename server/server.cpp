@@ -66,6 +66,12 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   if (!impl->auth->has_users()) {
     log_warn(kLog, "no clinician users configured ('user = ...'): the API refuses every request");
   }
+  if (config.sse_poll_interval.count() > 0) {
+    // Other instances may write the same database: stream what the events table holds.
+    impl->hub.follow(*impl->store, impl->counters, config.sse_poll_interval);
+    log_info(kLog, "SSE: events table read every " +
+                       std::to_string(config.sse_poll_interval.count()) + " ms (scale-out)");
+  }
   impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters,
                                                   impl->hub, *impl->auth);
   auto port = impl->http->listen(config.http_host, config.http_port);

@@ -114,11 +114,16 @@ std::string error_body(const std::string& message) {
   return store::to_json_text(json::object{{"error", message}});
 }
 
-std::string prometheus_text(const std::map<std::string, std::uint64_t>& counters) {
+std::string prometheus_text(const std::map<std::string, std::uint64_t>& counters,
+                            const std::map<std::string, std::uint64_t>& gauges) {
   std::string out;
   for (const auto& [name, value] : counters) {
     auto metric = metric_name(name);
     out += "# TYPE " + metric + " counter\n" + metric + " " + std::to_string(value) + "\n";
+  }
+  for (const auto& [name, value] : gauges) {
+    auto metric = metric_name(name);
+    out += "# TYPE " + metric + " gauge\n" + metric + " " + std::to_string(value) + "\n";
   }
   return out;
 }

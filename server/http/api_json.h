@@ -26,7 +26,9 @@ boost::json::object reading_json(const store::StoredReading& reading);
 std::string error_body(const std::string& message);
 // "2026-11-22T10:15:00.123Z"
 std::string iso8601(HubTime t);
-// Prometheus text exposition: "# TYPE name counter\nname value\n" per counter.
-std::string prometheus_text(const std::map<std::string, std::uint64_t>& counters);
+// Prometheus text exposition: "# TYPE name counter\nname value\n" per counter, then
+// "# TYPE name gauge\n..." per gauge (a value that also goes down, e.g. sse_clients).
+std::string prometheus_text(const std::map<std::string, std::uint64_t>& counters,
+                            const std::map<std::string, std::uint64_t>& gauges = {});
 
 }  // namespace kotona::server::http

@@ -361,10 +361,9 @@ Response route(const Request& req, std::string_view path, const Principal& who,
   }
   if (path == "/metrics") {
     if (who.role != Role::kAdmin) return deny(req, http::status::forbidden, who, ctx);
-    auto snapshot = counters.snapshot();
-    snapshot["sse_clients"] = ctx.hub.size();
-    return respond(req, http::status::ok, prometheus_text(snapshot), "text/plain; version=0.0.4",
-                   counters);
+    // sse_clients goes up and down: a gauge (a counter must never decrease).
+    auto text = prometheus_text(counters.snapshot(), {{"sse_clients", ctx.hub.size()}});
+    return respond(req, http::status::ok, text, "text/plain; version=0.0.4", counters);
   }
   return api(req, who, ctx);
 }

@@ -69,8 +69,10 @@ struct Served {
   std::string clinician_token;  // dr-lee's (ward-a), sent by post()
 
   // patient-1 (BP1) and patient-a (BPA) are care team "ward-a"; patient-b (BPB) is "ward-b".
+  std::string location = kotona::test::test_store_location(dir.path());
+
   Served() {
-    store = std::move(store::Store::open(kotona::test::test_store_location(dir.path())).value());
+    store = std::move(store::Store::open(location).value());
     REQUIRE(store->seed_enrolment(
         {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
          {kGw, DeviceSerial{"BPA"}, PatientId{"patient-a"}, HubTime{}, std::nullopt},

@@ -54,6 +54,10 @@ class Store {
   // Alert events with event_id > after, ascending, at most `limit`: each is the alert's
   // current state with that event's id and change (SSE replay, invariant 8).
   [[nodiscard]] Result<std::vector<StoredAlert>> alerts_after(std::int64_t after, int limit);
+  // The highest committed event_id, 0 when there is none. Ids become visible in id order:
+  // every event write runs under the write lock (BEGIN IMMEDIATE, README.md), so a reader
+  // that sees id N also sees every lower id that will ever commit. Errors: kIo.
+  [[nodiscard]] Result<std::int64_t> last_event_id();
 
   // --- Alert lifecycle (alert_lifecycle.cpp). Each action commits the alert's new state, its
   // event and its audit row (invariant 9) in ONE transaction. Errors: kIo (nothing changed).

@@ -186,6 +186,14 @@ Result<std::vector<StoredAlert>> Store::alerts_after(std::int64_t after, int lim
   return collect<StoredAlert>(stmt, alert_from_row);
 }
 
+Result<std::int64_t> Store::last_event_id() {
+  auto stmt = db_->prepare("SELECT COALESCE(MAX(event_id), 0) FROM alert_events");
+  if (!stmt) return fail(stmt.error());
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  return stmt->column_int(0);
+}
+
 Result<std::vector<StoredReading>> Store::readings(const std::optional<PatientId>& patient,
                                                    int limit) {
   std::string sql =
