@@ -118,12 +118,14 @@ class CrashEnv {
 // The hub's wall clock under libfaketime: every process spawned while this lives reads its
 // offset from `file` on each call (FAKETIME_NO_CACHE), so the harness can step it mid-run.
 // Monotonic clocks stay real (timers keep working), as on a hub whose RTC is wrong or is
-// stepped by NTP.
+// stepped by NTP. real_timerfd.cpp is preloaded first: libfaketime alone mistranslates the
+// absolute deadlines of monotonic timerfds and stops every asio timer (see that file).
 class FaketimeEnv {
  public:
   explicit FaketimeEnv(const std::string& file) {
     if (file.empty()) return;
-    ::setenv("LD_PRELOAD", kLibfaketime, 1);
+    ::setenv("LD_PRELOAD",
+             (bin("tests/reliability/libkotona_real_timerfd.so") + ":" + kLibfaketime).c_str(), 1);
     ::setenv("FAKETIME_TIMESTAMP_FILE", file.c_str(), 1);
     ::setenv("FAKETIME_NO_CACHE", "1", 1);
     ::setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
