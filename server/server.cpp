@@ -61,7 +61,13 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   impl->store->set_escalation_policy(config.escalation);
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  if (auto r = impl->store->seed_enrolment(config.enrolment, now); !r) return fail(r.error());
+  auto api_managed = impl->store->seed_enrolment(config.enrolment, now);
+  if (!api_managed) return fail(api_managed.error());
+  for (const auto& line : *api_managed) {
+    log_warn(kLog, "config 'enrol' line for " + line.gateway.value + "/" +
+                       line.device_serial.value +
+                       " ignored: that device's enrolment is managed through the API");
+  }
   impl->auth = std::make_unique<http::Auth>(config.auth);
   if (!impl->auth->has_users()) {
     log_warn(kLog, "no clinician users configured ('user = ...'): the API refuses every request");

@@ -110,6 +110,28 @@ json::object reading_json(const store::StoredReading& r) {
   return o;
 }
 
+json::object patient_json(const store::PatientRecord& p) {
+  auto text = [](const std::optional<std::string>& v) {
+    return v ? json::value(*v) : json::value(nullptr);
+  };
+  return json::object{{"patient_id", p.id.value},
+                      {"henkilotunnus", text(p.henkilotunnus)},
+                      {"display_name", text(p.display_name)},
+                      {"team", text(p.team)},
+                      {"created_at", iso8601(p.created)},
+                      {"updated_at", iso8601(p.updated)}};
+}
+
+json::object enrolment_json(const store::EnrolmentRecord& e) {
+  return json::object{{"id", e.id},
+                      {"gateway_id", e.binding.gateway.value},
+                      {"device_serial", e.binding.device_serial.value},
+                      {"patient_id", e.binding.patient.value},
+                      {"valid_from", iso8601(e.binding.valid_from)},
+                      {"valid_to", time_or_null(e.binding.valid_to)},
+                      {"source", e.source}};
+}
+
 std::string error_body(const std::string& message) {
   return store::to_json_text(json::object{{"error", message}});
 }

@@ -22,6 +22,10 @@ boost::json::object audit_verdict_json(const store::AuditVerdict& verdict);
 // {reading_uid, patient_id, gateway_id, device_serial, kind, values{...}, device_time,
 //  hub_time, clock_offset_s, quality{...}}
 boost::json::object reading_json(const store::StoredReading& reading);
+// {patient_id, henkilotunnus, display_name, team, created_at, updated_at} (absent: null)
+boost::json::object patient_json(const store::PatientRecord& patient);
+// {id, gateway_id, device_serial, patient_id, valid_from, valid_to (null: open), source}
+boost::json::object enrolment_json(const store::EnrolmentRecord& enrolment);
 // {"error": message}
 std::string error_body(const std::string& message);
 // "2026-11-22T10:15:00.123Z"

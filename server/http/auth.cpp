@@ -228,6 +228,14 @@ std::optional<Principal> Auth::authenticate(std::string_view token) {
   return principal_of(it->second.user);
 }
 
+std::set<std::string> Auth::config_teams_of(const std::string& patient) const {
+  std::set<std::string> out;
+  for (const auto& [team, patients] : config_.teams) {
+    if (patients.contains(patient)) out.insert(team);
+  }
+  return out;
+}
+
 void Auth::logout(std::string_view token) { sessions_.erase(sha256_hex(token)); }
 
 }  // namespace kotona::server::http

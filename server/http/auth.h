@@ -52,7 +52,9 @@ struct Principal {
   std::string user;
   Role role = Role::kViewer;
   std::string team;
-  std::set<std::string> patients;  // the team's patients (admin: see all)
+  // The team's patients (admin: see all): its config `team` line plus, added by dispatch()
+  // per request, the patient register's rows of that team (Store::team_patients).
+  std::set<std::string> patients;
   // True when this principal may see data of `patient_id`. Data without a patient (e.g.
   // broker.dropped_messages) is visible to every authenticated user.
   bool may_see(std::string_view patient_id) const;
@@ -76,6 +78,10 @@ class Auth {
   std::optional<Principal> authenticate(std::string_view token);
   void logout(std::string_view token);
   bool has_users() const { return !config_.users.empty(); }
+  // True when config names care team `team` (a `team` line).
+  bool has_team(const std::string& team) const { return config_.teams.contains(team); }
+  // The care teams whose config `team` line lists `patient`.
+  std::set<std::string> config_teams_of(const std::string& patient) const;
 
  private:
   struct Session {

@@ -86,6 +86,23 @@ TEST_CASE("authz matrix: every endpoint x no/garbage/expired/logged-out token, o
     return R"({"alert_id":")" + alert + R"(","by":"x","note":"n"})";
   };
   std::string alert_a = alert_of("patient-a"), alert_b = alert_of("patient-b");
+  // The patient register: patient-a and patient-b as in the config's teams, patient-r only in
+  // the register (team ward-a), patient-n (ward-b) created by the matrix itself.
+  auto admin_post = [&](const std::string& target, const std::string& body) {
+    auto res = s.request(bhttp::verb::post, target, admin, body);
+    REQUIRE_MESSAGE(res.result_int() == 201, res.body());
+    return boost::json::parse(res.body());
+  };
+  admin_post("/api/v1/patients",
+             R"({"patient_id":"patient-a","team":"ward-a","henkilotunnus":"131052-308T"})");
+  admin_post("/api/v1/patients", R"({"patient_id":"patient-b","team":"ward-b"})");
+  admin_post("/api/v1/patients", R"({"patient_id":"patient-r","team":"ward-a"})");
+  auto binding_of = [&](const std::string& patient) {
+    auto list = boost::json::parse(
+        s.request(bhttp::verb::get, "/api/v1/enrolments?patient=" + patient, admin).body());
+    return std::to_string(list.as_array().at(0).at("id").as_int64());
+  };
+  std::string enrolment_a = binding_of("patient-a"), enrolment_b = binding_of("patient-b");
   constexpr int D = 401;  // every invalid token
   std::vector<Endpoint> endpoints{
       {bhttp::verb::get, "/", "", {200, 200, 200, 200, 200, 200, 200, 200}},
@@ -112,20 +129,41 @@ TEST_CASE("authz matrix: every endpoint x no/garbage/expired/logged-out token, o
       {bhttp::verb::get, "/api/v1/stream?last_event_id=0", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/metrics", "", {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::get, "/api/v1/no-such-route", "", {D, D, D, D, 404, 404, 404, 404}},
+      // Patient register and enrolment (issue 6): reads by care team, writes admin only.
+      {bhttp::verb::get, "/api/v1/patients", "", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/patients/patient-a", "", {D, D, D, D, 403, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/patients/patient-b", "", {D, D, D, D, 200, 403, 403, 200}},
+      {bhttp::verb::get, "/api/v1/patients/patient-r", "", {D, D, D, D, 403, 200, 200, 200}},
+      {bhttp::verb::post, "/api/v1/patients", R"({"patient_id":"patient-n","team":"ward-b"})",
+       {D, D, D, D, 403, 403, 403, 201}},
+      {bhttp::verb::patch, "/api/v1/patients/patient-a", R"({"display_name":"A"})",
+       {D, D, D, D, 403, 403, 403, 200}},
+      {bhttp::verb::put, "/api/v1/patients/patient-a", "{}", {D, D, D, D, 403, 403, 403, 405}},
+      {bhttp::verb::get, "/api/v1/enrolments", "", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/enrolments?patient=patient-b", "",
+       {D, D, D, D, 200, 403, 403, 200}},
+      {bhttp::verb::get, "/api/v1/enrolments/" + enrolment_a, "", {D, D, D, D, 403, 200, 200, 200}},
+      {bhttp::verb::post, "/api/v1/enrolments",
+       R"({"gateway_id":"gw-1","device_serial":"BPN","patient_id":"patient-n"})",
+       {D, D, D, D, 403, 403, 403, 201}},
+      {bhttp::verb::post, "/api/v1/enrolments/" + enrolment_b + "/end", "",
+       {D, D, D, D, 403, 403, 403, 200}},
   };
   struct Who {
     std::string name, token;
     std::vector<std::string> foreign;  // patients this principal must never see
   };
-  const std::vector<std::string> everyone{"patient-a", "patient-b", "patient-1"};
-  std::vector<Who> principals{{"no token", "", everyone},
-                              {"garbage token", "0123abcd", everyone},
-                              {"expired token", expired, everyone},
-                              {"logged-out token", logged_out, everyone},
-                              {"other team (bob, ward-b)", bob, {"patient-a", "patient-1"}},
-                              {"viewer (victor, ward-a)", viewer, {"patient-b"}},
-                              {"own team (alice, ward-a)", alice, {"patient-b"}},
-                              {"admin", admin, {}}};
+  const std::vector<std::string> everyone{"patient-a", "patient-b", "patient-1", "patient-r",
+                                          "patient-n", "131052-308T"};
+  std::vector<Who> principals{
+      {"no token", "", everyone},
+      {"garbage token", "0123abcd", everyone},
+      {"expired token", expired, everyone},
+      {"logged-out token", logged_out, everyone},
+      {"other team (bob, ward-b)", bob, {"patient-a", "patient-1", "patient-r", "131052-308T"}},
+      {"viewer (victor, ward-a)", viewer, {"patient-b", "patient-n"}},
+      {"own team (alice, ward-a)", alice, {"patient-b", "patient-n"}},
+      {"admin", admin, {}}};
 
   StderrCapture log((s.dir / "server-stderr.log").string());
   std::vector<std::string> rows;

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "server/http/alert_routes.h"
 #include "server/http/api_json.h"
+#include "server/http/enrolment_routes.h"
 #include "server/http/fhir_routes.h"
 #include "server/http/page.h"
 #include "server/fhir/time_range.h"
@@ -341,6 +342,11 @@ Response route(const Request& req, std::string_view path, const Principal& who,
     return handle_fhir_request(req, path, ctx.store, counters);
   }
   if (is_alert_path(path)) return alert_route(req, path, who, ctx);
+  if (is_enrolment_path(path)) {
+    auto patient = enrolment_patient_of(req, path, ctx.store);
+    if (patient && !who.may_see(*patient)) return deny(req, http::status::forbidden, who, ctx);
+    return handle_enrolment_request(req, path, who, ctx);
+  }
   bool known = path == "/api/v1/readings" || path == "/metrics" || path == kStreamPath ||
                path == kLogoutPath;
   if (!known) return error(req, http::status::not_found, "no such resource", counters);
@@ -403,6 +409,19 @@ std::variant<Response, StreamGrant> dispatch(const Request& req, RouteContext& c
   bool reads = req.method() == http::verb::get || req.method() == http::verb::head;
   bool acts = !reads && path != kLogoutPath;
   if (acts && who->role == Role::kViewer) return deny(req, http::status::forbidden, who, ctx);
+  // The patient register and enrolment are changed by admins only.
+  if (acts && is_enrolment_path(path) && who->role != Role::kAdmin) {
+    return deny(req, http::status::forbidden, who, ctx);
+  }
+  // A care team sees its config `team` line's patients and the register's patients of that team.
+  if (who->role != Role::kAdmin) {
+    auto registered = ctx.store.team_patients(who->team);
+    if (!registered) {
+      ctx.counters.add("store_error");
+      return error(req, http::status::internal_server_error, "store error", ctx.counters);
+    }
+    who->patients.merge(*registered);
+  }
   if (auto stream = as_stream_request(req)) return StreamGrant{*stream, *who, token};
   return route(req, path, *who, ctx);
 }

@@ -57,6 +57,11 @@ CREATE TABLE IF NOT EXISTS audit_log(
   seq INTEGER PRIMARY KEY, at_unix_ms INTEGER NOT NULL, actor TEXT NOT NULL,
   action TEXT NOT NULL, alert_id TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS patients(
+  patient_id TEXT PRIMARY KEY, henkilotunnus TEXT NULL, display_name TEXT NULL, team TEXT NULL,
+  created_unix_ms INTEGER NOT NULL, updated_unix_ms INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS patients_henkilotunnus ON patients(henkilotunnus);
+CREATE INDEX IF NOT EXISTS patients_team ON patients(team);
 CREATE TABLE IF NOT EXISTS audit_head(
   id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
 )sql";
@@ -139,6 +144,13 @@ Result<void> Store::migrate() {
     if (have->contains(name)) continue;
     auto r = db_->exec(std::string("ALTER TABLE alerts ADD COLUMN ") + name + " " + type);
     if (!r) return fail(r.error());
+  }
+  // Who made each binding: NULL (older databases) and "config" are `enrol` lines, "api" the
+  // HTTP API.
+  auto enrolment_columns = db_->columns("enrolment");
+  if (!enrolment_columns) return fail(enrolment_columns.error());
+  if (!enrolment_columns->contains("source")) {
+    if (auto r = db_->exec("ALTER TABLE enrolment ADD COLUMN source TEXT NULL"); !r) return r;
   }
   // Alerts stored before alert_events existed keep their ids as their "raised" events, so
   // event ids stay one increasing sequence and Last-Event-ID replay keeps working.

@@ -98,29 +98,33 @@ Result<void> Store::add_enrolment(const Enrolment& e) {
   return {};
 }
 
-Result<void> Store::seed_enrolment(const std::vector<Enrolment>& lines, HubTime now) {
+Result<std::vector<Enrolment>> Store::seed_enrolment(const std::vector<Enrolment>& lines,
+                                                     HubTime now) {
+  std::vector<Enrolment> api_managed;
   for (const auto& line : lines) {
-    auto open = db_->prepare(
-        "SELECT patient_id, id FROM enrolment WHERE gateway_id = ? AND device_serial = ? "
-        "AND valid_to_unix_ms IS NULL ORDER BY valid_from_unix_ms DESC LIMIT 1");
-    if (!open) return fail(open.error());
-    open->bind(1, line.gateway.value).bind(2, line.device_serial.value);
-    auto row = open->step();
-    if (!row) return fail(row.error());
+    auto bindings = device_bindings(line.gateway, line.device_serial);
+    if (!bindings) return fail(bindings.error());
     Enrolment fresh = line;
     fresh.valid_to.reset();
     fresh.valid_from = HubTime{};  // config lines carry no date: enrolled since ever
-    if (*row) {
-      if (open->column_text(0) == line.patient.value) continue;
+    if (!bindings->empty()) {
+      const auto& newest = bindings->front();
+      bool same = newest.binding.patient == line.patient;
+      if (!newest.binding.valid_to && same) continue;
+      // Moved or ended through the API: the API's history wins over a static config line.
+      if (newest.source == "api" || newest.binding.valid_to) {
+        if (!same || newest.binding.valid_to) api_managed.push_back(line);
+        continue;
+      }
       auto close = db_->prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
       if (!close) return fail(close.error());
-      close->bind(1, ms(now)).bind(2, open->column_int(1));
+      close->bind(1, ms(now)).bind(2, newest.id);
       if (auto r = close->step(); !r) return fail(r.error());
       fresh.valid_from = now;
     }
     if (auto r = add_enrolment(fresh); !r) return fail(r.error());
   }
-  return {};
+  return api_managed;
 }
 
 Result<void> Store::upsert_gateway_status(const GatewayStatusRow& row) {
@@ -210,9 +214,9 @@ Result<std::vector<StoredReading>> Store::readings(const std::optional<PatientId
 }
 
 Result<std::int64_t> Store::count_rows(std::string_view table) {
-  static constexpr std::array<std::string_view, 9> kTables{
-      "enrolment",    "readings",  "alerts",     "quarantine",          "gateway_status",
-      "alert_events", "audit_log", "audit_head", "escalation_deadlines"};
+  static constexpr std::array<std::string_view, 10> kTables{
+      "enrolment",    "readings",  "alerts",     "quarantine",           "gateway_status",
+      "alert_events", "audit_log", "audit_head", "escalation_deadlines", "patients"};
   if (std::find(kTables.begin(), kTables.end(), table) == kTables.end()) {
     return fail(Errc::kMalformed, "unknown table " + std::string(table));
   }

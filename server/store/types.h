@@ -138,6 +138,46 @@ struct Enrolment {
   std::optional<HubTime> valid_to;  // open-ended when absent
 };
 
+// One binding of the enrolment history (Store::enrolments): id, the binding, and who made it
+// ("config": an `enrol` line; "api": the HTTP API / kotona-admin).
+struct EnrolmentRecord {
+  std::int64_t id = 0;
+  Enrolment binding;
+  std::string source;
+};
+
+// Which bindings a list returns; absent fields match everything.
+struct EnrolmentFilter {
+  std::optional<PatientId> patient;
+  std::optional<GatewayId> gateway;
+  std::optional<DeviceSerial> device_serial;
+};
+
+// One row of the patient register. `henkilotunnus` is sensitive: never logged, never put in
+// the audit log; it was checked by parse_henkilotunnus() before it reached the store.
+struct PatientRecord {
+  PatientId id;
+  std::optional<std::string> henkilotunnus;
+  std::optional<std::string> display_name;
+  std::optional<std::string> team;  // the care team that sees this patient (auth `team`)
+  HubTime created{}, updated{};
+};
+
+// Register and enrolment writes (enrolment_store.cpp). kNotFound: no such patient/binding;
+// kConflict: the write contradicts what is stored (`why` says what, without health data).
+enum class WriteStatus { kDone, kNotFound, kConflict };
+struct PatientWrite {
+  WriteStatus status = WriteStatus::kNotFound;
+  std::string why;
+  PatientRecord patient;  // as stored after the write (kDone)
+};
+struct EnrolmentWrite {
+  WriteStatus status = WriteStatus::kNotFound;
+  std::string why;
+  EnrolmentRecord enrolment;         // the new or ended binding (kDone)
+  std::optional<EnrolmentRecord> closed;  // the device's previous binding, closed by a move
+};
+
 struct GatewayStatusRow {
   GatewayId gateway;
   HubTime last_seen{};

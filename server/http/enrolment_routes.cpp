@@ -1,0 +1,401 @@
+#include "server/http/enrolment_routes.h"
+
+#include <boost/beast/http/verb.hpp>
+#include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
+
+#include "core/henkilotunnus.h"
+#include "core/log.h"
+#include "server/fhir/time_range.h"
+#include "server/http/api_json.h"
+#include "server/store/json_text.h"
+
+namespace kotona::server::http {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kLog = "http";
+constexpr std::size_t kMaxDisplayName = 200;
+constexpr std::int64_t kMaxLimit = 10000;
+
+Response reply(const Request& req, http::status status, const json::value& body,
+               Counters& counters) {
+  counters.add("http_responses_" + std::to_string(static_cast<int>(status)));
+  Response res{status, req.version()};
+  res.set(http::field::server, "kotona-server");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = store::to_json_text(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response error(const Request& req, http::status status, const std::string& why,
+               Counters& counters) {
+  return reply(req, status, json::object{{"error", why}}, counters);
+}
+
+// Bad input: a clear 400 and a counter. `why` never quotes a henkilötunnus.
+Response bad_input(const Request& req, const std::string& why, Counters& counters) {
+  counters.add("api_bad_input");
+  return error(req, http::status::bad_request, why, counters);
+}
+
+Response store_error(const Request& req, const Error& e, Counters& counters) {
+  counters.add("store_error");
+  log_error(kLog, "enrolment api: " + describe(e));
+  return error(req, http::status::internal_server_error, "store error", counters);
+}
+
+Response method_not_allowed(const Request& req, const char* allow, Counters& counters) {
+  auto res = error(req, http::status::method_not_allowed, std::string("only ") + allow, counters);
+  res.set(http::field::allow, allow);
+  return res;
+}
+
+HubTime now_ms() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// The path below `prefix` + "/": "" for the collection itself; nullopt for another path.
+std::optional<std::string_view> below(std::string_view path, std::string_view prefix) {
+  if (path == prefix) return std::string_view{};
+  if (!path.starts_with(prefix) || path.size() <= prefix.size() + 1 ||
+      path[prefix.size()] != '/') {
+    return std::nullopt;
+  }
+  return path.substr(prefix.size() + 1);
+}
+
+// The query, limited to `allowed` keys; `why` says what is wrong otherwise.
+std::optional<std::map<std::string, std::string>> query_of(
+    const Request& req, std::initializer_list<std::string_view> allowed, std::string& why) {
+  std::string_view target(req.target().data(), req.target().size());
+  auto q = target.find('?');
+  auto parsed = parse_query(q == std::string_view::npos ? "" : target.substr(q + 1));
+  if (!parsed) {
+    why = parsed.error().detail;
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : *parsed) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      why = "unknown query parameter '" + key + "'";
+      return std::nullopt;
+    }
+    if (key == "limit") {
+      auto n = parse_int(value);
+      if (!n || *n < 1 || *n > kMaxLimit) {
+        why = "limit must be 1-" + std::to_string(kMaxLimit);
+        return std::nullopt;
+      }
+    } else if (!is_valid_id_text(value)) {
+      why = key + " must be 1-64 characters of [A-Za-z0-9._-]";
+      return std::nullopt;
+    }
+  }
+  return *parsed;
+}
+
+int limit_of(const std::map<std::string, std::string>& q) {
+  return q.count("limit") ? static_cast<int>(*parse_int(q.at("limit"))) : 1000;
+}
+
+// A JSON object body whose keys are all in `allowed`; `why` otherwise.
+std::optional<json::object> body_of(const Request& req,
+                                    std::initializer_list<std::string_view> allowed,
+                                    std::string& why) {
+  boost::system::error_code ec;
+  auto body = json::parse(req.body(), ec);
+  if (ec || !body.is_object()) {
+    why = "body must be a JSON object";
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : body.as_object()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      why = "unknown field '" + std::string(key) + "'";
+      return std::nullopt;
+    }
+  }
+  return std::move(body.as_object());
+}
+
+// An id field (required): 1-64 characters of [A-Za-z0-9._-].
+std::optional<std::string> id_field(const json::object& o, std::string_view key, std::string& why) {
+  const auto* v = o.if_contains(key);
+  if (v && v->is_string() && is_valid_id_text(std::string(v->as_string()))) {
+    return std::string(v->as_string());
+  }
+  why = std::string(key) + " must be 1-64 characters of [A-Za-z0-9._-]";
+  return std::nullopt;
+}
+
+// An optional instant field: absent or null -> `fallback`.
+std::optional<HubTime> time_field(const json::object& o, std::string_view key, HubTime fallback,
+                                  std::string& why) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return fallback;
+  if (v->is_string()) {
+    auto range = fhir::parse_time_range(std::string(v->as_string()), std::nullopt);
+    if (range) return range->from;
+  }
+  why = std::string(key) + " must be an instant like 2026-11-23T10:00:00Z (or a date)";
+  return std::nullopt;
+}
+
+// Applies the register fields present in `o` to `p` (null clears). Checks each; `why` on error.
+bool apply_patient_fields(const json::object& o, const Auth& auth, store::PatientRecord& p,
+                          std::string& why) {
+  if (const auto* v = o.if_contains("henkilotunnus")) {
+    if (v->is_null()) {
+      p.henkilotunnus.reset();
+    } else if (!v->is_string()) {
+      return why = "henkilotunnus must be a string", false;
+    } else if (auto h = parse_henkilotunnus(std::string_view(v->as_string())); !h) {
+      return why = h.error().detail, false;
+    } else {
+      p.henkilotunnus = h->text;
+    }
+  }
+  if (const auto* v = o.if_contains("display_name")) {
+    if (v->is_null()) {
+      p.display_name.reset();
+    } else {
+      const auto* s = v->if_string();
+      bool printable = s && !s->empty() && s->size() <= kMaxDisplayName &&
+                       std::none_of(s->begin(), s->end(), [](char c) {
+                         return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                       });
+      if (!printable) return why = "display_name must be 1-200 bytes of printable text", false;
+      p.display_name = std::string(*s);
+    }
+  }
+  if (const auto* v = o.if_contains("team")) {
+    if (v->is_null()) {
+      p.team.reset();
+    } else if (!v->is_string() || !auth.has_team(std::string(v->as_string()))) {
+      return why = "team must name a care team of the server config ('team' lines)", false;
+    } else {
+      p.team = std::string(v->as_string());
+    }
+  }
+  return true;
+}
+
+// A register team that contradicts the config's `team` lines would show the patient to two
+// teams: refused, naming the config's team (no health data).
+std::optional<std::string> team_conflict(const store::PatientRecord& p, const Auth& auth) {
+  if (!p.team) return std::nullopt;
+  auto listed = auth.config_teams_of(p.id.value);
+  if (listed.empty() || listed.contains(*p.team)) return std::nullopt;
+  return "the server config lists this patient under care team '" + *listed.begin() + "'";
+}
+
+Response write_patient(const Request& req, std::optional<std::string_view> id,
+                       const Principal& who, RouteContext& ctx) {
+  std::string why;
+  auto body = id ? body_of(req, {"henkilotunnus", "display_name", "team"}, why)
+                 : body_of(req, {"patient_id", "henkilotunnus", "display_name", "team"}, why);
+  if (!body) return bad_input(req, why, ctx.counters);
+  store::PatientRecord patient;
+  if (id) {
+    auto found = ctx.store.patient_record(PatientId{std::string(*id)});
+    if (!found) return store_error(req, found.error(), ctx.counters);
+    if (!*found) return error(req, http::status::not_found, "no such patient", ctx.counters);
+    patient = **found;
+  } else {
+    auto new_id = id_field(*body, "patient_id", why);
+    if (!new_id) return bad_input(req, why, ctx.counters);
+    patient.id = PatientId{*new_id};
+  }
+  if (!apply_patient_fields(*body, ctx.auth, patient, why)) return bad_input(req, why, ctx.counters);
+  if (auto conflict = team_conflict(patient, ctx.auth)) {
+    return error(req, http::status::conflict, *conflict, ctx.counters);
+  }
+  auto out = ctx.store.put_patient(patient, !id, who.user, now_ms());
+  if (!out) return store_error(req, out.error(), ctx.counters);
+  if (out->status == store::WriteStatus::kNotFound) {
+    return error(req, http::status::not_found, out->why, ctx.counters);
+  }
+  if (out->status == store::WriteStatus::kConflict) {
+    return error(req, http::status::conflict, out->why, ctx.counters);
+  }
+  ctx.counters.add(id ? "patients_updated" : "patients_created");
+  // No patient id or henkilötunnus in the log: the audit row names the patient.
+  log_info(kLog, std::string(id ? "patient updated" : "patient registered") + " by " + who.user);
+  return reply(req, id ? http::status::ok : http::status::created, patient_json(out->patient),
+               ctx.counters);
+}
+
+Response patients(const Request& req, std::string_view rest, const Principal& who,
+                  RouteContext& ctx) {
+  const bool read = req.method() == http::verb::get || req.method() == http::verb::head;
+  if (rest.empty()) {
+    if (req.method() == http::verb::post) return write_patient(req, std::nullopt, who, ctx);
+    if (!read) return method_not_allowed(req, "GET, HEAD, POST", ctx.counters);
+    std::string why;
+    auto q = query_of(req, {"limit"}, why);
+    if (!q) return bad_input(req, why, ctx.counters);
+    auto rows = ctx.store.patient_records(limit_of(*q));
+    if (!rows) return store_error(req, rows.error(), ctx.counters);
+    json::array out;
+    for (const auto& p : *rows) {
+      if (who.may_see(p.id.value)) out.push_back(patient_json(p));
+    }
+    return reply(req, http::status::ok, out, ctx.counters);
+  }
+  if (!is_valid_id_text(std::string(rest))) {
+    return bad_input(req, "bad patient id", ctx.counters);
+  }
+  if (req.method() == http::verb::patch) return write_patient(req, rest, who, ctx);
+  if (!read) return method_not_allowed(req, "GET, HEAD, PATCH", ctx.counters);
+  PatientId id{std::string(rest)};
+  auto found = ctx.store.patient_record(id);
+  if (!found) return store_error(req, found.error(), ctx.counters);
+  if (!*found) return error(req, http::status::not_found, "no such patient", ctx.counters);
+  auto history = ctx.store.enrolments({id, std::nullopt, std::nullopt}, 1000);
+  if (!history) return store_error(req, history.error(), ctx.counters);
+  auto out = patient_json(**found);
+  json::array bindings;
+  for (const auto& e : *history) bindings.push_back(enrolment_json(e));
+  out["enrolments"] = std::move(bindings);
+  return reply(req, http::status::ok, out, ctx.counters);
+}
+
+Response write_result(const Request& req, const Result<store::EnrolmentWrite>& out,
+                      http::status done, Counters& counters) {
+  if (!out) return store_error(req, out.error(), counters);
+  switch (out->status) {
+    case store::WriteStatus::kNotFound:
+      return error(req, http::status::not_found, out->why, counters);
+    case store::WriteStatus::kConflict:
+      return error(req, http::status::conflict, out->why, counters);
+    case store::WriteStatus::kDone:
+      break;
+  }
+  json::object body{{"enrolment", enrolment_json(out->enrolment)},
+                    {"closed", out->closed ? json::value(enrolment_json(*out->closed))
+                                           : json::value(nullptr)}};
+  return reply(req, done, body, counters);
+}
+
+Response enrol(const Request& req, const Principal& who, RouteContext& ctx) {
+  std::string why;
+  auto body = body_of(req, {"gateway_id", "device_serial", "patient_id", "valid_from"}, why);
+  if (!body) return bad_input(req, why, ctx.counters);
+  auto gateway = id_field(*body, "gateway_id", why);
+  auto serial = gateway ? id_field(*body, "device_serial", why) : std::nullopt;
+  auto patient = serial ? id_field(*body, "patient_id", why) : std::nullopt;
+  auto now = now_ms();
+  auto from = patient ? time_field(*body, "valid_from", now, why) : std::nullopt;
+  if (!from) return bad_input(req, why, ctx.counters);
+  store::Enrolment binding{GatewayId{*gateway}, DeviceSerial{*serial}, PatientId{*patient}, *from,
+                           std::nullopt};
+  auto out = ctx.store.enrol_device(binding, who.user, now);
+  if (out && out->status == store::WriteStatus::kDone) {
+    ctx.counters.add("enrolments_created");
+    log_info(kLog, "enrolment/" + std::to_string(out->enrolment.id) + " created by " + who.user);
+  }
+  return write_result(req, out, http::status::created, ctx.counters);
+}
+
+Response end(const Request& req, std::int64_t id, const Principal& who, RouteContext& ctx) {
+  std::string why;
+  auto body = req.body().empty() ? std::optional<json::object>{json::object{}}
+                                 : body_of(req, {"valid_to"}, why);
+  if (!body) return bad_input(req, why, ctx.counters);
+  auto now = now_ms();
+  auto to = time_field(*body, "valid_to", now, why);
+  if (!to) return bad_input(req, why, ctx.counters);
+  auto out = ctx.store.end_enrolment(id, *to, who.user, now);
+  if (out && out->status == store::WriteStatus::kDone) {
+    ctx.counters.add("enrolments_ended");
+    log_info(kLog, "enrolment/" + std::to_string(id) + " ended by " + who.user);
+  }
+  return write_result(req, out, http::status::ok, ctx.counters);
+}
+
+Response enrolments(const Request& req, std::string_view rest, const Principal& who,
+                    RouteContext& ctx) {
+  const bool read = req.method() == http::verb::get || req.method() == http::verb::head;
+  if (rest.empty()) {
+    if (req.method() == http::verb::post) return enrol(req, who, ctx);
+    if (!read) return method_not_allowed(req, "GET, HEAD, POST", ctx.counters);
+    std::string why;
+    auto q = query_of(req, {"patient", "gateway", "device", "limit"}, why);
+    if (!q) return bad_input(req, why, ctx.counters);
+    store::EnrolmentFilter filter;
+    if (q->count("patient")) filter.patient = PatientId{q->at("patient")};
+    if (q->count("gateway")) filter.gateway = GatewayId{q->at("gateway")};
+    if (q->count("device")) filter.device_serial = DeviceSerial{q->at("device")};
+    auto rows = ctx.store.enrolments(filter, limit_of(*q));
+    if (!rows) return store_error(req, rows.error(), ctx.counters);
+    json::array out;
+    for (const auto& e : *rows) {
+      if (who.may_see(e.binding.patient.value)) out.push_back(enrolment_json(e));
+    }
+    return reply(req, http::status::ok, out, ctx.counters);
+  }
+  bool ending = rest.ends_with("/end");
+  auto id = parse_int(ending ? rest.substr(0, rest.size() - 4) : rest);
+  if (!id || *id < 1) return error(req, http::status::not_found, "no such resource", ctx.counters);
+  if (ending) {
+    if (req.method() != http::verb::post) return method_not_allowed(req, "POST", ctx.counters);
+    return end(req, *id, who, ctx);
+  }
+  if (!read) return method_not_allowed(req, "GET, HEAD", ctx.counters);
+  auto found = ctx.store.enrolment(*id);
+  if (!found) return store_error(req, found.error(), ctx.counters);
+  if (!*found) return error(req, http::status::not_found, "no such enrolment", ctx.counters);
+  return reply(req, http::status::ok, enrolment_json(**found), ctx.counters);
+}
+
+}  // namespace
+
+bool is_enrolment_path(std::string_view path) {
+  return below(path, kPatientsPath).has_value() || below(path, kEnrolmentsPath).has_value();
+}
+
+std::optional<std::string> enrolment_patient_of(const Request& req, std::string_view path,
+                                                store::Store& store) {
+  if (auto rest = below(path, kPatientsPath); rest && !rest->empty()) return std::string(*rest);
+  auto rest = below(path, kEnrolmentsPath);
+  if (!rest) return std::nullopt;
+  if (rest->empty()) {
+    std::string_view target(req.target().data(), req.target().size());
+    auto q = target.find('?');
+    auto parsed = parse_query(q == std::string_view::npos ? "" : target.substr(q + 1));
+    if (parsed && parsed->count("patient")) return parsed->at("patient");
+    boost::system::error_code ec;
+    auto body = req.method() == http::verb::post ? json::parse(req.body(), ec) : json::value();
+    const auto* o = ec ? nullptr : body.if_object();
+    const auto* p = o ? o->if_contains("patient_id") : nullptr;
+    if (p && p->is_string()) return std::string(p->as_string());
+    return std::nullopt;
+  }
+  auto id = parse_int(rest->ends_with("/end") ? rest->substr(0, rest->size() - 4) : *rest);
+  auto found = id ? store.enrolment(*id) : Result<std::optional<store::EnrolmentRecord>>{
+                                               std::optional<store::EnrolmentRecord>{}};
+  if (found && *found) return (*found)->binding.patient.value;
+  return std::nullopt;
+}
+
+Response handle_enrolment_request(const Request& req, std::string_view path, const Principal& who,
+                                  RouteContext& ctx) {
+  if (auto rest = below(path, kPatientsPath)) return patients(req, *rest, who, ctx);
+  if (auto rest = below(path, kEnrolmentsPath)) return enrolments(req, *rest, who, ctx);
+  return error(req, http::status::not_found, "no such resource", ctx.counters);
+}
+
+}  // namespace kotona::server::http

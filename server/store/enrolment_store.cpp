@@ -1,0 +1,295 @@
+// Store: the patient register and the enrolment history managed through the HTTP API. Every
+// write is one transaction with its audit row. The henkilötunnus is stored but never written
+// to the audit log (its detail says only whether it was set or changed).
+#include "server/store/store.h"
+
+namespace kotona::server::store {
+
+namespace {
+
+std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
+HubTime from_ms(std::int64_t v) { return HubTime{std::chrono::milliseconds{v}}; }
+
+std::optional<std::string> optional_text(const Statement& s, int i) {
+  if (s.column_is_null(i)) return std::nullopt;
+  return s.column_text(i);
+}
+
+constexpr const char* kPatientColumns =
+    "SELECT patient_id, henkilotunnus, display_name, team, created_unix_ms, updated_unix_ms "
+    "FROM patients ";
+
+PatientRecord patient_from_row(const Statement& s) {
+  return PatientRecord{PatientId{s.column_text(0)}, optional_text(s, 1), optional_text(s, 2),
+                       optional_text(s, 3), from_ms(s.column_int(4)), from_ms(s.column_int(5))};
+}
+
+constexpr const char* kEnrolmentColumns =
+    "SELECT id, gateway_id, device_serial, patient_id, valid_from_unix_ms, valid_to_unix_ms, "
+    "COALESCE(source, 'config') FROM enrolment ";
+
+EnrolmentRecord enrolment_from_row(const Statement& s) {
+  EnrolmentRecord r;
+  r.id = s.column_int(0);
+  r.binding.gateway = GatewayId{s.column_text(1)};
+  r.binding.device_serial = DeviceSerial{s.column_text(2)};
+  r.binding.patient = PatientId{s.column_text(3)};
+  r.binding.valid_from = from_ms(s.column_int(4));
+  if (!s.column_is_null(5)) r.binding.valid_to = from_ms(s.column_int(5));
+  r.source = s.column_text(6);
+  return r;
+}
+
+template <typename T, typename F>
+Result<std::vector<T>> rows_of(Result<Statement>& stmt, F&& from_row) {
+  std::vector<T> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.push_back(from_row(*stmt));
+  }
+}
+
+// What changed, for the audit detail: never the henkilötunnus itself.
+std::string patient_detail(const std::optional<PatientRecord>& before, const PatientRecord& after) {
+  auto change = [](const char* name, const std::optional<std::string>& was,
+                   const std::optional<std::string>& now, bool sensitive) -> std::string {
+    if (was == now) return "";
+    if (!now) return std::string(" ") + name + " cleared";
+    return std::string(" ") + name + (sensitive ? (was ? " changed" : " set") : "=" + *now);
+  };
+  auto was = [&](auto field) { return before ? (*before).*field : std::optional<std::string>{}; };
+  std::string detail = before ? "updated" : "created";
+  detail += change("henkilotunnus", was(&PatientRecord::henkilotunnus), after.henkilotunnus, true);
+  detail += change("display_name", was(&PatientRecord::display_name), after.display_name, true);
+  detail += change("team", was(&PatientRecord::team), after.team, false);
+  return detail;
+}
+
+std::string binding_text(const Enrolment& e) {
+  return "gateway=" + e.gateway.value + " device=" + e.device_serial.value +
+         " patient=" + e.patient.value + " from_unix_ms=" + std::to_string(ms(e.valid_from));
+}
+
+// The new binding's id. Its own function: the RETURNING statement must be finished (out of
+// scope) before the transaction commits.
+Result<std::int64_t> insert_api_binding(Database& db, const Enrolment& binding) {
+  auto insert = db.prepare(
+      "INSERT INTO enrolment(gateway_id, device_serial, patient_id, valid_from_unix_ms, "
+      "valid_to_unix_ms, source) VALUES(?,?,?,?,NULL,'api') RETURNING id");
+  if (!insert) return fail(insert.error());
+  insert->bind(1, binding.gateway.value).bind(2, binding.device_serial.value);
+  insert->bind(3, binding.patient.value).bind(4, ms(binding.valid_from));
+  auto row = insert->step();
+  if (!row) return fail(row.error());
+  if (!*row) return fail(Errc::kIo, "enrolment insert returned no id");
+  return insert->column_int(0);
+}
+
+}  // namespace
+
+Result<std::optional<PatientRecord>> Store::patient_record(const PatientId& id) {
+  auto stmt = db_->prepare(std::string(kPatientColumns) + "WHERE patient_id = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, id.value);
+  auto rows = rows_of<PatientRecord>(stmt, patient_from_row);
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return std::optional<PatientRecord>{};
+  return std::optional<PatientRecord>{std::move(rows->front())};
+}
+
+Result<std::vector<PatientRecord>> Store::patient_records(int limit) {
+  auto stmt = db_->prepare(std::string(kPatientColumns) + "ORDER BY patient_id LIMIT ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, std::int64_t{limit});
+  return rows_of<PatientRecord>(stmt, patient_from_row);
+}
+
+Result<std::set<std::string>> Store::team_patients(const std::string& team) {
+  auto stmt = db_->prepare("SELECT patient_id FROM patients WHERE team = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, team);
+  std::set<std::string> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.insert(stmt->column_text(0));
+  }
+}
+
+Result<PatientWrite> Store::put_patient(const PatientRecord& patient, bool create,
+                                        const std::string& actor, HubTime now) {
+  Transaction transaction(*db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  auto before = patient_record(patient.id);
+  if (!before) return fail(before.error());
+  if (create && *before) return PatientWrite{WriteStatus::kConflict, "patient exists", **before};
+  if (!create && !*before) return PatientWrite{WriteStatus::kNotFound, "no such patient", {}};
+  if (patient.henkilotunnus) {
+    auto taken = db_->prepare(
+        "SELECT COUNT(*) FROM patients WHERE henkilotunnus = ? AND patient_id != ?");
+    if (!taken) return fail(taken.error());
+    taken->bind(1, *patient.henkilotunnus).bind(2, patient.id.value);
+    if (auto row = taken->step(); !row) return fail(row.error());
+    if (taken->column_int(0) > 0) {
+      return PatientWrite{WriteStatus::kConflict,
+                          "another patient has the same henkilotunnus", {}};
+    }
+  }
+  PatientRecord stored = patient;
+  stored.created = *before ? (*before)->created : now;
+  stored.updated = now;
+  auto write = db_->prepare(
+      "INSERT INTO patients(patient_id, henkilotunnus, display_name, team, created_unix_ms, "
+      "updated_unix_ms) VALUES(?,?,?,?,?,?) ON CONFLICT(patient_id) DO UPDATE SET "
+      "henkilotunnus = excluded.henkilotunnus, display_name = excluded.display_name, "
+      "team = excluded.team, updated_unix_ms = excluded.updated_unix_ms");
+  if (!write) return fail(write.error());
+  write->bind(1, stored.id.value).bind(2, stored.henkilotunnus).bind(3, stored.display_name);
+  write->bind(4, stored.team).bind(5, ms(stored.created)).bind(6, ms(stored.updated));
+  if (auto r = write->step(); !r) return fail(r.error());
+  AuditRow audit{0, now, actor, create ? "patient.create" : "patient.update",
+                 AlertId{"patient/" + stored.id.value}, patient_detail(*before, stored), {}, {}};
+  if (auto r = append_audit(audit); !r) return fail(r.error());
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return PatientWrite{WriteStatus::kDone, "", std::move(stored)};
+}
+
+Result<std::vector<EnrolmentRecord>> Store::device_bindings(const GatewayId& gateway,
+                                                            const DeviceSerial& serial) {
+  auto stmt = db_->prepare(std::string(kEnrolmentColumns) +
+                           "WHERE gateway_id = ? AND device_serial = ? "
+                           "ORDER BY valid_from_unix_ms DESC, id DESC");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value).bind(2, serial.value);
+  return rows_of<EnrolmentRecord>(stmt, enrolment_from_row);
+}
+
+Result<std::int64_t> Store::readings_from(const GatewayId& gateway, const DeviceSerial& serial,
+                                          HubTime from) {
+  auto stmt = db_->prepare(
+      "SELECT COUNT(*) FROM readings WHERE gateway_id = ? AND device_serial = ? AND "
+      "measured_unix_ms >= ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value).bind(2, serial.value).bind(3, ms(from));
+  if (auto row = stmt->step(); !row) return fail(row.error());
+  return stmt->column_int(0);
+}
+
+Result<EnrolmentWrite> Store::enrol_device(const Enrolment& binding, const std::string& actor,
+                                           HubTime now) {
+  Transaction transaction(*db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  auto conflict = [](std::string why) {
+    return EnrolmentWrite{WriteStatus::kConflict, std::move(why), {}, {}};
+  };
+  auto patient = patient_record(binding.patient);
+  if (!patient) return fail(patient.error());
+  if (!*patient) return EnrolmentWrite{WriteStatus::kNotFound, "patient not registered", {}, {}};
+  auto existing = device_bindings(binding.gateway, binding.device_serial);
+  if (!existing) return fail(existing.error());
+  const auto from = binding.valid_from;
+  std::optional<EnrolmentRecord> to_close;
+  for (const auto& e : *existing) {
+    const auto& b = e.binding;
+    if (b.valid_to && *b.valid_to <= from) continue;  // history before the new binding
+    if (b.valid_to || b.valid_from >= from) {
+      return conflict("enrolment/" + std::to_string(e.id) +
+                      " of this device overlaps valid_from; end it earlier or enrol later");
+    }
+    if (b.patient == binding.patient) {
+      return conflict("device already enrolled to this patient (enrolment/" +
+                      std::to_string(e.id) + ")");
+    }
+    to_close = e;  // open, started before `from`: the device moves at `from`
+  }
+  auto later = readings_from(binding.gateway, binding.device_serial, from);
+  if (!later) return fail(later.error());
+  if (*later > 0) {
+    return conflict(std::to_string(*later) +
+                    " readings of this device measured at or after valid_from are already "
+                    "stored; stored readings are never re-attributed: enrol from a later time");
+  }
+  if (to_close) {
+    auto close = db_->prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
+    if (!close) return fail(close.error());
+    close->bind(1, ms(from)).bind(2, to_close->id);
+    if (auto r = close->step(); !r) return fail(r.error());
+    to_close->binding.valid_to = from;
+  }
+  auto id = insert_api_binding(*db_, binding);
+  if (!id) return fail(id.error());
+  EnrolmentRecord made{*id, binding, "api"};
+  made.binding.valid_to.reset();
+  std::string detail = binding_text(made.binding);
+  if (to_close) {
+    detail += " moved from patient=" + to_close->binding.patient.value + " (enrolment/" +
+              std::to_string(to_close->id) + " ended)";
+  }
+  AuditRow audit{0, now, actor, "enrol", AlertId{"enrolment/" + std::to_string(made.id)},
+                 detail, {}, {}};
+  if (auto r = append_audit(audit); !r) return fail(r.error());
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return EnrolmentWrite{WriteStatus::kDone, "", std::move(made), std::move(to_close)};
+}
+
+Result<std::optional<EnrolmentRecord>> Store::enrolment(std::int64_t id) {
+  auto stmt = db_->prepare(std::string(kEnrolmentColumns) + "WHERE id = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, id);
+  auto rows = rows_of<EnrolmentRecord>(stmt, enrolment_from_row);
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return std::optional<EnrolmentRecord>{};
+  return std::optional<EnrolmentRecord>{std::move(rows->front())};
+}
+
+Result<EnrolmentWrite> Store::end_enrolment(std::int64_t id, HubTime at, const std::string& actor,
+                                            HubTime now) {
+  Transaction transaction(*db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  auto found = enrolment(id);
+  if (!found) return fail(found.error());
+  if (!*found) return EnrolmentWrite{WriteStatus::kNotFound, "no such enrolment", {}, {}};
+  auto record = **found;
+  auto conflict = [&](std::string why) {
+    return EnrolmentWrite{WriteStatus::kConflict, std::move(why), record, {}};
+  };
+  if (record.binding.valid_to) return conflict("enrolment already ended");
+  if (at < record.binding.valid_from) return conflict("end is before the enrolment's start");
+  auto later = readings_from(record.binding.gateway, record.binding.device_serial, at);
+  if (!later) return fail(later.error());
+  if (*later > 0) {
+    return conflict(std::to_string(*later) +
+                    " readings of this device measured at or after the end are already stored");
+  }
+  auto close = db_->prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
+  if (!close) return fail(close.error());
+  close->bind(1, ms(at)).bind(2, id);
+  if (auto r = close->step(); !r) return fail(r.error());
+  record.binding.valid_to = at;
+  AuditRow audit{0,      now, actor, "enrol.end", AlertId{"enrolment/" + std::to_string(id)},
+                 binding_text(record.binding) + " to_unix_ms=" + std::to_string(ms(at)), {}, {}};
+  if (auto r = append_audit(audit); !r) return fail(r.error());
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return EnrolmentWrite{WriteStatus::kDone, "", std::move(record), {}};
+}
+
+Result<std::vector<EnrolmentRecord>> Store::enrolments(const EnrolmentFilter& filter, int limit) {
+  std::string sql = std::string(kEnrolmentColumns) + "WHERE 1 = 1 ";
+  if (filter.patient) sql += "AND patient_id = ? ";
+  if (filter.gateway) sql += "AND gateway_id = ? ";
+  if (filter.device_serial) sql += "AND device_serial = ? ";
+  sql += "ORDER BY valid_from_unix_ms DESC, id DESC LIMIT ?";
+  auto stmt = db_->prepare(sql);
+  if (!stmt) return fail(stmt.error());
+  int index = 1;
+  if (filter.patient) stmt->bind(index++, filter.patient->value);
+  if (filter.gateway) stmt->bind(index++, filter.gateway->value);
+  if (filter.device_serial) stmt->bind(index++, filter.device_serial->value);
+  stmt->bind(index, std::int64_t{limit});
+  return rows_of<EnrolmentRecord>(stmt, enrolment_from_row);
+}
+
+}  // namespace kotona::server::store

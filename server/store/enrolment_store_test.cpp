@@ -1,0 +1,210 @@
+// Patient register and enrolment history (enrolment_store.cpp), on both backends: a device
+// moved to another patient attributes readings by measured time; every write is audited.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "server/store/store.h"
+#include "tests/support/process.h"
+#include "tests/support/store_location.h"
+
+using namespace kotona;
+using namespace kotona::server::store;
+using namespace std::chrono_literals;
+
+namespace {
+
+const GatewayId kGw{"gw-1"};
+const DeviceSerial kBp{"BP1"};
+const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
+const HubTime kMove = kNow - 1h;  // the device moves from patient-a to patient-b here
+
+// A reading measured at `at` (device time with a zero clock offset).
+Reading measured_at(const std::string& record, HubTime at) {
+  Reading r;
+  r.device.serial = kBp;
+  r.record_id = record;
+  r.hub_time = kNow;
+  r.device_time = std::chrono::floor<std::chrono::seconds>(at);
+  r.clock_offset = std::chrono::seconds{0};
+  r.measurement = BloodPressure{120, 80, std::nullopt, 70.0};
+  finalize_reading(kGw, r);
+  return r;
+}
+
+struct Fixture {
+  test::TempDir dir;
+  std::string location = test::test_store_location(dir.path());
+  std::unique_ptr<Store> store = std::move(Store::open(location).value());
+
+  PatientWrite put(const std::string& id, std::optional<std::string> hetu, bool create = true) {
+    PatientRecord p{PatientId{id}, std::move(hetu), std::nullopt, std::string("ward-a"), {}, {}};
+    auto w = store->put_patient(p, create, "admin", kNow);
+    REQUIRE(w.has_value());
+    return *w;
+  }
+  EnrolmentWrite enrol(const std::string& patient, HubTime from, const DeviceSerial& d = kBp) {
+    auto w = store->enrol_device({kGw, d, PatientId{patient}, from, std::nullopt}, "admin", kNow);
+    REQUIRE_MESSAGE(w.has_value(), describe(w.error()));
+    return *w;
+  }
+  std::string patient_of(const Reading& r) {
+    auto out = store->store_batch(kGw, {kGw, 1, {r}, {}}, kNow);
+    REQUIRE(out.has_value());
+    if (out->readings.at(0).disposition != Disposition::kStored) {
+      return std::string(to_string(out->readings.at(0).disposition));
+    }
+    auto rows = store->readings(std::nullopt, 1000);
+    REQUIRE(rows.has_value());
+    auto it = std::find_if(rows->begin(), rows->end(), [&](const auto& x) { return x.uid == r.uid; });
+    return it == rows->end() ? std::string("missing") : it->patient.value;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("put_patient: create, repeat, update, missing, shared henkilotunnus -> status") {
+  Fixture f;
+  CHECK(f.put("patient-a", "131052-308T").status == WriteStatus::kDone);
+  CHECK(f.put("patient-a", std::nullopt).status == WriteStatus::kConflict);
+  CHECK(f.put("patient-z", std::nullopt, /*create=*/false).status == WriteStatus::kNotFound);
+  auto taken = f.put("patient-b", "131052-308T");
+  CHECK(taken.status == WriteStatus::kConflict);
+  CHECK(taken.why.find("131052") == std::string::npos);
+  CHECK(f.put("patient-b", std::nullopt).status == WriteStatus::kDone);
+  CHECK(f.put("patient-c", std::nullopt).status == WriteStatus::kDone);  // two NULLs are fine
+  auto record = f.store->patient_record(PatientId{"patient-a"}).value();
+  REQUIRE(record.has_value());
+  CHECK(record->henkilotunnus == "131052-308T");
+  CHECK(record->team == "ward-a");
+  CHECK(f.store->team_patients("ward-a").value() ==
+        std::set<std::string>{"patient-a", "patient-b", "patient-c"});
+  CHECK(f.store->has_patient(PatientId{"patient-c"}).value());
+}
+
+TEST_CASE("put_patient: audit rows name the subject and actor, never the henkilotunnus") {
+  Fixture f;
+  f.put("patient-a", "131052-308T");
+  PatientRecord changed{PatientId{"patient-a"}, "010594Y9032", "Aino", "ward-b", {}, {}};
+  REQUIRE(f.store->put_patient(changed, false, "root", kNow).value().status == WriteStatus::kDone);
+  auto rows = f.store->audit_rows(std::nullopt, 10).value();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].action == "patient.update");
+  CHECK(rows[0].actor == "root");
+  CHECK(rows[0].alert_id.value == "patient/patient-a");
+  CHECK(rows[0].detail == "updated henkilotunnus changed display_name set team=ward-b");
+  CHECK(rows[1].detail == "created henkilotunnus set team=ward-a");
+  for (const auto& r : rows) {
+    CHECK(r.detail.find("131052") == std::string::npos);
+    CHECK(r.detail.find("010594") == std::string::npos);
+    CHECK(r.detail.find("Aino") == std::string::npos);
+  }
+  CHECK(f.store->verify_audit().value().ok);
+}
+
+TEST_CASE("enrol_device: device moved A -> B at T -> measured before T is A's, after is B's") {
+  Fixture f;
+  f.put("patient-a", std::nullopt);
+  f.put("patient-b", std::nullopt);
+  auto first = f.enrol("patient-a", kNow - 24h);
+  REQUIRE(first.status == WriteStatus::kDone);
+  CHECK(f.patient_of(measured_at("1", kMove - 2h)) == "patient-a");
+  auto moved = f.enrol("patient-b", kMove);
+  REQUIRE_MESSAGE(moved.status == WriteStatus::kDone, moved.why);
+  REQUIRE(moved.closed.has_value());
+  CHECK(moved.closed->id == first.enrolment.id);
+  CHECK(moved.closed->binding.valid_to == kMove);
+  // Late upload of an older measurement, then a new one, then one exactly at T.
+  CHECK(f.patient_of(measured_at("2", kMove - 1s)) == "patient-a");
+  CHECK(f.patient_of(measured_at("3", kMove + 10min)) == "patient-b");
+  CHECK(f.patient_of(measured_at("4", kMove)) == "patient-b");
+  CHECK(f.patient_of(measured_at("5", kNow - 48h)) == "quarantined");  // before any binding
+  auto history = f.store->enrolments({std::nullopt, kGw, kBp}, 10).value();
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].binding.patient.value == "patient-b");
+  CHECK(history[0].source == "api");
+  CHECK_FALSE(history[0].binding.valid_to.has_value());
+  CHECK(history[1].binding.valid_to == kMove);
+  auto audit = f.store->audit_rows(std::nullopt, 10).value();
+  CHECK(audit.at(0).action == "enrol");
+  CHECK(audit.at(0).detail.find("moved from patient=patient-a") != std::string::npos);
+  CHECK(f.store->verify_audit().value().ok);
+}
+
+TEST_CASE("enrol_device: unregistered patient, same patient, overlap, stored readings -> refused") {
+  Fixture f;
+  f.put("patient-a", std::nullopt);
+  f.put("patient-b", std::nullopt);
+  CHECK(f.enrol("nobody", kMove).status == WriteStatus::kNotFound);
+  REQUIRE(f.enrol("patient-a", kMove).status == WriteStatus::kDone);
+  CHECK(f.enrol("patient-a", kMove + 1h).status == WriteStatus::kConflict);  // already
+  CHECK(f.enrol("patient-b", kMove - 1h).status == WriteStatus::kConflict);  // before its start
+  CHECK(f.enrol("patient-b", kMove).status == WriteStatus::kConflict);       // same start
+  // A reading measured after T' is stored as patient-a's: moving at T' would contradict it.
+  REQUIRE(f.patient_of(measured_at("1", kMove + 30min)) == "patient-a");
+  auto late = f.enrol("patient-b", kMove + 10min);
+  CHECK(late.status == WriteStatus::kConflict);
+  CHECK(late.why.find("1 readings") != std::string::npos);
+  CHECK(f.enrol("patient-b", kMove + 31min).status == WriteStatus::kDone);
+  CHECK(f.store->count_rows("enrolment").value() == 2);
+  CHECK(f.store->count_rows("audit_log").value() == 4);  // 2 patients, 2 enrolments
+}
+
+TEST_CASE("end_enrolment: ends at T -> later readings quarantined; errors -> status") {
+  Fixture f;
+  f.put("patient-a", std::nullopt);
+  auto made = f.enrol("patient-a", kMove - 2h);
+  REQUIRE(made.status == WriteStatus::kDone);
+  CHECK(f.store->end_enrolment(made.enrolment.id, kMove - 3h, "admin", kNow)->status ==
+        WriteStatus::kConflict);  // before its start
+  CHECK(f.store->end_enrolment(999, kMove, "admin", kNow)->status == WriteStatus::kNotFound);
+  auto ended = f.store->end_enrolment(made.enrolment.id, kMove, "admin", kNow).value();
+  REQUIRE(ended.status == WriteStatus::kDone);
+  CHECK(ended.enrolment.binding.valid_to == kMove);
+  CHECK(f.store->end_enrolment(made.enrolment.id, kMove, "admin", kNow)->status ==
+        WriteStatus::kConflict);  // already ended
+  CHECK(f.patient_of(measured_at("1", kMove - 1min)) == "patient-a");
+  CHECK(f.patient_of(measured_at("2", kMove + 1min)) == "quarantined");
+  CHECK(f.store->audit_rows(std::nullopt, 1).value().at(0).action == "enrol.end");
+}
+
+TEST_CASE("seed_enrolment: config line for a device the API moved or ended -> kept, reported") {
+  Fixture f;
+  std::vector<Enrolment> config{{kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt},
+                                {kGw, DeviceSerial{"BP2"}, PatientId{"patient-a"}, HubTime{},
+                                 std::nullopt}};
+  REQUIRE(f.store->seed_enrolment(config, kNow - 24h).value().empty());
+  f.put("patient-b", std::nullopt);
+  REQUIRE(f.enrol("patient-b", kMove).status == WriteStatus::kDone);
+  auto bp2 = f.store->enrolments({std::nullopt, kGw, DeviceSerial{"BP2"}}, 10).value();
+  REQUIRE(f.store->end_enrolment(bp2.at(0).id, kMove, "admin", kNow)->status ==
+          WriteStatus::kDone);
+  // A restart with the same config: the API's history stands.
+  auto ignored = f.store->seed_enrolment(config, kNow);
+  REQUIRE(ignored.has_value());
+  CHECK(ignored->size() == 2);
+  CHECK(f.store->count_rows("enrolment").value() == 3);
+  CHECK(f.patient_of(measured_at("1", kMove + 1min)) == "patient-b");
+}
+
+TEST_CASE("open: database from before the register (no patients, no enrolment.source) -> "
+          "migrated, config bindings read as 'config'") {
+  Fixture f;
+  REQUIRE(f.store->seed_enrolment({{kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt}},
+                                  kNow));
+  f.store.reset();
+  {
+    auto db = Database::open(f.location);
+    REQUIRE(db.has_value());
+    REQUIRE((*db)->exec("DROP TABLE patients; ALTER TABLE enrolment DROP COLUMN source;"));
+  }
+  f.store = std::move(Store::open(f.location).value());
+  auto rows = f.store->enrolments({}, 10).value();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].source == "config");
+  f.put("patient-b", std::nullopt);
+  CHECK(f.enrol("patient-b", kMove).status == WriteStatus::kDone);
+  f.store.reset();
+  f.store = std::move(Store::open(f.location).value());  // opening twice changes nothing
+  CHECK(f.store->enrolments({}, 10).value().size() == 2);
+}
