@@ -13,9 +13,19 @@ int century_of(char sign) {
   switch (sign) {
     case '+':
       return 1800;
-    case '-': case 'Y': case 'X': case 'W': case 'V': case 'U':
+    case '-':
+    case 'Y':
+    case 'X':
+    case 'W':
+    case 'V':
+    case 'U':
       return 1900;
-    case 'A': case 'B': case 'C': case 'D': case 'E': case 'F':
+    case 'A':
+    case 'B':
+    case 'C':
+    case 'D':
+    case 'E':
+    case 'F':
       return 2000;
     default:
       return 0;

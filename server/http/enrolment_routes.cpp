@@ -72,8 +72,7 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 // The path below `prefix` + "/": "" for the collection itself; nullopt for another path.
 std::optional<std::string_view> below(std::string_view path, std::string_view prefix) {
   if (path == prefix) return std::string_view{};
-  if (!path.starts_with(prefix) || path.size() <= prefix.size() + 1 ||
-      path[prefix.size()] != '/') {
+  if (!path.starts_with(prefix) || path.size() <= prefix.size() + 1 || path[prefix.size()] != '/') {
     return std::nullopt;
   }
   return path.substr(prefix.size() + 1);
@@ -202,8 +201,8 @@ std::optional<std::string> team_conflict(const store::PatientRecord& p, const Au
   return "the server config lists this patient under care team '" + *listed.begin() + "'";
 }
 
-Response write_patient(const Request& req, std::optional<std::string_view> id,
-                       const Principal& who, RouteContext& ctx) {
+Response write_patient(const Request& req, std::optional<std::string_view> id, const Principal& who,
+                       RouteContext& ctx) {
   std::string why;
   auto body = id ? body_of(req, {"henkilotunnus", "display_name", "team"}, why)
                  : body_of(req, {"patient_id", "henkilotunnus", "display_name", "team"}, why);
@@ -219,7 +218,8 @@ Response write_patient(const Request& req, std::optional<std::string_view> id,
     if (!new_id) return bad_input(req, why, ctx.counters);
     patient.id = PatientId{*new_id};
   }
-  if (!apply_patient_fields(*body, ctx.auth, patient, why)) return bad_input(req, why, ctx.counters);
+  if (!apply_patient_fields(*body, ctx.auth, patient, why))
+    return bad_input(req, why, ctx.counters);
   if (auto conflict = team_conflict(patient, ctx.auth)) {
     return error(req, http::status::conflict, *conflict, ctx.counters);
   }
@@ -284,9 +284,9 @@ Response write_result(const Request& req, const Result<store::EnrolmentWrite>& o
     case store::WriteStatus::kDone:
       break;
   }
-  json::object body{{"enrolment", enrolment_json(out->enrolment)},
-                    {"closed", out->closed ? json::value(enrolment_json(*out->closed))
-                                           : json::value(nullptr)}};
+  json::object body{
+      {"enrolment", enrolment_json(out->enrolment)},
+      {"closed", out->closed ? json::value(enrolment_json(*out->closed)) : json::value(nullptr)}};
   return reply(req, done, body, counters);
 }
 
@@ -385,8 +385,9 @@ std::optional<std::string> enrolment_patient_of(const Request& req, std::string_
     return std::nullopt;
   }
   auto id = parse_int(rest->ends_with("/end") ? rest->substr(0, rest->size() - 4) : *rest);
-  auto found = id ? store.enrolment(*id) : Result<std::optional<store::EnrolmentRecord>>{
-                                               std::optional<store::EnrolmentRecord>{}};
+  auto found =
+      id ? store.enrolment(*id)
+         : Result<std::optional<store::EnrolmentRecord>>{std::optional<store::EnrolmentRecord>{}};
   if (found && *found) return (*found)->binding.patient.value;
   return std::nullopt;
 }

@@ -67,8 +67,9 @@ TEST_CASE("patients API: create, read, patch, list -> register row with team and
   CHECK(boost::json::serialize(audit).find("010594") == std::string::npos);
 }
 
-TEST_CASE("patients API: bad JSON, fields, henkilotunnus, team -> 400 + api_bad_input, nothing "
-          "stored") {
+TEST_CASE(
+    "patients API: bad JSON, fields, henkilotunnus, team -> 400 + api_bad_input, nothing "
+    "stored") {
   Served s;
   const std::pair<const char*, const char*> cases[] = {
       {"not json", "JSON object"},
@@ -103,10 +104,10 @@ TEST_CASE("patients API: bad JSON, fields, henkilotunnus, team -> 400 + api_bad_
 
 TEST_CASE("enrolments API: device moved A -> B at T -> readings measured before T stay A's") {
   Served s;
-  REQUIRE(call(s, bhttp::verb::post, "/api/v1/patients", R"({"patient_id":"patient-a"})")
-              .status == 201);
-  REQUIRE(call(s, bhttp::verb::post, "/api/v1/patients", R"({"patient_id":"patient-c"})")
-              .status == 201);
+  REQUIRE(call(s, bhttp::verb::post, "/api/v1/patients", R"({"patient_id":"patient-a"})").status ==
+          201);
+  REQUIRE(call(s, bhttp::verb::post, "/api/v1/patients", R"({"patient_id":"patient-c"})").status ==
+          201);
   // bp(record) is measured at 1'790'000'000'000 ms + record (2026-09-21T14:13:20.00Xz).
   auto moved = call(s, bhttp::verb::post, "/api/v1/enrolments",
                     R"({"gateway_id":"gw-1","device_serial":"BPA","patient_id":"patient-c",)"
@@ -144,8 +145,8 @@ TEST_CASE("enrolments API: device moved A -> B at T -> readings measured before 
 
 TEST_CASE("enrolments API: bad bodies and ids -> 400/404/405, counted, nothing stored") {
   Served s;
-  REQUIRE(call(s, bhttp::verb::post, "/api/v1/patients", R"({"patient_id":"patient-c"})")
-              .status == 201);
+  REQUIRE(call(s, bhttp::verb::post, "/api/v1/patients", R"({"patient_id":"patient-c"})").status ==
+          201);
   const char* bad[] = {
       "{",
       R"({"gateway_id":"gw-1","device_serial":"BPA"})",

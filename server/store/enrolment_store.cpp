@@ -20,8 +20,9 @@ constexpr const char* kPatientColumns =
     "FROM patients ";
 
 PatientRecord patient_from_row(const Statement& s) {
-  return PatientRecord{PatientId{s.column_text(0)}, optional_text(s, 1), optional_text(s, 2),
-                       optional_text(s, 3), from_ms(s.column_int(4)), from_ms(s.column_int(5))};
+  return PatientRecord{PatientId{s.column_text(0)}, optional_text(s, 1),
+                       optional_text(s, 2),         optional_text(s, 3),
+                       from_ms(s.column_int(4)),    from_ms(s.column_int(5))};
 }
 
 constexpr const char* kEnrolmentColumns =
@@ -128,14 +129,13 @@ Result<PatientWrite> Store::put_patient(const PatientRecord& patient, bool creat
   if (create && *before) return PatientWrite{WriteStatus::kConflict, "patient exists", **before};
   if (!create && !*before) return PatientWrite{WriteStatus::kNotFound, "no such patient", {}};
   if (patient.henkilotunnus) {
-    auto taken = db_->prepare(
-        "SELECT COUNT(*) FROM patients WHERE henkilotunnus = ? AND patient_id != ?");
+    auto taken =
+        db_->prepare("SELECT COUNT(*) FROM patients WHERE henkilotunnus = ? AND patient_id != ?");
     if (!taken) return fail(taken.error());
     taken->bind(1, *patient.henkilotunnus).bind(2, patient.id.value);
     if (auto row = taken->step(); !row) return fail(row.error());
     if (taken->column_int(0) > 0) {
-      return PatientWrite{WriteStatus::kConflict,
-                          "another patient has the same henkilotunnus", {}};
+      return PatientWrite{WriteStatus::kConflict, "another patient has the same henkilotunnus", {}};
     }
   }
   PatientRecord stored = patient;
@@ -150,8 +150,14 @@ Result<PatientWrite> Store::put_patient(const PatientRecord& patient, bool creat
   write->bind(1, stored.id.value).bind(2, stored.henkilotunnus).bind(3, stored.display_name);
   write->bind(4, stored.team).bind(5, ms(stored.created)).bind(6, ms(stored.updated));
   if (auto r = write->step(); !r) return fail(r.error());
-  AuditRow audit{0, now, actor, create ? "patient.create" : "patient.update",
-                 AlertId{"patient/" + stored.id.value}, patient_detail(*before, stored), {}, {}};
+  AuditRow audit{0,
+                 now,
+                 actor,
+                 create ? "patient.create" : "patient.update",
+                 AlertId{"patient/" + stored.id.value},
+                 patient_detail(*before, stored),
+                 {},
+                 {}};
   if (auto r = append_audit(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return PatientWrite{WriteStatus::kDone, "", std::move(stored)};
@@ -200,8 +206,8 @@ Result<EnrolmentWrite> Store::enrol_device(const Enrolment& binding, const std::
                       " of this device overlaps valid_from; end it earlier or enrol later");
     }
     if (b.patient == binding.patient) {
-      return conflict("device already enrolled to this patient (enrolment/" +
-                      std::to_string(e.id) + ")");
+      return conflict("device already enrolled to this patient (enrolment/" + std::to_string(e.id) +
+                      ")");
     }
     to_close = e;  // open, started before `from`: the device moves at `from`
   }
@@ -228,8 +234,8 @@ Result<EnrolmentWrite> Store::enrol_device(const Enrolment& binding, const std::
     detail += " moved from patient=" + to_close->binding.patient.value + " (enrolment/" +
               std::to_string(to_close->id) + " ended)";
   }
-  AuditRow audit{0, now, actor, "enrol", AlertId{"enrolment/" + std::to_string(made.id)},
-                 detail, {}, {}};
+  AuditRow audit{0,      now, actor, "enrol", AlertId{"enrolment/" + std::to_string(made.id)},
+                 detail, {},  {}};
   if (auto r = append_audit(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return EnrolmentWrite{WriteStatus::kDone, "", std::move(made), std::move(to_close)};
@@ -269,8 +275,14 @@ Result<EnrolmentWrite> Store::end_enrolment(std::int64_t id, HubTime at, const s
   close->bind(1, ms(at)).bind(2, id);
   if (auto r = close->step(); !r) return fail(r.error());
   record.binding.valid_to = at;
-  AuditRow audit{0,      now, actor, "enrol.end", AlertId{"enrolment/" + std::to_string(id)},
-                 binding_text(record.binding) + " to_unix_ms=" + std::to_string(ms(at)), {}, {}};
+  AuditRow audit{0,
+                 now,
+                 actor,
+                 "enrol.end",
+                 AlertId{"enrolment/" + std::to_string(id)},
+                 binding_text(record.binding) + " to_unix_ms=" + std::to_string(ms(at)),
+                 {},
+                 {}};
   if (auto r = append_audit(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return EnrolmentWrite{WriteStatus::kDone, "", std::move(record), {}};

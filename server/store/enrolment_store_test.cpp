@@ -56,7 +56,8 @@ struct Fixture {
     }
     auto rows = store->readings(std::nullopt, 1000);
     REQUIRE(rows.has_value());
-    auto it = std::find_if(rows->begin(), rows->end(), [&](const auto& x) { return x.uid == r.uid; });
+    auto it =
+        std::find_if(rows->begin(), rows->end(), [&](const auto& x) { return x.uid == r.uid; });
     return it == rows->end() ? std::string("missing") : it->patient.value;
   }
 };
@@ -170,15 +171,14 @@ TEST_CASE("end_enrolment: ends at T -> later readings quarantined; errors -> sta
 
 TEST_CASE("seed_enrolment: config line for a device the API moved or ended -> kept, reported") {
   Fixture f;
-  std::vector<Enrolment> config{{kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt},
-                                {kGw, DeviceSerial{"BP2"}, PatientId{"patient-a"}, HubTime{},
-                                 std::nullopt}};
+  std::vector<Enrolment> config{
+      {kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt},
+      {kGw, DeviceSerial{"BP2"}, PatientId{"patient-a"}, HubTime{}, std::nullopt}};
   REQUIRE(f.store->seed_enrolment(config, kNow - 24h).value().empty());
   f.put("patient-b", std::nullopt);
   REQUIRE(f.enrol("patient-b", kMove).status == WriteStatus::kDone);
   auto bp2 = f.store->enrolments({std::nullopt, kGw, DeviceSerial{"BP2"}}, 10).value();
-  REQUIRE(f.store->end_enrolment(bp2.at(0).id, kMove, "admin", kNow)->status ==
-          WriteStatus::kDone);
+  REQUIRE(f.store->end_enrolment(bp2.at(0).id, kMove, "admin", kNow)->status == WriteStatus::kDone);
   // A restart with the same config: the API's history stands.
   auto ignored = f.store->seed_enrolment(config, kNow);
   REQUIRE(ignored.has_value());
@@ -187,11 +187,12 @@ TEST_CASE("seed_enrolment: config line for a device the API moved or ended -> ke
   CHECK(f.patient_of(measured_at("1", kMove + 1min)) == "patient-b");
 }
 
-TEST_CASE("open: database from before the register (no patients, no enrolment.source) -> "
-          "migrated, config bindings read as 'config'") {
+TEST_CASE(
+    "open: database from before the register (no patients, no enrolment.source) -> "
+    "migrated, config bindings read as 'config'") {
   Fixture f;
-  REQUIRE(f.store->seed_enrolment({{kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt}},
-                                  kNow));
+  REQUIRE(
+      f.store->seed_enrolment({{kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt}}, kNow));
   f.store.reset();
   {
     auto db = Database::open(f.location);
