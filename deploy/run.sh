@@ -13,7 +13,7 @@ mqtt_port=${KOTONA_MQTT_PORT:-18830}
 run_dir=${KOTONA_RUN_DIR:-$KOTONA_ROOT/run}
 
 "$here/install-deps.sh"
-kotona_build kotona-server kotona-gateway kotona-firmware-sim
+kotona_build kotona-server kotona-gateway kotona-firmware-sim kotona-admin
 
 # Each demo starts from empty state: the simulators number their records from 1 again, so an
 # old database would hold different readings under the same ids (the server would quarantine
@@ -60,6 +60,9 @@ done
 # DEMO ONLY: one clinician whose password is new every run (there is no default credential).
 demo_password=$(openssl rand -hex 12)
 demo_hash=$(printf '%s\n' "$demo_password" | "$KOTONA_BUILD/server/kotona-server" --hash-password)
+# DEMO ONLY: an admin for the patient register and enrolment (kotona-admin), new password too.
+admin_password=$(openssl rand -hex 12)
+admin_hash=$(printf '%s\n' "$admin_password" | "$KOTONA_BUILD/server/kotona-server" --hash-password)
 
 cat >"$run_dir/server.conf" <<CONF
 mqtt_uri = tcp://127.0.0.1:$mqtt_port
@@ -77,9 +80,20 @@ rule = patient-0001 inr_target_low=2.5 inr_target_high=3.5
 # Clinician access (docs/security.md): the demo clinician sees the demo care team's patients.
 team = demo-team patient-0001 patient-0002
 user = demo clinician demo-team $demo_hash
+user = demo-admin admin - $admin_hash
 CONF
 start server "$KOTONA_BUILD/server/kotona-server" --config "$run_dir/server.conf"
 wait_for server "clinician feed at"
+
+# The demo patients in the patient register, through the API as an operator would (kotona-admin;
+# the `enrol` lines above bind their devices).
+admin_cli="$KOTONA_BUILD/admin/kotona-admin"
+export KOTONA_URL="http://127.0.0.1:$http_port"
+admin_token=$(printf '%s\n' "$admin_password" | "$admin_cli" --user demo-admin login)
+for n in 1 2; do
+  KOTONA_TOKEN=$admin_token "$admin_cli" patient add "patient-000$n" --team demo-team \
+    --name "Demo Patient $n" >/dev/null
+done
 
 sim="$KOTONA_BUILD/firmware-sim/kotona-firmware-sim"
 start sim-bp1 "$sim" astm-bp --link "$run_dir/dev/bp1" --serial BPSIM0001 \
@@ -134,6 +148,8 @@ cat <<MSG
     Alerts (JSON):   curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$http_port/api/v1/alerts
     Readings (JSON): curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$http_port/api/v1/readings
     Live stream:     curl -N -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$http_port/api/v1/stream
+    Admin CLI:       export KOTONA_URL=$KOTONA_URL KOTONA_TOKEN=$admin_token  (user demo-admin)
+                     $admin_cli patient list    (then: --help; enrol, enrolment list|end)
     Logs:            $run_dir/logs/
   Two simulated blood-pressure monitors measure every 7 s and 11 s (the second one's clock is
   three years wrong: its readings arrive flagged, not dropped). Every 4th reading is a

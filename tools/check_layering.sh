@@ -25,6 +25,8 @@ check drivers "$io_libs|gateway/|server/|firmware-sim/|proto/|kotona/v1|tests/" 
 check firmware-sim "drivers/|gateway/|server/|kotona/v1" "firmware-sim writes its own encoders"
 check gateway "server/|firmware-sim/" "the gateway never includes server/"
 check server "drivers/|gateway/|firmware-sim/|sdbus" "the server knows nothing of devices"
+check admin "server/|gateway/|drivers/|firmware-sim/|proto/|kotona/v1|sqlite3|libpq|mqtt/" \
+  "kotona-admin talks to the server only through its HTTP API"
 
 # Generated protobuf headers only in the two codec files.
 while IFS= read -r hit; do

@@ -104,6 +104,11 @@ Result<Export> build_everything_bundle(const ExportRequest& request) {
   json::object patient{{"resourceType", "Patient"},
                        {"id", id_of(patient_ref(request.patient))},
                        {"identifier", identifier(kPatientSystem, request.patient.value)}};
+  if (request.henkilotunnus) {
+    patient["identifier"].as_array().push_back(json::object{
+        {"use", "official"}, {"system", kHenkilotunnusSystem}, {"value", *request.henkilotunnus}});
+  }
+  if (request.display_name) patient["name"] = json::array{json::object{{"text", *request.display_name}}};
   entries.push_back(entry(patient_ref(request.patient), std::move(patient)));
   std::set<std::string> gateways;
   for (const auto& [key, kinds] : devices) gateways.insert(key.first);

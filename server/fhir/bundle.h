@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,7 +21,14 @@ struct ExportRequest {
   PatientId patient;
   std::vector<store::StoredReading> readings;  // this patient's, in the order to export
   std::optional<HubTime> generated_at;         // Bundle.timestamp when present
+  // From the patient register, when known: Patient.identifier urn:oid:1.2.246.21 (the Finnish
+  // personal identity code) and Patient.name.text.
+  std::optional<std::string> henkilotunnus = std::nullopt;
+  std::optional<std::string> display_name = std::nullopt;
 };
+
+// The FHIR identifier system of the Finnish personal identity code (henkilötunnus).
+inline constexpr std::string_view kHenkilotunnusSystem = "urn:oid:1.2.246.21";
 
 struct ExportStats {
   std::size_t observations = 0;

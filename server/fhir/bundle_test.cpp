@@ -194,6 +194,24 @@ TEST_CASE("build_everything_bundle: no readings -> Patient only") {
   CHECK(resources(bundle, "Patient").size() == 1);
 }
 
+TEST_CASE("build_everything_bundle: registered henkilotunnus and name -> Patient identifier "
+          "urn:oid:1.2.246.21 and name; absent -> neither") {
+  ExportRequest request{PatientId{"patient-1"}, {}, std::nullopt};
+  request.henkilotunnus = "131052-308T";
+  request.display_name = "Aino Virtanen";
+  auto patient = resources(build_everything_bundle(request).value().bundle, "Patient").at(0);
+  auto ids = patient.at("identifier").as_array();
+  REQUIRE(ids.size() == 2);
+  CHECK(ids[0].at("system").as_string() == "urn:kotona:patient");
+  CHECK(ids[1].at("system").as_string() == "urn:oid:1.2.246.21");
+  CHECK(ids[1].at("value").as_string() == "131052-308T");
+  CHECK(ids[1].at("use").as_string() == "official");
+  CHECK(patient.at("name").at(0).at("text").as_string() == "Aino Virtanen");
+  auto plain = resources(build({}), "Patient").at(0);
+  CHECK(plain.at("identifier").as_array().size() == 1);
+  CHECK_FALSE(plain.contains("name"));
+}
+
 TEST_CASE("build_everything_bundle: bad row -> whole export fails naming the reading") {
   auto rows = testing::every_kind();
   rows[2].values_json = "{\"ratio\":\"high\"}";

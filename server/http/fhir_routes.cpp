@@ -113,7 +113,15 @@ Response handle_fhir_request(const Request& req, std::string_view path, store::S
   }
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  auto out = fhir::build_everything_bundle({patient, std::move(*rows), now});
+  auto registered = store.patient_record(patient);
+  if (!registered)
+    return outcome(req, http::status::internal_server_error, "exception", "store error", counters);
+  fhir::ExportRequest request{patient, std::move(*rows), now};
+  if (*registered) {
+    request.henkilotunnus = (*registered)->henkilotunnus;
+    request.display_name = (*registered)->display_name;
+  }
+  auto out = fhir::build_everything_bundle(request);
   if (!out) {
     log_error("fhir", "export of " + patient.value + " failed: " + describe(out.error()));
     return outcome(req, http::status::internal_server_error, "exception", out.error().detail,

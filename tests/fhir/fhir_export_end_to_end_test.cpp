@@ -154,6 +154,27 @@ TEST_CASE("FHIR everything export: BP, INR, glucose, implant -> schema-valid Bun
   CHECK(parts.at("721472").at("valueQuantity").at("code").as_string() == "mo");
   CHECK(parts.at("737824").at("valueInteger").as_int64() == 1);
 
+  // Registered through the API with a henkilötunnus and a name: the Patient carries both
+  // (identifier urn:oid:1.2.246.21), and the Bundle is still schema-valid.
+  auto registered = http_request(
+      sys.http_port(), "POST", "/api/v1/patients",
+      R"({"patient_id":"patient-1","henkilotunnus":"131052-308T","display_name":"Aino Virtanen"})");
+  REQUIRE(registered.has_value());
+  REQUIRE_MESSAGE(registered->status == 201, registered->body);
+  auto with_hetu = everything("patient-1");
+  json::object patient;
+  for (const auto& e : with_hetu.at("entry").as_array()) {
+    if (e.at("resource").at("resourceType").as_string() == "Patient") {
+      patient = e.at("resource").as_object();
+    }
+  }
+  const auto& ids = patient.at("identifier").as_array();
+  REQUIRE(ids.size() == 2);
+  CHECK(ids[1].at("system").as_string() == "urn:oid:1.2.246.21");
+  CHECK(ids[1].at("value").as_string() == "131052-308T");
+  CHECK(patient.at("name").at(0).at("text").as_string() == "Aino Virtanen");
+  CHECK(observations(with_hetu, "patient-1", kBp, gw).size() == 1);
+
   // A range before any reading: the Patient alone.
   auto empty =
       fetch(sys, "/api/v1/fhir/Patient/patient-1/$everything?start=2000-01-01&end=2000-01-02");

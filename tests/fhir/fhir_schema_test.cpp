@@ -51,6 +51,26 @@ TEST_CASE("FHIR R4 schema: export of every kind -> Bundle and every resource val
   CHECK(result.output.find("1 file(s), 0 error(s)") != std::string::npos);
 }
 
+TEST_CASE("FHIR R4 schema: Patient with henkilotunnus identifier and name -> valid") {
+  test::TempDir dir;
+  fhir::ExportRequest request{PatientId{"patient-1"}, fhir::testing::every_kind(),
+                              fhir::testing::kHubTime};
+  request.henkilotunnus = "131052-308T";
+  request.display_name = "Aino Virtanen";
+  auto out = fhir::build_everything_bundle(request);
+  REQUIRE(out.has_value());
+  auto text = store::to_json_text(out->bundle);
+  CHECK(text.find(R"("system":"urn:oid:1.2.246.21","value":"131052-308T")") != std::string::npos);
+  auto result = test::validate_fhir(text, dir.path(), "patient-hetu.json");
+  CHECK_MESSAGE(result.exit_code == 0, result.output);
+  CHECK(result.output.find("1 file(s), 0 error(s)") != std::string::npos);
+  // The same Patient with the name as a bare string (not a HumanName): rejected.
+  auto& entries = out->bundle.at("entry").as_array();
+  entries.at(0).at("resource").as_object()["name"] = "Aino Virtanen";
+  auto bad = test::validate_fhir(store::to_json_text(out->bundle), dir.path(), "bad-name.json");
+  CHECK(bad.exit_code == 1);
+}
+
 TEST_CASE("FHIR R4 schema: OperationOutcome -> valid") {
   test::TempDir dir;
   auto oo = fhir::make_operation_outcome("invalid", "start must be YYYY-MM-DD");

@@ -1,0 +1,141 @@
+#include "admin/cli.h"
+
+#include <doctest/doctest.h>
+
+#include "admin/http_call.h"
+
+using namespace kotona;
+using namespace kotona::admin;
+
+namespace {
+
+const char* kUrl = "http://127.0.0.1:8080";
+
+Invocation parse_ok(std::vector<std::string> args) {
+  auto inv = parse_command_line(args, kUrl);
+  REQUIRE_MESSAGE(inv.has_value(), describe(inv.error()));
+  return *inv;
+}
+
+std::string parse_error(std::vector<std::string> args) {
+  auto inv = parse_command_line(args, kUrl);
+  REQUIRE_FALSE(inv.has_value());
+  return inv.error().detail;
+}
+
+}  // namespace
+
+TEST_CASE("kotona-admin: each command -> its API request") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string method, target, body;
+  };
+  const Case cases[] = {
+      {{"patient", "list"}, "GET", "/api/v1/patients", ""},
+      {{"patient", "list", "--limit", "5"}, "GET", "/api/v1/patients?limit=5", ""},
+      {{"patient", "show", "p-1"}, "GET", "/api/v1/patients/p-1", ""},
+      {{"patient", "add", "p-1", "--hetu", "131052-308T", "--team", "ward-a"},
+       "POST",
+       "/api/v1/patients",
+       R"({"henkilotunnus":"131052-308T","team":"ward-a","patient_id":"p-1"})"},
+      {{"patient", "set", "p-1", "--name", "Aino V", "--no-team"},
+       "PATCH",
+       "/api/v1/patients/p-1",
+       R"({"display_name":"Aino V","team":null})"},
+      {{"enrol", "gw-1", "BP1", "p-2", "--from", "2026-11-23T10:00:00Z"},
+       "POST",
+       "/api/v1/enrolments",
+       R"({"gateway_id":"gw-1","device_serial":"BP1","patient_id":"p-2","valid_from":"2026-11-23T10:00:00Z"})"},
+      {{"enrolment", "list", "--device", "BP1", "--gateway", "gw-1"},
+       "GET",
+       "/api/v1/enrolments?gateway=gw-1&device=BP1",
+       ""},
+      {{"enrolment", "show", "12"}, "GET", "/api/v1/enrolments/12", ""},
+      {{"enrolment", "end", "12"}, "POST", "/api/v1/enrolments/12/end", "{}"},
+      {{"enrolment", "end", "12", "--at", "2026-11-23"},
+       "POST",
+       "/api/v1/enrolments/12/end",
+       R"({"valid_to":"2026-11-23"})"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.target);
+    auto inv = parse_ok(c.args);
+    CHECK(inv.call.method == c.method);
+    CHECK(inv.call.target == c.target);
+    CHECK(inv.call.body == c.body);
+    CHECK(inv.url == kUrl);
+  }
+}
+
+TEST_CASE("kotona-admin: global options, help, login -> parsed") {
+  auto inv = parse_ok({"--url", "http://h:9", "--user", "root", "--json", "patient", "list"});
+  CHECK(inv.url == "http://h:9");
+  CHECK(inv.user == "root");
+  CHECK(inv.json);
+  CHECK(parse_ok({"--help"}).help);
+  CHECK(parse_ok({"patient", "add", "--help"}).help);
+  CHECK(parse_ok({"--user", "root", "login"}).login_only);
+  CHECK(usage().find("Exit: 0 done") != std::string_view::npos);
+  auto stdin_hetu = parse_ok({"patient", "add", "p-1", "--hetu", "-"});
+  CHECK(stdin_hetu.hetu_from_stdin);
+  CHECK(body_with_hetu(stdin_hetu.call, "131052-308T").value() ==
+        R"({"patient_id":"p-1","henkilotunnus":"131052-308T"})");
+  CHECK_FALSE(body_with_hetu(stdin_hetu.call, "131052-308X").has_value());
+}
+
+TEST_CASE("kotona-admin: bad command lines -> clear error, never the henkilotunnus") {
+  CHECK(parse_error({}).find("no command") != std::string::npos);
+  CHECK(parse_error({"frobnicate"}).find("unknown command") != std::string::npos);
+  CHECK(parse_error({"--colour"}).find("unknown option") != std::string::npos);
+  CHECK(parse_error({"login"}).find("--user") != std::string::npos);
+  CHECK(parse_error({"patient", "show"}).find("patient:") != std::string::npos);
+  CHECK(parse_error({"patient", "show", "a/b"}).find("PATIENT_ID") != std::string::npos);
+  CHECK(parse_error({"patient", "set", "p-1"}).find("nothing to change") != std::string::npos);
+  CHECK(parse_error({"patient", "set", "p-1", "--team", "a", "--no-team"}).find("both") !=
+        std::string::npos);
+  CHECK(parse_error({"patient", "list", "--limit", "0"}).find("--limit") != std::string::npos);
+  CHECK(parse_error({"patient", "add", "p-1", "--hetu"}).find("needs a value") !=
+        std::string::npos);
+  auto bad_hetu = parse_error({"patient", "add", "p-1", "--hetu", "131052-308X"});
+  CHECK(bad_hetu.find("check character") != std::string::npos);
+  CHECK(bad_hetu.find("131052") == std::string::npos);
+  CHECK(parse_error({"enrol", "gw-1", "BP1"}).find("enrol GATEWAY_ID") != std::string::npos);
+  CHECK(parse_error({"enrolment", "end", "x"}).find("enrolment:") != std::string::npos);
+  CHECK(parse_error({"enrolment", "show", "1", "--at", "x"}).find("enrolment:") !=
+        std::string::npos);
+}
+
+TEST_CASE("kotona-admin: replies -> tables; statuses -> exit codes; URLs -> parts") {
+  auto enrol = format_reply(
+      Shape::kEnrolWrite,
+      R"({"enrolment":{"id":2,"gateway_id":"gw","device_serial":"BP1","patient_id":"b",)"
+      R"("valid_from":"T","valid_to":null,"source":"api"},"closed":{"id":1,"gateway_id":"gw",)"
+      R"("device_serial":"BP1","patient_id":"a","valid_from":"S","valid_to":"T","source":"config"}})",
+      false);
+  CHECK(enrol ==
+        "ID\tGATEWAY\tDEVICE\tPATIENT\tVALID_FROM\tVALID_TO\tSOURCE\n"
+        "2\tgw\tBP1\tb\tT\t-\tapi\n1\tgw\tBP1\ta\tS\tT\tconfig\n");
+  CHECK(format_reply(Shape::kToken, R"({"token":"abc"})", false) == "abc\n");
+  CHECK(format_reply(Shape::kPatients, "[]", true) == "[]\n");
+  CHECK(format_reply(Shape::kPatient, R"({"patient_id":"a","team":null})", false) ==
+        "patient_id: a\nteam: -\n");
+  CHECK(exit_code_for(201) == kExitOk);
+  CHECK(exit_code_for(400) == kExitRefused);
+  CHECK(exit_code_for(409) == kExitRefused);
+  CHECK(exit_code_for(401) == kExitAuth);
+  CHECK(exit_code_for(403) == kExitAuth);
+  CHECK(exit_code_for(500) == kExitUnavailable);
+  auto t = parse_url("http://127.0.0.1:8080/kotona/").value();
+  CHECK(t.host == "127.0.0.1");
+  CHECK(t.port == "8080");
+  CHECK(t.path_prefix == "/kotona");
+  CHECK(parse_url("http://localhost").value().port == "80");
+  CHECK_FALSE(parse_url("https://x").has_value());
+  CHECK_FALSE(parse_url("http://x:80a").has_value());
+}
+
+TEST_CASE("kotona-admin: server not listening -> kIo, no hang") {
+  auto reply =
+      http_call({"127.0.0.1", "1", ""}, "GET", "/healthz", "", "", std::chrono::seconds(2));
+  CHECK_FALSE(reply.has_value());
+}
