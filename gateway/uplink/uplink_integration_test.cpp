@@ -19,6 +19,7 @@
 
 #include "gateway/uplink/codec.h"
 #include "gateway/uplink/uplink.h"
+#include "tests/support/mute_broker.h"
 
 using namespace kotona;
 using namespace kotona::gateway;
@@ -200,4 +201,26 @@ TEST_CASE("uplink: real mosquitto -> rows deleted only after the app ack, re-sen
   REQUIRE(run_until(io, [&] { return (*outbox)->depth().value_or(9) == 0; }, 10s));
   CHECK(counters.get("readings_acked") == 2);
   uplink.stop();
+}
+
+// Paho does not always answer a SUBSCRIBE (or a connect) when the link dies around it; the
+// uplink must not wait for that answer forever (check_liveness). A broker that never answers
+// the first SUBSCRIBE but keeps the connection alive (PINGRESP) stands in for the lost answer.
+TEST_CASE("uplink: a SUBSCRIBE never answered -> given up after 15 s, connected again") {
+  TempDir dir;
+  test::MuteBroker broker(1);
+  auto outbox = Outbox::open((dir.path / "outbox.db").string());
+  REQUIRE(outbox.has_value());
+  boost::asio::io_context io;
+  Counters counters;
+  UplinkOptions options{GatewayId{"gw-it"}, broker.uri(), 1500ms, 100, 100ms, 1000ms};
+  Uplink uplink(io, options, **outbox, counters);
+  uplink.start();
+
+  REQUIRE(run_until(io, [&] { return broker.subscribes_ignored() == 1; }, 10s));
+  CHECK_FALSE(run_until(io, [&] { return uplink.is_connected(); }, 12s));  // still waiting
+  REQUIRE(run_until(io, [&] { return uplink.is_connected(); }, 15s));
+  CHECK(counters.get("mqtt_no_answer") == 1);
+  CHECK(broker.connections() == 2);
+  CHECK(broker.subscribes_answered() == 1);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
@@ -25,6 +26,12 @@ namespace {
 constexpr std::string_view kLog = "ingest";
 constexpr int kFirstFailureReason = 0x80;  // MQTT v5: reason codes >= 0x80 are failures
 constexpr int kSessionExpirySeconds = 7 * 24 * 60 * 60;
+constexpr std::chrono::seconds kConnectTimeout{10};
+// A connect or subscribe with no answer this long is given up (check_liveness).
+constexpr std::chrono::seconds kAnswerTimeout = kConnectTimeout + std::chrono::seconds(5);
+// The client reporting itself disconnected this long without a connection-lost call.
+constexpr std::chrono::seconds kUnreportedDownAfter{2};
+constexpr std::chrono::seconds kLivenessTick{1};
 // The broker's count of messages it dropped (queue / in-flight limits); mosquitto publishes
 // it every sys_interval. Not shared: every ingest instance watches it; the alert id makes the
 // alert one per rise whichever instance sees it first.
@@ -112,6 +119,7 @@ class Ingest::Impl {
         publish_listener_(posting([this](bool ok, int r) { on_publish_result(ok, r); })),
         sys_listener_(posting([this](bool ok, int r) { on_sys_subscribe_result(ok, r); })),
         reconnect_timer_(io),
+        liveness_timer_(io),
         rng_(std::random_device{}()) {}
 
   ~Impl() {
@@ -145,6 +153,9 @@ class Ingest::Impl {
   void on_broker_dropped(const std::string& payload);
   void on_connection_lost(const std::string& cause);
   void retry_after_backoff(void (Impl::*action)());
+  void expect_answer(const char* request);
+  void arm_liveness_timer();
+  void check_liveness();
   void on_readings(const std::string& topic, const GatewayId& gateway, const std::string& payload);
   void on_status(const std::string& topic, const GatewayId& gateway, const std::string& payload);
   void quarantine(const std::string& topic, const std::string& reason, const std::string& payload);
@@ -163,6 +174,7 @@ class Ingest::Impl {
   PostingListener sys_listener_;
   std::unique_ptr<mqtt::async_client> client_;
   asio::steady_timer reconnect_timer_;
+  asio::steady_timer liveness_timer_;
   std::mt19937 rng_;
   int attempt_ = 0;
   void (Impl::*pending_)() = nullptr;  // what the reconnect timer will do (retry_after_backoff)
@@ -170,6 +182,11 @@ class Ingest::Impl {
   bool subscribed_ = false;
   HubTime subscribed_since_{};
   bool stopping_ = false;
+  // check_liveness: the connect or subscribe waiting for Paho's answer, and since when; when
+  // the client was first seen disconnected while we still count it subscribed.
+  const char* waiting_for_ = nullptr;
+  std::chrono::steady_clock::time_point waiting_since_;
+  std::optional<std::chrono::steady_clock::time_point> unreported_down_since_;
 };
 
 void Ingest::Impl::start() {
@@ -193,6 +210,7 @@ void Ingest::Impl::start() {
     return;
   }
   connect();
+  arm_liveness_timer();
 }
 
 void Ingest::Impl::connect() {
@@ -221,11 +239,12 @@ void Ingest::Impl::connect() {
                      .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
                                                  kSessionExpirySeconds)})
                      .automatic_reconnect(false)
-                     .connect_timeout(std::chrono::seconds(10))
+                     .connect_timeout(kConnectTimeout)
                      .keep_alive_interval(std::chrono::seconds(20))
                      .finalize();
   try {
     client_->connect(options, nullptr, connect_listener_);
+    expect_answer("connect");
   } catch (const mqtt::exception& e) {
     log_warn(kLog, std::string("connect to ") + opt_.mqtt_uri + " failed: " + e.what());
     counters_.add("mqtt_connect_failed");
@@ -235,6 +254,7 @@ void Ingest::Impl::connect() {
 
 void Ingest::Impl::on_connect_result(bool ok, int reason) {
   if (stopping_) return;
+  waiting_for_ = nullptr;
   if (!ok || reason >= kFirstFailureReason) {
     log_warn(kLog, "connect to " + opt_.mqtt_uri + " failed: reason " + std::to_string(reason));
     counters_.add("mqtt_connect_failed");
@@ -251,6 +271,7 @@ void Ingest::Impl::subscribe() {
   subacks_pending_ = static_cast<int>(wanted.size());
   try {
     for (const auto& filter : wanted) client_->subscribe(filter, 1, nullptr, subscribe_listener_);
+    expect_answer("subscribe");
   } catch (const mqtt::exception& e) {
     log_warn(kLog, std::string("subscribe failed: ") + e.what());
     counters_.add("mqtt_subscribe_refused");
@@ -264,6 +285,7 @@ void Ingest::Impl::on_subscribe_result(bool ok, int reason) {
   // Paho 1.2 reports a refused SUBACK (reason >= 0x80) through on_success: check the code.
   if (!ok || reason >= kFirstFailureReason) {
     subacks_pending_ = 0;
+    waiting_for_ = nullptr;
     log_warn(kLog, "subscription refused: reason " + std::to_string(reason));
     counters_.add("mqtt_subscribe_refused");
     retry_after_backoff(&Impl::subscribe);
@@ -271,6 +293,7 @@ void Ingest::Impl::on_subscribe_result(bool ok, int reason) {
   }
   if (reason < 1) log_warn(kLog, "broker granted QoS 0 only; acks still protect readings");
   if (--subacks_pending_ > 0) return;
+  waiting_for_ = nullptr;
   subscribed_ = true;
   subscribed_since_ = now_ms();
   attempt_ = 0;
@@ -347,6 +370,7 @@ void Ingest::Impl::retry_after_backoff(void (Impl::*action)()) {
   // partitions chaos test: a hub stuck for good with 16 761 readings in its outbox).
   if (pending_ == &Impl::connect && action != &Impl::connect) return;
   pending_ = action;
+  waiting_for_ = nullptr;  // the timer owns the next step now
   auto min_ms = std::max<milliseconds::rep>(1, opt_.reconnect_min.count());
   auto max_ms = std::max(min_ms, opt_.reconnect_max.count());
   auto delay = min_ms;
@@ -361,6 +385,60 @@ void Ingest::Impl::retry_after_backoff(void (Impl::*action)()) {
     pending_ = nullptr;
     (this->*next)();
   });
+}
+
+void Ingest::Impl::expect_answer(const char* request) {
+  waiting_for_ = request;
+  waiting_since_ = std::chrono::steady_clock::now();
+}
+
+void Ingest::Impl::arm_liveness_timer() {
+  if (stopping_) return;
+  liveness_timer_.expires_after(kLivenessTick);
+  liveness_timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (ec || !*alive || stopping_) return;
+    check_liveness();
+    arm_liveness_timer();
+  });
+}
+
+// Paho 1.3 does not always answer: in the partitions chaos test the broker closed the
+// server's connection just after CONNACK (protocol error) and neither the subscribes nor a
+// connection-lost call were ever answered; the server never reconnected and every hub's
+// readings piled up. So, every second: a request unanswered for kAnswerTimeout is given up and
+// the connection started again; a client that says it is disconnected while no
+// connection-lost call came for kUnreportedDownAfter is treated as lost. (Same as the hub's
+// gateway/uplink.)
+void Ingest::Impl::check_liveness() {
+  if (!client_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (waiting_for_ != nullptr && now - waiting_since_ > kAnswerTimeout) {
+    log_warn(kLog, std::string("no answer to ") + waiting_for_ + " from the MQTT client in " +
+                       std::to_string(kAnswerTimeout.count()) + " s: connecting again");
+    counters_.add("mqtt_no_answer");
+    // A client that got its CONNACK counts itself connected: end that session first (the
+    // disconnect is queued ahead of the new connect).
+    try {
+      if (client_->is_connected()) client_->disconnect(0);
+    } catch (const mqtt::exception& e) {
+      log_warn(kLog, std::string("disconnect before reconnecting: ") + e.what());
+    }
+    subscribed_ = false;
+    subacks_pending_ = 0;
+    retry_after_backoff(&Impl::connect);
+    return;
+  }
+  if (!subscribed_ || client_->is_connected()) {
+    unreported_down_since_.reset();
+    return;
+  }
+  if (!unreported_down_since_) {
+    unreported_down_since_ = now;
+  } else if (now - *unreported_down_since_ >= kUnreportedDownAfter) {
+    unreported_down_since_.reset();
+    counters_.add("mqtt_lost_unreported");
+    on_connection_lost("the MQTT client is disconnected but did not report it");
+  }
 }
 
 void Ingest::Impl::on_message(const std::string& topic, const std::string& payload) {
@@ -468,6 +546,7 @@ void Ingest::Impl::stop() {
   stopping_ = true;
   subscribed_ = false;
   reconnect_timer_.cancel();
+  liveness_timer_.cancel();
   if (!client_) return;
   try {
     client_->disable_callbacks();

@@ -14,6 +14,7 @@
 #include "server/ingest/codec.h"
 #include "server/ingest/ingest.h"
 #include "tests/support/mosquitto.h"
+#include "tests/support/mute_broker.h"
 #include "tests/support/process.h"
 #include "tests/support/store_location.h"
 
@@ -162,6 +163,39 @@ TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored o
     return 0;
   });
   guard.reset();
+  io.stop();
+  io_thread.join();
+}
+
+// Paho does not always answer a SUBSCRIBE when the link dies around it (partitions chaos test:
+// the server never reconnected and every hub's readings piled up). The ingest must give the
+// request up and connect again. A broker that never answers the first connection's
+// SUBSCRIBEs, but keeps it alive with PINGRESP, stands in for the lost answer.
+TEST_CASE("ingest: SUBSCRIBEs never answered -> given up after 15 s, subscribed again") {
+  test::TempDir dir;
+  test::MuteBroker broker(1);
+  auto store = store::Store::open(test::test_store_location(dir.path()));
+  REQUIRE(store.has_value());
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  Counters counters;
+  ingest::Ingest ingest(io, {broker.uri(), "kotona-ingest-mute", 50ms, 500ms}, **store, counters,
+                        [](const auto&) {});
+  std::thread io_thread([&] { io.run(); });
+  on_io(io, [&] {
+    ingest.start();
+    return 0;
+  });
+  auto subscribed = [&] { return on_io(io, [&] { return ingest.is_subscribed(); }); };
+  CHECK(test::eventually([&] { return broker.subscribes_ignored() >= 1; }, 10s));
+  CHECK_FALSE(test::eventually(subscribed, 12s));  // still waiting for the answer
+  CHECK(test::eventually(subscribed, 15s));
+  CHECK(on_io(io, [&] { return counters.get("mqtt_no_answer"); }) == 1);
+  CHECK(broker.connections() == 2);
+  on_io(io, [&] {
+    ingest.stop();
+    return 0;
+  });
   io.stop();
   io_thread.join();
 }
