@@ -175,7 +175,9 @@ void Server::Impl::check_technical() {
   }
   for (const auto& a : *stored) {
     counters.add("technical_alerts_raised");
-    log_warn(kLog, "technical alert " + a.rule_id + ": " + a.message);
+    // One alert per patient on the hub (each patient's clinicians see it): name the patient,
+    // or the log shows the same line once per patient with nothing to tell them apart.
+    log_warn(kLog, "technical alert " + a.rule_id + " for " + a.patient.value + ": " + a.message);
   }
   if (!stored->empty()) hub.publish(*stored);
 }
