@@ -19,10 +19,12 @@
 #include <sstream>
 #include <thread>
 
+#include "server/store/database.h"
 #include "tests/reliability/checker.h"
 #include "tests/reliability/netns.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
+#include "tests/support/store_location.h"
 
 namespace {
 
@@ -30,6 +32,8 @@ using namespace kotona;
 using namespace kotona::test;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using kotona::server::store::Database;
+using kotona::server::store::Statement;
 namespace json = boost::json;
 
 const std::vector<std::string> kCrashPoints{
@@ -179,14 +183,14 @@ class Rig {
   // The broker's drop counter as the server last acted on it (technical alerts).
   std::int64_t broker_dropped_seen() {
     std::int64_t value = 0;
-    query("server.db", "SELECT value FROM counters_seen WHERE name = 'broker.publish.messages.dropped'",
-          [&](sqlite3_stmt* s) { value = sqlite3_column_int64(s, 0); });
+    server_query("SELECT value FROM counters_seen WHERE name = 'broker.publish.messages.dropped'",
+                 [&](const Statement& s) { value = s.column_int(0); });
     return value;
   }
   std::int64_t alerts_with_rule(const std::string& rule) {
     std::int64_t n = 0;
-    query("server.db", ("SELECT COUNT(*) FROM alerts WHERE rule_id = '" + rule + "'").c_str(),
-          [&](sqlite3_stmt* s) { n = sqlite3_column_int64(s, 0); });
+    server_query("SELECT COUNT(*) FROM alerts WHERE rule_id = '" + rule + "'",
+                 [&](const Statement& s) { n = s.column_int(0); });
     return n;
   }
   void fake_hub_clock(const std::string& offset) {
@@ -214,16 +218,14 @@ class Rig {
   // Every high alert with its escalation tier and first escalation audit time.
   std::vector<HighAlert> high_alerts() {
     std::vector<HighAlert> out;
-    query("server.db",
-          "SELECT a.alert_id, a.created_unix_ms, a.escalation_tier, a.state, "
-          "(SELECT MIN(at_unix_ms) FROM audit_log l WHERE l.alert_id = a.alert_id AND "
-          "l.action = 'escalate') FROM alerts a WHERE a.priority = 'high' AND a.reading_uid != ''",
-          [&](sqlite3_stmt* st) {
-            out.push_back({text(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-                           text(st, 3),
-                           sqlite3_column_type(st, 4) == SQLITE_NULL ? -1
-                                                                     : sqlite3_column_int64(st, 4)});
-          });
+    server_query(
+        "SELECT a.alert_id, a.created_unix_ms, a.escalation_tier, a.state, "
+        "(SELECT MIN(at_unix_ms) FROM audit_log l WHERE l.alert_id = a.alert_id AND "
+        "l.action = 'escalate') FROM alerts a WHERE a.priority = 'high' AND a.reading_uid != ''",
+        [&](const Statement& st) {
+          out.push_back({st.column_text(0), st.column_int(1), st.column_int(2), st.column_text(3),
+                         st.column_is_null(4) ? -1 : st.column_int(4)});
+        });
     return out;
   }
 
@@ -232,7 +234,7 @@ class Rig {
     std::ofstream out(conf);
     out << "mqtt_uri = " << (net_ ? broker_.uri_at(Topology::kBrokerFromServer) : broker_.uri())
         << "\nmqtt_client_id = kotona-ingest-rel\n"
-        << "db_path = " << (dir_ / "server.db").string() << "\nhttp_listen = 127.0.0.1:0\n";
+        << "db_path = " << store_location_ << "\nhttp_listen = 127.0.0.1:0\n";
     for (const auto& s : serials_) out << "enrol = " << kGateway << " " << s << " " << patients_[s] << "\n";
     out << server_extra_;
     out.close();
@@ -344,10 +346,10 @@ class Rig {
     tail(dir_ / ("gateway-" + std::to_string(gateway_starts_) + ".log"), 40);
     tail(dir_ / ("server-" + std::to_string(server_starts_) + ".log"), 40);
     tail(dir_ / "mosquitto.log", 20);
-    query("server.db", "SELECT reason, COUNT(*) FROM quarantine GROUP BY reason",
-          [&](sqlite3_stmt* st) {
-            out << "quarantine " << text(st, 0) << ": " << sqlite3_column_int64(st, 1) << "\n";
-          });
+    server_query("SELECT reason, COUNT(*) FROM quarantine GROUP BY reason",
+                 [&](const Statement& st) {
+                   out << "quarantine " << st.column_text(0) << ": " << st.column_int(1) << "\n";
+                 });
     query("outbox.db", "SELECT COUNT(*), MIN(send_count), MAX(send_count) FROM outbox",
           [&](sqlite3_stmt* st) {
             out << "outbox rows " << sqlite3_column_int64(st, 0) << ", send_count "
@@ -401,6 +403,22 @@ class Rig {
     sqlite3_close(db);
   }
 
+  // A query on the server's store, SQLite file or PostgreSQL database alike (a connection of
+  // its own each time, as a clinician's tool would open). Nothing when the store cannot be
+  // opened (not created yet, or the server mid-restart): callers poll.
+  template <typename Row>
+  void server_query(const std::string& sql, Row&& row) {
+    auto db = Database::open(store_location_);
+    if (!db) return;
+    auto st = (*db)->prepare(sql);
+    if (!st) return;
+    while (true) {
+      auto more = st->step();
+      if (!more || !*more) break;
+      row(*st);
+    }
+  }
+
   static std::string text(sqlite3_stmt* s, int i) {
     const auto* p = sqlite3_column_text(s, i);
     return p ? reinterpret_cast<const char*>(p) : "";
@@ -408,8 +426,10 @@ class Rig {
 
   std::vector<reliability::StoredRow> read_stored() {
     std::vector<reliability::StoredRow> out;
-    query("server.db", "SELECT reading_uid, patient_id, gateway_id FROM readings",
-          [&](sqlite3_stmt* s) { out.push_back({text(s, 0), text(s, 1), text(s, 2)}); });
+    server_query("SELECT reading_uid, patient_id, gateway_id FROM readings",
+                 [&](const Statement& s) {
+                   out.push_back({s.column_text(0), s.column_text(1), s.column_text(2)});
+                 });
     return out;
   }
 
@@ -421,6 +441,9 @@ class Rig {
 
   const Options& o_;
   TempDir dir_;
+  // The server's store: dir_/server.db, or a fresh PostgreSQL database when the run is a
+  // "[postgresql]" one (KOTONA_TEST_POSTGRES, tests/support/store_location.h).
+  std::string store_location_ = test_store_location(dir_.path());
   std::unique_ptr<Topology> net_;  // before broker_ and the children: outlives them
   Mosquitto broker_;
   std::mt19937 rng_;
@@ -676,7 +699,9 @@ int main(int argc, char** argv) {
   }
   const Options& o = *options;
   auto started = Clock::now();
-  json::object card{{"scenario", o.scenario}, {"seed", o.seed}};
+  json::object card{{"scenario", o.scenario},
+                    {"seed", o.seed},
+                    {"store", testing_postgres() ? "postgresql" : "sqlite"}};
   bool passed = false;
   try {
     Rig rig(o, o.scenario != "broker-forgets", o.scenario == "partitions");
