@@ -7,9 +7,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <functional>
-#include <optional>
 #include <random>
 
+#include "core/answer_watch.h"
 #include "core/crash_point.h"
 #include "core/log.h"
 #include "gateway/uplink/codec.h"
@@ -112,7 +112,6 @@ class Uplink::Impl {
   void on_connection_lost(const std::string& cause);
   void on_message(const std::string& topic, const std::string& payload);
   void retry_after_backoff(void (Impl::*action)());
-  void expect_answer(const char* request);
   void check_liveness();
   bool publish(const std::string& topic, const std::string& payload);
   void arm_resend_timer();
@@ -142,11 +141,7 @@ class Uplink::Impl {
   void (Impl::*pending_)() = nullptr;  // what the reconnect timer will do (retry_after_backoff)
   bool connected_ = false;
   bool stopping_ = false;
-  // check_liveness: the connect or subscribe waiting for Paho's answer, and since when; when
-  // the client was first seen disconnected while we still count it connected.
-  const char* waiting_for_ = nullptr;
-  std::chrono::steady_clock::time_point waiting_since_;
-  std::optional<std::chrono::steady_clock::time_point> unreported_down_since_;
+  AnswerWatch watch_{kAnswerTimeout, kUnreportedDownAfter};  // check_liveness
 };
 
 void Uplink::Impl::start() {
@@ -205,7 +200,7 @@ void Uplink::Impl::connect() {
                      .finalize();
   try {
     client_->connect(options, nullptr, connect_listener_);
-    expect_answer("connect");
+    watch_.expect("connect", std::chrono::steady_clock::now());
   } catch (const mqtt::exception& e) {
     log_warn(kLog, std::string("connect to ") + opt_.mqtt_uri + " failed: " + e.what());
     counters_.add("mqtt_connect_failed");
@@ -215,7 +210,7 @@ void Uplink::Impl::connect() {
 
 void Uplink::Impl::on_connect_result(bool ok, int reason, std::string detail) {
   if (stopping_) return;
-  waiting_for_ = nullptr;
+  watch_.clear();
   if (!ok || reason >= kFirstFailureReason) {
     log_warn(kLog, "connect to " + opt_.mqtt_uri + " failed: reason " + hex_reason(reason) +
                        (detail.empty() ? "" : ", " + detail));
@@ -230,7 +225,7 @@ void Uplink::Impl::subscribe() {
   if (stopping_ || !client_) return;
   try {
     client_->subscribe(acks_topic(opt_.gateway), 1, nullptr, subscribe_listener_);
-    expect_answer("subscribe");
+    watch_.expect("subscribe", std::chrono::steady_clock::now());
   } catch (const mqtt::exception& e) {
     log_warn(kLog, std::string("subscribe failed: ") + e.what());
     counters_.add("mqtt_subscribe_refused");
@@ -241,7 +236,7 @@ void Uplink::Impl::subscribe() {
 
 void Uplink::Impl::on_subscribe_result(bool ok, int reason, std::string detail) {
   if (stopping_) return;
-  waiting_for_ = nullptr;
+  watch_.clear();
   if (!ok || reason >= kFirstFailureReason) {
     // A refused SUBACK means acks would never arrive: keep asking, do not call this connected.
     log_warn(kLog, "subscription to " + acks_topic(opt_.gateway) + " refused: reason " +
@@ -279,7 +274,7 @@ void Uplink::Impl::retry_after_backoff(void (Impl::*action)()) {
   // partitions chaos test: a hub stuck for good with 16 761 readings in its outbox).
   if (pending_ == &Impl::connect && action != &Impl::connect) return;
   pending_ = action;
-  waiting_for_ = nullptr;  // the timer owns the next step now
+  watch_.clear();  // the timer owns the next step now
   auto min_ms = std::max<milliseconds::rep>(1, opt_.reconnect_min.count());
   auto max_ms = std::max(min_ms, opt_.reconnect_max.count());
   auto delay = min_ms;
@@ -405,11 +400,6 @@ void Uplink::Impl::on_message(const std::string& topic, const std::string& paylo
   send_pending();
 }
 
-void Uplink::Impl::expect_answer(const char* request) {
-  waiting_for_ = request;
-  waiting_since_ = std::chrono::steady_clock::now();
-}
-
 // Paho 1.3 does not always answer: in the partitions chaos test a link that died around a
 // connect or subscribe left the request with neither success nor failure and no
 // connection-lost call, and a client that waits for that answer never reconnects (a hub
@@ -418,33 +408,28 @@ void Uplink::Impl::expect_answer(const char* request) {
 // disconnected while no connection-lost call came for kUnreportedDownAfter is treated as lost.
 void Uplink::Impl::check_liveness() {
   if (stopping_ || !client_) return;
-  auto now = std::chrono::steady_clock::now();
-  if (waiting_for_ != nullptr && now - waiting_since_ > kAnswerTimeout) {
-    log_warn(kLog, std::string("no answer to ") + waiting_for_ + " from the MQTT client in " +
-                       std::to_string(kAnswerTimeout.count()) + " s: connecting again");
-    counters_.add("mqtt_no_answer");
-    // A client that got its CONNACK counts itself connected: end that session first (the
-    // disconnect is queued ahead of the new connect).
-    try {
-      if (client_->is_connected()) client_->disconnect(0);
-    } catch (const mqtt::exception& e) {
-      log_warn(kLog, std::string("disconnect before reconnecting: ") + e.what());
-    }
-    connected_ = false;
-    retry_after_backoff(&Impl::connect);
-    return;
+  switch (watch_.check(std::chrono::steady_clock::now(), connected_, client_->is_connected())) {
+    case AnswerWatch::Verdict::kFine:
+      return;
+    case AnswerWatch::Verdict::kNoAnswer:
+      break;
+    case AnswerWatch::Verdict::kLostUnreported:
+      counters_.add("mqtt_lost_unreported");
+      on_connection_lost("the MQTT client is disconnected but did not report it");
+      return;
   }
-  if (!connected_ || client_->is_connected()) {
-    unreported_down_since_.reset();
-    return;
+  log_warn(kLog, std::string("no answer to ") + watch_.given_up() + " from the MQTT client in " +
+                     std::to_string(kAnswerTimeout.count()) + " s: connecting again");
+  counters_.add("mqtt_no_answer");
+  // A client that got its CONNACK counts itself connected: end that session first (the
+  // disconnect is queued ahead of the new connect).
+  try {
+    if (client_->is_connected()) client_->disconnect(0);
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, std::string("disconnect before reconnecting: ") + e.what());
   }
-  if (!unreported_down_since_) {
-    unreported_down_since_ = now;
-  } else if (now - *unreported_down_since_ >= kUnreportedDownAfter) {
-    unreported_down_since_.reset();
-    counters_.add("mqtt_lost_unreported");
-    on_connection_lost("the MQTT client is disconnected but did not report it");
-  }
+  connected_ = false;
+  retry_after_backoff(&Impl::connect);
 }
 
 void Uplink::Impl::arm_resend_timer() {

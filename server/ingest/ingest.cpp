@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <random>
 
+#include "core/answer_watch.h"
 #include "core/crash_point.h"
 #include "core/log.h"
 #include "server/alerts/technical.h"
@@ -153,7 +154,6 @@ class Ingest::Impl {
   void on_broker_dropped(const std::string& payload);
   void on_connection_lost(const std::string& cause);
   void retry_after_backoff(void (Impl::*action)());
-  void expect_answer(const char* request);
   void arm_liveness_timer();
   void check_liveness();
   void on_readings(const std::string& topic, const GatewayId& gateway, const std::string& payload);
@@ -182,11 +182,7 @@ class Ingest::Impl {
   bool subscribed_ = false;
   HubTime subscribed_since_{};
   bool stopping_ = false;
-  // check_liveness: the connect or subscribe waiting for Paho's answer, and since when; when
-  // the client was first seen disconnected while we still count it subscribed.
-  const char* waiting_for_ = nullptr;
-  std::chrono::steady_clock::time_point waiting_since_;
-  std::optional<std::chrono::steady_clock::time_point> unreported_down_since_;
+  AnswerWatch watch_{kAnswerTimeout, kUnreportedDownAfter};  // check_liveness
 };
 
 void Ingest::Impl::start() {
@@ -244,7 +240,7 @@ void Ingest::Impl::connect() {
                      .finalize();
   try {
     client_->connect(options, nullptr, connect_listener_);
-    expect_answer("connect");
+    watch_.expect("connect", std::chrono::steady_clock::now());
   } catch (const mqtt::exception& e) {
     log_warn(kLog, std::string("connect to ") + opt_.mqtt_uri + " failed: " + e.what());
     counters_.add("mqtt_connect_failed");
@@ -254,7 +250,7 @@ void Ingest::Impl::connect() {
 
 void Ingest::Impl::on_connect_result(bool ok, int reason) {
   if (stopping_) return;
-  waiting_for_ = nullptr;
+  watch_.clear();
   if (!ok || reason >= kFirstFailureReason) {
     log_warn(kLog, "connect to " + opt_.mqtt_uri + " failed: reason " + std::to_string(reason));
     counters_.add("mqtt_connect_failed");
@@ -271,7 +267,7 @@ void Ingest::Impl::subscribe() {
   subacks_pending_ = static_cast<int>(wanted.size());
   try {
     for (const auto& filter : wanted) client_->subscribe(filter, 1, nullptr, subscribe_listener_);
-    expect_answer("subscribe");
+    watch_.expect("subscribe", std::chrono::steady_clock::now());
   } catch (const mqtt::exception& e) {
     log_warn(kLog, std::string("subscribe failed: ") + e.what());
     counters_.add("mqtt_subscribe_refused");
@@ -285,7 +281,7 @@ void Ingest::Impl::on_subscribe_result(bool ok, int reason) {
   // Paho 1.2 reports a refused SUBACK (reason >= 0x80) through on_success: check the code.
   if (!ok || reason >= kFirstFailureReason) {
     subacks_pending_ = 0;
-    waiting_for_ = nullptr;
+    watch_.clear();
     log_warn(kLog, "subscription refused: reason " + std::to_string(reason));
     counters_.add("mqtt_subscribe_refused");
     retry_after_backoff(&Impl::subscribe);
@@ -293,7 +289,7 @@ void Ingest::Impl::on_subscribe_result(bool ok, int reason) {
   }
   if (reason < 1) log_warn(kLog, "broker granted QoS 0 only; acks still protect readings");
   if (--subacks_pending_ > 0) return;
-  waiting_for_ = nullptr;
+  watch_.clear();
   subscribed_ = true;
   subscribed_since_ = now_ms();
   attempt_ = 0;
@@ -370,7 +366,7 @@ void Ingest::Impl::retry_after_backoff(void (Impl::*action)()) {
   // partitions chaos test: a hub stuck for good with 16 761 readings in its outbox).
   if (pending_ == &Impl::connect && action != &Impl::connect) return;
   pending_ = action;
-  waiting_for_ = nullptr;  // the timer owns the next step now
+  watch_.clear();  // the timer owns the next step now
   auto min_ms = std::max<milliseconds::rep>(1, opt_.reconnect_min.count());
   auto max_ms = std::max(min_ms, opt_.reconnect_max.count());
   auto delay = min_ms;
@@ -385,11 +381,6 @@ void Ingest::Impl::retry_after_backoff(void (Impl::*action)()) {
     pending_ = nullptr;
     (this->*next)();
   });
-}
-
-void Ingest::Impl::expect_answer(const char* request) {
-  waiting_for_ = request;
-  waiting_since_ = std::chrono::steady_clock::now();
 }
 
 void Ingest::Impl::arm_liveness_timer() {
@@ -411,34 +402,29 @@ void Ingest::Impl::arm_liveness_timer() {
 // gateway/uplink.)
 void Ingest::Impl::check_liveness() {
   if (!client_) return;
-  auto now = std::chrono::steady_clock::now();
-  if (waiting_for_ != nullptr && now - waiting_since_ > kAnswerTimeout) {
-    log_warn(kLog, std::string("no answer to ") + waiting_for_ + " from the MQTT client in " +
-                       std::to_string(kAnswerTimeout.count()) + " s: connecting again");
-    counters_.add("mqtt_no_answer");
-    // A client that got its CONNACK counts itself connected: end that session first (the
-    // disconnect is queued ahead of the new connect).
-    try {
-      if (client_->is_connected()) client_->disconnect(0);
-    } catch (const mqtt::exception& e) {
-      log_warn(kLog, std::string("disconnect before reconnecting: ") + e.what());
-    }
-    subscribed_ = false;
-    subacks_pending_ = 0;
-    retry_after_backoff(&Impl::connect);
-    return;
+  switch (watch_.check(std::chrono::steady_clock::now(), subscribed_, client_->is_connected())) {
+    case AnswerWatch::Verdict::kFine:
+      return;
+    case AnswerWatch::Verdict::kNoAnswer:
+      break;
+    case AnswerWatch::Verdict::kLostUnreported:
+      counters_.add("mqtt_lost_unreported");
+      on_connection_lost("the MQTT client is disconnected but did not report it");
+      return;
   }
-  if (!subscribed_ || client_->is_connected()) {
-    unreported_down_since_.reset();
-    return;
+  log_warn(kLog, std::string("no answer to ") + watch_.given_up() + " from the MQTT client in " +
+                     std::to_string(kAnswerTimeout.count()) + " s: connecting again");
+  counters_.add("mqtt_no_answer");
+  // A client that got its CONNACK counts itself connected: end that session first (the
+  // disconnect is queued ahead of the new connect).
+  try {
+    if (client_->is_connected()) client_->disconnect(0);
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, std::string("disconnect before reconnecting: ") + e.what());
   }
-  if (!unreported_down_since_) {
-    unreported_down_since_ = now;
-  } else if (now - *unreported_down_since_ >= kUnreportedDownAfter) {
-    unreported_down_since_.reset();
-    counters_.add("mqtt_lost_unreported");
-    on_connection_lost("the MQTT client is disconnected but did not report it");
-  }
+  subscribed_ = false;
+  subacks_pending_ = 0;
+  retry_after_backoff(&Impl::connect);
 }
 
 void Ingest::Impl::on_message(const std::string& topic, const std::string& payload) {
