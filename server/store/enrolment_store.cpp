@@ -149,7 +149,11 @@ Result<PatientWrite> Store::put_patient(const PatientRecord& patient, bool creat
   if (!write) return fail(write.error());
   write->bind(1, stored.id.value).bind(2, stored.henkilotunnus).bind(3, stored.display_name);
   write->bind(4, stored.team).bind(5, ms(stored.created)).bind(6, ms(stored.updated));
-  if (auto r = write->step(); !r) return fail(r.error());
+  // The backend's message may quote the row (PostgreSQL: "Key (henkilotunnus)=(...) already
+  // exists") and errors are logged: withhold it.
+  if (auto r = write->step(); !r) {
+    return fail(Errc::kIo, "patients write failed (backend detail withheld: it may quote the row)");
+  }
   AuditRow audit{0,
                  now,
                  actor,
