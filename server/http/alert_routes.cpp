@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "server/http/api_json.h"
+#include "server/http/respond.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::http {
@@ -25,24 +26,6 @@ constexpr std::string_view kAudit = "/api/v1/audit";
 constexpr std::string_view kVerify = "/api/v1/audit/verify";
 constexpr std::size_t kMaxNote = 2000;
 
-Response reply(const Request& req, http::status status, const json::value& body,
-               Counters& counters) {
-  counters.add("http_responses_" + std::to_string(static_cast<int>(status)));
-  Response res{status, req.version()};
-  res.set(http::field::server, "kotona-server");
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(req.keep_alive());
-  res.body() = store::to_json_text(body);
-  res.prepare_payload();
-  return res;
-}
-
-Response error(const Request& req, http::status status, const std::string& why,
-               Counters& counters) {
-  return reply(req, status, json::object{{"error", why}}, counters);
-}
-
 std::optional<int> parse_limit(const std::map<std::string, std::string>& q, int fallback, int max) {
   auto it = q.find("limit");
   if (it == q.end()) return fallback;
@@ -55,49 +38,34 @@ std::optional<int> parse_limit(const std::map<std::string, std::string>& q, int 
   return v;
 }
 
-// The query, limited to `allowed` keys. Errors: kMalformed naming the problem.
-Result<std::map<std::string, std::string>> query_of(
-    const Request& req, std::initializer_list<std::string_view> allowed) {
-  std::string_view target(req.target().data(), req.target().size());
-  auto q = target.find('?');
-  auto parsed = parse_query(q == std::string_view::npos ? "" : target.substr(q + 1));
-  if (!parsed) return parsed;
-  for (const auto& [key, value] : *parsed) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return fail(Errc::kMalformed, "unknown query parameter '" + key + "'");
-    }
-  }
-  return parsed;
-}
-
 Response list_alerts(const Request& req, store::Store& store, Counters& counters) {
-  auto q = query_of(req, {"limit", "priority", "state", "patient"});
-  if (!q) return error(req, http::status::bad_request, q.error().detail, counters);
+  auto q = query_params(std::string_view(req.target().data(), req.target().size()), {"limit", "priority", "state", "patient"});
+  if (!q) return json_error(req, http::status::bad_request, q.error().detail, counters);
   auto limit = parse_limit(*q, 100, 1000);
-  if (!limit) return error(req, http::status::bad_request, "bad limit", counters);
+  if (!limit) return json_error(req, http::status::bad_request, "bad limit", counters);
   store::AlertFilter filter;
   if (q->count("priority")) filter.priority = q->at("priority");
   if (q->count("state")) filter.state = q->at("state");
   if (!filter.priority.empty() && filter.priority != "high" && filter.priority != "medium" &&
       filter.priority != "low") {
-    return error(req, http::status::bad_request, "priority must be high, medium or low", counters);
+    return json_error(req, http::status::bad_request, "priority must be high, medium or low", counters);
   }
   if (!filter.state.empty() && filter.state != "open" && filter.state != "acknowledged" &&
       filter.state != "resolved") {
-    return error(req, http::status::bad_request, "state must be open, acknowledged or resolved",
+    return json_error(req, http::status::bad_request, "state must be open, acknowledged or resolved",
                  counters);
   }
   if (q->count("patient")) {
     if (!is_valid_id_text(q->at("patient"))) {
-      return error(req, http::status::bad_request, "bad patient id", counters);
+      return json_error(req, http::status::bad_request, "bad patient id", counters);
     }
     filter.patient = PatientId{q->at("patient")};
   }
   auto rows = store.recent_alerts(*limit, filter);
-  if (!rows) return error(req, http::status::internal_server_error, "store error", counters);
+  if (!rows) return json_error(req, http::status::internal_server_error, "store error", counters);
   json::array out;
   for (const auto& a : *rows) out.push_back(alert_json(a));
-  return reply(req, http::status::ok, out, counters);
+  return json_reply(req, http::status::ok, out, counters);
 }
 
 std::optional<std::string> string_field(const json::object& o, std::string_view key) {
@@ -111,21 +79,21 @@ Response act(const Request& req, bool ack, store::Store& store, Counters& counte
   auto body = json::parse(req.body(), ec);
   if (ec || !body.is_object()) {
     counters.add("alert_action_bad_body");
-    return error(req, http::status::bad_request, "body must be a JSON object", counters);
+    return json_error(req, http::status::bad_request, "body must be a JSON object", counters);
   }
   const auto& o = body.as_object();
   auto id = string_field(o, "alert_id");
   auto by = string_field(o, "by");
   auto note = o.contains("note") ? string_field(o, "note") : std::optional<std::string>{""};
   if (!id || id->empty() || id->size() > 512) {
-    return error(req, http::status::bad_request, "alert_id must be a non-empty string", counters);
+    return json_error(req, http::status::bad_request, "alert_id must be a non-empty string", counters);
   }
   if (!by || !is_valid_id_text(*by)) {
-    return error(req, http::status::bad_request, "by must be 1-64 characters of [A-Za-z0-9._-]",
+    return json_error(req, http::status::bad_request, "by must be 1-64 characters of [A-Za-z0-9._-]",
                  counters);
   }
   if (!note || note->size() > kMaxNote) {
-    return error(req, http::status::bad_request, "note must be a string of at most 2000 bytes",
+    return json_error(req, http::status::bad_request, "note must be a string of at most 2000 bytes",
                  counters);
   }
   auto now =
@@ -135,45 +103,45 @@ Response act(const Request& req, bool ack, store::Store& store, Counters& counte
   if (!out) {
     counters.add("store_error");
     log_error(kLog, "alert action: " + describe(out.error()));
-    return error(req, http::status::internal_server_error, "store error", counters);
+    return json_error(req, http::status::internal_server_error, "store error", counters);
   }
   switch (out->status) {
     case store::ActionStatus::kNoSuchAlert:
-      return error(req, http::status::not_found, "no such alert", counters);
+      return json_error(req, http::status::not_found, "no such alert", counters);
     case store::ActionStatus::kWrongState:
-      return error(req, http::status::conflict, "alert is " + out->alert.state, counters);
+      return json_error(req, http::status::conflict, "alert is " + out->alert.state, counters);
     case store::ActionStatus::kDone:
       break;
   }
   counters.add(ack ? "alerts_acknowledged" : "alerts_resolved");
   log_info(kLog, std::string(ack ? "acknowledged" : "resolved") + " alert " + *id + " by " + *by);
   hub.publish({out->alert});
-  return reply(req, http::status::ok, alert_json(out->alert), counters);
+  return json_reply(req, http::status::ok, alert_json(out->alert), counters);
 }
 
 Response audit(const Request& req, store::Store& store, Counters& counters) {
-  auto q = query_of(req, {"alert", "limit"});
-  if (!q) return error(req, http::status::bad_request, q.error().detail, counters);
+  auto q = query_params(std::string_view(req.target().data(), req.target().size()), {"alert", "limit"});
+  if (!q) return json_error(req, http::status::bad_request, q.error().detail, counters);
   auto limit = parse_limit(*q, 100, 10000);
-  if (!limit) return error(req, http::status::bad_request, "bad limit", counters);
+  if (!limit) return json_error(req, http::status::bad_request, "bad limit", counters);
   std::optional<AlertId> alert;
   if (q->count("alert")) alert = AlertId{q->at("alert")};
   auto rows = store.audit_rows(alert, *limit);
-  if (!rows) return error(req, http::status::internal_server_error, "store error", counters);
+  if (!rows) return json_error(req, http::status::internal_server_error, "store error", counters);
   json::array out;
   for (const auto& r : *rows) out.push_back(audit_json(r));
-  return reply(req, http::status::ok, out, counters);
+  return json_reply(req, http::status::ok, out, counters);
 }
 
 Response verify(const Request& req, store::Store& store, Counters& counters) {
   auto v = store.verify_audit();
-  if (!v) return error(req, http::status::internal_server_error, "store error", counters);
+  if (!v) return json_error(req, http::status::internal_server_error, "store error", counters);
   if (!v->ok) {
     counters.add("audit_chain_broken");
     log_error(kLog,
               "audit chain broken at row " + std::to_string(v->first_bad_seq) + ": " + v->reason);
   }
-  return reply(req, http::status::ok, audit_verdict_json(*v), counters);
+  return json_reply(req, http::status::ok, audit_verdict_json(*v), counters);
 }
 
 }  // namespace
@@ -188,7 +156,7 @@ Response handle_alert_request(const Request& req, std::string_view path, store::
   const auto method = req.method();
   if (post ? method != http::verb::post : method != http::verb::get && method != http::verb::head) {
     auto res =
-        error(req, http::status::method_not_allowed, post ? "only POST" : "only GET", counters);
+        json_error(req, http::status::method_not_allowed, post ? "only POST" : "only GET", counters);
     res.set(http::field::allow, post ? "POST" : "GET, HEAD");
     return res;
   }

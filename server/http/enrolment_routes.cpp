@@ -1,5 +1,6 @@
 #include "server/http/enrolment_routes.h"
 
+#include <algorithm>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 #include <charconv>
@@ -9,6 +10,7 @@
 #include "core/log.h"
 #include "server/fhir/time_range.h"
 #include "server/http/api_json.h"
+#include "server/http/respond.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::http {
@@ -22,38 +24,20 @@ constexpr std::string_view kLog = "http";
 constexpr std::size_t kMaxDisplayName = 200;
 constexpr std::int64_t kMaxLimit = 10000;
 
-Response reply(const Request& req, http::status status, const json::value& body,
-               Counters& counters) {
-  counters.add("http_responses_" + std::to_string(static_cast<int>(status)));
-  Response res{status, req.version()};
-  res.set(http::field::server, "kotona-server");
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(req.keep_alive());
-  res.body() = store::to_json_text(body);
-  res.prepare_payload();
-  return res;
-}
-
-Response error(const Request& req, http::status status, const std::string& why,
-               Counters& counters) {
-  return reply(req, status, json::object{{"error", why}}, counters);
-}
-
 // Bad input: a clear 400 and a counter. `why` never quotes a henkilötunnus.
 Response bad_input(const Request& req, const std::string& why, Counters& counters) {
   counters.add("api_bad_input");
-  return error(req, http::status::bad_request, why, counters);
+  return json_error(req, http::status::bad_request, why, counters);
 }
 
 Response store_error(const Request& req, const Error& e, Counters& counters) {
   counters.add("store_error");
   log_error(kLog, "enrolment api: " + describe(e));
-  return error(req, http::status::internal_server_error, "store error", counters);
+  return json_error(req, http::status::internal_server_error, "store error", counters);
 }
 
 Response method_not_allowed(const Request& req, const char* allow, Counters& counters) {
-  auto res = error(req, http::status::method_not_allowed, std::string("only ") + allow, counters);
+  auto res = json_error(req, http::status::method_not_allowed, std::string("only ") + allow, counters);
   res.set(http::field::allow, allow);
   return res;
 }
@@ -81,18 +65,12 @@ std::optional<std::string_view> below(std::string_view path, std::string_view pr
 // The query, limited to `allowed` keys; `why` says what is wrong otherwise.
 std::optional<std::map<std::string, std::string>> query_of(
     const Request& req, std::initializer_list<std::string_view> allowed, std::string& why) {
-  std::string_view target(req.target().data(), req.target().size());
-  auto q = target.find('?');
-  auto parsed = parse_query(q == std::string_view::npos ? "" : target.substr(q + 1));
+  auto parsed = query_params(std::string_view(req.target().data(), req.target().size()), allowed);
   if (!parsed) {
     why = parsed.error().detail;
     return std::nullopt;
   }
   for (const auto& [key, value] : *parsed) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      why = "unknown query parameter '" + key + "'";
-      return std::nullopt;
-    }
     if (key == "limit") {
       auto n = parse_int(value);
       if (!n || *n < 1 || *n > kMaxLimit) {
@@ -211,7 +189,7 @@ Response write_patient(const Request& req, std::optional<std::string_view> id, c
   if (id) {
     auto found = ctx.store.patient_record(PatientId{std::string(*id)});
     if (!found) return store_error(req, found.error(), ctx.counters);
-    if (!*found) return error(req, http::status::not_found, "no such patient", ctx.counters);
+    if (!*found) return json_error(req, http::status::not_found, "no such patient", ctx.counters);
     patient = **found;
   } else {
     auto new_id = id_field(*body, "patient_id", why);
@@ -221,20 +199,20 @@ Response write_patient(const Request& req, std::optional<std::string_view> id, c
   if (!apply_patient_fields(*body, ctx.auth, patient, why))
     return bad_input(req, why, ctx.counters);
   if (auto conflict = team_conflict(patient, ctx.auth)) {
-    return error(req, http::status::conflict, *conflict, ctx.counters);
+    return json_error(req, http::status::conflict, *conflict, ctx.counters);
   }
   auto out = ctx.store.put_patient(patient, !id, who.user, now_ms());
   if (!out) return store_error(req, out.error(), ctx.counters);
   if (out->status == store::WriteStatus::kNotFound) {
-    return error(req, http::status::not_found, out->why, ctx.counters);
+    return json_error(req, http::status::not_found, out->why, ctx.counters);
   }
   if (out->status == store::WriteStatus::kConflict) {
-    return error(req, http::status::conflict, out->why, ctx.counters);
+    return json_error(req, http::status::conflict, out->why, ctx.counters);
   }
   ctx.counters.add(id ? "patients_updated" : "patients_created");
   // No patient id or henkilötunnus in the log: the audit row names the patient.
   log_info(kLog, std::string(id ? "patient updated" : "patient registered") + " by " + who.user);
-  return reply(req, id ? http::status::ok : http::status::created, patient_json(out->patient),
+  return json_reply(req, id ? http::status::ok : http::status::created, patient_json(out->patient),
                ctx.counters);
 }
 
@@ -253,7 +231,7 @@ Response patients(const Request& req, std::string_view rest, const Principal& wh
     for (const auto& p : *rows) {
       if (who.may_see(p.id.value)) out.push_back(patient_json(p));
     }
-    return reply(req, http::status::ok, out, ctx.counters);
+    return json_reply(req, http::status::ok, out, ctx.counters);
   }
   if (!is_valid_id_text(std::string(rest))) {
     return bad_input(req, "bad patient id", ctx.counters);
@@ -263,14 +241,14 @@ Response patients(const Request& req, std::string_view rest, const Principal& wh
   PatientId id{std::string(rest)};
   auto found = ctx.store.patient_record(id);
   if (!found) return store_error(req, found.error(), ctx.counters);
-  if (!*found) return error(req, http::status::not_found, "no such patient", ctx.counters);
+  if (!*found) return json_error(req, http::status::not_found, "no such patient", ctx.counters);
   auto history = ctx.store.enrolments({id, std::nullopt, std::nullopt}, 1000);
   if (!history) return store_error(req, history.error(), ctx.counters);
   auto out = patient_json(**found);
   json::array bindings;
   for (const auto& e : *history) bindings.push_back(enrolment_json(e));
   out["enrolments"] = std::move(bindings);
-  return reply(req, http::status::ok, out, ctx.counters);
+  return json_reply(req, http::status::ok, out, ctx.counters);
 }
 
 Response write_result(const Request& req, const Result<store::EnrolmentWrite>& out,
@@ -278,16 +256,16 @@ Response write_result(const Request& req, const Result<store::EnrolmentWrite>& o
   if (!out) return store_error(req, out.error(), counters);
   switch (out->status) {
     case store::WriteStatus::kNotFound:
-      return error(req, http::status::not_found, out->why, counters);
+      return json_error(req, http::status::not_found, out->why, counters);
     case store::WriteStatus::kConflict:
-      return error(req, http::status::conflict, out->why, counters);
+      return json_error(req, http::status::conflict, out->why, counters);
     case store::WriteStatus::kDone:
       break;
   }
   json::object body{
       {"enrolment", enrolment_json(out->enrolment)},
       {"closed", out->closed ? json::value(enrolment_json(*out->closed)) : json::value(nullptr)}};
-  return reply(req, done, body, counters);
+  return json_reply(req, done, body, counters);
 }
 
 Response enrol(const Request& req, const Principal& who, RouteContext& ctx) {
@@ -345,11 +323,11 @@ Response enrolments(const Request& req, std::string_view rest, const Principal& 
     for (const auto& e : *rows) {
       if (who.may_see(e.binding.patient.value)) out.push_back(enrolment_json(e));
     }
-    return reply(req, http::status::ok, out, ctx.counters);
+    return json_reply(req, http::status::ok, out, ctx.counters);
   }
   bool ending = rest.ends_with("/end");
   auto id = parse_int(ending ? rest.substr(0, rest.size() - 4) : rest);
-  if (!id || *id < 1) return error(req, http::status::not_found, "no such resource", ctx.counters);
+  if (!id || *id < 1) return json_error(req, http::status::not_found, "no such resource", ctx.counters);
   if (ending) {
     if (req.method() != http::verb::post) return method_not_allowed(req, "POST", ctx.counters);
     return end(req, *id, who, ctx);
@@ -357,8 +335,8 @@ Response enrolments(const Request& req, std::string_view rest, const Principal& 
   if (!read) return method_not_allowed(req, "GET, HEAD", ctx.counters);
   auto found = ctx.store.enrolment(*id);
   if (!found) return store_error(req, found.error(), ctx.counters);
-  if (!*found) return error(req, http::status::not_found, "no such enrolment", ctx.counters);
-  return reply(req, http::status::ok, enrolment_json(**found), ctx.counters);
+  if (!*found) return json_error(req, http::status::not_found, "no such enrolment", ctx.counters);
+  return json_reply(req, http::status::ok, enrolment_json(**found), ctx.counters);
 }
 
 }  // namespace
@@ -396,7 +374,7 @@ Response handle_enrolment_request(const Request& req, std::string_view path, con
                                   RouteContext& ctx) {
   if (auto rest = below(path, kPatientsPath)) return patients(req, *rest, who, ctx);
   if (auto rest = below(path, kEnrolmentsPath)) return enrolments(req, *rest, who, ctx);
-  return error(req, http::status::not_found, "no such resource", ctx.counters);
+  return json_error(req, http::status::not_found, "no such resource", ctx.counters);
 }
 
 }  // namespace kotona::server::http

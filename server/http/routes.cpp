@@ -12,6 +12,7 @@
 #include "server/http/enrolment_routes.h"
 #include "server/http/fhir_routes.h"
 #include "server/http/page.h"
+#include "server/http/respond.h"
 #include "server/fhir/time_range.h"
 #include "server/store/json_text.h"
 
@@ -59,49 +60,13 @@ std::optional<std::string> percent_decode(std::string_view s) {
   return out;
 }
 
-Response respond(const Request& req, http::status status, std::string body,
-                 std::string_view content_type, Counters& counters) {
-  counters.add("http_responses_" + std::to_string(static_cast<int>(status)));
-  Response res{status, req.version()};
-  res.set(http::field::server, "kotona-server");
-  res.set(http::field::content_type, content_type);
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
-}
-
-Response error(const Request& req, http::status status, const std::string& message,
-               Counters& counters) {
-  return respond(req, status, error_body(message), "application/json", counters);
-}
-
 Response bad_request(const Request& req, const std::string& why, Counters& counters) {
-  return error(req, http::status::bad_request, why.empty() ? "bad limit" : why, counters);
-}
-
-// Query parameters limited to `allowed`; nullopt (with `why`) on anything else.
-std::optional<std::map<std::string, std::string>> checked_query(
-    std::string_view target, std::initializer_list<std::string_view> allowed, std::string& why) {
-  auto q = target.find('?');
-  auto parsed = parse_query(q == std::string_view::npos ? "" : target.substr(q + 1));
-  if (!parsed) {
-    why = parsed.error().detail;
-    return std::nullopt;
-  }
-  for (const auto& [key, value] : *parsed) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      why = "unknown query parameter '" + key + "'";
-      return std::nullopt;
-    }
-  }
-  return *parsed;
+  return json_error(req, http::status::bad_request, why.empty() ? "bad limit" : why, counters);
 }
 
 template <typename Rows, typename ToJson>
 Response json_list(const Request& req, const Rows& rows, ToJson to_json, Counters& counters) {
-  if (!rows) return error(req, http::status::internal_server_error, "store error", counters);
+  if (!rows) return json_error(req, http::status::internal_server_error, "store error", counters);
   json::array out;
   for (const auto& row : *rows) out.push_back(to_json(row));
   return respond(req, http::status::ok, store::to_json_text(out), "application/json", counters);
@@ -124,7 +89,7 @@ Response deny(const Request& req, http::status status, const std::optional<Princ
                        " " + route_prefix(target.substr(0, target.find_first_of("?#"))) +
                        (who ? " user=" + who->user + " role=" + std::string(to_string(who->role))
                             : std::string(" (no valid token)")));
-  auto res = error(req, status, code == 401 ? "authentication required" : "forbidden",
+  auto res = json_error(req, status, code == 401 ? "authentication required" : "forbidden",
                    ctx.counters);
   if (code == 401) res.set(http::field::www_authenticate, "Bearer realm=\"kotona\"");
   return res;
@@ -145,14 +110,15 @@ Response api(const Request& req, const Principal& who, RouteContext& ctx) {
   std::string why;
   std::string_view target(req.target().data(), req.target().size());
   bool all = who.role == Role::kAdmin;
-  auto q = checked_query(target, {"patient", "limit", "start", "end"}, why);
+  auto q = query_params(target, {"patient", "limit", "start", "end"});
+  if (!q) why = q.error().detail;
   auto limit = q && q->count("limit") ? parse_int(q->at("limit"), 1, kMaxReadingLimit)
                                       : std::optional<std::int64_t>{kDefaultReadingLimit};
   if (!q || !limit) return bad_request(req, why, counters);
   std::optional<PatientId> patient;
   if (q->count("patient")) {
     if (!is_valid_id_text(q->at("patient"))) {
-      return error(req, http::status::bad_request, "bad patient id", counters);
+      return json_error(req, http::status::bad_request, "bad patient id", counters);
     }
     patient = PatientId{q->at("patient")};
     if (!who.may_see(patient->value)) return deny(req, http::status::forbidden, who, ctx);
@@ -163,7 +129,7 @@ Response api(const Request& req, const Principal& who, RouteContext& ctx) {
     };
     auto range = fhir::parse_time_range(param("start"), param("end"));
     if (!patient || !range) {
-      return error(req, http::status::bad_request,
+      return json_error(req, http::status::bad_request,
                    patient ? range.error().detail : "start/end need a patient", counters);
     }
     return json_list(req,
@@ -218,9 +184,8 @@ Response alert_route(const Request& req, std::string_view path, const Principal&
     acted.prepare_payload();
     return handle_alert_request(acted, path, ctx.store, ctx.counters, ctx.hub);
   }
-  std::string why;
   std::string_view target(req.target().data(), req.target().size());
-  auto q = checked_query(target, {"limit", "priority", "state", "patient"}, why);
+  auto q = query_params(target, {"limit", "priority", "state", "patient"});
   if (q && q->count("patient") && !who.may_see(q->at("patient"))) {
     return deny(req, http::status::forbidden, who, ctx);
   }
@@ -228,7 +193,7 @@ Response alert_route(const Request& req, std::string_view path, const Principal&
   if (all || res.result() != http::status::ok) return res;
   boost::system::error_code ec;
   auto list = json::parse(res.body(), ec);
-  if (ec || !list.is_array()) return error(req, http::status::internal_server_error, "bad list", ctx.counters);
+  if (ec || !list.is_array()) return json_error(req, http::status::internal_server_error, "bad list", ctx.counters);
   auto& items = list.as_array();
   for (auto it = items.begin(); it != items.end();) {
     const auto* patient = it->is_object() ? it->as_object().if_contains("patient_id") : nullptr;
@@ -265,8 +230,7 @@ std::optional<StreamRequest> as_stream_request(const Request& req) {
   if (target.substr(0, target.find('?')) != kStreamPath || req.method() != http::verb::get) {
     return std::nullopt;
   }
-  std::string why;
-  auto q = checked_query(target, {"last_event_id"}, why);
+  auto q = query_params(target, {"last_event_id"});
   if (!q) return std::nullopt;
   StreamRequest out;
   // The header wins: a browser's EventSource reconnects to the same URL (with its first
@@ -301,7 +265,7 @@ bool is_public(std::string_view path) {
 // POST /api/v1/login {"user": "...", "password": "..."} -> {token, expires_at, user, role}.
 Response login(const Request& req, RouteContext& ctx) {
   if (req.method() != http::verb::post) {
-    auto res = error(req, http::status::method_not_allowed, "only POST", ctx.counters);
+    auto res = json_error(req, http::status::method_not_allowed, "only POST", ctx.counters);
     res.set(http::field::allow, "POST");
     return res;
   }
@@ -318,7 +282,7 @@ Response login(const Request& req, RouteContext& ctx) {
   if (!issued) {
     ctx.counters.add("http_login_failed");
     log_warn("http", "denied 401 POST /api/v1/login (bad credentials or locked)");
-    return error(req, http::status::unauthorized, "bad user or password", ctx.counters);
+    return json_error(req, http::status::unauthorized, "bad user or password", ctx.counters);
   }
   ctx.counters.add("http_logins");
   log_info("http", "login user=" + issued->principal.user);
@@ -349,21 +313,21 @@ Response route(const Request& req, std::string_view path, const Principal& who,
   }
   bool known = path == "/api/v1/readings" || path == "/metrics" || path == kStreamPath ||
                path == kLogoutPath;
-  if (!known) return error(req, http::status::not_found, "no such resource", counters);
+  if (!known) return json_error(req, http::status::not_found, "no such resource", counters);
   if (path == kLogoutPath) {
     if (req.method() != http::verb::post) {
-      return error(req, http::status::method_not_allowed, "only POST", counters);
+      return json_error(req, http::status::method_not_allowed, "only POST", counters);
     }
     ctx.auth.logout(bearer_token(req));
     return respond(req, http::status::ok, "{}", "application/json", counters);
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
-    auto res = error(req, http::status::method_not_allowed, "only GET", counters);
+    auto res = json_error(req, http::status::method_not_allowed, "only GET", counters);
     res.set(http::field::allow, "GET, HEAD");
     return res;
   }
   if (path == kStreamPath) {
-    return error(req, http::status::bad_request, "bad query or Last-Event-ID", counters);
+    return json_error(req, http::status::bad_request, "bad query or Last-Event-ID", counters);
   }
   if (path == "/metrics") {
     if (who.role != Role::kAdmin) return deny(req, http::status::forbidden, who, ctx);
@@ -377,7 +341,7 @@ Response route(const Request& req, std::string_view path, const Principal& who,
 Response public_route(const Request& req, std::string_view path, RouteContext& ctx) {
   if (path == kLoginPath) return login(req, ctx);
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
-    auto res = error(req, http::status::method_not_allowed, "only GET", ctx.counters);
+    auto res = json_error(req, http::status::method_not_allowed, "only GET", ctx.counters);
     res.set(http::field::allow, "GET, HEAD");
     return res;
   }
@@ -418,7 +382,7 @@ std::variant<Response, StreamGrant> dispatch(const Request& req, RouteContext& c
     auto registered = ctx.store.team_patients(who->team);
     if (!registered) {
       ctx.counters.add("store_error");
-      return error(req, http::status::internal_server_error, "store error", ctx.counters);
+      return json_error(req, http::status::internal_server_error, "store error", ctx.counters);
     }
     who->patients.merge(*registered);
   }
