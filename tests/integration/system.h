@@ -87,6 +87,9 @@ class SystemUnderTest {
   void outbox_exec(const std::string& sql);
 
   TempDir& dir() { return dir_; }
+  // The server store's location (SQLite file or PostgreSQL URI, support/store_location.h), set
+  // by start_server(): tests read it through server/store's Database, never a backend directly.
+  const std::string& store_location() const { return store_location_; }
   Mosquitto& broker() { return *broker_; }
 
  private:

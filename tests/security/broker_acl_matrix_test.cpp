@@ -5,7 +5,6 @@
 // table (and security-matrix.txt in the temp dir).
 #include <doctest/doctest.h>
 #include <mqtt/async_client.h>
-#include <sqlite3.h>
 
 #include <fstream>
 #include <iostream>
@@ -16,7 +15,9 @@
 
 #include "core/reading.h"
 #include "server/ingest/codec.h"
+#include "server/store/database.h"
 #include "tests/security/pki.h"
+#include "tests/support/store_location.h"
 
 using namespace kotona;
 using namespace kotona::test;
@@ -43,20 +44,15 @@ std::string batch(const std::string& payload_gateway, const std::string& record)
   return server::ingest::encode_batch_for_test(GatewayId{payload_gateway}, batch_id++, {r});
 }
 
-std::int64_t count(const fs::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  std::int64_t n = -1;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(h, 2000);
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-      n = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(h);
-  return n;
+// SELECT COUNT(*) ... on the server's store (SQLite file or PostgreSQL database) through the
+// store's own Database interface; -1 when it cannot be read.
+std::int64_t count(const std::string& store, const std::string& sql) {
+  auto db = server::store::Database::open(store);
+  if (!db) return -1;
+  auto st = (*db)->prepare(sql);
+  if (!st) return -1;
+  auto row = st->step();
+  return row && *row ? st->column_int(0) : -1;
 }
 
 // A hub (or an attacker) as an MQTT client; records every message it receives.
@@ -198,7 +194,7 @@ class World {
         << "tls_ca = " << (pki_ / "ca.crt").string() << "\n"
         << "tls_cert = " << (pki_ / "kotona-ingest-1.crt").string() << "\n"
         << "tls_key = " << (pki_ / "private/kotona-ingest-1.key").string() << "\n"
-        << "db_path = " << db().string() << "\nhttp_listen = 127.0.0.1:0\n"
+        << "db_path = " << db() << "\nhttp_listen = 127.0.0.1:0\n"
         << "enrol = gw-a " << kSerial << " patient-a\nenrol = gw-b " << kSerial
         << " patient-b\n";
     server_ = std::make_unique<Child>(
@@ -210,7 +206,7 @@ class World {
                                broker_->log());
     }
   }
-  fs::path db() const { return dir_ / "server.db"; }
+  const std::string& db() const { return store_; }
   const fs::path& pki() const { return pki_; }
   const fs::path& other() const { return other_; }
   fs::path path(const std::string& n) const { return dir_ / n; }
@@ -227,6 +223,7 @@ class World {
  private:
   std::string share_group_;
   TempDir dir_;
+  std::string store_ = test_store_location(dir_.path());  // SQLite file or PostgreSQL database
   fs::path pki_, other_;
   std::unique_ptr<ProductionBroker> broker_;
   std::unique_ptr<Child> server_;

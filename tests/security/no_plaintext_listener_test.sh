@@ -5,7 +5,9 @@
 # veth link: a plaintext MQTT CONNECT and a plaintext HTTP GET must get no protocol answer,
 # TLS 1.1 must be refused, TLS 1.2 must present the broker's certificate. A control run adds
 # one plaintext listener to the same config and the scan must flag it. Also: kotona-server
-# refuses an http_listen off loopback. Needs root (CI runs as root).
+# refuses an http_listen off loopback. Needs root (CI runs as root). With KOTONA_TEST_POSTGRES
+# set (ctest's "[postgresql]" run) the server's store is a fresh database of that cluster,
+# reached over its Unix socket (no TCP listener is added to the namespace).
 # Usage: no_plaintext_listener_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
@@ -117,6 +119,12 @@ scan() {  # scan LABEL EXPECT(clean|flagged)
   fi
 }
 
+db_path=$tmp/server.db
+if [[ -n ${KOTONA_TEST_POSTGRES:-} ]]; then
+  db=ksec_$$
+  psql "$KOTONA_TEST_POSTGRES" -qc "CREATE DATABASE $db" >/dev/null
+  db_path=$(sed "s|///postgres?|///$db?|" <<<"$KOTONA_TEST_POSTGRES")
+fi
 # 1. Production broker + server, as shipped.
 broker_conf "$tmp/b1" 8883
 ip netns exec "$nt" mosquitto -c "$tmp/b1/mosquitto.conf" >"$tmp/b1.log" 2>&1 &
@@ -129,12 +137,14 @@ mqtt_share_group = none
 tls_ca = $pki/ca.crt
 tls_cert = $pki/kotona-ingest-1.crt
 tls_key = $pki/private/kotona-ingest-1.key
-db_path = $tmp/server.db
+db_path = $db_path
 http_listen = 127.0.0.1:8080
 CONF
 ip netns exec "$nt" "$build/server/kotona-server" --config "$tmp/server.conf" >"$tmp/server.log" 2>&1 &
 pids+=($!)
 wait_log "$tmp/server.log" "ingest subscribed"
+backend=$([[ -n ${KOTONA_TEST_POSTGRES:-} ]] && echo postgresql || echo sqlite)
+grep -q "store: $backend" "$tmp/server.log" || { echo "FAIL: server store is not $backend"; exit 1; }
 scan "production broker (TLS) + kotona-server" clean
 
 # 2. The server refuses to serve its plaintext HTTP API off loopback.

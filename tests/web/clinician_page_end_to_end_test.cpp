@@ -3,8 +3,8 @@
 // crisis alert appear live and escalate (3 s), filters, acknowledges it with a note, opens the
 // trend and resolves it; then the database and the audit chain are checked.
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
+#include "server/store/database.h"
 #include "tests/integration/system.h"
 
 using namespace kotona::test;
@@ -12,22 +12,25 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::vector<std::string>> rows(const std::string& db, const std::string& sql) {
+// The first `columns` columns of every row, as text, through the store's own Database
+// interface: the same code reads SQLite and PostgreSQL (the "[postgresql]" run).
+std::vector<std::vector<std::string>> rows(const std::string& location, const std::string& sql,
+                                           int columns) {
+  auto db = kotona::server::store::Database::open(location);
+  REQUIRE_MESSAGE(db.has_value(), kotona::describe(db.error()));
+  auto stmt = (*db)->prepare(sql);
+  REQUIRE_MESSAGE(stmt.has_value(), kotona::describe(stmt.error()));
   std::vector<std::vector<std::string>> out;
-  sqlite3* handle = nullptr;
-  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-      const auto* text = sqlite3_column_text(stmt, i);
-      row.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+  while (true) {
+    auto row = stmt->step();
+    REQUIRE_MESSAGE(row.has_value(), kotona::describe(row.error()));
+    if (!*row) break;
+    std::vector<std::string> values;
+    for (int i = 0; i < columns; ++i) {
+      values.push_back(stmt->column_is_null(i) ? "" : stmt->column_text(i));
     }
-    out.push_back(std::move(row));
+    out.push_back(std::move(values));
   }
-  sqlite3_finalize(stmt);
-  sqlite3_close(handle);
   return out;
 }
 
@@ -54,22 +57,23 @@ TEST_CASE(
   CHECK_MESSAGE(browser.stop() == 0, std::string(browser.log_text() + sys.diagnostics()));
   CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
 
-  auto db = (sys.dir() / "server.db").string();
+  const auto& db = sys.store_location();
   auto alert = rows(db,
                     "SELECT state, acked_by, ack_note, resolved_by, resolve_note, priority "
-                    "FROM alerts");
+                    "FROM alerts",
+                    6);
   REQUIRE(alert.size() == 1);
   CHECK(alert[0] == std::vector<std::string>{"resolved", "dr-page",
                                              "phoned patient, repeat BP in 1 h", "dr-page",
                                              "BP back to 130/85", "high"});
-  auto audit = rows(db, "SELECT seq, actor, action, detail FROM audit_log ORDER BY seq");
+  auto audit = rows(db, "SELECT seq, actor, action, detail FROM audit_log ORDER BY seq", 4);
   REQUIRE(audit.size() == 3);
   CHECK(audit[0][1] == "system");
   CHECK(audit[0][2] == "escalate");
   CHECK(audit[1] ==
         std::vector<std::string>{"2", "dr-page", "ack", "phoned patient, repeat BP in 1 h"});
   CHECK(audit[2][2] == "resolve");
-  CHECK(rows(db, "SELECT * FROM escalation_deadlines").empty());
+  CHECK(rows(db, "SELECT alert_id FROM escalation_deadlines", 1).empty());
   auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
   REQUIRE(verify.has_value());
   auto verdict = boost::json::parse(verify->body).as_object();
