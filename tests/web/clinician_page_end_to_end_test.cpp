@@ -6,6 +6,7 @@
 
 #include "server/store/database.h"
 #include "tests/integration/system.h"
+#include "tests/support/store_location.h"
 
 using namespace kotona::test;
 using namespace std::chrono_literals;
@@ -58,6 +59,8 @@ TEST_CASE(
   CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
 
   const auto& db = sys.store_location();
+  CHECK(kotona::server::store::Database::open(db).value()->backend() ==
+        (testing_postgres() ? "postgresql" : "sqlite"));  // the "[postgresql]" run really is
   auto alert = rows(db,
                     "SELECT state, acked_by, ack_note, resolved_by, resolve_note, priority "
                     "FROM alerts",
