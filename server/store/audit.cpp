@@ -96,13 +96,7 @@ Result<std::vector<AuditRow>> Store::audit_rows(const std::optional<AlertId>& al
   int index = 1;
   if (alert) stmt->bind(index++, alert->value);
   stmt->bind(index, std::int64_t{limit});
-  std::vector<AuditRow> out;
-  while (true) {
-    auto row = stmt->step();
-    if (!row) return fail(row.error());
-    if (!*row) return out;
-    out.push_back(audit_from_row(*stmt));
-  }
+  return collect_rows<AuditRow>(stmt, audit_from_row);
 }
 
 Result<AuditVerdict> Store::verify_audit() {

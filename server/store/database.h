@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -56,6 +57,19 @@ class Statement {
  private:
   std::unique_ptr<StatementImpl> impl_;
 };
+
+// Steps `stmt` (prepared and bound, REQUIRES: holds a statement) to its end, one
+// `from_row(statement)` per row. Errors: the first failing step's.
+template <typename T, typename F>
+Result<std::vector<T>> collect_rows(Result<Statement>& stmt, F&& from_row) {
+  std::vector<T> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.push_back(from_row(*stmt));
+  }
+}
 
 class Database {
  public:

@@ -41,17 +41,6 @@ EnrolmentRecord enrolment_from_row(const Statement& s) {
   return r;
 }
 
-template <typename T, typename F>
-Result<std::vector<T>> rows_of(Result<Statement>& stmt, F&& from_row) {
-  std::vector<T> out;
-  while (true) {
-    auto row = stmt->step();
-    if (!row) return fail(row.error());
-    if (!*row) return out;
-    out.push_back(from_row(*stmt));
-  }
-}
-
 // What changed, for the audit detail: never the henkilötunnus itself.
 std::string patient_detail(const std::optional<PatientRecord>& before, const PatientRecord& after) {
   auto change = [](const char* name, const std::optional<std::string>& was,
@@ -94,7 +83,7 @@ Result<std::optional<PatientRecord>> Store::patient_record(const PatientId& id) 
   auto stmt = db_->prepare(std::string(kPatientColumns) + "WHERE patient_id = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id.value);
-  auto rows = rows_of<PatientRecord>(stmt, patient_from_row);
+  auto rows = collect_rows<PatientRecord>(stmt, patient_from_row);
   if (!rows) return fail(rows.error());
   if (rows->empty()) return std::optional<PatientRecord>{};
   return std::optional<PatientRecord>{std::move(rows->front())};
@@ -104,7 +93,7 @@ Result<std::vector<PatientRecord>> Store::patient_records(int limit) {
   auto stmt = db_->prepare(std::string(kPatientColumns) + "ORDER BY patient_id LIMIT ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, std::int64_t{limit});
-  return rows_of<PatientRecord>(stmt, patient_from_row);
+  return collect_rows<PatientRecord>(stmt, patient_from_row);
 }
 
 Result<std::set<std::string>> Store::team_patients(const std::string& team) {
@@ -174,7 +163,7 @@ Result<std::vector<EnrolmentRecord>> Store::device_bindings(const GatewayId& gat
                            "ORDER BY valid_from_unix_ms DESC, id DESC");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, gateway.value).bind(2, serial.value);
-  return rows_of<EnrolmentRecord>(stmt, enrolment_from_row);
+  return collect_rows<EnrolmentRecord>(stmt, enrolment_from_row);
 }
 
 Result<std::int64_t> Store::readings_from(const GatewayId& gateway, const DeviceSerial& serial,
@@ -249,7 +238,7 @@ Result<std::optional<EnrolmentRecord>> Store::enrolment(std::int64_t id) {
   auto stmt = db_->prepare(std::string(kEnrolmentColumns) + "WHERE id = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id);
-  auto rows = rows_of<EnrolmentRecord>(stmt, enrolment_from_row);
+  auto rows = collect_rows<EnrolmentRecord>(stmt, enrolment_from_row);
   if (!rows) return fail(rows.error());
   if (rows->empty()) return std::optional<EnrolmentRecord>{};
   return std::optional<EnrolmentRecord>{std::move(rows->front())};
@@ -305,7 +294,7 @@ Result<std::vector<EnrolmentRecord>> Store::enrolments(const EnrolmentFilter& fi
   if (filter.gateway) stmt->bind(index++, filter.gateway->value);
   if (filter.device_serial) stmt->bind(index++, filter.device_serial->value);
   stmt->bind(index, std::int64_t{limit});
-  return rows_of<EnrolmentRecord>(stmt, enrolment_from_row);
+  return collect_rows<EnrolmentRecord>(stmt, enrolment_from_row);
 }
 
 }  // namespace kotona::server::store

@@ -47,13 +47,7 @@ Result<std::vector<StoredReading>> Store::readings_measured_between(const Patien
   if (to) to_ms = ms(*to);
   stmt->bind(1, patient.value).bind(2, ms(from)).bind(3, to_ms).bind(4, to_ms);
   stmt->bind(5, std::int64_t{limit});
-  std::vector<StoredReading> out;
-  while (true) {
-    auto row = stmt->step();
-    if (!row) return fail(row.error());
-    if (!*row) return out;
-    out.push_back(row_to_reading(*stmt));
-  }
+  return collect_rows<StoredReading>(stmt, row_to_reading);
 }
 
 Result<bool> Store::has_patient(const PatientId& patient) {

@@ -72,17 +72,6 @@ StoredReading reading_from_row(const Statement& s) {
   return r;
 }
 
-template <typename T, typename F>
-Result<std::vector<T>> collect(Result<Statement>& stmt, F&& from_row) {
-  std::vector<T> out;
-  while (true) {
-    auto row = stmt->step();
-    if (!row) return fail(row.error());
-    if (!*row) return out;
-    out.push_back(from_row(*stmt));
-  }
-}
-
 }  // namespace
 
 Result<void> Store::add_enrolment(const Enrolment& e) {
@@ -167,14 +156,14 @@ Result<std::vector<StoredAlert>> Store::recent_alerts(int limit, const AlertFilt
   if (!filter.state.empty()) stmt->bind(index++, filter.state);
   if (filter.patient) stmt->bind(index++, filter.patient->value);
   stmt->bind(index, std::int64_t{limit});
-  return collect<StoredAlert>(stmt, alert_from_row);
+  return collect_rows<StoredAlert>(stmt, alert_from_row);
 }
 
 Result<std::optional<StoredAlert>> Store::alert(const AlertId& id) {
   auto stmt = db_->prepare(std::string(kAlertColumns) + kAlertsNow + "WHERE a.alert_id = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id.value);
-  auto rows = collect<StoredAlert>(stmt, alert_from_row);
+  auto rows = collect_rows<StoredAlert>(stmt, alert_from_row);
   if (!rows) return fail(rows.error());
   if (rows->empty()) return std::optional<StoredAlert>{};
   return std::optional<StoredAlert>{std::move(rows->front())};
@@ -187,7 +176,7 @@ Result<std::vector<StoredAlert>> Store::alerts_after(std::int64_t after, int lim
                            "WHERE e.event_id > ? ORDER BY e.event_id ASC LIMIT ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, after).bind(2, std::int64_t{limit});
-  return collect<StoredAlert>(stmt, alert_from_row);
+  return collect_rows<StoredAlert>(stmt, alert_from_row);
 }
 
 Result<std::int64_t> Store::last_event_id() {
@@ -210,7 +199,7 @@ Result<std::vector<StoredReading>> Store::readings(const std::optional<PatientId
   int index = 1;
   if (patient) stmt->bind(index++, patient->value);
   stmt->bind(index, std::int64_t{limit});
-  return collect<StoredReading>(stmt, reading_from_row);
+  return collect_rows<StoredReading>(stmt, reading_from_row);
 }
 
 Result<std::int64_t> Store::count_rows(std::string_view table) {
