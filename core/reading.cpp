@@ -6,6 +6,28 @@
 
 namespace kotona {
 
+std::string_view time_precision_name(TimePrecision p) {
+  switch (p) {
+    case TimePrecision::kMinute:
+      return "minute";
+    case TimePrecision::kHour:
+      return "hour";
+    case TimePrecision::kDay:
+      return "day";
+    case TimePrecision::kSecond:
+      break;
+  }
+  return "second";
+}
+
+std::optional<TimePrecision> parse_time_precision(std::string_view name) {
+  for (auto p : {TimePrecision::kSecond, TimePrecision::kMinute, TimePrecision::kHour,
+                 TimePrecision::kDay}) {
+    if (time_precision_name(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
 std::string_view kind_name(const Measurement& m) {
   return std::visit(Overloaded{
                         [](const BloodPressure&) { return std::string_view("bp"); },

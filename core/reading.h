@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "core/ids.h"
@@ -89,6 +90,16 @@ using Measurement =
 // "implant", "weight", "spo2", "temperature".
 std::string_view kind_name(const Measurement& m);
 
+// How much of its clock the device gave for device_time (ASTM E1394 / LIS2-A2 date-times
+// carry YYYYMMDD[HH[MM[SS]]]: as many digits as the sender knows). The parts it did not give
+// are zero in device_time; shown and exported (FHIR) at this precision, never finer.
+enum class TimePrecision { kSecond, kMinute, kHour, kDay };
+
+// "second", "minute", "hour", "day": the name in stored JSON and exports.
+std::string_view time_precision_name(TimePrecision p);
+// The inverse of time_precision_name(); nullopt for any other text.
+std::optional<TimePrecision> parse_time_precision(std::string_view name);
+
 // What the device or hub noticed about the reading. Flags never drop a reading.
 struct QualityFlags {
   bool clock_suspect = false;      // device clock off from hub time beyond tolerance, or the
@@ -98,6 +109,7 @@ struct QualityFlags {
   bool body_movement = false;      // device says so
   bool device_error = false;       // device reported a measurement problem
   bool control_result = false;     // a control solution / QC run, not patient data
+  TimePrecision device_time_precision = TimePrecision::kSecond;  // of device_time
   friend bool operator==(const QualityFlags&, const QualityFlags&) = default;
 };
 

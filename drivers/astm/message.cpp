@@ -12,19 +12,38 @@ bool all_digits(std::string_view s) {
 }
 }  // namespace
 
-std::optional<DeviceTime> parse_time(std::string_view s) {
-  if (s.size() != 14 || !all_digits(s)) return std::nullopt;
-  auto num = [&](std::size_t pos, std::size_t len) {
+std::optional<Timestamp> parse_timestamp(std::string_view s) {
+  if (s.size() < 8 || s.size() > 14 || s.size() % 2 != 0 || !all_digits(s)) return std::nullopt;
+  auto num = [&](std::size_t pos) {  // two digits at pos (four for the year), 0 when not sent
     int v = 0;
-    std::from_chars(s.data() + pos, s.data() + pos + len, v);
+    const std::size_t len = pos == 0 ? 4 : 2;
+    if (pos + len <= s.size()) std::from_chars(s.data() + pos, s.data() + pos + len, v);
     return v;
   };
   using namespace std::chrono;
-  const year_month_day date{year{num(0, 4)}, month{static_cast<unsigned>(num(4, 2))},
-                            day{static_cast<unsigned>(num(6, 2))}};
-  const int h = num(8, 2), m = num(10, 2), sec = num(12, 2);
+  const year_month_day date{year{num(0)}, month{static_cast<unsigned>(num(4))},
+                            day{static_cast<unsigned>(num(6))}};
+  const int h = num(8), m = num(10), sec = num(12);
   if (!date.ok() || h > 23 || m > 59 || sec > 59) return std::nullopt;
-  return sys_days{date} + hours{h} + minutes{m} + seconds{sec};
+  static constexpr TimePrecision kByLength[] = {TimePrecision::kDay, TimePrecision::kHour,
+                                                TimePrecision::kMinute, TimePrecision::kSecond};
+  return Timestamp{sys_days{date} + hours{h} + minutes{m} + seconds{sec},
+                   kByLength[(s.size() - 8) / 2]};
+}
+
+std::optional<DeviceTime> parse_time(std::string_view s) {
+  auto t = parse_timestamp(s);
+  if (!t) return std::nullopt;
+  return t->time;
+}
+
+bool set_device_time(std::string_view text, Reading& reading) {
+  if (text.empty()) return true;
+  auto t = parse_timestamp(text);
+  if (!t) return false;
+  reading.device_time = t->time;
+  reading.quality.device_time_precision = t->precision;
+  return true;
 }
 
 std::optional<double> parse_number(std::string_view s) {

@@ -23,8 +23,26 @@ struct Message {
   std::optional<DeviceTime> device_clock;  // H.14: the device's clock when it sent the message
 };
 
-// LIS2-A2 §7.1.10 date/time YYYYMMDDHHMMSS. nullopt for empty or invalid text.
+// A device date/time and how many of its digits the device sent.
+struct Timestamp {
+  DeviceTime time;  // the parts not sent are zero
+  TimePrecision precision = TimePrecision::kSecond;
+  friend bool operator==(const Timestamp&, const Timestamp&) = default;
+};
+
+// LIS2-A2 §7.1.10 / E1394 §6.6.2 date/time YYYYMMDD[HH[MM[SS]]]: a sender gives as many digits
+// as it knows (the Contour family sends 12). nullopt for empty, other lengths or invalid text.
+std::optional<Timestamp> parse_timestamp(std::string_view s);
+
+// parse_timestamp()'s time only (H.14 device clock).
 std::optional<DeviceTime> parse_time(std::string_view s);
+
+// Sets reading.device_time and quality.device_time_precision from a date/time field. False
+// (reading unchanged) when the text is present but not a date/time; empty text is no time.
+[[nodiscard]] bool set_device_time(std::string_view text, Reading& reading);
+
+// For error details: the accepted date/time form.
+inline constexpr std::string_view kTimeForm = "YYYYMMDD[HH[MM[SS]]]";
 
 // Decimal number "2.6" or "31": digits and at most one point, nothing else. nullopt otherwise.
 std::optional<double> parse_number(std::string_view s);

@@ -7,13 +7,31 @@ namespace {
 
 using namespace std::chrono;
 
-TEST_CASE("parse_time: YYYYMMDDHHMMSS -> UTC seconds; invalid or wrong length -> nullopt") {
-  CHECK(parse_time("20261122101500") == sys_days{2026y / 11 / 22} + 10h + 15min);
-  for (const char* bad : {"", "2026112210150", "20261322101500", "20260230101500", "20261122241500",
-                          "2026112210150x"}) {
+TEST_CASE("parse_timestamp: YYYYMMDD[HH[MM[SS]]] -> UTC time and the precision sent") {
+  const auto day = sys_days{2024y / 3 / 15};
+  CHECK(parse_timestamp("20240315082517") == Timestamp{day + 8h + 25min + 17s});
+  CHECK(parse_timestamp("202403150825") == Timestamp{day + 8h + 25min, TimePrecision::kMinute});
+  CHECK(parse_timestamp("2024031508") == Timestamp{day + 8h, TimePrecision::kHour});
+  CHECK(parse_timestamp("20240315") == Timestamp{day, TimePrecision::kDay});
+  CHECK(parse_time("202403150825") == day + 8h + 25min);
+  for (const char* bad :
+       {"", "2024031", "202403150", "20240315082", "2024031508251", "202403150825170", "20241315",
+        "20240230", "2024031524", "202403150860", "20240315082560", "2024031508251x", "+0240315"}) {
     CAPTURE(bad);
+    CHECK_FALSE(parse_timestamp(bad).has_value());
     CHECK_FALSE(parse_time(bad).has_value());
   }
+}
+
+TEST_CASE("set_device_time: time and precision onto the reading; empty -> none; bad -> false") {
+  Reading r;
+  CHECK(set_device_time("", r));
+  CHECK_FALSE(r.device_time.has_value());
+  CHECK_FALSE(set_device_time("20240315082", r));
+  CHECK_FALSE(r.device_time.has_value());
+  REQUIRE(set_device_time("202403150825", r));
+  CHECK(r.device_time == sys_days{2024y / 3 / 15} + 8h + 25min);
+  CHECK(r.quality.device_time_precision == TimePrecision::kMinute);
 }
 
 TEST_CASE("parse_number: digits and one point only") {

@@ -16,7 +16,6 @@ namespace {
 
 using astm::Line;
 using astm::parse_number;
-using astm::parse_time;
 using astm::Record;
 
 constexpr double kMaxValue = 1000;  // mmHg or /min: anything above is not a measurement
@@ -135,9 +134,9 @@ Block start_block(const Record& o, const Line& line, const DeviceIdentity& id) {
   if (!is_valid_id_text(block.reading.record_id)) {
     block.error = Error{Errc::kMalformed, line.offset, "O.3 record number missing or invalid"};
   }
-  block.reading.device_time = parse_time(o.component(8));
-  if (!block.reading.device_time && !o.component(8).empty() && !block.error) {
-    block.error = block_error(Errc::kMalformed, block, "O.8 date/time not YYYYMMDDHHMMSS");
+  if (!astm::set_device_time(o.component(8), block.reading) && !block.error) {
+    block.error = block_error(Errc::kMalformed, block,
+                              "O.8 date/time not " + std::string(astm::kTimeForm));
   }
   return block;
 }

@@ -28,6 +28,7 @@ using Message = astm::Message;
 //   C|1|I|IHB^irregular heartbeat|G                 (IHB, MOV set quality flags)
 //   ... more O blocks ...
 //   L|1|N
+//   (every date/time may also be YYYYMMDD[HH[MM]]: kept with its precision, issue 14)
 //
 // Each O block with its R and C records is one reading: record_id = O.3, device_time = O.8.
 // Whole-message errors: kTruncated (empty, or no final L record); kMalformed (first record not

@@ -40,6 +40,14 @@ TEST_CASE("parse_message: reference message -> one reading with identity, record
   CHECK(r.gateway.empty());
 }
 
+TEST_CASE("parse_message: 12-digit O.8 (issue 14) -> the reading kept, to the minute") {
+  auto m = parse(kH + "O|1|42||^^^BP|||202611221015\r" + kSys + kDia + kL);
+  REQUIRE(m.has_value());
+  REQUIRE(m->readings.size() == 1);
+  CHECK(m->readings[0].device_time == sys_days{2026y / 11 / 22} + 10h + 15min);
+  CHECK(m->readings[0].quality.device_time_precision == TimePrecision::kMinute);
+}
+
 TEST_CASE("parse_message: empty -> kTruncated") {
   CHECK(parse("").error().code == Errc::kTruncated);
   CHECK(parse("\r\r").error().code == Errc::kTruncated);

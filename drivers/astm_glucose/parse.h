@@ -32,6 +32,7 @@ using Message = astm::Message;
 //   R|1|^^^GLU|97|mg/dL||N||F||||YYYYMMDDHHMMSS    (mg/dL or mmol/L; R.3 QC-GLU = control)
 //   C|1|I|MEAL^BEFORE|G                            (BEFORE, AFTER, FASTING, BEDTIME, NONE)
 //   L|1|N
+//   (every date/time may also be YYYYMMDD[HH[MM]]: kept with its precision, issue 14)
 //
 // Each O block is one reading: record_id = O.3, device_time = O.8, value in mmol/L rounded to
 // 0.1; control-solution runs get quality.control_result. Whole-message errors: kTruncated

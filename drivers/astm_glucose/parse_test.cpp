@@ -128,6 +128,17 @@ TEST_CASE("parse_glucose: flags < > -> device_error; status P, unknown flag -> r
   CHECK(first_rejection("R|1|^^^GLU||mg/dL||N||X\r") == Errc::kMalformed);  // no number invented
 }
 
+TEST_CASE("parse_glucose: 12-digit O.8 (issue 14) -> the result kept, to the minute") {
+  auto m = parse(kH + "P|1\r" + "O|1|8||^^^GLU|||201202052034\r" +
+                 "R|1|^^^GLU|133|mg/dL||N||F||||201202052034\r" + kL);
+  REQUIRE(m.has_value());
+  CHECK(m->rejected.empty());
+  REQUIRE(m->readings.size() == 1);
+  CHECK(m->readings[0].device_time == sys_days{2012y / 2 / 5} + 20h + 34min);
+  CHECK(m->readings[0].quality.device_time_precision == TimePrecision::kMinute);
+  CHECK(glucose_of(m->readings[0]).mmol_per_l == doctest::Approx(7.4));
+}
+
 TEST_CASE("parse_glucose: whole-message errors -> kTruncated / kMalformed") {
   CHECK(parse("").error().code == Errc::kTruncated);
   CHECK(parse(kH + kO + kGlu).error().code == Errc::kTruncated);

@@ -16,7 +16,6 @@ namespace {
 
 using astm::Line;
 using astm::parse_number;
-using astm::parse_time;
 using astm::Record;
 
 constexpr std::size_t kMaxLotLength = 64;
@@ -153,9 +152,8 @@ Block start_block(const Record& o, const Line& line, const DeviceIdentity& id) {
   if (!is_valid_id_text(block.reading.record_id)) {
     block.error = Error{Errc::kMalformed, line.offset, "O.3 record number missing or invalid"};
   }
-  block.reading.device_time = parse_time(o.component(8));
-  if (!block.reading.device_time && !o.component(8).empty()) {
-    set_error(block, Errc::kMalformed, "O.8 date/time not YYYYMMDDHHMMSS");
+  if (!astm::set_device_time(o.component(8), block.reading)) {
+    set_error(block, Errc::kMalformed, "O.8 date/time not " + std::string(astm::kTimeForm));
   }
   return block;
 }

@@ -33,6 +33,7 @@ using Message = astm::Message;
 //   R|2|^^^PT|31.2|s||N||F                         (optional prothrombin time, seconds)
 //   R|3|^^^LOT|287451                              (optional strip lot; or C|1|I|LOT^287451|G)
 //   L|1|N
+//   (every date/time may also be YYYYMMDD[HH[MM]]: kept with its precision, issue 14)
 //
 // Each O block is one reading: record_id = O.3, device_time = O.8; control tests get
 // quality.control_result. Whole-message errors: kTruncated (empty, no final L record);

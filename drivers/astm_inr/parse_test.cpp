@@ -174,6 +174,31 @@ TEST_CASE("parse_inr: O.8 missing -> no device time; impossible date -> block re
   CHECK(bad->rejected.at(0).code == Errc::kMalformed);
 }
 
+TEST_CASE("parse_inr: 12-digit O.8 (issue 14) -> the INR kept, to the minute") {
+  // The issue's exact records: refused as "not YYYYMMDDHHMMSS" before, the INR was lost.
+  auto m = parse(kH + "P|1\r" + "O|1|105||^^^INR|||202403150825||||\r" +
+                 "R|1|^^^INR|2.6|INR||N||F||||202403150825\r" + kL);
+  REQUIRE(m.has_value());
+  CHECK(m->rejected.empty());
+  REQUIRE(m->readings.size() == 1);
+  const Reading& r = m->readings[0];
+  CHECK(r.record_id == "105");
+  CHECK(inr_of(r).ratio == 2.6);
+  CHECK(r.device_time == sys_days{2024y / 3 / 15} + 8h + 25min);
+  CHECK(r.quality.device_time_precision == TimePrecision::kMinute);
+  // Day and hour precision are kept as such; 14 digits stay second precision.
+  auto day = parse(kH + "O|1|7||^^^INR|||20240315\r" + kInr + kL);
+  CHECK(day->readings.at(0).quality.device_time_precision == TimePrecision::kDay);
+  CHECK(parse(block(kInr))->readings.at(0).quality.device_time_precision == TimePrecision::kSecond);
+  // A 12-digit H.14 is the device clock to the minute.
+  auto clock =
+      parse("H|\\^&|||Acme^INR-1^SN123^1.0|||||||P|LIS2-A2|202403150826\r" + kO + kInr + kL);
+  CHECK(clock->device_clock == sys_days{2024y / 3 / 15} + 8h + 26min);
+  auto odd = parse(kH + "O|1|7||^^^INR|||20240315082\r" + kInr + kL);
+  CHECK(odd->readings.empty());
+  CHECK(odd->rejected.at(0).detail.find("YYYYMMDD[HH[MM[SS]]]") != std::string::npos);
+}
+
 TEST_CASE("parse_inr: record number missing or unsafe -> block rejected") {
   CHECK(parse(kH + "O|1|||^^^INR\r" + kInr + kL)->rejected.size() == 1);
   CHECK(parse(kH + "O|1|4/2||^^^INR\r" + kInr + kL)->rejected.size() == 1);

@@ -122,11 +122,17 @@ std::string quality_json(const QualityFlags& q) {
   auto flag = [](const char* name, bool on) {
     return std::string("\"") + name + "\":" + (on ? "true" : "false");
   };
+  // Only when coarser than seconds, so captures of second-precision devices read as before.
+  const std::string precision =
+      q.device_time_precision == TimePrecision::kSecond
+          ? ""
+          : ",\"device_time_precision\":\"" +
+                std::string(time_precision_name(q.device_time_precision)) + "\"";
   return "{" + flag("clock_suspect", q.clock_suspect) + "," +
          flag("clock_missing", q.clock_missing) + "," +
          flag("irregular_pulse", q.irregular_pulse) + "," +
          flag("body_movement", q.body_movement) + "," + flag("device_error", q.device_error) +
-         "," + flag("control_result", q.control_result) + "}";
+         "," + flag("control_result", q.control_result) + precision + "}";
 }
 
 std::string device_json(const DeviceIdentity& d) {

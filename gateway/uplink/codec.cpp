@@ -252,6 +252,8 @@ void to_proto(const Reading& in, v1::Reading& r) {
   q->set_body_movement(in.quality.body_movement);
   q->set_device_error(in.quality.device_error);
   q->set_control_result(in.quality.control_result);
+  q->set_device_time_precision(
+      static_cast<v1::TimePrecision>(static_cast<int>(in.quality.device_time_precision)));
   put_measurement(in.measurement, r);
 }
 
@@ -286,6 +288,10 @@ Result<Reading> decode_reading(const std::string& bytes) {
   const auto& q = r.quality();
   out.quality = QualityFlags{q.clock_suspect(), q.clock_missing(),  q.irregular_pulse(),
                              q.body_movement(), q.device_error(), q.control_result()};
+  // Our own outbox wrote it: a value this build does not know reads as the finest precision.
+  if (v1::TimePrecision_IsValid(q.device_time_precision())) {
+    out.quality.device_time_precision = static_cast<TimePrecision>(q.device_time_precision());
+  }
   out.measurement = std::move(*measurement);
   return out;
 }

@@ -69,6 +69,15 @@ TEST_CASE("codec: every optional field set -> round trip equal") {
   }
 }
 
+TEST_CASE("codec: device time precision (ASTM YYYYMMDD[HH[MM]]) -> round trip equal") {
+  for (auto p : {TimePrecision::kMinute, TimePrecision::kHour, TimePrecision::kDay}) {
+    Reading r = base_reading(Inr{2.6, {}, {}});
+    r.quality.device_time_precision = p;
+    CAPTURE(time_precision_name(p));
+    check_round_trip(r);
+  }
+}
+
 TEST_CASE("codec: reading without device time -> clock_missing and no offset survive") {
   Reading r;
   r.device.serial = DeviceSerial{"SN2"};

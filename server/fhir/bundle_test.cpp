@@ -172,6 +172,38 @@ TEST_CASE("build_everything_bundle: quality flags -> extension and note; device 
   CHECK(bp.at("note").at(0).at("text").as_string().find("clock_suspect") == 0);
 }
 
+TEST_CASE("build_everything_bundle: device time to the minute, hour, day -> that precision") {
+  std::vector<store::StoredReading> rows;
+  for (auto p : {TimePrecision::kSecond, TimePrecision::kMinute, TimePrecision::kHour,
+                 TimePrecision::kDay}) {
+    QualityFlags q;
+    q.device_time_precision = p;
+    rows.push_back(testing::row("GLU1", std::string(time_precision_name(p)), Glucose{6.1}, q));
+  }
+  const auto obs = resources(build(rows), "Observation");
+  REQUIRE(obs.size() == 4);
+  const std::string at = fhir_instant(store::measured_time(rows[0]));
+  auto precision_of = [](const json::object& o) {
+    for (const auto& e : o.at("extension").as_array()) {
+      if (e.at("url").as_string() == "urn:kotona:fhir:extension:device-time-precision") {
+        return std::string(e.at("valueCode").as_string());
+      }
+    }
+    return std::string();
+  };
+  CHECK(obs[0].at("effectiveDateTime").as_string() == at);
+  CHECK(precision_of(obs[0]).empty());
+  CHECK_FALSE(obs[0].contains("note"));
+  CHECK(obs[1].at("effectiveDateTime").as_string() == at);
+  CHECK(precision_of(obs[1]) == "minute");
+  CHECK(obs[1].at("note").at(0).at("text").as_string().find("minute") != std::string::npos);
+  CHECK_FALSE(obs[2].contains("effectiveDateTime"));  // FHIR dateTime has no hour form
+  CHECK(obs[2].at("effectivePeriod").at("start").as_string() == at);
+  CHECK(precision_of(obs[2]) == "hour");
+  CHECK(obs[3].at("effectiveDateTime").as_string() == at.substr(0, 10));  // YYYY-MM-DD
+  CHECK(precision_of(obs[3]) == "day");
+}
+
 TEST_CASE("build_everything_bundle: control-solution results -> excluded and counted") {
   QualityFlags control;
   control.control_result = true;

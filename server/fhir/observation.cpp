@@ -29,6 +29,7 @@ constexpr std::string_view kExtHubReceived = "urn:kotona:fhir:extension:hub-rece
 constexpr std::string_view kExtDeviceClock = "urn:kotona:fhir:extension:device-clock-time";
 constexpr std::string_view kExtClockOffset = "urn:kotona:fhir:extension:clock-offset";
 constexpr std::string_view kExtQualityFlag = "urn:kotona:fhir:extension:quality-flag";
+constexpr std::string_view kExtTimePrecision = "urn:kotona:fhir:extension:device-time-precision";
 
 struct Values {
   const store::StoredReading& row;
@@ -267,6 +268,35 @@ void add_quality(const json::object& quality, json::array& ext, std::vector<std:
   }
 }
 
+// The measured time at the precision the device gave its clock (ASTM meters may send only
+// YYYYMMDD[HH[MM]]): FHIR dateTime allows a bare date, an hour becomes a Period, a minute is
+// written hh:mm:00. Seconds the device never sent would claim a precision nobody measured.
+void add_effective(const store::StoredReading& row, const json::object& quality, json::object& obs,
+                   json::array& ext, std::vector<std::string>& notes) {
+  const HubTime measured = store::measured_time(row);
+  const std::string at = fhir_instant(measured);
+  const auto* it = quality.if_contains("device_time_precision");
+  const auto precision = (it && it->is_string())
+                             ? parse_time_precision(std::string_view(it->get_string()))
+                             : std::nullopt;
+  if (!precision || *precision == TimePrecision::kSecond) {
+    obs["effectiveDateTime"] = at;
+    return;
+  }
+  const std::string name(time_precision_name(*precision));
+  ext.push_back(extension(kExtTimePrecision, "valueCode", json::string(name)));
+  notes.push_back("device_time_precision: the device gave its clock only to the " + name);
+  if (*precision == TimePrecision::kDay) {
+    obs["effectiveDateTime"] = at.substr(0, 10);  // YYYY-MM-DD
+  } else if (*precision == TimePrecision::kHour) {
+    obs["effectivePeriod"] = json::object{
+        {"start", at},
+        {"end", fhir_instant(measured + std::chrono::minutes{59} + std::chrono::seconds{59})}};
+  } else {
+    obs["effectiveDateTime"] = at;
+  }
+}
+
 }  // namespace
 
 Result<json::object> make_observation(const store::StoredReading& row) {
@@ -280,6 +310,7 @@ Result<json::object> make_observation(const store::StoredReading& row) {
   json::array ext = provenance(row);
   std::vector<std::string> notes;
   add_quality(quality.get_object(), ext, notes);
+  add_effective(row, quality.get_object(), obs, ext, notes);
   obs["extension"] = std::move(ext);
   obs["identifier"] =
       json::array{json::object{{"system", kReadingUidSystem}, {"value", row.uid.value}}};
@@ -290,7 +321,6 @@ Result<json::object> make_observation(const store::StoredReading& row) {
   }
   for (auto& kv : code_and_values) obs[kv.key()] = std::move(kv.value());
   obs["subject"] = json::object{{"reference", patient_ref(row.patient)}};
-  obs["effectiveDateTime"] = fhir_instant(store::measured_time(row));
   obs["device"] = json::object{{"reference", device_ref(row.gateway, row.device_serial)},
                                {"display", row.device_serial.value}};
   if (!notes.empty()) {

@@ -208,6 +208,11 @@ Result<Reading> from_proto(const v1::Reading& p) {
   const auto& q = p.quality();
   r.quality = QualityFlags{q.clock_suspect(), q.clock_missing(), q.irregular_pulse(),
                            q.body_movement(), q.device_error(),  q.control_result()};
+  if (v1::TimePrecision_IsValid(q.device_time_precision())) {
+    r.quality.device_time_precision = static_cast<TimePrecision>(q.device_time_precision());
+  } else {
+    c.note("quality.device_time_precision unknown");
+  }
   auto measurement = get_measurement(p, c);
   if (measurement) r.measurement = std::move(*measurement);
   if (!c.error && make_reading_uid(r.gateway, r) != r.uid) {

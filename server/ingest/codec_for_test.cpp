@@ -107,6 +107,8 @@ void to_proto(const Reading& r, v1::Reading& p) {
   q->set_body_movement(r.quality.body_movement);
   q->set_device_error(r.quality.device_error);
   q->set_control_result(r.quality.control_result);
+  q->set_device_time_precision(
+      static_cast<v1::TimePrecision>(static_cast<int>(r.quality.device_time_precision)));
   put_measurement(r.measurement, p);
 }
 

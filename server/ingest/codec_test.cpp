@@ -53,6 +53,25 @@ TEST_CASE("decode_batch: every measurement kind -> round-trips unchanged") {
   CHECK(batch->readings == readings);
 }
 
+TEST_CASE("decode_batch: device time precision -> kept; an unknown precision -> rejected") {
+  std::vector<Reading> readings{finalized(Inr{2.6, {}, {}}, "1"), finalized(Inr{2.7, {}, {}}, "2")};
+  readings[0].quality.device_time_precision = TimePrecision::kMinute;
+  readings[1].quality.device_time_precision = TimePrecision::kDay;
+  auto batch = decode_batch(encode_batch_for_test(kGw, 1, readings), kNow);
+  REQUIRE(batch.has_value());
+  CHECK(batch->readings == readings);
+
+  v1::ReadingBatch raw;
+  REQUIRE(raw.ParseFromString(encode_batch_for_test(kGw, 2, readings)));
+  raw.mutable_readings(1)->mutable_quality()->set_device_time_precision(
+      static_cast<v1::TimePrecision>(9));
+  auto odd = decode_batch(raw.SerializeAsString(), kNow);
+  REQUIRE(odd.has_value());
+  CHECK(odd->readings.size() == 1);
+  REQUIRE(odd->rejected.size() == 1);
+  CHECK(odd->rejected[0].error.detail.find("device_time_precision") != std::string::npos);
+}
+
 TEST_CASE("decode_batch: garbage bytes -> kMalformed") {
   auto batch = decode_batch("this is not protobuf \x01\x02", kNow);
   REQUIRE_FALSE(batch.has_value());

@@ -109,9 +109,14 @@ json::object values(const Measurement& m) {
 }
 
 json::object quality(const QualityFlags& q) {
-  return json::object{{"clock_suspect", q.clock_suspect},     {"clock_missing", q.clock_missing},
-                      {"irregular_pulse", q.irregular_pulse}, {"body_movement", q.body_movement},
-                      {"device_error", q.device_error},       {"control_result", q.control_result}};
+  json::object o{{"clock_suspect", q.clock_suspect},     {"clock_missing", q.clock_missing},
+                 {"irregular_pulse", q.irregular_pulse}, {"body_movement", q.body_movement},
+                 {"device_error", q.device_error},       {"control_result", q.control_result}};
+  // Only when coarser than seconds: rows stored before the field existed read the same.
+  if (q.device_time_precision != TimePrecision::kSecond) {
+    o["device_time_precision"] = time_precision_name(q.device_time_precision);
+  }
+  return o;
 }
 
 }  // namespace

@@ -29,6 +29,12 @@ json::object every_kind_bundle() {
   late.device_time.reset();
   late.clock_offset.reset();
   rows.push_back(late);
+  for (auto precision : {TimePrecision::kMinute, TimePrecision::kHour, TimePrecision::kDay}) {
+    QualityFlags coarse;  // an ASTM meter that sent YYYYMMDD[HH[MM]] (issue 14)
+    coarse.device_time_precision = precision;
+    rows.push_back(fhir::testing::row("GLU1", std::string(time_precision_name(precision)),
+                                      Glucose{6.1, MealMarker::kUnknown}, coarse));
+  }
   auto out = fhir::build_everything_bundle({PatientId{"patient-1"}, rows, fhir::testing::kHubTime});
   REQUIRE(out.has_value());
   return out->bundle;
