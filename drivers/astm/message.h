@@ -13,6 +13,7 @@
 
 #include "core/reading.h"
 #include "core/result.h"
+#include "drivers/astm/dialect.h"
 #include "drivers/astm/record.h"
 
 namespace kotona::drivers::astm {
@@ -76,7 +77,11 @@ template <class Profile>
 [[nodiscard]] Result<Message> parse_message_as(std::span<const std::uint8_t> bytes,
                                                std::string_view driver) {
   using Block = typename Profile::Block;
-  const std::string text(bytes.begin(), bytes.end());
+  // Vendor dialects (dialect.h) are read through the reference layout.
+  auto translated = to_reference_layout(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  if (!translated) return fail(translated.error());
+  const std::string text = std::move(translated).value();
   const auto lines = split_records(text);  // views into `text`
   if (lines.empty()) return fail(Errc::kTruncated, 0, "empty message");
   auto delimiters = parse_delimiters(lines.front().text);

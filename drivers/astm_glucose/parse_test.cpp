@@ -139,6 +139,46 @@ TEST_CASE("parse_glucose: 12-digit O.8 (issue 14) -> the result kept, to the min
   CHECK(glucose_of(m->readings[0]).mmol_per_l == doctest::Approx(7.4));
 }
 
+TEST_CASE("parse_glucose: Contour dialect (issue 14) -> read, R with no O, markers kept") {
+  // The issue's header form and result line (glucometerutils' test_contourusb.py).
+  const std::string h =
+      "H|\\^&||7w3LBL|Bayer7390^01.24\\01.04\\09.02.20^7390-2336773^7403-|A=1^C=63^U=0|"
+      "1714||||||1|201909221304\r";
+  auto m = parse(h + "P|1\rR|8|^^^Glucose|133|mg/dL^P||B/X||201202052034\r" +
+                 "R|9|^^^Glucose|98|mg/dL^P||C||201202061000\rL|1||N\r");
+  REQUIRE_MESSAGE(m.has_value(), describe(m.error()));
+  CHECK(m->rejected.empty());
+  REQUIRE(m->readings.size() == 2);
+  const Reading& r = m->readings[0];
+  CHECK(r.device ==
+        DeviceIdentity{"Ascensia", "Bayer7390", DeviceSerial{"7390-2336773"}, "01.24",
+                       "astm_glucose"});
+  CHECK(r.record_id == "t201202052034-133");
+  CHECK(r.device_time == sys_days{2012y / 2 / 5} + 20h + 34min);
+  CHECK(r.quality.device_time_precision == TimePrecision::kMinute);
+  CHECK(glucose_of(r).mmol_per_l == doctest::Approx(7.4));
+  CHECK(glucose_of(r).meal == MealMarker::kPreprandial);
+  CHECK_FALSE(r.quality.control_result);
+  CHECK(m->readings[1].quality.control_result);  // marker C: control solution
+  CHECK(m->device_clock == sys_days{2019y / 9 / 22} + 13h + 4min);
+}
+
+TEST_CASE("parse_glucose: one meter, firmware update changes its dialect -> both read") {
+  const std::string before =
+      "H|\\^&|||Ascensia^Bayer7390^7390-2336773^01.20|||||||P|LIS2-A2|20261121090000\r"
+      "P|1\rO|1|7||^^^GLU|||20261121085500\rR|1|^^^GLU|112|mg/dL||N||F\rL|1|N\r";
+  const std::string after =
+      "H|\\^&||x|Bayer7390^01.24\\01.04^7390-2336773^7403-|U=0|1||||||1|202611221016\r"
+      "P|1\rR|1|^^^Glucose|133|mg/dL^P||B||202611220730\rL|1||N\r";
+  auto old_fw = parse(before);
+  auto new_fw = parse(after);
+  REQUIRE(old_fw->readings.size() == 1);
+  REQUIRE(new_fw->readings.size() == 1);
+  CHECK(old_fw->readings[0].device.serial == new_fw->readings[0].device.serial);
+  CHECK(old_fw->readings[0].device.firmware == "01.20");
+  CHECK(new_fw->readings[0].device.firmware == "01.24");
+}
+
 TEST_CASE("parse_glucose: whole-message errors -> kTruncated / kMalformed") {
   CHECK(parse("").error().code == Errc::kTruncated);
   CHECK(parse(kH + kO + kGlu).error().code == Errc::kTruncated);
