@@ -43,4 +43,13 @@ std::vector<Bytes> encode_message(const std::vector<std::string>& records) {
   return frames;
 }
 
+std::vector<Bytes> encode_message_etb_frames(const std::vector<std::string>& records) {
+  std::vector<Bytes> frames;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const bool is_last = i + 1 == records.size();
+    frames.push_back(encode_frame(static_cast<int>((i + 1) % 8), records[i], is_last));
+  }
+  return frames;
+}
+
 }  // namespace kotona::firmware_sim

@@ -28,4 +28,9 @@ Bytes encode_frame(int number, std::string_view text, bool is_final);
 // 1, 2, ... 7, 0, 1 ... across the whole message (§6.3.1.2).
 std::vector<Bytes> encode_message(const std::vector<std::string>& records);
 
+// As encode_message(), but every frame but the message's last ends ETB: the Contour family
+// sends each record in its own ETB frame (Tidepool uploader, bayerContourNext.js). REQUIRES:
+// records of at most 240 characters.
+std::vector<Bytes> encode_message_etb_frames(const std::vector<std::string>& records);
+
 }  // namespace kotona::firmware_sim

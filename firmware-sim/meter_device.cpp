@@ -112,14 +112,17 @@ void MeterDevice::deliver(bool everything) {
   if (batch.empty()) return;
   next_retry_ = Clock::now() + options_.retry;
   if (!pty_) return;  // unplugged: retry after replug
-  const auto records = is_inr()
-                           ? make_inr_records(options_.info, options_.extras, device_now(), batch)
-                           : make_glucose_records(options_.info, options_.extras, device_now(),
-                                                  batch);
+  const bool contour = options_.extras.contour;
+  const auto records =
+      is_inr()  ? make_inr_records(options_.info, options_.extras, device_now(), batch)
+      : contour ? make_contour_records(options_.info, options_.extras, device_now(), batch)
+                : make_glucose_records(options_.info, options_.extras, device_now(), batch);
   const SenderOptions sender{options_.reply_timeout, 6, &stop_,
                              std::exchange(cut_next_frame_, false)};
   const SendOutcome outcome =
-      send_message(pty_->master_fd(), encode_message(records), sender, corrupt_frames_);
+      send_message(pty_->master_fd(),
+                   contour ? encode_message_etb_frames(records) : encode_message(records), sender,
+                   corrupt_frames_);
   if (outcome == SendOutcome::kDelivered) {
     record_delivered(indexes);
     return;
@@ -150,7 +153,9 @@ void MeterDevice::record_delivered(const std::vector<std::size_t>& indexes) {
     if (s.delivered) continue;
     s.delivered = true;
     if (ledger.is_open()) {
-      ledger << meter_ledger_line(options_.device, options_.info.serial, s.measurement, now_ms)
+      const std::string id = options_.extras.contour ? contour_record_id(s.measurement) : "";
+      ledger << meter_ledger_line(options_.device, options_.info.serial, s.measurement, now_ms,
+                                  id)
              << '\n';
     }
   }

@@ -69,19 +69,60 @@ std::vector<std::string> make_glucose_records(const BpDeviceInfo& info, const Me
   return records;
 }
 
+namespace {
+
+std::string glucose_value(const MeterMeasurement& m) {
+  return m.is_mg_per_dl ? std::to_string(static_cast<long>(std::lround(m.value)))
+                        : one_decimal(m.value);
+}
+
+std::string minute_time(std::chrono::sys_seconds t) { return format_astm_time(t).substr(0, 12); }
+
+}  // namespace
+
+std::vector<std::string> make_contour_records(const BpDeviceInfo& info, const MeterExtras& extras,
+                                              std::chrono::sys_seconds now,
+                                              const std::vector<MeterMeasurement>& measurements) {
+  const bool mg = measurements.empty() || measurements.front().is_mg_per_dl;
+  std::vector<std::string> records{
+      "H|\\^&||sIm0k1|" + escape_astm(info.model) + "^" + escape_astm(info.firmware) +
+          "\\01.04\\09.02^" + escape_astm(info.serial) + "^7403-|A=1^C=63^U=" +
+          (mg ? "0" : "1") + "|" + std::to_string(measurements.size()) + "||||||1|" +
+          minute_time(now) + "\r",
+      "P|1\r"};
+  int seq = 1;
+  for (const MeterMeasurement& m : measurements) {
+    const std::string markers = m.is_control              ? "C"
+                                : extras.meal == "BEFORE" ? "B"
+                                : extras.meal == "AFTER"  ? "A"
+                                                          : "";
+    records.push_back("R|" + std::to_string(seq++) + "|^^^Glucose|" + glucose_value(m) + "|" +
+                      (m.is_mg_per_dl ? "mg/dL" : "mmol/L") + "^P||" + markers + "||" +
+                      minute_time(m.measured) + "\r");
+  }
+  records.push_back("L|1||N\r");
+  return records;
+}
+
+std::string contour_record_id(const MeterMeasurement& m) {
+  return "t" + minute_time(m.measured) + "-" + glucose_value(m);
+}
+
 double glucose_mmol_per_l(const MeterMeasurement& m) {
   const double mmol = m.is_mg_per_dl ? std::round(m.value) / kMgPerDlPerMmolPerL : m.value;
   return std::round(mmol * 10) / 10;
 }
 
 std::string meter_ledger_line(const std::string& device, const std::string& serial,
-                              const MeterMeasurement& m, std::int64_t delivered_unix_ms) {
+                              const MeterMeasurement& m, std::int64_t delivered_unix_ms,
+                              const std::string& record) {
   // serial is checked to be [A-Za-z0-9._-] at startup, so no JSON escaping is needed.
   const bool is_inr = device == "astm-inr";
   const std::string value = is_inr ? "\"inr\":" + one_decimal(m.value)
                                    : "\"mmol_per_l\":" + one_decimal(glucose_mmol_per_l(m));
   return "{\"device\":\"" + device + "\",\"serial\":\"" + serial + "\",\"record\":\"" +
-         std::to_string(m.record) + "\",\"kind\":\"" + (is_inr ? "inr" : "glucose") + "\"," +
+         (record.empty() ? std::to_string(m.record) : record) + "\",\"kind\":\"" +
+         (is_inr ? "inr" : "glucose") + "\"," +
          value + ",\"control\":" + (m.is_control ? "true" : "false") +
          ",\"delivered_unix_ms\":" + std::to_string(delivered_unix_ms) + "}";
 }

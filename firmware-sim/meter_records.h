@@ -25,6 +25,7 @@ struct MeterMeasurement {
 struct MeterExtras {
   std::string strip_lot = "287451";  // INR: sent in a C record, LOT^<lot>
   std::string meal;                  // glucose: BEFORE AFTER FASTING BEDTIME, empty = none
+  bool contour = false;              // glucose --dialect contour: the Contour family layout
 };
 
 // H, P, then per measurement O (O.12 Q for control) + R INR + R PT (ratio x 12 s) + C LOT,
@@ -39,12 +40,26 @@ std::vector<std::string> make_glucose_records(const BpDeviceInfo& info, const Me
                                               std::chrono::sys_seconds now,
                                               const std::vector<MeterMeasurement>& measurements);
 
+// The Contour family's layout (facts from glucometerutils' contourusb and Tidepool's
+// bayerContourNext, written again here): H.5 model^firmware\analog\agp^serial^sku, H.6 U=0
+// mg/dL or 1 mmol/L, then per measurement R|n|^^^Glucose|value|unit^P||markers||YYYYMMDDHHMM
+// with no O record (markers: C control, B before / A after meal), L|1||N.
+std::vector<std::string> make_contour_records(const BpDeviceInfo& info, const MeterExtras& extras,
+                                              std::chrono::sys_seconds now,
+                                              const std::vector<MeterMeasurement>& measurements);
+
+// The hub's record id for a Contour result: t<YYYYMMDDHHMM>-<value as sent> (the meter's R.2
+// is only a position in the transfer).
+std::string contour_record_id(const MeterMeasurement& m);
+
 // Glucose in mmol/L rounded to 0.1, as drivers/astm_glucose/README.md says the hub stores it.
 double glucose_mmol_per_l(const MeterMeasurement& m);
 
 // One JSON line (no newline) for --ledger: {"device","serial","record","kind":"inr"|"glucose",
 // "inr" | "mmol_per_l", "control", "delivered_unix_ms"}. `device` is "astm-inr"/"astm-glucose".
+// `record` replaces the record number when set (Contour: contour_record_id()).
 std::string meter_ledger_line(const std::string& device, const std::string& serial,
-                              const MeterMeasurement& m, std::int64_t delivered_unix_ms);
+                              const MeterMeasurement& m, std::int64_t delivered_unix_ms,
+                              const std::string& record = "");
 
 }  // namespace kotona::firmware_sim

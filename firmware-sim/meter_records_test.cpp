@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "firmware-sim/astm_encoder.h"
 #include "firmware-sim/options.h"
 
 namespace kotona::firmware_sim {
@@ -50,6 +51,31 @@ TEST_CASE("make_glucose_records: mg/dL whole, mmol/L one decimal, meal only on p
   CHECK(r[10] == "L|1|N\r");
 }
 
+TEST_CASE("make_contour_records: Contour layout, no O, markers, 12-digit times; ETB frames") {
+  MeterExtras extras;
+  extras.contour = true;
+  extras.meal = "BEFORE";
+  const MeterMeasurement patient{1, 133, true, false, kNow - 60s};
+  const MeterMeasurement control{2, 98, true, true, kNow - 30s};
+  const auto r = make_contour_records(info("Bayer7390", "7390-1234567"), extras, kNow,
+                                      {patient, control});
+  REQUIRE(r.size() == 5);
+  CHECK(r[0] ==
+        "H|\\^&||sIm0k1|Bayer7390^1.0.0\\01.04\\09.02^7390-1234567^7403-|A=1^C=63^U=0|2|||||"
+        "|1|202611221016\r");
+  CHECK(r[1] == "P|1\r");
+  CHECK(r[2] == "R|1|^^^Glucose|133|mg/dL^P||B||202611221015\r");
+  CHECK(r[3] == "R|2|^^^Glucose|98|mg/dL^P||C||202611221015\r");
+  CHECK(r[4] == "L|1||N\r");
+  CHECK(contour_record_id(patient) == "t202611221015-133");
+  CHECK(meter_ledger_line("astm-glucose", "S", patient, 5, contour_record_id(patient))
+            .find("\"record\":\"t202611221015-133\"") != std::string::npos);
+  const auto frames = encode_message_etb_frames(r);
+  REQUIRE(frames.size() == 5);
+  CHECK(frames[0][frames[0].size() - 5] == kEtb);
+  CHECK(frames[4][frames[4].size() - 5] == kEtx);
+}
+
 TEST_CASE("meter_ledger_line: inr and glucose -> kind, value, control") {
   CHECK(meter_ledger_line("astm-inr", "INRSIM0001", {42, 2.6, false, false, kNow}, 5) ==
         "{\"device\":\"astm-inr\",\"serial\":\"INRSIM0001\",\"record\":\"42\",\"kind\":\"inr\","
@@ -77,6 +103,15 @@ TEST_CASE("parse_options(meters): measure, control, --strip-lot, --meal, device 
   CHECK(glu->script[0].value == 97);
   CHECK(glu->script[1].value == 5.4);
   CHECK_FALSE(glu->script[1].is_mg_per_dl);
+}
+
+TEST_CASE("parse_options(meters): --dialect contour -> Contour mode, Bayer model; else kConfig") {
+  auto contour = parse_options({"astm-glucose", "--dialect", "contour"});
+  REQUIRE(contour.has_value());
+  CHECK(contour->extras.contour);
+  CHECK(contour->info.model == "Bayer7390");
+  CHECK_FALSE(parse_options({"astm-glucose", "--dialect", "roche"}).has_value());
+  CHECK_FALSE(parse_options({"astm-inr", "--dialect", "contour"}).has_value());
 }
 
 TEST_CASE("parse_options(meters): wrong device's options or bad values -> kConfig") {

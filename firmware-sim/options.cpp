@@ -152,9 +152,10 @@ Result<void> apply_option(SimOptions& o, const std::string& key, const std::stri
     o.relay_serial = value;
     return {};
   }
-  if (key == "--strip-lot" || key == "--meal" || key == "--units") {
-    const char* owner = key == "--strip-lot" ? "astm-inr" : key == "--meal" ? "astm-glucose"
-                                                                              : "astm-bp";
+  if (key == "--strip-lot" || key == "--meal" || key == "--units" || key == "--dialect") {
+    const char* owner = key == "--strip-lot"                      ? "astm-inr"
+                        : key == "--meal" || key == "--dialect" ? "astm-glucose"
+                                                                  : "astm-bp";
     if (o.device != owner) return fail(Errc::kConfig, key + " is an option of " + owner + " only");
   }
   if (key == "--strip-lot") {
@@ -165,6 +166,15 @@ Result<void> apply_option(SimOptions& o, const std::string& key, const std::stri
       return fail(Errc::kConfig, "--strip-lot: 1..64 printable characters");
     }
     o.extras.strip_lot = value;
+    return {};
+  }
+  if (key == "--dialect") {
+    if (value != "reference" && value != "contour") {
+      return fail(Errc::kConfig, "--dialect: reference or contour");
+    }
+    o.extras.contour = value == "contour";
+    // The hub tells the Contour family by its product code (Bayer7390, ...) in H.5.
+    if (o.extras.contour && o.info.model == "SIM-GLU1") o.info.model = "Bayer7390";
     return {};
   }
   if (key == "--meal") {

@@ -140,6 +140,32 @@ TEST_CASE(
   CHECK(implant.vt_vf_episodes() == 1);
 }
 
+TEST_CASE("Contour-dialect glucose meter (issue 14) -> stored once, to the minute, markers kept") {
+  // firmware-sim --dialect contour: Bayer H.5, R with no O, 12-digit times, ETB per record.
+  constexpr const char* kContour = "7390-1234567";
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({kContour});
+  sys.start_device({kContour,
+                    {"measure", "133mgdl", "control", "measure", "98mgdl"},
+                    {"--dialect", "contour", "--meal", "BEFORE"},
+                    "astm-glucose"});
+  sys.start_gateway();
+  check_exactly_once(sys, 3);
+  std::size_t controls = 0;
+  for (const auto& [uid, r] : server_readings(sys)) {
+    CAPTURE(uid);
+    CHECK(uid.find("/rt20") != std::string::npos);  // record id: test time and value
+    CHECK(r.at("quality").at("device_time_precision").as_string() == "minute");
+    if (r.at("quality").at("control_result").as_bool()) {
+      ++controls;
+    } else {
+      CHECK(r.at("values").at("meal").as_string() == "preprandial");
+    }
+  }
+  CHECK(controls == 1);
+}
+
 TEST_CASE("unplug / replug (relay mid-frame), NAK storm, garbage -> clear errors, exactly once") {
   SystemUnderTest sys;
   sys.start_broker();
