@@ -7,6 +7,8 @@
 
 #include "core/counters.h"
 #include "core/log.h"
+#include "core/log_repeat.h"
+#include "server/http/health.h"
 #include "server/http/http_server.h"
 #include "server/ingest/ingest.h"
 #include "server/store/store.h"
@@ -19,12 +21,23 @@ using namespace std::chrono_literals;
 namespace {
 constexpr std::string_view kLog = "server";
 constexpr auto kStopGrace = 2s;
+constexpr auto kStoreProbeEvery = 1s;
+constexpr std::string_view kStoreUnwritableRule = "store.unwritable";
+
+HubTime wall_now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
 }  // namespace
 
 // Member order is destruction order in reverse: the io_context outlives everything on it.
 struct Server::Impl {
   explicit Impl(const ServerConfig& c)
-      : config(c), hub(io), stop_timer(io), technical_timer(io), escalation_timer(io) {}
+      : config(c),
+        hub(io),
+        stop_timer(io),
+        technical_timer(io),
+        escalation_timer(io),
+        probe_timer(io) {}
   ServerConfig config;
   asio::io_context io;
   Counters counters;
@@ -38,6 +51,12 @@ struct Server::Impl {
   std::chrono::steady_clock::time_point stop_started;
   asio::steady_timer technical_timer;
   asio::steady_timer escalation_timer;
+  // Readiness and the store's write health (issue 22): fed by the probe, ingest and the checks.
+  http::Health health;
+  asio::steady_timer probe_timer;
+  LogRepeatLimiter store_log;
+  // The store.unwritable alert of an outage that ended, until it is stored.
+  std::optional<alerts::TechnicalDraft> unwritable_alert;
   bool stopping = false;
 
   void begin_stop();
@@ -46,6 +65,11 @@ struct Server::Impl {
   void schedule_escalation_check();
   void check_escalation();
   void poll_stopped();
+  void schedule_store_probe();
+  // Every store write's outcome, probe or real: readiness, the once-per-outage log line and,
+  // when an outage ends, its technical alert.
+  void store_write_result(std::string_view what, const Error* error);
+  void raise_unwritable_alert();
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -78,8 +102,10 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
     log_info(kLog, "SSE: events table read every " +
                        std::to_string(config.sse_poll_interval.count()) + " ms (scale-out)");
   }
+  http::HttpOptions http_options;
+  http_options.health = &impl->health;
   impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters,
-                                                  impl->hub, *impl->auth);
+                                                  impl->hub, *impl->auth, http_options);
   auto port = impl->http->listen(config.http_host, config.http_port);
   if (!port) return fail(port.error());
   impl->port = *port;
@@ -92,6 +118,10 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   impl->ingest = std::make_unique<ingest::Ingest>(
       impl->io, options, *impl->store, impl->counters,
       [hub](const std::vector<store::StoredAlert>& alerts) { hub->publish(alerts); });
+  auto* raw = impl.get();
+  impl->ingest->set_store_result_sink(
+      [raw](std::string_view what, const Error* error) { raw->store_write_result(what, error); });
+  impl->health.set_ingest_check([raw] { return raw->ingest->is_subscribed(); });
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -102,6 +132,7 @@ void Server::Impl::begin_stop() {
   stopping = true;
   technical_timer.cancel();
   escalation_timer.cancel();
+  probe_timer.cancel();
   ingest->stop();
   http->stop();
   stop_started = std::chrono::steady_clock::now();
@@ -140,7 +171,8 @@ void Server::Impl::check_technical() {
   auto views = store->gateway_views(now);
   if (!views) {
     counters.add("store_error");
-    log_error(kLog, "technical check: " + describe(views.error()));
+    store_log.log(LogLevel::kError, kLog, "technical check: " + describe(views.error()),
+                  "technical check: " + describe(views.error()));
     return;
   }
   for (const auto& g : *views) {
@@ -170,9 +202,10 @@ void Server::Impl::check_technical() {
   auto stored = store->insert_technical_alerts(drafts, now);
   if (!stored) {
     counters.add("store_error");
-    log_error(kLog, "technical alerts not stored: " + describe(stored.error()));
+    store_write_result("technical alerts not stored", &stored.error());
     return;
   }
+  store_write_result("technical check", nullptr);
   for (const auto& a : *stored) {
     counters.add("technical_alerts_raised");
     // One alert per patient on the hub (each patient's clinicians see it): name the patient,
@@ -200,15 +233,75 @@ void Server::Impl::check_escalation() {
   auto escalated = store->escalate_due(now);
   if (!escalated) {
     counters.add("store_error");
-    log_error(kLog, "escalation check: " + describe(escalated.error()));
+    store_write_result("escalation check", &escalated.error());
     return;
   }
+  store_write_result("escalation check", nullptr);
   for (const auto& a : *escalated) {
     counters.add("alerts_escalated");
     log_warn(kLog, "alert " + a.alert_id.value + " escalated to tier " +
                        std::to_string(a.escalation_tier) + ": not acknowledged in time");
   }
   if (!escalated->empty()) hub.publish(*escalated);
+}
+
+void Server::Impl::schedule_store_probe() {
+  if (stopping) return;
+  probe_timer.expires_after(kStoreProbeEvery);
+  probe_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    auto r = store->probe_write(wall_now());
+    store_write_result("store write probe", r ? nullptr : &r.error());
+    schedule_store_probe();
+  });
+}
+
+// Where the alert lives while the store refuses writes (docs/reliability.md "Server store
+// refuses writes"): it cannot be stored, so the live condition is readiness (503 naming the
+// error), the gauge store_writable, the counter store_outages and one ERROR line (repeats
+// rate-limited with a count); the stored system alert, for admins, follows the first write
+// that works again, with the outage's start, length and first error, and reaches the SSE feed.
+void Server::Impl::store_write_result(std::string_view what, const Error* error) {
+  const auto now = http::Health::Clock::now();
+  if (error != nullptr) {
+    const std::string text = describe(*error);
+    if (health.write_failed(text, now, wall_now())) {
+      counters.add("store_outages");
+      log_error(kLog, "store refuses writes (" + std::string(what) + "): " + text +
+                          ": readings are not acked, hubs keep and re-send them; not ready");
+      return;
+    }
+    store_log.log(LogLevel::kError, kLog, std::string(what) + ": " + text,
+                  std::string(what) + " failed: " + text);
+    return;
+  }
+  health.write_ok(now);
+  if (auto outage = health.take_ended_outage(now)) {
+    const auto since_ms = outage->since.time_since_epoch().count();
+    const auto seconds = (wall_now().time_since_epoch().count() - since_ms) / 1000;
+    log_warn(kLog, "store accepts writes again after " + std::to_string(seconds) + " s (" +
+                       std::to_string(outage->failures) + " failed writes)");
+    unwritable_alert = alerts::TechnicalDraft{
+        std::string(kStoreUnwritableRule), alerts::Priority::kHigh, "store", {},
+        std::to_string(since_ms),
+        "The server store refused writes for " + std::to_string(seconds) + " s (" +
+            std::to_string(outage->failures) + " failed writes, first: " + outage->first_error +
+            "). Readings were not acknowledged and the hubs re-send them; check the database's "
+            "disk and service",
+        {{"seconds", static_cast<double>(seconds)}}};
+  }
+  if (unwritable_alert) raise_unwritable_alert();
+}
+
+void Server::Impl::raise_unwritable_alert() {
+  auto stored = store->insert_technical_alerts({*unwritable_alert}, wall_now());
+  if (!stored) return;  // tried again after the next write that works
+  unwritable_alert.reset();
+  for (const auto& a : *stored) {
+    counters.add("technical_alerts_raised");
+    log_warn(kLog, "technical alert " + a.rule_id + " (system): " + a.message);
+  }
+  if (!stored->empty()) hub.publish(*stored);
 }
 
 int Server::run() {
@@ -221,6 +314,10 @@ int Server::run() {
   log_info(kLog, "clinician feed at http://" + impl.config.http_host + ":" +
                      std::to_string(impl.port) + "/");
   impl.ingest->start();
+  // The first probe now, so readiness is known at once, then every kStoreProbeEvery.
+  auto probe = impl.store->probe_write(wall_now());
+  impl.store_write_result("store write probe", probe ? nullptr : &probe.error());
+  impl.schedule_store_probe();
   impl.schedule_technical_check();
   impl.check_escalation();
   impl.schedule_escalation_check();

@@ -100,7 +100,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         break;
       }
       Request request = parser.release();
-      RouteContext context{store, counters, hub, auth};
+      RouteContext context{store, counters, hub, auth, options.health};
       auto routed = dispatch(request, context);
       if (auto* grant = std::get_if<StreamGrant>(&routed)) {
         co_await serve_stream(stream, std::move(*grant));

@@ -16,6 +16,7 @@
 #include "core/counters.h"
 #include "core/result.h"
 #include "server/http/auth.h"
+#include "server/http/health.h"
 #include "server/http/sse_hub.h"
 #include "server/store/store.h"
 
@@ -25,6 +26,7 @@ struct HttpOptions {
   std::chrono::milliseconds read_timeout{30000};
   std::chrono::milliseconds write_timeout{10000};
   std::chrono::milliseconds keepalive_interval{15000};  // SSE ": keepalive" comments
+  const Health* health = nullptr;  // GET /healthz/ready; outlives the server
 };
 
 class HttpServer {

@@ -332,7 +332,9 @@ Response route(const Request& req, std::string_view path, const Principal& who,
   if (path == "/metrics") {
     if (who.role != Role::kAdmin) return deny(req, http::status::forbidden, who, ctx);
     // sse_clients goes up and down: a gauge (a counter must never decrease).
-    auto text = prometheus_text(counters.snapshot(), {{"sse_clients", ctx.hub.size()}});
+    auto gauges = health_gauges(ctx.health);
+    gauges["sse_clients"] = ctx.hub.size();
+    auto text = prometheus_text(counters.snapshot(), gauges);
     return respond(req, http::status::ok, text, "text/plain; version=0.0.4", counters);
   }
   return api(req, who, ctx);
@@ -345,7 +347,7 @@ Response public_route(const Request& req, std::string_view path, RouteContext& c
     res.set(http::field::allow, "GET, HEAD");
     return res;
   }
-  if (path == "/healthz") return respond(req, http::status::ok, "ok\n", "text/plain", ctx.counters);
+  if (path.starts_with("/healthz")) return health_response(req, path, ctx.health, ctx.counters);
   auto res = respond(req, http::status::ok, std::string(feed_page_html()),
                      "text/html; charset=utf-8", ctx.counters);
   // The page holds a bearer token: no framing, no foreign scripts, no referrer.

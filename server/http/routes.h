@@ -18,6 +18,7 @@
 
 #include "core/counters.h"
 #include "server/http/auth.h"
+#include "server/http/health.h"
 #include "server/http/sse_hub.h"
 #include "server/store/store.h"
 
@@ -29,8 +30,11 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 inline constexpr std::string_view kStreamPath = "/api/v1/stream";
 inline constexpr std::string_view kLoginPath = "/api/v1/login";
 inline constexpr std::string_view kLogoutPath = "/api/v1/logout";
-// Served without a token: the page (static, no data), liveness, and the login itself.
-inline constexpr std::string_view kPublicPaths[] = {"/", "/healthz", kLoginPath};
+inline constexpr std::string_view kReadyPath = "/healthz/ready";
+// Served without a token: the page (static, no data), liveness (/healthz, /healthz/live),
+// readiness and the login itself. The health answers carry no health data.
+inline constexpr std::string_view kPublicPaths[] = {"/", "/healthz", "/healthz/live", kReadyPath,
+                                                    kLoginPath};
 
 // "a=1&b=x%2Fy" -> {a: 1, b: x/y}. Errors: kMalformed (bad escape, repeated key).
 [[nodiscard]] Result<std::map<std::string, std::string>> parse_query(std::string_view query);
@@ -47,6 +51,7 @@ struct RouteContext {
   Counters& counters;
   SseHub& hub;  // alert actions publish their change
   Auth& auth;
+  const Health* health = nullptr;  // readiness; nullptr: never ready (not wired)
 };
 
 // A stream the caller may open: its request, who asked, and the token to re-check while open.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +15,7 @@
 #include "core/answer_watch.h"
 #include "core/crash_point.h"
 #include "core/log.h"
+#include "core/log_repeat.h"
 #include "server/alerts/technical.h"
 #include "server/ingest/codec.h"
 #include "server/store/json_text.h"
@@ -133,6 +136,7 @@ class Ingest::Impl {
   void stop();
   void on_message(const std::string& topic, const std::string& payload);
   bool subscribed() const { return subscribed_; }
+  void set_store_result_sink(StoreResultSink sink) { store_result_ = std::move(sink); }
   std::optional<HubTime> subscribed_since() const {
     return subscribed_ ? std::optional<HubTime>(subscribed_since_) : std::nullopt;
   }
@@ -156,6 +160,11 @@ class Ingest::Impl {
   void retry_after_backoff(void (Impl::*action)());
   void arm_liveness_timer();
   void check_liveness();
+  void enqueue(std::string topic, std::string payload);
+  void drain_one();
+  void store_result(std::string_view what, const Error* error) {
+    if (store_result_) store_result_(what, error);
+  }
   void on_readings(const std::string& topic, const GatewayId& gateway, const std::string& payload);
   void on_status(const std::string& topic, const GatewayId& gateway, const std::string& payload);
   void quarantine(const std::string& topic, const std::string& reason, const std::string& payload);
@@ -183,6 +192,14 @@ class Ingest::Impl {
   HubTime subscribed_since_{};
   bool stopping_ = false;
   AnswerWatch watch_{kAnswerTimeout, kUnreportedDownAfter};  // check_liveness
+  StoreResultSink store_result_;
+  LogRepeatLimiter store_log_;  // a store that refuses writes fails every batch
+  // Messages from Paho's thread, handled one per io_context turn (drain_one) so that HTTP
+  // work queued meanwhile (a readiness probe, the feed) waits for one batch, not a backlog
+  // (issue 22: /healthz took over 3 s during a heavy drain).
+  std::mutex inbox_mutex_;
+  std::deque<std::pair<std::string, std::string>> inbox_;
+  bool drain_posted_ = false;  // guarded by inbox_mutex_
 };
 
 void Ingest::Impl::start() {
@@ -194,11 +211,8 @@ void Ingest::Impl::start() {
         if (*alive) on_connection_lost(cause);
       });
     });
-    client_->set_message_callback([this, alive = alive_](mqtt::const_message_ptr msg) {
-      if (!msg) return;
-      asio::post(io_, [this, alive, topic = msg->get_topic(), payload = msg->to_string()] {
-        if (*alive) on_message(topic, payload);
-      });
+    client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+      if (msg) enqueue(msg->get_topic(), msg->to_string());
     });
   } catch (const std::exception& e) {
     log_error(kLog, "cannot create MQTT client for " + opt_.mqtt_uri + ": " + e.what());
@@ -207,6 +221,35 @@ void Ingest::Impl::start() {
   }
   connect();
   arm_liveness_timer();
+}
+
+// On Paho's thread: queue, and post one drain unless one is queued already.
+void Ingest::Impl::enqueue(std::string topic, std::string payload) {
+  std::lock_guard lock(inbox_mutex_);
+  inbox_.emplace_back(std::move(topic), std::move(payload));
+  if (drain_posted_) return;
+  drain_posted_ = true;
+  asio::post(io_, [this, alive = alive_] {
+    if (*alive) drain_one();
+  });
+}
+
+// On the io thread: one message, then back of the io_context's queue for the next.
+void Ingest::Impl::drain_one() {
+  std::pair<std::string, std::string> message;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (inbox_.empty()) {
+      drain_posted_ = false;
+      return;
+    }
+    message = std::move(inbox_.front());
+    inbox_.pop_front();
+  }
+  on_message(message.first, message.second);
+  asio::post(io_, [this, alive = alive_] {
+    if (*alive) drain_one();
+  });
 }
 
 void Ingest::Impl::connect() {
@@ -460,10 +503,14 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
   if (!outcome) {
     // Nothing committed, so no ack: the gateway keeps its rows and re-sends.
     counters_.add("store_error");
-    log_error(kLog, "batch " + std::to_string(batch->batch_id) + " from " + gateway.value +
-                        " not stored: " + describe(outcome.error()));
+    const std::string why = describe(outcome.error());
+    store_log_.log(LogLevel::kError, kLog, "batch:" + why,
+                   "batch " + std::to_string(batch->batch_id) + " from " + gateway.value +
+                       " not stored: " + why);
+    store_result("batch", &outcome.error());
     return;
   }
+  store_result("batch", nullptr);
   crash_point("server.after_commit_before_ack");
   counters_.add("batches_stored");
   for (const auto& r : outcome->readings) {
@@ -501,7 +548,9 @@ void Ingest::Impl::on_status(const std::string& topic, const GatewayId& gateway,
       store_.upsert_gateway_status({gateway, now_ms(), status->outbox_depth, status_json(*status)});
   if (!r) {
     counters_.add("store_error");
-    log_error(kLog, "gateway status not stored: " + describe(r.error()));
+    store_log_.log(LogLevel::kError, kLog, "status:" + describe(r.error()),
+                   "gateway status not stored: " + describe(r.error()));
+    store_result("gateway status", &r.error());
     return;
   }
   counters_.add("gateway_status_received");
@@ -511,7 +560,8 @@ void Ingest::Impl::quarantine(const std::string& topic, const std::string& reaso
                               const std::string& payload) {
   if (auto r = store_.quarantine_payload(topic, reason, payload, now_ms()); !r) {
     counters_.add("store_error");
-    log_error(kLog, "quarantine failed: " + describe(r.error()));
+    store_log_.log(LogLevel::kError, kLog, "quarantine:" + describe(r.error()),
+                   "quarantine failed: " + describe(r.error()));
   }
 }
 
@@ -549,6 +599,9 @@ Ingest::~Ingest() = default;
 void Ingest::start() { impl_->start(); }
 void Ingest::stop() { impl_->stop(); }
 bool Ingest::is_subscribed() const { return impl_->subscribed(); }
+void Ingest::set_store_result_sink(StoreResultSink sink) {
+  impl_->set_store_result_sink(std::move(sink));
+}
 std::optional<HubTime> Ingest::subscribed_since() const { return impl_->subscribed_since(); }
 void Ingest::handle_message_for_test(const std::string& topic, const std::string& payload) {
   impl_->on_message(topic, payload);

@@ -35,6 +35,9 @@ struct IngestOptions {
 
 // Called on the io thread with the alerts a batch committed (ascending event_id).
 using AlertSink = std::function<void(const std::vector<store::StoredAlert>&)>;
+// Called on the io thread with every store write's outcome (`error` nullptr: committed), so
+// the server can tell a store that refuses writes (readiness, technical alert).
+using StoreResultSink = std::function<void(std::string_view what, const Error* error)>;
 
 enum class TopicKind { kReadings, kStatus };
 struct TopicRoute {
@@ -60,6 +63,7 @@ class Ingest {
   // Disconnects; no callback runs afterwards.
   void stop();
   bool is_subscribed() const;
+  void set_store_result_sink(StoreResultSink sink);
   // When the current subscription was granted; nullopt while not subscribed. Technical
   // alerts count silence from here: a server that cannot listen hears nobody.
   std::optional<HubTime> subscribed_since() const;

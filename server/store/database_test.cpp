@@ -135,4 +135,70 @@ TEST_CASE("Database::open: unreachable PostgreSQL -> kIo naming the backend, nev
 }
 
 }  // namespace
+namespace {
+// Ends every other session on the test database (the store's), as pg_terminate_backend or a
+// PostgreSQL restart would.
+void terminate_others(Database& killer) {
+  REQUIRE(killer
+              .exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                    "current_database() AND pid <> pg_backend_pid()")
+              .has_value());
+}
+
+bool eventually_ok(Database& db, const std::string& sql) {
+  for (int i = 0; i < 100; ++i) {
+    if (db.exec(sql)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+}  // namespace
+
+TEST_CASE("Database: a lost PostgreSQL session is replaced on the next call; the transaction "
+          "it broke fails as a whole (issue 22)") {
+  if (!test::testing_postgres()) {
+    MESSAGE("PostgreSQL only: runs in server_store_database_test [postgresql]");
+    return;
+  }
+  test::TempDir dir;
+  const auto location = test::test_store_location(dir.path(), "t.db");
+  auto db = Database::open(location);
+  auto killer = Database::open(location);
+  REQUIRE(db.has_value());
+  REQUIRE(killer.has_value());
+  REQUIRE((*db)->exec("CREATE TABLE r(k TEXT NOT NULL UNIQUE)").has_value());
+
+  // Outside a transaction: the first call after the break fails, a later one reconnects.
+  terminate_others(**killer);
+  CHECK_FALSE((*db)->exec("INSERT INTO r VALUES('a')").has_value());
+  CHECK(eventually_ok(**db, "INSERT INTO r VALUES('a')"));
+
+  // Inside one: nothing of it commits, and nothing of it runs on the new session.
+  {
+    Transaction txn(**db);
+    REQUIRE(txn.begin().has_value());
+    REQUIRE((*db)->exec("INSERT INTO r VALUES('b')").has_value());
+    terminate_others(**killer);
+    CHECK_FALSE((*db)->exec("INSERT INTO r VALUES('c')").has_value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the first backoff
+    CHECK_FALSE((*db)->exec("INSERT INTO r VALUES('d')").has_value());
+    auto stmt = (*db)->prepare("INSERT INTO r VALUES('e')");
+    REQUIRE(stmt.has_value());
+    CHECK_FALSE(stmt->step().has_value());
+    CHECK_FALSE(txn.commit().has_value());
+  }  // ROLLBACK
+  {
+    Transaction txn(**db);
+    REQUIRE(eventually_ok(**db, "SELECT 1"));
+    REQUIRE(txn.begin().has_value());
+    REQUIRE((*db)->exec("INSERT INTO r VALUES('f')").has_value());
+    REQUIRE(txn.commit().has_value());
+  }
+  auto rows = (*killer)->prepare("SELECT k FROM r ORDER BY k");
+  REQUIRE(rows.has_value());
+  auto keys = collect_rows<std::string>(rows, [](Statement& s) { return s.column_text(0); });
+  REQUIRE(keys.has_value());
+  CHECK(*keys == std::vector<std::string>{"a", "f"});
+}
+
 }  // namespace kotona::server::store

@@ -1,9 +1,12 @@
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <regex>
 #include <vector>
 
+#include "core/log.h"
 #include "server/store/database.h"
 
 namespace kotona::server::store {
@@ -13,6 +16,29 @@ namespace {
 constexpr long kWriteLockKey = 7461002;  // advisory lock: the store's write lock
 constexpr unsigned kBoolOid = 16;   // pg_type.oid of boolean ("t" / "f" in text results)
 constexpr unsigned kByteaOid = 17;  // pg_type.oid of bytea
+// Reconnect backoff: the first attempt right after the break is seen, then doubling up to the
+// cap. The cap keeps "ingest resumes within 5 s of PostgreSQL being back" (issue 22) with room
+// for the hub's re-send.
+constexpr std::chrono::milliseconds kReconnectMin{100};
+constexpr std::chrono::milliseconds kReconnectMax{2000};
+constexpr std::string_view kLog = "store";
+
+std::string trimmed(std::string message) {
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return message;
+}
+
+// A result that says the session is gone: libpq marked the connection bad, or the server
+// answered with a connection exception (SQLSTATE class 08) or an operator intervention that
+// ends the session (57P01 admin shutdown / pg_terminate_backend, 57P02 crash shutdown, 57P03
+// cannot connect now).
+bool session_lost(PGconn* conn, const PGresult* result) {
+  if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) return true;
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  if (state == nullptr) return false;
+  return std::strncmp(state, "08", 2) == 0 || std::strcmp(state, "57P01") == 0 ||
+         std::strcmp(state, "57P02") == 0 || std::strcmp(state, "57P03") == 0;
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -81,12 +107,22 @@ class PgStatement final : public StatementImpl {
   int rows_ = 0;
 };
 
+// One libpq session, replaced when it breaks (issue 22: a PostgreSQL restart used to stop the
+// server for good). Statements are sent with PQexecParams, never server-side PREPAREd, so a
+// new session needs nothing re-prepared. A session lost inside a transaction leaves that
+// transaction failed as a whole: every statement is refused until the store's ROLLBACK (the
+// Transaction destructor) closes it, so nothing of it runs on the new session outside a
+// transaction or without the write lock (the advisory locks died with the old backend, and
+// the next BEGIN IMMEDIATE takes the write lock again). The store returns the error, the
+// batch is not acked and the hub re-sends it.
 class PgDatabase final : public Database {
  public:
-  explicit PgDatabase(PGconn* conn) : conn_(conn) {}
+  PgDatabase(PGconn* conn, std::string uri) : conn_(conn), uri_(std::move(uri)) {}
   ~PgDatabase() override { PQfinish(conn_); }
 
   Result<void> exec(const std::string& sql) override {
+    if (auto r = end_of_failed_transaction(sql)) return *r;
+    if (auto r = usable(); !r) return r;
     const std::string translated = to_postgres_sql(sql);
     if (translated.find_first_not_of(" \t\r\n;") == std::string::npos) return {};
     PGresult* result = PQexec(conn_, translated.c_str());
@@ -129,28 +165,106 @@ class PgDatabase final : public Database {
   std::string_view backend() const override { return "postgresql"; }
 
   PGconn* conn() { return conn_; }
-  // Records the command's row count; Error (kIo, server message) unless it succeeded.
-  Result<void> check(PGresult* result, std::string_view what) {
-    const auto status = PQresultStatus(result);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
-      std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
-      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-        message.pop_back();
-      }
-      return fail(Errc::kIo, "postgresql " + std::string(what) + ": " + message);
-    }
-    const char* tuples = PQcmdTuples(result);
-    changes_ = (tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0;
-    return {};
-  }
+  // A session to run the next statement on: the current one, or a new one once the backoff
+  // allows an attempt. Errors: kIo (lost inside the open transaction; not connected).
+  Result<void> usable();
+  // Records the command's row count; Error (kIo, server message) unless it succeeded. A lost
+  // session is noted here, on the first failing call.
+  Result<void> check(PGresult* result, std::string_view what);
 
  private:
+  std::optional<Result<void>> end_of_failed_transaction(const std::string& sql);
+  void reconnect(std::chrono::steady_clock::time_point now);
+
   PGconn* conn_;
+  std::string uri_;  // may hold a password: never logged
   std::int64_t changes_ = 0;
+  bool in_transaction_ = false;      // after the last successful call
+  bool transaction_failed_ = false;  // the session broke inside it: refuse until ROLLBACK
+  bool lost_ = false;
+  int attempts_ = 0;
+  std::chrono::milliseconds backoff_ = kReconnectMin;
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::steady_clock::time_point lost_at_{};
 };
+
+std::optional<Result<void>> PgDatabase::end_of_failed_transaction(const std::string& sql) {
+  if (!transaction_failed_) return std::nullopt;
+  if (sql == "ROLLBACK") {
+    transaction_failed_ = false;
+    in_transaction_ = false;
+    return Result<void>{};  // the server rolled it back when the session ended
+  }
+  if (sql == "COMMIT") transaction_failed_ = false, in_transaction_ = false;
+  return fail(Errc::kIo, "postgresql: connection lost inside this transaction (not committed)");
+}
+
+Result<void> PgDatabase::usable() {
+  if (transaction_failed_) {
+    return fail(Errc::kIo, "postgresql: connection lost inside this transaction (not committed)");
+  }
+  if (!lost_) return {};
+  const auto now = std::chrono::steady_clock::now();
+  // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=no_pg_reconnect): never reconnects, the
+  // behaviour before issue 22.
+#ifndef KOTONA_BROKEN_NO_PG_RECONNECT
+  if (now >= next_attempt_) reconnect(now);
+#endif
+  if (lost_) return fail(Errc::kIo, "postgresql: no connection to the server (reconnecting)");
+  return {};
+}
+
+void PgDatabase::reconnect(std::chrono::steady_clock::time_point now) {
+  ++attempts_;
+  PGconn* fresh = PQconnectdb(uri_.c_str());
+  if (fresh == nullptr || PQstatus(fresh) != CONNECTION_OK) {
+    PQfinish(fresh);
+    next_attempt_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, kReconnectMax);
+    return;
+  }
+  PQsetNoticeProcessor(fresh, [](void*, const char*) {}, nullptr);  // as open_postgres()
+  PGresult* r = PQexec(fresh, "SET synchronous_commit = on");
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  if (!ok) {
+    PQfinish(fresh);
+    next_attempt_ = now + backoff_;
+    return;
+  }
+  PQfinish(conn_);
+  conn_ = fresh;
+  lost_ = false;
+  const auto down_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - lost_at_).count();
+  log_info(kLog, "postgresql: reconnected after " + std::to_string(down_ms) + " ms, " +
+                     std::to_string(attempts_) + " attempt(s)");
+}
+
+Result<void> PgDatabase::check(PGresult* result, std::string_view what) {
+  const auto status = PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+    std::string message = trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
+    if (!lost_ && session_lost(conn_, result)) {
+      lost_ = true;
+      transaction_failed_ = in_transaction_;
+      lost_at_ = std::chrono::steady_clock::now();
+      next_attempt_ = lost_at_;  // the first attempt at the next call
+      backoff_ = kReconnectMin;
+      attempts_ = 0;
+      log_warn(kLog, "postgresql: connection lost (" + message + "): reconnecting");
+    }
+    return fail(Errc::kIo, "postgresql " + std::string(what) + ": " + message);
+  }
+  in_transaction_ = PQtransactionStatus(conn_) != PQTRANS_IDLE;
+  const char* tuples = PQcmdTuples(result);
+  changes_ = (tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0;
+  return {};
+}
 
 Result<bool> PgStatement::step() {
   if (!executed_) {
+    if (auto r = db_.usable(); !r) return fail(r.error());
     executed_ = true;
     std::vector<const char*> values;
     std::vector<int> lengths;
@@ -217,7 +331,7 @@ Result<std::unique_ptr<Database>> open_postgres(const std::string& uri) {
     return fail(Errc::kIo, "cannot connect to postgresql: " + message);
   }
   PQsetNoticeProcessor(conn, ignore_notice, nullptr);  // "relation already exists, skipping"
-  auto db = std::make_unique<PgDatabase>(conn);
+  auto db = std::make_unique<PgDatabase>(conn, uri);
   // Durable commits (the default, stated so that a server setting cannot weaken the ack):
   // the application ack follows COMMIT only once the WAL is flushed.
   if (auto r = db->exec("SET synchronous_commit = on"); !r) return fail(r.error());

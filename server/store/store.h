@@ -143,6 +143,10 @@ class Store {
   [[nodiscard]] Result<std::optional<std::uint64_t>> seen_counter(std::string_view name);
   [[nodiscard]] Result<void> set_seen_counter(std::string_view name, std::uint64_t value);
 
+  // One small write transaction (readiness, server/http/health.h): succeeds only when the
+  // store accepts and commits a write. Errors: kIo.
+  [[nodiscard]] Result<void> probe_write(HubTime now);
+
   // "sqlite" or "postgresql".
   std::string_view backend() const { return db_->backend(); }
 

@@ -172,4 +172,17 @@ Result<void> Store::set_seen_counter(std::string_view name, std::uint64_t value)
   return {};
 }
 
+Result<void> Store::probe_write(HubTime now) {
+  // A write transaction like every other (BEGIN IMMEDIATE: the write lock, a commit that must
+  // reach the disk), changing one row: cheap, and it fails when the store refuses writes.
+  Transaction transaction(*db_);
+  if (auto r = transaction.begin(); !r) return r;
+  if (auto r = set_seen_counter("store.write_probe_unix_ms",
+                                static_cast<std::uint64_t>(now.time_since_epoch().count()));
+      !r) {
+    return r;
+  }
+  return transaction.commit();
+}
+
 }  // namespace kotona::server::store
