@@ -43,6 +43,12 @@ std::vector<Bytes> encode_message(const std::vector<std::string>& records) {
   return frames;
 }
 
+std::vector<Bytes> encode_message_one_frame(const std::vector<std::string>& records) {
+  std::string text;
+  for (const std::string& record : records) text += record;
+  return encode_message({text});
+}
+
 std::vector<Bytes> encode_message_etb_frames(const std::vector<std::string>& records) {
   std::vector<Bytes> frames;
   for (std::size_t i = 0; i < records.size(); ++i) {

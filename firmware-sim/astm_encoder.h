@@ -33,4 +33,8 @@ std::vector<Bytes> encode_message(const std::vector<std::string>& records);
 // records of at most 240 characters.
 std::vector<Bytes> encode_message_etb_frames(const std::vector<std::string>& records);
 
+// The whole message as one text (Afinion-class analysers send H..L in one frame), cut into
+// 240-character frames only when longer: intermediate ETB, last ETX.
+std::vector<Bytes> encode_message_one_frame(const std::vector<std::string>& records);
+
 }  // namespace kotona::firmware_sim

@@ -100,6 +100,15 @@ void MeterDevice::measure(double value, bool is_mg_per_dl, bool is_control) {
   deliver(false);
 }
 
+std::vector<Bytes> MeterDevice::encode(const std::vector<std::string>& records) const {
+  const std::string& framing = options_.extras.framing;
+  if (options_.extras.contour || framing == "etb-per-record") {
+    return encode_message_etb_frames(records);  // Contour, cobas-class
+  }
+  if (framing == "one-frame") return encode_message_one_frame(records);  // Afinion-class
+  return encode_message(records);
+}
+
 void MeterDevice::deliver(bool everything) {
   std::vector<std::size_t> indexes;
   std::vector<MeterMeasurement> batch;
@@ -121,8 +130,7 @@ void MeterDevice::deliver(bool everything) {
                              std::exchange(cut_next_frame_, false)};
   const SendOutcome outcome =
       send_message(pty_->master_fd(),
-                   contour ? encode_message_etb_frames(records) : encode_message(records), sender,
-                   corrupt_frames_);
+                   encode(records), sender, corrupt_frames_);
   if (outcome == SendOutcome::kDelivered) {
     record_delivered(indexes);
     return;

@@ -38,6 +38,8 @@ class MeterDevice {
   void measure(double value, bool is_mg_per_dl, bool is_control);
   void run_loop(std::chrono::milliseconds period);
   void deliver(bool everything);
+  // Frames for the configured dialect / --framing (astm_encoder.h).
+  std::vector<Bytes> encode(const std::vector<std::string>& records) const;
   void serve_until(Clock::time_point deadline);
   void write_garbage(std::size_t count);
   void record_delivered(const std::vector<std::size_t>& indexes);

@@ -26,6 +26,7 @@ struct MeterExtras {
   std::string strip_lot = "287451";  // INR: sent in a C record, LOT^<lot>
   std::string meal;                  // glucose: BEFORE AFTER FASTING BEDTIME, empty = none
   bool contour = false;              // glucose --dialect contour: the Contour family layout
+  std::string framing = "record";    // --framing record | etb-per-record | one-frame
 };
 
 // H, P, then per measurement O (O.12 Q for control) + R INR + R PT (ratio x 12 s) + C LOT,

@@ -112,6 +112,12 @@ TEST_CASE("parse_options(meters): --dialect contour -> Contour mode, Bayer model
   CHECK(contour->info.model == "Bayer7390");
   CHECK_FALSE(parse_options({"astm-glucose", "--dialect", "roche"}).has_value());
   CHECK_FALSE(parse_options({"astm-inr", "--dialect", "contour"}).has_value());
+  CHECK(parse_options({"astm-inr", "--framing", "one-frame"})->extras.framing == "one-frame");
+  CHECK_FALSE(parse_options({"astm-inr", "--framing", "lines"}).has_value());
+  CHECK_FALSE(parse_options({"astm-bp", "--framing", "one-frame"}).has_value());
+  const auto one = encode_message_one_frame({"H|\\^&\r", "L|1|N\r"});
+  REQUIRE(one.size() == 1);
+  CHECK(std::string(one[0].begin() + 2, one[0].end() - 5) == "H|\\^&\rL|1|N\r");
 }
 
 TEST_CASE("parse_options(meters): wrong device's options or bad values -> kConfig") {

@@ -168,6 +168,16 @@ Result<void> apply_option(SimOptions& o, const std::string& key, const std::stri
     o.extras.strip_lot = value;
     return {};
   }
+  if (key == "--framing") {
+    if (o.device != "astm-inr" && o.device != "astm-glucose") {
+      return fail(Errc::kConfig, "--framing is an option of astm-inr and astm-glucose only");
+    }
+    if (value != "record" && value != "etb-per-record" && value != "one-frame") {
+      return fail(Errc::kConfig, "--framing: record, etb-per-record or one-frame");
+    }
+    o.extras.framing = value;
+    return {};
+  }
   if (key == "--dialect") {
     if (value != "reference" && value != "contour") {
       return fail(Errc::kConfig, "--dialect: reference or contour");

@@ -166,6 +166,17 @@ TEST_CASE("Contour-dialect glucose meter (issue 14) -> stored once, to the minut
   CHECK(controls == 1);
 }
 
+TEST_CASE("cobas-class (record per ETB frame) and Afinion-class (one frame) framing -> stored once") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({kInr, kGlucose});
+  sys.start_device({kInr, {"measure", "2.6", "measure", "3.1"}, {"--framing", "etb-per-record"},
+                    "astm-inr"});
+  sys.start_device({kGlucose, {"measure", "5.4"}, {"--framing", "one-frame"}, "astm-glucose"});
+  sys.start_gateway();
+  check_exactly_once(sys, 3);
+}
+
 TEST_CASE("unplug / replug (relay mid-frame), NAK storm, garbage -> clear errors, exactly once") {
   SystemUnderTest sys;
   sys.start_broker();
