@@ -207,9 +207,13 @@ Result<void> PgDatabase::usable() {
   const auto now = std::chrono::steady_clock::now();
   // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=no_pg_reconnect): never reconnects, the
   // behaviour before issue 22.
-#ifndef KOTONA_BROKEN_NO_PG_RECONNECT
-  if (now >= next_attempt_) reconnect(now);
+  constexpr bool kReconnects =
+#ifdef KOTONA_BROKEN_NO_PG_RECONNECT
+      false;
+#else
+      true;
 #endif
+  if (kReconnects && now >= next_attempt_) reconnect(now);
   if (lost_) return fail(Errc::kIo, "postgresql: no connection to the server (reconnecting)");
   return {};
 }

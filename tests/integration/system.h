@@ -90,6 +90,9 @@ class SystemUnderTest {
   // The server store's location (SQLite file or PostgreSQL URI, support/store_location.h), set
   // by start_server(): tests read it through server/store's Database, never a backend directly.
   const std::string& store_location() const { return store_location_; }
+  // Before start_server(): the store to use instead of a fresh test store (fault tests: a
+  // private PostgreSQL cluster, an SQLite file on a small filesystem).
+  void set_store_location(std::string location) { store_location_ = std::move(location); }
   Mosquitto& broker() { return *broker_; }
 
  private:

@@ -4,6 +4,8 @@
 # reach it), fsync on. Started and stopped by ctest (fixture "postgres", tests/CMakeLists.txt);
 # tests get its URI in KOTONA_TEST_POSTGRES and create a fresh database each.
 # Usage: pg_cluster.sh start DIR | stop DIR | uri DIR
+#        pg_cluster.sh restart-immediate DIR | halt DIR | resume DIR   (fault tests: restart
+#        without a clean shutdown; stop -m immediate; start the stopped cluster again)
 # As root, the cluster runs as the `postgres` user of Debian's postgresql package (initdb
 # refuses root). Needs: postgresql (deploy/install-deps.sh).
 set -euo pipefail
@@ -43,5 +45,17 @@ case $action in
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     echo "pg_cluster: stopped"
     ;;
-  *) echo "usage: pg_cluster.sh start|stop|uri DIR" >&2; exit 2 ;;
+  restart-immediate)
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m immediate -w -t 60 \
+      restart >/dev/null || { tail -n 20 "$dir/server.log" >&2; exit 1; }
+    ;;
+  halt)
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
+  resume)
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
+      -o "-c listen_addresses='' -k $dir/socket -p $port -c fsync=on -c max_connections=200" \
+      >/dev/null || { tail -n 20 "$dir/server.log" >&2; exit 1; }
+    ;;
+  *) echo "usage: pg_cluster.sh start|stop|uri|restart-immediate|halt|resume DIR" >&2; exit 2 ;;
 esac
