@@ -82,6 +82,22 @@ Result<void> parse_tls(const ConfigFile& file, ServerConfig& config) {
   return {};
 }
 
+// quarantine_per_gateway, quarantine_max_age_days, quarantine_max_payload_bytes (issue 13).
+Result<void> parse_quarantine_limits(const ConfigFile& file, store::QuarantineLimits& limits) {
+  auto cap = file.get_int("quarantine_per_gateway", limits.per_gateway, 1, 1'000'000);
+  if (!cap) return fail(cap.error());
+  limits.per_gateway = *cap;
+  auto days = file.get_int("quarantine_max_age_days", limits.max_age.count() / 24, 1, 3650);
+  if (!days) return fail(days.error());
+  limits.max_age = std::chrono::hours(*days * 24);
+  auto bytes =
+      file.get_int("quarantine_max_payload_bytes",
+                   static_cast<std::int64_t>(limits.max_payload_bytes), 1024, 16LL * 1024 * 1024);
+  if (!bytes) return fail(bytes.error());
+  limits.max_payload_bytes = static_cast<std::size_t>(*bytes);
+  return {};
+}
+
 }  // namespace
 
 Result<ServerConfig> parse_server_config(const ConfigFile& file) {
@@ -91,7 +107,8 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                          "outbox_backlog_age_s", "technical_check_ms", "due", "escalate_after_s",
                          "escalate_medium_after_s", "escalate_max_tier", "escalation_check_ms",
                          "tls_ca", "tls_cert", "tls_key", "mqtt_share_group", "user", "team",
-                         "session_ttl_s", "sse_poll_ms"});
+                         "session_ttl_s", "sse_poll_ms", "quarantine_per_gateway",
+                         "quarantine_max_age_days", "quarantine_max_payload_bytes"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -206,6 +223,7 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   auto poll = file.get_int("sse_poll_ms", poll_default, 0, 60'000);
   if (!poll) return fail(poll.error());
   config.sse_poll_interval = std::chrono::milliseconds(*poll);
+  if (auto r = parse_quarantine_limits(file, config.quarantine); !r) return fail(r.error());
   return config;
 }
 

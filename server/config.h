@@ -13,6 +13,7 @@
 #include "server/alerts/rules.h"
 #include "server/alerts/technical.h"
 #include "server/http/auth.h"
+#include "server/store/quarantine_types.h"
 #include "server/store/types.h"
 
 namespace kotona::server {
@@ -40,6 +41,9 @@ struct ServerConfig {
   // escalate_max_tier); deadlines are rows, checked every escalation_check_ms.
   store::EscalationPolicy escalation;
   std::chrono::milliseconds escalation_check_interval{1'000};
+  // Quarantine bounds (quarantine_per_gateway, quarantine_max_age_days,
+  // quarantine_max_payload_bytes; store/quarantine_types.h has the defaults and why).
+  store::QuarantineLimits quarantine;
   // `sse_poll_ms`: how often the SSE hub reads the events table for other instances' events
   // (scale-out). 0 = off: the hub pushes only this process's events. Default 500 with
   // PostgreSQL (shared by instances), 0 with SQLite (one instance).

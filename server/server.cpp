@@ -62,6 +62,7 @@ struct Server::Impl {
   void begin_stop();
   void schedule_technical_check();
   void check_technical();
+  void sweep_quarantine(HubTime now);
   void schedule_escalation_check();
   void check_escalation();
   void poll_stopped();
@@ -83,6 +84,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   log_info(kLog, "store: " + std::string(impl->store->backend()));
   impl->store->set_rule_configs(config.rules);
   impl->store->set_escalation_policy(config.escalation);
+  impl->store->set_quarantine_limits(config.quarantine);
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   auto api_managed = impl->store->seed_enrolment(config.enrolment, now);
@@ -199,6 +201,7 @@ void Server::Impl::check_technical() {
     alerts::DueMeasurement d{due.patient, due.kind, due.every, *since, *last};
     if (auto draft = alerts::evaluate_due(d, now)) drafts.push_back(std::move(*draft));
   }
+  sweep_quarantine(now);
   auto stored = store->insert_technical_alerts(drafts, now);
   if (!stored) {
     counters.add("store_error");
@@ -213,6 +216,20 @@ void Server::Impl::check_technical() {
     log_warn(kLog, "technical alert " + a.rule_id + " for " + a.patient.value + ": " + a.message);
   }
   if (!stored->empty()) hub.publish(*stored);
+}
+
+// The quarantine's age limit (issue 13): held items evicted are counted and alerted.
+void Server::Impl::sweep_quarantine(HubTime now) {
+  auto swept = store->enforce_quarantine_limits(now);
+  if (!swept) {
+    counters.add("store_error");
+    log_error(kLog, "quarantine age limit: " + describe(swept.error()));
+    return;
+  }
+  if (swept->evicted > 0) {
+    counters.add("quarantine_evicted", static_cast<std::uint64_t>(swept->evicted));
+  }
+  if (!swept->new_alerts.empty()) hub.publish(swept->new_alerts);
 }
 
 void Server::Impl::schedule_escalation_check() {

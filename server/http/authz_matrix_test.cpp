@@ -148,6 +148,10 @@ TEST_CASE("authz matrix: every endpoint x no/garbage/expired/logged-out token, o
        {D, D, D, D, 403, 403, 403, 201}},
       {bhttp::verb::post, "/api/v1/enrolments/" + enrolment_b + "/end", "",
        {D, D, D, D, 403, 403, 403, 200}},
+      // Quarantine (issue 13): every hub's undeliverable data, admin only, reads included.
+      {bhttp::verb::get, "/api/v1/quarantine", "", {D, D, D, D, 403, 403, 403, 200}},
+      {bhttp::verb::get, "/api/v1/quarantine?held=1", "", {D, D, D, D, 403, 403, 403, 200}},
+      {bhttp::verb::post, "/api/v1/quarantine/999/release", "", {D, D, D, D, 403, 403, 403, 404}},
   };
   struct Who {
     std::string name, token;

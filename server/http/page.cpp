@@ -51,6 +51,10 @@ svg{background:#fff;border:1px solid #ddd;margin:.3rem 0}
 </div>
 <table><thead><tr><th>Time</th><th>Priority</th><th>State</th><th>Patient</th><th>Alert</th><th></th></tr></thead>
 <tbody id="alerts"></tbody></table>
+<div id="quarantine" hidden><h2>Quarantine (admin)</h2>
+ <p class="small">What the server could not store. A not_enrolled reading can be released once its device is enrolled. <button id="q-refresh">Refresh</button> <span id="q-error" class="err"></span></p>
+ <table><thead><tr><th>Received</th><th>Reason</th><th>Hub</th><th>Device</th><th>Reading</th><th></th></tr></thead>
+ <tbody id="q-items"></tbody></table></div>
 </div>
 <script>
 "use strict";
@@ -63,6 +67,8 @@ let streamAbort = null;
 function signedOut(why) {
   token = null;
   sessionStorage.removeItem("kotona.token");
+  sessionStorage.removeItem("kotona.role");
+  $("quarantine").hidden = true;
   if (streamAbort) streamAbort.abort();
   alerts.clear();
   $("alerts").replaceChildren();
@@ -286,12 +292,35 @@ async function stream(last) {
     await new Promise(done => setTimeout(done, 2000));
   }
 }
+// The quarantine section: admins only (the API refuses everyone else).
+async function quarantine() {
+  if (sessionStorage.getItem("kotona.role") !== "admin") return;
+  const r = await call("/api/v1/quarantine?held=1&limit=200");
+  if (!r.ok) return;
+  $("quarantine").hidden = false;
+  const rows = (await r.json()).items.map(q => {
+    const tr = el("tr"), act = el("td");
+    if (q.releasable) act.append(button("Release", "", () => release(q.id)));
+    tr.append(el("td", new Date(q.received_unix_ms).toLocaleString()), el("td", q.reason),
+              el("td", q.gateway_id), el("td", q.device_serial),
+              el("td", q.reading ? q.reading.kind + " " + JSON.stringify(q.reading.values) : ""), act);
+    return tr;
+  });
+  $("q-items").replaceChildren(...rows);
+}
+async function release(id) {
+  const r = await call("/api/v1/quarantine/" + id + "/release", {method: "POST"});
+  $("q-error").textContent = r.ok ? "" : "not released: " + (await r.json()).error;
+  quarantine();
+}
+$("q-refresh").onclick = () => quarantine();
 async function start() {
   $("login").hidden = true;
   $("main").hidden = false;
   $("who").textContent = sessionStorage.getItem("kotona.user") || "";
   $("state").textContent = "connecting\u2026";
   audit();
+  quarantine();
   try {
     const list = await (await call("/api/v1/alerts?limit=1000")).json();
     let last = 0;
@@ -310,6 +339,7 @@ $("login").addEventListener("submit", async e => {
   token = session.token;
   sessionStorage.setItem("kotona.token", token);
   sessionStorage.setItem("kotona.user", session.user);
+  sessionStorage.setItem("kotona.role", session.role);
   start();
 });
 $("logout").onclick = async () => {

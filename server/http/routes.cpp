@@ -7,13 +7,14 @@
 #include <limits>
 
 #include "core/log.h"
+#include "server/fhir/time_range.h"
 #include "server/http/alert_routes.h"
 #include "server/http/api_json.h"
 #include "server/http/enrolment_routes.h"
 #include "server/http/fhir_routes.h"
 #include "server/http/page.h"
+#include "server/http/quarantine_routes.h"
 #include "server/http/respond.h"
-#include "server/fhir/time_range.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::http {
@@ -306,6 +307,7 @@ Response route(const Request& req, std::string_view path, const Principal& who,
     return handle_fhir_request(req, path, ctx.store, counters);
   }
   if (is_alert_path(path)) return alert_route(req, path, who, ctx);
+  if (is_quarantine_path(path)) return handle_quarantine_request(req, path, who, ctx);
   if (is_enrolment_path(path)) {
     auto patient = enrolment_patient_of(req, path, ctx.store);
     if (patient && !who.may_see(*patient)) return deny(req, http::status::forbidden, who, ctx);
@@ -375,10 +377,10 @@ std::variant<Response, StreamGrant> dispatch(const Request& req, RouteContext& c
   bool reads = req.method() == http::verb::get || req.method() == http::verb::head;
   bool acts = !reads && path != kLogoutPath;
   if (acts && who->role == Role::kViewer) return deny(req, http::status::forbidden, who, ctx);
-  // The patient register and enrolment are changed by admins only.
-  if (acts && is_enrolment_path(path) && who->role != Role::kAdmin) {
-    return deny(req, http::status::forbidden, who, ctx);
-  }
+  // The patient register and enrolment are changed by admins only; the quarantine (every
+  // hub's undeliverable data) is admin-only, reads included.
+  bool admin_only = (acts && is_enrolment_path(path)) || is_quarantine_path(path);
+  if (admin_only && who->role != Role::kAdmin) return deny(req, http::status::forbidden, who, ctx);
   // A care team sees its config `team` line's patients and the register's patients of that team.
   if (who->role != Role::kAdmin) {
     auto registered = ctx.store.team_patients(who->team);

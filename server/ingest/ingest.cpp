@@ -3,13 +3,14 @@
 #include <mqtt/async_client.h>
 
 #include <algorithm>
-#include <charconv>
-#include <deque>
-#include <mutex>
-#include <optional>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <charconv>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <random>
 
 #include "core/answer_watch.h"
@@ -87,6 +88,38 @@ std::string status_json(const GatewayStatus& s) {
   for (const auto& [name, value] : s.counters) counters[name] = value;
   o["counters"] = std::move(counters);
   return store::to_json_text(o);
+}
+
+// One log line per batch that quarantined anything (issue 13): each reason with its devices
+// and how many readings, e.g. "quarantined: batch 7 of gateway 'gw-1': not_enrolled device
+// 'BP9' x2". Empty when nothing was quarantined. Every external string is quoted.
+std::string quarantine_summary(const GatewayId& gateway, const store::Batch& batch,
+                               const store::BatchOutcome& outcome) {
+  std::map<std::string, std::string> device_of;
+  for (const auto& r : batch.readings) device_of[r.uid.value] = r.device.serial.value;
+  std::map<std::pair<std::string, std::string>, int> groups;  // (reason, device) -> count
+  for (const auto& r : outcome.readings) {
+    if (r.disposition != store::Disposition::kQuarantined &&
+        r.disposition != store::Disposition::kRejected) {
+      continue;
+    }
+    auto device = device_of.find(r.reading_uid);
+    auto reason = r.reason.empty() ? std::string(store::to_string(r.disposition)) : r.reason;
+    ++groups[{reason, device == device_of.end() ? "" : device->second}];
+  }
+  for (const auto& r : batch.rejected) {
+    if (r.reading_uid.empty()) ++groups[{"invalid", ""}];  // no uid: not in the outcome
+  }
+  if (groups.empty()) return {};
+  std::string line = "quarantined: batch " + std::to_string(batch.batch_id) + " of gateway " +
+                     log_quote(gateway.value) + ":";
+  for (const auto& [key, count] : groups) {
+    line += " " + key.first + " device " +
+            (key.second.empty() ? std::string("unknown") : log_quote(key.second)) + " x" +
+            std::to_string(count) + ";";
+  }
+  line.pop_back();
+  return line;
 }
 
 }  // namespace
@@ -478,7 +511,8 @@ void Ingest::Impl::on_message(const std::string& topic, const std::string& paylo
   auto route = parse_topic(topic);
   if (!route) {
     counters_.add("mqtt_bad_topic");
-    log_warn(kLog, "message on unexpected topic '" + topic + "' ignored");
+    log_warn(kLog,
+             "quarantined: bad_topic, gateway unknown, device unknown, topic " + log_quote(topic));
     quarantine(topic, "bad_topic", payload);
     return;
   }
@@ -495,7 +529,8 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
   auto batch = decode_batch(payload, now);
   if (!batch) {
     counters_.add("mqtt_bad_payload");
-    log_warn(kLog, "undecodable batch on " + topic + ": " + describe(batch.error()));
+    log_warn(kLog, "quarantined: bad_payload, gateway " + log_quote(gateway.value) +
+                       ", device unknown: " + log_quote(describe(batch.error())));
     quarantine(topic, "bad_payload: " + describe(batch.error()), payload);
     return;
   }
@@ -513,18 +548,25 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
   store_result("batch", nullptr);
   crash_point("server.after_commit_before_ack");
   counters_.add("batches_stored");
+  if (outcome->quarantine_evicted > 0) {
+    counters_.add("quarantine_evicted", static_cast<std::uint64_t>(outcome->quarantine_evicted));
+  }
   for (const auto& r : outcome->readings) {
     counters_.add("readings_" + std::string(store::to_string(r.disposition)));
   }
   for (const auto& r : outcome->readings) {
     if (r.disposition == store::Disposition::kConflict) {
-      log_error(kLog, "reading '" + r.reading_uid +
-                          "' conflicts with a stored reading of the same id (different values "
+      log_error(kLog, "reading " + log_quote(r.reading_uid) +
+                          " conflicts with a stored reading of the same id (different values "
                           "or device time): kept in quarantine, not stored");
     }
   }
   for (const auto& r : batch->rejected) {
-    log_warn(kLog, "reading '" + r.reading_uid + "' rejected: " + describe(r.error));
+    log_warn(kLog,
+             "reading " + log_quote(r.reading_uid) + " rejected: " + log_quote(describe(r.error)));
+  }
+  if (auto line = quarantine_summary(gateway, *batch, *outcome); !line.empty()) {
+    log_warn(kLog, line);
   }
   publish_ack(gateway, encode_ack(gateway, batch->batch_id, outcome->readings));
   for (const auto& a : outcome->new_alerts) {
@@ -538,9 +580,10 @@ void Ingest::Impl::on_status(const std::string& topic, const GatewayId& gateway,
   auto status = decode_status(payload);
   if (!status || status->gateway != gateway) {
     counters_.add(status ? "mqtt_identity_mismatch" : "mqtt_bad_status");
-    log_warn(kLog, "status on " + topic + " ignored: " +
-                       (status ? "gateway id '" + status->gateway.value + "'"
-                               : describe(status.error())));
+    log_warn(kLog, std::string("quarantined: ") + (status ? "identity_mismatch" : "bad_status") +
+                       ", gateway " + log_quote(gateway.value) + ", device unknown: status " +
+                       (status ? "claims gateway " + log_quote(status->gateway.value)
+                               : log_quote(describe(status.error()))));
     quarantine(topic, status ? "identity_mismatch" : "bad_status", payload);
     return;
   }
@@ -558,11 +601,17 @@ void Ingest::Impl::on_status(const std::string& topic, const GatewayId& gateway,
 
 void Ingest::Impl::quarantine(const std::string& topic, const std::string& reason,
                               const std::string& payload) {
-  if (auto r = store_.quarantine_payload(topic, reason, payload, now_ms()); !r) {
+  auto route = parse_topic(topic);
+  auto gateway = route ? route->gateway.value : std::string();
+  auto r = store_.quarantine_payload(topic, gateway, reason, payload, now_ms());
+  if (!r) {
     counters_.add("store_error");
     store_log_.log(LogLevel::kError, kLog, "quarantine:" + describe(r.error()),
                    "quarantine failed: " + describe(r.error()));
+    return;
   }
+  if (r->evicted > 0) counters_.add("quarantine_evicted", static_cast<std::uint64_t>(r->evicted));
+  if (!r->new_alerts.empty() && sink_) sink_(r->new_alerts);
 }
 
 void Ingest::Impl::publish_ack(const GatewayId& gateway, const std::string& payload) {

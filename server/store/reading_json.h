@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,5 +22,8 @@ std::string encode_threshold_json(const std::vector<std::pair<std::string, doubl
 std::optional<double> decode_weight_kg(const std::string& values_json);
 // Every field of the reading, for the quarantine payload column.
 std::string encode_reading_json(const Reading& reading);
+// The reading encode_reading_json wrote (reading_from_json.cpp; device firmware is not kept);
+// nullopt when `text` is not such a reading. Never throws.
+std::optional<Reading> decode_reading_json(std::string_view text);
 
 }  // namespace kotona::server::store

@@ -5,6 +5,7 @@
 #include "core/crash_point.h"
 #include "server/alerts/rules.h"
 #include "server/store/reading_json.h"
+#include "server/store/store_txn.h"
 
 namespace kotona::server::store {
 
@@ -115,14 +116,6 @@ HubTime measured_time(const Reading& reading) {
   return reading.hub_time;
 }
 
-struct Store::Txn {
-  HubTime received;
-  GatewayId topic_gateway;
-  GatewayId batch_gateway;
-  std::string topic;
-  BatchOutcome outcome;
-};
-
 Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   auto db = Database::open(path);
   if (!db) return fail(db.error());
@@ -133,6 +126,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   if (auto r = (*db)->make_append_only("audit_log"); !r) return fail(r.error());
   auto store = std::unique_ptr<Store>(new Store(std::move(*db)));
   if (auto r = store->migrate(); !r) return fail(r.error());
+  if (auto r = store->migrate_quarantine(); !r) return fail(r.error());
   if (auto r = store->db_->schema_lock(false); !r) return fail(r.error());
   return store;
 }
@@ -173,15 +167,20 @@ Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Ba
     crash_point("server.mid_transaction");
   }
   for (const auto& rejected : batch.rejected) {
-    if (auto r = insert_quarantine(received, txn.topic, "invalid: " + describe(rejected.error),
-                                   rejected.reading_uid, rejected.payload);
+    if (auto r = insert_quarantine(received,
+                                   {.topic = txn.topic,
+                                    .reason = "invalid: " + describe(rejected.error),
+                                    .reading_uid = rejected.reading_uid,
+                                    .gateway = topic_gateway.value},
+                                   rejected.payload);
         !r) {
       return fail(r.error());
     }
     if (!rejected.reading_uid.empty()) {
-      txn.outcome.readings.push_back({rejected.reading_uid, Disposition::kRejected});
+      txn.outcome.readings.push_back({rejected.reading_uid, Disposition::kRejected, "invalid"});
     }
   }
+  if (auto r = after_quarantine(txn, batch); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return std::move(txn.outcome);
 }
@@ -190,18 +189,30 @@ Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& reading) {
   const GatewayId& topic_gateway = txn.topic_gateway;
   // Identity is the topic's (invariant 5): the payload may only repeat it.
   if (txn.batch_gateway != topic_gateway || reading.gateway != topic_gateway) {
-    auto r = insert_quarantine(txn.received, txn.topic, "identity_mismatch", reading.uid.value,
-                               encode_reading_json(reading));
+    auto r = insert_quarantine(txn.received,
+                               {.topic = txn.topic,
+                                .reason = "identity_mismatch",
+                                .reading_uid = reading.uid.value,
+                                .gateway = topic_gateway.value,
+                                .device = reading.device.serial.value,
+                                .reading_json = encode_reading_json(reading)},
+                               "");
     if (!r) return fail(r.error());
-    return ReadingOutcome{reading.uid.value, Disposition::kQuarantined};
+    return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, "identity_mismatch"};
   }
   auto patient = patient_for(topic_gateway, reading);
   if (!patient) return fail(patient.error());
   if (!*patient) {
-    auto r = insert_quarantine(txn.received, txn.topic, "not_enrolled", reading.uid.value,
-                               encode_reading_json(reading));
+    auto r = insert_quarantine(txn.received,
+                               {.topic = txn.topic,
+                                .reason = "not_enrolled",
+                                .reading_uid = reading.uid.value,
+                                .gateway = topic_gateway.value,
+                                .device = reading.device.serial.value,
+                                .reading_json = encode_reading_json(reading)},
+                               "");
     if (!r) return fail(r.error());
-    return ReadingOutcome{reading.uid.value, Disposition::kQuarantined};
+    return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, "not_enrolled"};
   }
   auto insert = db_->prepare(
       "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
@@ -319,25 +330,8 @@ Result<std::optional<PatientId>> Store::patient_for(const GatewayId& gateway,
 Result<void> Store::insert_quarantine(HubTime received, const std::string& topic,
                                       const std::string& reason, const std::string& reading_uid,
                                       const std::string& payload) {
-  auto stmt = db_->prepare(
-      "INSERT INTO quarantine(received_unix_ms, topic, reason, reading_uid, payload) "
-      "VALUES(?,?,?,?,?)");
-  if (!stmt) return fail(stmt.error());
-  stmt->bind(1, ms(received)).bind(2, topic).bind(3, reason);
-  if (reading_uid.empty()) {
-    stmt->bind(4, std::nullopt);
-  } else {
-    stmt->bind(4, reading_uid);
-  }
-  stmt->bind_blob(5, payload);
-  auto r = stmt->step();
-  if (!r) return fail(r.error());
-  return {};
-}
-
-Result<void> Store::quarantine_payload(const std::string& topic, const std::string& reason,
-                                       const std::string& payload, HubTime received) {
-  return insert_quarantine(received, topic, reason, "", payload);
+  return insert_quarantine(received, {.topic = topic, .reason = reason, .reading_uid = reading_uid},
+                           payload);
 }
 
 }  // namespace kotona::server::store

@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "server/alerts/quarantine_alerts.h"
 #include "server/alerts/rules.h"
 #include "server/alerts/technical.h"
 #include "server/store/database.h"
+#include "server/store/quarantine_types.h"
 #include "server/store/types.h"
 
 namespace kotona::server::store {
@@ -35,9 +37,29 @@ class Store {
     rule_configs_ = std::move(by_patient);
   }
 
-  // Keeps an undecodable message (bad topic or payload) for post-mortems. Errors: kIo.
-  [[nodiscard]] Result<void> quarantine_payload(const std::string& topic, const std::string& reason,
-                                                const std::string& payload, HubTime received);
+  // Keeps an undecodable message (bad topic or payload) for post-mortems and raises its
+  // technical alert (quarantine.undecodable / identity_mismatch, admins), one transaction.
+  // `gateway`: the topic's hub, empty when it names none. Errors: kIo.
+  [[nodiscard]] Result<QuarantineWrite> quarantine_payload(const std::string& topic,
+                                                           const std::string& gateway,
+                                                           const std::string& reason,
+                                                           const std::string& payload,
+                                                           HubTime received);
+  // --- Quarantine (quarantine_store.cpp, issue 13) ---
+  void set_quarantine_limits(const QuarantineLimits& limits) { quarantine_limits_ = limits; }
+  // Newest first, at most `limit`. Errors: kIo.
+  [[nodiscard]] Result<std::vector<QuarantineItem>> quarantined(const QuarantineFilter& filter,
+                                                                int limit);
+  [[nodiscard]] Result<std::optional<QuarantineItem>> quarantine_item(std::int64_t id);
+  // Ingests a not_enrolled item once its device is enrolled: the reading is stored and its
+  // rules evaluated (like store_batch), the item marked released and an audit row written
+  // ("quarantine_release", subject "quarantine/ID"), all in ONE transaction. A second release
+  // is kConflict; a reading already stored (re-sent after enrolment) is found a duplicate and
+  // nothing more is stored. Errors: kIo (nothing changed).
+  [[nodiscard]] Result<ReleaseOutcome> release_quarantined(std::int64_t id,
+                                                           const std::string& actor, HubTime now);
+  // Deletes items past the age limit (every hub), counts and alerts the held ones among them.
+  [[nodiscard]] Result<QuarantineWrite> enforce_quarantine_limits(HubTime now);
 
   // Seeds config `enrol` lines, idempotently: an open enrolment for the same gateway+device
   // and patient is kept; one for another patient is closed now and the new one opens now.
@@ -196,10 +218,22 @@ class Store {
                                                const std::string& reason,
                                                const std::string& reading_uid,
                                                const std::string& payload);
+  // The same, with the hub (topic gateway) and device the item belongs to, for the per-hub
+  // cap, the listing and the alert; a held item of the same uid and reason is not added again.
+  [[nodiscard]] Result<void> insert_quarantine(HubTime received, const QuarantineItem& item,
+                                               const std::string& payload);
+  // Quarantine alerts for what this batch quarantined, and the per-hub cap (quarantine_store.cpp).
+  // REQUIRES: inside the batch's transaction.
+  [[nodiscard]] Result<void> after_quarantine(Txn& txn, const Batch& batch);
+  [[nodiscard]] Result<void> raise_quarantine_alerts(const alerts::QuarantineEvent& event,
+                                                     HubTime now, std::vector<StoredAlert>& out);
+  [[nodiscard]] Result<std::int64_t> evict_over_cap(const std::string& gateway);
+  [[nodiscard]] Result<void> migrate_quarantine();
 
   std::unique_ptr<Database> db_;
   std::map<std::string, alerts::RuleConfig> rule_configs_;
   EscalationPolicy escalation_;
+  QuarantineLimits quarantine_limits_;
   // Used ONLY by the negative-control build KOTONA_BROKEN=in_memory_escalation (deadlines in
   // memory, lost on restart); empty otherwise.
   std::map<std::string, std::pair<std::int64_t, HubTime>> memory_deadlines_;

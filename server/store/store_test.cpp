@@ -123,15 +123,19 @@ TEST_CASE("to_json_text: plain numbers, non-finite -> null, strings escaped") {
   CHECK(to_json_text(o) == R"({"a":185,"b":6.2,"c":0.0001,"d":-3,"e":null,"f":"x\"y","g":[1.5,true,null]})");
 }
 
-TEST_CASE("store_batch: payload gateway differs from topic -> quarantined, no reading") {
+TEST_CASE(
+    "store_batch: payload gateway differs from topic -> quarantined, no reading, "
+    "one admin technical alert") {
   Fixture f;
   auto reading = bp_reading("1", 190, 120);
   auto out = f.store_ok({kGw, 1, {reading}, {}}, GatewayId{"gw-other"});
   REQUIRE(out.readings.size() == 1);
   CHECK(out.readings[0].disposition == Disposition::kQuarantined);
-  CHECK(out.new_alerts.empty());
+  REQUIRE(out.new_alerts.size() == 1);  // no clinical alert: the technical one (issue 13)
+  CHECK(out.new_alerts[0].rule_id == "quarantine.identity_mismatch");
+  CHECK(out.new_alerts[0].patient.value.empty());
   CHECK(f.rows("readings") == 0);
-  CHECK(f.rows("alerts") == 0);
+  CHECK(f.rows("alerts") == 1);
   CHECK(f.rows("quarantine") == 1);
 }
 
@@ -216,7 +220,7 @@ TEST_CASE("alerts queries: newest first, after N -> ascending, only newer") {
 
 TEST_CASE("quarantine_payload: garbage bytes -> one quarantine row") {
   Fixture f;
-  REQUIRE(f.store->quarantine_payload("kotona/v1/gw/gw-1/readings", "bad_payload",
+  REQUIRE(f.store->quarantine_payload("kotona/v1/gw/gw-1/readings", "gw-1", "bad_payload",
                                       std::string("\x00\xff", 2), kNow));
   CHECK(f.rows("quarantine") == 1);
 }

@@ -38,7 +38,12 @@ std::string_view to_string(Disposition d);
 struct ReadingOutcome {
   std::string reading_uid;
   Disposition disposition = Disposition::kRejected;
-  friend bool operator==(const ReadingOutcome&, const ReadingOutcome&) = default;
+  // Why it was quarantined or rejected ("not_enrolled", "identity_mismatch", "invalid", ...),
+  // for the log line and the technical alert; not on the wire, so not part of equality.
+  std::string reason = "";
+  friend bool operator==(const ReadingOutcome& a, const ReadingOutcome& b) {
+    return a.reading_uid == b.reading_uid && a.disposition == b.disposition;
+  }
 };
 
 // One alert as stored, with its lifecycle (open -> acknowledged -> resolved). Clinical alerts
@@ -115,6 +120,8 @@ struct BatchOutcome {
   std::vector<ReadingOutcome> readings;  // one per uid, in batch order
   // Alerts raised or grouped (change "raised" / "grouped") by this batch, ascending event_id.
   std::vector<StoredAlert> new_alerts;
+  // Quarantined items of this hub deleted by the per-hub cap (issue 13; alerted).
+  std::int64_t quarantine_evicted = 0;
 };
 
 struct StoredReading {

@@ -1,0 +1,148 @@
+// decode_reading_json: the inverse of encode_reading_json (reading_json.cpp), so a reading held
+// in quarantine (not_enrolled) can be released and stored like any other (issue 13). Every
+// field encode_reading_json writes is read back; reading_json_test checks the round trip per
+// kind, so a field added to one side only fails there.
+#include <boost/json.hpp>
+
+#include "server/store/reading_json.h"
+
+namespace kotona::server::store {
+
+namespace json = boost::json;
+
+namespace {
+
+std::optional<double> number(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || !v->is_number()) return std::nullopt;
+  return v->to_number<double>();
+}
+
+std::optional<std::uint32_t> count(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || !(v->is_int64() || v->is_uint64())) return std::nullopt;
+  auto n = v->is_int64() ? v->as_int64() : static_cast<std::int64_t>(v->as_uint64());
+  if (n < 0 || n > static_cast<std::int64_t>(UINT32_MAX)) return std::nullopt;
+  return static_cast<std::uint32_t>(n);
+}
+
+std::string text(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+const json::object& object(const json::object& o, std::string_view key) {
+  static const json::object kEmpty;
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_object() ? v->as_object() : kEmpty;
+}
+
+MealMarker meal(const std::string& name) {
+  if (name == "preprandial") return MealMarker::kPreprandial;
+  if (name == "postprandial") return MealMarker::kPostprandial;
+  if (name == "fasting") return MealMarker::kFasting;
+  if (name == "bedtime") return MealMarker::kBedtime;
+  return MealMarker::kUnknown;
+}
+
+BatteryStatus battery(const std::string& name) {
+  if (name == "ok") return BatteryStatus::kOk;
+  if (name == "rrt_eri") return BatteryStatus::kRrtEri;
+  if (name == "eos") return BatteryStatus::kEos;
+  return BatteryStatus::kUnknown;
+}
+
+ImplantChamber chamber(const json::object& o) {
+  return {number(o, "lead_impedance_ohm"), number(o, "sensing_amplitude_mv"),
+          number(o, "capture_threshold_v"), number(o, "paced_percent")};
+}
+
+CardiacImplantSummary implant(const json::object& o) {
+  CardiacImplantSummary s;
+  s.battery_status = battery(text(o, "battery_status"));
+  s.battery_voltage_v = number(o, "battery_voltage_v");
+  s.longevity_months = number(o, "longevity_months");
+  s.right_atrium = chamber(object(o, "right_atrium"));
+  s.right_ventricle = chamber(object(o, "right_ventricle"));
+  s.left_ventricle = chamber(object(o, "left_ventricle"));
+  s.at_af_burden_percent = number(o, "at_af_burden_percent");
+  s.at_af_episodes = count(o, "at_af_episodes");
+  s.vt_vf_episodes = count(o, "vt_vf_episodes");
+  s.atp_therapies = count(o, "atp_therapies");
+  s.shocks_delivered = count(o, "shocks_delivered");
+  return s;
+}
+
+// The measurement of `kind` from its values object; nullopt for an unknown kind or a missing
+// required value.
+std::optional<Measurement> measurement(const std::string& kind, const json::object& v) {
+  auto need = [&](std::string_view key) { return number(v, key); };
+  if (kind == "bp") {
+    auto sys = need("systolic_mmhg"), dia = need("diastolic_mmhg");
+    if (!sys || !dia) return std::nullopt;
+    return BloodPressure{*sys, *dia, number(v, "mean_arterial_mmhg"), number(v, "pulse_per_min")};
+  }
+  if (kind == "glucose") {
+    auto mmol = need("mmol_per_l");
+    if (!mmol) return std::nullopt;
+    return Glucose{*mmol, meal(text(v, "meal"))};
+  }
+  if (kind == "inr") {
+    auto ratio = need("ratio");
+    if (!ratio) return std::nullopt;
+    Inr inr{*ratio, number(v, "prothrombin_time_s"), std::nullopt};
+    if (const auto* lot = v.if_contains("strip_lot"); lot && lot->is_string()) {
+      inr.strip_lot = std::string(lot->as_string());
+    }
+    return inr;
+  }
+  if (kind == "implant") return implant(v);
+  if (kind == "weight" && need("kg")) return Weight{*need("kg")};
+  if (kind == "spo2" && need("percent")) return Spo2{*need("percent"), number(v, "pulse_per_min")};
+  if (kind == "temperature" && need("celsius")) return Temperature{*need("celsius")};
+  return std::nullopt;
+}
+
+QualityFlags quality(const json::object& q) {
+  auto flag = [&](std::string_view key) {
+    const auto* v = q.if_contains(key);
+    return v != nullptr && v->is_bool() && v->as_bool();
+  };
+  return {flag("clock_suspect"), flag("clock_missing"), flag("irregular_pulse"),
+          flag("body_movement"), flag("device_error"),  flag("control_result")};
+}
+
+}  // namespace
+
+std::optional<Reading> decode_reading_json(std::string_view text_in) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(text_in, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  const auto& o = parsed.as_object();
+  auto m = measurement(text(o, "kind"), object(o, "values"));
+  const auto* hub = o.if_contains("hub_time_unix_ms");
+  if (!m || hub == nullptr || !hub->is_int64()) return std::nullopt;
+  Reading r;
+  r.uid = ReadingUid{text(o, "reading_uid")};
+  r.gateway = GatewayId{text(o, "gateway_id")};
+  r.device.serial = DeviceSerial{text(o, "device_serial")};
+  r.device.vendor = text(o, "vendor");
+  r.device.model = text(o, "model");
+  r.device.driver = text(o, "driver");
+  r.record_id = text(o, "record_id");
+  r.hub_time = HubTime{std::chrono::milliseconds{hub->as_int64()}};
+  if (const auto* d = o.if_contains("device_time_unix_s"); d && d->is_int64()) {
+    r.device_time = DeviceTime{std::chrono::seconds{d->as_int64()}};
+  }
+  if (const auto* c = o.if_contains("clock_offset_s"); c && c->is_int64()) {
+    r.clock_offset = std::chrono::seconds{c->as_int64()};
+  }
+  r.measurement = std::move(*m);
+  r.quality = quality(object(o, "quality"));
+  if (r.uid.value.empty() || r.gateway.value.empty() || r.device.serial.value.empty()) {
+    return std::nullopt;
+  }
+  return r;
+}
+
+}  // namespace kotona::server::store
