@@ -108,8 +108,18 @@ QualityFlags quality(const json::object& q) {
     const auto* v = q.if_contains(key);
     return v != nullptr && v->is_bool() && v->as_bool();
   };
-  return {flag("clock_suspect"), flag("clock_missing"), flag("irregular_pulse"),
-          flag("body_movement"), flag("device_error"),  flag("control_result")};
+  QualityFlags f;
+  f.clock_suspect = flag("clock_suspect");
+  f.clock_missing = flag("clock_missing");
+  f.irregular_pulse = flag("irregular_pulse");
+  f.body_movement = flag("body_movement");
+  f.device_error = flag("device_error");
+  f.control_result = flag("control_result");
+  // Absent (seconds) in rows written before the field existed, and whenever it is seconds.
+  if (auto p = parse_time_precision(text(q, "device_time_precision"))) {
+    f.device_time_precision = *p;
+  }
+  return f;
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ Reading reading(Measurement m) {
   r.device_time = DeviceTime{std::chrono::seconds{1'790'000'000}};
   r.measurement = std::move(m);
   r.quality.irregular_pulse = true;
+  r.quality.device_time_precision = TimePrecision::kMinute;
   finalize_reading(GatewayId{"gw-1"}, r);
   return r;
 }
