@@ -41,6 +41,24 @@ std::string_view kind_name(const Measurement& m) {
                     m);
 }
 
+std::string_view comparator_symbol(Comparator c) {
+  switch (c) {
+    case Comparator::kBelowRange:
+      return "<";
+    case Comparator::kAboveRange:
+      return ">";
+    case Comparator::kNone:
+      break;
+  }
+  return "";
+}
+
+Comparator primary_comparator(const Measurement& m) {
+  if (const auto* g = std::get_if<Glucose>(&m)) return g->comparator;
+  if (const auto* inr = std::get_if<Inr>(&m)) return inr->comparator;
+  return Comparator::kNone;
+}
+
 ReadingUid make_reading_uid(const GatewayId& gateway, const Reading& reading) {
   std::string key;
   if (!reading.record_id.empty()) {

@@ -26,11 +26,21 @@ struct BloodPressure {
   friend bool operator==(const BloodPressure&, const BloodPressure&) = default;
 };
 
+// A device's own range indicator on a value (invariant 14): the device measured beyond what it
+// can quantify and said so ("<1.1", ">8.0", LO, HI). The value field then holds the range limit
+// the device reported, so "> 8.0" reads as: the true value is above 8.0. Maps to FHIR
+// Quantity.comparator '<' / '>'.
+enum class Comparator { kNone, kBelowRange, kAboveRange };
+
+// "<", ">" or "" for kNone: the FHIR / display form.
+std::string_view comparator_symbol(Comparator c);
+
 enum class MealMarker { kUnknown, kPreprandial, kPostprandial, kFasting, kBedtime };
 
 struct Glucose {
   double mmol_per_l = 0;
   MealMarker meal = MealMarker::kUnknown;
+  Comparator comparator = Comparator::kNone;  // qualifies mmol_per_l (glucose HI / LO)
   friend bool operator==(const Glucose&, const Glucose&) = default;
 };
 
@@ -38,6 +48,7 @@ struct Inr {
   double ratio = 0;
   std::optional<double> prothrombin_time_s;
   std::optional<std::string> strip_lot;
+  Comparator comparator = Comparator::kNone;  // qualifies ratio (INR "> 8.0")
   friend bool operator==(const Inr&, const Inr&) = default;
 };
 
@@ -100,6 +111,10 @@ std::string_view time_precision_name(TimePrecision p);
 // The inverse of time_precision_name(); nullopt for any other text.
 std::optional<TimePrecision> parse_time_precision(std::string_view name);
 
+// The comparator on a kind's primary value (glucose concentration, INR ratio); kNone for kinds
+// whose devices have no range indicator.
+Comparator primary_comparator(const Measurement& m);
+
 // What the device or hub noticed about the reading. Flags never drop a reading.
 struct QualityFlags {
   bool clock_suspect = false;      // device clock off from hub time beyond tolerance, or the
@@ -110,6 +125,8 @@ struct QualityFlags {
   bool device_error = false;       // device reported a measurement problem
   bool control_result = false;     // a control solution / QC run, not patient data
   TimePrecision device_time_precision = TimePrecision::kSecond;  // of device_time
+  bool implausible = false;        // set by the server only: a value outside physiological
+                                   // limits (server/alerts/plausibility.h); never from the wire
   friend bool operator==(const QualityFlags&, const QualityFlags&) = default;
 };
 

@@ -54,7 +54,7 @@ Result<void> MeterDevice::run_step(const ScriptStep& step) {
       if (step.is_control) {
         measure(is_inr() ? kInrControl : kGlucoseControlMmol, false, true);
       } else {
-        measure(step.value, step.is_mg_per_dl, false);
+        measure(step.value, step.is_mg_per_dl, false, step.shown);
       }
       break;
     case Kind::kWait: serve_until(Clock::now() + step.duration); break;
@@ -90,13 +90,15 @@ void MeterDevice::run_loop(std::chrono::milliseconds period) {
   }
 }
 
-void MeterDevice::measure(double value, bool is_mg_per_dl, bool is_control) {
-  const MeterMeasurement m{next_record_++, value, is_mg_per_dl, is_control, device_now()};
+void MeterDevice::measure(double value, bool is_mg_per_dl, bool is_control,
+                          const std::string& shown) {
+  const MeterMeasurement m{next_record_++, value, is_mg_per_dl, is_control, device_now(), shown};
   memory_.push_back(Stored{m, false});
   char text[64];
   std::snprintf(text, sizeof text, "%s%g %s", is_control ? "control " : "", value,
                 is_inr() ? "INR" : is_mg_per_dl ? "mg/dL" : "mmol/L");
-  log_info(kLog, "measured record " + std::to_string(m.record) + ": " + text);
+  log_info(kLog, "measured record " + std::to_string(m.record) + ": " +
+                     (shown.empty() ? text : shown + " (beyond the meter's range)"));
   deliver(false);
 }
 

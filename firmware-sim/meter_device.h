@@ -35,7 +35,7 @@ class MeterDevice {
   using Clock = std::chrono::steady_clock;
 
   [[nodiscard]] Result<void> run_step(const ScriptStep& step);
-  void measure(double value, bool is_mg_per_dl, bool is_control);
+  void measure(double value, bool is_mg_per_dl, bool is_control, const std::string& shown = "");
   void run_loop(std::chrono::milliseconds period);
   void deliver(bool everything);
   // Frames for the configured dialect / --framing (astm_encoder.h).

@@ -36,10 +36,12 @@ std::vector<std::string> make_inr_records(const BpDeviceInfo& info, const MeterE
     const std::string time = format_astm_time(m.measured);
     records.push_back(order(seq++, m, "INR", time));
     const char* flag = m.value > 3.5 ? "H" : m.value < 2.0 ? "L" : "N";
-    records.push_back("R|1|^^^INR|" + one_decimal(m.value) + "|INR||" + flag + "||F||||" + time +
-                      "\r");
-    records.push_back("R|2|^^^PT|" + one_decimal(m.value * 12.0) + "|s||" + flag + "||F||||" +
-                      time + "\r");
+    const std::string value = m.shown.empty() ? one_decimal(m.value) : escape_astm(m.shown);
+    records.push_back("R|1|^^^INR|" + value + "|INR||" + flag + "||F||||" + time + "\r");
+    if (m.shown.empty()) {  // beyond its range the meter has no clotting time to report
+      records.push_back("R|2|^^^PT|" + one_decimal(m.value * 12.0) + "|s||" + flag + "||F||||" +
+                        time + "\r");
+    }
     records.push_back("C|1|I|LOT^" + escape_astm(extras.strip_lot) + "|G\r");
   }
   records.push_back("L|1|N\r");
@@ -56,7 +58,8 @@ std::vector<std::string> make_glucose_records(const BpDeviceInfo& info, const Me
     records.push_back(order(seq++, m, "GLU", time));
     const double mmol = glucose_mmol_per_l(m);
     const char* flag = mmol < 3.9 ? "L" : mmol > 10.0 ? "H" : "N";
-    const std::string value = m.is_mg_per_dl
+    const std::string value = !m.shown.empty() ? escape_astm(m.shown)
+                              : m.is_mg_per_dl
                                   ? std::to_string(static_cast<long>(std::lround(m.value)))
                                   : one_decimal(m.value);
     records.push_back("R|1|^^^GLU|" + value + "|" + (m.is_mg_per_dl ? "mg/dL" : "mmol/L") + "||" +
@@ -120,10 +123,12 @@ std::string meter_ledger_line(const std::string& device, const std::string& seri
   const bool is_inr = device == "astm-inr";
   const std::string value = is_inr ? "\"inr\":" + one_decimal(m.value)
                                    : "\"mmol_per_l\":" + one_decimal(glucose_mmol_per_l(m));
+  // shown is one of HI, LO, >n, <n (options.cpp): no escaping needed either.
+  const std::string shown = m.shown.empty() ? "" : ",\"shown\":\"" + m.shown + "\"";
   return "{\"device\":\"" + device + "\",\"serial\":\"" + serial + "\",\"record\":\"" +
          (record.empty() ? std::to_string(m.record) : record) + "\",\"kind\":\"" +
          (is_inr ? "inr" : "glucose") + "\"," +
-         value + ",\"control\":" + (m.is_control ? "true" : "false") +
+         value + shown + ",\"control\":" + (m.is_control ? "true" : "false") +
          ",\"delivered_unix_ms\":" + std::to_string(delivered_unix_ms) + "}";
 }
 

@@ -20,6 +20,8 @@ struct MeterMeasurement {
   bool is_mg_per_dl = false;  // glucose only: sent in mg/dL as a whole number
   bool is_control = false;    // QC / control-solution run
   std::chrono::sys_seconds measured{};  // device clock (may be wrong on purpose)
+  std::string shown{};  // non-empty: sent as R.4 instead of the number ("HI", ">8.0"); value is
+                        // then the limit in mmol/L / INR
 };
 
 struct MeterExtras {

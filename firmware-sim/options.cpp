@@ -61,8 +61,23 @@ bool to_decimal(const std::string& text, double min, double max, double& out) {
 
 // astm-inr `measure RATIO` (0.1..20, so implausible values can be sent on purpose);
 // astm-glucose `measure MMOL` (0.1..60) or `measure NNmgdl` (1..2000).
+// `measure HI`, `LO`, `>8.0`, `<0.8` (either meter): the result beyond the meter's range as it
+// prints it; value = the limit (INR 0.8..8.0, glucose 1.1..33.3 mmol/L for HI / LO).
+bool parse_range_indicator(const std::string& device, const std::string& text, ScriptStep& step) {
+  const bool inr = device == "astm-inr";
+  if (text == "HI" || text == "LO") {
+    step.value = text == "HI" ? (inr ? 8.0 : 33.3) : (inr ? 0.8 : 1.1);
+  } else if (text.size() < 2 || (text[0] != '>' && text[0] != '<') ||
+             !to_decimal(text.substr(1), 0.1, 60, step.value)) {
+    return false;
+  }
+  step.shown = text;
+  return true;
+}
+
 Result<ScriptStep> parse_meter_measure(const std::string& device, const std::string& text) {
   ScriptStep step{ScriptStep::Kind::kMeasure};
+  if (parse_range_indicator(device, text, step)) return step;
   if (device == "astm-inr") {
     if (!to_decimal(text, 0.1, 20, step.value)) {
       return fail(Errc::kConfig, "measure: expected an INR ratio 0.1..20, got '" + text + "'");

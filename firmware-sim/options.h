@@ -25,6 +25,9 @@ struct ScriptStep {
   bool is_mg_per_dl = false;    // kMeasure on astm-glucose: `measure 97mgdl`
   bool is_control = false;      // kMeasure from `control` (astm-inr, astm-glucose): a QC run
   std::string preset{};         // kMeasure on implant-relay: ok rrt eos shock af lead
+  // kMeasure on astm-inr / astm-glucose: the meter's range indicator sent as the R.4 text
+  // instead of a number ("HI", "LO", ">8.0", "<0.8"); `value` is then its limit (mmol/L).
+  std::string shown{};
   friend bool operator==(const ScriptStep&, const ScriptStep&) = default;
 };
 

@@ -9,13 +9,13 @@
 
 #include "drivers/astm/message.h"
 #include "drivers/astm/record.h"
+#include "drivers/astm/value.h"
 
 namespace kotona::drivers::astm_glucose {
 
 namespace {
 
 using astm::Line;
-using astm::parse_number;
 using astm::Record;
 
 struct Block {
@@ -30,17 +30,10 @@ void set_error(Block& block, Errc code, const std::string& detail) {
   block.error = Error{code, block.offset, "O record " + block.reading.record_id + ": " + detail};
 }
 
-// R.7 abnormal flags (LIS2-A2 §10.1.7) and R.9 result status (§10.1.9). False: refused.
-bool apply_flag_and_status(const Record& r, Block& block) {
-  const std::string_view flag = r.component(7);
+// R.9 result status (LIS2-A2 §10.1.9); R.7 is read with the value (astm::parse_ranged_value).
+// False: refused.
+bool apply_status(const Record& r, Block& block) {
   const std::string_view status = r.component(9);
-  const bool flag_ok = flag.empty() || flag == "L" || flag == "H" || flag == "LL" ||
-                       flag == "HH" || flag == "N" || flag == "A" || flag == "<" || flag == ">";
-  if (!flag_ok) {
-    set_error(block, Errc::kMalformed, "R.7 flag '" + std::string(flag) + "'");
-    return false;
-  }
-  if (flag == "<" || flag == ">") block.reading.quality.device_error = true;
   if (status == "P") {
     set_error(block, Errc::kUnsupported, "R.9 preliminary result not stored");
     return false;
@@ -67,29 +60,25 @@ void apply_result(const Record& r, Block& block) {
   const bool is_qc = test == "QC-GLU";
   if (test != "GLU" && !is_qc) return;  // not ours (e.g. a vendor extra)
   if (is_qc) block.reading.quality.control_result = true;
-  if (!apply_flag_and_status(r, block)) return;
-  const std::string_view text = r.component(4);
-  const auto value = parse_number(text);
+  if (!apply_status(r, block)) return;
   const auto factor = to_mmol_per_l(r.component(5));
-  if (!value) {
-    set_error(block, Errc::kMalformed, test + " value '" + std::string(text) + "'");
-    return;
-  }
   if (!factor) {
     set_error(block, Errc::kMalformed, test + " unit '" + std::string(r.component(5)) + "'");
     return;
   }
-  // One decimal in mmol/L for every meter: the resolution mmol/L meters display, and mg/dL
-  // whole numbers differ by 0.055 mmol/L, so nothing a clinician acts on is lost.
-  const double mmol = std::round(*value * *factor * 10) / 10;
-  if (mmol < kMinMmolPerL || mmol > kMaxMmolPerL) {
-    set_error(block, Errc::kOutOfRange,
-              test + " " + std::string(text) + " " + std::string(r.component(5)) +
-                  " outside 0.5..55.5 mmol/L");
+  // HI / LO take the meter's limits, expressed in the unit the result is sent in.
+  const astm::MeasuringRange range{kMeasuringRange.low / *factor, kMeasuringRange.high / *factor};
+  const auto value = astm::parse_ranged_value(r.component(4), r.component(7), range);
+  if (!value) {
+    set_error(block, Errc::kMalformed, test + " " + value.error().detail);
   } else if (block.mmol_per_l) {
     set_error(block, Errc::kMalformed, "second glucose result");
   } else {
-    block.mmol_per_l = mmol;
+    // One decimal in mmol/L for every meter: the resolution mmol/L meters display, and mg/dL
+    // whole numbers differ by 0.055 mmol/L, so nothing a clinician acts on is lost. Any value
+    // travels (invariant 14): plausibility is the server's, which flags and never drops.
+    block.mmol_per_l = std::round(value->value * *factor * 10) / 10;
+    std::get<Glucose>(block.reading.measurement).comparator = value->comparator;
   }
 }
 

@@ -73,19 +73,41 @@ TEST_CASE("parse_glucose: unit missing or unknown -> kMalformed (never guessed)"
   CHECK(first_rejection("R|1|^^^GLU|5.4|g/L||N||F\r") == Errc::kMalformed);
 }
 
-TEST_CASE("parse_glucose: outside 0.5..55.5 mmol/L -> kOutOfRange for that block only") {
-  CHECK(first_rejection("R|1|^^^GLU|1200|mg/dL||HH||F\r") == Errc::kOutOfRange);
-  CHECK(first_rejection("R|1|^^^GLU|0.4|mmol/L||LL||F\r") == Errc::kOutOfRange);
-  CHECK(first_rejection("R|1|^^^GLU|0|mg/dL||LL||F\r") == Errc::kOutOfRange);
-  const std::string o2 = "O|2|43||^^^GLU|||20261122111500\r";
-  auto m = parse(kH + kO + "R|1|^^^GLU|99|mmol/L\r" + o2 + kGlu + kL);
-  REQUIRE(m->readings.size() == 1);
-  CHECK(m->readings[0].record_id == "43");
-  CHECK(m->rejected.at(0).code == Errc::kOutOfRange);
+TEST_CASE("parse_glucose: beyond the meter's range without indicator -> passed on, exact") {
+  // The hub no longer judges plausibility (issue 13): the server flags, never drops.
+  CHECK(mmol("1200", "mg/dL") == doctest::Approx(66.6));
+  CHECK(mmol("0.4", "mmol/L") == doctest::Approx(0.4));
+  CHECK(mmol("99", "mmol/L") == doctest::Approx(99.0));
+}
+
+TEST_CASE("parse_glucose: HI, LO, '>600', '<20', R.7 '<' -> comparator with the limit") {
+  struct Case {
+    const char* value;
+    const char* unit;
+    const char* flag;
+    double mmol_per_l;
+    Comparator comparator;
+  };
+  for (const Case& c : {Case{"HI", "mmol/L", "", 33.3, Comparator::kAboveRange},
+                        Case{"HI", "mg/dL", "HH", 33.3, Comparator::kAboveRange},
+                        Case{"LO", "mg/dL", "", 1.1, Comparator::kBelowRange},
+                        Case{"Lo", "mmol/L", "LL", 1.1, Comparator::kBelowRange},
+                        Case{">600", "mg/dL", "", 33.3, Comparator::kAboveRange},
+                        Case{"<20", "mg/dL", "", 1.1, Comparator::kBelowRange},
+                        Case{"20", "mg/dL", "<", 1.1, Comparator::kBelowRange}}) {
+    CAPTURE(c.value);
+    CAPTURE(c.unit);
+    auto m =
+        parse(block(std::string("R|1|^^^GLU|") + c.value + "|" + c.unit + "||" + c.flag + "||F\r"));
+    REQUIRE(m->readings.size() == 1);
+    CHECK(glucose_of(m->readings[0]).mmol_per_l == doctest::Approx(c.mmol_per_l));
+    CHECK(glucose_of(m->readings[0]).comparator == c.comparator);
+    CHECK_FALSE(m->readings[0].quality.device_error);
+  }
 }
 
 TEST_CASE("parse_glucose: bad numbers, no GLU, duplicate -> kMalformed") {
-  for (const char* v : {"", "-5", "5,4", "1e2", ".", "HI"}) {
+  for (const char* v : {"", "-5", "5,4", "1e2", ".", "HIGHER", ">"}) {
     CAPTURE(v);
     CHECK(first_rejection(std::string("R|1|^^^GLU|") + v + "|mmol/L||N||F\r") == Errc::kMalformed);
   }
@@ -119,10 +141,8 @@ TEST_CASE("parse_glucose: control solution (O.12 Q or QC-GLU) -> emitted, contro
   CHECK(t->readings[0].quality.control_result);
 }
 
-TEST_CASE("parse_glucose: flags < > -> device_error; status P, unknown flag -> rejected") {
-  auto lo = parse(block("R|1|^^^GLU|20|mg/dL||<||F\r"));
-  REQUIRE(lo->readings.size() == 1);
-  CHECK(lo->readings[0].quality.device_error);
+TEST_CASE("parse_glucose: status P, unknown or contradicting flag -> rejected") {
+  CHECK(first_rejection("R|1|^^^GLU|HI|mg/dL||<||F\r") == Errc::kMalformed);
   CHECK(first_rejection("R|1|^^^GLU|97|mg/dL||N||P\r") == Errc::kUnsupported);
   CHECK(first_rejection("R|1|^^^GLU|97|mg/dL||Z||F\r") == Errc::kMalformed);
   CHECK(first_rejection("R|1|^^^GLU||mg/dL||N||X\r") == Errc::kMalformed);  // no number invented

@@ -9,6 +9,7 @@
 
 #include "drivers/astm/message.h"
 #include "drivers/astm/record.h"
+#include "drivers/astm/value.h"
 
 namespace kotona::drivers::astm_inr {
 
@@ -34,17 +35,10 @@ void set_error(Block& block, Errc code, const std::string& detail) {
 
 Inr& inr_of(Block& block) { return std::get<Inr>(block.reading.measurement); }
 
-// R.7 abnormal flags (LIS2-A2 §10.1.7) and R.9 result status (§10.1.9). False: refused.
-bool apply_flag_and_status(const Record& r, Block& block) {
-  const std::string_view flag = r.component(7);
+// R.9 result status (LIS2-A2 §10.1.9); R.7 is read with the value (astm::parse_ranged_value).
+// False: refused.
+bool apply_status(const Record& r, Block& block) {
   const std::string_view status = r.component(9);
-  const bool flag_ok = flag.empty() || flag == "L" || flag == "H" || flag == "LL" ||
-                       flag == "HH" || flag == "N" || flag == "A" || flag == "<" || flag == ">";
-  if (!flag_ok) {
-    set_error(block, Errc::kMalformed, "R.7 flag '" + std::string(flag) + "'");
-    return false;
-  }
-  if (flag == "<" || flag == ">") block.reading.quality.device_error = true;
   if (status == "P") {
     set_error(block, Errc::kUnsupported, "R.9 preliminary result not stored");
     return false;
@@ -75,16 +69,17 @@ bool set_lot(std::string_view lot, Block& block) {
   return true;
 }
 
-void apply_ratio(const Record& r, double value, Block& block) {
+// Any INR the meter reports travels, its range indicators as comparators (invariant 14):
+// the hub does not judge plausibility, the server does (and flags, never drops).
+void apply_ratio(const Record& r, const astm::RangedValue& value, Block& block) {
   const std::string_view unit = r.component(5);
   if (!unit.empty() && unit != "INR" && unit != "{INR}") {
     set_error(block, Errc::kMalformed, "INR unit '" + std::string(unit) + "'");
-  } else if (value < kMinInr || value > kMaxInr) {
-    set_error(block, Errc::kOutOfRange, "INR " + std::string(r.component(4)) + " outside 0.5..10");
   } else if (block.ratio) {
     set_error(block, Errc::kMalformed, "second INR result");
   } else {
-    block.ratio = value;
+    block.ratio = value.value;
+    inr_of(block).comparator = value.comparator;
   }
 }
 
@@ -111,17 +106,17 @@ void apply_result(const Record& r, Block& block) {
   const bool is_qc = test == "QC-INR";
   if (test != "INR" && !is_qc && test != "PT") return;  // not ours (e.g. a vendor extra)
   if (is_qc) block.reading.quality.control_result = true;
-  if (!apply_flag_and_status(r, block)) return;
+  if (!apply_status(r, block)) return;
   const std::string_view text = r.component(4);
   if (text.empty() && r.component(9) == "X" && test == "PT") return;  // PT could not be done
-  const auto value = parse_number(text);
+  const auto value = astm::parse_ranged_value(text, r.component(7), kMeasuringRange);
   if (!value) {
-    set_error(block, Errc::kMalformed, test + " value '" + std::string(text) + "'");
-  } else if (test == "PT") {
-    apply_prothrombin_time(r, *value, block);
-  } else {
+    set_error(block, Errc::kMalformed, test + " " + value.error().detail);
+  } else if (test != "PT") {
     apply_ratio(r, *value, block);
-  }
+  } else if (value->comparator == Comparator::kNone) {
+    apply_prothrombin_time(r, value->value, block);
+  }  // a PT beyond the meter's range has no number: the INR carries the result
 }
 
 void apply_comment(const Record& c, Block& block) {

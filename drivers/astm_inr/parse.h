@@ -12,12 +12,16 @@
 #include "core/reading.h"
 #include "core/result.h"
 #include "drivers/astm/message.h"
+#include "drivers/astm/value.h"
 
 namespace kotona::drivers::astm_inr {
 
-// Plausibility limits: outside them a result is not a measurement (kOutOfRange).
-inline constexpr double kMinInr = 0.5;
-inline constexpr double kMaxInr = 10.0;
+// The reference meter's measuring range (CoaguChek-class home INR meters: 0.8..8.0). Results
+// beyond it arrive as "<0.8" / ">8.0", LO / HI or with R.7 '<' / '>' and become Inr::comparator
+// (invariant 14); "HI" / "LO" take these limits as their value. An INR without an indicator is
+// passed on whatever its value: plausibility is the server's (it flags, never drops).
+inline constexpr astm::MeasuringRange kMeasuringRange{0.8, 8.0};
+// Plausibility limits of the prothrombin time: outside them it is not a measurement.
 inline constexpr double kMinProthrombinTimeS = 5.0;
 inline constexpr double kMaxProthrombinTimeS = 200.0;
 
@@ -29,7 +33,8 @@ using Message = astm::Message;
 //   H|\^&|||vendor^model^serial^firmware|||||||P|LIS2-A2|YYYYMMDDHHMMSS   (device clock now)
 //   P|1
 //   O|1|<record number>||^^^INR|||YYYYMMDDHHMMSS||||<action>   (O.8 measured; O.12 Q = QC)
-//   R|1|^^^INR|2.6|INR||N||F||||YYYYMMDDHHMMSS     (R.3 QC-INR also marks a control test)
+//   R|1|^^^INR|2.6|INR||N||F||||YYYYMMDDHHMMSS     (R.3 QC-INR also marks a control test;
+//                                                   R.4 may be ">8.0", "<0.8", HI, LO)
 //   R|2|^^^PT|31.2|s||N||F                         (optional prothrombin time, seconds)
 //   R|3|^^^LOT|287451                              (optional strip lot; or C|1|I|LOT^287451|G)
 //   L|1|N
@@ -39,7 +44,8 @@ using Message = astm::Message;
 // quality.control_result. Whole-message errors: kTruncated (empty, no final L record);
 // kMalformed (first record not H, bad delimiters, bad or missing serial in H.5). Per-block
 // errors go to `rejected`: kMalformed (no INR, bad number/unit/flag/status/lot, duplicate),
-// kOutOfRange (INR outside 0.5..10, PT outside 5..200 s), kUnsupported (R.9 = P).
+// kOutOfRange (PT outside 5..200 s), kUnsupported (R.9 = P). A PT beyond the meter's range
+// ("<", ">", HI, LO) is left out; the INR result carries the measurement.
 [[nodiscard]] Result<Message> parse_message(std::span<const std::uint8_t> text);
 
 }  // namespace kotona::drivers::astm_inr

@@ -76,24 +76,53 @@ TEST_CASE("parse_inr: unit empty, INR or {INR} -> accepted; other unit -> kMalfo
   CHECK(first_rejection("R|1|^^^INR|2.6|s||N||F\r") == Errc::kMalformed);
 }
 
-TEST_CASE("parse_inr: INR at limits 0.5 and 10 -> kept; 0.4, 10.1, 0 -> kOutOfRange") {
-  for (const char* v : {"0.5", "10", "10.0"}) {
+TEST_CASE("parse_inr: INR beyond the meter's range without indicator -> passed on, exact") {
+  // The hub no longer judges plausibility (issue 13): the server flags, never drops.
+  for (const char* v : {"0.4", "10.1", "12.5", "0"}) {
     CAPTURE(v);
-    CHECK(parse(block(std::string("R|1|^^^INR|") + v + "|INR||N||F\r"))->readings.size() == 1);
-  }
-  for (const char* v : {"0.4", "10.1", "0", "99999"}) {
-    CAPTURE(v);
-    CHECK(first_rejection(std::string("R|1|^^^INR|") + v + "|INR||N||F\r") == Errc::kOutOfRange);
+    auto m = parse(block(std::string("R|1|^^^INR|") + v + "|INR||HH||F\r"));
+    REQUIRE(m->readings.size() == 1);
+    CHECK(inr_of(m->readings[0]).comparator == Comparator::kNone);
   }
 }
 
-TEST_CASE("parse_inr: out-of-range block -> only that block rejected, next block delivered") {
+TEST_CASE("parse_inr: '>8.0', '<0.8', HI, LO, R.7 '>' -> comparator with the limit (inv. 14)") {
+  struct Case {
+    const char* text;
+    const char* flag;
+    double ratio;
+    Comparator comparator;
+  };
+  for (const Case& c :
+       {Case{">8.0", "HH", 8.0, Comparator::kAboveRange},
+        Case{"<0.8", "L", 0.8, Comparator::kBelowRange},
+        Case{"HI", "", 8.0, Comparator::kAboveRange}, Case{"LO", "", 0.8, Comparator::kBelowRange},
+        Case{"8.0", ">", 8.0, Comparator::kAboveRange},
+        Case{"0.8", "<", 0.8, Comparator::kBelowRange}}) {
+    CAPTURE(c.text);
+    CAPTURE(c.flag);
+    auto m = parse(block(std::string("R|1|^^^INR|") + c.text + "|INR||" + c.flag + "||F\r"));
+    REQUIRE(m->readings.size() == 1);
+    CHECK(inr_of(m->readings[0]).ratio == c.ratio);
+    CHECK(inr_of(m->readings[0]).comparator == c.comparator);
+    CHECK_FALSE(m->readings[0].quality.device_error);
+  }
+}
+
+TEST_CASE("parse_inr: INR HI with PT '>' -> INR kept with comparator, PT left out") {
+  auto m = parse(block("R|1|^^^INR|HI|INR||||F\rR|2|^^^PT|>120|s||||F\r"));
+  REQUIRE(m->readings.size() == 1);
+  CHECK(inr_of(m->readings[0]).comparator == Comparator::kAboveRange);
+  CHECK_FALSE(inr_of(m->readings[0]).prothrombin_time_s.has_value());
+}
+
+TEST_CASE("parse_inr: bad INR block -> only that block rejected, next block delivered") {
   const std::string o2 = "O|2|43||^^^INR|||20261122111500\r";
-  auto m = parse(kH + kO + "R|1|^^^INR|12.5|INR||HH||F\r" + o2 + kInr + kL);
+  auto m = parse(kH + kO + "R|1|^^^INR|12,5|INR||HH||F\r" + o2 + kInr + kL);
   REQUIRE(m->readings.size() == 1);
   CHECK(m->readings[0].record_id == "43");
   REQUIRE(m->rejected.size() == 1);
-  CHECK(m->rejected[0].code == Errc::kOutOfRange);
+  CHECK(m->rejected[0].code == Errc::kMalformed);
   CHECK(m->rejected[0].detail.find("O record 42") != std::string::npos);
   CHECK(m->rejected[0].offset == kH.size());
 }
@@ -119,13 +148,9 @@ TEST_CASE("parse_inr: no INR result -> kMalformed naming INR") {
   CHECK(m->rejected[0].detail.find("no INR") != std::string::npos);
 }
 
-TEST_CASE("parse_inr: flags < > -> device_error; unknown flag -> rejected") {
-  for (const char* flag : {"<", ">"}) {
-    auto m = parse(block(std::string("R|1|^^^INR|8.0|INR||") + flag + "||F\r"));
-    REQUIRE(m->readings.size() == 1);
-    CHECK(m->readings[0].quality.device_error);
-  }
+TEST_CASE("parse_inr: unknown flag, flag contradicting the value -> rejected") {
   CHECK(first_rejection("R|1|^^^INR|2.6|INR||Q||F\r") == Errc::kMalformed);
+  CHECK(first_rejection("R|1|^^^INR|<0.8|INR||>||F\r") == Errc::kMalformed);
 }
 
 TEST_CASE("parse_inr: status C -> kept; X with PT missing -> device_error; P -> kUnsupported") {

@@ -96,13 +96,14 @@ TEST_CASE("Session(inr): QC and patient blocks -> both emitted, only QC flagged"
   CHECK_FALSE(step.readings[1].quality.control_result);
 }
 
-TEST_CASE("Session(inr): out-of-range block -> rejected kOutOfRange, good block delivered") {
+TEST_CASE("Session(inr): INR 12.5 beyond the meter's range -> passed on, not dropped") {
   Session s;
   Step step = feed(s, testdata("message_out_of_range.hex"));
-  REQUIRE(step.readings.size() == 1);
-  CHECK(step.readings[0].record_id == "48");
-  REQUIRE(step.rejected.size() == 1);
-  CHECK(step.rejected[0].code == Errc::kOutOfRange);
+  REQUIRE(step.readings.size() == 2);  // issue 13: the hub used to reject record 47
+  CHECK(step.readings[0].record_id == "47");
+  CHECK(std::get<Inr>(step.readings[0].measurement).ratio == 12.5);
+  CHECK(step.readings[1].record_id == "48");
+  CHECK(step.rejected.empty());
 }
 
 TEST_CASE("Session(inr): bad checksum never resent, then EOT -> NAKs, message dropped") {

@@ -15,22 +15,49 @@ using gatt::ByteReader;
 constexpr std::uint8_t kTimeOffset = 0x01, kConcentration = 0x02, kMolPerL = 0x04,
                        kStatus = 0x08, kContextFollows = 0x10, kFlagsRfu = 0xE0;
 constexpr std::uint8_t kTypeControl = 10, kLocationControl = 4;
-constexpr std::uint16_t kStatusDeviceError = 0x07FE;  // bits 1-10
-constexpr std::uint16_t kStatusTimeFault = 0x0800;    // bit 11
+// Bits 1-10 except 5 and 6: those say the result is beyond the device's range, which is the
+// value's comparator (invariant 14), not a failed measurement.
+constexpr std::uint16_t kStatusDeviceError = 0x079E;
+constexpr std::uint16_t kStatusAboveRange = 0x0020;  // bit 5 "result higher than the device
+                                                     // can process"
+constexpr std::uint16_t kStatusBelowRange = 0x0040;  // bit 6 "... lower than ..."
+constexpr std::uint16_t kStatusTimeFault = 0x0800;   // bit 11
 
 constexpr std::uint8_t kCtxCarbohydrate = 0x01, kCtxMeal = 0x02, kCtxTesterHealth = 0x04,
                        kCtxExercise = 0x08, kCtxMedication = 0x10, kCtxHbA1c = 0x40,
                        kCtxExtended = 0x80;
 
-Result<double> to_mmol_per_l(const gatt::MedFloat& v, std::size_t at, bool mol_per_l) {
-  auto n = gatt::required_value(v, at, "glucose concentration");
-  if (!n) return fail(n.error());
-  const double mmol = mol_per_l ? *n * 1000.0 : *n * 100000.0 / kMgPerDlPerMmolPerL;
-  const double rounded = std::round(mmol * 10.0) / 10.0;
-  if (!(rounded >= kMinMmolPerL && rounded <= kMaxMmolPerL)) {
-    return fail(Errc::kOutOfRange, at, "glucose concentration outside 0.5..55.5 mmol/L");
+// The concentration in mmol/L (rounded to 0.1 like astm_glucose) with its comparator from the
+// status annunciation. Beyond the range a device may send its limit or a special value
+// (+INF / -INF / NaN / NRes): the limit is then the reference meter's (kMeasuringRange*).
+// Any number travels: plausibility is the server's, which flags and never drops.
+Result<void> set_concentration(const gatt::MedFloat& v, std::size_t at, bool mol_per_l,
+                               Measurement& m) {
+  const bool above = (m.status & kStatusAboveRange) != 0;
+  const bool below = (m.status & kStatusBelowRange) != 0;
+  if (above && below) {
+    return fail(Errc::kMalformed, at, "status says both above and below the range");
   }
-  return rounded;
+  m.comparator = above   ? Comparator::kAboveRange
+                 : below ? Comparator::kBelowRange
+                         : Comparator::kNone;
+  double n = 0;
+  if (m.comparator == Comparator::kNone) {
+    auto exact = gatt::required_value(v, at, "glucose concentration");
+    if (!exact) return fail(exact.error());
+    n = *exact;
+  } else {
+    auto limit = gatt::optional_value(v, at, "glucose concentration");
+    if (!limit) return fail(limit.error());
+    if (!*limit) {  // a special value beyond the range: the reference meter's own limit
+      m.mmol_per_l = above ? kMeasuringRangeHighMmolPerL : kMeasuringRangeLowMmolPerL;
+      return {};
+    }
+    n = **limit;
+  }
+  const double mmol = mol_per_l ? n * 1000.0 : n * 100000.0 / kMgPerDlPerMmolPerL;
+  m.mmol_per_l = std::round(mmol * 10.0) / 10.0;
+  return {};
 }
 
 Result<void> read_time(ByteReader& r, std::uint8_t flags, Measurement& m) {
@@ -50,20 +77,24 @@ Result<void> read_time(ByteReader& r, std::uint8_t flags, Measurement& m) {
   return {};
 }
 
-Result<void> read_concentration(ByteReader& r, std::uint8_t flags, Measurement& m) {
+// The concentration as sent, at its offset: interpreted once the status annunciation (which
+// follows it) is known.
+struct RawConcentration {
+  gatt::MedFloat value;
+  std::size_t at = 0;
+};
+
+Result<RawConcentration> read_concentration(ByteReader& r, Measurement& m) {
   const std::size_t at = r.offset();
   auto value = r.sfloat("glucose concentration");
   if (!value) return fail(value.error());
   auto type_location = r.u8("type-sample location");
   if (!type_location) return fail(type_location.error());
-  auto mmol = to_mmol_per_l(*value, at, (flags & kMolPerL) != 0);
-  if (!mmol) return fail(mmol.error());
-  m.mmol_per_l = *mmol;
   m.sample_type = *type_location & 0x0F;
   m.sample_location = static_cast<std::uint8_t>(*type_location >> 4);
   m.quality.control_result =
       m.sample_type == kTypeControl || m.sample_location == kLocationControl;
-  return {};
+  return RawConcentration{*value, at};
 }
 
 // An optional SFLOAT whose special values leave it out.
@@ -128,8 +159,11 @@ Result<Measurement> parse_measurement(std::span<const std::uint8_t> bytes) {
   m.sequence = *sequence;
   m.context_follows = (*flags & kContextFollows) != 0;
   if (auto t = read_time(r, *flags, m); !t) return fail(t.error());
+  std::optional<RawConcentration> concentration;
   if (*flags & kConcentration) {
-    if (auto c = read_concentration(r, *flags, m); !c) return fail(c.error());
+    auto c = read_concentration(r, m);
+    if (!c) return fail(c.error());
+    concentration = *c;
   }
   if (*flags & kStatus) {
     auto s = r.u16le("sensor status annunciation");
@@ -137,6 +171,11 @@ Result<Measurement> parse_measurement(std::span<const std::uint8_t> bytes) {
     m.status = *s;
     m.quality.device_error = (*s & kStatusDeviceError) != 0;
     m.quality.clock_suspect = (*s & kStatusTimeFault) != 0;
+  }
+  if (concentration) {
+    auto set =
+        set_concentration(concentration->value, concentration->at, (*flags & kMolPerL) != 0, m);
+    if (!set) return fail(set.error());
   }
   if ((*flags & kFlagsRfu) == 0) {
     if (auto end = r.expect_end("the glucose measurement"); !end) return fail(end.error());

@@ -15,7 +15,10 @@ namespace kotona::drivers::ble_glucose {
 
 // mg/dL per mmol/L (molar mass of glucose 180.156 g/mol), as drivers/astm_glucose.
 inline constexpr double kMgPerDlPerMmolPerL = 18.0156;
-inline constexpr double kMinMmolPerL = 0.5, kMaxMmolPerL = 55.5;  // plausibility, 9..1000 mg/dL
+// The reference meter's measuring range (home meters: 20..600 mg/dL). A result beyond it that
+// the device sends as a special value (+INF / -INF / NaN / NRes) with status bit 5 / 6 takes
+// these as its limit; any number travels as sent (plausibility is the server's).
+inline constexpr double kMeasuringRangeLowMmolPerL = 1.1, kMeasuringRangeHighMmolPerL = 33.3;
 
 // Glucose Measurement (little endian; fields in this order, present as the flags say):
 //   [0]     flags  bit 0 time offset   bit 1 concentration + type-sample location
@@ -41,8 +44,11 @@ struct Measurement {
   std::uint8_t sample_type = 0;
   std::uint8_t sample_location = 0;
   std::uint16_t status = 0;
+  // Status bit 5 "result higher than the device can process" -> kAboveRange, bit 6 "lower"
+  // -> kBelowRange: mmol_per_l is then the limit (invariant 14).
+  Comparator comparator = Comparator::kNone;
   bool context_follows = false;
-  // control_result: type 10 or location 4. device_error: status bits 1-10. clock_suspect:
+  // control_result: type 10 or location 4. device_error: status bits 1-4, 7-10. clock_suspect:
   // status bit 11 (time fault). Battery low alone flags nothing.
   QualityFlags quality;
   friend bool operator==(const Measurement&, const Measurement&) = default;
@@ -50,10 +56,12 @@ struct Measurement {
 
 // 0x2A18. Errors (offset = the field's first byte):
 //   kTruncated  value ends inside a field the flags announce;
-//   kOutOfRange concentration NaN / NRes / +-INF ("glucose concentration is NaN"), or outside
-//               0.5..55.5 mmol/L after conversion (kg/L x 10^5 = mg/dL; mol/L x 1000 = mmol/L;
-//               rounded to 0.1 mmol/L like astm_glucose);
-//   kMalformed  reserved SFLOAT, bad Date Time, trailing bytes with no RFU flag set.
+//   kOutOfRange concentration NaN / NRes / +-INF ("glucose concentration is NaN") without
+//               status bit 5 / 6 (with one, the value is the range limit). Values convert
+//               kg/L x 10^5 = mg/dL, mol/L x 1000 = mmol/L, rounded to 0.1 mmol/L like
+//               astm_glucose; none is refused for its size;
+//   kMalformed  reserved SFLOAT, bad Date Time, trailing bytes with no RFU flag set, status
+//               bits 5 and 6 both set.
 [[nodiscard]] Result<Measurement> parse_measurement(std::span<const std::uint8_t> bytes);
 
 // The sequence number of a 0x2A18 value that has one (3+ bytes), even when the rest does not

@@ -87,7 +87,12 @@ TEST_CASE("parse_measurement: each sensor status bit -> its flag") {
     auto m = parse_measurement(measurement(0x0A, 1, 0xB061, 0x11, status));
     REQUIRE(m.has_value());
     CHECK(m->status == status);
-    CHECK_MESSAGE(m->quality.device_error == (bit >= 1 && bit <= 10), "bit " << bit);
+    const bool range_bit = bit == 5 || bit == 6;  // a comparator, not a failed measurement
+    CHECK_MESSAGE(m->quality.device_error == (bit >= 1 && bit <= 10 && !range_bit), "bit " << bit);
+    CHECK_MESSAGE(m->comparator == (bit == 5   ? Comparator::kAboveRange
+                                    : bit == 6 ? Comparator::kBelowRange
+                                               : Comparator::kNone),
+                  "bit " << bit);
     CHECK_MESSAGE(m->quality.clock_suspect == (bit == 11), "bit " << bit);
   }
 }
@@ -118,13 +123,37 @@ TEST_CASE("parse_measurement: concentration special -> kOutOfRange, reserved -> 
   CHECK(r.error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_measurement: implausible concentration -> kOutOfRange") {
-  CHECK(parse_measurement(measurement(0x02, 1, gatt::encode_sfloat(Decimal{2, -2})))
-            .error().code == Errc::kOutOfRange);  // 0.02 kg/L = 2000 mg/dL
-  CHECK(parse_measurement(measurement(0x02, 1, gatt::encode_sfloat(Decimal{0, 0})))
-            .error().code == Errc::kOutOfRange);
-  CHECK(parse_measurement(measurement(0x06, 1, gatt::encode_sfloat(Decimal{60, -3})))
-            .error().code == Errc::kOutOfRange);  // 60 mmol/L
+TEST_CASE("parse_measurement: concentration beyond the meter's range -> passed on, exact") {
+  // The hub no longer judges plausibility (issue 13): the server flags, never drops.
+  auto high = parse_measurement(measurement(0x02, 1, gatt::encode_sfloat(Decimal{2, -2})));
+  REQUIRE(high.has_value());  // 0.02 kg/L = 2000 mg/dL
+  CHECK(*high->mmol_per_l == doctest::Approx(111.0));
+  auto mmol = parse_measurement(measurement(0x06, 1, gatt::encode_sfloat(Decimal{60, -3})));
+  REQUIRE(mmol.has_value());
+  CHECK(*mmol->mmol_per_l == doctest::Approx(60.0));
+  CHECK(mmol->comparator == Comparator::kNone);
+}
+
+TEST_CASE("parse_measurement: status 'higher / lower than the device can process' -> limit") {
+  // A limit sent as a number keeps it; a special value takes the reference meter's limit.
+  auto above =
+      parse_measurement(measurement(0x0A, 1, gatt::encode_sfloat(Decimal{600, -5}), 0x11, 0x0020));
+  REQUIRE(above.has_value());
+  CHECK(above->comparator == Comparator::kAboveRange);
+  CHECK(*above->mmol_per_l == doctest::Approx(33.3));
+  CHECK_FALSE(above->quality.device_error);
+  auto inf = parse_measurement(
+      measurement(0x0A, 1, gatt::encode_sfloat(Special::kPositiveInfinity), 0x11, 0x0020));
+  REQUIRE(inf.has_value());
+  CHECK(*inf->mmol_per_l == doctest::Approx(kMeasuringRangeHighMmolPerL));
+  auto lo = parse_measurement(
+      measurement(0x0A, 1, gatt::encode_sfloat(Special::kNegativeInfinity), 0x11, 0x0040));
+  REQUIRE(lo.has_value());
+  CHECK(lo->comparator == Comparator::kBelowRange);
+  CHECK(*lo->mmol_per_l == doctest::Approx(kMeasuringRangeLowMmolPerL));
+  auto both = parse_measurement(measurement(0x0A, 1, 0xB061, 0x11, 0x0060));
+  REQUIRE_FALSE(both.has_value());
+  CHECK(both.error().code == Errc::kMalformed);
 }
 
 TEST_CASE("parse_measurement: base time unknown -> no time; bad day -> kMalformed") {

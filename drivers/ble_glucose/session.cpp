@@ -103,7 +103,7 @@ void Session::on_measurement(const GattValue& value, HubTime hub_time, Step& ste
     advance_cursor(m->sequence, step);
     return;
   }
-  Reading r = make_reading(Glucose{*m->mmol_per_l, MealMarker::kUnknown}, hub_time);
+  Reading r = make_reading(Glucose{*m->mmol_per_l, MealMarker::kUnknown, m->comparator}, hub_time);
   r.record_id = record_id(*m);
   r.device_time = m->time;
   r.quality = m->quality;

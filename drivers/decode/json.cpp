@@ -16,6 +16,7 @@ struct Value {
   std::string name;
   double value;
   codes::Code code;
+  Comparator comparator = Comparator::kNone;  // printed only when the device gave one
 };
 
 struct Attribute {
@@ -91,11 +92,11 @@ void describe(const Measurement& m, std::vector<Value>& values,
             add(values, "pulse", bp.pulse_per_min, codes::kPulseRate);
           },
           [&](const Glucose& g) {
-            values.push_back({"glucose", g.mmol_per_l, codes::kGlucose});
+            values.push_back({"glucose", g.mmol_per_l, codes::kGlucose, g.comparator});
             attributes.push_back({"meal", json_string(meal_name(g.meal))});
           },
           [&](const Inr& inr) {
-            values.push_back({"inr", inr.ratio, codes::kInr});
+            values.push_back({"inr", inr.ratio, codes::kInr, inr.comparator});
             add(values, "prothrombin_time", inr.prothrombin_time_s, codes::kProthrombinTime);
             if (inr.strip_lot) attributes.push_back({"strip_lot", json_string(*inr.strip_lot)});
           },
@@ -113,7 +114,11 @@ void describe(const Measurement& m, std::vector<Value>& values,
 }
 
 std::string value_json(const Value& v) {
-  return "{\"value\":" + json_number(v.value) + ",\"unit\":" + json_string(v.code.ucum) +
+  const std::string comparator =
+      v.comparator == Comparator::kNone
+          ? ""
+          : ",\"comparator\":" + json_string(comparator_symbol(v.comparator));
+  return "{\"value\":" + json_number(v.value) + comparator + ",\"unit\":" + json_string(v.code.ucum) +
          ",\"mdc\":" + std::to_string(v.code.mdc) + ",\"mdc_ref\":" + json_string(v.code.mdc_ref) +
          ",\"loinc\":" + json_string(v.code.loinc) + "}";
 }

@@ -11,8 +11,16 @@ namespace {
 namespace v1 = ::kotona::v1;
 using codes::Code;
 
-void put(v1::Quantity* q, double value, const Code& code) {
+// Comparator and v1::Comparator share their numbering (readings.proto), checked here.
+static_assert(static_cast<int>(Comparator::kNone) == v1::COMPARATOR_UNSPECIFIED &&
+              static_cast<int>(Comparator::kBelowRange) == v1::COMPARATOR_BELOW_RANGE &&
+              static_cast<int>(Comparator::kAboveRange) == v1::COMPARATOR_ABOVE_RANGE);
+v1::Comparator to_proto(Comparator c) { return static_cast<v1::Comparator>(c); }
+
+void put(v1::Quantity* q, double value, const Code& code,
+         Comparator comparator = Comparator::kNone) {
   q->set_value(value);
+  q->set_comparator(to_proto(comparator));
   q->set_ucum(std::string(code.ucum));
   q->set_mdc_code(code.mdc);
   q->set_mdc_ref(std::string(code.mdc_ref));
@@ -45,7 +53,21 @@ struct Decoder {
       note(std::string(field) + ": unit '" + q.ucum() + "', expected '" + std::string(code.ucum) +
            "'");
     }
+    if (q.comparator() != v1::COMPARATOR_UNSPECIFIED && !comparable(field)) {
+      note(std::string(field) + ": comparator on a field that cannot carry one");
+    }
     return q.value();
+  }
+  // Only these fields carry a comparator in the domain (core/reading.h).
+  static bool comparable(std::string_view field) {
+    return field == "concentration" || field == "ratio";
+  }
+  Comparator comparator(const v1::Quantity& q, const char* field) {
+    if (q.comparator() >= 0 && q.comparator() <= v1::COMPARATOR_ABOVE_RANGE) {
+      return static_cast<Comparator>(q.comparator());
+    }
+    note(std::string(field) + ": unknown comparator");
+    return Comparator::kNone;
   }
   void note(std::string detail) {
     if (!error) error = Error{Errc::kMalformed, 0, std::move(detail)};
@@ -164,18 +186,21 @@ void put_measurement(const Measurement& m, v1::Reading& r) {
             put_opt(bp.pulse_per_min, codes::kPulseRate, [p] { return p->mutable_pulse(); });
           },
           [&](const Glucose& g) {
-            put(r.mutable_glucose()->mutable_concentration(), g.mmol_per_l, codes::kGlucose);
+            put(r.mutable_glucose()->mutable_concentration(), g.mmol_per_l, codes::kGlucose,
+                g.comparator);
             r.mutable_glucose()->set_meal(to_proto(g.meal));
           },
           [&](const Inr& inr) {
             auto* p = r.mutable_inr();
-            put(p->mutable_ratio(), inr.ratio, codes::kInr);
+            put(p->mutable_ratio(), inr.ratio, codes::kInr, inr.comparator);
             put_opt(inr.prothrombin_time_s, codes::kProthrombinTime,
                     [p] { return p->mutable_prothrombin_time(); });
             if (inr.strip_lot) p->set_strip_lot(*inr.strip_lot);
           },
           [&](const CardiacImplantSummary& s) { put_implant(s, r.mutable_implant()); },
-          [&](const Weight& w) { put(r.mutable_weight()->mutable_mass(), w.kg, codes::kBodyWeight); },
+          [&](const Weight& w) {
+            put(r.mutable_weight()->mutable_mass(), w.kg, codes::kBodyWeight);
+          },
           [&](const Spo2& s) {
             auto* p = r.mutable_spo2();
             put(p->mutable_saturation(), s.percent, codes::kSpo2);
@@ -201,16 +226,16 @@ std::optional<Measurement> get_measurement(const v1::Reading& r, Decoder& d) {
     }
     case v1::Reading::kGlucose: {
       const auto& p = r.glucose();
-      return Glucose{d.required(p.has_concentration(), p.concentration(), codes::kGlucose,
-                                "concentration"),
-                     from_proto(p.meal())};
+      return Glucose{
+          d.required(p.has_concentration(), p.concentration(), codes::kGlucose, "concentration"),
+          from_proto(p.meal()), d.comparator(p.concentration(), "concentration")};
     }
     case v1::Reading::kInr: {
       const auto& p = r.inr();
       Inr inr{d.required(p.has_ratio(), p.ratio(), codes::kInr, "ratio"),
               d.optional(p.has_prothrombin_time(), p.prothrombin_time(), codes::kProthrombinTime,
                          "prothrombin_time"),
-              std::nullopt};
+              std::nullopt, d.comparator(p.ratio(), "ratio")};
       if (p.has_strip_lot()) inr.strip_lot = p.strip_lot();
       return inr;
     }

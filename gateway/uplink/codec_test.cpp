@@ -78,6 +78,20 @@ TEST_CASE("codec: device time precision (ASTM YYYYMMDD[HH[MM]]) -> round trip eq
   }
 }
 
+TEST_CASE("codec: device range indicators (INR > 8.0, glucose HI / LO) -> comparator survives") {
+  std::vector<Measurement> kinds{Inr{8.0, {}, {}, Comparator::kAboveRange},
+                                 Inr{0.8, {}, {}, Comparator::kBelowRange},
+                                 Glucose{33.3, MealMarker::kUnknown, Comparator::kAboveRange},
+                                 Glucose{1.1, MealMarker::kFasting, Comparator::kBelowRange}};
+  for (const auto& m : kinds) {
+    CAPTURE(kind_name(m));
+    check_round_trip(base_reading(m));
+  }
+  auto decoded = decode_reading(encode_reading(base_reading(kinds[0])));
+  REQUIRE(decoded.has_value());
+  CHECK(primary_comparator(decoded->measurement) == Comparator::kAboveRange);
+}
+
 TEST_CASE("codec: reading without device time -> clock_missing and no offset survive") {
   Reading r;
   r.device.serial = DeviceSerial{"SN2"};

@@ -39,8 +39,39 @@ void evaluate_bp(const BloodPressure& bp, const RuleConfig& c, std::vector<Alert
   }
 }
 
+// "> 8.0" / "< 0.8": what the meter showed, limit included (invariant 14).
+std::string shown(Comparator comparator, double value) {
+  if (comparator == Comparator::kNone) return number(value);
+  return std::string(comparator_symbol(comparator)) + " " + number(value);
+}
+
+// The meter could not measure the INR because it is beyond its range. Above: the true INR
+// exceeds the meter's top (8.0 on CoaguChek-class meters), far above any target, so it is
+// always far out of range. Below: the true INR is under the limit, far out of range when
+// that limit is at or under inr_far_low, else at least out of target range.
+void evaluate_inr_beyond_range(const Inr& inr, const RuleConfig& c, const std::string& range,
+                               std::vector<AlertDraft>& out) {
+  const std::string value = shown(inr.comparator, inr.ratio);
+  const bool far = inr.comparator == Comparator::kAboveRange || inr.ratio <= c.inr_far_low;
+  if (far) {
+    out.push_back(draft(kInrFarOutOfRangeRule, Priority::kHigh,
+                        "INR " + value + " (beyond the meter's measuring range), far outside " +
+                            "target range " + range,
+                        {{"inr_far_low", c.inr_far_low}, {"inr_far_high", c.inr_far_high}}));
+  } else {
+    out.push_back(draft(
+        kInrOutOfRangeRule, Priority::kMedium,
+        "INR " + value + " (below the meter's measuring range), outside " + "target range " + range,
+        {{"inr_target_low", c.inr_target_low}, {"inr_target_high", c.inr_target_high}}));
+  }
+}
+
 void evaluate_inr(const Inr& inr, const RuleConfig& c, std::vector<AlertDraft>& out) {
   std::string range = number(c.inr_target_low) + "-" + number(c.inr_target_high);
+  if (inr.comparator != Comparator::kNone) {
+    evaluate_inr_beyond_range(inr, c, range, out);
+    return;
+  }
   if (inr.ratio < c.inr_far_low || inr.ratio >= c.inr_far_high) {
     out.push_back(draft(kInrFarOutOfRangeRule, Priority::kHigh,
                         "INR " + number(inr.ratio) + " far outside target range " + range +
@@ -55,7 +86,32 @@ void evaluate_inr(const Inr& inr, const RuleConfig& c, std::vector<AlertDraft>& 
   }
 }
 
+// The meter showed HI or LO: the true value is beyond what it can measure (home meters:
+// above ~33.3 or below ~1.1 mmol/L), i.e. beyond every clinical threshold. HI is a
+// hyperglycaemic emergency candidate (DKA / HHS), so glucose.hyper at high priority, not the
+// medium of an ordinary high value; LO is level 2 hypoglycaemia.
+void evaluate_glucose_beyond_range(const Glucose& g, const RuleConfig& c,
+                                   std::vector<AlertDraft>& out) {
+  const std::string value = shown(g.comparator, g.mmol_per_l) + " mmol/L";
+  if (g.comparator == Comparator::kAboveRange) {
+    out.push_back(draft(kGlucoseHyperRule, Priority::kHigh,
+                        "Glucose HI: " + value + ", above the meter's measuring range " +
+                            "(threshold: >= " + number(c.glucose_hyper_mmol_l) + " mmol/L)",
+                        {{"mmol_per_l", c.glucose_hyper_mmol_l}}));
+  } else {
+    out.push_back(draft(kGlucoseHypoL2Rule, Priority::kHigh,
+                        "Level 2 hypoglycaemia, glucose LO: " + value + ", below the meter's " +
+                            "measuring range (threshold: < " + number(c.glucose_hypo_l2_mmol_l) +
+                            " mmol/L)",
+                        {{"mmol_per_l", c.glucose_hypo_l2_mmol_l}}));
+  }
+}
+
 void evaluate_glucose(const Glucose& g, const RuleConfig& c, std::vector<AlertDraft>& out) {
+  if (g.comparator != Comparator::kNone) {
+    evaluate_glucose_beyond_range(g, c, out);
+    return;
+  }
   std::string value = number(g.mmol_per_l) + " mmol/L";
   if (g.mmol_per_l < c.glucose_hypo_l2_mmol_l) {
     out.push_back(draft(kGlucoseHypoL2Rule, Priority::kHigh,
@@ -251,8 +307,10 @@ Result<void> parse_rule_settings(std::string_view settings, RuleConfig& config) 
 std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& /*patient*/,
                                        const RuleConfig& config) {
   std::vector<AlertDraft> out;
-  // A control-solution run says nothing about the patient.
-  if (reading.quality.control_result) return out;
+  // A control-solution run says nothing about the patient. An implausible value (outside
+  // physiological limits: a failing device or tampering) is no clinical finding either; it
+  // raises the technical alert reading.implausible instead (invariant 14).
+  if (reading.quality.control_result || reading.quality.implausible) return out;
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;

@@ -92,7 +92,10 @@ Result<void> parse_rule_setting(std::string_view line, RuleConfig& config);
 Result<void> parse_rule_settings(std::string_view settings, RuleConfig& config);
 
 // Every alert `reading` raises for `patient` under `config`, in rule order. Control-solution /
-// QC readings (quality.control_result) never alert. Rules (rule_id -> priority):
+// QC readings (quality.control_result) and implausible ones (quality.implausible) never alert.
+// A device range indicator alerts like the value it stands for (invariant 14): INR above the
+// meter's range -> inr.far_out_of_range; glucose HI -> glucose.hyper at HIGH priority; glucose
+// LO -> glucose.hypo_l2. Rules (rule_id -> priority):
 //   bp.crisis (high), bp.hypotension (high), inr.far_out_of_range (high) else
 //   inr.out_of_range (medium), glucose.hypo_l2 (high) else glucose.hypo_l1 (medium),
 //   glucose.hyper (medium), spo2.low (high), implant.battery_rrt_eri (medium; EOS -> high),

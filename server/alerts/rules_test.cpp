@@ -227,3 +227,50 @@ TEST_CASE("weight.gain: > 2 kg over the lowest weight of the last 3 days (ESC HF
   REQUIRE(parse_rule_settings("weight_gain_days=0", c));
   CHECK(evaluate_weight_trend({t, 99.0}, earlier, c).empty());
 }
+
+TEST_CASE("inr > 8.0 (above the meter's range) -> high inr.far_out_of_range showing '> 8'") {
+  auto alerts = evaluate_rules(with(Inr{8.0, {}, {}, Comparator::kAboveRange}), kPatient);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].rule_id == "inr.far_out_of_range");
+  CHECK(alerts[0].priority == Priority::kHigh);
+  CHECK(alerts[0].message.find("INR > 8") != std::string::npos);
+  // A meter whose range ends at 4.0 still means "beyond 4.0": far out of range.
+  auto low_top = evaluate_rules(with(Inr{4.0, {}, {}, Comparator::kAboveRange}), kPatient);
+  REQUIRE(low_top.size() == 1);
+  CHECK(low_top[0].rule_id == "inr.far_out_of_range");
+}
+
+TEST_CASE("inr < 0.8 / < 1.8 (below the meter's range) -> far / out of range") {
+  auto far = evaluate_rules(with(Inr{0.8, {}, {}, Comparator::kBelowRange}), kPatient);
+  REQUIRE(far.size() == 1);
+  CHECK(far[0].rule_id == "inr.far_out_of_range");
+  CHECK(far[0].message.find("INR < 0.8") != std::string::npos);
+  auto near = evaluate_rules(with(Inr{1.8, {}, {}, Comparator::kBelowRange}), kPatient);
+  REQUIRE(near.size() == 1);
+  CHECK(near[0].rule_id == "inr.out_of_range");
+}
+
+TEST_CASE("glucose HI -> glucose.hyper at HIGH priority; LO -> glucose.hypo_l2 (high)") {
+  auto hi =
+      evaluate_rules(with(Glucose{33.3, MealMarker::kUnknown, Comparator::kAboveRange}), kPatient);
+  REQUIRE(hi.size() == 1);
+  CHECK(hi[0].rule_id == "glucose.hyper");
+  CHECK(hi[0].priority == Priority::kHigh);  // an exact 33.3 is medium (next check)
+  CHECK(hi[0].message.find("HI: > 33.3 mmol/L") != std::string::npos);
+  auto exact = evaluate_rules(with(Glucose{33.3, MealMarker::kUnknown}), kPatient);
+  REQUIRE(exact.size() == 1);
+  CHECK(exact[0].priority == Priority::kMedium);
+  auto lo =
+      evaluate_rules(with(Glucose{1.1, MealMarker::kUnknown, Comparator::kBelowRange}), kPatient);
+  REQUIRE(lo.size() == 1);
+  CHECK(lo[0].rule_id == "glucose.hypo_l2");
+  CHECK(lo[0].priority == Priority::kHigh);
+  CHECK(lo[0].message.find("LO: < 1.1") != std::string::npos);
+}
+
+TEST_CASE("implausible reading (systolic 420) -> no clinical alert at all") {
+  auto r = bp(420, 100);
+  REQUIRE_FALSE(evaluate_rules(r, kPatient).empty());  // unflagged it would be a crisis
+  r.quality.implausible = true;
+  CHECK(evaluate_rules(r, kPatient).empty());
+}

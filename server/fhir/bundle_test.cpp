@@ -283,3 +283,31 @@ TEST_CASE("make_operation_outcome: one error issue") {
   CHECK(oo.at("issue").at(0).at("severity").as_string() == "error");
   CHECK(oo.at("issue").at(0).at("code").as_string() == "not-found");
 }
+
+TEST_CASE("build_everything_bundle: device range indicator -> valueQuantity.comparator") {
+  auto bundle =
+      build({testing::row("INR1", "1", Inr{8.0, {}, {}, Comparator::kAboveRange}),
+             testing::row("GLU1", "1", Glucose{1.1, MealMarker::kUnknown, Comparator::kBelowRange}),
+             testing::row("INR1", "2", Inr{2.5, {}, {}})});
+  const auto obs = resources(bundle, "Observation");
+  REQUIRE(obs.size() == 3);
+  const auto& above = obs[0].at("valueQuantity").as_object();
+  CHECK(above.at("comparator").as_string() == ">");
+  check_quantity(above, 8.0, "{INR}");
+  CHECK(obs[1].at("valueQuantity").at("comparator").as_string() == "<");
+  CHECK_FALSE(obs[2].at("valueQuantity").as_object().contains("comparator"));  // exact
+}
+
+TEST_CASE("build_everything_bundle: implausible reading -> quality-flag extension and note") {
+  QualityFlags q;
+  q.implausible = true;
+  auto bundle = build({testing::row("SCALE1", "1", Weight{0.4}, q)});
+  const auto obs = resources(bundle, "Observation").at(0);
+  bool flagged = false;
+  for (const auto& e : obs.at("extension").as_array()) {
+    flagged |= e.at("url").as_string() == "urn:kotona:fhir:extension:quality-flag" &&
+               e.at("valueCode").as_string() == "implausible";
+  }
+  CHECK(flagged);
+  CHECK(obs.at("note").at(0).at("text").as_string().find("implausible: value outside") == 0);
+}

@@ -97,6 +97,15 @@ Result<void> fill_bp(const Values& v, json::object& obs) {
   return {};
 }
 
+// The device's range indicator (invariant 14): FHIR Quantity.comparator, "<" or ">", on the
+// limit the device reported ("> 8.0": the true INR is above 8.0). Only these two are stored.
+void add_comparator(const Values& v, json::object& value_quantity) {
+  auto it = v.o.find("comparator");
+  if (it == v.o.end() || !it->value().is_string()) return;
+  const auto& symbol = it->value().get_string();
+  if (symbol == "<" || symbol == ">") value_quantity["comparator"] = symbol;
+}
+
 // One value with an optional second one as a component (SpO2 + pulse, INR + PT).
 Result<void> fill_single(const Values& v, json::object& obs, std::string_view key,
                          const codes::Code& c, std::string_view text) {
@@ -104,6 +113,7 @@ Result<void> fill_single(const Values& v, json::object& obs, std::string_view ke
   if (!value) return missing(v.row, key);
   obs["code"] = concept_of(c, text);
   obs["valueQuantity"] = quantity(*value, c.ucum);
+  add_comparator(v, obs["valueQuantity"].as_object());
   return {};
 }
 
@@ -259,7 +269,10 @@ void add_quality(const json::object& quality, json::array& ext, std::vector<std:
       {"clock_missing", "device sent no time; the hub's receive time is used"},
       {"irregular_pulse", "device reported an irregular pulse"},
       {"body_movement", "device reported body movement during measurement"},
-      {"device_error", "device reported a measurement problem"}};
+      {"device_error", "device reported a measurement problem"},
+      {"implausible",
+       "value outside physiological limits: device fault or tampering suspected; no clinical "
+       "alert was raised (technical alert reading.implausible)"}};
   for (const auto& [flag, meaning] : kFlags) {
     auto it = quality.find(flag);
     if (it == quality.end() || !it->value().is_bool() || !it->value().get_bool()) continue;

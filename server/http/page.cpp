@@ -173,6 +173,18 @@ function measured(r) {
   if (r.device_time && r.clock_offset_s !== null) return Date.parse(r.device_time) - r.clock_offset_s * 1000;
   return Date.parse(r.hub_time);
 }
+// A device's range indicator as the meter showed it ("> 8.0", glucose "HI (> 33.3)") and the
+// server's implausible flag (invariant 14); "" for an ordinary value.
+function flagText(kind, r) {
+  const cmp = r.values.comparator, v = r.values[series[kind][0]];
+  let t = "";
+  if (cmp === ">" || cmp === "<") {
+    const limit = cmp + " " + Number(v).toFixed(1);
+    t = kind === "glucose" ? (cmp === ">" ? "HI" : "LO") + " (" + limit + ")" : limit;
+  }
+  if (r.quality && r.quality.implausible) t = (t ? t + " " : "") + "implausible";
+  return t;
+}
 function svg(tag, attrs) {
   const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -208,8 +220,13 @@ function chart(kind, rows, focus, focusUid) {
       const hit = p.r.reading_uid === focusUid;
       const c = svg("circle", {cx: x(p.t), cy: y(p.r.values[k]), r: hit ? 5 : 3, fill: hit ? "#b00" : colors[i % 2],
                                class: hit ? "point alert-point" : "point", "data-uid": p.r.reading_uid});
-      const tip = svg("title", {}); tip.textContent = k + " " + p.r.values[k] + " at " + new Date(p.t).toLocaleString();
+      const note = flagText(kind, p.r);
+      const tip = svg("title", {}); tip.textContent = k + " " + (note || p.r.values[k]) + " at " + new Date(p.t).toLocaleString();
       c.appendChild(tip); s.appendChild(c);
+      if (note) {  // range indicator / implausible: written beside the point, never only a dot
+        const lab = svg("text", {x: x(p.t) + 6, y: y(p.r.values[k]) - 6, fill: "#b00", "font-size": 11, class: "value-flag", "data-uid": p.r.reading_uid});
+        lab.textContent = note; s.appendChild(lab);
+      }
     }
   });
   const hit = pts.find(p => p.r.reading_uid === focusUid);

@@ -18,20 +18,56 @@ constexpr std::int64_t kEarliestHubMs = 1'577'836'800'000;  // 2020-01-01T00:00:
 constexpr std::int64_t kMaxHubAheadMs = 24LL * 3600 * 1000;
 constexpr std::int64_t kMaxAbsSeconds = 100LL * 366 * 24 * 3600 * 40;  // keeps chrono sane
 constexpr std::int64_t kMaxAbsOffsetS = 100LL * 366 * 24 * 3600;
+// No quantity in the schema comes near this in its unit (the largest, lead impedance, is
+// bounded at 20000 Ohm by the relay protocol): a value beyond it is a corrupt or forged field,
+// never a measurement, and is rejected before the store (issue 13: 1e300 never reaches the
+// database or FHIR). Values within it but outside physiological limits are stored, flagged.
+constexpr double kMaxAbsValue = 1e6;
 
 // Collects the first validation error so the per-kind code reads as a list of fields.
 struct Checker {
   std::optional<std::string> error;
-  void note(std::string detail) {
-    if (!error) error = std::move(detail);
+  Errc errc = Errc::kMalformed;  // kOutOfRange: a value no store may hold (invariant 13 alert)
+  void note(std::string detail, Errc why = Errc::kMalformed) {
+    if (error) return;
+    error = std::move(detail);
+    errc = why;
   }
   double value(const v1::Quantity& q, const Code& code, const char* field) {
     if (q.ucum() != code.ucum) {
       note(std::string(field) + ": unit '" + q.ucum() + "', expected '" + std::string(code.ucum) +
            "'");
     }
-    if (!std::isfinite(q.value())) note(std::string(field) + ": value not finite");
+    if (!std::isfinite(q.value())) {
+      note(std::string(field) + ": value not finite (" + std::to_string(q.value()) + ")",
+           Errc::kOutOfRange);
+    } else if (std::fabs(q.value()) > kMaxAbsValue) {
+      note(std::string(field) + ": absurd magnitude (" + std::to_string(q.value()) + ")",
+           Errc::kOutOfRange);
+    }
+    if (q.comparator() != v1::COMPARATOR_UNSPECIFIED && !comparable(field)) {
+      note(std::string(field) + ": comparator on a field that cannot carry one");
+    }
     return q.value();
+  }
+  // Only these fields carry a comparator in the domain (core/reading.h); a comparator anywhere
+  // else is refused rather than dropped, which would turn a limit into an exact value.
+  static bool comparable(std::string_view field) {
+    return field == "concentration" || field == "ratio";
+  }
+  Comparator comparator(const v1::Quantity& q, const char* field) {
+    switch (q.comparator()) {
+      case v1::COMPARATOR_UNSPECIFIED:
+        return Comparator::kNone;
+      case v1::COMPARATOR_BELOW_RANGE:
+        return Comparator::kBelowRange;
+      case v1::COMPARATOR_ABOVE_RANGE:
+        return Comparator::kAboveRange;
+      default:
+        break;
+    }
+    note(std::string(field) + ": unknown comparator " + std::to_string(q.comparator()));
+    return Comparator::kNone;
   }
   double required(bool present, const v1::Quantity& q, const Code& code, const char* field) {
     if (!present) {
@@ -121,14 +157,14 @@ std::optional<Measurement> get_measurement(const v1::Reading& r, Checker& c) {
       const auto& p = r.glucose();
       return Glucose{
           c.required(p.has_concentration(), p.concentration(), codes::kGlucose, "concentration"),
-          from_proto(p.meal())};
+          from_proto(p.meal()), c.comparator(p.concentration(), "concentration")};
     }
     case v1::Reading::kInr: {
       const auto& p = r.inr();
       Inr inr{c.required(p.has_ratio(), p.ratio(), codes::kInr, "ratio"),
               c.optional(p.has_prothrombin_time(), p.prothrombin_time(), codes::kProthrombinTime,
                          "prothrombin_time"),
-              std::nullopt};
+              std::nullopt, c.comparator(p.ratio(), "ratio")};
       if (p.has_strip_lot()) inr.strip_lot = p.strip_lot();
       return inr;
     }
@@ -218,7 +254,7 @@ Result<Reading> from_proto(const v1::Reading& p) {
   if (!c.error && make_reading_uid(r.gateway, r) != r.uid) {
     c.note("reading_uid does not match its device-native fields");
   }
-  if (c.error) return fail(Errc::kMalformed, *c.error);
+  if (c.error) return fail(c.errc, *c.error);
   return r;
 }
 

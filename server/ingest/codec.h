@@ -21,7 +21,10 @@ inline constexpr std::uint32_t kSchemaVersion = 1;
 // gateway_id that is not valid id text), kUnsupported (schema_version != 1). A bad reading
 // inside a good batch is not an error: it lands in Batch::rejected with its reason (ids,
 // missing measurement, non-finite values, wrong units, absurd times, uid not derived from its
-// device-native fields). `now` bounds plausible hub times.
+// device-native fields). A non-finite value or one beyond +-1e6 (never a measurement in any
+// unit of the schema) is rejected with Errc::kOutOfRange and the value in the detail, so the
+// store can raise a technical alert naming it (invariant 13); other rejections are
+// kMalformed. `now` bounds plausible hub times.
 [[nodiscard]] Result<store::Batch> decode_batch(std::string_view bytes, HubTime now);
 
 // kotona.v1.Ack listing every outcome that has a uid.

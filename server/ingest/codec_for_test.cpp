@@ -13,8 +13,11 @@ namespace v1 = ::kotona::v1;
 using codes::Code;
 using store::Disposition;
 
-void put(v1::Quantity* q, double value, const Code& code) {
+// Comparator and v1::Comparator share their numbering (none 0, below 1, above 2).
+void put(v1::Quantity* q, double value, const Code& code,
+         Comparator comparator = Comparator::kNone) {
   q->set_value(value);
+  q->set_comparator(static_cast<v1::Comparator>(comparator));
   q->set_ucum(std::string(code.ucum));
   q->set_mdc_code(code.mdc);
   q->set_mdc_ref(std::string(code.mdc_ref));
@@ -61,12 +64,13 @@ void put_measurement(const Measurement& m, v1::Reading& r) {
                    put_opt(bp.pulse_per_min, codes::kPulseRate, [p] { return p->mutable_pulse(); });
                  },
                  [&](const Glucose& g) {
-                   put(r.mutable_glucose()->mutable_concentration(), g.mmol_per_l, codes::kGlucose);
+                   put(r.mutable_glucose()->mutable_concentration(), g.mmol_per_l, codes::kGlucose,
+                       g.comparator);
                    r.mutable_glucose()->set_meal(static_cast<v1::MealMarker>(g.meal));
                  },
                  [&](const Inr& inr) {
                    auto* p = r.mutable_inr();
-                   put(p->mutable_ratio(), inr.ratio, codes::kInr);
+                   put(p->mutable_ratio(), inr.ratio, codes::kInr, inr.comparator);
                    put_opt(inr.prothrombin_time_s, codes::kProthrombinTime,
                            [p] { return p->mutable_prothrombin_time(); });
                    if (inr.strip_lot) p->set_strip_lot(*inr.strip_lot);

@@ -104,6 +104,50 @@ TEST_CASE("decode_batch: one bad reading -> only that reading rejected, with its
   CHECK_FALSE(batch->rejected[0].payload.empty());
 }
 
+TEST_CASE("decode_batch: INR > 8.0 and glucose HI / LO -> comparators arrive (invariant 14)") {
+  std::vector<Reading> readings{
+      finalized(Inr{8.0, {}, {}, Comparator::kAboveRange}, "1"),
+      finalized(Glucose{33.3, MealMarker::kUnknown, Comparator::kAboveRange}, "2"),
+      finalized(Glucose{1.1, MealMarker::kUnknown, Comparator::kBelowRange}, "3")};
+  auto batch = decode_batch(encode_batch_for_test(kGw, 1, readings), kNow);
+  REQUIRE(batch.has_value());
+  CHECK(batch->rejected.empty());
+  CHECK(batch->readings == readings);
+  REQUIRE(batch->readings.size() == 3);
+  CHECK(std::get<Inr>(batch->readings[0].measurement).comparator == Comparator::kAboveRange);
+}
+
+TEST_CASE("decode_batch: comparator where the domain has none, or unknown -> rejected, not lost") {
+  kotona::v1::ReadingBatch proto;
+  auto bp = finalized(BloodPressure{120, 80, {}, {}}, "1");
+  auto inr = finalized(Inr{2.0, {}, {}}, "2");
+  REQUIRE(proto.ParseFromString(encode_batch_for_test(kGw, 1, {bp, inr})));
+  proto.mutable_readings(0)->mutable_blood_pressure()->mutable_systolic()->set_comparator(
+      kotona::v1::COMPARATOR_ABOVE_RANGE);
+  proto.mutable_readings(1)->mutable_inr()->mutable_ratio()->set_comparator(
+      static_cast<kotona::v1::Comparator>(7));
+  auto batch = decode_batch(proto.SerializeAsString(), kNow);
+  REQUIRE(batch.has_value());
+  CHECK(batch->readings.empty());
+  REQUIRE(batch->rejected.size() == 2);
+  CHECK(batch->rejected[0].error.detail.find("comparator") != std::string::npos);
+  CHECK(batch->rejected[1].error.detail.find("unknown comparator") != std::string::npos);
+}
+
+TEST_CASE("decode_batch: infinity and 1e300 -> rejected with the value named, never stored") {
+  auto inf = finalized(Weight{std::numeric_limits<double>::infinity()}, "1");
+  auto huge = finalized(Glucose{1e300, MealMarker::kUnknown}, "2");
+  auto batch = decode_batch(encode_batch_for_test(kGw, 1, {inf, huge}), kNow);
+  REQUIRE(batch.has_value());
+  CHECK(batch->readings.empty());
+  REQUIRE(batch->rejected.size() == 2);
+  CHECK(batch->rejected[0].error.detail.find("mass: value not finite (inf)") != std::string::npos);
+  CHECK(batch->rejected[0].error.code == Errc::kOutOfRange);
+  CHECK(batch->rejected[1].error.code == Errc::kOutOfRange);
+  CHECK(batch->rejected[1].error.detail.find("concentration: absurd magnitude") !=
+        std::string::npos);
+}
+
 TEST_CASE("decode_batch: wrong unit, no measurement, bad serial, forged uid -> rejected") {
   kotona::v1::ReadingBatch proto;
   auto base = finalized(BloodPressure{120, 80, {}, {}}, "1");

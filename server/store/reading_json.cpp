@@ -18,6 +18,12 @@ void put(json::object& o, const char* key, const std::optional<std::uint32_t>& v
   if (v) o[key] = *v;
 }
 
+// Only when the device gave a range indicator: old rows and exact values have no key, so
+// their JSON (and the duplicate check that compares it) is unchanged.
+void put_comparator(json::object& o, Comparator c) {
+  if (c != Comparator::kNone) o["comparator"] = comparator_symbol(c);
+}
+
 std::string_view meal_name(MealMarker m) {
   switch (m) {
     case MealMarker::kPreprandial:
@@ -84,10 +90,13 @@ json::object values(const Measurement& m) {
             return o;
           },
           [](const Glucose& g) {
-            return json::object{{"mmol_per_l", g.mmol_per_l}, {"meal", meal_name(g.meal)}};
+            json::object o{{"mmol_per_l", g.mmol_per_l}, {"meal", meal_name(g.meal)}};
+            put_comparator(o, g.comparator);
+            return o;
           },
           [](const Inr& inr) {
             json::object o{{"ratio", inr.ratio}};
+            put_comparator(o, inr.comparator);
             put(o, "prothrombin_time_s", inr.prothrombin_time_s);
             if (inr.strip_lot) o["strip_lot"] = *inr.strip_lot;
             return o;
@@ -111,7 +120,8 @@ json::object values(const Measurement& m) {
 json::object quality(const QualityFlags& q) {
   json::object o{{"clock_suspect", q.clock_suspect},     {"clock_missing", q.clock_missing},
                  {"irregular_pulse", q.irregular_pulse}, {"body_movement", q.body_movement},
-                 {"device_error", q.device_error},       {"control_result", q.control_result}};
+                 {"device_error", q.device_error},       {"control_result", q.control_result},
+                 {"implausible", q.implausible}};
   // Only when coarser than seconds: rows stored before the field existed read the same.
   if (q.device_time_precision != TimePrecision::kSecond) {
     o["device_time_precision"] = time_precision_name(q.device_time_precision);

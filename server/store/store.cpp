@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/crash_point.h"
+#include "server/alerts/plausibility.h"
 #include "server/alerts/rules.h"
 #include "server/store/reading_json.h"
 #include "server/store/store_txn.h"
@@ -179,13 +180,29 @@ Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Ba
     if (!rejected.reading_uid.empty()) {
       txn.outcome.readings.push_back({rejected.reading_uid, Disposition::kRejected, "invalid"});
     }
+    if (rejected.error.code == Errc::kOutOfRange) {  // a value no store may hold: name it
+      auto raised = raise_unrepresentable(topic_gateway, rejected, received);
+      if (!raised) return fail(raised.error());
+      for (auto& a : *raised) txn.outcome.new_alerts.push_back(std::move(a));
+    }
   }
   if (auto r = after_quarantine(txn, batch); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return std::move(txn.outcome);
 }
 
-Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& reading) {
+namespace {
+// The reading as stored: flagged implausible when a value is outside physiological limits
+// (invariant 14: flagged and shown, never dropped; its alert is technical, not clinical).
+Reading with_plausibility(const Reading& received) {
+  Reading r = received;
+  r.quality.implausible = alerts::find_implausible_value(r.measurement).has_value();
+  return r;
+}
+}  // namespace
+
+Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& received) {
+  const Reading reading = with_plausibility(received);
   const GatewayId& topic_gateway = txn.topic_gateway;
   // Identity is the topic's (invariant 5): the payload may only repeat it.
   if (txn.batch_gateway != topic_gateway || reading.gateway != topic_gateway) {
@@ -280,6 +297,31 @@ Result<void> Store::insert_alerts(Txn& txn, const Reading& reading, const Patien
     if (!raised) return fail(raised.error());
     if (*raised) txn.outcome.new_alerts.push_back(std::move(**raised));
   }
+  if (reading.quality.implausible) return raise_implausible(txn, reading, patient);
+  return {};
+}
+
+// reading.implausible (medium) to the patient's care team, in the reading's transaction:
+// a failing device or tampering; one open alert per device (grouped), naming the value.
+Result<void> Store::raise_implausible(Txn& txn, const Reading& reading, const PatientId& patient) {
+  const auto what = alerts::find_implausible_value(reading.measurement).value_or("a value");
+  StoredAlert alert;
+  alert.alert_id = AlertId{reading.uid.value + "#" + std::string(alerts::kReadingImplausibleRule)};
+  alert.reading_uid = reading.uid;
+  alert.patient = patient;
+  alert.rule_id = std::string(alerts::kReadingImplausibleRule);
+  alert.priority = std::string(alerts::to_string(alerts::Priority::kMedium));
+  alert.state = "open";
+  alert.message = "Implausible reading from device " + reading.device.serial.value + " on hub " +
+                  reading.gateway.value + ": " + what +
+                  " (physiological limits). Stored flagged, no clinical alert raised: check the "
+                  "device for a fault or tampering.";
+  alert.threshold_json = "{}";
+  alert.created = txn.received;
+  auto raised =
+      raise_alert(std::move(alert), reading.gateway.value + "/" + reading.device.serial.value);
+  if (!raised) return fail(raised.error());
+  if (*raised) txn.outcome.new_alerts.push_back(std::move(**raised));
   return {};
 }
 
@@ -289,7 +331,8 @@ Result<std::vector<alerts::AlertDraft>> Store::weight_trend(const Reading& readi
                                                             const PatientId& patient,
                                                             const alerts::RuleConfig& config) {
   const auto* weight = std::get_if<Weight>(&reading.measurement);
-  if (weight == nullptr || reading.quality.control_result || config.weight_gain_days <= 0) {
+  if (weight == nullptr || reading.quality.control_result || reading.quality.implausible ||
+      config.weight_gain_days <= 0) {
     return std::vector<alerts::AlertDraft>{};
   }
   auto at = measured_time(reading);
@@ -297,7 +340,8 @@ Result<std::vector<alerts::AlertDraft>> Store::weight_trend(const Reading& readi
       std::chrono::duration<double, std::ratio<86400>>(config.weight_gain_days));
   auto stmt = db_->prepare(
       "SELECT measured_unix_ms, values_json FROM readings WHERE patient_id = ? AND "
-      "kind = 'weight' AND measured_unix_ms >= ? AND measured_unix_ms < ? AND reading_uid != ?");
+      "kind = 'weight' AND measured_unix_ms >= ? AND measured_unix_ms < ? AND reading_uid != ? "
+      "AND quality_json NOT LIKE '%\"implausible\":true%'");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, patient.value).bind(2, ms(at - window)).bind(3, ms(at)).bind(4, reading.uid.value);
   std::vector<alerts::WeightPoint> earlier;

@@ -181,6 +181,10 @@ class Store {
   [[nodiscard]] Result<ReadingOutcome> store_one(Txn& txn, const Reading& reading);
   [[nodiscard]] Result<void> insert_alerts(Txn& txn, const Reading& reading,
                                            const PatientId& patient);
+  [[nodiscard]] Result<void> raise_implausible(Txn& txn, const Reading& reading,
+                                               const PatientId& patient);
+  [[nodiscard]] Result<std::vector<StoredAlert>> raise_unrepresentable(
+      const GatewayId& gateway, const RejectedReading& rejected, HubTime received);
   [[nodiscard]] Result<std::vector<alerts::AlertDraft>> weight_trend(const Reading& reading,
                                                                      const PatientId& patient,
                                                                      const alerts::RuleConfig& c);

@@ -291,3 +291,63 @@ TEST_CASE("seen_counter: absent, then set, then updated") {
   REQUIRE(f.store->set_seen_counter("broker_dropped", 9));
   CHECK(f.store->seen_counter("broker_dropped").value() == std::optional<std::uint64_t>{9});
 }
+
+namespace {
+Reading reading_of(const std::string& record, Measurement m) {
+  Reading r = bp_reading(record, 120, 80);
+  r.measurement = std::move(m);
+  finalize_reading(kGw, r);
+  return r;
+}
+std::vector<std::string> rule_ids(const BatchOutcome& out) {
+  std::vector<std::string> ids;
+  for (const auto& a : out.new_alerts) ids.push_back(a.rule_id + "/" + a.priority);
+  return ids;
+}
+}  // namespace
+
+TEST_CASE("store_batch: INR > 8.0, glucose HI -> comparator stored, high alerts (inv. 14)") {
+  Fixture f;
+  auto inr = reading_of("1", Inr{8.0, {}, {}, Comparator::kAboveRange});
+  auto glu = reading_of("2", Glucose{33.3, MealMarker::kUnknown, Comparator::kAboveRange});
+  auto out = f.store_ok({kGw, 1, {inr, glu}, {}});
+  CHECK(rule_ids(out) ==
+        std::vector<std::string>{"inr.far_out_of_range/high", "glucose.hyper/high"});
+  auto stored = f.store->readings(std::nullopt, 100).value();
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[0].values_json.find("\"comparator\":\">\"") != std::string::npos);
+  CHECK(stored[1].values_json.find("\"comparator\":\">\"") != std::string::npos);
+  // The same uid saying 8.0 exact is another measurement: a conflict, not a duplicate.
+  auto exact = reading_of("1", Inr{8.0, {}, {}});
+  auto again = f.store_ok({kGw, 2, {exact}, {}});
+  CHECK(again.readings.at(0).disposition != Disposition::kDuplicate);
+}
+
+TEST_CASE("store_batch: implausible systolic 420 -> stored flagged, technical alert only") {
+  Fixture f;
+  auto r = bp_reading("1", 420, 100);
+  auto out = f.store_ok({kGw, 1, {r}, {}});
+  CHECK(out.readings.at(0).disposition == Disposition::kStored);
+  REQUIRE(rule_ids(out) == std::vector<std::string>{"reading.implausible/medium"});
+  CHECK(out.new_alerts[0].message.find("systolic 420 mmHg outside 40..300") != std::string::npos);
+  CHECK(out.new_alerts[0].patient.value == "patient-1");
+  auto stored = f.store->readings(std::nullopt, 100).value();
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].quality_json.find("\"implausible\":true") != std::string::npos);
+  // A second implausible value from the same device joins the open alert.
+  auto more = f.store_ok({kGw, 2, {bp_reading("2", 19, 10)}, {}});
+  REQUIRE(more.new_alerts.size() == 1);
+  CHECK(more.new_alerts[0].change == "grouped");
+}
+
+TEST_CASE("store_batch: value the codec refused as non-finite -> quarantine + alert naming it") {
+  Fixture f;
+  RejectedReading inf{"gw-1/BP1/r9/weight",
+                      Error{Errc::kOutOfRange, 0, "mass: value not finite (inf)"}, "\x01"};
+  auto out = f.store_ok({kGw, 1, {}, {inf}});
+  CHECK(f.rows("readings") == 0);
+  CHECK(f.rows("quarantine") == 1);
+  REQUIRE(rule_ids(out) == std::vector<std::string>{"reading.unrepresentable/medium"});
+  CHECK(out.new_alerts[0].message.find("mass: value not finite (inf)") != std::string::npos);
+  CHECK(out.new_alerts[0].patient.value == "patient-1");
+}

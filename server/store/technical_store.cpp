@@ -2,6 +2,7 @@
 // each gateway, the newest reading per device, technical alert rows, broker counters seen.
 #include <boost/json.hpp>
 
+#include "server/alerts/plausibility.h"
 #include "server/store/reading_json.h"
 #include "server/store/store.h"
 
@@ -149,6 +150,40 @@ Result<std::vector<StoredAlert>> Store::insert_technical_alerts(
     if (*raised) out.push_back(std::move(**raised));  // else: this episode has its alert
   }
   if (auto r = transaction.commit(); !r) return fail(r.error());
+  return out;
+}
+
+// A reading whose value no store may hold (NaN, inf, 1e300: the codec's kOutOfRange) stays
+// out of the readings table and the FHIR export, but a clinical value must not end in
+// quarantine alone (invariant 13): reading.unrepresentable (medium) to the care team of every
+// patient on the hub (or a system alert when none), naming the value. Inside the batch's
+// transaction, so the quarantine row and the alert commit together.
+Result<std::vector<StoredAlert>> Store::raise_unrepresentable(const GatewayId& gateway,
+                                                              const RejectedReading& rejected,
+                                                              HubTime received) {
+  std::vector<StoredAlert> out;
+  auto patients = patients_on(gateway, received);
+  if (!patients) return fail(patients.error());
+  if (patients->empty()) patients->push_back(PatientId{""});
+  for (const auto& patient : *patients) {
+    StoredAlert alert;
+    alert.alert_id =
+        AlertId{rejected.reading_uid + "#" + std::string(alerts::kReadingUnrepresentableRule) +
+                "/" + patient.value};
+    alert.reading_uid = ReadingUid{""};  // never stored: there is no reading row to point at
+    alert.patient = patient;
+    alert.rule_id = std::string(alerts::kReadingUnrepresentableRule);
+    alert.priority = std::string(alerts::to_string(alerts::Priority::kMedium));
+    alert.state = "open";
+    alert.message = "Reading " + rejected.reading_uid + " from hub " + gateway.value +
+                    " not stored: " + rejected.error.detail +
+                    ". Kept in quarantine; check the device (fault or tampering).";
+    alert.threshold_json = "{}";
+    alert.created = received;
+    auto raised = raise_alert(std::move(alert), gateway.value);
+    if (!raised) return fail(raised.error());
+    if (*raised) out.push_back(std::move(**raised));
+  }
   return out;
 }
 

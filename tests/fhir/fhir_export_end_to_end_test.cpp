@@ -2,7 +2,9 @@
 // and implant relay; each patient's $everything Bundle is valid against the official FHIR R4
 // JSON schema (every resource), carries exactly that patient's readings (control-solution runs
 // left out) with LOINC/MDC codes, UCUM units and subject/device/hub links; errors are
-// OperationOutcomes.
+// OperationOutcomes. Issue 13 §2 (invariant 14): meters beyond their measuring range reach the
+// store, the alerts and the FHIR export as comparators; an implausible value is flagged with a
+// technical alert and no clinical one.
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
@@ -195,4 +197,76 @@ TEST_CASE("FHIR everything export: BP, INR, glucose, implant -> schema-valid Bun
             .response.status == 400);
   CHECK(fetch(sys, "/api/v1/fhir/Patient/patient-1/$everything?_count=5").response.status == 400);
   CHECK(fetch(sys, "/api/v1/fhir/Observation/x").response.status == 404);
+}
+
+TEST_CASE(
+    "Range indicators: INR '>8.0', glucose HI / LO -> comparators, high alerts, FHIR "
+    "comparator; INR 18.0 -> stored implausible, technical alert, no clinical alert") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({kInr, kGlucose});  // patient-1, patient-2
+  sys.start_device({kInr, {"measure", ">8.0", "measure", "18.0"}, {}, "astm-inr"});
+  sys.start_device({kGlucose, {"measure", "HI", "measure", "LO"}, {}, "astm-glucose"});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids().size() == 4; }, 90s),
+                  sys.diagnostics());
+  const auto inr_above = sys.expected_uid(kInr, "1", "inr");
+  const auto inr_bad = sys.expected_uid(kInr, "2", "inr");
+  const auto glu_hi = sys.expected_uid(kGlucose, "1", "glucose");
+  const auto glu_lo = sys.expected_uid(kGlucose, "2", "glucose");
+
+  std::map<std::string, json::object> stored;
+  for (const auto& r : sys.get_json_array("/api/v1/readings")) {
+    stored[std::string(r.at("reading_uid").as_string())] = r.as_object();
+  }
+  CHECK(stored[inr_above].at("values").at("comparator").as_string() == ">");
+  CHECK(stored[inr_above].at("values").at("ratio").to_number<double>() == 8.0);
+  CHECK(stored[glu_hi].at("values").at("comparator").as_string() == ">");
+  CHECK(stored[glu_hi].at("values").at("mmol_per_l").to_number<double>() == 33.3);
+  CHECK(stored[glu_lo].at("values").at("comparator").as_string() == "<");
+  CHECK(stored[glu_lo].at("values").at("mmol_per_l").to_number<double>() == 1.1);
+  CHECK(stored[inr_bad].at("quality").at("implausible").as_bool());
+  CHECK_FALSE(stored[inr_above].at("quality").at("implausible").as_bool());
+
+  // Alerts: rule/priority per first reading; nothing clinical ever names the implausible one.
+  std::map<std::string, std::string> alerts;  // "<rule>/<priority>" -> first reading uid
+  REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        alerts.clear();
+                        for (const auto& a : sys.get_json_array("/api/v1/alerts?limit=100")) {
+                          const auto& o = a.as_object();
+                          CHECK_MESSAGE((o.at("rule_id").as_string() == "reading.implausible" ||
+                                         o.at("last_reading_uid").as_string() != inr_bad),
+                                        o.at("message").as_string());
+                          alerts[std::string(o.at("rule_id").as_string()) + "/" +
+                                 std::string(o.at("priority").as_string())] =
+                              std::string(o.at("reading_uid").as_string());
+                        }
+                        return alerts.size() >= 4;
+                      },
+                      30s),
+                  sys.diagnostics());
+  CHECK(alerts["inr.far_out_of_range/high"] == inr_above);
+  CHECK(alerts["glucose.hyper/high"] == glu_hi);
+  CHECK(alerts["glucose.hypo_l2/high"] == glu_lo);
+  CHECK(alerts["reading.implausible/medium"] == inr_bad);
+
+  auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::string range = "?start=" + utc_date(today - std::chrono::days{1}) +
+                            "&end=" + utc_date(today + std::chrono::days{1});
+  auto inr = fetch(sys, "/api/v1/fhir/Patient/patient-1/$everything" + range);
+  check_valid(sys, inr, "range-inr.json");
+  auto inr_obs = observations(inr.body, "patient-1", kInr, sys.gateway_id());
+  CHECK(inr_obs.at(inr_above).at("valueQuantity").at("comparator").as_string() == ">");
+  bool flagged = false;
+  for (const auto& e : inr_obs.at(inr_bad).at("extension").as_array()) {
+    flagged |= e.at("url").as_string() == "urn:kotona:fhir:extension:quality-flag" &&
+               e.at("valueCode").as_string() == "implausible";
+  }
+  CHECK(flagged);
+  auto glu = fetch(sys, "/api/v1/fhir/Patient/patient-2/$everything" + range);
+  check_valid(sys, glu, "range-glucose.json");
+  auto glu_obs = observations(glu.body, "patient-2", kGlucose, sys.gateway_id());
+  CHECK(glu_obs.at(glu_hi).at("valueQuantity").at("comparator").as_string() == ">");
+  CHECK(glu_obs.at(glu_lo).at("valueQuantity").at("comparator").as_string() == "<");
 }

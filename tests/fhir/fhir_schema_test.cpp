@@ -35,6 +35,13 @@ json::object every_kind_bundle() {
     rows.push_back(fhir::testing::row("GLU1", std::string(time_precision_name(precision)),
                                       Glucose{6.1, MealMarker::kUnknown}, coarse));
   }
+  // Device range indicators (valueQuantity.comparator) and an implausible-flagged value.
+  rows.push_back(fhir::testing::row("INR1", "3", Inr{8.0, {}, {}, Comparator::kAboveRange}));
+  rows.push_back(
+      fhir::testing::row("GLU1", "2", Glucose{1.1, MealMarker::kUnknown, Comparator::kBelowRange}));
+  QualityFlags implausible;
+  implausible.implausible = true;
+  rows.push_back(fhir::testing::row("SCALE1", "3", Weight{0.4}, implausible));
   auto out = fhir::build_everything_bundle({PatientId{"patient-1"}, rows, fhir::testing::kHubTime});
   REQUIRE(out.has_value());
   return out->bundle;

@@ -1,0 +1,36 @@
+// Server plausibility check (DESIGN.md invariant 14, issue 13): per kind, physiological limits
+// outside which a value cannot be a real measurement of a living patient at home (a failing
+// device, a corrupted record, tampering). Such a reading is stored flagged
+// quality.implausible, never raises a clinical alert, and raises the technical alert
+// reading.implausible naming the value. Pure; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/reading.h"
+
+namespace kotona::server::alerts {
+
+inline constexpr std::string_view kReadingImplausibleRule = "reading.implausible";
+// A value no store may hold (NaN, inf, beyond +-1e6) was rejected by the codec: the reading
+// stays in quarantine and this technical alert names the value (invariant 13).
+inline constexpr std::string_view kReadingUnrepresentableRule = "reading.unrepresentable";
+
+struct PlausibleRange {
+  double low = 0;
+  double high = 0;
+};
+
+// The limits (inclusive) and their sources: plausibility.cpp.
+extern const PlausibleRange kSystolicMmhg, kDiastolicMmhg, kPulsePerMin, kInrRatio,
+    kGlucoseMmolPerL, kSpo2Percent, kWeightKg, kTemperatureCelsius;
+
+// The first value of `m` outside its limits, described for a clinician ("systolic 420 mmHg
+// outside 40..300"), or nullopt when every value is plausible. A value with a comparator is
+// judged by what it says: "> 8.0" is implausible only if 8.0 is already above the limit,
+// "< 1.1" only if 1.1 is below it. Implant summaries have no limits here (the relay protocol
+// bounds them). Non-finite values never get here: the codec rejects them.
+std::optional<std::string> find_implausible_value(const Measurement& m);
+
+}  // namespace kotona::server::alerts
