@@ -201,11 +201,11 @@ TEST_CASE("FHIR everything export: BP, INR, glucose, implant -> schema-valid Bun
 
 TEST_CASE(
     "Range indicators: INR '>8.0', glucose HI / LO -> comparators, high alerts, FHIR "
-    "comparator; INR 18.0 -> stored implausible, technical alert, no clinical alert") {
+    "comparator; INR 16.0 -> stored implausible, technical alert, no clinical alert") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kInr, kGlucose});  // patient-1, patient-2
-  sys.start_device({kInr, {"measure", ">8.0", "measure", "18.0"}, {}, "astm-inr"});
+  sys.start_device({kInr, {"measure", ">8.0", "measure", "16.0"}, {}, "astm-inr"});
   sys.start_device({kGlucose, {"measure", "HI", "measure", "LO"}, {}, "astm-glucose"});
   sys.start_gateway();
   REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids().size() == 4; }, 90s),
