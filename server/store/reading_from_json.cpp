@@ -37,6 +37,14 @@ const json::object& object(const json::object& o, std::string_view key) {
   return v != nullptr && v->is_object() ? v->as_object() : kEmpty;
 }
 
+// "<" / ">" as encode_values_json stores a device range indicator; absent: exact.
+Comparator comparator(const json::object& v) {
+  const std::string c = text(v, "comparator");
+  if (c == "<") return Comparator::kBelowRange;
+  if (c == ">") return Comparator::kAboveRange;
+  return Comparator::kNone;
+}
+
 MealMarker meal(const std::string& name) {
   if (name == "preprandial") return MealMarker::kPreprandial;
   if (name == "postprandial") return MealMarker::kPostprandial;
@@ -85,12 +93,12 @@ std::optional<Measurement> measurement(const std::string& kind, const json::obje
   if (kind == "glucose") {
     auto mmol = need("mmol_per_l");
     if (!mmol) return std::nullopt;
-    return Glucose{*mmol, meal(text(v, "meal"))};
+    return Glucose{*mmol, meal(text(v, "meal")), comparator(v)};
   }
   if (kind == "inr") {
     auto ratio = need("ratio");
     if (!ratio) return std::nullopt;
-    Inr inr{*ratio, number(v, "prothrombin_time_s"), std::nullopt};
+    Inr inr{*ratio, number(v, "prothrombin_time_s"), std::nullopt, comparator(v)};
     if (const auto* lot = v.if_contains("strip_lot"); lot && lot->is_string()) {
       inr.strip_lot = std::string(lot->as_string());
     }
