@@ -1,6 +1,7 @@
 #include "server/alerts/technical.h"
 
 #include <algorithm>
+#include <ctime>
 
 namespace kotona::server::alerts {
 
@@ -54,7 +55,10 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
     auto silent = now - from;
     if (silent >= config.gateway_silent_after) {
       per_patient(g,
-                  {std::string(kGatewaySilentRule), Priority::kHigh, g.gateway.value, {},
+                  {std::string(kGatewaySilentRule),
+                   Priority::kHigh,
+                   g.gateway.value,
+                   {},
                    g.last_heard ? std::to_string(unix_ms(*g.last_heard)) : "never",
                    "Hub " + g.gateway.value + " silent for " + duration_text(silent) +
                        " (threshold " + duration_text(config.gateway_silent_after) +
@@ -64,16 +68,19 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
     }
   }
   if (g.oldest_unacked_unix_ms > 0) {
-    std::chrono::milliseconds age{std::max<std::int64_t>(
-        0, g.status_sent_unix_ms - g.oldest_unacked_unix_ms)};
+    std::chrono::milliseconds age{
+        std::max<std::int64_t>(0, g.status_sent_unix_ms - g.oldest_unacked_unix_ms)};
     if (g.outbox_depth >= config.outbox_backlog_rows || age >= config.outbox_backlog_age) {
       per_patient(g,
-                  {std::string(kOutboxBacklogRule), Priority::kMedium, g.gateway.value, {},
+                  {std::string(kOutboxBacklogRule),
+                   Priority::kMedium,
+                   g.gateway.value,
+                   {},
                    std::to_string(g.oldest_unacked_unix_ms),
                    "Hub " + g.gateway.value + " holds " + std::to_string(g.outbox_depth) +
-                       " undelivered readings, oldest " + duration_text(age) +
-                       " (threshold " + std::to_string(config.outbox_backlog_rows) +
-                       " readings or " + duration_text(config.outbox_backlog_age) + ")",
+                       " undelivered readings, oldest " + duration_text(age) + " (threshold " +
+                       std::to_string(config.outbox_backlog_rows) + " readings or " +
+                       duration_text(config.outbox_backlog_age) + ")",
                    {{"outbox_rows", static_cast<double>(config.outbox_backlog_rows)},
                     {"outbox_age_s", static_cast<double>(config.outbox_backlog_age.count())}}},
                   out);
@@ -82,8 +89,11 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
   for (const auto& d : g.devices) {
     if (d.state != "needs_pairing") continue;
     per_patient(g,
-                {std::string(kDeviceNeedsPairingRule), Priority::kMedium,
-                 g.gateway.value + "/" + d.serial, {}, std::to_string(d.last_seen_unix_ms),
+                {std::string(kDeviceNeedsPairingRule),
+                 Priority::kMedium,
+                 g.gateway.value + "/" + d.serial,
+                 {},
+                 std::to_string(d.last_seen_unix_ms),
                  "Device " + d.serial + " on hub " + g.gateway.value +
                      " needs pairing again: its readings cannot be taken until it is re-paired",
                  {}},
@@ -98,28 +108,32 @@ std::optional<TechnicalDraft> evaluate_device(const ExpectedDevice& d, HubTime n
   auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(d.cadence * 3 / 2);
   auto silent = now - from;
   if (silent < limit) return std::nullopt;
-  return TechnicalDraft{
-      std::string(kDeviceSilentRule), Priority::kMedium, d.gateway.value + "/" + d.serial.value,
-      d.patient, d.last_reading ? std::to_string(unix_ms(*d.last_reading)) : "never",
-      "No reading from device " + d.serial.value + " for " + duration_text(silent) +
-          " (expected every " + duration_text(d.cadence) + ")",
-      {{"cadence_s", static_cast<double>(d.cadence.count())}}};
+  return TechnicalDraft{std::string(kDeviceSilentRule),
+                        Priority::kMedium,
+                        d.gateway.value + "/" + d.serial.value,
+                        d.patient,
+                        d.last_reading ? std::to_string(unix_ms(*d.last_reading)) : "never",
+                        "No reading from device " + d.serial.value + " for " +
+                            duration_text(silent) + " (expected every " + duration_text(d.cadence) +
+                            ")",
+                        {{"cadence_s", static_cast<double>(d.cadence.count())}}};
 }
 
 std::optional<TechnicalDraft> evaluate_due(const DueMeasurement& due, HubTime now) {
   if (due.every.count() <= 0) return std::nullopt;
-  auto from = due.last_measured ? std::max(*due.last_measured, due.watched_since)
-                                : due.watched_since;
+  auto from =
+      due.last_measured ? std::max(*due.last_measured, due.watched_since) : due.watched_since;
   if (now - from < due.every) return std::nullopt;
-  std::string last = due.last_measured ? duration_text(now - *due.last_measured) + " ago"
-                                       : "none received";
-  return TechnicalDraft{
-      std::string(kMeasurementMissedRule), Priority::kMedium, due.patient.value + "/" + due.kind,
-      due.patient,
-      due.last_measured ? std::to_string(unix_ms(*due.last_measured)) : "never",
-      "Missed measurement: no " + due.kind + " from " + due.patient.value + " (due every " +
-          duration_text(due.every) + "; last " + last + ")",
-      {{"due_every_s", static_cast<double>(due.every.count())}}};
+  std::string last =
+      due.last_measured ? duration_text(now - *due.last_measured) + " ago" : "none received";
+  return TechnicalDraft{std::string(kMeasurementMissedRule),
+                        Priority::kMedium,
+                        due.patient.value + "/" + due.kind,
+                        due.patient,
+                        due.last_measured ? std::to_string(unix_ms(*due.last_measured)) : "never",
+                        "Missed measurement: no " + due.kind + " from " + due.patient.value +
+                            " (due every " + duration_text(due.every) + "; last " + last + ")",
+                        {{"due_every_s", static_cast<double>(due.every.count())}}};
 }
 
 std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t> previous,
@@ -133,12 +147,40 @@ std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t>
   if (dropped == 0) return std::nullopt;
   auto from = previous && current >= *previous ? *previous : 0;
   return TechnicalDraft{
-      std::string(kBrokerDroppedRule), Priority::kHigh, "broker", {},
+      std::string(kBrokerDroppedRule),
+      Priority::kHigh,
+      "broker",
+      {},
       std::to_string(from) + "-" + std::to_string(current),
       "The MQTT broker dropped " + std::to_string(dropped) +
           " messages (queue or in-flight limit): hubs re-send unacknowledged readings, but "
           "check the broker's max_queued_messages and the ingest servers",
       {{"dropped", static_cast<double>(dropped)}}};
+}
+
+TechnicalDraft evaluate_uid_conflict(const UidConflict& c) {
+  auto at = [](const std::optional<std::int64_t>& device_s) {
+    if (!device_s) return std::string(" (no device time)");
+    auto secs = static_cast<std::time_t>(*device_s);
+    std::tm tm{};
+    char text[40] = "?";
+    if (gmtime_r(&secs, &tm) != nullptr) std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+    return std::string(" (device time ") + text + ")";
+  };
+  TechnicalDraft d;
+  d.rule_id = std::string(kReadingUidConflictRule);
+  d.priority = Priority::kHigh;
+  d.subject = c.gateway.value + "/" + c.serial.value;
+  d.patient = c.patient;
+  d.episode = c.derived_uid;
+  d.message = "Two different readings of device " + c.serial.value + " on hub " + c.gateway.value +
+              " share the reading id " + c.reading_uid + ": stored first " + c.stored_values +
+              at(c.stored_device_s) + ", then " + c.new_values + at(c.new_device_s) + ", kept as " +
+              c.derived_uid +
+              " and evaluated by the rules. Both are in the record: the device's record "
+              "counter was reset, or one of them did not come from the device. Check with "
+              "the patient which is real.";
+  return d;
 }
 
 }  // namespace kotona::server::alerts

@@ -24,6 +24,7 @@ inline constexpr std::string_view kDeviceSilentRule = "device.silent";
 inline constexpr std::string_view kDeviceNeedsPairingRule = "device.needs_pairing";
 inline constexpr std::string_view kBrokerDroppedRule = "broker.dropped_messages";
 inline constexpr std::string_view kMeasurementMissedRule = "measurement.missed";
+inline constexpr std::string_view kReadingUidConflictRule = "reading.uid_conflict";
 
 struct TechnicalConfig {
   // No heartbeat or batch for this long -> gateway.silent. Gateways send a heartbeat every
@@ -109,5 +110,26 @@ std::optional<TechnicalDraft> evaluate_due(const DueMeasurement& due, HubTime no
 // and every drop it counts is new. nullopt when nothing new was dropped.
 std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t> previous,
                                                     std::uint64_t current);
+
+// Two different readings arrived with the same reading_uid (issue 13): the first is stored
+// under it, the later one under `derived_uid`, flagged uid_conflict. Values are the store's
+// values_json texts; device times in device seconds (nullopt: none sent).
+struct UidConflict {
+  GatewayId gateway;
+  DeviceSerial serial;
+  PatientId patient;
+  std::string reading_uid;
+  std::string derived_uid;
+  std::string stored_values;
+  std::optional<std::int64_t> stored_device_s;
+  std::string new_values;
+  std::optional<std::int64_t> new_device_s;
+};
+
+// reading.uid_conflict (high: one of two stored values may not be the patient's measurement,
+// and the clinician cannot tell which without asking) to the patient's care team, naming both
+// values. Subject "<gateway>/<serial>" (a device reset's conflicts group into one alert),
+// episode the derived uid.
+TechnicalDraft evaluate_uid_conflict(const UidConflict& conflict);
 
 }  // namespace kotona::server::alerts

@@ -272,7 +272,10 @@ void add_quality(const json::object& quality, json::array& ext, std::vector<std:
       {"device_error", "device reported a measurement problem"},
       {"implausible",
        "value outside physiological limits: device fault or tampering suspected; no clinical "
-       "alert was raised (technical alert reading.implausible)"}};
+       "alert was raised (technical alert reading.implausible)"},
+      {"uid_conflict",
+       "another reading with different values had this reading's id first; both are kept "
+       "(device record counter reset, or one of them did not come from the device)"}};
   for (const auto& [flag, meaning] : kFlags) {
     auto it = quality.find(flag);
     if (it == quality.end() || !it->value().is_bool() || !it->value().get_bool()) continue;

@@ -264,8 +264,9 @@ v1::Disposition to_proto(Disposition d) {
       return v1::DISPOSITION_STORED;
     case Disposition::kDuplicate:
       return v1::DISPOSITION_DUPLICATE;
+    case Disposition::kConflict:  // stored, under a derived uid
+      return v1::DISPOSITION_STORED;
     case Disposition::kQuarantined:
-    case Disposition::kConflict:
       return v1::DISPOSITION_QUARANTINED;
     case Disposition::kRejected:
       return v1::DISPOSITION_REJECTED;

@@ -556,9 +556,10 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
   }
   for (const auto& r : outcome->readings) {
     if (r.disposition == store::Disposition::kConflict) {
-      log_error(kLog, "reading " + log_quote(r.reading_uid) +
-                          " conflicts with a stored reading of the same id (different values "
-                          "or device time): kept in quarantine, not stored");
+      log_warn(kLog, "reading " + log_quote(r.reading_uid) +
+                         " conflicts with a stored reading of the same id (different values "
+                         "or device time): stored as " + log_quote(r.stored_as) +
+                         ", flagged uid_conflict, technical alert raised");
     }
   }
   for (const auto& r : batch->rejected) {

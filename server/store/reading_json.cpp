@@ -135,7 +135,11 @@ std::string encode_values_json(const Measurement& measurement) {
   return to_json_text(values(measurement));
 }
 
-std::string encode_quality_json(const QualityFlags& q) { return to_json_text(quality(q)); }
+std::string encode_quality_json(const QualityFlags& q, bool uid_conflict) {
+  auto o = quality(q);
+  o["uid_conflict"] = uid_conflict;
+  return to_json_text(o);
+}
 
 std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold) {
   json::object o;

@@ -70,20 +70,13 @@ CREATE TABLE IF NOT EXISTS audit_head(
 
 // Lifecycle columns added to alerts (older databases get them by ALTER TABLE at open).
 constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
-    {"last_event_id", "INTEGER NULL"},
-    {"crossings", "INTEGER NOT NULL DEFAULT 1"},
-    {"last_reading_uid", "TEXT NULL"},
-    {"last_message", "TEXT NULL"},
-    {"last_unix_ms", "INTEGER NULL"},
-    {"groupable", "INTEGER NOT NULL DEFAULT 0"},
-    {"group_subject", "TEXT NULL"},
-    {"acked_by", "TEXT NULL"},
-    {"acked_unix_ms", "INTEGER NULL"},
-    {"ack_note", "TEXT NULL"},
-    {"resolved_by", "TEXT NULL"},
-    {"resolved_unix_ms", "INTEGER NULL"},
-    {"resolve_note", "TEXT NULL"},
-    {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"}};
+    {"last_event_id", "INTEGER NULL"}, {"crossings", "INTEGER NOT NULL DEFAULT 1"},
+    {"last_reading_uid", "TEXT NULL"}, {"last_message", "TEXT NULL"},
+    {"last_unix_ms", "INTEGER NULL"},  {"groupable", "INTEGER NOT NULL DEFAULT 0"},
+    {"group_subject", "TEXT NULL"},    {"acked_by", "TEXT NULL"},
+    {"acked_unix_ms", "INTEGER NULL"}, {"ack_note", "TEXT NULL"},
+    {"resolved_by", "TEXT NULL"},      {"resolved_unix_ms", "INTEGER NULL"},
+    {"resolve_note", "TEXT NULL"},     {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"}};
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
@@ -231,47 +224,31 @@ Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& received) {
     if (!r) return fail(r.error());
     return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, "not_enrolled"};
   }
-  auto insert = db_->prepare(
-      "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
-      "measured_unix_ms, device_time_unix_s, hub_time_unix_ms, clock_offset_s, values_json, "
-      "quality_json, received_unix_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) "
-      KOTONA_READING_UID_ON_CONFLICT);
-  if (!insert) return fail(insert.error());
-  std::optional<std::int64_t> device_s, offset_s;
-  if (reading.device_time) device_s = reading.device_time->time_since_epoch().count();
-  if (reading.clock_offset) offset_s = reading.clock_offset->count();
-  insert->bind(1, reading.uid.value).bind(2, (*patient)->value).bind(3, topic_gateway.value);
-  insert->bind(4, reading.device.serial.value).bind(5, kind_name(reading.measurement));
-  insert->bind(6, ms(measured_time(reading))).bind(7, device_s).bind(8, ms(reading.hub_time));
-  insert->bind(9, offset_s).bind(10, encode_values_json(reading.measurement));
-  insert->bind(11, encode_quality_json(reading.quality)).bind(12, ms(txn.received));
-  if (auto r = insert->step(); !r) return fail(r.error());
-  if (db_->changes() == 0) return same_or_conflict(txn, reading, device_s);
-
+  auto inserted = insert_reading(txn, reading, **patient);
+  if (!inserted) return fail(inserted.error());
+  if (!*inserted) return same_or_conflict(txn, reading, **patient);
   if (auto r = insert_alerts(txn, reading, **patient); !r) return fail(r.error());
   return ReadingOutcome{reading.uid.value, Disposition::kStored};
 }
 
-// A re-sent reading is a duplicate only if it says the same thing; otherwise two different
-// measurements share a uid and the new one goes to quarantine rather than being dropped.
-Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
-                                               std::optional<std::int64_t> device_s) {
-  auto stmt = db_->prepare(
-      "SELECT values_json, COALESCE(device_time_unix_s, -1), device_serial FROM readings "
-      "WHERE reading_uid = ?");
-  if (!stmt) return fail(stmt.error());
-  stmt->bind(1, reading.uid.value);
-  auto row = stmt->step();
-  if (!row) return fail(row.error());
-  if (*row && stmt->column_text(0) == encode_values_json(reading.measurement) &&
-      stmt->column_int(1) == device_s.value_or(-1) &&
-      stmt->column_text(2) == reading.device.serial.value) {
-    return ReadingOutcome{reading.uid.value, Disposition::kDuplicate};
-  }
-  auto r = insert_quarantine(txn.received, txn.topic, "uid_conflict", reading.uid.value,
-                             encode_reading_json(reading));
-  if (!r) return fail(r.error());
-  return ReadingOutcome{reading.uid.value, Disposition::kConflict};
+Result<bool> Store::insert_reading(Txn& txn, const Reading& reading, const PatientId& patient,
+                                   bool uid_conflict) {
+  auto insert = db_->prepare(
+      "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
+      "measured_unix_ms, device_time_unix_s, hub_time_unix_ms, clock_offset_s, values_json, "
+      "quality_json, received_unix_ms) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?) " KOTONA_READING_UID_ON_CONFLICT);
+  if (!insert) return fail(insert.error());
+  std::optional<std::int64_t> device_s, offset_s;
+  if (reading.device_time) device_s = reading.device_time->time_since_epoch().count();
+  if (reading.clock_offset) offset_s = reading.clock_offset->count();
+  insert->bind(1, reading.uid.value).bind(2, patient.value).bind(3, txn.topic_gateway.value);
+  insert->bind(4, reading.device.serial.value).bind(5, kind_name(reading.measurement));
+  insert->bind(6, ms(measured_time(reading))).bind(7, device_s).bind(8, ms(reading.hub_time));
+  insert->bind(9, offset_s).bind(10, encode_values_json(reading.measurement));
+  insert->bind(11, encode_quality_json(reading.quality, uid_conflict)).bind(12, ms(txn.received));
+  if (auto r = insert->step(); !r) return fail(r.error());
+  return db_->changes() != 0;
 }
 
 Result<void> Store::insert_alerts(Txn& txn, const Reading& reading, const PatientId& patient) {

@@ -177,8 +177,18 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
-  struct Txn;
+  struct Txn {  // one store_batch() transaction
+    HubTime received;
+    GatewayId topic_gateway;
+    GatewayId batch_gateway;
+    std::string topic;
+    BatchOutcome outcome;
+  };
   [[nodiscard]] Result<ReadingOutcome> store_one(Txn& txn, const Reading& reading);
+  // Inserts the reading row (quality uid_conflict as given); false when its uid is already
+  // stored (nothing written).
+  [[nodiscard]] Result<bool> insert_reading(Txn& txn, const Reading& reading,
+                                            const PatientId& patient, bool uid_conflict = false);
   [[nodiscard]] Result<void> insert_alerts(Txn& txn, const Reading& reading,
                                            const PatientId& patient);
   [[nodiscard]] Result<void> raise_implausible(Txn& txn, const Reading& reading,
@@ -216,8 +226,13 @@ class Store {
   [[nodiscard]] Result<std::vector<PatientId>> patients_on(const GatewayId& gateway, HubTime now);
   [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
                                                              const Reading& reading);
+  // uid_conflict.cpp: the reading's uid is stored already. The same content is DUPLICATE;
+  // different content is stored under a derived uid, flagged, evaluated by the rules, with a
+  // reading.uid_conflict technical alert (issue 13).
   [[nodiscard]] Result<ReadingOutcome> same_or_conflict(Txn& txn, const Reading& reading,
-                                                        std::optional<std::int64_t> device_s);
+                                                        const PatientId& patient);
+  [[nodiscard]] Result<void> raise_uid_conflict_alert(Txn& txn,
+                                                      const alerts::UidConflict& conflict);
   [[nodiscard]] Result<void> insert_quarantine(HubTime received, const std::string& topic,
                                                const std::string& reason,
                                                const std::string& reading_uid,

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <limits>
+#include <set>
 
 #include "server/store/json_text.h"
 
@@ -99,21 +100,70 @@ TEST_CASE("store_batch: same reading twice -> DUPLICATE, stored once, no second 
   CHECK(f.rows("alerts") == 1);
 }
 
-TEST_CASE("store_batch: same uid, different values or time -> CONFLICT, kept in quarantine") {
+TEST_CASE(
+    "store_batch: same uid, different values or time -> CONFLICT, stored under a derived uid, "
+    "flagged, rules evaluated, technical alert names both values") {
   Fixture f;
-  auto first = bp_reading("1", 120, 80);
-  f.store_ok({kGw, 1, {first}, {}});
-  auto other_values = bp_reading("1", 185, 115);  // a meter whose record numbers restarted
-  auto other_time = bp_reading("1", 120, 80);
+  auto first = bp_reading("28", 120, 80);  // forged, or sent before the meter reached 28
+  REQUIRE(f.store_ok({kGw, 1, {first}, {}}).new_alerts.empty());
+  auto other_values = bp_reading("28", 185, 115);  // the real record 28
+  auto other_time = bp_reading("28", 120, 80);
   other_time.device_time = *other_time.device_time - std::chrono::hours(24);
   auto out = f.store_ok({kGw, 2, {other_values, other_time}, {}});
   REQUIRE(out.readings.size() == 2);
+  CHECK(out.readings[0].reading_uid == first.uid.value);  // the ack names the uid sent
   CHECK(out.readings[0].disposition == Disposition::kConflict);
   CHECK(out.readings[1].disposition == Disposition::kConflict);
-  CHECK(out.new_alerts.empty());
-  CHECK(f.rows("readings") == 1);
-  CHECK(f.rows("quarantine") == 2);
+  const std::string derived = out.readings[0].stored_as;
+  CHECK(derived.rfind(first.uid.value + "~c", 0) == 0);
+  CHECK(derived.size() == first.uid.value.size() + 2 + 12);
+  CHECK(out.readings[1].stored_as != derived);
+  CHECK(f.rows("readings") == 3);
+  CHECK(f.rows("quarantine") == 0);
+  auto rows = f.store->readings(std::nullopt, 10).value();
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].quality_json.find("\"uid_conflict\":false") != std::string::npos);
+  CHECK(rows[1].uid.value == derived);
+  CHECK(rows[1].values_json.find("\"systolic_mmhg\":185") != std::string::npos);
+  CHECK(rows[1].quality_json.find("\"uid_conflict\":true") != std::string::npos);
+  std::set<std::string> rules;
+  for (const auto& a : out.new_alerts) rules.insert(a.rule_id);
+  CHECK(rules.contains("bp.crisis"));
+  CHECK(rules.contains("reading.uid_conflict"));
+  for (const auto& a : out.new_alerts) {
+    if (a.rule_id == "bp.crisis") CHECK(a.reading_uid.value == derived);
+  }
+  auto tech = f.store->recent_alerts(10, AlertFilter{"", "", PatientId{"patient-1"}}).value();
+  bool named_both = false;
+  for (const auto& a : tech) {
+    if (a.rule_id != "reading.uid_conflict") continue;
+    CHECK(a.priority == "high");
+    // The two conflicts of one device are one open alert (grouped), the first names 120/185.
+    CHECK(a.crossings == 2);
+    named_both = a.message.find("\"systolic_mmhg\":120") != std::string::npos &&
+                 a.message.find("\"systolic_mmhg\":185") != std::string::npos &&
+                 a.message.find(derived) != std::string::npos;
+  }
+  CHECK(named_both);
   CHECK(to_string(Disposition::kConflict) == "conflict");
+}
+
+TEST_CASE("store_batch: the same conflicting reading again -> DUPLICATE, nothing new") {
+  Fixture f;
+  auto first = bp_reading("28", 120, 80);
+  auto real = bp_reading("28", 185, 115);
+  f.store_ok({kGw, 1, {first}, {}});
+  auto once = f.store_ok({kGw, 2, {real}, {}});
+  REQUIRE(once.readings.size() == 1);
+  REQUIRE(once.readings[0].disposition == Disposition::kConflict);
+  const auto alerts_before = f.rows("alerts");
+  auto again = f.store_ok({kGw, 3, {real, first}, {}});
+  REQUIRE(again.readings.size() == 2);
+  CHECK(again.readings[0] == ReadingOutcome{real.uid.value, Disposition::kDuplicate});
+  CHECK(again.readings[1] == ReadingOutcome{first.uid.value, Disposition::kDuplicate});
+  CHECK(again.new_alerts.empty());
+  CHECK(f.rows("readings") == 2);
+  CHECK(f.rows("alerts") == alerts_before);
 }
 
 TEST_CASE("to_json_text: plain numbers, non-finite -> null, strings escaped") {

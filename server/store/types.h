@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ids.h"
@@ -29,18 +30,21 @@ struct Batch {
   std::vector<RejectedReading> rejected;
 };
 
-// kConflict: the uid is already stored with a different measurement or device time (e.g. a
-// meter whose memory was cleared restarts its record numbers). The new reading is not
-// dropped: it is kept in quarantine for an operator, and acked as quarantined.
+// kConflict: the uid is already stored with a different measurement or device time (a meter
+// whose record numbers restarted, or a forged reading that came first). The new reading is
+// stored under a derived uid (ReadingOutcome::stored_as), flagged uid_conflict, evaluated by
+// the rules and named in a reading.uid_conflict technical alert; acked as stored. Only when
+// the derived uid is taken by yet other content (a hash collision) is it kQuarantined.
 enum class Disposition { kStored, kDuplicate, kQuarantined, kRejected, kConflict };
 std::string_view to_string(Disposition d);
 
 struct ReadingOutcome {
-  std::string reading_uid;
+  std::string reading_uid;  // as sent: the ack names it
   Disposition disposition = Disposition::kRejected;
   // Why it was quarantined or rejected ("not_enrolled", "identity_mismatch", "invalid", ...),
   // for the log line and the technical alert; not on the wire, so not part of equality.
   std::string reason = "";
+  std::string stored_as = "";  // kConflict: the derived uid it is stored under
   friend bool operator==(const ReadingOutcome& a, const ReadingOutcome& b) {
     return a.reading_uid == b.reading_uid && a.disposition == b.disposition;
   }

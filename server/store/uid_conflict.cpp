@@ -1,0 +1,118 @@
+// A reading whose reading_uid is already stored (issue 13). The same content is a re-send
+// (DUPLICATE). Different content means two measurements claim one id: a meter whose record
+// counter restarted, or a forged or early reading that came first. Neither value may vanish
+// (invariant 13): the later one is stored under a derived uid, flagged uid_conflict,
+// evaluated by the clinical rules, and a technical alert names both values.
+#include <openssl/evp.h>
+
+#include <array>
+
+#include "server/store/reading_json.h"
+#include "server/store/store.h"
+
+namespace kotona::server::store {
+
+namespace {
+
+// What makes two readings of one uid "the same reading".
+struct Content {
+  std::string values_json;
+  std::optional<std::int64_t> device_s;
+  std::string serial;
+  friend bool operator==(const Content&, const Content&) = default;
+};
+
+Content content_of(const Reading& reading) {
+  std::optional<std::int64_t> device_s;
+  if (reading.device_time) device_s = reading.device_time->time_since_epoch().count();
+  return {encode_values_json(reading.measurement), device_s, reading.device.serial.value};
+}
+
+Result<std::optional<Content>> stored_content(Database& db, const std::string& uid) {
+  auto stmt = db.prepare(
+      "SELECT values_json, device_time_unix_s, device_serial FROM readings WHERE reading_uid = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, uid);
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<Content>{};
+  Content c{stmt->column_text(0), std::nullopt, stmt->column_text(2)};
+  if (!stmt->column_is_null(1)) c.device_s = stmt->column_int(1);
+  return std::optional<Content>{std::move(c)};
+}
+
+// uid + "~c" + the first 12 hex digits of SHA-256 over the content: deterministic, so a
+// re-send of the same conflicting reading finds its row and stays idempotent.
+std::string derived_uid(const std::string& uid, const Content& c) {
+  std::string text = c.values_json + "\n" +
+                     (c.device_s ? std::to_string(*c.device_s) : std::string("-")) + "\n" +
+                     c.serial;
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = uid + "~c";
+  for (unsigned int i = 0; i < 6 && i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
+                                               const PatientId& patient) {
+  const Content mine = content_of(reading);
+  auto stored = stored_content(*db_, reading.uid.value);
+  if (!stored) return fail(stored.error());
+  if (*stored && **stored == mine) {
+    return ReadingOutcome{reading.uid.value, Disposition::kDuplicate};
+  }
+  const Content first = stored->value_or(Content{});
+  Reading derived = reading;
+  derived.uid = ReadingUid{derived_uid(reading.uid.value, mine)};
+  alerts::UidConflict conflict{txn.topic_gateway, reading.device.serial, patient,
+                               reading.uid.value, derived.uid.value,     first.values_json,
+                               first.device_s,    mine.values_json,      mine.device_s};
+  auto inserted = insert_reading(txn, derived, patient, /*uid_conflict=*/true);
+  if (!inserted) return fail(inserted.error());
+  if (!*inserted) {
+    auto again = stored_content(*db_, derived.uid.value);
+    if (!again) return fail(again.error());
+    if (*again && **again == mine) {  // this conflicting reading was sent before
+      return ReadingOutcome{reading.uid.value, Disposition::kDuplicate};
+    }
+    // The derived uid holds yet other content (a 48-bit hash collision): keep this one in
+    // quarantine, and still tell the care team about both values.
+    auto r = insert_quarantine(txn.received, txn.topic, "uid_conflict", reading.uid.value,
+                               encode_reading_json(reading));
+    if (!r) return fail(r.error());
+    if (auto a = raise_uid_conflict_alert(txn, conflict); !a) return fail(a.error());
+    return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, "uid_conflict"};
+  }
+  if (auto r = insert_alerts(txn, derived, patient); !r) return fail(r.error());
+  if (auto r = raise_uid_conflict_alert(txn, conflict); !r) return fail(r.error());
+  return ReadingOutcome{reading.uid.value, Disposition::kConflict, "", derived.uid.value};
+}
+
+Result<void> Store::raise_uid_conflict_alert(Txn& txn, const alerts::UidConflict& conflict) {
+  auto draft = alerts::evaluate_uid_conflict(conflict);
+  StoredAlert alert;
+  alert.alert_id = AlertId{draft.alert_id()};
+  alert.reading_uid = ReadingUid{conflict.derived_uid};
+  alert.patient = draft.patient;
+  alert.rule_id = draft.rule_id;
+  alert.priority = std::string(alerts::to_string(draft.priority));
+  alert.state = "open";
+  alert.message = draft.message;
+  alert.threshold_json = encode_threshold_json(draft.threshold);
+  alert.created = txn.received;
+  // Grouped per device: a reset meter's many conflicts are one open alert, not a flood.
+  auto raised = raise_alert(std::move(alert), draft.subject);
+  if (!raised) return fail(raised.error());
+  if (*raised) txn.outcome.new_alerts.push_back(std::move(**raised));
+  return {};
+}
+
+}  // namespace kotona::server::store
