@@ -55,10 +55,7 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
     auto silent = now - from;
     if (silent >= config.gateway_silent_after) {
       per_patient(g,
-                  {std::string(kGatewaySilentRule),
-                   Priority::kHigh,
-                   g.gateway.value,
-                   {},
+                  {std::string(kGatewaySilentRule), Priority::kHigh, g.gateway.value, {},
                    g.last_heard ? std::to_string(unix_ms(*g.last_heard)) : "never",
                    "Hub " + g.gateway.value + " silent for " + duration_text(silent) +
                        " (threshold " + duration_text(config.gateway_silent_after) +
@@ -68,19 +65,16 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
     }
   }
   if (g.oldest_unacked_unix_ms > 0) {
-    std::chrono::milliseconds age{
-        std::max<std::int64_t>(0, g.status_sent_unix_ms - g.oldest_unacked_unix_ms)};
+    std::chrono::milliseconds age{std::max<std::int64_t>(
+        0, g.status_sent_unix_ms - g.oldest_unacked_unix_ms)};
     if (g.outbox_depth >= config.outbox_backlog_rows || age >= config.outbox_backlog_age) {
       per_patient(g,
-                  {std::string(kOutboxBacklogRule),
-                   Priority::kMedium,
-                   g.gateway.value,
-                   {},
+                  {std::string(kOutboxBacklogRule), Priority::kMedium, g.gateway.value, {},
                    std::to_string(g.oldest_unacked_unix_ms),
                    "Hub " + g.gateway.value + " holds " + std::to_string(g.outbox_depth) +
-                       " undelivered readings, oldest " + duration_text(age) + " (threshold " +
-                       std::to_string(config.outbox_backlog_rows) + " readings or " +
-                       duration_text(config.outbox_backlog_age) + ")",
+                       " undelivered readings, oldest " + duration_text(age) +
+                       " (threshold " + std::to_string(config.outbox_backlog_rows) +
+                       " readings or " + duration_text(config.outbox_backlog_age) + ")",
                    {{"outbox_rows", static_cast<double>(config.outbox_backlog_rows)},
                     {"outbox_age_s", static_cast<double>(config.outbox_backlog_age.count())}}},
                   out);
@@ -89,11 +83,8 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
   for (const auto& d : g.devices) {
     if (d.state != "needs_pairing") continue;
     per_patient(g,
-                {std::string(kDeviceNeedsPairingRule),
-                 Priority::kMedium,
-                 g.gateway.value + "/" + d.serial,
-                 {},
-                 std::to_string(d.last_seen_unix_ms),
+                {std::string(kDeviceNeedsPairingRule), Priority::kMedium,
+                 g.gateway.value + "/" + d.serial, {}, std::to_string(d.last_seen_unix_ms),
                  "Device " + d.serial + " on hub " + g.gateway.value +
                      " needs pairing again: its readings cannot be taken until it is re-paired",
                  {}},
@@ -108,32 +99,28 @@ std::optional<TechnicalDraft> evaluate_device(const ExpectedDevice& d, HubTime n
   auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(d.cadence * 3 / 2);
   auto silent = now - from;
   if (silent < limit) return std::nullopt;
-  return TechnicalDraft{std::string(kDeviceSilentRule),
-                        Priority::kMedium,
-                        d.gateway.value + "/" + d.serial.value,
-                        d.patient,
-                        d.last_reading ? std::to_string(unix_ms(*d.last_reading)) : "never",
-                        "No reading from device " + d.serial.value + " for " +
-                            duration_text(silent) + " (expected every " + duration_text(d.cadence) +
-                            ")",
-                        {{"cadence_s", static_cast<double>(d.cadence.count())}}};
+  return TechnicalDraft{
+      std::string(kDeviceSilentRule), Priority::kMedium, d.gateway.value + "/" + d.serial.value,
+      d.patient, d.last_reading ? std::to_string(unix_ms(*d.last_reading)) : "never",
+      "No reading from device " + d.serial.value + " for " + duration_text(silent) +
+          " (expected every " + duration_text(d.cadence) + ")",
+      {{"cadence_s", static_cast<double>(d.cadence.count())}}};
 }
 
 std::optional<TechnicalDraft> evaluate_due(const DueMeasurement& due, HubTime now) {
   if (due.every.count() <= 0) return std::nullopt;
-  auto from =
-      due.last_measured ? std::max(*due.last_measured, due.watched_since) : due.watched_since;
+  auto from = due.last_measured ? std::max(*due.last_measured, due.watched_since)
+                                : due.watched_since;
   if (now - from < due.every) return std::nullopt;
-  std::string last =
-      due.last_measured ? duration_text(now - *due.last_measured) + " ago" : "none received";
-  return TechnicalDraft{std::string(kMeasurementMissedRule),
-                        Priority::kMedium,
-                        due.patient.value + "/" + due.kind,
-                        due.patient,
-                        due.last_measured ? std::to_string(unix_ms(*due.last_measured)) : "never",
-                        "Missed measurement: no " + due.kind + " from " + due.patient.value +
-                            " (due every " + duration_text(due.every) + "; last " + last + ")",
-                        {{"due_every_s", static_cast<double>(due.every.count())}}};
+  std::string last = due.last_measured ? duration_text(now - *due.last_measured) + " ago"
+                                       : "none received";
+  return TechnicalDraft{
+      std::string(kMeasurementMissedRule), Priority::kMedium, due.patient.value + "/" + due.kind,
+      due.patient,
+      due.last_measured ? std::to_string(unix_ms(*due.last_measured)) : "never",
+      "Missed measurement: no " + due.kind + " from " + due.patient.value + " (due every " +
+          duration_text(due.every) + "; last " + last + ")",
+      {{"due_every_s", static_cast<double>(due.every.count())}}};
 }
 
 std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t> previous,
@@ -147,10 +134,7 @@ std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t>
   if (dropped == 0) return std::nullopt;
   auto from = previous && current >= *previous ? *previous : 0;
   return TechnicalDraft{
-      std::string(kBrokerDroppedRule),
-      Priority::kHigh,
-      "broker",
-      {},
+      std::string(kBrokerDroppedRule), Priority::kHigh, "broker", {},
       std::to_string(from) + "-" + std::to_string(current),
       "The MQTT broker dropped " + std::to_string(dropped) +
           " messages (queue or in-flight limit): hubs re-send unacknowledged readings, but "

@@ -70,13 +70,20 @@ CREATE TABLE IF NOT EXISTS audit_head(
 
 // Lifecycle columns added to alerts (older databases get them by ALTER TABLE at open).
 constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
-    {"last_event_id", "INTEGER NULL"}, {"crossings", "INTEGER NOT NULL DEFAULT 1"},
-    {"last_reading_uid", "TEXT NULL"}, {"last_message", "TEXT NULL"},
-    {"last_unix_ms", "INTEGER NULL"},  {"groupable", "INTEGER NOT NULL DEFAULT 0"},
-    {"group_subject", "TEXT NULL"},    {"acked_by", "TEXT NULL"},
-    {"acked_unix_ms", "INTEGER NULL"}, {"ack_note", "TEXT NULL"},
-    {"resolved_by", "TEXT NULL"},      {"resolved_unix_ms", "INTEGER NULL"},
-    {"resolve_note", "TEXT NULL"},     {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"}};
+    {"last_event_id", "INTEGER NULL"},
+    {"crossings", "INTEGER NOT NULL DEFAULT 1"},
+    {"last_reading_uid", "TEXT NULL"},
+    {"last_message", "TEXT NULL"},
+    {"last_unix_ms", "INTEGER NULL"},
+    {"groupable", "INTEGER NOT NULL DEFAULT 0"},
+    {"group_subject", "TEXT NULL"},
+    {"acked_by", "TEXT NULL"},
+    {"acked_unix_ms", "INTEGER NULL"},
+    {"ack_note", "TEXT NULL"},
+    {"resolved_by", "TEXT NULL"},
+    {"resolved_unix_ms", "INTEGER NULL"},
+    {"resolve_note", "TEXT NULL"},
+    {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"}};
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
@@ -236,8 +243,8 @@ Result<bool> Store::insert_reading(Txn& txn, const Reading& reading, const Patie
   auto insert = db_->prepare(
       "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
       "measured_unix_ms, device_time_unix_s, hub_time_unix_ms, clock_offset_s, values_json, "
-      "quality_json, received_unix_ms) "
-      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?) " KOTONA_READING_UID_ON_CONFLICT);
+      "quality_json, received_unix_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) "
+      KOTONA_READING_UID_ON_CONFLICT);
   if (!insert) return fail(insert.error());
   std::optional<std::int64_t> device_s, offset_s;
   if (reading.device_time) device_s = reading.device_time->time_since_epoch().count();
@@ -246,7 +253,8 @@ Result<bool> Store::insert_reading(Txn& txn, const Reading& reading, const Patie
   insert->bind(4, reading.device.serial.value).bind(5, kind_name(reading.measurement));
   insert->bind(6, ms(measured_time(reading))).bind(7, device_s).bind(8, ms(reading.hub_time));
   insert->bind(9, offset_s).bind(10, encode_values_json(reading.measurement));
-  insert->bind(11, encode_quality_json(reading.quality, uid_conflict)).bind(12, ms(txn.received));
+  insert->bind(11, encode_quality_json(reading.quality, uid_conflict));
+  insert->bind(12, ms(txn.received));
   if (auto r = insert->step(); !r) return fail(r.error());
   return db_->changes() != 0;
 }
