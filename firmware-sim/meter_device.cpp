@@ -63,6 +63,10 @@ Result<void> MeterDevice::run_step(const ScriptStep& step) {
     case Kind::kNakStorm: corrupt_frames_ = static_cast<int>(step.count); break;
     case Kind::kUnplugMidFrame: cut_next_frame_ = true; break;
     case Kind::kResendAll: deliver(true); break;
+    case Kind::kResetCounter:  // battery change / factory reset: numbering restarts at 1
+      next_record_ = 1;
+      log_info(kLog, "record counter reset: the next record is 1");
+      break;
     case Kind::kUnplug: unplug(); break;
     case Kind::kReplug:
       if (!pty_) {

@@ -138,6 +138,7 @@ Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::
   if (cmd == "unplug-mid-frame") return ScriptStep{Kind::kUnplugMidFrame};
   if (cmd == "bad-checksum") return ScriptStep{Kind::kBadChecksum};
   if (cmd == "resend-all") return ScriptStep{Kind::kResendAll};
+  if (cmd == "reset-counter") return ScriptStep{Kind::kResetCounter};
   if (cmd == "unplug") return ScriptStep{Kind::kUnplug};
   if (cmd == "replug") return ScriptStep{Kind::kReplug};
   if (cmd == "hold") return ScriptStep{Kind::kHold};

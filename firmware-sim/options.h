@@ -16,7 +16,7 @@ namespace kotona::firmware_sim {
 
 struct ScriptStep {
   enum class Kind { kMeasure, kWait, kGarbage, kBadChecksum, kResendAll, kLoop, kUnplug,
-                    kReplug, kHold, kNakStorm, kUnplugMidFrame };
+                    kReplug, kHold, kNakStorm, kUnplugMidFrame, kResetCounter };
   Kind kind = Kind::kHold;
   int systolic = 0, diastolic = 0, pulse = 0;  // kMeasure
   std::chrono::milliseconds duration{0};       // kWait, kLoop

@@ -27,6 +27,7 @@ UplinkOptions uplink_options(const GatewayConfig& c) {
   o.reconnect_max = c.reconnect_max;
   return o;
 }
+
 }  // namespace
 
 Result<std::unique_ptr<Gateway>> Gateway::create(boost::asio::io_context& io,
@@ -40,6 +41,7 @@ Gateway::Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_
     : io_(io),
       config_(std::move(config)),
       outbox_(std::move(outbox)),
+      epochs_(*outbox_, config_.gateway_id),
       uplink_(io, uplink_options(config_), *outbox_, counters_),
       devices_(io, config_.gateway_id,
                DeviceManagerHooks{[this](std::span<const Reading> r) { return commit(r); },
@@ -87,13 +89,14 @@ void Gateway::stop() {
 
 Result<void> Gateway::commit(std::span<const Reading> readings,
                              const std::optional<OutboxCursor>& cursor) {
-  std::vector<OutboxEntry> entries;
-  entries.reserve(readings.size());
-  for (const auto& r : readings) entries.push_back({r.uid.value, encode_reading(r)});
-  auto added = outbox_->append(entries, now_ms(), cursor);
+  std::vector<Reading> numbered(readings.begin(), readings.end());
+  auto entries = epochs_.assign(numbered);
+  if (!entries) return fail(entries.error());
+  auto added = outbox_->append(*entries, now_ms(), cursor);
   if (!added) return fail(added.error());
+  epochs_.committed();
   crash_point("gateway.after_outbox_commit");
-  if (*added < entries.size()) counters_.add("readings_duplicate", entries.size() - *added);
+  if (*added < entries->size()) counters_.add("readings_duplicate", entries->size() - *added);
   return {};
 }
 

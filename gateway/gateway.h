@@ -13,6 +13,7 @@
 #include "gateway/config.h"
 #include "gateway/device_manager.h"
 #include "gateway/outbox/outbox.h"
+#include "gateway/record_epochs.h"
 #include "gateway/serial_discovery.h"
 #include "gateway/uplink/uplink.h"
 
@@ -32,7 +33,8 @@ class Gateway {
   // Stops everything; pending work ends so io_context::run() can return. Idempotent.
   void stop();
 
-  // Encodes and appends `readings`, and `cursor` when set, to the outbox in ONE transaction.
+  // Gives the readings their record epochs (record_epochs.h), then encodes and appends them,
+  // with their record numbers and `cursor` when set, to the outbox in ONE transaction.
   [[nodiscard]] Result<void> commit(std::span<const Reading> readings,
                                     const std::optional<OutboxCursor>& cursor = {});
 
@@ -45,6 +47,7 @@ class Gateway {
   GatewayConfig config_;
   Counters counters_;
   std::unique_ptr<Outbox> outbox_;
+  RecordEpochs epochs_;
   Uplink uplink_;
   DeviceManager devices_;
   SerialDiscovery discovery_;

@@ -19,7 +19,15 @@ constexpr const char* kSchema =
     " device TEXT NOT NULL,"
     " serial TEXT NOT NULL,"
     " sequence INTEGER NOT NULL,"
-    " PRIMARY KEY(driver, device));";
+    " PRIMARY KEY(driver, device));"
+    // Record numbers stored per device counter and epoch (issue 13: counter resets). Kept
+    // after the outbox row is acked: a reset is known by a number coming back changed.
+    "CREATE TABLE IF NOT EXISTS record_seen("
+    " key TEXT NOT NULL,"
+    " epoch INTEGER NOT NULL,"
+    " number INTEGER NOT NULL,"
+    " fingerprint TEXT NOT NULL,"
+    " PRIMARY KEY(key, epoch, number));";
 
 std::int64_t unix_ms(OutboxTime t) { return t.time_since_epoch().count(); }
 }  // namespace
@@ -121,6 +129,9 @@ Result<std::size_t> Outbox::append(std::span<const OutboxEntry> entries, OutboxT
   Statement insert(db_,
                    "INSERT OR IGNORE INTO outbox(reading_uid, payload, created_unix_ms, "
                    "send_count) VALUES(?1, ?2, ?3, 0);");
+  Statement seen(db_,
+                 "INSERT OR IGNORE INTO record_seen(key, epoch, number, fingerprint) "
+                 "VALUES(?1, ?2, ?3, ?4);");
   std::size_t added = 0;
   for (const auto& e : entries) {
     insert.bind(1, e.reading_uid);
@@ -129,6 +140,13 @@ Result<std::size_t> Outbox::append(std::span<const OutboxEntry> entries, OutboxT
     insert.run();
     if (!insert.ok()) return fail(rollback("append"));
     added += static_cast<std::size_t>(sqlite3_changes(db_));
+    if (!e.seen) continue;
+    seen.bind(1, e.seen->key);
+    seen.bind(2, static_cast<std::int64_t>(e.seen->epoch));
+    seen.bind(3, static_cast<std::int64_t>(e.seen->number));
+    seen.bind(4, e.seen->fingerprint);
+    seen.run();
+    if (!seen.ok()) return fail(rollback("append record_seen"));
   }
   if (cursor) {
     Statement upsert(db_,
@@ -147,6 +165,20 @@ Result<std::size_t> Outbox::append(std::span<const OutboxEntry> entries, OutboxT
     return fail(r.error());
   }
   return added;
+}
+
+Result<std::vector<RecordSeen>> Outbox::load_seen(const std::string& key) {
+  Statement select(db_,
+                   "SELECT epoch, number, fingerprint FROM record_seen WHERE key = ?1 "
+                   "ORDER BY epoch, number;");
+  select.bind(1, key);
+  std::vector<RecordSeen> out;
+  while (select.step()) {
+    out.push_back(RecordSeen{key, static_cast<std::uint32_t>(select.int64(0)),
+                             static_cast<std::uint64_t>(select.int64(1)), select.text(2)});
+  }
+  if (!select.ok()) return fail(sqlite_error("load_seen"));
+  return out;
 }
 
 Result<std::optional<OutboxCursor>> Outbox::load_cursor(const std::string& driver,

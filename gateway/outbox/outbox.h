@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -20,9 +21,23 @@ namespace kotona::gateway {
 
 using OutboxTime = std::chrono::sys_time<std::chrono::milliseconds>;
 
+// A record number this gateway stored for a device, under the record epoch it was given, with
+// a fingerprint of the record's content (gateway/record_epochs.h decides epochs from these).
+struct RecordSeen {
+  std::string key;  // driver, serial, counter and kind of the device's record counter
+  std::uint32_t epoch = 0;
+  std::uint64_t number = 0;
+  std::string fingerprint;
+  friend bool operator==(const RecordSeen&, const RecordSeen&) = default;
+};
+
 struct OutboxEntry {  // what append() stores
+  OutboxEntry() = default;
+  OutboxEntry(std::string uid, std::string bytes, std::optional<RecordSeen> record = {})
+      : reading_uid(std::move(uid)), payload(std::move(bytes)), seen(std::move(record)) {}
   std::string reading_uid;
   std::string payload;  // an encoded kotona.v1.Reading
+  std::optional<RecordSeen> seen;  // stored in the same transaction as the row
 };
 
 // Where a device's stored-record transfer stands (a driver's RecordCursor): the last record
@@ -52,11 +67,14 @@ class Outbox {
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
-  // Stores every entry, and `cursor` when given (replacing the one of its driver and device),
-  // in ONE transaction; a uid already present is ignored (a device that re-sends a record adds
-  // nothing). Returns how many rows were new. Error kIo: nothing stored, cursor unchanged.
+  // Stores every entry (with its RecordSeen), and `cursor` when given (replacing the one of its
+  // driver and device), in ONE transaction; a uid already present is ignored (a device that
+  // re-sends a record adds nothing). Returns how many rows were new. Error kIo: nothing
+  // stored, cursor unchanged.
   [[nodiscard]] Result<std::size_t> append(std::span<const OutboxEntry> entries, OutboxTime now,
                                            const std::optional<OutboxCursor>& cursor = {});
+  // Every RecordSeen stored for `key`, any epoch. Error kIo.
+  [[nodiscard]] Result<std::vector<RecordSeen>> load_seen(const std::string& key);
   // The cursor last stored for (driver, device); nullopt when none. Error kIo.
   [[nodiscard]] Result<std::optional<OutboxCursor>> load_cursor(const std::string& driver,
                                                                 const std::string& device);

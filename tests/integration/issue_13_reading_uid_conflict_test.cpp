@@ -56,8 +56,8 @@ double systolic(const boost::json::object& reading) {
 }  // namespace
 
 TEST_CASE(
-    "issue 13: early/forged record 28 (120/80), then the real record 28 (185/115) -> both "
-    "stored, crisis alert on 185/115, technical alert names both values") {
+    "issue 13: early record 28 (120/80) then the real record 28 (185/115) -> both stored and "
+    "the crisis alert and a technical alert naming both values raised") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kSerial});
