@@ -31,6 +31,10 @@ struct GatewayConfig {
   std::string tls_cert;
   std::string tls_key;
   std::string outbox_path;
+  // Issue 22: space held back for deleting acked rows on a full disk (outbox_reserve_kb), and
+  // under how much room for new rows the heartbeat says "low" (outbox_low_kb).
+  std::uint64_t outbox_reserve_bytes = 1024 * 1024;
+  std::uint64_t outbox_low_bytes = 16 * 1024 * 1024;
   std::vector<DeviceSpec> devices;  // relative paths already resolved against serial_by_id_dir
   // Where stable serial names live; drivers with a by-id pattern are opened from here on sight.
   std::string serial_by_id_dir = "/dev/serial/by-id";

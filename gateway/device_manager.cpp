@@ -160,6 +160,12 @@ void DeviceManager::execute(Device& d, drivers::Step step) {
   // (d) The session's next timer.
   arm_timer(d, step.timer);
   if (committed && !step.readings.empty() && hooks_.on_committed) hooks_.on_committed();
+  // (e) Not stored: the session answers the device at once (ASTM: NAK), so the meter keeps
+  // the record without waiting out its reply timeout. That Step has no readings.
+  if (!committed && d.session) {
+    auto refusal = d.session->on_input(drivers::Input{now_ms(), drivers::CommitFailed{}});
+    if (refusal && refusal->readings.empty()) execute(d, std::move(*refusal));
+  }
 }
 
 void DeviceManager::count_rejected(Device& d, const Error& error) {

@@ -31,6 +31,10 @@ class FakeSession : public drivers::DeviceSession {
   Result<drivers::Step> on_input(const drivers::Input& input) override {
     const auto* bytes = std::get_if<drivers::SerialBytes>(&input.event);
     drivers::Step step;
+    if (std::holds_alternative<drivers::CommitFailed>(input.event)) {
+      g_script->events.push_back("commit_failed");
+      step.commands.emplace_back(std::in_place_type<drivers::SerialWrite>, drivers::Bytes{'F'});
+    }
     if (!bytes) return step;
     for (auto b : bytes->bytes) {
       if (b == 'R') {
@@ -136,7 +140,7 @@ TEST_CASE("device_manager: reading -> committed (finalized) before the ACK is wr
   CHECK(f.manager.statuses()[0].serial == "FAKE1");
 }
 
-TEST_CASE("device_manager: outbox commit fails -> no command sent, counted") {
+TEST_CASE("device_manager: outbox commit fails -> Step's commands withheld, session's refusal sent") {
   Fixture f;
   f.fail_commit = true;
   Pty pty;
@@ -145,9 +149,10 @@ TEST_CASE("device_manager: outbox commit fails -> no command sent, counted") {
   pty.send("R");
   REQUIRE(f.run_until([&] { return f.counters.get("outbox_commit_failed") == 1; }));
   f.io.run_for(100ms);
-  CHECK(pty.drain().empty());
+  CHECK(pty.drain() == "F");  // the refusal (ASTM: NAK), never the ACK 'A'
   CHECK(f.counters.get("device_commands_withheld") == 1);
-  CHECK(f.script.events == std::vector<std::string>{"commit"});  // no poke either
+  // No poke either.
+  CHECK(f.script.events == std::vector<std::string>{"commit", "commit_failed"});
 }
 
 TEST_CASE("device_manager: rejected input -> counted by Errc, NAK still sent") {

@@ -32,7 +32,7 @@ UplinkOptions uplink_options(const GatewayConfig& c) {
 
 Result<std::unique_ptr<Gateway>> Gateway::create(boost::asio::io_context& io,
                                                  GatewayConfig config) {
-  auto outbox = Outbox::open(config.outbox_path);
+  auto outbox = Outbox::open(config.outbox_path, OutboxOptions{config.outbox_reserve_bytes});
   if (!outbox) return fail(outbox.error());
   return std::unique_ptr<Gateway>(new Gateway(io, std::move(config), std::move(*outbox)));
 }
@@ -93,7 +93,11 @@ Result<void> Gateway::commit(std::span<const Reading> readings,
   auto entries = epochs_.assign(numbered);
   if (!entries) return fail(entries.error());
   auto added = outbox_->append(*entries, now_ms(), cursor);
-  if (!added) return fail(added.error());
+  if (!added) {
+    // The heartbeat says so at once, not up to status_interval later (issue 22).
+    if (storage_state_ != "full" && outbox_->storage().full) publish_status();
+    return fail(added.error());
+  }
   epochs_.committed();
   crash_point("gateway.after_outbox_commit");
   if (*added < entries->size()) counters_.add("readings_duplicate", entries->size() - *added);
@@ -110,6 +114,32 @@ void Gateway::arm_status_timer() {
   });
 }
 
+StorageStatusInfo Gateway::storage_status() {
+  const OutboxStorage disk = outbox_->storage();
+  // Kept until a heartbeat has carried it: a disk full between two heartbeats, or while the
+  // broker was away, is still reported once.
+  if (disk.full && !full_latched_) full_latched_ = disk.full_since;
+  full_now_ = disk.full;
+  StorageStatusInfo out;
+  out.state = full_latched_ ? "full"
+              : disk.available_bytes < config_.outbox_low_bytes ? "low"
+                                                               : "ok";
+  out.full_since = full_latched_;
+  out.available_bytes = disk.available_bytes;
+  out.reserve_in_place = disk.reserve_in_place;
+  if (out.state != storage_state_) {  // logged once per change, not per heartbeat
+    auto line = "outbox disk " + out.state + ": " + std::to_string(disk.available_bytes / 1024) +
+                " KiB left, reserve " + (disk.reserve_in_place ? "in place" : "spent");
+    if (out.state == "ok") {
+      log_info(kLog, line);
+    } else {
+      log_warn(kLog, line);
+    }
+    storage_state_ = out.state;
+  }
+  return out;
+}
+
 void Gateway::publish_status() {
   GatewayStatusInfo status;
   status.gateway = config_.gateway_id;
@@ -124,7 +154,9 @@ void Gateway::publish_status() {
   status.counters = counters_.snapshot();
   status.uptime =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  status.storage = storage_status();
   uplink_.publish_status(encode_status(status));
+  if (uplink_.is_connected() && !full_now_) full_latched_.reset();
 }
 
 }  // namespace kotona::gateway

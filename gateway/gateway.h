@@ -42,6 +42,7 @@ class Gateway {
   Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_ptr<Outbox> outbox);
   void arm_status_timer();
   void publish_status();
+  StorageStatusInfo storage_status();
 
   boost::asio::io_context& io_;
   GatewayConfig config_;
@@ -55,6 +56,9 @@ class Gateway {
   boost::asio::steady_timer status_timer_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool stopping_ = false;
+  std::string storage_state_ = "ok";  // the last one logged
+  std::optional<HubTime> full_latched_;  // full since, until a heartbeat carried it
+  bool full_now_ = false;
 };
 
 }  // namespace kotona::gateway

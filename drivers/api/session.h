@@ -35,10 +35,16 @@ struct GattFailed {
 };
 struct Connected {};
 struct Disconnected {};
+// The gateway could not commit the readings of the session's previous Step (e.g. the hub's
+// disk is full), so that Step's commands were NOT carried out. Fed right after that Step. A
+// session whose acknowledgement lets the device forget a record refuses it now (ASTM: NAK),
+// so the device keeps the record and retries without waiting out its own timeout; other
+// sessions may return an empty Step or an error (ignored, not counted).
+struct CommitFailed {};
 
 struct Input {
   HubTime hub_time{};  // when the gateway received this input
-  std::variant<SerialBytes, GattValue, Connected, Disconnected, GattFailed> event;
+  std::variant<SerialBytes, GattValue, Connected, Disconnected, GattFailed, CommitFailed> event;
 };
 
 // --- What a session asks the gateway to do ---------------------------------------------------

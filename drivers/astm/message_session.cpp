@@ -25,8 +25,10 @@ Result<Step> MessageSession::on_input(const Input& input) {
     if (!message_.empty()) drop_message(Errc::kTruncated, "port closed mid-message", step);
     return with_timer(std::move(step));
   }
+  if (std::holds_alternative<CommitFailed>(input.event)) return refuse_commit();
   const auto* serial = std::get_if<SerialBytes>(&input.event);
   if (serial == nullptr) return fail(Errc::kUnsupported, driver_ + " takes serial input only");
+  unconfirmed_.reset();  // new bytes: the last Step's readings were committed
   Step step;
   for (auto& event : receiver_.feed(serial->bytes)) {
     using Kind = ReceiverEvent::Kind;
@@ -38,6 +40,7 @@ Result<Step> MessageSession::on_input(const Input& input) {
         step.commands.emplace_back(control(kNak));
         break;
       case Kind::kRecord:
+        before_frame_ = message_;
         on_record(event.text, input.hub_time, step);
         break;
       case Kind::kError:
@@ -80,6 +83,7 @@ void MessageSession::on_line(std::string_view line, HubTime hub_time, Step& step
   if (line.front() != 'L') return;
   auto message = parse_(message_);
   message_.clear();
+  unconfirmed_ = before_frame_;
   if (!message) {
     step.rejected.push_back(message.error());
     return;
@@ -95,6 +99,20 @@ void MessageSession::on_line(std::string_view line, HubTime hub_time, Step& step
     step.readings.push_back(std::move(reading));
   }
   for (auto& error : message->rejected) step.rejected.push_back(std::move(error));
+}
+
+Step MessageSession::refuse_commit() {
+  // The gateway could not store the message's readings and withheld the ACK of its last
+  // frame. NAK it now (LIS01-A2 §6.3.3: the sender repeats the frame, up to 6 times, then
+  // ends with EOT and keeps the record) instead of letting the meter wait out its 15 s.
+  Step step;
+  if (!unconfirmed_) return with_timer(std::move(step));
+  for (auto& event : receiver_.refuse_last_frame()) {
+    if (event.kind == ReceiverEvent::Kind::kSendNak) step.commands.emplace_back(control(kNak));
+  }
+  message_ = std::move(*unconfirmed_);  // the repeated frame completes the message again
+  unconfirmed_.reset();
+  return with_timer(std::move(step));
 }
 
 void MessageSession::drop_message(Errc code, std::string detail, Step& step) {

@@ -5,6 +5,7 @@
 // H.14 (invariant 6). Owned by the gateway; called on its event loop only.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,7 +25,9 @@ class MessageSession : public DeviceSession {
   // Nothing to send: an ASTM meter opens each transfer itself with ENQ.
   Step start() override;
   // SerialBytes: ACK/NAK commands, readings of completed messages, rejected frames or records.
-  // Connected/Disconnected: back to idle. Error kUnsupported for GATT input.
+  // Connected/Disconnected: back to idle. CommitFailed (the readings of the last Step were not
+  // stored): NAK the frame that completed the message and take the device's repeat of it as
+  // new. Error kUnsupported for GATT input.
   Result<Step> on_input(const Input& input) override;
   // The receiver timeout (30 s, LIS01-A2 §6.5.2) expired mid-transfer: back to idle.
   Step on_timer() override;
@@ -38,7 +41,11 @@ class MessageSession : public DeviceSession {
   std::string driver_;
   ParseMessage parse_;
   Receiver receiver_;
+  Step refuse_commit();
+
   Bytes message_;  // records of the message being received, each ending CR
+  Bytes before_frame_;   // message_ before the records of the frame being processed
+  std::optional<Bytes> unconfirmed_;  // message_ to restore if the last readings' commit fails
 };
 
 }  // namespace kotona::drivers::astm

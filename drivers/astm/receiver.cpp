@@ -36,7 +36,19 @@ std::vector<ReceiverEvent> Receiver::on_timeout() {
   return out;
 }
 
+std::vector<ReceiverEvent> Receiver::refuse_last_frame() {
+  std::vector<ReceiverEvent> out;
+  if (!before_last_ || state_ != State::kBetweenFrames) return out;
+  record_ = std::move(before_last_->record);
+  expected_number_ = before_last_->expected_number;
+  last_accepted_ = before_last_->last_accepted;
+  before_last_.reset();
+  out.push_back(make_event(ReceiverEvent::Kind::kSendNak));
+  return out;
+}
+
 void Receiver::reset() {
+  before_last_.reset();
   state_ = State::kIdle;
   frame_.clear();
   record_.clear();
@@ -98,6 +110,7 @@ void Receiver::on_frame_byte(std::uint8_t byte, std::vector<ReceiverEvent>& out)
     return;
   }
   frame_.push_back(byte);
+  before_last_.reset();  // a new frame arrived: the last one was answered
   if (byte == kLf) {
     finish_frame(out);
   } else if (frame_.size() > kMaxFrameBytes) {
@@ -134,6 +147,7 @@ void Receiver::finish_frame(std::vector<ReceiverEvent>& out) {
     out.push_back(make_event(ReceiverEvent::Kind::kSendNak));
     return;
   }
+  before_last_ = BeforeFrame{record_, expected_number_, last_accepted_};
   record_ += frame->text;
   last_accepted_ = frame->number;
   expected_number_ = static_cast<std::uint8_t>((frame->number + 1) % 8);

@@ -44,6 +44,11 @@ class Receiver {
   std::vector<ReceiverEvent> on_timeout();
   // Back to idle, dropping any partial frame or record (e.g. the port closed).
   void reset();
+  // The owner could not keep what the last accepted frame completed (its ACK was withheld):
+  // forget that frame as if it never came and answer NAK, so the sender's repeat of it is
+  // delivered again, not taken for a duplicate (§6.3.2). Returns the kSendNak event, or
+  // nothing when no frame is pending an answer (the transfer ended).
+  std::vector<ReceiverEvent> refuse_last_frame();
   // True between ENQ and EOT: the owner should run the receiver timeout.
   bool in_transfer() const { return state_ != State::kIdle; }
 
@@ -63,6 +68,13 @@ class Receiver {
   std::string record_;               // text of ETB frames of the record being assembled
   std::uint8_t expected_number_ = 1;
   std::optional<std::uint8_t> last_accepted_;
+  // What refuse_last_frame() puts back: the state before the last accepted frame.
+  struct BeforeFrame {
+    std::string record;
+    std::uint8_t expected_number = 1;
+    std::optional<std::uint8_t> last_accepted;
+  };
+  std::optional<BeforeFrame> before_last_;
   std::size_t garbage_bytes_ = 0;    // current run of bytes outside any frame
   std::size_t garbage_offset_ = 0;   // offset (in the feed() call) where the run started
 };

@@ -173,5 +173,28 @@ TEST_CASE("Receiver: timeout during a transfer (§6.5.2) -> error and idle") {
   CHECK(r.on_timeout().empty());
 }
 
+TEST_CASE("Receiver: refuse_last_frame after an ETB then ETX frame -> NAK; repeat re-delivers") {
+  Receiver r;
+  (void)feed_byte(r, kEnq);
+  CHECK(kinds(feed(r, make_frame(1, "R|1|^^^SY", false))) == std::vector{Kind::kSendAck});
+  auto done = feed(r, make_frame(2, "S|182\r", true));
+  REQUIRE(kinds(done) == std::vector{Kind::kRecord, Kind::kSendAck});
+  CHECK(kinds(r.refuse_last_frame()) == std::vector{Kind::kSendNak});
+  CHECK(r.refuse_last_frame().empty());  // only once per frame
+  auto again = feed(r, make_frame(2, "S|182\r", true));
+  REQUIRE(kinds(again) == std::vector{Kind::kRecord, Kind::kSendAck});
+  CHECK(again[0].text == done[0].text);
+}
+
+TEST_CASE("Receiver: refuse_last_frame with no frame pending -> nothing") {
+  Receiver r;
+  CHECK(r.refuse_last_frame().empty());
+  (void)feed_byte(r, kEnq);
+  CHECK(r.refuse_last_frame().empty());
+  (void)feed(r, make_frame(1, "H|\\^&\r", true));
+  (void)feed_byte(r, kEot);
+  CHECK(r.refuse_last_frame().empty());
+}
+
 }  // namespace
 }  // namespace kotona::drivers::astm

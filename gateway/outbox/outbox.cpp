@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace kotona::gateway {
 
 namespace {
@@ -30,6 +32,19 @@ constexpr const char* kSchema =
     " PRIMARY KEY(key, epoch, number));";
 
 std::int64_t unix_ms(OutboxTime t) { return t.time_since_epoch().count(); }
+
+constexpr std::uint64_t kBatchIdBlock = 65536;
+// While the reserve is spent, appends need this much free space inside the database file, so
+// they never grow it: a checkpoint that has to grow the file on a full disk cannot finish, and
+// then even deletes have no room.
+constexpr std::uint64_t kAppendFloorBytes = 256 * 1024;
+
+// A small flash: checkpoint every 128 pages (512 KiB, not SQLite's 1000 pages = 4 MiB, which
+// refilled a 4 MB filesystem with WAL in the probe) and truncate the WAL back to
+// 512 KiB after a checkpoint. Temporary tables in memory: never a temp file on the disk.
+constexpr const char* kSmallFlash =
+    "PRAGMA wal_autocheckpoint=128; PRAGMA journal_size_limit=524288; "
+    "PRAGMA temp_store=MEMORY;";
 }  // namespace
 
 // A prepared statement that finalizes itself; every call reports SQLite's result code.
@@ -56,6 +71,10 @@ class Outbox::Statement {
     rc_ = sqlite3_step(stmt_);
     return rc_ == SQLITE_ROW;
   }
+  // Ready for the next bind (after step() returned a row or the end).
+  void reset() {
+    if (ok()) sqlite3_reset(stmt_);
+  }
   // Runs to completion and resets for the next bind.
   void run() {
     step();
@@ -77,10 +96,10 @@ class Outbox::Statement {
   int rc_ = SQLITE_OK;
 };
 
-Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path) {
+Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path, OutboxOptions options) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  std::unique_ptr<Outbox> outbox(new Outbox(db, path));
+  std::unique_ptr<Outbox> outbox(new Outbox(db, path, options));
   if (rc != SQLITE_OK) return fail(outbox->sqlite_error("open"));
   sqlite3_busy_timeout(db, 5000);
   // journal_mode=WAL is the first statement that reads the file: "not a database" shows here.
@@ -91,13 +110,15 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path) {
 #else
   const char* synchronous = "PRAGMA synchronous=FULL;";
 #endif
-  for (const char* sql : {"PRAGMA journal_mode=WAL;", synchronous, kSchema}) {
+  for (const char* sql : {"PRAGMA journal_mode=WAL;", synchronous, kSmallFlash, kSchema}) {
     if (auto r = outbox->exec(sql); !r) return fail(r.error());
   }
   Statement mode(db, "PRAGMA journal_mode;");
   if (!mode.step() || mode.text(0) != "wal") {
     return fail(Errc::kIo, "outbox " + path + ": cannot enable WAL journal mode");
   }
+  outbox->reserve_.restore();
+  outbox->reserve_batch_ids();
   return outbox;
 }
 
@@ -108,10 +129,15 @@ Error Outbox::sqlite_error(const std::string& what) const {
   return Error{Errc::kIo, 0, "outbox " + path_ + ": " + what + ": " + msg};
 }
 
+bool Outbox::last_error_was_full() const {
+  return (sqlite3_extended_errcode(db_) & 0xff) == SQLITE_FULL;
+}
+
 Result<void> Outbox::exec(const char* sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
   if (rc == SQLITE_OK) return {};
+  failed_full_ = failed_full_ || (rc & 0xff) == SQLITE_FULL || last_error_was_full();
   std::string detail = err ? err : sqlite3_errstr(rc);
   sqlite3_free(err);
   return fail(Errc::kIo, "outbox " + path_ + ": " + detail);
@@ -120,8 +146,42 @@ Result<void> Outbox::exec(const char* sql) {
 Result<std::size_t> Outbox::append(std::span<const OutboxEntry> entries, OutboxTime now,
                                    const std::optional<OutboxCursor>& cursor) {
   if (entries.empty() && !cursor) return std::size_t{0};
+  if (appends_must_wait()) {
+    if (!full_since_) full_since_ = now;
+    return fail(Errc::kIo, "outbox " + path_ +
+                               ": disk full: the last space is kept for delivering what is stored");
+  }
+  failed_full_ = false;
+  auto added = append_once(entries, now, cursor);
+  if (added) {
+    full_since_.reset();
+  } else if (failed_full_ && !full_since_) {
+    full_since_ = now;
+  }
+  return added;
+}
+
+bool Outbox::appends_must_wait() {
+  if (!reserve_spent_) return false;
+  if (reserve_.restore()) {
+    reserve_spent_ = false;
+    return false;
+  }
+  return free_page_bytes() < kAppendFloorBytes;
+}
+
+std::uint64_t Outbox::free_page_bytes() {
+  Statement free_pages(db_,
+                       "SELECT freelist_count * page_size FROM pragma_freelist_count(), "
+                       "pragma_page_size();");
+  return free_pages.step() ? static_cast<std::uint64_t>(free_pages.int64(0)) : 0;
+}
+
+Result<std::size_t> Outbox::append_once(std::span<const OutboxEntry> entries, OutboxTime now,
+                                        const std::optional<OutboxCursor>& cursor) {
   if (auto r = exec("BEGIN IMMEDIATE;"); !r) return fail(r.error());
   auto rollback = [this](const std::string& what) {
+    failed_full_ = failed_full_ || last_error_was_full();
     Error error = sqlite_error(what);
     (void)exec("ROLLBACK;");
     return error;
@@ -198,46 +258,66 @@ Result<std::optional<OutboxCursor>> Outbox::load_cursor(const std::string& drive
 
 Result<std::vector<OutboxRow>> Outbox::next_to_send(std::size_t limit, OutboxTime now,
                                                     std::chrono::milliseconds ack_timeout) {
-  Statement select(db_,
-                   "SELECT seq, reading_uid, payload, send_count FROM outbox "
-                   "WHERE last_sent_unix_ms IS NULL OR last_sent_unix_ms <= ?1 "
-                   // sent "in the future": the hub clock was stepped back; re-send now
-                   "OR last_sent_unix_ms > ?3 "
-                   "ORDER BY seq LIMIT ?2;");
-  select.bind(1, unix_ms(now) - ack_timeout.count());
-  select.bind(2, static_cast<std::int64_t>(limit));
-  select.bind(3, unix_ms(now));
   std::vector<OutboxRow> rows;
-  while (select.step()) {
-    rows.push_back(OutboxRow{select.int64(0), select.text(1), select.text(2), select.int64(3)});
+  // Sent rows due again first: their seqs are below every row never sent.
+  Statement payload(db_, "SELECT payload FROM outbox WHERE seq = ?1;");
+  for (const auto& [seq, uid] : sent_.due(limit, now, ack_timeout)) {
+    payload.bind(1, seq);
+    if (payload.step()) {
+      rows.push_back(OutboxRow{seq, uid, payload.text(0), sent_.send_count(seq)});
+    } else if (payload.ok()) {
+      sent_.forget(uid);  // deleted meanwhile (acked)
+    }
+    if (!payload.ok()) return fail(sqlite_error("next_to_send"));
+    payload.reset();
   }
-  if (!select.ok()) return fail(sqlite_error("next_to_send"));
+  if (rows.size() >= limit) return rows;
+  Statement fresh(db_,
+                  "SELECT seq, reading_uid, payload FROM outbox WHERE seq > ?1 "
+                  "ORDER BY seq LIMIT ?2;");
+  fresh.bind(1, sent_.high_water());
+  fresh.bind(2, static_cast<std::int64_t>(limit - rows.size()));
+  while (fresh.step()) rows.push_back(OutboxRow{fresh.int64(0), fresh.text(1), fresh.text(2), 0});
+  if (!fresh.ok()) return fail(sqlite_error("next_to_send"));
   return rows;
 }
 
 Result<void> Outbox::mark_sent(std::span<const std::string> uids, OutboxTime now) {
-  if (uids.empty()) return {};
-  if (auto r = exec("BEGIN IMMEDIATE;"); !r) return r;
-  Statement update(db_,
-                   "UPDATE outbox SET last_sent_unix_ms = ?1, send_count = send_count + 1 "
-                   "WHERE reading_uid = ?2;");
+  Statement find(db_, "SELECT seq FROM outbox WHERE reading_uid = ?1;");
   for (const auto& uid : uids) {
-    update.bind(1, unix_ms(now));
-    update.bind(2, uid);
-    update.run();
-    if (!update.ok()) break;
+    std::int64_t seq = sent_.seq_of(uid);
+    if (seq < 0) {
+      find.bind(1, uid);
+      if (find.step()) seq = find.int64(0);
+      if (!find.ok()) return fail(sqlite_error("mark_sent"));
+      find.reset();
+    }
+    if (seq >= 0) sent_.mark(seq, uid, now);
   }
-  if (!update.ok()) {
-    Error error = sqlite_error("mark_sent");
-    (void)exec("ROLLBACK;");
-    return fail(error);
-  }
-  return exec("COMMIT;");
+  return {};
 }
 
 Result<std::size_t> Outbox::remove(std::span<const std::string> uids) {
   if (uids.empty()) return std::size_t{0};
-  if (auto r = exec("BEGIN IMMEDIATE;"); !r) return fail(r.error());
+  bool full = false;
+  auto removed = remove_once(uids, full);
+  // A full disk: give the reserve's space to this delete (and to the checkpoint after it).
+  if (!removed && full && reserve_.release()) {
+    reserve_spent_ = true;
+    removed = remove_once(uids, full);
+  }
+  if (!removed) return removed;
+  for (const auto& uid : uids) sent_.forget(uid);
+  if (reserve_spent_ && reserve_.restore()) reserve_spent_ = false;
+  return removed;
+}
+
+Result<std::size_t> Outbox::remove_once(std::span<const std::string> uids, bool& full) {
+  failed_full_ = false;
+  if (auto r = exec("BEGIN IMMEDIATE;"); !r) {
+    full = failed_full_;
+    return fail(r.error());
+  }
   Statement del(db_, "DELETE FROM outbox WHERE reading_uid = ?1;");
   std::size_t removed = 0;
   for (const auto& uid : uids) {
@@ -247,16 +327,22 @@ Result<std::size_t> Outbox::remove(std::span<const std::string> uids) {
     removed += static_cast<std::size_t>(sqlite3_changes(db_));
   }
   if (!del.ok()) {
+    full = last_error_was_full();
     Error error = sqlite_error("remove");
     (void)exec("ROLLBACK;");
     return fail(error);
   }
-  if (auto r = exec("COMMIT;"); !r) return fail(r.error());
+  if (auto r = exec("COMMIT;"); !r) {
+    full = failed_full_;
+    (void)exec("ROLLBACK;");
+    return fail(r.error());
+  }
   return removed;
 }
 
 Result<void> Outbox::reset_sent() {
-  return exec("UPDATE outbox SET last_sent_unix_ms = NULL WHERE last_sent_unix_ms IS NOT NULL;");
+  sent_.clear();
+  return {};
 }
 
 Result<std::uint64_t> Outbox::depth() {
@@ -272,15 +358,41 @@ Result<std::optional<OutboxTime>> Outbox::oldest_created() {
   return std::optional<OutboxTime>{OutboxTime{std::chrono::milliseconds{oldest.int64(0)}}};
 }
 
-Result<std::uint64_t> Outbox::next_batch_id() {
+void Outbox::reserve_batch_ids() {
   Statement bump(db_,
-                 "INSERT INTO meta(key, value) VALUES('batch_id', 1) "
-                 "ON CONFLICT(key) DO UPDATE SET value = value + 1 RETURNING value;");
-  if (!bump.step()) return fail(sqlite_error("next_batch_id"));
-  auto value = static_cast<std::uint64_t>(bump.int64(0));
+                 "INSERT INTO meta(key, value) VALUES('batch_id', ?1) "
+                 "ON CONFLICT(key) DO UPDATE SET value = MAX(value, ?2) + ?1 RETURNING value;");
+  bump.bind(1, static_cast<std::int64_t>(kBatchIdBlock));
+  bump.bind(2, static_cast<std::int64_t>(batch_next_ - 1));
+  // On a full disk the ids go on increasing in memory (they are for logs and acks only).
+  const std::uint64_t in_memory_to = batch_next_ + kBatchIdBlock - 1;
+  if (!bump.step()) {
+    batch_reserved_to_ = in_memory_to;
+    return;
+  }
+  auto reserved_to = static_cast<std::uint64_t>(bump.int64(0));
   bump.step();  // finish the statement so the write commits
-  if (!bump.ok()) return fail(sqlite_error("next_batch_id"));
-  return value;
+  if (!bump.ok()) {
+    batch_reserved_to_ = in_memory_to;
+    return;
+  }
+  batch_next_ = std::max(batch_next_, reserved_to - kBatchIdBlock + 1);
+  batch_reserved_to_ = reserved_to;
+}
+
+Result<std::uint64_t> Outbox::next_batch_id() {
+  if (batch_next_ > batch_reserved_to_) reserve_batch_ids();
+  return batch_next_++;
+}
+
+OutboxStorage Outbox::storage() {
+  if (reserve_spent_ && reserve_.restore()) reserve_spent_ = false;
+  OutboxStorage out;
+  out.full = full_since_.has_value();
+  out.full_since = full_since_;
+  out.available_bytes = filesystem_free_bytes(path_).value_or(0) + free_page_bytes();
+  out.reserve_in_place = reserve_.in_place();
+  return out;
 }
 
 Result<void> Outbox::query_only_for_test(bool on) {

@@ -1,7 +1,9 @@
 // Outbox: the gateway's durable queue of encoded readings (SQLite, WAL, synchronous=FULL).
 // A reading is captured when its row commits (invariant 1); a row leaves only when the server
-// acks its uid (invariant 3). Every SQLite failure is a Result error, never an exception.
-// Not thread-safe: one owner on the gateway's io thread (v0 runs SQLite on that thread).
+// acks its uid (invariant 3). Sending writes nothing (send times live in memory) and deleting
+// may use a reserve of space, so a full disk never stops delivery (issue 22). Every SQLite
+// failure is a Result error, never an exception. Not thread-safe: one owner on the gateway's
+// io thread (v0 runs SQLite on that thread).
 #pragma once
 
 #include <chrono>
@@ -14,6 +16,8 @@
 #include <vector>
 
 #include "core/result.h"
+#include "gateway/outbox/sent_book.h"
+#include "gateway/outbox/space_reserve.h"
 
 struct sqlite3;
 
@@ -51,6 +55,23 @@ struct OutboxCursor {
   friend bool operator==(const OutboxCursor&, const OutboxCursor&) = default;
 };
 
+struct OutboxOptions {
+  // Filesystem space held back for deleting acked rows when the disk is full (the file
+  // `<path>.reserve`); 0: none.
+  std::uint64_t reserve_bytes = 1024 * 1024;
+};
+
+// The outbox's disk, for GatewayStatus.
+struct OutboxStorage {
+  // The last append failed for lack of space (or was refused to keep the last space for
+  // delivery); cleared by the next append that commits.
+  bool full = false;
+  std::optional<OutboxTime> full_since;
+  // Room for new rows: the filesystem's free bytes plus the database's own free pages.
+  std::uint64_t available_bytes = 0;
+  bool reserve_in_place = false;
+};
+
 struct OutboxRow {  // what next_to_send() returns
   std::int64_t seq = 0;
   std::string reading_uid;
@@ -60,9 +81,11 @@ struct OutboxRow {  // what next_to_send() returns
 
 class Outbox {
  public:
-  // Opens or creates the database at `path`. Errors: kIo naming the path and SQLite's reason
-  // (missing directory, not a database, read-only file, ...).
-  [[nodiscard]] static Result<std::unique_ptr<Outbox>> open(const std::string& path);
+  // Opens or creates the database at `path` and puts the space reserve in place when there is
+  // room. Errors: kIo naming the path and SQLite's reason (missing directory, not a database,
+  // read-only file, ...).
+  [[nodiscard]] static Result<std::unique_ptr<Outbox>> open(const std::string& path,
+                                                            OutboxOptions options = {});
   ~Outbox();
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
@@ -70,7 +93,9 @@ class Outbox {
   // Stores every entry (with its RecordSeen), and `cursor` when given (replacing the one of its
   // driver and device), in ONE transaction; a uid already present is ignored (a device that
   // re-sends a record adds nothing). Returns how many rows were new. Error kIo: nothing
-  // stored, cursor unchanged.
+  // stored, cursor unchanged;
+  // also refused without trying while the reserve is spent and the database has no free
+  // pages left (the last space stays for deleting acked rows).
   [[nodiscard]] Result<std::size_t> append(std::span<const OutboxEntry> entries, OutboxTime now,
                                            const std::optional<OutboxCursor>& cursor = {});
   // Every RecordSeen stored for `key`, any epoch. Error kIo.
@@ -82,30 +107,50 @@ class Outbox {
   // clock was stepped back), oldest seq first, at most `limit`.
   [[nodiscard]] Result<std::vector<OutboxRow>> next_to_send(std::size_t limit, OutboxTime now,
                                                             std::chrono::milliseconds ack_timeout);
-  // Stamps last_sent = now and send_count += 1 on the listed uids.
+  // Records (in memory: no disk write) that the listed uids were sent at `now`.
+  // REQUIRES: the uids come from next_to_send(), in its order.
   [[nodiscard]] Result<void> mark_sent(std::span<const std::string> uids, OutboxTime now);
-  // Deletes the listed uids (call on an application ack only). Returns rows deleted.
+  // Deletes the listed uids (call on an application ack only). Returns rows deleted. On a
+  // full disk the reserve is released and the delete tried once more.
   [[nodiscard]] Result<std::size_t> remove(std::span<const std::string> uids);
-  // Forgets every send time so all rows go out again (call after every reconnect).
+  // Forgets every send time so all rows go out again (call after every reconnect). In memory.
   [[nodiscard]] Result<void> reset_sent();
   [[nodiscard]] Result<std::uint64_t> depth();
   // created time of the oldest row, nullopt when empty.
   [[nodiscard]] Result<std::optional<OutboxTime>> oldest_created();
-  // Durable, increasing batch id counter (meta table): 1, 2, 3, ...
+  // Increasing batch id: in memory, from blocks reserved in the meta table (one write per
+  // 65536 batches; when that write fails the ids still increase within this run).
   [[nodiscard]] Result<std::uint64_t> next_batch_id();
+  // The disk's state; tries to put a released reserve back first.
+  OutboxStorage storage();
 
   // Makes every later write fail (PRAGMA query_only), to test commit-failure paths. Root
   // ignores file permissions, so tests cannot rely on a read-only file.
   [[nodiscard]] Result<void> query_only_for_test(bool on);
 
  private:
-  explicit Outbox(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Outbox(sqlite3* db, std::string path, const OutboxOptions& options)
+      : db_(db), path_(std::move(path)), reserve_(path_ + ".reserve", options.reserve_bytes) {}
   class Statement;
   Result<void> exec(const char* sql);
   Error sqlite_error(const std::string& what) const;
+  bool last_error_was_full() const;
+  Result<std::size_t> append_once(std::span<const OutboxEntry> entries, OutboxTime now,
+                                  const std::optional<OutboxCursor>& cursor);
+  Result<std::size_t> remove_once(std::span<const std::string> uids, bool& full);
+  bool appends_must_wait();
+  std::uint64_t free_page_bytes();
+  void reserve_batch_ids();
 
   sqlite3* db_;
   std::string path_;
+  SpaceReserve reserve_;
+  bool reserve_spent_ = false;  // released for a delete; appends wait until it is back
+  bool failed_full_ = false;    // the last failed write ran out of space (SQLITE_FULL)
+  std::optional<OutboxTime> full_since_;
+  SentBook sent_;
+  std::uint64_t batch_next_ = 1;
+  std::uint64_t batch_reserved_to_ = 0;  // ids up to this are reserved in the meta table
 };
 
 }  // namespace kotona::gateway

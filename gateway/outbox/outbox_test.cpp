@@ -43,7 +43,7 @@ std::vector<std::string> uids_of(const std::vector<kotona::gateway::OutboxRow>& 
 
 }  // namespace
 
-TEST_CASE("outbox: close and reopen -> rows and batch counter kept") {
+TEST_CASE("outbox: close and reopen -> rows kept, batch ids still increasing") {
   TempDir dir;
   {
     auto outbox = open_ok(dir.file("o.db"));
@@ -53,6 +53,7 @@ TEST_CASE("outbox: close and reopen -> rows and batch counter kept") {
     REQUIRE(added.has_value());
     CHECK(*added == 2);
     CHECK(outbox->next_batch_id().value_or(0) == 1);
+    CHECK(outbox->next_batch_id().value_or(0) == 2);
   }
   auto outbox = open_ok(dir.file("o.db"));
   CHECK(outbox->depth().value_or(0) == 2);
@@ -60,7 +61,7 @@ TEST_CASE("outbox: close and reopen -> rows and batch counter kept") {
   REQUIRE(rows.has_value());
   REQUIRE(rows->size() == 2);
   CHECK((*rows)[0].payload == std::string("\x01\x00\x02", 3));
-  CHECK(outbox->next_batch_id().value_or(0) == 2);
+  CHECK(outbox->next_batch_id().value_or(0) > 2);
   auto oldest = outbox->oldest_created();
   REQUIRE(oldest.has_value());
   CHECK(*oldest == kT0);
@@ -172,4 +173,49 @@ TEST_CASE("outbox: hub clock stepped back after sending -> the row is due again 
   std::vector<std::string> sent{"u1"};
   REQUIRE(outbox->mark_sent(sent, kT0 + std::chrono::hours(24 * 30)).has_value());
   CHECK(uids_of(outbox->next_to_send(10, kT0, 10s).value()) == std::vector<std::string>{"u1"});
+}
+
+TEST_CASE("outbox: database refuses writes -> sending, re-sending and batch ids still work") {
+  // Issue 22: every send used to write (batch id, send time) first, so a full disk stopped
+  // delivery for good. Sending must not need a write.
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  std::vector<OutboxEntry> batch{{"u1", "a"}, {"u2", "b"}};
+  REQUIRE(outbox->append(batch, kT0).has_value());
+  REQUIRE(outbox->query_only_for_test(true).has_value());
+  for (int i = 0; i < 70'000; ++i) REQUIRE(outbox->next_batch_id().has_value());  // > a block
+  auto first = outbox->next_batch_id();
+  REQUIRE(first.has_value());
+  CHECK(outbox->next_batch_id().value_or(0) == *first + 1);
+  auto rows = outbox->next_to_send(10, kT0, 10s);
+  REQUIRE(rows.has_value());
+  REQUIRE(outbox->mark_sent(uids_of(*rows), kT0).has_value());
+  CHECK(outbox->next_to_send(10, kT0 + 1s, 10s).value().empty());
+  CHECK(outbox->next_to_send(10, kT0 + 10s, 10s).value().size() == 2);
+  REQUIRE(outbox->reset_sent().has_value());
+  CHECK(outbox->next_to_send(10, kT0 + 1s, 10s).value().size() == 2);
+}
+
+TEST_CASE("outbox: many rows sent in batches -> each offered once until due, acked ones never") {
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  std::vector<OutboxEntry> batch;
+  for (int i = 0; i < 250; ++i) batch.push_back({"u" + std::to_string(1000 + i), "p"});
+  REQUIRE(outbox->append(batch, kT0).has_value());
+  std::vector<std::string> seen;
+  while (true) {
+    auto rows = outbox->next_to_send(100, kT0, 10s).value();
+    if (rows.empty()) break;
+    REQUIRE(outbox->mark_sent(uids_of(rows), kT0).has_value());
+    for (auto& u : uids_of(rows)) seen.push_back(u);
+  }
+  REQUIRE(seen.size() == 250);
+  CHECK(seen.front() == "u1000");
+  CHECK(seen.back() == "u1249");
+  std::vector<std::string> acked(seen.begin(), seen.begin() + 200);
+  CHECK(outbox->remove(acked).value_or(0) == 200);
+  auto again = outbox->next_to_send(100, kT0 + 10s, 10s).value();
+  CHECK(again.size() == 50);
+  CHECK(again.front().reading_uid == "u1200");
+  CHECK(again.front().send_count == 1);
 }

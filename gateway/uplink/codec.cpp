@@ -366,6 +366,12 @@ std::string encode_status(const GatewayStatusInfo& status) {
   }
   for (const auto& [name, value] : status.counters) (*s.mutable_counters())[name] = value;
   s.set_uptime_s(status.uptime.count());
+  auto* storage = s.mutable_storage();
+  storage->set_state(status.storage.state);
+  storage->set_full_since_unix_ms(
+      status.storage.full_since ? status.storage.full_since->time_since_epoch().count() : 0);
+  storage->set_available_bytes(status.storage.available_bytes);
+  storage->set_reserve_in_place(status.storage.reserve_in_place);
   return s.SerializeAsString();
 }
 

@@ -41,6 +41,13 @@ struct DeviceStatusInfo {
   std::optional<HubTime> last_seen;
 };
 
+struct StorageStatusInfo {  // the outbox's disk (issue 22)
+  std::string state = "ok";  // "ok", "low", "full"
+  std::optional<HubTime> full_since;
+  std::uint64_t available_bytes = 0;
+  bool reserve_in_place = false;
+};
+
 struct GatewayStatusInfo {
   GatewayId gateway;
   HubTime sent{};
@@ -50,6 +57,7 @@ struct GatewayStatusInfo {
   std::vector<DeviceStatusInfo> devices;
   std::map<std::string, std::uint64_t> counters;
   std::chrono::seconds uptime{0};
+  StorageStatusInfo storage;
 };
 std::string encode_status(const GatewayStatusInfo& status);
 

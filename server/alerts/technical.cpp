@@ -38,6 +38,30 @@ void per_patient(const GatewayView& g, TechnicalDraft draft, std::vector<Technic
   }
 }
 
+// gateway.disk_full / gateway.disk_low from the hub's heartbeat (issue 22). The episode of a
+// full disk is the instant the hub saw it fill; a low disk has no such instant, so its
+// episode is one per hub until it is resolved.
+void evaluate_storage(const GatewayView& g, std::vector<TechnicalDraft>& out) {
+  const std::string left = std::to_string(g.storage_available_bytes / 1024) + " KiB left";
+  if (g.storage_state == "full") {
+    per_patient(g,
+                {std::string(kGatewayDiskFullRule), Priority::kHigh, g.gateway.value, {},
+                 std::to_string(g.storage_full_since_unix_ms),
+                 "Hub " + g.gateway.value + " disk full (" + left +
+                     "): new readings cannot be stored; meters keep theirs and the hub still "
+                     "delivers what it holds. Free space or replace the hub",
+                 {}},
+                out);
+  } else if (g.storage_state == "low") {
+    per_patient(g,
+                {std::string(kGatewayDiskLowRule), Priority::kLow, g.gateway.value, {}, "low",
+                 "Hub " + g.gateway.value + " disk low (" + left +
+                     "): it will stop storing readings when the disk is full",
+                 {}},
+                out);
+  }
+}
+
 }  // namespace
 
 std::string TechnicalDraft::alert_id() const {
@@ -80,6 +104,7 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
                   out);
     }
   }
+  evaluate_storage(g, out);
   for (const auto& d : g.devices) {
     if (d.state != "needs_pairing") continue;
     per_patient(g,

@@ -25,6 +25,8 @@ inline constexpr std::string_view kDeviceNeedsPairingRule = "device.needs_pairin
 inline constexpr std::string_view kBrokerDroppedRule = "broker.dropped_messages";
 inline constexpr std::string_view kMeasurementMissedRule = "measurement.missed";
 inline constexpr std::string_view kReadingUidConflictRule = "reading.uid_conflict";
+inline constexpr std::string_view kGatewayDiskFullRule = "gateway.disk_full";
+inline constexpr std::string_view kGatewayDiskLowRule = "gateway.disk_low";
 
 struct TechnicalConfig {
   // No heartbeat or batch for this long -> gateway.silent. Gateways send a heartbeat every
@@ -52,6 +54,10 @@ struct GatewayView {
   };
   std::vector<Device> devices;
   std::vector<PatientId> patients;  // enrolled on this gateway now; alerts go to each
+  // The hub's outbox disk from its last heartbeat: "ok", "low", "full" ("" from older hubs).
+  std::string storage_state;
+  std::int64_t storage_full_since_unix_ms = 0;  // gateway clock
+  std::uint64_t storage_available_bytes = 0;
 };
 
 // A device the care plan expects a reading from at least every `cadence` (config `expect`).
@@ -81,7 +87,9 @@ struct TechnicalDraft {
 // heard for config.gateway_silent_after, counting from `listening_since` if later (the server
 // cannot hear anyone while it or its broker link is down, which is not the gateway's fault;
 // a gateway never heard at all is counted from there too);
-// gateway.outbox_backlog (medium); device.needs_pairing (medium) per device in that state.
+// gateway.outbox_backlog (medium); device.needs_pairing (medium) per device in that state;
+// gateway.disk_full (high: new readings cannot be stored on the hub; the meters keep them)
+// and gateway.disk_low (low) from the heartbeat's storage state.
 // One draft per enrolled patient (or one system draft when none is enrolled).
 std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& gateway, HubTime now,
                                              HubTime listening_since,

@@ -146,3 +146,26 @@ TEST_CASE("measurement.missed: no INR by its due date -> one alert per missed ep
   REQUIRE(never.has_value());
   CHECK(never->message.find("none received") != std::string::npos);
 }
+
+TEST_CASE("gateway.disk_full: heartbeat storage full -> high alert per patient, episode = since") {
+  TechnicalConfig c;
+  auto g = gateway(kNow);
+  g.storage_state = "full";
+  g.storage_full_since_unix_ms = 1'789'999'000'000;
+  g.storage_available_bytes = 200 * 1024;
+  auto out = evaluate_gateway(g, kNow, HubTime{}, c);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].rule_id == "gateway.disk_full");
+  CHECK(out[0].priority == Priority::kHigh);
+  CHECK(out[0].episode == "1789999000000");
+  CHECK(out[0].message.find("200 KiB left") != std::string::npos);
+  g.storage_state = "low";
+  out = evaluate_gateway(g, kNow, HubTime{}, c);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].rule_id == "gateway.disk_low");
+  CHECK(out[0].priority == Priority::kLow);
+  g.storage_state = "ok";
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, c).empty());
+  g.storage_state = "";  // a hub from before issue 22
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, c).empty());
+}

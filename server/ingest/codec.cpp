@@ -336,11 +336,21 @@ Result<GatewayStatus> decode_status(std::string_view bytes) {
                   p.oldest_unacked_unix_ms(),
                   {},
                   {},
-                  p.uptime_s()};
+                  p.uptime_s(),
+                  {},
+                  0,
+                  0,
+                  false};
   for (const auto& d : p.devices()) {
     s.devices.push_back({d.serial(), d.driver(), d.port(), d.state(), d.last_seen_unix_ms()});
   }
   for (const auto& [name, value] : p.counters()) s.counters[name] = value;
+  if (p.has_storage()) {
+    s.storage_state = p.storage().state();
+    s.storage_full_since_unix_ms = p.storage().full_since_unix_ms();
+    s.storage_available_bytes = p.storage().available_bytes();
+    s.storage_reserve_in_place = p.storage().reserve_in_place();
+  }
   return s;
 }
 

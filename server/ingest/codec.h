@@ -48,6 +48,11 @@ struct GatewayStatus {
   std::vector<DeviceStatus> devices;
   std::map<std::string, std::uint64_t> counters;
   std::int64_t uptime_s = 0;
+  // The hub's outbox disk (issue 22); empty state from older hubs.
+  std::string storage_state;
+  std::int64_t storage_full_since_unix_ms = 0;
+  std::uint64_t storage_available_bytes = 0;
+  bool storage_reserve_in_place = false;
 };
 
 // kotona.v1.GatewayStatus. Errors: kMalformed (not a GatewayStatus, invalid gateway id).

@@ -159,6 +159,12 @@ std::string encode_status_for_test(const GatewayStatus& s) {
   }
   for (const auto& [name, value] : s.counters) (*p.mutable_counters())[name] = value;
   p.set_uptime_s(s.uptime_s);
+  if (!s.storage_state.empty()) {
+    p.mutable_storage()->set_state(s.storage_state);
+    p.mutable_storage()->set_full_since_unix_ms(s.storage_full_since_unix_ms);
+    p.mutable_storage()->set_available_bytes(s.storage_available_bytes);
+    p.mutable_storage()->set_reserve_in_place(s.storage_reserve_in_place);
+  }
   return p.SerializeAsString();
 }
 

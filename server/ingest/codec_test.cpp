@@ -238,7 +238,11 @@ TEST_CASE("decode_status: encoded status -> same fields back") {
                   1234,
                   {{"SER1", "astm_bp", "/dev/x", "connected", 99}},
                   {{"bad_frames", 2}},
-                  60};
+                  60,
+                  "full",
+                  1'700'000'000'000,
+                  4096,
+                  false};
   auto back = decode_status(encode_status_for_test(s));
   REQUIRE(back.has_value());
   CHECK(back->gateway == kGw);
@@ -247,6 +251,9 @@ TEST_CASE("decode_status: encoded status -> same fields back") {
   CHECK(back->devices[0].state == "connected");
   CHECK(back->counters.at("bad_frames") == 2);
   CHECK(back->uptime_s == 60);
+  CHECK(back->storage_state == "full");
+  CHECK(back->storage_full_since_unix_ms == 1'700'000'000'000);
+  CHECK(back->storage_available_bytes == 4096);
 }
 
 TEST_CASE("decode_status: garbage -> kMalformed") {

@@ -87,6 +87,12 @@ std::string status_json(const GatewayStatus& s) {
   boost::json::object counters;
   for (const auto& [name, value] : s.counters) counters[name] = value;
   o["counters"] = std::move(counters);
+  if (!s.storage_state.empty()) {
+    o["storage"] = {{"state", s.storage_state},
+                    {"full_since_unix_ms", s.storage_full_since_unix_ms},
+                    {"available_bytes", s.storage_available_bytes},
+                    {"reserve_in_place", s.storage_reserve_in_place}};
+  }
   return store::to_json_text(o);
 }
 

@@ -68,6 +68,12 @@ Result<std::vector<alerts::GatewayView>> Store::gateway_views(HubTime now) {
         const auto& o = parsed.as_object();
         g.status_sent_unix_ms = int_field(o, "sent_unix_ms");
         g.oldest_unacked_unix_ms = int_field(o, "oldest_unacked_unix_ms");
+        if (const auto* s = o.if_contains("storage"); s && s->is_object()) {
+          g.storage_state = text_field(s->as_object(), "state");
+          g.storage_full_since_unix_ms = int_field(s->as_object(), "full_since_unix_ms");
+          g.storage_available_bytes =
+              static_cast<std::uint64_t>(int_field(s->as_object(), "available_bytes"));
+        }
         if (const auto* devices = o.if_contains("devices"); devices && devices->is_array()) {
           for (const auto& d : devices->as_array()) {
             if (!d.is_object()) continue;

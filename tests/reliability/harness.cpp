@@ -5,6 +5,7 @@
 // line "N passed, N failed". Exit 0 when every scenario passed (with --expect-failures: when
 // every scenario FAILED, for negative controls). Usage: see README.md or --help.
 #include <sqlite3.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include <boost/json/src.hpp>  // header-only Boost.JSON: this is its one translation unit
@@ -51,6 +52,7 @@ struct Options {
   int drain_timeout_s = 60;
   int faults = 40;      // partitions: faults before the backlog
   int backlog = 5000;   // partitions: outbox rows built up behind a partition, then drained
+  int outbox_fs_kb = 0;  // the outbox on a tmpfs of this size (root only); 0: the run's dir
   bool expect_failures = false;
   std::string gateway_bin = bin("gateway/kotona-gateway");
   std::string server_bin = bin("server/kotona-server");
@@ -67,6 +69,8 @@ void usage(std::ostream& out) {
          "                             (libfaketime) --faults times, with gateway restarts\n"
          "             partitions      network faults between namespaces (--faults), then a\n"
          "                             backlog of --backlog readings drained after healing\n"
+         "             hub-disk-full   the outbox on a 4 MiB tmpfs filled while broker and server\n"
+         "                             are down; must drain on the full disk, report it, NAK\n"
          "             escalation-restart  high alerts raised, the server killed (--kills) before\n"
          "                             their 2 s escalation deadline each time; every one must\n"
          "                             still escalate, not early, with an intact audit chain\n"
@@ -99,12 +103,14 @@ std::optional<Options> parse(int argc, char** argv) {
     else if (a == "--expect-failures") o.expect_failures = true;
     else if (a == "--faults") o.faults = std::stoi(value());
     else if (a == "--backlog") o.backlog = std::stoi(value());
+    else if (a == "--outbox-fs-kb") o.outbox_fs_kb = std::stoi(value());
     else throw std::invalid_argument("unknown option " + a);
   }
+  if (o.scenario == "hub-disk-full" && o.outbox_fs_kb == 0) o.outbox_fs_kb = 4096;
   if (o.scenario != "random-kills" && o.scenario != "broker-forgets" &&
       o.scenario != "named-crash" && o.scenario != "partitions" &&
       o.scenario != "clock-faults" && o.scenario != "queue-overflow" &&
-      o.scenario != "escalation-restart") {
+      o.scenario != "escalation-restart" && o.scenario != "hub-disk-full") {
     throw std::invalid_argument("unknown scenario " + o.scenario);
   }
   return o;
@@ -164,7 +170,50 @@ class Rig {
       serials_.emplace_back(serial);
       patients_[serial] = "patient-" + std::to_string(i);
     }
+    if (o.outbox_fs_kb > 0) {
+      auto fs = dir_ / "hubfs";
+      std::filesystem::create_directories(fs);
+      auto size = "size=" + std::to_string(o.outbox_fs_kb) + "k";
+      if (::mount("tmpfs", fs.c_str(), "tmpfs", 0, size.c_str()) != 0) {
+        throw std::runtime_error("cannot mount a tmpfs for the outbox (root only)");
+      }
+      hubfs_ = fs.string();
+      outbox_path_ = (fs / "outbox.db").string();
+    }
   }
+  ~Rig() {
+    // Lazy: the children (members, destroyed after this) may still hold files there.
+    if (!hubfs_.empty()) ::umount2(hubfs_.c_str(), MNT_DETACH);
+  }
+  Rig(const Rig&) = delete;
+  Rig& operator=(const Rig&) = delete;
+
+  // hub-disk-full: fills the outbox's filesystem with a ballast file until it has no byte
+  // left. Returns the ballast's size.
+  std::uintmax_t fill_hub_disk() {
+    std::FILE* f = std::fopen((std::filesystem::path(hubfs_) / "ballast").c_str(), "wb");
+    if (f == nullptr) throw std::runtime_error("cannot create the ballast file");
+    std::setvbuf(f, nullptr, _IONBF, 0);
+    std::vector<char> block(4096, 'b');
+    std::uintmax_t written = 0;
+    for (std::size_t n = block.size(); n > 0; n /= 2) {  // down to single bytes
+      while (std::fwrite(block.data(), 1, n, f) == n) written += n;
+      std::clearerr(f);
+    }
+    std::fclose(f);
+    return written;
+  }
+  // Lines of every device's log holding `text`.
+  long sim_log_lines(const std::string& text) const {
+    long n = 0;
+    for (const auto& s : serials_) {
+      std::ifstream in(dir_ / ("sim-" + s + ".log"));
+      for (std::string line; std::getline(in, line);) n += line.find(text) != std::string::npos;
+    }
+    return n;
+  }
+  void set_gateway_extra(std::string text) { gateway_extra_ = std::move(text); }
+  void set_sim_reply_timeout_ms(int ms) { sim_reply_timeout_ms_ = ms; }
 
   void start_all() {
     broker_.start();
@@ -251,9 +300,10 @@ class Rig {
     std::ofstream out(conf);
     out << "gateway_id = " << kGateway << "\nmqtt_uri = "
         << (net_ ? broker_.uri_at(Topology::kBrokerFromHub) : broker_.uri()) << "\n"
-        << "outbox_path = " << (dir_ / "outbox.db").string() << "\n"
+        << "outbox_path = " << outbox_path_ << "\n"
         << "ack_timeout_ms = 2000\nreconnect_min_ms = 50\nreconnect_max_ms = 400\n"
-        << "status_interval_ms = 5000\nserial_by_id_dir = " << (dir_ / "by-id").string() << "\n";
+        << "serial_by_id_dir = " << (dir_ / "by-id").string() << "\n"
+        << (gateway_extra_.empty() ? "status_interval_ms = 5000\n" : gateway_extra_);
     for (const auto& s : serials_) out << "device = astm_bp " << (dir_ / ("dev-" + s)).string() << "\n";
     out.close();
     std::filesystem::create_directories(dir_ / "by-id");
@@ -269,7 +319,8 @@ class Rig {
     std::vector<std::string> argv{bin("firmware-sim/kotona-firmware-sim"), "astm-bp", "--link",
                                   (dir_ / ("dev-" + serial)).string(), "--serial", serial,
                                   "--ledger", (dir_ / ("ledger-" + serial + ".jsonl")).string(),
-                                  "--reply-timeout-ms", "1000", "--retry-ms", "200"};
+                                  "--reply-timeout-ms", std::to_string(sim_reply_timeout_ms_),
+                                  "--retry-ms", "200"};
     if (auto offset = device_clock_offsets_.find(serial); offset != device_clock_offsets_.end()) {
       argv.push_back("--clock-offset-s");
       argv.push_back(std::to_string(offset->second));
@@ -350,11 +401,9 @@ class Rig {
                  [&](const Statement& st) {
                    out << "quarantine " << st.column_text(0) << ": " << st.column_int(1) << "\n";
                  });
-    query("outbox.db", "SELECT COUNT(*), MIN(send_count), MAX(send_count) FROM outbox",
-          [&](sqlite3_stmt* st) {
-            out << "outbox rows " << sqlite3_column_int64(st, 0) << ", send_count "
-                << sqlite3_column_int64(st, 1) << ".." << sqlite3_column_int64(st, 2) << "\n";
-          });
+    query(outbox_path_, "SELECT COUNT(*) FROM outbox", [&](sqlite3_stmt* st) {
+      out << "outbox rows " << sqlite3_column_int64(st, 0) << "\n";
+    });
   }
 
   void stop_devices() {
@@ -363,7 +412,7 @@ class Rig {
 
   long outbox_rows() {
     long rows = -1;
-    query("outbox.db", "SELECT COUNT(*) FROM outbox",
+    query(outbox_path_, "SELECT COUNT(*) FROM outbox",
           [&](sqlite3_stmt* s) { rows = static_cast<long>(sqlite3_column_int64(s, 0)); });
     return rows;
   }
@@ -389,9 +438,8 @@ class Rig {
   }
 
   template <typename Row>
-  void query(const std::string& file, const char* sql, Row&& row) {
+  void query(const std::string& path, const char* sql, Row&& row) {
     sqlite3* db = nullptr;
-    auto path = (dir_ / file).string();
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
       sqlite3_busy_timeout(db, 5000);
       sqlite3_stmt* stmt = nullptr;
@@ -457,6 +505,10 @@ class Rig {
   std::map<std::string, std::int64_t> device_clock_offsets_;
   std::string hub_clock_file_;
   std::string server_extra_;
+  std::string gateway_extra_;  // replaces status_interval_ms = 5000 when set
+  int sim_reply_timeout_ms_ = 1000;
+  std::string outbox_path_ = (dir_ / "outbox.db").string();
+  std::string hubfs_;  // the tmpfs mount point (hub-disk-full), empty when none
 };
 
 int uniform(std::mt19937& rng, int lo, int hi) {
@@ -630,6 +682,37 @@ json::object partitions(Rig& rig, const Options& o) {
   return {{"faults", o.faults}, {"by_kind", by_kind}, {"backlog", rows}};
 }
 
+// Hub disk full (issue 22). The outbox lives on a small tmpfs. Broker and server stop, the
+// filesystem is filled to the last byte with a ballast file (it stays to the end) while the
+// meters go on, then broker and server come back. Passes (with the drain's 0 lost, 0
+// duplicated, empty outbox) only if the hub said "outbox disk full", the server raised
+// gateway.disk_full from the heartbeat, and the meters were refused at once: with the real
+// 15 s reply timeout, a hub that only withholds its ACK lets each meter fail one transfer per
+// 15 s; one that NAKs fails several within the 6 s watched.
+json::object hub_disk_full(Rig& rig) {
+  std::this_thread::sleep_for(2s);  // the chain works first
+  rig.server().stop(5s);
+  rig.broker().stop();
+  // A backlog first, so the deletes after the fill are many (they need the reserve).
+  eventually([&] { return rig.outbox_rows() >= 2000; }, 20s);
+  auto ballast = rig.fill_hub_disk();
+  bool full = eventually(
+      [&] { return rig.gateway().log_text().find("outbox disk full") != std::string::npos; },
+      20s);
+  long refused_before = rig.sim_log_lines("aborted");
+  std::this_thread::sleep_for(6s);
+  long refused = rig.sim_log_lines("aborted") - refused_before;
+  long rows = rig.outbox_rows();
+  std::cerr << "reliability: disk full (" << ballast << " B ballast, " << rows
+            << " outbox rows); meters refused " << refused << " times in 6 s; chain back\n";
+  rig.broker().start();
+  rig.start_server();
+  return {{"ballast_bytes", ballast},
+          {"full_logged", full},
+          {"outbox_rows_when_full", rows},
+          {"meter_refusals_in_6s", refused}};
+}
+
 // Escalation deadlines under kill -9 (invariant 7): the devices raise high alerts (every 4th
 // reading is a crisis; one open alert per patient, grouped), the server escalates after
 // kEscalateAfter and is killed every 0.1-0.5 s, so no server instance lives to a deadline.
@@ -712,6 +795,13 @@ int main(int argc, char** argv) {
       rig.set_server_extra("escalate_after_s = " + std::to_string(kEscalateAfterS) +
                            "\nescalation_check_ms = 100\n");
     }
+    if (o.scenario == "hub-disk-full") {
+      // Default outbox_reserve_kb (1 MiB): the config a gateway from before issue 22 accepts
+      // too, so the same run is the negative control against it.
+      rig.set_gateway_extra("status_interval_ms = 1000\n");
+      rig.set_server_extra("technical_check_ms = 200\n");
+      rig.set_sim_reply_timeout_ms(15000);  // LIS01-A2 §6.5.2: a real meter's timer
+    }
     if (o.scenario == "clock-faults") {
       // Device clocks: right, 3 years behind, 20 years ahead, 40 years behind (1986).
       const std::int64_t year = 365LL * 86400;
@@ -732,6 +822,7 @@ int main(int argc, char** argv) {
     else if (o.scenario == "partitions") faults = partitions(rig, o);
     else if (o.scenario == "clock-faults") faults = clock_faults(rig, o);
     else if (o.scenario == "queue-overflow") faults = queue_overflow(rig, o);
+    else if (o.scenario == "hub-disk-full") faults = hub_disk_full(rig);
     else faults = named_crash(rig, o);
     auto d = rig.drain();
     card["faults"] = faults;
@@ -765,6 +856,14 @@ int main(int argc, char** argv) {
     if (o.scenario == "escalation-restart") {
       crashes_ok = check_escalations(rig, o, pending_escalations, faults);
       card["faults"] = faults;
+    }
+    if (o.scenario == "hub-disk-full") {
+      eventually([&] { return rig.alerts_with_rule("gateway.disk_full") > 0; }, 5s);
+      faults["disk_full_alerts"] = rig.alerts_with_rule("gateway.disk_full");
+      card["faults"] = faults;
+      crashes_ok = faults.at("full_logged").as_bool() &&
+                   faults.at("disk_full_alerts").as_int64() > 0 &&
+                   faults.at("meter_refusals_in_6s").as_int64() >= 2 * o.devices;
     }
     if (o.scenario == "partitions") {
       // Issue 5: a backlog of o.backlog readings drains within 60 s of healing.
