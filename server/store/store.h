@@ -177,13 +177,7 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
-  struct Txn {  // one store_batch() transaction
-    HubTime received;
-    GatewayId topic_gateway;
-    GatewayId batch_gateway;
-    std::string topic;
-    BatchOutcome outcome;
-  };
+  struct Txn;  // store_txn.h
   [[nodiscard]] Result<ReadingOutcome> store_one(Txn& txn, const Reading& reading);
   // Inserts the reading row (quality uid_conflict as given); false when its uid is already
   // stored (nothing written).

@@ -9,6 +9,7 @@
 
 #include "server/store/reading_json.h"
 #include "server/store/store.h"
+#include "server/store/store_txn.h"
 
 namespace kotona::server::store {
 
