@@ -116,6 +116,16 @@ TEST_CASE("parse_inr: INR HI with PT '>' -> INR kept with comparator, PT left ou
   CHECK_FALSE(inr_of(m->readings[0]).prothrombin_time_s.has_value());
 }
 
+TEST_CASE("parse_inr: PT outside 5..200 s -> INR kept, PT left out (invariant 13)") {
+  for (const char* pt : {"2", "216"}) {
+    CAPTURE(pt);
+    auto m = parse(block(kInr + "R|2|^^^PT|" + pt + "|s||N||F\r"));
+    REQUIRE(m);
+    REQUIRE(m->readings.size() == 1);
+    CHECK(std::get<Inr>(m->readings[0].measurement).prothrombin_time_s == std::nullopt);
+  }
+}
+
 TEST_CASE("parse_inr: bad INR block -> only that block rejected, next block delivered") {
   const std::string o2 = "O|2|43||^^^INR|||20261122111500\r";
   auto m = parse(kH + kO + "R|1|^^^INR|12,5|INR||HH||F\r" + o2 + kInr + kL);
@@ -127,9 +137,8 @@ TEST_CASE("parse_inr: bad INR block -> only that block rejected, next block deli
   CHECK(m->rejected[0].offset == kH.size());
 }
 
-TEST_CASE("parse_inr: PT unit, range and duplicates -> rejected with code") {
+TEST_CASE("parse_inr: PT unit and duplicates -> rejected with code") {
   CHECK(first_rejection(kInr + "R|2|^^^PT|31.2|min||N||F\r") == Errc::kMalformed);
-  CHECK(first_rejection(kInr + "R|2|^^^PT|2|s||N||F\r") == Errc::kOutOfRange);
   CHECK(first_rejection(kInr + kPt + kPt) == Errc::kMalformed);
   CHECK(first_rejection(kInr + kInr) == Errc::kMalformed);
   CHECK(parse(block(kInr + "R|2|^^^PT|31.2|sec||N||F\r"))->readings.size() == 1);
