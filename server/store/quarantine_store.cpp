@@ -113,19 +113,7 @@ Result<void> Store::raise_quarantine_alerts(const alerts::QuarantineEvent& event
     patients = std::move(*on);
   }
   for (const auto& d : alerts::evaluate_quarantine(event, patients)) {
-    StoredAlert alert;
-    alert.alert_id = AlertId{d.alert_id()};
-    alert.reading_uid = ReadingUid{""};
-    alert.patient = d.patient;
-    alert.rule_id = d.rule_id;
-    alert.priority = std::string(alerts::to_string(d.priority));
-    alert.state = "open";
-    alert.message = d.message;
-    alert.threshold_json = encode_threshold_json(d.threshold);
-    alert.created = now;
-    auto raised = raise_alert(std::move(alert), d.subject);
-    if (!raised) return fail(raised.error());
-    if (*raised) out.push_back(std::move(**raised));
+    if (auto r = raise_technical(d, now, ReadingUid{""}, out); !r) return fail(r.error());
   }
   return {};
 }

@@ -198,6 +198,11 @@ class Store {
   // REQUIRES: inside a transaction.
   [[nodiscard]] Result<std::optional<StoredAlert>> raise_alert(StoredAlert alert,
                                                                const std::string& group_subject);
+  // raise_alert() for a technical draft (grouped by its subject); a new alert is appended to
+  // `out`. `reading` names the reading it is about, if any. REQUIRES: inside a transaction.
+  [[nodiscard]] Result<void> raise_technical(const alerts::TechnicalDraft& draft, HubTime created,
+                                             const ReadingUid& reading,
+                                             std::vector<StoredAlert>& out);
   [[nodiscard]] Result<std::optional<AlertId>> open_group(const StoredAlert& alert,
                                                           const std::string& group_subject);
   [[nodiscard]] Result<std::int64_t> add_event(const AlertId& id, std::string_view change,

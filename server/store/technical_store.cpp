@@ -108,8 +108,8 @@ Result<std::optional<HubTime>> Store::last_reading_received(const GatewayId& gat
 
 Result<std::optional<HubTime>> Store::last_measured(const PatientId& patient,
                                                     std::string_view kind) {
-  auto stmt = db_->prepare(
-      "SELECT MAX(measured_unix_ms) FROM readings WHERE patient_id = ? AND kind = ?");
+  auto stmt =
+      db_->prepare("SELECT MAX(measured_unix_ms) FROM readings WHERE patient_id = ? AND kind = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, patient.value).bind(2, kind);
   auto row = stmt->step();
@@ -132,6 +132,26 @@ Result<std::optional<PatientId>> Store::patient_now(const GatewayId& gateway,
   return std::optional<PatientId>{PatientId{stmt->column_text(0)}};
 }
 
+Result<void> Store::raise_technical(const alerts::TechnicalDraft& draft, HubTime created,
+                                    const ReadingUid& reading, std::vector<StoredAlert>& out) {
+  StoredAlert alert;
+  alert.alert_id = AlertId{draft.alert_id()};
+  alert.reading_uid = reading;
+  alert.patient = draft.patient;
+  alert.rule_id = draft.rule_id;
+  alert.priority = std::string(alerts::to_string(draft.priority));
+  alert.state = "open";
+  alert.message = draft.message;
+  alert.threshold_json = encode_threshold_json(draft.threshold);
+  alert.created = created;
+  // One alert per episode (alert id); a new episode of the same subject (hub, device,
+  // broker) is grouped into its open alert. Two silent devices stay two alerts.
+  auto raised = raise_alert(std::move(alert), draft.subject);
+  if (!raised) return fail(raised.error());
+  if (*raised) out.push_back(std::move(**raised));  // else: this episode has its alert
+  return {};
+}
+
 Result<std::vector<StoredAlert>> Store::insert_technical_alerts(
     const std::vector<alerts::TechnicalDraft>& drafts, HubTime now) {
   std::vector<StoredAlert> out;
@@ -139,21 +159,8 @@ Result<std::vector<StoredAlert>> Store::insert_technical_alerts(
   Transaction transaction(*db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   for (const auto& d : drafts) {
-    StoredAlert alert;
-    alert.alert_id = AlertId{d.alert_id()};
-    alert.reading_uid = ReadingUid{""};  // technical: about the chain, not one reading
-    alert.patient = d.patient;
-    alert.rule_id = d.rule_id;
-    alert.priority = std::string(alerts::to_string(d.priority));
-    alert.state = "open";
-    alert.message = d.message;
-    alert.threshold_json = encode_threshold_json(d.threshold);
-    alert.created = now;
-    // One alert per episode (alert id); a new episode of the same subject (hub, device,
-    // broker) is grouped into its open alert. Two silent devices stay two alerts.
-    auto raised = raise_alert(std::move(alert), d.subject);
-    if (!raised) return fail(raised.error());
-    if (*raised) out.push_back(std::move(**raised));  // else: this episode has its alert
+    // Technical: about the chain, not one reading.
+    if (auto r = raise_technical(d, now, ReadingUid{""}, out); !r) return fail(r.error());
   }
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return out;

@@ -98,22 +98,9 @@ Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
 }
 
 Result<void> Store::raise_uid_conflict_alert(Txn& txn, const alerts::UidConflict& conflict) {
-  auto draft = alerts::evaluate_uid_conflict(conflict);
-  StoredAlert alert;
-  alert.alert_id = AlertId{draft.alert_id()};
-  alert.reading_uid = ReadingUid{conflict.derived_uid};
-  alert.patient = draft.patient;
-  alert.rule_id = draft.rule_id;
-  alert.priority = std::string(alerts::to_string(draft.priority));
-  alert.state = "open";
-  alert.message = draft.message;
-  alert.threshold_json = encode_threshold_json(draft.threshold);
-  alert.created = txn.received;
   // Grouped per device: a reset meter's many conflicts are one open alert, not a flood.
-  auto raised = raise_alert(std::move(alert), draft.subject);
-  if (!raised) return fail(raised.error());
-  if (*raised) txn.outcome.new_alerts.push_back(std::move(**raised));
-  return {};
+  return raise_technical(alerts::evaluate_uid_conflict(conflict), txn.received,
+                         ReadingUid{conflict.derived_uid}, txn.outcome.new_alerts);
 }
 
 }  // namespace kotona::server::store
