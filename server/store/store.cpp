@@ -204,33 +204,26 @@ Reading with_plausibility(const Reading& received) {
 Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& received) {
   const Reading reading = with_plausibility(received);
   const GatewayId& topic_gateway = txn.topic_gateway;
-  // Identity is the topic's (invariant 5): the payload may only repeat it.
-  if (txn.batch_gateway != topic_gateway || reading.gateway != topic_gateway) {
+  // Kept in quarantine with its decoded reading, for the alert and a later release.
+  auto hold = [&](const std::string& reason) -> Result<ReadingOutcome> {
     auto r = insert_quarantine(txn.received,
                                {.topic = txn.topic,
-                                .reason = "identity_mismatch",
+                                .reason = reason,
                                 .reading_uid = reading.uid.value,
                                 .gateway = topic_gateway.value,
                                 .device = reading.device.serial.value,
                                 .reading_json = encode_reading_json(reading)},
                                "");
     if (!r) return fail(r.error());
-    return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, "identity_mismatch"};
+    return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, reason};
+  };
+  // Identity is the topic's (invariant 5): the payload may only repeat it.
+  if (txn.batch_gateway != topic_gateway || reading.gateway != topic_gateway) {
+    return hold("identity_mismatch");
   }
   auto patient = patient_for(topic_gateway, reading);
   if (!patient) return fail(patient.error());
-  if (!*patient) {
-    auto r = insert_quarantine(txn.received,
-                               {.topic = txn.topic,
-                                .reason = "not_enrolled",
-                                .reading_uid = reading.uid.value,
-                                .gateway = topic_gateway.value,
-                                .device = reading.device.serial.value,
-                                .reading_json = encode_reading_json(reading)},
-                               "");
-    if (!r) return fail(r.error());
-    return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, "not_enrolled"};
-  }
+  if (!*patient) return hold("not_enrolled");
   auto inserted = insert_reading(txn, reading, **patient);
   if (!inserted) return fail(inserted.error());
   if (!*inserted) return same_or_conflict(txn, reading, **patient);
