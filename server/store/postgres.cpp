@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <regex>
+#include <unordered_map>
 #include <vector>
 
 #include "core/log.h"
@@ -14,8 +15,8 @@ namespace kotona::server::store {
 namespace {
 
 constexpr long kWriteLockKey = 7461002;  // advisory lock: the store's write lock
-constexpr unsigned kBoolOid = 16;   // pg_type.oid of boolean ("t" / "f" in text results)
-constexpr unsigned kByteaOid = 17;  // pg_type.oid of bytea
+constexpr unsigned kBoolOid = 16;        // pg_type.oid of boolean ("t" / "f" in text results)
+constexpr unsigned kByteaOid = 17;       // pg_type.oid of bytea
 // Reconnect backoff: the first attempt right after the break is seen, then doubling up to the
 // cap. The cap keeps "ingest resumes within 5 s of PostgreSQL being back" (issue 22) with room
 // for the hub's re-send.
@@ -83,9 +84,7 @@ class PgStatement final : public StatementImpl {
     }
     return bytes;
   }
-  bool column_is_null(int index) const override {
-    return PQgetisnull(result_, row_, index) != 0;
-  }
+  bool column_is_null(int index) const override { return PQgetisnull(result_, row_, index) != 0; }
 
  private:
   struct Param {
@@ -108,13 +107,14 @@ class PgStatement final : public StatementImpl {
 };
 
 // One libpq session, replaced when it breaks (issue 22: a PostgreSQL restart used to stop the
-// server for good). Statements are sent with PQexecParams, never server-side PREPAREd, so a
-// new session needs nothing re-prepared. A session lost inside a transaction leaves that
-// transaction failed as a whole: every statement is refused until the store's ROLLBACK (the
-// Transaction destructor) closes it, so nothing of it runs on the new session outside a
-// transaction or without the write lock (the advisory locks died with the old backend, and
-// the next BEGIN IMMEDIATE takes the write lock again). The store returns the error, the
-// batch is not acked and the hub re-sends it.
+// server for good). Each statement text is translated once (translated_sql) and prepared once
+// per session (prepared_name, PQexecPrepared after that; issue 15: translating and re-parsing
+// every call cost ~85 % of the server's CPU); a new session starts with none prepared. A session
+// lost inside a transaction leaves that transaction failed as a whole: every statement is refused
+// until the store's ROLLBACK (the Transaction destructor) closes it, so nothing of it runs on the
+// new session outside a transaction or without the write lock (the advisory locks died with the old
+// backend, and the next BEGIN IMMEDIATE takes the write lock again). The store returns the error,
+// the batch is not acked and the hub re-sends it.
 class PgDatabase final : public Database {
  public:
   PgDatabase(PGconn* conn, std::string uri) : conn_(conn), uri_(std::move(uri)) {}
@@ -123,7 +123,7 @@ class PgDatabase final : public Database {
   Result<void> exec(const std::string& sql) override {
     if (auto r = end_of_failed_transaction(sql)) return *r;
     if (auto r = usable(); !r) return r;
-    const std::string translated = to_postgres_sql(sql);
+    const std::string& translated = translated_sql(sql);
     if (translated.find_first_not_of(" \t\r\n;") == std::string::npos) return {};
     PGresult* result = PQexec(conn_, translated.c_str());
     auto checked = check(result, "exec");
@@ -131,7 +131,7 @@ class PgDatabase final : public Database {
     return checked;
   }
   Result<Statement> prepare(std::string_view sql) override {
-    return Statement(std::make_unique<PgStatement>(*this, to_postgres_sql(sql)));
+    return Statement(std::make_unique<PgStatement>(*this, translated_sql(sql)));
   }
   std::int64_t changes() const override { return changes_; }
   Result<void> make_append_only(const std::string& table) override {
@@ -139,8 +139,8 @@ class PgDatabase final : public Database {
         "CREATE OR REPLACE FUNCTION kotona_append_only() RETURNS trigger LANGUAGE plpgsql AS "
         "$f$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $f$;";
     for (const char* op : {"update", "delete"}) {
-      sql += "CREATE OR REPLACE TRIGGER " + table + "_no_" + op + " BEFORE " + op + " ON " +
-             table + " FOR EACH ROW EXECUTE FUNCTION kotona_append_only();";
+      sql += "CREATE OR REPLACE TRIGGER " + table + "_no_" + op + " BEFORE " + op + " ON " + table +
+             " FOR EACH ROW EXECUTE FUNCTION kotona_append_only();";
     }
     return exec(sql);
   }
@@ -174,10 +174,32 @@ class PgDatabase final : public Database {
 
  private:
   std::optional<Result<void>> end_of_failed_transaction(const std::string& sql);
+  const std::string& translated_sql(std::string_view sql);
+
+ public:
+  // The name of `sql` (PostgreSQL text) prepared on this session, preparing it on first use;
+  // empty when the session already holds kMaxPrepared (run it unnamed). Errors: kIo.
+  Result<std::string> prepared_name(const std::string& sql);
+
+ private:
   void reconnect(std::chrono::steady_clock::time_point now);
 
+  // Hashes std::string and std::string_view alike, so a lookup needs no copy of the SQL.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const {
+      return std::hash<std::string_view>{}(sql);
+    }
+  };
   PGconn* conn_;
   std::string uri_;  // may hold a password: never logged
+  // SQLite-dialect text -> PostgreSQL text. The store's statements are a fixed set of literals
+  // (plus a few filter variants), so this stays small; translating them on every call with
+  // std::regex was ~85 % of the server's CPU on PostgreSQL (issue 15).
+  std::unordered_map<std::string, std::string, SqlHash, std::equal_to<>> translated_;
+  // PostgreSQL text -> name of the statement prepared on THIS session (cleared with it):
+  // PostgreSQL parses and plans each store statement once per session, not per call.
+  std::unordered_map<std::string, std::string> prepared_;
   std::int64_t changes_ = 0;
   bool in_transaction_ = false;      // after the last successful call
   bool transaction_failed_ = false;  // the session broke inside it: refuse until ROLLBACK
@@ -197,6 +219,27 @@ std::optional<Result<void>> PgDatabase::end_of_failed_transaction(const std::str
   }
   if (sql == "COMMIT") transaction_failed_ = false, in_transaction_ = false;
   return fail(Errc::kIo, "postgresql: connection lost inside this transaction (not committed)");
+}
+
+const std::string& PgDatabase::translated_sql(std::string_view sql) {
+  // Bounded all the same: a caller that ever built statements with values in their text
+  // must not grow it without limit. Emptying it only costs re-translation.
+  constexpr std::size_t kMaxCached = 512;
+  if (auto it = translated_.find(sql); it != translated_.end()) return it->second;
+  if (translated_.size() >= kMaxCached) translated_.clear();
+  return translated_.emplace(std::string(sql), to_postgres_sql(sql)).first->second;
+}
+
+Result<std::string> PgDatabase::prepared_name(const std::string& sql) {
+  constexpr std::size_t kMaxPrepared = 256;
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
+  if (prepared_.size() >= kMaxPrepared) return std::string{};
+  std::string name = "kotona_" + std::to_string(prepared_.size() + 1);
+  PGresult* result = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
+  auto checked = check(result, "prepare");
+  PQclear(result);
+  if (!checked) return fail(checked.error());
+  return prepared_.emplace(sql, std::move(name)).first->second;
 }
 
 Result<void> PgDatabase::usable() {
@@ -227,7 +270,8 @@ void PgDatabase::reconnect(std::chrono::steady_clock::time_point now) {
     backoff_ = std::min(backoff_ * 2, kReconnectMax);
     return;
   }
-  PQsetNoticeProcessor(fresh, [](void*, const char*) {}, nullptr);  // as open_postgres()
+  PQsetNoticeProcessor(
+      fresh, [](void*, const char*) {}, nullptr);  // as open_postgres()
   PGresult* r = PQexec(fresh, "SET synchronous_commit = on");
   const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
@@ -238,6 +282,7 @@ void PgDatabase::reconnect(std::chrono::steady_clock::time_point now) {
   }
   PQfinish(conn_);
   conn_ = fresh;
+  prepared_.clear();  // prepared statements live and die with their session
   lost_ = false;
   const auto down_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now - lost_at_).count();
@@ -278,8 +323,13 @@ Result<bool> PgStatement::step() {
       lengths.push_back(p ? static_cast<int>(p->bytes.size()) : 0);
       formats.push_back(p && p->binary ? 1 : 0);
     }
-    result_ = PQexecParams(db_.conn(), sql_.c_str(), static_cast<int>(values.size()), nullptr,
-                           values.data(), lengths.data(), formats.data(), 0);
+    auto name = db_.prepared_name(sql_);
+    if (!name) return fail(name.error());
+    const int count = static_cast<int>(values.size());
+    result_ = name->empty() ? PQexecParams(db_.conn(), sql_.c_str(), count, nullptr, values.data(),
+                                           lengths.data(), formats.data(), 0)
+                            : PQexecPrepared(db_.conn(), name->c_str(), count, values.data(),
+                                             lengths.data(), formats.data(), 0);
     if (auto r = db_.check(result_, "step"); !r) return fail(r.error());
     rows_ = PQresultStatus(result_) == PGRES_TUPLES_OK ? PQntuples(result_) : 0;
   }
@@ -320,8 +370,9 @@ std::string to_postgres_sql(std::string_view sql) {
   // Server instances sharing one PostgreSQL database get the same: a transaction-scoped
   // advisory lock, so their write transactions run one at a time (uniqueness constraints
   // alone would still keep readings and alert ids single, but not groups or escalations).
-  out = std::regex_replace(out, kBeginImmediate,
-                           "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")");
+  out = std::regex_replace(
+      out, kBeginImmediate,
+      "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")");
   return out;
 }
 
