@@ -26,6 +26,7 @@ class Mosquitto {
   void kill9();           // power cut: nothing written
   void restart() { stop(); start(); }
   int port() const { return port_; }
+  pid_t pid() const { return child_ ? child_->pid() : -1; }  // -1 before start()
   std::string uri() const { return uri_at("127.0.0.1"); }
   std::string uri_at(const std::string& host) const {
     return "tcp://" + host + ":" + std::to_string(port_);

@@ -1,0 +1,238 @@
+#include "bench/fleet.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <thread>
+
+#include "bench/procfs.h"
+#include "core/reading.h"
+#include "gateway/outbox/outbox.h"
+#include "gateway/uplink/codec.h"
+#include "tests/support/http_client.h"
+#include "tests/support/mosquitto.h"
+#include "tests/support/process.h"
+#include "tests/support/store_location.h"
+
+namespace kotona::bench {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using test::Child;
+
+namespace {
+
+std::string hub_id(int h) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "gw-bench-%04d", h);
+  return buf;
+}
+std::string meter_serial(int h) { return "BPB" + std::to_string(100000 + h); }
+
+// The backlog an outage leaves: `n` blood-pressure readings, one minute apart, already in the
+// hub's outbox exactly as the gateway's own commit path writes them.
+bool fill_outbox(const std::string& path, int h, int n, std::string& error) {
+  auto outbox = gateway::Outbox::open(path);
+  if (!outbox) return error = describe(outbox.error()), false;
+  const GatewayId gw{hub_id(h)};
+  const auto start = std::chrono::seconds{1'790'000'000};
+  for (int first = 0; first < n; first += 1000) {
+    std::vector<gateway::OutboxEntry> entries;
+    for (int i = first; i < std::min(n, first + 1000); ++i) {
+      Reading r;
+      r.device.serial = DeviceSerial{meter_serial(h)};
+      r.device.driver = "astm_bp";
+      r.record_id = std::to_string(i + 1);
+      r.device_time = DeviceTime{start + std::chrono::minutes(i)};  // sys_seconds
+      r.hub_time = HubTime{std::chrono::milliseconds{start + std::chrono::minutes(i)}};
+      r.measurement = BloodPressure{118.0 + i % 40, 76.0 + i % 15, {}, 60.0 + i % 30};
+      finalize_reading(gw, r);
+      entries.emplace_back(r.uid.value, gateway::encode_reading(r));
+    }
+    auto added = (*outbox)->append(entries, HubTime{std::chrono::milliseconds{start}});
+    if (!added) return error = describe(added.error()), false;
+  }
+  return true;
+}
+
+long outbox_rows(const std::string& path) {
+  sqlite3* db = nullptr;
+  long rows = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM outbox", -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      rows = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return rows;
+}
+
+// One counter from the server's /metrics (`token` is an admin's); -1 when unreachable.
+long metric(int port, const std::string& token, const std::string& name) {
+  test::set_bearer_token(token);
+  auto res = test::http_get(port, "/metrics");
+  if (!res || res->status != 200) return -1;
+  std::smatch m;
+  if (!std::regex_search(res->body, m, std::regex("(^|\n)[a-z_]*" + name + " ([0-9]+)"))) return 0;
+  return std::stol(m[2]);
+}
+
+struct Ingest {  // kotona-server or the null ingest
+  std::unique_ptr<Child> child;
+  int http_port = 0;
+  std::string token;
+};
+
+Ingest start_server(const DrainPoint& p, const test::TempDir& dir, const std::string& broker) {
+  if (p.store == "postgresql") {
+    setenv("KOTONA_TEST_POSTGRES", p.pg_uri.c_str(), 1);
+  } else {
+    unsetenv("KOTONA_TEST_POSTGRES");
+  }
+  auto conf = dir / "server.conf";
+  {
+    std::ofstream out(conf);
+    out << "mqtt_uri = " << broker << "\nmqtt_client_id = kotona-ingest-bench\n"
+        << "db_path = " << test::test_store_location(dir.path()) << "\n"
+        << "http_listen = 127.0.0.1:0\n"
+        << test::test_admin_config();
+    for (int h = 0; h < p.hubs; ++h) {
+      out << "enrol = " << hub_id(h) << " " << meter_serial(h) << " patient-" << h + 1 << "\n";
+    }
+  }
+  Ingest in;
+  in.child = std::make_unique<Child>(
+      std::vector<std::string>{test::bin("server/kotona-server"), "--config", conf.string()},
+      dir / "server.log");
+  auto line = in.child->wait_for_log("clinician feed at http://127.0.0.1:", 60s);
+  std::smatch m;
+  if (!line || !std::regex_search(*line, m, std::regex("127\\.0\\.0\\.1:([0-9]+)/")) ||
+      !in.child->wait_for_log("ingest subscribed", 60s)) {
+    throw std::runtime_error("server did not start:\n" + in.child->log_text());
+  }
+  in.http_port = std::stoi(m[1]);
+  in.token = test::http_login(in.http_port, "admin", test::kTestPassword).value_or("");
+  return in;
+}
+
+Ingest start_null_ingest(const DrainPoint& p, const test::TempDir& dir, const std::string& broker) {
+  Ingest in;
+  in.child = std::make_unique<Child>(
+      std::vector<std::string>{test::bin("bench/kotona-bench"), "null-ingest", broker,
+                               std::to_string(long{p.hubs} * p.readings_per_hub)},
+      dir / "null-ingest.log");
+  if (!in.child->wait_for_log("null-ingest: subscribed", 20s)) {
+    throw std::runtime_error("null ingest did not start:\n" + in.child->log_text());
+  }
+  return in;
+}
+
+std::unique_ptr<Child> start_hub(int h, const test::TempDir& dir, const std::string& broker) {
+  const auto conf = dir / (hub_id(h) + ".conf");
+  std::filesystem::create_directories(dir / "by-id");  // no devices: only the backlog
+  std::ofstream(conf) << "gateway_id = " << hub_id(h) << "\nmqtt_uri = " << broker
+                      << "\noutbox_path = " << (dir / (hub_id(h) + ".db")).string()
+                      << "\nserial_by_id_dir = " << (dir / "by-id").string() << "\n";
+  return std::make_unique<Child>(
+      std::vector<std::string>{test::bin("gateway/kotona-gateway"), "--config", conf.string()},
+      dir / (hub_id(h) + ".log"));
+}
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Waits until the ingest has every reading; returns false at the deadline. For the null ingest,
+// `all_line` gets its summary line (it counts the repeats).
+bool wait_all_arrived(Ingest& ingest, bool null, long total, Clock::time_point deadline,
+                      std::string& all_line) {
+  while (Clock::now() < deadline) {
+    if (null) {
+      if (auto line = ingest.child->wait_for_log("null-ingest: all", 100ms)) {
+        all_line = *line;
+        return true;
+      }
+    } else if (metric(ingest.http_port, ingest.token, "readings_stored") >= total) {
+      return true;
+    } else {
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  return false;
+}
+
+// Waits until every hub's outbox is empty; returns how many are not at the deadline.
+std::size_t wait_outboxes_empty(const test::TempDir& dir, int hubs, Clock::time_point deadline) {
+  std::vector<char> empty(static_cast<std::size_t>(hubs), 0);
+  std::size_t left = empty.size();
+  while (left > 0 && Clock::now() < deadline) {
+    for (int h = 0; h < hubs; ++h) {
+      auto& done = empty[static_cast<std::size_t>(h)];
+      if (!done && outbox_rows((dir / (hub_id(h) + ".db")).string()) == 0) done = 1, --left;
+    }
+    if (left > 0) std::this_thread::sleep_for(100ms);
+  }
+  return left;
+}
+
+std::string tail(const std::string& text, std::size_t n) {
+  return text.size() > n ? text.substr(text.size() - n) : text;
+}
+
+}  // namespace
+
+DrainResult run_drain(const DrainPoint& p, int timeout_s) {
+  DrainResult out;
+  test::TempDir dir;
+  test::Mosquitto broker(dir.path());
+  broker.start();
+  for (int h = 0; h < p.hubs; ++h) {
+    std::string error;
+    if (!fill_outbox((dir / (hub_id(h) + ".db")).string(), h, p.readings_per_hub, error)) {
+      out.failure = "filling the outbox: " + error;
+      return out;
+    }
+  }
+  const bool null = p.store == "null";
+  Ingest ingest =
+      null ? start_null_ingest(p, dir, broker.uri()) : start_server(p, dir, broker.uri());
+  const long total = long{p.hubs} * p.readings_per_hub;
+  const double cpu0 = cpu_us(ingest.child->pid());
+  const auto t0 = Clock::now();
+  const auto deadline = t0 + std::chrono::seconds(timeout_s);
+  std::vector<std::unique_ptr<Child>> hubs;
+  for (int h = 0; h < p.hubs; ++h) hubs.push_back(start_hub(h, dir, broker.uri()));
+
+  std::string all_line;
+  const bool arrived = wait_all_arrived(ingest, null, total, deadline, all_line);
+  out.rows_s = seconds_since(t0);
+  out.ingest_cpu_us = (cpu_us(ingest.child->pid()) - cpu0) / static_cast<double>(total);
+  const std::size_t left = wait_outboxes_empty(dir, p.hubs, deadline);
+  out.empty_s = seconds_since(t0);
+  out.complete = arrived && left == 0;
+  std::smatch m;
+  if (null && std::regex_search(all_line, m, std::regex("([0-9]+) repeats"))) {
+    out.resent = std::stol(m[1]);
+  } else if (!null) {
+    out.resent = metric(ingest.http_port, ingest.token, "readings_duplicate");
+  }
+  for (auto& hub : hubs) out.hub_rss_mb = std::max(out.hub_rss_mb, peak_rss_mb(hub->pid()));
+  out.ingest_rss_mb = peak_rss_mb(ingest.child->pid());
+  out.broker_rss_mb = peak_rss_mb(broker.pid());
+  if (!out.complete) {
+    out.failure = std::string(arrived ? "" : "not every reading arrived; ") + std::to_string(left) +
+                  " outbox(es) not empty after " + std::to_string(timeout_s) +
+                  " s\n--- ingest log tail:\n" + tail(ingest.child->log_text(), 2000);
+  }
+  return out;
+}
+
+}  // namespace kotona::bench

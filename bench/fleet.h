@@ -1,0 +1,37 @@
+// Backlog drain (issue 15): hubs whose outboxes already hold a backlog (an outage just ended)
+// connect to a real mosquitto and a real kotona-server — or a null ingest that decodes and acks
+// without storing — and the bench times how long the backlog takes to arrive and to leave the
+// hubs, and what it cost. Real processes only; one TempDir per run.
+#pragma once
+
+#include <string>
+
+namespace kotona::bench {
+
+struct DrainPoint {
+  std::string store = "sqlite";  // "sqlite", "postgresql" (needs pg_uri) or "null"
+  int hubs = 1;
+  int readings_per_hub = 10000;
+  std::string pg_uri;  // libpq URI of a cluster the bench may create databases in
+};
+
+struct DrainResult {
+  bool complete = false;     // every reading arrived and every outbox emptied in time
+  double rows_s = 0;         // hubs started -> the server has every reading
+  double empty_s = 0;        // hubs started -> every outbox is empty
+  long resent = 0;           // readings the server received more than once
+  double ingest_cpu_us = 0;  // ingest process CPU (user + system) per reading
+  double hub_rss_mb = 0;     // peak RSS of the largest hub
+  double ingest_rss_mb = 0;  // peak RSS of the server (or null ingest)
+  double broker_rss_mb = 0;
+  std::string failure;  // why not complete, with the tails of the logs
+};
+
+// Runs one point; never throws for a slow system (complete = false after the timeout).
+DrainResult run_drain(const DrainPoint& point, int timeout_s);
+
+// The null ingest as its own process (`kotona-bench null-ingest URI N`): subscribes like the
+// server, decodes every batch, acks every uid, stores nothing; exits after N readings.
+int null_ingest_main(const std::string& uri, long expected);
+
+}  // namespace kotona::bench

@@ -1,0 +1,127 @@
+// kotona-bench [--size smoke|full] [--repeat N] [--pg URI] [--only SHAPE] [--out DIR]
+//   Measures the broker's QoS 1 ceiling and Kotona's backlog drain in the same run and writes
+//   DIR/bench.md and DIR/bench.json (default DIR: <build>/bench/results). Gates are reported,
+//   never asserted: the exit status says only whether every run completed.
+// kotona-bench null-ingest URI N   (used by the bench itself: see fleet.h)
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "bench/report.h"
+#include "tests/support/process.h"
+
+namespace kotona::bench {
+namespace {
+
+struct Options {
+  std::string size = "smoke";
+  int repeat = 0;  // 0: the size's default
+  std::string pg_uri;
+  std::string only;
+  std::filesystem::path out = std::filesystem::path(KOTONA_BUILD_DIR) / "bench" / "results";
+};
+
+// The points of a size: shapes x stores. PostgreSQL only when a cluster was given.
+std::vector<DrainPoint> plan(const Options& o) {
+  std::vector<std::pair<int, int>> shapes =
+      o.size == "full"
+          ? std::vector<std::pair<int, int>>{{1, 10000}, {1, 100000}, {10, 10000}, {100, 1000}}
+          : std::vector<std::pair<int, int>>{{1, 2000}};
+  std::vector<std::string> stores{"sqlite"};
+  if (!o.pg_uri.empty()) stores.push_back("postgresql");
+  std::vector<DrainPoint> points;
+  for (const auto& store : stores) {
+    for (auto [hubs, n] : shapes) points.push_back({store, hubs, n, o.pg_uri});
+  }
+  points.push_back({"null", 1, o.size == "full" ? 100000 : 2000, ""});
+  if (o.only.empty()) return points;
+  std::erase_if(points, [&](const DrainPoint& p) { return shape_of(p) != o.only; });
+  return points;
+}
+
+std::string machine() {
+  utsname u{};
+  uname(&u);
+  std::ifstream cpu("/proc/cpuinfo");
+  std::string line, model = "?";
+  while (std::getline(cpu, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  return "Machine: " + std::to_string(std::thread::hardware_concurrency()) + " cores, " + model +
+         ", Linux " + u.release + ".";
+}
+
+int run(const Options& o) {
+  Report report{o.size, machine(), {}, {}};
+  const bool full = o.size == "full";
+  const int repeat = o.repeat > 0 ? o.repeat : (full ? 3 : 1);
+  for (int i = 0; i < repeat; ++i) {
+    report.ceiling.push_back(run_ceiling(full ? 50000 : 5000, 220, 120));
+    const auto& c = report.ceiling.back();
+    std::cerr << "bench: broker ceiling " << c.msgs_per_s << " msg/s"
+              << (c.complete ? "" : " INCOMPLETE " + c.failure) << "\n";
+  }
+  bool all_complete = true;
+  for (const auto& p : plan(o)) {
+    PointRuns pr{p, {}};
+    for (int i = 0; i < repeat; ++i) {
+      std::cerr << "bench: drain " << p.store << " " << shape_of(p) << " run " << i + 1 << "/"
+                << repeat << " ..." << std::flush;
+      pr.runs.push_back(run_drain(p, full ? 600 : 120));
+      const auto& d = pr.runs.back();
+      all_complete = all_complete && d.complete;
+      std::cerr << (d.complete ? " " : " INCOMPLETE ") << d.rows_s << " s, re-sent " << d.resent
+                << "\n";
+    }
+    report.drains.push_back(std::move(pr));
+  }
+  std::filesystem::create_directories(o.out);
+  std::ofstream(o.out / "bench.md") << markdown(report);
+  std::ofstream(o.out / "bench.json") << json(report);
+  std::cout << markdown(report) << "\nbench: written to " << (o.out / "bench.md").string()
+            << " and bench.json\n";
+  return all_complete ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace kotona::bench
+
+int main(int argc, char** argv) {
+  using namespace kotona::bench;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 3 && args[0] == "null-ingest")
+    return null_ingest_main(args[1], std::stol(args[2]));
+  Options o;
+  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--size")
+      o.size = args[i + 1];
+    else if (args[i] == "--repeat")
+      o.repeat = std::stoi(args[i + 1]);
+    else if (args[i] == "--pg")
+      o.pg_uri = args[i + 1];
+    else if (args[i] == "--only")
+      o.only = args[i + 1];
+    else if (args[i] == "--out")
+      o.out = args[i + 1];
+    else
+      return std::cerr << "kotona-bench: unknown option " << args[i] << "\n", 2;
+  }
+  if (args.size() % 2 != 0 || (o.size != "smoke" && o.size != "full")) {
+    std::cerr << "usage: kotona-bench [--size smoke|full] [--repeat N] [--pg URI] [--only HxN] "
+                 "[--out DIR]\n";
+    return 2;
+  }
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    std::cerr << "kotona-bench: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,69 @@
+// The null ingest: the cheapest correct peer of kotona-server's ingest. It subscribes to every
+// hub's readings, decodes each batch (protobuf, as the server must), acks every uid at once and
+// stores nothing; prints one line when every reading came, and acks on until
+// SIGTERM. Its CPU per reading is the floor the server's cost is compared with.
+#include <mqtt/async_client.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "bench/fleet.h"
+#include "gateway/uplink/codec.h"
+
+namespace kotona::bench {
+
+namespace {
+
+// "kotona/v1/gw/<id>/readings" -> "<id>"; empty when the topic has another shape.
+std::string gateway_of(const std::string& topic) {
+  constexpr std::string_view kPrefix = "kotona/v1/gw/";
+  if (topic.rfind(kPrefix, 0) != 0) return {};
+  auto end = topic.find('/', kPrefix.size());
+  return end == std::string::npos ? std::string()
+                                  : topic.substr(kPrefix.size(), end - kPrefix.size());
+}
+
+}  // namespace
+
+int null_ingest_main(const std::string& uri, long expected) {
+  mqtt::async_client client(uri, "kotona-null-ingest", mqtt::create_options(MQTTVERSION_5));
+  std::atomic<long> readings{0}, repeats{0}, bad{0};
+  std::set<std::string> seen;  // only the callback thread touches it
+  client.set_message_callback([&](mqtt::const_message_ptr msg) {
+    auto batch = gateway::decode_batch_for_test(msg->to_string());
+    if (!batch) {
+      ++bad;
+      return;
+    }
+    std::vector<std::string> uids;
+    for (const auto& r : batch->readings) {
+      uids.push_back(r.uid.value);
+      if (!seen.insert(r.uid.value).second) ++repeats;
+    }
+    auto ack = gateway::encode_ack_for_test(batch->gateway, batch->batch_id, uids);
+    client.publish("kotona/v1/gw/" + gateway_of(msg->get_topic()) + "/acks", ack.data(), ack.size(),
+                   1, false);
+    readings += static_cast<long>(uids.size());
+  });
+  try {
+    auto opts =
+        mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true).finalize();
+    client.connect(opts)->wait();
+    client.subscribe("kotona/v1/gw/+/readings", 1)->wait();
+  } catch (const mqtt::exception& e) {
+    std::cerr << "null-ingest: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "null-ingest: subscribed" << std::endl;
+  while (static_cast<long>(readings) - static_cast<long>(repeats) < expected) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::cout << "null-ingest: all " << readings << " readings, " << repeats << " repeats, " << bad
+            << " undecodable" << std::endl;
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // acks go on until SIGTERM
+}
+
+}  // namespace kotona::bench

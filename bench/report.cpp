@@ -1,0 +1,199 @@
+#include "bench/report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <sstream>
+
+namespace kotona::bench {
+
+namespace {
+
+// Median of `f` over the complete runs; nullopt when no run completed.
+std::optional<double> median(const std::vector<DrainResult>& runs,
+                             const std::function<double(const DrainResult&)>& f) {
+  std::vector<double> v;
+  for (const auto& r : runs) {
+    if (r.complete) v.push_back(f(r));
+  }
+  if (v.empty()) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::optional<double> ceiling_median(const Report& r) {
+  std::vector<double> v;
+  for (const auto& c : r.ceiling) {
+    if (c.complete) v.push_back(c.msgs_per_s);
+  }
+  if (v.empty()) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+long total(const DrainPoint& p) { return long{p.hubs} * p.readings_per_hub; }
+
+std::optional<double> rate(const PointRuns& pr) {
+  auto s = median(pr.runs, [](const DrainResult& r) { return r.rows_s; });
+  if (!s) return std::nullopt;
+  return static_cast<double>(total(pr.point)) / *s;
+}
+
+const PointRuns* find(const Report& r, const std::string& store, const std::string& shape) {
+  for (const auto& pr : r.drains) {
+    if (pr.point.store == store && shape_of(pr.point) == shape) return &pr;
+  }
+  return nullptr;
+}
+
+std::string fmt(std::optional<double> v, const char* f = "%.1f") {
+  if (!v) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, *v);
+  return buf;
+}
+
+struct Gate {
+  std::string name;
+  std::optional<double> value;
+  std::string want;  // e.g. ">= 0.8"
+  bool pass = false;
+};
+
+std::optional<double> ratio(std::optional<double> a, std::optional<double> b) {
+  if (!a || !b || *b == 0) return std::nullopt;
+  return *a / *b;
+}
+
+Gate at_least(std::string name, std::optional<double> v, double limit) {
+  return {std::move(name), v, ">= " + fmt(limit, "%.2g"), v && *v >= limit};
+}
+Gate at_most(std::string name, std::optional<double> v, double limit) {
+  return {std::move(name), v, "<= " + fmt(limit, "%.2g"), v && *v <= limit};
+}
+
+// The issue-15 gates this bench can compute; a gate whose points were not run shows "-".
+std::vector<Gate> gates(const Report& r) {
+  auto ceil = ceiling_median(r);
+  auto rate_of = [&](const char* store, const char* shape) -> std::optional<double> {
+    const auto* pr = find(r, store, shape);
+    return pr ? rate(*pr) : std::nullopt;
+  };
+  auto field = [&](const char* store, const char* shape, auto f) -> std::optional<double> {
+    const auto* pr = find(r, store, shape);
+    return pr ? median(pr->runs, f) : std::nullopt;
+  };
+  auto per_reading = [&](const char* shape) {
+    auto rt = rate_of("sqlite", shape);
+    return rt ? std::optional<double>(1.0 / *rt) : std::nullopt;
+  };
+  long resent = 0;
+  bool any = false;
+  for (const auto& pr : r.drains) {
+    if (pr.point.store == "null") continue;
+    for (const auto& run : pr.runs) resent += run.resent, any = true;
+  }
+  return {
+      at_least("drain one hub (1x100000, SQLite) / broker ceiling",
+               ratio(rate_of("sqlite", "1x100000"), ceil), 0.8),
+      at_least("drain many hubs (10x10000, SQLite) / broker ceiling",
+               ratio(rate_of("sqlite", "10x10000"), ceil), 0.8),
+      at_most("re-sent readings while the server is healthy (all runs)",
+              any ? std::optional<double>(resent) : std::nullopt, 0),
+      at_most("cost per reading at 100k / at 10k (one hub, SQLite)",
+              ratio(per_reading("1x100000"), per_reading("1x10000")), 1.5),
+      at_least("PostgreSQL / SQLite drain rate (1x100000)",
+               ratio(rate_of("postgresql", "1x100000"), rate_of("sqlite", "1x100000")), 0.7),
+      at_most("hub peak RSS MB draining 100k",
+              field("sqlite", "1x100000", [](const DrainResult& d) { return d.hub_rss_mb; }), 16),
+      at_most(
+          "server CPU per reading / null ingest's (1x100000)",
+          ratio(field("sqlite", "1x100000", [](const DrainResult& d) { return d.ingest_cpu_us; }),
+                field("null", "1x100000", [](const DrainResult& d) { return d.ingest_cpu_us; })),
+          2),
+  };
+}
+
+}  // namespace
+
+std::string shape_of(const DrainPoint& p) {
+  return std::to_string(p.hubs) + "x" + std::to_string(p.readings_per_hub);
+}
+
+std::string markdown(const Report& r) {
+  std::ostringstream out;
+  auto ceil = ceiling_median(r);
+  out << "# Kotona bench (" << r.size << ")\n\n"
+      << r.machine << "\n\n"
+      << "Broker QoS 1 ceiling (median of " << r.ceiling.size() << "): " << fmt(ceil, "%.0f")
+      << " msg/s\n\n"
+      << "| store | hubs x readings | runs ok | rows s | readings/s | / ceiling | outbox empty s "
+         "| re-sent | ingest CPU µs/reading | hub RSS MB | ingest RSS MB | broker RSS MB |\n"
+      << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& pr : r.drains) {
+    auto m = [&](auto f) { return median(pr.runs, f); };
+    long ok = std::count_if(pr.runs.begin(), pr.runs.end(), [](auto& d) { return d.complete; });
+    out << "| " << pr.point.store << " | " << shape_of(pr.point) << " | " << ok << "/"
+        << pr.runs.size() << " | " << fmt(m([](auto& d) { return d.rows_s; }), "%.2f") << " | "
+        << fmt(rate(pr), "%.0f") << " | " << fmt(ratio(rate(pr), ceil), "%.2f") << " | "
+        << fmt(m([](auto& d) { return d.empty_s; }), "%.2f") << " | "
+        << fmt(m([](auto& d) { return double(d.resent); }), "%.0f") << " | "
+        << fmt(m([](auto& d) { return d.ingest_cpu_us; })) << " | "
+        << fmt(m([](auto& d) { return d.hub_rss_mb; })) << " | "
+        << fmt(m([](auto& d) { return d.ingest_rss_mb; })) << " | "
+        << fmt(m([](auto& d) { return d.broker_rss_mb; })) << " |\n";
+  }
+  out << "\n## Gates (issue 15; reported, not asserted)\n\n| gate | value | want | "
+         "|\n|---|---|---|---|\n";
+  for (const auto& g : gates(r)) {
+    out << "| " << g.name << " | " << fmt(g.value, "%.2f") << " | " << g.want << " | "
+        << (!g.value ? "not run"
+            : g.pass ? "PASS"
+                     : "FAIL")
+        << " |\n";
+  }
+  for (const auto& pr : r.drains) {
+    for (const auto& run : pr.runs) {
+      if (!run.complete)
+        out << "\nIncomplete " << pr.point.store << " " << shape_of(pr.point) << ": "
+            << run.failure.substr(0, 300) << "\n";
+    }
+  }
+  return out.str();
+}
+
+std::string json(const Report& r) {
+  std::ostringstream out;
+  out << "{\"size\":\"" << r.size << "\",\"ceiling_msgs_per_s\":[";
+  for (std::size_t i = 0; i < r.ceiling.size(); ++i) {
+    out << (i ? "," : "") << r.ceiling[i].msgs_per_s;
+  }
+  out << "],\"drains\":[";
+  bool first = true;
+  for (const auto& pr : r.drains) {
+    for (const auto& d : pr.runs) {
+      out << (first ? "" : ",") << "{\"store\":\"" << pr.point.store
+          << "\",\"hubs\":" << pr.point.hubs
+          << ",\"readings_per_hub\":" << pr.point.readings_per_hub
+          << ",\"complete\":" << (d.complete ? "true" : "false") << ",\"rows_s\":" << d.rows_s
+          << ",\"empty_s\":" << d.empty_s << ",\"resent\":" << d.resent
+          << ",\"ingest_cpu_us_per_reading\":" << d.ingest_cpu_us
+          << ",\"hub_rss_mb\":" << d.hub_rss_mb << ",\"ingest_rss_mb\":" << d.ingest_rss_mb
+          << ",\"broker_rss_mb\":" << d.broker_rss_mb << "}";
+      first = false;
+    }
+  }
+  out << "],\"gates\":[";
+  first = true;
+  for (const auto& g : gates(r)) {
+    out << (first ? "" : ",") << "{\"name\":\"" << g.name
+        << "\",\"value\":" << (g.value ? std::to_string(*g.value) : "null") << ",\"want\":\""
+        << g.want << "\",\"pass\":" << (g.pass ? "true" : "false") << "}";
+    first = false;
+  }
+  out << "]}\n";
+  return out.str();
+}
+
+}  // namespace kotona::bench
