@@ -138,6 +138,13 @@ void BleDevice::run_step(const BleStep& step) {
       log_info(kLog, "pairing mode");
       break;
     case K::kDropLink: peripheral_->drop_link(); break;
+    case K::kResetCounter:
+      // Factory reset / battery change (issue 13): the stored records are gone and the next
+      // one is numbered 1 again; the clock runs on.
+      memory_.clear();
+      next_sequence_ = 1;
+      log_info(kLog, "record counter reset: memory cleared, the next record is 1");
+      break;
     case K::kHold: while (!stop_) serve(std::chrono::milliseconds(200)); break;
   }
   update_advertising();

@@ -132,6 +132,8 @@ Result<BleOptions> parse_ble_options(const std::vector<std::string>& args) {
       step.kind = BleStep::Kind::kPairingMode;
     } else if (a == "drop-link") {
       step.kind = BleStep::Kind::kDropLink;
+    } else if (a == "reset-counter") {
+      step.kind = BleStep::Kind::kResetCounter;
     } else if (a == "hold") {
       step.kind = BleStep::Kind::kHold;
     } else {

@@ -15,8 +15,17 @@ namespace kotona::firmware_sim {
 enum class BleProfile { kBloodPressure, kGlucose, kWeight, kThermometer, kPulseOx };
 
 struct BleStep {
-  enum class Kind { kMeasure, kWait, kBurst, kDropAfter, kBondLost, kPairingMode, kDropLink,
-                    kHold };
+  enum class Kind {
+    kMeasure,
+    kWait,
+    kBurst,
+    kDropAfter,
+    kBondLost,
+    kPairingMode,
+    kDropLink,
+    kResetCounter,
+    kHold
+  };
   Kind kind = Kind::kHold;
   double a = 0, b = 0, c = 0;  // kMeasure: S/D/P, mmol/L, kg, Celsius, SpO2/PR
   std::chrono::milliseconds duration{0};  // kWait
@@ -51,6 +60,7 @@ inline constexpr const char* kBleUsage =
     "--bus ADDRESS [--adapter hci0] [--address AA:BB:CC:DD:EE:FF] [--serial S] [--vendor V] "
     "[--model M] [--ledger FILE] [--clock-offset-s N] [--first-sequence N] [--unbonded] "
     "[--idle-disconnect-ms MS] [--value-interval-ms MS] [measure S/D/P|MMOL|KG|C|SPO2/PR | "
-    "wait MS | burst N | drop-after N | drop-link | bond-lost | pairing-mode | hold]...";
+    "wait MS | burst N | drop-after N | drop-link | reset-counter | bond-lost | pairing-mode | "
+    "hold]...";
 
 }  // namespace kotona::firmware_sim

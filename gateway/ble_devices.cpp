@@ -221,7 +221,8 @@ void BleDevices::start_session(Device& d) {
     log_error(kLog, d.name() + ": cannot load the record cursor: " + describe(stored.error()));
     counters_.add("ble_cursor_load_failed");
   } else if (*stored) {
-    context.cursor = drivers::RecordCursor{DeviceSerial{(*stored)->serial}, (*stored)->sequence};
+    context.cursor = drivers::RecordCursor{DeviceSerial{(*stored)->serial}, (*stored)->sequence,
+                                           (*stored)->fingerprint};
   }
   d.session = d.driver->make_session(context);
   if (!d.session) {
@@ -249,7 +250,7 @@ bool BleDevices::execute(Device& d, drivers::Step step) {
     std::optional<OutboxCursor> cursor;
     if (step.cursor) {
       cursor = OutboxCursor{std::string(d.driver->name), d.address, step.cursor->serial.value,
-                            step.cursor->sequence};
+                            step.cursor->sequence, step.cursor->fingerprint};
     }
     auto result = hooks_.commit(step.readings, cursor);
     if (!result) {

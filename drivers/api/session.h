@@ -76,10 +76,13 @@ using Command = std::variant<SerialWrite, GattSubscribe, GattWrite, GattRead>;
 // Where a device's stored-record transfer stands (BLE RACP sync): the last record sequence
 // number whose reading is committed. The gateway stores it with the Step's readings in ONE
 // outbox transaction, and hands the stored value back in SessionContext::cursor when it next
-// connects the same device with the same driver. `serial` ties it to the device that made it.
+// connects the same device with the same driver. `serial` ties it to the device that made it;
+// `fingerprint` (the driver's text, e.g. the record's bytes in hex; "" when unknown) tells the
+// record at `sequence` from another one numbered the same after the device's counter restarted.
 struct RecordCursor {
   DeviceSerial serial;
   std::uint16_t sequence = 0;
+  std::string fingerprint = {};
   friend bool operator==(const RecordCursor&, const RecordCursor&) = default;
 };
 

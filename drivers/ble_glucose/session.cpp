@@ -41,12 +41,29 @@ std::string record_id(const Measurement& m) {
   return id;
 }
 
+std::string cursor_fingerprint(std::span<const std::uint8_t> measurement) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(measurement.size() * 2);
+  for (auto b : measurement) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
 Session::Session(const SessionContext& context) : HealthSession("ble_glucose", context) {}
 
 void Session::on_ready(HubTime hub_time, Step& step) {
   last_hub_time_ = hub_time;
   if (context().cursor && context().cursor->serial == serial()) {
     cursor_ = context().cursor->sequence;
+    cursor_fingerprint_ = context().cursor->fingerprint;
+#ifdef KOTONA_BROKEN_BLE_NO_RESET_CHECK
+    // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=ble_no_reset_check): the record at the
+    // cursor is never checked, so a meter whose counter restarted loses records 1..N.
+    cursor_fingerprint_.clear();
+#endif
   } else if (context().cursor) {
     step.rejected.push_back(racp_error(Errc::kConfig, "stored cursor is of device " +
                                                           context().cursor->serial.value +
@@ -56,7 +73,9 @@ void Session::on_ready(HubTime hub_time, Step& step) {
   step.commands.emplace_back(GattSubscribe{gu::kGlucoseMeasurement});
   step.commands.emplace_back(GattSubscribe{gu::kGlucoseMeasurementContext});
   step.commands.emplace_back(GattSubscribe{gu::kRecordAccessControlPoint});
-  if (cursor_) {
+  if (cursor_ && !cursor_fingerprint_.empty()) {
+    request(Phase::kCheckingCursor, racp::report_one(*cursor_), step);
+  } else if (cursor_) {
     request(Phase::kCheckingLast, racp::report_last(), step);
   } else {
     report_all_ = true;
@@ -86,21 +105,28 @@ void Session::on_value(const GattValue& value, HubTime hub_time, Step& step) {
 
 void Session::on_measurement(const GattValue& value, HubTime hub_time, Step& step) {
   emit_pending(step);  // its context did not come before the next record
-  auto m = parse_measurement(value.bytes);
-  if (phase_ == Phase::kCheckingLast) {  // the answer to 01 06: where the device stands
-    if (const auto seq = measurement_sequence(value.bytes)) last_ = *seq;
+  const auto seq = measurement_sequence(value.bytes);
+  const std::string fingerprint = cursor_fingerprint(value.bytes);
+  if (phase_ == Phase::kCheckingCursor) {  // the answer to 01 04 01 N N: the record at N now
+    if (seq && seq == cursor_) checked_fingerprint_ = fingerprint;
     return;
   }
+  if (phase_ == Phase::kCheckingLast) {  // the answer to 01 06: where the device stands
+    if (seq) last_ = *seq;
+    last_fingerprint_ = fingerprint;
+    return;
+  }
+  auto m = parse_measurement(value.bytes);
   if (!m) {
     step.rejected.push_back(m.error());
     // Asking again would bring the same bytes: the record counts as transferred.
-    if (const auto seq = measurement_sequence(value.bytes)) advance_cursor(*seq, step);
+    if (seq) advance_cursor(*seq, fingerprint, step);
     ++received_;
     return;
   }
   ++received_;
   if (!m->mmol_per_l) {  // a record without a concentration: nothing to deliver
-    advance_cursor(m->sequence, step);
+    advance_cursor(m->sequence, fingerprint, step);
     return;
   }
   Reading r = make_reading(Glucose{*m->mmol_per_l, MealMarker::kUnknown, m->comparator}, hub_time);
@@ -110,15 +136,16 @@ void Session::on_measurement(const GattValue& value, HubTime hub_time, Step& ste
   if (m->context_follows) {
     pending_ = std::move(r);
     pending_sequence_ = m->sequence;
+    pending_fingerprint_ = fingerprint;
     return;
   }
   step.readings.push_back(std::move(r));
-  advance_cursor(m->sequence, step);
+  advance_cursor(m->sequence, fingerprint, step);
 }
 
 void Session::on_context(const GattValue& value, Step& step) {
   auto c = parse_context(value.bytes);
-  if (phase_ == Phase::kCheckingLast) return;
+  if (phase_ == Phase::kCheckingLast || phase_ == Phase::kCheckingCursor) return;
   if (!c) {
     step.rejected.push_back(c.error());
     emit_pending(step);
@@ -139,10 +166,10 @@ void Session::emit_pending(Step& step) {
   if (!pending_) return;
   step.readings.push_back(std::move(*pending_));
   pending_.reset();
-  advance_cursor(pending_sequence_, step);
+  advance_cursor(pending_sequence_, pending_fingerprint_, step);
 }
 
-void Session::advance_cursor(std::uint16_t sequence, Step& step) {
+void Session::advance_cursor(std::uint16_t sequence, const std::string& fingerprint, Step& step) {
   // Records at or below the cursor (a device ignoring the filter, the old numbering after a
   // wrap) are delivered again (the server keeps one per reading_uid) but never move it back.
   if (cursor_ && sequence <= *cursor_) return;
@@ -150,7 +177,7 @@ void Session::advance_cursor(std::uint16_t sequence, Step& step) {
   // transfer an earlier, crashed hub process started) may follow a gap the hub never saw.
   if (phase_ != Phase::kReporting && phase_ != Phase::kAborting) return;
   cursor_ = sequence;
-  step.cursor = RecordCursor{serial(), sequence};
+  step.cursor = RecordCursor{serial(), sequence, fingerprint};
 }
 
 void Session::on_racp(const GattValue& value, Step& step) {
@@ -180,6 +207,9 @@ void Session::on_response(std::uint8_t op, std::uint8_t code, Step& step) {
                                                             std::to_string(code)));
   }
   switch (phase_) {
+    case Phase::kCheckingCursor:
+      if (op == racp::kReportStoredRecords) return after_cursor_record(code, step);
+      break;
     case Phase::kCheckingLast:
       if (op == racp::kReportStoredRecords) return after_last_record(code, step);
       break;
@@ -207,6 +237,32 @@ void Session::on_response(std::uint8_t op, std::uint8_t code, Step& step) {
   step.rejected.push_back(racp_error(Errc::kMalformed, "unexpected response to op code " +
                                                            std::to_string(op) + ": " +
                                                            code_text(code)));
+}
+
+void Session::after_cursor_record(std::uint8_t code, Step& step) {
+  const auto rc = static_cast<ResponseCode>(code);
+  const bool gone = rc == ResponseCode::kNoRecordsFound;
+  const bool changed = rc == ResponseCode::kSuccess && !checked_fingerprint_.empty() &&
+                       checked_fingerprint_ != cursor_fingerprint_;
+  if (!gone && !changed) {
+    // The same record, or the device cannot say (filter refused, no record sent): the last
+    // record still tells a wrap or a reset to fewer records than before.
+    if (rc != ResponseCode::kSuccess || checked_fingerprint_.empty()) {
+      step.rejected.push_back(
+          racp_error(Errc::kUnsupported,
+                     "record at the cursor: " + code_text(code) + ": checking the last record"));
+    }
+    return request(Phase::kCheckingLast, racp::report_last(), step);
+  }
+  // The meter numbers from 1 again (battery change, factory reset): its records up to the
+  // cursor are new ones. Asking for those above it would lose them (issue 13).
+  step.rejected.push_back(
+      racp_error(Errc::kOutOfRange, "record " + std::to_string(*cursor_) +
+                                        (gone ? " is gone" : " is another record now") +
+                                        " (the record counter restarted): fetching all records"));
+  cursor_.reset();
+  report_all_ = true;
+  request(Phase::kCounting, racp::count_all(), step);
 }
 
 void Session::after_last_record(std::uint8_t code, Step& step) {
@@ -245,7 +301,7 @@ void Session::after_report(std::uint8_t code, Step& step) {
     if (report_all_ && last_ && cursor_ && *cursor_ != *last_) {
       // After a wrap or reset every record is in: the device's last one is the new cursor.
       cursor_ = *last_;
-      step.cursor = RecordCursor{serial(), *last_};
+      step.cursor = RecordCursor{serial(), *last_, last_fingerprint_};
     }
     return finish(step);
   }
@@ -283,8 +339,8 @@ void Session::on_failed(const GattFailed& failed, HubTime hub_time, Step& step) 
 }
 
 void Session::on_profile_timer(Step& step) {
-  if (phase_ == Phase::kAborting || phase_ == Phase::kCheckingLast ||
-      phase_ == Phase::kCounting) {
+  if (phase_ == Phase::kAborting || phase_ == Phase::kCheckingCursor ||
+      phase_ == Phase::kCheckingLast || phase_ == Phase::kCounting) {
     step.rejected.push_back(racp_error(Errc::kIo, "no response in 30 s"));
     return finish(step);
   }

@@ -35,6 +35,11 @@ std::vector<std::uint8_t> report_from(std::uint16_t first) {
   return with_sequence(kReportStoredRecords, first);
 }
 std::vector<std::uint8_t> report_last() { return {kReportStoredRecords, kLastRecord}; }
+std::vector<std::uint8_t> report_one(std::uint16_t sequence) {
+  const auto lo = static_cast<std::uint8_t>(sequence & 0xFFu);
+  const auto hi = static_cast<std::uint8_t>(sequence >> 8);
+  return {kReportStoredRecords, kWithinRange, kFilterSequenceNumber, lo, hi, lo, hi};
+}
 std::vector<std::uint8_t> count_all() { return {kReportNumberOfRecords, kAllRecords}; }
 std::vector<std::uint8_t> count_from(std::uint16_t first) {
   return with_sequence(kReportNumberOfRecords, first);

@@ -51,12 +51,14 @@ std::string_view to_string(ResponseCode code);
 //   report all                      01 01
 //   report seq >= N                 01 03 01 <N u16le>
 //   report last record              01 06
+//   report seq N only               01 04 01 <N u16le> <N u16le>   (within range N..N)
 //   number of records, all          04 01
 //   number of records, seq >= N     04 03 01 <N u16le>
 //   abort                           03 00
 std::vector<std::uint8_t> report_all();
 std::vector<std::uint8_t> report_from(std::uint16_t first_sequence);
 std::vector<std::uint8_t> report_last();
+std::vector<std::uint8_t> report_one(std::uint16_t sequence);
 std::vector<std::uint8_t> count_all();
 std::vector<std::uint8_t> count_from(std::uint16_t first_sequence);
 std::vector<std::uint8_t> abort_operation();

@@ -21,6 +21,7 @@ constexpr const char* kSchema =
     " device TEXT NOT NULL,"
     " serial TEXT NOT NULL,"
     " sequence INTEGER NOT NULL,"
+    " fingerprint TEXT NOT NULL DEFAULT '',"
     " PRIMARY KEY(driver, device));"
     // Record numbers stored per device counter and epoch (issue 13: counter resets). Kept
     // after the outbox row is acked: a reset is known by a number coming back changed.
@@ -112,6 +113,14 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path, OutboxOpti
 #endif
   for (const char* sql : {"PRAGMA journal_mode=WAL;", synchronous, kSmallFlash, kSchema}) {
     if (auto r = outbox->exec(sql); !r) return fail(r.error());
+  }
+  // An outbox written before record_cursor had its fingerprint (issue 13, BLE counter reset).
+  if (Statement has(db, "SELECT fingerprint FROM record_cursor LIMIT 0;"); !has.ok()) {
+    if (auto r = outbox->exec("ALTER TABLE record_cursor ADD COLUMN fingerprint TEXT NOT NULL "
+                              "DEFAULT '';");
+        !r) {
+      return fail(r.error());
+    }
   }
   Statement mode(db, "PRAGMA journal_mode;");
   if (!mode.step() || mode.text(0) != "wal") {
@@ -210,13 +219,15 @@ Result<std::size_t> Outbox::append_once(std::span<const OutboxEntry> entries, Ou
   }
   if (cursor) {
     Statement upsert(db_,
-                     "INSERT INTO record_cursor(driver, device, serial, sequence) "
-                     "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(driver, device) DO UPDATE SET "
-                     "serial = excluded.serial, sequence = excluded.sequence;");
+                     "INSERT INTO record_cursor(driver, device, serial, sequence, fingerprint) "
+                     "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(driver, device) DO UPDATE SET "
+                     "serial = excluded.serial, sequence = excluded.sequence, "
+                     "fingerprint = excluded.fingerprint;");
     upsert.bind(1, cursor->driver);
     upsert.bind(2, cursor->device);
     upsert.bind(3, cursor->serial);
     upsert.bind(4, static_cast<std::int64_t>(cursor->sequence));
+    upsert.bind(5, cursor->fingerprint);
     upsert.run();
     if (!upsert.ok()) return fail(rollback("append cursor"));
   }
@@ -244,13 +255,14 @@ Result<std::vector<RecordSeen>> Outbox::load_seen(const std::string& key) {
 Result<std::optional<OutboxCursor>> Outbox::load_cursor(const std::string& driver,
                                                         const std::string& device) {
   Statement select(db_,
-                   "SELECT serial, sequence FROM record_cursor WHERE driver = ?1 AND device = ?2;");
+                   "SELECT serial, sequence, fingerprint FROM record_cursor "
+                   "WHERE driver = ?1 AND device = ?2;");
   select.bind(1, driver);
   select.bind(2, device);
   std::optional<OutboxCursor> out;
   if (select.step()) {
-    out = OutboxCursor{driver, device, select.text(0),
-                       static_cast<std::uint16_t>(select.int64(1))};
+    out = OutboxCursor{driver, device, select.text(0), static_cast<std::uint16_t>(select.int64(1)),
+                       select.text(2)};
   }
   if (!select.ok()) return fail(sqlite_error("load_cursor"));
   return out;

@@ -52,6 +52,7 @@ struct OutboxCursor {
   std::string device;  // BLE address "AA:BB:CC:DD:EE:FF"
   std::string serial;  // the device serial the sequence belongs to
   std::uint16_t sequence = 0;
+  std::string fingerprint = {};  // of the record at `sequence` (drivers::RecordCursor); "" unknown
   friend bool operator==(const OutboxCursor&, const OutboxCursor&) = default;
 };
 

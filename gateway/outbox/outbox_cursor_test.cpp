@@ -145,3 +145,20 @@ TEST_CASE("outbox cursor: database refuses writes -> append fails, cursor unchan
   CHECK(load(*outbox) == cursor(1));
   CHECK(outbox->depth().value() == 1);
 }
+
+TEST_CASE(
+    "outbox cursor: the record's fingerprint is stored with it; an outbox from before the "
+    "fingerprint column opens and reads it as unknown") {
+  TempDir dir;
+  exec_sql(dir.file(),
+           "CREATE TABLE record_cursor(driver TEXT NOT NULL, device TEXT NOT NULL, serial TEXT "
+           "NOT NULL, sequence INTEGER NOT NULL, PRIMARY KEY(driver, device));"
+           "INSERT INTO record_cursor VALUES('ble_glucose', '" +
+               kAddr + "', 'GLU-1', 7);");
+  auto outbox = open_ok(dir.file());
+  CHECK(load(*outbox) == cursor(7));  // fingerprint "": the driver cannot check the record
+  auto with = cursor(8);
+  with.fingerprint = "0b0800ea07";
+  REQUIRE(outbox->append(records(8, 8), kT0, with).has_value());
+  CHECK(load(*outbox) == with);
+}
