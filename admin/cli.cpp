@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "admin/quarantine_command.h"
+#include "admin/words.h"
 #include "core/henkilotunnus.h"
 #include "core/ids.h"
 
@@ -15,7 +17,8 @@ namespace {
 constexpr std::string_view kUsage =
     R"(usage: kotona-admin [--url URL] [--user NAME] [--json] COMMAND [ARGS]
 
-Manages Kotona's patient register and device enrolment through the server's HTTP API.
+Manages Kotona's patient register, device enrolment and quarantine through the server's
+HTTP API.
 
 Commands:
   login                                print a bearer token (needs --user) for KOTONA_TOKEN
@@ -30,6 +33,10 @@ Commands:
   enrolment list [--patient ID] [--gateway ID] [--device SERIAL] [--limit N]
   enrolment show ENROLMENT_ID
   enrolment end ENROLMENT_ID [--at TIME]
+  quarantine list [--gateway ID] [--reason REASON] [--held] [--limit N]
+                                       readings the server held back (not enrolled, identity
+                                       mismatch, unreadable, uid conflict) and why
+  quarantine release ITEM_ID           store a held reading whose device is now enrolled
 
 Options:
   --url URL     the server's API (default $KOTONA_URL, else http://127.0.0.1:8080)
@@ -44,53 +51,6 @@ stdin so it stays out of process lists and shell history. TIME is 2026-11-23T10:
 Exit: 0 done, 1 refused by the server (bad input, not found, conflict), 2 bad command line,
 3 no credentials / login failed / not allowed, 4 server unreachable or failing.
 )";
-
-Unexpected usage_error(std::string why) { return fail(Errc::kMalformed, std::move(why)); }
-
-// Positional words and --flags of one command; flags in `with_value` take the next word.
-struct Words {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> flags;
-};
-
-Result<Words> split(const std::vector<std::string>& args, std::size_t from,
-                    std::initializer_list<std::string_view> with_value,
-                    std::initializer_list<std::string_view> bare) {
-  Words out;
-  for (std::size_t i = from; i < args.size(); ++i) {
-    const auto& a = args[i];
-    if (!a.starts_with("--")) {
-      out.positional.push_back(a);
-      continue;
-    }
-    bool takes = std::find(with_value.begin(), with_value.end(), a) != with_value.end();
-    bool flag = std::find(bare.begin(), bare.end(), a) != bare.end();
-    if (!takes && !flag) return usage_error("unknown option " + a);
-    if (out.flags.count(a)) return usage_error(a + " given twice");
-    if (takes && i + 1 >= args.size()) return usage_error(a + " needs a value");
-    out.flags[a] = takes ? args[++i] : "";
-  }
-  return out;
-}
-
-Result<std::string> id_arg(const std::string& value, const char* what) {
-  if (!is_valid_id_text(value)) {
-    return usage_error(std::string(what) + " must be 1-64 characters of [A-Za-z0-9._-]");
-  }
-  return value;
-}
-
-Result<std::string> limit_query(const Words& w) {
-  auto it = w.flags.find("--limit");
-  if (it == w.flags.end()) return std::string();
-  const auto& v = it->second;
-  bool digits = !v.empty() && v.size() <= 5 &&
-                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::stoi(v) < 1 || std::stoi(v) > 10000) {
-    return usage_error("--limit must be 1-10000");
-  }
-  return "limit=" + v;
-}
 
 // The register fields of `patient add|set` as a JSON body.
 Result<json::object> patient_fields(const Words& w, bool& hetu_from_stdin) {
@@ -211,12 +171,6 @@ Result<void> enrolment_command(const std::vector<std::string>& args, std::size_t
   return {};
 }
 
-std::string text_or_dash(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_null()) return "-";
-  return json::serialize(v);
-}
-
 std::string enrolment_row(const json::value& e) {
   std::string row;
   for (const char* key :
@@ -288,6 +242,8 @@ Result<Invocation> parse_command_line(const std::vector<std::string>& args,
     r = enrol_command(args, i + 1, inv);
   } else if (command == "enrolment") {
     r = enrolment_command(args, i + 1, inv);
+  } else if (command == "quarantine") {
+    r = quarantine_command(args, i + 1, inv);
   } else {
     return usage_error("unknown command '" + command + "' (see --help)");
   }
@@ -332,6 +288,10 @@ std::string format_reply(Shape shape, const std::string& body, bool as_json) {
       for (const auto& e : v.is_array() ? v.as_array() : json::array{}) out += enrolment_row(e);
       return out;
     }
+    case Shape::kQuarantine:
+      return quarantine_table(v);
+    case Shape::kQuarantineRelease:
+      return release_text(v);
     case Shape::kEnrolWrite: {
       if (!v.is_object()) return body + "\n";
       std::string out = kEnrolmentHeader;

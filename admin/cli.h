@@ -20,7 +20,16 @@ inline constexpr int kExitAuth = 3;         // no credentials, login failed, 401
 inline constexpr int kExitUnavailable = 4;  // server unreachable, timeout, 5xx
 
 // How a successful answer is printed.
-enum class Shape { kToken, kPatient, kPatients, kEnrolment, kEnrolments, kEnrolWrite };
+enum class Shape {
+  kToken,
+  kPatient,
+  kPatients,
+  kEnrolment,
+  kEnrolments,
+  kEnrolWrite,
+  kQuarantine,
+  kQuarantineRelease
+};
 
 struct ApiCall {
   std::string method;  // "GET", "POST", "PATCH"

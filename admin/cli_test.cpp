@@ -56,6 +56,13 @@ TEST_CASE("kotona-admin: each command -> its API request") {
        "POST",
        "/api/v1/enrolments/12/end",
        R"({"valid_to":"2026-11-23"})"},
+      {{"quarantine", "list"}, "GET", "/api/v1/quarantine", ""},
+      {{"quarantine", "list", "--held", "--gateway", "gw-1", "--reason", "not_enrolled",
+        "--limit", "20"},
+       "GET",
+       "/api/v1/quarantine?gateway=gw-1&reason=not_enrolled&held=1&limit=20",
+       ""},
+      {{"quarantine", "release", "7"}, "POST", "/api/v1/quarantine/7/release", "{}"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.target);
@@ -103,6 +110,33 @@ TEST_CASE("kotona-admin: bad command lines -> clear error, never the henkilotunn
   CHECK(parse_error({"enrolment", "end", "x"}).find("enrolment:") != std::string::npos);
   CHECK(parse_error({"enrolment", "show", "1", "--at", "x"}).find("enrolment:") !=
         std::string::npos);
+  CHECK(parse_error({"quarantine", "release", "x"}).find("quarantine:") != std::string::npos);
+  CHECK(parse_error({"quarantine", "release", "1", "--held"}).find("quarantine:") !=
+        std::string::npos);
+  CHECK(parse_error({"quarantine", "list", "--gateway", "a/b"}).find("--gateway") !=
+        std::string::npos);
+}
+
+TEST_CASE("kotona-admin: quarantine answers -> a table with UTC times and state; release -> outcome") {
+  auto table = format_reply(
+      Shape::kQuarantine,
+      R"({"items":[{"id":3,"received_unix_ms":1790000000000,"reason":"not_enrolled",)"
+      R"("gateway_id":"gw-1","device_serial":"BP1","reading_uid":"u1","releasable":true},)"
+      R"({"id":4,"received_unix_ms":1790000000000,"reason":"undecodable","gateway_id":"gw-1",)"
+      R"("device_serial":null,"reading_uid":"","releasable":false},)"
+      R"({"id":5,"received_unix_ms":1790000000000,"reason":"not_enrolled","gateway_id":"gw-1",)"
+      R"("device_serial":"BP1","reading_uid":"u2","releasable":false,)"
+      R"("released_unix_ms":1790000001000,"released_by":"admin"}]})",
+      false);
+  CHECK(table ==
+        "ID\tRECEIVED\tREASON\tGATEWAY\tDEVICE\tREADING_UID\tSTATE\n"
+        "3\t2026-09-21T14:13:20Z\tnot_enrolled\tgw-1\tBP1\tu1\theld, releasable\n"
+        "4\t2026-09-21T14:13:20Z\tundecodable\tgw-1\t-\t\theld\n"
+        "5\t2026-09-21T14:13:20Z\tnot_enrolled\tgw-1\tBP1\tu2\treleased by admin\n");
+  CHECK(format_reply(Shape::kQuarantineRelease,
+                     R"({"item":{"id":3,"reading_uid":"u1","release_outcome":"stored"},)"
+                     R"("alerts":[{"id":"a"}]})",
+                     false) == "released item 3 (u1): stored; 1 alert(s) raised\n");
 }
 
 TEST_CASE("kotona-admin: replies -> tables; statuses -> exit codes; URLs -> parts") {

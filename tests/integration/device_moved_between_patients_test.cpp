@@ -153,3 +153,45 @@ TEST_CASE(
   ::unsetenv("KOTONA_TOKEN");
   CHECK(admin(sys, {"patient", "list"}).exit_code == 3);
 }
+
+TEST_CASE(
+    "issue 13: reading from a device not yet enrolled -> held; kotona-admin quarantine list "
+    "shows it, enrol, quarantine release -> stored for the patient") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({});
+  auto token = http_login(sys.http_port(), "admin", kTestPassword);
+  REQUIRE(token.has_value());
+  ::setenv("KOTONA_URL", ("http://127.0.0.1:" + std::to_string(sys.http_port())).c_str(), 1);
+  ::setenv("KOTONA_TOKEN", token->c_str(), 1);
+  const GatewayId gw{sys.gateway_id()};
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  publish_batch(sys, 1, {reading_measured_at(gw, 1, now - 10min)});
+
+  AdminRun held;
+  REQUIRE(eventually(
+      [&] {
+        held = admin(sys, {"quarantine", "list", "--held", "--reason", "not_enrolled"});
+        return held.output.find("held, releasable") != std::string::npos;
+      },
+      20s));
+  CHECK(held.exit_code == 0);
+  CHECK(held.output.find(kDevice.value) != std::string::npos);
+  // ID is the first column of the one item line.
+  auto line = held.output.substr(held.output.find('\n') + 1);
+  const std::string id = line.substr(0, line.find('\t'));
+
+  auto early = admin(sys, {"quarantine", "release", id});
+  CHECK(early.exit_code == 1);  // still not enrolled: refused (409), the item stays held
+  REQUIRE(admin(sys, {"patient", "add", "patient-q"}).exit_code == 0);
+  REQUIRE(admin(sys, {"enrol", gw.value, kDevice.value, "patient-q", "--from", iso(now - 24h)})
+              .exit_code == 0);
+  auto released = admin(sys, {"quarantine", "release", id});
+  CHECK(released.exit_code == 0);
+  CHECK(released.output.find("released item " + id) != std::string::npos);
+  CHECK(patients_by_systolic(sys) == std::map<int, std::string>{{121, "patient-q"}});
+  auto again = admin(sys, {"quarantine", "release", id});
+  CHECK(again.exit_code == 1);                                            // released once only
+  CHECK(admin(sys, {"quarantine", "release", "999999"}).exit_code == 1);  // 404
+}
