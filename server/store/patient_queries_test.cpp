@@ -71,3 +71,50 @@ TEST_CASE("has_patient: enrolled -> true, never enrolled -> false") {
   CHECK(store->has_patient(PatientId{"p1"}).value());
   CHECK_FALSE(store->has_patient(PatientId{"p9"}).value());
 }
+
+TEST_CASE(
+    "readings_measured_between: the range is read from the (patient, measured time) "
+    "index, not by scanning and sorting the patient's rows (issue 15)") {
+  test::TempDir dir;
+  auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
+  REQUIRE(store->seed_enrolment(
+      {{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt}}, kNow));
+  Batch batch{kGw, 1, {}, {}};
+  for (int i = 0; i < 300; ++i) {
+    batch.readings.push_back(reading_at("BP1", std::to_string(i), std::chrono::minutes{i}, 0s));
+  }
+  REQUIRE(store->store_batch(kGw, batch, kNow).has_value());
+  auto plan = store->range_query_plan_for_test(PatientId{"p1"});
+  REQUIRE(plan.has_value());
+  INFO(*plan);
+  CHECK(plan->find("readings_patient_measured") != std::string::npos);
+  CHECK(plan->find("TEMP B-TREE") == std::string::npos);  // SQLite: no sort step
+  CHECK(plan->find("Sort") == std::string::npos);         // PostgreSQL: no sort step
+}
+
+TEST_CASE(
+    "readings: more than `limit` -> the patient's newest `limit` by arrival, oldest of "
+    "them first (issue 15)") {
+  test::TempDir dir;
+  auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
+  REQUIRE(
+      store->seed_enrolment({{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt},
+                             {kGw, DeviceSerial{"BP2"}, PatientId{"p2"}, HubTime{}, std::nullopt}},
+                            kNow));
+  std::vector<Reading> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back(reading_at("BP1", std::to_string(i), std::chrono::minutes{60 - i}, 0s));
+    REQUIRE(store->store_batch(kGw, {kGw, 1, {sent.back()}, {}}, kNow).has_value());
+  }
+  REQUIRE(store->store_batch(kGw, {kGw, 2, {reading_at("BP2", "9", 1min, 0s)}, {}}, kNow));
+  auto p1 = store->readings(PatientId{"p1"}, 2);
+  REQUIRE(p1.has_value());
+  REQUIRE(p1->size() == 2);
+  CHECK((*p1)[0].uid == sent[3].uid);
+  CHECK((*p1)[1].uid == sent[4].uid);
+  auto everyone = store->readings(std::nullopt, 2);  // admin: every patient's, newest
+  REQUIRE(everyone.has_value());
+  REQUIRE(everyone->size() == 2);
+  CHECK((*everyone)[0].uid == sent[4].uid);
+  CHECK((*everyone)[1].patient.value == "p2");
+}

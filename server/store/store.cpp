@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS readings(
   hub_time_unix_ms INTEGER NOT NULL, clock_offset_s INTEGER NULL, values_json TEXT NOT NULL,
   quality_json TEXT NOT NULL, received_unix_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS readings_patient ON readings(patient_id, seq);
+CREATE INDEX IF NOT EXISTS readings_patient_measured ON readings(patient_id, measured_unix_ms, seq);
 CREATE TABLE IF NOT EXISTS alerts(
   event_id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL UNIQUE,
   reading_uid TEXT NOT NULL, patient_id TEXT NOT NULL, rule_id TEXT NOT NULL,

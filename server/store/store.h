@@ -132,7 +132,8 @@ class Store {
                                                          int limit);
   // Recomputes the chain: a modified, deleted, inserted or reordered row breaks it.
   [[nodiscard]] Result<AuditVerdict> verify_audit();
-  // By arrival order (seq), optionally one patient's, at most `limit`.
+  // The newest `limit` readings by arrival (seq), optionally one patient's, returned oldest
+  // first (issue 15: it used to be the oldest `limit`).
   [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
                                                             int limit);
   [[nodiscard]] Result<std::optional<GatewayStatusRow>> gateway_status(const GatewayId& gateway);
@@ -143,6 +144,9 @@ class Store {
       const PatientId& patient, HubTime from, std::optional<HubTime> to, int limit);
   // True when the patient is registered, has an enrolment (past or present) or a reading.
   [[nodiscard]] Result<bool> has_patient(const PatientId& patient);
+  // The backend's plan of readings_measured_between()'s query, one line per plan row
+  // (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN). Errors: kIo.
+  [[nodiscard]] Result<std::string> range_query_plan_for_test(const PatientId& patient);
   // --- Technical alerts (technical_store.cpp) ---
   // Every gateway heard from or enrolled, with its last heartbeat and current patients.
   [[nodiscard]] Result<std::vector<alerts::GatewayView>> gateway_views(HubTime now);

@@ -193,13 +193,17 @@ Result<std::vector<StoredReading>> Store::readings(const std::optional<PatientId
       "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
       "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings ";
   if (patient) sql += "WHERE patient_id = ? ";
-  sql += "ORDER BY seq ASC LIMIT ?";
+  // Newest first from the index (readings_patient or the primary key, read backwards), so a
+  // long history costs `limit` rows, and the page shows the last readings, not the first.
+  sql += "ORDER BY seq DESC LIMIT ?";
   auto stmt = db_->prepare(sql);
   if (!stmt) return fail(stmt.error());
   int index = 1;
   if (patient) stmt->bind(index++, patient->value);
   stmt->bind(index, std::int64_t{limit});
-  return collect_rows<StoredReading>(stmt, reading_from_row);
+  auto rows = collect_rows<StoredReading>(stmt, reading_from_row);
+  if (rows) std::reverse(rows->begin(), rows->end());
+  return rows;
 }
 
 Result<std::int64_t> Store::count_rows(std::string_view table) {
