@@ -12,7 +12,7 @@ std::uint8_t astm_checksum(std::span<const std::uint8_t> bytes) {
 
 Bytes encode_frame(int number, std::string_view text, bool is_final) {
   KOTONA_CHECK(number >= 0 && number <= 7);
-  KOTONA_CHECK(text.size() <= kMaxFrameText);
+  KOTONA_CHECK(text.size() <= kMaxOneFrameText);
   Bytes out;
   out.reserve(text.size() + 7);
   out.push_back(kStx);
@@ -46,7 +46,7 @@ std::vector<Bytes> encode_message(const std::vector<std::string>& records) {
 std::vector<Bytes> encode_message_one_frame(const std::vector<std::string>& records) {
   std::string text;
   for (const std::string& record : records) text += record;
-  return encode_message({text});
+  return {encode_frame(1, text, true)};  // even over 240 characters, as these analysers do
 }
 
 std::vector<Bytes> encode_message_etb_frames(const std::vector<std::string>& records) {

@@ -22,8 +22,8 @@ BpDeviceInfo info(const char* model, const char* serial) {
 TEST_CASE("make_inr_records: patient and control tests -> profile layout, O.12 Q on control") {
   const MeterMeasurement patient{42, 2.6, false, false, kNow - 60s};
   const MeterMeasurement control{43, 2.4, false, true, kNow - 30s};
-  const auto r = make_inr_records(info("SIM-INR1", "INRSIM0001"), MeterExtras{}, kNow,
-                                  {patient, control});
+  const auto r =
+      make_inr_records(info("SIM-INR1", "INRSIM0001"), MeterExtras{}, kNow, {patient, control});
   REQUIRE(r.size() == 11);
   CHECK(r[0] == "H|\\^&|||Kotona^SIM-INR1^INRSIM0001^1.0.0|||||||P|LIS2-A2|20261122101605\r");
   CHECK(r[2] == "O|1|42||^^^INR|||20261122101505\r");
@@ -40,8 +40,8 @@ TEST_CASE("make_glucose_records: mg/dL whole, mmol/L one decimal, meal only on p
   const MeterMeasurement mg{1, 97, true, false, kNow};
   const MeterMeasurement mmol{2, 5.4, false, false, kNow};
   const MeterMeasurement control{3, 6.1, false, true, kNow};
-  const auto r = make_glucose_records(info("SIM-GLU1", "GLUSIM0001"), extras, kNow,
-                                      {mg, mmol, control});
+  const auto r =
+      make_glucose_records(info("SIM-GLU1", "GLUSIM0001"), extras, kNow, {mg, mmol, control});
   REQUIRE(r.size() == 11);
   CHECK(r[3] == "R|1|^^^GLU|97|mg/dL||N||F||||20261122101605\r");
   CHECK(r[4] == "C|1|I|MEAL^BEFORE|G\r");
@@ -57,8 +57,8 @@ TEST_CASE("make_contour_records: Contour layout, no O, markers, 12-digit times; 
   extras.meal = "BEFORE";
   const MeterMeasurement patient{1, 133, true, false, kNow - 60s};
   const MeterMeasurement control{2, 98, true, true, kNow - 30s};
-  const auto r = make_contour_records(info("Bayer7390", "7390-1234567"), extras, kNow,
-                                      {patient, control});
+  const auto r =
+      make_contour_records(info("Bayer7390", "7390-1234567"), extras, kNow, {patient, control});
   REQUIRE(r.size() == 5);
   CHECK(r[0] ==
         "H|\\^&||sIm0k1|Bayer7390^1.0.0\\01.04\\09.02^7390-1234567^7403-|A=1^C=63^U=0|2|||||"
@@ -94,8 +94,8 @@ TEST_CASE("parse_options(meters): measure, control, --strip-lot, --meal, device 
   CHECK(inr->script[0].value == 2.6);
   CHECK(inr->script[1].kind == ScriptStep::Kind::kMeasure);
   CHECK(inr->script[1].is_control);
-  auto glu = parse_options({"astm-glucose", "--meal", "FASTING", "measure", "97mgdl", "measure",
-                            "5.4", "loop", "100"});
+  auto glu = parse_options(
+      {"astm-glucose", "--meal", "FASTING", "measure", "97mgdl", "measure", "5.4", "loop", "100"});
   REQUIRE(glu.has_value());
   CHECK(glu->info.serial == "GLUSIM0001");
   CHECK(glu->extras.meal == "FASTING");
@@ -118,15 +118,23 @@ TEST_CASE("parse_options(meters): --dialect contour -> Contour mode, Bayer model
   const auto one = encode_message_one_frame({"H|\\^&\r", "L|1|N\r"});
   REQUIRE(one.size() == 1);
   CHECK(std::string(one[0].begin() + 2, one[0].end() - 5) == "H|\\^&\rL|1|N\r");
+  const auto long_one = encode_message_one_frame({std::string(300, 'C') + "\r", "L|1|N\r"});
+  REQUIRE(long_one.size() == 1);  // one frame over 240 characters, as the analysers send it
+  CHECK(long_one[0].size() == 301 + 6 + 7);
 }
 
 TEST_CASE("parse_options(meters): wrong device's options or bad values -> kConfig") {
   const std::vector<std::vector<std::string>> bad = {
-      {"astm-inr", "measure", "182/112/71"}, {"astm-inr", "measure", "25"},
-      {"astm-inr", "--units", "kPa"},        {"astm-inr", "--meal", "BEFORE"},
-      {"astm-glucose", "measure", "97mg"},   {"astm-glucose", "measure", "0mgdl"},
-      {"astm-glucose", "--meal", "LUNCH"},   {"astm-glucose", "--strip-lot", "1"},
-      {"astm-bp", "control"},                {"astm-bp", "--strip-lot", "1"},
+      {"astm-inr", "measure", "182/112/71"},
+      {"astm-inr", "measure", "25"},
+      {"astm-inr", "--units", "kPa"},
+      {"astm-inr", "--meal", "BEFORE"},
+      {"astm-glucose", "measure", "97mg"},
+      {"astm-glucose", "measure", "0mgdl"},
+      {"astm-glucose", "--meal", "LUNCH"},
+      {"astm-glucose", "--strip-lot", "1"},
+      {"astm-bp", "control"},
+      {"astm-bp", "--strip-lot", "1"},
       {"astm-inr", "--strip-lot", ""},
   };
   for (const auto& args : bad) {

@@ -13,8 +13,21 @@ int hex_value(std::uint8_t c) {
 // Characters LIS01-A2 §6.3.1.3 forbids inside frame text.
 bool is_restricted(std::uint8_t c) {
   switch (c) {
-    case 0x01: case kStx: case kEtx: case kEot: case kEnq: case kAck: case 0x10: case kNak:
-    case 0x16: case kEtb: case kLf: case 0x11: case 0x12: case 0x13: case 0x14:
+    case 0x01:
+    case kStx:
+    case kEtx:
+    case kEot:
+    case kEnq:
+    case kAck:
+    case 0x10:
+    case kNak:
+    case 0x16:
+    case kEtb:
+    case kLf:
+    case 0x11:
+    case 0x12:
+    case 0x13:
+    case 0x14:
       return true;
     default:
       return false;
@@ -39,7 +52,10 @@ Result<Frame> parse_frame(std::span<const std::uint8_t> bytes) {
   std::size_t i = 2;
   for (; i < bytes.size() && bytes[i] != kEtx && bytes[i] != kEtb; ++i) {
     if (is_restricted(bytes[i])) return fail(Errc::kMalformed, i, "control character in text");
-    if (i - 2 >= kMaxFrameText) return fail(Errc::kMalformed, i, "frame text over 240 bytes");
+    if (i - 2 >= kMaxAcceptedFrameText) {
+      return fail(Errc::kMalformed, i,
+                  "frame text over " + std::to_string(kMaxAcceptedFrameText) + " bytes");
+    }
   }
   if (i >= bytes.size()) return fail(Errc::kTruncated, bytes.size(), "no ETX/ETB");
   frame.text.assign(bytes.begin() + 2, bytes.begin() + static_cast<std::ptrdiff_t>(i));

@@ -41,6 +41,17 @@ TEST_CASE("parse_frame: lowercase checksum digits -> kMalformed") {
   CHECK(frame.error().offset == 9);
 }
 
+TEST_CASE("parse_frame: over 240 characters (Afinion-class, issue 14) -> accepted to 16 KiB") {
+  const std::string long_text = std::string(600, 'A') + "\r";
+  auto frame = parse_frame(test::make_frame(1, long_text, true));
+  REQUIRE(frame.has_value());
+  CHECK(frame->text == long_text);
+  CHECK(parse_frame(test::make_frame(1, std::string(kMaxAcceptedFrameText, 'A'), true)));
+  auto over = parse_frame(test::make_frame(1, std::string(kMaxAcceptedFrameText + 1, 'A'), true));
+  REQUIRE_FALSE(over.has_value());
+  CHECK(over.error().code == Errc::kMalformed);
+}
+
 TEST_CASE("parse_frame: checksum of known 240-character frame -> 38") {
   auto bytes = test::make_frame(1, std::string(240, 'A'), false);
   CHECK(bytes[243] == '3');
@@ -88,11 +99,11 @@ TEST_CASE("parse_frame: no leading STX -> kMalformed at 0") {
   CHECK(frame.error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_frame: 241 characters of text -> kMalformed") {
-  auto frame = parse_frame(test::make_frame(1, std::string(241, 'A'), true));
+TEST_CASE("parse_frame: over the accepted 16 KiB of text -> kMalformed at the first byte over") {
+  auto frame = parse_frame(test::make_frame(1, std::string(kMaxAcceptedFrameText + 1, 'A'), true));
   REQUIRE_FALSE(frame.has_value());
   CHECK(frame.error().code == Errc::kMalformed);
-  CHECK(frame.error().offset == 242);
+  CHECK(frame.error().offset == kMaxAcceptedFrameText + 2);
 }
 
 TEST_CASE("parse_frame: control character inside text -> kMalformed at its offset") {

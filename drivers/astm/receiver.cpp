@@ -18,9 +18,15 @@ std::vector<ReceiverEvent> Receiver::feed(std::span<const std::uint8_t> bytes) {
   std::vector<ReceiverEvent> out;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     switch (state_) {
-      case State::kIdle: on_idle_byte(bytes[i], i, out); break;
-      case State::kBetweenFrames: on_between_byte(bytes[i], i, out); break;
-      case State::kInFrame: on_frame_byte(bytes[i], out); break;
+      case State::kIdle:
+        on_idle_byte(bytes[i], i, out);
+        break;
+      case State::kBetweenFrames:
+        on_between_byte(bytes[i], i, out);
+        break;
+      case State::kInFrame:
+        on_frame_byte(bytes[i], out);
+        break;
     }
   }
   flush_garbage(out);
@@ -30,7 +36,8 @@ std::vector<ReceiverEvent> Receiver::feed(std::span<const std::uint8_t> bytes) {
 std::vector<ReceiverEvent> Receiver::on_timeout() {
   std::vector<ReceiverEvent> out;
   if (in_transfer()) {
-    out.push_back(make_error(Errc::kTruncated, frame_.size(), "receiver timeout: transfer abandoned"));
+    out.push_back(
+        make_error(Errc::kTruncated, frame_.size(), "receiver timeout: transfer abandoned"));
   }
   reset();
   return out;
@@ -84,7 +91,8 @@ void Receiver::on_between_byte(std::uint8_t byte, std::size_t offset,
   } else if (byte == kEot) {
     flush_garbage(out);
     if (!record_.empty()) {
-      out.push_back(make_error(Errc::kTruncated, 0, "EOT inside a record (ETB frame not completed)"));
+      out.push_back(
+          make_error(Errc::kTruncated, 0, "EOT inside a record (ETB frame not completed)"));
     }
     reset();
     out.push_back(make_event(ReceiverEvent::Kind::kEndOfTransfer));
@@ -113,8 +121,10 @@ void Receiver::on_frame_byte(std::uint8_t byte, std::vector<ReceiverEvent>& out)
   before_last_.reset();  // a new frame arrived: the last one was answered
   if (byte == kLf) {
     finish_frame(out);
-  } else if (frame_.size() > kMaxFrameBytes) {
-    out.push_back(make_error(Errc::kMalformed, frame_.size() - 1, "frame longer than 247 bytes"));
+  } else if (frame_.size() > kMaxAcceptedFrameBytes) {
+    out.push_back(
+        make_error(Errc::kMalformed, frame_.size() - 1,
+                   "frame longer than " + std::to_string(kMaxAcceptedFrameBytes) + " bytes"));
     out.push_back(make_event(ReceiverEvent::Kind::kSendNak));
     frame_.clear();
     state_ = State::kBetweenFrames;

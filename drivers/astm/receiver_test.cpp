@@ -159,7 +159,7 @@ TEST_CASE("Receiver: over-long frame without LF -> error and NAK") {
   Receiver r;
   (void)feed_byte(r, kEnq);
   std::vector<std::uint8_t> bytes{kStx, '1'};
-  bytes.resize(kMaxFrameBytes + 1, 'A');
+  bytes.resize(kMaxAcceptedFrameBytes + 1, 'A');
   auto events = r.feed(bytes);
   REQUIRE(kinds(events) == std::vector{Kind::kError, Kind::kSendNak});
   CHECK(events[0].error.code == Errc::kMalformed);

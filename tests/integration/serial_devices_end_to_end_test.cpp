@@ -166,15 +166,30 @@ TEST_CASE("Contour-dialect glucose meter (issue 14) -> stored once, to the minut
   CHECK(controls == 1);
 }
 
-TEST_CASE("cobas-class (record per ETB frame) and Afinion-class (one frame) framing -> stored once") {
+TEST_CASE(
+    "cobas-class (record per ETB frame) and Afinion-class (one frame) framing -> stored once") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kInr, kGlucose});
-  sys.start_device({kInr, {"measure", "2.6", "measure", "3.1"}, {"--framing", "etb-per-record"},
-                    "astm-inr"});
+  sys.start_device(
+      {kInr, {"measure", "2.6", "measure", "3.1"}, {"--framing", "etb-per-record"}, "astm-inr"});
   sys.start_device({kGlucose, {"measure", "5.4"}, {"--framing", "one-frame"}, "astm-glucose"});
   sys.start_gateway();
   check_exactly_once(sys, 3);
+}
+
+TEST_CASE("Afinion-class: whole message in one frame over 240 characters -> read, stored once") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({kInr});
+  // INR + PT + a 64-character strip lot: about 300 characters in the one frame.
+  sys.start_device({kInr,
+                    {"measure", "2.6", "measure", "3.4"},
+                    {"--framing", "one-frame", "--strip-lot", std::string(64, 'L')},
+                    "astm-inr"});
+  sys.start_gateway();
+  check_exactly_once(sys, 2);
+  CHECK(sys.gateway_log().find("frame text over") == std::string::npos);
 }
 
 TEST_CASE("unplug / replug (relay mid-frame), NAK storm, garbage -> clear errors, exactly once") {
