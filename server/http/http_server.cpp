@@ -3,14 +3,17 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <charconv>
+#include <optional>
 
 #include "core/log.h"
+#include "server/http/respond.h"
 #include "server/http/routes.h"
 
 namespace kotona::server::http {
@@ -25,11 +28,29 @@ namespace {
 constexpr std::string_view kLog = "http";
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t kBodyLimit = 64 * 1024;
+constexpr std::uint32_t kHeaderLimit = 8 * 1024;
 constexpr int kReplayPage = 500;
 
 constexpr std::string_view kSseHeader =
     "HTTP/1.1 200 OK\r\nServer: kotona-server\r\nContent-Type: text/event-stream\r\n"
     "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
+
+// 413 / 431 with a JSON error for a request over the limits (issue 17: the connection was
+// dropped without an answer); nullopt for other read errors. The connection closes after it.
+std::optional<Response> limit_response(beast::error_code ec, Counters& counters) {
+  Request req;
+  req.version(11);
+  req.keep_alive(false);
+  if (ec == bhttp::error::body_limit) {
+    return json_error(req, bhttp::status::payload_too_large,
+                      "request body over " + std::to_string(kBodyLimit) + " bytes", counters);
+  }
+  if (ec == bhttp::error::header_limit) {
+    return json_error(req, bhttp::status::request_header_fields_too_large,
+                      "request header over " + std::to_string(kHeaderLimit) + " bytes", counters);
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -47,8 +68,8 @@ struct HttpServer::Impl {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
   asio::awaitable<void> serve_stream(beast::tcp_stream& stream, StreamGrant grant);
-  asio::awaitable<bool> replay(beast::tcp_stream& stream, const Principal& who,
-                               std::int64_t after, std::int64_t& sent);
+  asio::awaitable<bool> replay(beast::tcp_stream& stream, const Principal& who, std::int64_t after,
+                               std::int64_t& sent);
   asio::awaitable<bool> write_text(beast::tcp_stream& stream, std::string_view text);
 
   asio::io_context& io;
@@ -63,14 +84,26 @@ struct HttpServer::Impl {
 };
 
 asio::awaitable<void> HttpServer::Impl::accept_loop() {
+  // After an accept error (EMFILE: out of file descriptors) the loop waits before trying again,
+  // 10 ms doubling to 1 s, instead of spinning on the same error (issue 17).
+  std::chrono::milliseconds backoff{0};
+  asio::steady_timer pause(io);
   while (!stopping) {
     auto [ec, socket] = co_await acceptor.async_accept(kTuple);
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
       counters.add("http_accept_error");
-      log_warn(kLog, "accept: " + ec.message());
+      backoff = std::min(std::chrono::milliseconds{1000},
+                         std::max(std::chrono::milliseconds{10}, backoff * 2));
+      if (backoff.count() == 10 || backoff.count() == 1000) {
+        log_warn(kLog, "accept: " + ec.message() + "; next try in " +
+                           std::to_string(backoff.count()) + " ms");
+      }
+      pause.expires_after(backoff);
+      co_await pause.async_wait(kTuple);
       continue;
     }
+    backoff = std::chrono::milliseconds{0};
     asio::co_spawn(io, session(std::move(socket)), asio::detached);
   }
 }
@@ -90,12 +123,17 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
     while (!stopping) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(kBodyLimit);
+      parser.header_limit(kHeaderLimit);
       stream.expires_after(options.read_timeout);
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
       if (ec) {
         if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout &&
             ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
           counters.add("http_bad_request");
+        }
+        if (auto refused = limit_response(ec, counters)) {
+          stream.expires_after(options.write_timeout);
+          co_await bhttp::async_write(stream, *refused, kTuple);
         }
         break;
       }
@@ -142,8 +180,7 @@ asio::awaitable<bool> HttpServer::Impl::replay(beast::tcp_stream& stream, const 
   }
 }
 
-asio::awaitable<void> HttpServer::Impl::serve_stream(beast::tcp_stream& stream,
-                                                     StreamGrant grant) {
+asio::awaitable<void> HttpServer::Impl::serve_stream(beast::tcp_stream& stream, StreamGrant grant) {
   const auto& request = grant.request;
   const auto& who = grant.principal;
   // Subscribe before the replay query: a live alert committed meanwhile is queued, and the

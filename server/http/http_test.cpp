@@ -210,3 +210,16 @@ TEST_CASE("parse_listen: HOST:PORT -> parts, bad port -> kConfig") {
   CHECK_FALSE(http::parse_listen("127.0.0.1:70000").has_value());
   CHECK_FALSE(http::parse_listen("nocolon").has_value());
 }
+
+TEST_CASE("http: body over 64 KiB -> 413, header over 8 KiB -> 431, JSON error (issue 17)") {
+  Served s;
+  auto big = s.request(bhttp::verb::post, "/api/v1/patients", std::nullopt,
+                       "{\"x\":\"" + std::string(70 * 1024, 'a') + "\"}");
+  CHECK(big.result() == bhttp::status::payload_too_large);
+  CHECK(boost::json::parse(big.body()).at("error").as_string() == "request body over 65536 bytes");
+  auto tall = s.request(bhttp::verb::get, "/api/v1/alerts", std::string(9 * 1024, 'x'));
+  CHECK(tall.result() == bhttp::status::request_header_fields_too_large);
+  CHECK(boost::json::parse(tall.body()).as_object().contains("error"));
+  // The server goes on serving.
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts").result() == bhttp::status::ok);
+}
