@@ -108,32 +108,35 @@ TEST_CASE("authz matrix: every endpoint x no/garbage/expired/logged-out token, o
       {bhttp::verb::get, "/", "", {200, 200, 200, 200, 200, 200, 200, 200}},
       {bhttp::verb::get, "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/alerts", "", {D, D, D, D, 200, 200, 200, 200}},
-      {bhttp::verb::get, "/api/v1/alerts?patient=patient-b", "", {D, D, D, D, 200, 403, 403, 200}},
-      {bhttp::verb::post, "/api/v1/alerts/ack", action(alert_b), {D, D, D, D, 200, 403, 403, 409}},
+      {bhttp::verb::get, "/api/v1/alerts?patient=patient-b", "", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::post, "/api/v1/alerts/ack", action(alert_b), {D, D, D, D, 200, 403, 404, 409}},
       {bhttp::verb::post, "/api/v1/alerts/resolve", action(alert_a),
-       {D, D, D, D, 403, 403, 200, 409}},
+       {D, D, D, D, 404, 403, 200, 409}},
       {bhttp::verb::post, "/api/v1/alerts", "", {D, D, D, D, 405, 403, 405, 405}},
       {bhttp::verb::get, "/api/v1/audit", "", {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::get, "/api/v1/audit/verify", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/readings", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/readings?patient=patient-a", "",
-       {D, D, D, D, 403, 200, 200, 200}},
+       {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/readings?patient=patient-b", "",
-       {D, D, D, D, 200, 403, 403, 200}},
+       {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/fhir/Patient/patient-a/$everything", "",
-       {D, D, D, D, 403, 200, 200, 200}},
+       {D, D, D, D, 404, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/fhir/Patient/patient-b/$everything", "",
-       {D, D, D, D, 200, 403, 403, 200}},
+       {D, D, D, D, 200, 404, 404, 200}},
       {bhttp::verb::get, "/api/v1/fhir/Patient/patient-b/%24everything", "",
-       {D, D, D, D, 200, 403, 403, 200}},
+       {D, D, D, D, 200, 404, 404, 200}},
+      {bhttp::verb::get, "/api/v1/fhir/Patient/patient-nobody/$everything", "",
+       {D, D, D, D, 404, 404, 404, 404}},
       {bhttp::verb::get, "/api/v1/stream?last_event_id=0", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/metrics", "", {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::get, "/api/v1/no-such-route", "", {D, D, D, D, 404, 404, 404, 404}},
       // Patient register and enrolment (issue 6): reads by care team, writes admin only.
       {bhttp::verb::get, "/api/v1/patients", "", {D, D, D, D, 200, 200, 200, 200}},
-      {bhttp::verb::get, "/api/v1/patients/patient-a", "", {D, D, D, D, 403, 200, 200, 200}},
-      {bhttp::verb::get, "/api/v1/patients/patient-b", "", {D, D, D, D, 200, 403, 403, 200}},
-      {bhttp::verb::get, "/api/v1/patients/patient-r", "", {D, D, D, D, 403, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/patients/patient-a", "", {D, D, D, D, 404, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/patients/patient-b", "", {D, D, D, D, 200, 404, 404, 200}},
+      {bhttp::verb::get, "/api/v1/patients/patient-r", "", {D, D, D, D, 404, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/patients/patient-nobody", "", {D, D, D, D, 404, 404, 404, 404}},
       {bhttp::verb::post, "/api/v1/patients", R"({"patient_id":"patient-n","team":"ward-b"})",
        {D, D, D, D, 403, 403, 403, 201}},
       {bhttp::verb::patch, "/api/v1/patients/patient-a", R"({"display_name":"A"})",
@@ -141,8 +144,9 @@ TEST_CASE("authz matrix: every endpoint x no/garbage/expired/logged-out token, o
       {bhttp::verb::put, "/api/v1/patients/patient-a", "{}", {D, D, D, D, 403, 403, 403, 405}},
       {bhttp::verb::get, "/api/v1/enrolments", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/enrolments?patient=patient-b", "",
-       {D, D, D, D, 200, 403, 403, 200}},
-      {bhttp::verb::get, "/api/v1/enrolments/" + enrolment_a, "", {D, D, D, D, 403, 200, 200, 200}},
+       {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/enrolments/" + enrolment_a, "", {D, D, D, D, 404, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/enrolments/999999", "", {D, D, D, D, 404, 404, 404, 404}},
       {bhttp::verb::post, "/api/v1/enrolments",
        R"({"gateway_id":"gw-1","device_serial":"BPN","patient_id":"patient-n"})",
        {D, D, D, D, 403, 403, 403, 201}},
@@ -262,4 +266,30 @@ TEST_CASE("password hash: PBKDF2-SHA256 verifies the right password only, salted
   CHECK_FALSE(http::verify_password("Secret", a));
   CHECK_FALSE(http::verify_password("secret", "pbkdf2-sha256$1000$zz$zz"));
   CHECK_FALSE(http::verify_password("secret", ""));
+}
+
+TEST_CASE("authz: an alert, patient or enrolment outside the team answers exactly as one that "
+          "does not exist (issue 17: no existence oracle)") {
+  Served s;
+  s.add_alerts({2}, "BPB");  // patient-b, ward-b
+  std::string admin = s.login("admin"), alice = s.login("alice");
+  auto list = boost::json::parse(
+      s.request(bhttp::verb::get, "/api/v1/alerts?patient=patient-b", admin).body());
+  const std::string alert_b(list.as_array().at(0).at("alert_id").as_string());
+  auto same = [&](bhttp::verb verb, const std::string& outside, const std::string& nowhere,
+                  const std::string& body_outside = "", const std::string& body_nowhere = "") {
+    auto a = s.request(verb, outside, alice, body_outside);
+    auto b = s.request(verb, nowhere, alice, body_nowhere);
+    CAPTURE(outside);
+    CHECK(a.result() == b.result());
+    CHECK(a.body() == b.body());
+  };
+  same(bhttp::verb::post, "/api/v1/alerts/ack", "/api/v1/alerts/ack",
+       R"({"alert_id":")" + alert_b + R"(","note":"n"})",
+       R"({"alert_id":"a-0000000000000000","note":"n"})");
+  same(bhttp::verb::get, "/api/v1/patients/patient-b", "/api/v1/patients/patient-nobody");
+  same(bhttp::verb::get, "/api/v1/fhir/Patient/patient-b/$everything",
+       "/api/v1/fhir/Patient/patient-nobody/$everything");
+  same(bhttp::verb::get, "/api/v1/alerts?patient=patient-b", "/api/v1/alerts?patient=nobody");
+  same(bhttp::verb::get, "/api/v1/readings?patient=patient-b", "/api/v1/readings?patient=nobody");
 }

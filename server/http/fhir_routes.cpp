@@ -37,6 +37,14 @@ Response outcome(const Request& req, http::status status, std::string_view code,
   return fhir_response(req, status, fhir::make_operation_outcome(code, why), counters);
 }
 
+}  // namespace
+
+Response fhir_no_such_patient(const Request& req, Counters& counters) {
+  return outcome(req, http::status::not_found, "not-found", "no such patient", counters);
+}
+
+namespace {
+
 // "Patient/{id}/$everything" -> id; nullopt for any other path under the prefix.
 std::optional<std::string_view> everything_patient(std::string_view path) {
   std::string_view rest = path.substr(kFhirPrefix.size());
@@ -97,10 +105,7 @@ Response handle_fhir_request(const Request& req, std::string_view path, store::S
   auto known = store.has_patient(patient);
   if (!known)
     return outcome(req, http::status::internal_server_error, "exception", "store error", counters);
-  if (!*known) {
-    return outcome(req, http::status::not_found, "not-found", "no patient " + patient.value,
-                   counters);
-  }
+  if (!*known) return fhir_no_such_patient(req, counters);
   auto rows =
       store.readings_measured_between(patient, range->from, range->to, kMaxFhirReadings + 1);
   if (!rows)

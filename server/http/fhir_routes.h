@@ -20,6 +20,9 @@ inline constexpr std::string_view kFhirPrefix = "/api/v1/fhir/";
 Response handle_fhir_request(const Request& request, std::string_view path, store::Store& store,
                              Counters& counters);
 
+// 404 OperationOutcome "no such patient": for an unknown patient, and for one outside the
+// caller's care teams (the same answer, so existence is not told; issue 17).
+Response fhir_no_such_patient(const Request& req, Counters& counters);
 // "/api/v1/fhir/Patient/{id}/$everything" -> id (as in the path); nullopt for other paths.
 std::optional<std::string> fhir_patient_of(std::string_view path);
 

@@ -86,14 +86,40 @@ Response deny(const Request& req, http::status status, const std::optional<Princ
   std::string_view target(req.target().data(), req.target().size());
   auto code = static_cast<int>(status);
   ctx.counters.add("http_denied_" + std::to_string(code));
-  log_warn("http", "denied " + std::to_string(code) + " " + std::string(req.method_string()) +
-                       " " + route_prefix(target.substr(0, target.find_first_of("?#"))) +
+  log_warn("http", "denied " + std::to_string(code) + " " + std::string(req.method_string()) + " " +
+                       route_prefix(target.substr(0, target.find_first_of("?#"))) +
                        (who ? " user=" + who->user + " role=" + std::string(to_string(who->role))
                             : std::string(" (no valid token)")));
-  auto res = json_error(req, status, code == 401 ? "authentication required" : "forbidden",
-                   ctx.counters);
+  auto res =
+      json_error(req, status, code == 401 ? "authentication required" : "forbidden", ctx.counters);
   if (code == 401) res.set(http::field::www_authenticate, "Bearer realm=\"kotona\"");
   return res;
+}
+
+// A resource outside the principal's care teams answers as if it did not exist (issue 17: a 403
+// told an attacker which alert ids, patients and enrolments exist). Logged as "hidden" (no id).
+void log_hidden(const Request& req, const Principal& who, RouteContext& ctx) {
+  std::string_view target(req.target().data(), req.target().size());
+  ctx.counters.add("http_hidden_outside_team");
+  log_warn("http", "hidden (outside care team) " + std::string(req.method_string()) + " " +
+                       route_prefix(target.substr(0, target.find_first_of("?#"))) +
+                       " user=" + who.user + " role=" + std::string(to_string(who.role)));
+}
+
+// 404 "no such <what>", the same answer as for an id that does not exist.
+Response hidden(const Request& req, const Principal& who, RouteContext& ctx, const char* what) {
+  log_hidden(req, who, ctx);
+  return json_error(req, http::status::not_found, std::string("no such ") + what, ctx.counters);
+}
+
+// An empty list, the same answer as for a patient that does not exist.
+Response hidden_list(const Request& req, const Principal& who, RouteContext& ctx) {
+  log_hidden(req, who, ctx);
+  return respond(req, http::status::ok, "[]", "application/json", ctx.counters);
+}
+
+bool is_read(const Request& req) {
+  return req.method() == http::verb::get || req.method() == http::verb::head;
 }
 
 // Rows the principal may see, at most `limit` (the store is asked for up to `fetch` rows).
@@ -122,7 +148,7 @@ Response api(const Request& req, const Principal& who, RouteContext& ctx) {
       return json_error(req, http::status::bad_request, "bad patient id", counters);
     }
     patient = PatientId{q->at("patient")};
-    if (!who.may_see(patient->value)) return deny(req, http::status::forbidden, who, ctx);
+    if (!who.may_see(patient->value)) return hidden_list(req, who, ctx);
   }
   if (q->count("start") || q->count("end")) {  // one patient's readings by measured time
     auto param = [&](const char* key) {
@@ -131,12 +157,12 @@ Response api(const Request& req, const Principal& who, RouteContext& ctx) {
     auto range = fhir::parse_time_range(param("start"), param("end"));
     if (!patient || !range) {
       return json_error(req, http::status::bad_request,
-                   patient ? range.error().detail : "start/end need a patient", counters);
+                        patient ? range.error().detail : "start/end need a patient", counters);
     }
-    return json_list(req,
-                     store.readings_measured_between(*patient, range->from, range->to,
-                                                     static_cast<int>(*limit)),
-                     reading_json, counters);
+    return json_list(
+        req,
+        store.readings_measured_between(*patient, range->from, range->to, static_cast<int>(*limit)),
+        reading_json, counters);
   }
   if (all || patient) {
     auto rows = store.readings(patient, static_cast<int>(*limit));
@@ -176,7 +202,7 @@ Response alert_route(const Request& req, std::string_view path, const Principal&
     if (const auto* id = o.if_contains("alert_id"); id && id->is_string()) {
       auto alert = ctx.store.alert(AlertId{std::string(id->as_string())});
       if (alert && *alert && !who.may_see((*alert)->patient.value)) {
-        return deny(req, http::status::forbidden, who, ctx);
+        return hidden(req, who, ctx, "alert");
       }
     }
     o["by"] = who.user;  // the audit row names who really acted, not who the body claims
@@ -188,13 +214,14 @@ Response alert_route(const Request& req, std::string_view path, const Principal&
   std::string_view target(req.target().data(), req.target().size());
   auto q = query_params(target, {"limit", "priority", "state", "patient"});
   if (q && q->count("patient") && !who.may_see(q->at("patient"))) {
-    return deny(req, http::status::forbidden, who, ctx);
+    return hidden_list(req, who, ctx);
   }
   auto res = handle_alert_request(req, path, ctx.store, ctx.counters, ctx.hub);
   if (all || res.result() != http::status::ok) return res;
   boost::system::error_code ec;
   auto list = json::parse(res.body(), ec);
-  if (ec || !list.is_array()) return json_error(req, http::status::internal_server_error, "bad list", ctx.counters);
+  if (ec || !list.is_array())
+    return json_error(req, http::status::internal_server_error, "bad list", ctx.counters);
   auto& items = list.as_array();
   for (auto it = items.begin(); it != items.end();) {
     const auto* patient = it->is_object() ? it->as_object().if_contains("patient_id") : nullptr;
@@ -293,24 +320,30 @@ Response login(const Request& req, RouteContext& ctx) {
                                               .count()},
                    {"user", issued->principal.user},
                    {"role", std::string(to_string(issued->principal.role))}};
-  return respond(req, http::status::ok, store::to_json_text(out), "application/json",
-                 ctx.counters);
+  return respond(req, http::status::ok, store::to_json_text(out), "application/json", ctx.counters);
 }
 
 // A GET/HEAD of a known non-stream route, for an authenticated principal.
-Response route(const Request& req, std::string_view path, const Principal& who,
-               RouteContext& ctx) {
+Response route(const Request& req, std::string_view path, const Principal& who, RouteContext& ctx) {
   auto& counters = ctx.counters;
   if (path.starts_with(kFhirPrefix)) {
     auto patient = fhir_patient_of(path);
-    if (patient && !who.may_see(*patient)) return deny(req, http::status::forbidden, who, ctx);
+    if (patient && !who.may_see(*patient)) {
+      log_hidden(req, who, ctx);
+      return fhir_no_such_patient(req, counters);
+    }
     return handle_fhir_request(req, path, ctx.store, counters);
   }
   if (is_alert_path(path)) return alert_route(req, path, who, ctx);
   if (is_quarantine_path(path)) return handle_quarantine_request(req, path, who, ctx);
   if (is_enrolment_path(path)) {
     auto patient = enrolment_patient_of(req, path, ctx.store);
-    if (patient && !who.may_see(*patient)) return deny(req, http::status::forbidden, who, ctx);
+    if (patient && !who.may_see(*patient)) {
+      // Writes are admin-only (403 for everyone else); reads answer as for no such thing.
+      if (!is_read(req)) return deny(req, http::status::forbidden, who, ctx);
+      if (path == "/api/v1/enrolments") return hidden_list(req, who, ctx);  // ?patient=
+      return hidden(req, who, ctx, path.starts_with("/api/v1/patients") ? "patient" : "enrolment");
+    }
     return handle_enrolment_request(req, path, who, ctx);
   }
   bool known = path == "/api/v1/readings" || path == "/metrics" || path == kStreamPath ||
