@@ -12,7 +12,8 @@ const std::vector<std::string_view> kKnownKeys{
     "ack_timeout_ms",     "batch_max_readings", "status_interval_ms", "reconnect_min_ms",
     "reconnect_max_ms",   "serial_by_id_dir", "tls_ca",           "tls_cert",
     "tls_key",            "ble_adapter",    "ble_bus",          "ble_retry_ms",
-    "ble_rescan_ms",      "ble_pair",       "outbox_reserve_kb", "outbox_low_kb"};
+    "ble_rescan_ms",      "ble_pair",       "outbox_reserve_kb", "outbox_low_kb",
+    "max_inflight_readings"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";
@@ -148,6 +149,9 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
     if (!*r) return fail(r->error());
   }
   if (!batch) return fail(batch.error());
+  auto inflight = file.get_int("max_inflight_readings", 1000, 1, 1000000);
+  if (!inflight) return fail(inflight.error());
+  config.max_inflight_readings = static_cast<std::size_t>(*inflight);
   auto reserve_kb = file.get_int("outbox_reserve_kb", 1024, 0, 1024 * 1024);
   if (!reserve_kb) return fail(reserve_kb.error());
   auto low_kb = file.get_int("outbox_low_kb", 16 * 1024, 0, 1024 * 1024 * 1024);

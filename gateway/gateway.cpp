@@ -23,6 +23,7 @@ UplinkOptions uplink_options(const GatewayConfig& c) {
   o.tls_key = c.tls_key;
   o.ack_timeout = c.ack_timeout;
   o.batch_max_readings = c.batch_max_readings;
+  o.max_inflight_readings = c.max_inflight_readings;
   o.reconnect_min = c.reconnect_min;
   o.reconnect_max = c.reconnect_max;
   return o;

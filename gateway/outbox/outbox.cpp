@@ -269,7 +269,8 @@ Result<std::optional<OutboxCursor>> Outbox::load_cursor(const std::string& drive
 }
 
 Result<std::vector<OutboxRow>> Outbox::next_to_send(std::size_t limit, OutboxTime now,
-                                                    std::chrono::milliseconds ack_timeout) {
+                                                    std::chrono::milliseconds ack_timeout,
+                                                    std::size_t max_fresh) {
   std::vector<OutboxRow> rows;
   // Sent rows due again first: their seqs are below every row never sent.
   Statement payload(db_, "SELECT payload FROM outbox WHERE seq = ?1;");
@@ -283,12 +284,12 @@ Result<std::vector<OutboxRow>> Outbox::next_to_send(std::size_t limit, OutboxTim
     if (!payload.ok()) return fail(sqlite_error("next_to_send"));
     payload.reset();
   }
-  if (rows.size() >= limit) return rows;
+  if (rows.size() >= limit || max_fresh == 0) return rows;
   Statement fresh(db_,
                   "SELECT seq, reading_uid, payload FROM outbox WHERE seq > ?1 "
                   "ORDER BY seq LIMIT ?2;");
   fresh.bind(1, sent_.high_water());
-  fresh.bind(2, static_cast<std::int64_t>(limit - rows.size()));
+  fresh.bind(2, static_cast<std::int64_t>(std::min(limit - rows.size(), max_fresh)));
   while (fresh.step()) rows.push_back(OutboxRow{fresh.int64(0), fresh.text(1), fresh.text(2), 0});
   if (!fresh.ok()) return fail(sqlite_error("next_to_send"));
   return rows;

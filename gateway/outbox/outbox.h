@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -104,10 +105,14 @@ class Outbox {
   // The cursor last stored for (driver, device); nullopt when none. Error kIo.
   [[nodiscard]] Result<std::optional<OutboxCursor>> load_cursor(const std::string& driver,
                                                                 const std::string& device);
-  // Rows never sent, or sent at or before `now - ack_timeout`, or sent after `now` (the hub
-  // clock was stepped back), oldest seq first, at most `limit`.
-  [[nodiscard]] Result<std::vector<OutboxRow>> next_to_send(std::size_t limit, OutboxTime now,
-                                                            std::chrono::milliseconds ack_timeout);
+  // At most `limit` rows: first those sent at or before `now - ack_timeout`, or sent after
+  // `now` (the hub clock was stepped back), longest unacked first; then at most `max_fresh`
+  // rows never sent, oldest seq first (the caller's in-flight cap, issue 15).
+  [[nodiscard]] Result<std::vector<OutboxRow>> next_to_send(
+      std::size_t limit, OutboxTime now, std::chrono::milliseconds ack_timeout,
+      std::size_t max_fresh = std::numeric_limits<std::size_t>::max());
+  // Rows sent and not acked since the last reset_sent() (in memory).
+  std::size_t in_flight() const { return sent_.size(); }
   // Records (in memory: no disk write) that the listed uids were sent at `now`.
   // REQUIRES: the uids come from next_to_send(), in its order.
   [[nodiscard]] Result<void> mark_sent(std::span<const std::string> uids, OutboxTime now);

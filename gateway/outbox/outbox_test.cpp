@@ -219,3 +219,31 @@ TEST_CASE("outbox: many rows sent in batches -> each offered once until due, ack
   CHECK(again.front().reading_uid == "u1200");
   CHECK(again.front().send_count == 1);
 }
+
+TEST_CASE("outbox: in-flight cap -> never-sent rows held back, due re-sends still offered") {
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  std::vector<OutboxEntry> rows;
+  for (int i = 1; i <= 6; ++i) rows.push_back({"u" + std::to_string(i), "p"});
+  REQUIRE(outbox->append(rows, kT0));
+  auto first = outbox->next_to_send(10, kT0, 10s, 2);
+  REQUIRE(first);
+  CHECK(uids_of(*first) == std::vector<std::string>{"u1", "u2"});
+  REQUIRE(outbox->mark_sent(uids_of(*first), kT0));
+  CHECK(outbox->in_flight() == 2);
+  // The cap is full: nothing new, and nothing due yet.
+  CHECK(outbox->next_to_send(10, kT0 + 1s, 10s, 0).value().empty());
+  // u2 acked: room for one more; u3 only (u1 is not due yet).
+  std::vector<std::string> acked{"u2"};
+  REQUIRE(outbox->remove(acked));
+  CHECK(outbox->in_flight() == 1);
+  auto next = outbox->next_to_send(10, kT0 + 2s, 10s, 1);
+  REQUIRE(next);
+  CHECK(uids_of(*next) == std::vector<std::string>{"u3"});
+  REQUIRE(outbox->mark_sent(uids_of(*next), kT0 + 2s));
+  // After the ack timeout the unacked rows come back, longest waiting first, with no room.
+  auto due = outbox->next_to_send(10, kT0 + 12s, 10s, 0);
+  REQUIRE(due);
+  CHECK(uids_of(*due) == std::vector<std::string>{"u1", "u3"});
+  CHECK(outbox->in_flight() == 2);
+}

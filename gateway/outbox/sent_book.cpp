@@ -6,6 +6,8 @@ namespace kotona::gateway {
 
 void SentBook::mark(std::int64_t seq, const std::string& uid, Time at) {
   auto [it, added] = by_seq_.try_emplace(seq, Sent{uid, at, 0});
+  if (!added) by_time_.erase({it->second.at, seq});
+  by_time_.emplace(at, seq);
   it->second.at = at;
   ++it->second.count;
   if (added) seq_by_uid_[uid] = seq;
@@ -15,12 +17,16 @@ void SentBook::mark(std::int64_t seq, const std::string& uid, Time at) {
 void SentBook::forget(const std::string& uid) {
   auto it = seq_by_uid_.find(uid);
   if (it == seq_by_uid_.end()) return;
-  by_seq_.erase(it->second);
+  if (auto sent = by_seq_.find(it->second); sent != by_seq_.end()) {
+    by_time_.erase({sent->second.at, it->second});
+    by_seq_.erase(sent);
+  }
   seq_by_uid_.erase(it);
 }
 
 void SentBook::clear() {
   by_seq_.clear();
+  by_time_.clear();
   seq_by_uid_.clear();
   high_water_ = 0;
 }
@@ -28,9 +34,14 @@ void SentBook::clear() {
 std::vector<std::pair<std::int64_t, std::string>> SentBook::due(
     std::size_t limit, Time now, std::chrono::milliseconds ack_timeout) const {
   std::vector<std::pair<std::int64_t, std::string>> out;
-  for (const auto& [seq, sent] : by_seq_) {
-    if (out.size() >= limit) break;
-    if (sent.at <= now - ack_timeout || sent.at > now) out.emplace_back(seq, sent.uid);
+  auto take = [&](std::int64_t seq) { out.emplace_back(seq, by_seq_.at(seq).uid); };
+  for (auto it = by_time_.begin(); it != by_time_.end() && out.size() < limit; ++it) {
+    if (it->first > now - ack_timeout) break;
+    take(it->second);
+  }
+  for (auto it = by_time_.rbegin(); it != by_time_.rend() && out.size() < limit; ++it) {
+    if (it->first <= now) break;
+    take(it->second);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -26,8 +27,9 @@ class SentBook {
   void forget(const std::string& uid);
   // Forget every send (after a reconnect: everything goes out again).
   void clear();
-  // Sent rows due again, oldest seq first, at most `limit`: sent at or before
-  // now - ack_timeout, or "after now" (the hub clock was stepped back).
+  // Sent rows due again, at most `limit`, longest unacked first: sent at or before
+  // now - ack_timeout, then those sent "after now" (the hub clock was stepped back). Costs
+  // O(limit log n): a 100k backlog must not walk every unacked row per call (issue 15).
   std::vector<std::pair<std::int64_t, std::string>> due(
       std::size_t limit, Time now, std::chrono::milliseconds ack_timeout) const;
   // Rows with seq above this were never sent since the last clear().
@@ -44,6 +46,7 @@ class SentBook {
     std::int64_t count = 0;
   };
   std::map<std::int64_t, Sent> by_seq_;
+  std::set<std::pair<Time, std::int64_t>> by_time_;  // (sent at, seq) of every row in by_seq_
   std::unordered_map<std::string, std::int64_t> seq_by_uid_;
   std::int64_t high_water_ = 0;
 };

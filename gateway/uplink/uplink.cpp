@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include "core/answer_watch.h"
@@ -325,7 +326,15 @@ void Uplink::Impl::send_pending() {
   if (!connected_ || stopping_) return;
   for (int i = 0; i < kMaxBatchesPerPoke; ++i) {
     HubTime now = now_ms();
-    auto rows = outbox_.next_to_send(opt_.batch_max_readings, now, opt_.ack_timeout);
+    const std::size_t in_flight = outbox_.in_flight();
+    std::size_t room =
+        in_flight < opt_.max_inflight_readings ? opt_.max_inflight_readings - in_flight : 0;
+#ifdef KOTONA_BROKEN_NO_INFLIGHT_CAP
+    // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=no_inflight_cap): the whole backlog goes
+    // out at once; the hub drain test must see re-sends.
+    room = std::numeric_limits<std::size_t>::max();
+#endif
+    auto rows = outbox_.next_to_send(opt_.batch_max_readings, now, opt_.ack_timeout, room);
     if (!rows) {
       log_error(kLog, "outbox next_to_send: " + describe(rows.error()));
       counters_.add("outbox_error");
