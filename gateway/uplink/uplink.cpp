@@ -3,10 +3,12 @@
 #include <mqtt/async_client.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <limits>
 #include <random>
 
@@ -30,6 +32,10 @@ constexpr std::chrono::seconds kConnectTimeout{10};
 constexpr std::chrono::seconds kAnswerTimeout = kConnectTimeout + std::chrono::seconds(5);
 // The client reporting itself disconnected this long without a connection-lost call.
 constexpr std::chrono::seconds kUnreportedDownAfter{2};
+// A connection lost this soon after the broker accepted it, or a connect that failed, is a
+// short connection; this many in a row and the MQTT client is replaced (renew_client).
+constexpr std::chrono::seconds kQuickDrop{5};
+constexpr int kQuickDropsBeforeNewClient = 3;
 
 std::string hex_reason(int reason) {
   char buf[8];
@@ -92,16 +98,22 @@ class Uplink::Impl {
 
   void start();
   void stop();
+  bool create_client();
+  void count_short_connection();
+  void renew_client();
   void send_pending();
   void publish_status(const std::string& payload);
   bool connected() const { return connected_; }
 
  private:
-  // Wraps a handler so a Paho thread only posts it; it runs on the io thread while we live.
+  // Wraps a handler so a Paho thread only posts it; it runs on the io thread while we live
+  // and the client that answered is still ours (renew_client: a destroyed client fails
+  // every request it still held, and those answers are not about the new one).
   PostingListener::Handler posting(std::function<void(bool, int, std::string)> fn) {
     return [this, fn = std::move(fn)](bool ok, int reason, std::string detail) {
-      asio::post(io_, [alive = alive_, fn, ok, reason, detail = std::move(detail)]() mutable {
-        if (*alive) fn(ok, reason, std::move(detail));
+      asio::post(io_, [this, alive = alive_, generation = generation_.load(), fn, ok, reason,
+                       detail = std::move(detail)]() mutable {
+        if (*alive && generation == generation_.load()) fn(ok, reason, std::move(detail));
       });
     };
   }
@@ -139,6 +151,10 @@ class Uplink::Impl {
   asio::steady_timer resend_timer_;
   std::mt19937 rng_;
   int attempt_ = 0;
+  // Of client_, read by Paho threads: a replaced client's late reports are ignored.
+  std::atomic<std::uint64_t> generation_{0};
+  std::optional<std::chrono::steady_clock::time_point> accepted_at_;  // last CONNACK
+  int quick_drops_ = 0;
   void (Impl::*pending_)() = nullptr;  // what the reconnect timer will do (retry_after_backoff)
   bool connected_ = false;
   bool stopping_ = false;
@@ -146,12 +162,20 @@ class Uplink::Impl {
 };
 
 void Uplink::Impl::start() {
+  if (!create_client()) return;
+  connect();
+  arm_resend_timer();
+}
+
+bool Uplink::Impl::create_client() {
+  const auto generation = ++generation_;
   try {
     client_ = std::make_unique<mqtt::async_client>(opt_.mqtt_uri, opt_.gateway.value,
                                                    mqtt::create_options(MQTTVERSION_5));
-    client_->set_connection_lost_handler([this, alive = alive_](const std::string& cause) {
-      asio::post(io_, [this, alive, cause] {
-        if (*alive) on_connection_lost(cause);
+    client_->set_connection_lost_handler([this, alive = alive_,
+                                          generation](const std::string& cause) {
+      asio::post(io_, [this, alive, cause, generation] {
+        if (*alive && generation == generation_.load()) on_connection_lost(cause);
       });
     });
     client_->set_message_callback([this, alive = alive_](mqtt::const_message_ptr msg) {
@@ -163,14 +187,48 @@ void Uplink::Impl::start() {
   } catch (const std::exception& e) {
     log_error(kLog, "cannot create MQTT client for " + opt_.mqtt_uri + ": " + e.what());
     counters_.add("mqtt_client_error");
-    return;
+    client_.reset();
+    return false;
   }
-  connect();
-  arm_resend_timer();
+  return true;
+}
+
+// The partitions chaos test once left a hub that mosquitto disconnected "due to malformed
+// packet" about a second after every CONNACK, for good (docs/reliability.md): what broke each
+// new connection came from the client's own state, and Paho keeps its unacknowledged
+// PUBLISHes across reconnects (clean_start = false) and sends them again first. A fresh client
+// has none; nothing is lost, because the outbox sends every unacked row again anyway.
+void Uplink::Impl::count_short_connection() {
+#ifndef KOTONA_BROKEN_NO_CLIENT_RENEWAL
+  if (++quick_drops_ < kQuickDropsBeforeNewClient) return;
+  quick_drops_ = 0;
+  renew_client();
+#endif
+}
+
+void Uplink::Impl::renew_client() {
+  counters_.add("mqtt_client_renewed");
+  log_warn(kLog, std::to_string(kQuickDropsBeforeNewClient) +
+                     " connections in a row failed or were lost within " +
+                     std::to_string(kQuickDrop.count()) +
+                     " s: starting a fresh MQTT client (the outbox sends every unacked reading "
+                     "again)");
+  try {
+    client_->disable_callbacks();
+    if (client_->is_connected()) client_->disconnect(0);
+  } catch (const mqtt::exception& e) {
+    log_warn(kLog, std::string("disconnect before renewing the client: ") + e.what());
+  }
+  client_.reset();
+  create_client();
 }
 
 void Uplink::Impl::connect() {
-  if (stopping_ || !client_) return;
+  if (stopping_) return;
+  if (!client_ && !create_client()) {  // a renewal that failed: try again later
+    retry_after_backoff(&Impl::connect);
+    return;
+  }
   auto builder = mqtt::connect_options_builder();
   if (!opt_.tls_ca.empty()) {
     // The broker must prove it is the broker: chain to our CA AND name the host we dialled
@@ -216,9 +274,11 @@ void Uplink::Impl::on_connect_result(bool ok, int reason, std::string detail) {
     log_warn(kLog, "connect to " + opt_.mqtt_uri + " failed: reason " + hex_reason(reason) +
                        (detail.empty() ? "" : ", " + detail));
     counters_.add("mqtt_connect_failed");
+    count_short_connection();  // Paho also reports a CONNACK followed by a close this way
     retry_after_backoff(&Impl::connect);
     return;
   }
+  accepted_at_ = std::chrono::steady_clock::now();
   subscribe();
 }
 
@@ -263,6 +323,14 @@ void Uplink::Impl::on_connection_lost(const std::string& cause) {
   connected_ = false;
   counters_.add("mqtt_connection_lost");
   log_warn(kLog, "uplink connection lost" + (cause.empty() ? std::string() : ": " + cause));
+  const bool quick =
+      accepted_at_ && std::chrono::steady_clock::now() - *accepted_at_ < kQuickDrop;
+  accepted_at_.reset();
+  if (quick) {
+    count_short_connection();
+  } else {
+    quick_drops_ = 0;
+  }
   retry_after_backoff(&Impl::connect);
 }
 
