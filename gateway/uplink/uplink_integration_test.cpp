@@ -169,6 +169,7 @@ TEST_CASE("uplink: real mosquitto -> rows deleted only after the app ack, re-sen
   uplink.start();
 
   REQUIRE(run_until(io, [&] { return uplink.is_connected(); }, 10s));
+  CHECK(counters.get("mqtt_nodelay_not_set") == 0);  // TCP_NODELAY on the broker socket
   // First batch arrives and the broker PUBACKs it; the rows must stay.
   REQUIRE(run_until(io, [&] { return server.batch_count() >= 1 && counters.get("mqtt_puback") >= 1; }, 10s));
   auto first = server.batch(0);
