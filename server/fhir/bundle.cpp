@@ -8,6 +8,7 @@
 
 #include "server/fhir/time_range.h"
 #include "server/fhir/uuid.h"
+#include "server/store/json_text.h"
 
 namespace kotona::server::fhir {
 
@@ -83,23 +84,36 @@ std::string device_ref(const GatewayId& gateway, const DeviceSerial& serial) {
   return urn_for("Device/" + gateway.value + "/" + serial.value);
 }
 
-Result<Export> build_everything_bundle(const ExportRequest& request) {
-  Export out;
-  json::array observations;
-  std::map<std::pair<std::string, std::string>, std::set<std::string>> devices;
+namespace {
+
+using DeviceKinds = std::map<std::pair<std::string, std::string>, std::set<std::string>>;
+
+// Checks every row and calls `each(row, observation)` for each exported one, in order.
+// Errors as build_everything_bundle().
+template <typename F>
+Result<void> scan_rows(const ExportRequest& request, ExportStats& stats, DeviceKinds& devices,
+                       F&& each) {
   for (const auto& row : request.readings) {
     if (row.patient != request.patient) {
       return fail(Errc::kIdentity, "reading " + row.uid.value + " belongs to another patient");
     }
     if (is_control_result(row)) {
-      ++out.stats.control_results_excluded;
+      ++stats.control_results_excluded;
       continue;
     }
     auto obs = make_observation(row);
     if (!obs) return fail(obs.error());
-    observations.push_back(entry(observation_ref(row.uid), std::move(*obs)));
+    each(row, std::move(*obs));
+    ++stats.observations;
     devices[{row.gateway.value, row.device_serial.value}].insert(row.kind);
   }
+  stats.devices = devices.size();
+  return {};
+}
+
+// The Bundle with its first entries: the Patient, the hubs and the measuring devices.
+json::object bundle_head(const ExportRequest& request, const DeviceKinds& devices,
+                         ExportStats& stats) {
   json::array entries;
   json::object patient{{"resourceType", "Patient"},
                        {"id", id_of(patient_ref(request.patient))},
@@ -108,7 +122,9 @@ Result<Export> build_everything_bundle(const ExportRequest& request) {
     patient["identifier"].as_array().push_back(json::object{
         {"use", "official"}, {"system", kHenkilotunnusSystem}, {"value", *request.henkilotunnus}});
   }
-  if (request.display_name) patient["name"] = json::array{json::object{{"text", *request.display_name}}};
+  if (request.display_name) {
+    patient["name"] = json::array{json::object{{"text", *request.display_name}}};
+  }
   entries.push_back(entry(patient_ref(request.patient), std::move(patient)));
   std::set<std::string> gateways;
   for (const auto& [key, kinds] : devices) gateways.insert(key.first);
@@ -120,14 +136,72 @@ Result<Export> build_everything_bundle(const ExportRequest& request) {
     DeviceSerial s{key.second};
     entries.push_back(entry(device_ref(g, s), measuring_device(g, s, kinds)));
   }
+  stats.gateways = gateways.size();
+  json::object bundle{{"resourceType", "Bundle"}, {"type", "collection"}};
+  if (request.generated_at) bundle["timestamp"] = fhir_instant(*request.generated_at);
+  bundle["entry"] = std::move(entries);
+  return bundle;
+}
+
+std::string observation_entry_text(const store::StoredReading& row, json::object obs) {
+  return store::to_json_text(entry(observation_ref(row.uid), std::move(obs)));
+}
+
+}  // namespace
+
+Result<Export> build_everything_bundle(const ExportRequest& request) {
+  Export out;
+  json::array observations;
+  DeviceKinds devices;
+  auto scanned = scan_rows(request, out.stats, devices, [&](const auto& row, json::object obs) {
+    observations.push_back(entry(observation_ref(row.uid), std::move(obs)));
+  });
+  if (!scanned) return fail(scanned.error());
+  out.bundle = bundle_head(request, devices, out.stats);
+  auto& entries = out.bundle["entry"].as_array();
   for (auto& o : observations) entries.push_back(std::move(o));
-  out.stats.observations = observations.size();
-  out.stats.devices = devices.size();
-  out.stats.gateways = gateways.size();
-  out.bundle = json::object{{"resourceType", "Bundle"}, {"type", "collection"}};
-  if (request.generated_at) out.bundle["timestamp"] = fhir_instant(*request.generated_at);
-  out.bundle["entry"] = std::move(entries);
   return out;
+}
+
+Result<BundleText> BundleText::make(ExportRequest request) {
+  BundleText out;
+  DeviceKinds devices;
+  std::size_t observations_bytes = 0;
+  // The first pass checks every row (an error must come before the 200 goes out) and counts
+  // the bytes, for Content-Length; nothing of it is kept.
+  auto scanned = scan_rows(request, out.stats_, devices, [&](const auto& row, json::object obs) {
+    observations_bytes += 1 + observation_entry_text(row, std::move(obs)).size();  // ",{...}"
+  });
+  if (!scanned) return fail(scanned.error());
+  out.head_ = store::to_json_text(bundle_head(request, devices, out.stats_));
+  out.head_.resize(out.head_.size() - 2);  // "...,"entry":[P,D..." + observations + "]}"
+  out.size_ = out.head_.size() + observations_bytes + 2;
+  out.request_ = std::move(request);
+  return out;
+}
+
+bool BundleText::next(std::string& out, std::size_t budget) {
+  if (done_) return false;
+  if (!head_.empty()) {
+    out += head_;
+    head_ = std::string();  // release it
+  }
+  const auto& rows = request_.readings;
+  bool wrote = false;  // at least one observation per call, whatever the budget
+  while (next_row_ < rows.size() && (!wrote || out.size() < budget)) {
+    const auto& row = rows[next_row_++];
+    if (is_control_result(row)) continue;
+    auto obs = make_observation(row);
+    if (!obs) continue;  // cannot happen: make() checked every row
+    out += ',';
+    out += observation_entry_text(row, std::move(*obs));
+    wrote = true;
+  }
+  if (next_row_ == rows.size()) {
+    out += "]}";
+    done_ = true;
+  }
+  return true;
 }
 
 json::object make_operation_outcome(std::string_view code, std::string_view diagnostics) {

@@ -48,6 +48,30 @@ struct Export {
 // when its kind is unknown or its values/quality JSON lacks what the kind needs.
 [[nodiscard]] Result<Export> build_everything_bundle(const ExportRequest& request);
 
+// The same Bundle as text (byte for byte to_json_text(build_everything_bundle().bundle)),
+// produced piece by piece so that a large export is never held whole in memory (issue 15:
+// 205 MB of server RSS after a 10k-reading export).
+class BundleText {
+ public:
+  // Checks every row first: errors as build_everything_bundle(), before any byte is produced.
+  [[nodiscard]] static Result<BundleText> make(ExportRequest request);
+  // Bytes of the whole text (Content-Length).
+  std::size_t size() const { return size_; }
+  const ExportStats& stats() const { return stats_; }
+  // Appends the next piece to `out`: observations until `out` holds at least `budget` bytes
+  // (one observation may pass it). False, appending nothing, once everything was produced.
+  bool next(std::string& out, std::size_t budget);
+
+ private:
+  BundleText() = default;
+  ExportRequest request_;
+  ExportStats stats_;
+  std::string head_;  // the Bundle up to its first Observation; emptied once produced
+  std::size_t size_ = 0;
+  std::size_t next_row_ = 0;
+  bool done_ = false;
+};
+
 // One Observation for one stored reading (references as urn:uuid of name_uuid()). Errors as
 // build_everything_bundle().
 [[nodiscard]] Result<boost::json::object> make_observation(const store::StoredReading& reading);

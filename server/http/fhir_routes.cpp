@@ -31,6 +31,23 @@ Response fhir_response(const Request& req, http::status status, const boost::jso
   return res;
 }
 
+// 200 with the Bundle written piece by piece (the same headers as fhir_response()).
+StreamedResponse streamed_bundle(const Request& req, fhir::BundleText text, Counters& counters) {
+  counters.add("http_responses_200");
+  StreamedResponse res;
+  res.head.result(http::status::ok);
+  res.head.version(req.version());
+  res.head.set(http::field::server, "kotona-server");
+  res.head.set(http::field::content_type, std::string(fhir::kFhirContentType) + "; charset=utf-8");
+  res.head.set(http::field::cache_control, "no-store");
+  res.head.keep_alive(req.keep_alive());
+  res.head.content_length(text.size());
+  res.next = [text = std::move(text)](std::string& piece) mutable {
+    return text.next(piece, kFhirPieceBytes);
+  };
+  return res;
+}
+
 Response outcome(const Request& req, http::status status, std::string_view code,
                  std::string_view why, Counters& counters) {
   counters.add("fhir_export_errors");
@@ -74,8 +91,8 @@ std::optional<std::string> fhir_patient_of(std::string_view path) {
   return std::string(*id);
 }
 
-Response handle_fhir_request(const Request& req, std::string_view path, store::Store& store,
-                             Counters& counters) {
+Routed handle_fhir_request(const Request& req, std::string_view path, store::Store& store,
+                           Counters& counters) {
   auto id = everything_patient(path);
   if (!id) return outcome(req, http::status::not_found, "not-found", "no such operation", counters);
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
@@ -126,16 +143,16 @@ Response handle_fhir_request(const Request& req, std::string_view path, store::S
     request.henkilotunnus = (*registered)->henkilotunnus;
     request.display_name = (*registered)->display_name;
   }
-  auto out = fhir::build_everything_bundle(request);
-  if (!out) {
-    log_error("fhir", "export of " + patient.value + " failed: " + describe(out.error()));
-    return outcome(req, http::status::internal_server_error, "exception", out.error().detail,
+  auto text = fhir::BundleText::make(std::move(request));
+  if (!text) {
+    log_error("fhir", "export of " + patient.value + " failed: " + describe(text.error()));
+    return outcome(req, http::status::internal_server_error, "exception", text.error().detail,
                    counters);
   }
   counters.add("fhir_exports");
-  counters.add("fhir_observations_exported", out->stats.observations);
-  counters.add("fhir_control_results_excluded", out->stats.control_results_excluded);
-  return fhir_response(req, http::status::ok, out->bundle, counters);
+  counters.add("fhir_observations_exported", text->stats().observations);
+  counters.add("fhir_control_results_excluded", text->stats().control_results_excluded);
+  return streamed_bundle(req, std::move(*text), counters);
 }
 
 }  // namespace kotona::server::http

@@ -14,11 +14,13 @@ namespace kotona::server::http {
 
 inline constexpr std::string_view kFhirPrefix = "/api/v1/fhir/";
 
-// The response to any request whose path starts with kFhirPrefix: 200 Bundle; 400 bad id,
-// parameter or range, or over kMaxFhirReadings readings ("too-costly"); 404 unknown patient
-// or path; 405 not GET/HEAD; 500 store error or a row that cannot be exported.
-Response handle_fhir_request(const Request& request, std::string_view path, store::Store& store,
-                             Counters& counters);
+// The response to any request whose path starts with kFhirPrefix: 200 Bundle, streamed
+// (a StreamedResponse: every row is checked before the 200, then the body is written in
+// pieces of about kFhirPieceBytes); 400 bad id, parameter or range, or over kMaxFhirReadings
+// readings ("too-costly"); 404 unknown patient or path; 405 not GET/HEAD; 500 store error or
+// a row that cannot be exported.
+Routed handle_fhir_request(const Request& request, std::string_view path, store::Store& store,
+                           Counters& counters);
 
 // 404 OperationOutcome "no such patient": for an unknown patient, and for one outside the
 // caller's care teams (the same answer, so existence is not told; issue 17).
@@ -28,5 +30,7 @@ std::optional<std::string> fhir_patient_of(std::string_view path);
 
 // Readings one export may carry; narrower ranges for more.
 inline constexpr int kMaxFhirReadings = 20000;
+// Bytes of export body produced and written at a time.
+inline constexpr std::size_t kFhirPieceBytes = 64 * 1024;
 
 }  // namespace kotona::server::http

@@ -71,6 +71,8 @@ struct HttpServer::Impl {
   asio::awaitable<bool> replay(beast::tcp_stream& stream, const Principal& who, std::int64_t after,
                                std::int64_t& sent);
   asio::awaitable<bool> write_text(beast::tcp_stream& stream, std::string_view text);
+  asio::awaitable<bool> write_streamed(beast::tcp_stream& stream, StreamedResponse& response,
+                                       bool head_only);
 
   asio::io_context& io;
   store::Store& store;
@@ -115,6 +117,23 @@ asio::awaitable<bool> HttpServer::Impl::write_text(beast::tcp_stream& stream,
   co_return !ec;
 }
 
+// The header, then each piece as it is produced: the body is never whole in memory (issue 15).
+// Other work on the io thread runs between pieces. False when a write failed or timed out.
+asio::awaitable<bool> HttpServer::Impl::write_streamed(beast::tcp_stream& stream,
+                                                       StreamedResponse& response, bool head_only) {
+  bhttp::response_serializer<bhttp::empty_body> header(response.head);
+  stream.expires_after(options.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write_header(stream, header, kTuple);
+  if (ec) co_return false;
+  if (head_only) co_return true;
+  std::string piece;
+  while (response.next(piece)) {
+    if (!co_await write_text(stream, piece)) co_return false;
+    piece.clear();
+  }
+  co_return true;
+}
+
 asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   streams.insert(&stream);
@@ -143,6 +162,12 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       if (auto* grant = std::get_if<StreamGrant>(&routed)) {
         co_await serve_stream(stream, std::move(*grant));
         break;
+      }
+      if (auto* streamed = std::get_if<StreamedResponse>(&routed)) {
+        const bool head_only = request.method() == bhttp::verb::head;
+        if (!co_await write_streamed(stream, *streamed, head_only)) break;
+        if (!streamed->head.keep_alive()) break;
+        continue;
       }
       Response response = std::move(std::get<Response>(routed));
       if (request.method() == bhttp::verb::head) response.body().clear();

@@ -324,7 +324,7 @@ Response login(const Request& req, RouteContext& ctx) {
 }
 
 // A GET/HEAD of a known non-stream route, for an authenticated principal.
-Response route(const Request& req, std::string_view path, const Principal& who, RouteContext& ctx) {
+Routed route(const Request& req, std::string_view path, const Principal& who, RouteContext& ctx) {
   auto& counters = ctx.counters;
   if (path.starts_with(kFhirPrefix)) {
     auto patient = fhir_patient_of(path);
@@ -397,7 +397,7 @@ Response public_route(const Request& req, std::string_view path, RouteContext& c
 
 }  // namespace
 
-std::variant<Response, StreamGrant> dispatch(const Request& req, RouteContext& ctx) {
+Routed dispatch(const Request& req, RouteContext& ctx) {
   ctx.counters.add("http_requests");
   std::string_view target(req.target().data(), req.target().size());
   std::string_view path = target.substr(0, target.find('?'));

@@ -7,13 +7,14 @@
 // Runs on the io thread; not thread-safe.
 #pragma once
 
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
-
 #include <variant>
 
 #include "core/counters.h"
@@ -61,8 +62,19 @@ struct StreamGrant {
   std::string token;
 };
 
-// Every request goes through here: a response, or a granted SSE stream. Counts each status.
-std::variant<Response, StreamGrant> dispatch(const Request& request, RouteContext& context);
+// A response whose body is produced piece by piece while it is written (the FHIR export,
+// issue 15: never held whole in memory): `head` carries every header and the Content-Length;
+// next() appends the next piece and returns false once the body is complete.
+struct StreamedResponse {
+  boost::beast::http::response<boost::beast::http::empty_body> head;
+  std::function<bool(std::string& piece)> next;
+};
+
+using Routed = std::variant<Response, StreamGrant, StreamedResponse>;
+
+// Every request goes through here: a response (whole or streamed), or a granted SSE stream.
+// Counts each status.
+Routed dispatch(const Request& request, RouteContext& context);
 
 // "Authorization: Bearer TOKEN" -> TOKEN; empty when absent or another scheme.
 std::string bearer_token(const Request& request);
