@@ -6,7 +6,9 @@
 // printed (time until the server has every row, until the outbox is empty, re-sends).
 #include <doctest/doctest.h>
 #include <mqtt/async_client.h>
+#include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
@@ -129,4 +131,44 @@ TEST_CASE("issue 15: a backlog on one hub drains with 0 re-sends while the serve
   REQUIRE_MESSAGE(empty_ms >= 0, sys.diagnostics());
   CHECK(resent == 0);
   CHECK(duplicates == 0);
+}
+
+// Issue 15, cause 3 (Nagle): not a gate, a measurement, run with KOTONA_LATENCY_S=N (SQLite
+// store only). One meter at 20 readings/s for N s; prints hub receive -> server receive
+// (readings.received_unix_ms - hub_time_unix_ms) percentiles and the share over 30 ms.
+TEST_CASE("issue 15: hub -> server latency at 20 readings/s (measurement)" *
+          doctest::skip(std::getenv("KOTONA_LATENCY_S") == nullptr)) {
+  SystemUnderTest sys;
+  sys.start_broker();
+  if (std::getenv("KOTONA_LATENCY_BROKER_NODELAY")) {  // as deploy/mosquitto/*.conf.in
+    sys.broker().set_extra_config("set_tcp_nodelay true\n");
+    sys.broker().restart();
+  }
+  sys.start_server({kSerial});
+  SimDevice meter;
+  meter.serial = kSerial;
+  meter.script = {"loop", "50"};
+  sys.start_device(meter);
+  sys.start_gateway();
+  std::this_thread::sleep_for(std::chrono::seconds(std::atol(std::getenv("KOTONA_LATENCY_S"))));
+  std::vector<long> ms;
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(sys.store_location().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+          SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT received_unix_ms - hub_time_unix_ms FROM readings", -1, &st,
+                     nullptr);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    ms.push_back(static_cast<long>(sqlite3_column_int64(st, 0)));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  REQUIRE(ms.size() > 20);
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double p) {
+    return ms[static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1))];
+  };
+  long over = std::count_if(ms.begin(), ms.end(), [](long v) { return v > 30; });
+  std::cout << "hub -> server latency, " << ms.size() << " readings: p50 " << pct(0.5)
+            << " ms, p90 " << pct(0.9) << " ms, p99 " << pct(0.99) << " ms, max " << ms.back()
+            << " ms, " << over * 100 / static_cast<long>(ms.size()) << " % over 30 ms\n";
 }
