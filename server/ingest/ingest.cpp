@@ -19,6 +19,7 @@
 #include "core/log_repeat.h"
 #include "server/alerts/technical.h"
 #include "server/ingest/codec.h"
+#include "server/ingest/tcp_nodelay.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::ingest {
@@ -190,6 +191,7 @@ class Ingest::Impl {
   }
   void connect();
   void subscribe();
+  void set_nodelay();
   void on_connect_result(bool ok, int reason);
   void on_subscribe_result(bool ok, int reason);
   void on_publish_result(bool ok, int reason);
@@ -340,7 +342,23 @@ void Ingest::Impl::on_connect_result(bool ok, int reason) {
     return;
   }
   log_info(kLog, "connected to " + opt_.mqtt_uri + " as " + opt_.client_id);
+  set_nodelay();
   subscribe();
+}
+
+// Nagle held the ack PUBLISH behind the PUBACK until the broker's delayed ACK (issue 15);
+// Paho never sets TCP_NODELAY (tcp_nodelay.h), so the ingest does, on the socket just connected.
+void Ingest::Impl::set_nodelay() {
+  const auto colon = opt_.mqtt_uri.rfind(':');
+  unsigned port = 0;
+  if (colon != std::string::npos) {
+    std::from_chars(opt_.mqtt_uri.data() + colon + 1, opt_.mqtt_uri.data() + opt_.mqtt_uri.size(),
+                    port);
+  }
+  if (port == 0 || port > 65535 ||
+      set_nodelay_for_peer_port(static_cast<std::uint16_t>(port)) == 0) {
+    counters_.add("mqtt_nodelay_not_set");
+  }
 }
 
 void Ingest::Impl::subscribe() {

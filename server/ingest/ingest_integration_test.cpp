@@ -13,6 +13,15 @@
 
 #include "server/ingest/codec.h"
 #include "server/ingest/ingest.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "server/ingest/tcp_nodelay.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/mute_broker.h"
 #include "tests/support/process.h"
@@ -103,6 +112,24 @@ auto on_io(asio::io_context& io, F fn) {
 
 }  // namespace
 
+namespace {
+// Connected sockets of this process to `port` that have TCP_NODELAY on.
+int sockets_to_port_with_nodelay(int port) {
+  int count = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    const int fd = std::atoi(entry.path().filename().c_str());
+    sockaddr_in peer{};
+    socklen_t size = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &size) != 0) continue;
+    if (peer.sin_family == AF_INET && ntohs(peer.sin_port) == port && ingest::has_nodelay(fd)) {
+      ++count;
+    }
+  }
+  return count;
+}
+}  // namespace
+
 TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored once, counted") {
   test::TempDir dir;
   test::Mosquitto broker(dir.path(), false);
@@ -157,6 +184,9 @@ TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored o
   CHECK(count_rows(db_path, "readings") == 3);
   CHECK(counters.get("mqtt_bad_payload") == 1);
   CHECK(count_rows(db_path, "quarantine") == 1);
+  // TCP_NODELAY on the ingest's broker socket (issue 15 cause 3; Paho never sets it).
+  CHECK(counters.get("mqtt_nodelay_not_set") == 0);
+  CHECK(sockets_to_port_with_nodelay(broker.port()) >= 1);
 
   on_io(io, [&] {
     ingest.stop();
