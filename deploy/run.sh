@@ -143,7 +143,7 @@ cat <<MSG
   Kotona is running (DEMO mode: plaintext MQTT on loopback only; production: docs/security.md).
     Clinician feed:  http://127.0.0.1:$http_port/
     Demo login:      user demo, password $demo_password  (new every run)
-    API token:       TOKEN=\$(curl -s -d '{"user":"demo","password":"$demo_password"}' \\
+    API token:       TOKEN=\$(curl -s -H 'Content-Type: application/json' -d '{"user":"demo","password":"$demo_password"}' \\
                        http://127.0.0.1:$http_port/api/v1/login | sed 's/.*"token":"\\([0-9a-f]*\\)".*/\\1/')
     Alerts (JSON):   curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$http_port/api/v1/alerts
     Readings (JSON): curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$http_port/api/v1/readings

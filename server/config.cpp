@@ -66,8 +66,9 @@ Result<void> parse_tls(const ConfigFile& file, ServerConfig& config) {
   config.mqtt_share_group = file.get_or("mqtt_share_group", config.mqtt_share_group);
   if (config.mqtt_share_group == "none") config.mqtt_share_group.clear();
   if (!config.mqtt_share_group.empty() && !is_valid_id_text(config.mqtt_share_group)) {
-    return fail(Errc::kConfig, file.source() + ": mqtt_share_group must be 'none' or 1-64 "
-                                               "characters of [A-Za-z0-9._-]");
+    return fail(Errc::kConfig, file.source() +
+                                   ": mqtt_share_group must be 'none' or 1-64 "
+                                   "characters of [A-Za-z0-9._-]");
   }
   bool all = !config.tls_ca.empty() && !config.tls_cert.empty() && !config.tls_key.empty();
   bool any = !config.tls_ca.empty() || !config.tls_cert.empty() || !config.tls_key.empty();
@@ -101,14 +102,34 @@ Result<void> parse_quarantine_limits(const ConfigFile& file, store::QuarantineLi
 }  // namespace
 
 Result<ServerConfig> parse_server_config(const ConfigFile& file) {
-  auto unknown =
-      file.unknown_keys({"mqtt_uri", "mqtt_client_id", "db_path", "http_listen", "enrol",
-                         "rule", "expect", "gateway_silent_after_s", "outbox_backlog_rows",
-                         "outbox_backlog_age_s", "technical_check_ms", "due", "escalate_after_s",
-                         "escalate_medium_after_s", "escalate_max_tier", "escalation_check_ms",
-                         "tls_ca", "tls_cert", "tls_key", "mqtt_share_group", "user", "team",
-                         "session_ttl_s", "sse_poll_ms", "quarantine_per_gateway",
-                         "quarantine_max_age_days", "quarantine_max_payload_bytes"});
+  auto unknown = file.unknown_keys({"mqtt_uri",
+                                    "mqtt_client_id",
+                                    "db_path",
+                                    "http_listen",
+                                    "enrol",
+                                    "rule",
+                                    "expect",
+                                    "gateway_silent_after_s",
+                                    "outbox_backlog_rows",
+                                    "outbox_backlog_age_s",
+                                    "technical_check_ms",
+                                    "due",
+                                    "escalate_after_s",
+                                    "escalate_medium_after_s",
+                                    "escalate_max_tier",
+                                    "escalation_check_ms",
+                                    "tls_ca",
+                                    "tls_cert",
+                                    "tls_key",
+                                    "mqtt_share_group",
+                                    "user",
+                                    "team",
+                                    "session_ttl_s",
+                                    "sse_poll_ms",
+                                    "quarantine_per_gateway",
+                                    "quarantine_max_age_days",
+                                    "quarantine_max_payload_bytes",
+                                    "http_public_names"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -137,6 +158,25 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   if (!listen) return fail(Errc::kConfig, file.source() + ": " + listen.error().detail);
   config.http_host = listen->first;
   config.http_port = listen->second;
+  config.http_public_names = http::default_public_names();
+  config.http_public_names.push_back(config.http_host);
+  for (const auto& e : file.all("http_public_names")) {
+    std::size_t from = 0;
+    while (from <= e.value.size()) {
+      auto comma = e.value.find(',', from);
+      auto name =
+          e.value.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+      name.erase(0, name.find_first_not_of(" \t"));
+      name.erase(name.find_last_not_of(" \t") + 1);
+      if (name.empty() || name.find_first_of(" /:@") != std::string::npos) {
+        return fail(Errc::kConfig, where(file, e) + "'http_public_names': '" + name +
+                                       "' is not a host name (no port, no scheme)");
+      }
+      config.http_public_names.push_back(name);
+      if (comma == std::string::npos) break;
+      from = comma + 1;
+    }
+  }
   for (const auto& e : file.all("enrol")) {
     auto enrol = parse_enrol(file, e);
     if (!enrol) return fail(enrol.error());
@@ -152,8 +192,8 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
     }
     auto [it, inserted] = config.rules.try_emplace(patient);
     if (auto r = alerts::parse_rule_settings(settings, it->second); !r) {
-      return fail(Errc::kConfig, where(file, e) + "'rule' (PATIENT_ID key=value ...): " +
-                                     r.error().detail);
+      return fail(Errc::kConfig,
+                  where(file, e) + "'rule' (PATIENT_ID key=value ...): " + r.error().detail);
     }
   }
   for (const auto& e : file.all("expect")) {
@@ -187,8 +227,8 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
     }
     config.due.push_back({PatientId{patient}, kind, *period});
   }
-  auto silent = file.get_int("gateway_silent_after_s", config.technical.gateway_silent_after.count(),
-                             1, 30LL * 86400);
+  auto silent = file.get_int("gateway_silent_after_s",
+                             config.technical.gateway_silent_after.count(), 1, 30LL * 86400);
   if (!silent) return fail(silent.error());
   config.technical.gateway_silent_after = std::chrono::seconds(*silent);
   auto rows = file.get_int("outbox_backlog_rows",
@@ -200,8 +240,8 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                           30LL * 86400);
   if (!age) return fail(age.error());
   config.technical.outbox_backlog_age = std::chrono::seconds(*age);
-  auto check = file.get_int("technical_check_ms", config.technical_check_interval.count(), 100,
-                            3'600'000);
+  auto check =
+      file.get_int("technical_check_ms", config.technical_check_interval.count(), 100, 3'600'000);
   if (!check) return fail(check.error());
   config.technical_check_interval = std::chrono::milliseconds(*check);
   constexpr std::int64_t kWeek = 7LL * 86400;
@@ -215,8 +255,8 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   auto tiers = file.get_int("escalate_max_tier", config.escalation.max_tier, 1, 10);
   if (!tiers) return fail(tiers.error());
   config.escalation.max_tier = *tiers;
-  auto every = file.get_int("escalation_check_ms", config.escalation_check_interval.count(), 50,
-                            60'000);
+  auto every =
+      file.get_int("escalation_check_ms", config.escalation_check_interval.count(), 50, 60'000);
   if (!every) return fail(every.error());
   config.escalation_check_interval = std::chrono::milliseconds(*every);
   const std::int64_t poll_default = store::Database::is_postgres(config.db_path) ? 500 : 0;

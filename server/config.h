@@ -31,6 +31,9 @@ struct ServerConfig {
   std::string db_path;
   std::string http_host = "127.0.0.1";
   std::uint16_t http_port = 8080;
+  // Host names requests may name (`http_public_names = a, b`): the defaults
+  // (http::default_public_names) plus the listen host, plus the configured names.
+  std::vector<std::string> http_public_names;
   std::vector<store::Enrolment> enrolment;  // from `enrol = GATEWAY_ID DEVICE_SERIAL PATIENT_ID`
   // From `rule = PATIENT_ID key=value ...` (keys: RuleConfig, server/alerts/README.md).
   std::map<std::string, alerts::RuleConfig> rules;

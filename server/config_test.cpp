@@ -182,3 +182,19 @@ TEST_CASE("parse_server_config: sse_poll_ms -> 500 on PostgreSQL, off on SQLite,
   CHECK(error_of("mqtt_uri = tcp://h:1\ndb_path = s.db\nsse_poll_ms = -5\n").find("sse_poll_ms") !=
         std::string::npos);
 }
+
+TEST_CASE("parse_server_config: http_public_names -> defaults + listen host + names; bad -> error") {
+  auto c = parse("mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\nhttp_listen = 127.0.0.2:8080\n"
+                 "http_public_names = kotona.example.fi, Kotona-2.example.fi\n");
+  REQUIRE(c.has_value());
+  CHECK(c->http_public_names == std::vector<std::string>{"127.0.0.1", "localhost", "::1",
+                                                         "127.0.0.2", "kotona.example.fi",
+                                                         "Kotona-2.example.fi"});
+  for (const char* bad : {"https://kotona.example.fi", "kotona.example.fi:443", "a,,b", ""}) {
+    CAPTURE(bad);
+    auto e = parse(std::string("mqtt_uri = tcp://h:1\ndb_path = s.db\nhttp_public_names = ") +
+                   bad + "\n");
+    REQUIRE_FALSE(e.has_value());
+    CHECK(e.error().detail.find("http_public_names") != std::string::npos);
+  }
+}

@@ -157,7 +157,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         break;
       }
       Request request = parser.release();
-      RouteContext context{store, counters, hub, auth, options.health};
+      RouteContext context{store, counters, hub, auth, options.health, &options.public_names};
       auto routed = dispatch(request, context);
       if (auto* grant = std::get_if<StreamGrant>(&routed)) {
         co_await serve_stream(stream, std::move(*grant));

@@ -12,11 +12,13 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/counters.h"
 #include "core/result.h"
 #include "server/http/auth.h"
 #include "server/http/health.h"
+#include "server/http/request_guard.h"
 #include "server/http/sse_hub.h"
 #include "server/store/store.h"
 
@@ -27,6 +29,8 @@ struct HttpOptions {
   std::chrono::milliseconds write_timeout{10000};
   std::chrono::milliseconds keepalive_interval{15000};  // SSE ": keepalive" comments
   const Health* health = nullptr;  // GET /healthz/ready; outlives the server
+  // Host names the API answers to (request_guard.h); the reverse proxy's public name goes here.
+  std::vector<std::string> public_names = default_public_names();
 };
 
 class HttpServer {

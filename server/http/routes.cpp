@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/log.h"
+#include "server/http/request_guard.h"
 #include "server/fhir/time_range.h"
 #include "server/http/alert_routes.h"
 #include "server/http/api_json.h"
@@ -399,6 +400,11 @@ Response public_route(const Request& req, std::string_view path, RouteContext& c
 
 Routed dispatch(const Request& req, RouteContext& ctx) {
   ctx.counters.add("http_requests");
+  static const std::vector<std::string> kDefaultNames = default_public_names();
+  if (auto refused = guard_request(req, ctx.public_names ? *ctx.public_names : kDefaultNames,
+                                   ctx.counters)) {
+    return std::move(*refused);
+  }
   std::string_view target(req.target().data(), req.target().size());
   std::string_view path = target.substr(0, target.find('?'));
   if (is_public(path)) return public_route(req, path, ctx);

@@ -53,6 +53,8 @@ struct RouteContext {
   SseHub& hub;  // alert actions publish their change
   Auth& auth;
   const Health* health = nullptr;  // readiness; nullptr: never ready (not wired)
+  // Host names requests may name (request_guard.h); nullptr: default_public_names().
+  const std::vector<std::string>* public_names = nullptr;
 };
 
 // A stream the caller may open: its request, who asked, and the token to re-check while open.

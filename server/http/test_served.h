@@ -137,6 +137,7 @@ struct Served {
     std::string t = bearer.value_or(token);
     if (!t.empty()) req.set(bhttp::field::authorization, "Bearer " + t);
     if (!body.empty()) {
+      req.set(bhttp::field::content_type, "application/json");  // as every real client does
       req.body() = body;
       req.prepare_payload();
     }
