@@ -7,10 +7,12 @@ option(KOTONA_SANITIZE "Build with ASan + UBSan" OFF)
 # (gateway deletes outbox rows on PUBACK), no_unique_key (server stores every redelivery),
 # sync_off (gateway outbox with synchronous=OFF), in_memory_escalation (server escalation
 # deadlines in memory, not rows: lost on restart), ble_no_reset_check (ble_glucose never checks
-# the record at its cursor: a meter whose counter restarted loses its new records 1..N).
+# the record at its cursor: a meter whose counter restarted loses its new records 1..N),
+# no_refused_report (the hub never reports records its drivers refused: no device.record_refused).
 set(KOTONA_BROKEN "none" CACHE STRING "Deliberately broken build for negative controls")
 set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback no_unique_key sync_off
-                                              in_memory_escalation ble_no_reset_check)
+                                              in_memory_escalation ble_no_reset_check
+                                              no_refused_report)
 if(NOT KOTONA_BROKEN STREQUAL "none")
   message(WARNING "KOTONA_BROKEN=${KOTONA_BROKEN}: this build is broken on purpose (loses readings or escalations)")
 endif()

@@ -123,7 +123,7 @@ std::string meter_ledger_line(const std::string& device, const std::string& seri
   const bool is_inr = device == "astm-inr";
   const std::string value = is_inr ? "\"inr\":" + one_decimal(m.value)
                                    : "\"mmol_per_l\":" + one_decimal(glucose_mmol_per_l(m));
-  // shown is one of HI, LO, >n, <n (options.cpp): no escaping needed either.
+  // shown is one of HI, LO, >n, <n, 5..4 / 2..6 (options.cpp): no escaping needed either.
   const std::string shown = m.shown.empty() ? "" : ",\"shown\":\"" + m.shown + "\"";
   return "{\"device\":\"" + device + "\",\"serial\":\"" + serial + "\",\"record\":\"" +
          (record.empty() ? std::to_string(m.record) : record) + "\",\"kind\":\"" +

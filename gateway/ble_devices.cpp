@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "drivers/transport/ble/ble.h"
+#include "gateway/refused_records.h"
 
 namespace kotona::gateway {
 
@@ -51,6 +52,7 @@ struct BleDevices::Device {
   bool ever_connected = false;
   bool gone_logged = false;   // "log once when it goes, once when it returns"
   bool needs_pairing = false;  // until a reading commits again
+  std::vector<RefusedInfo> refused;  // records its driver refused (issue 13)
 };
 
 BleDevices::BleDevices(asio::io_context& io, GatewayId gateway, BleSettings settings,
@@ -291,8 +293,11 @@ bool BleDevices::execute(Device& d, drivers::Step step) {
       log_warn(kLog, d.name() + ": a BLE link cannot carry serial bytes; dropped");
     }
   }
-  // (c) Rejected input: logged and counted, the session carries on. (d) Its next timer.
+  // (c) Rejected input: logged and counted, the session carries on; refused records (committed
+  // with the cursor past them: the device will not send them again) go to the heartbeat.
+  // (d) Its next timer.
   for (const auto& error : step.rejected) count_rejected(d, error);
+  tally_refused(d.refused, step.refused_records, now_ms());
   arm_timer(d, step.timer);
   if (!step.readings.empty() && hooks_.on_committed) hooks_.on_committed();
   return true;
@@ -332,7 +337,7 @@ std::vector<DeviceStatusInfo> BleDevices::statuses() const {
   for (const auto& d : devices_) {
     out.push_back(DeviceStatusInfo{d->serial.empty() ? address_serial(d->address) : d->serial,
                                    std::string(d->driver->name), d->address, d->state,
-                                   d->last_seen});
+                                   d->last_seen, d->refused});
   }
   return out;
 }

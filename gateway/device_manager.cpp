@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/log.h"
+#include "gateway/refused_records.h"
 #include "drivers/transport/serial/serial_port.h"
 
 namespace kotona::gateway {
@@ -42,6 +43,7 @@ struct DeviceManager::Device {
   std::string serial;
   std::optional<HubTime> last_seen;
   bool gone_logged = false;  // "log once when it goes, once when it returns"
+  std::vector<RefusedInfo> refused;  // records its driver refused (issue 13)
 };
 
 DeviceManager::DeviceManager(asio::io_context& io, GatewayId gateway, DeviceManagerHooks hooks,
@@ -155,8 +157,10 @@ void DeviceManager::execute(Device& d, drivers::Step step) {
   } else if (!step.commands.empty()) {
     counters_.add("device_commands_withheld", step.commands.size());
   }
-  // (c) Rejected input: logged and counted, the session carries on.
+  // (c) Rejected input: logged and counted, the session carries on. Refused records the device
+  // was told it delivered (ACK sent) go to the heartbeat; uncommitted ones come again.
   for (const auto& error : step.rejected) count_rejected(d, error);
+  if (committed) tally_refused(d.refused, step.refused_records, now_ms());
   // (d) The session's next timer.
   arm_timer(d, step.timer);
   if (committed && !step.readings.empty() && hooks_.on_committed) hooks_.on_committed();
@@ -227,7 +231,7 @@ std::vector<DeviceStatusInfo> DeviceManager::statuses() const {
   std::vector<DeviceStatusInfo> out;
   for (const auto& d : devices_) {
     out.push_back(DeviceStatusInfo{d->serial, std::string(d->spec.driver->name), d->spec.path,
-                                   d->state, d->last_seen});
+                                   d->state, d->last_seen, d->refused});
   }
   return out;
 }

@@ -101,6 +101,12 @@ struct Step {
   // When set: store it (replacing the previous one) in the same transaction that commits
   // `readings` (which may be empty: records that carry no reading still advance it).
   std::optional<RecordCursor> cursor;
+  // Device records that carried a measurement but give no reading (malformed, a value the
+  // session cannot represent) and that the device counts as delivered, so it never sends them
+  // again. Each is ALSO in `rejected` (logged and counted there); the gateway tallies these per
+  // device and Errc for its heartbeat, so the care team hears of them (device.record_refused,
+  // invariant 13).
+  std::vector<Error> refused_records = {};
 };
 
 // A session reports malformed device bytes in Step::rejected (or, when it has nothing else to

@@ -84,8 +84,9 @@ void MessageSession::on_line(std::string_view line, HubTime hub_time, Step& step
   auto message = parse_(message_);
   message_.clear();
   unconfirmed_ = before_frame_;
-  if (!message) {
+  if (!message) {  // its frames were acknowledged: whatever it measured is lost
     step.rejected.push_back(message.error());
+    step.refused_records.push_back(message.error());
     return;
   }
   for (auto& reading : message->readings) {
@@ -98,7 +99,10 @@ void MessageSession::on_line(std::string_view line, HubTime hub_time, Step& step
     }
     step.readings.push_back(std::move(reading));
   }
-  for (auto& error : message->rejected) step.rejected.push_back(std::move(error));
+  for (auto& error : message->rejected) {
+    step.refused_records.push_back(error);
+    step.rejected.push_back(std::move(error));
+  }
 }
 
 Step MessageSession::refuse_commit() {

@@ -94,9 +94,13 @@ TEST_CASE("Session(glucose): missing unit -> rejected; beyond range -> passed on
   Step unit = feed(s, testdata("message_missing_unit.hex"));
   CHECK(unit.readings.empty());
   CHECK(unit.rejected.at(0).code == Errc::kMalformed);
+  // The meter was ACKed: a record the hub must report as refused (issue 13, invariant 13).
+  REQUIRE(unit.refused_records.size() == 1);
+  CHECK(unit.refused_records[0].code == Errc::kMalformed);
   Step range = feed(s, testdata("message_out_of_range.hex"));
   CHECK(range.readings.size() == 2);
   CHECK(range.rejected.empty());
+  CHECK(range.refused_records.empty());
 }
 
 TEST_CASE("Session(glucose): stall -> timer rejects and idles, GATT -> kUnsupported") {

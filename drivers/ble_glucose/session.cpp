@@ -118,6 +118,7 @@ void Session::on_measurement(const GattValue& value, HubTime hub_time, Step& ste
   }
   auto m = parse_measurement(value.bytes);
   if (!m) {
+    step.refused_records.push_back(m.error());
     step.rejected.push_back(m.error());
     // Asking again would bring the same bytes: the record counts as transferred.
     if (seq) advance_cursor(*seq, fingerprint, step);

@@ -224,6 +224,7 @@ TEST_CASE("ble_glucose session: malformed record -> rejected, counted as transfe
   CHECK(bad.readings.empty());
   REQUIRE(bad.rejected.size() == 1);
   CHECK(bad.rejected[0].code == Errc::kOutOfRange);
+  CHECK(bad.refused_records == bad.rejected);  // the hub reports it (issue 13)
   CHECK(seq(bad.cursor) == 1);
   CHECK(glucose(s, record(2)).readings.size() == 1);
   CHECK(racp(s, response(0x01, 0x01)).rejected.empty());

@@ -363,6 +363,12 @@ std::string encode_status(const GatewayStatusInfo& status) {
     p->set_port(d.port);
     p->set_state(d.state);
     p->set_last_seen_unix_ms(d.last_seen ? d.last_seen->time_since_epoch().count() : 0);
+    for (const auto& r : d.refused) {
+      auto* refused = p->add_refused();
+      refused->set_reason(r.reason);
+      refused->set_count(r.count);
+      refused->set_last_unix_ms(r.last.time_since_epoch().count());
+    }
   }
   for (const auto& [name, value] : status.counters) (*s.mutable_counters())[name] = value;
   s.set_uptime_s(status.uptime.count());

@@ -33,12 +33,20 @@ struct AckMessage {
 // Errors: kMalformed for bytes that are not an Ack or an Ack without gateway id.
 [[nodiscard]] Result<AckMessage> decode_ack(const std::string& bytes);
 
+// Records of a device its driver refused for one reason (issue 13; gateway/refused_records.h).
+struct RefusedInfo {
+  std::string reason;  // Errc name
+  std::uint64_t count = 0;
+  HubTime last{};
+};
+
 struct DeviceStatusInfo {
   std::string serial;
   std::string driver;
   std::string port;
   std::string state;  // "connected", "absent", "error"
   std::optional<HubTime> last_seen;
+  std::vector<RefusedInfo> refused = {};
 };
 
 struct StorageStatusInfo {  // the outbox's disk (issue 22)

@@ -62,6 +62,31 @@ void evaluate_storage(const GatewayView& g, std::vector<TechnicalDraft>& out) {
   }
 }
 
+// device.record_refused (issue 13, invariant 13): the hub's driver refused records of this
+// device that carried a measurement, and the device counts them as delivered: the values exist
+// only on the meter's display or memory. One episode per latest refusal (a new one opens a new
+// episode, grouped into the device's open alert: one alert per device, not one per record).
+void evaluate_refused(const GatewayView& g, const GatewayView::Device& d,
+                      std::vector<TechnicalDraft>& out) {
+  const std::string device = d.serial.empty() ? "on port " + d.port : d.serial;
+  for (const auto& r : d.refused) {
+    if (r.count == 0) continue;
+    per_patient(g,
+                {std::string(kDeviceRecordRefusedRule),
+                 Priority::kMedium,
+                 g.gateway.value + "/" + (d.serial.empty() ? d.port : d.serial),
+                 {},
+                 r.reason + "-" + std::to_string(r.last_unix_ms),
+                 "Device " + device + " on hub " + g.gateway.value + ": " +
+                     std::to_string(r.count) + (r.count == 1 ? " record" : " records") +
+                     " refused (" + r.reason + ") since the hub started; the measured " +
+                     "values did not reach the service centre. Ask the patient for the values " +
+                     "in the meter's memory; check or replace the meter",
+                 {}},
+                out);
+  }
+}
+
 }  // namespace
 
 std::string TechnicalDraft::alert_id() const {
@@ -106,6 +131,7 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
   }
   evaluate_storage(g, out);
   for (const auto& d : g.devices) {
+    evaluate_refused(g, d, out);
     if (d.state != "needs_pairing") continue;
     per_patient(g,
                 {std::string(kDeviceNeedsPairingRule), Priority::kMedium,

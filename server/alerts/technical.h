@@ -27,6 +27,7 @@ inline constexpr std::string_view kMeasurementMissedRule = "measurement.missed";
 inline constexpr std::string_view kReadingUidConflictRule = "reading.uid_conflict";
 inline constexpr std::string_view kGatewayDiskFullRule = "gateway.disk_full";
 inline constexpr std::string_view kGatewayDiskLowRule = "gateway.disk_low";
+inline constexpr std::string_view kDeviceRecordRefusedRule = "device.record_refused";
 
 struct TechnicalConfig {
   // No heartbeat or batch for this long -> gateway.silent. Gateways send a heartbeat every
@@ -47,10 +48,17 @@ struct GatewayView {
   std::uint64_t outbox_depth = 0;
   std::int64_t status_sent_unix_ms = 0;      // gateway clock
   std::int64_t oldest_unacked_unix_ms = 0;   // gateway clock; 0 = outbox empty
+  struct Refused {  // records the hub refused for one reason since it started (issue 13)
+    std::string reason;
+    std::uint64_t count = 0;
+    std::int64_t last_unix_ms = 0;  // gateway clock
+  };
   struct Device {
     std::string serial;
     std::string state;                 // "connected", "absent", "error", "needs_pairing", ...
     std::int64_t last_seen_unix_ms = 0;  // gateway clock
+    std::vector<Refused> refused = {};
+    std::string port = {};  // names the device while its serial is not known
   };
   std::vector<Device> devices;
   std::vector<PatientId> patients;  // enrolled on this gateway now; alerts go to each
@@ -89,7 +97,9 @@ struct TechnicalDraft {
 // a gateway never heard at all is counted from there too);
 // gateway.outbox_backlog (medium); device.needs_pairing (medium) per device in that state;
 // gateway.disk_full (high: new readings cannot be stored on the hub; the meters keep them)
-// and gateway.disk_low (low) from the heartbeat's storage state.
+// and gateway.disk_low (low) from the heartbeat's storage state; device.record_refused (medium)
+// per device and reason the hub refused records for (a measured value that did not arrive:
+// invariant 13), one episode per latest refusal, grouped per device.
 // One draft per enrolled patient (or one system draft when none is enrolled).
 std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& gateway, HubTime now,
                                              HubTime listening_since,

@@ -97,6 +97,33 @@ TEST_CASE("device.needs_pairing: one alert per device in that state") {
   CHECK(out[0].subject == "gw-1/GL1");
 }
 
+TEST_CASE(
+    "device.record_refused: per device and reason, naming count and reason; a new refusal "
+    "is a new episode of the same subject; none without refusals") {
+  auto g = gateway(kNow);
+  g.patients = {PatientId{"p1"}, PatientId{"p2"}};
+  g.devices = {{"GL1", "connected", 1, {{"malformed", 2, 5000}, {"out_of_range", 0, 0}}},
+               {"", "connected", 1, {{"truncated", 1, 6000}}, "/dev/ttyUSB0"},
+               {"BP1", "connected", 1}};
+  auto out = evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{});
+  REQUIRE(out.size() == 4);  // two devices x two patients; a zero count is nothing
+  CHECK(out[0].rule_id == "device.record_refused");
+  CHECK(out[0].subject == "gw-1/GL1");
+  CHECK(out[0].patient.value == "p1");
+  CHECK(out[1].patient.value == "p2");
+  CHECK(out[0].message.find("Device GL1 on hub gw-1: 2 records refused (malformed)") == 0);
+  CHECK(out[2].subject == "gw-1//dev/ttyUSB0");
+  CHECK(out[2].message.find("on port /dev/ttyUSB0") != std::string::npos);
+  const auto first = out[0].alert_id();
+  g.devices[0].refused[0] = {"malformed", 3, 9000};
+  auto again = evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{});
+  CHECK(again[0].subject == out[0].subject);
+  CHECK(again[0].alert_id() != first);
+  g.devices.resize(1);
+  g.devices[0].refused.clear();
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{}).empty());
+}
+
 TEST_CASE("device.silent: 1.5 x cadence after the last reading or the watch start") {
   ExpectedDevice d{GatewayId{"gw-1"}, DeviceSerial{"INR1"}, PatientId{"p1"}, 24h,
                    kNow - 100h, kNow - 35h};

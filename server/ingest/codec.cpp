@@ -343,6 +343,9 @@ Result<GatewayStatus> decode_status(std::string_view bytes) {
                   false};
   for (const auto& d : p.devices()) {
     s.devices.push_back({d.serial(), d.driver(), d.port(), d.state(), d.last_seen_unix_ms()});
+    for (const auto& r : d.refused()) {
+      s.devices.back().refused.push_back({r.reason(), r.count(), r.last_unix_ms()});
+    }
   }
   for (const auto& [name, value] : p.counters()) s.counters[name] = value;
   if (p.has_storage()) {

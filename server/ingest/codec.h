@@ -31,12 +31,20 @@ inline constexpr std::uint32_t kSchemaVersion = 1;
 std::string encode_ack(const GatewayId& gateway, std::uint64_t batch_id,
                        const std::vector<store::ReadingOutcome>& outcomes);
 
+// Records of a device the hub refused for one reason (issue 13): count, latest (gateway clock).
+struct RefusedRecords {
+  std::string reason;
+  std::uint64_t count = 0;
+  std::int64_t last_unix_ms = 0;
+};
+
 struct DeviceStatus {
   std::string serial;
   std::string driver;
   std::string port;
   std::string state;
   std::int64_t last_seen_unix_ms = 0;
+  std::vector<RefusedRecords> refused = {};
 };
 
 struct GatewayStatus {

@@ -78,11 +78,20 @@ std::string status_json(const GatewayStatus& s) {
                         {"uptime_s", s.uptime_s}};
   boost::json::array devices;
   for (const auto& d : s.devices) {
-    devices.push_back({{"serial", d.serial},
-                       {"driver", d.driver},
-                       {"port", d.port},
-                       {"state", d.state},
-                       {"last_seen_unix_ms", d.last_seen_unix_ms}});
+    boost::json::object device{{"serial", d.serial},
+                               {"driver", d.driver},
+                               {"port", d.port},
+                               {"state", d.state},
+                               {"last_seen_unix_ms", d.last_seen_unix_ms}};
+    if (!d.refused.empty()) {  // issue 13: records the hub refused
+      boost::json::array refused;
+      for (const auto& r : d.refused) {
+        refused.push_back(
+            {{"reason", r.reason}, {"count", r.count}, {"last_unix_ms", r.last_unix_ms}});
+      }
+      device["refused"] = std::move(refused);
+    }
+    devices.push_back(std::move(device));
   }
   o["devices"] = std::move(devices);
   boost::json::object counters;

@@ -45,6 +45,24 @@ Result<std::vector<PatientId>> Store::patients_on(const GatewayId& gateway, HubT
   return out;
 }
 
+namespace {
+// One device of a stored heartbeat, with the records the hub refused (issue 13).
+alerts::GatewayView::Device device_view(const boost::json::object& d) {
+  alerts::GatewayView::Device out{text_field(d, "serial"), text_field(d, "state"),
+                                  int_field(d, "last_seen_unix_ms")};
+  out.port = text_field(d, "port");
+  if (const auto* refused = d.if_contains("refused"); refused && refused->is_array()) {
+    for (const auto& r : refused->as_array()) {
+      if (!r.is_object()) continue;
+      out.refused.push_back({text_field(r.as_object(), "reason"),
+                             static_cast<std::uint64_t>(int_field(r.as_object(), "count")),
+                             int_field(r.as_object(), "last_unix_ms")});
+    }
+  }
+  return out;
+}
+}  // namespace
+
 Result<std::vector<alerts::GatewayView>> Store::gateway_views(HubTime now) {
   // Every gateway with a heartbeat, and every gateway with an enrolment (never heard yet).
   auto stmt = db_->prepare(
@@ -77,9 +95,7 @@ Result<std::vector<alerts::GatewayView>> Store::gateway_views(HubTime now) {
         if (const auto* devices = o.if_contains("devices"); devices && devices->is_array()) {
           for (const auto& d : devices->as_array()) {
             if (!d.is_object()) continue;
-            g.devices.push_back({text_field(d.as_object(), "serial"),
-                                 text_field(d.as_object(), "state"),
-                                 int_field(d.as_object(), "last_seen_unix_ms")});
+            g.devices.push_back(device_view(d.as_object()));
           }
         }
       }

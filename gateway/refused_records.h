@@ -1,0 +1,34 @@
+// Records a device sent that its driver refused (drivers::Step::refused_records): the hub
+// tallies them per device and reason and reports the tally in every heartbeat (DeviceStatus
+// refused), so the server can tell the care team that measured values did not arrive (issue 13,
+// invariant 13). Since the hub process started; io thread only.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "gateway/uplink/codec.h"
+
+namespace kotona::gateway {
+
+// Adds each refusal to `tally` under its Errc name ("malformed", "out_of_range", ...).
+inline void tally_refused(std::vector<RefusedInfo>& tally, const std::vector<Error>& refused,
+                          HubTime now) {
+#ifdef KOTONA_BROKEN_NO_REFUSED_REPORT
+  // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=no_refused_report): refusals are logged and
+  // counted but never reported, so the care team does not hear of the lost values.
+  if (!refused.empty()) return;
+#endif
+  for (const auto& error : refused) {
+    const std::string reason(to_string(error.code));
+    auto it = std::find_if(tally.begin(), tally.end(),
+                           [&](const RefusedInfo& r) { return r.reason == reason; });
+    if (it == tally.end()) it = tally.insert(tally.end(), RefusedInfo{reason, 0, now});
+    ++it->count;
+    it->last = now;
+  }
+}
+
+}  // namespace kotona::gateway

@@ -1,0 +1,61 @@
+// Issue 13, invariant 13 at the hub: a meter sends a result record its driver cannot read (a
+// firmware fault: R.4 "5..4") between good ones. The meter was ACKed, so it never sends it
+// again: the value exists only in its memory. The good readings arrive, and the hub's heartbeat
+// tells the server, which raises device.record_refused to the patient's care team naming the
+// device, reason and count (one alert, not one per record). Negative control: a hub that does
+// not report refusals (DeviceStatus.refused left empty) fails it. Runs on both store backends.
+#include <doctest/doctest.h>
+
+#include "tests/integration/system.h"
+
+using namespace kotona::test;
+using namespace std::chrono_literals;
+
+namespace {
+std::vector<boost::json::object> alerts_of(SystemUnderTest& sys, const std::string& rule) {
+  std::vector<boost::json::object> out;
+  for (const auto& a : sys.get_json_array("/api/v1/alerts")) {
+    if (a.as_object().at("rule_id").as_string() == rule) out.push_back(a.as_object());
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE(
+    "issue 13: a meter sends an unreadable result record among good ones -> the good readings "
+    "stored, device.record_refused names device, reason and count for the care team, once") {
+  const std::string serial = "GLUSIM0013";
+  SystemUnderTest sys;
+  sys.extra_server_config = "technical_check_ms = 200\n";
+  sys.start_broker();
+  sys.start_server({serial});
+  sys.start_device({serial,
+                    {"measure", "5.1", "wait", "500", "measure", "garbled", "wait", "500",
+                     "measure", "6.2", "wait", "500", "measure", "garbled"},
+                    {},
+                    "astm-glucose"});
+  sys.start_gateway();
+  const std::map<std::string, int> expected{{sys.expected_uid(serial, "1", "glucose"), 1},
+                                            {sys.expected_uid(serial, "3", "glucose"), 1}};
+  REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids() == expected; }, 30s),
+                  sys.diagnostics());
+  // Both refusals in one alert per patient (a later refusal is a new episode, grouped into it;
+  // its text, last_message, gives the count so far).
+  REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        auto a = alerts_of(sys, "device.record_refused");
+                        return !a.empty() &&
+                               a.front().at("last_message").as_string().find("2 records refused") !=
+                                   std::string::npos;
+                      },
+                      30s),
+                  sys.diagnostics());
+  const auto alerts = alerts_of(sys, "device.record_refused");
+  CHECK(alerts.size() == 1);
+  const std::string message(alerts.front().at("message").as_string());
+  CHECK(message.find(serial) != std::string::npos);
+  CHECK(message.find("(malformed)") != std::string::npos);
+  CHECK(alerts.front().at("patient_id").as_string() != "");
+  CHECK(sys.gateway_log().find("5..4") != std::string::npos);
+  CHECK_MESSAGE(eventually([&] { return sys.outbox_rows() == 0; }, 15s), sys.diagnostics());
+}
