@@ -23,6 +23,7 @@ check core "$io_libs|drivers/|gateway/|server/|firmware-sim/|proto/|kotona/v1" "
 check drivers "$io_libs|gateway/|server/|firmware-sim/|proto/|kotona/v1|tests/" \
   "drivers know nothing of MQTT, SQLite, protobuf, Asio, D-Bus"
 check firmware-sim "drivers/|gateway/|server/|kotona/v1" "firmware-sim writes its own encoders"
+check mqtt "drivers/|gateway/|server/|firmware-sim/" "mqtt/ is shared by both wings: it knows neither"
 check gateway "server/|firmware-sim/" "the gateway never includes server/"
 check server "drivers/|gateway/|firmware-sim/|sdbus" "the server knows nothing of devices"
 check admin "server/|gateway/|drivers/|firmware-sim/|proto/|kotona/v1|sqlite3|libpq|mqtt/" \

@@ -17,7 +17,7 @@
 #include "core/crash_point.h"
 #include "core/log.h"
 #include "gateway/uplink/codec.h"
-#include "gateway/uplink/tcp_nodelay.h"
+#include "mqtt/tcp_nodelay.h"
 
 namespace kotona::gateway {
 
@@ -296,7 +296,7 @@ void Uplink::Impl::set_nodelay() {
                     opt_.mqtt_uri.data() + opt_.mqtt_uri.size(), port);
   }
   const bool valid = port > 0 && port <= 65535;
-  if (!valid || set_tcp_nodelay_to_peer_port(static_cast<std::uint16_t>(port)) == 0) {
+  if (!valid || mqtt_link::set_tcp_nodelay_to_peer_port(static_cast<std::uint16_t>(port)) == 0) {
     counters_.add("mqtt_nodelay_not_set");
   }
 }

@@ -19,7 +19,7 @@
 #include "core/log_repeat.h"
 #include "server/alerts/technical.h"
 #include "server/ingest/codec.h"
-#include "server/ingest/tcp_nodelay.h"
+#include "mqtt/tcp_nodelay.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::ingest {
@@ -365,7 +365,7 @@ void Ingest::Impl::set_nodelay() {
                     port);
   }
   if (port == 0 || port > 65535 ||
-      set_nodelay_for_peer_port(static_cast<std::uint16_t>(port)) == 0) {
+      mqtt_link::set_tcp_nodelay_to_peer_port(static_cast<std::uint16_t>(port)) == 0) {
     counters_.add("mqtt_nodelay_not_set");
   }
 }

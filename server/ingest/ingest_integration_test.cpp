@@ -21,7 +21,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "server/ingest/tcp_nodelay.h"
+#include "mqtt/tcp_nodelay.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/mute_broker.h"
 #include "tests/support/process.h"
@@ -122,7 +122,7 @@ int sockets_to_port_with_nodelay(int port) {
     sockaddr_in peer{};
     socklen_t size = sizeof peer;
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &size) != 0) continue;
-    if (peer.sin_family == AF_INET && ntohs(peer.sin_port) == port && ingest::has_nodelay(fd)) {
+    if (peer.sin_family == AF_INET && ntohs(peer.sin_port) == port && mqtt_link::tcp_nodelay_is_set(fd)) {
       ++count;
     }
   }

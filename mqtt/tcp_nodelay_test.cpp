@@ -1,4 +1,4 @@
-#include "gateway/uplink/tcp_nodelay.h"
+#include "mqtt/tcp_nodelay.h"
 
 #include <doctest/doctest.h>
 #include <netinet/in.h>
@@ -7,8 +7,8 @@
 
 #include <initializer_list>
 
-using kotona::gateway::set_tcp_nodelay_to_peer_port;
-using kotona::gateway::tcp_nodelay_is_set;
+using kotona::mqtt_link::set_tcp_nodelay_to_peer_port;
+using kotona::mqtt_link::tcp_nodelay_is_set;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "gateway/uplink/tcp_nodelay.h"
+#include "mqtt/tcp_nodelay.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-namespace kotona::gateway {
+namespace kotona::mqtt_link {
 
 namespace {
 
@@ -55,4 +55,4 @@ bool tcp_nodelay_is_set(int fd) {
   return ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 && on != 0;
 }
 
-}  // namespace kotona::gateway
+}  // namespace kotona::mqtt_link
