@@ -1,7 +1,5 @@
 #include "bench/fleet.h"
 
-#include <sqlite3.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +13,7 @@
 #include "gateway/uplink/codec.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mosquitto.h"
+#include "tests/support/outbox_probe.h"
 #include "tests/support/process.h"
 #include "tests/support/store_location.h"
 
@@ -57,22 +56,6 @@ bool fill_outbox(const std::string& path, int h, int n, std::string& error) {
     if (!added) return error = describe(added.error()), false;
   }
   return true;
-}
-
-long outbox_rows(const std::string& path) {
-  sqlite3* db = nullptr;
-  long rows = -1;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 2000);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM outbox", -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      rows = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return rows;
 }
 
 // One counter from the server's /metrics (`token` is an admin's); -1 when unreachable.
@@ -176,7 +159,7 @@ std::size_t wait_outboxes_empty(const test::TempDir& dir, int hubs, Clock::time_
   while (left > 0 && Clock::now() < deadline) {
     for (int h = 0; h < hubs; ++h) {
       auto& done = empty[static_cast<std::size_t>(h)];
-      if (!done && outbox_rows((dir / (hub_id(h) + ".db")).string()) == 0) done = 1, --left;
+      if (!done && test::outbox_row_count((dir / (hub_id(h) + ".db")).string()) == 0) done = 1, --left;
     }
     if (left > 0) std::this_thread::sleep_for(100ms);
   }

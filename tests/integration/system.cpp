@@ -1,4 +1,5 @@
 #include "tests/integration/system.h"
+#include "tests/support/outbox_probe.h"
 #include "tests/support/store_location.h"
 
 #include <sqlite3.h>
@@ -278,24 +279,7 @@ void SystemUnderTest::outbox_exec(const std::string& sql) {
   if (rc != SQLITE_OK) throw std::runtime_error("outbox_exec: " + message);
 }
 
-long SystemUnderTest::outbox_rows() {
-  sqlite3* db = nullptr;
-  auto path = (dir_ / "outbox.db").string();
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 2000);
-  sqlite3_stmt* stmt = nullptr;
-  long rows = -1;
-  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM outbox", -1, &stmt, nullptr) == SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW) {
-    rows = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return rows;
-}
+long SystemUnderTest::outbox_rows() { return outbox_row_count((dir_ / "outbox.db").string()); }
 
 std::string SystemUnderTest::diagnostics() {
   std::ostringstream out;

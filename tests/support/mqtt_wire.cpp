@@ -1,7 +1,11 @@
 #include "tests/support/mqtt_wire.h"
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+
+#include <stdexcept>
+#include <string>
 
 namespace kotona::test {
 
@@ -51,6 +55,21 @@ void send_all(int fd, const std::vector<std::uint8_t>& bytes) {
     if (r <= 0) return;
     sent += static_cast<std::size_t>(r);
   }
+}
+
+int listen_on_loopback(std::uint16_t& port, const char* who) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(fd, 8) != 0) {
+    throw std::runtime_error(std::string(who) + ": cannot listen on loopback");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  port = ntohs(addr.sin_port);
+  return fd;
 }
 
 }  // namespace kotona::test

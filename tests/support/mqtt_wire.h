@@ -20,5 +20,8 @@ struct MqttPacket {
 std::optional<MqttPacket> read_mqtt_packet(int fd, const std::atomic<bool>& stopping);
 // Best effort: gives up silently when the peer is gone.
 void send_all(int fd, const std::vector<std::uint8_t>& bytes);
+// A socket listening on 127.0.0.1, port chosen by the kernel, written to `port`. Throws
+// std::runtime_error naming `who` when it cannot listen.
+int listen_on_loopback(std::uint16_t& port, const char* who);
 
 }  // namespace kotona::test

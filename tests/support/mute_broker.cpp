@@ -14,17 +14,9 @@
 namespace kotona::test {
 
 MuteBroker::MuteBroker(int mute_connections) : mute_connections_(mute_connections) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_fd_, 8) != 0) {
-    throw std::runtime_error("MuteBroker: cannot listen on loopback");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  std::uint16_t port = 0;
+  listen_fd_ = listen_on_loopback(port, "MuteBroker");
+  port_ = port;
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 

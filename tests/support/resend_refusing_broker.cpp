@@ -53,17 +53,9 @@ bool read_length(const std::vector<std::uint8_t>& body, std::size_t& pos, std::s
 
 ResendRefusingBroker::ResendRefusingBroker(int hold, OnPublish on_publish)
     : hold_(hold), on_publish_(std::move(on_publish)) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_fd_, 8) != 0) {
-    throw std::runtime_error("ResendRefusingBroker: cannot listen on loopback");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  std::uint16_t port = 0;
+  listen_fd_ = listen_on_loopback(port, "ResendRefusingBroker");
+  port_ = port;
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 
