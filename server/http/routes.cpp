@@ -357,7 +357,7 @@ Routed route(const Request& req, std::string_view path, const Principal& who, Ro
     ctx.auth.logout(bearer_token(req));
     return respond(req, http::status::ok, "{}", "application/json", counters);
   }
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+  if (!is_read(req)) {
     auto res = json_error(req, http::status::method_not_allowed, "only GET", counters);
     res.set(http::field::allow, "GET, HEAD");
     return res;
@@ -378,7 +378,7 @@ Routed route(const Request& req, std::string_view path, const Principal& who, Ro
 
 Response public_route(const Request& req, std::string_view path, RouteContext& ctx) {
   if (path == kLoginPath) return login(req, ctx);
-  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+  if (!is_read(req)) {
     auto res = json_error(req, http::status::method_not_allowed, "only GET", ctx.counters);
     res.set(http::field::allow, "GET, HEAD");
     return res;
@@ -413,7 +413,7 @@ Routed dispatch(const Request& req, RouteContext& ctx) {
   auto token = bearer_token(req);
   auto who = ctx.auth.authenticate(token);
   if (!who) return deny(req, http::status::unauthorized, std::nullopt, ctx);
-  bool reads = req.method() == http::verb::get || req.method() == http::verb::head;
+  bool reads = is_read(req);
   bool acts = !reads && path != kLogoutPath;
   if (acts && who->role == Role::kViewer) return deny(req, http::status::forbidden, who, ctx);
   // The patient register and enrolment are changed by admins only; the quarantine (every
