@@ -13,7 +13,7 @@ const std::vector<std::string_view> kKnownKeys{
     "reconnect_max_ms",   "serial_by_id_dir", "tls_ca",           "tls_cert",
     "tls_key",            "ble_adapter",    "ble_bus",          "ble_retry_ms",
     "ble_rescan_ms",      "ble_pair",       "outbox_reserve_kb", "outbox_low_kb",
-    "max_inflight_readings"};
+    "max_inflight_readings", "hid_sysfs_dir", "hid_dev_dir"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";
@@ -108,6 +108,14 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
   config.serial_by_id_dir = file.get_or("serial_by_id_dir", config.serial_by_id_dir);
   if (config.serial_by_id_dir.empty() || config.serial_by_id_dir.front() != '/') {
     return fail(Errc::kConfig, file.source() + ": serial_by_id_dir must be an absolute path");
+  }
+  config.hid_sysfs_dir = file.get_or("hid_sysfs_dir", config.hid_sysfs_dir);
+  config.hid_dev_dir = file.get_or("hid_dev_dir", config.hid_dev_dir);
+  for (const std::string* dir : {&config.hid_sysfs_dir, &config.hid_dev_dir}) {
+    if (dir->empty() || dir->front() != '/') {
+      return fail(Errc::kConfig, file.source() + ": hid_sysfs_dir and hid_dev_dir must be " +
+                                     "absolute paths, got '" + *dir + "'");
+    }
   }
   for (const auto& e : file.all("device")) {
     auto spec = parse_device(file, e, find_driver);

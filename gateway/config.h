@@ -17,9 +17,12 @@
 namespace kotona::gateway {
 
 struct DeviceSpec {
+  // kSerial: a tty; kHid: ASTM inside USB HID reports on a hidraw node (transport/hid).
+  enum class Transport { kSerial, kHid };
   const drivers::DriverDescriptor* driver = nullptr;  // from the registry; never null
-  std::string path;                                   // serial path; may be absent at start
+  std::string path;                                   // device path; may be absent at start
   std::uint32_t baud = 9600;
+  Transport transport = Transport::kSerial;
 };
 
 struct GatewayConfig {
@@ -40,6 +43,12 @@ struct GatewayConfig {
   std::string serial_by_id_dir = "/dev/serial/by-id";
   // Drivers offered for by-id discovery (main fills it from the registry; empty: none).
   std::vector<const drivers::DriverDescriptor*> by_id_drivers;
+  // USB HID (issue 14): hidraw devices are listed in hid_sysfs_dir (/sys/class/hidraw, one
+  // entry per node, its `device/uevent` holding HID_ID=bus:vendor:product) and opened as
+  // hid_dev_dir/<entry name>. Drivers offered for it: main fills hid_drivers from the registry.
+  std::string hid_sysfs_dir = "/sys/class/hidraw";
+  std::string hid_dev_dir = "/dev";
+  std::vector<const drivers::DriverDescriptor*> hid_drivers;
   // BLE: on when ble_adapter is set (e.g. hci0); ble_bus "" is the system bus (BlueZ), or a
   // D-Bus address (a private bus in tests, where firmware-sim plays org.bluez).
   std::string ble_adapter;

@@ -11,11 +11,13 @@
 
 #include "core/log.h"
 #include "gateway/refused_records.h"
+#include "drivers/transport/hid/hid_link.h"
 #include "drivers/transport/serial/serial_port.h"
 
 namespace kotona::gateway {
 
 namespace asio = boost::asio;
+using transport::ByteLink;
 using transport::SerialPort;
 
 namespace {
@@ -23,6 +25,19 @@ constexpr std::string_view kLog = "devices";
 
 HubTime now_ms() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+// The only place the transports differ: after open() every ByteLink is driven the same way.
+Result<std::unique_ptr<ByteLink>> open_link(const asio::any_io_executor& executor,
+                                            const DeviceSpec& spec) {
+  if (spec.transport == DeviceSpec::Transport::kHid) {
+    auto link = transport::HidReportLink::open(executor, spec.path);
+    if (!link) return fail(link.error());
+    return std::unique_ptr<ByteLink>(std::move(*link));
+  }
+  auto port = SerialPort::open(executor, spec.path, spec.baud);
+  if (!port) return fail(port.error());
+  return std::unique_ptr<ByteLink>(std::move(*port));
 }
 }  // namespace
 
@@ -32,7 +47,7 @@ struct DeviceManager::Device {
   std::string name() const { return std::string(spec.driver->name) + " at " + spec.path; }
 
   DeviceSpec spec;
-  std::unique_ptr<SerialPort> port;
+  std::unique_ptr<ByteLink> port;  // a tty or a hidraw node (DeviceSpec::transport)
   std::unique_ptr<drivers::DeviceSession> session;
   asio::steady_timer timer;        // the session's on_timer()
   asio::steady_timer retry_timer;  // reopen while absent
@@ -73,7 +88,7 @@ asio::awaitable<void> DeviceManager::run(Device& d) {
   auto alive = alive_;
   constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
   while (*alive && !stopping_) {
-    auto port = SerialPort::open(io_.get_executor(), d.spec.path, d.spec.baud);
+    auto port = open_link(io_.get_executor(), d.spec);
     if (port) {
       log_info(kLog, d.name() + (d.gone_logged ? " is back" : " opened"));
       d.gone_logged = false;
@@ -89,6 +104,10 @@ asio::awaitable<void> DeviceManager::run(Device& d) {
         while (true) {
           auto chunk = co_await d.port->read();
           if (!*alive) co_return;
+          if (!chunk && d.port->state() == ByteLink::State::kOpen) {
+            count_rejected(d, chunk.error());  // a malformed HID report: dropped, link stays
+            continue;
+          }
           if (!chunk) break;
           d.last_seen = now_ms();
           drivers::Input input{*d.last_seen, drivers::SerialBytes{std::move(*chunk)}};
@@ -193,7 +212,7 @@ void DeviceManager::arm_watch(Device& d, std::uint64_t open_generation) {
   d.watch_timer.async_wait([this, &d, open_generation,
                             alive = alive_](boost::system::error_code ec) {
     if (ec || !*alive || stopping_ || open_generation != d.open_generation || !d.port ||
-        d.port->state() != SerialPort::State::kOpen) {
+        d.port->state() != ByteLink::State::kOpen) {
       return;
     }
     if (!d.port->is_path_current()) {

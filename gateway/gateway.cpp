@@ -49,6 +49,7 @@ Gateway::Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_
                                   [this] { uplink_.poke(); }},
                counters_),
       discovery_(io, config_.serial_by_id_dir, config_.by_id_drivers, devices_),
+      hid_discovery_(io, config_.hid_sysfs_dir, config_.hid_dev_dir, config_.hid_drivers, devices_),
       status_timer_(io) {
   if (!config_.ble_adapter.empty()) {
     ble_ = std::make_unique<BleDevices>(
@@ -74,6 +75,7 @@ void Gateway::start() {
   uplink_.start();
   for (const auto& spec : config_.devices) devices_.add(spec);
   discovery_.start();
+  hid_discovery_.start();
   if (ble_) ble_->start();
   arm_status_timer();
 }
@@ -83,6 +85,7 @@ void Gateway::stop() {
   stopping_ = true;
   status_timer_.cancel();
   discovery_.stop();
+  hid_discovery_.stop();
   devices_.stop();
   if (ble_) ble_->stop();
   uplink_.stop();

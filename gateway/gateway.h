@@ -12,6 +12,7 @@
 #include "gateway/ble_devices.h"
 #include "gateway/config.h"
 #include "gateway/device_manager.h"
+#include "gateway/hid_discovery.h"
 #include "gateway/outbox/outbox.h"
 #include "gateway/record_epochs.h"
 #include "gateway/serial_discovery.h"
@@ -52,6 +53,7 @@ class Gateway {
   Uplink uplink_;
   DeviceManager devices_;
   SerialDiscovery discovery_;
+  HidDiscovery hid_discovery_;  // USB HID meters by vendor/product id (issue 14)
   std::unique_ptr<BleDevices> ble_;  // null when BLE is off (no ble_adapter)
   boost::asio::steady_timer status_timer_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   const auto drivers = drivers::all_drivers();
   config->by_id_drivers.assign(drivers.begin(), drivers.end());  // discovery by stable name
   config->ble_drivers.assign(drivers.begin(), drivers.end());    // discovery by BLE service
+  config->hid_drivers.assign(drivers.begin(), drivers.end());    // discovery by USB HID ids
   auto gw = gateway::Gateway::create(io, std::move(*config));
   if (!gw) {
     log_error("gateway", "cannot open outbox: " + gw.error().detail);

@@ -42,6 +42,14 @@ struct SessionContext {
   std::chrono::minutes device_utc_offset{0};
 };
 
+// A USB HID device is this driver's when its USB vendor and product id match (read from the
+// hidraw node's udev/sysfs properties, HID_ID). The gateway then carries the driver's serial
+// session over HID reports (drivers/transport/hid).
+struct UsbHidMatch {
+  std::uint16_t vendor_id = 0;   // e.g. 0x1a79 Ascensia (Bayer) Diabetes Care
+  std::uint16_t product_id = 0;  // e.g. 0x7410 Contour Next USB
+};
+
 struct DriverDescriptor {
   std::string_view name;     // unique, snake_case, equals the folder name
   std::string_view version;  // semver of the driver
@@ -49,6 +57,8 @@ struct DriverDescriptor {
   std::vector<SerialMatch> serial;
   std::vector<BleMatch> ble;
   std::unique_ptr<DeviceSession> (*make_session)(const SessionContext& context) = nullptr;
+  // Last, so descriptors written without it (positionally, in tests) stay valid.
+  std::vector<UsbHidMatch> usb_hid = {};
 };
 
 }  // namespace kotona::drivers
