@@ -32,27 +32,33 @@ std::string hub_id(int h) {
 }
 std::string meter_serial(int h) { return "BPB" + std::to_string(100000 + h); }
 
-// The backlog an outage leaves: `n` blood-pressure readings, one minute apart, already in the
-// hub's outbox exactly as the gateway's own commit path writes them.
+}  // namespace
+
+gateway::OutboxEntry make_backlog_entry(int h, int i) {
+  const auto start = std::chrono::seconds{1'790'000'000};
+  Reading r;
+  r.device.serial = DeviceSerial{meter_serial(h)};
+  r.device.driver = "astm_bp";
+  r.record_id = std::to_string(i + 1);
+  r.device_time = DeviceTime{start + std::chrono::minutes(i)};  // sys_seconds
+  r.hub_time = HubTime{std::chrono::milliseconds{start + std::chrono::minutes(i)}};
+  r.measurement = BloodPressure{118.0 + i % 40, 76.0 + i % 15, {}, 60.0 + i % 30};
+  finalize_reading(GatewayId{hub_id(h)}, r);
+  return {r.uid.value, gateway::encode_reading(r)};
+}
+
+namespace {
+
+// The backlog an outage leaves: `n` readings already in the hub's outbox.
 bool fill_outbox(const std::string& path, int h, int n, std::string& error) {
   auto outbox = gateway::Outbox::open(path);
   if (!outbox) return error = describe(outbox.error()), false;
-  const GatewayId gw{hub_id(h)};
-  const auto start = std::chrono::seconds{1'790'000'000};
   for (int first = 0; first < n; first += 1000) {
     std::vector<gateway::OutboxEntry> entries;
     for (int i = first; i < std::min(n, first + 1000); ++i) {
-      Reading r;
-      r.device.serial = DeviceSerial{meter_serial(h)};
-      r.device.driver = "astm_bp";
-      r.record_id = std::to_string(i + 1);
-      r.device_time = DeviceTime{start + std::chrono::minutes(i)};  // sys_seconds
-      r.hub_time = HubTime{std::chrono::milliseconds{start + std::chrono::minutes(i)}};
-      r.measurement = BloodPressure{118.0 + i % 40, 76.0 + i % 15, {}, 60.0 + i % 30};
-      finalize_reading(gw, r);
-      entries.emplace_back(r.uid.value, gateway::encode_reading(r));
+      entries.push_back(make_backlog_entry(h, i));
     }
-    auto added = (*outbox)->append(entries, HubTime{std::chrono::milliseconds{start}});
+    auto added = (*outbox)->append(entries, HubTime{std::chrono::seconds{1'790'000'000}});
     if (!added) return error = describe(added.error()), false;
   }
   return true;
@@ -159,7 +165,8 @@ std::size_t wait_outboxes_empty(const test::TempDir& dir, int hubs, Clock::time_
   while (left > 0 && Clock::now() < deadline) {
     for (int h = 0; h < hubs; ++h) {
       auto& done = empty[static_cast<std::size_t>(h)];
-      if (!done && test::outbox_row_count((dir / (hub_id(h) + ".db")).string()) == 0) done = 1, --left;
+      if (!done && test::outbox_row_count((dir / (hub_id(h) + ".db")).string()) == 0)
+        done = 1, --left;
     }
     if (left > 0) std::this_thread::sleep_for(100ms);
   }
@@ -168,6 +175,20 @@ std::size_t wait_outboxes_empty(const test::TempDir& dir, int hubs, Clock::time_
 
 std::string tail(const std::string& text, std::size_t n) {
   return text.size() > n ? text.substr(text.size() - n) : text;
+}
+
+// Bytes the hubs wrote to their storage, less what went to their log files (on a hub the log
+// goes to journald, not to the outbox's flash); negative when /proc cannot say.
+double hub_write_bytes(std::vector<std::unique_ptr<Child>>& hubs) {
+  double sum = 0;
+  for (auto& hub : hubs) {
+    const long long bytes = io_write_bytes(std::to_string(hub->pid()));
+    if (bytes < 0) return -1;
+    std::error_code ec;
+    const auto log = std::filesystem::file_size(hub->log_path(), ec);
+    sum += static_cast<double>(bytes) - (ec ? 0.0 : static_cast<double>(log));
+  }
+  return sum;
 }
 
 }  // namespace
@@ -208,6 +229,7 @@ DrainResult run_drain(const DrainPoint& p, int timeout_s) {
     out.resent = metric(ingest.http_port, ingest.token, "readings_duplicate");
   }
   for (auto& hub : hubs) out.hub_rss_mb = std::max(out.hub_rss_mb, peak_rss_mb(hub->pid()));
+  out.hub_write_bytes_per_reading = hub_write_bytes(hubs) / static_cast<double>(total);
   out.ingest_rss_mb = peak_rss_mb(ingest.child->pid());
   out.broker_rss_mb = peak_rss_mb(broker.pid());
   if (!out.complete) {

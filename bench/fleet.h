@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "gateway/outbox/outbox.h"
+
 namespace kotona::bench {
 
 struct DrainPoint {
@@ -24,8 +26,15 @@ struct DrainResult {
   double hub_rss_mb = 0;     // peak RSS of the largest hub
   double ingest_rss_mb = 0;  // peak RSS of the server (or null ingest)
   double broker_rss_mb = 0;
+  // Bytes every hub wrote to its storage (wear.h), less its log file, over the readings: the
+  // deletes after the acks and their checkpoints (and the hub's start); -1 when unknown.
+  double hub_write_bytes_per_reading = -1;
   std::string failure;  // why not complete, with the tails of the logs
 };
+
+// Reading `index` of hub `hub`'s backlog as the gateway's commit path stores it: a
+// blood-pressure reading, one minute after the one before.
+gateway::OutboxEntry make_backlog_entry(int hub, int index);
 
 // Runs one point; never throws for a slow system (complete = false after the timeout).
 DrainResult run_drain(const DrainPoint& point, int timeout_s);

@@ -1,4 +1,5 @@
-// What the bench reads about a process from /proc: CPU time and peak resident memory. Linux only.
+// What the bench reads about a process from /proc: CPU time, peak resident memory and bytes
+// written to storage. Linux only.
 #pragma once
 
 #include <sys/types.h>
@@ -32,6 +33,20 @@ inline double peak_rss_mb(pid_t pid) {
     if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
   }
   return 0;
+}
+
+// Bytes written to storage by `who` ("<pid>", or "thread-self" for the calling thread):
+// /proc/<who>/io write_bytes, the page-cache pages it dirtied on a block-device filesystem
+// (4 KiB granular; a page written again after its fsync counts again, as flash sees it; tmpfs
+// counts nothing; the filesystem's own journal is not charged to the process). -1 when
+// unreadable.
+inline long long io_write_bytes(const std::string& who) {
+  std::ifstream in("/proc/" + who + "/io");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("write_bytes:", 0) == 0) return std::stoll(line.substr(12));
+  }
+  return -1;
 }
 
 }  // namespace kotona::bench

@@ -69,8 +69,28 @@ std::optional<double> ratio(std::optional<double> a, std::optional<double> b) {
 Gate at_least(std::string name, std::optional<double> v, double limit) {
   return {std::move(name), v, ">= " + fmt(limit, "%.2g"), v && *v >= limit};
 }
-Gate at_most(std::string name, std::optional<double> v, double limit) {
-  return {std::move(name), v, "<= " + fmt(limit, "%.2g"), v && *v <= limit};
+Gate at_most(std::string name, std::optional<double> v, double limit, const char* f = "%.2g") {
+  return {std::move(name), v, "<= " + fmt(limit, f), v && *v <= limit};
+}
+
+// Hub bytes written per reading over a reading's life (wear.h): the append, measured alone,
+// plus the drain's deletes, the median of the first one-hub SQLite point.
+struct Wear {
+  std::optional<double> append, drain, total;
+  std::string shape;
+};
+Wear wear_of(const Report& r) {
+  Wear w;
+  if (r.wear.measured) w.append = r.wear.write_bytes_per_reading;
+  for (const auto& pr : r.drains) {
+    if (pr.point.store != "sqlite" || pr.point.hubs != 1) continue;
+    w.drain = median(pr.runs, [](const DrainResult& d) { return d.hub_write_bytes_per_reading; });
+    if (w.drain && *w.drain < 0) w.drain.reset();
+    w.shape = shape_of(pr.point);
+    break;
+  }
+  if (w.append && w.drain) w.total = *w.append + *w.drain;
+  return w;
 }
 
 // The issue-15 gates this bench can compute; a gate whose points were not run shows "-".
@@ -112,6 +132,10 @@ std::vector<Gate> gates(const Report& r) {
           ratio(field("sqlite", "1x100000", [](const DrainResult& d) { return d.ingest_cpu_us; }),
                 field("null", "1x100000", [](const DrainResult& d) { return d.ingest_cpu_us; })),
           2),
+      at_most("hub flash writes per reading appended, bytes (issue 22)", wear_of(r).append,
+              kAppendBudgetBytesPerReading, "%.0f"),
+      at_most("hub flash writes per reading drained, bytes (issue 22)", wear_of(r).drain,
+              kDrainBudgetBytesPerReading, "%.0f"),
   };
 }
 
@@ -129,8 +153,9 @@ std::string markdown(const Report& r) {
       << "Broker QoS 1 ceiling (median of " << r.ceiling.size() << "): " << fmt(ceil, "%.0f")
       << " msg/s\n\n"
       << "| store | hubs x readings | runs ok | rows s | readings/s | / ceiling | outbox empty s "
-         "| re-sent | ingest CPU µs/reading | hub RSS MB | ingest RSS MB | broker RSS MB |\n"
-      << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+         "| re-sent | ingest CPU µs/reading | hub RSS MB | ingest RSS MB | broker RSS MB "
+         "| hub write B/reading |\n"
+      << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& pr : r.drains) {
     auto m = [&](auto f) { return median(pr.runs, f); };
     long ok = std::count_if(pr.runs.begin(), pr.runs.end(), [](auto& d) { return d.complete; });
@@ -142,9 +167,18 @@ std::string markdown(const Report& r) {
         << fmt(m([](auto& d) { return d.ingest_cpu_us; })) << " | "
         << fmt(m([](auto& d) { return d.hub_rss_mb; })) << " | "
         << fmt(m([](auto& d) { return d.ingest_rss_mb; })) << " | "
-        << fmt(m([](auto& d) { return d.broker_rss_mb; })) << " |\n";
+        << fmt(m([](auto& d) { return d.broker_rss_mb; })) << " | "
+        << fmt(m([](auto& d) { return d.hub_write_bytes_per_reading; }), "%.0f") << " |\n";
   }
-  out << "\n## Gates (issue 15; reported, not asserted)\n\n| gate | value | want | "
+  const Wear w = wear_of(r);
+  out << "\nFlash wear (hub storage, /proc write_bytes): append " << fmt(w.append, "%.0f")
+      << " B/reading (" << r.wear.readings << " readings, one per commit, with its record row), "
+      << "drain " << fmt(w.drain, "%.0f") << " B/reading (" << (w.shape.empty() ? "-" : w.shape)
+      << " SQLite, deletes after acks + checkpoints), total " << fmt(w.total, "%.0f")
+      << " B/reading" << (r.wear.measured ? "" : " (append not measured: " + r.wear.failure + ")")
+      << "\n";
+  out << "\n## Gates (issues 15 and 22; timed gates reported, not asserted; flash-wear gates "
+         "asserted)\n\n| gate | value | want | "
          "|\n|---|---|---|---|\n";
   for (const auto& g : gates(r)) {
     out << "| " << g.name << " | " << fmt(g.value, "%.2f") << " | " << g.want << " | "
@@ -180,11 +214,20 @@ std::string json(const Report& r) {
           << ",\"empty_s\":" << d.empty_s << ",\"resent\":" << d.resent
           << ",\"ingest_cpu_us_per_reading\":" << d.ingest_cpu_us
           << ",\"hub_rss_mb\":" << d.hub_rss_mb << ",\"ingest_rss_mb\":" << d.ingest_rss_mb
-          << ",\"broker_rss_mb\":" << d.broker_rss_mb << "}";
+          << ",\"broker_rss_mb\":" << d.broker_rss_mb
+          << ",\"hub_write_bytes_per_reading\":" << d.hub_write_bytes_per_reading << "}";
       first = false;
     }
   }
-  out << "],\"gates\":[";
+  const Wear w = wear_of(r);
+  auto num = [](std::optional<double> v) { return v ? std::to_string(*v) : std::string("null"); };
+  out << "],\"wear\":{\"append_readings\":" << r.wear.readings
+      << ",\"append_bytes_per_reading\":" << num(w.append)
+      << ",\"drain_bytes_per_reading\":" << num(w.drain)
+      << ",\"total_bytes_per_reading\":" << num(w.total)
+      << ",\"append_budget_bytes_per_reading\":" << kAppendBudgetBytesPerReading
+      << ",\"drain_budget_bytes_per_reading\":" << kDrainBudgetBytesPerReading << "}";
+  out << ",\"gates\":[";
   first = true;
   for (const auto& g : gates(r)) {
     out << (first ? "" : ",") << "{\"name\":\"" << g.name
@@ -194,6 +237,12 @@ std::string json(const Report& r) {
   }
   out << "]}\n";
   return out.str();
+}
+
+std::optional<bool> wear_gate_held(const Report& r) {
+  const Wear w = wear_of(r);
+  if (!w.total) return std::nullopt;
+  return *w.append <= kAppendBudgetBytesPerReading && *w.drain <= kDrainBudgetBytesPerReading;
 }
 
 }  // namespace kotona::bench
