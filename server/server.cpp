@@ -281,6 +281,11 @@ void Server::Impl::schedule_store_probe() {
 // that works again, with the outage's start, length and first error, and reaches the SSE feed.
 void Server::Impl::store_write_result(std::string_view what, const Error* error) {
   const auto now = http::Health::Clock::now();
+#ifdef KOTONA_BROKEN_SILENT_STORE_ERRORS
+  // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=silent_store_errors): a refused write reaches
+  // neither readiness nor the outage alert, the behaviour before issue 22.
+  if (error != nullptr) return;
+#endif
   if (error != nullptr) {
     const std::string text = describe(*error);
     if (health.write_failed(text, now, wall_now())) {

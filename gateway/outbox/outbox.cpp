@@ -315,7 +315,14 @@ Result<std::size_t> Outbox::remove(std::span<const std::string> uids) {
   bool full = false;
   auto removed = remove_once(uids, full);
   // A full disk: give the reserve's space to this delete (and to the checkpoint after it).
-  if (!removed && full && reserve_.release()) {
+  // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=no_space_reserve): never released.
+  constexpr bool kUsesReserve =
+#ifdef KOTONA_BROKEN_NO_SPACE_RESERVE
+      false;
+#else
+      true;
+#endif
+  if (!removed && full && kUsesReserve && reserve_.release()) {
     reserve_spent_ = true;
     removed = remove_once(uids, full);
   }
