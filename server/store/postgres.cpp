@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "server/store/database.h"
+#include "server/store/pg_connect.h"
 
 namespace kotona::server::store {
 
@@ -208,6 +209,7 @@ class PgDatabase final : public Database {
   std::chrono::milliseconds backoff_ = kReconnectMin;
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::steady_clock::time_point lost_at_{};
+  std::unique_ptr<ConnectAttempt> attempt_;  // the reconnect in progress, if any
 };
 
 std::optional<Result<void>> PgDatabase::end_of_failed_transaction(const std::string& sql) {
@@ -261,23 +263,19 @@ Result<void> PgDatabase::usable() {
   return {};
 }
 
+// Starts an attempt (off the io thread), or takes the outcome of the one running; never waits.
 void PgDatabase::reconnect(std::chrono::steady_clock::time_point now) {
-  ++attempts_;
-  PGconn* fresh = PQconnectdb(uri_.c_str());
-  if (fresh == nullptr || PQstatus(fresh) != CONNECTION_OK) {
-    PQfinish(fresh);
+  if (!attempt_) {
+    ++attempts_;
+    attempt_ = std::make_unique<ConnectAttempt>(uri_);
+  }
+  auto outcome = attempt_->take();
+  if (!outcome) return;  // still connecting: the io thread goes on (this call fails)
+  attempt_.reset();
+  PGconn* fresh = *outcome;
+  if (fresh == nullptr) {
     next_attempt_ = now + backoff_;
     backoff_ = std::min(backoff_ * 2, kReconnectMax);
-    return;
-  }
-  PQsetNoticeProcessor(
-      fresh, [](void*, const char*) {}, nullptr);  // as open_postgres()
-  PGresult* r = PQexec(fresh, "SET synchronous_commit = on");
-  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  PQclear(r);
-  if (!ok) {
-    PQfinish(fresh);
-    next_attempt_ = now + backoff_;
     return;
   }
   PQfinish(conn_);
@@ -337,8 +335,6 @@ Result<bool> PgStatement::step() {
   return row_ < rows_;
 }
 
-void ignore_notice(void*, const char*) {}
-
 }  // namespace
 
 std::string to_postgres_sql(std::string_view sql) {
@@ -377,20 +373,11 @@ std::string to_postgres_sql(std::string_view sql) {
 }
 
 Result<std::unique_ptr<Database>> open_postgres(const std::string& uri) {
-  PGconn* conn = PQconnectdb(uri.c_str());
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
-    std::string message = conn ? PQerrorMessage(conn) : "out of memory";
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    PQfinish(conn);
-    // The URI may hold a password: name the backend, never echo the URI.
-    return fail(Errc::kIo, "cannot connect to postgresql: " + message);
-  }
-  PQsetNoticeProcessor(conn, ignore_notice, nullptr);  // "relation already exists, skipping"
-  auto db = std::make_unique<PgDatabase>(conn, uri);
-  // Durable commits (the default, stated so that a server setting cannot weaken the ack):
-  // the application ack follows COMMIT only once the WAL is flushed.
-  if (auto r = db->exec("SET synchronous_commit = on"); !r) return fail(r.error());
-  return std::unique_ptr<Database>(std::move(db));
+  std::string error;
+  PGconn* conn = connect_session(uri, &error);
+  // The URI may hold a password: name the backend, never echo the URI.
+  if (conn == nullptr) return fail(Errc::kIo, "cannot connect to postgresql: " + error);
+  return std::unique_ptr<Database>(std::make_unique<PgDatabase>(conn, uri));
 }
 
 }  // namespace kotona::server::store
