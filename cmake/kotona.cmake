@@ -12,14 +12,15 @@ option(KOTONA_SANITIZE "Build with ASan + UBSan" OFF)
 # no_pg_reconnect (the server store never replaces a lost PostgreSQL session), no_inflight_cap
 # (the hub sends its whole backlog at once), no_client_renewal (the hub never makes a fresh
 # Paho client), no_space_reserve (the outbox never releases its reserve file on a full disk),
-# silent_store_errors (store write failures reach neither readiness nor store.unwritable).
+# silent_store_errors (store write failures reach neither readiness nor store.unwritable),
+# hid_ignore_length (USB HID reports' length byte ignored: padding reaches the ASTM receiver).
 # Run by tests/reliability/negative_control.sh (ctest label reliability).
 set(KOTONA_BROKEN "none" CACHE STRING "Deliberately broken build for negative controls")
 set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback no_unique_key sync_off
                                               in_memory_escalation ble_no_reset_check
                                               no_refused_report no_pg_reconnect no_inflight_cap
                                               no_client_renewal no_space_reserve
-                                              silent_store_errors)
+                                              silent_store_errors hid_ignore_length)
 if(NOT KOTONA_BROKEN STREQUAL "none")
   message(WARNING "KOTONA_BROKEN=${KOTONA_BROKEN}: this build is broken on purpose (loses readings or escalations)")
 endif()

@@ -55,6 +55,7 @@ Result<void> BpDevice::run_step(const ScriptStep& step) {
       next_record_ = 1;
       log_info(kLog, "record counter reset: the next record is 1");
       break;
+    case Kind::kBadReport: break;  // USB HID only (astm-glucose --transport hid)
     case Kind::kUnplug: unplug(); break;
     case Kind::kReplug:
       if (!pty_) {

@@ -25,6 +25,15 @@ MeterDevice::MeterDevice(SimOptions options, const std::atomic<bool>& stop)
     : options_(std::move(options)), stop_(stop), next_record_(options_.first_record) {}
 
 Result<void> MeterDevice::plug() {
+  if (options_.hid) {
+    const HidIdentity identity{options_.usb_vendor, options_.usb_product,
+                               "Bayer HealthCare LLC Contour Next USB"};
+    auto hid = HidPort::open(options_.link, options_.hid_sysfs, identity);
+    if (!hid) return fail(hid.error());
+    hid_ = std::move(*hid);
+    log_info(kLog, "device ready on " + hid_->device_path() + " (USB HID node)");
+    return {};
+  }
   auto pty = Pty::open(options_.link);
   if (!pty) return fail(pty.error());
   pty_.emplace(std::move(pty).value());
@@ -34,7 +43,14 @@ Result<void> MeterDevice::plug() {
 
 void MeterDevice::unplug() {
   if (pty_) log_info(kLog, "unplugged " + pty_->device_path());
+  if (hid_) log_info(kLog, "unplugged " + hid_->device_path());
   pty_.reset();
+  hid_.reset();
+}
+
+void MeterDevice::discard_unread() {
+  if (hid_) hid_->discard_unread();
+  if (pty_) pty_->discard_unread();
 }
 
 Result<void> MeterDevice::run() {
@@ -67,9 +83,12 @@ Result<void> MeterDevice::run_step(const ScriptStep& step) {
       next_record_ = 1;
       log_info(kLog, "record counter reset: the next record is 1");
       break;
+    case Kind::kBadReport:
+      if (hid_) hid_->send_bad_reports(step.count);
+      break;
     case Kind::kUnplug: unplug(); break;
     case Kind::kReplug:
-      if (!pty_) {
+      if (!plugged()) {
         auto plugged = plug();
         // --resend-on-connect: a meter that dumps its whole memory on every connection.
         if (plugged && options_.resend_on_connect) deliver(true);
@@ -126,7 +145,7 @@ void MeterDevice::deliver(bool everything) {
   }
   if (batch.empty()) return;
   next_retry_ = Clock::now() + options_.retry;
-  if (!pty_) return;  // unplugged: retry after replug
+  if (!plugged()) return;  // unplugged: retry after replug
   const bool contour = options_.extras.contour;
   const auto records =
       is_inr()  ? make_inr_records(options_.info, options_.extras, device_now(), batch)
@@ -134,9 +153,7 @@ void MeterDevice::deliver(bool everything) {
                 : make_glucose_records(options_.info, options_.extras, device_now(), batch);
   const SenderOptions sender{options_.reply_timeout, 6, &stop_,
                              std::exchange(cut_next_frame_, false)};
-  const SendOutcome outcome =
-      send_message(pty_->master_fd(),
-                   encode(records), sender, corrupt_frames_);
+  const SendOutcome outcome = send_message(link_fd(), encode(records), sender, corrupt_frames_);
   if (outcome == SendOutcome::kDelivered) {
     record_delivered(indexes);
     return;
@@ -150,7 +167,7 @@ void MeterDevice::deliver(bool everything) {
   log_warn(kLog, std::string("transfer of ") + std::to_string(batch.size()) + " record(s) " +
                      to_string(outcome) + "; retry in " + std::to_string(options_.retry.count()) +
                      " ms");
-  if (outcome == SendOutcome::kRefused) pty_->discard_unread();  // nobody listening
+  if (outcome == SendOutcome::kRefused) discard_unread();  // nobody listening
   next_retry_ = Clock::now() + options_.retry;
 }
 
@@ -190,25 +207,25 @@ void MeterDevice::serve_until(Clock::time_point deadline) {
     const auto wake = has_undelivered() ? std::min(deadline, next_retry_) : deadline;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());
     const int timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 100));
-    if (!pty_) {
+    if (!plugged()) {
       pollfd none{-1, 0, 0};
       (void)::poll(&none, 0, timeout_ms);
       continue;
     }
-    pollfd p{pty_->master_fd(), POLLIN, 0};
-    if (::poll(&p, 1, timeout_ms) > 0) drain(pty_->master_fd());  // stray bytes: not ours
+    pollfd p{link_fd(), POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) > 0) drain(link_fd());  // stray bytes: not ours
   }
 }
 
 void MeterDevice::write_garbage(std::size_t count) {
-  if (!pty_) return;
+  if (!plugged()) return;
   Bytes bytes;
   std::uniform_int_distribution<int> any(0, 255);
   while (bytes.size() < count) {
     const auto b = static_cast<std::uint8_t>(any(rng_));
     if (b != kEnq && b != kStx) bytes.push_back(b);
   }
-  if (!write_all(pty_->master_fd(), bytes, options_.reply_timeout)) {
+  if (!write_all(link_fd(), bytes, options_.reply_timeout)) {
     log_warn(kLog, "garbage: write failed");
   }
   log_info(kLog, "wrote " + std::to_string(count) + " garbage byte(s)");

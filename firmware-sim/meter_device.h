@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "firmware-sim/astm_sender.h"
+#include "firmware-sim/hid_port.h"
 #include "firmware-sim/meter_records.h"
 #include "firmware-sim/options.h"
 #include "firmware-sim/pty.h"
@@ -49,7 +50,13 @@ class MeterDevice {
 
   SimOptions options_;
   const std::atomic<bool>& stop_;
+  // The link: a pty (serial), or a USB HID node (--transport hid); at most one is plugged.
+  bool plugged() const { return pty_.has_value() || hid_ != nullptr; }
+  int link_fd() const { return hid_ ? hid_->master_fd() : pty_->master_fd(); }
+  void discard_unread();
+
   std::optional<Pty> pty_;
+  std::unique_ptr<HidPort> hid_;
   std::vector<Stored> memory_;
   std::uint32_t next_record_;
   int corrupt_frames_ = 0;  // bad-checksum / nak-storm N

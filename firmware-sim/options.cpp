@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 #include "core/ids.h"
 #include "firmware-sim/relay_encoder.h"
@@ -110,7 +111,7 @@ Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::
   using Kind = ScriptStep::Kind;
   const std::string& cmd = args[i];
   const bool has_arg = cmd == "measure" || cmd == "wait" || cmd == "garbage" || cmd == "loop" ||
-                       cmd == "nak-storm";
+                       cmd == "nak-storm" || cmd == "bad-report";
   if (has_arg && i + 1 >= args.size()) return fail(Errc::kConfig, cmd + ": missing argument");
   const std::string arg = has_arg ? args[++i] : "";
   if (cmd == "measure" && device == "implant-relay") {
@@ -135,11 +136,13 @@ Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::
     return ScriptStep{cmd == "wait" ? Kind::kWait : Kind::kLoop, 0, 0, 0,
                       std::chrono::milliseconds(*ms)};
   }
-  if (cmd == "garbage" || cmd == "nak-storm") {
+  if (cmd == "garbage" || cmd == "nak-storm" || cmd == "bad-report") {
     auto n = to_int(arg, cmd == "garbage" ? 0 : 1, 1'000'000, cmd);
     if (!n) return fail(n.error());
-    return ScriptStep{cmd == "garbage" ? Kind::kGarbage : Kind::kNakStorm, 0, 0, 0, {},
-                      static_cast<std::size_t>(*n)};
+    const Kind kind = cmd == "garbage"     ? Kind::kGarbage
+                      : cmd == "nak-storm" ? Kind::kNakStorm
+                                           : Kind::kBadReport;
+    return ScriptStep{kind, 0, 0, 0, {}, static_cast<std::size_t>(*n)};
   }
   if (cmd == "unplug-mid-frame") return ScriptStep{Kind::kUnplugMidFrame};
   if (cmd == "bad-checksum") return ScriptStep{Kind::kBadChecksum};
@@ -149,6 +152,30 @@ Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::
   if (cmd == "replug") return ScriptStep{Kind::kReplug};
   if (cmd == "hold") return ScriptStep{Kind::kHold};
   return fail(Errc::kConfig, "unknown script command '" + cmd + "'");
+}
+
+// --transport serial|hid, --hid-sysfs DIR, --usb-id VVVV:PPPP (astm-glucose only).
+Result<void> apply_hid_option(SimOptions& o, const std::string& key, const std::string& value) {
+  if (o.device != "astm-glucose") {
+    return fail(Errc::kConfig, key + " is an option of astm-glucose only");
+  }
+  if (key == "--transport") {
+    if (value != "serial" && value != "hid") return fail(Errc::kConfig, key + ": serial or hid");
+    o.hid = value == "hid";
+    return {};
+  }
+  if (key == "--hid-sysfs") {
+    o.hid_sysfs = value;
+    return {};
+  }
+  unsigned vendor = 0, product = 0;
+  char end = 0;
+  if (value.size() != 9 || std::sscanf(value.c_str(), "%4x:%4x%c", &vendor, &product, &end) != 2) {
+    return fail(Errc::kConfig, "--usb-id: expected VVVV:PPPP in hex, got '" + value + "'");
+  }
+  o.usb_vendor = static_cast<std::uint16_t>(vendor);
+  o.usb_product = static_cast<std::uint16_t>(product);
+  return {};
 }
 
 Result<void> apply_option(SimOptions& o, const std::string& key, const std::string& value) {
@@ -216,6 +243,9 @@ Result<void> apply_option(SimOptions& o, const std::string& key, const std::stri
     o.extras.meal = value;
     return {};
   }
+  if (key == "--transport" || key == "--hid-sysfs" || key == "--usb-id") {
+    return apply_hid_option(o, key, value);
+  }
   if (key == "--serial") { o.info.serial = value; return {}; }
   if (key == "--vendor") { o.info.vendor = value; return {}; }
   if (key == "--model") { o.info.model = value; return {}; }
@@ -280,6 +310,11 @@ Result<SimOptions> parse_options(const std::vector<std::string>& args) {
       }
     }
   }
+  const bool bad_report = std::any_of(o.script.begin(), o.script.end(), [](const ScriptStep& s) {
+    return s.kind == ScriptStep::Kind::kBadReport;
+  });
+  if (bad_report && !o.hid) return fail(Errc::kConfig, "bad-report needs --transport hid");
+  if (o.hid && o.link.empty()) return fail(Errc::kConfig, "--transport hid needs --link NODE");
   if (!is_valid_id_text(o.info.serial)) {
     return fail(Errc::kConfig, "--serial must be 1..64 of [A-Za-z0-9._-]");
   }

@@ -16,11 +16,11 @@ namespace kotona::firmware_sim {
 
 struct ScriptStep {
   enum class Kind { kMeasure, kWait, kGarbage, kBadChecksum, kResendAll, kLoop, kUnplug,
-                    kReplug, kHold, kNakStorm, kUnplugMidFrame, kResetCounter };
+                    kReplug, kHold, kNakStorm, kUnplugMidFrame, kResetCounter, kBadReport };
   Kind kind = Kind::kHold;
   int systolic = 0, diastolic = 0, pulse = 0;  // kMeasure
   std::chrono::milliseconds duration{0};       // kWait, kLoop
-  std::size_t count = 0;                       // kGarbage, kNakStorm
+  std::size_t count = 0;                       // kGarbage, kNakStorm, kBadReport
   double value = 0;             // kMeasure on astm-inr (ratio) / astm-glucose (mmol/L or mg/dL)
   bool is_mg_per_dl = false;    // kMeasure on astm-glucose: `measure 97mgdl`
   bool is_control = false;      // kMeasure from `control` (astm-inr, astm-glucose): a QC run
@@ -45,6 +45,12 @@ struct SimOptions {
   std::chrono::milliseconds retry{2000};
   std::vector<ScriptStep> script;
   MeterExtras extras;  // astm-inr --strip-lot, astm-glucose --meal
+  // astm-glucose --transport hid (issue 14): the meter is a USB HID node at --link (hid_port.h),
+  // listed in --hid-sysfs DIR with --usb-id VVVV:PPPP (default 1a79:7410, Contour Next USB).
+  bool hid = false;
+  std::string hid_sysfs;
+  std::uint16_t usb_vendor = 0x1a79;
+  std::uint16_t usb_product = 0x7410;
 };
 
 // args = argv[1..]. Error kConfig with one clear line for an unknown device, option or script
@@ -67,6 +73,7 @@ inline constexpr const char* kUsage =
     "kotona-firmware-sim implant-relay [same options, --relay-serial S instead of --units] "
     "[measure ok|rrt|eos|shock|af|lead | ...]; every device: "
     "[--clock-fixed YYYYMMDDHHMMSS] [--resend-on-connect on|off] "
-    "[nak-storm N | unplug-mid-frame]";
+    "[nak-storm N | unplug-mid-frame]; astm-glucose over USB HID: --transport serial|hid "
+    "[--hid-sysfs DIR] [--usb-id VVVV:PPPP] [bad-report N]";
 
 }  // namespace kotona::firmware_sim

@@ -96,4 +96,35 @@ TEST_CASE("parse_options: bad preset, relay-only commands elsewhere, bad clock -
 }
 
 }  // namespace
+TEST_CASE("parse_options: astm-glucose over USB HID -> node, sysfs, USB ids, bad-report") {
+  auto o = parse_options({"astm-glucose", "--transport", "hid", "--link", "/tmp/dev/hidraw0",
+                          "--hid-sysfs", "/tmp/sys", "--usb-id", "1a79:6002", "bad-report", "3"});
+  REQUIRE(o.has_value());
+  CHECK(o->hid);
+  CHECK(o->hid_sysfs == "/tmp/sys");
+  CHECK(o->usb_vendor == 0x1a79);
+  CHECK(o->usb_product == 0x6002);
+  REQUIRE(o->script.size() == 1);
+  CHECK(o->script[0].kind == Kind::kBadReport);
+  CHECK(o->script[0].count == 3);
+  auto defaults = parse_options({"astm-glucose", "--transport", "hid", "--link", "/tmp/h"});
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->usb_product == 0x7410);  // Contour Next USB
+}
+
+TEST_CASE("parse_options: USB HID misuse -> one clear error") {
+  const std::vector<std::vector<std::string>> bad{
+      {"astm-inr", "--transport", "hid", "--link", "/tmp/h"},
+      {"astm-glucose", "--transport", "usb", "--link", "/tmp/h"},
+      {"astm-glucose", "--transport", "hid"},
+      {"astm-glucose", "bad-report", "2"},
+      {"astm-glucose", "--transport", "hid", "--link", "/tmp/h", "--usb-id", "1a79-7410"},
+      {"astm-glucose", "--transport", "hid", "--link", "/tmp/h", "--usb-id", "1a79:74100"}};
+  for (const auto& args : bad) {
+    auto o = parse_options(args);
+    CHECK_FALSE(o.has_value());
+    if (!o) CHECK(o.error().code == Errc::kConfig);
+  }
+}
+
 }  // namespace kotona::firmware_sim

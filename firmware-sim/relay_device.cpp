@@ -72,6 +72,7 @@ Result<void> RelayDevice::run_step(const ScriptStep& step) {
       deliver(true);
       break;
     case Kind::kResetCounter:  // not a relay feature: its summary numbers are its own
+    case Kind::kBadReport:     // USB HID only (astm-glucose --transport hid)
       break;
     case Kind::kUnplug:
       unplug();

@@ -97,7 +97,7 @@ bool run_until(boost::asio::io_context& io, Pred done) {
 
 }  // namespace
 
-TEST_CASE("parse_hid_uevent: HID_ID bus, vendor, product; missing or bad -> kMalformed") {
+TEST_CASE("parse_hid_uevent: HID_ID bus, vendor, product, missing or bad -> kMalformed") {
   auto id = parse_hid_uevent(kContourUevent);
   REQUIRE(id);
   CHECK(*id == HidId{0x0003, 0x1a79, 0x7410});
@@ -111,7 +111,7 @@ TEST_CASE("parse_hid_uevent: HID_ID bus, vendor, product; missing or bad -> kMal
   }
 }
 
-TEST_CASE("match_hid_nodes: USB ids -> driver over HID; other bus, unknown ids, known skipped") {
+TEST_CASE("match_hid_nodes: USB ids -> driver over HID, other bus, unknown ids, known skipped") {
   const std::vector<HidNode> nodes{{"hidraw0", {3, 0x1a79, 0x7410}},
                                    {"hidraw1", {5, 0x1a79, 0x7410}},  // Bluetooth: not ours
                                    {"hidraw2", {3, 0x1a79, 0x9999}},

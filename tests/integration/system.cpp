@@ -116,6 +116,10 @@ void SystemUnderTest::start_device(const SimDevice& device) {
     devices_[device.serial] = std::move(child);
     return;  // found by the gateway through discovery: no device line
   }
+  if (!device.hid_node.empty()) {
+    start_hid_device(device);
+    return;
+  }
   std::filesystem::create_directories(dir_ / "by-id");
   auto link = device.by_id_name.empty() ? dir_ / ("dev-" + device.serial)
                                         : dir_ / "by-id" / device.by_id_name;
@@ -133,6 +137,30 @@ void SystemUnderTest::start_device(const SimDevice& device) {
   std::string driver = device.device;
   std::replace(driver.begin(), driver.end(), '-', '_');  // astm-inr -> astm_inr
   drivers_[device.serial] = driver;
+}
+
+void SystemUnderTest::start_hid_device(const SimDevice& device) {
+  std::filesystem::create_directories(dir_ / "dev");
+  std::filesystem::create_directories(dir_ / "sys" / "class" / "hidraw");
+  std::vector<std::string> argv{bin("firmware-sim/kotona-firmware-sim"),
+                                device.device,
+                                "--transport",
+                                "hid",
+                                "--link",
+                                (dir_ / "dev" / device.hid_node).string(),
+                                "--hid-sysfs",
+                                (dir_ / "sys" / "class" / "hidraw").string(),
+                                "--serial",
+                                device.serial,
+                                "--ledger",
+                                (dir_ / ("ledger-" + device.serial + ".jsonl")).string()};
+  argv.insert(argv.end(), device.options.begin(), device.options.end());
+  argv.insert(argv.end(), device.script.begin(), device.script.end());
+  auto child = std::make_unique<Child>(argv, dir_ / ("sim-" + device.serial + ".log"));
+  if (!child->wait_for_log("device ready on", 10s)) {
+    throw std::runtime_error("firmware-sim did not start:\n" + child->log_text());
+  }
+  devices_[device.serial] = std::move(child);  // found through its USB ids: no device line
 }
 
 void SystemUnderTest::start_ble_bus() {
@@ -157,6 +185,10 @@ void SystemUnderTest::start_gateway() {
         << "status_interval_ms = 2000\n";
     std::filesystem::create_directories(dir_ / "by-id");
     out << "serial_by_id_dir = " << (dir_ / "by-id").string() << "\n";
+    // Never the machine's own hidraw nodes: a test tree, empty unless a HID meter runs.
+    std::filesystem::create_directories(dir_ / "sys" / "class" / "hidraw");
+    out << "hid_sysfs_dir = " << (dir_ / "sys" / "class" / "hidraw").string() << "\n"
+        << "hid_dev_dir = " << (dir_ / "dev").string() << "\n";
     if (bus_) {
       out << "ble_adapter = hci0\n"
           << "ble_bus = " << bus_->address() << "\n"

@@ -31,6 +31,9 @@ struct SimDevice {
   // BLE devices (device "ble-*"): served on the system's private dbus-daemon at this address;
   // the gateway finds them by service UUID. One per system (each owns org.bluez on the bus).
   std::string ble_address = "C0:FF:EE:00:00:01";
+  // Non-empty (astm-glucose only): a USB HID meter (issue 14), node <temp>/dev/<hid_node>
+  // listed in <temp>/sys/class/hidraw, found by the gateway through its USB ids (no device line).
+  std::string hid_node = "";
 };
 
 class SystemUnderTest {
@@ -96,6 +99,7 @@ class SystemUnderTest {
   Mosquitto& broker() { return *broker_; }
 
  private:
+  void start_hid_device(const SimDevice& device);
   std::unique_ptr<Child> launch_server(const std::string& client_id,
                                        const std::filesystem::path& log, int& http_port);
   std::string gateway_id_;

@@ -56,7 +56,9 @@ Result<HidReportLink::Identity> HidReportLink::identity_of(const std::string& pa
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return io_error("stat " + path);
   return Identity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
-                  static_cast<std::uint64_t>(st.st_rdev)};
+                  static_cast<std::uint64_t>(st.st_rdev),
+                  static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 +
+                      st.st_ctim.tv_nsec};
 }
 
 Result<std::unique_ptr<HidReportLink>> HidReportLink::open(const asio::any_io_executor& executor,

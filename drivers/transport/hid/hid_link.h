@@ -47,8 +47,9 @@ class HidReportLink final : public ByteLink {
   std::uint64_t reports_written() const { return reports_written_; }
 
  private:
-  struct Identity {
+  struct Identity {  // of the node at path(): a replugged meter gets a new node (new ctime)
     std::uint64_t device = 0, inode = 0, rdev = 0;
+    std::int64_t ctime_ns = 0;
     friend bool operator==(const Identity&, const Identity&) = default;
   };
   HidReportLink(boost::asio::posix::stream_descriptor fd, std::string path, Identity identity);

@@ -41,12 +41,14 @@ TEST_CASE("hid report: ENQ and a frame piece -> their payloads, padding ignored"
   CHECK(text(*payload) == piece);
 }
 
-TEST_CASE("hid report: length 0 -> empty payload; length 60 -> 60 bytes") {
-  auto empty = parse_hid_report(meter_report("", 0));
+TEST_CASE("hid report: length 0 -> empty payload, length 60 -> 60 bytes") {
+  const auto zero = meter_report("", 0);  // the payload is a view into the report: keep it
+  auto empty = parse_hid_report(zero);
   REQUIRE(empty);
   CHECK(empty->empty());
   const std::string full(60, 'x');
-  auto all = parse_hid_report(meter_report(full, 60));
+  const auto sixty = meter_report(full, 60);
+  auto all = parse_hid_report(sixty);
   REQUIRE(all);
   CHECK(text(*all) == full);
 }
@@ -81,7 +83,7 @@ TEST_CASE("hid report: empty, short and long reports -> errors naming the size")
   CHECK(longer.error().detail == "report of 65 bytes, expected 64");
 }
 
-TEST_CASE("hid report: encode -> 'ABC', length, payload, zero padding; a unit ends short") {
+TEST_CASE("hid report: encode -> 'ABC', length, payload, zero padding, a unit ends short") {
   for (std::size_t size : {0U, 1U, 59U, 60U, 61U, 119U, 120U, 130U, 600U}) {
     CAPTURE(size);
     std::vector<std::uint8_t> bytes(size);
