@@ -13,14 +13,14 @@ option(KOTONA_SANITIZE "Build with ASan + UBSan" OFF)
 # (the hub sends its whole backlog at once), no_client_renewal (the hub never makes a fresh
 # Paho client), no_space_reserve (the outbox never releases its reserve file on a full disk),
 # silent_store_errors (store write failures reach neither readiness nor store.unwritable),
-# hid_ignore_length (USB HID reports' length byte ignored: padding reaches the ASTM receiver).
+# hid_no_wake (the hub never writes the wake-up report to a USB HID meter: it stays silent).
 # Run by tests/reliability/negative_control.sh (ctest label reliability).
 set(KOTONA_BROKEN "none" CACHE STRING "Deliberately broken build for negative controls")
 set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback no_unique_key sync_off
                                               in_memory_escalation ble_no_reset_check
                                               no_refused_report no_pg_reconnect no_inflight_cap
                                               no_client_renewal no_space_reserve
-                                              silent_store_errors hid_ignore_length)
+                                              silent_store_errors hid_no_wake)
 if(NOT KOTONA_BROKEN STREQUAL "none")
   message(WARNING "KOTONA_BROKEN=${KOTONA_BROKEN}: this build is broken on purpose (loses readings or escalations)")
 endif()

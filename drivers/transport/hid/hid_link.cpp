@@ -72,7 +72,9 @@ Result<std::unique_ptr<HidReportLink>> HidReportLink::open(const asio::any_io_ex
   try {
     std::unique_ptr<HidReportLink> link(
         new HidReportLink(asio::posix::stream_descriptor(executor, *fd), path, *identity));
+#ifndef KOTONA_BROKEN_HID_NO_WAKE  // negative control: the meter is never woken
     link->write(SerialChunk{kEot});  // wake the meter: it answers with ENQ
+#endif
     return link;
   } catch (const std::exception& e) {  // Asio may throw (e.g. allocation, bad executor)
     ::close(*fd);

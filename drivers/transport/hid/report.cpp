@@ -23,12 +23,7 @@ Result<std::span<const std::uint8_t>> parse_hid_report(std::span<const std::uint
   if (n > kHidPayloadMax) {
     return fail(Errc::kMalformed, kLengthAt, "length byte " + std::to_string(n) + " over 60");
   }
-#ifdef KOTONA_BROKEN_HID_IGNORE_LENGTH
-  // Negative control: the padding of every report reaches the ASTM receiver.
-  return report.subspan(kHidHeaderSize, n == 0 ? 0 : kHidPayloadMax);
-#else
   return report.subspan(kHidHeaderSize, n);
-#endif
 }
 
 std::vector<HidReport> encode_hid_reports(std::span<const std::uint8_t> bytes) {
