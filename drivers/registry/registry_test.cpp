@@ -29,6 +29,19 @@ TEST_CASE("registry: match rules -> no BLE service or serial by-id pattern claim
   }
 }
 
+TEST_CASE("registry: USB HID ids -> each claimed by one driver, the Contour ids by astm_glucose") {
+  std::set<std::uint32_t> ids;
+  for (const DriverDescriptor* d : all_drivers()) {
+    CAPTURE(d->name);
+    for (const UsbHidMatch& m : d->usb_hid) {
+      CHECK(ids.insert(std::uint32_t{m.vendor_id} << 16 | m.product_id).second);
+    }
+  }
+  const DriverDescriptor* glucose = find_driver("astm_glucose");
+  REQUIRE(glucose != nullptr);
+  CHECK(glucose->usb_hid.size() == 2);  // Contour USB 1a79:6002, Contour Next USB 1a79:7410
+}
+
 TEST_CASE("registry: every driver -> has a version and a session factory") {
   for (const DriverDescriptor* d : all_drivers()) {
     CAPTURE(d->name);
