@@ -12,21 +12,9 @@
 
 #include "bench/fleet.h"
 #include "gateway/uplink/codec.h"
+#include "mqtt/topics.h"
 
 namespace kotona::bench {
-
-namespace {
-
-// "kotona/v1/gw/<id>/readings" -> "<id>"; empty when the topic has another shape.
-std::string gateway_of(const std::string& topic) {
-  constexpr std::string_view kPrefix = "kotona/v1/gw/";
-  if (topic.rfind(kPrefix, 0) != 0) return {};
-  auto end = topic.find('/', kPrefix.size());
-  return end == std::string::npos ? std::string()
-                                  : topic.substr(kPrefix.size(), end - kPrefix.size());
-}
-
-}  // namespace
 
 int null_ingest_main(const std::string& uri, long expected) {
   mqtt::async_client client(uri, "kotona-null-ingest", mqtt::create_options(MQTTVERSION_5));
@@ -44,15 +32,19 @@ int null_ingest_main(const std::string& uri, long expected) {
       if (!seen.insert(r.uid.value).second) ++repeats;
     }
     auto ack = gateway::encode_ack_for_test(batch->gateway, batch->batch_id, uids);
-    client.publish("kotona/v1/gw/" + gateway_of(msg->get_topic()) + "/acks", ack.data(), ack.size(),
-                   1, false);
+    auto route = mqtt_link::parse_topic(msg->get_topic());
+    if (!route) {
+      ++bad;
+      return;
+    }
+    client.publish(mqtt_link::acks_topic(route->gateway), ack.data(), ack.size(), 1, false);
     readings += static_cast<long>(uids.size());
   });
   try {
     auto opts =
         mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true).finalize();
     client.connect(opts)->wait();
-    client.subscribe("kotona/v1/gw/+/readings", 1)->wait();
+    client.subscribe(mqtt_link::ingest_filters("").front(), 1)->wait();
   } catch (const mqtt::exception& e) {
     std::cerr << "null-ingest: " << e.what() << "\n";
     return 1;

@@ -1,5 +1,6 @@
 // AnswerWatch: the liveness bookkeeping of a client that talks to an asynchronous library
-// answering by callback (the gateway's uplink and the server's ingest, over Paho). Paho 1.3
+// answering by callback (mqtt/session.cpp over Paho: its coroutine awaits each answer with a
+// timeout and keeps the watch for the unreported loss). Paho 1.3
 // has been seen to answer a connect or a subscribe neither way, and to drop a connection
 // without the connection-lost call (partitions chaos test, docs/reliability.md); a client that
 // waits for those forever never reconnects. The owner arms the watch when a request goes out,

@@ -1,7 +1,7 @@
-// Uplink: the gateway's MQTT v5 link to the broker (Paho C++ async_client behind a pimpl).
-// Sends outbox rows as ReadingBatch messages, deletes rows only when the server's Ack names
-// them (invariant 3), re-sends unacked rows after ack_timeout and all of them after each
-// reconnect. Paho callbacks only post onto the io_context; use from that thread only.
+// Uplink: the gateway's outbox pump over the shared MQTT session (mqtt/session.h). Sends outbox
+// rows as ReadingBatch messages, deletes rows only when the server's Ack names them (invariant
+// 3), re-sends unacked rows after ack_timeout and all of them after each reconnect. Use from
+// the io_context's thread only.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -33,11 +33,6 @@ struct UplinkOptions {
   std::string tls_cert = "";
   std::string tls_key = "";
 };
-
-// kotona/v1/gw/{id}/readings, .../acks, .../status (docs/contracts.md).
-std::string readings_topic(const GatewayId& gateway);
-std::string acks_topic(const GatewayId& gateway);
-std::string status_topic(const GatewayId& gateway);
 
 class Uplink {
  public:

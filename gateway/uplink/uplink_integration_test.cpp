@@ -19,6 +19,7 @@
 
 #include "gateway/uplink/codec.h"
 #include "gateway/uplink/uplink.h"
+#include "mqtt/topics.h"
 #include "tests/support/mute_broker.h"
 #include "tests/support/resend_refusing_broker.h"
 
@@ -105,7 +106,7 @@ struct FakeServer {
     });
     auto opts = mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true).finalize();
     client.connect(opts)->wait();
-    client.subscribe(readings_topic(GatewayId{"gw-it"}), 1)->wait();
+    client.subscribe(mqtt_link::readings_topic(GatewayId{"gw-it"}), 1)->wait();
   }
   ~FakeServer() {
     try {
@@ -122,7 +123,7 @@ struct FakeServer {
     return batches.at(i);
   }
   void send(const std::string& payload) {
-    client.publish(acks_topic(GatewayId{"gw-it"}), payload.data(), payload.size(), 1, false)->wait();
+    client.publish(mqtt_link::acks_topic(GatewayId{"gw-it"}), payload.data(), payload.size(), 1, false)->wait();
   }
 };
 
@@ -238,10 +239,10 @@ TEST_CASE("uplink: broker closes every connection after the re-sends -> fresh cl
   test::ResendRefusingBroker broker(
       2, [&](const std::string& topic, const std::string& payload) -> test::ResendRefusingBroker::Answer {
         auto batch = decode_batch_for_test(payload);
-        if (topic != readings_topic(gw) || !batch) return std::nullopt;
+        if (topic != mqtt_link::readings_topic(gw) || !batch) return std::nullopt;
         std::vector<std::string> uids;
         for (const auto& r : batch->readings) uids.push_back(r.uid.value);
-        return std::make_pair(acks_topic(gw), encode_ack_for_test(gw, batch->batch_id, uids));
+        return std::make_pair(mqtt_link::acks_topic(gw), encode_ack_for_test(gw, batch->batch_id, uids));
       });
   auto outbox = Outbox::open((dir.path / "outbox.db").string());
   REQUIRE(outbox.has_value());

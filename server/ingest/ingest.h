@@ -1,7 +1,7 @@
-// Ingest: the server's MQTT v5 subscriber (Paho). Receives gateway batches and status on a
-// shared subscription, stores each batch in one transaction, acks AFTER the commit (invariant
-// 3) and hands new alerts to a sink. Paho threads only post onto the io_context; every other
-// call, and the sink, run on the io thread. mqtt::exception never leaves this file's .cpp.
+// Ingest: the server's MQTT subscriber over the shared session (mqtt/session.h). Receives
+// gateway batches and status on a shared subscription, stores each batch in one transaction,
+// acks AFTER the commit (invariant 3) and hands new alerts to a sink. Every call, and the sink,
+// run on the io thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -38,15 +38,6 @@ using AlertSink = std::function<void(const std::vector<store::StoredAlert>&)>;
 // Called on the io thread with every store write's outcome (`error` nullptr: committed), so
 // the server can tell a store that refuses writes (readiness, technical alert).
 using StoreResultSink = std::function<void(std::string_view what, const Error* error)>;
-
-enum class TopicKind { kReadings, kStatus };
-struct TopicRoute {
-  GatewayId gateway;
-  TopicKind kind = TopicKind::kReadings;
-};
-// kotona/v1/gw/{id}/readings or .../status with a valid id; nullopt for anything else.
-std::optional<TopicRoute> parse_topic(std::string_view topic);
-std::string acks_topic(const GatewayId& gateway);
 
 class Ingest {
  public:

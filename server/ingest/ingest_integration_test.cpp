@@ -22,6 +22,7 @@
 #include <filesystem>
 
 #include "mqtt/tcp_nodelay.h"
+#include "mqtt/topics.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/mute_broker.h"
 #include "tests/support/process.h"
@@ -74,7 +75,7 @@ class FakeGateway {
     });
     auto options = mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).finalize();
     client_.connect(options)->wait_for(10s);
-    client_.subscribe(ingest::acks_topic(kGw), 1)->wait_for(10s);
+    client_.subscribe(mqtt_link::acks_topic(kGw), 1)->wait_for(10s);
   }
   ~FakeGateway() {
     try {

@@ -2,6 +2,7 @@
 // is ingested exactly once, rules included, in the transaction that marks its item released
 // and writes the audit row. Its uid is the reading's own, so a second release (refused) or a
 // re-send of the reading (a duplicate) stores nothing more.
+#include "mqtt/topics.h"
 #include "server/store/reading_json.h"
 #include "server/store/store.h"
 #include "server/store/store_txn.h"
@@ -11,10 +12,6 @@ namespace kotona::server::store {
 namespace {
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
-
-std::string readings_topic(const std::string& gateway) {
-  return "kotona/v1/gw/" + gateway + "/readings";
-}
 
 ReleaseOutcome refused(QuarantineItem item, std::string why) {
   return {WriteStatus::kConflict, std::move(why), std::move(item), {}};
@@ -45,7 +42,7 @@ Result<ReleaseOutcome> Store::release_quarantined(std::int64_t id, const std::st
     return refused(std::move(item),
                    "device not enrolled at the reading's measured time: enrol it first");
   }
-  Txn txn{now, gateway, gateway, readings_topic(item.gateway), {}};
+  Txn txn{now, gateway, gateway, mqtt_link::readings_topic(GatewayId{item.gateway}), {}};
   auto outcome = store_one(txn, *reading);
   if (!outcome) return fail(outcome.error());
   if (outcome->disposition != Disposition::kStored &&

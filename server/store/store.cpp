@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/crash_point.h"
+#include "mqtt/topics.h"
 #include "server/alerts/plausibility.h"
 #include "server/alerts/rules.h"
 #include "server/store/reading_json.h"
@@ -88,10 +89,6 @@ constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
-std::string readings_topic(const GatewayId& gateway) {
-  return "kotona/v1/gw/" + gateway.value + "/readings";
-}
-
 }  // namespace
 
 std::string_view to_string(Disposition d) {
@@ -161,7 +158,7 @@ Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Ba
                                         HubTime received) {
   Transaction transaction(*db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
-  Txn txn{received, topic_gateway, batch.gateway, readings_topic(topic_gateway), {}};
+  Txn txn{received, topic_gateway, batch.gateway, mqtt_link::readings_topic(topic_gateway), {}};
   for (const auto& reading : batch.readings) {
     auto outcome = store_one(txn, reading);
     if (!outcome) return fail(outcome.error());

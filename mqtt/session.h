@@ -1,0 +1,100 @@
+// Session: one MQTT v5 session to the broker, used by both wings (the hub's uplink and the
+// server's ingest). It owns the Paho client and runs one coroutine that connects (TLS when
+// configured, clean start off so the broker keeps the session), sets TCP_NODELAY, subscribes,
+// reports the session up, watches it, and on any failure backs off (jittered exponential) and
+// starts again, forever, until stop(). Paho's threads only post onto the io_context; every
+// event below runs on the io thread. mqtt::exception never leaves session.cpp.
+//
+// Paho 1.3 does not always answer (partitions chaos test, docs/reliability.md): a connect or
+// subscribe with no answer in kAnswerTimeout is given up (`mqtt_no_answer`), and a client that
+// says it is disconnected without a connection-lost call for 2 s is treated as lost
+// (`mqtt_lost_unreported`).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/counters.h"
+
+namespace kotona::mqtt_link {
+
+struct Subscription {
+  std::string filter;
+  int qos = 1;
+  // Required: the session is up only once the broker granted it. Optional ones (an extra such
+  // as the broker's $SYS counters) are asked for after the required ones; a refusal is only
+  // reported (SessionEvents::optional_refused).
+  bool required = true;
+};
+
+struct SessionOptions {
+  std::string uri;        // tcp://host:port, or ssl://host:port with the three tls_ files
+  std::string client_id;  // the broker keeps this client's session
+  std::string log_name;   // "uplink", "ingest": the log component
+  std::chrono::seconds session_expiry{24 * 60 * 60};
+  std::chrono::milliseconds reconnect_min{500};
+  std::chrono::milliseconds reconnect_max{30000};
+  std::vector<Subscription> subscriptions;
+  // After this many short connections in a row (connect failed, went unanswered, or was lost
+  // within 5 s of its CONNACK) the Paho client is replaced by a fresh one; 0: never. Paho keeps
+  // its unacknowledged PUBLISHes across reconnects and sends them first: a broker that closes
+  // the connection over them closes every new one too (docs/reliability.md, partitions).
+  int renew_client_after = 0;
+  // TLS: the broker must present a certificate signed by tls_ca naming the URI's host; this
+  // end authenticates with tls_cert / tls_key. All empty: plaintext (loopback demo only).
+  std::string tls_ca = "";
+  std::string tls_cert = "";
+  std::string tls_key = "";
+};
+
+struct SessionEvents {
+  // Connected and every required subscription granted.
+  std::function<void()> up;
+  // An up session was lost (`cause` from Paho, may be empty).
+  std::function<void(const std::string& cause)> down;
+  // One message, one per io_context turn: work queued meanwhile (an HTTP request, a timer)
+  // waits for one message's handling, not for a whole backlog.
+  std::function<void(const std::string& topic, const std::string& payload)> message;
+  // The broker's answer to publish() number `id`: accepted (PUBACK with a success code) or not.
+  std::function<void(std::uint64_t id, bool accepted, int reason, const std::string& detail)>
+      published;
+  // An optional subscription was refused (reason code; -1: the request failed locally).
+  std::function<void(const std::string& filter, int reason)> optional_refused;
+};
+
+class Session {
+ public:
+  static constexpr std::chrono::seconds kConnectTimeout{10};
+  static constexpr std::chrono::seconds kAnswerTimeout = kConnectTimeout + std::chrono::seconds(5);
+
+  // REQUIRES: `io` and `counters` outlive this object; events run on the io thread.
+  Session(boost::asio::io_context& io, SessionOptions options, SessionEvents events,
+          Counters& counters);
+  ~Session();  // stop()
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start();
+  // Disconnects (waits at most 2 s) and ends the flow; no event runs afterwards. Idempotent.
+  void stop();
+  bool is_up() const;
+  // Queues a PUBLISH; its number for SessionEvents::published, nullopt when it could not be
+  // queued (no client, Paho refused: logged and counted as mqtt_publish_failed).
+  std::optional<std::uint64_t> publish(const std::string& topic, std::string_view payload, int qos);
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;  // shared with the running flow, which may outlive a turn
+};
+
+// The port of a tcp:// or ssl:// URI; 0 when there is none.
+std::uint16_t uri_port(std::string_view uri);
+
+}  // namespace kotona::mqtt_link
