@@ -1,9 +1,8 @@
 #include "server/store/store.h"
 
+#include <map>
 #include <set>
 
-#include "core/crash_point.h"
-#include "mqtt/topics.h"
 #include "server/alerts/plausibility.h"
 #include "server/alerts/rules.h"
 #include "server/store/reading_json.h"
@@ -72,20 +71,13 @@ CREATE TABLE IF NOT EXISTS audit_head(
 
 // Lifecycle columns added to alerts (older databases get them by ALTER TABLE at open).
 constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
-    {"last_event_id", "INTEGER NULL"},
-    {"crossings", "INTEGER NOT NULL DEFAULT 1"},
-    {"last_reading_uid", "TEXT NULL"},
-    {"last_message", "TEXT NULL"},
-    {"last_unix_ms", "INTEGER NULL"},
-    {"groupable", "INTEGER NOT NULL DEFAULT 0"},
-    {"group_subject", "TEXT NULL"},
-    {"acked_by", "TEXT NULL"},
-    {"acked_unix_ms", "INTEGER NULL"},
-    {"ack_note", "TEXT NULL"},
-    {"resolved_by", "TEXT NULL"},
-    {"resolved_unix_ms", "INTEGER NULL"},
-    {"resolve_note", "TEXT NULL"},
-    {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"}};
+    {"last_event_id", "INTEGER NULL"}, {"crossings", "INTEGER NOT NULL DEFAULT 1"},
+    {"last_reading_uid", "TEXT NULL"}, {"last_message", "TEXT NULL"},
+    {"last_unix_ms", "INTEGER NULL"},  {"groupable", "INTEGER NOT NULL DEFAULT 0"},
+    {"group_subject", "TEXT NULL"},    {"acked_by", "TEXT NULL"},
+    {"acked_unix_ms", "INTEGER NULL"}, {"ack_note", "TEXT NULL"},
+    {"resolved_by", "TEXT NULL"},      {"resolved_unix_ms", "INTEGER NULL"},
+    {"resolve_note", "TEXT NULL"},     {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"}};
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
@@ -154,100 +146,77 @@ Result<void> Store::migrate() {
       "WHERE NOT EXISTS (SELECT 1 FROM alert_events);");
 }
 
-Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Batch& batch,
-                                        HubTime received) {
-  Transaction transaction(*db_);
-  if (auto r = transaction.begin(); !r) return fail(r.error());
-  Txn txn{received, topic_gateway, batch.gateway, mqtt_link::readings_topic(topic_gateway), {}};
-  for (const auto& reading : batch.readings) {
-    auto outcome = store_one(txn, reading);
-    if (!outcome) return fail(outcome.error());
-    txn.outcome.readings.push_back(std::move(*outcome));
-    crash_point("server.mid_transaction");
+namespace {
+
+// One INSERT of `rows` readings: the statement text per row count, built once. Row counts are
+// powers of two (insert_readings), so there are at most a handful of texts to prepare.
+const std::string& insert_sql(std::size_t rows) {
+  static std::map<std::size_t, std::string> texts;
+  auto& text = texts[rows];
+  if (text.empty()) {
+    text =
+        "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
+        "measured_unix_ms, device_time_unix_s, hub_time_unix_ms, clock_offset_s, values_json, "
+        "quality_json, received_unix_ms) VALUES";
+    for (std::size_t i = 0; i < rows; ++i)
+      text += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?)";
+    text += " " KOTONA_READING_UID_ON_CONFLICT " RETURNING reading_uid";
   }
-  for (const auto& rejected : batch.rejected) {
-    if (auto r = insert_quarantine(received,
-                                   {.topic = txn.topic,
-                                    .reason = "invalid: " + describe(rejected.error),
-                                    .reading_uid = rejected.reading_uid,
-                                    .gateway = topic_gateway.value},
-                                   rejected.payload);
-        !r) {
-      return fail(r.error());
-    }
-    if (!rejected.reading_uid.empty()) {
-      txn.outcome.readings.push_back({rejected.reading_uid, Disposition::kRejected, "invalid"});
-    }
-    if (rejected.error.code == Errc::kOutOfRange) {  // a value no store may hold: name it
-      auto raised = raise_unrepresentable(topic_gateway, rejected, received);
-      if (!raised) return fail(raised.error());
-      for (auto& a : *raised) txn.outcome.new_alerts.push_back(std::move(a));
-    }
-  }
-  if (auto r = after_quarantine(txn, batch); !r) return fail(r.error());
-  if (auto r = transaction.commit(); !r) return fail(r.error());
-  return std::move(txn.outcome);
+  return text;
 }
 
-namespace {
-// The reading as stored: flagged implausible when a value is outside physiological limits
-// (invariant 14: flagged and shown, never dropped; its alert is technical, not clinical).
-Reading with_plausibility(const Reading& received) {
-  Reading r = received;
-  r.quality.implausible = alerts::find_implausible_value(r.measurement).has_value();
-  return r;
-}
+constexpr int kInsertColumns = 12;
+
 }  // namespace
 
-Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& received) {
-  const Reading reading = with_plausibility(received);
-  const GatewayId& topic_gateway = txn.topic_gateway;
-  // Kept in quarantine with its decoded reading, for the alert and a later release.
-  auto hold = [&](const std::string& reason) -> Result<ReadingOutcome> {
-    auto r = insert_quarantine(txn.received,
-                               {.topic = txn.topic,
-                                .reason = reason,
-                                .reading_uid = reading.uid.value,
-                                .gateway = topic_gateway.value,
-                                .device = reading.device.serial.value,
-                                .reading_json = encode_reading_json(reading)},
-                               "");
-    if (!r) return fail(r.error());
-    return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, reason};
-  };
-  // Identity is the topic's (invariant 5): the payload may only repeat it.
-  if (txn.batch_gateway != topic_gateway || reading.gateway != topic_gateway) {
-    return hold("identity_mismatch");
+// Each row through its own INSERT was a round trip per reading on PostgreSQL (issue 15). The
+// RETURNING list names the rows inserted; the others' uids were stored already (ON CONFLICT
+// DO NOTHING), which the caller sorts into duplicate or conflict.
+Result<std::vector<bool>> Store::insert_readings(Txn& txn, std::span<const Row> rows) {
+  constexpr std::size_t kMaxRowsPerInsert = 64;  // 768 parameters: far below either limit
+  std::vector<bool> inserted(rows.size(), false);
+  for (std::size_t done = 0; done < rows.size();) {
+    std::size_t n = kMaxRowsPerInsert;
+    while (n > rows.size() - done) n /= 2;
+    auto insert = db_->prepare(insert_sql(n));
+    if (!insert) return fail(insert.error());
+    int p = 0;
+    for (const auto& row : rows.subspan(done, n)) {
+      const Reading& reading = row.reading;
+      std::optional<std::int64_t> device_s, offset_s;
+      if (reading.device_time) device_s = reading.device_time->time_since_epoch().count();
+      if (reading.clock_offset) offset_s = reading.clock_offset->count();
+      insert->bind(p + 1, reading.uid.value).bind(p + 2, row.patient.value);
+      insert->bind(p + 3, txn.topic_gateway.value).bind(p + 4, reading.device.serial.value);
+      insert->bind(p + 5, kind_name(reading.measurement));
+      insert->bind(p + 6, ms(measured_time(reading))).bind(p + 7, device_s);
+      insert->bind(p + 8, ms(reading.hub_time)).bind(p + 9, offset_s);
+      insert->bind(p + 10, encode_values_json(reading.measurement));
+      insert->bind(p + 11, encode_quality_json(reading.quality, row.uid_conflict));
+      insert->bind(p + 12, ms(txn.received));
+      p += kInsertColumns;
+    }
+    std::set<std::string> returned;
+    while (true) {
+      auto more = insert->step();
+      if (!more) return fail(more.error());
+      if (!*more) break;
+      returned.insert(insert->column_text(0));
+    }
+    for (std::size_t i = done; i < done + n; ++i) {
+      inserted[i] = returned.contains(rows[i].reading.uid.value);
+    }
+    done += n;
   }
-  auto patient = patient_for(topic_gateway, reading);
-  if (!patient) return fail(patient.error());
-  if (!*patient) return hold("not_enrolled");
-  auto inserted = insert_reading(txn, reading, **patient);
-  if (!inserted) return fail(inserted.error());
-  if (!*inserted) return same_or_conflict(txn, reading, **patient);
-  if (auto r = insert_alerts(txn, reading, **patient); !r) return fail(r.error());
-  return ReadingOutcome{reading.uid.value, Disposition::kStored};
+  return inserted;
 }
 
 Result<bool> Store::insert_reading(Txn& txn, const Reading& reading, const PatientId& patient,
                                    bool uid_conflict) {
-  auto insert = db_->prepare(
-      "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
-      "measured_unix_ms, device_time_unix_s, hub_time_unix_ms, clock_offset_s, values_json, "
-      "quality_json, received_unix_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) "
-      KOTONA_READING_UID_ON_CONFLICT);
-  if (!insert) return fail(insert.error());
-  std::optional<std::int64_t> device_s, offset_s;
-  if (reading.device_time) device_s = reading.device_time->time_since_epoch().count();
-  if (reading.clock_offset) offset_s = reading.clock_offset->count();
-  insert->bind(1, reading.uid.value).bind(2, patient.value).bind(3, txn.topic_gateway.value);
-  insert->bind(4, reading.device.serial.value).bind(5, kind_name(reading.measurement));
-  insert->bind(6, ms(measured_time(reading))).bind(7, device_s).bind(8, ms(reading.hub_time));
-  insert->bind(9, offset_s).bind(10, encode_values_json(reading.measurement));
-  insert->bind(11, encode_quality_json(reading.quality, uid_conflict));
-  insert->bind(12, ms(txn.received));
-  if (auto r = insert->step(); !r) return fail(r.error());
-  return db_->changes() != 0;
+  const Row row{reading, patient, uid_conflict};
+  auto inserted = insert_readings(txn, std::span<const Row>(&row, 1));
+  if (!inserted) return fail(inserted.error());
+  return bool{inserted->front()};
 }
 
 Result<void> Store::insert_alerts(Txn& txn, const Reading& reading, const PatientId& patient) {
@@ -330,21 +299,6 @@ Result<std::vector<alerts::AlertDraft>> Store::weight_trend(const Reading& readi
     }
   }
   return alerts::evaluate_weight_trend({at, weight->kg}, earlier, config);
-}
-
-Result<std::optional<PatientId>> Store::patient_for(const GatewayId& gateway,
-                                                    const Reading& reading) {
-  auto stmt = db_->prepare(
-      "SELECT patient_id FROM enrolment WHERE gateway_id = ? AND device_serial = ? AND "
-      "valid_from_unix_ms <= ? AND (valid_to_unix_ms IS NULL OR valid_to_unix_ms > ?) "
-      "ORDER BY valid_from_unix_ms DESC LIMIT 1");
-  if (!stmt) return fail(stmt.error());
-  auto at = ms(measured_time(reading));
-  stmt->bind(1, gateway.value).bind(2, reading.device.serial.value).bind(3, at).bind(4, at);
-  auto row = stmt->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<PatientId>{};
-  return std::optional<PatientId>{PatientId{stmt->column_text(0)}};
 }
 
 Result<void> Store::insert_quarantine(HubTime received, const std::string& topic,

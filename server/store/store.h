@@ -7,7 +7,9 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "server/alerts/quarantine_alerts.h"
@@ -182,9 +184,20 @@ class Store {
  private:
   explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
   struct Txn;  // store_txn.h
+  struct Row;  // store_txn.h: a reading admitted for its row
+  // store_batch.cpp: one reading through admit() and store_rows().
   [[nodiscard]] Result<ReadingOutcome> store_one(Txn& txn, const Reading& reading);
-  // Inserts the reading row (quality uid_conflict as given); false when its uid is already
-  // stored (nothing written).
+  // Identity and enrolment: the Row to insert, or the outcome of a reading held in quarantine.
+  [[nodiscard]] Result<std::variant<ReadingOutcome, Row>> admit(Txn& txn, const Reading& reading);
+  // Inserts `rows` (multi-row INSERTs) and finishes each in order (alerts, or duplicate /
+  // conflict). REQUIRES: no uid twice in `rows`; only the last may be a weight (weight_trend
+  // reads the weights stored before it).
+  [[nodiscard]] Result<std::vector<ReadingOutcome>> store_rows(Txn& txn,
+                                                               const std::vector<Row>& rows);
+  // Inserts the rows (quality uid_conflict as each says); per row, false when its uid was
+  // already stored (nothing written). REQUIRES: no uid twice in `rows`.
+  [[nodiscard]] Result<std::vector<bool>> insert_readings(Txn& txn, std::span<const Row> rows);
+  // insert_readings() for one reading.
   [[nodiscard]] Result<bool> insert_reading(Txn& txn, const Reading& reading,
                                             const PatientId& patient, bool uid_conflict = false);
   [[nodiscard]] Result<void> insert_alerts(Txn& txn, const Reading& reading,
@@ -229,6 +242,9 @@ class Store {
   [[nodiscard]] Result<std::vector<PatientId>> patients_on(const GatewayId& gateway, HubTime now);
   [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
                                                              const Reading& reading);
+  // patient_for() through the transaction's copy of the device's bindings (one query per
+  // device and transaction).
+  [[nodiscard]] Result<std::optional<PatientId>> patient_in(Txn& txn, const Reading& reading);
   // uid_conflict.cpp: the reading's uid is stored already. The same content is DUPLICATE;
   // different content is stored under a derived uid, flagged, evaluated by the rules, with a
   // reading.uid_conflict technical alert (issue 13).

@@ -1,8 +1,10 @@
 // Store::Txn: the state of one ingest transaction (store_batch, release_quarantined), shared by
-// store.cpp and quarantine_store.cpp. Private to server/store.
+// store.cpp, store_batch.cpp and quarantine_store.cpp; Store::Row. Private to server/store.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "server/store/store.h"
 
@@ -14,6 +16,18 @@ struct Store::Txn {
   GatewayId batch_gateway;
   std::string topic;
   BatchOutcome outcome;
+  // Enrolment history by device serial (of topic_gateway), read once per device and
+  // transaction (issue 15: it was one query per reading). It cannot go stale: enrolment
+  // changes only in write transactions of their own, and this one holds the write lock.
+  std::map<std::string, std::vector<EnrolmentRecord>> bindings{};
+};
+
+// A reading admitted for its row: as stored (quality.implausible set), its patient, and
+// whether it is a conflicting reading stored under its derived uid.
+struct Store::Row {
+  Reading reading;
+  PatientId patient;
+  bool uid_conflict = false;
 };
 
 }  // namespace kotona::server::store

@@ -1,0 +1,177 @@
+// Store: the ingest path, store_batch(). One transaction per batch (invariant 7); the readings
+// that pass identity and enrolment are written with multi-row INSERTs and their enrolment is
+// read once per device (issue 15: two round trips per reading made PostgreSQL 0.34 x SQLite).
+// Every reading still gets its outcome, alerts and duplicate / conflict handling in batch
+// order.
+#include <set>
+
+#include "core/crash_point.h"
+#include "mqtt/topics.h"
+#include "server/alerts/plausibility.h"
+#include "server/store/reading_json.h"
+#include "server/store/store.h"
+#include "server/store/store_txn.h"
+
+namespace kotona::server::store {
+
+namespace {
+
+// The reading as stored: flagged implausible when a value is outside physiological limits
+// (invariant 14: flagged and shown, never dropped; its alert is technical, not clinical).
+Reading with_plausibility(const Reading& received) {
+  Reading r = received;
+  r.quality.implausible = alerts::find_implausible_value(r.measurement).has_value();
+  return r;
+}
+
+// The binding valid at `at`: valid_from <= at < valid_to, the latest valid_from first.
+// REQUIRES: `bindings` ordered by valid_from descending (device_bindings()).
+std::optional<PatientId> patient_at(const std::vector<EnrolmentRecord>& bindings, HubTime at) {
+  for (const auto& record : bindings) {
+    const auto& b = record.binding;
+    if (b.valid_from <= at && (!b.valid_to || *b.valid_to > at)) return b.patient;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Batch& batch,
+                                        HubTime received) {
+  Transaction transaction(*db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  Txn txn{received, topic_gateway, batch.gateway, mqtt_link::readings_topic(topic_gateway), {}, {}};
+  std::vector<ReadingOutcome> outcomes(batch.readings.size());
+  struct {  // readings admitted but not yet written, with their places in the batch
+    std::vector<Row> rows;
+    std::vector<std::size_t> at;
+    std::set<std::string> uids;
+  } pending;
+  auto flush = [&]() -> Result<void> {
+    auto stored = store_rows(txn, pending.rows);
+    if (!stored) return fail(stored.error());
+    for (std::size_t k = 0; k < stored->size(); ++k) outcomes[pending.at[k]] = (*stored)[k];
+    pending = {};
+    return {};
+  };
+  for (std::size_t i = 0; i < batch.readings.size(); ++i) {
+    auto admitted = admit(txn, batch.readings[i]);
+    if (!admitted) return fail(admitted.error());
+    if (auto* held = std::get_if<ReadingOutcome>(&*admitted)) {
+      outcomes[i] = std::move(*held);
+      crash_point("server.mid_transaction");
+      continue;
+    }
+    auto& row = std::get<Row>(*admitted);
+    // A uid twice in one batch: the second must see the first stored (duplicate or conflict).
+    if (pending.uids.contains(row.reading.uid.value)) {
+      if (auto r = flush(); !r) return fail(r.error());
+    }
+    const bool weight = std::holds_alternative<Weight>(row.reading.measurement);
+    pending.uids.insert(row.reading.uid.value);
+    pending.rows.push_back(std::move(row));
+    pending.at.push_back(i);
+    // weight.gain reads the weights stored before this one, and no later one.
+    if (weight) {
+      if (auto r = flush(); !r) return fail(r.error());
+    }
+  }
+  if (auto r = flush(); !r) return fail(r.error());
+  txn.outcome.readings = std::move(outcomes);
+  for (const auto& rejected : batch.rejected) {
+    if (auto r = insert_quarantine(received,
+                                   {.topic = txn.topic,
+                                    .reason = "invalid: " + describe(rejected.error),
+                                    .reading_uid = rejected.reading_uid,
+                                    .gateway = topic_gateway.value},
+                                   rejected.payload);
+        !r) {
+      return fail(r.error());
+    }
+    if (!rejected.reading_uid.empty()) {
+      txn.outcome.readings.push_back({rejected.reading_uid, Disposition::kRejected, "invalid"});
+    }
+    if (rejected.error.code == Errc::kOutOfRange) {  // a value no store may hold: name it
+      auto raised = raise_unrepresentable(topic_gateway, rejected, received);
+      if (!raised) return fail(raised.error());
+      for (auto& a : *raised) txn.outcome.new_alerts.push_back(std::move(a));
+    }
+  }
+  if (auto r = after_quarantine(txn, batch); !r) return fail(r.error());
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return std::move(txn.outcome);
+}
+
+Result<std::variant<ReadingOutcome, Store::Row>> Store::admit(Txn& txn, const Reading& received) {
+  using Admitted = std::variant<ReadingOutcome, Row>;
+  Reading reading = with_plausibility(received);
+  const GatewayId& topic_gateway = txn.topic_gateway;
+  // Kept in quarantine with its decoded reading, for the alert and a later release.
+  auto hold = [&](const std::string& reason) -> Result<Admitted> {
+    auto r = insert_quarantine(txn.received,
+                               {.topic = txn.topic,
+                                .reason = reason,
+                                .reading_uid = reading.uid.value,
+                                .gateway = topic_gateway.value,
+                                .device = reading.device.serial.value,
+                                .reading_json = encode_reading_json(reading)},
+                               "");
+    if (!r) return fail(r.error());
+    return Admitted{ReadingOutcome{reading.uid.value, Disposition::kQuarantined, reason}};
+  };
+  // Identity is the topic's (invariant 5): the payload may only repeat it.
+  if (txn.batch_gateway != topic_gateway || reading.gateway != topic_gateway) {
+    return hold("identity_mismatch");
+  }
+  auto patient = patient_in(txn, reading);
+  if (!patient) return fail(patient.error());
+  if (!*patient) return hold("not_enrolled");
+  return Admitted{Row{std::move(reading), std::move(**patient)}};
+}
+
+Result<std::vector<ReadingOutcome>> Store::store_rows(Txn& txn, const std::vector<Row>& rows) {
+  auto inserted = insert_readings(txn, rows);
+  if (!inserted) return fail(inserted.error());
+  std::vector<ReadingOutcome> out;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const Row& row = rows[k];
+    if (!(*inserted)[k]) {
+      auto outcome = same_or_conflict(txn, row.reading, row.patient);
+      if (!outcome) return fail(outcome.error());
+      out.push_back(std::move(*outcome));
+    } else {
+      if (auto r = insert_alerts(txn, row.reading, row.patient); !r) return fail(r.error());
+      out.push_back(ReadingOutcome{row.reading.uid.value, Disposition::kStored});
+    }
+    crash_point("server.mid_transaction");
+  }
+  return out;
+}
+
+Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& reading) {
+  auto admitted = admit(txn, reading);
+  if (!admitted) return fail(admitted.error());
+  if (auto* held = std::get_if<ReadingOutcome>(&*admitted)) return std::move(*held);
+  auto stored = store_rows(txn, {std::move(std::get<Row>(*admitted))});
+  if (!stored) return fail(stored.error());
+  return std::move(stored->front());
+}
+
+Result<std::optional<PatientId>> Store::patient_in(Txn& txn, const Reading& reading) {
+  auto it = txn.bindings.find(reading.device.serial.value);
+  if (it == txn.bindings.end()) {
+    auto bindings = device_bindings(txn.topic_gateway, reading.device.serial);
+    if (!bindings) return fail(bindings.error());
+    it = txn.bindings.emplace(reading.device.serial.value, std::move(*bindings)).first;
+  }
+  return patient_at(it->second, measured_time(reading));
+}
+
+Result<std::optional<PatientId>> Store::patient_for(const GatewayId& gateway,
+                                                    const Reading& reading) {
+  auto bindings = device_bindings(gateway, reading.device.serial);
+  if (!bindings) return fail(bindings.error());
+  return patient_at(*bindings, measured_time(reading));
+}
+
+}  // namespace kotona::server::store
