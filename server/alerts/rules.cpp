@@ -22,10 +22,12 @@ AlertDraft draft(std::string_view rule, Priority priority, std::string message,
 void evaluate_bp(const BloodPressure& bp, const RuleConfig& c, std::vector<AlertDraft>& out) {
   bool systolic_high = bp.systolic_mmhg >= c.bp_crisis_systolic_mmhg;
   bool diastolic_high = bp.diastolic_mmhg >= c.bp_crisis_diastolic_mmhg;
-  std::string value = number(bp.systolic_mmhg) + "/" + number(bp.diastolic_mmhg) + " mmHg";
+  // Text only for an alert: most readings raise none (issue 15: formatting every reading's
+  // values through an ostringstream was a measurable part of the ingest's CPU).
+  auto value = [&] { return number(bp.systolic_mmhg) + "/" + number(bp.diastolic_mmhg) + " mmHg"; };
   if (systolic_high || diastolic_high) {
     out.push_back(draft(kBpCrisisRule, Priority::kHigh,
-                        "Hypertensive crisis: blood pressure " + value +
+                        "Hypertensive crisis: blood pressure " + value() +
                             " (threshold: systolic >= " + number(c.bp_crisis_systolic_mmhg) +
                             " or diastolic >= " + number(c.bp_crisis_diastolic_mmhg) + " mmHg)",
                         {{"systolic_mmhg", c.bp_crisis_systolic_mmhg},
@@ -33,7 +35,7 @@ void evaluate_bp(const BloodPressure& bp, const RuleConfig& c, std::vector<Alert
   }
   if (bp.systolic_mmhg < c.bp_hypotension_systolic_mmhg) {
     out.push_back(draft(kBpHypotensionRule, Priority::kHigh,
-                        "Hypotension: blood pressure " + value + " (threshold: systolic < " +
+                        "Hypotension: blood pressure " + value() + " (threshold: systolic < " +
                             number(c.bp_hypotension_systolic_mmhg) + " mmHg)",
                         {{"systolic_mmhg", c.bp_hypotension_systolic_mmhg}}));
   }
@@ -67,22 +69,22 @@ void evaluate_inr_beyond_range(const Inr& inr, const RuleConfig& c, const std::s
 }
 
 void evaluate_inr(const Inr& inr, const RuleConfig& c, std::vector<AlertDraft>& out) {
-  std::string range = number(c.inr_target_low) + "-" + number(c.inr_target_high);
+  auto range = [&] { return number(c.inr_target_low) + "-" + number(c.inr_target_high); };
   if (inr.comparator != Comparator::kNone) {
-    evaluate_inr_beyond_range(inr, c, range, out);
+    evaluate_inr_beyond_range(inr, c, range(), out);
     return;
   }
   if (inr.ratio < c.inr_far_low || inr.ratio >= c.inr_far_high) {
     out.push_back(draft(kInrFarOutOfRangeRule, Priority::kHigh,
-                        "INR " + number(inr.ratio) + " far outside target range " + range +
-                            " (threshold: < " + number(c.inr_far_low) + " or >= " +
-                            number(c.inr_far_high) + ")",
+                        "INR " + number(inr.ratio) + " far outside target range " + range() +
+                            " (threshold: < " + number(c.inr_far_low) +
+                            " or >= " + number(c.inr_far_high) + ")",
                         {{"inr_far_low", c.inr_far_low}, {"inr_far_high", c.inr_far_high}}));
   } else if (inr.ratio < c.inr_target_low || inr.ratio > c.inr_target_high) {
-    out.push_back(draft(kInrOutOfRangeRule, Priority::kMedium,
-                        "INR " + number(inr.ratio) + " outside target range " + range,
-                        {{"inr_target_low", c.inr_target_low},
-                         {"inr_target_high", c.inr_target_high}}));
+    out.push_back(
+        draft(kInrOutOfRangeRule, Priority::kMedium,
+              "INR " + number(inr.ratio) + " outside target range " + range(),
+              {{"inr_target_low", c.inr_target_low}, {"inr_target_high", c.inr_target_high}}));
   }
 }
 
@@ -112,31 +114,31 @@ void evaluate_glucose(const Glucose& g, const RuleConfig& c, std::vector<AlertDr
     evaluate_glucose_beyond_range(g, c, out);
     return;
   }
-  std::string value = number(g.mmol_per_l) + " mmol/L";
+  auto value = [&] { return number(g.mmol_per_l) + " mmol/L"; };
   if (g.mmol_per_l < c.glucose_hypo_l2_mmol_l) {
     out.push_back(draft(kGlucoseHypoL2Rule, Priority::kHigh,
-                        "Level 2 hypoglycaemia: glucose " + value + " (threshold: < " +
+                        "Level 2 hypoglycaemia: glucose " + value() + " (threshold: < " +
                             number(c.glucose_hypo_l2_mmol_l) + " mmol/L)",
                         {{"mmol_per_l", c.glucose_hypo_l2_mmol_l}}));
   } else if (g.mmol_per_l < c.glucose_hypo_l1_mmol_l) {
     out.push_back(draft(kGlucoseHypoL1Rule, Priority::kMedium,
-                        "Level 1 hypoglycaemia: glucose " + value + " (threshold: < " +
+                        "Level 1 hypoglycaemia: glucose " + value() + " (threshold: < " +
                             number(c.glucose_hypo_l1_mmol_l) + " mmol/L)",
                         {{"mmol_per_l", c.glucose_hypo_l1_mmol_l}}));
   } else if (g.mmol_per_l >= c.glucose_hyper_mmol_l) {
     out.push_back(draft(kGlucoseHyperRule, Priority::kMedium,
-                        "Hyperglycaemia: glucose " + value + " (threshold: >= " +
-                            number(c.glucose_hyper_mmol_l) + " mmol/L)",
+                        "Hyperglycaemia: glucose " + value() +
+                            " (threshold: >= " + number(c.glucose_hyper_mmol_l) + " mmol/L)",
                         {{"mmol_per_l", c.glucose_hyper_mmol_l}}));
   }
 }
 
 void evaluate_spo2(const Spo2& s, const RuleConfig& c, std::vector<AlertDraft>& out) {
   if (s.percent >= c.spo2_low_percent) return;
-  out.push_back(draft(kSpo2LowRule, Priority::kHigh,
-                      "Low SpO2: " + number(s.percent) + " % (threshold: < " +
-                          number(c.spo2_low_percent) + " %)",
-                      {{"percent", c.spo2_low_percent}}));
+  out.push_back(draft(
+      kSpo2LowRule, Priority::kHigh,
+      "Low SpO2: " + number(s.percent) + " % (threshold: < " + number(c.spo2_low_percent) + " %)",
+      {{"percent", c.spo2_low_percent}}));
 }
 
 void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
@@ -163,17 +165,17 @@ void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
   check_lead("LV", s.left_ventricle);
   if (!leads.empty()) {
     out.push_back(draft(kImplantLeadImpedanceRule, Priority::kHigh,
-                        "Lead impedance out of range: " + leads + " (threshold: " +
-                            number(c.lead_impedance_low_ohm) + "-" +
+                        "Lead impedance out of range: " + leads +
+                            " (threshold: " + number(c.lead_impedance_low_ohm) + "-" +
                             number(c.lead_impedance_high_ohm) + " ohm)",
                         {{"lead_impedance_low_ohm", c.lead_impedance_low_ohm},
                          {"lead_impedance_high_ohm", c.lead_impedance_high_ohm}}));
   }
   if (s.shocks_delivered && *s.shocks_delivered > 0) {
-    out.push_back(draft(kImplantShockRule, Priority::kHigh,
-                        "Implant delivered " + std::to_string(*s.shocks_delivered) +
-                            " shock(s) (threshold: > 0)",
-                        {{"shocks_delivered", 0}}));
+    out.push_back(draft(
+        kImplantShockRule, Priority::kHigh,
+        "Implant delivered " + std::to_string(*s.shocks_delivered) + " shock(s) (threshold: > 0)",
+        {{"shocks_delivered", 0}}));
   }
   if (s.at_af_burden_percent && *s.at_af_burden_percent >= c.af_burden_percent) {
     out.push_back(draft(kImplantAfBurdenRule, Priority::kMedium,
@@ -218,8 +220,9 @@ std::string_view trim(std::string_view s) {
 Result<void> check_consistent(const RuleConfig& c) {
   if (!(c.inr_far_low <= c.inr_target_low && c.inr_target_low <= c.inr_target_high &&
         c.inr_target_high < c.inr_far_high)) {
-    return fail(Errc::kConfig, "INR limits must satisfy far_low <= target_low <= "
-                               "target_high < far_high");
+    return fail(Errc::kConfig,
+                "INR limits must satisfy far_low <= target_low <= "
+                "target_high < far_high");
   }
   if (c.glucose_hypo_l2_mmol_l > c.glucose_hypo_l1_mmol_l ||
       c.glucose_hypo_l1_mmol_l >= c.glucose_hyper_mmol_l) {
@@ -343,15 +346,14 @@ std::vector<AlertDraft> evaluate_weight_trend(const WeightPoint& current,
     if (lowest == nullptr || p.kg < lowest->kg) lowest = &p;
   }
   if (lowest == nullptr || current.kg - lowest->kg <= config.weight_gain_kg) return out;
-  out.push_back(draft(kWeightGainRule, Priority::kMedium,
-                      "Weight gain: " + number(current.kg) + " kg, up " +
-                          number(std::round((current.kg - lowest->kg) * 10) / 10) +
-                          " kg from " + number(lowest->kg) + " kg within " +
-                          number(config.weight_gain_days) + " days (threshold: more than " +
-                          number(config.weight_gain_kg) + " kg in " +
-                          number(config.weight_gain_days) + " days)",
-                      {{"weight_gain_kg", config.weight_gain_kg},
-                       {"weight_gain_days", config.weight_gain_days}}));
+  out.push_back(draft(
+      kWeightGainRule, Priority::kMedium,
+      "Weight gain: " + number(current.kg) + " kg, up " +
+          number(std::round((current.kg - lowest->kg) * 10) / 10) + " kg from " +
+          number(lowest->kg) + " kg within " + number(config.weight_gain_days) +
+          " days (threshold: more than " + number(config.weight_gain_kg) + " kg in " +
+          number(config.weight_gain_days) + " days)",
+      {{"weight_gain_kg", config.weight_gain_kg}, {"weight_gain_days", config.weight_gain_days}}));
   return out;
 }
 
