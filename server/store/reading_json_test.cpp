@@ -54,3 +54,37 @@ TEST_CASE("decode_reading_json: not a reading -> nullopt, never throws") {
   CHECK_FALSE(decode_reading_json("{\"kind\":\"warp\",\"values\":{},\"hub_time_unix_ms\":1}"));
   CHECK_FALSE(decode_reading_json("\xff\xfe"));
 }
+
+TEST_CASE(
+    "encode_quality_json: the same text the Boost.JSON object gave, every flag and precision") {
+  CHECK(encode_quality_json({}, false) ==
+        "{\"clock_suspect\":false,\"clock_missing\":false,\"irregular_pulse\":false,"
+        "\"body_movement\":false,\"device_error\":false,\"control_result\":false,"
+        "\"implausible\":false,\"uid_conflict\":false}");
+  // The quality object inside encode_reading_json is still built with Boost.JSON: every
+  // combination must print the same, uid_conflict added last.
+  for (unsigned bits = 0; bits < 128; ++bits) {
+    for (auto p : {TimePrecision::kSecond, TimePrecision::kMinute, TimePrecision::kHour,
+                   TimePrecision::kDay}) {
+      Reading r = reading(Weight{80});
+      auto& q = r.quality;
+      q = {(bits & 1) != 0,
+           (bits & 2) != 0,
+           (bits & 4) != 0,
+           (bits & 8) != 0,
+           (bits & 16) != 0,
+           (bits & 32) != 0,
+           p,
+           (bits & 64) != 0};
+      const auto all = encode_reading_json(r);
+      const auto from = all.find("\"quality\":") + 10;
+      const auto boost_text = all.substr(from, all.find('}', from) + 1 - from);
+      for (bool conflict : {false, true}) {
+        auto want = boost_text;
+        want.insert(want.size() - 1,
+                    conflict ? ",\"uid_conflict\":true" : ",\"uid_conflict\":false");
+        CHECK(encode_quality_json(q, conflict) == want);
+      }
+    }
+  }
+}
