@@ -117,7 +117,7 @@ TEST_CASE("kotona-admin: bad command lines -> clear error, never the henkilotunn
         std::string::npos);
 }
 
-TEST_CASE("kotona-admin: quarantine answers -> a table with UTC times and state; release -> outcome") {
+TEST_CASE("kotona-admin: quarantine answers -> a table with UTC times and state, release -> outcome") {
   auto table = format_reply(
       Shape::kQuarantine,
       R"({"items":[{"id":3,"received_unix_ms":1790000000000,"reason":"not_enrolled",)"
@@ -139,7 +139,7 @@ TEST_CASE("kotona-admin: quarantine answers -> a table with UTC times and state;
                      false) == "released item 3 (u1): stored; 1 alert(s) raised\n");
 }
 
-TEST_CASE("kotona-admin: replies -> tables; statuses -> exit codes; URLs -> parts") {
+TEST_CASE("kotona-admin: replies -> tables, statuses -> exit codes, URLs -> parts") {
   auto enrol = format_reply(
       Shape::kEnrolWrite,
       R"({"enrolment":{"id":2,"gateway_id":"gw","device_serial":"BP1","patient_id":"b",)"

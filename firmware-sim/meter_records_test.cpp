@@ -51,7 +51,7 @@ TEST_CASE("make_glucose_records: mg/dL whole, mmol/L one decimal, meal only on p
   CHECK(r[10] == "L|1|N\r");
 }
 
-TEST_CASE("make_contour_records: Contour layout, no O, markers, 12-digit times; ETB frames") {
+TEST_CASE("make_contour_records: Contour layout, no O, markers, 12-digit times, ETB frames") {
   MeterExtras extras;
   extras.contour = true;
   extras.meal = "BEFORE";
@@ -105,7 +105,7 @@ TEST_CASE("parse_options(meters): measure, control, --strip-lot, --meal, device 
   CHECK_FALSE(glu->script[1].is_mg_per_dl);
 }
 
-TEST_CASE("parse_options(meters): --dialect contour -> Contour mode, Bayer model; else kConfig") {
+TEST_CASE("parse_options(meters): --dialect contour -> Contour mode, Bayer model, else kConfig") {
   auto contour = parse_options({"astm-glucose", "--dialect", "contour"});
   REQUIRE(contour.has_value());
   CHECK(contour->extras.contour);

@@ -67,7 +67,7 @@ TEST_CASE("parse_options: bad command lines -> kConfig") {
 namespace kotona::firmware_sim {
 namespace {
 
-TEST_CASE("parse_options: implant-relay presets, relay serial, faults -> parsed; 2 s replies") {
+TEST_CASE("parse_options: implant-relay presets, relay serial, faults -> parsed, 2 s replies") {
   auto o = parse_options({"implant-relay", "--relay-serial", "RLY9", "--clock-fixed",
                           "20261122030000", "measure", "rrt", "nak-storm", "3",
                           "unplug-mid-frame", "measure", "shock"});

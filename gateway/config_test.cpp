@@ -122,7 +122,7 @@ TEST_CASE("gateway_config: ssl:// needs tls_ca, tls_cert and tls_key -> all thre
   CHECK(error_of(kBase + "tls_ca = /ca.crt\n").find("not ssl://") != std::string::npos);
 }
 
-TEST_CASE("gateway_config: no ble_adapter -> BLE off; system bus by default") {
+TEST_CASE("gateway_config: no ble_adapter -> BLE off, system bus by default") {
   auto config = parse(kBase);
   REQUIRE(config.has_value());
   CHECK(config->ble_adapter.empty());

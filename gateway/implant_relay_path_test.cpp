@@ -56,7 +56,7 @@ drivers::Bytes summary_frame(std::uint8_t seq) {
 
 }  // namespace
 
-TEST_CASE("device_manager + implant_relay: commit fails -> no ACK; repeat -> stored, ACKed") {
+TEST_CASE("device_manager + implant_relay: commit fails -> no ACK, repeat -> stored, ACKed") {
   boost::asio::io_context io;
   Counters counters;
   bool fail_commit = true;

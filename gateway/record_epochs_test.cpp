@@ -116,7 +116,7 @@ TEST_CASE("record epochs: append failed (not committed) -> the next assign start
   CHECK(hub.commit({bp(2, 132, 11)}) == std::vector<std::string>{"gw-1/BP1/r2.e1/bp"});
 }
 
-TEST_CASE("record_number_of: per driver form; fingerprint ignores hub-side fields") {
+TEST_CASE("record_number_of: per driver form, fingerprint ignores hub-side fields") {
   Reading r = bp(42, 120, 0);
   CHECK(record_number_of(r)->number == 42);
   r.record_id = "A-42";

@@ -32,7 +32,7 @@ const drivers::DriverDescriptor kMeter{
 
 }  // namespace
 
-TEST_CASE("match_serial_by_id: pattern match -> driver and its baud; known, unmatched skipped") {
+TEST_CASE("match_serial_by_id: pattern match -> driver and its baud, known, unmatched skipped") {
   const std::vector<const drivers::DriverDescriptor*> drivers{&kMeter, &kRelay};
   const std::set<std::string> known{"/by-id/usb-FAKE_Relay_2"};
   auto specs = match_serial_by_id(
@@ -47,7 +47,7 @@ TEST_CASE("match_serial_by_id: pattern match -> driver and its baud; known, unma
         }).empty());  // no pattern: never discovered, only configured
 }
 
-TEST_CASE("SerialDiscovery: a by-id link appears -> opened with its driver; not added twice") {
+TEST_CASE("SerialDiscovery: a by-id link appears -> opened with its driver, not added twice") {
   std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-byid-XXXXXX").string();
   REQUIRE(mkdtemp(tmpl.data()) != nullptr);
   boost::asio::io_context io;

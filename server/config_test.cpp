@@ -125,7 +125,7 @@ TEST_CASE("parse_server_config: bad expect / technical values -> error naming th
         std::string::npos);
 }
 
-TEST_CASE("parse_server_config: due lines; bad kind or period -> error naming the line") {
+TEST_CASE("parse_server_config: due lines, bad kind or period -> error naming the line") {
   const std::string head = "mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\n";
   auto c = parse(head + "due = patient-1 inr 7d\ndue = patient-2 weight 1d\n");
   REQUIRE(c.has_value());
@@ -139,7 +139,7 @@ TEST_CASE("parse_server_config: due lines; bad kind or period -> error naming th
   }
 }
 
-TEST_CASE("parse_server_config: escalation keys -> policy; out of range -> kConfig naming key") {
+TEST_CASE("parse_server_config: escalation keys -> policy, out of range -> kConfig naming key") {
   auto d = parse("mqtt_uri = tcp://h:1\ndb_path = s.db\n");
   REQUIRE(d.has_value());
   CHECK(d->escalation.high_after == std::chrono::seconds(900));
@@ -183,7 +183,7 @@ TEST_CASE("parse_server_config: sse_poll_ms -> 500 on PostgreSQL, off on SQLite,
         std::string::npos);
 }
 
-TEST_CASE("parse_server_config: http_public_names -> defaults + listen host + names; bad -> error") {
+TEST_CASE("parse_server_config: http_public_names -> defaults + listen host + names, bad -> error") {
   auto c = parse("mqtt_uri = tcp://127.0.0.1:1883\ndb_path = s.db\nhttp_listen = 127.0.0.2:8080\n"
                  "http_public_names = kotona.example.fi, Kotona-2.example.fi\n");
   REQUIRE(c.has_value());

@@ -66,7 +66,7 @@ TEST_CASE("kotona-server: port 0 -> real port printed, subscribed, SIGTERM -> ex
   CHECK(server.stop(5s) == 0);
 }
 
-TEST_CASE("kotona-server --verify-audit: intact chain -> exit 0; a changed row -> exit 3 naming it") {
+TEST_CASE("kotona-server --verify-audit: intact chain -> exit 0, a changed row -> exit 3 naming it") {
   using namespace kotona;
   // Tampers with the SQLite file directly; the chain check itself runs on both backends in
   // server_store_test (lifecycle_test.cpp).

@@ -23,7 +23,7 @@ Record header(const std::string& h) {
   return *r;
 }
 
-TEST_CASE("select_dialect: H.5 sender Bayer... -> contour; anything else -> generic LIS2-A2") {
+TEST_CASE("select_dialect: H.5 sender Bayer... -> contour, anything else -> generic LIS2-A2") {
   CHECK(select_dialect(header(kContourH)).name == "contour");
   CHECK(select_dialect(header("H|\\^&|||Acme^INR-1^SN1^1.0\r")).name == "lis2-a2");
   CHECK(select_dialect(header("H|\\^&\r")).name == "lis2-a2");

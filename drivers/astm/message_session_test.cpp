@@ -41,7 +41,7 @@ const Bytes kNakByte{kNak};
 
 }  // namespace
 
-TEST_CASE("MessageSession: commit failed -> NAK at once; the repeated L frame -> readings again") {
+TEST_CASE("MessageSession: commit failed -> NAK at once, the repeated L frame -> readings again") {
   MessageSession s("test", &parse_any);
   feed(s, {kEnq});
   CHECK(writes(feed(s, make_frame(1, "H|\\^&\r", true))) == std::vector<Bytes>{kAckByte});

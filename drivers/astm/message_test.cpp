@@ -23,7 +23,7 @@ TEST_CASE("parse_timestamp: YYYYMMDD[HH[MM[SS]]] -> UTC time and the precision s
   }
 }
 
-TEST_CASE("set_device_time: time and precision onto the reading; empty -> none; bad -> false") {
+TEST_CASE("set_device_time: time and precision onto the reading, empty -> none, bad -> false") {
   Reading r;
   CHECK(set_device_time("", r));
   CHECK_FALSE(r.device_time.has_value());
@@ -52,7 +52,7 @@ TEST_CASE("split_records: CR separated, LF after CR tolerated, empty records dro
   CHECK(lines[2].text == "L|1");
 }
 
-TEST_CASE("parse_identity: H.5 components with the driver name; bad serial -> kMalformed") {
+TEST_CASE("parse_identity: H.5 components with the driver name, bad serial -> kMalformed") {
   auto h = parse_record("H|\\^&|||Acme^INR-1^SN1^2.0", Delimiters{});
   REQUIRE(h.has_value());
   auto id = parse_identity(*h, "astm_inr");

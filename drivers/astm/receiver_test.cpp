@@ -173,7 +173,7 @@ TEST_CASE("Receiver: timeout during a transfer (§6.5.2) -> error and idle") {
   CHECK(r.on_timeout().empty());
 }
 
-TEST_CASE("Receiver: refuse_last_frame after an ETB then ETX frame -> NAK; repeat re-delivers") {
+TEST_CASE("Receiver: refuse_last_frame after an ETB then ETX frame -> NAK, repeat re-delivers") {
   Receiver r;
   (void)feed_byte(r, kEnq);
   CHECK(kinds(feed(r, make_frame(1, "R|1|^^^SY", false))) == std::vector{Kind::kSendAck});

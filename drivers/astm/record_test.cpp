@@ -93,7 +93,7 @@ TEST_CASE("parse_record: empty text or lone CR -> kTruncated") {
   CHECK(parse_record("\r", kDefault).error().code == Errc::kTruncated);
 }
 
-TEST_CASE("parse_record: record types H P O R C L -> accepted; Q and M -> kUnsupported") {
+TEST_CASE("parse_record: record types H P O R C L -> accepted, Q and M -> kUnsupported") {
   for (const char* text : {"H|\\^&", "P|1", "O|1", "R|1", "C|1", "L|1|N"}) {
     CAPTURE(text);
     CHECK(parse_record(text, kDefault).has_value());

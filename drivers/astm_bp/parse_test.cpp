@@ -135,7 +135,7 @@ TEST_CASE("parse_message: unknown flag -> block rejected kMalformed") {
   CHECK(m->rejected.at(0).code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_message: status F, C -> delivered; X -> device_error; P -> rejected") {
+TEST_CASE("parse_message: status F, C -> delivered, X -> device_error, P -> rejected") {
   for (const char* status : {"F", "C", ""}) {
     auto m = parse(with_result(std::string("R|1|^^^SYS|182|mmHg||N||") + status + "\r"));
     CHECK(m->readings.size() == 1);

@@ -57,7 +57,7 @@ TEST_CASE("Session: start and empty input -> nothing to do, no timer") {
   CHECK(step.rejected.empty());
 }
 
-TEST_CASE("Session: frame by frame -> ACK each; L frame -> reading and its ACK in one Step") {
+TEST_CASE("Session: frame by frame -> ACK each, L frame -> reading and its ACK in one Step") {
   Session s;
   CHECK(writes(feed(s, {astm::kEnq})) == std::vector<Bytes>{kAck});
   for (std::size_t i = 0; i + 1 < kGood.size(); ++i) {
@@ -116,7 +116,7 @@ TEST_CASE("Session: truncated frame -> no reply until the rest arrives") {
   CHECK(writes(rest) == std::vector<Bytes>{kAck});
 }
 
-TEST_CASE("Session: bad checksum on L frame -> NAK, no reading; resent frame -> reading once") {
+TEST_CASE("Session: bad checksum on L frame -> NAK, no reading, resent frame -> reading once") {
   Session s;
   (void)feed(s, {astm::kEnq});
   for (std::size_t i = 0; i + 1 < kGood.size(); ++i) {

@@ -115,7 +115,7 @@ TEST_CASE("parse_glucose: bad numbers, no GLU, duplicate -> kMalformed") {
   CHECK(first_rejection(kGlu + kGlu) == Errc::kMalformed);
 }
 
-TEST_CASE("parse_glucose: meal comments -> markers; unknown or absent -> kUnknown") {
+TEST_CASE("parse_glucose: meal comments -> markers, unknown or absent -> kUnknown") {
   const std::pair<const char*, MealMarker> cases[] = {
       {"BEFORE", MealMarker::kPreprandial}, {"AFTER", MealMarker::kPostprandial},
       {"FASTING", MealMarker::kFasting},    {"BEDTIME", MealMarker::kBedtime},
@@ -214,7 +214,7 @@ TEST_CASE("parse_glucose: cut anywhere before the L record -> refused, never a r
   }
 }
 
-TEST_CASE("parse_glucose: O.8 missing -> no device time; record number bad -> rejected") {
+TEST_CASE("parse_glucose: O.8 missing -> no device time, record number bad -> rejected") {
   auto m = parse(kH + "O|1|42||^^^GLU\r" + kGlu + kL);
   REQUIRE(m->readings.size() == 1);
   CHECK_FALSE(m->readings[0].device_time.has_value());

@@ -89,7 +89,7 @@ TEST_CASE("Session(glucose): L frame -> reading with its ACK, repeated L -> not 
   CHECK(feed(s, make_frame(4, records.back(), true)).readings.empty());
 }
 
-TEST_CASE("Session(glucose): missing unit -> rejected; beyond range -> passed on (issue 13)") {
+TEST_CASE("Session(glucose): missing unit -> rejected, beyond range -> passed on (issue 13)") {
   Session s;
   Step unit = feed(s, testdata("message_missing_unit.hex"));
   CHECK(unit.readings.empty());

@@ -67,7 +67,7 @@ TEST_CASE("parse_inr: cut anywhere before the L record -> kTruncated, never a re
   }
 }
 
-TEST_CASE("parse_inr: unit empty, INR or {INR} -> accepted; other unit -> kMalformed") {
+TEST_CASE("parse_inr: unit empty, INR or {INR} -> accepted, other unit -> kMalformed") {
   for (const char* unit : {"", "INR", "{INR}"}) {
     CAPTURE(unit);
     auto m = parse(block(std::string("R|1|^^^INR|2.6|") + unit + "||N||F\r"));
@@ -162,7 +162,7 @@ TEST_CASE("parse_inr: unknown flag, flag contradicting the value -> rejected") {
   CHECK(first_rejection("R|1|^^^INR|<0.8|INR||>||F\r") == Errc::kMalformed);
 }
 
-TEST_CASE("parse_inr: status C -> kept; X with PT missing -> device_error; P -> kUnsupported") {
+TEST_CASE("parse_inr: status C -> kept, X with PT missing -> device_error, P -> kUnsupported") {
   CHECK(parse(block("R|1|^^^INR|2.6|INR||N||C\r"))->readings.size() == 1);
   auto x = parse(block(kInr + "R|2|^^^PT||s||N||X\r"));
   REQUIRE(x->readings.size() == 1);
@@ -173,7 +173,7 @@ TEST_CASE("parse_inr: status C -> kept; X with PT missing -> device_error; P -> 
   CHECK(first_rejection("R|1|^^^INR|2.6|INR||N||Z\r") == Errc::kMalformed);
 }
 
-TEST_CASE("parse_inr: O.12 action code Q -> control_result; patient block in same message not") {
+TEST_CASE("parse_inr: O.12 action code Q -> control_result, patient block in same message not") {
   const std::string qc = "O|1|44||^^^INR|||20261122101500||||Q\r";
   const std::string o2 = "O|2|45||^^^INR|||20261122101500||||N\r";
   auto m = parse(kH + qc + "R|1|^^^INR|2.4|INR||N||F\r" + o2 + kInr + kL);
@@ -189,7 +189,7 @@ TEST_CASE("parse_inr: R test id QC-INR -> control_result") {
   CHECK(inr_of(m->readings[0]).ratio == 1.1);
 }
 
-TEST_CASE("parse_inr: lot from C record, escapes undone; two different lots -> rejected") {
+TEST_CASE("parse_inr: lot from C record, escapes undone, two different lots -> rejected") {
   auto m = parse(block(kInr + "C|1|I|LOT^A17&S&0092|G\r"));
   REQUIRE(m->readings.size() == 1);
   CHECK(inr_of(m->readings[0]).strip_lot == "A17^0092");
@@ -199,7 +199,7 @@ TEST_CASE("parse_inr: lot from C record, escapes undone; two different lots -> r
   CHECK(parse(block(kInr + "C|1|I|free text|G\r"))->readings.size() == 1);  // other comments
 }
 
-TEST_CASE("parse_inr: O.8 missing -> no device time; impossible date -> block rejected") {
+TEST_CASE("parse_inr: O.8 missing -> no device time, impossible date -> block rejected") {
   auto m = parse(kH + "O|1|42||^^^INR\r" + kInr + kL);
   REQUIRE(m->readings.size() == 1);
   CHECK_FALSE(m->readings[0].device_time.has_value());
@@ -238,7 +238,7 @@ TEST_CASE("parse_inr: record number missing or unsafe -> block rejected") {
   CHECK(parse(kH + "O|1|4/2||^^^INR\r" + kInr + kL)->rejected.size() == 1);
 }
 
-TEST_CASE("parse_inr: unknown tests ignored; R before any O -> noted; M record -> unsupported") {
+TEST_CASE("parse_inr: unknown tests ignored, R before any O -> noted, M record -> unsupported") {
   CHECK(parse(block(kInr + "R|9|^^^HCT|40|%\r"))->readings.size() == 1);
   auto early = parse(kH + kInr + kO + kInr + kL);
   CHECK(early->readings.size() == 1);

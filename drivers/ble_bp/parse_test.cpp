@@ -154,7 +154,7 @@ TEST_CASE("parse_measurement: implausible values -> kOutOfRange") {
   CHECK(pulse.error().offset == 7);
 }
 
-TEST_CASE("parse_measurement: time stamp unknown (year 0) -> no time; bad month -> kMalformed") {
+TEST_CASE("parse_measurement: time stamp unknown (year 0) -> no time, bad month -> kMalformed") {
   Bytes b = encode(0x02);
   b[7] = 0;
   b[8] = 0;
@@ -169,7 +169,7 @@ TEST_CASE("parse_measurement: time stamp unknown (year 0) -> no time; bad month 
   CHECK(bad.error().offset == 9);
 }
 
-TEST_CASE("parse_measurement: trailing bytes -> kMalformed; with an RFU flag -> ignored") {
+TEST_CASE("parse_measurement: trailing bytes -> kMalformed, with an RFU flag -> ignored") {
   Bytes b = encode(0x00);
   b.push_back(0x55);
   auto m = parse_measurement(b);

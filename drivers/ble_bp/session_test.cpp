@@ -159,7 +159,7 @@ TEST_CASE("ble_bp session: identity reads time out -> serial from the BLE addres
   CHECK(step.readings[0].device.serial.value == "ble-aabbccddee01");
 }
 
-TEST_CASE("ble_bp session: 2A36 missing -> quiet; 2A35 subscribe failing -> rejected") {
+TEST_CASE("ble_bp session: 2A36 missing -> quiet, 2A35 subscribe failing -> rejected") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, "BP0001", kDeviceNow);

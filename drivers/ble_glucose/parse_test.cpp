@@ -156,7 +156,7 @@ TEST_CASE("parse_measurement: status 'higher / lower than the device can process
   CHECK(both.error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_measurement: base time unknown -> no time; bad day -> kMalformed") {
+TEST_CASE("parse_measurement: base time unknown -> no time, bad day -> kMalformed") {
   Bytes b = measurement(0x03);
   b[3] = 0;
   b[4] = 0;
@@ -169,7 +169,7 @@ TEST_CASE("parse_measurement: base time unknown -> no time; bad day -> kMalforme
   CHECK(parse_measurement(b).error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_measurement: trailing bytes -> kMalformed; with an RFU flag -> ignored") {
+TEST_CASE("parse_measurement: trailing bytes -> kMalformed, with an RFU flag -> ignored") {
   Bytes b = measurement(0x02);
   b.push_back(0);
   CHECK(parse_measurement(b).error().code == Errc::kMalformed);
@@ -209,7 +209,7 @@ TEST_CASE("parse_context: each flag, truncated at every length -> fields or kTru
   }
 }
 
-TEST_CASE("parse_context: meal values -> markers; casual and reserved -> unknown") {
+TEST_CASE("parse_context: meal values -> markers, casual and reserved -> unknown") {
   const MealMarker expected[] = {MealMarker::kUnknown,  MealMarker::kPreprandial,
                                  MealMarker::kPostprandial, MealMarker::kFasting,
                                  MealMarker::kUnknown,  MealMarker::kBedtime,
@@ -219,7 +219,7 @@ TEST_CASE("parse_context: meal values -> markers; casual and reserved -> unknown
   }
 }
 
-TEST_CASE("parse_context: HbA1c special -> left out; reserved -> kMalformed; trailing") {
+TEST_CASE("parse_context: HbA1c special -> left out, reserved -> kMalformed, trailing") {
   CHECK_FALSE(parse_context(context(0x40, 1, 0, gatt::encode_sfloat(Special::kNan)))
                   ->hba1c_percent.has_value());
   CHECK(parse_context(context(0x40, 1, 0, gatt::encode_sfloat(Special::kReserved)))

@@ -20,7 +20,7 @@ RecordCursor synced(const FakeMeter& meter) {
 }
 
 TEST_CASE(
-    "ble_glucose reset: cursor with its record's fingerprint -> record N asked first; the "
+    "ble_glucose reset: cursor with its record's fingerprint -> record N asked first, the "
     "same record -> on to the last record as before") {
   const Bytes r41 = record(41, false, 41);
   RecordCursor c = at(41);

@@ -159,7 +159,7 @@ TEST_CASE("ble_glucose session: count or last-record refused -> the report goes 
   CHECK(report.rejected.size() == 1);
 }
 
-TEST_CASE("ble_glucose session: stalled transfer -> abort after 30 s; abort answered -> done") {
+TEST_CASE("ble_glucose session: stalled transfer -> abort after 30 s, abort answered -> done") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, kSerial, kDeviceNow + 2h);
@@ -192,7 +192,7 @@ TEST_CASE("ble_glucose session: fewer records than announced -> reported, cursor
   CHECK(done.rejected[0].detail.find("announced 3 records, sent 1") != std::string::npos);
 }
 
-TEST_CASE("ble_glucose session: context -> meal on the reading; missing or foreign -> still one") {
+TEST_CASE("ble_glucose session: context -> meal on the reading, missing or foreign -> still one") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, kSerial, kDeviceNow);

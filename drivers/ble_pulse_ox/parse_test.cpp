@@ -84,7 +84,7 @@ TEST_CASE("parse_continuous: each of the 32 flag combinations -> Normal pair, tr
   }
 }
 
-TEST_CASE("parse_spot_check: each measurement status bit -> its flag; unavailable / invalid rejected") {
+TEST_CASE("parse_spot_check: each measurement status bit -> its flag, unavailable / invalid rejected") {
   for (unsigned bit = 0; bit < 16; ++bit) {
     CAPTURE(bit);
     auto m = parse_spot_check(spot(0x02, 97, 72, static_cast<std::uint16_t>(1u << bit)));

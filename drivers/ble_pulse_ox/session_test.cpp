@@ -76,7 +76,7 @@ TEST_CASE("ble_pulse_ox session: clock 1 h off -> set once after the idle time")
   CHECK(s.on_timer().commands.empty());
 }
 
-TEST_CASE("ble_pulse_ox session: continuous absent -> quiet; unknown characteristic -> rejected") {
+TEST_CASE("ble_pulse_ox session: continuous absent -> quiet, unknown characteristic -> rejected") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, "PLX1", kDeviceNow);

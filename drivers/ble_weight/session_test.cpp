@@ -20,7 +20,7 @@ const Bytes kWeight{0x06, 0x98, 0x3A, 0xEA, 0x07, 11, 22, 7, 30, 0, 3};
 
 Session make() { return Session(SessionContext{"AA:BB:CC:DD:EE:04"}); }
 
-TEST_CASE("ble_weight session: ready -> subscribe 2A9D; value -> reading per user") {
+TEST_CASE("ble_weight session: ready -> subscribe 2A9D, value -> reading per user") {
   Session s = make();
   (void)s.start();
   CHECK(commands(identify(s, kHub, "WS1", kDeviceNow)) ==
@@ -43,7 +43,7 @@ TEST_CASE("ble_weight session: unsuccessful measurement -> rejected, next one a 
   CHECK(feed(s, kHub, gu::kWeightMeasurement, kWeight).readings.size() == 1);
 }
 
-TEST_CASE("ble_weight session: clock 3 h off -> set once quiet; 2A9D missing -> rejected") {
+TEST_CASE("ble_weight session: clock 3 h off -> set once quiet, 2A9D missing -> rejected") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, "WS1", kDeviceNow + 3h);

@@ -54,7 +54,7 @@ TEST_CASE("kotona-decode: stray bytes -> exit 1 with error line naming code and 
   CHECK(r.err == "error: malformed at byte 0: 2 byte(s) outside any frame ignored\n");
 }
 
-TEST_CASE("kotona-conformance: bad arguments -> exit 2; empty dir -> exit 1") {
+TEST_CASE("kotona-conformance: bad arguments -> exit 2, empty dir -> exit 1") {
   std::ostringstream out, err;
   CHECK(run_conformance({"astm_inr"}, out, err) == 2);
   CHECK(run_conformance({"nope", "."}, out, err) == 2);

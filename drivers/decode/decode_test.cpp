@@ -78,7 +78,7 @@ TEST_CASE("decode_serial: stray bytes -> one rejection at the run's first byte")
   CHECK(d.rejections[0].byte == 0);
 }
 
-TEST_CASE("parse_hex: pairs with or without spaces -> bytes; odd, split or non-hex -> nullopt") {
+TEST_CASE("parse_hex: pairs with or without spaces -> bytes, odd, split or non-hex -> nullopt") {
   CHECK(parse_hex("05 02\n0a") == std::vector<std::uint8_t>{5, 2, 10});
   CHECK(parse_hex("0502FF") == std::vector<std::uint8_t>{5, 2, 255});
   CHECK_FALSE(parse_hex("050").has_value());
@@ -86,7 +86,7 @@ TEST_CASE("parse_hex: pairs with or without spaces -> bytes; odd, split or non-h
   CHECK_FALSE(parse_hex("zz").has_value());
 }
 
-TEST_CASE("parse_iso_time: valid with and without ms -> time; invalid -> nullopt") {
+TEST_CASE("parse_iso_time: valid with and without ms -> time, invalid -> nullopt") {
   CHECK(parse_iso_time("2026-11-22T10:16:00Z") == kHub);
   CHECK(parse_iso_time("2026-11-22T10:16:00.250Z") == kHub + 250ms);
   CHECK_FALSE(parse_iso_time("2026-02-30T10:16:00Z").has_value());

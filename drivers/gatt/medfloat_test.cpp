@@ -63,7 +63,7 @@ TEST_CASE("decode_sfloat: special mantissas with a non-zero exponent -> numbers"
   CHECK(std::get<Decimal>(decode_sfloat(0xF800)) == Decimal{-2048, -1});
 }
 
-TEST_CASE("decode_float: specials -> never numbers; neighbours -> numbers") {
+TEST_CASE("decode_float: specials -> never numbers, neighbours -> numbers") {
   CHECK(std::get<Special>(decode_float(0x007FFFFF)) == Special::kNan);
   CHECK(std::get<Special>(decode_float(0x00800000)) == Special::kNres);
   CHECK(std::get<Special>(decode_float(0x007FFFFE)) == Special::kPositiveInfinity);

@@ -109,7 +109,7 @@ TEST_CASE("parse_summary: out of range / wrong type / repeated tag -> item refus
   CHECK(implant(*s).battery_status == BatteryStatus::kUnknown);
 }
 
-TEST_CASE("parse_summary: unknown tag skipped; unknown value type -> whole summary kMalformed") {
+TEST_CASE("parse_summary: unknown tag skipped, unknown value type -> whole summary kMalformed") {
   auto b = PayloadBuilder::header(4, 2);
   b.decimal(0x0999, 1, 0).decimal(0x0102, 500, 0);
   auto s = parse_summary(b.bytes);

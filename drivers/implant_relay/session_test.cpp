@@ -72,7 +72,7 @@ TEST_CASE("Session(relay): frame split byte by byte -> one reading at the last b
   CHECK(writes(last) == std::vector<Bytes>{encode_ack(1)});
 }
 
-TEST_CASE("Session(relay): bad CRC -> NAK, no reading; the retransmission -> reading + ACK") {
+TEST_CASE("Session(relay): bad CRC -> NAK, no reading, the retransmission -> reading + ACK") {
   Session s;
   Bytes bad = summary_frame(2, 5);
   bad[10] ^= 0x40;

@@ -147,7 +147,7 @@ TEST_CASE("outbox cursor: database refuses writes -> append fails, cursor unchan
 }
 
 TEST_CASE(
-    "outbox cursor: the record's fingerprint is stored with it; an outbox from before the "
+    "outbox cursor: the record's fingerprint is stored with it, an outbox from before the "
     "fingerprint column opens and reads it as unknown") {
   TempDir dir;
   exec_sql(dir.file(),

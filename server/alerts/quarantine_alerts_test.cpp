@@ -45,7 +45,7 @@ TEST_CASE("quarantine alert: identity mismatch / decode failure -> admins (syste
   }
 }
 
-TEST_CASE("quarantine alert: same episode -> same alert id; new episode -> new id, same subject") {
+TEST_CASE("quarantine alert: same episode -> same alert id, new episode -> new id, same subject") {
   auto a = evaluate_quarantine(event("not_enrolled"), {PatientId{"p1"}});
   auto b = evaluate_quarantine(event("not_enrolled"), {PatientId{"p1"}});
   CHECK(a[0].alert_id() == b[0].alert_id());

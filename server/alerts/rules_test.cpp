@@ -126,7 +126,7 @@ TEST_CASE("glucose: ADA level 1 < 3.9, level 2 < 3.0, hyper >= 13.9 mmol/L") {
   CHECK(rules_of(evaluate_rules(g(13.9), kPatient)) == Ids{"glucose.hyper"});
 }
 
-TEST_CASE("spo2: < 92 % fires high; per-patient 88 % for CO2 retainers") {
+TEST_CASE("spo2: < 92 % fires high, per-patient 88 % for CO2 retainers") {
   auto s = [](double v) { return with(Spo2{v, std::nullopt}); };
   CHECK(evaluate_rules(s(92), kPatient).empty());
   auto low = evaluate_rules(s(91), kPatient);
@@ -191,7 +191,7 @@ TEST_CASE("parse_rule_setting: bad lines are clear config errors and change noth
   }
 }
 
-TEST_CASE("parse_rule_settings: a range moved in one line; bad -> error, config unchanged") {
+TEST_CASE("parse_rule_settings: a range moved in one line, bad -> error, config unchanged") {
   RuleConfig config;
   // One at a time, raising the range to 3.2-4.0 fails at the first step (3.2 > high 3.0).
   CHECK_FALSE(parse_rule_setting("inr_target_low=3.2", config));
@@ -250,7 +250,7 @@ TEST_CASE("inr < 0.8 / < 1.8 (below the meter's range) -> far / out of range") {
   CHECK(near[0].rule_id == "inr.out_of_range");
 }
 
-TEST_CASE("glucose HI -> glucose.hyper at HIGH priority; LO -> glucose.hypo_l2 (high)") {
+TEST_CASE("glucose HI -> glucose.hyper at HIGH priority, LO -> glucose.hypo_l2 (high)") {
   auto hi =
       evaluate_rules(with(Glucose{33.3, MealMarker::kUnknown, Comparator::kAboveRange}), kPatient);
   REQUIRE(hi.size() == 1);

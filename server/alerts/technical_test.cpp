@@ -98,8 +98,8 @@ TEST_CASE("device.needs_pairing: one alert per device in that state") {
 }
 
 TEST_CASE(
-    "device.record_refused: per device and reason, naming count and reason; a new refusal "
-    "is a new episode of the same subject; none without refusals") {
+    "device.record_refused: per device and reason, naming count and reason, a new refusal "
+    "is a new episode of the same subject, none without refusals") {
   auto g = gateway(kNow);
   g.patients = {PatientId{"p1"}, PatientId{"p2"}};
   g.devices = {{"GL1", "connected", 1, {{"malformed", 2, 5000}, {"out_of_range", 0, 0}}},

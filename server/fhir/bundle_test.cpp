@@ -153,7 +153,7 @@ TEST_CASE("build_everything_bundle: subject, device -> hub parent, identifiers, 
   CHECK(name_uuid("Patient/patient-1") == "77022c98-71c2-5cdf-95c0-e94fc9d74e9b");  // Python uuid5
 }
 
-TEST_CASE("build_everything_bundle: quality flags -> extension and note; device times kept") {
+TEST_CASE("build_everything_bundle: quality flags -> extension and note, device times kept") {
   auto bundle = build(testing::every_kind());
   const auto bp = resources(bundle, "Observation")[0];
   std::set<std::string> flags;
@@ -227,7 +227,7 @@ TEST_CASE("build_everything_bundle: no readings -> Patient only") {
 }
 
 TEST_CASE("build_everything_bundle: registered henkilotunnus and name -> Patient identifier "
-          "urn:oid:1.2.246.21 and name; absent -> neither") {
+          "urn:oid:1.2.246.21 and name, absent -> neither") {
   ExportRequest request{PatientId{"patient-1"}, {}, std::nullopt};
   request.henkilotunnus = "131052-308T";
   request.display_name = "Aino Virtanen";

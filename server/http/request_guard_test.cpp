@@ -31,7 +31,7 @@ int status(const Request& req, const std::vector<std::string>& names = {"127.0.0
 
 }  // namespace
 
-TEST_CASE("guard: Host must be a public name, any port, any case; else 421") {
+TEST_CASE("guard: Host must be a public name, any port, any case, else 421") {
   using V = bhttp::verb;
   CHECK(status(make(V::get, "/api/v1/alerts", "127.0.0.1:8080")) == 0);
   CHECK(status(make(V::get, "/", "Kotona.Example")) == 0);
@@ -42,7 +42,7 @@ TEST_CASE("guard: Host must be a public name, any port, any case; else 421") {
   CHECK(status(make(V::get, "/", "[::1")) == 421);
 }
 
-TEST_CASE("guard: state-changing with a body, and login always, need application/json; else 415") {
+TEST_CASE("guard: state-changing with a body, and login always, need application/json, else 415") {
   using V = bhttp::verb;
   const std::string h = "127.0.0.1:8080";
   CHECK(status(make(V::post, "/api/v1/login", h, "application/json", "", "{}")) == 0);

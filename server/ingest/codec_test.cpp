@@ -53,7 +53,7 @@ TEST_CASE("decode_batch: every measurement kind -> round-trips unchanged") {
   CHECK(batch->readings == readings);
 }
 
-TEST_CASE("decode_batch: device time precision -> kept; an unknown precision -> rejected") {
+TEST_CASE("decode_batch: device time precision -> kept, an unknown precision -> rejected") {
   std::vector<Reading> readings{finalized(Inr{2.6, {}, {}}, "1"), finalized(Inr{2.7, {}, {}}, "2")};
   readings[0].quality.device_time_precision = TimePrecision::kMinute;
   readings[1].quality.device_time_precision = TimePrecision::kDay;

@@ -158,8 +158,8 @@ TEST_CASE("issue 13: identity mismatch -> admin technical alert + one log line")
 }
 
 TEST_CASE(
-    "issue 13: not-enrolled meter -> care team alert, listed; enrol, release -> stored "
-    "once with its alert; second release and re-send add nothing") {
+    "issue 13: not-enrolled meter -> care team alert, listed, enrol, release -> stored "
+    "once with its alert, second release and re-send add nothing") {
   Rig rig;
   rig.enrol("BP1");  // the hub's patient: their care team gets the alert
   auto batch = ingest::encode_batch_for_test(kGw, 4, {bp("NEWBP", "28", 185)});
@@ -233,7 +233,7 @@ TEST_CASE("issue 13: more not-enrolled batches -> one open alert per device epis
 }
 
 TEST_CASE(
-    "issue 13: quarantine bounded -> cap per hub, age limit, big payload not kept; "
+    "issue 13: quarantine bounded -> cap per hub, age limit, big payload not kept, "
     "evictions counted and alerted") {
   Rig rig;
   rig.store->set_quarantine_limits(

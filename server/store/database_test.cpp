@@ -158,7 +158,7 @@ bool eventually_ok(Database& db, const std::string& sql) {
 }  // namespace
 
 TEST_CASE(
-    "Database: a lost PostgreSQL session is replaced on the next call; the transaction "
+    "Database: a lost PostgreSQL session is replaced on the next call, the transaction "
     "it broke fails as a whole (issue 22)") {
   if (!test::testing_postgres()) {
     MESSAGE("PostgreSQL only: runs in server_store_database_test [postgresql]");

@@ -151,7 +151,7 @@ TEST_CASE("enrol_device: unregistered patient, same patient, overlap, stored rea
   CHECK(f.store->count_rows("audit_log").value() == 4);  // 2 patients, 2 enrolments
 }
 
-TEST_CASE("end_enrolment: ends at T -> later readings quarantined; errors -> status") {
+TEST_CASE("end_enrolment: ends at T -> later readings quarantined, errors -> status") {
   Fixture f;
   f.put("patient-a", std::nullopt);
   auto made = f.enrol("patient-a", kMove - 2h);

@@ -133,7 +133,7 @@ TEST_CASE("grouping: same rule at another priority -> never grouped, high stays 
   CHECK(f.rows("alerts") == 2);
 }
 
-TEST_CASE("lifecycle: ack with note, resolve; wrong state and unknown alert refused") {
+TEST_CASE("lifecycle: ack with note, resolve, wrong state and unknown alert refused") {
   Fixture f;
   auto raised = f.store_readings({crisis("1")});
   auto id = raised.at(0).alert_id;
@@ -174,7 +174,7 @@ TEST_CASE("lifecycle: ack with note, resolve; wrong state and unknown alert refu
   CHECK(changes == std::vector<std::string>{"raised", "acknowledged", "raised", "resolved"});
 }
 
-TEST_CASE("audit: intact chain verifies; modified, deleted or truncated rows are caught") {
+TEST_CASE("audit: intact chain verifies, modified, deleted or truncated rows are caught") {
   Fixture f;
   for (int i = 1; i <= 3; ++i) {
     auto a = f.store_readings(
@@ -318,7 +318,7 @@ TEST_CASE("store: database from before the lifecycle -> migrated, old alerts kee
 }
 
 TEST_CASE(
-    "grouping: technical alert, new episode of the same subject -> grouped; other subject not") {
+    "grouping: technical alert, new episode of the same subject -> grouped, other subject not") {
   Fixture f;
   using server::alerts::Priority;
   using server::alerts::TechnicalDraft;

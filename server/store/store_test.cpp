@@ -312,7 +312,7 @@ TEST_CASE("gateway_views: enrolled-but-never-heard and heard gateways, status fi
   CHECK_FALSE(views[1].last_heard.has_value());
 }
 
-TEST_CASE("insert_technical_alerts: same episode twice -> one alert; new episode -> grouped") {
+TEST_CASE("insert_technical_alerts: same episode twice -> one alert, new episode -> grouped") {
   Fixture f;
   server::alerts::GatewayView g;
   g.gateway = kGw;

@@ -201,7 +201,7 @@ TEST_CASE("FHIR everything export: BP, INR, glucose, implant -> schema-valid Bun
 
 TEST_CASE(
     "Range indicators: INR '>8.0', glucose HI / LO -> comparators, high alerts, FHIR "
-    "comparator; INR 16.0 -> stored implausible, technical alert, no clinical alert") {
+    "comparator, INR 16.0 -> stored implausible, technical alert, no clinical alert") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kInr, kGlucose});  // patient-1, patient-2

@@ -286,7 +286,7 @@ TEST_CASE("BLE: BlueZ appears after the gateway started -> device found, reading
   check_exactly_once(sys, "WS-LATE1", 2);
 }
 
-TEST_CASE("BLE device without a bond -> not paired while ble_pair is off; paired and read with "
+TEST_CASE("BLE device without a bond -> not paired while ble_pair is off, paired and read with "
           "ble_pair = on") {
   SystemUnderTest sys;
   sys.start_broker();

@@ -155,7 +155,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "issue 13: reading from a device not yet enrolled -> held; kotona-admin quarantine list "
+    "issue 13: reading from a device not yet enrolled -> held, kotona-admin quarantine list "
     "shows it, enrol, quarantine release -> stored for the patient") {
   SystemUnderTest sys;
   sys.start_broker();

@@ -43,7 +43,7 @@ bool ready(int port) {
 
 TEST_CASE(
     "issue 22: PostgreSQL over TCP goes silent (handshake taken, never answered) -> /healthz "
-    "answers within 500 ms throughout the reconnect attempts; ready again once it answers; "
+    "answers within 500 ms throughout the reconnect attempts, ready again once it answers, "
     "every reading stored once") {
   if (!testing_postgres()) {
     MESSAGE("PostgreSQL only: runs in integration_test [postgresql]");
