@@ -60,6 +60,12 @@ struct ImplantChamber {
   std::optional<double> sensing_amplitude_mv;
   std::optional<double> capture_threshold_v;
   std::optional<double> paced_percent;
+  // The relay's range indicator on each value above (invariant 14; implant-relay-protocol.md
+  // value type 4): kNone = exact, else the value is the relay's measuring limit.
+  Comparator lead_impedance_comparator = Comparator::kNone;
+  Comparator sensing_amplitude_comparator = Comparator::kNone;
+  Comparator capture_threshold_comparator = Comparator::kNone;
+  Comparator paced_percent_comparator = Comparator::kNone;
   friend bool operator==(const ImplantChamber&, const ImplantChamber&) = default;
 };
 
@@ -75,6 +81,10 @@ struct CardiacImplantSummary {
   std::optional<std::uint32_t> vt_vf_episodes;
   std::optional<std::uint32_t> atp_therapies;
   std::optional<std::uint32_t> shocks_delivered;
+  // Range indicators on the summary's own decimal values, as in ImplantChamber.
+  Comparator battery_voltage_comparator = Comparator::kNone;
+  Comparator longevity_comparator = Comparator::kNone;
+  Comparator at_af_burden_comparator = Comparator::kNone;
   friend bool operator==(const CardiacImplantSummary&, const CardiacImplantSummary&) = default;
 };
 
@@ -117,16 +127,18 @@ Comparator primary_comparator(const Measurement& m);
 
 // What the device or hub noticed about the reading. Flags never drop a reading.
 struct QualityFlags {
-  bool clock_suspect = false;      // device clock off from hub time beyond tolerance, or the
-                                   // device flagged its own time (e.g. GLS time fault)
-  bool clock_missing = false;      // device sent no time; hub receive time used
-  bool irregular_pulse = false;    // device says so
-  bool body_movement = false;      // device says so
-  bool device_error = false;       // device reported a measurement problem
-  bool control_result = false;     // a control solution / QC run, not patient data
+  bool clock_suspect = false;    // device clock off from hub time beyond tolerance, or the
+                                 // device flagged its own time (e.g. GLS time fault)
+  bool clock_missing = false;    // device sent no time; hub receive time used
+  bool irregular_pulse = false;  // device says so
+  bool body_movement = false;    // device says so
+  bool device_error = false;     // device reported a measurement problem
+  bool control_result = false;   // a control solution / QC run, not patient data
   TimePrecision device_time_precision = TimePrecision::kSecond;  // of device_time
-  bool implausible = false;        // set by the server only: a value outside physiological
-                                   // limits (server/alerts/plausibility.h); never from the wire
+  bool implausible = false;   // set by the server only: a value outside physiological
+                              // limits (server/alerts/plausibility.h); never from the wire
+  bool uid_conflict = false;  // set by the server only: another reading had this one's
+                              // uid first; stored under a derived uid (store/uid_conflict.cpp)
   friend bool operator==(const QualityFlags&, const QualityFlags&) = default;
 };
 
@@ -140,13 +152,13 @@ struct DeviceIdentity {
 };
 
 struct Reading {
-  ReadingUid uid;             // set by finalize_reading(), never by a driver
-  GatewayId gateway;          // set by finalize_reading()
+  ReadingUid uid;     // set by finalize_reading(), never by a driver
+  GatewayId gateway;  // set by finalize_reading()
   DeviceIdentity device;
-  std::string record_id;      // device-native record identity (sequence / record number); may be
-                              // empty, then the raw device time identifies the record
-  std::optional<DeviceTime> device_time;  // raw, uncorrected
-  HubTime hub_time{};         // when the hub received the bytes
+  std::string record_id;  // device-native record identity (sequence / record number); may be
+                          // empty, then the raw device time identifies the record
+  std::optional<DeviceTime> device_time;             // raw, uncorrected
+  HubTime hub_time{};                                // when the hub received the bytes
   std::optional<std::chrono::seconds> clock_offset;  // device_time - hub_time at transfer
   Measurement measurement;
   QualityFlags quality;

@@ -116,8 +116,9 @@ Result<ScriptStep> parse_step(const std::string& device, const std::vector<std::
   const std::string arg = has_arg ? args[++i] : "";
   if (cmd == "measure" && device == "implant-relay") {
     if (!is_relay_preset(arg)) {
-      return fail(Errc::kConfig, "measure: expected ok, rrt, eos, shock, af or lead, got '" +
-                                     arg + "'");
+      return fail(Errc::kConfig,
+                  "measure: expected ok, rrt, eos, shock, af, lead or beyond-range, got '" + arg +
+                      "'");
     }
     ScriptStep step{Kind::kMeasure};
     step.preset = arg;

@@ -42,6 +42,14 @@ struct Writer {
     u32(static_cast<std::uint32_t>(mantissa));
     u8(static_cast<unsigned>(static_cast<std::uint8_t>(static_cast<std::int8_t>(exponent))));
   }
+  // Beyond the relay's measuring range: marker 1 below / 2 above, then the limit as a decimal.
+  void beyond(unsigned tag, unsigned marker, std::int32_t mantissa, int exponent) {
+    u16(tag);
+    u8(4);
+    u8(marker);
+    u32(static_cast<std::uint32_t>(mantissa));
+    u8(static_cast<unsigned>(static_cast<std::uint8_t>(static_cast<std::int8_t>(exponent))));
+  }
   void count(unsigned tag, std::uint32_t v) {
     u16(tag);
     u8(2);
@@ -112,7 +120,8 @@ Bytes encode_relay_frame(std::uint8_t type, std::uint8_t seq,
 }
 
 bool is_relay_preset(const std::string& p) {
-  return p == "ok" || p == "rrt" || p == "eos" || p == "shock" || p == "af" || p == "lead";
+  return p == "ok" || p == "rrt" || p == "eos" || p == "shock" || p == "af" || p == "lead" ||
+         p == "beyond-range";
 }
 
 Bytes make_relay_summary(const RelayInfo& info, const ImplantSummarySim& s,
@@ -133,9 +142,17 @@ Bytes make_relay_summary(const RelayInfo& info, const ImplantSummarySim& s,
   w.decimal(0x0003, f.longevity_mo, 0);
   w.decimal(0x0101, 480, 0);  // RA lead: impedance, sensing, threshold, paced
   w.decimal(0x0111, 28, -1);
-  w.decimal(0x0121, 75, -2);
+  if (s.preset == "beyond-range") {
+    w.beyond(0x0121, 2, 75, -1);  // RA: no capture at the 7.5 V maximum output
+  } else {
+    w.decimal(0x0121, 75, -2);
+  }
   w.decimal(0x0131, 15, 0);
-  w.decimal(0x0102, f.rv_impedance, 0);  // RV lead
+  if (s.preset == "beyond-range") {
+    w.beyond(0x0102, 2, 3000, 0);  // RV lead: impedance above the 3000 Ohm measuring range
+  } else {
+    w.decimal(0x0102, f.rv_impedance, 0);  // RV lead
+  }
   w.decimal(0x0112, 112, -1);
   w.decimal(0x0122, 100, -2);
   w.decimal(0x0132, 3, 0);

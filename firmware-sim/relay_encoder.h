@@ -24,7 +24,8 @@ std::uint16_t relay_crc(std::span<const std::uint8_t> bytes);
 Bytes encode_relay_frame(std::uint8_t type, std::uint8_t seq,
                          std::span<const std::uint8_t> payload);
 
-// A canned implant state: "ok", "rrt", "eos", "shock", "af", "lead" (RV lead impedance 2450).
+// A canned implant state: "ok", "rrt", "eos", "shock", "af", "lead" (RV lead impedance 2450),
+// "beyond-range" (value type 4: RV impedance above 3000 Ohm, RA capture threshold above 7.5 V).
 struct ImplantSummarySim {
   std::uint32_t number = 0;  // relay summary number
   std::string preset = "ok";

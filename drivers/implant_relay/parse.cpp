@@ -9,7 +9,8 @@ namespace kotona::drivers::implant_relay {
 
 namespace {
 
-constexpr std::uint8_t kTypeDecimal = 1, kTypeCount = 2, kTypeEnum = 3;
+constexpr std::uint8_t kTypeDecimal = 1, kTypeCount = 2, kTypeEnum = 3, kTypeBeyondRange = 4;
+constexpr std::uint8_t kMarkBelow = 1, kMarkAbove = 2;
 constexpr std::int32_t kDecimalNotAvailable = 0x7FFFFFFF;
 constexpr std::uint32_t kCountNotAvailable = 0xFFFFFFFF;
 
@@ -110,6 +111,28 @@ std::optional<double>& slot(CardiacImplantSummary& s, const DecimalTerm& t) {
   return s.at_af_burden_percent;
 }
 
+// Where `t`'s range indicator goes: beside its value in the same struct.
+Comparator& comparator_slot(CardiacImplantSummary& s, const DecimalTerm& t) {
+  ImplantChamber* chambers[] = {&s.right_atrium, &s.right_ventricle, &s.left_ventricle};
+  switch (t.field) {
+    case Field::kVoltage:
+      return s.battery_voltage_comparator;
+    case Field::kLongevity:
+      return s.longevity_comparator;
+    case Field::kImpedance:
+      return chambers[t.chamber]->lead_impedance_comparator;
+    case Field::kSensing:
+      return chambers[t.chamber]->sensing_amplitude_comparator;
+    case Field::kThreshold:
+      return chambers[t.chamber]->capture_threshold_comparator;
+    case Field::kPaced:
+      return chambers[t.chamber]->paced_percent_comparator;
+    case Field::kBurden:
+      break;
+  }
+  return s.at_af_burden_comparator;
+}
+
 std::optional<std::uint32_t>* count_slot(CardiacImplantSummary& s, std::uint16_t tag) {
   switch (tag) {
     case 0x0202:
@@ -139,7 +162,18 @@ std::string number_text(double v) {
 }
 
 std::size_t value_size(std::uint8_t type) {
-  return type == kTypeDecimal ? 5 : type == kTypeCount ? 4 : type == kTypeEnum ? 1 : 0;
+  switch (type) {
+    case kTypeDecimal:
+      return 5;
+    case kTypeCount:
+      return 4;
+    case kTypeEnum:
+      return 1;
+    case kTypeBeyondRange:
+      return 6;
+    default:
+      return 0;
+  }
 }
 
 std::string tag_text(std::uint16_t tag) {
@@ -147,6 +181,52 @@ std::string tag_text(std::uint16_t tag) {
   std::string s = "tag 0x";
   for (int shift = 12; shift >= 0; shift -= 4) s += digits[(tag >> shift) & 0xF];
   return s;
+}
+
+// A decimal term's item, exact (type 1) or beyond the relay's measuring range (type 4).
+bool apply_decimal(std::uint16_t tag, std::uint8_t type, std::span<const std::uint8_t> v,
+                   CardiacImplantSummary& s, Error& error) {
+  const auto u32 = [&] {
+    return static_cast<std::uint32_t>(v[0] | (v[1] << 8) | (v[2] << 16)) |
+           (static_cast<std::uint32_t>(v[3]) << 24);
+  };
+  const DecimalTerm* term = decimal_term(tag);
+  if (term == nullptr) return true;  // unknown tag: skipped (forward compatible)
+  if (type != kTypeDecimal && type != kTypeBeyondRange) {
+    error = {Errc::kMalformed, 0, std::string(term->name) + ": not a decimal"};
+    return false;
+  }
+  // Type 4 (beyond range): a marker byte, then the relay's measuring limit as a decimal.
+  Comparator comparator = Comparator::kNone;
+  if (type == kTypeBeyondRange) {
+    if (v[0] != kMarkBelow && v[0] != kMarkAbove) {
+      error = {Errc::kMalformed, 0,
+               std::string(term->name) + ": range marker " + std::to_string(v[0]) + " unknown"};
+      return false;
+    }
+    comparator = v[0] == kMarkBelow ? Comparator::kBelowRange : Comparator::kAboveRange;
+    v = v.subspan(1);
+  }
+  const auto mantissa = static_cast<std::int32_t>(u32());
+  if (mantissa == kDecimalNotAvailable) {
+    if (comparator == Comparator::kNone) return true;
+    // A range marker without its limit says "beyond something": no value to carry.
+    error = {Errc::kMalformed, 0, std::string(term->name) + ": range marker without a limit"};
+    return false;
+  }
+  const auto exponent = static_cast<std::int8_t>(v[4]);
+  const double value = mantissa * std::pow(10.0, exponent);
+  if (!std::isfinite(value) || value < 0 || value > term->max) {
+    error = {Errc::kOutOfRange, 0,
+             std::string(term->name) + " " + number_text(value) + " outside 0.." +
+                 std::to_string(static_cast<int>(term->max))};
+    return false;
+  }
+  // Round to the device's resolution so 2.8 stays 2.8 (not 2.7999999999999998).
+  const double scale = std::pow(10.0, -exponent);
+  slot(s, *term) = exponent < 0 ? std::round(value * scale) / scale : value;
+  comparator_slot(s, *term) = comparator;
+  return true;
 }
 
 // One item's value (already bounds-checked) into the summary; false with `error` if refused.
@@ -174,26 +254,7 @@ bool apply_item(std::uint16_t tag, std::uint8_t type, std::span<const std::uint8
     if (u32() != kCountNotAvailable) *count = u32();
     return true;
   }
-  const DecimalTerm* term = decimal_term(tag);
-  if (term == nullptr) return true;  // unknown tag: skipped (forward compatible)
-  if (type != kTypeDecimal) {
-    error = {Errc::kMalformed, 0, std::string(term->name) + ": not a decimal"};
-    return false;
-  }
-  const auto mantissa = static_cast<std::int32_t>(u32());
-  if (mantissa == kDecimalNotAvailable) return true;
-  const auto exponent = static_cast<std::int8_t>(v[4]);
-  const double value = mantissa * std::pow(10.0, exponent);
-  if (!std::isfinite(value) || value < 0 || value > term->max) {
-    error = {Errc::kOutOfRange, 0,
-             std::string(term->name) + " " + number_text(value) + " outside 0.." +
-                 std::to_string(static_cast<int>(term->max))};
-    return false;
-  }
-  // Round to the device's resolution so 2.8 stays 2.8 (not 2.7999999999999998).
-  const double scale = std::pow(10.0, -exponent);
-  slot(s, *term) = exponent < 0 ? std::round(value * scale) / scale : value;
-  return true;
+  return apply_decimal(tag, type, v, s, error);
 }
 
 Result<void> parse_items(Reader& r, Summary& out) {

@@ -29,7 +29,9 @@ struct Summary {
 // serial or time, N > 64, trailing bytes). Item errors go to Summary::rejected: kMalformed
 // (wrong value type for the tag, repeated tag, unknown battery status), kOutOfRange (value
 // outside the hub limits); the field stays absent and quality.device_error is set. Unknown
-// tags are skipped; "not available" values leave the field absent without an error.
+// tags are skipped; "not available" values leave the field absent without an error. A value
+// of type 4 (beyond the measuring range) sets the field to the limit and its comparator
+// (invariant 14); an unknown marker or a marker without a limit refuses the item (kMalformed).
 [[nodiscard]] Result<Summary> parse_summary(std::span<const std::uint8_t> payload);
 
 }  // namespace kotona::drivers::implant_relay

@@ -52,6 +52,41 @@ TEST_CASE("parse_summary: every IDC term -> one CardiacImplantSummary with ident
   CHECK_FALSE(s->reading.quality.device_error);
 }
 
+TEST_CASE(
+    "parse_summary: value type 4 (beyond the measuring range) -> the limit with its "
+    "comparator; unknown marker or no limit -> item refused") {
+  auto b = PayloadBuilder::header(18, 5);
+  b.beyond(0x0102, 2, 3000, 0).beyond(0x0121, 2, 75, -1).beyond(0x0111, 1, 5, -1);
+  b.beyond(0x0201, 2, 995, -1).decimal(0x0101, 480, 0);
+  auto s = parse_summary(b.bytes);
+  REQUIRE(s.has_value());
+  CHECK(s->rejected.empty());
+  const auto& m = implant(*s);
+  CHECK(m.right_ventricle.lead_impedance_ohm == 3000);
+  CHECK(m.right_ventricle.lead_impedance_comparator == Comparator::kAboveRange);
+  CHECK(m.right_atrium.capture_threshold_v == 7.5);
+  CHECK(m.right_atrium.capture_threshold_comparator == Comparator::kAboveRange);
+  CHECK(m.right_atrium.sensing_amplitude_mv == 0.5);
+  CHECK(m.right_atrium.sensing_amplitude_comparator == Comparator::kBelowRange);
+  CHECK(m.at_af_burden_percent == 99.5);
+  CHECK(m.at_af_burden_comparator == Comparator::kAboveRange);
+  CHECK(m.right_atrium.lead_impedance_ohm == 480);  // exact: no comparator
+  CHECK(m.right_atrium.lead_impedance_comparator == Comparator::kNone);
+  CHECK_FALSE(s->reading.quality.device_error);
+
+  auto bad = PayloadBuilder::header(19, 3);
+  bad.beyond(0x0102, 3, 3000, 0).beyond(0x0101, 2, 0x7FFFFFFF, 0).beyond(0x0103, 2, 30000, 0);
+  auto r = parse_summary(bad.bytes);
+  REQUIRE(r.has_value());  // the summary travels; the refused items stay absent, flagged
+  REQUIRE(r->rejected.size() == 3);
+  CHECK(r->rejected[0].code == Errc::kMalformed);
+  CHECK(r->rejected[1].code == Errc::kMalformed);
+  CHECK(r->rejected[2].code == Errc::kOutOfRange);
+  CHECK_FALSE(implant(*r).right_ventricle.lead_impedance_ohm);
+  CHECK(implant(*r).right_ventricle.lead_impedance_comparator == Comparator::kNone);
+  CHECK(r->reading.quality.device_error);
+}
+
 TEST_CASE("parse_summary: empty and truncated at every byte -> kTruncated or kMalformed") {
   const Bytes full = full_payload();
   for (std::size_t n = 0; n < full.size(); ++n) {

@@ -72,6 +72,9 @@ void Session::on_frame(const Frame& frame, HubTime hub_time, Step& step) {
   if (!summary) {
     Error e = summary.error();
     e.detail = "summary refused: " + e.detail + " (payload byte " + std::to_string(e.offset) + ")";
+    // ACKed (the same bytes again cannot fix it), so the summary lives on only in the relay:
+    // the care team hears of it (invariant 13).
+    step.refused_records.push_back(e);
     step.rejected.push_back(std::move(e));
     return;
   }

@@ -143,6 +143,7 @@ TEST_CASE("Session(relay): good CRC, refused content or unknown type -> ACK + re
   CHECK(refused.readings.empty());
   CHECK(writes(refused) == std::vector<Bytes>{encode_ack(3)});
   CHECK(refused.rejected.size() == 1);
+  CHECK(refused.refused_records.size() == 1);  // the care team hears of it (invariant 13)
   Step unknown = feed(s, make_frame(0x20, 4, {}));
   CHECK(writes(unknown) == std::vector<Bytes>{encode_ack(4)});
   CHECK(unknown.rejected.at(0).code == Errc::kUnsupported);

@@ -47,6 +47,15 @@ struct PayloadBuilder {
         .u32(static_cast<std::uint32_t>(mantissa))
         .u8(static_cast<std::uint8_t>(exponent));
   }
+  // Value type 4: marker 1 below / 2 above the relay's measuring range, then the limit.
+  PayloadBuilder& beyond(std::uint16_t tag, std::uint8_t marker, std::int32_t mantissa,
+                         std::int8_t exponent) {
+    return u16(tag)
+        .u8(4)
+        .u8(marker)
+        .u32(static_cast<std::uint32_t>(mantissa))
+        .u8(static_cast<std::uint8_t>(exponent));
+  }
   PayloadBuilder& count(std::uint16_t tag, std::uint32_t v) { return u16(tag).u8(2).u32(v); }
   PayloadBuilder& enumerated(std::uint16_t tag, std::uint8_t v) { return u16(tag).u8(3).u8(v); }
 };

@@ -28,8 +28,9 @@ void put(v1::Quantity* q, double value, const Code& code,
 }
 
 template <typename Setter>
-void put_opt(const std::optional<double>& value, const Code& code, Setter mutable_field) {
-  if (value) put(mutable_field(), *value, code);
+void put_opt(const std::optional<double>& value, const Code& code, Setter mutable_field,
+             Comparator comparator = Comparator::kNone) {
+  if (value) put(mutable_field(), *value, code, comparator);
 }
 
 // Collects the first decoding error so the per-kind code reads as a straight list of fields.
@@ -48,6 +49,13 @@ struct Decoder {
     if (!present) return std::nullopt;
     return checked(q, code, field);
   }
+  // An implant value with the relay's range indicator (comparator left kNone when absent).
+  std::optional<double> optional(bool present, const v1::Quantity& q, const Code& code,
+                                 const char* field, Comparator& comparator_out) {
+    if (!present) return std::nullopt;
+    comparator_out = comparator(q, field);
+    return checked(q, code, field);
+  }
   double checked(const v1::Quantity& q, const Code& code, const char* field) {
     if (q.ucum() != code.ucum) {
       note(std::string(field) + ": unit '" + q.ucum() + "', expected '" + std::string(code.ucum) +
@@ -60,7 +68,12 @@ struct Decoder {
   }
   // Only these fields carry a comparator in the domain (core/reading.h).
   static bool comparable(std::string_view field) {
-    return field == "concentration" || field == "ratio";
+    for (std::string_view f :
+         {"concentration", "ratio", "lead_impedance", "sensing_amplitude", "capture_threshold",
+          "paced_percent", "battery_voltage", "longevity", "at_af_burden"}) {
+      if (f == field) return true;
+    }
+    return false;
   }
   Comparator comparator(const v1::Quantity& q, const char* field) {
     if (q.comparator() >= 0 && q.comparator() <= v1::COMPARATOR_ABOVE_RANGE) {
@@ -76,79 +89,109 @@ struct Decoder {
 
 v1::MealMarker to_proto(MealMarker m) {
   switch (m) {
-    case MealMarker::kPreprandial: return v1::MEAL_MARKER_PREPRANDIAL;
-    case MealMarker::kPostprandial: return v1::MEAL_MARKER_POSTPRANDIAL;
-    case MealMarker::kFasting: return v1::MEAL_MARKER_FASTING;
-    case MealMarker::kBedtime: return v1::MEAL_MARKER_BEDTIME;
-    case MealMarker::kUnknown: break;
+    case MealMarker::kPreprandial:
+      return v1::MEAL_MARKER_PREPRANDIAL;
+    case MealMarker::kPostprandial:
+      return v1::MEAL_MARKER_POSTPRANDIAL;
+    case MealMarker::kFasting:
+      return v1::MEAL_MARKER_FASTING;
+    case MealMarker::kBedtime:
+      return v1::MEAL_MARKER_BEDTIME;
+    case MealMarker::kUnknown:
+      break;
   }
   return v1::MEAL_MARKER_UNSPECIFIED;
 }
 
 MealMarker from_proto(v1::MealMarker m) {
   switch (m) {
-    case v1::MEAL_MARKER_PREPRANDIAL: return MealMarker::kPreprandial;
-    case v1::MEAL_MARKER_POSTPRANDIAL: return MealMarker::kPostprandial;
-    case v1::MEAL_MARKER_FASTING: return MealMarker::kFasting;
-    case v1::MEAL_MARKER_BEDTIME: return MealMarker::kBedtime;
-    default: return MealMarker::kUnknown;
+    case v1::MEAL_MARKER_PREPRANDIAL:
+      return MealMarker::kPreprandial;
+    case v1::MEAL_MARKER_POSTPRANDIAL:
+      return MealMarker::kPostprandial;
+    case v1::MEAL_MARKER_FASTING:
+      return MealMarker::kFasting;
+    case v1::MEAL_MARKER_BEDTIME:
+      return MealMarker::kBedtime;
+    default:
+      return MealMarker::kUnknown;
   }
 }
 
 v1::BatteryStatus to_proto(BatteryStatus s) {
   switch (s) {
-    case BatteryStatus::kOk: return v1::BATTERY_STATUS_OK;
-    case BatteryStatus::kRrtEri: return v1::BATTERY_STATUS_RRT_ERI;
-    case BatteryStatus::kEos: return v1::BATTERY_STATUS_EOS;
-    case BatteryStatus::kUnknown: break;
+    case BatteryStatus::kOk:
+      return v1::BATTERY_STATUS_OK;
+    case BatteryStatus::kRrtEri:
+      return v1::BATTERY_STATUS_RRT_ERI;
+    case BatteryStatus::kEos:
+      return v1::BATTERY_STATUS_EOS;
+    case BatteryStatus::kUnknown:
+      break;
   }
   return v1::BATTERY_STATUS_UNSPECIFIED;
 }
 
 BatteryStatus from_proto(v1::BatteryStatus s) {
   switch (s) {
-    case v1::BATTERY_STATUS_OK: return BatteryStatus::kOk;
-    case v1::BATTERY_STATUS_RRT_ERI: return BatteryStatus::kRrtEri;
-    case v1::BATTERY_STATUS_EOS: return BatteryStatus::kEos;
-    default: return BatteryStatus::kUnknown;
+    case v1::BATTERY_STATUS_OK:
+      return BatteryStatus::kOk;
+    case v1::BATTERY_STATUS_RRT_ERI:
+      return BatteryStatus::kRrtEri;
+    case v1::BATTERY_STATUS_EOS:
+      return BatteryStatus::kEos;
+    default:
+      return BatteryStatus::kUnknown;
   }
 }
 
 // `which` picks the chamber's own IDC code (RA, RV or LV member of codes::ChamberCodes).
 void put_chamber(const ImplantChamber& c, codes::Code codes::ChamberCodes::*which,
                  v1::ImplantChamber* p) {
-  put_opt(c.lead_impedance_ohm, codes::kLeadImpedanceByChamber.*which,
-          [p] { return p->mutable_lead_impedance(); });
-  put_opt(c.sensing_amplitude_mv, codes::kSensingAmplitudeByChamber.*which,
-          [p] { return p->mutable_sensing_amplitude(); });
-  put_opt(c.capture_threshold_v, codes::kCaptureThresholdByChamber.*which,
-          [p] { return p->mutable_capture_threshold(); });
-  put_opt(c.paced_percent, codes::kPacedPercentByChamber.*which,
-          [p] { return p->mutable_paced_percent(); });
+  put_opt(
+      c.lead_impedance_ohm, codes::kLeadImpedanceByChamber.*which,
+      [p] { return p->mutable_lead_impedance(); }, c.lead_impedance_comparator);
+  put_opt(
+      c.sensing_amplitude_mv, codes::kSensingAmplitudeByChamber.*which,
+      [p] { return p->mutable_sensing_amplitude(); }, c.sensing_amplitude_comparator);
+  put_opt(
+      c.capture_threshold_v, codes::kCaptureThresholdByChamber.*which,
+      [p] { return p->mutable_capture_threshold(); }, c.capture_threshold_comparator);
+  put_opt(
+      c.paced_percent, codes::kPacedPercentByChamber.*which,
+      [p] { return p->mutable_paced_percent(); }, c.paced_percent_comparator);
 }
 
 ImplantChamber get_chamber(const v1::ImplantChamber& p, Decoder& d) {
   ImplantChamber c;
-  c.lead_impedance_ohm = d.optional(p.has_lead_impedance(), p.lead_impedance(),
-                                    codes::kLeadImpedance, "lead_impedance");
-  c.sensing_amplitude_mv = d.optional(p.has_sensing_amplitude(), p.sensing_amplitude(),
-                                      codes::kSensingAmplitude, "sensing_amplitude");
-  c.capture_threshold_v = d.optional(p.has_capture_threshold(), p.capture_threshold(),
-                                     codes::kCaptureThreshold, "capture_threshold");
-  c.paced_percent =
-      d.optional(p.has_paced_percent(), p.paced_percent(), codes::kPacedPercent, "paced_percent");
+  c.lead_impedance_ohm =
+      d.optional(p.has_lead_impedance(), p.lead_impedance(), codes::kLeadImpedance,
+                 "lead_impedance", c.lead_impedance_comparator);
+  c.sensing_amplitude_mv =
+      d.optional(p.has_sensing_amplitude(), p.sensing_amplitude(), codes::kSensingAmplitude,
+                 "sensing_amplitude", c.sensing_amplitude_comparator);
+  c.capture_threshold_v =
+      d.optional(p.has_capture_threshold(), p.capture_threshold(), codes::kCaptureThreshold,
+                 "capture_threshold", c.capture_threshold_comparator);
+  c.paced_percent = d.optional(p.has_paced_percent(), p.paced_percent(), codes::kPacedPercent,
+                               "paced_percent", c.paced_percent_comparator);
   return c;
 }
 
 void put_implant(const CardiacImplantSummary& s, v1::CardiacImplantSummary* p) {
   p->set_battery_status(to_proto(s.battery_status));
-  put_opt(s.battery_voltage_v, codes::kImplantBatteryVoltage,
-          [p] { return p->mutable_battery_voltage(); });
-  put_opt(s.longevity_months, codes::kImplantLongevity, [p] { return p->mutable_longevity(); });
+  put_opt(
+      s.battery_voltage_v, codes::kImplantBatteryVoltage,
+      [p] { return p->mutable_battery_voltage(); }, s.battery_voltage_comparator);
+  put_opt(
+      s.longevity_months, codes::kImplantLongevity, [p] { return p->mutable_longevity(); },
+      s.longevity_comparator);
   put_chamber(s.right_atrium, &codes::ChamberCodes::ra, p->mutable_right_atrium());
   put_chamber(s.right_ventricle, &codes::ChamberCodes::rv, p->mutable_right_ventricle());
   put_chamber(s.left_ventricle, &codes::ChamberCodes::lv, p->mutable_left_ventricle());
-  put_opt(s.at_af_burden_percent, codes::kAtAfBurden, [p] { return p->mutable_at_af_burden(); });
+  put_opt(
+      s.at_af_burden_percent, codes::kAtAfBurden, [p] { return p->mutable_at_af_burden(); },
+      s.at_af_burden_comparator);
   if (s.at_af_episodes) p->set_at_af_episodes(*s.at_af_episodes);
   if (s.vt_vf_episodes) p->set_vt_vf_episodes(*s.vt_vf_episodes);
   if (s.atp_therapies) p->set_atp_therapies(*s.atp_therapies);
@@ -158,15 +201,16 @@ void put_implant(const CardiacImplantSummary& s, v1::CardiacImplantSummary* p) {
 CardiacImplantSummary get_implant(const v1::CardiacImplantSummary& p, Decoder& d) {
   CardiacImplantSummary s;
   s.battery_status = from_proto(p.battery_status());
-  s.battery_voltage_v = d.optional(p.has_battery_voltage(), p.battery_voltage(),
-                                   codes::kImplantBatteryVoltage, "battery_voltage");
-  s.longevity_months =
-      d.optional(p.has_longevity(), p.longevity(), codes::kImplantLongevity, "longevity");
+  s.battery_voltage_v =
+      d.optional(p.has_battery_voltage(), p.battery_voltage(), codes::kImplantBatteryVoltage,
+                 "battery_voltage", s.battery_voltage_comparator);
+  s.longevity_months = d.optional(p.has_longevity(), p.longevity(), codes::kImplantLongevity,
+                                  "longevity", s.longevity_comparator);
   s.right_atrium = get_chamber(p.right_atrium(), d);
   s.right_ventricle = get_chamber(p.right_ventricle(), d);
   s.left_ventricle = get_chamber(p.left_ventricle(), d);
-  s.at_af_burden_percent =
-      d.optional(p.has_at_af_burden(), p.at_af_burden(), codes::kAtAfBurden, "at_af_burden");
+  s.at_af_burden_percent = d.optional(p.has_at_af_burden(), p.at_af_burden(), codes::kAtAfBurden,
+                                      "at_af_burden", s.at_af_burden_comparator);
   if (p.has_at_af_episodes()) s.at_af_episodes = p.at_af_episodes();
   if (p.has_vt_vf_episodes()) s.vt_vf_episodes = p.vt_vf_episodes();
   if (p.has_atp_therapies()) s.atp_therapies = p.atp_therapies();
@@ -175,42 +219,41 @@ CardiacImplantSummary get_implant(const v1::CardiacImplantSummary& p, Decoder& d
 }
 
 void put_measurement(const Measurement& m, v1::Reading& r) {
-  std::visit(
-      Overloaded{
-          [&](const BloodPressure& bp) {
-            auto* p = r.mutable_blood_pressure();
-            put(p->mutable_systolic(), bp.systolic_mmhg, codes::kSystolic);
-            put(p->mutable_diastolic(), bp.diastolic_mmhg, codes::kDiastolic);
-            put_opt(bp.mean_arterial_mmhg, codes::kMeanArterial,
-                    [p] { return p->mutable_mean_arterial(); });
-            put_opt(bp.pulse_per_min, codes::kPulseRate, [p] { return p->mutable_pulse(); });
-          },
-          [&](const Glucose& g) {
-            put(r.mutable_glucose()->mutable_concentration(), g.mmol_per_l, codes::kGlucose,
-                g.comparator);
-            r.mutable_glucose()->set_meal(to_proto(g.meal));
-          },
-          [&](const Inr& inr) {
-            auto* p = r.mutable_inr();
-            put(p->mutable_ratio(), inr.ratio, codes::kInr, inr.comparator);
-            put_opt(inr.prothrombin_time_s, codes::kProthrombinTime,
-                    [p] { return p->mutable_prothrombin_time(); });
-            if (inr.strip_lot) p->set_strip_lot(*inr.strip_lot);
-          },
-          [&](const CardiacImplantSummary& s) { put_implant(s, r.mutable_implant()); },
-          [&](const Weight& w) {
-            put(r.mutable_weight()->mutable_mass(), w.kg, codes::kBodyWeight);
-          },
-          [&](const Spo2& s) {
-            auto* p = r.mutable_spo2();
-            put(p->mutable_saturation(), s.percent, codes::kSpo2);
-            put_opt(s.pulse_per_min, codes::kPulseRate, [p] { return p->mutable_pulse(); });
-          },
-          [&](const Temperature& t) {
-            put(r.mutable_temperature()->mutable_body(), t.celsius, codes::kBodyTemperature);
-          },
-      },
-      m);
+  std::visit(Overloaded{
+                 [&](const BloodPressure& bp) {
+                   auto* p = r.mutable_blood_pressure();
+                   put(p->mutable_systolic(), bp.systolic_mmhg, codes::kSystolic);
+                   put(p->mutable_diastolic(), bp.diastolic_mmhg, codes::kDiastolic);
+                   put_opt(bp.mean_arterial_mmhg, codes::kMeanArterial,
+                           [p] { return p->mutable_mean_arterial(); });
+                   put_opt(bp.pulse_per_min, codes::kPulseRate, [p] { return p->mutable_pulse(); });
+                 },
+                 [&](const Glucose& g) {
+                   put(r.mutable_glucose()->mutable_concentration(), g.mmol_per_l, codes::kGlucose,
+                       g.comparator);
+                   r.mutable_glucose()->set_meal(to_proto(g.meal));
+                 },
+                 [&](const Inr& inr) {
+                   auto* p = r.mutable_inr();
+                   put(p->mutable_ratio(), inr.ratio, codes::kInr, inr.comparator);
+                   put_opt(inr.prothrombin_time_s, codes::kProthrombinTime,
+                           [p] { return p->mutable_prothrombin_time(); });
+                   if (inr.strip_lot) p->set_strip_lot(*inr.strip_lot);
+                 },
+                 [&](const CardiacImplantSummary& s) { put_implant(s, r.mutable_implant()); },
+                 [&](const Weight& w) {
+                   put(r.mutable_weight()->mutable_mass(), w.kg, codes::kBodyWeight);
+                 },
+                 [&](const Spo2& s) {
+                   auto* p = r.mutable_spo2();
+                   put(p->mutable_saturation(), s.percent, codes::kSpo2);
+                   put_opt(s.pulse_per_min, codes::kPulseRate, [p] { return p->mutable_pulse(); });
+                 },
+                 [&](const Temperature& t) {
+                   put(r.mutable_temperature()->mutable_body(), t.celsius, codes::kBodyTemperature);
+                 },
+             },
+             m);
 }
 
 std::optional<Measurement> get_measurement(const v1::Reading& r, Decoder& d) {
@@ -239,10 +282,11 @@ std::optional<Measurement> get_measurement(const v1::Reading& r, Decoder& d) {
       if (p.has_strip_lot()) inr.strip_lot = p.strip_lot();
       return inr;
     }
-    case v1::Reading::kImplant: return get_implant(r.implant(), d);
+    case v1::Reading::kImplant:
+      return get_implant(r.implant(), d);
     case v1::Reading::kWeight:
-      return Weight{d.required(r.weight().has_mass(), r.weight().mass(), codes::kBodyWeight,
-                               "mass")};
+      return Weight{
+          d.required(r.weight().has_mass(), r.weight().mass(), codes::kBodyWeight, "mass")};
     case v1::Reading::kSpo2: {
       const auto& p = r.spo2();
       return Spo2{d.required(p.has_saturation(), p.saturation(), codes::kSpo2, "saturation"),
@@ -251,7 +295,8 @@ std::optional<Measurement> get_measurement(const v1::Reading& r, Decoder& d) {
     case v1::Reading::kTemperature:
       return Temperature{d.required(r.temperature().has_body(), r.temperature().body(),
                                     codes::kBodyTemperature, "body")};
-    case v1::Reading::MEASUREMENT_NOT_SET: break;
+    case v1::Reading::MEASUREMENT_NOT_SET:
+      break;
   }
   d.note("reading has no known measurement");
   return std::nullopt;
@@ -301,9 +346,9 @@ Result<Reading> decode_reading(const std::string& bytes) {
   Reading out;
   out.uid = ReadingUid{r.reading_uid()};
   out.gateway = GatewayId{r.gateway_id()};
-  out.device = DeviceIdentity{r.device().vendor(), r.device().model(),
-                              DeviceSerial{r.device().serial()}, r.device().firmware(),
-                              r.device().driver()};
+  out.device =
+      DeviceIdentity{r.device().vendor(), r.device().model(), DeviceSerial{r.device().serial()},
+                     r.device().firmware(), r.device().driver()};
   out.record_id = r.record_id();
   if (r.has_device_time_unix_s()) {
     out.device_time = DeviceTime{std::chrono::seconds{r.device_time_unix_s()}};
@@ -311,8 +356,8 @@ Result<Reading> decode_reading(const std::string& bytes) {
   out.hub_time = from_unix_ms(r.hub_time_unix_ms());
   if (r.has_clock_offset_s()) out.clock_offset = std::chrono::seconds{r.clock_offset_s()};
   const auto& q = r.quality();
-  out.quality = QualityFlags{q.clock_suspect(), q.clock_missing(),  q.irregular_pulse(),
-                             q.body_movement(), q.device_error(), q.control_result()};
+  out.quality = QualityFlags{q.clock_suspect(), q.clock_missing(), q.irregular_pulse(),
+                             q.body_movement(), q.device_error(),  q.control_result()};
   // Our own outbox wrote it: a value this build does not know reads as the finest precision.
   if (v1::TimePrecision_IsValid(q.device_time_precision())) {
     out.quality.device_time_precision = static_cast<TimePrecision>(q.device_time_precision());

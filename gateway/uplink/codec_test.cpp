@@ -40,15 +40,21 @@ CardiacImplantSummary full_implant() {
   s.vt_vf_episodes = 0;
   s.atp_therapies = 1;
   s.shocks_delivered = 2;
+  s.right_ventricle.lead_impedance_comparator = Comparator::kAboveRange;  // relay type 4
+  s.right_atrium.sensing_amplitude_comparator = Comparator::kBelowRange;
+  s.at_af_burden_comparator = Comparator::kAboveRange;
   return s;
 }
 
 }  // namespace
 
 TEST_CASE("codec: every measurement kind, optional fields empty -> round trip equal") {
-  std::vector<Measurement> kinds{BloodPressure{120, 80, {}, {}}, Glucose{5.4, MealMarker::kUnknown},
-                                 Inr{2.4, {}, {}}, CardiacImplantSummary{},
-                                 Weight{81.2},   Spo2{97, {}},
+  std::vector<Measurement> kinds{BloodPressure{120, 80, {}, {}},
+                                 Glucose{5.4, MealMarker::kUnknown},
+                                 Inr{2.4, {}, {}},
+                                 CardiacImplantSummary{},
+                                 Weight{81.2},
+                                 Spo2{97, {}},
                                  Temperature{36.9}};
   for (const auto& m : kinds) {
     CAPTURE(kind_name(m));

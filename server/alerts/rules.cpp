@@ -155,9 +155,12 @@ void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
   auto check_lead = [&](const char* name, const ImplantChamber& ch) {
     if (!ch.lead_impedance_ohm) return;
     double ohm = *ch.lead_impedance_ohm;
-    if (ohm < c.lead_impedance_low_ohm || ohm > c.lead_impedance_high_ohm) {
+    // Beyond the relay's measuring range (invariant 14) is beyond any lead's normal range: a
+    // fracture (above) or an insulation breach (below), whatever limit the relay gave.
+    const bool beyond = ch.lead_impedance_comparator != Comparator::kNone;
+    if (beyond || ohm < c.lead_impedance_low_ohm || ohm > c.lead_impedance_high_ohm) {
       if (!leads.empty()) leads += ", ";
-      leads += std::string(name) + " " + number(ohm) + " ohm";
+      leads += std::string(name) + " " + shown(ch.lead_impedance_comparator, ohm) + " ohm";
     }
   };
   check_lead("RA", s.right_atrium);
@@ -177,9 +180,12 @@ void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
         "Implant delivered " + std::to_string(*s.shocks_delivered) + " shock(s) (threshold: > 0)",
         {{"shocks_delivered", 0}}));
   }
-  if (s.at_af_burden_percent && *s.at_af_burden_percent >= c.af_burden_percent) {
+  // "> L" alerts from the limit L as an exact L would (the true burden is higher still).
+  if (s.at_af_burden_percent && *s.at_af_burden_percent >= c.af_burden_percent &&
+      s.at_af_burden_comparator != Comparator::kBelowRange) {
     out.push_back(draft(kImplantAfBurdenRule, Priority::kMedium,
-                        "AT/AF burden " + number(*s.at_af_burden_percent) +
+                        "AT/AF burden " +
+                            shown(s.at_af_burden_comparator, *s.at_af_burden_percent) +
                             " % (threshold: >= " + number(c.af_burden_percent) + " %)",
                         {{"af_burden_percent", c.af_burden_percent}}));
   }

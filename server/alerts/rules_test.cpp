@@ -93,8 +93,7 @@ TEST_CASE("inr: default target 2.0-3.0, far outside < 1.5 or >= 5.0") {
   auto high = evaluate_rules(with(Inr{5.0, {}, {}}), kPatient);
   REQUIRE(rules_of(high) == Ids{"inr.far_out_of_range"});
   CHECK(high[0].priority == Priority::kHigh);
-  CHECK(rules_of(evaluate_rules(with(Inr{1.4, {}, {}}), kPatient)) ==
-        Ids{"inr.far_out_of_range"});
+  CHECK(rules_of(evaluate_rules(with(Inr{1.4, {}, {}}), kPatient)) == Ids{"inr.far_out_of_range"});
 }
 
 TEST_CASE("inr: per-patient target 2.5-3.5 (mechanical mitral valve)") {
@@ -104,9 +103,8 @@ TEST_CASE("inr: per-patient target 2.5-3.5 (mechanical mitral valve)") {
   CHECK(evaluate_rules(with(Inr{3.4, {}, {}}), kPatient, config).empty());
   auto alerts = evaluate_rules(with(Inr{2.2, {}, {}}), kPatient, config);
   REQUIRE(rules_of(alerts) == Ids{"inr.out_of_range"});
-  CHECK(alerts[0].threshold ==
-        std::vector<std::pair<std::string, double>>{{"inr_target_low", 2.5},
-                                                    {"inr_target_high", 3.5}});
+  CHECK(alerts[0].threshold == std::vector<std::pair<std::string, double>>{
+                                   {"inr_target_low", 2.5}, {"inr_target_high", 3.5}});
   // The default config still alerts at 3.4.
   CHECK(rules_of(evaluate_rules(with(Inr{3.4, {}, {}}), kPatient)) == Ids{"inr.out_of_range"});
 }
@@ -169,6 +167,26 @@ TEST_CASE("implant: RRT/ERI, EOS, lead impedance, shock, AF burden") {
   CHECK(e[0].priority == Priority::kHigh);
 }
 
+TEST_CASE(
+    "implant: relay range indicators -> lead impedance beyond the measuring range alerts with "
+    "its limit, whatever the limit; AF burden '> L' alerts as L would") {
+  CardiacImplantSummary s;
+  s.battery_status = BatteryStatus::kOk;
+  s.right_ventricle.lead_impedance_ohm = 1500;  // a relay whose range ends inside the normal
+  s.right_ventricle.lead_impedance_comparator = Comparator::kAboveRange;
+  s.at_af_burden_percent = 6;
+  s.at_af_burden_comparator = Comparator::kAboveRange;
+  auto alerts = evaluate_rules(with(s), kPatient);
+  REQUIRE(rules_of(alerts) == Ids{"implant.lead_impedance", "implant.af_burden"});
+  CHECK(alerts[0].priority == Priority::kHigh);
+  CHECK_MESSAGE(alerts[0].message.find("RV > 1500 ohm") != std::string::npos, alerts[0].message);
+  CHECK_MESSAGE(alerts[1].message.find("> 6 %") != std::string::npos, alerts[1].message);
+
+  s.right_ventricle.lead_impedance_comparator = Comparator::kNone;  // exact 1500: in range
+  s.at_af_burden_comparator = Comparator::kBelowRange;              // "< 6 %": not a crossing
+  CHECK(evaluate_rules(with(s), kPatient).empty());
+}
+
 TEST_CASE("every rule skips control-solution readings") {
   auto r = with(Glucose{1.0, MealMarker::kUnknown});
   r.quality.control_result = true;
@@ -178,11 +196,10 @@ TEST_CASE("every rule skips control-solution readings") {
 TEST_CASE("parse_rule_setting: bad lines are clear config errors and change nothing") {
   RuleConfig config;
   const RuleConfig before = config;
-  for (std::string_view line : {"nonsense", "no_such_key=1", "spo2_low_percent=abc",
-                                "spo2_low_percent=", "spo2_low_percent=92x",
-                                "spo2_low_percent=-1", "spo2_low_percent=inf",
-                                "inr_target_low=3.5", "glucose_hypo_l2_mmol_l=4.5",
-                                "lead_impedance_low_ohm=3000"}) {
+  for (std::string_view line :
+       {"nonsense", "no_such_key=1", "spo2_low_percent=abc",
+        "spo2_low_percent=", "spo2_low_percent=92x", "spo2_low_percent=-1", "spo2_low_percent=inf",
+        "inr_target_low=3.5", "glucose_hypo_l2_mmol_l=4.5", "lead_impedance_low_ohm=3000"}) {
     CAPTURE(line);
     auto r = parse_rule_setting(line, config);
     REQUIRE_FALSE(r);

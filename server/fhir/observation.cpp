@@ -117,6 +117,21 @@ Result<void> fill_single(const Values& v, json::object& obs, std::string_view ke
   return {};
 }
 
+// An implant value as a component, when present, with the relay's range indicator stored as
+// "<key>_comparator" (invariant 14) as its Quantity.comparator.
+void add_implant_value(const Values& v, std::string_view key, const codes::Code& c,
+                       const std::string& text, json::array& parts) {
+  auto x = v.number(key);
+  if (!x) return;
+  json::object part = component(c, text, *x);
+  auto it = v.o.find(std::string(key) + "_comparator");
+  if (it != v.o.end() && it->value().is_string()) {
+    const auto& symbol = it->value().get_string();
+    if (symbol == "<" || symbol == ">") part["valueQuantity"].as_object()["comparator"] = symbol;
+  }
+  parts.push_back(std::move(part));
+}
+
 void add_implant_chambers(const Values& v, json::array& parts) {
   struct Chamber {
     std::string_view key;
@@ -138,18 +153,10 @@ void add_implant_chambers(const Values& v, json::array& parts) {
     if (it == v.o.end() || !it->value().is_object()) continue;
     Values ch{v.row, it->value().get_object()};
     std::string n(c.name);
-    if (auto x = ch.number("lead_impedance_ohm")) {
-      parts.push_back(component(c.impedance, n + " lead impedance", *x));
-    }
-    if (auto x = ch.number("sensing_amplitude_mv")) {
-      parts.push_back(component(c.sensing, n + " sensing amplitude", *x));
-    }
-    if (auto x = ch.number("capture_threshold_v")) {
-      parts.push_back(component(c.threshold, n + " capture threshold", *x));
-    }
-    if (auto x = ch.number("paced_percent")) {
-      parts.push_back(component(c.paced, n + " percent paced", *x));
-    }
+    add_implant_value(ch, "lead_impedance_ohm", c.impedance, n + " lead impedance", parts);
+    add_implant_value(ch, "sensing_amplitude_mv", c.sensing, n + " sensing amplitude", parts);
+    add_implant_value(ch, "capture_threshold_v", c.threshold, n + " capture threshold", parts);
+    add_implant_value(ch, "paced_percent", c.paced, n + " percent paced", parts);
   }
 }
 
@@ -169,16 +176,11 @@ Result<void> fill_implant(const Values& v, json::object& obs) {
   json::array parts{
       json::object{{"code", concept_of(codes::kImplantBatteryStatus, "Battery status")},
                    {"valueCodeableConcept", std::move(status_value)}}};
-  if (auto x = v.number("battery_voltage_v")) {
-    parts.push_back(component(codes::kImplantBatteryVoltage, "Battery voltage", *x));
-  }
-  if (auto x = v.number("longevity_months")) {
-    parts.push_back(component(codes::kImplantLongevity, "Remaining longevity", *x));
-  }
+  add_implant_value(v, "battery_voltage_v", codes::kImplantBatteryVoltage, "Battery voltage",
+                    parts);
+  add_implant_value(v, "longevity_months", codes::kImplantLongevity, "Remaining longevity", parts);
   add_implant_chambers(v, parts);
-  if (auto x = v.number("at_af_burden_percent")) {
-    parts.push_back(component(codes::kAtAfBurden, "AT/AF burden", *x));
-  }
+  add_implant_value(v, "at_af_burden_percent", codes::kAtAfBurden, "AT/AF burden", parts);
   if (auto x = v.number("at_af_episodes")) {
     parts.push_back(count_component(local_concept("at_af_episodes", "AT/AF episodes"), *x));
   }

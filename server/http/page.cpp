@@ -183,6 +183,7 @@ function flagText(kind, r) {
     t = kind === "glucose" ? (cmp === ">" ? "HI" : "LO") + " (" + limit + ")" : limit;
   }
   if (r.quality && r.quality.implausible) t = (t ? t + " " : "") + "implausible";
+  if (r.quality && r.quality.uid_conflict) t = (t ? t + " " : "") + "uid conflict";
   return t;
 }
 function svg(tag, attrs) {

@@ -53,7 +53,12 @@ struct Checker {
   // Only these fields carry a comparator in the domain (core/reading.h); a comparator anywhere
   // else is refused rather than dropped, which would turn a limit into an exact value.
   static bool comparable(std::string_view field) {
-    return field == "concentration" || field == "ratio";
+    for (std::string_view f :
+         {"concentration", "ratio", "lead_impedance", "sensing_amplitude", "capture_threshold",
+          "paced_percent", "battery_voltage", "longevity", "at_af_burden"}) {
+      if (f == field) return true;
+    }
+    return false;
   }
   Comparator comparator(const v1::Quantity& q, const char* field) {
     switch (q.comparator()) {
@@ -79,6 +84,13 @@ struct Checker {
   std::optional<double> optional(bool present, const v1::Quantity& q, const Code& code,
                                  const char* field) {
     return present ? std::optional<double>(value(q, code, field)) : std::nullopt;
+  }
+  // An implant value with the relay's range indicator (comparator left kNone when absent).
+  std::optional<double> optional(bool present, const v1::Quantity& q, const Code& code,
+                                 const char* field, Comparator& comparator_out) {
+    if (!present) return std::nullopt;
+    comparator_out = comparator(q, field);
+    return value(q, code, field);
   }
 };
 
@@ -112,29 +124,33 @@ BatteryStatus from_proto(v1::BatteryStatus s) {
 
 ImplantChamber get_chamber(const v1::ImplantChamber& p, Checker& c) {
   ImplantChamber out;
-  out.lead_impedance_ohm = c.optional(p.has_lead_impedance(), p.lead_impedance(),
-                                      codes::kLeadImpedance, "lead_impedance");
-  out.sensing_amplitude_mv = c.optional(p.has_sensing_amplitude(), p.sensing_amplitude(),
-                                        codes::kSensingAmplitude, "sensing_amplitude");
-  out.capture_threshold_v = c.optional(p.has_capture_threshold(), p.capture_threshold(),
-                                       codes::kCaptureThreshold, "capture_threshold");
-  out.paced_percent =
-      c.optional(p.has_paced_percent(), p.paced_percent(), codes::kPacedPercent, "paced_percent");
+  out.lead_impedance_ohm =
+      c.optional(p.has_lead_impedance(), p.lead_impedance(), codes::kLeadImpedance,
+                 "lead_impedance", out.lead_impedance_comparator);
+  out.sensing_amplitude_mv =
+      c.optional(p.has_sensing_amplitude(), p.sensing_amplitude(), codes::kSensingAmplitude,
+                 "sensing_amplitude", out.sensing_amplitude_comparator);
+  out.capture_threshold_v =
+      c.optional(p.has_capture_threshold(), p.capture_threshold(), codes::kCaptureThreshold,
+                 "capture_threshold", out.capture_threshold_comparator);
+  out.paced_percent = c.optional(p.has_paced_percent(), p.paced_percent(), codes::kPacedPercent,
+                                 "paced_percent", out.paced_percent_comparator);
   return out;
 }
 
 CardiacImplantSummary get_implant(const v1::CardiacImplantSummary& p, Checker& c) {
   CardiacImplantSummary s;
   s.battery_status = from_proto(p.battery_status());
-  s.battery_voltage_v = c.optional(p.has_battery_voltage(), p.battery_voltage(),
-                                   codes::kImplantBatteryVoltage, "battery_voltage");
-  s.longevity_months =
-      c.optional(p.has_longevity(), p.longevity(), codes::kImplantLongevity, "longevity");
+  s.battery_voltage_v =
+      c.optional(p.has_battery_voltage(), p.battery_voltage(), codes::kImplantBatteryVoltage,
+                 "battery_voltage", s.battery_voltage_comparator);
+  s.longevity_months = c.optional(p.has_longevity(), p.longevity(), codes::kImplantLongevity,
+                                  "longevity", s.longevity_comparator);
   s.right_atrium = get_chamber(p.right_atrium(), c);
   s.right_ventricle = get_chamber(p.right_ventricle(), c);
   s.left_ventricle = get_chamber(p.left_ventricle(), c);
-  s.at_af_burden_percent =
-      c.optional(p.has_at_af_burden(), p.at_af_burden(), codes::kAtAfBurden, "at_af_burden");
+  s.at_af_burden_percent = c.optional(p.has_at_af_burden(), p.at_af_burden(), codes::kAtAfBurden,
+                                      "at_af_burden", s.at_af_burden_comparator);
   if (p.has_at_af_episodes()) s.at_af_episodes = p.at_af_episodes();
   if (p.has_vt_vf_episodes()) s.vt_vf_episodes = p.vt_vf_episodes();
   if (p.has_atp_therapies()) s.atp_therapies = p.atp_therapies();

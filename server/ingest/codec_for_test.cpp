@@ -25,28 +25,40 @@ void put(v1::Quantity* q, double value, const Code& code,
 }
 
 template <typename Mutable>
-void put_opt(const std::optional<double>& v, const Code& code, Mutable mutable_field) {
-  if (v) put(mutable_field(), *v, code);
+void put_opt(const std::optional<double>& v, const Code& code, Mutable mutable_field,
+             Comparator comparator = Comparator::kNone) {
+  if (v) put(mutable_field(), *v, code, comparator);
 }
 
 void put_chamber(const ImplantChamber& c, v1::ImplantChamber* p) {
-  put_opt(c.lead_impedance_ohm, codes::kLeadImpedance, [p] { return p->mutable_lead_impedance(); });
-  put_opt(c.sensing_amplitude_mv, codes::kSensingAmplitude,
-          [p] { return p->mutable_sensing_amplitude(); });
-  put_opt(c.capture_threshold_v, codes::kCaptureThreshold,
-          [p] { return p->mutable_capture_threshold(); });
-  put_opt(c.paced_percent, codes::kPacedPercent, [p] { return p->mutable_paced_percent(); });
+  put_opt(
+      c.lead_impedance_ohm, codes::kLeadImpedance, [p] { return p->mutable_lead_impedance(); },
+      c.lead_impedance_comparator);
+  put_opt(
+      c.sensing_amplitude_mv, codes::kSensingAmplitude,
+      [p] { return p->mutable_sensing_amplitude(); }, c.sensing_amplitude_comparator);
+  put_opt(
+      c.capture_threshold_v, codes::kCaptureThreshold,
+      [p] { return p->mutable_capture_threshold(); }, c.capture_threshold_comparator);
+  put_opt(
+      c.paced_percent, codes::kPacedPercent, [p] { return p->mutable_paced_percent(); },
+      c.paced_percent_comparator);
 }
 
 void put_implant(const CardiacImplantSummary& s, v1::CardiacImplantSummary* p) {
   p->set_battery_status(static_cast<v1::BatteryStatus>(s.battery_status));
-  put_opt(s.battery_voltage_v, codes::kImplantBatteryVoltage,
-          [p] { return p->mutable_battery_voltage(); });
-  put_opt(s.longevity_months, codes::kImplantLongevity, [p] { return p->mutable_longevity(); });
+  put_opt(
+      s.battery_voltage_v, codes::kImplantBatteryVoltage,
+      [p] { return p->mutable_battery_voltage(); }, s.battery_voltage_comparator);
+  put_opt(
+      s.longevity_months, codes::kImplantLongevity, [p] { return p->mutable_longevity(); },
+      s.longevity_comparator);
   put_chamber(s.right_atrium, p->mutable_right_atrium());
   put_chamber(s.right_ventricle, p->mutable_right_ventricle());
   put_chamber(s.left_ventricle, p->mutable_left_ventricle());
-  put_opt(s.at_af_burden_percent, codes::kAtAfBurden, [p] { return p->mutable_at_af_burden(); });
+  put_opt(
+      s.at_af_burden_percent, codes::kAtAfBurden, [p] { return p->mutable_at_af_burden(); },
+      s.at_af_burden_comparator);
   if (s.at_af_episodes) p->set_at_af_episodes(*s.at_af_episodes);
   if (s.vt_vf_episodes) p->set_vt_vf_episodes(*s.vt_vf_episodes);
   if (s.atp_therapies) p->set_atp_therapies(*s.atp_therapies);

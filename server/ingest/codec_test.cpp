@@ -38,6 +38,8 @@ TEST_CASE("decode_batch: every measurement kind -> round-trips unchanged") {
   implant.longevity_months = 3;
   implant.right_ventricle.lead_impedance_ohm = 520;
   implant.shocks_delivered = 1u;
+  implant.right_atrium.capture_threshold_v = 7.5;  // relay value type 4: "> 7.5 V"
+  implant.right_atrium.capture_threshold_comparator = Comparator::kAboveRange;
   std::vector<Reading> readings{finalized(BloodPressure{182, 112, 135.0, 71.0}, "1"),
                                 finalized(Glucose{5.4, MealMarker::kFasting}, "2"),
                                 finalized(Inr{2.6, 31.0, std::string("LOT7")}, "3"),

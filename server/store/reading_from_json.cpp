@@ -38,8 +38,8 @@ const json::object& object(const json::object& o, std::string_view key) {
 }
 
 // "<" / ">" as encode_values_json stores a device range indicator; absent: exact.
-Comparator comparator(const json::object& v) {
-  const std::string c = text(v, "comparator");
+Comparator comparator(const json::object& v, std::string_view key = "comparator") {
+  const std::string c = text(v, key);
   if (c == "<") return Comparator::kBelowRange;
   if (c == ">") return Comparator::kAboveRange;
   return Comparator::kNone;
@@ -61,8 +61,14 @@ BatteryStatus battery(const std::string& name) {
 }
 
 ImplantChamber chamber(const json::object& o) {
-  return {number(o, "lead_impedance_ohm"), number(o, "sensing_amplitude_mv"),
-          number(o, "capture_threshold_v"), number(o, "paced_percent")};
+  return {number(o, "lead_impedance_ohm"),
+          number(o, "sensing_amplitude_mv"),
+          number(o, "capture_threshold_v"),
+          number(o, "paced_percent"),
+          comparator(o, "lead_impedance_ohm_comparator"),
+          comparator(o, "sensing_amplitude_mv_comparator"),
+          comparator(o, "capture_threshold_v_comparator"),
+          comparator(o, "paced_percent_comparator")};
 }
 
 CardiacImplantSummary implant(const json::object& o) {
@@ -78,6 +84,9 @@ CardiacImplantSummary implant(const json::object& o) {
   s.vt_vf_episodes = count(o, "vt_vf_episodes");
   s.atp_therapies = count(o, "atp_therapies");
   s.shocks_delivered = count(o, "shocks_delivered");
+  s.battery_voltage_comparator = comparator(o, "battery_voltage_v_comparator");
+  s.longevity_comparator = comparator(o, "longevity_months_comparator");
+  s.at_af_burden_comparator = comparator(o, "at_af_burden_percent_comparator");
   return s;
 }
 

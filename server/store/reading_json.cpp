@@ -24,6 +24,13 @@ void put_comparator(json::object& o, Comparator c) {
   if (c != Comparator::kNone) o["comparator"] = comparator_symbol(c);
 }
 
+// An implant value and, only when the relay gave one, its range indicator as "<key>_comparator"
+// (invariant 14): exact values' JSON is unchanged.
+void put(json::object& o, const char* key, const std::optional<double>& v, Comparator c) {
+  put(o, key, v);
+  if (v && c != Comparator::kNone) o[std::string(key) + "_comparator"] = comparator_symbol(c);
+}
+
 std::string_view meal_name(MealMarker m) {
   switch (m) {
     case MealMarker::kPreprandial:
@@ -56,22 +63,22 @@ std::string_view battery_name(BatteryStatus s) {
 
 json::object chamber(const ImplantChamber& c) {
   json::object o;
-  put(o, "lead_impedance_ohm", c.lead_impedance_ohm);
-  put(o, "sensing_amplitude_mv", c.sensing_amplitude_mv);
-  put(o, "capture_threshold_v", c.capture_threshold_v);
-  put(o, "paced_percent", c.paced_percent);
+  put(o, "lead_impedance_ohm", c.lead_impedance_ohm, c.lead_impedance_comparator);
+  put(o, "sensing_amplitude_mv", c.sensing_amplitude_mv, c.sensing_amplitude_comparator);
+  put(o, "capture_threshold_v", c.capture_threshold_v, c.capture_threshold_comparator);
+  put(o, "paced_percent", c.paced_percent, c.paced_percent_comparator);
   return o;
 }
 
 json::object implant(const CardiacImplantSummary& s) {
   json::object o;
   o["battery_status"] = battery_name(s.battery_status);
-  put(o, "battery_voltage_v", s.battery_voltage_v);
-  put(o, "longevity_months", s.longevity_months);
+  put(o, "battery_voltage_v", s.battery_voltage_v, s.battery_voltage_comparator);
+  put(o, "longevity_months", s.longevity_months, s.longevity_comparator);
   o["right_atrium"] = chamber(s.right_atrium);
   o["right_ventricle"] = chamber(s.right_ventricle);
   o["left_ventricle"] = chamber(s.left_ventricle);
-  put(o, "at_af_burden_percent", s.at_af_burden_percent);
+  put(o, "at_af_burden_percent", s.at_af_burden_percent, s.at_af_burden_comparator);
   put(o, "at_af_episodes", s.at_af_episodes);
   put(o, "vt_vf_episodes", s.vt_vf_episodes);
   put(o, "atp_therapies", s.atp_therapies);
@@ -125,6 +132,7 @@ json::object quality(const QualityFlags& q) {
   if (q.device_time_precision != TimePrecision::kSecond) {
     o["device_time_precision"] = time_precision_name(q.device_time_precision);
   }
+  o["uid_conflict"] = q.uid_conflict;  // last, as rows have always had it
   return o;
 }
 
@@ -134,10 +142,10 @@ std::string encode_values_json(const Measurement& measurement) {
   return to_json_text(values(measurement));
 }
 
-// Written directly, byte for byte what a Boost.JSON object of quality() plus uid_conflict
+// Written directly, byte for byte what a Boost.JSON object of the flags plus uid_conflict
 // printed (issue 15: building that object for every stored reading was ~9 % of the ingest's
 // CPU). Keys in the same order; reading_json_test pins the text.
-std::string encode_quality_json(const QualityFlags& q, bool uid_conflict) {
+std::string encode_quality_json(const QualityFlags& q) {
   std::string out;
   out.reserve(200);
   auto flag = [&out](std::string_view key, bool value) {
@@ -157,7 +165,7 @@ std::string encode_quality_json(const QualityFlags& q, bool uid_conflict) {
     out += time_precision_name(q.device_time_precision);  // a fixed identifier: no escaping
     out += '"';
   }
-  flag(",\"uid_conflict\":", uid_conflict);
+  flag(",\"uid_conflict\":", q.uid_conflict);
   out += '}';
   return out;
 }

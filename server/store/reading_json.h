@@ -14,9 +14,9 @@ namespace kotona::server::store {
 
 // {"systolic_mmhg":182,"diastolic_mmhg":112,"pulse_per_min":71} etc.; optional fields absent.
 std::string encode_values_json(const Measurement& measurement);
-// {"clock_suspect":false,...,"uid_conflict":false}. uid_conflict is the server's own flag
-// (store/uid_conflict.cpp: another reading had this one's uid first), never from the wire.
-std::string encode_quality_json(const QualityFlags& quality, bool uid_conflict = false);
+// {"clock_suspect":false,...,"implausible":false,"uid_conflict":false}. implausible and
+// uid_conflict are the server's own flags (QualityFlags), never from the wire.
+std::string encode_quality_json(const QualityFlags& quality);
 // {"systolic_mmhg":180,...}
 std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold);
 // The "kg" of a stored weight's values_json; nullopt when absent or not a number.

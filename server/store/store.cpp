@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS counters_seen(name TEXT PRIMARY KEY, value INTEGER NO
 CREATE TABLE IF NOT EXISTS gateway_status(
   gateway_id TEXT PRIMARY KEY, last_seen_unix_ms INTEGER NOT NULL,
   outbox_depth INTEGER NOT NULL, status_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_grouped(
+  alert_id TEXT PRIMARY KEY, group_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS alert_events(
   event_id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, change TEXT NOT NULL,
   at_unix_ms INTEGER NOT NULL);
@@ -192,7 +194,7 @@ Result<std::vector<bool>> Store::insert_readings(Txn& txn, std::span<const Row> 
       insert->bind(p + 6, ms(measured_time(reading))).bind(p + 7, device_s);
       insert->bind(p + 8, ms(reading.hub_time)).bind(p + 9, offset_s);
       insert->bind(p + 10, encode_values_json(reading.measurement));
-      insert->bind(p + 11, encode_quality_json(reading.quality, row.uid_conflict));
+      insert->bind(p + 11, encode_quality_json(reading.quality));
       insert->bind(p + 12, ms(txn.received));
       p += kInsertColumns;
     }
@@ -211,9 +213,8 @@ Result<std::vector<bool>> Store::insert_readings(Txn& txn, std::span<const Row> 
   return inserted;
 }
 
-Result<bool> Store::insert_reading(Txn& txn, const Reading& reading, const PatientId& patient,
-                                   bool uid_conflict) {
-  const Row row{reading, patient, uid_conflict};
+Result<bool> Store::insert_reading(Txn& txn, const Reading& reading, const PatientId& patient) {
+  const Row row{reading, patient};
   auto inserted = insert_readings(txn, std::span<const Row>(&row, 1));
   if (!inserted) return fail(inserted.error());
   return bool{inserted->front()};

@@ -194,12 +194,12 @@ class Store {
   // reads the weights stored before it).
   [[nodiscard]] Result<std::vector<ReadingOutcome>> store_rows(Txn& txn,
                                                                const std::vector<Row>& rows);
-  // Inserts the rows (quality uid_conflict as each says); per row, false when its uid was
+  // Inserts the rows; per row, false when its uid was
   // already stored (nothing written). REQUIRES: no uid twice in `rows`.
   [[nodiscard]] Result<std::vector<bool>> insert_readings(Txn& txn, std::span<const Row> rows);
   // insert_readings() for one reading.
   [[nodiscard]] Result<bool> insert_reading(Txn& txn, const Reading& reading,
-                                            const PatientId& patient, bool uid_conflict = false);
+                                            const PatientId& patient);
   [[nodiscard]] Result<void> insert_alerts(Txn& txn, const Reading& reading,
                                            const PatientId& patient);
   [[nodiscard]] Result<void> raise_implausible(Txn& txn, const Reading& reading,

@@ -22,12 +22,11 @@ struct Store::Txn {
   std::map<std::string, std::vector<EnrolmentRecord>> bindings{};
 };
 
-// A reading admitted for its row: as stored (quality.implausible set), its patient, and
-// whether it is a conflicting reading stored under its derived uid.
+// A reading admitted for its row: as stored (quality.implausible / uid_conflict set) and its
+// patient.
 struct Store::Row {
   Reading reading;
   PatientId patient;
-  bool uid_conflict = false;
 };
 
 }  // namespace kotona::server::store

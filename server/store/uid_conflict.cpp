@@ -73,10 +73,11 @@ Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
   const Content first = stored->value_or(Content{});
   Reading derived = reading;
   derived.uid = ReadingUid{derived_uid(reading.uid.value, mine)};
+  derived.quality.uid_conflict = true;
   alerts::UidConflict conflict{txn.topic_gateway, reading.device.serial, patient,
                                reading.uid.value, derived.uid.value,     first.values_json,
                                first.device_s,    mine.values_json,      mine.device_s};
-  auto inserted = insert_reading(txn, derived, patient, /*uid_conflict=*/true);
+  auto inserted = insert_reading(txn, derived, patient);
   if (!inserted) return fail(inserted.error());
   if (!*inserted) {
     auto again = stored_content(*db_, derived.uid.value);

@@ -93,7 +93,8 @@ std::map<std::string, json::object> observations(const json::object& bundle,
 
 }  // namespace
 
-TEST_CASE("FHIR everything export: BP, INR, glucose, implant -> schema-valid Bundles, per patient") {
+TEST_CASE(
+    "FHIR everything export: BP, INR, glucose, implant -> schema-valid Bundles, per patient") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kBp, kInr, kGlucose, kImplant});  // patient-1 .. patient-4
@@ -269,4 +270,55 @@ TEST_CASE(
   auto glu_obs = observations(glu.body, "patient-2", kGlucose, sys.gateway_id());
   CHECK(glu_obs.at(glu_hi).at("valueQuantity").at("comparator").as_string() == ">");
   CHECK(glu_obs.at(glu_lo).at("valueQuantity").at("comparator").as_string() == "<");
+}
+
+TEST_CASE(
+    "Relay range indicators (issue 13 §2): RV impedance '> 3000', RA threshold '> 7.5' (value "
+    "type 4) -> stored with comparators, lead alert names '> 3000', FHIR comparator") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({kImplant});  // patient-1
+  sys.start_device({kImplant, {"measure", "beyond-range"}, {}, "implant-relay"});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids().size() == 1; }, 90s),
+                  sys.diagnostics());
+  const auto uid = sys.expected_uid(kImplant, "RLYSIM0001-1", "implant");
+  const auto rows = sys.get_json_array("/api/v1/readings");
+  REQUIRE(rows.size() == 1);
+  const auto& values = rows.at(0).at("values");
+  CHECK(values.at("right_ventricle").at("lead_impedance_ohm").to_number<double>() == 3000);
+  CHECK(values.at("right_ventricle").at("lead_impedance_ohm_comparator").as_string() == ">");
+  CHECK(values.at("right_atrium").at("capture_threshold_v").to_number<double>() == 7.5);
+  CHECK(values.at("right_atrium").at("capture_threshold_v_comparator").as_string() == ">");
+  CHECK_FALSE(values.at("right_atrium").as_object().contains("lead_impedance_ohm_comparator"));
+
+  std::string lead_alert;
+  REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        for (const auto& a : sys.get_json_array("/api/v1/alerts?limit=100")) {
+                          if (a.at("rule_id").as_string() == "implant.lead_impedance") {
+                            lead_alert = std::string(a.at("message").as_string());
+                          }
+                        }
+                        return !lead_alert.empty();
+                      },
+                      30s),
+                  sys.diagnostics());
+  CHECK_MESSAGE(lead_alert.find("RV > 3000 ohm") != std::string::npos, lead_alert);
+
+  auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::string range = "?start=" + utc_date(today - std::chrono::days{1}) +
+                            "&end=" + utc_date(today + std::chrono::days{1});
+  auto f = fetch(sys, "/api/v1/fhir/Patient/patient-1/$everything" + range);
+  check_valid(sys, f, "range-implant.json");
+  auto obs = observations(f.body, "patient-1", kImplant, sys.gateway_id());
+  std::map<std::string, json::value> parts;
+  for (const auto& c : obs.at(uid).at("component").as_array()) {
+    std::string mdc = code_of(c.at("code"), "urn:iso:std:iso:11073:10101");
+    if (!mdc.empty()) parts[mdc] = c;
+  }
+  CHECK(parts.at("722433").at("valueQuantity").at("comparator").as_string() == ">");  // RV Ohm
+  CHECK(parts.at("722433").at("valueQuantity").at("value").to_number<double>() == 3000);
+  CHECK(parts.at("722176").at("valueQuantity").at("comparator").as_string() == ">");  // RA V
+  CHECK_FALSE(parts.at("722432").at("valueQuantity").as_object().contains("comparator"));
 }
