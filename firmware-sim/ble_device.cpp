@@ -42,40 +42,47 @@ PeripheralSpec BleDevice::make_spec() const {
   ServiceSpec profile;
   switch (options_.profile) {
     case BleProfile::kBloodPressure:
-      profile = {0x1810, {ch(0x2A35, {"indicate"}, true), ch(0x2A36, {"notify"}),
-                          ch(0x2A49, {"read"})}};
+      profile = {0x1810,
+                 {ch(0x2A35, {"indicate"}, true), ch(0x2A36, {"notify"}), ch(0x2A49, {"read"})}};
       break;
     case BleProfile::kGlucose:
-      profile = {0x1808, {ch(0x2A18, {"notify"}, true), ch(0x2A34, {"notify"}, true),
-                          ch(0x2A51, {"read"}), ch(kRacp, {"write", "indicate"}, true)}};
+      profile = {0x1808,
+                 {ch(0x2A18, {"notify"}, true), ch(0x2A34, {"notify"}, true), ch(0x2A51, {"read"}),
+                  ch(kRacp, {"write", "indicate"}, true)}};
       break;
     case BleProfile::kWeight:
       profile = {0x181D, {ch(0x2A9E, {"read"}), ch(0x2A9D, {"indicate"}, true)}};
       break;
     case BleProfile::kThermometer:
-      profile = {0x1809, {ch(0x2A1C, {"indicate"}, true), ch(0x2A1D, {"read"}),
-                          ch(0x2A1E, {"notify"})}};
+      profile = {0x1809,
+                 {ch(0x2A1C, {"indicate"}, true), ch(0x2A1D, {"read"}), ch(0x2A1E, {"notify"})}};
       break;
     case BleProfile::kPulseOx:
-      profile = {0x1822, {ch(0x2A5E, {"indicate"}, true), ch(0x2A5F, {"notify"}),
-                          ch(0x2A60, {"read"})}};
+      profile = {0x1822,
+                 {ch(0x2A5E, {"indicate"}, true), ch(0x2A5F, {"notify"}), ch(0x2A60, {"read"})}};
       break;
   }
   spec.advertised_service = profile.uuid;
   spec.services.push_back(profile);
-  spec.services.push_back({0x180A, {ch(0x2A29, {"read"}), ch(0x2A24, {"read"}),
-                                    ch(0x2A25, {"read"}), ch(0x2A26, {"read"})}});
+  spec.services.push_back(
+      {0x180A,
+       {ch(0x2A29, {"read"}), ch(0x2A24, {"read"}), ch(0x2A25, {"read"}), ch(0x2A26, {"read"})}});
   spec.services.push_back({0x1805, {ch(kCurrentTime, {"read", "write", "notify"})}});
   return spec;
 }
 
 std::uint16_t BleDevice::measurement_uuid() const {
   switch (options_.profile) {
-    case BleProfile::kBloodPressure: return 0x2A35;
-    case BleProfile::kGlucose: return 0x2A18;
-    case BleProfile::kWeight: return 0x2A9D;
-    case BleProfile::kThermometer: return 0x2A1C;
-    case BleProfile::kPulseOx: return 0x2A5E;
+    case BleProfile::kBloodPressure:
+      return 0x2A35;
+    case BleProfile::kGlucose:
+      return 0x2A18;
+    case BleProfile::kWeight:
+      return 0x2A9D;
+    case BleProfile::kThermometer:
+      return 0x2A1C;
+    case BleProfile::kPulseOx:
+      return 0x2A5E;
   }
   return 0;
 }
@@ -114,20 +121,30 @@ Result<void> BleDevice::run() {
 void BleDevice::run_step(const BleStep& step) {
   using K = BleStep::Kind;
   switch (step.kind) {
-    case K::kMeasure: measure(step.a, step.b, step.c, device_now()); break;
-    case K::kWait: serve(step.duration); break;
+    case K::kMeasure:
+      measure(step, device_now());
+      break;
+    case K::kWait:
+      serve(step.duration);
+      break;
     case K::kBurst: {
       const auto now = device_now();
       const auto n = static_cast<long>(step.count);
       for (long i = 0; i < n; ++i) {
         const double k = static_cast<double>(i % 10);
-        measure(120 + k, 80 + k, 60 + k, now - std::chrono::minutes(n - i));
+        BleStep value{BleStep::Kind::kMeasure};
+        value.a = 120 + k;
+        value.b = 80 + k;
+        value.c = 60 + k;
+        measure(value, now - std::chrono::minutes(n - i));
       }
       burst_ = step.count;
       log_info(kLog, "burst of " + std::to_string(step.count) + " stored");
       break;
     }
-    case K::kDropAfter: drop_after_ = step.count; break;
+    case K::kDropAfter:
+      drop_after_ = step.count;
+      break;
     case K::kBondLost:
       peripheral_->set_bond_lost(true);
       peripheral_->set_pairing_mode(false);
@@ -137,7 +154,9 @@ void BleDevice::run_step(const BleStep& step) {
       peripheral_->set_pairing_mode(true);
       log_info(kLog, "pairing mode");
       break;
-    case K::kDropLink: peripheral_->drop_link(); break;
+    case K::kDropLink:
+      peripheral_->drop_link();
+      break;
     case K::kResetCounter:
       // Factory reset / battery change (issue 13): the stored records are gone and the next
       // one is numbered 1 again; the clock runs on.
@@ -145,7 +164,9 @@ void BleDevice::run_step(const BleStep& step) {
       next_sequence_ = 1;
       log_info(kLog, "record counter reset: memory cleared, the next record is 1");
       break;
-    case K::kHold: while (!stop_) serve(std::chrono::milliseconds(200)); break;
+    case K::kHold:
+      while (!stop_) serve(std::chrono::milliseconds(200));
+      break;
   }
   update_advertising();
 }
@@ -162,9 +183,10 @@ void BleDevice::serve(std::chrono::milliseconds duration) {
   }
 }
 
-void BleDevice::measure(double a, double b, double c, std::chrono::sys_seconds time) {
-  Record r{next_sequence_++, time, a, b, c, false};
-  if (!memory_.empty() && r.time <= memory_.back().time) r.time = memory_.back().time + std::chrono::seconds(1);
+void BleDevice::measure(const BleStep& step, std::chrono::sys_seconds time) {
+  Record r{next_sequence_++, time, step.a, step.b, step.c, false, step.garbled};
+  if (!memory_.empty() && r.time <= memory_.back().time)
+    r.time = memory_.back().time + std::chrono::seconds(1);
   memory_.push_back(r);
   log_info(kLog, "measured record " + std::to_string(r.sequence));
   update_advertising();
@@ -265,9 +287,18 @@ void BleDevice::sent(Record& record) {
       values = "\"systolic_mmhg\":" + num(record.a) + ",\"diastolic_mmhg\":" + num(record.b) +
                ",\"pulse_per_min\":" + num(record.c);
       break;
-    case BleProfile::kGlucose: kind = "glucose"; values = "\"mmol_per_l\":" + num(record.a); break;
-    case BleProfile::kWeight: kind = "weight"; values = "\"kg\":" + num(record.a); break;
-    case BleProfile::kThermometer: kind = "temperature"; values = "\"celsius\":" + num(record.a); break;
+    case BleProfile::kGlucose:
+      kind = "glucose";
+      values = "\"mmol_per_l\":" + num(record.a);
+      break;
+    case BleProfile::kWeight:
+      kind = "weight";
+      values = "\"kg\":" + num(record.a);
+      break;
+    case BleProfile::kThermometer:
+      kind = "temperature";
+      values = "\"celsius\":" + num(record.a);
+      break;
     case BleProfile::kPulseOx:
       kind = "spo2";
       values = "\"spo2_percent\":" + num(record.a) + ",\"pulse_per_min\":" + num(record.b);
@@ -277,19 +308,30 @@ void BleDevice::sent(Record& record) {
                               ? "r" + std::to_string(record.sequence) + "-" + std::to_string(t)
                               : "t" + std::to_string(t);
   ledger << "{\"device\":\"" << options_.device << "\",\"serial\":\"" << options_.serial
-         << "\",\"record\":\"" << record.sequence << "\",\"uid_key\":\"" << key
-         << "\",\"kind\":\"" << kind << "\",\"device_time_unix_s\":" << t << "," << values
+         << "\",\"record\":\"" << record.sequence << "\",\"uid_key\":\"" << key << "\",\"kind\":\""
+         << kind << "\",\"device_time_unix_s\":" << t << "," << values
+         << (record.garbled ? ",\"garbled\":true" : "")
          << ",\"delivered_unix_ms\":" << unix_ms_now() << "}\n";
 }
 
 gatt::Bytes BleDevice::encode(const Record& r) const {
+  if (r.garbled) {  // every profile's value ends in a field it declares: now truncated
+    Record whole = r;
+    whole.garbled = false;
+    gatt::Bytes bytes = encode(whole);
+    if (!bytes.empty()) bytes.pop_back();
+    return bytes;
+  }
   switch (options_.profile) {
     case BleProfile::kBloodPressure:
       return gatt::bp_measurement({static_cast<int>(r.a), static_cast<int>(r.b),
                                    static_cast<int>(r.c), r.time, std::nullopt});
-    case BleProfile::kGlucose: return gatt::glucose_measurement({r.sequence, r.time, r.a});
-    case BleProfile::kWeight: return gatt::weight_measurement(r.a, r.time);
-    case BleProfile::kThermometer: return gatt::temperature_measurement(r.a, r.time);
+    case BleProfile::kGlucose:
+      return gatt::glucose_measurement({r.sequence, r.time, r.a});
+    case BleProfile::kWeight:
+      return gatt::weight_measurement(r.a, r.time);
+    case BleProfile::kThermometer:
+      return gatt::temperature_measurement(r.a, r.time);
     case BleProfile::kPulseOx:
       return gatt::plx_spot_check(static_cast<int>(r.a), static_cast<int>(r.b), r.time);
   }
@@ -300,15 +342,26 @@ std::optional<gatt::Bytes> BleDevice::on_read(std::uint16_t uuid) {
   touch();
   auto text = [](const std::string& s) { return gatt::Bytes(s.begin(), s.end()); };
   switch (uuid) {
-    case 0x2A29: return text(options_.vendor);
-    case 0x2A24: return text(options_.model);
-    case 0x2A25: return text(options_.serial);
-    case 0x2A26: return text("1.0.0");
-    case kCurrentTime: return gatt::current_time(device_now());
-    case 0x2A49: case 0x2A51: case 0x2A60: return gatt::Bytes{0x00, 0x00};  // features: none
-    case 0x2A9E: return gatt::Bytes{0x00, 0x00, 0x00, 0x00};
-    case 0x2A1D: return gatt::Bytes{0x02};  // temperature type: body (general)
-    default: return std::nullopt;
+    case 0x2A29:
+      return text(options_.vendor);
+    case 0x2A24:
+      return text(options_.model);
+    case 0x2A25:
+      return text(options_.serial);
+    case 0x2A26:
+      return text("1.0.0");
+    case kCurrentTime:
+      return gatt::current_time(device_now());
+    case 0x2A49:
+    case 0x2A51:
+    case 0x2A60:
+      return gatt::Bytes{0x00, 0x00};  // features: none
+    case 0x2A9E:
+      return gatt::Bytes{0x00, 0x00, 0x00, 0x00};
+    case 0x2A1D:
+      return gatt::Bytes{0x02};  // temperature type: body (general)
+    default:
+      return std::nullopt;
   }
 }
 
@@ -347,22 +400,37 @@ void BleDevice::queue_racp(const gatt::Bytes& v) {
   for (std::size_t i = 0; i < memory_.size() && !error; ++i) {
     const auto seq = memory_[i].sequence;
     switch (oper) {
-      case 0x01: selected.push_back(i); break;
-      case 0x02: case 0x03: {
+      case 0x01:
+        selected.push_back(i);
+        break;
+      case 0x02:
+      case 0x03: {
         auto n = operand(3);
-        if (!n) { error = kInvalidOperand; break; }
+        if (!n) {
+          error = kInvalidOperand;
+          break;
+        }
         if (oper == 0x02 ? seq <= *n : seq >= *n) selected.push_back(i);
         break;
       }
       case 0x04: {
         auto lo = operand(3), hi = operand(5);
-        if (!lo || !hi) { error = kInvalidOperand; break; }
+        if (!lo || !hi) {
+          error = kInvalidOperand;
+          break;
+        }
         if (seq >= *lo && seq <= *hi) selected.push_back(i);
         break;
       }
-      case 0x05: if (i == 0) selected.push_back(i); break;
-      case 0x06: if (i + 1 == memory_.size()) selected.push_back(i); break;
-      default: if (op != kAbort) error = kOperatorNotSupported; break;
+      case 0x05:
+        if (i == 0) selected.push_back(i);
+        break;
+      case 0x06:
+        if (i + 1 == memory_.size()) selected.push_back(i);
+        break;
+      default:
+        if (op != kAbort) error = kOperatorNotSupported;
+        break;
     }
   }
   log_info(kLog, "RACP op " + std::to_string(op) + " operator " + std::to_string(oper) + ": " +

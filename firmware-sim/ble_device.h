@@ -40,11 +40,12 @@ class BleDevice final : public PeripheralBehaviour {
     std::chrono::sys_seconds time{};  // device clock when measured
     double a = 0, b = 0, c = 0;
     bool delivered = false;
+    bool garbled = false;  // sent one byte short: a value the hub cannot read
   };
 
   void run_step(const BleStep& step);
   void serve(std::chrono::milliseconds duration);
-  void measure(double a, double b, double c, std::chrono::sys_seconds time);
+  void measure(const BleStep& step, std::chrono::sys_seconds time);
   void queue_undelivered();
   void queue_racp(const gatt::Bytes& request);
   void pump(std::uint64_t generation);
@@ -61,13 +62,13 @@ class BleDevice final : public PeripheralBehaviour {
   std::unique_ptr<BluezServer> server_;
   Peripheral* peripheral_ = nullptr;
   std::vector<Record> memory_;
-  std::deque<std::size_t> outgoing_;        // indexes into memory_ to send, in order
-  std::optional<gatt::Bytes> racp_final_;   // RACP indication after the outgoing records
+  std::deque<std::size_t> outgoing_;       // indexes into memory_ to send, in order
+  std::optional<gatt::Bytes> racp_final_;  // RACP indication after the outgoing records
   std::uint8_t racp_op_ = 0;
   std::uint16_t next_sequence_;
-  std::size_t burst_ = 0;                   // values to send back to back
-  std::optional<std::size_t> drop_after_;   // drop the link after this many more values
-  std::uint64_t generation_ = 0;            // one per link; stale pumps stop
+  std::size_t burst_ = 0;                  // values to send back to back
+  std::optional<std::size_t> drop_after_;  // drop the link after this many more values
+  std::uint64_t generation_ = 0;           // one per link; stale pumps stop
   std::chrono::steady_clock::time_point last_activity_{};
   bool pumping_ = false;
 };

@@ -12,10 +12,9 @@ namespace {
 Result<double> number(const std::string& text, double min, double max, const std::string& what) {
   double v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min ||
-      v > max) {
-    return fail(Errc::kConfig, what + ": '" + text + "' is not a number in " +
-                                   std::to_string(min) + ".." + std::to_string(max));
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    return fail(Errc::kConfig, what + ": '" + text + "' is not a number in " + std::to_string(min) +
+                                   ".." + std::to_string(max));
   }
   return v;
 }
@@ -23,6 +22,11 @@ Result<double> number(const std::string& text, double min, double max, const std
 // "a/b/c" or "a/b" or "a" into up to three numbers.
 Result<BleStep> parse_measure(BleProfile profile, const std::string& text) {
   BleStep step{BleStep::Kind::kMeasure};
+  if (text == "garbled") {  // a firmware fault: the value's last byte missing (issue 13)
+    step.garbled = true;
+    step.a = step.b = step.c = 1;
+    return step;
+  }
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (true) {
@@ -49,8 +53,10 @@ Result<BleStep> parse_measure(BleProfile profile, const std::string& text) {
 
 const std::map<std::string, BleProfile>& profiles() {
   static const std::map<std::string, BleProfile> kProfiles{
-      {"ble-bp", BleProfile::kBloodPressure},    {"ble-glucose", BleProfile::kGlucose},
-      {"ble-weight", BleProfile::kWeight},       {"ble-thermometer", BleProfile::kThermometer},
+      {"ble-bp", BleProfile::kBloodPressure},
+      {"ble-glucose", BleProfile::kGlucose},
+      {"ble-weight", BleProfile::kWeight},
+      {"ble-thermometer", BleProfile::kThermometer},
       {"ble-pulse-ox", BleProfile::kPulseOx}};
   return kProfiles;
 }
@@ -86,15 +92,39 @@ Result<BleOptions> parse_ble_options(const std::vector<std::string>& args) {
     const bool has_value = i + 1 < args.size();
     auto value = [&]() -> const std::string& { return args[++i]; };
     auto num = [&](double min, double max) { return number(value(), min, max, a); };
-    if (a == "--unbonded") { o.bonded = false; continue; }
+    if (a == "--unbonded") {
+      o.bonded = false;
+      continue;
+    }
     if (a.rfind("--", 0) == 0 && !has_value) return fail(Errc::kConfig, a + " needs a value");
-    if (a == "--bus") { o.bus = value(); continue; }
-    if (a == "--adapter") { o.adapter = value(); continue; }
-    if (a == "--address") { o.address = value(); continue; }
-    if (a == "--serial") { o.serial = value(); continue; }
-    if (a == "--vendor") { o.vendor = value(); continue; }
-    if (a == "--model") { o.model = value(); continue; }
-    if (a == "--ledger") { o.ledger = value(); continue; }
+    if (a == "--bus") {
+      o.bus = value();
+      continue;
+    }
+    if (a == "--adapter") {
+      o.adapter = value();
+      continue;
+    }
+    if (a == "--address") {
+      o.address = value();
+      continue;
+    }
+    if (a == "--serial") {
+      o.serial = value();
+      continue;
+    }
+    if (a == "--vendor") {
+      o.vendor = value();
+      continue;
+    }
+    if (a == "--model") {
+      o.model = value();
+      continue;
+    }
+    if (a == "--ledger") {
+      o.ledger = value();
+      continue;
+    }
     if (a == "--clock-offset-s" || a == "--first-sequence" || a == "--idle-disconnect-ms" ||
         a == "--value-interval-ms") {
       auto v = a == "--clock-offset-s" ? num(-4e9, 4e9) : num(0, 65535 * 1000.0);
@@ -120,7 +150,7 @@ Result<BleOptions> parse_ble_options(const std::vector<std::string>& args) {
       } else {
         auto v = num(0, 3'600'000);
         if (!v) return fail(v.error());
-        step.kind = a == "wait" ? BleStep::Kind::kWait
+        step.kind = a == "wait"    ? BleStep::Kind::kWait
                     : a == "burst" ? BleStep::Kind::kBurst
                                    : BleStep::Kind::kDropAfter;
         step.duration = std::chrono::milliseconds(static_cast<long>(*v));

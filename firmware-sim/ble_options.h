@@ -27,7 +27,8 @@ struct BleStep {
     kHold
   };
   Kind kind = Kind::kHold;
-  double a = 0, b = 0, c = 0;  // kMeasure: S/D/P, mmol/L, kg, Celsius, SpO2/PR
+  double a = 0, b = 0, c = 0;             // kMeasure: S/D/P, mmol/L, kg, Celsius, SpO2/PR
+  bool garbled = false;                   // kMeasure: `measure garbled` (firmware fault, issue 13)
   std::chrono::milliseconds duration{0};  // kWait
   std::size_t count = 0;                  // kBurst (measurements), kDropAfter (values)
   friend bool operator==(const BleStep&, const BleStep&) = default;
@@ -35,17 +36,17 @@ struct BleStep {
 
 struct BleOptions {
   BleProfile profile = BleProfile::kBloodPressure;
-  std::string device;      // "ble-bp", ...
-  std::string bus;         // D-Bus address of the private bus (required)
+  std::string device;  // "ble-bp", ...
+  std::string bus;     // D-Bus address of the private bus (required)
   std::string adapter = "hci0";
   std::string address = "C0:FF:EE:00:00:01";
-  std::string serial;      // DIS serial number; default per profile
+  std::string serial;  // DIS serial number; default per profile
   std::string vendor = "Kotona Sim";
-  std::string model;       // DIS model; default per profile
-  std::string ledger;      // empty: none
-  std::chrono::seconds clock_offset{0};  // device clock - true UTC
-  std::uint16_t first_sequence = 1;      // glucose sequence number of the first record
-  bool bonded = true;                    // --unbonded: the hub must discover and pair it
+  std::string model;                                // DIS model; default per profile
+  std::string ledger;                               // empty: none
+  std::chrono::seconds clock_offset{0};             // device clock - true UTC
+  std::uint16_t first_sequence = 1;                 // glucose sequence number of the first record
+  bool bonded = true;                               // --unbonded: the hub must discover and pair it
   std::chrono::milliseconds idle_disconnect{8000};  // drop the link when idle this long
   std::chrono::milliseconds value_interval{20};     // between stored values sent
   std::vector<BleStep> script;
@@ -59,7 +60,7 @@ inline constexpr const char* kBleUsage =
     "kotona-firmware-sim ble-bp|ble-glucose|ble-weight|ble-thermometer|ble-pulse-ox "
     "--bus ADDRESS [--adapter hci0] [--address AA:BB:CC:DD:EE:FF] [--serial S] [--vendor V] "
     "[--model M] [--ledger FILE] [--clock-offset-s N] [--first-sequence N] [--unbonded] "
-    "[--idle-disconnect-ms MS] [--value-interval-ms MS] [measure S/D/P|MMOL|KG|C|SPO2/PR | "
+    "[--idle-disconnect-ms MS] [--value-interval-ms MS] [measure S/D/P|MMOL|KG|C|SPO2/PR|garbled | "
     "wait MS | burst N | drop-after N | drop-link | reset-counter | bond-lost | pairing-mode | "
     "hold]...";
 

@@ -27,13 +27,16 @@ void Session::on_value(const GattValue& value, HubTime hub_time, Step& step) {
     return;
   }
   if (value.characteristic_uuid16 != gu::kBloodPressureMeasurement) {
-    step.rejected.push_back(Error{Errc::kUnsupported, 0,
-                                  "ble_bp: unexpected characteristic " +
-                                      std::to_string(value.characteristic_uuid16)});
+    step.rejected.push_back(
+        Error{Errc::kUnsupported, 0,
+              "ble_bp: unexpected characteristic " + std::to_string(value.characteristic_uuid16)});
     return;
   }
   auto m = parse_measurement(value.bytes);
   if (!m) {
+    // An indication the device counts as delivered: its value lives on only in the cuff, so
+    // the care team hears of it (invariant 13; gateway heartbeat -> device.record_refused).
+    step.refused_records.push_back(m.error());
     step.rejected.push_back(m.error());
     return;
   }

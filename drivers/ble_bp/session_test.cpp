@@ -18,8 +18,24 @@ const DeviceTime kMeasured{sys_days{2026y / 11 / 22} + 10h + 15min};
 
 // 0x1E: time stamp, pulse, user id, status. 182/112/135 mmHg, pulse 71, user `user`.
 Bytes measurement(std::uint8_t user = 2, std::uint16_t status = 0x0004) {
-  return Bytes{0x1E, 0xB6, 0x00, 0x70, 0x00, 0x87, 0x00, 0xEA, 0x07, 11, 22, 10, 15, 0,
-               0x47, 0x00, user, static_cast<std::uint8_t>(status & 0xFF),
+  return Bytes{0x1E,
+               0xB6,
+               0x00,
+               0x70,
+               0x00,
+               0x87,
+               0x00,
+               0xEA,
+               0x07,
+               11,
+               22,
+               10,
+               15,
+               0,
+               0x47,
+               0x00,
+               user,
+               static_cast<std::uint8_t>(status & 0xFF),
                static_cast<std::uint8_t>(status >> 8)};
 }
 
@@ -68,7 +84,9 @@ TEST_CASE("ble_bp session: user 0xFF (unknown) -> the device serial alone") {
   CHECK(step.readings[0].device.serial.value == "BP0001");
 }
 
-TEST_CASE("ble_bp session: malformed measurement -> rejected, the next good one still a reading") {
+TEST_CASE(
+    "ble_bp session: malformed measurement -> rejected and reported as a refused record (issue "
+    "13), the next good one still a reading") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, "BP0001", kDeviceNow);
@@ -78,6 +96,8 @@ TEST_CASE("ble_bp session: malformed measurement -> rejected, the next good one 
   CHECK(rejected.readings.empty());
   REQUIRE(rejected.rejected.size() == 1);
   CHECK(rejected.rejected[0].code == Errc::kTruncated);
+  REQUIRE(rejected.refused_records.size() == 1);  // the cuff counts it delivered (invariant 13)
+  CHECK(rejected.refused_records[0].code == Errc::kTruncated);
   const Step good = feed(s, kHub, gatt::uuid::kBloodPressureMeasurement, measurement());
   CHECK(good.readings.size() == 1);
 }
@@ -90,6 +110,9 @@ TEST_CASE("ble_bp session: intermediate cuff pressure -> never a reading") {
                          Bytes{0x00, 0x64, 0x00, 0xFF, 0x07, 0xFF, 0x07});
   CHECK(step.readings.empty());
   CHECK(step.rejected.empty());
+  const Step bad = feed(s, kHub, gatt::uuid::kIntermediateCuffPressure, Bytes{0x00, 0x64});
+  CHECK(bad.rejected.size() == 1);
+  CHECK(bad.refused_records.empty());  // live cuff pressure is no record
 }
 
 TEST_CASE("ble_bp session: clock 1 h wrong -> offset on readings, set once after the idle time") {
@@ -102,8 +125,8 @@ TEST_CASE("ble_bp session: clock 1 h wrong -> offset on readings, set once after
   CHECK(step.timer == kIdle);
   const Step idle = s.on_timer();
   // Hub time at the write: the last input's hub time + the idle time.
-  CHECK(commands(idle) == std::vector<std::string>{"write 2A2B " +
-                                                   std::string("EA 07 0B 16 0A 10 05 07 00 02")});
+  CHECK(commands(idle) ==
+        std::vector<std::string>{"write 2A2B " + std::string("EA 07 0B 16 0A 10 05 07 00 02")});
   CHECK(s.on_timer().commands.empty());  // once per connection
   const Step after = feed(s, kHub, gatt::uuid::kBloodPressureMeasurement, measurement());
   CHECK(after.readings[0].clock_offset == seconds{0});
@@ -122,19 +145,21 @@ TEST_CASE("ble_bp session: clock right or unreadable -> never written") {
   }
 }
 
-TEST_CASE("ble_bp session: DIS times out after a wrong Current Time -> clock set from the hub time "
-          "of that read, never 1970") {
+TEST_CASE(
+    "ble_bp session: DIS times out after a wrong Current Time -> clock set from the hub time "
+    "of that read, never 1970") {
   Session s = make();
   (void)s.start();
   (void)feed(s, kHub, gatt::uuid::kCurrentTime, gatt::encode_current_time(kDeviceNow + 1h));
   const Step ready = s.on_timer();  // the four DIS reads never answer
   CHECK(commands(ready) == std::vector<std::string>{"subscribe 2A35", "subscribe 2A36"});
   const Step idle = s.on_timer();  // no measurement follows
-  CHECK(commands(idle) == std::vector<std::string>{"write 2A2B " +
-                                                   std::string("EA 07 0B 16 0A 10 05 07 00 02")});
+  CHECK(commands(idle) ==
+        std::vector<std::string>{"write 2A2B " + std::string("EA 07 0B 16 0A 10 05 07 00 02")});
 }
 
-TEST_CASE("ble_bp session: hub clock unset (1970) -> device clock never written, refusal reported") {
+TEST_CASE(
+    "ble_bp session: hub clock unset (1970) -> device clock never written, refusal reported") {
   const HubTime dead_rtc{sys_days{1970y / 1 / 1} + 42s};
   Session s = make();
   (void)s.start();
@@ -148,7 +173,8 @@ TEST_CASE("ble_bp session: hub clock unset (1970) -> device clock never written,
   CHECK(s.on_timer().rejected.empty());  // reported once
 }
 
-TEST_CASE("ble_bp session: identity reads time out -> serial from the BLE address, profile starts") {
+TEST_CASE(
+    "ble_bp session: identity reads time out -> serial from the BLE address, profile starts") {
   Session s = make("aa:bb:cc:dd:ee:01");
   (void)s.start();
   const Step timeout = s.on_timer();

@@ -16,6 +16,12 @@ void Session::on_measurement(const GattValue& value, HubTime hub_time, Step& ste
   const bool continuous = value.characteristic_uuid16 == gu::kPlxContinuousMeasurement;
   auto m = continuous ? parse_continuous(value.bytes) : parse_spot_check(value.bytes);
   if (!m) {
+    // A spot-check is a record the oximeter counts as delivered: the care team hears of it
+    // (invariant 13). A continuous value is one only when it would have been kept (one per
+    // kContinuousPeriod); the next good one is kept in its place.
+    const bool would_keep =
+        !continuous || !last_continuous_ || hub_time - *last_continuous_ >= kContinuousPeriod;
+    if (would_keep) step.refused_records.push_back(m.error());
     step.rejected.push_back(m.error());
     return;
   }

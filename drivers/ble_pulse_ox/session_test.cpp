@@ -48,13 +48,15 @@ TEST_CASE("ble_pulse_ox session: continuous 1 Hz -> one reading per 60 s of hub 
   (void)identify(s, kHub, "PLX1", kDeviceNow);
   std::size_t readings = 0;
   for (int i = 0; i < 180; ++i) {
-    readings += feed(s, kHub + seconds{i}, gu::kPlxContinuousMeasurement, kContinuous)
-                    .readings.size();
+    readings +=
+        feed(s, kHub + seconds{i}, gu::kPlxContinuousMeasurement, kContinuous).readings.size();
   }
   CHECK(readings == 3);
 }
 
-TEST_CASE("ble_pulse_ox session: invalid value -> rejected, next one still a reading") {
+TEST_CASE(
+    "ble_pulse_ox session: invalid spot-check -> rejected and reported as a refused record "
+    "(issue 13), next one still a reading") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, "PLX1", kDeviceNow);
@@ -62,7 +64,24 @@ TEST_CASE("ble_pulse_ox session: invalid value -> rejected, next one still a rea
   CHECK(bad.readings.empty());
   REQUIRE(bad.rejected.size() == 1);
   CHECK(bad.rejected[0].detail == "SpO2 is NaN");
+  CHECK(bad.refused_records.size() == 1);
   CHECK(feed(s, kHub, gu::kPlxSpotCheckMeasurement, kSpot).readings.size() == 1);
+}
+
+TEST_CASE(
+    "ble_pulse_ox session: bad continuous value -> a refused record only where a value would "
+    "have been kept; the next good one is kept in its place") {
+  Session s = make();
+  (void)s.start();
+  (void)identify(s, kHub, "PLX1", kDeviceNow);
+  Bytes cut = kContinuous;
+  cut.resize(2);
+  CHECK(feed(s, kHub, gu::kPlxContinuousMeasurement, cut).refused_records.size() == 1);
+  CHECK(feed(s, kHub + seconds{1}, gu::kPlxContinuousMeasurement, kContinuous).readings.size() ==
+        1);
+  const Step skipped = feed(s, kHub + seconds{2}, gu::kPlxContinuousMeasurement, cut);
+  CHECK(skipped.rejected.size() == 1);
+  CHECK(skipped.refused_records.empty());  // within the period: it would have been dropped
 }
 
 TEST_CASE("ble_pulse_ox session: clock 1 h off -> set once after the idle time") {

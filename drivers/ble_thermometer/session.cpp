@@ -13,12 +13,16 @@ Session::Session(const SessionContext& context)
                          {gu::kIntermediateTemperature}) {}
 
 void Session::on_measurement(const GattValue& value, HubTime hub_time, Step& step) {
+  const bool intermediate = value.characteristic_uuid16 == gu::kIntermediateTemperature;
   auto m = parse_measurement(value.bytes);
   if (!m) {
+    // A final measurement the thermometer counts as delivered: the care team hears of it
+    // (invariant 13). A live intermediate value is no record: counted only.
+    if (!intermediate) step.refused_records.push_back(m.error());
     step.rejected.push_back(m.error());
     return;
   }
-  if (value.characteristic_uuid16 == gu::kIntermediateTemperature) return;  // live, not final
+  if (intermediate) return;  // live, not final
   Reading r = make_reading(m->temperature, hub_time);
   r.device_time = m->time;
   step.readings.push_back(std::move(r));

@@ -11,6 +11,8 @@ Session::Session(const SessionContext& context)
 void Session::on_measurement(const GattValue& value, HubTime hub_time, Step& step) {
   auto m = parse_measurement(value.bytes);
   if (!m) {
+    // Delivered as far as the scale knows: the care team hears of it (invariant 13).
+    step.refused_records.push_back(m.error());
     step.rejected.push_back(m.error());
     return;
   }

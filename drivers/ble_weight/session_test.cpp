@@ -32,7 +32,9 @@ TEST_CASE("ble_weight session: ready -> subscribe 2A9D, value -> reading per use
   CHECK(step.readings[0].device_time == DeviceTime{sys_days{2026y / 11 / 22} + 7h + 30min});
 }
 
-TEST_CASE("ble_weight session: unsuccessful measurement -> rejected, next one a reading") {
+TEST_CASE(
+    "ble_weight session: unsuccessful or truncated measurement -> rejected and reported as a "
+    "refused record (issue 13), next one a reading") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, "WS1", kDeviceNow);
@@ -40,6 +42,13 @@ TEST_CASE("ble_weight session: unsuccessful measurement -> rejected, next one a 
   CHECK(bad.readings.empty());
   REQUIRE(bad.rejected.size() == 1);
   CHECK(bad.rejected[0].detail == "weight: measurement unsuccessful");
+  REQUIRE(bad.refused_records.size() == 1);
+  CHECK(bad.refused_records[0].code == Errc::kOutOfRange);
+  Bytes cut = kWeight;
+  cut.pop_back();
+  const Step truncated = feed(s, kHub, gu::kWeightMeasurement, cut);
+  REQUIRE(truncated.refused_records.size() == 1);
+  CHECK(truncated.refused_records[0].code == Errc::kTruncated);
   CHECK(feed(s, kHub, gu::kWeightMeasurement, kWeight).readings.size() == 1);
 }
 

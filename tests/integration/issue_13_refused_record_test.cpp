@@ -59,3 +59,34 @@ TEST_CASE(
   CHECK(sys.gateway_log().find("5..4") != std::string::npos);
   CHECK_MESSAGE(eventually([&] { return sys.outbox_rows() == 0; }, 15s), sys.diagnostics());
 }
+
+TEST_CASE(
+    "issue 13: a BLE blood pressure cuff indicates a value one byte short among good ones -> "
+    "the good readings stored, device.record_refused names the cuff and 'truncated', once") {
+  const std::string serial = "BLEBP0013";
+  SystemUnderTest sys;
+  sys.extra_server_config = "technical_check_ms = 200\n";
+  sys.start_broker();
+  sys.start_server({serial});
+  sys.start_device({serial,
+                    {"measure", "121/81/70", "wait", "1100", "measure", "garbled", "wait", "1100",
+                     "measure", "132/86/71"},
+                    {"--serial", serial},
+                    "ble-bp"});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids().size() == 2; }, 60s),
+                  sys.diagnostics());
+  std::set<double> systolic;
+  for (const auto& r : sys.get_json_array("/api/v1/readings")) {
+    systolic.insert(r.at("values").at("systolic_mmhg").to_number<double>());
+  }
+  CHECK(systolic == std::set<double>{121, 132});
+  REQUIRE_MESSAGE(eventually([&] { return !alerts_of(sys, "device.record_refused").empty(); }, 30s),
+                  sys.diagnostics());
+  const auto alerts = alerts_of(sys, "device.record_refused");
+  CHECK(alerts.size() == 1);
+  const std::string message(alerts.front().at("message").as_string());
+  CHECK_MESSAGE(message.find(serial) != std::string::npos, message);
+  CHECK_MESSAGE(message.find("1 record refused (truncated)") != std::string::npos, message);
+  CHECK(alerts.front().at("patient_id").as_string() != "");
+}
