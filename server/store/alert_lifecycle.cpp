@@ -18,9 +18,9 @@ std::chrono::seconds escalate_after(const EscalationPolicy& p, std::string_view 
 }  // namespace
 
 Result<std::int64_t> Store::add_event(const AlertId& id, std::string_view change, HubTime at) {
-  auto stmt =
-      db_->prepare("INSERT INTO alert_events(alert_id, change, at_unix_ms) VALUES(?,?,?) "
-                   "RETURNING event_id");
+  auto stmt = db_->prepare(
+      "INSERT INTO alert_events(alert_id, change, at_unix_ms) VALUES(?,?,?) "
+      "RETURNING event_id");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id.value).bind(2, change).bind(3, ms(at));
   auto row = stmt->step();
@@ -48,9 +48,14 @@ Result<std::optional<AlertId>> Store::open_group(const StoredAlert& alert,
 
 Result<std::optional<StoredAlert>> Store::raise_alert(StoredAlert alert,
                                                       const std::string& group_subject) {
-  auto exists = db_->prepare("SELECT 1 FROM alerts WHERE alert_id = ?");
+  // An alert id grouped into another alert was seen too: a technical episode evaluated again
+  // (the next heartbeat with the same refusal tally, the next check of a silent hub) must not
+  // group again (issue 13: one alert event per episode, not one per evaluation).
+  auto exists = db_->prepare(
+      "SELECT 1 FROM alerts WHERE alert_id = ? UNION ALL "
+      "SELECT 1 FROM alert_grouped WHERE alert_id = ?");
   if (!exists) return fail(exists.error());
-  exists->bind(1, alert.alert_id.value);
+  exists->bind(1, alert.alert_id.value).bind(2, alert.alert_id.value);
   auto found = exists->step();
   if (!found) return fail(found.error());
   if (*found) return std::optional<StoredAlert>{};  // same reading + rule, or same episode
@@ -66,6 +71,10 @@ Result<std::optional<StoredAlert>> Store::raise_alert(StoredAlert alert,
     update->bind(1, alert.reading_uid.value).bind(2, alert.message).bind(3, ms(alert.created));
     update->bind(4, *event).bind(5, (*group)->value);
     if (auto r = update->step(); !r) return fail(r.error());
+    auto seen = db_->prepare("INSERT INTO alert_grouped(alert_id, group_id) VALUES(?, ?)");
+    if (!seen) return fail(seen.error());
+    seen->bind(1, alert.alert_id.value).bind(2, (*group)->value);
+    if (auto r = seen->step(); !r) return fail(r.error());
     return this->alert(**group);
   }
   auto event = add_event(alert.alert_id, "raised", alert.created);
