@@ -46,6 +46,10 @@ Result<Step> MessageSession::on_input(const Input& input) {
       case Kind::kError:
         step.rejected.push_back(std::move(event.error));
         break;
+      case Kind::kFrameAbandoned:  // its records stay in the meter: a person must hear of it
+        step.refused_records.push_back(event.error);
+        step.rejected.push_back(std::move(event.error));
+        break;
       case Kind::kEndOfTransfer:
         if (!message_.empty()) drop_message(Errc::kTruncated, "EOT before the L record", step);
         break;
@@ -56,7 +60,11 @@ Result<Step> MessageSession::on_input(const Input& input) {
 
 Step MessageSession::on_timer() {
   Step step;
-  for (auto& event : receiver_.on_timeout()) step.rejected.push_back(std::move(event.error));
+  for (auto& event : receiver_.on_timeout()) {
+    if (event.kind == ReceiverEvent::Kind::kFrameAbandoned)
+      step.refused_records.push_back(event.error);
+    step.rejected.push_back(std::move(event.error));
+  }
   if (!message_.empty()) drop_message(Errc::kTruncated, "transfer stalled before L", step);
   return with_timer(std::move(step));
 }

@@ -81,4 +81,30 @@ TEST_CASE("MessageSession: commit failed without a pending message -> no command
   CHECK(step->commands.empty());
 }
 
+TEST_CASE(
+    "MessageSession: a frame over 16 KiB NAKed until the meter gives up (EOT) -> one refused "
+    "record, so a person hears of it (issue 13); its retry later -> not counted again") {
+  MessageSession s("test", &parse_any);
+  std::vector<std::uint8_t> frame{kStx, '1'};
+  frame.resize(kMaxAcceptedFrameText + 10, 'R');
+  for (std::uint8_t b : {kEtx, std::uint8_t{'0'}, std::uint8_t{'0'}, kCr, kLf}) frame.push_back(b);
+  std::size_t refused = 0;
+  for (int transfer = 0; transfer < 2; ++transfer) {
+    feed(s, {kEnq});
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      Step nak = feed(s, frame);
+      CHECK(writes(nak) == std::vector<Bytes>{kNakByte});
+      refused += nak.refused_records.size();
+    }
+    Step end = feed(s, {kEot});
+    CHECK(end.readings.empty());
+    refused += end.refused_records.size();
+    if (transfer == 0) {
+      REQUIRE(end.refused_records.size() == 1);
+      CHECK(end.refused_records[0].code == Errc::kUnsupported);
+    }
+  }
+  CHECK(refused == 1);
+}
+
 }  // namespace kotona::drivers::astm

@@ -12,6 +12,13 @@ ReceiverEvent make_error(Errc code, std::size_t offset, std::string detail) {
   return ReceiverEvent{ReceiverEvent::Kind::kError, {}, Error{code, offset, std::move(detail)}};
 }
 
+// FNV-1a: tells a sender's repeat of the same over-long frame from another one.
+std::uint64_t fingerprint(const std::vector<std::uint8_t>& bytes) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (std::uint8_t b : bytes) h = (h ^ b) * 1099511628211ULL;
+  return h;
+}
+
 }  // namespace
 
 std::vector<ReceiverEvent> Receiver::feed(std::span<const std::uint8_t> bytes) {
@@ -35,6 +42,7 @@ std::vector<ReceiverEvent> Receiver::feed(std::span<const std::uint8_t> bytes) {
 
 std::vector<ReceiverEvent> Receiver::on_timeout() {
   std::vector<ReceiverEvent> out;
+  report_abandoned(out);
   if (in_transfer()) {
     out.push_back(
         make_error(Errc::kTruncated, frame_.size(), "receiver timeout: transfer abandoned"));
@@ -56,6 +64,7 @@ std::vector<ReceiverEvent> Receiver::refuse_last_frame() {
 
 void Receiver::reset() {
   before_last_.reset();
+  oversize_pending_.reset();  // oversize_reported_ stays: the meter will retry that frame
   state_ = State::kIdle;
   frame_.clear();
   record_.clear();
@@ -90,6 +99,7 @@ void Receiver::on_between_byte(std::uint8_t byte, std::size_t offset,
     state_ = State::kInFrame;
   } else if (byte == kEot) {
     flush_garbage(out);
+    report_abandoned(out);
     if (!record_.empty()) {
       out.push_back(
           make_error(Errc::kTruncated, 0, "EOT inside a record (ETB frame not completed)"));
@@ -99,6 +109,7 @@ void Receiver::on_between_byte(std::uint8_t byte, std::size_t offset,
   } else if (byte == kEnq) {
     // The sender restarted (it gave up on us): a new transfer, numbered from 1 again.
     flush_garbage(out);
+    report_abandoned(out);
     if (!record_.empty()) out.push_back(make_error(Errc::kTruncated, 0, "ENQ inside a record"));
     start_transfer(out);
   } else {
@@ -126,6 +137,7 @@ void Receiver::on_frame_byte(std::uint8_t byte, std::vector<ReceiverEvent>& out)
         make_error(Errc::kMalformed, frame_.size() - 1,
                    "frame longer than " + std::to_string(kMaxAcceptedFrameBytes) + " bytes"));
     out.push_back(make_event(ReceiverEvent::Kind::kSendNak));
+    oversize_pending_ = fingerprint(frame_);
     frame_.clear();
     state_ = State::kBetweenFrames;
   }
@@ -158,6 +170,7 @@ void Receiver::finish_frame(std::vector<ReceiverEvent>& out) {
     return;
   }
   before_last_ = BeforeFrame{record_, expected_number_, last_accepted_};
+  oversize_pending_.reset();  // the sender moved on: the long frame was not its last word
   record_ += frame->text;
   last_accepted_ = frame->number;
   expected_number_ = static_cast<std::uint8_t>((frame->number + 1) % 8);
@@ -166,6 +179,20 @@ void Receiver::finish_frame(std::vector<ReceiverEvent>& out) {
     record_.clear();
   }
   out.push_back(make_event(ReceiverEvent::Kind::kSendAck));
+}
+
+void Receiver::report_abandoned(std::vector<ReceiverEvent>& out) {
+  if (!oversize_pending_) return;
+  const std::uint64_t frame = *oversize_pending_;
+  oversize_pending_.reset();
+  if (oversize_reported_ == frame) return;  // the meter's retry of a frame already reported
+  oversize_reported_ = frame;
+  out.push_back(ReceiverEvent{
+      ReceiverEvent::Kind::kFrameAbandoned,
+      {},
+      Error{Errc::kUnsupported, 0,
+            "the meter gave up on a frame over " + std::to_string(kMaxAcceptedFrameText) +
+                " characters (refused): the records in it did not arrive"}});
 }
 
 void Receiver::note_garbage(std::size_t offset) {

@@ -28,6 +28,12 @@ struct ReceiverEvent {
     kRecord,         // `text` holds one record's text (ETB frames joined), trailing CR kept
     kEndOfTransfer,  // EOT received: the sender is done; receiver is idle again
     kError,          // `error` describes rejected bytes (bad frame, garbage, timeout)
+    // The sender gave up (EOT, a new ENQ or silence) on a frame refused as longer than
+    // kMaxAcceptedFrameText: the records in it stay in the meter, which thinks them sent or
+    // will retry forever. `error` names it. Once per distinct frame (a retry of the same frame
+    // in a later transfer is not reported again), so the owner can report it as a refused
+    // record (issue 13, invariant 13).
+    kFrameAbandoned,
   };
   Kind kind = Kind::kError;
   std::string text;
@@ -62,6 +68,7 @@ class Receiver {
   void start_transfer(std::vector<ReceiverEvent>& out);
   void note_garbage(std::size_t offset);
   void flush_garbage(std::vector<ReceiverEvent>& out);
+  void report_abandoned(std::vector<ReceiverEvent>& out);
 
   State state_ = State::kIdle;
   std::vector<std::uint8_t> frame_;  // bytes of the frame being received, from STX
@@ -75,8 +82,12 @@ class Receiver {
     std::optional<std::uint8_t> last_accepted;
   };
   std::optional<BeforeFrame> before_last_;
-  std::size_t garbage_bytes_ = 0;    // current run of bytes outside any frame
-  std::size_t garbage_offset_ = 0;   // offset (in the feed() call) where the run started
+  // Fingerprint of the frame last NAKed as too long, until a frame is accepted or the sender
+  // gives up; and of the last one reported (kFrameAbandoned), kept across transfers.
+  std::optional<std::uint64_t> oversize_pending_;
+  std::optional<std::uint64_t> oversize_reported_;
+  std::size_t garbage_bytes_ = 0;   // current run of bytes outside any frame
+  std::size_t garbage_offset_ = 0;  // offset (in the feed() call) where the run started
 };
 
 }  // namespace kotona::drivers::astm

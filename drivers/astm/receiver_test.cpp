@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "drivers/astm/test_frames.h"
 
 namespace kotona::drivers::astm {
@@ -163,6 +165,60 @@ TEST_CASE("Receiver: over-long frame without LF -> error and NAK") {
   auto events = r.feed(bytes);
   REQUIRE(kinds(events) == std::vector{Kind::kError, Kind::kSendNak});
   CHECK(events[0].error.code == Errc::kMalformed);
+}
+
+// A frame over the accepted size as a sender would send it, text `fill` repeated.
+std::vector<std::uint8_t> oversize_frame(char fill) {
+  std::vector<std::uint8_t> bytes{kStx, '1'};
+  bytes.resize(kMaxAcceptedFrameText + 100, static_cast<std::uint8_t>(fill));
+  for (std::uint8_t b : {kEtx, std::uint8_t{'0'}, std::uint8_t{'0'}, kCr, kLf}) bytes.push_back(b);
+  return bytes;
+}
+
+std::size_t abandoned(const std::vector<ReceiverEvent>& events) {
+  return static_cast<std::size_t>(std::count_if(
+      events.begin(), events.end(), [](const auto& e) { return e.kind == Kind::kFrameAbandoned; }));
+}
+
+TEST_CASE(
+    "Receiver: a frame over 16 KiB NAKed 6 times, then EOT -> one kFrameAbandoned (issue 13); "
+    "the meter's later retry of the same frame -> not again; another long frame -> again") {
+  Receiver r;
+  std::size_t reported = 0;
+  auto transfer = [&](char fill, bool ends_with_enq = false) {
+    reported += abandoned(feed_byte(r, kEnq));
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      auto events = r.feed(oversize_frame(fill));
+      CHECK(std::count_if(events.begin(), events.end(),
+                          [](const auto& e) { return e.kind == Kind::kSendNak; }) == 1);
+      reported += abandoned(events);
+    }
+    if (!ends_with_enq) reported += abandoned(feed_byte(r, kEot));
+  };
+  transfer('A');
+  CHECK(reported == 1);
+  transfer('A');
+  CHECK(reported == 1);  // the same frame again: already reported
+  transfer('B', true);   // another frame; the sender restarts with ENQ instead of EOT
+  reported += abandoned(feed_byte(r, kEnq));
+  CHECK(reported == 2);
+  auto last = feed_byte(r, kEot);
+  CHECK(abandoned(last) == 0);
+}
+
+TEST_CASE(
+    "Receiver: a long frame NAKed, then the sender goes on with a good frame -> not "
+    "abandoned; silence after a long frame -> abandoned at the timeout") {
+  Receiver r;
+  (void)feed_byte(r, kEnq);
+  (void)r.feed(oversize_frame('A'));
+  CHECK(abandoned(feed(r, make_frame(1, "H|\\^&\r", true))) == 0);
+  CHECK(abandoned(feed_byte(r, kEot)) == 0);
+  (void)feed_byte(r, kEnq);
+  (void)r.feed(oversize_frame('C'));
+  auto events = r.on_timeout();
+  REQUIRE(abandoned(events) == 1);
+  CHECK(events[0].error.code == Errc::kUnsupported);
 }
 
 TEST_CASE("Receiver: timeout during a transfer (§6.5.2) -> error and idle") {
