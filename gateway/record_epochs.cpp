@@ -58,8 +58,8 @@ std::string record_fingerprint(const Reading& reading) {
   return fnv1a_hex(encode_reading(r));
 }
 
-RecordEpochs::RecordEpochs(Outbox& outbox, GatewayId gateway)
-    : outbox_(outbox), gateway_(std::move(gateway)) {}
+RecordEpochs::RecordEpochs(Outbox& outbox, GatewayId gateway, RecordSeenBounds bounds)
+    : outbox_(outbox), gateway_(std::move(gateway)), bounds_(bounds) {}
 
 Result<RecordEpochs::Known*> RecordEpochs::pending(const std::string& key) {
   if (auto it = pending_.find(key); it != pending_.end()) return &it->second;
@@ -125,8 +125,24 @@ std::optional<RecordSeen> RecordEpochs::assign_one(Reading& reading, Known& know
 }
 
 void RecordEpochs::committed() {
-  for (auto& [key, known] : pending_) known_[key] = std::move(known);
+  for (auto& [key, known] : pending_) {
+    known_[key] = std::move(known);
+    prune_if_due(key, known_[key]);
+  }
   pending_.clear();
+}
+
+void RecordEpochs::prune_if_due(const std::string& key, const Known& known) {
+  const std::size_t bound = bounds_.keep_newest + bounds_.keep_newest / 4 +
+                            bounds_.keep_head * (std::size_t{known.epoch} + 1);
+  if (known.fingerprints.size() <= bound) return;
+  auto pruned = outbox_.prune_seen(key, bounds_.keep_newest, bounds_.keep_head);
+  if (!pruned) {
+    log_warn(kLog,
+             "record numbers of " + log_quote(key) + " not pruned: " + describe(pruned.error()));
+    return;
+  }
+  known_.erase(key);  // loaded again, as pruned, on the counter's next reading
 }
 
 }  // namespace kotona::gateway

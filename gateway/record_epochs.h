@@ -7,6 +7,13 @@
 // content; the same content again (a re-sent record) keeps the epoch it was stored under, and a
 // number never stored (a gap, or a meter sending newest first) stays in the current epoch. State:
 // the outbox's record_seen rows, written in the same transaction as the readings. Io thread only.
+//
+// Bounded (issue 13): per device counter only the RecordSeenBounds::keep_newest rows stored
+// last and the keep_head lowest numbers of each epoch are kept. A device can re-send only what
+// is still in its memory, its last M records, which are the last M this hub stored; with
+// keep_newest >= M a re-sent record always finds its row and keeps its uid (a row of the
+// current epoch that is gone would give the same uid anyway). The epoch heads keep a restart
+// (numbers from 1 again) seen after the low numbers aged out.
 #pragma once
 
 #include <cstdint>
@@ -39,16 +46,25 @@ std::optional<RecordNumber> record_number_of(const Reading& reading);
 // gateway, device identity, hub time, clock offset and hub-made clock flags. Hex text.
 std::string record_fingerprint(const Reading& reading);
 
+struct RecordSeenBounds {
+  // >= the largest record memory of any device on the hub: home meters hold 100-1000 records
+  // (BP monitors 100-200 per user, INR meters ~300, glucose meters 500-1000).
+  std::size_t keep_newest = 4096;
+  std::size_t keep_head = 16;  // per epoch: a counter restart starts at its lowest numbers
+};
+
 class RecordEpochs {
  public:
   // REQUIRES: `outbox` outlives this object.
-  RecordEpochs(Outbox& outbox, GatewayId gateway);
+  RecordEpochs(Outbox& outbox, GatewayId gateway, RecordSeenBounds bounds = {});
 
   // Sets each reading's epoch (record_id suffix) and uid, and returns one outbox entry per reading
   // (with the RecordSeen to store alongside). Call committed() once append() succeeded.
   // Error kIo: the stored record numbers could not be read (nothing changed).
   [[nodiscard]] Result<std::vector<OutboxEntry>> assign(std::span<Reading> readings);
-  // The entries of the last assign() are stored: they now count as seen.
+  // The entries of the last assign() are stored: they now count as seen. Prunes a counter's
+  // rows once they pass the bounds by a quarter of keep_newest (a failed prune is logged and
+  // tried again after the next commit of that counter).
   void committed();
 
  private:
@@ -60,8 +76,11 @@ class RecordEpochs {
   std::optional<RecordSeen> assign_one(Reading& reading, Known& known, const std::string& key,
                                        std::uint64_t number);
 
+  void prune_if_due(const std::string& key, const Known& known);
+
   Outbox& outbox_;
   GatewayId gateway_;
+  RecordSeenBounds bounds_;
   std::map<std::string, Known> known_;    // committed state, loaded per counter on first use
   std::map<std::string, Known> pending_;  // copies changed by the last assign()
 };

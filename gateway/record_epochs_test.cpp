@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 
 using namespace kotona;
@@ -136,4 +137,55 @@ TEST_CASE("record_number_of: per driver form, fingerprint ignores hub-side field
   moved.hub_time += std::chrono::hours(1);
   moved.device.firmware = "2.0";
   CHECK(record_fingerprint(moved) == record_fingerprint(bp(1, 120, 0)));
+}
+
+TEST_CASE(
+    "record epochs: record_seen pruned to the newest rows and epoch heads -> stays bounded; a "
+    "re-sent record within the device's memory keeps its uid; a counter restart is still seen, "
+    "also after a hub restart") {
+  TempDir dir;
+  const RecordSeenBounds bounds{8, 2};  // a device memory of at most 8 records
+  const std::string key = "astm_bp|BP1||bp";
+  auto outbox = std::move(Outbox::open(dir.file()).value());
+  std::size_t most_rows = 0;
+  {
+    RecordEpochs epochs(*outbox, kGw, bounds);
+    auto commit = [&](std::vector<Reading> readings) {
+      auto entries = epochs.assign(readings);
+      REQUIRE(entries.has_value());
+      REQUIRE(outbox->append(*entries, kT0).has_value());
+      epochs.committed();
+      most_rows = std::max(most_rows, outbox->load_seen(key).value().size());
+      std::vector<std::string> uids;
+      for (const auto& e : *entries) uids.push_back(e.reading_uid);
+      return uids;
+    };
+    for (int n = 1; n <= 200; ++n) commit({bp(n, 100 + n % 50, n)});
+    CHECK(most_rows <= 8 + 2 + 2 + 2);  // keep_newest + a quarter + one epoch's head
+    CHECK(outbox->load_seen(key).value().size() <= 12);
+    // The meter dumps its memory (its last 8 records) again: same uids, nothing new.
+    for (int n = 193; n <= 200; ++n) {
+      CHECK(commit({bp(n, 100 + n % 50, n)}) ==
+            std::vector<std::string>{"gw-1/BP1/r" + std::to_string(n) + "/bp"});
+    }
+    // Battery change: numbers from 1 again with new content -> epoch 1 (the head kept r1).
+    CHECK(commit({bp(1, 171, 300)}) == std::vector<std::string>{"gw-1/BP1/r1.e1/bp"});
+    CHECK(commit({bp(2, 172, 301)}) == std::vector<std::string>{"gw-1/BP1/r2.e1/bp"});
+    // Then it re-sends old records still in its memory: their epoch-0 uids, not new ones.
+    CHECK(commit({bp(200, 100, 200), bp(199, 149, 199)}) ==
+          std::vector<std::string>{"gw-1/BP1/r200/bp", "gw-1/BP1/r199/bp"});
+    for (int n = 3; n <= 60; ++n) commit({bp(n, 170 + n % 20, 300 + n)});
+    CHECK(most_rows <= 8 + 2 + 2 * 2 + 2);
+  }
+  // The hub restarts: the pruned state on disk gives the same answers.
+  RecordEpochs again(*outbox, kGw, bounds);
+  std::vector<Reading> resent{bp(60, 170, 360), bp(61, 171, 361)};
+  auto entries = again.assign(resent);
+  REQUIRE(entries.has_value());
+  CHECK((*entries)[0].reading_uid == "gw-1/BP1/r60.e1/bp");  // re-sent: same uid
+  CHECK((*entries)[1].reading_uid == "gw-1/BP1/r61.e1/bp");  // new
+  std::vector<Reading> reset{bp(1, 181, 400)};  // a second restart, seen by the epoch-1 head
+  auto second = again.assign(reset);
+  REQUIRE(second.has_value());
+  CHECK((*second)[0].reading_uid == "gw-1/BP1/r1.e2/bp");
 }

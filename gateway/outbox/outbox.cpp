@@ -238,6 +238,22 @@ Result<std::size_t> Outbox::append_once(std::span<const OutboxEntry> entries, Ou
   return added;
 }
 
+Result<std::size_t> Outbox::prune_seen(const std::string& key, std::size_t keep_newest,
+                                       std::size_t keep_head) {
+  // rowid grows with insertion (the newest row is never deleted, so no rowid is reused).
+  Statement prune(db_,
+                  "DELETE FROM record_seen WHERE rowid IN (SELECT rowid FROM (SELECT rowid, "
+                  "ROW_NUMBER() OVER (ORDER BY rowid DESC) AS newest, ROW_NUMBER() OVER "
+                  "(PARTITION BY epoch ORDER BY number) AS head FROM record_seen WHERE key = ?1) "
+                  "WHERE newest > ?2 AND head > ?3);");
+  prune.bind(1, key);
+  prune.bind(2, static_cast<std::int64_t>(keep_newest));
+  prune.bind(3, static_cast<std::int64_t>(keep_head));
+  prune.run();
+  if (!prune.ok()) return fail(sqlite_error("prune_seen"));
+  return static_cast<std::size_t>(sqlite3_changes(db_));
+}
+
 Result<std::vector<RecordSeen>> Outbox::load_seen(const std::string& key) {
   Statement select(db_,
                    "SELECT epoch, number, fingerprint FROM record_seen WHERE key = ?1 "

@@ -41,7 +41,7 @@ struct OutboxEntry {  // what append() stores
   OutboxEntry(std::string uid, std::string bytes, std::optional<RecordSeen> record = {})
       : reading_uid(std::move(uid)), payload(std::move(bytes)), seen(std::move(record)) {}
   std::string reading_uid;
-  std::string payload;  // an encoded kotona.v1.Reading
+  std::string payload;             // an encoded kotona.v1.Reading
   std::optional<RecordSeen> seen;  // stored in the same transaction as the row
 };
 
@@ -102,6 +102,11 @@ class Outbox {
                                            const std::optional<OutboxCursor>& cursor = {});
   // Every RecordSeen stored for `key`, any epoch. Error kIo.
   [[nodiscard]] Result<std::vector<RecordSeen>> load_seen(const std::string& key);
+  // Deletes `key`'s RecordSeen rows except the `keep_newest` stored last and the `keep_head`
+  // lowest-numbered of each epoch (gateway/record_epochs.h says why those). Returns rows
+  // deleted. Error kIo: nothing deleted.
+  [[nodiscard]] Result<std::size_t> prune_seen(const std::string& key, std::size_t keep_newest,
+                                               std::size_t keep_head);
   // The cursor last stored for (driver, device); nullopt when none. Error kIo.
   [[nodiscard]] Result<std::optional<OutboxCursor>> load_cursor(const std::string& driver,
                                                                 const std::string& device);
