@@ -40,9 +40,10 @@ std::vector<std::vector<std::string>> rows(const std::string& location, const st
 TEST_CASE(
     "clinician page: alert appears live, escalates, acknowledged with a note, trend, resolved") {
   SystemUnderTest sys;
-  sys.extra_server_config = "escalate_after_s = 3\nescalation_check_ms = 200\n"
-                            "team = ward-1 patient-1\n" +
-                            test_user_config("dr-page", "clinician", "ward-1");
+  sys.extra_server_config =
+      "escalate_after_s = 3\nescalation_check_ms = 200\n"
+      "team = ward-1 patient-1\n" +
+      test_user_config("dr-page", "clinician", "ward-1");
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
   std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
@@ -82,4 +83,30 @@ TEST_CASE(
   auto verdict = boost::json::parse(verify->body).as_object();
   CHECK(verdict.at("ok").as_bool());
   CHECK(verdict.at("rows").as_int64() == 3);
+}
+
+TEST_CASE(
+    "page quarantine section (issue 13 §3): a not-enrolled meter's reading listed with its "
+    "values; release refused until enrolled, then stored once with its alert") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});  // patient-1 exists; the meter below is not enrolled
+  const std::string meter = "BPSIM0099";
+  std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
+  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/quarantine_page.cjs", KOTONA_PLAYWRIGHT_CORE, url,
+                 "admin", kTestPassword, sys.gateway_id(), meter, "patient-1"},
+                sys.dir() / "browser.log");
+  REQUIRE_MESSAGE(browser.wait_for_log("page live", 60s).has_value(), browser.log_text());
+  sys.start_device({meter, {"measure", "186/116/82"}, {}});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
+                  std::string(browser.log_text() + sys.diagnostics()));
+  CHECK_MESSAGE(browser.stop() == 0, std::string(browser.log_text() + sys.diagnostics()));
+  CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
+
+  const auto& db = sys.store_location();
+  auto stored = rows(db, "SELECT patient_id, device_serial FROM readings", 2);
+  CHECK(stored == std::vector<std::vector<std::string>>{{"patient-1", meter}});  // once
+  CHECK(rows(db, "SELECT seq FROM audit_log WHERE action = 'quarantine_release'", 1).size() == 1);
+  CHECK(rows(db, "SELECT alert_id FROM alerts WHERE rule_id = 'bp.crisis'", 1).size() == 1);
 }
