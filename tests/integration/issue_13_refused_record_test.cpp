@@ -71,7 +71,7 @@ TEST_CASE(
   sys.start_device({serial,
                     {"measure", "121/81/70", "wait", "1100", "measure", "garbled", "wait", "1100",
                      "measure", "132/86/71"},
-                    {"--serial", serial},
+                    {},
                     "ble-bp"});
   sys.start_gateway();
   REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids().size() == 2; }, 60s),
