@@ -140,8 +140,8 @@ TEST_CASE("record_number_of: per driver form, fingerprint ignores hub-side field
 }
 
 TEST_CASE(
-    "record epochs: record_seen pruned to the newest rows and epoch heads -> stays bounded; a "
-    "re-sent record within the device's memory keeps its uid; a counter restart is still seen, "
+    "record epochs: record_seen pruned to the newest rows and epoch heads -> stays bounded, a "
+    "re-sent record within the device's memory keeps its uid, a counter restart is still seen, "
     "also after a hub restart") {
   TempDir dir;
   const RecordSeenBounds bounds{8, 2};  // a device memory of at most 8 records

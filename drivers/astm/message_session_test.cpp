@@ -83,7 +83,7 @@ TEST_CASE("MessageSession: commit failed without a pending message -> no command
 
 TEST_CASE(
     "MessageSession: a frame over 16 KiB NAKed until the meter gives up (EOT) -> one refused "
-    "record, so a person hears of it (issue 13); its retry later -> not counted again") {
+    "record, so a person hears of it (issue 13), its retry later -> not counted again") {
   MessageSession s("test", &parse_any);
   std::vector<std::uint8_t> frame{kStx, '1'};
   frame.resize(kMaxAcceptedFrameText + 10, 'R');

@@ -181,8 +181,8 @@ std::size_t abandoned(const std::vector<ReceiverEvent>& events) {
 }
 
 TEST_CASE(
-    "Receiver: a frame over 16 KiB NAKed 6 times, then EOT -> one kFrameAbandoned (issue 13); "
-    "the meter's later retry of the same frame -> not again; another long frame -> again") {
+    "Receiver: a frame over 16 KiB NAKed 6 times, then EOT -> one kFrameAbandoned (issue 13), "
+    "the meter's later retry of the same frame -> not again, another long frame -> again") {
   Receiver r;
   std::size_t reported = 0;
   auto transfer = [&](char fill, bool ends_with_enq = false) {
@@ -208,7 +208,7 @@ TEST_CASE(
 
 TEST_CASE(
     "Receiver: a long frame NAKed, then the sender goes on with a good frame -> not "
-    "abandoned; silence after a long frame -> abandoned at the timeout") {
+    "abandoned, silence after a long frame -> abandoned at the timeout") {
   Receiver r;
   (void)feed_byte(r, kEnq);
   (void)r.feed(oversize_frame('A'));

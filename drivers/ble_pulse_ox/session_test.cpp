@@ -70,7 +70,7 @@ TEST_CASE(
 
 TEST_CASE(
     "ble_pulse_ox session: bad continuous value -> a refused record only where a value would "
-    "have been kept; the next good one is kept in its place") {
+    "have been kept, the next good one is kept in its place") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, "PLX1", kDeviceNow);

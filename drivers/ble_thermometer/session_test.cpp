@@ -20,7 +20,7 @@ const Bytes kTemp{0x02, 0x74, 0x01, 0x00, 0xFF, 0xEA, 0x07, 11, 22, 6, 45, 0};
 
 Session make() { return Session(SessionContext{"AA:BB:CC:DD:EE:05"}); }
 
-TEST_CASE("ble_thermometer session: ready -> subscriptions; measurement -> reading") {
+TEST_CASE("ble_thermometer session: ready -> subscriptions, measurement -> reading") {
   Session s = make();
   (void)s.start();
   CHECK(commands(identify(s, kHub, "TH1", kDeviceNow)) ==
@@ -32,7 +32,7 @@ TEST_CASE("ble_thermometer session: ready -> subscriptions; measurement -> readi
 }
 
 TEST_CASE(
-    "ble_thermometer session: intermediate -> never a reading nor a refused record; bad final "
+    "ble_thermometer session: intermediate -> never a reading nor a refused record, bad final "
     "-> rejected and reported as a refused record (issue 13)") {
   Session s = make();
   (void)s.start();

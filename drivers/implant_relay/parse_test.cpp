@@ -54,7 +54,7 @@ TEST_CASE("parse_summary: every IDC term -> one CardiacImplantSummary with ident
 
 TEST_CASE(
     "parse_summary: value type 4 (beyond the measuring range) -> the limit with its "
-    "comparator; unknown marker or no limit -> item refused") {
+    "comparator, unknown marker or no limit -> item refused") {
   auto b = PayloadBuilder::header(18, 5);
   b.beyond(0x0102, 2, 3000, 0).beyond(0x0121, 2, 75, -1).beyond(0x0111, 1, 5, -1);
   b.beyond(0x0201, 2, 995, -1).decimal(0x0101, 480, 0);

@@ -169,7 +169,7 @@ TEST_CASE("implant: RRT/ERI, EOS, lead impedance, shock, AF burden") {
 
 TEST_CASE(
     "implant: relay range indicators -> lead impedance beyond the measuring range alerts with "
-    "its limit, whatever the limit; AF burden '> L' alerts as L would") {
+    "its limit, whatever the limit, AF burden '> L' alerts as L would") {
   CardiacImplantSummary s;
   s.battery_status = BatteryStatus::kOk;
   s.right_ventricle.lead_impedance_ohm = 1500;  // a relay whose range ends inside the normal

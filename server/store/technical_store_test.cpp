@@ -57,7 +57,7 @@ std::string refused(int count, std::int64_t last_unix_ms) {
 
 TEST_CASE(
     "device.record_refused across a hub restart: 2 refused, restart (count back to 0, then 1) "
-    "-> the new refusal grouped into the open alert, never missed; repeated heartbeats of "
+    "-> the new refusal grouped into the open alert, never missed, repeated heartbeats of "
     "either run -> nothing more") {
   Hub hub;
   const std::int64_t t1 = (kNow - 10min).time_since_epoch().count();

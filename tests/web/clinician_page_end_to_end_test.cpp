@@ -87,14 +87,14 @@ TEST_CASE(
 
 TEST_CASE(
     "page quarantine section (issue 13 §3): a not-enrolled meter's reading listed with its "
-    "values; release refused until enrolled, then stored once with its alert") {
+    "values, release refused until enrolled, then stored once with its alert") {
   SystemUnderTest sys;
   sys.start_broker();
-  sys.start_server({"BPSIM0001"});  // patient-1 exists; the meter below is not enrolled
+  sys.start_server({});  // nothing enrolled: the page's admin registers and enrols
   const std::string meter = "BPSIM0099";
   std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
   Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/quarantine_page.cjs", KOTONA_PLAYWRIGHT_CORE, url,
-                 "admin", kTestPassword, sys.gateway_id(), meter, "patient-1"},
+                 "admin", kTestPassword, sys.gateway_id(), meter, "patient-q"},
                 sys.dir() / "browser.log");
   REQUIRE_MESSAGE(browser.wait_for_log("page live", 60s).has_value(), browser.log_text());
   sys.start_device({meter, {"measure", "186/116/82"}, {}});
@@ -106,7 +106,7 @@ TEST_CASE(
 
   const auto& db = sys.store_location();
   auto stored = rows(db, "SELECT patient_id, device_serial FROM readings", 2);
-  CHECK(stored == std::vector<std::vector<std::string>>{{"patient-1", meter}});  // once
+  CHECK(stored == std::vector<std::vector<std::string>>{{"patient-q", meter}});  // once
   CHECK(rows(db, "SELECT seq FROM audit_log WHERE action = 'quarantine_release'", 1).size() == 1);
   CHECK(rows(db, "SELECT alert_id FROM alerts WHERE rule_id = 'bp.crisis'", 1).size() == 1);
 }

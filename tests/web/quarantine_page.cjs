@@ -47,16 +47,21 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     await page.waitForFunction(() => document.getElementById("q-error").textContent.includes("not released"));
     check(await item.count() === 1, "refused release leaves it listed");
 
-    // The admin enrols the meter for the patient (from before the measurement), then releases.
-    const status = await page.evaluate(async ([g, d, p]) => {
-      const r = await fetch("/api/v1/enrolments", {method: "POST", headers: {
+    // The admin registers the patient and enrols the meter for them (from before the
+    // measurement), as kotona-admin would, then releases.
+    const post = (path, body) => page.evaluate(async ([path, body]) => {
+      const r = await fetch(path, {method: "POST", headers: {
         "Content-Type": "application/json",
         "Authorization": "Bearer " + sessionStorage.getItem("kotona.token")},
-        body: JSON.stringify({gateway_id: g, device_serial: d, patient_id: p,
-                              valid_from: "2020-01-01T00:00:00Z"})});
+        body: JSON.stringify(body)});
       return r.status;
-    }, [gateway, device, patient]);
-    check(status === 201, "device enrolled (" + status + ")");
+    }, [path, body]);
+    const added = await post("/api/v1/patients", {patient_id: patient});
+    check(added === 201, "patient registered (" + added + ")");
+    const enrolled = await post("/api/v1/enrolments", {gateway_id: gateway, device_serial: device,
+                                                       patient_id: patient,
+                                                       valid_from: "2020-01-01T00:00:00Z"});
+    check(enrolled === 201, "device enrolled (" + enrolled + ")");
     await item.first().locator("button").click();
     await item.first().waitFor({ state: "detached" });
     check(await page.textContent("#q-error") === "", "no error after the release");
