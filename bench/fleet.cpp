@@ -10,7 +10,7 @@
 #include "bench/procfs.h"
 #include "core/reading.h"
 #include "gateway/outbox/outbox.h"
-#include "gateway/uplink/codec.h"
+#include "proto/codec/wire.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/outbox_probe.h"
@@ -44,7 +44,7 @@ gateway::OutboxEntry make_backlog_entry(int h, int i) {
   r.hub_time = HubTime{std::chrono::milliseconds{start + std::chrono::minutes(i)}};
   r.measurement = BloodPressure{118.0 + i % 40, 76.0 + i % 15, {}, 60.0 + i % 30};
   finalize_reading(GatewayId{hub_id(h)}, r);
-  return {r.uid.value, gateway::encode_reading(r)};
+  return {r.uid.value, wire::encode_reading(r)};
 }
 
 namespace {

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "bench/fleet.h"
-#include "gateway/uplink/codec.h"
+#include "proto/codec/wire.h"
 #include "mqtt/topics.h"
 
 namespace kotona::bench {
@@ -21,7 +21,7 @@ int null_ingest_main(const std::string& uri, long expected) {
   std::atomic<long> readings{0}, repeats{0}, bad{0};
   std::set<std::string> seen;  // only the callback thread touches it
   client.set_message_callback([&](mqtt::const_message_ptr msg) {
-    auto batch = gateway::decode_batch_for_test(msg->to_string());
+    auto batch = wire::decode_batch(msg->to_string());
     if (!batch) {
       ++bad;
       return;
@@ -31,7 +31,9 @@ int null_ingest_main(const std::string& uri, long expected) {
       uids.push_back(r.uid.value);
       if (!seen.insert(r.uid.value).second) ++repeats;
     }
-    auto ack = gateway::encode_ack_for_test(batch->gateway, batch->batch_id, uids);
+    wire::Ack acked{batch->gateway, batch->batch_id, {}};
+    for (const auto& uid : uids) acked.readings.push_back({uid, wire::Disposition::kStored});
+    auto ack = wire::encode_ack(acked);
     auto route = mqtt_link::parse_topic(msg->get_topic());
     if (!route) {
       ++bad;

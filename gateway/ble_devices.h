@@ -22,7 +22,7 @@
 #include "core/result.h"
 #include "drivers/api/descriptor.h"
 #include "gateway/outbox/outbox.h"
-#include "gateway/uplink/codec.h"
+#include "gateway/status_types.h"
 
 namespace kotona::transport {
 class BleBus;

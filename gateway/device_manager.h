@@ -19,7 +19,7 @@
 #include "core/result.h"
 #include "drivers/api/session.h"
 #include "gateway/config.h"
-#include "gateway/uplink/codec.h"
+#include "gateway/status_types.h"
 
 namespace kotona::gateway {
 

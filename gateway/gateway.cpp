@@ -2,7 +2,7 @@
 
 #include "core/crash_point.h"
 #include "core/log.h"
-#include "gateway/uplink/codec.h"
+#include "gateway/status_types.h"
 
 namespace kotona::gateway {
 
@@ -159,7 +159,7 @@ void Gateway::publish_status() {
   status.uptime =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   status.storage = storage_status();
-  uplink_.publish_status(encode_status(status));
+  uplink_.publish_status(wire::encode_status(status));
   if (uplink_.is_connected() && !full_now_) full_latched_.reset();
 }
 

@@ -1,7 +1,7 @@
 #include "gateway/record_epochs.h"
 
 #include "core/log.h"
-#include "gateway/uplink/codec.h"
+#include "proto/codec/wire.h"
 
 namespace kotona::gateway {
 
@@ -55,7 +55,7 @@ std::string record_fingerprint(const Reading& reading) {
   r.clock_offset.reset();
   r.quality.clock_suspect = false;  // the hub's view of the clock, not the record's content
   r.quality.clock_missing = false;
-  return fnv1a_hex(encode_reading(r));
+  return fnv1a_hex(wire::encode_reading(r));
 }
 
 RecordEpochs::RecordEpochs(Outbox& outbox, GatewayId gateway, RecordSeenBounds bounds)
@@ -92,7 +92,7 @@ Result<std::vector<OutboxEntry>> RecordEpochs::assign(std::span<Reading> reading
       seen = assign_one(r, **known, key, number->number);
       r.uid = make_reading_uid(gateway_, r);  // finalize_reading() made it with epoch 0
     }
-    entries.emplace_back(r.uid.value, encode_reading(r), std::move(seen));
+    entries.emplace_back(r.uid.value, wire::encode_reading(r), std::move(seen));
   }
   return entries;
 }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "gateway/uplink/codec.h"
+#include "gateway/status_types.h"
 
 namespace kotona::gateway {
 

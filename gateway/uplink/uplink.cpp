@@ -7,7 +7,7 @@
 
 #include "core/crash_point.h"
 #include "core/log.h"
-#include "gateway/uplink/codec.h"
+#include "proto/codec/wire.h"
 #include "mqtt/session.h"
 #include "mqtt/topics.h"
 
@@ -167,7 +167,7 @@ void Uplink::Impl::send_pending() {
       counters_.add("outbox_error");
       return;
     }
-    auto batch = encode_batch(opt_.gateway, *batch_id, now, payloads);
+    auto batch = wire::encode_batch(opt_.gateway, *batch_id, now, payloads);
     if (!batch) {
       log_error(kLog, "outbox holds an undecodable row: " + describe(batch.error()));
       counters_.add("outbox_bad_payload");
@@ -195,14 +195,17 @@ void Uplink::Impl::on_message(const std::string& topic, const std::string& paylo
     counters_.add("mqtt_unexpected_topic");
     return;
   }
-  auto ack = decode_ack(payload);
+  auto ack = wire::decode_ack(payload);
   if (!ack || ack->gateway != opt_.gateway) {
     counters_.add("mqtt_bad_ack");
     log_warn(kLog, "ignoring malformed ack: " +
                        (ack ? "gateway id '" + ack->gateway.value + "'" : describe(ack.error())));
     return;
   }
-  auto removed = outbox_.remove(ack->reading_uids);
+  std::vector<std::string> uids;
+  uids.reserve(ack->readings.size());
+  for (auto& entry : ack->readings) uids.push_back(std::move(entry.reading_uid));
+  auto removed = outbox_.remove(uids);
   if (!removed) {
     log_error(kLog, "outbox remove: " + describe(removed.error()));
     counters_.add("outbox_error");

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "gateway/uplink/codec.h"
+#include "proto/codec/wire.h"
 #include "gateway/uplink/uplink.h"
 #include "mqtt/topics.h"
 #include "tests/support/mute_broker.h"
@@ -30,6 +30,14 @@ using namespace std::chrono_literals;
 extern char** environ;
 
 namespace {
+
+// The server's Ack naming `uids` as stored.
+std::string ack_naming(const GatewayId& gateway, std::uint64_t batch_id,
+                       const std::vector<std::string>& uids) {
+  wire::Ack ack{gateway, batch_id, {}};
+  for (const auto& uid : uids) ack.readings.push_back({uid, wire::Disposition::kStored});
+  return wire::encode_ack(ack);
+}
 
 struct TempDir {
   std::filesystem::path path;
@@ -97,10 +105,10 @@ struct Mosquitto {
 struct FakeServer {
   mqtt::async_client client;
   std::mutex mutex;
-  std::vector<DecodedBatch> batches;
+  std::vector<wire::Batch> batches;
   explicit FakeServer(const std::string& uri) : client(uri, "fake-server", mqtt::create_options(MQTTVERSION_5)) {
     client.set_message_callback([this](mqtt::const_message_ptr msg) {
-      auto batch = decode_batch_for_test(msg->to_string());
+      auto batch = wire::decode_batch(msg->to_string());
       std::lock_guard lock(mutex);
       if (batch) batches.push_back(std::move(*batch));
     });
@@ -118,7 +126,7 @@ struct FakeServer {
     std::lock_guard lock(mutex);
     return batches.size();
   }
-  DecodedBatch batch(std::size_t i) {
+  wire::Batch batch(std::size_t i) {
     std::lock_guard lock(mutex);
     return batches.at(i);
   }
@@ -159,7 +167,7 @@ TEST_CASE("uplink: real mosquitto -> rows deleted only after the app ack, re-sen
   std::vector<OutboxEntry> entries;
   for (const char* record : {"1", "2"}) {
     Reading r = make_reading(record);
-    entries.push_back({r.uid.value, encode_reading(r)});
+    entries.push_back({r.uid.value, wire::encode_reading(r)});
   }
   REQUIRE((*outbox)->append(entries, HubTime{}).has_value());
 
@@ -191,16 +199,16 @@ TEST_CASE("uplink: real mosquitto -> rows deleted only after the app ack, re-sen
   // A malformed ack and an ack for another gateway are counted and change nothing.
   server.send("definitely not protobuf \xff\xff");
   std::vector<std::string> one{first.readings[0].uid.value};
-  server.send(encode_ack_for_test(GatewayId{"gw-other"}, first.batch_id, one));
+  server.send(ack_naming(GatewayId{"gw-other"}, first.batch_id, one));
   REQUIRE(run_until(io, [&] { return counters.get("mqtt_bad_ack") >= 2; }, 10s));
   CHECK((*outbox)->depth().value_or(0) == 2);
   CHECK(uplink.is_connected());
 
   // The ack for the first reading deletes exactly that row.
-  server.send(encode_ack_for_test(GatewayId{"gw-it"}, first.batch_id, one));
+  server.send(ack_naming(GatewayId{"gw-it"}, first.batch_id, one));
   REQUIRE(run_until(io, [&] { return (*outbox)->depth().value_or(0) == 1; }, 10s));
   std::vector<std::string> both{first.readings[0].uid.value, first.readings[1].uid.value};
-  server.send(encode_ack_for_test(GatewayId{"gw-it"}, second.batch_id, both));
+  server.send(ack_naming(GatewayId{"gw-it"}, second.batch_id, both));
   REQUIRE(run_until(io, [&] { return (*outbox)->depth().value_or(9) == 0; }, 10s));
   CHECK(counters.get("readings_acked") == 2);
   uplink.stop();
@@ -238,18 +246,18 @@ TEST_CASE("uplink: broker closes every connection after the re-sends -> fresh cl
   const GatewayId gw{"gw-it"};
   test::ResendRefusingBroker broker(
       2, [&](const std::string& topic, const std::string& payload) -> test::ResendRefusingBroker::Answer {
-        auto batch = decode_batch_for_test(payload);
+        auto batch = wire::decode_batch(payload);
         if (topic != mqtt_link::readings_topic(gw) || !batch) return std::nullopt;
         std::vector<std::string> uids;
         for (const auto& r : batch->readings) uids.push_back(r.uid.value);
-        return std::make_pair(mqtt_link::acks_topic(gw), encode_ack_for_test(gw, batch->batch_id, uids));
+        return std::make_pair(mqtt_link::acks_topic(gw), ack_naming(gw, batch->batch_id, uids));
       });
   auto outbox = Outbox::open((dir.path / "outbox.db").string());
   REQUIRE(outbox.has_value());
   std::vector<OutboxEntry> entries;
   for (int i = 1; i <= 50; ++i) {
     Reading r = make_reading(std::to_string(i));
-    entries.push_back({r.uid.value, encode_reading(r)});
+    entries.push_back({r.uid.value, wire::encode_reading(r)});
   }
   REQUIRE((*outbox)->append(entries, HubTime{}).has_value());
   boost::asio::io_context io;

@@ -10,7 +10,8 @@
 #include "mqtt/session.h"
 #include "mqtt/topics.h"
 #include "server/alerts/technical.h"
-#include "server/ingest/codec.h"
+#include "proto/codec/wire.h"
+#include "server/ingest/intake.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::ingest {
@@ -50,24 +51,29 @@ mqtt_link::SessionOptions session_options(const IngestOptions& opt) {
           .tls_key = opt.tls_key};
 }
 
-std::string status_json(const GatewayStatus& s) {
+std::int64_t unix_ms(const std::optional<HubTime>& t) {
+  return t ? t->time_since_epoch().count() : 0;
+}
+
+std::string status_json(const wire::GatewayStatus& s) {
   boost::json::object o{{"software_version", s.software_version},
                         {"sent_unix_ms", s.sent.time_since_epoch().count()},
                         {"outbox_depth", s.outbox_depth},
-                        {"oldest_unacked_unix_ms", s.oldest_unacked_unix_ms},
-                        {"uptime_s", s.uptime_s}};
+                        {"oldest_unacked_unix_ms", unix_ms(s.oldest_unacked)},
+                        {"uptime_s", s.uptime.count()}};
   boost::json::array devices;
   for (const auto& d : s.devices) {
     boost::json::object device{{"serial", d.serial},
                                {"driver", d.driver},
                                {"port", d.port},
                                {"state", d.state},
-                               {"last_seen_unix_ms", d.last_seen_unix_ms}};
+                               {"last_seen_unix_ms", unix_ms(d.last_seen)}};
     if (!d.refused.empty()) {  // issue 13: records the hub refused
       boost::json::array refused;
       for (const auto& r : d.refused) {
-        refused.push_back(
-            {{"reason", r.reason}, {"count", r.count}, {"last_unix_ms", r.last_unix_ms}});
+        refused.push_back({{"reason", r.reason},
+                           {"count", r.count},
+                           {"last_unix_ms", r.last.time_since_epoch().count()}});
       }
       device["refused"] = std::move(refused);
     }
@@ -77,11 +83,11 @@ std::string status_json(const GatewayStatus& s) {
   boost::json::object counters;
   for (const auto& [name, value] : s.counters) counters[name] = value;
   o["counters"] = std::move(counters);
-  if (!s.storage_state.empty()) {
-    o["storage"] = {{"state", s.storage_state},
-                    {"full_since_unix_ms", s.storage_full_since_unix_ms},
-                    {"available_bytes", s.storage_available_bytes},
-                    {"reserve_in_place", s.storage_reserve_in_place}};
+  if (s.storage) {
+    o["storage"] = {{"state", s.storage->state},
+                    {"full_since_unix_ms", unix_ms(s.storage->full_since)},
+                    {"available_bytes", s.storage->available_bytes},
+                    {"reserve_in_place", s.storage->reserve_in_place}};
   }
   return store::to_json_text(o);
 }
@@ -299,7 +305,7 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
 
 void Ingest::Impl::on_status(const std::string& topic, const GatewayId& gateway,
                              const std::string& payload) {
-  auto status = decode_status(payload);
+  auto status = wire::decode_status(payload);
   if (!status || status->gateway != gateway) {
     counters_.add(status ? "mqtt_identity_mismatch" : "mqtt_bad_status");
     log_warn(kLog, std::string("quarantined: ") + (status ? "identity_mismatch" : "bad_status") +

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <thread>
 
-#include "server/ingest/codec.h"
+#include "proto/codec/wire.h"
 #include "server/ingest/ingest.h"
 
 #include <arpa/inet.h>
@@ -56,7 +56,7 @@ Reading bp(const std::string& record, double systolic) {
 }
 
 struct SeenAck {
-  ingest::AckForTest ack;
+  wire::Ack ack;
   std::int64_t readings_in_db_when_acked = -1;
 };
 
@@ -67,7 +67,7 @@ class FakeGateway {
       : client_(uri, "gw-int-client", mqtt::create_options(MQTTVERSION_5)),
         db_path_(std::move(db_path)) {
     client_.set_message_callback([this](mqtt::const_message_ptr msg) {
-      auto ack = ingest::decode_ack_for_test(msg->to_string());
+      auto ack = wire::decode_ack(msg->to_string());
       auto rows = count_rows(db_path_, "readings");
       std::lock_guard lock(mutex_);
       if (ack) acks_.push_back({*ack, rows});
@@ -156,32 +156,32 @@ TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored o
   REQUIRE(test::eventually([&] { return on_io(io, [&] { return ingest.is_subscribed(); }); }, 10s));
 
   FakeGateway gateway(broker.uri(), db_path);
-  auto batch1 = ingest::encode_batch_for_test(kGw, 1, {bp("1", 185), bp("2", 120)});
+  auto batch1 = wire::encode_batch(kGw, 1, HubTime{}, {bp("1", 185), bp("2", 120)});
   gateway.publish(batch1);
   auto first = gateway.wait_ack(0);
   REQUIRE(first.has_value());
   CHECK(first->readings_in_db_when_acked == 2);  // the ack follows the commit
   REQUIRE(first->ack.readings.size() == 2);
-  CHECK(first->ack.readings[0].disposition == store::Disposition::kStored);
-  CHECK(first->ack.readings[1].disposition == store::Disposition::kStored);
+  CHECK(first->ack.readings[0].disposition == wire::Disposition::kStored);
+  CHECK(first->ack.readings[1].disposition == wire::Disposition::kStored);
   CHECK(on_io(io, [&] { return alerts.size(); }) == 1);
 
   gateway.publish(batch1);  // the gateway missed the ack and re-sends
   auto second = gateway.wait_ack(1);
   REQUIRE(second.has_value());
   REQUIRE(second->ack.readings.size() == 2);
-  CHECK(second->ack.readings[0].disposition == store::Disposition::kDuplicate);
-  CHECK(second->ack.readings[1].disposition == store::Disposition::kDuplicate);
+  CHECK(second->ack.readings[0].disposition == wire::Disposition::kDuplicate);
+  CHECK(second->ack.readings[1].disposition == wire::Disposition::kDuplicate);
   CHECK(count_rows(db_path, "readings") == 2);
   CHECK(count_rows(db_path, "alerts") == 1);
 
   gateway.publish("this is not protobuf \x01\x02");
-  gateway.publish(ingest::encode_batch_for_test(kGw, 2, {bp("3", 130)}));
+  gateway.publish(wire::encode_batch(kGw, 2, HubTime{}, {bp("3", 130)}));
   auto third = gateway.wait_ack(2);
   REQUIRE(third.has_value());
   CHECK(third->ack.batch_id == 2);
   REQUIRE(third->ack.readings.size() == 1);
-  CHECK(third->ack.readings[0].disposition == store::Disposition::kStored);
+  CHECK(third->ack.readings[0].disposition == wire::Disposition::kStored);
   CHECK(count_rows(db_path, "readings") == 3);
   CHECK(counters.get("mqtt_bad_payload") == 1);
   CHECK(count_rows(db_path, "quarantine") == 1);

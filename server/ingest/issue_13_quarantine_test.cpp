@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "server/ingest/codec.h"
+#include "proto/codec/wire.h"
 #include "server/ingest/ingest.h"
 #include "tests/support/process.h"
 #include "tests/support/store_location.h"
@@ -120,7 +120,7 @@ TEST_CASE("issue 13: a reading_uid with a newline -> no forged log line, uid esc
   auto r = bp("BP1", "1", 120);
   // The forged "line" carries a timestamp no real line can have.
   r.uid = ReadingUid{"x\n1999-01-01T00:00:00.000Z ERROR ingest: FORGED patient P1 died"};
-  auto log = rig.send(kTopic, ingest::encode_batch_for_test(kGw, 1, {r}));
+  auto log = rig.send(kTopic, wire::encode_batch(kGw, 1, HubTime{}, {r}));
   auto lines = lines_of(log);
   REQUIRE_FALSE(lines.empty());
   for (const auto& line : lines) {
@@ -133,8 +133,8 @@ TEST_CASE("issue 13: a reading_uid with a newline -> no forged log line, uid esc
 
 TEST_CASE("issue 13: a not-enrolled meter's batch -> one log line with reason, gateway, device") {
   Rig rig;
-  auto log = rig.send(kTopic, ingest::encode_batch_for_test(
-                                  kGw, 2, {bp("NEWBP", "1", 185), bp("NEWBP", "2", 186)}));
+  auto log = rig.send(kTopic, wire::encode_batch(
+                                  kGw, 2, HubTime{}, {bp("NEWBP", "1", 185), bp("NEWBP", "2", 186)}));
   auto lines = lines_of(log);
   CHECK(count_containing(lines, "quarantined") == 1);
   CHECK(count_containing(lines, "not_enrolled device 'NEWBP' x2") == 1);
@@ -146,7 +146,7 @@ TEST_CASE("issue 13: identity mismatch -> admin technical alert + one log line")
   rig.enrol("BP1");
   GatewayId other{"gw-other"};
   auto log =
-      rig.send(kTopic, ingest::encode_batch_for_test(other, 3, {bp("BP7", "1", 120, other)}));
+      rig.send(kTopic, wire::encode_batch(other, 3, HubTime{}, {bp("BP7", "1", 120, other)}));
   auto lines = lines_of(log);
   CHECK(count_containing(lines, "quarantined") == 1);
   CHECK(count_containing(lines, "identity_mismatch device 'BP7' x1") == 1);
@@ -162,7 +162,7 @@ TEST_CASE(
     "once with its alert, second release and re-send add nothing") {
   Rig rig;
   rig.enrol("BP1");  // the hub's patient: their care team gets the alert
-  auto batch = ingest::encode_batch_for_test(kGw, 4, {bp("NEWBP", "28", 185)});
+  auto batch = wire::encode_batch(kGw, 4, HubTime{}, {bp("NEWBP", "28", 185)});
   rig.send(kTopic, batch);
   auto tech = rig.alerts_of("quarantine.not_enrolled");
   REQUIRE(tech.size() == 1);
@@ -216,7 +216,7 @@ TEST_CASE("issue 13: more not-enrolled batches -> one open alert per device epis
   Rig rig;
   rig.enrol("BP1");
   for (int i = 1; i <= 3; ++i) {
-    rig.send(kTopic, ingest::encode_batch_for_test(kGw, static_cast<std::uint64_t>(10 + i),
+    rig.send(kTopic, wire::encode_batch(kGw, static_cast<std::uint64_t>(10 + i), HubTime{},
                                                    {bp("NEWBP", std::to_string(i), 130)}));
   }
   store::AlertFilter filter;
@@ -239,7 +239,7 @@ TEST_CASE(
   rig.store->set_quarantine_limits(
       {.per_gateway = 2, .max_age = std::chrono::hours(24), .max_payload_bytes = 64});
   for (int i = 1; i <= 3; ++i) {
-    rig.send(kTopic, ingest::encode_batch_for_test(kGw, static_cast<std::uint64_t>(20 + i),
+    rig.send(kTopic, wire::encode_batch(kGw, static_cast<std::uint64_t>(20 + i), HubTime{},
                                                    {bp("DEV" + std::to_string(i), "1", 130)}));
   }
   CHECK(rig.count("quarantine") == 2);

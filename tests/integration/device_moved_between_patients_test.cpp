@@ -10,7 +10,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "gateway/uplink/codec.h"
+#include "proto/codec/wire.h"
 #include "tests/integration/system.h"
 
 using namespace kotona;
@@ -42,7 +42,7 @@ std::string reading_measured_at(const GatewayId& gw, int record, HubTime at) {
   r.clock_offset = std::chrono::seconds{0};
   r.measurement = BloodPressure{120.0 + record, 80, std::nullopt, 60.0};
   finalize_reading(gw, r);
-  return gateway::encode_reading(r);
+  return wire::encode_reading(r);
 }
 
 void publish_batch(SystemUnderTest& sys, std::uint64_t batch_id,
@@ -50,7 +50,7 @@ void publish_batch(SystemUnderTest& sys, std::uint64_t batch_id,
   GatewayId gw{sys.gateway_id()};
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  auto batch = gateway::encode_batch(gw, batch_id, now, readings);
+  auto batch = wire::encode_batch(gw, batch_id, now, readings);
   REQUIRE(batch.has_value());
   mqtt::async_client client(sys.broker().uri(), "kotona-test-move",
                             mqtt::create_options(MQTTVERSION_5));

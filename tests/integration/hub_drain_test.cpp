@@ -16,8 +16,8 @@
 
 #include "core/reading.h"
 #include "gateway/outbox/outbox.h"
-#include "gateway/uplink/codec.h"
-#include "kotona/v1/readings.pb.h"
+#include "proto/codec/wire.h"
+#include "mqtt/topics.h"
 #include "tests/integration/system.h"
 
 using namespace kotona;
@@ -49,7 +49,7 @@ void fill_outbox(SystemUnderTest& sys, long rows) {
     r.hub_time = now;
     r.measurement = BloodPressure{120.0 + static_cast<double>(i % 20), 80, std::nullopt, 70};
     finalize_reading(GatewayId{sys.gateway_id()}, r);
-    chunk.emplace_back(r.uid.value, gateway::encode_reading(r));
+    chunk.emplace_back(r.uid.value, wire::encode_reading(r));
     if (chunk.size() == 5000 || i == rows) {
       REQUIRE((*outbox)->append(chunk, now));
       chunk.clear();
@@ -63,15 +63,15 @@ class StatusWatch {
   explicit StatusWatch(SystemUnderTest& sys)
       : client_(sys.broker().uri(), "kotona-test-status", mqtt::create_options(MQTTVERSION_5)) {
     client_.set_message_callback([this](mqtt::const_message_ptr msg) {
-      kotona::v1::GatewayStatus status;
-      if (!status.ParseFromString(msg->to_string())) return;
-      auto it = status.counters().find("readings_sent");
-      if (it != status.counters().end()) sent_ = static_cast<long>(it->second);
-      depth_ = static_cast<long>(status.outbox_depth());
+      auto status = wire::decode_status(msg->to_string());
+      if (!status) return;
+      auto it = status->counters.find("readings_sent");
+      if (it != status->counters.end()) sent_ = static_cast<long>(it->second);
+      depth_ = static_cast<long>(status->outbox_depth);
       ++seen_;
     });
     client_.connect(mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).finalize())->wait();
-    client_.subscribe("kotona/v1/gw/" + sys.gateway_id() + "/status", 1)->wait();
+    client_.subscribe(mqtt_link::status_topic(GatewayId{sys.gateway_id()}), 1)->wait();
   }
   ~StatusWatch() {
     try {

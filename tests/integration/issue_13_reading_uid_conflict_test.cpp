@@ -7,7 +7,7 @@
 #include <doctest/doctest.h>
 #include <mqtt/async_client.h>
 
-#include "gateway/uplink/codec.h"
+#include "proto/codec/wire.h"
 #include "tests/integration/system.h"
 
 using namespace kotona;
@@ -31,8 +31,8 @@ void publish_early_record_28(SystemUnderTest& sys) {
   r.clock_offset = std::chrono::seconds{0};
   r.measurement = BloodPressure{120, 80, std::nullopt, 60.0};
   finalize_reading(gw, r);
-  std::vector<std::string> payloads{gateway::encode_reading(r)};
-  auto batch = gateway::encode_batch(gw, 900001, now, payloads);
+  std::vector<std::string> payloads{wire::encode_reading(r)};
+  auto batch = wire::encode_batch(gw, 900001, now, payloads);
   REQUIRE(batch.has_value());
   mqtt::async_client client(sys.broker().uri(), "kotona-test-forger",
                             mqtt::create_options(MQTTVERSION_5));

@@ -9,9 +9,10 @@
 #include <set>
 #include <thread>
 
-#include "kotona/v1/readings.pb.h"
+#include "proto/codec/wire.h"
 #include "tests/integration/system.h"
 
+namespace wire = kotona::wire;
 using namespace kotona::test;
 using namespace std::chrono_literals;
 
@@ -30,8 +31,8 @@ class WireTap {
                 "mqttv5", "-q", "1", "-t", "kotona/v1/gw/+/readings", "-F", "%x"},
                path_) {}
   // Readings by uid (the last copy seen).
-  std::map<std::string, kotona::v1::Reading> readings() const {
-    std::map<std::string, kotona::v1::Reading> out;
+  std::map<std::string, wire::ReadingFields> readings() const {
+    std::map<std::string, wire::ReadingFields> out;
     std::ifstream in(path_);
     std::string line;
     while (std::getline(in, line)) {
@@ -39,9 +40,9 @@ class WireTap {
       for (std::size_t i = 0; i + 1 < line.size(); i += 2) {
         bytes.push_back(static_cast<char>(std::stoi(line.substr(i, 2), nullptr, 16)));
       }
-      kotona::v1::ReadingBatch batch;
-      if (!batch.ParseFromString(bytes)) continue;
-      for (const auto& r : batch.readings()) out[r.reading_uid()] = r;
+      auto batch = wire::batch_fields(bytes);
+      if (!batch) continue;
+      for (auto& [uid, fields] : *batch) out[uid] = std::move(fields);
     }
     return out;
   }
@@ -51,11 +52,19 @@ class WireTap {
   Child child_;
 };
 
-void check_quantity(const kotona::v1::Quantity& q, double value, unsigned mdc,
-                    const std::string& ucum) {
-  CHECK(q.value() == doctest::Approx(value));
-  CHECK(q.mdc_code() == mdc);
-  CHECK(q.ucum() == ucum);
+void check_quantity(const wire::ReadingFields& fields, const std::string& path, double value,
+                    unsigned mdc, const std::string& ucum) {
+  CAPTURE(path);
+  auto it = fields.find(path);
+  REQUIRE(it != fields.end());
+  CHECK(it->second.value == doctest::Approx(value));
+  CHECK(it->second.mdc_code == mdc);
+  CHECK(it->second.ucum == ucum);
+}
+
+std::string text_of(const wire::ReadingFields& fields, const std::string& path) {
+  auto it = fields.find(path);
+  return it == fields.end() ? std::string("(absent)") : it->second.text;
 }
 
 // Every ledger uid stored exactly once, nothing else stored, outbox drained.
@@ -115,29 +124,30 @@ TEST_CASE(
   CHECK(shock.at("values").at("right_ventricle").at("lead_impedance_ohm").to_number<double>() ==
         560);
 
-  auto wire = tap.readings();
-  REQUIRE_MESSAGE(eventually([&] { return (wire = tap.readings()).size() == 7; }, 10s),
+  auto on_wire = tap.readings();
+  REQUIRE_MESSAGE(eventually([&] { return (on_wire = tap.readings()).size() == 7; }, 10s),
                   sys.diagnostics());
-  const auto& inr = wire[uid(kInr, "1", "inr")].inr();
-  check_quantity(inr.ratio(), 2.6, 188492, "{INR}");
-  check_quantity(inr.prothrombin_time(), 31.2, 188496, "s");
-  const auto& glucose = wire[uid(kGlucose, "2", "glucose")].glucose();
-  check_quantity(glucose.concentration(), 5.4, 160184, "mmol/L");
-  CHECK(glucose.meal() == kotona::v1::MEAL_MARKER_PREPRANDIAL);
-  const auto& implant = wire[uid(kImplant, "RLYSIM0001-3", "implant")].implant();
-  CHECK(implant.battery_status() == kotona::v1::BATTERY_STATUS_OK);
-  check_quantity(implant.battery_voltage(), 2.79, 721344, "V");
-  check_quantity(implant.longevity(), 96, 721472, "mo");
-  check_quantity(implant.right_atrium().lead_impedance(), 480, 722432, "Ohm");
-  check_quantity(implant.right_ventricle().lead_impedance(), 560, 722433, "Ohm");
-  check_quantity(implant.right_ventricle().sensing_amplitude(), 11.2, 722055, "mV");
-  check_quantity(implant.right_ventricle().capture_threshold(), 1.0, 722177, "V");
-  check_quantity(implant.right_ventricle().paced_percent(), 3, 0, "%");
-  CHECK_FALSE(implant.left_ventricle().has_lead_impedance());  // "not available" stays absent
-  check_quantity(implant.at_af_burden(), 0.4, 0, "%");
-  CHECK(implant.shocks_delivered() == 1);
-  CHECK(implant.atp_therapies() == 2);
-  CHECK(implant.vt_vf_episodes() == 1);
+  const auto& inr = on_wire[uid(kInr, "1", "inr")];
+  check_quantity(inr, "inr.ratio", 2.6, 188492, "{INR}");
+  check_quantity(inr, "inr.prothrombin_time", 31.2, 188496, "s");
+  const auto& glucose = on_wire[uid(kGlucose, "2", "glucose")];
+  check_quantity(glucose, "glucose.concentration", 5.4, 160184, "mmol/L");
+  CHECK(text_of(glucose, "glucose.meal") == "MEAL_MARKER_PREPRANDIAL");
+  const auto& implant = on_wire[uid(kImplant, "RLYSIM0001-3", "implant")];
+  CHECK(text_of(implant, "implant.battery_status") == "BATTERY_STATUS_OK");
+  check_quantity(implant, "implant.battery_voltage", 2.79, 721344, "V");
+  check_quantity(implant, "implant.longevity", 96, 721472, "mo");
+  check_quantity(implant, "implant.right_atrium.lead_impedance", 480, 722432, "Ohm");
+  check_quantity(implant, "implant.right_ventricle.lead_impedance", 560, 722433, "Ohm");
+  check_quantity(implant, "implant.right_ventricle.sensing_amplitude", 11.2, 722055, "mV");
+  check_quantity(implant, "implant.right_ventricle.capture_threshold", 1.0, 722177, "V");
+  check_quantity(implant, "implant.right_ventricle.paced_percent", 3, 0, "%");
+  // "not available" stays absent
+  CHECK(implant.count("implant.left_ventricle.lead_impedance") == 0);
+  check_quantity(implant, "implant.at_af_burden", 0.4, 0, "%");
+  CHECK(text_of(implant, "implant.shocks_delivered") == "1");
+  CHECK(text_of(implant, "implant.atp_therapies") == "2");
+  CHECK(text_of(implant, "implant.vt_vf_episodes") == "1");
 }
 
 TEST_CASE("Contour-dialect glucose meter (issue 14) -> stored once, to the minute, markers kept") {

@@ -8,9 +8,11 @@
 
 #include <thread>
 
-#include "kotona/v1/readings.pb.h"
+#include "mqtt/topics.h"
+#include "proto/codec/wire.h"
 #include "tests/integration/system.h"
 
+using namespace kotona;
 using namespace kotona::test;
 using namespace std::chrono_literals;
 
@@ -80,15 +82,14 @@ TEST_CASE("gateway reports an outbox backlog -> gateway.outbox_backlog alert, on
   sys.extra_server_config = "outbox_backlog_rows = 100\ntechnical_check_ms = 200\n";
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
-  kotona::v1::GatewayStatus status;
-  status.set_gateway_id(sys.gateway_id());
-  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  status.set_sent_unix_ms(now_ms);
-  status.set_outbox_depth(5000);
-  status.set_oldest_unacked_unix_ms(now_ms - 600'000);
-  publish(sys, "kotona/v1/gw/" + sys.gateway_id() + "/status", status.SerializeAsString(), 3);
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now());
+  wire::GatewayStatus status;
+  status.gateway = GatewayId{sys.gateway_id()};
+  status.sent = now;
+  status.outbox_depth = 5000;
+  status.oldest_unacked = now - 10min;
+  publish(sys, mqtt_link::status_topic(status.gateway), wire::encode_status(status), 3);
   REQUIRE_MESSAGE(eventually([&] { return count_rule(sys, "gateway.outbox_backlog") == 1; }, 10s),
                   sys.diagnostics());
   std::this_thread::sleep_for(1s);

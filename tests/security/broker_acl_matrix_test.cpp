@@ -14,7 +14,7 @@
 #include <algorithm>
 
 #include "core/reading.h"
-#include "server/ingest/codec.h"
+#include "proto/codec/wire.h"
 #include "server/store/database.h"
 #include "tests/security/pki.h"
 #include "tests/support/store_location.h"
@@ -41,7 +41,7 @@ std::string batch(const std::string& payload_gateway, const std::string& record)
   r.measurement = BloodPressure{120, 80, std::nullopt, 60.0};
   finalize_reading(GatewayId{payload_gateway}, r);
   static std::uint64_t batch_id = 1;
-  return server::ingest::encode_batch_for_test(GatewayId{payload_gateway}, batch_id++, {r});
+  return wire::encode_batch(GatewayId{payload_gateway}, batch_id++, HubTime{}, {r});
 }
 
 // SELECT COUNT(*) ... on the server's store (SQLite file or PostgreSQL database) through the

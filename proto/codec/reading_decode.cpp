@@ -1,21 +1,17 @@
-#include "server/ingest/codec.h"
-
 #include <cmath>
 #include <cstdlib>
 
 #include "core/codes.h"
-#include "kotona/v1/readings.pb.h"
+#include "proto/codec/messages.h"
+#include "proto/codec/wire.h"
 
-namespace kotona::server::ingest {
+namespace kotona::wire {
 
 namespace {
 
-namespace v1 = ::kotona::v1;
 using codes::Code;
-using store::Disposition;
+using namespace detail;
 
-constexpr std::int64_t kEarliestHubMs = 1'577'836'800'000;  // 2020-01-01T00:00:00Z
-constexpr std::int64_t kMaxHubAheadMs = 24LL * 3600 * 1000;
 constexpr std::int64_t kMaxAbsSeconds = 100LL * 366 * 24 * 3600 * 40;  // keeps chrono sane
 constexpr std::int64_t kMaxAbsOffsetS = 100LL * 366 * 24 * 3600;
 // No quantity in the schema comes near this in its unit (the largest, lead impedance, is
@@ -204,12 +200,9 @@ std::optional<Measurement> get_measurement(const v1::Reading& r, Checker& c) {
   return std::nullopt;
 }
 
-bool plausible_hub_ms(std::int64_t hub, HubTime now) {
-  return hub >= kEarliestHubMs && hub <= now.time_since_epoch().count() + kMaxHubAheadMs;
-}
-
 void check_times(const v1::Reading& p, Checker& c) {
-  // A wrong hub clock is not the reading's fault: rebase_hub_clock() repairs and flags it.
+  // A wrong hub clock is not the reading's fault: the server moves it into its own frame and
+  // flags it (server/ingest/codec.cpp).
   // A wrong device clock is flagged, never rejected (invariant 6); only overflow is absurd.
   if (p.has_device_time_unix_s() && std::llabs(p.device_time_unix_s()) > kMaxAbsSeconds) {
     c.note("device_time_unix_s out of range");
@@ -219,28 +212,10 @@ void check_times(const v1::Reading& p, Checker& c) {
   }
 }
 
-// The hub clock was wrong when it stamped this reading (before 2020 or more than a day ahead
-// of the server: a dead RTC, a bad NTP step). Rejecting it would lose a good measurement, so
-// the times are moved into the server's frame instead and the reading is flagged
-// clock_suspect: shifted by the batch's own skew (sent time vs server receive time, same hub
-// clock) when the batch time is wrong too, else pinned to the receive time (the clock was
-// fixed between measuring and sending; the reading is no newer than its arrival).
-void rebase_hub_clock(Reading& r, HubTime now, std::optional<std::chrono::milliseconds> skew) {
-  if (plausible_hub_ms(r.hub_time.time_since_epoch().count(), now)) return;
-  r.quality.clock_suspect = true;
-  if (skew) {
-    r.hub_time -= *skew;
-    if (r.clock_offset) {
-      r.clock_offset = *r.clock_offset - std::chrono::duration_cast<std::chrono::seconds>(*skew);
-    }
-  } else {
-    r.hub_time = now;
-    r.clock_offset.reset();  // relative to a clock we no longer trust
-  }
-}
+}  // namespace
 
 // The domain Reading, or the reason it is rejected.
-Result<Reading> from_proto(const v1::Reading& p) {
+Result<Reading> detail::from_proto(const v1::Reading& p) {
   Checker c;
   Reading r;
   r.uid = ReadingUid{p.reading_uid()};
@@ -274,103 +249,12 @@ Result<Reading> from_proto(const v1::Reading& p) {
   return r;
 }
 
-v1::Disposition to_proto(Disposition d) {
-  switch (d) {
-    case Disposition::kStored:
-      return v1::DISPOSITION_STORED;
-    case Disposition::kDuplicate:
-      return v1::DISPOSITION_DUPLICATE;
-    case Disposition::kConflict:  // stored, under a derived uid
-      return v1::DISPOSITION_STORED;
-    case Disposition::kQuarantined:
-      return v1::DISPOSITION_QUARANTINED;
-    case Disposition::kRejected:
-      return v1::DISPOSITION_REJECTED;
+Result<Reading> decode_reading(std::string_view bytes) {
+  v1::Reading r;
+  if (!r.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return fail(Errc::kMalformed, "not a kotona.v1.Reading");
   }
-  return v1::DISPOSITION_UNSPECIFIED;
+  return detail::from_proto(r);
 }
 
-}  // namespace
-
-Result<store::Batch> decode_batch(std::string_view bytes, HubTime now) {
-  v1::ReadingBatch proto;
-  if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return fail(Errc::kMalformed, "not a kotona.v1.ReadingBatch");
-  }
-  if (proto.schema_version() != kSchemaVersion) {
-    return fail(Errc::kUnsupported,
-                "schema_version " + std::to_string(proto.schema_version()) + ", expected 1");
-  }
-  if (!is_valid_id_text(proto.gateway_id())) {
-    return fail(Errc::kMalformed, "batch gateway_id is not valid id text");
-  }
-  store::Batch batch;
-  batch.gateway = GatewayId{proto.gateway_id()};
-  batch.batch_id = proto.batch_id();
-  std::optional<std::chrono::milliseconds> skew;
-  if (proto.sent_unix_ms() != 0 && !plausible_hub_ms(proto.sent_unix_ms(), now)) {
-    skew = std::chrono::milliseconds(proto.sent_unix_ms() - now.time_since_epoch().count());
-  }
-  for (const auto& p : proto.readings()) {
-    auto reading = from_proto(p);
-    if (reading) {
-      rebase_hub_clock(*reading, now, skew);
-      batch.readings.push_back(std::move(*reading));
-    } else {
-      batch.rejected.push_back({p.reading_uid(), reading.error(), p.SerializeAsString()});
-    }
-  }
-  return batch;
-}
-
-std::string encode_ack(const GatewayId& gateway, std::uint64_t batch_id,
-                       const std::vector<store::ReadingOutcome>& outcomes) {
-  v1::Ack ack;  // every uid, duplicates included: the gateway deletes what is acked
-  ack.set_gateway_id(gateway.value);
-  ack.set_batch_id(batch_id);
-  for (const auto& o : outcomes) {
-    if (o.reading_uid.empty()) continue;
-    auto* item = ack.add_readings();
-    item->set_reading_uid(o.reading_uid);
-    item->set_disposition(to_proto(o.disposition));
-  }
-  return ack.SerializeAsString();
-}
-
-Result<GatewayStatus> decode_status(std::string_view bytes) {
-  v1::GatewayStatus p;
-  if (!p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return fail(Errc::kMalformed, "not a kotona.v1.GatewayStatus");
-  }
-  if (!is_valid_id_text(p.gateway_id())) {
-    return fail(Errc::kMalformed, "status gateway_id is not valid id text");
-  }
-  GatewayStatus s{GatewayId{p.gateway_id()},
-                  HubTime{std::chrono::milliseconds{p.sent_unix_ms()}},
-                  p.software_version(),
-                  p.outbox_depth(),
-                  p.oldest_unacked_unix_ms(),
-                  {},
-                  {},
-                  p.uptime_s(),
-                  {},
-                  0,
-                  0,
-                  false};
-  for (const auto& d : p.devices()) {
-    s.devices.push_back({d.serial(), d.driver(), d.port(), d.state(), d.last_seen_unix_ms()});
-    for (const auto& r : d.refused()) {
-      s.devices.back().refused.push_back({r.reason(), r.count(), r.last_unix_ms()});
-    }
-  }
-  for (const auto& [name, value] : p.counters()) s.counters[name] = value;
-  if (p.has_storage()) {
-    s.storage_state = p.storage().state();
-    s.storage_full_since_unix_ms = p.storage().full_since_unix_ms();
-    s.storage_available_bytes = p.storage().available_bytes();
-    s.storage_reserve_in_place = p.storage().reserve_in_place();
-  }
-  return s;
-}
-
-}  // namespace kotona::server::ingest
+}  // namespace kotona::wire

@@ -1,11 +1,11 @@
-#include "gateway/uplink/codec.h"
-
 #include <doctest/doctest.h>
 
 #include <vector>
 
+#include "proto/codec/wire.h"
+
 using namespace kotona;
-using namespace kotona::gateway;
+using namespace kotona::wire;
 using namespace std::chrono_literals;
 
 namespace {
@@ -48,7 +48,7 @@ CardiacImplantSummary full_implant() {
 
 }  // namespace
 
-TEST_CASE("codec: every measurement kind, optional fields empty -> round trip equal") {
+TEST_CASE("wire reading: every measurement kind, optional fields empty -> round trip equal") {
   std::vector<Measurement> kinds{BloodPressure{120, 80, {}, {}},
                                  Glucose{5.4, MealMarker::kUnknown},
                                  Inr{2.4, {}, {}},
@@ -62,7 +62,7 @@ TEST_CASE("codec: every measurement kind, optional fields empty -> round trip eq
   }
 }
 
-TEST_CASE("codec: every optional field set -> round trip equal") {
+TEST_CASE("wire reading: every optional field set -> round trip equal") {
   std::vector<Measurement> kinds{BloodPressure{182, 112, 135.3, 71},
                                  Glucose{2.8, MealMarker::kFasting},
                                  Glucose{7.1, MealMarker::kPostprandial},
@@ -75,7 +75,7 @@ TEST_CASE("codec: every optional field set -> round trip equal") {
   }
 }
 
-TEST_CASE("codec: device time precision (ASTM YYYYMMDD[HH[MM]]) -> round trip equal") {
+TEST_CASE("wire reading: device time precision (ASTM YYYYMMDD[HH[MM]]) -> round trip equal") {
   for (auto p : {TimePrecision::kMinute, TimePrecision::kHour, TimePrecision::kDay}) {
     Reading r = base_reading(Inr{2.6, {}, {}});
     r.quality.device_time_precision = p;
@@ -84,7 +84,8 @@ TEST_CASE("codec: device time precision (ASTM YYYYMMDD[HH[MM]]) -> round trip eq
   }
 }
 
-TEST_CASE("codec: device range indicators (INR > 8.0, glucose HI / LO) -> comparator survives") {
+TEST_CASE(
+    "wire reading: device range indicators (INR > 8.0, glucose HI / LO) -> comparator survives") {
   std::vector<Measurement> kinds{Inr{8.0, {}, {}, Comparator::kAboveRange},
                                  Inr{0.8, {}, {}, Comparator::kBelowRange},
                                  Glucose{33.3, MealMarker::kUnknown, Comparator::kAboveRange},
@@ -98,7 +99,7 @@ TEST_CASE("codec: device range indicators (INR > 8.0, glucose HI / LO) -> compar
   CHECK(primary_comparator(decoded->measurement) == Comparator::kAboveRange);
 }
 
-TEST_CASE("codec: reading without device time -> clock_missing and no offset survive") {
+TEST_CASE("wire reading: reading without device time -> clock_missing and no offset survive") {
   Reading r;
   r.device.serial = DeviceSerial{"SN2"};
   r.hub_time = HubTime{std::chrono::milliseconds{5}};
@@ -108,54 +109,9 @@ TEST_CASE("codec: reading without device time -> clock_missing and no offset sur
   check_round_trip(r);
 }
 
-TEST_CASE("codec: garbage bytes -> kMalformed, no throw") {
+TEST_CASE("wire reading: garbage bytes -> kMalformed, no throw") {
   auto decoded = decode_reading(std::string("\xff\xff\xff\x01", 4));
   REQUIRE_FALSE(decoded.has_value());
   CHECK(decoded.error().code == Errc::kMalformed);
   CHECK_FALSE(decode_reading("").has_value());  // no measurement
-}
-
-TEST_CASE("codec: batch of encoded readings -> decodes to the same readings") {
-  std::vector<std::string> payloads{encode_reading(base_reading(Weight{80})),
-                                    encode_reading(base_reading(Temperature{37.2}))};
-  auto batch = encode_batch(GatewayId{"gw-1"}, 9, HubTime{1000ms}, payloads);
-  REQUIRE(batch.has_value());
-  auto decoded = decode_batch_for_test(*batch);
-  REQUIRE(decoded.has_value());
-  CHECK(decoded->batch_id == 9);
-  CHECK(decoded->gateway == GatewayId{"gw-1"});
-  REQUIRE(decoded->readings.size() == 2);
-  CHECK(decoded->readings[1] == base_reading(Temperature{37.2}));
-}
-
-TEST_CASE("codec: batch with a payload that is not a Reading -> kMalformed at its index") {
-  std::vector<std::string> payloads{encode_reading(base_reading(Weight{80})),
-                                    std::string("\xff\xff", 2)};
-  auto batch = encode_batch(GatewayId{"gw-1"}, 1, HubTime{}, payloads);
-  REQUIRE_FALSE(batch.has_value());
-  CHECK(batch.error().offset == 1);
-}
-
-TEST_CASE("codec: ack -> gateway, batch id and uids") {
-  std::vector<std::string> uids{"gw-1/SN1/r1/bp", "gw-1/SN1/r2/bp"};
-  auto ack = decode_ack(encode_ack_for_test(GatewayId{"gw-1"}, 4, uids));
-  REQUIRE(ack.has_value());
-  CHECK(ack->gateway == GatewayId{"gw-1"});
-  CHECK(ack->batch_id == 4);
-  CHECK(ack->reading_uids == uids);
-}
-
-TEST_CASE("codec: malformed ack payloads -> kMalformed") {
-  CHECK_FALSE(decode_ack(std::string("\xff\xff\xff", 3)).has_value());
-  CHECK_FALSE(decode_ack("").has_value());  // no gateway id
-  CHECK_FALSE(decode_ack("not protobuf at all").has_value());
-}
-
-TEST_CASE("codec: status -> encodes without throwing") {
-  GatewayStatusInfo status;
-  status.gateway = GatewayId{"gw-1"};
-  status.outbox_depth = 3;
-  status.devices.push_back({"SN1", "astm_bp", "/dev/ttyUSB0", "connected", HubTime{5ms}});
-  status.counters["mqtt_bad_ack"] = 1;
-  CHECK_FALSE(encode_status(status).empty());
 }
