@@ -17,9 +17,13 @@ using astm::test::make_frame;
 
 const HubTime kHubTime{sys_days{2026y / 11 / 22} + 10h + 16min};
 const std::string kH = "H|\\^&|||Acme^BP-1^SN123^1.0|||||||P|LIS2-A2|20261122101600\r";
-const std::vector<std::string> kGood = {
-    kH, "P|1\r", "O|1|42||^^^BP|||20261122101500\r", "R|1|^^^SYS|182|mmHg||H||F\r",
-    "R|2|^^^DIA|112|mmHg||H||F\r", "R|3|^^^PULSE|71|/min||N||F\r", "L|1|N\r"};
+const std::vector<std::string> kGood = {kH,
+                                        "P|1\r",
+                                        "O|1|42||^^^BP|||20261122101500\r",
+                                        "R|1|^^^SYS|182|mmHg||H||F\r",
+                                        "R|2|^^^DIA|112|mmHg||H||F\r",
+                                        "R|3|^^^PULSE|71|/min||N||F\r",
+                                        "L|1|N\r"};
 
 Step feed(Session& s, const Bytes& bytes) {
   auto step = s.on_input(Input{kHubTime, SerialBytes{bytes}});
@@ -46,7 +50,7 @@ std::vector<Bytes> writes(const Step& step) {
 const Bytes kAck{astm::kAck};
 const Bytes kNak{astm::kNak};
 
-TEST_CASE("Session: start and empty input -> nothing to do, no timer") {
+TEST_CASE("astm_bp session: start and empty input -> nothing to do, no timer") {
   Session s;
   Step start = s.start();
   CHECK(start.commands.empty());
@@ -57,7 +61,8 @@ TEST_CASE("Session: start and empty input -> nothing to do, no timer") {
   CHECK(step.rejected.empty());
 }
 
-TEST_CASE("Session: frame by frame -> ACK each, L frame -> reading and its ACK in one Step") {
+TEST_CASE(
+    "astm_bp session: frame by frame -> ACK each, L frame -> reading and its ACK in one Step") {
   Session s;
   CHECK(writes(feed(s, {astm::kEnq})) == std::vector<Bytes>{kAck});
   for (std::size_t i = 0; i + 1 < kGood.size(); ++i) {
@@ -81,7 +86,8 @@ TEST_CASE("Session: frame by frame -> ACK each, L frame -> reading and its ACK i
   CHECK_FALSE(eot.timer.has_value());
 }
 
-TEST_CASE("Session: device clock (H.14) two years behind -> offset from H.14, not from O.8") {
+TEST_CASE(
+    "astm_bp session: device clock (H.14) two years behind -> offset from H.14, not from O.8") {
   Session s;
   std::vector<std::string> records = kGood;
   records[0] = "H|\\^&|||Acme^BP-1^SN123^1.0|||||||P|LIS2-A2|20241122101600\r";
@@ -97,7 +103,7 @@ TEST_CASE("Session: device clock (H.14) two years behind -> offset from H.14, no
   CHECK(*offset == -duration_cast<seconds>(sys_days{2026y / 11 / 22} - sys_days{2024y / 11 / 22}));
 }
 
-TEST_CASE("Session: testdata/message_good.hex in one read -> one reading, 9 ACKs") {
+TEST_CASE("astm_bp session: testdata/message_good.hex in one read -> one reading, 9 ACKs") {
   Session s;
   Step step = feed(s, testdata("message_good.hex"));
   CHECK(step.readings.size() == 1);
@@ -105,7 +111,7 @@ TEST_CASE("Session: testdata/message_good.hex in one read -> one reading, 9 ACKs
   CHECK(writes(step) == std::vector<Bytes>(8, kAck));
 }
 
-TEST_CASE("Session: truncated frame -> no reply until the rest arrives") {
+TEST_CASE("astm_bp session: truncated frame -> no reply until the rest arrives") {
   Session s;
   (void)feed(s, {astm::kEnq});
   const Bytes frame = make_frame(1, kH, true);
@@ -116,7 +122,8 @@ TEST_CASE("Session: truncated frame -> no reply until the rest arrives") {
   CHECK(writes(rest) == std::vector<Bytes>{kAck});
 }
 
-TEST_CASE("Session: bad checksum on L frame -> NAK, no reading, resent frame -> reading once") {
+TEST_CASE(
+    "astm_bp session: bad checksum on L frame -> NAK, no reading, resent frame -> reading once") {
   Session s;
   (void)feed(s, {astm::kEnq});
   for (std::size_t i = 0; i + 1 < kGood.size(); ++i) {
@@ -137,7 +144,7 @@ TEST_CASE("Session: bad checksum on L frame -> NAK, no reading, resent frame -> 
   CHECK(again.readings.empty());
 }
 
-TEST_CASE("Session: garbage then good message -> rejected garbage and the reading") {
+TEST_CASE("astm_bp session: garbage then good message -> rejected garbage and the reading") {
   Session s;
   Step step = feed(s, testdata("garbage_then_message.hex"));
   CHECK(step.readings.size() == 1);
@@ -145,7 +152,7 @@ TEST_CASE("Session: garbage then good message -> rejected garbage and the readin
   CHECK(step.rejected[0].code == Errc::kMalformed);
 }
 
-TEST_CASE("Session: two O blocks in one message -> two readings") {
+TEST_CASE("astm_bp session: two O blocks in one message -> two readings") {
   Session s;
   Step step = feed(s, testdata("message_two_readings.hex"));
   REQUIRE(step.readings.size() == 2);
@@ -154,7 +161,7 @@ TEST_CASE("Session: two O blocks in one message -> two readings") {
   CHECK(std::get<BloodPressure>(step.readings[1].measurement).systolic_mmhg == 120);
 }
 
-TEST_CASE("Session: kPa message -> mmHg reading") {
+TEST_CASE("astm_bp session: kPa message -> mmHg reading") {
   Session s;
   Step step = feed(s, testdata("message_kpa.hex"));
   REQUIRE(step.readings.size() == 1);
@@ -163,7 +170,7 @@ TEST_CASE("Session: kPa message -> mmHg reading") {
   CHECK(bp.diastolic_mmhg == doctest::Approx(112.0));
 }
 
-TEST_CASE("Session: block missing DIA -> rejected, the other block's reading delivered") {
+TEST_CASE("astm_bp session: block missing DIA -> rejected, the other block's reading delivered") {
   Session s;
   Step step = feed(s, testdata("message_missing_dia.hex"));
   REQUIRE(step.readings.size() == 1);
@@ -172,14 +179,14 @@ TEST_CASE("Session: block missing DIA -> rejected, the other block's reading del
   CHECK(step.rejected[0].detail.find("O record 41: no DIA") != std::string::npos);
 }
 
-TEST_CASE("Session: IHB comment -> irregular_pulse flag") {
+TEST_CASE("astm_bp session: IHB comment -> irregular_pulse flag") {
   Session s;
   Step step = feed(s, testdata("message_irregular_pulse.hex"));
   REQUIRE(step.readings.size() == 1);
   CHECK(step.readings[0].quality.irregular_pulse);
 }
 
-TEST_CASE("Session: EOT before L -> message dropped as truncated, later message fine") {
+TEST_CASE("astm_bp session: EOT before L -> message dropped as truncated, later message fine") {
   Session s;
   (void)feed(s, {astm::kEnq});
   (void)feed(s, make_frame(1, kH, true));
@@ -189,7 +196,7 @@ TEST_CASE("Session: EOT before L -> message dropped as truncated, later message 
   CHECK(feed(s, testdata("message_good.hex")).readings.size() == 1);
 }
 
-TEST_CASE("Session: transfer stalls, timer fires -> idle, rejected, no timer") {
+TEST_CASE("astm_bp session: transfer stalls, timer fires -> idle, rejected, no timer") {
   Session s;
   (void)feed(s, {astm::kEnq});
   (void)feed(s, make_frame(1, kH, true));
@@ -201,14 +208,14 @@ TEST_CASE("Session: transfer stalls, timer fires -> idle, rejected, no timer") {
   CHECK(late.commands.empty());
 }
 
-TEST_CASE("Session: GATT input -> kUnsupported error") {
+TEST_CASE("astm_bp session: GATT input -> kUnsupported error") {
   Session s;
   auto step = s.on_input(Input{kHubTime, GattValue{0x2A35, {1, 2}}});
   REQUIRE_FALSE(step.has_value());
   CHECK(step.error().code == Errc::kUnsupported);
 }
 
-TEST_CASE("Session: Disconnected mid-message -> idle, message dropped") {
+TEST_CASE("astm_bp session: Disconnected mid-message -> idle, message dropped") {
   Session s;
   (void)feed(s, {astm::kEnq});
   (void)feed(s, make_frame(1, kH, true));
@@ -218,7 +225,7 @@ TEST_CASE("Session: Disconnected mid-message -> idle, message dropped") {
   CHECK_FALSE(step->timer.has_value());
 }
 
-TEST_CASE("Session: record before H -> rejected, ACKed (frame itself was good)") {
+TEST_CASE("astm_bp session: record before H -> rejected, ACKed (frame itself was good)") {
   Session s;
   (void)feed(s, {astm::kEnq});
   Step step = feed(s, make_frame(1, "P|1\r", true));

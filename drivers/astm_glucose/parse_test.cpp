@@ -38,22 +38,23 @@ Errc first_rejection(const std::string& results) {
   return m->rejected[0].code;
 }
 
-TEST_CASE("parse_glucose: reference message -> one reading in mmol/L with identity and time") {
+TEST_CASE(
+    "astm_glucose: parse_glucose: reference message -> one reading in mmol/L with identity and "
+    "time") {
   auto m = parse(block(kGlu + "C|1|I|MEAL^BEFORE|G\r"));
   REQUIRE(m.has_value());
   CHECK(m->rejected.empty());
   CHECK(m->device_clock == sys_days{2026y / 11 / 22} + 10h + 16min);
   REQUIRE(m->readings.size() == 1);
   const Reading& r = m->readings[0];
-  CHECK(r.device ==
-        DeviceIdentity{"Acme", "GLU-1", DeviceSerial{"SN123"}, "1.0", "astm_glucose"});
+  CHECK(r.device == DeviceIdentity{"Acme", "GLU-1", DeviceSerial{"SN123"}, "1.0", "astm_glucose"});
   CHECK(r.record_id == "42");
   CHECK(r.device_time == sys_days{2026y / 11 / 22} + 10h + 15min);
   CHECK(glucose_of(r) == Glucose{5.4, MealMarker::kPreprandial});
   CHECK(r.quality == QualityFlags{});
 }
 
-TEST_CASE("parse_glucose: mg/dL -> divided by 18.0156 and rounded to 0.1 mmol/L") {
+TEST_CASE("astm_glucose: parse_glucose: mg/dL -> divided by 18.0156 and rounded to 0.1 mmol/L") {
   CHECK(mmol("97", "mg/dL") == 5.4);
   CHECK(mmol("54", "mg/dl") == 3.0);
   CHECK(mmol("180", "mg/dL") == 10.0);
@@ -61,26 +62,28 @@ TEST_CASE("parse_glucose: mg/dL -> divided by 18.0156 and rounded to 0.1 mmol/L"
   CHECK(mmol("10", "mg/dL") == 0.6);
 }
 
-TEST_CASE("parse_glucose: mmol/L -> kept, rounded to 0.1") {
+TEST_CASE("astm_glucose: parse_glucose: mmol/L -> kept, rounded to 0.1") {
   CHECK(mmol("5.4", "mmol/L") == 5.4);
   CHECK(mmol("5.44", "mmol/l") == 5.4);
   CHECK(mmol("5.45", "mmol/L") == doctest::Approx(5.5).epsilon(0.011));
   CHECK(mmol("12", "mmol/L") == 12.0);
 }
 
-TEST_CASE("parse_glucose: unit missing or unknown -> kMalformed (never guessed)") {
+TEST_CASE("astm_glucose: parse_glucose: unit missing or unknown -> kMalformed (never guessed)") {
   CHECK(first_rejection("R|1|^^^GLU|5.4|||N||F\r") == Errc::kMalformed);
   CHECK(first_rejection("R|1|^^^GLU|5.4|g/L||N||F\r") == Errc::kMalformed);
 }
 
-TEST_CASE("parse_glucose: beyond the meter's range without indicator -> passed on, exact") {
+TEST_CASE(
+    "astm_glucose: parse_glucose: beyond the meter's range without indicator -> passed on, exact") {
   // The hub no longer judges plausibility (issue 13): the server flags, never drops.
   CHECK(mmol("1200", "mg/dL") == doctest::Approx(66.6));
   CHECK(mmol("0.4", "mmol/L") == doctest::Approx(0.4));
   CHECK(mmol("99", "mmol/L") == doctest::Approx(99.0));
 }
 
-TEST_CASE("parse_glucose: HI, LO, '>600', '<20', R.7 '<' -> comparator with the limit") {
+TEST_CASE(
+    "astm_glucose: parse_glucose: HI, LO, '>600', '<20', R.7 '<' -> comparator with the limit") {
   struct Case {
     const char* value;
     const char* unit;
@@ -106,7 +109,7 @@ TEST_CASE("parse_glucose: HI, LO, '>600', '<20', R.7 '<' -> comparator with the 
   }
 }
 
-TEST_CASE("parse_glucose: bad numbers, no GLU, duplicate -> kMalformed") {
+TEST_CASE("astm_glucose: parse_glucose: bad numbers, no GLU, duplicate -> kMalformed") {
   for (const char* v : {"", "-5", "5,4", "1e2", ".", "HIGHER", ">"}) {
     CAPTURE(v);
     CHECK(first_rejection(std::string("R|1|^^^GLU|") + v + "|mmol/L||N||F\r") == Errc::kMalformed);
@@ -115,7 +118,7 @@ TEST_CASE("parse_glucose: bad numbers, no GLU, duplicate -> kMalformed") {
   CHECK(first_rejection(kGlu + kGlu) == Errc::kMalformed);
 }
 
-TEST_CASE("parse_glucose: meal comments -> markers, unknown or absent -> kUnknown") {
+TEST_CASE("astm_glucose: parse_glucose: meal comments -> markers, unknown or absent -> kUnknown") {
   const std::pair<const char*, MealMarker> cases[] = {
       {"BEFORE", MealMarker::kPreprandial}, {"AFTER", MealMarker::kPostprandial},
       {"FASTING", MealMarker::kFasting},    {"BEDTIME", MealMarker::kBedtime},
@@ -129,7 +132,8 @@ TEST_CASE("parse_glucose: meal comments -> markers, unknown or absent -> kUnknow
   CHECK(glucose_of(parse(block(kGlu))->readings.at(0)).meal == MealMarker::kUnknown);
 }
 
-TEST_CASE("parse_glucose: control solution (O.12 Q or QC-GLU) -> emitted, control_result") {
+TEST_CASE(
+    "astm_glucose: parse_glucose: control solution (O.12 Q or QC-GLU) -> emitted, control_result") {
   const std::string qc = "O|1|44||^^^GLU|||20261122101500||||Q\r";
   const std::string o2 = "O|2|45||^^^GLU|||20261122101500\r";
   auto m = parse(kH + qc + "R|1|^^^GLU|6.1|mmol/L\r" + o2 + kGlu + kL);
@@ -141,14 +145,15 @@ TEST_CASE("parse_glucose: control solution (O.12 Q or QC-GLU) -> emitted, contro
   CHECK(t->readings[0].quality.control_result);
 }
 
-TEST_CASE("parse_glucose: status P, unknown or contradicting flag -> rejected") {
+TEST_CASE("astm_glucose: parse_glucose: status P, unknown or contradicting flag -> rejected") {
   CHECK(first_rejection("R|1|^^^GLU|HI|mg/dL||<||F\r") == Errc::kMalformed);
   CHECK(first_rejection("R|1|^^^GLU|97|mg/dL||N||P\r") == Errc::kUnsupported);
   CHECK(first_rejection("R|1|^^^GLU|97|mg/dL||Z||F\r") == Errc::kMalformed);
   CHECK(first_rejection("R|1|^^^GLU||mg/dL||N||X\r") == Errc::kMalformed);  // no number invented
 }
 
-TEST_CASE("parse_glucose: 12-digit O.8 (issue 14) -> the result kept, to the minute") {
+TEST_CASE(
+    "astm_glucose: parse_glucose: 12-digit O.8 (issue 14) -> the result kept, to the minute") {
   auto m = parse(kH + "P|1\r" + "O|1|8||^^^GLU|||201202052034\r" +
                  "R|1|^^^GLU|133|mg/dL||N||F||||201202052034\r" + kL);
   REQUIRE(m.has_value());
@@ -159,7 +164,8 @@ TEST_CASE("parse_glucose: 12-digit O.8 (issue 14) -> the result kept, to the min
   CHECK(glucose_of(m->readings[0]).mmol_per_l == doctest::Approx(7.4));
 }
 
-TEST_CASE("parse_glucose: Contour dialect (issue 14) -> read, R with no O, markers kept") {
+TEST_CASE(
+    "astm_glucose: parse_glucose: Contour dialect (issue 14) -> read, R with no O, markers kept") {
   // The issue's header form and result line (glucometerutils' test_contourusb.py).
   const std::string h =
       "H|\\^&||7w3LBL|Bayer7390^01.24\\01.04\\09.02.20^7390-2336773^7403-|A=1^C=63^U=0|"
@@ -170,9 +176,8 @@ TEST_CASE("parse_glucose: Contour dialect (issue 14) -> read, R with no O, marke
   CHECK(m->rejected.empty());
   REQUIRE(m->readings.size() == 2);
   const Reading& r = m->readings[0];
-  CHECK(r.device ==
-        DeviceIdentity{"Ascensia", "Bayer7390", DeviceSerial{"7390-2336773"}, "01.24",
-                       "astm_glucose"});
+  CHECK(r.device == DeviceIdentity{"Ascensia", "Bayer7390", DeviceSerial{"7390-2336773"}, "01.24",
+                                   "astm_glucose"});
   CHECK(r.record_id == "t201202052034-133");
   CHECK(r.device_time == sys_days{2012y / 2 / 5} + 20h + 34min);
   CHECK(r.quality.device_time_precision == TimePrecision::kMinute);
@@ -183,7 +188,8 @@ TEST_CASE("parse_glucose: Contour dialect (issue 14) -> read, R with no O, marke
   CHECK(m->device_clock == sys_days{2019y / 9 / 22} + 13h + 4min);
 }
 
-TEST_CASE("parse_glucose: one meter, firmware update changes its dialect -> both read") {
+TEST_CASE(
+    "astm_glucose: parse_glucose: one meter, firmware update changes its dialect -> both read") {
   const std::string before =
       "H|\\^&|||Ascensia^Bayer7390^7390-2336773^01.20|||||||P|LIS2-A2|20261121090000\r"
       "P|1\rO|1|7||^^^GLU|||20261121085500\rR|1|^^^GLU|112|mg/dL||N||F\rL|1|N\r";
@@ -199,14 +205,15 @@ TEST_CASE("parse_glucose: one meter, firmware update changes its dialect -> both
   CHECK(new_fw->readings[0].device.firmware == "01.24");
 }
 
-TEST_CASE("parse_glucose: whole-message errors -> kTruncated / kMalformed") {
+TEST_CASE("astm_glucose: parse_glucose: whole-message errors -> kTruncated / kMalformed") {
   CHECK(parse("").error().code == Errc::kTruncated);
   CHECK(parse(kH + kO + kGlu).error().code == Errc::kTruncated);
   CHECK(parse("P|1\r" + kL).error().code == Errc::kMalformed);
   CHECK(parse("H|\\^&|||Acme^GLU-1^^1.0\r" + kL).error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_glucose: cut anywhere before the L record -> refused, never a reading") {
+TEST_CASE(
+    "astm_glucose: parse_glucose: cut anywhere before the L record -> refused, never a reading") {
   const std::string full = block(kGlu);
   for (std::size_t cut = 0; cut < full.size() - kL.size(); ++cut) {
     CAPTURE(cut);
@@ -214,7 +221,8 @@ TEST_CASE("parse_glucose: cut anywhere before the L record -> refused, never a r
   }
 }
 
-TEST_CASE("parse_glucose: O.8 missing -> no device time, record number bad -> rejected") {
+TEST_CASE(
+    "astm_glucose: parse_glucose: O.8 missing -> no device time, record number bad -> rejected") {
   auto m = parse(kH + "O|1|42||^^^GLU\r" + kGlu + kL);
   REQUIRE(m->readings.size() == 1);
   CHECK_FALSE(m->readings[0].device_time.has_value());

@@ -40,12 +40,12 @@ std::vector<Bytes> writes(const Step& step) {
   return out;
 }
 
-TEST_CASE("Session(glucose): start -> no commands, no timer") {
+TEST_CASE("astm_glucose session: start -> no commands, no timer") {
   Session s;
   CHECK(s.start().commands.empty());
 }
 
-TEST_CASE("Session(glucose): message_mgdl.hex -> 5.4 mmol/L before meal, ACK per frame") {
+TEST_CASE("astm_glucose session: message_mgdl.hex -> 5.4 mmol/L before meal, ACK per frame") {
   Session s;
   Step step = feed(s, testdata("message_mgdl.hex"));
   CHECK(step.rejected.empty());
@@ -58,14 +58,14 @@ TEST_CASE("Session(glucose): message_mgdl.hex -> 5.4 mmol/L before meal, ACK per
   CHECK(std::get<Glucose>(r.measurement) == Glucose{5.4, MealMarker::kPreprandial});
 }
 
-TEST_CASE("Session(glucose): record split over ETB frames -> joined, one reading") {
+TEST_CASE("astm_glucose session: record split over ETB frames -> joined, one reading") {
   Session s;
   Step step = feed(s, testdata("message_etb_split.hex"));
   CHECK(step.rejected.empty());
   CHECK(step.readings.size() == 1);
 }
 
-TEST_CASE("Session(glucose): control block -> flagged, patient block not") {
+TEST_CASE("astm_glucose session: control block -> flagged, patient block not") {
   Session s;
   Step step = feed(s, testdata("message_control.hex"));
   REQUIRE(step.readings.size() == 2);
@@ -74,7 +74,7 @@ TEST_CASE("Session(glucose): control block -> flagged, patient block not") {
   CHECK(std::get<Glucose>(step.readings[1].measurement) == Glucose{2.6, MealMarker::kFasting});
 }
 
-TEST_CASE("Session(glucose): L frame -> reading with its ACK, repeated L -> not twice") {
+TEST_CASE("astm_glucose session: L frame -> reading with its ACK, repeated L -> not twice") {
   Session s;
   const std::vector<std::string> records = {
       "H|\\^&|||Acme^GLU-1^SN1^1|||||||P|LIS2-A2|20261122101600\r", "O|1|7||^^^GLU\r",
@@ -89,7 +89,7 @@ TEST_CASE("Session(glucose): L frame -> reading with its ACK, repeated L -> not 
   CHECK(feed(s, make_frame(4, records.back(), true)).readings.empty());
 }
 
-TEST_CASE("Session(glucose): missing unit -> rejected, beyond range -> passed on (issue 13)") {
+TEST_CASE("astm_glucose session: missing unit -> rejected, beyond range -> passed on (issue 13)") {
   Session s;
   Step unit = feed(s, testdata("message_missing_unit.hex"));
   CHECK(unit.readings.empty());
@@ -103,7 +103,7 @@ TEST_CASE("Session(glucose): missing unit -> rejected, beyond range -> passed on
   CHECK(range.refused_records.empty());
 }
 
-TEST_CASE("Session(glucose): stall -> timer rejects and idles, GATT -> kUnsupported") {
+TEST_CASE("astm_glucose session: stall -> timer rejects and idles, GATT -> kUnsupported") {
   Session s;
   (void)feed(s, {astm::kEnq});
   CHECK(feed(s, make_frame(1, "H|\\^&|||A^B^SN1^1\r", true)).timer == milliseconds(30000));

@@ -32,7 +32,8 @@ Errc first_rejection(const std::string& results) {
   return m->rejected[0].code;
 }
 
-TEST_CASE("parse_inr: reference message -> one reading with identity, record, time, PT, lot") {
+TEST_CASE(
+    "astm_inr: parse_inr: reference message -> one reading with identity, record, time, PT, lot") {
   auto m = parse(block(kInr + kPt + "R|3|^^^LOT|287451||||||F\r"));
   REQUIRE(m.has_value());
   CHECK(m->rejected.empty());
@@ -47,7 +48,8 @@ TEST_CASE("parse_inr: reference message -> one reading with identity, record, ti
   CHECK(r.uid.empty());
 }
 
-TEST_CASE("parse_inr: empty, no L, first record not H, bad serial -> whole message refused") {
+TEST_CASE(
+    "astm_inr: parse_inr: empty, no L, first record not H, bad serial -> whole message refused") {
   CHECK(parse("").error().code == Errc::kTruncated);
   CHECK(parse(kH + kO + kInr).error().code == Errc::kTruncated);
   CHECK(parse(kH).error().code == Errc::kTruncated);
@@ -57,7 +59,7 @@ TEST_CASE("parse_inr: empty, no L, first record not H, bad serial -> whole messa
   CHECK(parse("H||||\r" + kL).error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_inr: cut anywhere before the L record -> kTruncated, never a reading") {
+TEST_CASE("astm_inr: parse_inr: cut anywhere before the L record -> kTruncated, never a reading") {
   const std::string full = block(kInr + kPt);
   for (std::size_t cut = 0; cut < full.size() - kL.size(); ++cut) {
     CAPTURE(cut);
@@ -67,7 +69,7 @@ TEST_CASE("parse_inr: cut anywhere before the L record -> kTruncated, never a re
   }
 }
 
-TEST_CASE("parse_inr: unit empty, INR or {INR} -> accepted, other unit -> kMalformed") {
+TEST_CASE("astm_inr: parse_inr: unit empty, INR or {INR} -> accepted, other unit -> kMalformed") {
   for (const char* unit : {"", "INR", "{INR}"}) {
     CAPTURE(unit);
     auto m = parse(block(std::string("R|1|^^^INR|2.6|") + unit + "||N||F\r"));
@@ -76,7 +78,8 @@ TEST_CASE("parse_inr: unit empty, INR or {INR} -> accepted, other unit -> kMalfo
   CHECK(first_rejection("R|1|^^^INR|2.6|s||N||F\r") == Errc::kMalformed);
 }
 
-TEST_CASE("parse_inr: INR beyond the meter's range without indicator -> passed on, exact") {
+TEST_CASE(
+    "astm_inr: parse_inr: INR beyond the meter's range without indicator -> passed on, exact") {
   // The hub no longer judges plausibility (issue 13): the server flags, never drops.
   for (const char* v : {"0.4", "10.1", "12.5", "0"}) {
     CAPTURE(v);
@@ -86,7 +89,8 @@ TEST_CASE("parse_inr: INR beyond the meter's range without indicator -> passed o
   }
 }
 
-TEST_CASE("parse_inr: '>8.0', '<0.8', HI, LO, R.7 '>' -> comparator with the limit (inv. 14)") {
+TEST_CASE(
+    "astm_inr: parse_inr: '>8.0', '<0.8', HI, LO, R.7 '>' -> comparator with the limit (inv. 14)") {
   struct Case {
     const char* text;
     const char* flag;
@@ -109,14 +113,14 @@ TEST_CASE("parse_inr: '>8.0', '<0.8', HI, LO, R.7 '>' -> comparator with the lim
   }
 }
 
-TEST_CASE("parse_inr: INR HI with PT '>' -> INR kept with comparator, PT left out") {
+TEST_CASE("astm_inr: parse_inr: INR HI with PT '>' -> INR kept with comparator, PT left out") {
   auto m = parse(block("R|1|^^^INR|HI|INR||||F\rR|2|^^^PT|>120|s||||F\r"));
   REQUIRE(m->readings.size() == 1);
   CHECK(inr_of(m->readings[0]).comparator == Comparator::kAboveRange);
   CHECK_FALSE(inr_of(m->readings[0]).prothrombin_time_s.has_value());
 }
 
-TEST_CASE("parse_inr: PT outside 5..200 s -> INR kept, PT left out (invariant 13)") {
+TEST_CASE("astm_inr: parse_inr: PT outside 5..200 s -> INR kept, PT left out (invariant 13)") {
   for (const char* pt : {"2", "216"}) {
     CAPTURE(pt);
     auto m = parse(block(kInr + "R|2|^^^PT|" + pt + "|s||N||F\r"));
@@ -126,7 +130,7 @@ TEST_CASE("parse_inr: PT outside 5..200 s -> INR kept, PT left out (invariant 13
   }
 }
 
-TEST_CASE("parse_inr: bad INR block -> only that block rejected, next block delivered") {
+TEST_CASE("astm_inr: parse_inr: bad INR block -> only that block rejected, next block delivered") {
   const std::string o2 = "O|2|43||^^^INR|||20261122111500\r";
   auto m = parse(kH + kO + "R|1|^^^INR|12,5|INR||HH||F\r" + o2 + kInr + kL);
   REQUIRE(m->readings.size() == 1);
@@ -137,32 +141,33 @@ TEST_CASE("parse_inr: bad INR block -> only that block rejected, next block deli
   CHECK(m->rejected[0].offset == kH.size());
 }
 
-TEST_CASE("parse_inr: PT unit and duplicates -> rejected with code") {
+TEST_CASE("astm_inr: parse_inr: PT unit and duplicates -> rejected with code") {
   CHECK(first_rejection(kInr + "R|2|^^^PT|31.2|min||N||F\r") == Errc::kMalformed);
   CHECK(first_rejection(kInr + kPt + kPt) == Errc::kMalformed);
   CHECK(first_rejection(kInr + kInr) == Errc::kMalformed);
   CHECK(parse(block(kInr + "R|2|^^^PT|31.2|sec||N||F\r"))->readings.size() == 1);
 }
 
-TEST_CASE("parse_inr: bad numbers -> kMalformed") {
+TEST_CASE("astm_inr: parse_inr: bad numbers -> kMalformed") {
   for (const char* v : {"", "-2", "2,6", "1e1", ".", "2.6.1", "nan", " 2.6"}) {
     CAPTURE(v);
     CHECK(first_rejection(std::string("R|1|^^^INR|") + v + "|INR||N||F\r") == Errc::kMalformed);
   }
 }
 
-TEST_CASE("parse_inr: no INR result -> kMalformed naming INR") {
+TEST_CASE("astm_inr: parse_inr: no INR result -> kMalformed naming INR") {
   auto m = parse(block(kPt));
   REQUIRE(m->rejected.size() == 1);
   CHECK(m->rejected[0].detail.find("no INR") != std::string::npos);
 }
 
-TEST_CASE("parse_inr: unknown flag, flag contradicting the value -> rejected") {
+TEST_CASE("astm_inr: parse_inr: unknown flag, flag contradicting the value -> rejected") {
   CHECK(first_rejection("R|1|^^^INR|2.6|INR||Q||F\r") == Errc::kMalformed);
   CHECK(first_rejection("R|1|^^^INR|<0.8|INR||>||F\r") == Errc::kMalformed);
 }
 
-TEST_CASE("parse_inr: status C -> kept, X with PT missing -> device_error, P -> kUnsupported") {
+TEST_CASE(
+    "astm_inr: parse_inr: status C -> kept, X with PT missing -> device_error, P -> kUnsupported") {
   CHECK(parse(block("R|1|^^^INR|2.6|INR||N||C\r"))->readings.size() == 1);
   auto x = parse(block(kInr + "R|2|^^^PT||s||N||X\r"));
   REQUIRE(x->readings.size() == 1);
@@ -173,7 +178,9 @@ TEST_CASE("parse_inr: status C -> kept, X with PT missing -> device_error, P -> 
   CHECK(first_rejection("R|1|^^^INR|2.6|INR||N||Z\r") == Errc::kMalformed);
 }
 
-TEST_CASE("parse_inr: O.12 action code Q -> control_result, patient block in same message not") {
+TEST_CASE(
+    "astm_inr: parse_inr: O.12 action code Q -> control_result, patient block in same message "
+    "not") {
   const std::string qc = "O|1|44||^^^INR|||20261122101500||||Q\r";
   const std::string o2 = "O|2|45||^^^INR|||20261122101500||||N\r";
   auto m = parse(kH + qc + "R|1|^^^INR|2.4|INR||N||F\r" + o2 + kInr + kL);
@@ -182,14 +189,15 @@ TEST_CASE("parse_inr: O.12 action code Q -> control_result, patient block in sam
   CHECK_FALSE(m->readings[1].quality.control_result);
 }
 
-TEST_CASE("parse_inr: R test id QC-INR -> control_result") {
+TEST_CASE("astm_inr: parse_inr: R test id QC-INR -> control_result") {
   auto m = parse(block("R|1|^^^QC-INR|1.1|INR||N||F\r"));
   REQUIRE(m->readings.size() == 1);
   CHECK(m->readings[0].quality.control_result);
   CHECK(inr_of(m->readings[0]).ratio == 1.1);
 }
 
-TEST_CASE("parse_inr: lot from C record, escapes undone, two different lots -> rejected") {
+TEST_CASE(
+    "astm_inr: parse_inr: lot from C record, escapes undone, two different lots -> rejected") {
   auto m = parse(block(kInr + "C|1|I|LOT^A17&S&0092|G\r"));
   REQUIRE(m->readings.size() == 1);
   CHECK(inr_of(m->readings[0]).strip_lot == "A17^0092");
@@ -199,7 +207,7 @@ TEST_CASE("parse_inr: lot from C record, escapes undone, two different lots -> r
   CHECK(parse(block(kInr + "C|1|I|free text|G\r"))->readings.size() == 1);  // other comments
 }
 
-TEST_CASE("parse_inr: O.8 missing -> no device time, impossible date -> block rejected") {
+TEST_CASE("astm_inr: parse_inr: O.8 missing -> no device time, impossible date -> block rejected") {
   auto m = parse(kH + "O|1|42||^^^INR\r" + kInr + kL);
   REQUIRE(m->readings.size() == 1);
   CHECK_FALSE(m->readings[0].device_time.has_value());
@@ -208,7 +216,7 @@ TEST_CASE("parse_inr: O.8 missing -> no device time, impossible date -> block re
   CHECK(bad->rejected.at(0).code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_inr: 12-digit O.8 (issue 14) -> the INR kept, to the minute") {
+TEST_CASE("astm_inr: parse_inr: 12-digit O.8 (issue 14) -> the INR kept, to the minute") {
   // The issue's exact records: refused as "not YYYYMMDDHHMMSS" before, the INR was lost.
   auto m = parse(kH + "P|1\r" + "O|1|105||^^^INR|||202403150825||||\r" +
                  "R|1|^^^INR|2.6|INR||N||F||||202403150825\r" + kL);
@@ -233,12 +241,14 @@ TEST_CASE("parse_inr: 12-digit O.8 (issue 14) -> the INR kept, to the minute") {
   CHECK(odd->rejected.at(0).detail.find("YYYYMMDD[HH[MM[SS]]]") != std::string::npos);
 }
 
-TEST_CASE("parse_inr: record number missing or unsafe -> block rejected") {
+TEST_CASE("astm_inr: parse_inr: record number missing or unsafe -> block rejected") {
   CHECK(parse(kH + "O|1|||^^^INR\r" + kInr + kL)->rejected.size() == 1);
   CHECK(parse(kH + "O|1|4/2||^^^INR\r" + kInr + kL)->rejected.size() == 1);
 }
 
-TEST_CASE("parse_inr: unknown tests ignored, R before any O -> noted, M record -> unsupported") {
+TEST_CASE(
+    "astm_inr: parse_inr: unknown tests ignored, R before any O -> noted, M record -> "
+    "unsupported") {
   CHECK(parse(block(kInr + "R|9|^^^HCT|40|%\r"))->readings.size() == 1);
   auto early = parse(kH + kInr + kO + kInr + kL);
   CHECK(early->readings.size() == 1);
@@ -248,7 +258,7 @@ TEST_CASE("parse_inr: unknown tests ignored, R before any O -> noted, M record -
   CHECK(m->rejected.at(0).code == Errc::kUnsupported);
 }
 
-TEST_CASE("parse_inr: CR LF record ends and custom delimiters -> same reading") {
+TEST_CASE("astm_inr: parse_inr: CR LF record ends and custom delimiters -> same reading") {
   CHECK(parse(kH + "\n" + kO + "\n" + kInr + "\n" + kL + "\n")->readings.size() == 1);
   auto m = parse("H!~@$!!!Acme@INR@SN9@2!\rO!1!7!!@@@INR\rR!1!@@@INR!2.6!INR\rL!1!N\r");
   REQUIRE(m->readings.size() == 1);

@@ -41,14 +41,15 @@ std::vector<Bytes> writes(const Step& step) {
   return out;
 }
 
-TEST_CASE("Session(inr): start -> no commands, no timer") {
+TEST_CASE("astm_inr session: start -> no commands, no timer") {
   Session s;
   Step start = s.start();
   CHECK(start.commands.empty());
   CHECK_FALSE(start.timer.has_value());
 }
 
-TEST_CASE("Session(inr): message_good.hex -> one reading with hub time, offset 0, ACK each frame") {
+TEST_CASE(
+    "astm_inr session: message_good.hex -> one reading with hub time, offset 0, ACK each frame") {
   Session s;
   Step step = feed(s, testdata("message_good.hex"));
   CHECK(step.rejected.empty());
@@ -63,7 +64,7 @@ TEST_CASE("Session(inr): message_good.hex -> one reading with hub time, offset 0
   CHECK_FALSE(step.timer.has_value());
 }
 
-TEST_CASE("Session(inr): L frame -> reading and its ACK in the same Step") {
+TEST_CASE("astm_inr session: L frame -> reading and its ACK in the same Step") {
   Session s;
   const std::vector<std::string> records = {
       "H|\\^&|||Acme^INR-1^SN1^1|||||||P|LIS2-A2|20261122101600\r", "O|1|7||^^^INR\r",
@@ -79,7 +80,7 @@ TEST_CASE("Session(inr): L frame -> reading and its ACK in the same Step") {
   CHECK(last.readings.size() == 1);
 }
 
-TEST_CASE("Session(inr): device clock two years behind -> clock_offset from H.14") {
+TEST_CASE("astm_inr session: device clock two years behind -> clock_offset from H.14") {
   Session s;
   Step step = feed(s, testdata("message_clock_behind.hex"));
   REQUIRE(step.readings.size() == 1);
@@ -87,7 +88,7 @@ TEST_CASE("Session(inr): device clock two years behind -> clock_offset from H.14
         -duration_cast<seconds>(sys_days{2026y / 11 / 22} - sys_days{2024y / 11 / 22}));
 }
 
-TEST_CASE("Session(inr): QC and patient blocks -> both emitted, only QC flagged") {
+TEST_CASE("astm_inr session: QC and patient blocks -> both emitted, only QC flagged") {
   Session s;
   Step step = feed(s, testdata("message_control.hex"));
   REQUIRE(step.readings.size() == 2);
@@ -96,7 +97,7 @@ TEST_CASE("Session(inr): QC and patient blocks -> both emitted, only QC flagged"
   CHECK_FALSE(step.readings[1].quality.control_result);
 }
 
-TEST_CASE("Session(inr): INR 12.5 beyond the meter's range -> passed on, not dropped") {
+TEST_CASE("astm_inr session: INR 12.5 beyond the meter's range -> passed on, not dropped") {
   Session s;
   Step step = feed(s, testdata("message_out_of_range.hex"));
   REQUIRE(step.readings.size() == 2);  // issue 13: the hub used to reject record 47
@@ -106,7 +107,7 @@ TEST_CASE("Session(inr): INR 12.5 beyond the meter's range -> passed on, not dro
   CHECK(step.rejected.empty());
 }
 
-TEST_CASE("Session(inr): bad checksum never resent, then EOT -> NAKs, message dropped") {
+TEST_CASE("astm_inr session: bad checksum never resent, then EOT -> NAKs, message dropped") {
   Session s;
   Step step = feed(s, testdata("bad_checksum_then_eot.hex"));
   CHECK(step.readings.empty());
@@ -116,7 +117,7 @@ TEST_CASE("Session(inr): bad checksum never resent, then EOT -> NAKs, message dr
   CHECK(feed(s, testdata("message_good.hex")).readings.size() == 1);  // next transfer fine
 }
 
-TEST_CASE("Session(inr): repeated L frame (lost ACK) -> ACKed, not delivered twice") {
+TEST_CASE("astm_inr session: repeated L frame (lost ACK) -> ACKed, not delivered twice") {
   Session s;
   Bytes bytes = testdata("message_good.hex");
   bytes.pop_back();  // EOT
@@ -127,14 +128,14 @@ TEST_CASE("Session(inr): repeated L frame (lost ACK) -> ACKed, not delivered twi
   CHECK(again.readings.empty());
 }
 
-TEST_CASE("Session(inr): garbage then message -> one rejection and the reading") {
+TEST_CASE("astm_inr session: garbage then message -> one rejection and the reading") {
   Session s;
   Step step = feed(s, testdata("garbage_then_message.hex"));
   CHECK(step.readings.size() == 1);
   CHECK(step.rejected.size() == 1);
 }
 
-TEST_CASE("Session(inr): stall, Disconnected, GATT input -> idle, rejected, kUnsupported") {
+TEST_CASE("astm_inr session: stall, Disconnected, GATT input -> idle, rejected, kUnsupported") {
   Session s;
   (void)feed(s, {astm::kEnq});
   (void)feed(s, make_frame(1, "H|\\^&|||A^B^SN1^1\r", true));

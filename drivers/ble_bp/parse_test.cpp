@@ -36,7 +36,7 @@ Bytes encode(std::uint8_t flags, std::uint16_t sys = 0x00B6, std::uint16_t dia =
 
 const DeviceTime kTime{sys_days{2026y / 11 / 22} + 10h + 15min};
 
-TEST_CASE("parse_measurement: each of the 32 flag combinations -> the announced fields") {
+TEST_CASE("ble_bp: parse_measurement: each of the 32 flag combinations -> the announced fields") {
   for (unsigned f = 0; f < 32; ++f) {
     const auto flags = static_cast<std::uint8_t>(f);
     const bool kpa = flags & 1;
@@ -55,7 +55,7 @@ TEST_CASE("parse_measurement: each of the 32 flag combinations -> the announced 
   }
 }
 
-TEST_CASE("parse_measurement: kPa units flag -> converted to mmHg, 0.1 resolution") {
+TEST_CASE("ble_bp: parse_measurement: kPa units flag -> converted to mmHg, 0.1 resolution") {
   // 24.3 kPa / 14.9 kPa / 18.0 kPa.
   auto m = parse_measurement(encode(0x01, gatt::encode_sfloat(Decimal{243, -1}),
                                     gatt::encode_sfloat(Decimal{149, -1}),
@@ -66,7 +66,7 @@ TEST_CASE("parse_measurement: kPa units flag -> converted to mmHg, 0.1 resolutio
   CHECK(m->pressure.mean_arterial_mmhg == 135.0);
 }
 
-TEST_CASE("parse_measurement: mmHg -> values as sent, user id and status bits") {
+TEST_CASE("ble_bp: parse_measurement: mmHg -> values as sent, user id and status bits") {
   auto m = parse_measurement(encode(0x1E, 0x00B6, 0x0070, 0x0087, 0x0047, 0xFF, 0x0026));
   REQUIRE(m.has_value());
   CHECK(m->pressure.systolic_mmhg == 182);
@@ -79,7 +79,7 @@ TEST_CASE("parse_measurement: mmHg -> values as sent, user id and status bits") 
   CHECK(m->quality.device_error);  // cuff too loose (bit 1), improper position (bit 5)
 }
 
-TEST_CASE("parse_measurement: each status bit -> its flag only") {
+TEST_CASE("ble_bp: parse_measurement: each status bit -> its flag only") {
   struct Case {
     std::uint16_t status;
     bool movement, irregular, error;
@@ -96,7 +96,9 @@ TEST_CASE("parse_measurement: each status bit -> its flag only") {
   }
 }
 
-TEST_CASE("parse_measurement: truncated at every length of every flag combination -> kTruncated") {
+TEST_CASE(
+    "ble_bp: parse_measurement: truncated at every length of every flag combination -> "
+    "kTruncated") {
   for (unsigned f = 0; f < 32; ++f) {
     // kPa (bit 0): 18.2 / 11.2 kPa, so only the length can be wrong.
     const Bytes full = (f & 1) ? encode(static_cast<std::uint8_t>(f), 0xF0B6, 0xF070)
@@ -110,9 +112,11 @@ TEST_CASE("parse_measurement: truncated at every length of every flag combinatio
   }
 }
 
-TEST_CASE("parse_measurement: systolic / diastolic special -> kOutOfRange, reserved -> kMalformed") {
-  for (Special s : {Special::kNan, Special::kNres, Special::kPositiveInfinity,
-                    Special::kNegativeInfinity}) {
+TEST_CASE(
+    "ble_bp: parse_measurement: systolic / diastolic special -> kOutOfRange, reserved -> "
+    "kMalformed") {
+  for (Special s :
+       {Special::kNan, Special::kNres, Special::kPositiveInfinity, Special::kNegativeInfinity}) {
     auto sys = parse_measurement(encode(0, gatt::encode_sfloat(s)));
     REQUIRE_FALSE(sys.has_value());
     CHECK(sys.error().code == Errc::kOutOfRange);
@@ -131,9 +135,9 @@ TEST_CASE("parse_measurement: systolic / diastolic special -> kOutOfRange, reser
   }
 }
 
-TEST_CASE("parse_measurement: MAP or pulse NaN / NRes / INF -> left out, never a number") {
-  for (Special s : {Special::kNan, Special::kNres, Special::kPositiveInfinity,
-                    Special::kNegativeInfinity}) {
+TEST_CASE("ble_bp: parse_measurement: MAP or pulse NaN / NRes / INF -> left out, never a number") {
+  for (Special s :
+       {Special::kNan, Special::kNres, Special::kPositiveInfinity, Special::kNegativeInfinity}) {
     auto m = parse_measurement(
         encode(0x04, 0x00B6, 0x0070, gatt::encode_sfloat(s), gatt::encode_sfloat(s)));
     REQUIRE(m.has_value());
@@ -142,7 +146,7 @@ TEST_CASE("parse_measurement: MAP or pulse NaN / NRes / INF -> left out, never a
   }
 }
 
-TEST_CASE("parse_measurement: implausible values -> kOutOfRange") {
+TEST_CASE("ble_bp: parse_measurement: implausible values -> kOutOfRange") {
   CHECK(parse_measurement(encode(0, gatt::encode_sfloat(Decimal{-1, 0}))).error().code ==
         Errc::kOutOfRange);
   CHECK(parse_measurement(encode(0, gatt::encode_sfloat(Decimal{11, 2}))).error().code ==
@@ -154,7 +158,8 @@ TEST_CASE("parse_measurement: implausible values -> kOutOfRange") {
   CHECK(pulse.error().offset == 7);
 }
 
-TEST_CASE("parse_measurement: time stamp unknown (year 0) -> no time, bad month -> kMalformed") {
+TEST_CASE(
+    "ble_bp: parse_measurement: time stamp unknown (year 0) -> no time, bad month -> kMalformed") {
   Bytes b = encode(0x02);
   b[7] = 0;
   b[8] = 0;
@@ -169,7 +174,7 @@ TEST_CASE("parse_measurement: time stamp unknown (year 0) -> no time, bad month 
   CHECK(bad.error().offset == 9);
 }
 
-TEST_CASE("parse_measurement: trailing bytes -> kMalformed, with an RFU flag -> ignored") {
+TEST_CASE("ble_bp: parse_measurement: trailing bytes -> kMalformed, with an RFU flag -> ignored") {
   Bytes b = encode(0x00);
   b.push_back(0x55);
   auto m = parse_measurement(b);
@@ -185,12 +190,14 @@ TEST_CASE("parse_measurement: trailing bytes -> kMalformed, with an RFU flag -> 
   }
 }
 
-TEST_CASE("parse_intermediate_cuff_pressure: cuff value, NaN diastolic/MAP -> pressure only") {
+TEST_CASE(
+    "ble_bp: parse_intermediate_cuff_pressure: cuff value, NaN diastolic/MAP -> pressure only") {
   const std::uint16_t nan = gatt::encode_sfloat(Special::kNan);
   auto p = parse_intermediate_cuff_pressure(encode(0x00, 0x0064, nan, nan));
   REQUIRE(p.has_value());
   CHECK(*p == 100.0);
-  auto kpa = parse_intermediate_cuff_pressure(encode(0x01, gatt::encode_sfloat(Decimal{100, -1}), nan, nan));
+  auto kpa = parse_intermediate_cuff_pressure(
+      encode(0x01, gatt::encode_sfloat(Decimal{100, -1}), nan, nan));
   CHECK(**kpa == 75.0);
   auto none = parse_intermediate_cuff_pressure(encode(0x00, nan, nan, nan));
   REQUIRE(none.has_value());

@@ -21,9 +21,9 @@ void put16(Bytes& b, std::uint16_t v) {
 
 // Test-side encoder written from the GSS layout. Default: 97 mg/dL = 97e-5 kg/L (SFLOAT
 // mantissa 97, exponent -5), capillary whole blood from a finger (0x11).
-Bytes measurement(std::uint8_t flags, std::uint16_t seq = 42,
-                  std::uint16_t value = 0xB061, std::uint8_t type_location = 0x11,
-                  std::uint16_t status = 0, std::int16_t offset = 60) {
+Bytes measurement(std::uint8_t flags, std::uint16_t seq = 42, std::uint16_t value = 0xB061,
+                  std::uint8_t type_location = 0x11, std::uint16_t status = 0,
+                  std::int16_t offset = 60) {
   Bytes b{flags};
   put16(b, seq);
   b.insert(b.end(), {0xEA, 0x07, 11, 22, 9, 15, 0});  // base time 2026-11-22 09:15:00
@@ -38,11 +38,12 @@ Bytes measurement(std::uint8_t flags, std::uint16_t seq = 42,
 
 const DeviceTime kBase{sys_days{2026y / 11 / 22} + 9h + 15min};
 
-TEST_CASE("parse_measurement: sfloat encoding of the default value is 97e-5") {
+TEST_CASE("ble_glucose: parse_measurement: sfloat encoding of the default value is 97e-5") {
   CHECK(gatt::encode_sfloat(Decimal{97, -5}) == 0xB061);
 }
 
-TEST_CASE("parse_measurement: each of the 32 flag combinations -> the announced fields") {
+TEST_CASE(
+    "ble_glucose: parse_measurement: each of the 32 flag combinations -> the announced fields") {
   for (unsigned f = 0; f < 32; ++f) {
     const auto flags = static_cast<std::uint8_t>(f);
     // mol/L (bit 2): 5.4 mmol/L = 54e-4 mol/L.
@@ -59,7 +60,7 @@ TEST_CASE("parse_measurement: each of the 32 flag combinations -> the announced 
   }
 }
 
-TEST_CASE("parse_measurement: kg/L -> mg/dL / 18.0156, rounded to 0.1 mmol/L") {
+TEST_CASE("ble_glucose: parse_measurement: kg/L -> mg/dL / 18.0156, rounded to 0.1 mmol/L") {
   // 54 mg/dL -> 2.997 -> 3.0; 600 mg/dL -> 33.3.
   auto low = parse_measurement(measurement(0x02, 1, gatt::encode_sfloat(Decimal{54, -5})));
   CHECK(*low->mmol_per_l == 3.0);
@@ -67,12 +68,12 @@ TEST_CASE("parse_measurement: kg/L -> mg/dL / 18.0156, rounded to 0.1 mmol/L") {
   CHECK(*high->mmol_per_l == 33.3);
 }
 
-TEST_CASE("parse_measurement: negative time offset -> time before the base time") {
+TEST_CASE("ble_glucose: parse_measurement: negative time offset -> time before the base time") {
   auto m = parse_measurement(measurement(0x01, 1, 0, 0, 0, -90));
   CHECK(m->time == kBase - 90min);
 }
 
-TEST_CASE("parse_measurement: control solution type or location -> control_result") {
+TEST_CASE("ble_glucose: parse_measurement: control solution type or location -> control_result") {
   CHECK(parse_measurement(measurement(0x02, 1, 0xB061, 0x1A))->quality.control_result);
   CHECK(parse_measurement(measurement(0x02, 1, 0xB061, 0x41))->quality.control_result);
   CHECK_FALSE(parse_measurement(measurement(0x02, 1, 0xB061, 0xF1))->quality.control_result);
@@ -81,7 +82,7 @@ TEST_CASE("parse_measurement: control solution type or location -> control_resul
   CHECK(m->sample_location == 2);
 }
 
-TEST_CASE("parse_measurement: each sensor status bit -> its flag") {
+TEST_CASE("ble_glucose: parse_measurement: each sensor status bit -> its flag") {
   for (unsigned bit = 0; bit < 16; ++bit) {
     const auto status = static_cast<std::uint16_t>(1u << bit);
     auto m = parse_measurement(measurement(0x0A, 1, 0xB061, 0x11, status));
@@ -97,7 +98,7 @@ TEST_CASE("parse_measurement: each sensor status bit -> its flag") {
   }
 }
 
-TEST_CASE("parse_measurement: truncated at every length of every flag combination") {
+TEST_CASE("ble_glucose: parse_measurement: truncated at every length of every flag combination") {
   for (unsigned f = 0; f < 32; ++f) {
     const Bytes full = measurement(static_cast<std::uint8_t>(f));
     for (std::size_t n = 0; n < full.size(); ++n) {
@@ -111,9 +112,11 @@ TEST_CASE("parse_measurement: truncated at every length of every flag combinatio
   CHECK(measurement_sequence(Bytes{0x02, 0x2A, 0x01}) == 0x012A);
 }
 
-TEST_CASE("parse_measurement: concentration special -> kOutOfRange, reserved -> kMalformed") {
-  for (Special s : {Special::kNan, Special::kNres, Special::kPositiveInfinity,
-                    Special::kNegativeInfinity}) {
+TEST_CASE(
+    "ble_glucose: parse_measurement: concentration special -> kOutOfRange, reserved -> "
+    "kMalformed") {
+  for (Special s :
+       {Special::kNan, Special::kNres, Special::kPositiveInfinity, Special::kNegativeInfinity}) {
     auto m = parse_measurement(measurement(0x02, 1, gatt::encode_sfloat(s)));
     REQUIRE_FALSE(m.has_value());
     CHECK(m.error().code == Errc::kOutOfRange);
@@ -123,7 +126,8 @@ TEST_CASE("parse_measurement: concentration special -> kOutOfRange, reserved -> 
   CHECK(r.error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_measurement: concentration beyond the meter's range -> passed on, exact") {
+TEST_CASE(
+    "ble_glucose: parse_measurement: concentration beyond the meter's range -> passed on, exact") {
   // The hub no longer judges plausibility (issue 13): the server flags, never drops.
   auto high = parse_measurement(measurement(0x02, 1, gatt::encode_sfloat(Decimal{2, -2})));
   REQUIRE(high.has_value());  // 0.02 kg/L = 2000 mg/dL
@@ -134,7 +138,9 @@ TEST_CASE("parse_measurement: concentration beyond the meter's range -> passed o
   CHECK(mmol->comparator == Comparator::kNone);
 }
 
-TEST_CASE("parse_measurement: status 'higher / lower than the device can process' -> limit") {
+TEST_CASE(
+    "ble_glucose: parse_measurement: status 'higher / lower than the device can process' -> "
+    "limit") {
   // A limit sent as a number keeps it; a special value takes the reference meter's limit.
   auto above =
       parse_measurement(measurement(0x0A, 1, gatt::encode_sfloat(Decimal{600, -5}), 0x11, 0x0020));
@@ -156,7 +162,7 @@ TEST_CASE("parse_measurement: status 'higher / lower than the device can process
   CHECK(both.error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_measurement: base time unknown -> no time, bad day -> kMalformed") {
+TEST_CASE("ble_glucose: parse_measurement: base time unknown -> no time, bad day -> kMalformed") {
   Bytes b = measurement(0x03);
   b[3] = 0;
   b[4] = 0;
@@ -169,7 +175,8 @@ TEST_CASE("parse_measurement: base time unknown -> no time, bad day -> kMalforme
   CHECK(parse_measurement(b).error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_measurement: trailing bytes -> kMalformed, with an RFU flag -> ignored") {
+TEST_CASE(
+    "ble_glucose: parse_measurement: trailing bytes -> kMalformed, with an RFU flag -> ignored") {
   Bytes b = measurement(0x02);
   b.push_back(0);
   CHECK(parse_measurement(b).error().code == Errc::kMalformed);
@@ -185,14 +192,15 @@ Bytes context(std::uint8_t flags, std::uint16_t seq = 42, std::uint8_t meal = 1,
   if (flags & 0x80) b.push_back(0);
   if (flags & 0x01) b.insert(b.end(), {1, 0x32, 0xD0});  // breakfast, 50 g (50e-3 kg)
   if (flags & 0x02) b.push_back(meal);
-  if (flags & 0x04) b.push_back(0x21);  // self, minor health issues
+  if (flags & 0x04) b.push_back(0x21);                    // self, minor health issues
   if (flags & 0x08) b.insert(b.end(), {0x10, 0x0E, 50});  // 3600 s at 50 %
-  if (flags & 0x10) b.insert(b.end(), {1, 0x0A, 0xA0});  // rapid-acting insulin
-  if (flags & 0x40) put16(b, hba1c);                    // 6.2 %
+  if (flags & 0x10) b.insert(b.end(), {1, 0x0A, 0xA0});   // rapid-acting insulin
+  if (flags & 0x40) put16(b, hba1c);                      // 6.2 %
   return b;
 }
 
-TEST_CASE("parse_context: each flag, truncated at every length -> fields or kTruncated") {
+TEST_CASE(
+    "ble_glucose: parse_context: each flag, truncated at every length -> fields or kTruncated") {
   for (unsigned f = 0; f < 256; ++f) {
     if (f & 0x20) continue;  // units bit: no field of its own
     const Bytes full = context(static_cast<std::uint8_t>(f));
@@ -209,21 +217,22 @@ TEST_CASE("parse_context: each flag, truncated at every length -> fields or kTru
   }
 }
 
-TEST_CASE("parse_context: meal values -> markers, casual and reserved -> unknown") {
-  const MealMarker expected[] = {MealMarker::kUnknown,  MealMarker::kPreprandial,
+TEST_CASE("ble_glucose: parse_context: meal values -> markers, casual and reserved -> unknown") {
+  const MealMarker expected[] = {MealMarker::kUnknown,      MealMarker::kPreprandial,
                                  MealMarker::kPostprandial, MealMarker::kFasting,
-                                 MealMarker::kUnknown,  MealMarker::kBedtime,
+                                 MealMarker::kUnknown,      MealMarker::kBedtime,
                                  MealMarker::kUnknown};
   for (std::uint8_t meal = 0; meal < 7; ++meal) {
     CHECK(parse_context(context(0x02, 1, meal))->meal == expected[meal]);
   }
 }
 
-TEST_CASE("parse_context: HbA1c special -> left out, reserved -> kMalformed, trailing") {
+TEST_CASE(
+    "ble_glucose: parse_context: HbA1c special -> left out, reserved -> kMalformed, trailing") {
   CHECK_FALSE(parse_context(context(0x40, 1, 0, gatt::encode_sfloat(Special::kNan)))
                   ->hba1c_percent.has_value());
-  CHECK(parse_context(context(0x40, 1, 0, gatt::encode_sfloat(Special::kReserved)))
-            .error().code == Errc::kMalformed);
+  CHECK(parse_context(context(0x40, 1, 0, gatt::encode_sfloat(Special::kReserved))).error().code ==
+        Errc::kMalformed);
   Bytes b = context(0x02);
   b.push_back(0);
   CHECK(parse_context(b).error().code == Errc::kMalformed);

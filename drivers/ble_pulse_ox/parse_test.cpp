@@ -40,8 +40,14 @@ Bytes continuous(std::uint8_t flags, std::uint16_t spo2 = 95, std::uint16_t stat
   Bytes b{flags};
   put16(b, spo2);
   put16(b, 80);
-  if (flags & 0x01) { put16(b, 94); put16(b, 81); }
-  if (flags & 0x02) { put16(b, 96); put16(b, 79); }
+  if (flags & 0x01) {
+    put16(b, 94);
+    put16(b, 81);
+  }
+  if (flags & 0x02) {
+    put16(b, 96);
+    put16(b, 79);
+  }
   if (flags & 0x04) put16(b, status);
   if (flags & 0x08) {
     put16(b, static_cast<std::uint16_t>(device & 0xFFFF));
@@ -51,7 +57,9 @@ Bytes continuous(std::uint8_t flags, std::uint16_t spo2 = 95, std::uint16_t stat
   return b;
 }
 
-TEST_CASE("parse_spot_check: each of the 32 flag combinations -> fields, truncation at each length") {
+TEST_CASE(
+    "ble_pulse_ox: parse_spot_check: each of the 32 flag combinations -> fields, truncation at "
+    "each length") {
   for (unsigned f = 0; f < 32; ++f) {
     const Bytes full = spot(static_cast<std::uint8_t>(f));
     auto m = parse_spot_check(full);
@@ -69,7 +77,8 @@ TEST_CASE("parse_spot_check: each of the 32 flag combinations -> fields, truncat
   CHECK(*parse_spot_check(spot(0x01))->time == sys_days{2026y / 11 / 22} + 10h + 15min);
 }
 
-TEST_CASE("parse_continuous: each of the 32 flag combinations -> Normal pair, truncation") {
+TEST_CASE(
+    "ble_pulse_ox: parse_continuous: each of the 32 flag combinations -> Normal pair, truncation") {
   for (unsigned f = 0; f < 32; ++f) {
     const Bytes full = continuous(static_cast<std::uint8_t>(f));
     auto m = parse_continuous(full);
@@ -84,7 +93,9 @@ TEST_CASE("parse_continuous: each of the 32 flag combinations -> Normal pair, tr
   }
 }
 
-TEST_CASE("parse_spot_check: each measurement status bit -> its flag, unavailable / invalid rejected") {
+TEST_CASE(
+    "ble_pulse_ox: parse_spot_check: each measurement status bit -> its flag, unavailable / "
+    "invalid rejected") {
   for (unsigned bit = 0; bit < 16; ++bit) {
     CAPTURE(bit);
     auto m = parse_spot_check(spot(0x02, 97, 72, static_cast<std::uint16_t>(1u << bit)));
@@ -100,7 +111,8 @@ TEST_CASE("parse_spot_check: each measurement status bit -> its flag, unavailabl
   }
 }
 
-TEST_CASE("parse_continuous: each device and sensor status bit -> device_error as listed") {
+TEST_CASE(
+    "ble_pulse_ox: parse_continuous: each device and sensor status bit -> device_error as listed") {
   for (unsigned bit = 0; bit < 24; ++bit) {
     auto m = parse_continuous(continuous(0x08, 95, 0, 1u << bit));
     REQUIRE(m.has_value());
@@ -108,9 +120,11 @@ TEST_CASE("parse_continuous: each device and sensor status bit -> device_error a
   }
 }
 
-TEST_CASE("parse: SpO2 special -> kOutOfRange, pulse special -> left out, reserved -> kMalformed") {
-  for (Special s : {Special::kNan, Special::kNres, Special::kPositiveInfinity,
-                    Special::kNegativeInfinity}) {
+TEST_CASE(
+    "ble_pulse_ox: parse: SpO2 special -> kOutOfRange, pulse special -> left out, reserved -> "
+    "kMalformed") {
+  for (Special s :
+       {Special::kNan, Special::kNres, Special::kPositiveInfinity, Special::kNegativeInfinity}) {
     auto m = parse_spot_check(spot(0, gatt::encode_sfloat(s)));
     REQUIRE_FALSE(m.has_value());
     CHECK(m.error().code == Errc::kOutOfRange);
@@ -126,7 +140,7 @@ TEST_CASE("parse: SpO2 special -> kOutOfRange, pulse special -> left out, reserv
   CHECK(parse_spot_check(spot(0, 97, reserved)).error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse: implausible values, trailing bytes, RFU flags, empty") {
+TEST_CASE("ble_pulse_ox: parse: implausible values, trailing bytes, RFU flags, empty") {
   CHECK(parse_spot_check(spot(0, 101)).error().code == Errc::kOutOfRange);
   CHECK(parse_spot_check(spot(0, 97, 351)).error().code == Errc::kOutOfRange);
   Bytes b = spot(0);

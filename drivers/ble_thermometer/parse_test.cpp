@@ -26,7 +26,9 @@ Bytes temperature(std::uint8_t flags, std::uint32_t raw = 0) {
   return b;
 }
 
-TEST_CASE("parse_measurement: each of the 8 flag combinations -> fields, truncation at each length") {
+TEST_CASE(
+    "ble_thermometer: parse_measurement: each of the 8 flag combinations -> fields, truncation at "
+    "each length") {
   for (unsigned f = 0; f < 8; ++f) {
     const Bytes full = temperature(static_cast<std::uint8_t>(f));
     auto m = parse_measurement(full);
@@ -43,9 +45,11 @@ TEST_CASE("parse_measurement: each of the 8 flag combinations -> fields, truncat
   CHECK(parse_measurement(temperature(0x04))->type == 6);
 }
 
-TEST_CASE("parse_measurement: FLOAT NaN / NRes / +-INF -> kOutOfRange, reserved -> kMalformed") {
-  for (Special s : {Special::kNan, Special::kNres, Special::kPositiveInfinity,
-                    Special::kNegativeInfinity}) {
+TEST_CASE(
+    "ble_thermometer: parse_measurement: FLOAT NaN / NRes / +-INF -> kOutOfRange, reserved -> "
+    "kMalformed") {
+  for (Special s :
+       {Special::kNan, Special::kNres, Special::kPositiveInfinity, Special::kNegativeInfinity}) {
     auto m = parse_measurement(temperature(0, gatt::encode_float(s)));
     REQUIRE_FALSE(m.has_value());
     CHECK(m.error().code == Errc::kOutOfRange);
@@ -55,18 +59,22 @@ TEST_CASE("parse_measurement: FLOAT NaN / NRes / +-INF -> kOutOfRange, reserved 
         Errc::kMalformed);
 }
 
-TEST_CASE("parse_measurement: outside 15..50 Celsius -> kOutOfRange, limits kept") {
+TEST_CASE(
+    "ble_thermometer: parse_measurement: outside 15..50 Celsius -> kOutOfRange, limits kept") {
   CHECK(parse_measurement(temperature(0, gatt::encode_float(Decimal{149, -1}))).error().code ==
         Errc::kOutOfRange);
   CHECK(parse_measurement(temperature(0, gatt::encode_float(Decimal{501, -1}))).error().code ==
         Errc::kOutOfRange);
-  CHECK(parse_measurement(temperature(0, gatt::encode_float(Decimal{15, 0})))->temperature.celsius ==
-        15);
+  CHECK(
+      parse_measurement(temperature(0, gatt::encode_float(Decimal{15, 0})))->temperature.celsius ==
+      15);
   CHECK(parse_measurement(temperature(1, gatt::encode_float(Decimal{1022, -1})))
             ->temperature.celsius == 39.0);  // 102.2 F
 }
 
-TEST_CASE("parse_measurement: trailing bytes -> kMalformed, RFU flag -> ignored, empty") {
+TEST_CASE(
+    "ble_thermometer: parse_measurement: trailing bytes -> kMalformed, RFU flag -> ignored, "
+    "empty") {
   Bytes b = temperature(0);
   b.push_back(0);
   CHECK(parse_measurement(b).error().code == Errc::kMalformed);

@@ -29,7 +29,9 @@ Bytes weight(std::uint8_t flags, std::uint16_t raw = 15000, std::uint8_t user = 
   return b;
 }
 
-TEST_CASE("parse_measurement: each of the 16 flag combinations -> fields, truncation at each length") {
+TEST_CASE(
+    "ble_weight: parse_measurement: each of the 16 flag combinations -> fields, truncation at each "
+    "length") {
   for (unsigned f = 0; f < 16; ++f) {
     const bool lb = f & 0x01;
     const Bytes full = weight(static_cast<std::uint8_t>(f), lb ? 16535 : 15000);
@@ -49,7 +51,9 @@ TEST_CASE("parse_measurement: each of the 16 flag combinations -> fields, trunca
   CHECK(*parse_measurement(weight(0x08))->bmi == doctest::Approx(24.5));
 }
 
-TEST_CASE("parse_measurement: 0xFFFF measurement unsuccessful -> kOutOfRange, never a number") {
+TEST_CASE(
+    "ble_weight: parse_measurement: 0xFFFF measurement unsuccessful -> kOutOfRange, never a "
+    "number") {
   for (std::uint8_t flags : {std::uint8_t{0x00}, std::uint8_t{0x01}, std::uint8_t{0x0E}}) {
     auto m = parse_measurement(weight(flags, 0xFFFF));
     REQUIRE_FALSE(m.has_value());
@@ -58,14 +62,15 @@ TEST_CASE("parse_measurement: 0xFFFF measurement unsuccessful -> kOutOfRange, ne
   }
 }
 
-TEST_CASE("parse_measurement: resolution 5 g, zero -> kOutOfRange, largest values") {
+TEST_CASE("ble_weight: parse_measurement: resolution 5 g, zero -> kOutOfRange, largest values") {
   CHECK(parse_measurement(weight(0, 1))->weight.kg == 0.005);
   CHECK(parse_measurement(weight(0, 0)).error().code == Errc::kOutOfRange);
-  CHECK(parse_measurement(weight(0, 0xFFFE))->weight.kg == 327.67);  // largest SI value
+  CHECK(parse_measurement(weight(0, 0xFFFE))->weight.kg == 327.67);   // largest SI value
   CHECK(parse_measurement(weight(1, 0xFFFE))->weight.kg == 297.257);  // 655.34 lb
 }
 
-TEST_CASE("parse_measurement: trailing bytes -> kMalformed, RFU flag -> ignored, bad date") {
+TEST_CASE(
+    "ble_weight: parse_measurement: trailing bytes -> kMalformed, RFU flag -> ignored, bad date") {
   Bytes b = weight(0);
   b.push_back(0);
   CHECK(parse_measurement(b).error().code == Errc::kMalformed);

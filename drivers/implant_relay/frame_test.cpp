@@ -11,13 +11,13 @@ namespace {
 
 using test::make_frame;
 
-TEST_CASE("crc16: CCITT-FALSE check value of \"123456789\" -> 0x29B1") {
+TEST_CASE("implant_relay: crc16: CCITT-FALSE check value of \"123456789\" -> 0x29B1") {
   const std::string text = "123456789";
   CHECK(crc16(Bytes(text.begin(), text.end())) == 0x29B1);
   CHECK(crc16({}) == 0xFFFF);
 }
 
-TEST_CASE("encode_ack / encode_nak: protocol doc layout") {
+TEST_CASE("implant_relay: encode_ack / encode_nak: protocol doc layout") {
   const Bytes ack = encode_ack(7);
   REQUIRE(ack.size() == 8);
   CHECK(Bytes(ack.begin(), ack.begin() + 6) == Bytes{0x7E, 0x01, 0x80, 0x07, 0x00, 0x00});
@@ -29,7 +29,7 @@ TEST_CASE("encode_ack / encode_nak: protocol doc layout") {
   CHECK(s.frame.payload == Bytes{1});
 }
 
-TEST_CASE("scan_frame: empty and every truncation -> kNeedMore, nothing consumed") {
+TEST_CASE("implant_relay: scan_frame: empty and every truncation -> kNeedMore, nothing consumed") {
   const Bytes frame = make_frame(kTypeSummary, 3, Bytes{1, 2, 3});
   for (std::size_t n = 0; n < frame.size(); ++n) {
     CAPTURE(n);
@@ -44,7 +44,7 @@ TEST_CASE("scan_frame: empty and every truncation -> kNeedMore, nothing consumed
   CHECK(whole.frame.payload == Bytes{1, 2, 3});
 }
 
-TEST_CASE("scan_frame: bytes before SOF -> kNoise up to the SOF, kMalformed") {
+TEST_CASE("implant_relay: scan_frame: bytes before SOF -> kNoise up to the SOF, kMalformed") {
   Bytes bytes{0x00, 0x55, 0xAA};
   const Bytes frame = make_frame(kTypeSummary, 0, {});
   bytes.insert(bytes.end(), frame.begin(), frame.end());
@@ -55,7 +55,8 @@ TEST_CASE("scan_frame: bytes before SOF -> kNoise up to the SOF, kMalformed") {
   CHECK(scan_frame(std::span(bytes).subspan(3)).kind == Scan::Kind::kFrame);
 }
 
-TEST_CASE("scan_frame: bad version or length over 1024 -> false SOF, skip one byte") {
+TEST_CASE(
+    "implant_relay: scan_frame: bad version or length over 1024 -> false SOF, skip one byte") {
   Bytes v2 = make_frame(kTypeSummary, 0, {});
   v2[1] = 2;
   Scan s = scan_frame(v2);
@@ -70,7 +71,9 @@ TEST_CASE("scan_frame: bad version or length over 1024 -> false SOF, skip one by
   CHECK(scan_frame(max_frame).kind == Scan::Kind::kFrame);
 }
 
-TEST_CASE("scan_frame: any flipped bit -> kBadCrc (or noise for header bits), whole frame") {
+TEST_CASE(
+    "implant_relay: scan_frame: any flipped bit -> kBadCrc (or noise for header bits), whole "
+    "frame") {
   const Bytes frame = make_frame(kTypeSummary, 5, Bytes{10, 20, 30, 40});
   for (std::size_t i = 1; i < frame.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {

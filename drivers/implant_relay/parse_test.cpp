@@ -25,7 +25,8 @@ Bytes full_payload() {
   return b.bytes;
 }
 
-TEST_CASE("parse_summary: every IDC term -> one CardiacImplantSummary with identity") {
+TEST_CASE(
+    "implant_relay: parse_summary: every IDC term -> one CardiacImplantSummary with identity") {
   auto s = parse_summary(full_payload());
   REQUIRE(s.has_value());
   CHECK(s->rejected.empty());
@@ -53,7 +54,7 @@ TEST_CASE("parse_summary: every IDC term -> one CardiacImplantSummary with ident
 }
 
 TEST_CASE(
-    "parse_summary: value type 4 (beyond the measuring range) -> the limit with its "
+    "implant_relay: parse_summary: value type 4 (beyond the measuring range) -> the limit with its "
     "comparator, unknown marker or no limit -> item refused") {
   auto b = PayloadBuilder::header(18, 5);
   b.beyond(0x0102, 2, 3000, 0).beyond(0x0121, 2, 75, -1).beyond(0x0111, 1, 5, -1);
@@ -87,7 +88,8 @@ TEST_CASE(
   CHECK(r->reading.quality.device_error);
 }
 
-TEST_CASE("parse_summary: empty and truncated at every byte -> kTruncated or kMalformed") {
+TEST_CASE(
+    "implant_relay: parse_summary: empty and truncated at every byte -> kTruncated or kMalformed") {
   const Bytes full = full_payload();
   for (std::size_t n = 0; n < full.size(); ++n) {
     CAPTURE(n);
@@ -98,7 +100,7 @@ TEST_CASE("parse_summary: empty and truncated at every byte -> kTruncated or kMa
   CHECK(parse_summary({}).error().code == Errc::kTruncated);
 }
 
-TEST_CASE("parse_summary: trailing bytes, version 2, >64 items -> kMalformed") {
+TEST_CASE("implant_relay: parse_summary: trailing bytes, version 2, >64 items -> kMalformed") {
   Bytes trailing = full_payload();
   trailing.push_back(0);
   CHECK(parse_summary(trailing).error().code == Errc::kMalformed);
@@ -108,7 +110,7 @@ TEST_CASE("parse_summary: trailing bytes, version 2, >64 items -> kMalformed") {
   CHECK(parse_summary(PayloadBuilder::header(1, 65).bytes).error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_summary: bad implant serial or impossible date -> kMalformed") {
+TEST_CASE("implant_relay: parse_summary: bad implant serial or impossible date -> kMalformed") {
   CHECK(parse_summary(PayloadBuilder::header(1, 0, "").bytes).error().code == Errc::kMalformed);
   CHECK(parse_summary(PayloadBuilder::header(1, 0, "PM/1").bytes).error().code == Errc::kMalformed);
   PayloadBuilder b;
@@ -116,7 +118,7 @@ TEST_CASE("parse_summary: bad implant serial or impossible date -> kMalformed") 
   CHECK(parse_summary(b.bytes).error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_summary: not-available values -> fields absent, no error") {
+TEST_CASE("implant_relay: parse_summary: not-available values -> fields absent, no error") {
   auto b = PayloadBuilder::header(2, 2);
   b.decimal(0x0002, 0x7FFFFFFF, 0).count(0x0205, 0xFFFFFFFF);
   auto s = parse_summary(b.bytes);
@@ -126,7 +128,9 @@ TEST_CASE("parse_summary: not-available values -> fields absent, no error") {
   CHECK_FALSE(implant(*s).shocks_delivered.has_value());
 }
 
-TEST_CASE("parse_summary: out of range / wrong type / repeated tag -> item refused, rest kept") {
+TEST_CASE(
+    "implant_relay: parse_summary: out of range / wrong type / repeated tag -> item refused, rest "
+    "kept") {
   auto b = PayloadBuilder::header(3, 5);
   b.decimal(0x0132, 1010, -1)   // RV paced 101 %: kOutOfRange
       .count(0x0002, 3)         // voltage as a count: kMalformed
@@ -144,7 +148,9 @@ TEST_CASE("parse_summary: out of range / wrong type / repeated tag -> item refus
   CHECK(implant(*s).battery_status == BatteryStatus::kUnknown);
 }
 
-TEST_CASE("parse_summary: unknown tag skipped, unknown value type -> whole summary kMalformed") {
+TEST_CASE(
+    "implant_relay: parse_summary: unknown tag skipped, unknown value type -> whole summary "
+    "kMalformed") {
   auto b = PayloadBuilder::header(4, 2);
   b.decimal(0x0999, 1, 0).decimal(0x0102, 500, 0);
   auto s = parse_summary(b.bytes);
@@ -156,7 +162,8 @@ TEST_CASE("parse_summary: unknown tag skipped, unknown value type -> whole summa
   CHECK(parse_summary(bad.bytes).error().code == Errc::kMalformed);
 }
 
-TEST_CASE("parse_summary: negative value or huge exponent -> kOutOfRange, never inf") {
+TEST_CASE(
+    "implant_relay: parse_summary: negative value or huge exponent -> kOutOfRange, never inf") {
   auto b = PayloadBuilder::header(5, 2);
   b.decimal(0x0002, -1, 0).decimal(0x0003, 1, 127);
   auto s = parse_summary(b.bytes);

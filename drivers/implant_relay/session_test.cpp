@@ -37,14 +37,14 @@ std::vector<Bytes> writes(const Step& step) {
   return out;
 }
 
-TEST_CASE("Session(relay): start -> nothing to send, no timer") {
+TEST_CASE("implant_relay session: start -> nothing to send, no timer") {
   Session s;
   Step step = s.start();
   CHECK(step.commands.empty());
   CHECK_FALSE(step.timer.has_value());
 }
 
-TEST_CASE("Session(relay): summary frame -> reading and its ACK in the same Step") {
+TEST_CASE("implant_relay session: summary frame -> reading and its ACK in the same Step") {
   Session s;
   Step step = feed(s, summary_frame(4, 17));
   REQUIRE(step.readings.size() == 1);
@@ -58,7 +58,9 @@ TEST_CASE("Session(relay): summary frame -> reading and its ACK in the same Step
   CHECK_FALSE(step.timer.has_value());
 }
 
-TEST_CASE("Session(relay): frame split byte by byte -> one reading at the last byte, timer armed") {
+TEST_CASE(
+    "implant_relay session: frame split byte by byte -> one reading at the last byte, timer "
+    "armed") {
   Session s;
   const Bytes frame = summary_frame(1, 1);
   for (std::size_t i = 0; i + 1 < frame.size(); ++i) {
@@ -72,7 +74,8 @@ TEST_CASE("Session(relay): frame split byte by byte -> one reading at the last b
   CHECK(writes(last) == std::vector<Bytes>{encode_ack(1)});
 }
 
-TEST_CASE("Session(relay): bad CRC -> NAK, no reading, the retransmission -> reading + ACK") {
+TEST_CASE(
+    "implant_relay session: bad CRC -> NAK, no reading, the retransmission -> reading + ACK") {
   Session s;
   Bytes bad = summary_frame(2, 5);
   bad[10] ^= 0x40;
@@ -85,7 +88,8 @@ TEST_CASE("Session(relay): bad CRC -> NAK, no reading, the retransmission -> rea
   CHECK(good.readings.size() == 1);
 }
 
-TEST_CASE("Session(relay): repeated frame (ACK lost or withheld) -> same reading again + ACK") {
+TEST_CASE(
+    "implant_relay session: repeated frame (ACK lost or withheld) -> same reading again + ACK") {
   // The gateway withholds the ACK when the outbox commit fails (invariant 1); the relay then
   // repeats the frame and the reading must come again, or it would be lost.
   Session s;
@@ -97,7 +101,7 @@ TEST_CASE("Session(relay): repeated frame (ACK lost or withheld) -> same reading
   CHECK(writes(again) == std::vector<Bytes>{encode_ack(9)});
 }
 
-TEST_CASE("Session(relay): garbage around frames -> counted, both readings kept") {
+TEST_CASE("implant_relay session: garbage around frames -> counted, both readings kept") {
   Session s;
   Bytes bytes{0x00, 0x13, 0x7E, 0x09};  // noise incl. a false SOF with version 9
   Bytes f1 = summary_frame(1, 1), f2 = summary_frame(2, 2);
@@ -110,7 +114,8 @@ TEST_CASE("Session(relay): garbage around frames -> counted, both readings kept"
   CHECK(writes(step) == std::vector<Bytes>{encode_ack(1), encode_ack(2)});
 }
 
-TEST_CASE("Session(relay): frame cut short then timeout -> resync, next frame still decoded") {
+TEST_CASE(
+    "implant_relay session: frame cut short then timeout -> resync, next frame still decoded") {
   Session s;
   Bytes cut = summary_frame(1, 1);
   cut.resize(cut.size() / 2);
@@ -122,7 +127,7 @@ TEST_CASE("Session(relay): frame cut short then timeout -> resync, next frame st
   CHECK(feed(s, summary_frame(2, 2)).readings.size() == 1);
 }
 
-TEST_CASE("Session(relay): unplug mid-frame -> kTruncated, fresh start after reconnect") {
+TEST_CASE("implant_relay session: unplug mid-frame -> kTruncated, fresh start after reconnect") {
   Session s;
   Bytes cut = summary_frame(1, 1);
   cut.resize(10);
@@ -137,7 +142,7 @@ TEST_CASE("Session(relay): unplug mid-frame -> kTruncated, fresh start after rec
   CHECK(gatt.error().code == Errc::kUnsupported);
 }
 
-TEST_CASE("Session(relay): good CRC, refused content or unknown type -> ACK + rejection") {
+TEST_CASE("implant_relay session: good CRC, refused content or unknown type -> ACK + rejection") {
   Session s;
   Step refused = feed(s, make_frame(kTypeSummary, 3, Bytes{2, 0, 0}));
   CHECK(refused.readings.empty());
