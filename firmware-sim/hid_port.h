@@ -8,7 +8,7 @@
 // 60 payload bytes, zero padding, an empty report after a full last one) and the hub's reports
 // (report number 0 + 64 bytes) back into bytes. Like a Contour meter, it says nothing until the
 // host has written on the connection (the wake-up): until then only the meter's latest ENQ is
-// held, and goes out right after the wake-up. Sources: drivers/transport/hid/report.h's list;
+// held, and goes out right after the wake-up. Sources: gateway/transport/hid/report.h's list;
 // this encoder is written here on its own (firmware-sim never links drivers/).
 // Destroying it is the unplug: the sysfs entry goes first, then the connection and the node.
 #pragma once

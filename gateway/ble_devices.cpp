@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "core/log.h"
-#include "drivers/transport/ble/ble.h"
+#include "gateway/transport/ble/ble.h"
 #include "gateway/refused_records.h"
 
 namespace kotona::gateway {

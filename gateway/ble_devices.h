@@ -24,7 +24,7 @@
 #include "gateway/outbox/outbox.h"
 #include "gateway/status_types.h"
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 class BleBus;
 }
 

@@ -11,8 +11,8 @@
 
 #include "core/log.h"
 #include "gateway/refused_records.h"
-#include "drivers/transport/hid/hid_link.h"
-#include "drivers/transport/serial/serial_port.h"
+#include "gateway/transport/hid/hid_link.h"
+#include "gateway/transport/serial/serial_port.h"
 
 namespace kotona::gateway {
 

@@ -44,7 +44,7 @@ struct SessionContext {
 
 // A USB HID device is this driver's when its USB vendor and product id match (read from the
 // hidraw node's udev/sysfs properties, HID_ID). The gateway then carries the driver's serial
-// session over HID reports (drivers/transport/hid).
+// session over HID reports (gateway/transport/hid).
 struct UsbHidMatch {
   std::uint16_t vendor_id = 0;   // e.g. 0x1a79 Ascensia (Bayer) Diabetes Care
   std::uint16_t product_id = 0;  // e.g. 0x7410 Contour Next USB

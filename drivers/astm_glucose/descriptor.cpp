@@ -23,7 +23,7 @@ const DriverDescriptor& descriptor() {
       .ble = {},
       .make_session = &make_session,
       // Contour USB and Contour Next USB speak this driver's ASTM inside 64-byte HID reports
-      // (drivers/transport/hid/report.h cites the sources).
+      // (gateway/transport/hid/report.h cites the sources).
       .usb_hid = {UsbHidMatch{0x1a79, 0x6002}, UsbHidMatch{0x1a79, 0x7410}},
   };
   return kDescriptor;

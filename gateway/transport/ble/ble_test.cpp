@@ -5,12 +5,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "drivers/transport/ble/ble.h"
+#include "gateway/transport/ble/ble.h"
 #include "tests/support/dbus_daemon.h"
 #include "tests/support/process.h"
 
 using namespace kotona;
-using namespace kotona::transport;
+using namespace kotona::gateway::transport;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using Kind = BleEvent::Kind;

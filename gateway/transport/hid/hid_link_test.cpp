@@ -1,4 +1,4 @@
-#include "drivers/transport/hid/hid_link.h"
+#include "gateway/transport/hid/hid_link.h"
 
 #include <doctest/doctest.h>
 #include <poll.h>
@@ -19,7 +19,7 @@
 
 namespace asio = boost::asio;
 using namespace kotona;
-using namespace kotona::transport;
+using namespace kotona::gateway::transport;
 
 namespace {
 

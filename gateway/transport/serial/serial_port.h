@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "core/result.h"
-#include "drivers/transport/serial/byte_link.h"
+#include "gateway/transport/serial/byte_link.h"
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 class SerialPort final : public ByteLink {
  public:
@@ -71,4 +71,4 @@ class SerialPort final : public ByteLink {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

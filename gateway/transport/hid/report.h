@@ -26,7 +26,7 @@
 
 #include "core/result.h"
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 inline constexpr std::size_t kHidReportSize = 64;
 inline constexpr std::size_t kHidHeaderSize = 4;
@@ -43,4 +43,4 @@ using HidReport = std::array<std::uint8_t, kHidReportSize>;
 // size is a multiple of 60 (0 included), so the unit's end is always a short report.
 std::vector<HidReport> encode_hid_reports(std::span<const std::uint8_t> bytes);
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

@@ -18,7 +18,7 @@
 
 #include "core/result.h"
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 struct BleEvent {
   enum class Kind {
@@ -103,4 +103,4 @@ std::string ble_uuid128(std::uint16_t uuid16);
 // 0 when `text` is not a Bluetooth Base UUID.
 std::uint16_t ble_uuid16(const std::string& text);
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

@@ -1,4 +1,4 @@
-#include "drivers/transport/serial/serial_port.h"
+#include "gateway/transport/serial/serial_port.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 #include <string>
 
 namespace asio = boost::asio;
-using kotona::transport::SerialChunk;
-using kotona::transport::SerialPort;
+using kotona::gateway::transport::SerialChunk;
+using kotona::gateway::transport::SerialPort;
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include "core/result.h"
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 using SerialChunk = std::vector<std::uint8_t>;
 
@@ -37,4 +37,4 @@ class ByteLink {
   virtual bool is_path_current() const = 0;
 };
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

@@ -9,9 +9,9 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <set>
 
-#include "drivers/transport/ble/ble.h"
+#include "gateway/transport/ble/ble.h"
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 inline constexpr const char* kBluez = "org.bluez";
 inline constexpr const char* kDevice1 = "org.bluez.Device1";
@@ -93,4 +93,4 @@ struct BleLink::State {
   sdbus::Slot properties_match;
 };
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

@@ -7,9 +7,9 @@
 #include <cstdio>
 
 #include "core/log.h"
-#include "drivers/transport/ble/ble_internal.h"
+#include "gateway/transport/ble/ble_internal.h"
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 namespace asio = boost::asio;
 
@@ -262,4 +262,4 @@ void BleBus::Impl::on_interfaces_removed(const std::string& path,
   }
 }
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

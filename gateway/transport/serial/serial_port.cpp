@@ -1,4 +1,4 @@
-#include "drivers/transport/serial/serial_port.h"
+#include "gateway/transport/serial/serial_port.h"
 
 #include <sys/stat.h>
 
@@ -12,7 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <exception>
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 namespace asio = boost::asio;
 
@@ -127,4 +127,4 @@ asio::awaitable<void> SerialPort::drain_writes() {
   writing_ = false;
 }
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

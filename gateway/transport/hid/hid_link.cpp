@@ -1,4 +1,4 @@
-#include "drivers/transport/hid/hid_link.h"
+#include "gateway/transport/hid/hid_link.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -15,7 +15,7 @@
 #include <cstring>
 #include <exception>
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 namespace asio = boost::asio;
 
@@ -160,4 +160,4 @@ asio::awaitable<void> HidReportLink::drain_writes() {
   writing_ = false;
 }
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

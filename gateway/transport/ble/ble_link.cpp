@@ -3,9 +3,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
-#include "drivers/transport/ble/ble_internal.h"
+#include "gateway/transport/ble/ble_internal.h"
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 namespace asio = boost::asio;
 using Phase = BleLink::State::Phase;
@@ -391,4 +391,4 @@ bool BleLink::is_connected() const { return state_->phase == State::Phase::kRead
 
 const std::string& BleLink::address() const { return state_->address; }
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

@@ -7,7 +7,7 @@
 #include <span>
 #include <vector>
 
-#include "drivers/transport/hid/report.h"
+#include "gateway/transport/hid/report.h"
 
 namespace {
 
@@ -37,7 +37,7 @@ std::vector<std::uint8_t> from_hex(std::span<const std::uint8_t> text) {
 }
 
 void run(std::span<const std::uint8_t> bytes) {
-  using namespace kotona::transport;
+  using namespace kotona::gateway::transport;
   (void)parse_hid_report(bytes);
   for (std::size_t at = 0; at < bytes.size(); at += kHidReportSize) {
     (void)parse_hid_report(bytes.subspan(at, std::min(kHidReportSize, bytes.size() - at)));

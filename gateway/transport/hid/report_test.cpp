@@ -1,4 +1,4 @@
-#include "drivers/transport/hid/report.h"
+#include "gateway/transport/hid/report.h"
 
 #include <doctest/doctest.h>
 
@@ -6,7 +6,7 @@
 #include <vector>
 
 using namespace kotona;
-using namespace kotona::transport;
+using namespace kotona::gateway::transport;
 
 namespace {
 

@@ -1,9 +1,9 @@
-#include "drivers/transport/hid/report.h"
+#include "gateway/transport/hid/report.h"
 
 #include <algorithm>
 #include <string>
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 namespace {
 constexpr std::size_t kLengthAt = 3;
@@ -43,4 +43,4 @@ std::vector<HidReport> encode_hid_reports(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport

@@ -15,10 +15,10 @@
 #include <memory>
 #include <string>
 
-#include "drivers/transport/hid/report.h"
-#include "drivers/transport/serial/byte_link.h"
+#include "gateway/transport/hid/report.h"
+#include "gateway/transport/serial/byte_link.h"
 
-namespace kotona::transport {
+namespace kotona::gateway::transport {
 
 class HidReportLink final : public ByteLink {
  public:
@@ -71,4 +71,4 @@ class HidReportLink final : public ByteLink {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace kotona::transport
+}  // namespace kotona::gateway::transport
