@@ -99,6 +99,18 @@ Result<void> parse_quarantine_limits(const ConfigFile& file, store::QuarantineLi
   return {};
 }
 
+// The clinician API's resource limits (issue 17).
+Result<void> parse_http_limits(const ConfigFile& file, ServerConfig& config) {
+  auto threads = file.get_int("login_hash_threads", config.login_hashing.threads, 1, 16);
+  if (!threads) return fail(threads.error());
+  config.login_hashing.threads = static_cast<int>(*threads);
+  auto queue = file.get_int("login_queue_max",
+                            static_cast<std::int64_t>(config.login_hashing.max_pending), 1, 4096);
+  if (!queue) return fail(queue.error());
+  config.login_hashing.max_pending = static_cast<std::size_t>(*queue);
+  return {};
+}
+
 }  // namespace
 
 Result<ServerConfig> parse_server_config(const ConfigFile& file) {
@@ -129,7 +141,9 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                     "quarantine_per_gateway",
                                     "quarantine_max_age_days",
                                     "quarantine_max_payload_bytes",
-                                    "http_public_names"});
+                                    "http_public_names",
+                                    "login_hash_threads",
+                                    "login_queue_max"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -177,6 +191,7 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
       from = comma + 1;
     }
   }
+  if (auto limits = parse_http_limits(file, config); !limits) return fail(limits.error());
   for (const auto& e : file.all("enrol")) {
     auto enrol = parse_enrol(file, e);
     if (!enrol) return fail(enrol.error());

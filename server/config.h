@@ -13,6 +13,7 @@
 #include "server/alerts/rules.h"
 #include "server/alerts/technical.h"
 #include "server/http/auth.h"
+#include "server/http/hash_pool.h"
 #include "server/store/quarantine_types.h"
 #include "server/store/types.h"
 
@@ -34,6 +35,8 @@ struct ServerConfig {
   // Host names requests may name (`http_public_names = a, b`): the defaults
   // (http::default_public_names) plus the listen host, plus the configured names.
   std::vector<std::string> http_public_names;
+  // Password checks off the io thread (`login_hash_threads`, `login_queue_max`; issue 17).
+  http::HashPoolOptions login_hashing;
   std::vector<store::Enrolment> enrolment;  // from `enrol = GATEWAY_ID DEVICE_SERIAL PATIENT_ID`
   // From `rule = PATIENT_ID key=value ...` (keys: RuleConfig, server/alerts/README.md).
   std::map<std::string, alerts::RuleConfig> rules;

@@ -198,3 +198,21 @@ TEST_CASE("parse_server_config: http_public_names -> defaults + listen host + na
     CHECK(e.error().detail.find("http_public_names") != std::string::npos);
   }
 }
+
+TEST_CASE("parse_server_config: clinician API limits -> defaults, values, out of range -> error") {
+  auto d = parse("mqtt_uri = tcp://h:1\ndb_path = s.db\n");
+  REQUIRE(d.has_value());
+  CHECK(d->login_hashing.threads == 2);
+  CHECK(d->login_hashing.max_pending == 64);
+  auto c = parse(
+      "mqtt_uri = tcp://h:1\ndb_path = s.db\nlogin_hash_threads = 1\n"
+      "login_queue_max = 8\n");
+  REQUIRE(c.has_value());
+  CHECK(c->login_hashing.threads == 1);
+  CHECK(c->login_hashing.max_pending == 8);
+  for (const char* bad : {"login_hash_threads = 0", "login_queue_max = 0"}) {
+    CAPTURE(bad);
+    auto e = parse(std::string("mqtt_uri = tcp://h:1\ndb_path = s.db\n") + bad + "\n");
+    REQUIRE_FALSE(e.has_value());
+  }
+}

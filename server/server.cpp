@@ -107,6 +107,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   http::HttpOptions http_options;
   http_options.health = &impl->health;
   http_options.public_names = config.http_public_names;
+  http_options.login_hashing = config.login_hashing;
   impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters,
                                                   impl->hub, *impl->auth, http_options);
   auto port = impl->http->listen(config.http_host, config.http_port);

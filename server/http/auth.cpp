@@ -187,20 +187,25 @@ std::optional<Principal> Auth::principal_of(const std::string& name) const {
   return std::nullopt;
 }
 
-std::optional<Issued> Auth::login(std::string_view user, std::string_view password) {
-  auto now = clock_();
-  const User* found = nullptr;
+Auth::Attempt Auth::begin_login(std::string_view user) {
+  Attempt attempt{std::string(user), "", false, false};
   for (const auto& u : config_.users) {
-    if (u.name == user) found = &u;
+    if (u.name != user) continue;
+    attempt.known = true;
+    attempt.hash = u.password_hash;
+    attempt.refused = clock_() < failures_[u.name].locked_until;
+    return attempt;
   }
-  if (!found) {
-    // Same work as a real check, so timing does not tell which user names exist.
-    (void)verify_password(password, config_.users.empty() ? "" : config_.users[0].password_hash);
-    return std::nullopt;
-  }
-  auto& f = failures_[found->name];
-  if (now < f.locked_until) return std::nullopt;
-  if (!verify_password(password, found->password_hash)) {
+  // Same work as a real check, so timing does not tell which user names exist.
+  attempt.hash = config_.users.empty() ? "" : config_.users[0].password_hash;
+  return attempt;
+}
+
+std::optional<Issued> Auth::complete_login(const Attempt& attempt, bool password_ok) {
+  if (!attempt.known || attempt.refused) return std::nullopt;
+  auto now = clock_();
+  auto& f = failures_[attempt.user];
+  if (!password_ok) {
     if (++f.in_a_row >= kMaxFailures) {
       f.locked_until = now + kLockout;
       f.in_a_row = 0;
@@ -210,11 +215,19 @@ std::optional<Issued> Auth::login(std::string_view user, std::string_view passwo
   f = {};
   unsigned char random[32];
   if (RAND_bytes(random, sizeof random) != 1) return std::nullopt;
-  Issued issued{to_hex(random, sizeof random), now + config_.token_ttl, *principal_of(found->name)};
+  auto principal = principal_of(attempt.user);
+  if (!principal) return std::nullopt;
+  Issued issued{to_hex(random, sizeof random), now + config_.token_ttl, std::move(*principal)};
   // Expired sessions are swept here so the map stays bounded by live tokens.
   std::erase_if(sessions_, [now](const auto& s) { return s.second.expires <= now; });
-  sessions_[sha256_hex(issued.token)] = Session{found->name, issued.expires};
+  sessions_[sha256_hex(issued.token)] = Session{attempt.user, issued.expires};
   return issued;
+}
+
+std::optional<Issued> Auth::login(std::string_view user, std::string_view password) {
+  auto attempt = begin_login(user);
+  bool ok = !attempt.refused && verify_password(password, attempt.hash);
+  return complete_login(attempt, ok);
 }
 
 std::optional<Principal> Auth::authenticate(std::string_view token) {

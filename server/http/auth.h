@@ -71,8 +71,21 @@ class Auth {
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   explicit Auth(AuthConfig config, Clock clock = &std::chrono::system_clock::now);
 
-  // A new token valid for token_ttl; nullopt for an unknown user, a wrong password or a user
-  // locked after 5 failures in a row (for 60 s). The caller never learns which.
+  // A login in two halves so the password check (slow PBKDF2) can run off the io thread
+  // (HashPool): begin_login() names the hash to check the password against (a dummy of the
+  // same cost for an unknown user, so timing tells nothing); complete_login() takes the
+  // verdict. `refused`: answer as a wrong password without checking (see login()).
+  struct Attempt {
+    std::string user;
+    std::string hash;
+    bool known = false;
+    bool refused = false;
+  };
+  Attempt begin_login(std::string_view user);
+  std::optional<Issued> complete_login(const Attempt& attempt, bool password_ok);
+  // Both halves with the check inline (tests, tools). A new token valid for token_ttl; nullopt
+  // for an unknown user, a wrong password or a user locked after 5 failures in a row (for
+  // 60 s). The caller never learns which.
   std::optional<Issued> login(std::string_view user, std::string_view password);
   // The principal of a live token; nullopt when unknown, expired or logged out.
   std::optional<Principal> authenticate(std::string_view token);

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "core/log.h"
+#include "server/http/login.h"
 #include "server/http/respond.h"
 #include "server/http/routes.h"
 
@@ -63,6 +64,7 @@ struct HttpServer::Impl {
         hub(hub_in),
         auth(auth_in),
         options(options_in),
+        hash_pool(options_in.login_hashing),
         acceptor(io_in) {}
 
   asio::awaitable<void> accept_loop();
@@ -80,6 +82,7 @@ struct HttpServer::Impl {
   SseHub& hub;
   Auth& auth;
   HttpOptions options;
+  HashPool hash_pool;
   tcp::acceptor acceptor;
   std::set<beast::tcp_stream*> streams;  // open connections, closed by stop()
   bool stopping = false;
@@ -162,6 +165,9 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       if (auto* grant = std::get_if<StreamGrant>(&routed)) {
         co_await serve_stream(stream, std::move(*grant));
         break;
+      }
+      if (auto* login = std::get_if<LoginGrant>(&routed)) {
+        routed = co_await serve_login(request, std::move(*login), context, hash_pool);
       }
       if (auto* streamed = std::get_if<StreamedResponse>(&routed)) {
         const bool head_only = request.method() == bhttp::verb::head;

@@ -17,6 +17,7 @@
 #include "core/counters.h"
 #include "core/result.h"
 #include "server/http/auth.h"
+#include "server/http/hash_pool.h"
 #include "server/http/health.h"
 #include "server/http/request_guard.h"
 #include "server/http/sse_hub.h"
@@ -31,6 +32,7 @@ struct HttpOptions {
   const Health* health = nullptr;  // GET /healthz/ready; outlives the server
   // Host names the API answers to (request_guard.h); the reverse proxy's public name goes here.
   std::vector<std::string> public_names = default_public_names();
+  HashPoolOptions login_hashing;  // password checks off the io thread (hash_pool.h)
 };
 
 class HttpServer {

@@ -7,14 +7,15 @@
 #include <limits>
 
 #include "core/log.h"
-#include "server/http/request_guard.h"
 #include "server/fhir/time_range.h"
 #include "server/http/alert_routes.h"
 #include "server/http/api_json.h"
 #include "server/http/enrolment_routes.h"
 #include "server/http/fhir_routes.h"
+#include "server/http/login.h"
 #include "server/http/page.h"
 #include "server/http/quarantine_routes.h"
+#include "server/http/request_guard.h"
 #include "server/http/respond.h"
 #include "server/store/json_text.h"
 
@@ -291,39 +292,6 @@ bool is_public(std::string_view path) {
          std::end(kPublicPaths);
 }
 
-// POST /api/v1/login {"user": "...", "password": "..."} -> {token, expires_at, user, role}.
-Response login(const Request& req, RouteContext& ctx) {
-  if (req.method() != http::verb::post) {
-    auto res = json_error(req, http::status::method_not_allowed, "only POST", ctx.counters);
-    res.set(http::field::allow, "POST");
-    return res;
-  }
-  boost::system::error_code ec;
-  auto body = json::parse(req.body(), ec);
-  const json::object* o = !ec ? body.if_object() : nullptr;
-  const json::string* user = o && o->if_contains("user") ? o->at("user").if_string() : nullptr;
-  const json::string* pass =
-      o && o->if_contains("password") ? o->at("password").if_string() : nullptr;
-  if (!user || !pass) {
-    return bad_request(req, "body must be {\"user\": ..., \"password\": ...}", ctx.counters);
-  }
-  auto issued = ctx.auth.login(*user, *pass);
-  if (!issued) {
-    ctx.counters.add("http_login_failed");
-    log_warn("http", "denied 401 POST /api/v1/login (bad credentials or locked)");
-    return json_error(req, http::status::unauthorized, "bad user or password", ctx.counters);
-  }
-  ctx.counters.add("http_logins");
-  log_info("http", "login user=" + issued->principal.user);
-  json::object out{{"token", issued->token},
-                   {"expires_at_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              issued->expires.time_since_epoch())
-                                              .count()},
-                   {"user", issued->principal.user},
-                   {"role", std::string(to_string(issued->principal.role))}};
-  return respond(req, http::status::ok, store::to_json_text(out), "application/json", ctx.counters);
-}
-
 // A GET/HEAD of a known non-stream route, for an authenticated principal.
 Routed route(const Request& req, std::string_view path, const Principal& who, RouteContext& ctx) {
   auto& counters = ctx.counters;
@@ -376,8 +344,8 @@ Routed route(const Request& req, std::string_view path, const Principal& who, Ro
   return api(req, who, ctx);
 }
 
-Response public_route(const Request& req, std::string_view path, RouteContext& ctx) {
-  if (path == kLoginPath) return login(req, ctx);
+Routed public_route(const Request& req, std::string_view path, RouteContext& ctx) {
+  if (path == kLoginPath) return login_route(req, ctx);
   if (!is_read(req)) {
     auto res = json_error(req, http::status::method_not_allowed, "only GET", ctx.counters);
     res.set(http::field::allow, "GET, HEAD");

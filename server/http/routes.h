@@ -72,9 +72,17 @@ struct StreamedResponse {
   std::function<bool(std::string& piece)> next;
 };
 
-using Routed = std::variant<Response, StreamGrant, StreamedResponse>;
+// A well-formed login, answered by serve_login() (login.h) once the password is checked off
+// the io thread.
+struct LoginGrant {
+  std::string user;
+  std::string password;
+};
 
-// Every request goes through here: a response (whole or streamed), or a granted SSE stream.
+using Routed = std::variant<Response, StreamGrant, StreamedResponse, LoginGrant>;
+
+// Every request goes through here: a response (whole or streamed), a granted SSE stream, or
+// a login to check.
 // Counts each status.
 Routed dispatch(const Request& request, RouteContext& context);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <poll.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -11,8 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <poll.h>
-
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -71,7 +71,8 @@ struct Served {
   // patient-1 (BP1) and patient-a (BPA) are care team "ward-a"; patient-b (BPB) is "ward-b".
   std::string location = kotona::test::test_store_location(dir.path());
 
-  Served() {
+  // `tweak` adjusts the auth config (users, hashes, throttle) before the server starts.
+  explicit Served(const std::function<void(http::AuthConfig&)>& tweak = {}) {
     store = std::move(store::Store::open(location).value());
     REQUIRE(store->seed_enrolment(
         {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
@@ -88,6 +89,7 @@ struct Served {
                     {"victor", http::Role::kViewer, "ward-a", hash},
                     {"bob", http::Role::kClinician, "ward-b", hash}};
     config.token_ttl = 3600s;
+    if (tweak) tweak(config);
     auth = std::make_unique<http::Auth>(config, [this] {
       return std::chrono::system_clock::now() + std::chrono::seconds(skew_s.load());
     });
