@@ -35,56 +35,20 @@ BleDevice::BleDevice(BleOptions options, const std::atomic<bool>& stop)
 BleDevice::~BleDevice() { unplug(); }
 
 PeripheralSpec BleDevice::make_spec() const {
+  const BleProfile& profile = *options_.profile;
   PeripheralSpec spec;
   spec.address = options_.address;
   spec.name = options_.model;
   spec.bonded = options_.bonded;
-  ServiceSpec profile;
-  switch (options_.profile) {
-    case BleProfile::kBloodPressure:
-      profile = {0x1810,
-                 {ch(0x2A35, {"indicate"}, true), ch(0x2A36, {"notify"}), ch(0x2A49, {"read"})}};
-      break;
-    case BleProfile::kGlucose:
-      profile = {0x1808,
-                 {ch(0x2A18, {"notify"}, true), ch(0x2A34, {"notify"}, true), ch(0x2A51, {"read"}),
-                  ch(kRacp, {"write", "indicate"}, true)}};
-      break;
-    case BleProfile::kWeight:
-      profile = {0x181D, {ch(0x2A9E, {"read"}), ch(0x2A9D, {"indicate"}, true)}};
-      break;
-    case BleProfile::kThermometer:
-      profile = {0x1809,
-                 {ch(0x2A1C, {"indicate"}, true), ch(0x2A1D, {"read"}), ch(0x2A1E, {"notify"})}};
-      break;
-    case BleProfile::kPulseOx:
-      profile = {0x1822,
-                 {ch(0x2A5E, {"indicate"}, true), ch(0x2A5F, {"notify"}), ch(0x2A60, {"read"})}};
-      break;
-  }
-  spec.advertised_service = profile.uuid;
-  spec.services.push_back(profile);
+  spec.advertised_service = profile.service;
+  spec.services.push_back({profile.service, profile.characteristics});
   spec.services.push_back(
       {0x180A,
        {ch(0x2A29, {"read"}), ch(0x2A24, {"read"}), ch(0x2A25, {"read"}), ch(0x2A26, {"read"})}});
-  spec.services.push_back({0x1805, {ch(kCurrentTime, {"read", "write", "notify"})}});
-  return spec;
-}
-
-std::uint16_t BleDevice::measurement_uuid() const {
-  switch (options_.profile) {
-    case BleProfile::kBloodPressure:
-      return 0x2A35;
-    case BleProfile::kGlucose:
-      return 0x2A18;
-    case BleProfile::kWeight:
-      return 0x2A9D;
-    case BleProfile::kThermometer:
-      return 0x2A1C;
-    case BleProfile::kPulseOx:
-      return 0x2A5E;
+  if (profile.has_clock) {
+    spec.services.push_back({0x1805, {ch(kCurrentTime, {"read", "write", "notify"})}});
   }
-  return 0;
+  return spec;
 }
 
 Result<void> BleDevice::plug() {
@@ -184,11 +148,11 @@ void BleDevice::serve(std::chrono::milliseconds duration) {
 }
 
 void BleDevice::measure(const BleStep& step, std::chrono::sys_seconds time) {
-  Record r{next_sequence_++, time, step.a, step.b, step.c, false, step.garbled};
-  if (!memory_.empty() && r.time <= memory_.back().time)
-    r.time = memory_.back().time + std::chrono::seconds(1);
+  Record r{{next_sequence_++, time, step.a, step.b, step.c}, false, step.garbled};
+  if (!memory_.empty() && r.value.time <= memory_.back().value.time)
+    r.value.time = memory_.back().value.time + std::chrono::seconds(1);
   memory_.push_back(r);
-  log_info(kLog, "measured record " + std::to_string(r.sequence));
+  log_info(kLog, "measured record " + std::to_string(r.value.sequence));
   update_advertising();
 }
 
@@ -216,7 +180,7 @@ void BleDevice::on_disconnected() {
 
 void BleDevice::on_subscribed(std::uint16_t uuid) {
   touch();
-  if (uuid != measurement_uuid() || options_.profile == BleProfile::kGlucose) return;
+  if (uuid != options_.profile->measurement || options_.profile->racp) return;
   queue_undelivered();
 }
 
@@ -247,7 +211,7 @@ void BleDevice::pump(std::uint64_t generation) {
     return;
   }
   Record& record = memory_[outgoing_.front()];
-  if (!peripheral_->notify(measurement_uuid(), encode(record))) {
+  if (!peripheral_->notify(options_.profile->measurement, encode(record))) {
     pumping_ = false;  // not subscribed (any more): sent again on the next subscription
     return;
   }
@@ -268,49 +232,37 @@ void BleDevice::pump(std::uint64_t generation) {
 }
 
 void BleDevice::sent(Record& record) {
-  log_info(kLog, "sent record " + std::to_string(record.sequence));
+  log_info(kLog, "sent record " + std::to_string(record.value.sequence));
   if (record.delivered) return;
   record.delivered = true;
-  if (options_.ledger.empty()) return;
-  std::ofstream ledger(options_.ledger, std::ios::app);
-  const auto t = record.time.time_since_epoch().count();
-  std::string kind, values;
+  if (!options_.ledger.empty()) write_ledger(record);
+}
+
+// One JSON line (docs/contracts.md "firmware-sim ledger"): the record named by the key its
+// driver gives it, or marked hub_assigned when only the hub can name it (no number, no clock).
+void BleDevice::write_ledger(const Record& record) const {
+  const BleProfile& profile = *options_.profile;
   auto num = [](double v) {
     std::string s = std::to_string(v);
     s.erase(s.find_last_not_of('0') + 1);
     if (!s.empty() && s.back() == '.') s.pop_back();
     return s;
   };
-  switch (options_.profile) {
-    case BleProfile::kBloodPressure:
-      kind = "bp";
-      values = "\"systolic_mmhg\":" + num(record.a) + ",\"diastolic_mmhg\":" + num(record.b) +
-               ",\"pulse_per_min\":" + num(record.c);
-      break;
-    case BleProfile::kGlucose:
-      kind = "glucose";
-      values = "\"mmol_per_l\":" + num(record.a);
-      break;
-    case BleProfile::kWeight:
-      kind = "weight";
-      values = "\"kg\":" + num(record.a);
-      break;
-    case BleProfile::kThermometer:
-      kind = "temperature";
-      values = "\"celsius\":" + num(record.a);
-      break;
-    case BleProfile::kPulseOx:
-      kind = "spo2";
-      values = "\"spo2_percent\":" + num(record.a) + ",\"pulse_per_min\":" + num(record.b);
-      break;
+  const double numbers[] = {record.value.a, record.value.b, record.value.c};
+  std::string values;
+  for (std::size_t i = 0; i < profile.value_keys.size() && i < 3; ++i) {
+    values += ",\"" + std::string(profile.value_keys[i]) + "\":" + num(numbers[i]);
   }
-  const std::string key = options_.profile == BleProfile::kGlucose
-                              ? "r" + std::to_string(record.sequence) + "-" + std::to_string(t)
-                              : "t" + std::to_string(t);
+  const auto key = record_key(profile, record.value);
+  std::ofstream ledger(options_.ledger, std::ios::app);
   ledger << "{\"device\":\"" << options_.device << "\",\"serial\":\"" << options_.serial
-         << "\",\"record\":\"" << record.sequence << "\",\"uid_key\":\"" << key << "\",\"kind\":\""
-         << kind << "\",\"device_time_unix_s\":" << t << "," << values
-         << (record.garbled ? ",\"garbled\":true" : "")
+         << "\",\"record\":\"" << record.value.sequence << "\","
+         << (key ? "\"uid_key\":\"" + *key + "\"" : std::string("\"hub_assigned\":true"))
+         << ",\"kind\":\"" << profile.kind << "\"";
+  if (profile.has_clock) {
+    ledger << ",\"device_time_unix_s\":" << record.value.time.time_since_epoch().count();
+  }
+  ledger << values << (record.garbled ? ",\"garbled\":true" : "")
          << ",\"delivered_unix_ms\":" << unix_ms_now() << "}\n";
 }
 
@@ -322,20 +274,7 @@ gatt::Bytes BleDevice::encode(const Record& r) const {
     if (!bytes.empty()) bytes.pop_back();
     return bytes;
   }
-  switch (options_.profile) {
-    case BleProfile::kBloodPressure:
-      return gatt::bp_measurement({static_cast<int>(r.a), static_cast<int>(r.b),
-                                   static_cast<int>(r.c), r.time, std::nullopt});
-    case BleProfile::kGlucose:
-      return gatt::glucose_measurement({r.sequence, r.time, r.a});
-    case BleProfile::kWeight:
-      return gatt::weight_measurement(r.a, r.time);
-    case BleProfile::kThermometer:
-      return gatt::temperature_measurement(r.a, r.time);
-    case BleProfile::kPulseOx:
-      return gatt::plx_spot_check(static_cast<int>(r.a), static_cast<int>(r.b), r.time);
-  }
-  return {};
+  return options_.profile->encode(r.value);
 }
 
 std::optional<gatt::Bytes> BleDevice::on_read(std::uint16_t uuid) {
@@ -351,23 +290,20 @@ std::optional<gatt::Bytes> BleDevice::on_read(std::uint16_t uuid) {
     case 0x2A26:
       return text("1.0.0");
     case kCurrentTime:
-      return gatt::current_time(device_now());
-    case 0x2A49:
-    case 0x2A51:
-    case 0x2A60:
-      return gatt::Bytes{0x00, 0x00};  // features: none
-    case 0x2A9E:
-      return gatt::Bytes{0x00, 0x00, 0x00, 0x00};
-    case 0x2A1D:
-      return gatt::Bytes{0x02};  // temperature type: body (general)
-    default:
+      if (options_.profile->has_clock) return gatt::current_time(device_now());
       return std::nullopt;
+    default:
+      break;
   }
+  for (const auto& [read_uuid, bytes] : options_.profile->reads) {
+    if (read_uuid == uuid) return bytes;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::uint8_t> BleDevice::on_write(std::uint16_t uuid, const gatt::Bytes& value) {
   touch();
-  if (uuid == kCurrentTime) {
+  if (uuid == kCurrentTime && options_.profile->has_clock) {
     auto t = gatt::parse_date_time(value);
     if (!t) return kDataIgnored;
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -398,7 +334,7 @@ void BleDevice::queue_racp(const gatt::Bytes& v) {
   std::vector<std::size_t> selected;
   std::optional<std::uint8_t> error;
   for (std::size_t i = 0; i < memory_.size() && !error; ++i) {
-    const auto seq = memory_[i].sequence;
+    const auto seq = memory_[i].value.sequence;
     switch (oper) {
       case 0x01:
         selected.push_back(i);

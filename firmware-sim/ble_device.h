@@ -1,8 +1,8 @@
-// BleDevice: one simulated BLE health device (Blood Pressure, Glucose with RACP, Weight Scale,
-// Health Thermometer, Pulse Oximeter, each with Device Information and Current Time) served
-// through BluezServer on a private bus. Stored measurements go out as indications when the hub
-// subscribes (glucose: on RACP requests); each value sent to a subscribed hub is one ledger
-// line. Single thread (run() is the loop); the stop flag may be set by a signal handler.
+// BleDevice: one simulated BLE health device, a row of ble_profiles.h (its profile service,
+// Device Information, and Current Time when it has a clock) served through BluezServer on a
+// private bus. Stored measurements go out when the hub subscribes (RACP profiles: on RACP
+// requests); each value first sent to a subscribed hub is one ledger line. Single thread (run()
+// is the loop); the stop flag may be set by a signal handler.
 #pragma once
 
 #include <atomic>
@@ -36,9 +36,7 @@ class BleDevice final : public PeripheralBehaviour {
 
  private:
   struct Record {
-    std::uint16_t sequence = 0;
-    std::chrono::sys_seconds time{};  // device clock when measured
-    double a = 0, b = 0, c = 0;
+    StoredValue value;  // time: device clock when measured
     bool delivered = false;
     bool garbled = false;  // sent one byte short: a value the hub cannot read
   };
@@ -50,8 +48,8 @@ class BleDevice final : public PeripheralBehaviour {
   void queue_racp(const gatt::Bytes& request);
   void pump(std::uint64_t generation);
   void sent(Record& record);
+  void write_ledger(const Record& record) const;
   gatt::Bytes encode(const Record& record) const;
-  std::uint16_t measurement_uuid() const;
   std::chrono::sys_seconds device_now() const;
   void touch();
   void update_advertising();

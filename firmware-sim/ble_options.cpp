@@ -1,7 +1,6 @@
 #include "firmware-sim/ble_options.h"
 
 #include <charconv>
-#include <map>
 
 #include "core/ids.h"
 
@@ -20,7 +19,7 @@ Result<double> number(const std::string& text, double min, double max, const std
 }
 
 // "a/b/c" or "a/b" or "a" into up to three numbers.
-Result<BleStep> parse_measure(BleProfile profile, const std::string& text) {
+Result<BleStep> parse_measure(const BleProfile& profile, const std::string& text) {
   BleStep step{BleStep::Kind::kMeasure};
   if (text == "garbled") {  // a firmware fault: the value's last byte missing (issue 13)
     step.garbled = true;
@@ -35,9 +34,7 @@ Result<BleStep> parse_measure(BleProfile profile, const std::string& text) {
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
-  const std::size_t want = profile == BleProfile::kBloodPressure ? 3
-                           : profile == BleProfile::kPulseOx     ? 2
-                                                                 : 1;
+  const std::size_t want = profile.value_keys.size();
   if (parts.size() != want) {
     return fail(Errc::kConfig, "measure: expected " + std::to_string(want) +
                                    " '/'-separated numbers, got '" + text + "'");
@@ -51,16 +48,6 @@ Result<BleStep> parse_measure(BleProfile profile, const std::string& text) {
   return step;
 }
 
-const std::map<std::string, BleProfile>& profiles() {
-  static const std::map<std::string, BleProfile> kProfiles{
-      {"ble-bp", BleProfile::kBloodPressure},
-      {"ble-glucose", BleProfile::kGlucose},
-      {"ble-weight", BleProfile::kWeight},
-      {"ble-thermometer", BleProfile::kThermometer},
-      {"ble-pulse-ox", BleProfile::kPulseOx}};
-  return kProfiles;
-}
-
 bool is_address(const std::string& a) {
   if (a.size() != 17) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -72,21 +59,19 @@ bool is_address(const std::string& a) {
 
 }  // namespace
 
-bool is_ble_device(const std::string& device) { return profiles().contains(device); }
+bool is_ble_device(const std::string& device) { return find_ble_profile(device) != nullptr; }
+
+std::string ble_usage() {
+  return "kotona-firmware-sim " + ble_device_names() + " " + kBleUsageOptions;
+}
 
 Result<BleOptions> parse_ble_options(const std::vector<std::string>& args) {
   BleOptions o;
   if (args.empty() || !is_ble_device(args[0])) return fail(Errc::kConfig, "unknown BLE device");
   o.device = args[0];
-  o.profile = profiles().at(o.device);
-  static const std::map<BleProfile, std::pair<const char*, const char*>> kDefaults{
-      {BleProfile::kBloodPressure, {"BLEBP0001", "SIM-BLE-BP1"}},
-      {BleProfile::kGlucose, {"BLEGLU0001", "SIM-BLE-GLU1"}},
-      {BleProfile::kWeight, {"BLEWS0001", "SIM-BLE-WS1"}},
-      {BleProfile::kThermometer, {"BLETH0001", "SIM-BLE-TH1"}},
-      {BleProfile::kPulseOx, {"BLEOX0001", "SIM-BLE-OX1"}}};
-  o.serial = kDefaults.at(o.profile).first;
-  o.model = kDefaults.at(o.profile).second;
+  o.profile = find_ble_profile(o.device);
+  o.serial = o.profile->serial;
+  o.model = o.profile->model;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     const bool has_value = i + 1 < args.size();
@@ -144,7 +129,7 @@ Result<BleOptions> parse_ble_options(const std::vector<std::string>& args) {
     if (a == "measure" || a == "wait" || a == "burst" || a == "drop-after") {
       if (!has_value) return fail(Errc::kConfig, a + " needs a value");
       if (a == "measure") {
-        auto m = parse_measure(o.profile, value());
+        auto m = parse_measure(*o.profile, value());
         if (!m) return fail(m.error());
         step = *m;
       } else {

@@ -1,6 +1,6 @@
 // Command line of the simulated BLE peripherals (docs/contracts.md, DEVICES.md):
-// `kotona-firmware-sim ble-bp|ble-glucose|ble-weight|ble-thermometer|ble-pulse-ox --bus ADDRESS
-// [options] [script...]`. Pure parsing; value types.
+// `kotona-firmware-sim <device of ble_profiles.h> --bus ADDRESS [options] [script...]`. Pure
+// parsing; value types.
 #pragma once
 
 #include <chrono>
@@ -9,10 +9,9 @@
 #include <vector>
 
 #include "core/result.h"
+#include "firmware-sim/ble_profiles.h"
 
 namespace kotona::firmware_sim {
-
-enum class BleProfile { kBloodPressure, kGlucose, kWeight, kThermometer, kPulseOx };
 
 struct BleStep {
   enum class Kind {
@@ -27,7 +26,7 @@ struct BleStep {
     kHold
   };
   Kind kind = Kind::kHold;
-  double a = 0, b = 0, c = 0;             // kMeasure: S/D/P, mmol/L, kg, Celsius, SpO2/PR
+  double a = 0, b = 0, c = 0;             // kMeasure: BleProfile::value_keys in order
   bool garbled = false;                   // kMeasure: `measure garbled` (firmware fault, issue 13)
   std::chrono::milliseconds duration{0};  // kWait
   std::size_t count = 0;                  // kBurst (measurements), kDropAfter (values)
@@ -35,9 +34,9 @@ struct BleStep {
 };
 
 struct BleOptions {
-  BleProfile profile = BleProfile::kBloodPressure;
-  std::string device;  // "ble-bp", ...
-  std::string bus;     // D-Bus address of the private bus (required)
+  const BleProfile* profile = nullptr;  // the row of `device` (never null after parsing)
+  std::string device;                   // "ble-bp", ...
+  std::string bus;                      // D-Bus address of the private bus (required)
   std::string adapter = "hci0";
   std::string address = "C0:FF:EE:00:00:01";
   std::string serial;  // DIS serial number; default per profile
@@ -56,11 +55,12 @@ struct BleOptions {
 [[nodiscard]] Result<BleOptions> parse_ble_options(const std::vector<std::string>& args);
 bool is_ble_device(const std::string& device);
 
-inline constexpr const char* kBleUsage =
-    "kotona-firmware-sim ble-bp|ble-glucose|ble-weight|ble-thermometer|ble-pulse-ox "
+// The command line, with the device names of ble_profiles().
+std::string ble_usage();
+inline constexpr const char* kBleUsageOptions =
     "--bus ADDRESS [--adapter hci0] [--address AA:BB:CC:DD:EE:FF] [--serial S] [--vendor V] "
     "[--model M] [--ledger FILE] [--clock-offset-s N] [--first-sequence N] [--unbonded] "
-    "[--idle-disconnect-ms MS] [--value-interval-ms MS] [measure S/D/P|MMOL|KG|C|SPO2/PR|garbled | "
+    "[--idle-disconnect-ms MS] [--value-interval-ms MS] [measure VALUES|garbled | "
     "wait MS | burst N | drop-after N | drop-link | reset-counter | bond-lost | pairing-mode | "
     "hold]...";
 

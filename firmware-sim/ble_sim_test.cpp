@@ -1,10 +1,11 @@
 // firmware-sim's BLE peripherals seen from a D-Bus client, as the gateway sees BlueZ: a real
 // private dbus-daemon, the sim on its own thread, sdbus-c++ proxies here. Plus its encoders.
 #include <doctest/doctest.h>
+#include <sdbus-c++/sdbus-c++.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
-#include <sdbus-c++/sdbus-c++.h>
 #include <thread>
 
 #include "firmware-sim/ble_device.h"
@@ -158,6 +159,32 @@ TEST_CASE("ble-bp sim: connect, read DIS, subscribe -> stored measurement as a V
   CHECK(values.back().first == path);
   CHECK(values.back().second.at(1) == 131);
   CHECK(values.back().second.at(3) == 85);
+}
+
+TEST_CASE(
+    "ble-weight-basic sim: a scale without a clock -> no Current Time, value without time "
+    "stamp, ledger line named by the hub") {
+  test::TempDir dir;
+  test::DbusDaemon bus(dir.path());
+  const auto ledger = (dir.path() / "ledger.jsonl").string();
+  SimThread sim(bus.address(),
+                {"ble-weight-basic", "--ledger", ledger, "measure", "43.84", "hold"});
+  Client client(bus.address());
+  connect(client);
+  CHECK(client.find_char(0x2A2B).empty());
+  const auto path = client.find_char(0x2A9D);
+  client.proxy(path)->callMethod("StartNotify").onInterface("org.bluez.GattCharacteristic1");
+  REQUIRE(client.wait_values(1));
+  CHECK(client.values().back().second == std::vector<std::uint8_t>{0x00, 0x40, 0x22});
+  std::string line;
+  for (int i = 0; i < 100 && line.empty(); ++i) {
+    std::this_thread::sleep_for(10ms);
+    std::ifstream in(ledger);
+    std::getline(in, line);
+  }
+  CHECK(line.find("\"hub_assigned\":true") != std::string::npos);
+  CHECK(line.find("uid_key") == std::string::npos);
+  CHECK(line.find("\"kg\":43.84") != std::string::npos);
 }
 
 TEST_CASE("ble-bp sim: bond lost -> encrypted characteristic NotAuthorized, DIS still readable") {

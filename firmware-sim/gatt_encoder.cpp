@@ -113,10 +113,10 @@ Bytes racp_number_of_records(std::uint16_t count) {
   return out;
 }
 
-Bytes weight_measurement(double kg, std::chrono::sys_seconds time) {
-  Bytes out{0x02};  // SI, time stamp present
+Bytes weight_measurement(double kg, std::optional<std::chrono::sys_seconds> time) {
+  Bytes out{static_cast<std::uint8_t>(time ? 0x02 : 0x00)};  // SI, time stamp present or not
   put_u16(out, static_cast<std::uint16_t>(std::lround(kg / 0.005)));
-  put_date_time(out, time);
+  if (time) put_date_time(out, *time);
   return out;
 }
 

@@ -63,8 +63,8 @@ Bytes racp_response(std::uint8_t request_op, std::uint8_t code);
 Bytes racp_number_of_records(std::uint16_t count);
 
 // Weight Measurement 0x2A9D (WSS 1.0 §3.1): flags (bit0 imperial, bit1 time stamp), weight
-// u16 in 0.005 kg, Date Time.
-Bytes weight_measurement(double kg, std::chrono::sys_seconds time);
+// u16 in 0.005 kg, Date Time (only with a time: a scale without a clock sends none).
+Bytes weight_measurement(double kg, std::optional<std::chrono::sys_seconds> time);
 // Temperature Measurement 0x2A1C (HTS 1.0 §3.1): flags (bit0 Fahrenheit, bit1 time stamp,
 // bit2 type), FLOAT Celsius, Date Time.
 Bytes temperature_measurement(double celsius, std::chrono::sys_seconds time);

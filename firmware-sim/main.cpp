@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   if (!args.empty() && firmware_sim::is_ble_device(args[0])) {
     auto ble = firmware_sim::parse_ble_options(args);
     if (!ble) {
-      log_error("firmware-sim", ble.error().detail + " (usage: " + firmware_sim::kBleUsage + ")");
+      log_error("firmware-sim", ble.error().detail + " (usage: " + firmware_sim::ble_usage() + ")");
       return 2;
     }
     install_signal_handlers();

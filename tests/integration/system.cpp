@@ -250,8 +250,26 @@ std::map<std::string, int> SystemUnderTest::server_reading_uids() {
   return out;
 }
 
-std::vector<std::string> SystemUnderTest::ledger_uids() {
-  std::vector<std::string> out;
+namespace {
+
+// `h<digits>` of "<gateway>/<serial>/h<digits>/<kind>": the hub's receive time in ms, or -1.
+long long hub_named(const std::string& uid, const std::string& prefix, const std::string& kind) {
+  static const std::regex re("h([0-9]+)");
+  const std::string suffix = "/" + kind;
+  if (uid.rfind(prefix, 0) != 0 || uid.size() < prefix.size() + suffix.size() ||
+      uid.compare(uid.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return -1;
+  }
+  std::smatch m;
+  const std::string key = uid.substr(prefix.size(), uid.size() - prefix.size() - suffix.size());
+  return std::regex_match(key, m, re) ? std::stoll(m[1]) : -1;
+}
+
+}  // namespace
+
+std::vector<SystemUnderTest::LedgerEntry> SystemUnderTest::ledger_entries() {
+  std::vector<LedgerEntry> out;
+  std::map<std::string, std::vector<std::size_t>> hub_assigned;  // "serial/kind" -> lines
   for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
     auto name = entry.path().filename().string();
     if (name.rfind("ledger-", 0) != 0) continue;
@@ -261,16 +279,47 @@ std::vector<std::string> SystemUnderTest::ledger_uids() {
       if (line.empty()) continue;
       auto v = boost::json::parse(line).as_object();
       const auto* kind = v.if_contains("kind");
+      const std::string serial(v.at("serial").as_string());
+      const std::string k = kind ? std::string(kind->as_string()) : std::string("bp");
+      std::string uid;
       if (const auto* key = v.if_contains("uid_key")) {  // BLE: the driver's record key
-        out.push_back(gateway_id_ + "/" + std::string(v.at("serial").as_string()) + "/" +
-                      std::string(key->as_string()) + "/" + std::string(kind->as_string()));
-        continue;
+        uid = gateway_id_ + "/" + serial + "/" + std::string(key->as_string()) + "/" + k;
+      } else if (v.if_contains("hub_assigned")) {  // named below, from the server's readings
+        hub_assigned[serial + "/" + k].push_back(out.size());
+      } else {
+        uid = expected_uid(serial, std::string(v.at("record").as_string()), k);
       }
-      out.push_back(expected_uid(std::string(v.at("serial").as_string()),
-                                 std::string(v.at("record").as_string()),
-                                 kind ? std::string(kind->as_string()) : std::string("bp")));
+      out.push_back({uid, std::move(v)});
     }
   }
+  if (!hub_assigned.empty()) name_hub_assigned(hub_assigned, out);
+  return out;
+}
+
+void SystemUnderTest::name_hub_assigned(
+    const std::map<std::string, std::vector<std::size_t>>& hub_assigned,
+    std::vector<LedgerEntry>& out) {
+  const auto stored = get_json_array("/api/v1/readings?limit=10000");
+  for (const auto& [serial_kind, lines] : hub_assigned) {
+    const auto slash = serial_kind.rfind('/');
+    const std::string prefix = gateway_id_ + "/" + serial_kind.substr(0, slash) + "/";
+    const std::string kind = serial_kind.substr(slash + 1);
+    std::vector<std::pair<long long, std::string>> named;  // in the order the hub received them
+    for (const auto& r : stored) {
+      std::string uid(r.at("reading_uid").as_string());
+      if (auto ms = hub_named(uid, prefix, kind); ms >= 0) named.emplace_back(ms, std::move(uid));
+    }
+    std::sort(named.begin(), named.end());
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      out[lines[i]].uid = i < named.size() ? named[i].second
+                                           : prefix + "h-missing-" + std::to_string(i) + "/" + kind;
+    }
+  }
+}
+
+std::vector<std::string> SystemUnderTest::ledger_uids() {
+  std::vector<std::string> out;
+  for (auto& entry : ledger_entries()) out.push_back(std::move(entry.uid));
   return out;
 }
 

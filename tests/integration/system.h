@@ -75,6 +75,16 @@ class SystemUnderTest {
   boost::json::array get_json_array(const std::string& target);
   // reading_uid -> how many times the server lists it.
   std::map<std::string, int> server_reading_uids();
+  // One ledger line and the uid the server should hold it under: from the device's record (serial
+  // devices `r<record>`, BLE `uid_key`), or, for a line marked hub_assigned (a device without
+  // record numbers or clock: docs/contracts.md), the server's hub-named readings (`h<hub ms>`)
+  // of that serial and kind matched to those lines in order; a line with no such reading left
+  // gets a uid the server never holds (`h-missing-N`), so it counts as lost.
+  struct LedgerEntry {
+    std::string uid;
+    boost::json::object line;
+  };
+  std::vector<LedgerEntry> ledger_entries();
   // Every reading the simulated devices consider delivered (their ledgers), as expected uids.
   std::vector<std::string> ledger_uids();
   // Rows still in the gateway's outbox (opened read-only).
@@ -99,6 +109,9 @@ class SystemUnderTest {
   Mosquitto& broker() { return *broker_; }
 
  private:
+  // ledger_entries(): gives the hub_assigned lines ("serial/kind" -> indexes into out) their uid.
+  void name_hub_assigned(const std::map<std::string, std::vector<std::size_t>>& hub_assigned,
+                         std::vector<LedgerEntry>& out);
   void start_hid_device(const SimDevice& device);
   std::unique_ptr<Child> launch_server(const std::string& client_id,
                                        const std::filesystem::path& log, int& http_port);
