@@ -257,6 +257,13 @@ std::string_view to_string(Priority priority) {
   return "low";
 }
 
+std::optional<Priority> parse_priority(std::string_view text) {
+  for (auto p : {Priority::kHigh, Priority::kMedium, Priority::kLow}) {
+    if (to_string(p) == text) return p;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // Sets one `key=value` without the consistency check.

@@ -3,6 +3,7 @@
 // inside the reading's transaction (invariant 7).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,8 @@ enum class Priority { kHigh, kMedium, kLow };
 
 // "high", "medium", "low": the stored and exported spelling.
 std::string_view to_string(Priority priority);
+// The inverse of to_string(); nullopt for any other text (a DB column or query parameter).
+std::optional<Priority> parse_priority(std::string_view text);
 
 struct AlertDraft {
   std::string rule_id;  // stable, e.g. "bp.crisis"; part of the deterministic alert id

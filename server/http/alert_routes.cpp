@@ -44,14 +44,12 @@ Response list_alerts(const Request& req, store::Store& store, Counters& counters
   auto limit = parse_limit(*q, 100, 1000);
   if (!limit) return json_error(req, http::status::bad_request, "bad limit", counters);
   store::AlertFilter filter;
-  if (q->count("priority")) filter.priority = q->at("priority");
-  if (q->count("state")) filter.state = q->at("state");
-  if (!filter.priority.empty() && filter.priority != "high" && filter.priority != "medium" &&
-      filter.priority != "low") {
+  if (q->count("priority")) filter.priority = alerts::parse_priority(q->at("priority"));
+  if (q->count("state")) filter.state = store::parse_alert_state(q->at("state"));
+  if (q->count("priority") && !filter.priority) {
     return json_error(req, http::status::bad_request, "priority must be high, medium or low", counters);
   }
-  if (!filter.state.empty() && filter.state != "open" && filter.state != "acknowledged" &&
-      filter.state != "resolved") {
+  if (q->count("state") && !filter.state) {
     return json_error(req, http::status::bad_request, "state must be open, acknowledged or resolved",
                  counters);
   }
@@ -109,7 +107,7 @@ Response act(const Request& req, bool ack, store::Store& store, Counters& counte
     case store::ActionStatus::kNoSuchAlert:
       return json_error(req, http::status::not_found, "no such alert", counters);
     case store::ActionStatus::kWrongState:
-      return json_error(req, http::status::conflict, "alert is " + out->alert.state, counters);
+      return json_error(req, http::status::conflict, "alert is " + std::string(store::to_string(out->alert.state)), counters);
     case store::ActionStatus::kDone:
       break;
   }

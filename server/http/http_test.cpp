@@ -141,6 +141,17 @@ TEST_CASE("http: bad query values or unknown parameters -> 400") {
         bhttp::status::bad_request);
   CHECK(s.request(bhttp::verb::get, "/api/v1/stream?last_event_id=-4").result() ==
         bhttp::status::bad_request);
+  // priority and state are parsed to the store's enums at this edge: other text is refused,
+  // the stored spelling filters.
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts?priority=urgent").result() ==
+        bhttp::status::bad_request);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts?state=Open").result() ==
+        bhttp::status::bad_request);
+  s.add_alerts({1});
+  auto open = s.request(bhttp::verb::get, "/api/v1/alerts?priority=high&state=open");
+  CHECK(boost::json::parse(open.body()).as_array().size() == 1);
+  auto none = s.request(bhttp::verb::get, "/api/v1/alerts?priority=low&state=open");
+  CHECK(boost::json::parse(none.body()).as_array().empty());
 }
 
 TEST_CASE("http: GET /healthz and / -> ok and the feed page") {

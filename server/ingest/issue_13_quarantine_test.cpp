@@ -167,7 +167,7 @@ TEST_CASE(
   auto tech = rig.alerts_of("quarantine.not_enrolled");
   REQUIRE(tech.size() == 1);
   CHECK(tech[0].patient == PatientId{"P1"});
-  CHECK(tech[0].priority == "high");
+  CHECK(tech[0].priority == server::alerts::Priority::kHigh);
   for (const char* named : {"gw-q", "NEWBP", "185"}) {
     CHECK_MESSAGE(tech[0].message.find(named) != std::string::npos, tech[0].message);
   }
@@ -220,7 +220,7 @@ TEST_CASE("issue 13: more not-enrolled batches -> one open alert per device epis
                                                    {bp("NEWBP", std::to_string(i), 130)}));
   }
   store::AlertFilter filter;
-  filter.state = "open";
+  filter.state = store::AlertState::kOpen;
   auto open = rig.store->recent_alerts(100, filter);
   REQUIRE(open);
   int quarantine_alerts = 0;

@@ -9,9 +9,9 @@ namespace {
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
-std::chrono::seconds escalate_after(const EscalationPolicy& p, std::string_view priority) {
-  if (priority == "high") return p.high_after;
-  if (priority == "medium") return p.medium_after;
+std::chrono::seconds escalate_after(const EscalationPolicy& p, alerts::Priority priority) {
+  if (priority == alerts::Priority::kHigh) return p.high_after;
+  if (priority == alerts::Priority::kMedium) return p.medium_after;
   return std::chrono::seconds{0};
 }
 
@@ -38,7 +38,7 @@ Result<std::optional<AlertId>> Store::open_group(const StoredAlert& alert,
       "AND state = 'open' AND groupable = 1 AND COALESCE(group_subject, '') = ? "
       "ORDER BY event_id DESC LIMIT 1");
   if (!open) return fail(open.error());
-  open->bind(1, alert.patient.value).bind(2, alert.rule_id).bind(3, alert.priority);
+  open->bind(1, alert.patient.value).bind(2, alert.rule_id).bind(3, to_string(alert.priority));
   open->bind(4, group_subject);
   auto row = open->step();
   if (!row) return fail(row.error());
@@ -85,7 +85,7 @@ Result<std::optional<StoredAlert>> Store::raise_alert(StoredAlert alert,
       "last_unix_ms, groupable, group_subject) VALUES(?,?,?,?,?,?,'open',?,?,?,?,?,?,?,1,?)");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, *event).bind(2, alert.alert_id.value).bind(3, alert.reading_uid.value);
-  stmt->bind(4, alert.patient.value).bind(5, alert.rule_id).bind(6, alert.priority);
+  stmt->bind(4, alert.patient.value).bind(5, alert.rule_id).bind(6, to_string(alert.priority));
   stmt->bind(7, alert.message).bind(8, alert.threshold_json).bind(9, ms(alert.created));
   stmt->bind(10, *event).bind(11, alert.reading_uid.value).bind(12, alert.message);
   stmt->bind(13, ms(alert.created)).bind(14, group_subject);
@@ -133,27 +133,27 @@ Result<void> Store::drop_deadline(const AlertId& id) {
 
 Result<ActionOutcome> Store::acknowledge(const AlertId& id, const std::string& actor,
                                          const std::string& note, HubTime now) {
-  return act(id, "ack", actor, note, now);
+  return act(id, AlertAction::kAcknowledge, actor, note, now);
 }
 
 Result<ActionOutcome> Store::resolve(const AlertId& id, const std::string& actor,
                                      const std::string& note, HubTime now) {
-  return act(id, "resolve", actor, note, now);
+  return act(id, AlertAction::kResolve, actor, note, now);
 }
 
-Result<ActionOutcome> Store::act(const AlertId& id, std::string_view action,
+Result<ActionOutcome> Store::act(const AlertId& id, AlertAction action,
                                  const std::string& actor, const std::string& note, HubTime now) {
   Transaction transaction(*db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   auto current = alert(id);
   if (!current) return fail(current.error());
   if (!*current) return ActionOutcome{ActionStatus::kNoSuchAlert, {}};
-  const bool ack = action == "ack";
-  const auto& state = (*current)->state;
-  if (ack ? state != "open" : state == "resolved") {
+  const bool ack = action == AlertAction::kAcknowledge;
+  const auto state = (*current)->state;
+  if (ack ? state != AlertState::kOpen : state == AlertState::kResolved) {
     return ActionOutcome{ActionStatus::kWrongState, **current};
   }
-  const char* change = ack ? "acknowledged" : "resolved";
+  const auto change = to_string(ack ? AlertState::kAcknowledged : AlertState::kResolved);
   auto event = add_event(id, change, now);
   if (!event) return fail(event.error());
   auto update =
@@ -168,7 +168,7 @@ Result<ActionOutcome> Store::act(const AlertId& id, std::string_view action,
   AuditRow audit;
   audit.at = now;
   audit.actor = actor;
-  audit.action = std::string(action);
+  audit.action = std::string(to_string(action));
   audit.alert_id = id;
   audit.detail = note;
   if (auto r = append_audit(audit); !r) return fail(r.error());
@@ -185,7 +185,7 @@ Result<std::optional<StoredAlert>> Store::escalate_one(const AlertId& id, std::i
   auto current = alert(id);
   if (!current) return fail(current.error());
   if (auto r = drop_deadline(id); !r) return fail(r.error());
-  if (!*current || (*current)->state != "open") return std::optional<StoredAlert>{};
+  if (!*current || (*current)->state != AlertState::kOpen) return std::optional<StoredAlert>{};
   auto event = add_event(id, "escalated", now);
   if (!event) return fail(event.error());
   auto update =

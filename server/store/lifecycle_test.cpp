@@ -10,6 +10,7 @@
 
 using namespace kotona;
 using namespace kotona::server::store;
+namespace alerts = kotona::server::alerts;
 using namespace std::chrono_literals;
 
 namespace {
@@ -121,13 +122,13 @@ TEST_CASE("grouping: same rule at another priority -> never grouped, high stays 
   for (int i = 3; i < 53; ++i) flood.push_back(battery(std::to_string(i), BatteryStatus::kRrtEri));
   f.store_readings(flood);
   REQUIRE(high.size() == 1);
-  CHECK(high[0].priority == "high");
+  CHECK(high[0].priority == alerts::Priority::kHigh);
   CHECK(high[0].change == "raised");
-  auto highs = f.store->recent_alerts(10, {"high", "", std::nullopt}).value();
+  auto highs = f.store->recent_alerts(10, {alerts::Priority::kHigh, std::nullopt, std::nullopt}).value();
   REQUIRE(highs.size() == 1);
-  CHECK(highs[0].state == "open");
+  CHECK(highs[0].state == AlertState::kOpen);
   CHECK(highs[0].crossings == 1);
-  auto mediums = f.store->recent_alerts(10, {"medium", "", std::nullopt}).value();
+  auto mediums = f.store->recent_alerts(10, {alerts::Priority::kMedium, std::nullopt, std::nullopt}).value();
   REQUIRE(mediums.size() == 1);
   CHECK(mediums[0].crossings == 51);
   CHECK(f.rows("alerts") == 2);
@@ -139,7 +140,7 @@ TEST_CASE("lifecycle: ack with note, resolve, wrong state and unknown alert refu
   auto id = raised.at(0).alert_id;
   auto ack = f.store->acknowledge(id, "dr-lee", "called patient", kNow + 1min).value();
   CHECK(ack.status == ActionStatus::kDone);
-  CHECK(ack.alert.state == "acknowledged");
+  CHECK(ack.alert.state == AlertState::kAcknowledged);
   CHECK(ack.alert.acked_by == "dr-lee");
   CHECK(ack.alert.ack_note == "called patient");
   CHECK(ack.alert.acked_at == kNow + 1min);
@@ -155,7 +156,7 @@ TEST_CASE("lifecycle: ack with note, resolve, wrong state and unknown alert refu
   CHECK(again[0].alert_id != id);
   auto done = f.store->resolve(id, "dr-lee", "BP controlled", kNow + 2min).value();
   CHECK(done.status == ActionStatus::kDone);
-  CHECK(done.alert.state == "resolved");
+  CHECK(done.alert.state == AlertState::kResolved);
   CHECK(done.alert.resolve_note == "BP controlled");
   CHECK(f.store->resolve(id, "dr-lee", "", kNow).value().status == ActionStatus::kWrongState);
   auto audit = f.store->audit_rows(id, 10).value();
@@ -239,7 +240,7 @@ TEST_CASE("escalation: high alert not acked -> escalated by deadline rows, acros
   REQUIRE(first.size() == 1);
   CHECK(first[0].escalation_tier == 1);
   CHECK(first[0].change == "escalated");
-  CHECK(first[0].state == "open");
+  CHECK(first[0].state == AlertState::kOpen);
   CHECK(first[0].escalation_due == kNow + 121s);
   auto second = f.store->escalate_due(kNow + 200s).value();
   REQUIRE(second.size() == 1);
@@ -272,7 +273,7 @@ TEST_CASE("weight.gain: > 2 kg above the lowest weight of 3 days -> medium alert
   auto gain = f.store_readings({weight("4", 82.3, kNow - 1h)});
   REQUIRE(gain.size() == 1);
   CHECK(gain[0].rule_id == "weight.gain");
-  CHECK(gain[0].priority == "medium");
+  CHECK(gain[0].priority == alerts::Priority::kMedium);
   CHECK(gain[0].alert_id.value == weight("4", 82.3, kNow - 1h).uid.value + "#weight.gain");
   CHECK(gain[0].message.find("from 80 kg") != std::string::npos);
   // 80 kg is now more than 3 days before: 81 kg is the baseline, +1.5 kg does not fire.
@@ -343,4 +344,18 @@ TEST_CASE(
   CHECK(next.value()[0].crossings == 2);
   CHECK(next.value()[0].alert_id == first.value()[0].alert_id);
   CHECK(f.rows("alerts") == 2);
+}
+
+TEST_CASE("alert enums: DB and API text round-trips, unknown text -> nullopt") {
+  for (auto s : {AlertState::kOpen, AlertState::kAcknowledged, AlertState::kResolved}) {
+    CHECK(parse_alert_state(to_string(s)) == s);
+  }
+  for (auto p : {alerts::Priority::kHigh, alerts::Priority::kMedium, alerts::Priority::kLow}) {
+    CHECK(alerts::parse_priority(alerts::to_string(p)) == p);
+  }
+  CHECK(to_string(AlertState::kAcknowledged) == "acknowledged");
+  CHECK(to_string(AlertAction::kAcknowledge) == "ack");
+  CHECK(to_string(AlertAction::kResolve) == "resolve");
+  CHECK_FALSE(parse_alert_state("Open"));
+  CHECK_FALSE(alerts::parse_priority("urgent"));
 }

@@ -85,22 +85,6 @@ std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
 }  // namespace
 
-std::string_view to_string(Disposition d) {
-  switch (d) {
-    case Disposition::kStored:
-      return "stored";
-    case Disposition::kDuplicate:
-      return "duplicate";
-    case Disposition::kQuarantined:
-      return "quarantined";
-    case Disposition::kRejected:
-      return "rejected";
-    case Disposition::kConflict:
-      return "conflict";
-  }
-  return "rejected";
-}
-
 HubTime measured_time(const Reading& reading) {
   if (reading.device_time && reading.clock_offset) {
     auto corrected = *reading.device_time - *reading.clock_offset;
@@ -234,8 +218,8 @@ Result<void> Store::insert_alerts(Txn& txn, const Reading& reading, const Patien
     alert.reading_uid = reading.uid;
     alert.patient = patient;
     alert.rule_id = draft.rule_id;
-    alert.priority = std::string(alerts::to_string(draft.priority));
-    alert.state = "open";
+    alert.priority = draft.priority;
+    alert.state = AlertState::kOpen;
     alert.message = draft.message;
     alert.threshold_json = encode_threshold_json(draft.threshold);
     alert.created = txn.received;
@@ -256,8 +240,8 @@ Result<void> Store::raise_implausible(Txn& txn, const Reading& reading, const Pa
   alert.reading_uid = reading.uid;
   alert.patient = patient;
   alert.rule_id = std::string(alerts::kReadingImplausibleRule);
-  alert.priority = std::string(alerts::to_string(alerts::Priority::kMedium));
-  alert.state = "open";
+  alert.priority = alerts::Priority::kMedium;
+  alert.state = AlertState::kOpen;
   alert.message = "Implausible reading from device " + reading.device.serial.value + " on hub " +
                   reading.gateway.value + ": " + what +
                   " (physiological limits). Stored flagged, no clinical alert raised: check the "

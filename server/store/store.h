@@ -225,7 +225,7 @@ class Store {
   [[nodiscard]] Result<std::int64_t> add_event(const AlertId& id, std::string_view change,
                                                HubTime at);
   [[nodiscard]] Result<void> append_audit(const AuditRow& row);
-  [[nodiscard]] Result<ActionOutcome> act(const AlertId& id, std::string_view action,
+  [[nodiscard]] Result<ActionOutcome> act(const AlertId& id, AlertAction action,
                                           const std::string& actor, const std::string& note,
                                           HubTime now);
   [[nodiscard]] Result<std::optional<StoredAlert>> escalate_one(const AlertId& id,

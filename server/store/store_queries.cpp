@@ -36,8 +36,10 @@ StoredAlert alert_from_row(const Statement& s) {
   a.reading_uid = ReadingUid{s.column_text(2)};
   a.patient = PatientId{s.column_text(3)};
   a.rule_id = s.column_text(4);
-  a.priority = s.column_text(5);
-  a.state = s.column_text(6);
+  // Only this store writes these columns, from the enums; an unknown text (a hand-edited row)
+  // shows as high and open rather than hiding the alert.
+  a.priority = alerts::parse_priority(s.column_text(5)).value_or(alerts::Priority::kHigh);
+  a.state = parse_alert_state(s.column_text(6)).value_or(AlertState::kOpen);
   a.message = s.column_text(7);
   a.threshold_json = s.column_text(8);
   a.created = from_ms(s.column_int(9));
@@ -145,15 +147,15 @@ Result<std::optional<GatewayStatusRow>> Store::gateway_status(const GatewayId& g
 
 Result<std::vector<StoredAlert>> Store::recent_alerts(int limit, const AlertFilter& filter) {
   std::string sql = std::string(kAlertColumns) + kAlertsNow + "WHERE 1 = 1 ";
-  if (!filter.priority.empty()) sql += "AND a.priority = ? ";
-  if (!filter.state.empty()) sql += "AND a.state = ? ";
+  if (filter.priority) sql += "AND a.priority = ? ";
+  if (filter.state) sql += "AND a.state = ? ";
   if (filter.patient) sql += "AND a.patient_id = ? ";
   sql += "ORDER BY a.event_id DESC LIMIT ?";
   auto stmt = db_->prepare(sql);
   if (!stmt) return fail(stmt.error());
   int index = 1;
-  if (!filter.priority.empty()) stmt->bind(index++, filter.priority);
-  if (!filter.state.empty()) stmt->bind(index++, filter.state);
+  if (filter.priority) stmt->bind(index++, alerts::to_string(*filter.priority));
+  if (filter.state) stmt->bind(index++, to_string(*filter.state));
   if (filter.patient) stmt->bind(index++, filter.patient->value);
   stmt->bind(index, std::int64_t{limit});
   return collect_rows<StoredAlert>(stmt, alert_from_row);

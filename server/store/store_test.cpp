@@ -14,6 +14,7 @@
 
 using namespace kotona;
 using namespace kotona::server::store;
+namespace alerts = kotona::server::alerts;
 using namespace std::chrono_literals;
 
 namespace {
@@ -134,11 +135,11 @@ TEST_CASE(
   for (const auto& a : out.new_alerts) {
     if (a.rule_id == "bp.crisis") CHECK(a.reading_uid.value == derived);
   }
-  auto tech = f.store->recent_alerts(10, AlertFilter{"", "", PatientId{"patient-1"}}).value();
+  auto tech = f.store->recent_alerts(10, AlertFilter{std::nullopt, std::nullopt, PatientId{"patient-1"}}).value();
   bool named_both = false;
   for (const auto& a : tech) {
     if (a.rule_id != "reading.uid_conflict") continue;
-    CHECK(a.priority == "high");
+    CHECK(a.priority == alerts::Priority::kHigh);
     // The two conflicts of one device are one open alert (grouped), the first names 120/185.
     CHECK(a.crossings == 2);
     named_both = a.message.find("\"systolic_mmhg\":120") != std::string::npos &&
@@ -352,7 +353,7 @@ Reading reading_of(const std::string& record, Measurement m) {
 }
 std::vector<std::string> rule_ids(const BatchOutcome& out) {
   std::vector<std::string> ids;
-  for (const auto& a : out.new_alerts) ids.push_back(a.rule_id + "/" + a.priority);
+  for (const auto& a : out.new_alerts) ids.push_back(a.rule_id + "/" + std::string(alerts::to_string(a.priority)));
   return ids;
 }
 }  // namespace

@@ -155,8 +155,8 @@ Result<void> Store::raise_technical(const alerts::TechnicalDraft& draft, HubTime
   alert.reading_uid = reading;
   alert.patient = draft.patient;
   alert.rule_id = draft.rule_id;
-  alert.priority = std::string(alerts::to_string(draft.priority));
-  alert.state = "open";
+  alert.priority = draft.priority;
+  alert.state = AlertState::kOpen;
   alert.message = draft.message;
   alert.threshold_json = encode_threshold_json(draft.threshold);
   alert.created = created;
@@ -202,8 +202,8 @@ Result<std::vector<StoredAlert>> Store::raise_unrepresentable(const GatewayId& g
     alert.reading_uid = ReadingUid{""};  // never stored: there is no reading row to point at
     alert.patient = patient;
     alert.rule_id = std::string(alerts::kReadingUnrepresentableRule);
-    alert.priority = std::string(alerts::to_string(alerts::Priority::kMedium));
-    alert.state = "open";
+    alert.priority = alerts::Priority::kMedium;
+    alert.state = AlertState::kOpen;
     alert.message = "Reading " + rejected.reading_uid + " from hub " + gateway.value +
                     " not stored: " + rejected.error.detail +
                     ". Kept in quarantine; check the device (fault or tampering).";

@@ -13,6 +13,7 @@
 #include "core/ids.h"
 #include "core/reading.h"
 #include "core/result.h"
+#include "server/alerts/rules.h"
 
 namespace kotona::server::store {
 
@@ -50,6 +51,16 @@ struct ReadingOutcome {
   }
 };
 
+// An alert's lifecycle state. The DB column and the API keep the text: "open",
+// "acknowledged", "resolved" (to_string / parse_alert_state at those edges).
+enum class AlertState { kOpen, kAcknowledged, kResolved };
+std::string_view to_string(AlertState state);
+std::optional<AlertState> parse_alert_state(std::string_view text);
+
+// A clinician's lifecycle action; its audit_log `action` text is "ack" / "resolve".
+enum class AlertAction { kAcknowledge, kResolve };
+std::string_view to_string(AlertAction action);
+
 // One alert as stored, with its lifecycle (open -> acknowledged -> resolved). Clinical alerts
 // of the same patient, rule AND priority are grouped: while one is open, a new crossing adds
 // to its `crossings` and `last_*` instead of opening another (a flood of medium alerts never
@@ -58,12 +69,12 @@ struct StoredAlert {
   // Newest event about this alert (alert_events): the SSE id of this state; ids increase
   // over every change of every alert (invariant 8).
   std::int64_t event_id = 0;
-  AlertId alert_id;           // reading_uid + "#" + rule_id of its first crossing (invariant 7)
-  ReadingUid reading_uid;     // the first crossing's reading
+  AlertId alert_id;        // reading_uid + "#" + rule_id of its first crossing (invariant 7)
+  ReadingUid reading_uid;  // the first crossing's reading
   PatientId patient;
   std::string rule_id;
-  std::string priority;
-  std::string state;  // "open", "acknowledged", "resolved"
+  alerts::Priority priority = alerts::Priority::kLow;
+  AlertState state = AlertState::kOpen;
   std::string message;
   std::string threshold_json;
   HubTime created{};
@@ -87,10 +98,10 @@ struct ActionOutcome {
   StoredAlert alert;  // the alert after the action (kDone, kWrongState)
 };
 
-// Which alerts a list returns; empty fields match everything.
+// Which alerts a list returns; absent fields match everything.
 struct AlertFilter {
-  std::string priority;
-  std::string state;
+  std::optional<alerts::Priority> priority;
+  std::optional<AlertState> state;
   std::optional<PatientId> patient;
 };
 
@@ -185,7 +196,7 @@ struct PatientWrite {
 struct EnrolmentWrite {
   WriteStatus status = WriteStatus::kNotFound;
   std::string why;
-  EnrolmentRecord enrolment;         // the new or ended binding (kDone)
+  EnrolmentRecord enrolment;              // the new or ended binding (kDone)
   std::optional<EnrolmentRecord> closed;  // the device's previous binding, closed by a move
 };
 
