@@ -1,9 +1,10 @@
 // BleDevices: the gateway's BLE side. Opens BlueZ's D-Bus (the system bus, or a private bus in
 // tests), discovers devices offering a service of a registered BLE driver, and runs one
-// coroutine per device: connect (pair if needed), the driver's sans-IO session over the link,
-// and every Step in the order invariant 1 needs — readings AND the RecordCursor committed in
-// one outbox transaction, then the commands. Reconnects after a link loss; a lost bond is the
-// device state "needs_pairing" (GatewayStatus). Gateway io_context thread only; not thread-safe.
+// coroutine per device: connect (pair if needed) and the driver's sans-IO session over the
+// link; its StepRunner carries out every Step in invariant 1's order (readings AND the
+// RecordCursor in one outbox transaction, then the commands; a failed commit drops the link).
+// Reconnects after a link loss; a lost bond is the device state "needs_pairing" (GatewayStatus).
+// Gateway io_context thread only; not thread-safe.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -23,6 +24,7 @@
 #include "drivers/api/descriptor.h"
 #include "gateway/outbox/outbox.h"
 #include "gateway/status_types.h"
+#include "gateway/step_runner.h"
 
 namespace kotona::gateway::transport {
 class BleBus;
@@ -59,8 +61,8 @@ struct BleSettings {
 class BleDevices {
  public:
   // REQUIRES: `io` and `counters` outlive this object; hooks.commit and load_cursor are set.
-  BleDevices(boost::asio::io_context& io, GatewayId gateway, BleSettings settings,
-             BleHooks hooks, Counters& counters);
+  BleDevices(boost::asio::io_context& io, GatewayId gateway, BleSettings settings, BleHooks hooks,
+             Counters& counters);
   ~BleDevices();
   BleDevices(const BleDevices&) = delete;
   BleDevices& operator=(const BleDevices&) = delete;
@@ -81,16 +83,13 @@ class BleDevices {
   boost::asio::awaitable<void> run(Device& device);
   boost::asio::awaitable<void> serve(Device& device);
   void start_session(Device& device);
-  void feed(Device& device, drivers::Input input);
-  bool execute(Device& device, drivers::Step step);
-  void count_rejected(Device& device, const Error& error);
-  void arm_timer(Device& device, std::optional<std::chrono::milliseconds> after);
 
   boost::asio::io_context& io_;
-  GatewayId gateway_;
   BleSettings settings_;
-  BleHooks hooks_;
+  std::function<Result<std::optional<OutboxCursor>>(const std::string&, const std::string&)>
+      load_cursor_;
   Counters& counters_;
+  StepRunner runner_;
   std::unique_ptr<transport::BleBus> bus_;
   boost::asio::steady_timer open_timer_;
   boost::asio::steady_timer rescan_timer_;

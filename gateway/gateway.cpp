@@ -2,6 +2,8 @@
 
 #include "core/crash_point.h"
 #include "core/log.h"
+#include "gateway/hid_discovery.h"
+#include "gateway/serial_discovery.h"
 #include "gateway/status_types.h"
 
 namespace kotona::gateway {
@@ -45,11 +47,11 @@ Gateway::Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_
       epochs_(*outbox_, config_.gateway_id),
       uplink_(io, uplink_options(config_), *outbox_, counters_),
       devices_(io, config_.gateway_id,
-               DeviceManagerHooks{[this](std::span<const Reading> r) { return commit(r); },
-                                  [this] { uplink_.poke(); }},
+               StepHooks{[this](std::span<const Reading> r, const std::optional<OutboxCursor>& c) {
+                           return commit(r, c);
+                         },
+                         [this] { uplink_.poke(); }},
                counters_),
-      discovery_(io, config_.serial_by_id_dir, config_.by_id_drivers, devices_),
-      hid_discovery_(io, config_.hid_sysfs_dir, config_.hid_dev_dir, config_.hid_drivers, devices_),
       status_timer_(io) {
   if (!config_.ble_adapter.empty()) {
     ble_ = std::make_unique<BleDevices>(
@@ -74,8 +76,8 @@ void Gateway::start() {
                      std::to_string(config_.devices.size()) + " devices");
   uplink_.start();
   for (const auto& spec : config_.devices) devices_.add(spec);
-  discovery_.start();
-  hid_discovery_.start();
+  devices_.watch(make_serial_by_id_source(config_.serial_by_id_dir, config_.by_id_drivers));
+  devices_.watch(make_hid_source(config_.hid_sysfs_dir, config_.hid_dev_dir, config_.hid_drivers));
   if (ble_) ble_->start();
   arm_status_timer();
 }
@@ -84,8 +86,6 @@ void Gateway::stop() {
   if (stopping_) return;
   stopping_ = true;
   status_timer_.cancel();
-  discovery_.stop();
-  hid_discovery_.stop();
   devices_.stop();
   if (ble_) ble_->stop();
   uplink_.stop();
@@ -125,9 +125,9 @@ StorageStatusInfo Gateway::storage_status() {
   if (disk.full && !full_latched_) full_latched_ = disk.full_since;
   full_now_ = disk.full;
   StorageStatusInfo out;
-  out.state = full_latched_ ? "full"
+  out.state = full_latched_                                     ? "full"
               : disk.available_bytes < config_.outbox_low_bytes ? "low"
-                                                               : "ok";
+                                                                : "ok";
   out.full_since = full_latched_;
   out.available_bytes = disk.available_bytes;
   out.reserve_in_place = disk.reserve_in_place;

@@ -1,5 +1,6 @@
-// Gateway: the whole hub process wired together — outbox, uplink, device manager and the
-// GatewayStatus heartbeat, and BLE devices when configured — on one io_context thread (STYLE.md §8). Not thread-safe.
+// Gateway: the whole hub process wired together — outbox, uplink, serial devices, BLE devices
+// when configured, and the GatewayStatus heartbeat — on one io_context thread (STYLE.md §8).
+// Not thread-safe.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -11,11 +12,9 @@
 #include "core/counters.h"
 #include "gateway/ble_devices.h"
 #include "gateway/config.h"
-#include "gateway/device_manager.h"
-#include "gateway/hid_discovery.h"
 #include "gateway/outbox/outbox.h"
 #include "gateway/record_epochs.h"
-#include "gateway/serial_discovery.h"
+#include "gateway/serial_devices.h"
 #include "gateway/uplink/uplink.h"
 
 namespace kotona::gateway {
@@ -51,14 +50,12 @@ class Gateway {
   std::unique_ptr<Outbox> outbox_;
   RecordEpochs epochs_;
   Uplink uplink_;
-  DeviceManager devices_;
-  SerialDiscovery discovery_;
-  HidDiscovery hid_discovery_;  // USB HID meters by vendor/product id (issue 14)
+  SerialDevices devices_;
   std::unique_ptr<BleDevices> ble_;  // null when BLE is off (no ble_adapter)
   boost::asio::steady_timer status_timer_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool stopping_ = false;
-  std::string storage_state_ = "ok";  // the last one logged
+  std::string storage_state_ = "ok";     // the last one logged
   std::optional<HubTime> full_latched_;  // full since, until a heartbeat carried it
   bool full_now_ = false;
 };

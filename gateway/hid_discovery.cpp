@@ -80,76 +80,69 @@ std::vector<DeviceSpec> match_hid_nodes(
   return out;
 }
 
-HidDiscovery::HidDiscovery(boost::asio::io_context& io, std::string sysfs_dir, std::string dev_dir,
-                           std::vector<const drivers::DriverDescriptor*> drivers,
-                           DeviceManager& devices)
-    : sysfs_dir_(std::move(sysfs_dir)),
-      dev_dir_(std::move(dev_dir)),
-      drivers_(std::move(drivers)),
-      devices_(devices),
-      timer_(io) {}
+namespace {
+class HidSource final : public PortSource {
+ public:
+  HidSource(std::string sysfs_dir, std::string dev_dir,
+            std::vector<const drivers::DriverDescriptor*> drivers)
+      : sysfs_dir_(std::move(sysfs_dir)),
+        dev_dir_(std::move(dev_dir)),
+        drivers_(std::move(drivers)) {}
 
-HidDiscovery::~HidDiscovery() {
-  stop();
-  *alive_ = false;
-}
+  std::string watched() const override {
+    return sysfs_dir_ + " for USB HID meters by vendor/product id";
+  }
+  bool is_useful() const override {
+    return std::any_of(drivers_.begin(), drivers_.end(),
+                       [](const auto* d) { return !d->usb_hid.empty(); });
+  }
+  std::vector<FoundPort> scan(const std::function<bool(const std::string&)>& is_known) override {
+    const std::vector<HidNode> nodes = list_nodes();
+    std::vector<FoundPort> out;
+    for (auto& spec : match_hid_nodes(dev_dir_, nodes, drivers_, is_known)) {
+      const auto& n = *std::find_if(nodes.begin(), nodes.end(), [&](const HidNode& x) {
+        return spec.path == dev_dir_ + "/" + x.name;
+      });
+      out.push_back(FoundPort{std::move(spec),
+                              "USB HID " + hex4(n.id.vendor_id) + ":" + hex4(n.id.product_id)});
+    }
+    return out;
+  }
 
-void HidDiscovery::start() {
-  const bool any = std::any_of(drivers_.begin(), drivers_.end(),
-                               [](const auto* d) { return !d->usb_hid.empty(); });
-  if (!any) return;
-  log_info(kLog, "watching " + sysfs_dir_ + " for USB HID meters by vendor/product id");
-  scan();
-  arm();
-}
-
-void HidDiscovery::stop() {
-  stopping_ = true;
-  timer_.cancel();
-}
-
-void HidDiscovery::scan() {
-  std::vector<HidNode> nodes;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(sysfs_dir_, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    std::ifstream in(it->path() / "device" / "uevent");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto id = parse_hid_uevent(text.str());
-    if (!id) {  // a node going away mid-read, or not a HID device: logged once per name
-      if (std::find(unreadable_logged_.begin(), unreadable_logged_.end(), name) ==
-          unreadable_logged_.end()) {
+ private:
+  std::vector<HidNode> list_nodes() {
+    std::vector<HidNode> nodes;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(sysfs_dir_, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      std::ifstream in(it->path() / "device" / "uevent");
+      std::stringstream text;
+      text << in.rdbuf();
+      auto id = parse_hid_uevent(text.str());
+      if (id) {
+        nodes.push_back(HidNode{name, *id});
+      } else if (std::find(unreadable_logged_.begin(), unreadable_logged_.end(), name) ==
+                 unreadable_logged_.end()) {  // a node going away mid-read, or not HID
         log_warn(kLog, sysfs_dir_ + "/" + name + ": " + describe(id.error()));
         unreadable_logged_.push_back(name);
       }
-      continue;
     }
-    nodes.push_back(HidNode{name, *id});
+    std::sort(nodes.begin(), nodes.end(),
+              [](const HidNode& a, const HidNode& b) { return a.name < b.name; });
+    return nodes;
   }
-  std::sort(nodes.begin(), nodes.end(),
-            [](const HidNode& a, const HidNode& b) { return a.name < b.name; });
-  for (const DeviceSpec& spec :
-       match_hid_nodes(dev_dir_, nodes, drivers_,
-                       [this](const std::string& p) { return devices_.has_path(p); })) {
-    const auto& n = *std::find_if(nodes.begin(), nodes.end(), [&](const HidNode& x) {
-      return spec.path == dev_dir_ + "/" + x.name;
-    });
-    log_info(kLog, "found USB HID " + hex4(n.id.vendor_id) + ":" + hex4(n.id.product_id) + " at " +
-                       spec.path + " (driver " + std::string(spec.driver->name) + ")");
-    devices_.add(spec);
-  }
-}
 
-void HidDiscovery::arm() {
-  if (stopping_) return;
-  timer_.expires_after(interval_);
-  timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
-    if (ec || !*alive || stopping_) return;
-    scan();
-    arm();
-  });
+  std::string sysfs_dir_;
+  std::string dev_dir_;
+  std::vector<const drivers::DriverDescriptor*> drivers_;
+  std::vector<std::string> unreadable_logged_;  // entries whose uevent was logged as bad once
+};
+}  // namespace
+
+std::unique_ptr<PortSource> make_hid_source(std::string sysfs_dir, std::string dev_dir,
+                                            std::vector<const drivers::DriverDescriptor*> drivers) {
+  return std::make_unique<HidSource>(std::move(sysfs_dir), std::move(dev_dir), std::move(drivers));
 }
 
 }  // namespace kotona::gateway

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <set>
 
+#include "gateway/serial_devices.h"
 #include "tests/support/process.h"
 
 using namespace kotona;
@@ -126,21 +127,24 @@ TEST_CASE("match_hid_nodes: USB ids -> driver over HID, other bus, unknown ids, 
 }
 
 TEST_CASE(
-    "HidDiscovery: meter plugged, bad report counted, unplugged and replugged -> one device") {
+    "serial_devices HID source: meter plugged, bad report counted, unplugged and replugged -> one "
+    "device") {
   test::TempDir root;
   boost::asio::io_context io;
   Counters counters;
-  DeviceManager manager(
+  SerialDevices manager(
       io, GatewayId{"gw-t"},
-      DeviceManagerHooks{[](std::span<const Reading>) -> Result<void> { return {}; }, nullptr},
+      StepHooks{[](std::span<const Reading>, const std::optional<OutboxCursor>&) -> Result<void> {
+                  return {};
+                },
+                nullptr},
       counters);
   manager.set_retry_interval_for_test(50ms);
   manager.set_watch_interval_for_test(20ms);
   fs::create_directories(root / "sys");
-  HidDiscovery discovery(io, (root / "sys").string(), (root / "dev").string(), {&kOther, &kContour},
-                         manager);
-  discovery.set_interval_for_test(10ms);
-  discovery.start();
+  manager.set_scan_interval_for_test(10ms);
+  manager.watch(
+      make_hid_source((root / "sys").string(), (root / "dev").string(), {&kOther, &kContour}));
   io.run_for(50ms);
   CHECK(manager.statuses().empty());
 
@@ -168,7 +172,6 @@ TEST_CASE(
   FakeNode unrelated(root.path(), "hidraw5", "HID_ID=0003:0000046D:0000C52B\n");  // a mouse
   io.run_for(100ms);
   CHECK(manager.statuses().size() == 1);
-  discovery.stop();
   manager.stop();
   io.run_for(50ms);
 }

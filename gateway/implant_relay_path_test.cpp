@@ -1,4 +1,4 @@
-// The implant relay through the real DeviceManager on a pty: invariant 1 (no ACK before the
+// The implant relay through the real SerialDevices on a pty: invariant 1 (no ACK before the
 // outbox commit; a repeated frame after a withheld ACK is stored) and invariant 11 (every byte
 // the hub writes towards the relay is an ACK or NAK frame).
 #include <doctest/doctest.h>
@@ -10,7 +10,7 @@
 #include "drivers/api/descriptor.h"
 #include "drivers/implant_relay/frame.h"
 #include "drivers/implant_relay/test_summary.h"
-#include "gateway/device_manager.h"
+#include "gateway/serial_devices.h"
 
 namespace kotona::drivers::implant_relay {
 const DriverDescriptor& descriptor();  // descriptor.cpp; the registry declares it the same way
@@ -56,18 +56,19 @@ drivers::Bytes summary_frame(std::uint8_t seq) {
 
 }  // namespace
 
-TEST_CASE("device_manager + implant_relay: commit fails -> no ACK, repeat -> stored, ACKed") {
+TEST_CASE("serial_devices + implant_relay: commit fails -> no ACK, repeat -> stored, ACKed") {
   boost::asio::io_context io;
   Counters counters;
   bool fail_commit = true;
   std::vector<Reading> stored;
-  DeviceManager manager(io, GatewayId{"gw-t"},
-                        DeviceManagerHooks{[&](std::span<const Reading> r) -> Result<void> {
-                                             if (fail_commit) return fail(Errc::kIo, "disk full");
-                                             stored.insert(stored.end(), r.begin(), r.end());
-                                             return {};
-                                           },
-                                           nullptr},
+  SerialDevices manager(io, GatewayId{"gw-t"},
+                        StepHooks{[&](std::span<const Reading> r,
+                                      const std::optional<OutboxCursor>&) -> Result<void> {
+                                    if (fail_commit) return fail(Errc::kIo, "disk full");
+                                    stored.insert(stored.end(), r.begin(), r.end());
+                                    return {};
+                                  },
+                                  nullptr},
                         counters);
   RelayPty pty;
   manager.add(DeviceSpec{&relay::descriptor(), pty.slave, 115200});

@@ -6,13 +6,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "core/log.h"
-
 namespace kotona::gateway {
-
-namespace {
-constexpr std::string_view kLog = "devices";
-}  // namespace
 
 std::vector<DeviceSpec> match_serial_by_id(
     const std::string& dir, const std::vector<std::string>& names,
@@ -37,54 +31,43 @@ std::vector<DeviceSpec> match_serial_by_id(
   return out;
 }
 
-SerialDiscovery::SerialDiscovery(boost::asio::io_context& io, std::string dir,
-                                 std::vector<const drivers::DriverDescriptor*> drivers,
-                                 DeviceManager& devices)
-    : dir_(std::move(dir)), drivers_(std::move(drivers)), devices_(devices), timer_(io) {}
+namespace {
+class SerialByIdSource final : public PortSource {
+ public:
+  SerialByIdSource(std::string dir, std::vector<const drivers::DriverDescriptor*> drivers)
+      : dir_(std::move(dir)), drivers_(std::move(drivers)) {}
 
-SerialDiscovery::~SerialDiscovery() {
-  stop();
-  *alive_ = false;
-}
-
-void SerialDiscovery::start() {
-  const bool any_pattern = std::any_of(drivers_.begin(), drivers_.end(), [](const auto* d) {
-    return std::any_of(d->serial.begin(), d->serial.end(),
-                       [](const auto& m) { return !m.by_id_pattern.empty(); });
-  });
-  if (!any_pattern) return;
-  log_info(kLog, "watching " + dir_ + " for serial devices by stable name");
-  scan();
-  arm();
-}
-
-void SerialDiscovery::stop() {
-  stopping_ = true;
-  timer_.cancel();
-}
-
-void SerialDiscovery::scan() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-    names.push_back(it->path().filename().string());
+  std::string watched() const override { return dir_ + " for serial devices by stable name"; }
+  bool is_useful() const override {
+    return std::any_of(drivers_.begin(), drivers_.end(), [](const auto* d) {
+      return std::any_of(d->serial.begin(), d->serial.end(),
+                         [](const auto& m) { return !m.by_id_pattern.empty(); });
+    });
   }
-  std::sort(names.begin(), names.end());  // deterministic order of first sight
-  for (const DeviceSpec& spec : match_serial_by_id(
-           dir_, names, drivers_, [this](const std::string& p) { return devices_.has_path(p); })) {
-    log_info(kLog, "found " + spec.path + " (driver " + std::string(spec.driver->name) + ")");
-    devices_.add(spec);
+  std::vector<FoundPort> scan(const std::function<bool(const std::string&)>& is_known) override {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      names.push_back(it->path().filename().string());
+    }
+    std::sort(names.begin(), names.end());  // deterministic order of first sight
+    std::vector<FoundPort> out;
+    for (auto& spec : match_serial_by_id(dir_, names, drivers_, is_known)) {
+      out.push_back(FoundPort{std::move(spec), "by-id link"});
+    }
+    return out;
   }
-}
 
-void SerialDiscovery::arm() {
-  if (stopping_) return;
-  timer_.expires_after(interval_);
-  timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
-    if (ec || !*alive || stopping_) return;
-    scan();
-    arm();
-  });
+ private:
+  std::string dir_;
+  std::vector<const drivers::DriverDescriptor*> drivers_;
+};
+}  // namespace
+
+std::unique_ptr<PortSource> make_serial_by_id_source(
+    std::string dir, std::vector<const drivers::DriverDescriptor*> drivers) {
+  return std::make_unique<SerialByIdSource>(std::move(dir), std::move(drivers));
 }
 
 }  // namespace kotona::gateway

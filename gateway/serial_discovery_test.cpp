@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <set>
 
+#include "gateway/serial_devices.h"
+
 using namespace kotona;
 using namespace kotona::gateway;
 using namespace std::chrono_literals;
@@ -47,18 +49,22 @@ TEST_CASE("match_serial_by_id: pattern match -> driver and its baud, known, unma
         }).empty());  // no pattern: never discovered, only configured
 }
 
-TEST_CASE("SerialDiscovery: a by-id link appears -> opened with its driver, not added twice") {
+TEST_CASE(
+    "serial_devices by-id source: a by-id link appears -> opened with its driver, not added "
+    "twice") {
   std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-byid-XXXXXX").string();
   REQUIRE(mkdtemp(tmpl.data()) != nullptr);
   boost::asio::io_context io;
   Counters counters;
-  DeviceManager manager(
+  SerialDevices manager(
       io, GatewayId{"gw-t"},
-      DeviceManagerHooks{[](std::span<const Reading>) -> Result<void> { return {}; }, nullptr},
+      StepHooks{[](std::span<const Reading>, const std::optional<OutboxCursor>&) -> Result<void> {
+                  return {};
+                },
+                nullptr},
       counters);
-  SerialDiscovery discovery(io, tmpl, {&kMeter, &kRelay}, manager);
-  discovery.set_interval_for_test(10ms);
-  discovery.start();
+  manager.set_scan_interval_for_test(10ms);
+  manager.watch(make_serial_by_id_source(tmpl, {&kMeter, &kRelay}));
   io.run_for(50ms);
   CHECK(manager.statuses().empty());
   const int master = posix_openpt(O_RDWR | O_NOCTTY);
@@ -77,21 +83,25 @@ TEST_CASE("SerialDiscovery: a by-id link appears -> opened with its driver, not 
   CHECK(manager.statuses()[0].driver == "fake_relay");
   io.run_for(100ms);  // more scans: still one device
   CHECK(manager.statuses().size() == 1);
-  discovery.stop();
   manager.stop();
   io.run_for(50ms);
   ::close(master);
   std::filesystem::remove_all(tmpl);
 }
 
-TEST_CASE("SerialDiscovery: by-id link to a tty already configured by its /dev name -> not added") {
+TEST_CASE(
+    "serial_devices by-id source: by-id link to a tty already configured by its /dev name -> not "
+    "added") {
   std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-byid-XXXXXX").string();
   REQUIRE(mkdtemp(tmpl.data()) != nullptr);
   boost::asio::io_context io;
   Counters counters;
-  DeviceManager manager(
+  SerialDevices manager(
       io, GatewayId{"gw-t"},
-      DeviceManagerHooks{[](std::span<const Reading>) -> Result<void> { return {}; }, nullptr},
+      StepHooks{[](std::span<const Reading>, const std::optional<OutboxCursor>&) -> Result<void> {
+                  return {};
+                },
+                nullptr},
       counters);
   const int master = posix_openpt(O_RDWR | O_NOCTTY);
   REQUIRE(master >= 0);
@@ -100,12 +110,10 @@ TEST_CASE("SerialDiscovery: by-id link to a tty already configured by its /dev n
   const std::string slave = ptsname(master);
   manager.add(DeviceSpec{&kRelay, slave, 115200});  // configured as /dev/pts/N
   std::filesystem::create_symlink(slave, std::filesystem::path(tmpl) / "usb-FAKE_Relay_8");
-  SerialDiscovery discovery(io, tmpl, {&kRelay}, manager);
-  discovery.set_interval_for_test(10ms);
-  discovery.start();
+  manager.set_scan_interval_for_test(10ms);
+  manager.watch(make_serial_by_id_source(tmpl, {&kRelay}));
   io.run_for(100ms);
   CHECK(manager.statuses().size() == 1);
-  discovery.stop();
   manager.stop();
   io.run_for(50ms);
   ::close(master);

@@ -1,6 +1,6 @@
 // ByteLink: the byte-stream link a serial-style driver session runs over, whatever carries it:
 // a tty (SerialPort, here) or ASTM inside USB HID reports (transport/hid HidReportLink). The
-// gateway's DeviceManager drives every ByteLink the same way; only open() differs.
+// gateway's SerialDevices drives every ByteLink the same way; only open() differs.
 // Use from one io_context thread only.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "gateway/device_manager.h"
+#include "gateway/serial_devices.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -98,15 +98,16 @@ struct Fixture {
   Counters counters;
   bool fail_commit = false;
   std::vector<Reading> committed;
-  DeviceManager manager{io, GatewayId{"gw-t"},
-                        DeviceManagerHooks{[this](std::span<const Reading> readings) -> Result<void> {
-                                             script.events.push_back("commit");
-                                             if (fail_commit) return fail(Errc::kIo, "disk full");
-                                             committed.insert(committed.end(), readings.begin(),
-                                                              readings.end());
-                                             return {};
-                                           },
-                                           [this] { script.events.push_back("poke"); }},
+  SerialDevices manager{io, GatewayId{"gw-t"},
+                        StepHooks{[this](std::span<const Reading> readings,
+                                         const std::optional<OutboxCursor>&) -> Result<void> {
+                                    script.events.push_back("commit");
+                                    if (fail_commit) return fail(Errc::kIo, "disk full");
+                                    committed.insert(committed.end(), readings.begin(),
+                                                     readings.end());
+                                    return {};
+                                  },
+                                  [this] { script.events.push_back("poke"); }},
                         counters};
   Fixture() { g_script = &script; }
   ~Fixture() {
@@ -124,7 +125,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("device_manager: reading -> committed (finalized) before the ACK is written") {
+TEST_CASE("serial_devices: reading -> committed (finalized) before the ACK is written") {
   Fixture f;
   Pty pty;
   f.manager.add(DeviceSpec{&kFake, pty.slave, 9600});
@@ -140,7 +141,8 @@ TEST_CASE("device_manager: reading -> committed (finalized) before the ACK is wr
   CHECK(f.manager.statuses()[0].serial == "FAKE1");
 }
 
-TEST_CASE("device_manager: outbox commit fails -> Step's commands withheld, session's refusal sent") {
+TEST_CASE(
+    "serial_devices: outbox commit fails -> Step's commands withheld, session's refusal sent") {
   Fixture f;
   f.fail_commit = true;
   Pty pty;
@@ -155,7 +157,7 @@ TEST_CASE("device_manager: outbox commit fails -> Step's commands withheld, sess
   CHECK(f.script.events == std::vector<std::string>{"commit", "commit_failed"});
 }
 
-TEST_CASE("device_manager: rejected input -> counted by Errc, NAK still sent") {
+TEST_CASE("serial_devices: rejected input -> counted by Errc, NAK still sent") {
   Fixture f;
   Pty pty;
   f.manager.add(DeviceSpec{&kFake, pty.slave, 9600});
@@ -170,14 +172,14 @@ TEST_CASE("device_manager: rejected input -> counted by Errc, NAK still sent") {
   REQUIRE(f.run_until([&] { return f.committed.size() == 1; }));
 }
 
-TEST_CASE("device_manager: session timer -> on_timer called") {
+TEST_CASE("serial_devices: session timer -> on_timer called") {
   Fixture f;
   Pty pty;
   f.manager.add(DeviceSpec{&kFake, pty.slave, 9600});
   REQUIRE(f.run_until([&] { return f.script.timer_calls == 1; }));
 }
 
-TEST_CASE("device_manager: absent path appears later, then unplugged -> connected, then absent") {
+TEST_CASE("serial_devices: absent path appears later, then unplugged -> connected, then absent") {
   Fixture f;
   f.manager.set_retry_interval_for_test(20ms);
   std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-dm-XXXXXX").string();
@@ -217,7 +219,7 @@ struct TempLinkDir {
 
 }  // namespace
 
-TEST_CASE("device_manager: device pulled (pty closed) -> unplug seen within 2 s, fd closed") {
+TEST_CASE("serial_devices: device pulled (pty closed) -> unplug seen within 2 s, fd closed") {
   Fixture f;
   TempLinkDir tmp;
   const auto link = tmp.dir / "usb-FAKE-if00";
@@ -234,7 +236,7 @@ TEST_CASE("device_manager: device pulled (pty closed) -> unplug seen within 2 s,
   CHECK(open_fds() < fds_open);  // the port's descriptor (and the test's master) are gone
 }
 
-TEST_CASE("device_manager: link re-pointed to a new tty, old one alive -> old closed, new opened") {
+TEST_CASE("serial_devices: link re-pointed to a new tty, old one alive -> old closed, new opened") {
   Fixture f;
   f.manager.set_retry_interval_for_test(20ms);
   f.manager.set_watch_interval_for_test(50ms);
@@ -259,7 +261,7 @@ TEST_CASE("device_manager: link re-pointed to a new tty, old one alive -> old cl
   CHECK(old_tty.drain().empty());
 }
 
-TEST_CASE("device_manager: 1000 plug / unplug cycles under new tty names -> no descriptor leak") {
+TEST_CASE("serial_devices: 1000 plug / unplug cycles under new tty names -> no descriptor leak") {
   Fixture f;
   f.manager.set_retry_interval_for_test(1ms);
   TempLinkDir tmp;
