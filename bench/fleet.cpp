@@ -1,7 +1,9 @@
 #include "bench/fleet.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -191,6 +193,55 @@ double hub_write_bytes(std::vector<std::unique_ptr<Child>>& hubs) {
   return sum;
 }
 
+// "2026-09-21T10:40:00Z" for a time in seconds since the epoch.
+std::string iso(std::chrono::sys_seconds t) {
+  const std::time_t tt = t.time_since_epoch().count();
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+double timed_get_ms(int port, const std::string& target, int& status) {
+  const auto t0 = Clock::now();
+  auto res = test::http_get(port, target, 300s);
+  status = res ? res->status : 0;
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// Growth (issue 15): the one patient now holds every reading, one a minute from the first
+// backlog entry's time; a day's range query and a month's FHIR export from the middle.
+void measure_growth(Ingest& in, const DrainPoint& p, DrainResult& out) {
+  const auto first = std::chrono::sys_seconds{std::chrono::seconds{1'790'000'000}};
+  const auto mid = first + std::chrono::minutes(p.readings_per_hub / 2);
+  const auto day = std::chrono::floor<std::chrono::days>(mid);
+  test::set_bearer_token(in.token);
+  std::vector<double> ms;
+  int status = 0;
+  for (int i = 0; i < 5; ++i) {
+    ms.push_back(timed_get_ms(in.http_port,
+                              "/api/v1/readings?patient=patient-1&start=" + iso(day) +
+                                  "&end=" + iso(day + std::chrono::days(1)) + "&limit=10000",
+                              status));
+    if (status != 200)
+      return void(out.failure += "range query answered " + std::to_string(status) + "; ");
+  }
+  std::sort(ms.begin(), ms.end());
+  out.query_day_ms = ms[ms.size() / 2];
+  const auto end = day + std::chrono::days(1);
+  out.export_month_ms = timed_get_ms(in.http_port,
+                                     "/api/v1/fhir/Patient/patient-1/$everything?start=" +
+                                         iso(end - std::chrono::days(30)) + "&end=" + iso(end),
+                                     status);
+  if (status != 200) {
+    out.export_month_ms = -1;
+    out.failure += "FHIR export answered " + std::to_string(status) + "; ";
+    return;
+  }
+  out.export_rss_mb = rss_mb(in.child->pid());
+}
+
 }  // namespace
 
 DrainResult run_drain(const DrainPoint& p, int timeout_s) {
@@ -232,6 +283,7 @@ DrainResult run_drain(const DrainPoint& p, int timeout_s) {
   out.hub_write_bytes_per_reading = hub_write_bytes(hubs) / static_cast<double>(total);
   out.ingest_rss_mb = peak_rss_mb(ingest.child->pid());
   out.broker_rss_mb = peak_rss_mb(broker.pid());
+  if (out.complete && !null && p.hubs == 1) measure_growth(ingest, p, out);
   if (!out.complete) {
     out.failure = std::string(arrived ? "" : "not every reading arrived; ") + std::to_string(left) +
                   " outbox(es) not empty after " + std::to_string(timeout_s) +

@@ -29,7 +29,11 @@ struct DrainResult {
   // Bytes every hub wrote to its storage (wear.h), less its log file, over the readings: the
   // deletes after the acks and their checkpoints (and the hub's start); -1 when unknown.
   double hub_write_bytes_per_reading = -1;
-  std::string failure;  // why not complete, with the tails of the logs
+  // Growth (one hub into a real store, after the drain): one patient holding every reading.
+  double query_day_ms = -1;     // median of 5: that patient's readings of one day (1440)
+  double export_month_ms = -1;  // FHIR $everything of the 30 days up to that day (<= 43 200)
+  double export_rss_mb = -1;    // server resident set right after that export
+  std::string failure;          // why not complete, with the tails of the logs
 };
 
 // Reading `index` of hub `hub`'s backlog as the gateway's commit path stores it: a

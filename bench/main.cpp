@@ -28,10 +28,13 @@ struct Options {
 
 // The points of a size: shapes x stores. PostgreSQL only when a cluster was given.
 std::vector<DrainPoint> plan(const Options& o) {
-  std::vector<std::pair<int, int>> shapes =
-      o.size == "full"
-          ? std::vector<std::pair<int, int>>{{1, 10000}, {1, 100000}, {10, 10000}, {100, 1000}}
-          : std::vector<std::pair<int, int>>{{1, 2000}};
+  std::vector<std::pair<int, int>> shapes = o.size == "full"
+                                                ? std::vector<std::pair<int, int>>{{1, 10000},
+                                                                                   {1, 100000},
+                                                                                   {1, 1000000},
+                                                                                   {10, 10000},
+                                                                                   {100, 1000}}
+                                                : std::vector<std::pair<int, int>>{{1, 2000}};
   std::vector<std::string> stores{"sqlite"};
   if (!o.pg_uri.empty()) stores.push_back("postgresql");
   std::vector<DrainPoint> points;

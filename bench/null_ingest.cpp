@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "bench/fleet.h"
-#include "proto/codec/wire.h"
 #include "mqtt/topics.h"
+#include "proto/codec/wire.h"
 
 namespace kotona::bench {
 

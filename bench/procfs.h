@@ -25,15 +25,19 @@ inline double cpu_us(pid_t pid) {
   return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// Peak resident set (VmHWM) of `pid` in MiB; 0 when it is gone.
-inline double peak_rss_mb(pid_t pid) {
+// A kB line of /proc/<pid>/status ("VmHWM:", "VmRSS:") in MiB; 0 when it is gone.
+inline double status_mb(pid_t pid, const std::string& key) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size())) / 1024.0;
   }
   return 0;
 }
+// Peak resident set (VmHWM) of `pid` in MiB; 0 when it is gone.
+inline double peak_rss_mb(pid_t pid) { return status_mb(pid, "VmHWM:"); }
+// Resident set now (VmRSS) of `pid` in MiB; 0 when it is gone.
+inline double rss_mb(pid_t pid) { return status_mb(pid, "VmRSS:"); }
 
 // Bytes written to storage by `who` ("<pid>", or "thread-self" for the calling thread):
 // /proc/<who>/io write_bytes, the page-cache pages it dirtied on a block-device filesystem

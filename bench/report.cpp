@@ -47,6 +47,9 @@ const PointRuns* find(const Report& r, const std::string& store, const std::stri
   return nullptr;
 }
 
+// A figure the run did not measure (-1) shows as "-".
+std::optional<double> known(std::optional<double> v) { return v && *v >= 0 ? v : std::nullopt; }
+
 std::string fmt(std::optional<double> v, const char* f = "%.1f") {
   if (!v) return "-";
   char buf[64];
@@ -93,6 +96,16 @@ Wear wear_of(const Report& r) {
   return w;
 }
 
+// The server's resident set after its month export, the largest over every point's median.
+std::optional<double> largest_export_rss(const Report& r) {
+  std::optional<double> out;
+  for (const auto& pr : r.drains) {
+    auto v = median(pr.runs, [](const DrainResult& d) { return d.export_rss_mb; });
+    if (v && *v >= 0 && (!out || *v > *out)) out = v;
+  }
+  return out;
+}
+
 // The issue-15 gates this bench can compute; a gate whose points were not run shows "-".
 std::vector<Gate> gates(const Report& r) {
   auto ceil = ceiling_median(r);
@@ -132,6 +145,13 @@ std::vector<Gate> gates(const Report& r) {
           ratio(field("sqlite", "1x100000", [](const DrainResult& d) { return d.ingest_cpu_us; }),
                 field("null", "1x100000", [](const DrainResult& d) { return d.ingest_cpu_us; })),
           2),
+      at_most(
+          "range query of one day at 1M rows / at 10k (one patient, SQLite)",
+          ratio(field("sqlite", "1x1000000", [](const DrainResult& d) { return d.query_day_ms; }),
+                field("sqlite", "1x10000", [](const DrainResult& d) { return d.query_day_ms; })),
+          2),
+      at_most("server RSS MB right after a 30-day FHIR export (largest)", largest_export_rss(r),
+              64),
       at_most("hub flash writes per reading appended, bytes (issue 22)", wear_of(r).append,
               kAppendBudgetBytesPerReading, "%.0f"),
       at_most("hub flash writes per reading drained, bytes (issue 22)", wear_of(r).drain,
@@ -154,8 +174,8 @@ std::string markdown(const Report& r) {
       << " msg/s\n\n"
       << "| store | hubs x readings | runs ok | rows s | readings/s | / ceiling | outbox empty s "
          "| re-sent | ingest CPU µs/reading | hub RSS MB | ingest RSS MB | broker RSS MB "
-         "| hub write B/reading |\n"
-      << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+         "| hub write B/reading | day query ms | month export ms | RSS after export MB |\n"
+      << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& pr : r.drains) {
     auto m = [&](auto f) { return median(pr.runs, f); };
     long ok = std::count_if(pr.runs.begin(), pr.runs.end(), [](auto& d) { return d.complete; });
@@ -168,7 +188,10 @@ std::string markdown(const Report& r) {
         << fmt(m([](auto& d) { return d.hub_rss_mb; })) << " | "
         << fmt(m([](auto& d) { return d.ingest_rss_mb; })) << " | "
         << fmt(m([](auto& d) { return d.broker_rss_mb; })) << " | "
-        << fmt(m([](auto& d) { return d.hub_write_bytes_per_reading; }), "%.0f") << " |\n";
+        << fmt(m([](auto& d) { return d.hub_write_bytes_per_reading; }), "%.0f") << " | "
+        << fmt(known(m([](auto& d) { return d.query_day_ms; }))) << " | "
+        << fmt(known(m([](auto& d) { return d.export_month_ms; })), "%.0f") << " | "
+        << fmt(known(m([](auto& d) { return d.export_rss_mb; }))) << " |\n";
   }
   const Wear w = wear_of(r);
   out << "\nFlash wear (hub storage, /proc write_bytes): append " << fmt(w.append, "%.0f")
@@ -215,7 +238,9 @@ std::string json(const Report& r) {
           << ",\"ingest_cpu_us_per_reading\":" << d.ingest_cpu_us
           << ",\"hub_rss_mb\":" << d.hub_rss_mb << ",\"ingest_rss_mb\":" << d.ingest_rss_mb
           << ",\"broker_rss_mb\":" << d.broker_rss_mb
-          << ",\"hub_write_bytes_per_reading\":" << d.hub_write_bytes_per_reading << "}";
+          << ",\"hub_write_bytes_per_reading\":" << d.hub_write_bytes_per_reading
+          << ",\"query_day_ms\":" << d.query_day_ms << ",\"export_month_ms\":" << d.export_month_ms
+          << ",\"export_rss_mb\":" << d.export_rss_mb << "}";
       first = false;
     }
   }
