@@ -15,6 +15,7 @@ packages=(
   postgresql  # the server store's second backend: tests start private clusters (tests/support)
   mosquitto mosquitto-clients
   dbus
+  systemd  # systemd-analyze checks the units in deploy/systemd (service/)
   curl procps iproute2 nftables faketime
   python3-jsonschema  # FHIR R4 schema validation (tests/fhir)
   chromium            # headless browser for the clinician page test (tests/web, playwright-core)

@@ -9,6 +9,7 @@
 #include "drivers/registry/registry.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
+#include "service/notify.h"
 
 namespace {
 constexpr int kExitBadConfig = 2;
@@ -40,14 +41,18 @@ int main(int argc, char** argv) {
     log_error("gateway", "cannot open outbox: " + gw.error().detail);
     return kExitBadConfig;
   }
+  // Under systemd (Type=notify): ready once started, a watchdog ping from this loop.
+  service::ServiceNotifier notifier(io, service::notify_settings_from_env());
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log_info("gateway", "signal " + std::to_string(sig) + ": stopping");
+    notifier.stopping();
     (*gw)->stop();
     io.stop();
   });
   (*gw)->start();
+  notifier.ready("hub started");
   io.run();
   // Let the stopped device coroutines finish while the objects they wait on still exist.
   io.restart();

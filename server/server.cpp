@@ -12,6 +12,7 @@
 #include "server/http/http_server.h"
 #include "server/ingest/ingest.h"
 #include "server/store/store.h"
+#include "service/notify.h"
 
 namespace kotona::server {
 
@@ -330,9 +331,13 @@ void Server::Impl::raise_unwritable_alert() {
 
 int Server::run() {
   auto& impl = *impl_;
+  // Under systemd (Type=notify): ready once serving, a watchdog ping from this loop.
+  service::ServiceNotifier notifier(impl.io, service::notify_settings_from_env());
   asio::signal_set signals(impl.io, SIGINT, SIGTERM);
-  signals.async_wait([&impl](boost::system::error_code ec, int) {
-    if (!ec) impl.begin_stop();
+  signals.async_wait([&impl, &notifier](boost::system::error_code ec, int) {
+    if (ec) return;
+    notifier.stopping();
+    impl.begin_stop();
   });
   impl.http->start();
   log_info(kLog, "clinician feed at http://" + impl.config.http_host + ":" +
@@ -345,6 +350,7 @@ int Server::run() {
   impl.schedule_technical_check();
   impl.check_escalation();
   impl.schedule_escalation_check();
+  notifier.ready("feed and ingest started");
   try {
     impl.io.run();
   } catch (const std::exception& e) {
