@@ -143,7 +143,10 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                     "quarantine_max_payload_bytes",
                                     "http_public_names",
                                     "login_hash_threads",
-                                    "login_queue_max"});
+                                    "login_queue_max",
+                                    "login_delay_max_ms",
+                                    "login_attack_failures",
+                                    "login_in_flight_per_address"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");

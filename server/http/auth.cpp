@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
@@ -12,8 +13,6 @@ namespace kotona::server::http {
 namespace {
 
 constexpr std::string_view kScheme = "pbkdf2-sha256";
-constexpr int kMaxFailures = 5;
-constexpr std::chrono::seconds kLockout{60};
 
 std::string to_hex(const unsigned char* data, std::size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -167,6 +166,18 @@ Result<AuthConfig> parse_auth_config(const ConfigFile& file) {
   auto ttl = file.get_int("session_ttl_s", config.token_ttl.count(), 1, 7 * 86400);
   if (!ttl) return fail(ttl.error());
   config.token_ttl = std::chrono::seconds(*ttl);
+  auto& t = config.throttle;
+  auto max_delay = file.get_int("login_delay_max_ms", t.max_delay.count(), 0, 600000);
+  auto attack = file.get_int("login_attack_failures", t.attack_failures, 1, 1000000);
+  auto in_flight = file.get_int("login_in_flight_per_address",
+                                static_cast<std::int64_t>(t.in_flight_per_address), 1, 4096);
+  if (!max_delay || !attack || !in_flight) {
+    return fail(!max_delay ? max_delay.error() : !attack ? attack.error() : in_flight.error());
+  }
+  t.max_delay = std::chrono::milliseconds(*max_delay);
+  t.enabled = t.max_delay.count() > 0;
+  t.attack_failures = static_cast<int>(*attack);
+  t.in_flight_per_address = static_cast<std::size_t>(*in_flight);
   return config;
 }
 
@@ -175,7 +186,16 @@ bool Principal::may_see(std::string_view patient_id) const {
   return patients.contains(std::string(patient_id));
 }
 
-Auth::Auth(AuthConfig config, Clock clock) : config_(std::move(config)), clock_(std::move(clock)) {}
+Auth::Auth(AuthConfig config, Clock clock)
+    : config_(std::move(config)), clock_(std::move(clock)), throttle_(config_.throttle) {
+  int iterations = 1;
+  for (const auto& u : config_.users) {
+    if (auto h = parse_hash(u.password_hash)) iterations = std::max(iterations, h->iterations);
+  }
+  unsigned char random[16];
+  RAND_bytes(random, sizeof random);
+  dummy_hash_ = hash_password(to_hex(random, sizeof random), iterations);
+}
 
 std::optional<Principal> Auth::principal_of(const std::string& name) const {
   for (const auto& u : config_.users) {
@@ -187,47 +207,43 @@ std::optional<Principal> Auth::principal_of(const std::string& name) const {
   return std::nullopt;
 }
 
-Auth::Attempt Auth::begin_login(std::string_view user) {
-  Attempt attempt{std::string(user), "", false, false};
+Auth::Attempt Auth::begin_login(std::string_view user, std::string address) {
+  Attempt attempt{std::string(user), std::move(address), dummy_hash_, false, true, {}};
   for (const auto& u : config_.users) {
     if (u.name != user) continue;
     attempt.known = true;
     attempt.hash = u.password_hash;
-    attempt.refused = clock_() < failures_[u.name].locked_until;
-    return attempt;
   }
-  // Same work as a real check, so timing does not tell which user names exist.
-  attempt.hash = config_.users.empty() ? "" : config_.users[0].password_hash;
+  attempt.admitted = throttle_.admit(attempt.address);
+  attempt.delay =
+      throttle_.delay_for(attempt.address, attempt.user, std::chrono::steady_clock::now());
   return attempt;
 }
 
-std::optional<Issued> Auth::complete_login(const Attempt& attempt, bool password_ok) {
-  if (!attempt.known || attempt.refused) return std::nullopt;
-  auto now = clock_();
-  auto& f = failures_[attempt.user];
-  if (!password_ok) {
-    if (++f.in_a_row >= kMaxFailures) {
-      f.locked_until = now + kLockout;
-      f.in_a_row = 0;
-    }
-    return std::nullopt;
-  }
-  f = {};
+Auth::Verdict Auth::complete_login(const Attempt& attempt, bool password_ok) {
+  throttle_.release(attempt.address);
+  Verdict verdict;
+  const auto steady = std::chrono::steady_clock::now();
+  auto principal = attempt.known && password_ok ? principal_of(attempt.user) : std::nullopt;
   unsigned char random[32];
-  if (RAND_bytes(random, sizeof random) != 1) return std::nullopt;
-  auto principal = principal_of(attempt.user);
-  if (!principal) return std::nullopt;
+  if (!principal || RAND_bytes(random, sizeof random) != 1) {
+    verdict.attack_started = throttle_.failed(attempt.address, attempt.user, steady);
+    verdict.failures = throttle_.failures_of(attempt.address, attempt.user, steady);
+    return verdict;
+  }
+  throttle_.succeeded(attempt.user);
+  auto now = clock_();
   Issued issued{to_hex(random, sizeof random), now + config_.token_ttl, std::move(*principal)};
   // Expired sessions are swept here so the map stays bounded by live tokens.
   std::erase_if(sessions_, [now](const auto& s) { return s.second.expires <= now; });
   sessions_[sha256_hex(issued.token)] = Session{attempt.user, issued.expires};
-  return issued;
+  verdict.issued = std::move(issued);
+  return verdict;
 }
 
 std::optional<Issued> Auth::login(std::string_view user, std::string_view password) {
-  auto attempt = begin_login(user);
-  bool ok = !attempt.refused && verify_password(password, attempt.hash);
-  return complete_login(attempt, ok);
+  auto attempt = begin_login(user, "local");
+  return complete_login(attempt, verify_password(password, attempt.hash)).issued;
 }
 
 std::optional<Principal> Auth::authenticate(std::string_view token) {

@@ -16,6 +16,7 @@
 #include "core/config_file.h"
 #include "core/ids.h"
 #include "core/result.h"
+#include "server/http/login_throttle.h"
 
 namespace kotona::server::http {
 
@@ -35,12 +36,20 @@ struct AuthConfig {
   std::vector<User> users;
   std::map<std::string, std::set<std::string>> teams;  // team -> patient ids
   std::chrono::seconds token_ttl{8 * 3600};
+  ThrottleConfig throttle;  // failed sign-ins (login_throttle.h)
 };
 
-// From `user = NAME ROLE TEAM HASH`, `team = TEAM PATIENT_ID...`, `session_ttl_s = N`.
-// Errors: kConfig naming the line (bad role, malformed hash, unknown team, repeated user).
+// From `user = NAME ROLE TEAM HASH`, `team = TEAM PATIENT_ID...`, `session_ttl_s = N`, and
+// the throttle's `login_delay_max_ms` (0: off), `login_attack_failures`,
+// `login_in_flight_per_address`. Errors: kConfig naming the line (bad role, malformed hash,
+// unknown team, repeated user, a number out of range).
 [[nodiscard]] Result<AuthConfig> parse_auth_config(const ConfigFile& file);
-inline constexpr std::string_view kAuthConfigKeys[] = {"user", "team", "session_ttl_s"};
+inline constexpr std::string_view kAuthConfigKeys[] = {"user",
+                                                       "team",
+                                                       "session_ttl_s",
+                                                       "login_delay_max_ms",
+                                                       "login_attack_failures",
+                                                       "login_in_flight_per_address"};
 
 // A salted PBKDF2-SHA256 hash in the format above. REQUIRES: iterations >= 1.
 std::string hash_password(std::string_view password, int iterations = 600000);
@@ -73,20 +82,31 @@ class Auth {
 
   // A login in two halves so the password check (slow PBKDF2) can run off the io thread
   // (HashPool): begin_login() names the hash to check the password against (a dummy of the
-  // same cost for an unknown user, so timing tells nothing); complete_login() takes the
-  // verdict. `refused`: answer as a wrong password without checking (see login()).
+  // same cost for an unknown user, so timing tells nothing) and the throttle's delay to serve
+  // first; complete_login() takes the verdict. An unknown user and a wrong password are
+  // throttled, counted and answered alike. `admitted` false: too many logins in progress from
+  // `address` (answer 503, check nothing, call no complete_login()).
   struct Attempt {
     std::string user;
+    std::string address;
     std::string hash;
     bool known = false;
-    bool refused = false;
+    bool admitted = true;
+    std::chrono::milliseconds delay{0};
   };
-  Attempt begin_login(std::string_view user);
-  std::optional<Issued> complete_login(const Attempt& attempt, bool password_ok);
-  // Both halves with the check inline (tests, tools). A new token valid for token_ttl; nullopt
-  // for an unknown user, a wrong password or a user locked after 5 failures in a row (for
-  // 60 s). The caller never learns which.
+  Attempt begin_login(std::string_view user, std::string address);
+  struct Verdict {
+    std::optional<Issued> issued;  // nullopt: bad user or password
+    int failures = 0;              // failures in a row now on the account or address
+    bool attack_started = false;   // this failure began a sustained-attack episode
+  };
+  // REQUIRES: `attempt` from begin_login(), admitted. Ends the attempt (in-flight count).
+  Verdict complete_login(const Attempt& attempt, bool password_ok);
+  // Ends an admitted attempt that was never checked (the pool was full): no verdict recorded.
+  void abandon_login(const Attempt& attempt) { throttle_.release(attempt.address); }
+  // Both halves with the check inline and no delay served (tests, tools).
   std::optional<Issued> login(std::string_view user, std::string_view password);
+  const LoginThrottle& throttle() const { return throttle_; }
   // The principal of a live token; nullopt when unknown, expired or logged out.
   std::optional<Principal> authenticate(std::string_view token);
   void logout(std::string_view token);
@@ -101,15 +121,12 @@ class Auth {
     std::string user;
     std::chrono::system_clock::time_point expires;
   };
-  struct Failures {
-    int in_a_row = 0;
-    std::chrono::system_clock::time_point locked_until{};
-  };
   std::optional<Principal> principal_of(const std::string& user) const;
   AuthConfig config_;
   Clock clock_;
   std::map<std::string, Session> sessions_;  // SHA-256 of the token (hex) -> session
-  std::map<std::string, Failures> failures_;
+  LoginThrottle throttle_;
+  std::string dummy_hash_;  // as costly as the costliest user's: unknown names take as long
 };
 
 }  // namespace kotona::server::http

@@ -167,6 +167,9 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         break;
       }
       if (auto* login = std::get_if<LoginGrant>(&routed)) {
+        beast::error_code peer_ec;
+        auto peer = stream.socket().remote_endpoint(peer_ec);
+        login->address = peer_ec ? "unknown" : peer.address().to_string();
         routed = co_await serve_login(request, std::move(*login), context, hash_pool);
       }
       if (auto* streamed = std::get_if<StreamedResponse>(&routed)) {

@@ -77,6 +77,7 @@ struct StreamedResponse {
 struct LoginGrant {
   std::string user;
   std::string password;
+  std::string address;  // the peer's IP, set by the connection (throttle key)
 };
 
 using Routed = std::variant<Response, StreamGrant, StreamedResponse, LoginGrant>;
