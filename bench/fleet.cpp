@@ -37,7 +37,7 @@ std::string meter_serial(int h) { return "BPB" + std::to_string(100000 + h); }
 }  // namespace
 
 gateway::OutboxEntry make_backlog_entry(int h, int i) {
-  const auto start = std::chrono::seconds{1'790'000'000};
+  const auto start = kBacklogStart;
   Reading r;
   r.device.serial = DeviceSerial{meter_serial(h)};
   r.device.driver = "astm_bp";
@@ -211,9 +211,9 @@ double timed_get_ms(int port, const std::string& target, int& status) {
 }
 
 // Growth (issue 15): the one patient now holds every reading, one a minute from the first
-// backlog entry's time; a day's range query and a month's FHIR export from the middle.
+// backlog entry's time; a day's range query and a 10-day FHIR export from the middle.
 void measure_growth(Ingest& in, const DrainPoint& p, DrainResult& out) {
-  const auto first = std::chrono::sys_seconds{std::chrono::seconds{1'790'000'000}};
+  const auto first = std::chrono::sys_seconds{kBacklogStart};
   const auto mid = first + std::chrono::minutes(p.readings_per_hub / 2);
   const auto day = std::chrono::floor<std::chrono::days>(mid);
   test::set_bearer_token(in.token);
@@ -230,13 +230,13 @@ void measure_growth(Ingest& in, const DrainPoint& p, DrainResult& out) {
   std::sort(ms.begin(), ms.end());
   out.query_day_ms = ms[ms.size() / 2];
   const auto end = day + std::chrono::days(1);
-  out.export_month_ms = timed_get_ms(in.http_port,
-                                     "/api/v1/fhir/Patient/patient-1/$everything?start=" +
-                                         iso(end - std::chrono::days(30)) + "&end=" + iso(end),
-                                     status);
+  out.export_ms = timed_get_ms(in.http_port,
+                               "/api/v1/fhir/Patient/patient-1/$everything?start=" +
+                                   iso(end - std::chrono::days(10)) + "&end=" + iso(end),
+                               status);
   if (status != 200) {
-    out.export_month_ms = -1;
-    out.failure += "FHIR export answered " + std::to_string(status) + "; ";
+    out.export_ms = -1;
+    out.failure += "FHIR export answered " + std::to_string(status) + "; ";  // in the report
     return;
   }
   out.export_rss_mb = rss_mb(in.child->pid());

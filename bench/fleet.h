@@ -4,6 +4,7 @@
 // hubs, and what it cost. Real processes only; one TempDir per run.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "gateway/outbox/outbox.h"
@@ -30,14 +31,20 @@ struct DrainResult {
   // deletes after the acks and their checkpoints (and the hub's start); -1 when unknown.
   double hub_write_bytes_per_reading = -1;
   // Growth (one hub into a real store, after the drain): one patient holding every reading.
-  double query_day_ms = -1;     // median of 5: that patient's readings of one day (1440)
-  double export_month_ms = -1;  // FHIR $everything of the 30 days up to that day (<= 43 200)
-  double export_rss_mb = -1;    // server resident set right after that export
-  std::string failure;          // why not complete, with the tails of the logs
+  double query_day_ms = -1;  // median of 5: that patient's readings of one day (1440)
+  // FHIR $everything of the 10 days up to that day (<= 14 400 readings: the export's cap is
+  // 20 000, fhir_routes.h).
+  double export_ms = -1;
+  double export_rss_mb = -1;  // server resident set right after that export
+  std::string failure;        // why not complete, with the tails of the logs
 };
 
+// When the first reading of every backlog was measured: 2021-01-01T00:00Z, so that even 1M
+// readings a minute apart end in the past (the server rebases hub times more than a day ahead).
+inline constexpr std::chrono::seconds kBacklogStart{1'609'459'200};
+
 // Reading `index` of hub `hub`'s backlog as the gateway's commit path stores it: a
-// blood-pressure reading, one minute after the one before.
+// blood-pressure reading, one minute after the one before, from kBacklogStart.
 gateway::OutboxEntry make_backlog_entry(int hub, int index);
 
 // Runs one point; never throws for a slow system (complete = false after the timeout).

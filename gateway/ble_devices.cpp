@@ -258,8 +258,8 @@ void BleDevices::stop() {
   if (bus_) bus_->stop_watching();
 }
 
-std::vector<DeviceStatusInfo> BleDevices::statuses() const {
-  std::vector<DeviceStatusInfo> out;
+std::vector<wire::DeviceStatus> BleDevices::statuses() const {
+  std::vector<wire::DeviceStatus> out;
   for (const auto& d : devices_) {
     auto status = d->run.status();
     if (status.serial.empty()) status.serial = address_serial(d->address());

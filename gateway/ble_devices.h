@@ -23,8 +23,8 @@
 #include "core/result.h"
 #include "drivers/api/descriptor.h"
 #include "gateway/outbox/outbox.h"
-#include "gateway/status_types.h"
 #include "gateway/step_runner.h"
+#include "proto/codec/wire.h"
 
 namespace kotona::gateway::transport {
 class BleBus;
@@ -72,7 +72,7 @@ class BleDevices {
   // Closes every link and cancels every timer; the coroutines end when the loop next runs.
   void stop();
   // One entry per device seen, for GatewayStatus (state "needs_pairing" raises an alert).
-  std::vector<DeviceStatusInfo> statuses() const;
+  std::vector<wire::DeviceStatus> statuses() const;
 
  private:
   struct Device;

@@ -4,7 +4,7 @@
 #include "core/log.h"
 #include "gateway/hid_discovery.h"
 #include "gateway/serial_discovery.h"
-#include "gateway/status_types.h"
+#include "proto/codec/wire.h"
 
 namespace kotona::gateway {
 
@@ -118,13 +118,13 @@ void Gateway::arm_status_timer() {
   });
 }
 
-StorageStatusInfo Gateway::storage_status() {
+wire::StorageStatus Gateway::storage_status() {
   const OutboxStorage disk = outbox_->storage();
   // Kept until a heartbeat has carried it: a disk full between two heartbeats, or while the
   // broker was away, is still reported once.
   if (disk.full && !full_latched_) full_latched_ = disk.full_since;
   full_now_ = disk.full;
-  StorageStatusInfo out;
+  wire::StorageStatus out;
   out.state = full_latched_                                     ? "full"
               : disk.available_bytes < config_.outbox_low_bytes ? "low"
                                                                 : "ok";
@@ -145,7 +145,7 @@ StorageStatusInfo Gateway::storage_status() {
 }
 
 void Gateway::publish_status() {
-  GatewayStatusInfo status;
+  wire::GatewayStatus status;
   status.gateway = config_.gateway_id;
   status.sent = now_ms();
   status.software_version = std::string(kSoftwareVersion);

@@ -42,7 +42,7 @@ class Gateway {
   Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_ptr<Outbox> outbox);
   void arm_status_timer();
   void publish_status();
-  StorageStatusInfo storage_status();
+  wire::StorageStatus storage_status();
 
   boost::asio::io_context& io_;
   GatewayConfig config_;

@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "core/result.h"
-#include "gateway/status_types.h"
+#include "proto/codec/wire.h"
 
 namespace kotona::gateway {
 
 // Adds each refusal to `tally` under its Errc name ("malformed", "out_of_range", ...).
-inline void tally_refused(std::vector<RefusedInfo>& tally, const std::vector<Error>& refused,
-                          HubTime now) {
+inline void tally_refused(std::vector<wire::RefusedRecords>& tally,
+                          const std::vector<Error>& refused, HubTime now) {
 #ifdef KOTONA_BROKEN_NO_REFUSED_REPORT
   // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=no_refused_report): refusals are logged and
   // counted but never reported, so the care team does not hear of the lost values.
@@ -24,8 +24,8 @@ inline void tally_refused(std::vector<RefusedInfo>& tally, const std::vector<Err
   for (const auto& error : refused) {
     const std::string reason(to_string(error.code));
     auto it = std::find_if(tally.begin(), tally.end(),
-                           [&](const RefusedInfo& r) { return r.reason == reason; });
-    if (it == tally.end()) it = tally.insert(tally.end(), RefusedInfo{reason, 0, now});
+                           [&](const wire::RefusedRecords& r) { return r.reason == reason; });
+    if (it == tally.end()) it = tally.insert(tally.end(), wire::RefusedRecords{reason, 0, now});
     ++it->count;
     it->last = now;
   }

@@ -213,8 +213,8 @@ void SerialDevices::stop() {
   }
 }
 
-std::vector<DeviceStatusInfo> SerialDevices::statuses() const {
-  std::vector<DeviceStatusInfo> out;
+std::vector<wire::DeviceStatus> SerialDevices::statuses() const {
+  std::vector<wire::DeviceStatus> out;
   for (const auto& d : devices_) out.push_back(d->run.status());
   return out;
 }

@@ -20,8 +20,8 @@
 #include "drivers/api/session.h"
 #include "gateway/config.h"
 #include "gateway/port_source.h"
-#include "gateway/status_types.h"
 #include "gateway/step_runner.h"
+#include "proto/codec/wire.h"
 
 namespace kotona::gateway {
 
@@ -45,7 +45,7 @@ class SerialDevices {
   // Closes every port and cancels every timer; the coroutines end. Idempotent.
   void stop();
   // One entry per configured device, for GatewayStatus.
-  std::vector<DeviceStatusInfo> statuses() const;
+  std::vector<wire::DeviceStatus> statuses() const;
 
   // How long to wait before reopening an absent port (1 s in production).
   void set_retry_interval_for_test(std::chrono::milliseconds interval) { retry_ = interval; }

@@ -27,8 +27,8 @@ void spawn_device_loop(boost::asio::io_context& io, boost::asio::awaitable<void>
   });
 }
 
-DeviceStatusInfo SessionRun::status() const {
-  return DeviceStatusInfo{serial, std::string(driver.name), where, state, last_seen, refused};
+wire::DeviceStatus SessionRun::status() const {
+  return wire::DeviceStatus{serial, std::string(driver.name), where, state, last_seen, refused};
 }
 
 StepRunner::StepRunner(GatewayId gateway, StepHooks hooks, Counters& counters)

@@ -24,7 +24,7 @@
 #include "drivers/api/descriptor.h"
 #include "drivers/api/session.h"
 #include "gateway/outbox/outbox.h"
-#include "gateway/status_types.h"
+#include "proto/codec/wire.h"
 
 namespace kotona::gateway {
 
@@ -56,7 +56,7 @@ struct SessionRun {
              DeviceLink& l)
       : driver(d), where(std::move(at)), link(l), timer(io) {}
   std::string name() const { return std::string(driver.name) + " at " + where; }
-  DeviceStatusInfo status() const;
+  wire::DeviceStatus status() const;
 
   const drivers::DriverDescriptor& driver;
   std::string where;  // the port's path or the BLE address: the cursor's key
@@ -67,7 +67,7 @@ struct SessionRun {
   std::string state = "absent";
   std::string serial;  // the last committed reading's or cursor's; "" until then
   std::optional<HubTime> last_seen;
-  std::vector<RefusedInfo> refused;  // records its driver refused (issue 13)
+  std::vector<wire::RefusedRecords> refused;  // records its driver refused (issue 13)
 };
 
 class StepRunner {
