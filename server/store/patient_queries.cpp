@@ -2,6 +2,8 @@
 // FHIR export, server/fhir/README.md).
 #include "server/store/store.h"
 
+#include <limits>
+
 namespace kotona::server::store {
 
 namespace {
@@ -26,11 +28,13 @@ StoredReading row_to_reading(const Statement& s) {
 // Served by the index readings_patient_measured (patient_id, measured_unix_ms, seq): the range
 // and the order come from it, so a day costs that day's rows however long the history
 // (issue 15: with (patient_id, seq) only, every row of the patient was read and sorted).
+// The upper bound is a plain `<` (no end: INT64_MAX), so it bounds the index search too: with
+// `(? IS NULL OR measured_unix_ms < ?)` it was a filter, and a day's query read every row
+// after that day (1M rows: 0.5 s instead of milliseconds, bench growth point).
 constexpr const char* kMeasuredBetween =
     "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
     "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings "
-    "WHERE patient_id = ? AND measured_unix_ms >= ? AND "
-    "(CAST(? AS BIGINT) IS NULL OR measured_unix_ms < ?) "
+    "WHERE patient_id = ? AND measured_unix_ms >= ? AND measured_unix_ms < ? "
     "ORDER BY measured_unix_ms ASC, seq ASC LIMIT ?";
 
 }  // namespace
@@ -41,7 +45,7 @@ Result<std::string> Store::range_query_plan_for_test(const PatientId& patient) {
       db_->prepare(std::string(sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + kMeasuredBetween);
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, patient.value).bind(2, std::int64_t{0}).bind(3, std::int64_t{1});
-  stmt->bind(4, std::int64_t{1}).bind(5, std::int64_t{100});
+  stmt->bind(4, std::int64_t{100});
   std::string plan;
   while (true) {
     auto row = stmt->step();
@@ -65,10 +69,9 @@ Result<std::vector<StoredReading>> Store::readings_measured_between(const Patien
                                                                     int limit) {
   auto stmt = db_->prepare(kMeasuredBetween);
   if (!stmt) return fail(stmt.error());
-  std::optional<std::int64_t> to_ms;
-  if (to) to_ms = ms(*to);
-  stmt->bind(1, patient.value).bind(2, ms(from)).bind(3, to_ms).bind(4, to_ms);
-  stmt->bind(5, std::int64_t{limit});
+  const std::int64_t to_ms = to ? ms(*to) : std::numeric_limits<std::int64_t>::max();
+  stmt->bind(1, patient.value).bind(2, ms(from)).bind(3, to_ms);
+  stmt->bind(4, std::int64_t{limit});
   return collect_rows<StoredReading>(stmt, row_to_reading);
 }
 

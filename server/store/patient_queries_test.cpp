@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 #include "server/store/store.h"
 #include "tests/support/process.h"
 #include "tests/support/store_location.h"
@@ -90,6 +92,17 @@ TEST_CASE(
   CHECK(plan->find("readings_patient_measured") != std::string::npos);
   CHECK(plan->find("TEMP B-TREE") == std::string::npos);  // SQLite: no sort step
   CHECK(plan->find("Sort") == std::string::npos);         // PostgreSQL: no sort step
+  // The end of the range bounds the index search, not a filter after it (else a day's query
+  // reads every later row of the patient).
+  bool bounded = false;
+  std::istringstream lines(*plan);
+  for (std::string line; std::getline(lines, line);) {
+    const bool search = line.find("SEARCH") != std::string::npos ||
+                        line.find("Index Cond") != std::string::npos;
+    bounded = bounded || (search && (line.find("measured_unix_ms<") != std::string::npos ||
+                                     line.find("measured_unix_ms < ") != std::string::npos));
+  }
+  CHECK(bounded);
 }
 
 TEST_CASE(
