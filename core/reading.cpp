@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/overloaded.h"
+#include "core/kinds.h"
 
 namespace kotona {
 
@@ -28,18 +28,7 @@ std::optional<TimePrecision> parse_time_precision(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view kind_name(const Measurement& m) {
-  return std::visit(Overloaded{
-                        [](const BloodPressure&) { return std::string_view("bp"); },
-                        [](const Glucose&) { return std::string_view("glucose"); },
-                        [](const Inr&) { return std::string_view("inr"); },
-                        [](const CardiacImplantSummary&) { return std::string_view("implant"); },
-                        [](const Weight&) { return std::string_view("weight"); },
-                        [](const Spo2&) { return std::string_view("spo2"); },
-                        [](const Temperature&) { return std::string_view("temperature"); },
-                    },
-                    m);
-}
+std::string_view kind_name(const Measurement& m) { return kind_of(m).name; }
 
 std::string_view comparator_symbol(Comparator c) {
   switch (c) {
@@ -87,8 +76,8 @@ void finalize_reading(const GatewayId& gateway, Reading& reading) {
   }
   if (reading.clock_offset) {
     // A driver may already have flagged the clock (e.g. a device's own time-fault bit).
-    reading.quality.clock_suspect = reading.quality.clock_suspect ||
-                                    std::chrono::abs(*reading.clock_offset) > kClockTolerance;
+    reading.quality.clock_suspect =
+        reading.quality.clock_suspect || std::chrono::abs(*reading.clock_offset) > kClockTolerance;
   }
   if (!reading.device_time) reading.quality.clock_missing = true;
   reading.uid = make_reading_uid(gateway, reading);

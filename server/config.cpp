@@ -2,9 +2,9 @@
 
 #include <cctype>
 #include <optional>
-#include <set>
 #include <sstream>
 
+#include "core/kinds.h"
 #include "server/http/http_server.h"
 #include "server/store/database.h"
 
@@ -233,15 +233,11 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
     std::string patient, kind, every, extra;
     words >> patient >> kind >> every;
     auto period = parse_every(every);
-    static const std::set<std::string> kKinds{"bp",     "glucose", "inr",        "implant",
-                                              "weight", "spo2",    "temperature"};
     if (every.empty() || (words >> extra) || !period || !is_valid_id_text(patient) ||
-        !kKinds.contains(kind)) {
-      return fail(Errc::kConfig, where(file, e) +
-                                     "'due' must be 'PATIENT_ID KIND EVERY' with KIND one of "
-                                     "bp glucose inr implant weight spo2 temperature and EVERY "
-                                     "like 7d or 36h, got '" +
-                                     e.value + "'");
+        find_kind(kind) == nullptr) {
+      return fail(Errc::kConfig,
+                  where(file, e) + "'due' must be 'PATIENT_ID KIND EVERY' with KIND one of " +
+                      kind_names() + " and EVERY like 7d or 36h, got '" + e.value + "'");
     }
     config.due.push_back({PatientId{patient}, kind, *period});
   }

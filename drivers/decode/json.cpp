@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/codes.h"
+#include "core/kinds.h"
 #include "core/overloaded.h"
 
 namespace kotona::drivers::decode {
@@ -26,21 +27,30 @@ struct Attribute {
 
 std::string_view meal_name(MealMarker meal) {
   switch (meal) {
-    case MealMarker::kUnknown: return "unknown";
-    case MealMarker::kPreprandial: return "before_meal";
-    case MealMarker::kPostprandial: return "after_meal";
-    case MealMarker::kFasting: return "fasting";
-    case MealMarker::kBedtime: return "bedtime";
+    case MealMarker::kUnknown:
+      return "unknown";
+    case MealMarker::kPreprandial:
+      return "before_meal";
+    case MealMarker::kPostprandial:
+      return "after_meal";
+    case MealMarker::kFasting:
+      return "fasting";
+    case MealMarker::kBedtime:
+      return "bedtime";
   }
   return "unknown";
 }
 
 std::string_view battery_name(BatteryStatus status) {
   switch (status) {
-    case BatteryStatus::kUnknown: return "unknown";
-    case BatteryStatus::kOk: return "ok";
-    case BatteryStatus::kRrtEri: return "rrt_eri";
-    case BatteryStatus::kEos: return "eos";
+    case BatteryStatus::kUnknown:
+      return "unknown";
+    case BatteryStatus::kOk:
+      return "ok";
+    case BatteryStatus::kRrtEri:
+      return "rrt_eri";
+    case BatteryStatus::kEos:
+      return "eos";
   }
   return "unknown";
 }
@@ -57,8 +67,7 @@ void add_count(std::vector<Attribute>& out, std::string name,
 
 void add_chamber(std::vector<Value>& out, const std::string& prefix, const ImplantChamber& c,
                  codes::Code codes::ChamberCodes::*which) {
-  add(out, prefix + "_lead_impedance", c.lead_impedance_ohm,
-      codes::kLeadImpedanceByChamber.*which);
+  add(out, prefix + "_lead_impedance", c.lead_impedance_ohm, codes::kLeadImpedanceByChamber.*which);
   add(out, prefix + "_sensing_amplitude", c.sensing_amplitude_mv,
       codes::kSensingAmplitudeByChamber.*which);
   add(out, prefix + "_capture_threshold", c.capture_threshold_v,
@@ -81,36 +90,28 @@ void describe_implant(const CardiacImplantSummary& s, std::vector<Value>& values
   add_count(attributes, "shocks_delivered", s.shocks_delivered);
 }
 
+// Values from the kind table (name, code, unit); the implant summary's nested values and the
+// text attributes (meal, strip lot) from the value types themselves.
 void describe(const Measurement& m, std::vector<Value>& values,
               std::vector<Attribute>& attributes) {
-  std::visit(
-      Overloaded{
-          [&](const BloodPressure& bp) {
-            values.push_back({"systolic", bp.systolic_mmhg, codes::kSystolic});
-            values.push_back({"diastolic", bp.diastolic_mmhg, codes::kDiastolic});
-            add(values, "mean_arterial", bp.mean_arterial_mmhg, codes::kMeanArterial);
-            add(values, "pulse", bp.pulse_per_min, codes::kPulseRate);
-          },
-          [&](const Glucose& g) {
-            values.push_back({"glucose", g.mmol_per_l, codes::kGlucose, g.comparator});
-            attributes.push_back({"meal", json_string(meal_name(g.meal))});
-          },
-          [&](const Inr& inr) {
-            values.push_back({"inr", inr.ratio, codes::kInr, inr.comparator});
-            add(values, "prothrombin_time", inr.prothrombin_time_s, codes::kProthrombinTime);
-            if (inr.strip_lot) attributes.push_back({"strip_lot", json_string(*inr.strip_lot)});
-          },
-          [&](const CardiacImplantSummary& s) { describe_implant(s, values, attributes); },
-          [&](const Weight& w) { values.push_back({"weight", w.kg, codes::kBodyWeight}); },
-          [&](const Spo2& s) {
-            values.push_back({"spo2", s.percent, codes::kSpo2});
-            add(values, "pulse", s.pulse_per_min, codes::kPulseRate);
-          },
-          [&](const Temperature& t) {
-            values.push_back({"temperature", t.celsius, codes::kBodyTemperature});
-          },
-      },
-      m);
+  const KindRow& row = kind_of(m);
+  for (const auto& v : component_values(m)) {
+    const KindComponent* c = find_component(row, v.key);
+    if (c != nullptr) values.push_back({std::string(c->name), v.value, c->code, v.comparator});
+  }
+  std::visit(Overloaded{
+                 [&](const Glucose& g) {
+                   attributes.push_back({"meal", json_string(meal_name(g.meal))});
+                 },
+                 [&](const Inr& inr) {
+                   if (inr.strip_lot) {
+                     attributes.push_back({"strip_lot", json_string(*inr.strip_lot)});
+                   }
+                 },
+                 [&](const CardiacImplantSummary& s) { describe_implant(s, values, attributes); },
+                 [](const auto&) {},
+             },
+             m);
 }
 
 std::string value_json(const Value& v) {
@@ -118,9 +119,10 @@ std::string value_json(const Value& v) {
       v.comparator == Comparator::kNone
           ? ""
           : ",\"comparator\":" + json_string(comparator_symbol(v.comparator));
-  return "{\"value\":" + json_number(v.value) + comparator + ",\"unit\":" + json_string(v.code.ucum) +
-         ",\"mdc\":" + std::to_string(v.code.mdc) + ",\"mdc_ref\":" + json_string(v.code.mdc_ref) +
-         ",\"loinc\":" + json_string(v.code.loinc) + "}";
+  return "{\"value\":" + json_number(v.value) + comparator +
+         ",\"unit\":" + json_string(v.code.ucum) + ",\"mdc\":" + std::to_string(v.code.mdc) +
+         ",\"mdc_ref\":" + json_string(v.code.mdc_ref) + ",\"loinc\":" + json_string(v.code.loinc) +
+         "}";
 }
 
 std::string quality_json(const QualityFlags& q) {
@@ -134,16 +136,15 @@ std::string quality_json(const QualityFlags& q) {
           : ",\"device_time_precision\":\"" +
                 std::string(time_precision_name(q.device_time_precision)) + "\"";
   return "{" + flag("clock_suspect", q.clock_suspect) + "," +
-         flag("clock_missing", q.clock_missing) + "," +
-         flag("irregular_pulse", q.irregular_pulse) + "," +
-         flag("body_movement", q.body_movement) + "," + flag("device_error", q.device_error) +
+         flag("clock_missing", q.clock_missing) + "," + flag("irregular_pulse", q.irregular_pulse) +
+         "," + flag("body_movement", q.body_movement) + "," + flag("device_error", q.device_error) +
          "," + flag("control_result", q.control_result) + precision + "}";
 }
 
 std::string device_json(const DeviceIdentity& d) {
   return "{\"vendor\":" + json_string(d.vendor) + ",\"model\":" + json_string(d.model) +
-         ",\"serial\":" + json_string(d.serial.value) + ",\"firmware\":" +
-         json_string(d.firmware) + ",\"driver\":" + json_string(d.driver) + "}";
+         ",\"serial\":" + json_string(d.serial.value) + ",\"firmware\":" + json_string(d.firmware) +
+         ",\"driver\":" + json_string(d.driver) + "}";
 }
 
 }  // namespace
@@ -201,14 +202,14 @@ std::string reading_json(const Reading& r) {
   std::vector<Value> values;
   std::vector<Attribute> attributes;
   describe(r.measurement, values, attributes);
-  std::string out = "{\"kind\":" + json_string(kind_name(r.measurement)) +
-                    ",\"uid\":" + json_string(r.uid.value) +
-                    ",\"record_id\":" + json_string(r.record_id) +
-                    ",\"device\":" + device_json(r.device) + ",\"device_time\":" +
-                    (r.device_time ? json_string(iso_time(*r.device_time)) : "null") +
-                    ",\"hub_time\":" + json_string(iso_time(r.hub_time)) + ",\"clock_offset_s\":" +
-                    (r.clock_offset ? std::to_string(r.clock_offset->count()) : "null") +
-                    ",\"values\":{";
+  std::string out =
+      "{\"kind\":" + json_string(kind_name(r.measurement)) +
+      ",\"uid\":" + json_string(r.uid.value) + ",\"record_id\":" + json_string(r.record_id) +
+      ",\"device\":" + device_json(r.device) +
+      ",\"device_time\":" + (r.device_time ? json_string(iso_time(*r.device_time)) : "null") +
+      ",\"hub_time\":" + json_string(iso_time(r.hub_time)) +
+      ",\"clock_offset_s\":" + (r.clock_offset ? std::to_string(r.clock_offset->count()) : "null") +
+      ",\"values\":{";
   for (std::size_t i = 0; i < values.size(); ++i) {
     out += (i ? "," : "") + json_string(values[i].name) + ":" + value_json(values[i]);
   }

@@ -17,15 +17,7 @@ inline constexpr std::string_view kReadingImplausibleRule = "reading.implausible
 // stays in quarantine and this technical alert names the value (invariant 13).
 inline constexpr std::string_view kReadingUnrepresentableRule = "reading.unrepresentable";
 
-struct PlausibleRange {
-  double low = 0;
-  double high = 0;
-};
-
-// The limits (inclusive) and their sources: plausibility.cpp.
-extern const PlausibleRange kSystolicMmhg, kDiastolicMmhg, kPulsePerMin, kInrRatio,
-    kGlucoseMmolPerL, kSpo2Percent, kWeightKg, kTemperatureCelsius;
-
+// Limits per value: core/kinds.cpp (the kind table), with the reason for each.
 // The first value of `m` outside its limits, described for a clinician ("systolic 420 mmHg
 // outside 40..300"), or nullopt when every value is plausible. A value with a comparator is
 // judged by what it says: "> 8.0" is implausible only if 8.0 is already above the limit,

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/kinds.h"
+
 namespace kotona::server::alerts {
 
 namespace {
@@ -326,7 +328,9 @@ std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& 
   // A control-solution run says nothing about the patient. An implausible value (outside
   // physiological limits: a failing device or tampering) is no clinical finding either; it
   // raises the technical alert reading.implausible instead (invariant 14).
-  if (reading.quality.control_result || reading.quality.implausible) return out;
+  if (reading.quality.control_result || reading.quality.implausible ||
+      !kind_of(reading.measurement).clinical_rules)
+    return out;
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;

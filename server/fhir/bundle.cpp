@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "core/kinds.h"
 #include "server/fhir/time_range.h"
 #include "server/fhir/uuid.h"
 #include "server/store/json_text.h"
@@ -32,14 +33,8 @@ json::array identifier(std::string_view system, std::string_view value) {
 }
 
 std::string_view device_kind_text(const std::string& kind) {
-  if (kind == "bp") return "Blood pressure monitor";
-  if (kind == "glucose") return "Blood glucose meter";
-  if (kind == "inr") return "Coagulation (INR) meter";
-  if (kind == "implant") return "Cardiac implantable electronic device";
-  if (kind == "weight") return "Weighing scale";
-  if (kind == "spo2") return "Pulse oximeter";
-  if (kind == "temperature") return "Thermometer";
-  return "Home measurement device";
+  const KindRow* row = find_kind(kind);
+  return row != nullptr ? row->device_text : "Home measurement device";
 }
 
 json::object gateway_device(const GatewayId& gateway) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/codes.h"
+#include "core/kinds.h"
 #include "server/fhir/bundle.h"
 #include "server/fhir/time_range.h"
 #include "server/fhir/uuid.h"
@@ -79,24 +80,6 @@ Unexpected missing(const store::StoredReading& row, std::string_view what) {
               "reading " + row.uid.value + " (" + row.kind + "): no " + std::string(what));
 }
 
-// Sets code, value and components of `obs` for the reading's kind.
-Result<void> fill_bp(const Values& v, json::object& obs) {
-  auto sys = v.number("systolic_mmhg");
-  auto dia = v.number("diastolic_mmhg");
-  if (!sys || !dia) return missing(v.row, "systolic/diastolic");
-  obs["code"] = concept_of(codes::kBloodPressurePanel, "Blood pressure panel");
-  json::array parts{component(codes::kSystolic, "Systolic blood pressure", *sys),
-                    component(codes::kDiastolic, "Diastolic blood pressure", *dia)};
-  if (auto m = v.number("mean_arterial_mmhg")) {
-    parts.push_back(component(codes::kMeanArterial, "Mean blood pressure", *m));
-  }
-  if (auto p = v.number("pulse_per_min")) {
-    parts.push_back(component(codes::kPulseRate, "Pulse rate", *p));
-  }
-  obs["component"] = std::move(parts);
-  return {};
-}
-
 // The device's range indicator (invariant 14): FHIR Quantity.comparator, "<" or ">", on the
 // limit the device reported ("> 8.0": the true INR is above 8.0). Only these two are stored.
 void add_comparator(const Values& v, json::object& value_quantity) {
@@ -106,15 +89,38 @@ void add_comparator(const Values& v, json::object& value_quantity) {
   if (symbol == "<" || symbol == ">") value_quantity["comparator"] = symbol;
 }
 
-// One value with an optional second one as a component (SpO2 + pulse, INR + PT).
-Result<void> fill_single(const Values& v, json::object& obs, std::string_view key,
-                         const codes::Code& c, std::string_view text) {
-  auto value = v.number(key);
-  if (!value) return missing(v.row, key);
-  obs["code"] = concept_of(c, text);
-  obs["valueQuantity"] = quantity(*value, c.ucum);
-  add_comparator(v, obs["valueQuantity"].as_object());
+// Code, value and components from the kind's table row: kValue puts the first component in
+// valueQuantity (with the device's range indicator) and the rest, when present, as components;
+// kPanel puts every present component in `component`. A missing first value (kValue) or any
+// missing limit-checked panel value is an error: the export never invents a number.
+Result<void> fill_values(const Values& v, const KindRow& row, json::object& obs) {
+  obs["code"] = concept_of(row.code, row.display);
+  json::array parts;
+  for (std::size_t i = 0; i < row.components.size(); ++i) {
+    const KindComponent& c = row.components[i];
+    auto x = v.number(c.key);
+    const bool required = (row.fhir_shape == FhirShape::kValue) ? i == 0 : c.limits && c.trend;
+    if (!x && required) return missing(v.row, c.key);
+    if (!x) continue;
+    if (row.fhir_shape == FhirShape::kValue && i == 0) {
+      obs["valueQuantity"] = quantity(*x, c.code.ucum);
+      add_comparator(v, obs["valueQuantity"].as_object());
+    } else {
+      parts.push_back(component(c.code, c.display, *x));
+    }
+  }
+  if (!parts.empty()) obs["component"] = std::move(parts);
   return {};
+}
+
+void add_notes(const Values& v, const KindRow& row, std::vector<std::string>& notes) {
+  for (const auto& n : row.notes) {
+    auto it = v.o.find(n.key);
+    if (it == v.o.end() || !it->value().is_string()) continue;
+    const auto& text = it->value().get_string();
+    if (!n.hidden_value.empty() && text == n.hidden_value) continue;
+    notes.push_back(std::string(n.label) + ": " + std::string(text));
+  }
 }
 
 // An implant value as a component, when present, with the relay's range indicator stored as
@@ -198,48 +204,18 @@ Result<void> fill_implant(const Values& v, json::object& obs) {
 }
 
 Result<void> fill_kind(const Values& v, json::object& obs, std::vector<std::string>& notes) {
-  const std::string& kind = v.row.kind;
-  auto vital = category("vital-signs", "Vital Signs");
-  auto lab = category("laboratory", "Laboratory");
-  Result<void> r{};
-  if (kind == "bp") {
-    obs["category"] = json::array{vital};
-    r = fill_bp(v, obs);
-  } else if (kind == "glucose") {
-    obs["category"] = json::array{lab};
-    r = fill_single(v, obs, "mmol_per_l", codes::kGlucose, "Glucose in capillary blood");
-    auto meal = v.o.find("meal");
-    if (meal != v.o.end() && meal->value().is_string() && meal->value().get_string() != "unknown") {
-      notes.push_back("Meal context: " + std::string(meal->value().get_string()));
-    }
-  } else if (kind == "inr") {
-    obs["category"] = json::array{lab};
-    r = fill_single(v, obs, "ratio", codes::kInr, "INR");
-    if (auto pt = v.number("prothrombin_time_s")) {
-      obs["component"] = json::array{component(codes::kProthrombinTime, "Prothrombin time", *pt)};
-    }
-    auto lot = v.o.find("strip_lot");
-    if (lot != v.o.end() && lot->value().is_string()) {
-      notes.push_back("Test strip lot: " + std::string(lot->value().get_string()));
-    }
-  } else if (kind == "weight") {
-    obs["category"] = json::array{vital};
-    r = fill_single(v, obs, "kg", codes::kBodyWeight, "Body weight");
-  } else if (kind == "spo2") {
-    obs["category"] = json::array{vital};
-    r = fill_single(v, obs, "percent", codes::kSpo2, "Oxygen saturation (pulse oximetry)");
-    if (auto p = v.number("pulse_per_min")) {
-      obs["component"] = json::array{component(codes::kPulseRate, "Pulse rate", *p)};
-    }
-  } else if (kind == "temperature") {
-    obs["category"] = json::array{vital};
-    r = fill_single(v, obs, "celsius", codes::kBodyTemperature, "Body temperature");
-  } else if (kind == "implant") {
-    r = fill_implant(v, obs);
-  } else {
-    return fail(Errc::kMalformed, "reading " + v.row.uid.value + ": unknown kind " + kind);
+  const KindRow* row = find_kind(v.row.kind);
+  if (row == nullptr) {
+    return fail(Errc::kMalformed, "reading " + v.row.uid.value + ": unknown kind " + v.row.kind);
   }
-  return r;
+  if (row->fhir_shape == FhirShape::kImplant) return fill_implant(v, obs);
+  if (row->fhir_category == "vital-signs") {
+    obs["category"] = json::array{category("vital-signs", "Vital Signs")};
+  } else if (row->fhir_category == "laboratory") {
+    obs["category"] = json::array{category("laboratory", "Laboratory")};
+  }
+  add_notes(v, *row, notes);
+  return fill_values(v, *row, obs);
 }
 
 json::object extension(std::string_view url, std::string_view type, json::value value) {

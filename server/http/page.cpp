@@ -1,5 +1,9 @@
 #include "server/http/page.h"
 
+#include <string>
+
+#include "core/kinds.h"
+
 namespace kotona::server::http {
 
 // The clinician page: one self-contained document (no CDN, no external files: it must work
@@ -10,8 +14,32 @@ namespace kotona::server::http {
 // here, because EventSource cannot set headers, a token in the URL would land in logs and
 // history, and a cookie would make every route a cross-site request forgery target
 // (docs/security.md). Actions are recorded as the signed-in user.
+namespace {
+
+// The trend series per kind from core's kind table: `series` (the components plotted, the
+// first carries the device's range indicator) and `hiLo` (kinds whose meters show HI / LO).
+std::string series_script() {
+  std::string series = "const series = {", hi_lo = "const hiLo = {";
+  for (const auto& row : kind_table()) {
+    std::string keys;
+    for (const auto& c : row.components) {
+      if (c.trend) keys += (keys.empty() ? "\"" : ", \"") + std::string(c.key) + "\"";
+    }
+    if (keys.empty()) continue;
+    series += std::string(row.name) + ": [" + keys + "], ";
+    hi_lo += std::string(row.name) + ": " + (row.shows_hi_lo ? "true" : "false") + ", ";
+  }
+  return series + "};\n" + hi_lo + "};\n";
+}
+
+std::string make_page(std::string_view head, std::string_view tail) {
+  return std::string(head) + series_script() + std::string(tail);
+}
+
+}  // namespace
+
 std::string_view feed_page_html() {
-  return R"html(<!doctype html>
+  static const std::string page = make_page(R"html(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Kotona clinician feed</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <style>
@@ -165,9 +193,8 @@ $("f-patient").oninput = render;
 $("patient-close").onclick = () => { $("patient").hidden = true; };
 
 // --- patient view: reading history per kind as inline SVG, the alert's reading marked ---
-const series = {bp: ["systolic_mmhg", "diastolic_mmhg"], weight: ["kg"], inr: ["ratio"],
-                glucose: ["mmol_per_l"], spo2: ["percent"], temperature: ["celsius"]};
-const colors = ["#05c", "#8a2be2"];
+)html",
+                                            R"html(const colors = ["#05c", "#8a2be2"];
 const DAY = 86400000;
 function measured(r) {
   if (r.device_time && r.clock_offset_s !== null) return Date.parse(r.device_time) - r.clock_offset_s * 1000;
@@ -180,7 +207,7 @@ function flagText(kind, r) {
   let t = "";
   if (cmp === ">" || cmp === "<") {
     const limit = cmp + " " + Number(v).toFixed(1);
-    t = kind === "glucose" ? (cmp === ">" ? "HI" : "LO") + " (" + limit + ")" : limit;
+    t = hiLo[kind] ? (cmp === ">" ? "HI" : "LO") + " (" + limit + ")" : limit;
   }
   if (r.quality && r.quality.implausible) t = (t ? t + " " : "") + "implausible";
   if (r.quality && r.quality.uid_conflict) t = (t ? t + " " : "") + "uid conflict";
@@ -366,7 +393,8 @@ $("logout").onclick = async () => {
 };
 if (token) start(); else signedOut();
 </script></body></html>
-)html";
+)html");
+  return page;
 }
 
 }  // namespace kotona::server::http

@@ -4,6 +4,7 @@
 // kind, so a field added to one side only fails there.
 #include <boost/json.hpp>
 
+#include "core/kinds.h"
 #include "server/store/reading_json.h"
 
 namespace kotona::server::store {
@@ -90,34 +91,25 @@ CardiacImplantSummary implant(const json::object& o) {
   return s;
 }
 
-// The measurement of `kind` from its values object; nullopt for an unknown kind or a missing
-// required value.
+// The measurement of `kind` from its values object, by the kind table's component keys;
+// nullopt for an unknown kind or a missing required value.
 std::optional<Measurement> measurement(const std::string& kind, const json::object& v) {
-  auto need = [&](std::string_view key) { return number(v, key); };
-  if (kind == "bp") {
-    auto sys = need("systolic_mmhg"), dia = need("diastolic_mmhg");
-    if (!sys || !dia) return std::nullopt;
-    return BloodPressure{*sys, *dia, number(v, "mean_arterial_mmhg"), number(v, "pulse_per_min")};
+  const KindRow* row = find_kind(kind);
+  if (row == nullptr) return std::nullopt;
+  if (row->fhir_shape == FhirShape::kImplant) return implant(v);
+  std::vector<ComponentValue> values;
+  for (const auto& c : row->components) {
+    if (auto x = number(v, c.key)) values.push_back({c.key, *x, comparator(v)});
   }
-  if (kind == "glucose") {
-    auto mmol = need("mmol_per_l");
-    if (!mmol) return std::nullopt;
-    return Glucose{*mmol, meal(text(v, "meal")), comparator(v)};
-  }
-  if (kind == "inr") {
-    auto ratio = need("ratio");
-    if (!ratio) return std::nullopt;
-    Inr inr{*ratio, number(v, "prothrombin_time_s"), std::nullopt, comparator(v)};
+  auto m = make_measurement(*row, values);
+  if (!m) return std::nullopt;
+  if (auto* g = std::get_if<Glucose>(&*m)) g->meal = meal(text(v, "meal"));
+  if (auto* inr = std::get_if<Inr>(&*m)) {
     if (const auto* lot = v.if_contains("strip_lot"); lot && lot->is_string()) {
-      inr.strip_lot = std::string(lot->as_string());
+      inr->strip_lot = std::string(lot->as_string());
     }
-    return inr;
   }
-  if (kind == "implant") return implant(v);
-  if (kind == "weight" && need("kg")) return Weight{*need("kg")};
-  if (kind == "spo2" && need("percent")) return Spo2{*need("percent"), number(v, "pulse_per_min")};
-  if (kind == "temperature" && need("celsius")) return Temperature{*need("celsius")};
-  return std::nullopt;
+  return *m;
 }
 
 QualityFlags quality(const json::object& q) {
