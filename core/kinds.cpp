@@ -205,6 +205,19 @@ Result<Measurement> make_measurement(const KindRow& row, std::span<const Compone
              },
              m);
   if (!in.error.empty()) return fail(Errc::kMalformed, std::string(row.name) + ": " + in.error);
+  // Every value given must read back unchanged (a comparator the kind cannot hold, a key given
+  // twice): dropping one would turn a limit into an exact value or lose a value.
+  const auto back = component_values(m);
+  for (const auto& v : values) {
+    bool kept = false;
+    for (const auto& b : back) {
+      kept = kept || (b.key == v.key && b.value == v.value && b.comparator == v.comparator);
+    }
+    if (!kept || back.size() != values.size()) {
+      return fail(Errc::kMalformed, std::string(row.name) + ": " + std::string(v.key) +
+                                        " cannot be held as given (comparator or repeated key)");
+    }
+  }
   return m;
 }
 

@@ -92,7 +92,8 @@ std::vector<ComponentValue> component_values(const Measurement& m);
 // The measurement of the row's kind from its components by table key (the inverse of
 // component_values for every kind but the implant summary). Errors: kMalformed naming a
 // required value that is missing (e.g. systolic_mmhg) or a key the row does not have, so a
-// value can never land in another kind's or another component's field.
+// value can never land in another kind's or another component's field; also kMalformed when
+// a value would not read back as given (a comparator the kind cannot carry, a repeated key).
 [[nodiscard]] Result<Measurement> make_measurement(const KindRow& row,
                                                    std::span<const ComponentValue> values);
 

@@ -2,6 +2,7 @@
 #include <cstdlib>
 
 #include "core/codes.h"
+#include "core/kinds.h"
 #include "proto/codec/messages.h"
 #include "proto/codec/wire.h"
 
@@ -47,11 +48,12 @@ struct Checker {
     return q.value();
   }
   // Only these fields carry a comparator in the domain (core/reading.h); a comparator anywhere
-  // else is refused rather than dropped, which would turn a limit into an exact value.
+  // else is refused rather than dropped, which would turn a limit into an exact value. A
+  // generic component's comparator is judged by make_measurement (core/kinds.h).
   static bool comparable(std::string_view field) {
     for (std::string_view f :
          {"concentration", "ratio", "lead_impedance", "sensing_amplitude", "capture_threshold",
-          "paced_percent", "battery_voltage", "longevity", "at_af_burden"}) {
+          "paced_percent", "battery_voltage", "longevity", "at_af_burden", "generic"}) {
       if (f == field) return true;
     }
     return false;
@@ -154,6 +156,37 @@ CardiacImplantSummary get_implant(const v1::CardiacImplantSummary& p, Checker& c
   return s;
 }
 
+// A generic measurement through the kind table: an unknown kind, a kind code, component key or
+// unit other than the table's, or a value the kind cannot hold is refused, never guessed.
+std::optional<Measurement> get_generic(const v1::GenericMeasurement& g, Checker& c) {
+  const KindRow* row = find_kind(g.kind());
+  if (row == nullptr) {
+    c.note("generic: unknown kind '" + g.kind() + "'");
+    return std::nullopt;
+  }
+  if (g.kind_mdc() != 0 && g.kind_mdc() != row->code.mdc) {
+    c.note("generic " + g.kind() + ": kind code " + std::to_string(g.kind_mdc()) + ", expected " +
+           std::to_string(row->code.mdc));
+  }
+  std::vector<ComponentValue> values;
+  for (const auto& part : g.components()) {
+    const KindComponent* known = find_component(*row, part.key());
+    if (known == nullptr) {
+      c.note("generic " + g.kind() + ": no component '" + part.key() + "'");
+      return std::nullopt;
+    }
+    const std::string field = "generic " + std::string(known->key);
+    values.push_back({known->key, c.value(part.quantity(), known->code, "generic"),
+                      c.comparator(part.quantity(), field.c_str())});
+  }
+  auto m = make_measurement(*row, values);
+  if (!m) {
+    c.note(m.error().detail);
+    return std::nullopt;
+  }
+  return *m;
+}
+
 std::optional<Measurement> get_measurement(const v1::Reading& r, Checker& c) {
   switch (r.measurement_case()) {
     case v1::Reading::kBloodPressure: {
@@ -193,6 +226,8 @@ std::optional<Measurement> get_measurement(const v1::Reading& r, Checker& c) {
     case v1::Reading::kTemperature:
       return Temperature{c.required(r.temperature().has_body(), r.temperature().body(),
                                     codes::kBodyTemperature, "body")};
+    case v1::Reading::kGeneric:
+      return get_generic(r.generic(), c);
     case v1::Reading::MEASUREMENT_NOT_SET:
       break;
   }

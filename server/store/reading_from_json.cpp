@@ -98,8 +98,9 @@ std::optional<Measurement> measurement(const std::string& kind, const json::obje
   if (row == nullptr) return std::nullopt;
   if (row->fhir_shape == FhirShape::kImplant) return implant(v);
   std::vector<ComponentValue> values;
-  for (const auto& c : row->components) {
-    if (auto x = number(v, c.key)) values.push_back({c.key, *x, comparator(v)});
+  for (const auto& c : row->components) {  // "comparator" qualifies the first (primary) value
+    const Comparator which = (&c == row->components.data()) ? comparator(v) : Comparator::kNone;
+    if (auto x = number(v, c.key)) values.push_back({c.key, *x, which});
   }
   auto m = make_measurement(*row, values);
   if (!m) return std::nullopt;
