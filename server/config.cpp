@@ -108,6 +108,13 @@ Result<void> parse_http_limits(const ConfigFile& file, ServerConfig& config) {
                             static_cast<std::int64_t>(config.login_hashing.max_pending), 1, 4096);
   if (!queue) return fail(queue.error());
   config.login_hashing.max_pending = static_cast<std::size_t>(*queue);
+  for (auto [key, field] : {std::pair{"http_max_connections", &config.http_max_connections},
+                            std::pair{"sse_max_streams", &config.sse_max_streams},
+                            std::pair{"sse_max_streams_per_user", &config.sse_max_streams_per_user}}) {
+    auto value = file.get_int(key, static_cast<std::int64_t>(*field), 1, 1000000);
+    if (!value) return fail(value.error());
+    *field = static_cast<std::size_t>(*value);
+  }
   return {};
 }
 
@@ -146,7 +153,10 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                     "login_queue_max",
                                     "login_delay_max_ms",
                                     "login_attack_failures",
-                                    "login_in_flight_per_address"});
+                                    "login_in_flight_per_address",
+                                    "http_max_connections",
+                                    "sse_max_streams",
+                                    "sse_max_streams_per_user"});
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");

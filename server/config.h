@@ -37,6 +37,11 @@ struct ServerConfig {
   std::vector<std::string> http_public_names;
   // Password checks off the io thread (`login_hash_threads`, `login_queue_max`; issue 17).
   http::HashPoolOptions login_hashing;
+  // Caps on connections and SSE streams (`http_max_connections`, `sse_max_streams`,
+  // `sse_max_streams_per_user`; issue 17); defaults as http::HttpOptions.
+  std::size_t http_max_connections = 512;
+  std::size_t sse_max_streams = 256;
+  std::size_t sse_max_streams_per_user = 8;
   std::vector<store::Enrolment> enrolment;  // from `enrol = GATEWAY_ID DEVICE_SERIAL PATIENT_ID`
   // From `rule = PATIENT_ID key=value ...` (keys: RuleConfig, server/alerts/README.md).
   std::map<std::string, alerts::RuleConfig> rules;

@@ -204,13 +204,16 @@ TEST_CASE("parse_server_config: clinician API limits -> defaults, values, out of
   REQUIRE(d.has_value());
   CHECK(d->login_hashing.threads == 2);
   CHECK(d->login_hashing.max_pending == 64);
+  CHECK(d->http_max_connections == 512);
+  CHECK(d->sse_max_streams_per_user == 8);
   auto c = parse(
       "mqtt_uri = tcp://h:1\ndb_path = s.db\nlogin_hash_threads = 1\n"
       "login_queue_max = 8\n");
   REQUIRE(c.has_value());
   CHECK(c->login_hashing.threads == 1);
   CHECK(c->login_hashing.max_pending == 8);
-  for (const char* bad : {"login_hash_threads = 0", "login_queue_max = 0"}) {
+  for (const char* bad : {"login_hash_threads = 0", "login_queue_max = 0", "sse_max_streams = 0",
+                          "login_delay_max_ms = -1"}) {
     CAPTURE(bad);
     auto e = parse(std::string("mqtt_uri = tcp://h:1\ndb_path = s.db\n") + bad + "\n");
     REQUIRE_FALSE(e.has_value());

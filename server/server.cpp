@@ -109,6 +109,9 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   http_options.health = &impl->health;
   http_options.public_names = config.http_public_names;
   http_options.login_hashing = config.login_hashing;
+  http_options.max_connections = config.http_max_connections;
+  http_options.max_streams = config.sse_max_streams;
+  http_options.max_streams_per_user = config.sse_max_streams_per_user;
   impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters,
                                                   impl->hub, *impl->auth, http_options);
   auto port = impl->http->listen(config.http_host, config.http_port);

@@ -10,6 +10,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <charconv>
+#include <map>
 #include <optional>
 
 #include "core/log.h"
@@ -53,6 +54,13 @@ std::optional<Response> limit_response(beast::error_code ec, Counters& counters)
   return std::nullopt;
 }
 
+// The whole answer to a connection over max_connections, written before its request is read:
+// a cheap, bounded refusal instead of queueing or dropping it.
+constexpr std::string_view kBusyResponse =
+    "HTTP/1.1 503 Service Unavailable\r\nServer: kotona-server\r\nContent-Type: "
+    "application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 37\r\n\r\n"
+    "{\"error\":\"too many open connections\"}";
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -69,6 +77,9 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<void> refuse_connection(tcp::socket socket);
+  // 503 + Retry-After when the stream would pass a cap; nullopt when it may open.
+  std::optional<Response> stream_over_cap(const Request& request, const std::string& user);
   asio::awaitable<void> serve_stream(beast::tcp_stream& stream, StreamGrant grant);
   asio::awaitable<bool> replay(beast::tcp_stream& stream, const Principal& who, std::int64_t after,
                                std::int64_t& sent);
@@ -85,6 +96,9 @@ struct HttpServer::Impl {
   HashPool hash_pool;
   tcp::acceptor acceptor;
   std::set<beast::tcp_stream*> streams;  // open connections, closed by stop()
+  std::map<std::string, std::size_t> user_streams;  // open SSE streams per user
+  std::size_t sse_streams = 0;
+  std::size_t refusing = 0;  // refusals being written (bounded by the write timeout)
   bool stopping = false;
 };
 
@@ -109,8 +123,39 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
       continue;
     }
     backoff = std::chrono::milliseconds{0};
+    if (streams.size() + refusing >= options.max_connections) {
+      counters.add("http_connections_refused");
+      asio::co_spawn(io, refuse_connection(std::move(socket)), asio::detached);
+      continue;
+    }
     asio::co_spawn(io, session(std::move(socket)), asio::detached);
   }
+}
+
+asio::awaitable<void> HttpServer::Impl::refuse_connection(tcp::socket socket) {
+  if (refusing >= options.max_connections) co_return;  // a flood of them: just close
+  ++refusing;
+  beast::tcp_stream stream(std::move(socket));
+  co_await write_text(stream, kBusyResponse);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  --refusing;
+}
+
+std::optional<Response> HttpServer::Impl::stream_over_cap(const Request& request,
+                                                          const std::string& user) {
+  const bool total = sse_streams >= options.max_streams;
+  if (!total && user_streams[user] < options.max_streams_per_user) return std::nullopt;
+  counters.add("sse_refused_over_cap");
+  log_warn(kLog, std::string("refused 503 SSE stream: ") +
+                     (total ? "streams in total" : "streams of user=" + user) + " at the cap");
+  Request closing = request;
+  closing.keep_alive(false);
+  auto res = json_error(closing, bhttp::status::service_unavailable,
+                        total ? "too many open streams" : "too many open streams for this user",
+                        counters);
+  res.set(bhttp::field::retry_after, "5");
+  return res;
 }
 
 asio::awaitable<bool> HttpServer::Impl::write_text(beast::tcp_stream& stream,
@@ -163,8 +208,17 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       RouteContext context{store, counters, hub, auth, options.health, &options.public_names};
       auto routed = dispatch(request, context);
       if (auto* grant = std::get_if<StreamGrant>(&routed)) {
-        co_await serve_stream(stream, std::move(*grant));
-        break;
+        auto refused = stream_over_cap(request, grant->principal.user);
+        if (!refused) {
+          const std::string user = grant->principal.user;
+          ++sse_streams;
+          ++user_streams[user];
+          co_await serve_stream(stream, std::move(*grant));
+          --sse_streams;
+          if (--user_streams[user] == 0) user_streams.erase(user);
+          break;
+        }
+        routed = std::move(*refused);
       }
       if (auto* login = std::get_if<LoginGrant>(&routed)) {
         beast::error_code peer_ec;

@@ -33,6 +33,10 @@ struct HttpOptions {
   // Host names the API answers to (request_guard.h); the reverse proxy's public name goes here.
   std::vector<std::string> public_names = default_public_names();
   HashPoolOptions login_hashing;  // password checks off the io thread (hash_pool.h)
+  // Caps (issue 17): over them the answer is 503 + Retry-After, never a silent hang-up.
+  std::size_t max_connections = 512;      // open connections, streams included
+  std::size_t max_streams = 256;          // SSE streams in total
+  std::size_t max_streams_per_user = 8;   // SSE streams of one user
 };
 
 class HttpServer {

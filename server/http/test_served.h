@@ -72,7 +72,9 @@ struct Served {
   std::string location = kotona::test::test_store_location(dir.path());
 
   // `tweak` adjusts the auth config (users, hashes, throttle) before the server starts.
-  explicit Served(const std::function<void(http::AuthConfig&)>& tweak = {}) {
+  // `options`: the server's HttpOptions (caps).
+  explicit Served(const std::function<void(http::AuthConfig&)>& tweak = {},
+                  http::HttpOptions options = {}) {
     store = std::move(store::Store::open(location).value());
     REQUIRE(store->seed_enrolment(
         {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
@@ -93,7 +95,7 @@ struct Served {
     auth = std::make_unique<http::Auth>(config, [this] {
       return std::chrono::system_clock::now() + std::chrono::seconds(skew_s.load());
     });
-    server = std::make_unique<http::HttpServer>(io, *store, counters, hub, *auth);
+    server = std::make_unique<http::HttpServer>(io, *store, counters, hub, *auth, options);
     port = server->listen("127.0.0.1", 0).value();
     server->start();
     thread = std::thread([this] { io.run(); });

@@ -1,0 +1,73 @@
+// Issue 17 point 4: connections and SSE streams are capped (per user and in total); over a
+// cap the answer is 503 + Retry-After with a JSON error, never a hang-up or an unbounded pile
+// (one token opened 500 streams before). In-process server with small caps.
+#include <doctest/doctest.h>
+
+#include "server/http/test_served.h"
+#include "tests/support/http_client.h"
+
+using namespace kotona;
+using namespace kotona::server::http::test_served;
+
+namespace {
+
+server::http::HttpOptions small_caps() {
+  server::http::HttpOptions o;
+  o.max_connections = 6;
+  o.max_streams = 3;
+  o.max_streams_per_user = 2;
+  return o;
+}
+
+// The status line and headers of the answer to a stream request (the stream's own header,
+// or a refusal).
+std::string stream_head(std::uint16_t port, const std::string& token) {
+  SseReader reader(port, "/api/v1/stream", "", token);
+  reader.ids(1, std::chrono::milliseconds(500));
+  return reader.text.substr(0, reader.text.find("\r\n\r\n"));
+}
+
+}  // namespace
+
+TEST_CASE("caps: SSE streams per user and in total -> 503 + Retry-After over the cap") {
+  Served s({}, small_caps());
+  std::vector<std::unique_ptr<SseReader>> open;
+  for (int i = 0; i < 2; ++i) {
+    open.push_back(std::make_unique<SseReader>(s.port, "/api/v1/stream", "", s.clinician_token));
+    open.back()->ids(1, std::chrono::milliseconds(300));
+    CHECK(open.back()->text.starts_with("HTTP/1.1 200"));
+  }
+  auto third = stream_head(s.port, s.clinician_token);
+  MESSAGE("third stream of one user: " << third.substr(0, third.find("\r\n")));
+  CHECK(third.starts_with("HTTP/1.1 503"));
+  CHECK(third.find("Retry-After: 5") != std::string::npos);
+  open.push_back(std::make_unique<SseReader>(s.port, "/api/v1/stream", "", s.token));  // admin
+  open.back()->ids(1, std::chrono::milliseconds(300));
+  CHECK(open.back()->text.starts_with("HTTP/1.1 200"));  // another user: 3 of 3 in total
+  auto fourth = stream_head(s.port, s.login("alice"));
+  CHECK(fourth.starts_with("HTTP/1.1 503"));  // the total cap
+  CHECK(s.counters.snapshot()["sse_refused_over_cap"] == 2);
+  open.erase(open.begin());  // one closes: a stream may open again
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+}
+
+TEST_CASE("caps: connections over http_max_connections -> 503 + Retry-After, then served") {
+  Served s({}, small_caps());
+  std::vector<std::unique_ptr<SseReader>> idle;  // six connections that send no request
+  for (int i = 0; i < 6; ++i) {
+    idle.push_back(std::make_unique<SseReader>(s.port, "/nothing-sent", "", ""));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto over = test::http_get(s.port, "/healthz", std::chrono::seconds(3));
+  REQUIRE(over.has_value());
+  MESSAGE("7th connection: " << over->status << " " << over->body);
+  CHECK(over->status == 503);
+  CHECK(over->headers.find("Retry-After: 1") != std::string::npos);
+  CHECK(over->body.find("too many open connections") != std::string::npos);
+  idle.clear();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto after = test::http_get(s.port, "/healthz", std::chrono::seconds(3));
+  REQUIRE(after.has_value());
+  CHECK(after->status == 200);
+  CHECK(s.counters.snapshot()["http_connections_refused"] >= 1);
+}
