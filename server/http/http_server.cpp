@@ -277,6 +277,14 @@ asio::awaitable<void> HttpServer::Impl::serve_stream(beast::tcp_stream& stream, 
   counters.add("sse_connects");
   std::int64_t sent = 0;
   bool ok = co_await write_text(stream, kSseHeader);
+  // A client that goes away sends FIN (or RST): the socket turns readable at once, so the
+  // stream ends now rather than after a keep-alive write or two (issue 17: ~30 s). An SSE client
+  // sends nothing after its request, so anything readable means it is done.
+  stream.socket().async_wait(tcp::socket::wait_read, [subscriber](beast::error_code ec) {
+    if (ec == asio::error::operation_aborted) return;
+    subscriber->closed = true;
+    subscriber->wake.cancel();
+  });
   if (ok && request.last_event_id) {
     ok = co_await replay(stream, who, *request.last_event_id, sent);
   }

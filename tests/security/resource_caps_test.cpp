@@ -71,3 +71,23 @@ TEST_CASE("caps: connections over http_max_connections -> 503 + Retry-After, the
   CHECK(after->status == 200);
   CHECK(s.counters.snapshot()["http_connections_refused"] >= 1);
 }
+
+TEST_CASE("caps: an SSE client that goes away -> its stream ends within the keep-alive period") {
+  server::http::HttpOptions o;
+  o.keepalive_interval = std::chrono::seconds(3);
+  Served s({}, o);
+  auto reader = std::make_unique<SseReader>(s.port, "/api/v1/stream", "", s.clinician_token);
+  reader->ids(1, std::chrono::milliseconds(300));
+  REQUIRE(reader->text.starts_with("HTTP/1.1 200"));
+  CHECK(on_io(s.io, [&] { return s.hub.size(); }) == 1);
+  const auto gone = std::chrono::steady_clock::now();
+  reader.reset();  // the client closes its socket
+  while (on_io(s.io, [&] { return s.hub.size(); }) != 0 &&
+         std::chrono::steady_clock::now() - gone < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - gone);
+  MESSAGE("stream of a departed client ended after " << took.count() << " ms (keep-alive 3000)");
+  CHECK(took < std::chrono::seconds(3));
+}
