@@ -2,6 +2,10 @@
 // cap the answer is 503 + Retry-After with a JSON error, never a hang-up or an unbounded pile
 // (one token opened 500 streams before). In-process server with small caps.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "server/http/test_served.h"
 #include "tests/support/http_client.h"
@@ -90,4 +94,44 @@ TEST_CASE("caps: an SSE client that goes away -> its stream ends within the keep
       std::chrono::steady_clock::now() - gone);
   MESSAGE("stream of a departed client ended after " << took.count() << " ms (keep-alive 3000)");
   CHECK(took < std::chrono::seconds(3));
+}
+
+TEST_CASE("caps: out of file descriptors (low RLIMIT_NOFILE) -> accept backs off, then serves") {
+  Served s;
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // Exactly four free descriptors, taken by four client sockets: the server's accept of each
+  // pending connection fails with EMFILE while they are held.
+  // New descriptors take the lowest free numbers: the limit is where four numbers are free.
+  int limit = 0;
+  for (int free_below = 0; free_below < 4; ++limit) {
+    if (::fcntl(limit, F_GETFD) == -1) ++free_below;
+  }
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(limit);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  std::vector<int> clients;  // every descriptor taken first, then the connections made
+  for (int i = 0; i < 4; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0) clients.push_back(fd);
+  }
+  for (int fd : clients) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(s.port);
+    (void)::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  }
+  const auto before = s.counters.snapshot()["http_accept_error"];
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const auto errors = s.counters.snapshot()["http_accept_error"] - before;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  for (int fd : clients) ::close(fd);
+  MESSAGE("accept errors in 2 s at the descriptor limit: " << errors);
+  CHECK(errors >= 1);   // the limit was really hit
+  CHECK(errors <= 20);  // 10 ms doubling to 1 s: about 8; a spinning loop makes thousands
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the longest back-off
+  auto after = test::http_get(s.port, "/healthz", std::chrono::seconds(3));
+  REQUIRE(after.has_value());
+  CHECK(after->status == 200);
 }
