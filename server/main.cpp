@@ -23,7 +23,7 @@ int verify_audit(const std::string& db_path) {
     log_error("server", "cannot open " + db_path + ": " + describe(store.error()));
     return 1;
   }
-  auto verdict = (*store)->verify_audit();
+  auto verdict = (*store)->audit_log().verify();
   if (!verdict) {
     log_error("server", "cannot read the audit log: " + describe(verdict.error()));
     return 1;

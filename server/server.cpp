@@ -83,8 +83,8 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   if (!store) return fail(store.error());
   impl->store = std::move(*store);
   log_info(kLog, "store: " + std::string(impl->store->backend()));
-  impl->store->set_rule_configs(config.rules);
-  impl->store->set_escalation_policy(config.escalation);
+  impl->store->alert_book().set_rule_configs(config.rules);
+  impl->store->alert_book().set_escalation_policy(config.escalation);
   impl->store->set_quarantine_limits(config.quarantine);
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -208,7 +208,7 @@ void Server::Impl::check_technical() {
     if (auto draft = alerts::evaluate_due(d, now)) drafts.push_back(std::move(*draft));
   }
   sweep_quarantine(now);
-  auto stored = store->insert_technical_alerts(drafts, now);
+  auto stored = store->alert_book().insert_technical_alerts(drafts, now);
   if (!stored) {
     counters.add("store_error");
     store_write_result("technical alerts not stored", &stored.error());
@@ -253,7 +253,7 @@ void Server::Impl::schedule_escalation_check() {
 void Server::Impl::check_escalation() {
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  auto escalated = store->escalate_due(now);
+  auto escalated = store->alert_book().escalate_due(now);
   if (!escalated) {
     counters.add("store_error");
     store_write_result("escalation check", &escalated.error());
@@ -322,7 +322,7 @@ void Server::Impl::store_write_result(std::string_view what, const Error* error)
 }
 
 void Server::Impl::raise_unwritable_alert() {
-  auto stored = store->insert_technical_alerts({*unwritable_alert}, wall_now());
+  auto stored = store->alert_book().insert_technical_alerts({*unwritable_alert}, wall_now());
   if (!stored) return;  // tried again after the next write that works
   unwritable_alert.reset();
   for (const auto& a : *stored) {

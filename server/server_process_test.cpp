@@ -86,8 +86,8 @@ TEST_CASE("kotona-server --verify-audit: intact chain -> exit 0, a changed row -
     finalize_reading(gw, r);
     auto out = store->store_batch(gw, {gw, 1, {r}, {}}, r.hub_time).value();
     REQUIRE(out.new_alerts.size() == 1);
-    REQUIRE(store->acknowledge(out.new_alerts[0].alert_id, "dr-a", "seen", r.hub_time));
-    REQUIRE(store->resolve(out.new_alerts[0].alert_id, "dr-a", "done", r.hub_time));
+    REQUIRE(store->alert_book().acknowledge(out.new_alerts[0].alert_id, "dr-a", "seen", r.hub_time));
+    REQUIRE(store->alert_book().resolve(out.new_alerts[0].alert_id, "dr-a", "done", r.hub_time));
   }
   auto conf = dir / "server.conf";
   std::ofstream(conf) << "mqtt_uri = tcp://127.0.0.1:1\ndb_path = " << db << "\n";

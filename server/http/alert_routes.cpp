@@ -59,7 +59,7 @@ Response list_alerts(const Request& req, store::Store& store, Counters& counters
     }
     filter.patient = PatientId{q->at("patient")};
   }
-  auto rows = store.recent_alerts(*limit, filter);
+  auto rows = store.alert_book().recent_alerts(*limit, filter);
   if (!rows) return json_error(req, http::status::internal_server_error, "store error", counters);
   json::array out;
   for (const auto& a : *rows) out.push_back(alert_json(a));
@@ -96,8 +96,8 @@ Response act(const Request& req, bool ack, store::Store& store, Counters& counte
   }
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  auto out = ack ? store.acknowledge(AlertId{*id}, *by, *note, now)
-                 : store.resolve(AlertId{*id}, *by, *note, now);
+  auto out = ack ? store.alert_book().acknowledge(AlertId{*id}, *by, *note, now)
+                 : store.alert_book().resolve(AlertId{*id}, *by, *note, now);
   if (!out) {
     counters.add("store_error");
     log_error(kLog, "alert action: " + describe(out.error()));
@@ -124,7 +124,7 @@ Response audit(const Request& req, store::Store& store, Counters& counters) {
   if (!limit) return json_error(req, http::status::bad_request, "bad limit", counters);
   std::optional<AlertId> alert;
   if (q->count("alert")) alert = AlertId{q->at("alert")};
-  auto rows = store.audit_rows(alert, *limit);
+  auto rows = store.audit_log().rows(alert, *limit);
   if (!rows) return json_error(req, http::status::internal_server_error, "store error", counters);
   json::array out;
   for (const auto& r : *rows) out.push_back(audit_json(r));
@@ -132,7 +132,7 @@ Response audit(const Request& req, store::Store& store, Counters& counters) {
 }
 
 Response verify(const Request& req, store::Store& store, Counters& counters) {
-  auto v = store.verify_audit();
+  auto v = store.audit_log().verify();
   if (!v) return json_error(req, http::status::internal_server_error, "store error", counters);
   if (!v->ok) {
     counters.add("audit_chain_broken");

@@ -253,7 +253,7 @@ asio::awaitable<bool> HttpServer::Impl::replay(beast::tcp_stream& stream, const 
                                                std::int64_t after, std::int64_t& sent) {
   sent = after;
   while (true) {
-    auto page = store.alerts_after(sent, kReplayPage);
+    auto page = store.alert_book().alerts_after(sent, kReplayPage);
     if (!page) {
       log_error(kLog, "sse replay: " + describe(page.error()));
       co_return false;

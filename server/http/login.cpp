@@ -53,7 +53,7 @@ void raise_attack_alert(RouteContext& ctx) {
                                    "password-guessing attack; sign-ins are being delayed "
                                    "(see the log's 'login failed' lines for the sources)",
                                {{"failures", static_cast<double>(e.failures)}}};
-  auto stored = ctx.store.insert_technical_alerts({draft}, wall);
+  auto stored = ctx.store.alert_book().insert_technical_alerts({draft}, wall);
   if (!stored) {
     ctx.counters.add("store_error");
     log_error("http", "security.login_attack not stored: " + describe(stored.error()));

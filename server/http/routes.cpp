@@ -202,7 +202,7 @@ Response alert_route(const Request& req, std::string_view path, const Principal&
     }
     auto& o = body.as_object();
     if (const auto* id = o.if_contains("alert_id"); id && id->is_string()) {
-      auto alert = ctx.store.alert(AlertId{std::string(id->as_string())});
+      auto alert = ctx.store.alert_book().alert(AlertId{std::string(id->as_string())});
       if (alert && *alert && !who.may_see((*alert)->patient.value)) {
         return hidden(req, who, ctx, "alert");
       }

@@ -25,7 +25,7 @@ std::shared_ptr<SseSubscriber> SseHub::subscribe() {
   if (store_ && subscribers_.empty()) {
     // Nobody listened, so nothing was read: start from what is committed now. A stream that
     // wants older events asks for them with Last-Event-ID (replayed from the store).
-    auto last = store_->last_event_id();
+    auto last = store_->alert_book().last_event_id();
     if (last) {
       cursor_ = std::max(cursor_, *last);
     } else {
@@ -71,7 +71,7 @@ void SseHub::fan_out(const std::vector<SseFrame>& frames) {
 void SseHub::catch_up() {
   if (subscribers_.empty() || closed_) return;
   while (true) {
-    auto page = store_->alerts_after(cursor_, kPollPage);
+    auto page = store_->alert_book().alerts_after(cursor_, kPollPage);
     if (!page) {
       counters_->add("sse_poll_error");
       if (!failing_) log_error(kLog, "event poll: " + describe(page.error()));

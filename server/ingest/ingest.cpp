@@ -214,7 +214,7 @@ void Ingest::Impl::on_broker_dropped(const std::string& payload) {
   if (*previous == value) return;
   auto draft = server::alerts::evaluate_broker_drops(*previous, value);
   if (draft) {
-    auto stored = store_.insert_technical_alerts({*draft}, now_ms());
+    auto stored = store_.alert_book().insert_technical_alerts({*draft}, now_ms());
     if (!stored) {
       counters_.add("store_error");
       log_error(kLog, "broker drop alert not stored: " + describe(stored.error()));

@@ -198,7 +198,7 @@ TEST_CASE(
   }
   CHECK_MESSAGE(crisis, "the released 185/115 reading raised no clinical alert");
   auto alerts_after_release = rig.count("alerts");
-  auto audit = rig.store->audit_rows(std::nullopt, 100);
+  auto audit = rig.store->audit_log().rows(std::nullopt, 100);
   REQUIRE(audit);
   CHECK(std::count_if(audit->begin(), audit->end(), [](const store::AuditRow& r) {
           return r.action == "quarantine_release";
@@ -221,7 +221,7 @@ TEST_CASE("issue 13: more not-enrolled batches -> one open alert per device epis
   }
   store::AlertFilter filter;
   filter.state = store::AlertState::kOpen;
-  auto open = rig.store->recent_alerts(100, filter);
+  auto open = rig.store->alert_book().recent_alerts(100, filter);
   REQUIRE(open);
   int quarantine_alerts = 0;
   for (const auto& a : *open) {

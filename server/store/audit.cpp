@@ -1,12 +1,10 @@
-// Store: the append-only audit log. Rows are only ever inserted (SQLite triggers refuse UPDATE
+// AuditLog: the append-only audit log. Rows are only ever inserted (SQLite triggers refuse UPDATE
 // and DELETE); audit_head keeps the newest seq and hash, so truncating the tail is caught too.
 #include "server/store/audit.h"
 
 #include <openssl/evp.h>
 
 #include <array>
-
-#include "server/store/store.h"
 
 namespace kotona::server::store {
 
@@ -61,8 +59,8 @@ std::string audit_hash(const AuditRow& row) {
 }
 
 // REQUIRES: inside the action's transaction.
-Result<void> Store::append_audit(const AuditRow& draft) {
-  auto last = db_->prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+Result<void> AuditLog::append(const AuditRow& draft) {
+  auto last = db_.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
   if (!last) return fail(last.error());
   auto row = last->step();
   if (!row) return fail(row.error());
@@ -70,7 +68,7 @@ Result<void> Store::append_audit(const AuditRow& draft) {
   entry.seq = *row ? last->column_int(0) + 1 : 1;
   entry.prev_hash = *row ? last->column_text(1) : std::string(kAuditGenesis);
   entry.hash = audit_hash(entry);
-  auto insert = db_->prepare(
+  auto insert = db_.prepare(
       "INSERT INTO audit_log(seq, at_unix_ms, actor, action, alert_id, detail, prev_hash, hash) "
       "VALUES(?,?,?,?,?,?,?,?)");
   if (!insert) return fail(insert.error());
@@ -78,7 +76,7 @@ Result<void> Store::append_audit(const AuditRow& draft) {
   insert->bind(5, entry.alert_id.value).bind(6, entry.detail).bind(7, entry.prev_hash);
   insert->bind(8, entry.hash);
   if (auto r = insert->step(); !r) return fail(r.error());
-  auto head = db_->prepare(
+  auto head = db_.prepare(
       "INSERT INTO audit_head(id, seq, hash) VALUES(1, ?, ?) "
       "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");
   if (!head) return fail(head.error());
@@ -87,11 +85,11 @@ Result<void> Store::append_audit(const AuditRow& draft) {
   return {};
 }
 
-Result<std::vector<AuditRow>> Store::audit_rows(const std::optional<AlertId>& alert, int limit) {
+Result<std::vector<AuditRow>> AuditLog::rows(const std::optional<AlertId>& alert, int limit) {
   std::string sql = kAuditColumns;
   if (alert) sql += "WHERE alert_id = ? ";
   sql += "ORDER BY seq DESC LIMIT ?";
-  auto stmt = db_->prepare(sql);
+  auto stmt = db_.prepare(sql);
   if (!stmt) return fail(stmt.error());
   int index = 1;
   if (alert) stmt->bind(index++, alert->value);
@@ -99,8 +97,8 @@ Result<std::vector<AuditRow>> Store::audit_rows(const std::optional<AlertId>& al
   return collect_rows<AuditRow>(stmt, audit_from_row);
 }
 
-Result<AuditVerdict> Store::verify_audit() {
-  auto stmt = db_->prepare(std::string(kAuditColumns) + "ORDER BY seq ASC");
+Result<AuditVerdict> AuditLog::verify() {
+  auto stmt = db_.prepare(std::string(kAuditColumns) + "ORDER BY seq ASC");
   if (!stmt) return fail(stmt.error());
   AuditVerdict verdict;
   std::string prev(kAuditGenesis);
@@ -124,7 +122,7 @@ Result<AuditVerdict> Store::verify_audit() {
     if (audit_hash(entry) != entry.hash) return broken(entry.seq, "hash does not match the row");
     prev = entry.hash;
   }
-  auto head = db_->prepare("SELECT seq, hash FROM audit_head WHERE id = 1");
+  auto head = db_.prepare("SELECT seq, hash FROM audit_head WHERE id = 1");
   if (!head) return fail(head.error());
   auto row = head->step();
   if (!row) return fail(row.error());

@@ -151,7 +151,7 @@ Result<PatientWrite> Store::put_patient(const PatientRecord& patient, bool creat
                  patient_detail(*before, stored),
                  {},
                  {}};
-  if (auto r = append_audit(audit); !r) return fail(r.error());
+  if (auto r = audit_log_.append(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return PatientWrite{WriteStatus::kDone, "", std::move(stored)};
 }
@@ -229,7 +229,7 @@ Result<EnrolmentWrite> Store::enrol_device(const Enrolment& binding, const std::
   }
   AuditRow audit{0,      now, actor, "enrol", AlertId{"enrolment/" + std::to_string(made.id)},
                  detail, {},  {}};
-  if (auto r = append_audit(audit); !r) return fail(r.error());
+  if (auto r = audit_log_.append(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return EnrolmentWrite{WriteStatus::kDone, "", std::move(made), std::move(to_close)};
 }
@@ -276,7 +276,7 @@ Result<EnrolmentWrite> Store::end_enrolment(std::int64_t id, HubTime at, const s
                  binding_text(record.binding) + " to_unix_ms=" + std::to_string(ms(at)),
                  {},
                  {}};
-  if (auto r = append_audit(audit); !r) return fail(r.error());
+  if (auto r = audit_log_.append(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return EnrolmentWrite{WriteStatus::kDone, "", std::move(record), {}};
 }

@@ -88,7 +88,7 @@ TEST_CASE("put_patient: audit rows name the subject and actor, never the henkilo
   f.put("patient-a", "131052-308T");
   PatientRecord changed{PatientId{"patient-a"}, "010594Y9032", "Aino", "ward-b", {}, {}};
   REQUIRE(f.store->put_patient(changed, false, "root", kNow).value().status == WriteStatus::kDone);
-  auto rows = f.store->audit_rows(std::nullopt, 10).value();
+  auto rows = f.store->audit_log().rows(std::nullopt, 10).value();
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].action == "patient.update");
   CHECK(rows[0].actor == "root");
@@ -100,7 +100,7 @@ TEST_CASE("put_patient: audit rows name the subject and actor, never the henkilo
     CHECK(r.detail.find("010594") == std::string::npos);
     CHECK(r.detail.find("Aino") == std::string::npos);
   }
-  CHECK(f.store->verify_audit().value().ok);
+  CHECK(f.store->audit_log().verify().value().ok);
 }
 
 TEST_CASE("enrol_device: device moved A -> B at T -> measured before T is A's, after is B's") {
@@ -126,10 +126,10 @@ TEST_CASE("enrol_device: device moved A -> B at T -> measured before T is A's, a
   CHECK(history[0].source == "api");
   CHECK_FALSE(history[0].binding.valid_to.has_value());
   CHECK(history[1].binding.valid_to == kMove);
-  auto audit = f.store->audit_rows(std::nullopt, 10).value();
+  auto audit = f.store->audit_log().rows(std::nullopt, 10).value();
   CHECK(audit.at(0).action == "enrol");
   CHECK(audit.at(0).detail.find("moved from patient=patient-a") != std::string::npos);
-  CHECK(f.store->verify_audit().value().ok);
+  CHECK(f.store->audit_log().verify().value().ok);
 }
 
 TEST_CASE("enrol_device: unregistered patient, same patient, overlap, stored readings -> refused") {
@@ -166,7 +166,7 @@ TEST_CASE("end_enrolment: ends at T -> later readings quarantined, errors -> sta
         WriteStatus::kConflict);  // already ended
   CHECK(f.patient_of(measured_at("1", kMove - 1min)) == "patient-a");
   CHECK(f.patient_of(measured_at("2", kMove + 1min)) == "quarantined");
-  CHECK(f.store->audit_rows(std::nullopt, 1).value().at(0).action == "enrol.end");
+  CHECK(f.store->audit_log().rows(std::nullopt, 1).value().at(0).action == "enrol.end");
 }
 
 TEST_CASE("seed_enrolment: config line for a device the API moved or ended -> kept, reported") {

@@ -37,7 +37,7 @@ TEST_CASE("alert_events: a higher id is never visible while a lower id is uncomm
   auto reader = std::move(Store::open(location).value());  // creates the schema
   auto first = std::move(Database::open(location).value());
   auto second = std::move(Database::open(location).value());
-  const auto start = reader->last_event_id().value();
+  const auto start = reader->alert_book().last_event_id().value();
 
   Transaction slow(*first);
   REQUIRE(slow.begin().has_value());
@@ -58,7 +58,7 @@ TEST_CASE("alert_events: a higher id is never visible while a lower id is uncomm
   });
   bool overtaken = false;
   for (int i = 0; i < 10; ++i) {
-    overtaken = overtaken || reader->last_event_id().value() != start;
+    overtaken = overtaken || reader->alert_book().last_event_id().value() != start;
     std::this_thread::sleep_for(30ms);
   }
   CHECK_FALSE(overtaken);
@@ -66,5 +66,5 @@ TEST_CASE("alert_events: a higher id is never visible while a lower id is uncomm
   other.join();
   CHECK(low > start);
   CHECK(high.load() > low);
-  CHECK(reader->last_event_id().value() == high.load());
+  CHECK(reader->alert_book().last_event_id().value() == high.load());
 }

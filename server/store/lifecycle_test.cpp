@@ -105,7 +105,7 @@ TEST_CASE("grouping: same patient, rule and priority -> one open alert counting 
   CHECK(first[0].event_id < more[0].event_id);
   CHECK(more[0].event_id < more[1].event_id);
   CHECK(f.rows("alerts") == 1);
-  auto list = f.store->recent_alerts(10).value();
+  auto list = f.store->alert_book().recent_alerts(10).value();
   REQUIRE(list.size() == 1);
   CHECK(list[0].crossings == 3);
   CHECK(list[0].last_reading_uid == crisis("3").uid);
@@ -124,11 +124,11 @@ TEST_CASE("grouping: same rule at another priority -> never grouped, high stays 
   REQUIRE(high.size() == 1);
   CHECK(high[0].priority == alerts::Priority::kHigh);
   CHECK(high[0].change == "raised");
-  auto highs = f.store->recent_alerts(10, {alerts::Priority::kHigh, std::nullopt, std::nullopt}).value();
+  auto highs = f.store->alert_book().recent_alerts(10, {alerts::Priority::kHigh, std::nullopt, std::nullopt}).value();
   REQUIRE(highs.size() == 1);
   CHECK(highs[0].state == AlertState::kOpen);
   CHECK(highs[0].crossings == 1);
-  auto mediums = f.store->recent_alerts(10, {alerts::Priority::kMedium, std::nullopt, std::nullopt}).value();
+  auto mediums = f.store->alert_book().recent_alerts(10, {alerts::Priority::kMedium, std::nullopt, std::nullopt}).value();
   REQUIRE(mediums.size() == 1);
   CHECK(mediums[0].crossings == 51);
   CHECK(f.rows("alerts") == 2);
@@ -138,7 +138,7 @@ TEST_CASE("lifecycle: ack with note, resolve, wrong state and unknown alert refu
   Fixture f;
   auto raised = f.store_readings({crisis("1")});
   auto id = raised.at(0).alert_id;
-  auto ack = f.store->acknowledge(id, "dr-lee", "called patient", kNow + 1min).value();
+  auto ack = f.store->alert_book().acknowledge(id, "dr-lee", "called patient", kNow + 1min).value();
   CHECK(ack.status == ActionStatus::kDone);
   CHECK(ack.alert.state == AlertState::kAcknowledged);
   CHECK(ack.alert.acked_by == "dr-lee");
@@ -146,27 +146,27 @@ TEST_CASE("lifecycle: ack with note, resolve, wrong state and unknown alert refu
   CHECK(ack.alert.acked_at == kNow + 1min);
   CHECK(ack.alert.change == "acknowledged");
   CHECK(ack.alert.event_id > raised[0].event_id);
-  CHECK(f.store->acknowledge(id, "dr-lee", "", kNow).value().status == ActionStatus::kWrongState);
-  CHECK(f.store->acknowledge(AlertId{"nope"}, "dr-lee", "", kNow).value().status ==
+  CHECK(f.store->alert_book().acknowledge(id, "dr-lee", "", kNow).value().status == ActionStatus::kWrongState);
+  CHECK(f.store->alert_book().acknowledge(AlertId{"nope"}, "dr-lee", "", kNow).value().status ==
         ActionStatus::kNoSuchAlert);
   // A new crossing after the acknowledgement opens a new alert: it is not swallowed.
   auto again = f.store_readings({crisis("2")});
   REQUIRE(again.size() == 1);
   CHECK(again[0].change == "raised");
   CHECK(again[0].alert_id != id);
-  auto done = f.store->resolve(id, "dr-lee", "BP controlled", kNow + 2min).value();
+  auto done = f.store->alert_book().resolve(id, "dr-lee", "BP controlled", kNow + 2min).value();
   CHECK(done.status == ActionStatus::kDone);
   CHECK(done.alert.state == AlertState::kResolved);
   CHECK(done.alert.resolve_note == "BP controlled");
-  CHECK(f.store->resolve(id, "dr-lee", "", kNow).value().status == ActionStatus::kWrongState);
-  auto audit = f.store->audit_rows(id, 10).value();
+  CHECK(f.store->alert_book().resolve(id, "dr-lee", "", kNow).value().status == ActionStatus::kWrongState);
+  auto audit = f.store->audit_log().rows(id, 10).value();
   REQUIRE(audit.size() == 2);
   CHECK(audit[0].action == "resolve");
   CHECK(audit[1].action == "ack");
   CHECK(audit[1].actor == "dr-lee");
   CHECK(audit[1].detail == "called patient");
   // Every change is an event for SSE replay, ids increasing.
-  auto events = f.store->alerts_after(0, 100).value();
+  auto events = f.store->alert_book().alerts_after(0, 100).value();
   std::vector<std::string> changes;
   for (std::size_t i = 0; i < events.size(); ++i) {
     changes.push_back(events[i].change);
@@ -181,88 +181,88 @@ TEST_CASE("audit: intact chain verifies, modified, deleted or truncated rows are
     auto a = f.store_readings(
         {battery(std::to_string(i), i == 2 ? BatteryStatus::kEos : BatteryStatus::kRrtEri)});
     if (!a.empty() && a[0].change == "raised") {
-      REQUIRE(f.store->acknowledge(a[0].alert_id, "dr-a", "note " + std::to_string(i), kNow));
-      REQUIRE(f.store->resolve(a[0].alert_id, "dr-b", "", kNow + 1s));
+      REQUIRE(f.store->alert_book().acknowledge(a[0].alert_id, "dr-a", "note " + std::to_string(i), kNow));
+      REQUIRE(f.store->alert_book().resolve(a[0].alert_id, "dr-b", "", kNow + 1s));
     }
   }
-  auto ok = f.store->verify_audit().value();
+  auto ok = f.store->audit_log().verify().value();
   CHECK(ok.ok);
   CHECK(ok.rows == 6);
-  auto rows = f.store->audit_rows(std::nullopt, 10).value();
+  auto rows = f.store->audit_log().rows(std::nullopt, 10).value();
   CHECK(rows.back().prev_hash == kAuditGenesis);
   CHECK(rows.back().hash == audit_hash(rows.back()));
 
   SUBCASE("modified note") {
     f.sql("UPDATE audit_log SET detail = 'x' WHERE seq = 3;", "audit_log_no_update");
-    auto v = f.store->verify_audit().value();
+    auto v = f.store->audit_log().verify().value();
     CHECK_FALSE(v.ok);
     CHECK(v.first_bad_seq == 3);
   }
   SUBCASE("modified row with its own hash recomputed") {
     f.sql("UPDATE audit_log SET actor = 'dr-x' WHERE seq = 2;", "audit_log_no_update");
-    auto rows2 = f.store->audit_rows(std::nullopt, 10).value();
+    auto rows2 = f.store->audit_log().rows(std::nullopt, 10).value();
     AuditRow forged = rows2[rows2.size() - 2];
     REQUIRE(forged.seq == 2);
     f.sql("UPDATE audit_log SET hash = '" + audit_hash(forged) + "' WHERE seq = 2;",
           "audit_log_no_update");
-    auto v = f.store->verify_audit().value();
+    auto v = f.store->audit_log().verify().value();
     CHECK_FALSE(v.ok);
     CHECK(v.first_bad_seq == 3);  // row 3's prev_hash still names the original row 2
   }
   SUBCASE("deleted middle row") {
     f.sql("DELETE FROM audit_log WHERE seq = 4;", "audit_log_no_delete");
-    auto v = f.store->verify_audit().value();
+    auto v = f.store->audit_log().verify().value();
     CHECK_FALSE(v.ok);
     CHECK(v.first_bad_seq == 4);
   }
   SUBCASE("deleted last row") {
     f.sql("DELETE FROM audit_log WHERE seq = 6;", "audit_log_no_delete");
-    CHECK_FALSE(f.store->verify_audit().value().ok);
+    CHECK_FALSE(f.store->audit_log().verify().value().ok);
   }
   SUBCASE("UPDATE and DELETE refused while the triggers stand") {
     CHECK_FALSE(f.try_sql("UPDATE audit_log SET detail = 'x'").has_value());
     CHECK_FALSE(f.try_sql("DELETE FROM audit_log").has_value());
-    CHECK(f.store->verify_audit().value().ok);
+    CHECK(f.store->audit_log().verify().value().ok);
   }
 }
 
 TEST_CASE("escalation: high alert not acked -> escalated by deadline rows, across reopen") {
   Fixture f;
-  f.store->set_escalation_policy({60s, 0s, 2});
+  f.store->alert_book().set_escalation_policy({60s, 0s, 2});
   auto raised = f.store_readings({crisis("1")});
   REQUIRE(raised.size() == 1);
   CHECK(raised[0].escalation_due == kNow + 60s);
   CHECK(f.rows("escalation_deadlines") == 1);
-  CHECK(f.store->escalate_due(kNow + 59s).value().empty());
+  CHECK(f.store->alert_book().escalate_due(kNow + 59s).value().empty());
   f.reopen();  // a restart (kill -9 is the same to SQLite) keeps the deadline
-  f.store->set_escalation_policy({60s, 0s, 2});
-  auto first = f.store->escalate_due(kNow + 61s).value();
+  f.store->alert_book().set_escalation_policy({60s, 0s, 2});
+  auto first = f.store->alert_book().escalate_due(kNow + 61s).value();
   REQUIRE(first.size() == 1);
   CHECK(first[0].escalation_tier == 1);
   CHECK(first[0].change == "escalated");
   CHECK(first[0].state == AlertState::kOpen);
   CHECK(first[0].escalation_due == kNow + 121s);
-  auto second = f.store->escalate_due(kNow + 200s).value();
+  auto second = f.store->alert_book().escalate_due(kNow + 200s).value();
   REQUIRE(second.size() == 1);
   CHECK(second[0].escalation_tier == 2);
   CHECK_FALSE(second[0].escalation_due.has_value());  // max tier reached
-  CHECK(f.store->escalate_due(kNow + 1h).value().empty());
-  auto audit = f.store->audit_rows(raised[0].alert_id, 10).value();
+  CHECK(f.store->alert_book().escalate_due(kNow + 1h).value().empty());
+  auto audit = f.store->audit_log().rows(raised[0].alert_id, 10).value();
   REQUIRE(audit.size() == 2);
   CHECK(audit[0].action == "escalate");
   CHECK(audit[0].actor == "system");
-  CHECK(f.store->verify_audit().value().ok);
+  CHECK(f.store->audit_log().verify().value().ok);
 }
 
 TEST_CASE("escalation: acknowledged in time -> deadline row gone, never escalated") {
   Fixture f;
-  f.store->set_escalation_policy({60s, 0s, 2});
+  f.store->alert_book().set_escalation_policy({60s, 0s, 2});
   auto raised = f.store_readings({crisis("1"), battery("1", BatteryStatus::kRrtEri)});
   REQUIRE(raised.size() == 2);
   CHECK(f.rows("escalation_deadlines") == 1);  // medium: escalation off by default
-  REQUIRE(f.store->acknowledge(raised[0].alert_id, "dr-a", "", kNow + 30s));
+  REQUIRE(f.store->alert_book().acknowledge(raised[0].alert_id, "dr-a", "", kNow + 30s));
   CHECK(f.rows("escalation_deadlines") == 0);
-  CHECK(f.store->escalate_due(kNow + 1h).value().empty());
+  CHECK(f.store->alert_book().escalate_due(kNow + 1h).value().empty());
 }
 
 TEST_CASE("weight.gain: > 2 kg above the lowest weight of 3 days -> medium alert in the batch") {
@@ -277,7 +277,7 @@ TEST_CASE("weight.gain: > 2 kg above the lowest weight of 3 days -> medium alert
   CHECK(gain[0].alert_id.value == weight("4", 82.3, kNow - 1h).uid.value + "#weight.gain");
   CHECK(gain[0].message.find("from 80 kg") != std::string::npos);
   // 80 kg is now more than 3 days before: 81 kg is the baseline, +1.5 kg does not fire.
-  f.store->acknowledge(gain[0].alert_id, "dr-a", "", kNow).value();
+  f.store->alert_book().acknowledge(gain[0].alert_id, "dr-a", "", kNow).value();
   CHECK(f.store_readings({weight("5", 82.5, kNow + 23h)}).empty());
 }
 
@@ -310,11 +310,11 @@ TEST_CASE("store: database from before the lifecycle -> migrated, old alerts kee
     sqlite3_close(db);
   }
   auto store = Store::open(path).value();
-  auto old = store->alerts_after(0, 10).value();
+  auto old = store->alert_book().alerts_after(0, 10).value();
   REQUIRE(old.size() == 1);
   CHECK(old[0].event_id == 7);
   CHECK(old[0].crossings == 1);
-  auto acked = store->acknowledge(AlertId{"old#bp.crisis"}, "dr-a", "", kNow).value();
+  auto acked = store->alert_book().acknowledge(AlertId{"old#bp.crisis"}, "dr-a", "", kNow).value();
   CHECK(acked.alert.event_id > 7);
 }
 
@@ -332,13 +332,13 @@ TEST_CASE(
                           "silent",
                           {}};
   };
-  auto first = f.store->insert_technical_alerts(
+  auto first = f.store->alert_book().insert_technical_alerts(
       {draft("device.silent", "gw-1/BP1", "100"), draft("device.silent", "gw-1/BP2", "100")}, kNow);
   REQUIRE(first.has_value());
   CHECK(first->size() == 2);  // two devices: two alerts
-  auto again = f.store->insert_technical_alerts({draft("device.silent", "gw-1/BP1", "100")}, kNow);
+  auto again = f.store->alert_book().insert_technical_alerts({draft("device.silent", "gw-1/BP1", "100")}, kNow);
   CHECK(again.value().empty());  // same episode: nothing new
-  auto next = f.store->insert_technical_alerts({draft("device.silent", "gw-1/BP1", "200")}, kNow);
+  auto next = f.store->alert_book().insert_technical_alerts({draft("device.silent", "gw-1/BP1", "200")}, kNow);
   REQUIRE(next.value().size() == 1);
   CHECK(next.value()[0].change == "grouped");
   CHECK(next.value()[0].crossings == 2);

@@ -64,7 +64,7 @@ Result<ReleaseOutcome> Store::release_quarantined(std::int64_t id, const std::st
                  "reading_uid=" + item.reading_uid + " outcome=" + result,
                  {},
                  {}};
-  if (auto r = append_audit(audit); !r) return fail(r.error());
+  if (auto r = audit_log_.append(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   item.released = now;
   item.released_by = actor;

@@ -13,13 +13,6 @@ namespace {
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
-// Columns added to the v1 quarantine table (older databases get them at open).
-constexpr std::pair<const char*, const char*> kQuarantineColumnsAdded[] = {
-    {"gateway_id", "TEXT NULL"},          {"device_serial", "TEXT NULL"},
-    {"payload_bytes", "INTEGER NULL"},    {"reading_json", "TEXT NULL"},
-    {"released_unix_ms", "INTEGER NULL"}, {"released_by", "TEXT NULL"},
-    {"release_outcome", "TEXT NULL"}};
-
 constexpr const char* kItemColumns =
     "SELECT id, received_unix_ms, topic, reason, COALESCE(reading_uid, ''), "
     "COALESCE(gateway_id, ''), COALESCE(device_serial, ''), COALESCE(payload_bytes, 0), "
@@ -49,19 +42,6 @@ std::string alert_reason(const std::string& reason) {
 }
 
 }  // namespace
-
-Result<void> Store::migrate_quarantine() {
-  auto have = db_->columns("quarantine");
-  if (!have) return fail(have.error());
-  for (const auto& [name, type] : kQuarantineColumnsAdded) {
-    if (have->contains(name)) continue;
-    auto r = db_->exec(std::string("ALTER TABLE quarantine ADD COLUMN ") + name + " " + type);
-    if (!r) return fail(r.error());
-  }
-  return db_->exec(
-      "CREATE INDEX IF NOT EXISTS quarantine_gateway ON quarantine(gateway_id, id);"
-      "CREATE INDEX IF NOT EXISTS quarantine_received ON quarantine(received_unix_ms);");
-}
 
 Result<void> Store::insert_quarantine(HubTime received, const QuarantineItem& item,
                                       const std::string& payload) {
@@ -113,7 +93,9 @@ Result<void> Store::raise_quarantine_alerts(const alerts::QuarantineEvent& event
     patients = std::move(*on);
   }
   for (const auto& d : alerts::evaluate_quarantine(event, patients)) {
-    if (auto r = raise_technical(d, now, ReadingUid{""}, out); !r) return fail(r.error());
+    if (auto r = alert_book_.raise_technical(d, now, ReadingUid{""}, out); !r) {
+      return fail(r.error());
+    }
   }
   return {};
 }

@@ -15,6 +15,8 @@
 #include "server/alerts/quarantine_alerts.h"
 #include "server/alerts/rules.h"
 #include "server/alerts/technical.h"
+#include "server/store/alert_book.h"
+#include "server/store/audit.h"
 #include "server/store/database.h"
 #include "server/store/quarantine_types.h"
 #include "server/store/types.h"
@@ -33,11 +35,6 @@ class Store {
   [[nodiscard]] Result<BatchOutcome> store_batch(const GatewayId& topic_gateway, const Batch& batch,
                                                  HubTime received);
 
-  // Per-patient rule settings (config `rule` lines), by patient id; patients not listed get
-  // the defaults. Used for every reading stored after the call.
-  void set_rule_configs(std::map<std::string, alerts::RuleConfig> by_patient) {
-    rule_configs_ = std::move(by_patient);
-  }
 
   // Keeps an undecodable message (bad topic or payload) for post-mortems and raises its
   // technical alert (quarantine.undecodable / identity_mismatch, admins), one transaction.
@@ -104,36 +101,6 @@ class Store {
 
   [[nodiscard]] Result<void> upsert_gateway_status(const GatewayStatusRow& row);
 
-  // Newest first (by creation), at most `limit`, optionally filtered.
-  [[nodiscard]] Result<std::vector<StoredAlert>> recent_alerts(int limit,
-                                                               const AlertFilter& filter = {});
-  [[nodiscard]] Result<std::optional<StoredAlert>> alert(const AlertId& id);
-  // Alert events with event_id > after, ascending, at most `limit`: each is the alert's
-  // current state with that event's id and change (SSE replay, invariant 8).
-  [[nodiscard]] Result<std::vector<StoredAlert>> alerts_after(std::int64_t after, int limit);
-  // The highest committed event_id, 0 when there is none. Ids become visible in id order:
-  // every event write runs under the write lock (BEGIN IMMEDIATE, README.md), so a reader
-  // that sees id N also sees every lower id that will ever commit. Errors: kIo.
-  [[nodiscard]] Result<std::int64_t> last_event_id();
-
-  // --- Alert lifecycle (alert_lifecycle.cpp). Each action commits the alert's new state, its
-  // event and its audit row (invariant 9) in ONE transaction. Errors: kIo (nothing changed).
-  // open -> acknowledged; stops escalation. kWrongState unless open.
-  [[nodiscard]] Result<ActionOutcome> acknowledge(const AlertId& id, const std::string& actor,
-                                                  const std::string& note, HubTime now);
-  // open or acknowledged -> resolved; stops escalation. kWrongState when already resolved.
-  [[nodiscard]] Result<ActionOutcome> resolve(const AlertId& id, const std::string& actor,
-                                              const std::string& note, HubTime now);
-  // Applies to alerts raised after the call (their deadline rows).
-  void set_escalation_policy(const EscalationPolicy& policy) { escalation_ = policy; }
-  // Escalates every open alert whose deadline passed (one tier, audit row, event; the next
-  // deadline row if below max tier), one transaction. Returns the escalated alerts.
-  [[nodiscard]] Result<std::vector<StoredAlert>> escalate_due(HubTime now);
-  // --- Audit log (audit.cpp): append-only, SHA-256 hash chain.
-  [[nodiscard]] Result<std::vector<AuditRow>> audit_rows(const std::optional<AlertId>& alert,
-                                                         int limit);
-  // Recomputes the chain: a modified, deleted, inserted or reordered row breaks it.
-  [[nodiscard]] Result<AuditVerdict> verify_audit();
   // The newest `limit` readings by arrival (seq), optionally one patient's, returned oldest
   // first (issue 15: it used to be the oldest `limit`).
   [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
@@ -149,7 +116,7 @@ class Store {
   // The backend's plan of readings_measured_between()'s query, one line per plan row
   // (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN). Errors: kIo.
   [[nodiscard]] Result<std::string> range_query_plan_for_test(const PatientId& patient);
-  // --- Technical alerts (technical_store.cpp) ---
+  // --- Technical checks (technical_store.cpp) ---
   // Every gateway heard from or enrolled, with its last heartbeat and current patients.
   [[nodiscard]] Result<std::vector<alerts::GatewayView>> gateway_views(HubTime now);
   // Server receive time of the newest reading of that device; nullopt if none.
@@ -162,10 +129,6 @@ class Store {
   // Measured time of the patient's newest reading of `kind` ("inr", ...); nullopt if none.
   [[nodiscard]] Result<std::optional<HubTime>> last_measured(const PatientId& patient,
                                                              std::string_view kind);
-  // Inserts the drafts in one transaction; a draft whose alert id exists (same episode) is
-  // skipped. Returns the new ones, ascending event_id. Errors: kIo (nothing inserted).
-  [[nodiscard]] Result<std::vector<StoredAlert>> insert_technical_alerts(
-      const std::vector<alerts::TechnicalDraft>& drafts, HubTime now);
   // Last value of an external counter the server has acted on (e.g. the broker's dropped
   // messages), surviving restarts.
   [[nodiscard]] Result<std::optional<std::uint64_t>> seen_counter(std::string_view name);
@@ -181,8 +144,14 @@ class Store {
   // Row counts, for tests and diagnostics. Errors: kIo.
   [[nodiscard]] Result<std::int64_t> count_rows(std::string_view table);
 
+  // The stages sharing this store's Database (issue 16): alerting (raise, group, lifecycle,
+  // escalation, alert queries) and the audit log.
+  AlertBook& alert_book() { return alert_book_; }
+  AuditLog& audit_log() { return audit_log_; }
+
  private:
-  explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  explicit Store(std::unique_ptr<Database> db)
+      : db_(std::move(db)), audit_log_(*db_), alert_book_(*db_, audit_log_) {}
   struct Txn;  // store_txn.h
   struct Row;  // store_txn.h: a reading admitted for its row
   // store_batch.cpp: one reading through admit() and store_rows().
@@ -200,40 +169,6 @@ class Store {
   // insert_readings() for one reading.
   [[nodiscard]] Result<bool> insert_reading(Txn& txn, const Reading& reading,
                                             const PatientId& patient);
-  [[nodiscard]] Result<void> insert_alerts(Txn& txn, const Reading& reading,
-                                           const PatientId& patient);
-  [[nodiscard]] Result<void> raise_implausible(Txn& txn, const Reading& reading,
-                                               const PatientId& patient);
-  [[nodiscard]] Result<std::vector<StoredAlert>> raise_unrepresentable(
-      const GatewayId& gateway, const RejectedReading& rejected, HubTime received);
-  [[nodiscard]] Result<std::vector<alerts::AlertDraft>> weight_trend(const Reading& reading,
-                                                                     const PatientId& patient,
-                                                                     const alerts::RuleConfig& c);
-  // Raises `alert`, grouping it into an open alert of the same patient, rule, priority and
-  // `group_subject` ("" for clinical rules; the device, hub or "broker" for technical ones),
-  // writing its event and escalation deadline. nullopt when its alert id exists.
-  // REQUIRES: inside a transaction.
-  [[nodiscard]] Result<std::optional<StoredAlert>> raise_alert(StoredAlert alert,
-                                                               const std::string& group_subject);
-  // raise_alert() for a technical draft (grouped by its subject); a new alert is appended to
-  // `out`. `reading` names the reading it is about, if any. REQUIRES: inside a transaction.
-  [[nodiscard]] Result<void> raise_technical(const alerts::TechnicalDraft& draft, HubTime created,
-                                             const ReadingUid& reading,
-                                             std::vector<StoredAlert>& out);
-  [[nodiscard]] Result<std::optional<AlertId>> open_group(const StoredAlert& alert,
-                                                          const std::string& group_subject);
-  [[nodiscard]] Result<std::int64_t> add_event(const AlertId& id, std::string_view change,
-                                               HubTime at);
-  [[nodiscard]] Result<void> append_audit(const AuditRow& row);
-  [[nodiscard]] Result<ActionOutcome> act(const AlertId& id, AlertAction action,
-                                          const std::string& actor, const std::string& note,
-                                          HubTime now);
-  [[nodiscard]] Result<std::optional<StoredAlert>> escalate_one(const AlertId& id,
-                                                                std::int64_t tier, HubTime now);
-  // Escalation deadlines: rows (invariant 7), written in the alert's transaction.
-  [[nodiscard]] Result<void> put_deadline(const AlertId& id, std::int64_t tier, HubTime due);
-  [[nodiscard]] Result<void> drop_deadline(const AlertId& id);
-  [[nodiscard]] Result<void> migrate();
   [[nodiscard]] Result<std::vector<EnrolmentRecord>> device_bindings(const GatewayId& gateway,
                                                                      const DeviceSerial& serial);
   // How many stored readings of the device were measured at/after `from`.
@@ -266,21 +201,12 @@ class Store {
   [[nodiscard]] Result<void> raise_quarantine_alerts(const alerts::QuarantineEvent& event,
                                                      HubTime now, std::vector<StoredAlert>& out);
   [[nodiscard]] Result<std::int64_t> evict_over_cap(const std::string& gateway);
-  [[nodiscard]] Result<void> migrate_quarantine();
 
   std::unique_ptr<Database> db_;
-  std::map<std::string, alerts::RuleConfig> rule_configs_;
-  EscalationPolicy escalation_;
+  AuditLog audit_log_;
+  AlertBook alert_book_;
   QuarantineLimits quarantine_limits_;
-  // Used ONLY by the negative-control build KOTONA_BROKEN=in_memory_escalation (deadlines in
-  // memory, lost on restart); empty otherwise.
-  std::map<std::string, std::pair<std::int64_t, HubTime>> memory_deadlines_;
 };
 
-// The instant a reading was measured: device time corrected by the clock offset when both
-// are known, else hub receive time. Used for enrolment validity.
-HubTime measured_time(const Reading& reading);
-// The same instant for a stored row (equal to the row's measured_unix_ms column).
-HubTime measured_time(const StoredReading& row);
 
 }  // namespace kotona::server::store

@@ -92,9 +92,13 @@ Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Ba
       txn.outcome.readings.push_back({rejected.reading_uid, Disposition::kRejected, "invalid"});
     }
     if (rejected.error.code == Errc::kOutOfRange) {  // a value no store may hold: name it
-      auto raised = raise_unrepresentable(topic_gateway, rejected, received);
-      if (!raised) return fail(raised.error());
-      for (auto& a : *raised) txn.outcome.new_alerts.push_back(std::move(a));
+      auto patients = patients_on(topic_gateway, received);
+      if (!patients) return fail(patients.error());
+      if (auto r = alert_book_.raise_unrepresentable(topic_gateway, rejected, std::move(*patients),
+                                                     received, txn.outcome.new_alerts);
+          !r) {
+        return fail(r.error());
+      }
     }
   }
   if (auto r = after_quarantine(txn, batch); !r) return fail(r.error());
@@ -140,7 +144,11 @@ Result<std::vector<ReadingOutcome>> Store::store_rows(Txn& txn, const std::vecto
       if (!outcome) return fail(outcome.error());
       out.push_back(std::move(*outcome));
     } else {
-      if (auto r = insert_alerts(txn, row.reading, row.patient); !r) return fail(r.error());
+      if (auto r = alert_book_.raise_for_reading(row.reading, row.patient, txn.received,
+                                                 txn.outcome.new_alerts);
+          !r) {
+        return fail(r.error());
+      }
       out.push_back(ReadingOutcome{row.reading.uid.value, Disposition::kStored});
     }
     crash_point("server.mid_transaction");

@@ -81,7 +81,7 @@ TEST_CASE("store_batch: patient's own rule config decides, other patients keep d
       kNow));
   server::alerts::RuleConfig strict;
   REQUIRE(server::alerts::parse_rule_setting("bp_crisis_systolic_mmhg=160", strict));
-  f.store->set_rule_configs({{"patient-1", strict}});
+  f.store->alert_book().set_rule_configs({{"patient-1", strict}});
   auto own = bp_reading("1", 165, 90, "BP1");
   auto other = bp_reading("2", 165, 90, "BP2");
   auto out = f.store_ok({kGw, 1, {own, other}, {}});
@@ -135,7 +135,7 @@ TEST_CASE(
   for (const auto& a : out.new_alerts) {
     if (a.rule_id == "bp.crisis") CHECK(a.reading_uid.value == derived);
   }
-  auto tech = f.store->recent_alerts(10, AlertFilter{std::nullopt, std::nullopt, PatientId{"patient-1"}}).value();
+  auto tech = f.store->alert_book().recent_alerts(10, AlertFilter{std::nullopt, std::nullopt, PatientId{"patient-1"}}).value();
   bool named_both = false;
   for (const auto& a : tech) {
     if (a.rule_id != "reading.uid_conflict") continue;
@@ -261,10 +261,10 @@ TEST_CASE("alerts queries: newest first, after N -> ascending, only newer") {
   f.store_ok({kGw, 1, {bp_reading("1", 181, 80), bp_reading("2", 120, 80)}, {}});
   f.store_ok({kGw, 2, {bp_reading("3", 182, 80, "BP2")}, {}});
   f.store_ok({kGw, 3, {bp_reading("4", 183, 80, "BP3")}, {}});
-  auto recent = f.store->recent_alerts(10).value();
+  auto recent = f.store->alert_book().recent_alerts(10).value();
   REQUIRE(recent.size() == 3);
   CHECK(recent[0].event_id > recent[1].event_id);
-  auto after = f.store->alerts_after(recent[2].event_id, 10).value();
+  auto after = f.store->alert_book().alerts_after(recent[2].event_id, 10).value();
   REQUIRE(after.size() == 2);
   CHECK(after[0].event_id == recent[1].event_id);
   CHECK(after[1].event_id == recent[0].event_id);
@@ -321,14 +321,14 @@ TEST_CASE("insert_technical_alerts: same episode twice -> one alert, new episode
   g.patients = {PatientId{"patient-1"}};
   auto drafts = server::alerts::evaluate_gateway(g, kNow, HubTime{}, {});
   REQUIRE(drafts.size() == 1);
-  auto first = f.store->insert_technical_alerts(drafts, kNow).value();
+  auto first = f.store->alert_book().insert_technical_alerts(drafts, kNow).value();
   REQUIRE(first.size() == 1);
   CHECK(first[0].rule_id == "gateway.silent");
   CHECK(first[0].event_id > 0);
-  CHECK(f.store->insert_technical_alerts(drafts, kNow + 1min).value().empty());
+  CHECK(f.store->alert_book().insert_technical_alerts(drafts, kNow + 1min).value().empty());
   g.last_heard = kNow + 2min;  // heard again, then silent again: a new episode
   auto later = server::alerts::evaluate_gateway(g, kNow + 2h, HubTime{}, {});
-  auto grouped = f.store->insert_technical_alerts(later, kNow + 2h).value();
+  auto grouped = f.store->alert_book().insert_technical_alerts(later, kNow + 2h).value();
   REQUIRE(grouped.size() == 1);
   CHECK(grouped[0].change == "grouped");  // into the open alert of the same hub
   CHECK(grouped[0].crossings == 2);

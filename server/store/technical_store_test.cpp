@@ -43,7 +43,7 @@ struct Hub {
         if (d.rule_id == "device.record_refused") drafts.push_back(std::move(d));
       }
     }
-    return store->insert_technical_alerts(drafts, at).value();
+    return store->alert_book().insert_technical_alerts(drafts, at).value();
   }
   std::int64_t alerts() { return store->count_rows("alerts").value(); }
 };

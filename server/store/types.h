@@ -200,6 +200,12 @@ struct EnrolmentWrite {
   std::optional<EnrolmentRecord> closed;  // the device's previous binding, closed by a move
 };
 
+// The instant a reading was measured: device time corrected by the clock offset when both
+// are known, else hub receive time. Used for enrolment validity.
+HubTime measured_time(const Reading& reading);
+// The same instant for a stored row (equal to the row's measured_unix_ms column).
+HubTime measured_time(const StoredReading& row);
+
 struct GatewayStatusRow {
   GatewayId gateway;
   HubTime last_seen{};

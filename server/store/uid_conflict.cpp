@@ -93,15 +93,19 @@ Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
     if (auto a = raise_uid_conflict_alert(txn, conflict); !a) return fail(a.error());
     return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, "uid_conflict"};
   }
-  if (auto r = insert_alerts(txn, derived, patient); !r) return fail(r.error());
+  if (auto r = alert_book_.raise_for_reading(derived, patient, txn.received,
+                                             txn.outcome.new_alerts);
+      !r) {
+    return fail(r.error());
+  }
   if (auto r = raise_uid_conflict_alert(txn, conflict); !r) return fail(r.error());
   return ReadingOutcome{reading.uid.value, Disposition::kConflict, "", derived.uid.value};
 }
 
 Result<void> Store::raise_uid_conflict_alert(Txn& txn, const alerts::UidConflict& conflict) {
   // Grouped per device: a reset meter's many conflicts are one open alert, not a flood.
-  return raise_technical(alerts::evaluate_uid_conflict(conflict), txn.received,
-                         ReadingUid{conflict.derived_uid}, txn.outcome.new_alerts);
+  return alert_book_.raise_technical(alerts::evaluate_uid_conflict(conflict), txn.received,
+                                     ReadingUid{conflict.derived_uid}, txn.outcome.new_alerts);
 }
 
 }  // namespace kotona::server::store

@@ -1,0 +1,151 @@
+// AlertBook: what raises an alert, in one place (issue 16). A stored reading's clinical rules
+// and weight trend, an implausible reading, a value no store may hold, and technical drafts
+// (server checks, broker drops, quarantine, uid conflicts) all become a StoredAlert here and
+// go through raise() (alert_book.cpp).
+#include "server/alerts/plausibility.h"
+#include "server/store/alert_book.h"
+#include "server/store/reading_json.h"
+
+namespace kotona::server::store {
+
+namespace {
+
+std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
+
+// An open alert of `rule_id` about `reading_uid` (empty: about no stored reading).
+StoredAlert draft_alert(std::string alert_id, const ReadingUid& reading_uid,
+                        const PatientId& patient, std::string rule_id) {
+  StoredAlert alert;
+  alert.alert_id = AlertId{std::move(alert_id)};
+  alert.reading_uid = reading_uid;
+  alert.patient = patient;
+  alert.rule_id = std::move(rule_id);
+  alert.state = AlertState::kOpen;
+  alert.threshold_json = "{}";
+  return alert;
+}
+
+}  // namespace
+
+Result<void> AlertBook::raise_for_reading(const Reading& reading, const PatientId& patient,
+                                          HubTime created, std::vector<StoredAlert>& out) {
+  static const alerts::RuleConfig kDefaults;
+  auto custom = rule_configs_.find(patient.value);
+  const auto& config = custom == rule_configs_.end() ? kDefaults : custom->second;
+  auto drafts = alerts::evaluate_rules(reading, patient, config);
+  auto trend = weight_trend(reading, patient, config);
+  if (!trend) return fail(trend.error());
+  drafts.insert(drafts.end(), trend->begin(), trend->end());
+  for (auto& draft : drafts) {
+    auto alert =
+        draft_alert(reading.uid.value + "#" + draft.rule_id, reading.uid, patient, draft.rule_id);
+    alert.priority = draft.priority;
+    alert.message = draft.message;
+    alert.threshold_json = encode_threshold_json(draft.threshold);
+    alert.created = created;
+    if (auto r = raise_into(std::move(alert), /*group_subject=*/"", out); !r) return r;
+  }
+  if (reading.quality.implausible) return raise_implausible(reading, patient, created, out);
+  return {};
+}
+
+// reading.implausible (medium) to the patient's care team, in the reading's transaction:
+// a failing device or tampering; one open alert per device (grouped), naming the value.
+Result<void> AlertBook::raise_implausible(const Reading& reading, const PatientId& patient,
+                                          HubTime created, std::vector<StoredAlert>& out) {
+  const auto what = alerts::find_implausible_value(reading.measurement).value_or("a value");
+  const std::string rule(alerts::kReadingImplausibleRule);
+  auto alert = draft_alert(reading.uid.value + "#" + rule, reading.uid, patient, rule);
+  alert.priority = alerts::Priority::kMedium;
+  alert.message = "Implausible reading from device " + reading.device.serial.value + " on hub " +
+                  reading.gateway.value + ": " + what +
+                  " (physiological limits). Stored flagged, no clinical alert raised: check the "
+                  "device for a fault or tampering.";
+  alert.created = created;
+  return raise_into(std::move(alert), reading.gateway.value + "/" + reading.device.serial.value,
+                    out);
+}
+
+// weight.gain needs the patient's earlier weights: read inside the ingest transaction, so the
+// trend and the reading commit together. Control runs never count.
+Result<std::vector<alerts::AlertDraft>> AlertBook::weight_trend(const Reading& reading,
+                                                                const PatientId& patient,
+                                                                const alerts::RuleConfig& config) {
+  const auto* weight = std::get_if<Weight>(&reading.measurement);
+  if (weight == nullptr || reading.quality.control_result || reading.quality.implausible ||
+      config.weight_gain_days <= 0) {
+    return std::vector<alerts::AlertDraft>{};
+  }
+  auto at = measured_time(reading);
+  auto window = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double, std::ratio<86400>>(config.weight_gain_days));
+  auto stmt = db_.prepare(
+      "SELECT measured_unix_ms, values_json FROM readings WHERE patient_id = ? AND "
+      "kind = 'weight' AND measured_unix_ms >= ? AND measured_unix_ms < ? AND reading_uid != ? "
+      "AND quality_json NOT LIKE '%\"implausible\":true%'");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, patient.value).bind(2, ms(at - window)).bind(3, ms(at)).bind(4, reading.uid.value);
+  std::vector<alerts::WeightPoint> earlier;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    if (auto kg = decode_weight_kg(stmt->column_text(1))) {
+      earlier.push_back({HubTime{std::chrono::milliseconds{stmt->column_int(0)}}, *kg});
+    }
+  }
+  return alerts::evaluate_weight_trend({at, weight->kg}, earlier, config);
+}
+
+Result<void> AlertBook::raise_technical(const alerts::TechnicalDraft& draft, HubTime created,
+                                        const ReadingUid& reading, std::vector<StoredAlert>& out) {
+  auto alert = draft_alert(draft.alert_id(), reading, draft.patient, draft.rule_id);
+  alert.priority = draft.priority;
+  alert.message = draft.message;
+  alert.threshold_json = encode_threshold_json(draft.threshold);
+  alert.created = created;
+  // One alert per episode (alert id); a new episode of the same subject (hub, device,
+  // broker) is grouped into its open alert. Two silent devices stay two alerts.
+  return raise_into(std::move(alert), draft.subject, out);
+}
+
+Result<std::vector<StoredAlert>> AlertBook::insert_technical_alerts(
+    const std::vector<alerts::TechnicalDraft>& drafts, HubTime now) {
+  std::vector<StoredAlert> out;
+  if (drafts.empty()) return out;
+  Transaction transaction(db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  for (const auto& d : drafts) {
+    // Technical: about the chain, not one reading.
+    if (auto r = raise_technical(d, now, ReadingUid{""}, out); !r) return fail(r.error());
+  }
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return out;
+}
+
+// A reading whose value no store may hold (NaN, inf, 1e300: the codec's kOutOfRange) stays
+// out of the readings table and the FHIR export, but a clinical value must not end in
+// quarantine alone (invariant 13): reading.unrepresentable (medium) to the care team of every
+// patient on the hub (or a system alert when none), naming the value. Inside the batch's
+// transaction, so the quarantine row and the alert commit together.
+Result<void> AlertBook::raise_unrepresentable(const GatewayId& gateway,
+                                              const RejectedReading& rejected,
+                                              std::vector<PatientId> patients, HubTime received,
+                                              std::vector<StoredAlert>& out) {
+  if (patients.empty()) patients.push_back(PatientId{""});
+  const std::string rule(alerts::kReadingUnrepresentableRule);
+  for (const auto& patient : patients) {
+    // reading_uid empty: never stored, there is no reading row to point at.
+    auto alert = draft_alert(rejected.reading_uid + "#" + rule + "/" + patient.value,
+                             ReadingUid{""}, patient, rule);
+    alert.priority = alerts::Priority::kMedium;
+    alert.message = "Reading " + rejected.reading_uid + " from hub " + gateway.value +
+                    " not stored: " + rejected.error.detail +
+                    ". Kept in quarantine; check the device (fault or tampering).";
+    alert.created = received;
+    if (auto r = raise_into(std::move(alert), gateway.value, out); !r) return r;
+  }
+  return {};
+}
+
+}  // namespace kotona::server::store

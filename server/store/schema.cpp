@@ -1,0 +1,135 @@
+// The store's schema: the tables at open, and the columns and indexes older databases gain
+// (ALTER TABLE, CREATE ... IF NOT EXISTS), under the schema lock so several server instances
+// opening one PostgreSQL database do it in turn.
+#include "server/store/schema.h"
+
+#include <string>
+
+namespace kotona::server::store {
+
+namespace {
+
+#ifdef KOTONA_BROKEN_NO_UNIQUE_KEY
+// NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=no_unique_key): readings without the unique
+// reading_uid, inserted blindly, so every redelivery is stored again. tests/reliability must
+// report duplicates against this build.
+#define KOTONA_READING_UID_UNIQUE ""
+#else
+#define KOTONA_READING_UID_UNIQUE "UNIQUE"
+#endif
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS enrolment(
+  id INTEGER PRIMARY KEY, gateway_id TEXT NOT NULL, device_serial TEXT NOT NULL, patient_id TEXT NOT NULL,
+  valid_from_unix_ms INTEGER NOT NULL, valid_to_unix_ms INTEGER NULL);
+CREATE INDEX IF NOT EXISTS enrolment_device ON enrolment(gateway_id, device_serial);
+CREATE TABLE IF NOT EXISTS readings(
+  seq INTEGER PRIMARY KEY, reading_uid TEXT NOT NULL )sql" KOTONA_READING_UID_UNIQUE R"sql(,
+  patient_id TEXT NOT NULL,
+  gateway_id TEXT NOT NULL, device_serial TEXT NOT NULL, kind TEXT NOT NULL,
+  measured_unix_ms INTEGER NOT NULL, device_time_unix_s INTEGER NULL,
+  hub_time_unix_ms INTEGER NOT NULL, clock_offset_s INTEGER NULL, values_json TEXT NOT NULL,
+  quality_json TEXT NOT NULL, received_unix_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS readings_patient ON readings(patient_id, seq);
+CREATE INDEX IF NOT EXISTS readings_patient_measured ON readings(patient_id, measured_unix_ms, seq);
+CREATE TABLE IF NOT EXISTS alerts(
+  event_id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL UNIQUE,
+  reading_uid TEXT NOT NULL, patient_id TEXT NOT NULL, rule_id TEXT NOT NULL,
+  priority TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'open', message TEXT NOT NULL,
+  threshold_json TEXT NOT NULL, created_unix_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS quarantine(
+  id INTEGER PRIMARY KEY, received_unix_ms INTEGER NOT NULL, topic TEXT NOT NULL,
+  reason TEXT NOT NULL, reading_uid TEXT NULL, payload BLOB);
+CREATE INDEX IF NOT EXISTS readings_device ON readings(gateway_id, device_serial);
+CREATE TABLE IF NOT EXISTS counters_seen(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS gateway_status(
+  gateway_id TEXT PRIMARY KEY, last_seen_unix_ms INTEGER NOT NULL,
+  outbox_depth INTEGER NOT NULL, status_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_grouped(
+  alert_id TEXT PRIMARY KEY, group_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_events(
+  event_id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, change TEXT NOT NULL,
+  at_unix_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS escalation_deadlines(
+  alert_id TEXT PRIMARY KEY, tier INTEGER NOT NULL, due_unix_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS escalation_due ON escalation_deadlines(due_unix_ms);
+CREATE TABLE IF NOT EXISTS audit_log(
+  seq INTEGER PRIMARY KEY, at_unix_ms INTEGER NOT NULL, actor TEXT NOT NULL,
+  action TEXT NOT NULL, alert_id TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS patients(
+  patient_id TEXT PRIMARY KEY, henkilotunnus TEXT NULL, display_name TEXT NULL, team TEXT NULL,
+  created_unix_ms INTEGER NOT NULL, updated_unix_ms INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS patients_henkilotunnus ON patients(henkilotunnus);
+CREATE INDEX IF NOT EXISTS patients_team ON patients(team);
+CREATE TABLE IF NOT EXISTS audit_head(
+  id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+)sql";
+
+// Lifecycle columns added to alerts (older databases get them by ALTER TABLE at open).
+constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
+    {"last_event_id", "INTEGER NULL"}, {"crossings", "INTEGER NOT NULL DEFAULT 1"},
+    {"last_reading_uid", "TEXT NULL"}, {"last_message", "TEXT NULL"},
+    {"last_unix_ms", "INTEGER NULL"},  {"groupable", "INTEGER NOT NULL DEFAULT 0"},
+    {"group_subject", "TEXT NULL"},    {"acked_by", "TEXT NULL"},
+    {"acked_unix_ms", "INTEGER NULL"}, {"ack_note", "TEXT NULL"},
+    {"resolved_by", "TEXT NULL"},      {"resolved_unix_ms", "INTEGER NULL"},
+    {"resolve_note", "TEXT NULL"},     {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"}};
+
+// Columns added to the v1 quarantine table (older databases get them at open).
+constexpr std::pair<const char*, const char*> kQuarantineColumnsAdded[] = {
+    {"gateway_id", "TEXT NULL"},          {"device_serial", "TEXT NULL"},
+    {"payload_bytes", "INTEGER NULL"},    {"reading_json", "TEXT NULL"},
+    {"released_unix_ms", "INTEGER NULL"}, {"released_by", "TEXT NULL"},
+    {"release_outcome", "TEXT NULL"}};
+
+Result<void> migrate_alerts_and_enrolment(Database& db) {
+  auto have = db.columns("alerts");
+  if (!have) return fail(have.error());
+  for (const auto& [name, type] : kAlertColumnsAdded) {
+    if (have->contains(name)) continue;
+    auto r = db.exec(std::string("ALTER TABLE alerts ADD COLUMN ") + name + " " + type);
+    if (!r) return fail(r.error());
+  }
+  // Who made each binding: NULL (older databases) and "config" are `enrol` lines, "api" the
+  // HTTP API.
+  auto enrolment_columns = db.columns("enrolment");
+  if (!enrolment_columns) return fail(enrolment_columns.error());
+  if (!enrolment_columns->contains("source")) {
+    if (auto r = db.exec("ALTER TABLE enrolment ADD COLUMN source TEXT NULL"); !r) return r;
+  }
+  // Alerts stored before alert_events existed keep their ids as their "raised" events, so
+  // event ids stay one increasing sequence and Last-Event-ID replay keeps working.
+  return db.exec(
+      "CREATE INDEX IF NOT EXISTS alerts_group ON alerts(patient_id, rule_id, priority, state);"
+      "INSERT INTO alert_events(event_id, alert_id, change, at_unix_ms) "
+      "SELECT event_id, alert_id, 'raised', created_unix_ms FROM alerts "
+      "WHERE NOT EXISTS (SELECT 1 FROM alert_events);");
+}
+
+Result<void> migrate_quarantine(Database& db) {
+  auto have = db.columns("quarantine");
+  if (!have) return fail(have.error());
+  for (const auto& [name, type] : kQuarantineColumnsAdded) {
+    if (have->contains(name)) continue;
+    auto r = db.exec(std::string("ALTER TABLE quarantine ADD COLUMN ") + name + " " + type);
+    if (!r) return fail(r.error());
+  }
+  return db.exec(
+      "CREATE INDEX IF NOT EXISTS quarantine_gateway ON quarantine(gateway_id, id);"
+      "CREATE INDEX IF NOT EXISTS quarantine_received ON quarantine(received_unix_ms);");
+}
+
+}  // namespace
+
+Result<void> create_schema(Database& db) {
+  if (auto r = db.schema_lock(true); !r) return fail(r.error());
+  if (auto r = db.exec(kSchema); !r) return fail(r.error());
+  // Triggers audit_log_no_update / audit_log_no_delete refuse UPDATE and DELETE.
+  if (auto r = db.make_append_only("audit_log"); !r) return fail(r.error());
+  if (auto r = migrate_alerts_and_enrolment(db); !r) return fail(r.error());
+  if (auto r = migrate_quarantine(db); !r) return fail(r.error());
+  return db.schema_lock(false);
+}
+
+}  // namespace kotona::server::store
