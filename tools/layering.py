@@ -35,7 +35,7 @@ TEST_FILE = re.compile(r"(_test|_fuzz)\.cpp$|test_support[^/]*\.h$|/test_[^/]*\.
                        r"_test_support\.h$|test_served\.h$")
 INCLUDE = re.compile(r'^#include\s+([<"])([^>"]+)[>"]')
 MAX_README_LINES = 30
-CHECK_README_LINES = False  # on once every README is back under the limit (issue 16 step 6)
+CHECK_README_LINES = True  # every folder README is a map (issue 16 step 6)
 HEAD = re.compile(r"Allowed (deps|dependencies):\s*(.*)$")
 
 

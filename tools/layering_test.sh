@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ctest "layering: ...": tools/layering.py refuses what a README does not allow (a scratch tree
-# with three planted violations and two allowed includes), and passes the repository itself.
+# with three planted include violations, a README over 30 lines, and two allowed includes), and passes the repository itself.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d /tmp/kotona-test-layering.XXXXXX)
@@ -17,6 +17,8 @@ printf '#include "gateway/sub/a.h"\n#include "drivers/api/s.h"\n#include <boost/
   > gateway/ok.cpp
 printf '#include "drivers/api/s.h"\n#include <sqlite3.h>\n' > server/store.cpp
 printf '#include <boost/json.hpp>\n' > server/store_test.cpp  # tests are not checked
+{ echo '# core/sub'; for i in $(seq 30); do echo "line $i"; done; } > core/README.md.long
+mkdir -p core/sub && mv core/README.md.long core/sub/README.md  # 31 lines: over the map limit
 set +e
 out=$(python3 "$root/tools/layering.py" "$scratch" 2>&1)
 rc=$?
@@ -27,5 +29,6 @@ expect() { grep -qF -- "$1" <<<"$out" || { echo "FAIL: no line with: $1"; exit 1
 expect 'drivers/acme/session.cpp:1: <boost/asio.hpp> is not in drivers/README.md'
 expect 'drivers/acme/session.cpp:2: "gateway/sub/a.h" is not in drivers/README.md'
 expect 'server/store.cpp:1: "drivers/api/s.h" is not in server/README.md'
-expect 'layering: 3 violation(s)'
+expect 'core/sub/README.md: 31 lines'
+expect 'layering: 4 violation(s)'
 python3 "$root/tools/layering.py" "$root"
