@@ -267,4 +267,8 @@ std::set<std::string> Auth::config_teams_of(const std::string& patient) const {
 
 void Auth::logout(std::string_view token) { sessions_.erase(sha256_hex(token)); }
 
+std::size_t Auth::logout_user(const std::string& user) {
+  return std::erase_if(sessions_, [&](const auto& s) { return s.second.user == user; });
+}
+
 }  // namespace kotona::server::http

@@ -110,6 +110,8 @@ class Auth {
   // The principal of a live token; nullopt when unknown, expired or logged out.
   std::optional<Principal> authenticate(std::string_view token);
   void logout(std::string_view token);
+  // Ends every live token of `user` (an admin's "sign out everywhere"); returns how many.
+  std::size_t logout_user(const std::string& user);
   bool has_users() const { return !config_.users.empty(); }
   // True when config names care team `team` (a `team` line).
   bool has_team(const std::string& team) const { return config_.teams.contains(team); }

@@ -297,3 +297,16 @@ TEST_CASE("authz: an alert, patient or enrolment outside the team answers exactl
   same(bhttp::verb::get, "/api/v1/alerts?patient=patient-b", "/api/v1/alerts?patient=nobody");
   same(bhttp::verb::get, "/api/v1/readings?patient=patient-b", "/api/v1/readings?patient=nobody");
 }
+
+TEST_CASE("authz: an admin signs a user out everywhere -> every token of that user ends") {
+  Served s;
+  std::string a1 = s.login("alice"), a2 = s.login("alice"), bob = s.login("bob");
+  CHECK(s.request(bhttp::verb::post, "/api/v1/users/alice/logout", bob, "{}").result() ==
+        bhttp::status::forbidden);
+  auto res = s.request(bhttp::verb::post, "/api/v1/users/alice/logout", std::nullopt, "{}");
+  CHECK(res.result() == bhttp::status::ok);
+  CHECK(res.body() == R"({"ended":2})");
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts", a1).result() == bhttp::status::unauthorized);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts", a2).result() == bhttp::status::unauthorized);
+  CHECK(s.request(bhttp::verb::get, "/api/v1/alerts", bob).result() == bhttp::status::ok);
+}

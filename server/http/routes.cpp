@@ -315,6 +315,17 @@ Routed route(const Request& req, std::string_view path, const Principal& who, Ro
     }
     return handle_enrolment_request(req, path, who, ctx);
   }
+  constexpr std::string_view kUsers = "/api/v1/users/";
+  if (path.starts_with(kUsers) && path.ends_with("/logout") && req.method() == http::verb::post) {
+    // An admin signs a user out everywhere (issue 17: a stolen or leaked token ends now).
+    if (who.role != Role::kAdmin) return deny(req, http::status::forbidden, who, ctx);
+    auto name = std::string(path.substr(kUsers.size(), path.size() - kUsers.size() - 7));
+    auto ended = ctx.auth.logout_user(name);
+    log_info("http", "user=" + who.user + " signed out user=" + name + " everywhere (" +
+                         std::to_string(ended) + " tokens)");
+    return respond(req, http::status::ok, "{\"ended\":" + std::to_string(ended) + "}",
+                   "application/json", counters);
+  }
   bool known = path == "/api/v1/readings" || path == "/metrics" || path == kStreamPath ||
                path == kLogoutPath;
   if (!known) return json_error(req, http::status::not_found, "no such resource", counters);
