@@ -30,6 +30,27 @@ std::optional<TimePrecision> parse_time_precision(std::string_view name) {
 
 std::string_view kind_name(const Measurement& m) { return kind_of(m).name; }
 
+std::string_view battery_status_name(BatteryStatus s) {
+  switch (s) {
+    case BatteryStatus::kOk:
+      return "ok";
+    case BatteryStatus::kRrtEri:
+      return "rrt_eri";
+    case BatteryStatus::kEos:
+      return "eos";
+    case BatteryStatus::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+BatteryStatus battery_status_from_name(std::string_view name) {
+  for (auto s : {BatteryStatus::kOk, BatteryStatus::kRrtEri, BatteryStatus::kEos}) {
+    if (name == battery_status_name(s)) return s;
+  }
+  return BatteryStatus::kUnknown;
+}
+
 std::string_view comparator_symbol(Comparator c) {
   switch (c) {
     case Comparator::kBelowRange:

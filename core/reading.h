@@ -53,6 +53,10 @@ struct Inr {
 };
 
 enum class BatteryStatus { kUnknown, kOk, kRrtEri, kEos };
+// "ok", "rrt_eri", "eos", "unknown": the one spelling of stored JSON, the API and kotona-decode.
+std::string_view battery_status_name(BatteryStatus s);
+// The name back; any other text is kUnknown.
+BatteryStatus battery_status_from_name(std::string_view name);
 
 // One implant chamber's lead and pacing figures (IEEE 11073-10103 IDC "LEADCHNL" terms).
 struct ImplantChamber {

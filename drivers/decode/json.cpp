@@ -41,20 +41,6 @@ std::string_view meal_name(MealMarker meal) {
   return "unknown";
 }
 
-std::string_view battery_name(BatteryStatus status) {
-  switch (status) {
-    case BatteryStatus::kUnknown:
-      return "unknown";
-    case BatteryStatus::kOk:
-      return "ok";
-    case BatteryStatus::kRrtEri:
-      return "rrt_eri";
-    case BatteryStatus::kEos:
-      return "eos";
-  }
-  return "unknown";
-}
-
 void add(std::vector<Value>& out, std::string name, const std::optional<double>& v,
          const codes::Code& code) {
   if (v) out.push_back(Value{std::move(name), *v, code});
@@ -77,7 +63,7 @@ void add_chamber(std::vector<Value>& out, const std::string& prefix, const Impla
 
 void describe_implant(const CardiacImplantSummary& s, std::vector<Value>& values,
                       std::vector<Attribute>& attributes) {
-  attributes.push_back({"battery_status", json_string(battery_name(s.battery_status))});
+  attributes.push_back({"battery_status", json_string(battery_status_name(s.battery_status))});
   add(values, "battery_voltage", s.battery_voltage_v, codes::kImplantBatteryVoltage);
   add(values, "longevity", s.longevity_months, codes::kImplantLongevity);
   add_chamber(values, "ra", s.right_atrium, &codes::ChamberCodes::ra);

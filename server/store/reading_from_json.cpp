@@ -54,13 +54,6 @@ MealMarker meal(const std::string& name) {
   return MealMarker::kUnknown;
 }
 
-BatteryStatus battery(const std::string& name) {
-  if (name == "ok") return BatteryStatus::kOk;
-  if (name == "rrt_eri") return BatteryStatus::kRrtEri;
-  if (name == "eos") return BatteryStatus::kEos;
-  return BatteryStatus::kUnknown;
-}
-
 ImplantChamber chamber(const json::object& o) {
   return {number(o, "lead_impedance_ohm"),
           number(o, "sensing_amplitude_mv"),
@@ -74,7 +67,7 @@ ImplantChamber chamber(const json::object& o) {
 
 CardiacImplantSummary implant(const json::object& o) {
   CardiacImplantSummary s;
-  s.battery_status = battery(text(o, "battery_status"));
+  s.battery_status = battery_status_from_name(text(o, "battery_status"));
   s.battery_voltage_v = number(o, "battery_voltage_v");
   s.longevity_months = number(o, "longevity_months");
   s.right_atrium = chamber(object(o, "right_atrium"));

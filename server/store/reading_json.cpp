@@ -47,20 +47,6 @@ std::string_view meal_name(MealMarker m) {
   return "unknown";
 }
 
-std::string_view battery_name(BatteryStatus s) {
-  switch (s) {
-    case BatteryStatus::kOk:
-      return "ok";
-    case BatteryStatus::kRrtEri:
-      return "rrt_eri";
-    case BatteryStatus::kEos:
-      return "eos";
-    case BatteryStatus::kUnknown:
-      break;
-  }
-  return "unknown";
-}
-
 json::object chamber(const ImplantChamber& c) {
   json::object o;
   put(o, "lead_impedance_ohm", c.lead_impedance_ohm, c.lead_impedance_comparator);
@@ -72,7 +58,7 @@ json::object chamber(const ImplantChamber& c) {
 
 json::object implant(const CardiacImplantSummary& s) {
   json::object o;
-  o["battery_status"] = battery_name(s.battery_status);
+  o["battery_status"] = battery_status_name(s.battery_status);
   put(o, "battery_voltage_v", s.battery_voltage_v, s.battery_voltage_comparator);
   put(o, "longevity_months", s.longevity_months, s.longevity_comparator);
   o["right_atrium"] = chamber(s.right_atrium);
