@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "server/http/route_table.h"
 #include "server/http/test_served.h"
 
 using namespace kotona;
@@ -62,8 +63,9 @@ class StderrCapture {
 
 }  // namespace
 
-TEST_CASE("authz matrix: every endpoint x no/garbage/expired/logged-out token, other team, "
-          "viewer, own team, admin -> expected status and no foreign patient data") {
+TEST_CASE(
+    "authz matrix: every endpoint x no/garbage/expired/logged-out token, other team, "
+    "viewer, own team, admin -> expected status and no foreign patient data") {
   Served s;
   s.add_alerts({1}, "BPA");  // patient-a, ward-a
   s.add_alerts({2}, "BPB");  // patient-b, ward-b
@@ -110,23 +112,37 @@ TEST_CASE("authz matrix: every endpoint x no/garbage/expired/logged-out token, o
       {bhttp::verb::get, "/api/v1/alerts", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/alerts?patient=patient-b", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::post, "/api/v1/alerts/ack", action(alert_b), {D, D, D, D, 200, 403, 404, 409}},
-      {bhttp::verb::post, "/api/v1/alerts/resolve", action(alert_a),
+      {bhttp::verb::post,
+       "/api/v1/alerts/resolve",
+       action(alert_a),
        {D, D, D, D, 404, 403, 200, 409}},
       {bhttp::verb::post, "/api/v1/alerts", "", {D, D, D, D, 405, 403, 405, 405}},
       {bhttp::verb::get, "/api/v1/audit", "", {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::get, "/api/v1/audit/verify", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/readings", "", {D, D, D, D, 200, 200, 200, 200}},
-      {bhttp::verb::get, "/api/v1/readings?patient=patient-a", "",
+      {bhttp::verb::get,
+       "/api/v1/readings?patient=patient-a",
+       "",
        {D, D, D, D, 200, 200, 200, 200}},
-      {bhttp::verb::get, "/api/v1/readings?patient=patient-b", "",
+      {bhttp::verb::get,
+       "/api/v1/readings?patient=patient-b",
+       "",
        {D, D, D, D, 200, 200, 200, 200}},
-      {bhttp::verb::get, "/api/v1/fhir/Patient/patient-a/$everything", "",
+      {bhttp::verb::get,
+       "/api/v1/fhir/Patient/patient-a/$everything",
+       "",
        {D, D, D, D, 404, 200, 200, 200}},
-      {bhttp::verb::get, "/api/v1/fhir/Patient/patient-b/$everything", "",
+      {bhttp::verb::get,
+       "/api/v1/fhir/Patient/patient-b/$everything",
+       "",
        {D, D, D, D, 200, 404, 404, 200}},
-      {bhttp::verb::get, "/api/v1/fhir/Patient/patient-b/%24everything", "",
+      {bhttp::verb::get,
+       "/api/v1/fhir/Patient/patient-b/%24everything",
+       "",
        {D, D, D, D, 200, 404, 404, 200}},
-      {bhttp::verb::get, "/api/v1/fhir/Patient/patient-nobody/$everything", "",
+      {bhttp::verb::get,
+       "/api/v1/fhir/Patient/patient-nobody/$everything",
+       "",
        {D, D, D, D, 404, 404, 404, 404}},
       {bhttp::verb::get, "/api/v1/stream?last_event_id=0", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/metrics", "", {D, D, D, D, 403, 403, 403, 200}},
@@ -137,32 +153,56 @@ TEST_CASE("authz matrix: every endpoint x no/garbage/expired/logged-out token, o
       {bhttp::verb::get, "/api/v1/patients/patient-b", "", {D, D, D, D, 200, 404, 404, 200}},
       {bhttp::verb::get, "/api/v1/patients/patient-r", "", {D, D, D, D, 404, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/patients/patient-nobody", "", {D, D, D, D, 404, 404, 404, 404}},
-      {bhttp::verb::post, "/api/v1/patients", R"({"patient_id":"patient-n","team":"ward-b"})",
+      {bhttp::verb::post,
+       "/api/v1/patients",
+       R"({"patient_id":"patient-n","team":"ward-b"})",
        {D, D, D, D, 403, 403, 403, 201}},
-      {bhttp::verb::patch, "/api/v1/patients/patient-a", R"({"display_name":"A"})",
+      {bhttp::verb::patch,
+       "/api/v1/patients/patient-a",
+       R"({"display_name":"A"})",
        {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::put, "/api/v1/patients/patient-a", "{}", {D, D, D, D, 403, 403, 403, 405}},
       {bhttp::verb::get, "/api/v1/enrolments", "", {D, D, D, D, 200, 200, 200, 200}},
-      {bhttp::verb::get, "/api/v1/enrolments?patient=patient-b", "",
+      {bhttp::verb::get,
+       "/api/v1/enrolments?patient=patient-b",
+       "",
        {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/enrolments/" + enrolment_a, "", {D, D, D, D, 404, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/enrolments/999999", "", {D, D, D, D, 404, 404, 404, 404}},
-      {bhttp::verb::post, "/api/v1/enrolments",
+      {bhttp::verb::post,
+       "/api/v1/enrolments",
        R"({"gateway_id":"gw-1","device_serial":"BPN","patient_id":"patient-n"})",
        {D, D, D, D, 403, 403, 403, 201}},
-      {bhttp::verb::post, "/api/v1/enrolments/" + enrolment_b + "/end", "",
+      {bhttp::verb::post,
+       "/api/v1/enrolments/" + enrolment_b + "/end",
+       "",
        {D, D, D, D, 403, 403, 403, 200}},
       // Quarantine (issue 13): every hub's undeliverable data, admin only, reads included.
       {bhttp::verb::get, "/api/v1/quarantine", "", {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::get, "/api/v1/quarantine?held=1", "", {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::post, "/api/v1/quarantine/999/release", "", {D, D, D, D, 403, 403, 403, 404}},
+      // Health, sign-in and sign-out; the logout ends each caller's token, so it comes last.
+      {bhttp::verb::get, "/healthz/live", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/healthz/ready", "", {503, 503, 503, 503, 503, 503, 503, 503}},
+      {bhttp::verb::post, "/api/v1/login", "{}", {400, 400, 400, 400, 400, 400, 400, 400}},
+      {bhttp::verb::post, "/api/v1/users/nobody/logout", "{}", {D, D, D, D, 403, 403, 403, 200}},
+      {bhttp::verb::post, "/api/v1/logout", "{}", {D, D, D, D, 200, 200, 200, 200}},
   };
+  // The matrix covers the route table itself: a row no cell reaches has no authz expectation.
+  for (const auto& row : http::route_table()) {
+    bool covered = std::any_of(endpoints.begin(), endpoints.end(), [&](const Endpoint& e) {
+      auto path = std::string_view(e.target).substr(0, e.target.find('?'));
+      return http::match_route(e.verb, path).row == &row;
+    });
+    CHECK_MESSAGE(covered, "route " << bhttp::to_string(row.method) << " " << row.pattern
+                                    << " has no cell in the authz matrix");
+  }
   struct Who {
     std::string name, token;
     std::vector<std::string> foreign;  // patients this principal must never see
   };
-  const std::vector<std::string> everyone{"patient-a", "patient-b", "patient-1", "patient-r",
-                                          "patient-n", "131052-308T"};
+  const std::vector<std::string> everyone{"patient-a", "patient-b", "patient-1",
+                                          "patient-r", "patient-n", "131052-308T"};
   std::vector<Who> principals{
       {"no token", "", everyone},
       {"garbage token", "0123abcd", everyone},
@@ -272,8 +312,9 @@ TEST_CASE("password hash: PBKDF2-SHA256 verifies the right password only, salted
   CHECK_FALSE(http::verify_password("secret", ""));
 }
 
-TEST_CASE("authz: an alert, patient or enrolment outside the team answers exactly as one that "
-          "does not exist (issue 17: no existence oracle)") {
+TEST_CASE(
+    "authz: an alert, patient or enrolment outside the team answers exactly as one that "
+    "does not exist (issue 17: no existence oracle)") {
   Served s;
   s.add_alerts({2}, "BPB");  // patient-b, ward-b
   std::string admin = s.login("admin"), alice = s.login("alice");

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "server/fhir/bundle.h"
 #include "server/fhir/time_range.h"
+#include "server/http/respond.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::http {
@@ -89,6 +90,16 @@ std::optional<std::string> fhir_patient_of(std::string_view path) {
   auto id = everything_patient(path);
   if (!id) return std::nullopt;
   return std::string(*id);
+}
+
+Routed fhir_everything(const Call& call) {
+  // Another team's patient answers as an unknown one (issue 17).
+  auto visible = fhir_patient_of(call.path);
+  if (visible && !call.who.may_see(*visible)) {
+    log_hidden(call);
+    return fhir_no_such_patient(call.req, call.ctx.counters);
+  }
+  return handle_fhir_request(call.req, call.path, call.ctx.store, call.ctx.counters);
 }
 
 Routed handle_fhir_request(const Request& req, std::string_view path, store::Store& store,

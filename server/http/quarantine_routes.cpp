@@ -59,7 +59,11 @@ json::object item_json(const store::QuarantineItem& item) {
   return o;
 }
 
-Response list(const Request& req, RouteContext& ctx) {
+}  // namespace
+
+Routed list_quarantine(const Call& call) {
+  const auto& req = call.req;
+  auto& ctx = call.ctx;
   auto q = query_params(std::string_view(req.target().data(), req.target().size()),
                         {"gateway", "reason", "held", "limit"});
   if (!q) return bad_input(req, q.error().detail, ctx.counters);
@@ -90,10 +94,14 @@ Response list(const Request& req, RouteContext& ctx) {
   return json_reply(req, http::status::ok, json::object{{"items", std::move(out)}}, ctx.counters);
 }
 
-Response release(const Request& req, std::int64_t id, const Principal& who, RouteContext& ctx) {
+Routed release_quarantine(const Call& call) {
+  const auto& req = call.req;
+  auto& ctx = call.ctx;
+  auto id = parse_int(call.args.at(0));
+  if (!id || *id < 1) return bad_input(req, "bad quarantine item id", ctx.counters);
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  auto out = ctx.store.release_quarantined(id, who.user, now);
+  auto out = ctx.store.release_quarantined(*id, call.who.user, now);
   if (!out) return store_error(req, out.error(), ctx.counters);
   switch (out->status) {
     case store::WriteStatus::kNotFound:
@@ -104,48 +112,14 @@ Response release(const Request& req, std::int64_t id, const Principal& who, Rout
       break;
   }
   ctx.counters.add("quarantine_released");
-  log_info(kLog, "quarantine/" + std::to_string(id) + " released by " + log_quote(who.user) + ": " +
-                     out->item.release_outcome);
+  log_info(kLog, "quarantine/" + std::to_string(*id) + " released by " + log_quote(call.who.user) +
+                     ": " + out->item.release_outcome);
   if (!out->new_alerts.empty()) ctx.hub.publish(out->new_alerts);
   json::array alerts;
   for (const auto& a : out->new_alerts) alerts.push_back(alert_json(a));
   return json_reply(req, http::status::ok,
                     json::object{{"item", item_json(out->item)}, {"alerts", std::move(alerts)}},
                     ctx.counters);
-}
-
-}  // namespace
-
-bool is_quarantine_path(std::string_view path) {
-  return path == kQuarantinePath ||
-         (path.starts_with(kQuarantinePath) && path.size() > kQuarantinePath.size() &&
-          path[kQuarantinePath.size()] == '/');
-}
-
-Response handle_quarantine_request(const Request& req, std::string_view path, const Principal& who,
-                                   RouteContext& ctx) {
-  bool reads = req.method() == http::verb::get || req.method() == http::verb::head;
-  if (path == kQuarantinePath) {
-    if (!reads) {
-      auto res = json_error(req, http::status::method_not_allowed, "only GET", ctx.counters);
-      res.set(http::field::allow, "GET, HEAD");
-      return res;
-    }
-    return list(req, ctx);
-  }
-  constexpr std::string_view kRelease = "/release";
-  auto rest = path.substr(kQuarantinePath.size() + 1);
-  if (!rest.ends_with(kRelease)) {
-    return json_error(req, http::status::not_found, "no such resource", ctx.counters);
-  }
-  auto id = parse_int(rest.substr(0, rest.size() - kRelease.size()));
-  if (!id || *id < 1) return bad_input(req, "bad quarantine item id", ctx.counters);
-  if (req.method() != http::verb::post) {
-    auto res = json_error(req, http::status::method_not_allowed, "only POST", ctx.counters);
-    res.set(http::field::allow, "POST");
-    return res;
-  }
-  return release(req, *id, who, ctx);
 }
 
 }  // namespace kotona::server::http

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "core/log.h"
 #include "server/http/api_json.h"
 #include "server/store/json_text.h"
 
@@ -31,6 +32,38 @@ Response json_reply(const Request& req, http::status status, const boost::json::
 Response json_error(const Request& req, http::status status, const std::string& why,
                     Counters& counters) {
   return respond(req, status, error_body(why), "application/json", counters);
+}
+
+Response method_not_allowed(const Request& req, const std::string& allow, Counters& counters) {
+  auto res = json_error(req, http::status::method_not_allowed,
+                        "only " + (allow == "GET, HEAD" ? std::string("GET") : allow), counters);
+  res.set(http::field::allow, allow);
+  return res;
+}
+
+std::string route_prefix(std::string_view path) {
+  path = path.substr(0, path.find_first_of("?#"));
+  std::size_t end = 0;
+  for (int i = 0; i < 3 && end != std::string_view::npos; ++i) end = path.find('/', end + 1);
+  return std::string(path.substr(0, end)) + (end == std::string_view::npos ? "" : "/...");
+}
+
+void log_hidden(const Call& call) {
+  call.ctx.counters.add("http_hidden_outside_team");
+  log_warn("http", "hidden (outside care team) " + std::string(call.req.method_string()) + " " +
+                       route_prefix(call.path) + " user=" + call.who.user +
+                       " role=" + std::string(to_string(call.who.role)));
+}
+
+Response hidden(const Call& call, const char* what) {
+  log_hidden(call);
+  return json_error(call.req, http::status::not_found, std::string("no such ") + what,
+                    call.ctx.counters);
+}
+
+Response hidden_list(const Call& call) {
+  log_hidden(call);
+  return respond(call.req, http::status::ok, "[]", "application/json", call.ctx.counters);
 }
 
 Result<std::map<std::string, std::string>> query_params(

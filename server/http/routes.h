@@ -1,10 +1,9 @@
 // Request routing for HttpServer: dispatch() is the ONE entry point for every request. It
-// authenticates (bearer token) and authorises (role, care team) before any route runs, so a
-// route added later is covered by default: everything but kPublicPaths needs a live token,
-// every non-GET needs role clinician or admin, /metrics needs admin. A route that names a
-// patient (or an alert, reading...) MUST also check Principal::may_see. Denials are logged
-// without health data (route prefix, status, user; never a patient id or query string).
-// Runs on the io thread; not thread-safe.
+// matches the request against the route table (route_table.h), authenticates (bearer token)
+// and authorises from the row's requirement before any handler runs; everything not public
+// needs a live token, unknown paths included. A handler naming a patient (alert, reading...)
+// MUST also check Principal::may_see. Denials are logged without health data (route prefix,
+// status, user; never a patient id or query string). Runs on the io thread; not thread-safe.
 #pragma once
 
 #include <boost/beast/http/empty_body.hpp>
@@ -30,12 +29,6 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 inline constexpr std::string_view kStreamPath = "/api/v1/stream";
 inline constexpr std::string_view kLoginPath = "/api/v1/login";
-inline constexpr std::string_view kLogoutPath = "/api/v1/logout";
-inline constexpr std::string_view kReadyPath = "/healthz/ready";
-// Served without a token: the page (static, no data), liveness (/healthz, /healthz/live),
-// readiness and the login itself. The health answers carry no health data.
-inline constexpr std::string_view kPublicPaths[] = {"/", "/healthz", "/healthz/live", kReadyPath,
-                                                    kLoginPath};
 
 // "a=1&b=x%2Fy" -> {a: 1, b: x/y}. Errors: kMalformed (bad escape, repeated key).
 [[nodiscard]] Result<std::map<std::string, std::string>> parse_query(std::string_view query);
@@ -44,7 +37,7 @@ struct StreamRequest {
   std::optional<std::int64_t> last_event_id;  // replay alerts with event_id > this
 };
 // A well-formed GET of the stream (Last-Event-ID header or ?last_event_id=N), else nullopt
-// (handle_request() then answers 400 or 405).
+// (open_stream() then answers 400).
 std::optional<StreamRequest> as_stream_request(const Request& request);
 
 struct RouteContext {
