@@ -9,6 +9,7 @@
 #include <regex>
 #include <thread>
 
+#include "bench/fleet_parts.h"
 #include "bench/procfs.h"
 #include "core/reading.h"
 #include "gateway/outbox/outbox.h"
@@ -25,16 +26,12 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using test::Child;
 
-namespace {
-
 std::string hub_id(int h) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "gw-bench-%04d", h);
   return buf;
 }
 std::string meter_serial(int h) { return "BPB" + std::to_string(100000 + h); }
-
-}  // namespace
 
 gateway::OutboxEntry make_backlog_entry(int h, int i) {
   const auto start = kBacklogStart;
@@ -66,7 +63,8 @@ bool fill_outbox(const std::string& path, int h, int n, std::string& error) {
   return true;
 }
 
-// One counter from the server's /metrics (`token` is an admin's); -1 when unreachable.
+}  // namespace
+
 long metric(int port, const std::string& token, const std::string& name) {
   test::set_bearer_token(token);
   auto res = test::http_get(port, "/metrics");
@@ -76,13 +74,8 @@ long metric(int port, const std::string& token, const std::string& name) {
   return std::stol(m[2]);
 }
 
-struct Ingest {  // kotona-server or the null ingest
-  std::unique_ptr<Child> child;
-  int http_port = 0;
-  std::string token;
-};
-
-Ingest start_server(const DrainPoint& p, const test::TempDir& dir, const std::string& broker) {
+Ingest start_server(const DrainPoint& p, const test::TempDir& dir, const std::string& broker,
+                    const std::string& extra_config) {
   if (p.store == "postgresql") {
     setenv("KOTONA_TEST_POSTGRES", p.pg_uri.c_str(), 1);
   } else {
@@ -94,7 +87,7 @@ Ingest start_server(const DrainPoint& p, const test::TempDir& dir, const std::st
     out << "mqtt_uri = " << broker << "\nmqtt_client_id = kotona-ingest-bench\n"
         << "db_path = " << test::test_store_location(dir.path()) << "\n"
         << "http_listen = 127.0.0.1:0\n"
-        << test::test_admin_config();
+        << test::test_admin_config() << extra_config;
     for (int h = 0; h < p.hubs; ++h) {
       out << "enrol = " << hub_id(h) << " " << meter_serial(h) << " patient-" << h + 1 << "\n";
     }
@@ -113,6 +106,8 @@ Ingest start_server(const DrainPoint& p, const test::TempDir& dir, const std::st
   in.token = test::http_login(in.http_port, "admin", test::kTestPassword).value_or("");
   return in;
 }
+
+namespace {
 
 Ingest start_null_ingest(const DrainPoint& p, const test::TempDir& dir, const std::string& broker) {
   Ingest in;
@@ -137,9 +132,13 @@ std::unique_ptr<Child> start_hub(int h, const test::TempDir& dir, const std::str
       dir / (hub_id(h) + ".log"));
 }
 
+}  // namespace
+
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+
+namespace {
 
 // Waits until the ingest has every reading; returns false at the deadline. For the null ingest,
 // `all_line` gets its summary line (it counts the repeats).
@@ -175,9 +174,13 @@ std::size_t wait_outboxes_empty(const test::TempDir& dir, int hubs, Clock::time_
   return left;
 }
 
+}  // namespace
+
 std::string tail(const std::string& text, std::size_t n) {
   return text.size() > n ? text.substr(text.size() - n) : text;
 }
+
+namespace {
 
 // Bytes the hubs wrote to their storage, less what went to their log files (on a hub the log
 // goes to journald, not to the outbox's flash); negative when /proc cannot say.

@@ -12,6 +12,8 @@
 #include <iostream>
 #include <thread>
 
+#include "bench/feed.h"
+#include "bench/latency.h"
 #include "bench/report.h"
 #include "tests/support/process.h"
 
@@ -62,8 +64,55 @@ std::string machine() {
          ", Linux " + u.release + ".";
 }
 
+// Runs `point` `repeat` times into `runs`, printing one progress line per run.
+template <typename P, typename R, typename Run, typename Say>
+void repeat_point(const std::string& key, const P& point, int repeat, std::vector<R>& runs,
+                  bool& all_complete, Run run_one, Say say) {
+  for (int i = 0; i < repeat; ++i) {
+    std::cerr << "bench: " << key << " run " << i + 1 << "/" << repeat << " ..." << std::flush;
+    runs.push_back(run_one(point));
+    all_complete = all_complete && runs.back().complete;
+    std::cerr << (runs.back().complete ? " " : " INCOMPLETE ") << say(runs.back()) << "\n";
+  }
+}
+
+// The live points (latency.h, feed.h, hubs.h): smoke is short and small; --only names them
+// "rate-MxR" (M meters at R/s each), "feed-HxR" (H hubs, R/s in all) or "hubs-H".
+void run_live(const Options& o, int repeat, Report& report, bool& all_complete) {
+  const bool full = o.size == "full";
+  const auto rates =
+      full ? std::vector<RatePoint>{{1, 20, 60}, {5, 40, 30}} : std::vector<RatePoint>{{1, 20, 5}};
+  const auto feeds = full ? std::vector<FeedPoint>{{10, 1000, 20}, {10, 5000, 10}}
+                          : std::vector<FeedPoint>{{2, 200, 3}};
+  const HubsPoint hubs = full ? HubsPoint{10000, 10, 30, 5} : HubsPoint{200, 2, 4, 2};
+  auto wanted = [&](const std::string& key) { return o.only.empty() || o.only == key; };
+  for (const auto& p : rates) {
+    const auto key = "rate-" + std::to_string(p.meters) + "x" + std::to_string(p.per_meter_per_s);
+    if (!wanted(key)) continue;
+    report.rates.push_back({p, {}});
+    repeat_point(key, p, repeat, report.rates.back().runs, all_complete, run_rate,
+                 [](const RateResult& x) {
+                   return "hub->SSE p99 " + std::to_string(x.hub_to_sse.p99) + " ms";
+                 });
+  }
+  for (const auto& p : feeds) {
+    const auto key = "feed-" + std::to_string(p.hubs) + "x" + std::to_string(p.per_s);
+    if (!wanted(key)) continue;
+    report.feeds.push_back({p, {}});
+    repeat_point(key, p, repeat, report.feeds.back().runs, all_complete, run_feed,
+                 [](const FeedResult& x) {
+                   return "server " + std::to_string(x.server_cpu_us) + " us/reading";
+                 });
+  }
+  const auto key = "hubs-" + std::to_string(hubs.hubs);
+  if (!wanted(key)) return;
+  report.hubs.push_back({hubs, {}});
+  repeat_point(key, hubs, repeat, report.hubs.back().runs, all_complete, run_hubs,
+               [](const HubsResult& x) { return std::to_string(x.connected) + " connected"; });
+}
+
 int run(const Options& o) {
-  Report report{o.size, machine(), {}, {}, {}};
+  Report report{o.size, machine(), {}, {}, {}, {}, {}, {}};
   const bool full = o.size == "full";
   const int repeat = o.repeat > 0 ? o.repeat : (full ? 3 : 1);
   for (int i = 0; i < repeat; ++i) {
@@ -86,6 +135,7 @@ int run(const Options& o) {
     }
     report.drains.push_back(std::move(pr));
   }
+  run_live(o, repeat, report, all_complete);
   report.wear = measure_append_wear(full ? 2000 : 500);
   std::cerr << "bench: append wear "
             << (report.wear.measured
@@ -111,6 +161,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 3 && args[0] == "null-ingest")
     return null_ingest_main(args[1], std::stol(args[2]));
+  if (args.size() == 6 && args[0] == "feed")
+    return feed_main(args[1], std::stoi(args[2]), args[3], std::stoi(args[4]), std::stoi(args[5]));
   Options o;
   for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
     if (args[i] == "--size")

@@ -221,6 +221,7 @@ std::string markdown(const Report& r) {
             << run.failure.substr(0, 300) << "\n";
     }
   }
+  out << live_markdown(r);
   return out.str();
 }
 
@@ -264,7 +265,7 @@ std::string json(const Report& r) {
         << g.want << "\",\"pass\":" << (g.pass ? "true" : "false") << "}";
     first = false;
   }
-  out << "]}\n";
+  out << "]" << live_json(r) << "}\n";
   return out.str();
 }
 

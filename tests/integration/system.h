@@ -107,6 +107,9 @@ class SystemUnderTest {
   // private PostgreSQL cluster, an SQLite file on a small filesystem).
   void set_store_location(std::string location) { store_location_ = std::move(location); }
   Mosquitto& broker() { return *broker_; }
+  // Process ids for the bench's /proc readings; -1 when not running.
+  pid_t server_pid() const { return server_ ? server_->pid() : -1; }
+  pid_t gateway_pid() const { return gateway_ ? gateway_->pid() : -1; }
 
  private:
   // ledger_entries(): gives the hub_assigned lines ("serial/kind" -> indexes into out) their uid.

@@ -189,6 +189,7 @@ void SseClient::parse_buffer() {
     std::string block = buffer_.substr(0, end);
     buffer_.erase(0, end + 2);
     SseEvent ev;
+    ev.arrived = std::chrono::system_clock::now();
     std::size_t pos = 0;
     while (pos <= block.size()) {
       auto nl = block.find('\n', pos);

@@ -38,6 +38,8 @@ struct SseEvent {
   std::string id;
   std::string event;
   std::string data;
+  // When the client parsed it (wall clock: the bench compares it with hub and server times).
+  std::chrono::system_clock::time_point arrived{};
 };
 
 // One open SSE stream. Not thread-safe.
