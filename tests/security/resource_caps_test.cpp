@@ -135,3 +135,50 @@ TEST_CASE("caps: out of file descriptors (low RLIMIT_NOFILE) -> accept backs off
   REQUIRE(after.has_value());
   CHECK(after->status == 200);
 }
+
+// Issue 17 point 4: over the size limits a stranger (no valid token) gets an answer, not a
+// hang-up: 413 / 431 with a JSON error, counted, the connection closed; just under the limits
+// the same request is answered as usual (401 here), and the server goes on serving.
+TEST_CASE("limits: body over 64 KiB -> 413, header over 8 KiB -> 431, JSON, before any token") {
+  Served s;
+  struct Seen {
+    int status = 0;  // 0: no answer (the connection was dropped)
+    std::string error, connection;
+  };
+  auto send = [&](const std::string& token, std::size_t body_bytes) {
+    Seen seen;
+    try {
+      // Exactly body_bytes long.
+      std::string body = R"({"alert_id":")" + std::string(body_bytes - 15, 'a') + "\"}";
+      auto res = s.request(bhttp::verb::post, "/api/v1/alerts/ack", token, body);
+      seen.status = static_cast<int>(res.result_int());
+      seen.connection = std::string(res[bhttp::field::connection]);
+      boost::system::error_code ec;
+      auto parsed = boost::json::parse(res.body(), ec);
+      const auto* o = ec ? nullptr : parsed.if_object();
+      if (o && o->contains("error")) seen.error = std::string(o->at("error").as_string());
+    } catch (const std::exception&) {
+    }
+    return seen;
+  };
+  const std::string garbage = "0123abcd";
+  auto under_body = send(garbage, 64 * 1024 - 512);
+  auto over_body = send(garbage, 64 * 1024 + 1);
+  auto under_header = send(std::string(7 * 1024, 'x'), 64);
+  auto over_header = send(std::string(9 * 1024, 'x'), 64);
+  MESSAGE("body 65024 B: " << under_body.status << ", 65537 B: " << over_body.status << " "
+                           << over_body.error << "; header 7 KiB: " << under_header.status
+                           << ", 9 KiB: " << over_header.status << " " << over_header.error);
+  CHECK(under_body.status == 401);
+  CHECK(over_body.status == 413);
+  CHECK(over_body.error == "request body over 65536 bytes");
+  CHECK(over_body.connection == "close");
+  CHECK(under_header.status == 401);
+  CHECK(over_header.status == 431);
+  CHECK(over_header.error == "request header over 8192 bytes");
+  CHECK(over_header.connection == "close");
+  auto counters = s.counters.snapshot();
+  CHECK(counters["http_responses_413"] == 1);
+  CHECK(counters["http_responses_431"] == 1);
+  CHECK(s.request(bhttp::verb::get, "/healthz", "").result() == bhttp::status::ok);
+}
