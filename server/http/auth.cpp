@@ -94,9 +94,12 @@ std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
 
 std::string_view to_string(Role role) {
   switch (role) {
-    case Role::kViewer: return "viewer";
-    case Role::kClinician: return "clinician";
-    case Role::kAdmin: return "admin";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kClinician:
+      return "clinician";
+    case Role::kAdmin:
+      return "admin";
   }
   return "viewer";
 }
@@ -116,8 +119,10 @@ bool verify_password(std::string_view password, std::string_view encoded) {
   return CRYPTO_memcmp(got.data(), h->hash.data(), got.size()) == 0;
 }
 
-Result<AuthConfig> parse_auth_config(const ConfigFile& file) {
-  AuthConfig config;
+namespace {
+
+// `team = TEAM PATIENT...` lines into config.teams.
+[[nodiscard]] Result<void> parse_teams(const ConfigFile& file, AuthConfig& config) {
   for (const auto& e : file.all("team")) {
     std::istringstream words(e.value);
     std::string team, patient;
@@ -133,36 +138,43 @@ Result<AuthConfig> parse_auth_config(const ConfigFile& file) {
       patients.insert(patient);
     }
   }
-  for (const auto& e : file.all("user")) {
-    std::istringstream words(e.value);
-    User u;
-    std::string role, extra;
-    words >> u.name >> role >> u.team >> u.password_hash;
-    auto parsed_role = parse_role(role);
-    if (!is_valid_id_text(u.name) || !parsed_role || u.team.empty() || (words >> extra)) {
-      return fail(Errc::kConfig, where(file, e) +
-                                     "'user' must be 'NAME viewer|clinician|admin TEAM|- HASH'");
-    }
-    u.role = *parsed_role;
-    if (!parse_hash(u.password_hash)) {
-      return fail(Errc::kConfig, where(file, e) + "'user' " + u.name +
-                                     ": password hash is not pbkdf2-sha256$N$SALT$HASH (make "
-                                     "one with kotona-server --hash-password)");
-    }
-    if (u.team != "-" && !config.teams.contains(u.team)) {
-      return fail(Errc::kConfig, where(file, e) + "'user' " + u.name + ": unknown team '" +
-                                     u.team + "'");
-    }
-    if (u.team == "-" && u.role != Role::kAdmin) {
-      return fail(Errc::kConfig, where(file, e) + "'user' " + u.name + ": only admin has no team");
-    }
-    for (const auto& other : config.users) {
-      if (other.name == u.name) {
-        return fail(Errc::kConfig, where(file, e) + "'user' " + u.name + " repeated");
-      }
-    }
-    config.users.push_back(std::move(u));
+  return {};
+}
+
+// One `user = NAME ROLE TEAM HASH` line, checked against the teams and the users before it.
+[[nodiscard]] Result<User> parse_user(const ConfigFile& file, const ConfigFile::Entry& e,
+                                      const AuthConfig& config) {
+  std::istringstream words(e.value);
+  User u;
+  std::string role, extra;
+  words >> u.name >> role >> u.team >> u.password_hash;
+  auto parsed_role = parse_role(role);
+  if (!is_valid_id_text(u.name) || !parsed_role || u.team.empty() || (words >> extra)) {
+    return fail(Errc::kConfig,
+                where(file, e) + "'user' must be 'NAME viewer|clinician|admin TEAM|- HASH'");
   }
+  u.role = *parsed_role;
+  std::string why;
+  if (!parse_hash(u.password_hash)) {
+    why =
+        "password hash is not pbkdf2-sha256$N$SALT$HASH (make one with kotona-server "
+        "--hash-password)";
+  } else if (u.team != "-" && !config.teams.contains(u.team)) {
+    why = "unknown team '" + u.team + "'";
+  } else if (u.team == "-" && u.role != Role::kAdmin) {
+    why = "only admin has no team";
+  }
+  if (!why.empty()) return fail(Errc::kConfig, where(file, e) + "'user' " + u.name + ": " + why);
+  for (const auto& other : config.users) {
+    if (other.name == u.name) {
+      return fail(Errc::kConfig, where(file, e) + "'user' " + u.name + " repeated");
+    }
+  }
+  return u;
+}
+
+// session_ttl_s and the sign-in throttle's settings.
+[[nodiscard]] Result<void> parse_limits(const ConfigFile& file, AuthConfig& config) {
   auto ttl = file.get_int("session_ttl_s", config.token_ttl.count(), 1, 7 * 86400);
   if (!ttl) return fail(ttl.error());
   config.token_ttl = std::chrono::seconds(*ttl);
@@ -178,6 +190,20 @@ Result<AuthConfig> parse_auth_config(const ConfigFile& file) {
   t.enabled = t.max_delay.count() > 0;
   t.attack_failures = static_cast<int>(*attack);
   t.in_flight_per_address = static_cast<std::size_t>(*in_flight);
+  return {};
+}
+
+}  // namespace
+
+Result<AuthConfig> parse_auth_config(const ConfigFile& file) {
+  AuthConfig config;
+  if (auto teams = parse_teams(file, config); !teams) return fail(teams.error());
+  for (const auto& e : file.all("user")) {
+    auto user = parse_user(file, e, config);
+    if (!user) return fail(user.error());
+    config.users.push_back(std::move(*user));
+  }
+  if (auto limits = parse_limits(file, config); !limits) return fail(limits.error());
   return config;
 }
 
