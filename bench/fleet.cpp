@@ -121,6 +121,29 @@ Ingest start_null_ingest(const DrainPoint& p, const test::TempDir& dir, const st
   return in;
 }
 
+// The Node peer (bench/node_peer/ingest.js), from `p.node_dir` where bench/run.sh installed it
+// with its node_modules and a copy of the wire schema.
+Ingest start_node_ingest(const DrainPoint& p, const test::TempDir& dir, const std::string& broker) {
+  const std::filesystem::path node_dir = p.node_dir;
+  Ingest in;
+  in.child = std::make_unique<Child>(
+      std::vector<std::string>{"node", (node_dir / "ingest.js").string(), broker,
+                               (dir / "node-peer.db").string(),
+                               (node_dir / "readings.proto").string(),
+                               std::to_string(long{p.hubs} * p.readings_per_hub)},
+      dir / "node-ingest.log");
+  if (!in.child->wait_for_log("node-ingest: subscribed", 30s)) {
+    throw std::runtime_error("node peer did not start:\n" + in.child->log_text());
+  }
+  return in;
+}
+
+Ingest start_ingest(const DrainPoint& p, const test::TempDir& dir, const std::string& broker) {
+  if (p.store == "null") return start_null_ingest(p, dir, broker);
+  if (p.store == "node") return start_node_ingest(p, dir, broker);
+  return start_server(p, dir, broker);
+}
+
 std::unique_ptr<Child> start_hub(int h, const test::TempDir& dir, const std::string& broker) {
   const auto conf = dir / (hub_id(h) + ".conf");
   std::filesystem::create_directories(dir / "by-id");  // no devices: only the backlog
@@ -140,13 +163,13 @@ double seconds_since(Clock::time_point t0) {
 
 namespace {
 
-// Waits until the ingest has every reading; returns false at the deadline. For the null ingest,
-// `all_line` gets its summary line (it counts the repeats).
-bool wait_all_arrived(Ingest& ingest, bool null, long total, Clock::time_point deadline,
-                      std::string& all_line) {
+// Waits until the ingest has every reading; returns false at the deadline. For a peer (null or
+// Node ingest) `all_line` gets its summary line "<all_marker> ... N repeats".
+bool wait_all_arrived(Ingest& ingest, const std::string& all_marker, long total,
+                      Clock::time_point deadline, std::string& all_line) {
   while (Clock::now() < deadline) {
-    if (null) {
-      if (auto line = ingest.child->wait_for_log("null-ingest: all", 100ms)) {
+    if (!all_marker.empty()) {
+      if (auto line = ingest.child->wait_for_log(all_marker, 100ms)) {
         all_line = *line;
         return true;
       }
@@ -259,9 +282,8 @@ DrainResult run_drain(const DrainPoint& p, int timeout_s) {
       return out;
     }
   }
-  const bool null = p.store == "null";
-  Ingest ingest =
-      null ? start_null_ingest(p, dir, broker.uri()) : start_server(p, dir, broker.uri());
+  const bool peer = p.store == "null" || p.store == "node";  // not kotona-server
+  Ingest ingest = start_ingest(p, dir, broker.uri());
   const long total = long{p.hubs} * p.readings_per_hub;
   const double cpu0 = cpu_us(ingest.child->pid());
   const auto t0 = Clock::now();
@@ -270,23 +292,24 @@ DrainResult run_drain(const DrainPoint& p, int timeout_s) {
   for (int h = 0; h < p.hubs; ++h) hubs.push_back(start_hub(h, dir, broker.uri()));
 
   std::string all_line;
-  const bool arrived = wait_all_arrived(ingest, null, total, deadline, all_line);
+  const bool arrived =
+      wait_all_arrived(ingest, peer ? p.store + "-ingest: all" : "", total, deadline, all_line);
   out.rows_s = seconds_since(t0);
   out.ingest_cpu_us = (cpu_us(ingest.child->pid()) - cpu0) / static_cast<double>(total);
   const std::size_t left = wait_outboxes_empty(dir, p.hubs, deadline);
   out.empty_s = seconds_since(t0);
   out.complete = arrived && left == 0;
   std::smatch m;
-  if (null && std::regex_search(all_line, m, std::regex("([0-9]+) repeats"))) {
+  if (peer && std::regex_search(all_line, m, std::regex("([0-9]+) repeats"))) {
     out.resent = std::stol(m[1]);
-  } else if (!null) {
+  } else if (!peer) {
     out.resent = metric(ingest.http_port, ingest.token, "readings_duplicate");
   }
   for (auto& hub : hubs) out.hub_rss_mb = std::max(out.hub_rss_mb, peak_rss_mb(hub->pid()));
   out.hub_write_bytes_per_reading = hub_write_bytes(hubs) / static_cast<double>(total);
   out.ingest_rss_mb = peak_rss_mb(ingest.child->pid());
   out.broker_rss_mb = peak_rss_mb(broker.pid());
-  if (out.complete && !null && p.hubs == 1) measure_growth(ingest, p, out);
+  if (out.complete && !peer && p.hubs == 1) measure_growth(ingest, p, out);
   if (!out.complete) {
     out.failure = std::string(arrived ? "" : "not every reading arrived; ") + std::to_string(left) +
                   " outbox(es) not empty after " + std::to_string(timeout_s) +

@@ -12,10 +12,13 @@
 namespace kotona::bench {
 
 struct DrainPoint {
-  std::string store = "sqlite";  // "sqlite", "postgresql" (needs pg_uri) or "null"
+  // "sqlite", "postgresql" (needs pg_uri), "null" (decode + ack) or "node" (the Node peer,
+  // needs node_dir: bench/node_peer installed by bench/run.sh)
+  std::string store = "sqlite";
   int hubs = 1;
   int readings_per_hub = 10000;
   std::string pg_uri;  // libpq URI of a cluster the bench may create databases in
+  std::string node_dir = "";
 };
 
 struct DrainResult {

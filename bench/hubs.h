@@ -11,9 +11,9 @@ namespace kotona::bench {
 
 struct HubsPoint {
   int hubs = 10000;
-  int heartbeat_s = 10;
-  int seconds = 30;  // heartbeats sent for this long
-  int window_s = 5;  // server CPU per tick measured over this long, before and after
+  int heartbeat_s = 30;  // the hub's own default (gateway status_interval)
+  int seconds = 60;      // heartbeats sent for this long
+  int window_s = 5;      // server CPU per tick measured over this long, before and after
 };
 
 struct HubsResult {

@@ -1,5 +1,7 @@
 #include "bench/latency.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
@@ -90,6 +92,26 @@ long stored(test::SystemUnderTest& sys) {
   return std::stol(m[2]);
 }
 
+// 200 commits of one 300-byte row each in a fresh WAL database under `dir` (synchronous=FULL,
+// as the hub's outbox and the server's store): the floor of each of the path's two commits.
+Spread commit_floor(const std::filesystem::path& dir) {
+  sqlite3* db = nullptr;
+  std::vector<double> ms;
+  if (sqlite3_open((dir / "commit-floor.db").string().c_str(), &db) == SQLITE_OK &&
+      sqlite3_exec(db,
+                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                   "CREATE TABLE t(id INTEGER PRIMARY KEY, body BLOB)",
+                   nullptr, nullptr, nullptr) == SQLITE_OK) {
+    for (int i = 0; i < 200; ++i) {
+      const auto t0 = Clock::now();
+      sqlite3_exec(db, "INSERT INTO t(body) VALUES(zeroblob(300))", nullptr, nullptr, nullptr);
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+  }
+  sqlite3_close(db);
+  return spread_of(ms);
+}
+
 std::string serial_of(int i) { return "BENCHBP" + std::to_string(1000 + i); }
 
 void measure(test::SystemUnderTest& sys, const RatePoint& p, RateResult& out) {
@@ -123,6 +145,7 @@ void measure(test::SystemUnderTest& sys, const RatePoint& p, RateResult& out) {
   out.complete = stored(sys) >= out.delivered;
   if (!out.complete) out.failure = "not every delivered reading was stored\n" + sys.diagnostics();
   time_alerts(sse.events(), hub_times(sys, p.meters), out);
+  out.commit = commit_floor(sys.dir().path());
 }
 
 }  // namespace
@@ -143,8 +166,8 @@ Spread spread_of(std::vector<double> samples) {
 }
 
 std::string rate_label(const RatePoint& p) {
-  return std::to_string(p.meters * p.per_meter_per_s) + "/s (" + std::to_string(p.meters) +
-         (p.meters == 1 ? " meter)" : " meters)");
+  return std::to_string(p.meters) + (p.meters == 1 ? " meter" : " meters") + " x 1 every " +
+         std::to_string(std::max(1, 1000 / p.per_meter_per_s)) + " ms";
 }
 
 RateResult run_rate(const RatePoint& point) {

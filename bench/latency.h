@@ -32,13 +32,19 @@ struct RateResult {
   // clock: the reading's hub time -> its alert's server receive time (`last_at`) -> the bench
   // parsed the event off the stream. Hub and server times are whole milliseconds.
   Spread hub_to_sse, hub_to_server, server_to_sse;
+  // The bare floor of the same path, measured in the same run on the same disk: one SQLite
+  // commit (WAL, synchronous=FULL, a 300-byte row), as the hub does before it sends and the
+  // server before it acks and raises; 200 commits, ms.
+  Spread commit;
   // CPU (user + system) per delivered reading, µs, over the measuring time and the drain.
   double hub_cpu_us = 0, server_cpu_us = 0, broker_cpu_us = 0;
   double hub_rss_mb = 0, server_rss_mb = 0, broker_rss_mb = 0;  // peak
   std::string failure;
 };
 
-std::string rate_label(const RatePoint& p);  // e.g. "20/s (1 meter)"
+// e.g. "1 meter x 1 every 50 ms": what the meters are told; an ASTM transfer takes its own time
+// on top, so the rate reached is lower (RateResult::achieved_per_s).
+std::string rate_label(const RatePoint& p);
 
 // Runs one point; never throws for a slow system (complete = false, failure says why).
 RateResult run_rate(const RatePoint& point);

@@ -25,6 +25,7 @@ struct Options {
   int repeat = 0;  // 0: the size's default
   std::string pg_uri;
   std::string only;
+  std::string node_dir;  // --node DIR: bench/node_peer installed there (bench/run.sh does it)
   std::filesystem::path out = std::filesystem::path(KOTONA_BUILD_DIR) / "bench" / "results";
 };
 
@@ -44,6 +45,12 @@ std::vector<DrainPoint> plan(const Options& o) {
     for (auto [hubs, n] : shapes) points.push_back({store, hubs, n, o.pg_uri});
   }
   points.push_back({"null", 1, o.size == "full" ? 100000 : 2000, ""});
+  if (!o.node_dir.empty()) {  // the outside ratio: the same shapes into the Node peer
+    for (auto [hubs, n] : o.size == "full"
+                              ? std::vector<std::pair<int, int>>{{1, 100000}, {10, 10000}}
+                              : std::vector<std::pair<int, int>>{{1, 2000}})
+      points.push_back({"node", hubs, n, "", o.node_dir});
+  }
   if (o.only.empty()) return points;
   std::erase_if(points, [&](const DrainPoint& p) { return shape_of(p) != o.only; });
   return points;
@@ -84,7 +91,7 @@ void run_live(const Options& o, int repeat, Report& report, bool& all_complete) 
       full ? std::vector<RatePoint>{{1, 20, 60}, {5, 40, 30}} : std::vector<RatePoint>{{1, 20, 5}};
   const auto feeds = full ? std::vector<FeedPoint>{{10, 1000, 20}, {10, 5000, 10}}
                           : std::vector<FeedPoint>{{2, 200, 3}};
-  const HubsPoint hubs = full ? HubsPoint{10000, 10, 30, 5} : HubsPoint{200, 2, 4, 2};
+  const HubsPoint hubs = full ? HubsPoint{10000, 30, 60, 5} : HubsPoint{200, 2, 4, 2};
   auto wanted = [&](const std::string& key) { return o.only.empty() || o.only == key; };
   for (const auto& p : rates) {
     const auto key = "rate-" + std::to_string(p.meters) + "x" + std::to_string(p.per_meter_per_s);
@@ -171,6 +178,8 @@ int main(int argc, char** argv) {
       o.repeat = std::stoi(args[i + 1]);
     else if (args[i] == "--pg")
       o.pg_uri = args[i + 1];
+    else if (args[i] == "--node")
+      o.node_dir = args[i + 1];
     else if (args[i] == "--only")
       o.only = args[i + 1];
     else if (args[i] == "--out")
@@ -179,7 +188,8 @@ int main(int argc, char** argv) {
       return std::cerr << "kotona-bench: unknown option " << args[i] << "\n", 2;
   }
   if (args.size() % 2 != 0 || (o.size != "smoke" && o.size != "full")) {
-    std::cerr << "usage: kotona-bench [--size smoke|full] [--repeat N] [--pg URI] [--only HxN] "
+    std::cerr << "usage: kotona-bench [--size smoke|full] [--repeat N] [--pg URI] [--node DIR] "
+                 "[--only POINT] "
                  "[--out DIR]\n";
     return 2;
   }

@@ -124,7 +124,7 @@ std::vector<Gate> gates(const Report& r) {
   long resent = 0;
   bool any = false;
   for (const auto& pr : r.drains) {
-    if (pr.point.store == "null") continue;
+    if (pr.point.store == "null" || pr.point.store == "node") continue;
     for (const auto& run : pr.runs) resent += run.resent, any = true;
   }
   return {
@@ -192,6 +192,13 @@ std::string markdown(const Report& r) {
         << fmt(known(m([](auto& d) { return d.query_day_ms; }))) << " | "
         << fmt(known(m([](auto& d) { return d.export_ms; })), "%.0f") << " | "
         << fmt(known(m([](auto& d) { return d.export_rss_mb; }))) << " |\n";
+  }
+  const auto* ours = find(r, "sqlite", "1x100000");
+  const auto* node = find(r, "node", "1x100000");
+  if (ours && node) {
+    out << "\nOutside ratio (1x100000): kotona-server on SQLite / the Node peer (mqtt.js + "
+           "better-sqlite3, same durability, no clinical work), readings/s: "
+        << fmt(ratio(rate(*ours), rate(*node)), "%.2f") << "\n";
   }
   const Wear w = wear_of(r);
   out << "\nFlash wear (hub storage, /proc write_bytes): append " << fmt(w.append, "%.0f")

@@ -39,9 +39,10 @@ void rate_table(const Report& r, std::ostringstream& out) {
          "SSE)\n\nLatency per alert event, ms (hub receive -> server receive -> the bench reads "
          "the event); cost per reading over the run.\n\n"
          "| rate | runs ok | delivered/s | alerts | hub->SSE p50 | p99 | max | hub->server p99 "
-         "| server->SSE p99 | hub CPU µs | server CPU µs | broker CPU µs | hub RSS MB "
+         "| server->SSE p99 | one commit p50 / p99 | hub CPU µs | server CPU µs | broker CPU µs | "
+         "hub RSS MB "
          "| server RSS MB | broker RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-         "---|---|\n";
+         "---|---|---|\n";
   for (const auto& rr : r.rates) {
     auto m = [&](std::function<double(const RateResult&)> f) { return median_of(rr.runs, f); };
     out << "| " << rate_label(rr.point) << " | " << ok_count(rr.runs) << "/" << rr.runs.size()
@@ -52,6 +53,8 @@ void rate_table(const Report& r, std::ostringstream& out) {
         << fmt(m([](auto& x) { return x.hub_to_sse.max; })) << " | "
         << fmt(m([](auto& x) { return x.hub_to_server.p99; })) << " | "
         << fmt(m([](auto& x) { return x.server_to_sse.p99; })) << " | "
+        << fmt(m([](auto& x) { return x.commit.p50; })) << " / "
+        << fmt(m([](auto& x) { return x.commit.p99; })) << " | "
         << fmt(m([](auto& x) { return x.hub_cpu_us; }), "%.0f") << " | "
         << fmt(m([](auto& x) { return x.server_cpu_us; }), "%.0f") << " | "
         << fmt(m([](auto& x) { return x.broker_cpu_us; }), "%.0f") << " | "
@@ -98,7 +101,8 @@ void hubs_table(const Report& r, std::ostringstream& out) {
   }
 }
 
-// Issue 15's latency gate: hub -> SSE p99 < 10 ms at 20 readings/s (one meter).
+// Issue 15's latency gate: hub -> SSE p99 < 10 ms at 20 readings/s (one meter told to measure
+// every 50 ms; it reaches 15-17/s, the transfer takes its own time).
 std::optional<double> latency_gate_value(const Report& r) {
   for (const auto& rr : r.rates) {
     if (rr.point.meters * rr.point.per_meter_per_s != 20) continue;
@@ -170,7 +174,8 @@ void rates_json(const Report& r, std::ostringstream& out) {
           << ",\"complete\":" << (x.complete ? "true" : "false") << ",\"delivered\":" << x.delivered
           << ",\"hub_to_sse_ms\":" << spread_json(x.hub_to_sse)
           << ",\"hub_to_server_ms\":" << spread_json(x.hub_to_server)
-          << ",\"server_to_sse_ms\":" << spread_json(x.server_to_sse) << ","
+          << ",\"server_to_sse_ms\":" << spread_json(x.server_to_sse)
+          << ",\"commit_ms\":" << spread_json(x.commit) << ","
           << cost_json(x.hub_cpu_us, x.server_cpu_us, x.broker_cpu_us, x.hub_rss_mb,
                        x.server_rss_mb, x.broker_rss_mb)
           << "}";
