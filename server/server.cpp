@@ -23,7 +23,6 @@ namespace {
 constexpr std::string_view kLog = "server";
 constexpr auto kStopGrace = 2s;
 constexpr auto kStoreProbeEvery = 1s;
-constexpr std::string_view kStoreUnwritableRule = "store.unwritable";
 
 HubTime wall_now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -56,8 +55,8 @@ struct Server::Impl {
   http::Health health;
   asio::steady_timer probe_timer;
   LogRepeatLimiter store_log;
-  // The store.unwritable alert of an outage that ended, until it is stored.
-  std::optional<alerts::TechnicalDraft> unwritable_alert;
+  // An outage that ended, until its store.unwritable alert is stored.
+  std::optional<store::StoreOutage> ended_outage;
   bool stopping = false;
 
   void begin_stop();
@@ -86,6 +85,12 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   impl->store->alert_book().set_rule_configs(config.rules);
   impl->store->alert_book().set_escalation_policy(config.escalation);
   impl->store->set_quarantine_limits(config.quarantine);
+  store::DeliveryWatch watch{config.technical, {}, {}};
+  for (const auto& e : config.expectations) {
+    watch.expected.push_back({e.gateway, e.serial, e.every});
+  }
+  for (const auto& d : config.due) watch.due.push_back({d.patient, d.kind, d.every});
+  impl->store->technical_alerts().set_watch(std::move(watch));
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   auto api_managed = impl->store->seed_enrolment(config.enrolment, now);
@@ -112,8 +117,8 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   http_options.max_connections = config.http_max_connections;
   http_options.max_streams = config.sse_max_streams;
   http_options.max_streams_per_user = config.sse_max_streams_per_user;
-  impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters,
-                                                  impl->hub, *impl->auth, http_options);
+  impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters, impl->hub,
+                                                  *impl->auth, http_options);
   auto port = impl->http->listen(config.http_host, config.http_port);
   if (!port) return fail(port.error());
   impl->port = *port;
@@ -168,60 +173,36 @@ void Server::Impl::schedule_technical_check() {
   });
 }
 
-// Technical alerts (server/alerts/technical.h). Skipped while the ingest is not subscribed:
-// a server that cannot hear the broker cannot tell a silent hub from its own deafness.
+// Technical alerts (store/technical_alerts.h decides which). Skipped while the ingest is not
+// subscribed: a server that cannot hear the broker cannot tell a silent hub from its own
+// deafness.
 void Server::Impl::check_technical() {
   auto since = ingest->subscribed_since();
   if (!since) return;
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  std::vector<alerts::TechnicalDraft> drafts;
-  auto views = store->gateway_views(now);
-  if (!views) {
+  auto check = store->technical_alerts().check_chain(*since, now);
+  if (check && check->unreadable) {
     counters.add("store_error");
-    store_log.log(LogLevel::kError, kLog, "technical check: " + describe(views.error()),
-                  "technical check: " + describe(views.error()));
+    const auto text = describe(*check->unreadable);
+    store_log.log(LogLevel::kError, kLog, "technical check: " + text, "technical check: " + text);
     return;
   }
-  for (const auto& g : *views) {
-    auto found = alerts::evaluate_gateway(g, now, *since, config.technical);
-    drafts.insert(drafts.end(), found.begin(), found.end());
-  }
-  for (const auto& e : config.expectations) {
-    auto last = store->last_reading_received(e.gateway, e.serial);
-    auto patient = store->patient_now(e.gateway, e.serial, now);
-    if (!last || !patient) {
-      counters.add("store_error");
-      continue;
-    }
-    alerts::ExpectedDevice device{e.gateway, e.serial, patient->value_or(PatientId{""}),
-                                  e.every, *since, *last};
-    if (auto d = alerts::evaluate_device(device, now)) drafts.push_back(std::move(*d));
-  }
-  for (const auto& due : config.due) {
-    auto last = store->last_measured(due.patient, due.kind);
-    if (!last) {
-      counters.add("store_error");
-      continue;
-    }
-    alerts::DueMeasurement d{due.patient, due.kind, due.every, *since, *last};
-    if (auto draft = alerts::evaluate_due(d, now)) drafts.push_back(std::move(*draft));
-  }
+  if (check && check->skipped > 0) counters.add("store_error", check->skipped);
   sweep_quarantine(now);
-  auto stored = store->alert_book().insert_technical_alerts(drafts, now);
-  if (!stored) {
+  if (!check) {
     counters.add("store_error");
-    store_write_result("technical alerts not stored", &stored.error());
+    store_write_result("technical alerts not stored", &check.error());
     return;
   }
   store_write_result("technical check", nullptr);
-  for (const auto& a : *stored) {
+  for (const auto& a : check->raised) {
     counters.add("technical_alerts_raised");
     // One alert per patient on the hub (each patient's clinicians see it): name the patient,
     // or the log shows the same line once per patient with nothing to tell them apart.
     log_warn(kLog, "technical alert " + a.rule_id + " for " + a.patient.value + ": " + a.message);
   }
-  if (!stored->empty()) hub.publish(*stored);
+  if (!check->raised.empty()) hub.publish(check->raised);
 }
 
 // The quarantine's age limit (issue 13): held items evicted are counted and alerted.
@@ -309,22 +290,16 @@ void Server::Impl::store_write_result(std::string_view what, const Error* error)
     const auto seconds = (wall_now().time_since_epoch().count() - since_ms) / 1000;
     log_warn(kLog, "store accepts writes again after " + std::to_string(seconds) + " s (" +
                        std::to_string(outage->failures) + " failed writes)");
-    unwritable_alert = alerts::TechnicalDraft{
-        std::string(kStoreUnwritableRule), alerts::Priority::kHigh, "store", {},
-        std::to_string(since_ms),
-        "The server store refused writes for " + std::to_string(seconds) + " s (" +
-            std::to_string(outage->failures) + " failed writes, first: " + outage->first_error +
-            "). Readings were not acknowledged and the hubs re-send them; check the database's "
-            "disk and service",
-        {{"seconds", static_cast<double>(seconds)}}};
+    ended_outage =
+        store::StoreOutage{outage->since, wall_now(), outage->failures, outage->first_error};
   }
-  if (unwritable_alert) raise_unwritable_alert();
+  if (ended_outage) raise_unwritable_alert();
 }
 
 void Server::Impl::raise_unwritable_alert() {
-  auto stored = store->alert_book().insert_technical_alerts({*unwritable_alert}, wall_now());
+  auto stored = store->technical_alerts().store_was_unwritable(*ended_outage, wall_now());
   if (!stored) return;  // tried again after the next write that works
-  unwritable_alert.reset();
+  ended_outage.reset();
   for (const auto& a : *stored) {
     counters.add("technical_alerts_raised");
     log_warn(kLog, "technical alert " + a.rule_id + " (system): " + a.message);

@@ -28,6 +28,9 @@ inline constexpr std::string_view kReadingUidConflictRule = "reading.uid_conflic
 inline constexpr std::string_view kGatewayDiskFullRule = "gateway.disk_full";
 inline constexpr std::string_view kGatewayDiskLowRule = "gateway.disk_low";
 inline constexpr std::string_view kDeviceRecordRefusedRule = "device.record_refused";
+// System alerts (no patient: admins), raised by server/store/technical_alerts.h.
+inline constexpr std::string_view kStoreUnwritableRule = "store.unwritable";
+inline constexpr std::string_view kLoginAttackRule = "security.login_attack";
 
 struct TechnicalConfig {
   // No heartbeat or batch for this long -> gateway.silent. Gateways send a heartbeat every

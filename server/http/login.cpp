@@ -36,24 +36,12 @@ Routed login_route(const Request& req, RouteContext& ctx) {
 
 namespace {
 
-// security.login_attack (medium, a system alert: admins): sign-ins are failing in bulk, the
-// throttle is delaying everyone's logins, and someone should look (invariant 10 in spirit:
-// a failing link is an alert, not only a counter).
+// Sign-ins are failing in bulk: the store raises security.login_attack (technical_alerts.h).
 void raise_attack_alert(RouteContext& ctx) {
   const auto& e = ctx.auth.throttle().episode();
   const auto wall = std::chrono::time_point_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now() - (std::chrono::steady_clock::now() - e.started));
-  alerts::TechnicalDraft draft{std::string(kLoginAttackRule),
-                               alerts::Priority::kMedium,
-                               "http",
-                               PatientId{""},
-                               std::to_string(wall.time_since_epoch().count()),
-                               std::to_string(e.failures) +
-                                   " failed sign-ins in a short time: the API is under a "
-                                   "password-guessing attack; sign-ins are being delayed "
-                                   "(see the log's 'login failed' lines for the sources)",
-                               {{"failures", static_cast<double>(e.failures)}}};
-  auto stored = ctx.store.alert_book().insert_technical_alerts({draft}, wall);
+  auto stored = ctx.store.technical_alerts().login_attack(e.failures, wall);
   if (!stored) {
     ctx.counters.add("store_error");
     log_error("http", "security.login_attack not stored: " + describe(stored.error()));

@@ -16,8 +16,6 @@
 
 namespace kotona::server::http {
 
-inline constexpr std::string_view kLoginAttackRule = "security.login_attack";
-
 struct ThrottleConfig {
   bool enabled = true;
   int free_per_account = 3;   // failures before an account's next logins are delayed

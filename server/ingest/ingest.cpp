@@ -9,7 +9,6 @@
 #include "core/log_repeat.h"
 #include "mqtt/session.h"
 #include "mqtt/topics.h"
-#include "server/alerts/technical.h"
 #include "proto/codec/wire.h"
 #include "server/ingest/intake.h"
 #include "server/store/json_text.h"
@@ -24,9 +23,6 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr std::string_view kLog = "ingest";
-// Not shared: every ingest instance watches the broker's drop counter; the alert id makes the
-// alert one per rise whichever instance sees it first.
-constexpr std::string_view kBrokerDroppedCounter = "broker.publish.messages.dropped";
 
 HubTime now_ms() {
   return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
@@ -205,29 +201,17 @@ void Ingest::Impl::on_broker_dropped(const std::string& payload) {
              "ignored non-numeric " + std::string(mqtt_link::kBrokerDroppedTopic) + " payload");
     return;
   }
-  auto previous = store_.seen_counter(kBrokerDroppedCounter);
-  if (!previous) {
+  // Which alert, and keeping the value, is the store's (technical_alerts.h).
+  auto drops = store_.technical_alerts().broker_dropped(value, now_ms());
+  if (!drops) {
     counters_.add("store_error");
-    log_error(kLog, "broker drop counter not read: " + describe(previous.error()));
-    return;
+    log_error(kLog, "broker drop count not stored: " + describe(drops.error()));
+    return;  // nothing kept: the next report raises it again
   }
-  if (*previous == value) return;
-  auto draft = server::alerts::evaluate_broker_drops(*previous, value);
-  if (draft) {
-    auto stored = store_.alert_book().insert_technical_alerts({*draft}, now_ms());
-    if (!stored) {
-      counters_.add("store_error");
-      log_error(kLog, "broker drop alert not stored: " + describe(stored.error()));
-      return;  // the counter is not advanced: the next report raises it again
-    }
-    counters_.add("broker_dropped_alerts");
-    log_warn(kLog, "broker reports " + std::to_string(value) + " dropped messages");
-    if (!stored->empty() && sink_) sink_(*stored);
-  }
-  if (auto r = store_.set_seen_counter(kBrokerDroppedCounter, value); !r) {
-    counters_.add("store_error");
-    log_error(kLog, "broker drop counter not stored: " + describe(r.error()));
-  }
+  if (!drops->alerted) return;
+  counters_.add("broker_dropped_alerts");
+  log_warn(kLog, "broker reports " + std::to_string(value) + " dropped messages");
+  if (!drops->raised.empty() && sink_) sink_(drops->raised);
 }
 
 void Ingest::Impl::on_message(const std::string& topic, const std::string& payload) {
@@ -315,8 +299,8 @@ void Ingest::Impl::on_status(const std::string& topic, const GatewayId& gateway,
     quarantine(topic, status ? "identity_mismatch" : "bad_status", payload);
     return;
   }
-  auto r =
-      store_.upsert_gateway_status({gateway, now_ms(), status->outbox_depth, status_json(*status)});
+  auto r = store_.technical().upsert_gateway_status(
+      {gateway, now_ms(), status->outbox_depth, status_json(*status)});
   if (!r) {
     counters_.add("store_error");
     store_log_.log(LogLevel::kError, kLog, "status:" + describe(r.error()),

@@ -88,7 +88,7 @@ Result<void> Store::raise_quarantine_alerts(const alerts::QuarantineEvent& event
                                             std::vector<StoredAlert>& out) {
   std::vector<PatientId> patients;
   if (event.reason == "not_enrolled" && !event.gateway.value.empty()) {
-    auto on = patients_on(event.gateway, now);
+    auto on = technical_.patients_on(event.gateway, now);
     if (!on) return fail(on.error());
     patients = std::move(*on);
   }

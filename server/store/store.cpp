@@ -119,4 +119,17 @@ Result<void> Store::insert_quarantine(HubTime received, const std::string& topic
                            payload);
 }
 
+Result<void> Store::probe_write(HubTime now) {
+  // A write transaction like every other (BEGIN IMMEDIATE: the write lock, a commit that must
+  // reach the disk), changing one row: cheap, and it fails when the store refuses writes.
+  Transaction transaction(*db_);
+  if (auto r = transaction.begin(); !r) return r;
+  if (auto r = technical_.set_seen_counter(
+          "store.write_probe_unix_ms", static_cast<std::uint64_t>(now.time_since_epoch().count()));
+      !r) {
+    return r;
+  }
+  return transaction.commit();
+}
+
 }  // namespace kotona::server::store

@@ -19,6 +19,8 @@
 #include "server/store/audit.h"
 #include "server/store/database.h"
 #include "server/store/quarantine_types.h"
+#include "server/store/technical_alerts.h"
+#include "server/store/technical_store.h"
 #include "server/store/types.h"
 
 namespace kotona::server::store {
@@ -34,7 +36,6 @@ class Store {
   // transaction does not commit; then nothing was stored and no ack may be sent.
   [[nodiscard]] Result<BatchOutcome> store_batch(const GatewayId& topic_gateway, const Batch& batch,
                                                  HubTime received);
-
 
   // Keeps an undecodable message (bad topic or payload) for post-mortems and raises its
   // technical alert (quarantine.undecodable / identity_mismatch, admins), one transaction.
@@ -99,13 +100,10 @@ class Store {
                                                                 int limit);
   [[nodiscard]] Result<std::optional<EnrolmentRecord>> enrolment(std::int64_t id);
 
-  [[nodiscard]] Result<void> upsert_gateway_status(const GatewayStatusRow& row);
-
   // The newest `limit` readings by arrival (seq), optionally one patient's, returned oldest
   // first (issue 15: it used to be the oldest `limit`).
   [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
                                                             int limit);
-  [[nodiscard]] Result<std::optional<GatewayStatusRow>> gateway_status(const GatewayId& gateway);
   // --- FHIR export (patient_queries.cpp) ---
   // The patient's readings measured in [from, to) (to absent: no upper bound), ascending
   // measured time, at most `limit`. Errors: kIo.
@@ -116,24 +114,6 @@ class Store {
   // The backend's plan of readings_measured_between()'s query, one line per plan row
   // (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN). Errors: kIo.
   [[nodiscard]] Result<std::string> range_query_plan_for_test(const PatientId& patient);
-  // --- Technical checks (technical_store.cpp) ---
-  // Every gateway heard from or enrolled, with its last heartbeat and current patients.
-  [[nodiscard]] Result<std::vector<alerts::GatewayView>> gateway_views(HubTime now);
-  // Server receive time of the newest reading of that device; nullopt if none.
-  [[nodiscard]] Result<std::optional<HubTime>> last_reading_received(const GatewayId& gateway,
-                                                                     const DeviceSerial& serial);
-  // The patient the device is enrolled to at `now`.
-  [[nodiscard]] Result<std::optional<PatientId>> patient_now(const GatewayId& gateway,
-                                                             const DeviceSerial& serial,
-                                                             HubTime now);
-  // Measured time of the patient's newest reading of `kind` ("inr", ...); nullopt if none.
-  [[nodiscard]] Result<std::optional<HubTime>> last_measured(const PatientId& patient,
-                                                             std::string_view kind);
-  // Last value of an external counter the server has acted on (e.g. the broker's dropped
-  // messages), surviving restarts.
-  [[nodiscard]] Result<std::optional<std::uint64_t>> seen_counter(std::string_view name);
-  [[nodiscard]] Result<void> set_seen_counter(std::string_view name, std::uint64_t value);
-
   // One small write transaction (readiness, server/http/health.h): succeeds only when the
   // store accepts and commits a write. Errors: kIo.
   [[nodiscard]] Result<void> probe_write(HubTime now);
@@ -145,13 +125,20 @@ class Store {
   [[nodiscard]] Result<std::int64_t> count_rows(std::string_view table);
 
   // The stages sharing this store's Database (issue 16): alerting (raise, group, lifecycle,
-  // escalation, alert queries) and the audit log.
+  // escalation, alert queries), the technical alerts raised from reported facts, the audit
+  // log and the record of the delivery chain (heartbeats, counters seen).
   AlertBook& alert_book() { return alert_book_; }
+  TechnicalAlerts& technical_alerts() { return technical_alerts_; }
   AuditLog& audit_log() { return audit_log_; }
+  TechnicalStore& technical() { return technical_; }
 
  private:
   explicit Store(std::unique_ptr<Database> db)
-      : db_(std::move(db)), audit_log_(*db_), alert_book_(*db_, audit_log_) {}
+      : db_(std::move(db)),
+        audit_log_(*db_),
+        alert_book_(*db_, audit_log_),
+        technical_(*db_),
+        technical_alerts_(*db_, alert_book_, technical_) {}
   struct Txn;  // store_txn.h
   struct Row;  // store_txn.h: a reading admitted for its row
   // store_batch.cpp: one reading through admit() and store_rows().
@@ -174,7 +161,6 @@ class Store {
   // How many stored readings of the device were measured at/after `from`.
   [[nodiscard]] Result<std::int64_t> readings_from(const GatewayId& gateway,
                                                    const DeviceSerial& serial, HubTime from);
-  [[nodiscard]] Result<std::vector<PatientId>> patients_on(const GatewayId& gateway, HubTime now);
   [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
                                                              const Reading& reading);
   // patient_for() through the transaction's copy of the device's bindings (one query per
@@ -205,8 +191,9 @@ class Store {
   std::unique_ptr<Database> db_;
   AuditLog audit_log_;
   AlertBook alert_book_;
+  TechnicalStore technical_;
+  TechnicalAlerts technical_alerts_;
   QuarantineLimits quarantine_limits_;
 };
-
 
 }  // namespace kotona::server::store

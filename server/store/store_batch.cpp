@@ -92,7 +92,7 @@ Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Ba
       txn.outcome.readings.push_back({rejected.reading_uid, Disposition::kRejected, "invalid"});
     }
     if (rejected.error.code == Errc::kOutOfRange) {  // a value no store may hold: name it
-      auto patients = patients_on(topic_gateway, received);
+      auto patients = technical_.patients_on(topic_gateway, received);
       if (!patients) return fail(patients.error());
       if (auto r = alert_book_.raise_unrepresentable(topic_gateway, rejected, std::move(*patients),
                                                      received, txn.outcome.new_alerts);

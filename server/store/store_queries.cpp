@@ -70,33 +70,6 @@ Result<std::vector<Enrolment>> Store::seed_enrolment(const std::vector<Enrolment
   return api_managed;
 }
 
-Result<void> Store::upsert_gateway_status(const GatewayStatusRow& row) {
-  auto stmt = db_->prepare(
-      "INSERT INTO gateway_status(gateway_id, last_seen_unix_ms, outbox_depth, status_json) "
-      "VALUES(?,?,?,?) ON CONFLICT(gateway_id) DO UPDATE SET "
-      "last_seen_unix_ms = excluded.last_seen_unix_ms, outbox_depth = excluded.outbox_depth, "
-      "status_json = excluded.status_json");
-  if (!stmt) return fail(stmt.error());
-  stmt->bind(1, row.gateway.value).bind(2, ms(row.last_seen));
-  stmt->bind(3, static_cast<std::int64_t>(row.outbox_depth)).bind(4, row.status_json);
-  if (auto r = stmt->step(); !r) return fail(r.error());
-  return {};
-}
-
-Result<std::optional<GatewayStatusRow>> Store::gateway_status(const GatewayId& gateway) {
-  auto stmt = db_->prepare(
-      "SELECT last_seen_unix_ms, outbox_depth, status_json FROM gateway_status "
-      "WHERE gateway_id = ?");
-  if (!stmt) return fail(stmt.error());
-  stmt->bind(1, gateway.value);
-  auto row = stmt->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<GatewayStatusRow>{};
-  return std::optional<GatewayStatusRow>{
-      GatewayStatusRow{gateway, from_ms(stmt->column_int(0)),
-                       static_cast<std::uint64_t>(stmt->column_int(1)), stmt->column_text(2)}};
-}
-
 Result<std::vector<StoredReading>> Store::readings(const std::optional<PatientId>& patient,
                                                    int limit) {
   std::string sql =

@@ -279,10 +279,10 @@ TEST_CASE("quarantine_payload: garbage bytes -> one quarantine row") {
 
 TEST_CASE("upsert_gateway_status: twice -> one row with the latest values") {
   Fixture f;
-  REQUIRE(f.store->upsert_gateway_status({kGw, kNow, 3, "{}"}));
-  REQUIRE(f.store->upsert_gateway_status({kGw, kNow + 1s, 0, "{\"a\":1}"}));
+  REQUIRE(f.store->technical().upsert_gateway_status({kGw, kNow, 3, "{}"}));
+  REQUIRE(f.store->technical().upsert_gateway_status({kGw, kNow + 1s, 0, "{\"a\":1}"}));
   CHECK(f.rows("gateway_status") == 1);
-  auto row = f.store->gateway_status(kGw).value();
+  auto row = f.store->technical().gateway_status(kGw).value();
   REQUIRE(row.has_value());
   CHECK(row->outbox_depth == 0);
   CHECK(row->status_json == "{\"a\":1}");
@@ -293,11 +293,11 @@ TEST_CASE("gateway_views: enrolled-but-never-heard and heard gateways, status fi
   REQUIRE(f.store->seed_enrolment(
       {{GatewayId{"gw-2"}, DeviceSerial{"X1"}, PatientId{"patient-9"}, HubTime{}, std::nullopt}},
       kNow));
-  REQUIRE(f.store->upsert_gateway_status(
+  REQUIRE(f.store->technical().upsert_gateway_status(
       {kGw, kNow - 10s, 42,
        "{\"sent_unix_ms\":5000,\"oldest_unacked_unix_ms\":1000,\"devices\":[{\"serial\":\"BP1\","
        "\"state\":\"needs_pairing\",\"last_seen_unix_ms\":7}]}"}));
-  auto views = f.store->gateway_views(kNow).value();
+  auto views = f.store->technical().gateway_views(kNow).value();
   REQUIRE(views.size() == 2);
   CHECK(views[0].gateway == kGw);
   REQUIRE(views[0].last_heard.has_value());
@@ -338,10 +338,10 @@ TEST_CASE("insert_technical_alerts: same episode twice -> one alert, new episode
 
 TEST_CASE("seen_counter: absent, then set, then updated") {
   Fixture f;
-  CHECK_FALSE(f.store->seen_counter("broker_dropped").value().has_value());
-  REQUIRE(f.store->set_seen_counter("broker_dropped", 5));
-  REQUIRE(f.store->set_seen_counter("broker_dropped", 9));
-  CHECK(f.store->seen_counter("broker_dropped").value() == std::optional<std::uint64_t>{9});
+  CHECK_FALSE(f.store->technical().seen_counter("broker_dropped").value().has_value());
+  REQUIRE(f.store->technical().set_seen_counter("broker_dropped", 5));
+  REQUIRE(f.store->technical().set_seen_counter("broker_dropped", 9));
+  CHECK(f.store->technical().seen_counter("broker_dropped").value() == std::optional<std::uint64_t>{9});
 }
 
 namespace {

@@ -1,10 +1,11 @@
-// Store queries behind technical alerts (server/alerts/technical.h): what the server knows of
-// each gateway, the newest reading per device, technical alert rows, broker counters seen.
+// TechnicalStore (technical_store.h): what the server knows of each hub, the newest reading per
+// device, the broker counters seen.
+#include "server/store/technical_store.h"
+
 #include <boost/json.hpp>
 
 #include "server/alerts/plausibility.h"
 #include "server/store/reading_json.h"
-#include "server/store/store.h"
 
 namespace kotona::server::store {
 
@@ -28,8 +29,8 @@ std::string text_field(const boost::json::object& o, std::string_view key) {
 
 }  // namespace
 
-Result<std::vector<PatientId>> Store::patients_on(const GatewayId& gateway, HubTime now) {
-  auto stmt = db_->prepare(
+Result<std::vector<PatientId>> TechnicalStore::patients_on(const GatewayId& gateway, HubTime now) {
+  auto stmt = db_.prepare(
       "SELECT DISTINCT patient_id FROM enrolment WHERE gateway_id = ? AND "
       "valid_from_unix_ms <= ? AND (valid_to_unix_ms IS NULL OR valid_to_unix_ms > ?) "
       "ORDER BY patient_id");
@@ -63,9 +64,9 @@ alerts::GatewayView::Device device_view(const boost::json::object& d) {
 }
 }  // namespace
 
-Result<std::vector<alerts::GatewayView>> Store::gateway_views(HubTime now) {
+Result<std::vector<alerts::GatewayView>> TechnicalStore::gateway_views(HubTime now) {
   // Every gateway with a heartbeat, and every gateway with an enrolment (never heard yet).
-  auto stmt = db_->prepare(
+  auto stmt = db_.prepare(
       "SELECT g.gateway_id, s.last_seen_unix_ms, s.outbox_depth, s.status_json FROM "
       "(SELECT gateway_id FROM gateway_status UNION SELECT gateway_id FROM enrolment) g "
       "LEFT JOIN gateway_status s ON s.gateway_id = g.gateway_id ORDER BY g.gateway_id");
@@ -110,9 +111,9 @@ Result<std::vector<alerts::GatewayView>> Store::gateway_views(HubTime now) {
   return out;
 }
 
-Result<std::optional<HubTime>> Store::last_reading_received(const GatewayId& gateway,
-                                                            const DeviceSerial& serial) {
-  auto stmt = db_->prepare(
+Result<std::optional<HubTime>> TechnicalStore::last_reading_received(const GatewayId& gateway,
+                                                                     const DeviceSerial& serial) {
+  auto stmt = db_.prepare(
       "SELECT MAX(received_unix_ms) FROM readings WHERE gateway_id = ? AND device_serial = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, gateway.value).bind(2, serial.value);
@@ -122,10 +123,10 @@ Result<std::optional<HubTime>> Store::last_reading_received(const GatewayId& gat
   return std::optional<HubTime>{from_ms(stmt->column_int(0))};
 }
 
-Result<std::optional<HubTime>> Store::last_measured(const PatientId& patient,
-                                                    std::string_view kind) {
+Result<std::optional<HubTime>> TechnicalStore::last_measured(const PatientId& patient,
+                                                             std::string_view kind) {
   auto stmt =
-      db_->prepare("SELECT MAX(measured_unix_ms) FROM readings WHERE patient_id = ? AND kind = ?");
+      db_.prepare("SELECT MAX(measured_unix_ms) FROM readings WHERE patient_id = ? AND kind = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, patient.value).bind(2, kind);
   auto row = stmt->step();
@@ -134,9 +135,10 @@ Result<std::optional<HubTime>> Store::last_measured(const PatientId& patient,
   return std::optional<HubTime>{from_ms(stmt->column_int(0))};
 }
 
-Result<std::optional<PatientId>> Store::patient_now(const GatewayId& gateway,
-                                                    const DeviceSerial& serial, HubTime now) {
-  auto stmt = db_->prepare(
+Result<std::optional<PatientId>> TechnicalStore::patient_now(const GatewayId& gateway,
+                                                             const DeviceSerial& serial,
+                                                             HubTime now) {
+  auto stmt = db_.prepare(
       "SELECT patient_id FROM enrolment WHERE gateway_id = ? AND device_serial = ? AND "
       "valid_from_unix_ms <= ? AND (valid_to_unix_ms IS NULL OR valid_to_unix_ms > ?) "
       "ORDER BY valid_from_unix_ms DESC LIMIT 1");
@@ -148,8 +150,8 @@ Result<std::optional<PatientId>> Store::patient_now(const GatewayId& gateway,
   return std::optional<PatientId>{PatientId{stmt->column_text(0)}};
 }
 
-Result<std::optional<std::uint64_t>> Store::seen_counter(std::string_view name) {
-  auto stmt = db_->prepare("SELECT value FROM counters_seen WHERE name = ?");
+Result<std::optional<std::uint64_t>> TechnicalStore::seen_counter(std::string_view name) {
+  auto stmt = db_.prepare("SELECT value FROM counters_seen WHERE name = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, name);
   auto row = stmt->step();
@@ -158,8 +160,8 @@ Result<std::optional<std::uint64_t>> Store::seen_counter(std::string_view name) 
   return std::optional<std::uint64_t>{static_cast<std::uint64_t>(stmt->column_int(0))};
 }
 
-Result<void> Store::set_seen_counter(std::string_view name, std::uint64_t value) {
-  auto stmt = db_->prepare(
+Result<void> TechnicalStore::set_seen_counter(std::string_view name, std::uint64_t value) {
+  auto stmt = db_.prepare(
       "INSERT INTO counters_seen(name, value) VALUES(?, ?) "
       "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
   if (!stmt) return fail(stmt.error());
@@ -168,17 +170,31 @@ Result<void> Store::set_seen_counter(std::string_view name, std::uint64_t value)
   return {};
 }
 
-Result<void> Store::probe_write(HubTime now) {
-  // A write transaction like every other (BEGIN IMMEDIATE: the write lock, a commit that must
-  // reach the disk), changing one row: cheap, and it fails when the store refuses writes.
-  Transaction transaction(*db_);
-  if (auto r = transaction.begin(); !r) return r;
-  if (auto r = set_seen_counter("store.write_probe_unix_ms",
-                                static_cast<std::uint64_t>(now.time_since_epoch().count()));
-      !r) {
-    return r;
-  }
-  return transaction.commit();
+Result<void> TechnicalStore::upsert_gateway_status(const GatewayStatusRow& row) {
+  auto stmt = db_.prepare(
+      "INSERT INTO gateway_status(gateway_id, last_seen_unix_ms, outbox_depth, status_json) "
+      "VALUES(?,?,?,?) ON CONFLICT(gateway_id) DO UPDATE SET "
+      "last_seen_unix_ms = excluded.last_seen_unix_ms, outbox_depth = excluded.outbox_depth, "
+      "status_json = excluded.status_json");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, row.gateway.value).bind(2, ms(row.last_seen));
+  stmt->bind(3, static_cast<std::int64_t>(row.outbox_depth)).bind(4, row.status_json);
+  if (auto r = stmt->step(); !r) return fail(r.error());
+  return {};
+}
+
+Result<std::optional<GatewayStatusRow>> TechnicalStore::gateway_status(const GatewayId& gateway) {
+  auto stmt = db_.prepare(
+      "SELECT last_seen_unix_ms, outbox_depth, status_json FROM gateway_status "
+      "WHERE gateway_id = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value);
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<GatewayStatusRow>{};
+  return std::optional<GatewayStatusRow>{
+      GatewayStatusRow{gateway, from_ms(stmt->column_int(0)),
+                       static_cast<std::uint64_t>(stmt->column_int(1)), stmt->column_text(2)}};
 }
 
 }  // namespace kotona::server::store

@@ -34,9 +34,9 @@ struct Hub {
         "{\"sent_unix_ms\":" + std::to_string(at.time_since_epoch().count()) +
         ",\"devices\":[{\"serial\":\"GL1\",\"state\":\"connected\"," + "\"last_seen_unix_ms\":1" +
         refused_json + "}]}";
-    REQUIRE(store->upsert_gateway_status({kGw, at, 0, status}));
+    REQUIRE(store->technical().upsert_gateway_status({kGw, at, 0, status}));
     std::vector<server::alerts::TechnicalDraft> drafts;
-    auto views = store->gateway_views(at);
+    auto views = store->technical().gateway_views(at);
     REQUIRE(views.has_value());
     for (const auto& g : *views) {
       for (auto& d : server::alerts::evaluate_gateway(g, at, HubTime{}, {})) {

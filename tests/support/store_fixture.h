@@ -1,0 +1,43 @@
+// StoreFixture: a server store opened for one test case on the run's backend (SQLite file, or
+// a fresh PostgreSQL database: store_location.h), with the enrolment lines it is seeded with,
+// reopenable as a restart. Header-only: links through the test's own kotona::server_store.
+// One per test case; not thread-safe.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/store/store.h"
+#include "tests/support/process.h"
+#include "tests/support/store_location.h"
+
+namespace kotona::test {
+
+struct StoreFixture {
+  TempDir dir;
+  std::string location = test_store_location(dir.path());
+  std::unique_ptr<server::store::Store> store;
+  std::vector<server::store::Enrolment> seed;
+  HubTime seeded_at{};
+
+  // Opens the store and seeds `enrol` (config enrolment lines, as of `at`).
+  explicit StoreFixture(std::vector<server::store::Enrolment> enrol = {}, HubTime at = {})
+      : seed(std::move(enrol)), seeded_at(at) {
+    reopen();
+  }
+  // Closes and opens the store again (a server restart); the seed is idempotent.
+  void reopen() {
+    store.reset();
+    auto opened = server::store::Store::open(location);
+    REQUIRE_MESSAGE(opened.has_value(), describe(opened.error()));
+    store = std::move(*opened);
+    if (!seed.empty()) REQUIRE(store->seed_enrolment(seed, seeded_at));
+  }
+  std::int64_t rows(std::string_view table) { return store->count_rows(table).value(); }
+};
+
+}  // namespace kotona::test
