@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "core/log.h"
 #include "core/overloaded.h"
 
 namespace kotona {
@@ -58,13 +59,20 @@ const KindComponent kTemperatureParts[] = {{"celsius", codes::kBodyTemperature, 
                                             "temperature", "temperature", " °C",
                                             PlausibleLimits{25, 45}, true}};
 
+// Heart rate (Bluetooth SIG Heart Rate Profile): a kind with no value type of its own, carried
+// as a GenericMeasurement. MDC_ECG_HEART_RATE (IEEE 11073-10101), LOINC 8867-4 "Heart rate".
+constexpr Code kHeartRate{147842, "MDC_ECG_HEART_RATE", "8867-4", "/min"};
+const KindComponent kHeartRateParts[] = {
+    {"beats_per_min", kHeartRate, "Heart rate", "heart_rate", "heart rate", " /min", kPulse, true}};
+
 const KindNote kGlucoseNotes[] = {{"meal", "Meal context", "unknown"}};
 const KindNote kInrNotes[] = {{"strip_lot", "Test strip lot", ""}};
 
 constexpr Code kImplantSummary{0, "", "", ""};  // a local term; the export names it
 
 // The order is Measurement's: row i describes std::variant_alternative_t<i, Measurement>.
-const std::array<KindRow, 7> kRows{{
+// Rows after the typed ones (kTypedKinds) are generic: a new kind is one row here.
+const std::array<KindRow, 8> kRows{{
     {"bp",
      codes::kBloodPressurePanel,
      "Blood pressure panel",
@@ -130,9 +138,26 @@ const std::array<KindRow, 7> kRows{{
      false,
      kTemperatureParts,
      {}},
+    // Generic rows: held as GenericMeasurement; add new kinds below.
+    {"heart_rate",
+     kHeartRate,
+     "Heart rate",
+     "kind.heart_rate",
+     "Heart rate monitor",
+     "vital-signs",
+     "http://hl7.org/fhir/StructureDefinition/heartrate",
+     FhirShape::kValue,
+     false,
+     false,
+     kHeartRateParts,
+     {}},
 }};
-static_assert(kRows.size() == std::variant_size_v<Measurement>,
-              "every Measurement alternative needs its row in the kind table");
+// Every alternative but the last (GenericMeasurement) is a typed kind with its row at its index.
+constexpr std::size_t kTypedKinds = std::variant_size_v<Measurement> - 1;
+static_assert(
+    std::is_same_v<std::variant_alternative_t<kTypedKinds, Measurement>, GenericMeasurement>);
+static_assert(kRows.size() >= kTypedKinds,
+              "every typed Measurement alternative needs its row in the kind table");
 
 template <std::size_t... I>
 Measurement make_at(std::size_t index, std::index_sequence<I...>) {
@@ -173,6 +198,20 @@ struct Lookup {
   }
 };
 
+// A generic kind's values in table order; the first component is required, and only it may
+// carry a comparator (as for the typed kinds, whose range indicator is on the primary value).
+void fill_generic(const KindRow& row, Lookup& in, GenericMeasurement& g) {
+  for (const auto& c : row.components) {
+    Comparator comparator = Comparator::kNone;
+    if (&c == row.components.data()) {
+      const double value = in.required(c.key, &comparator);
+      if (in.error.empty()) g.values.push_back({std::string(c.key), value, comparator});
+    } else if (auto v = in.value(c.key)) {
+      g.values.push_back({std::string(c.key), *v, Comparator::kNone});
+    }
+  }
+}
+
 }  // namespace
 
 Result<Measurement> make_measurement(const KindRow& row, std::span<const ComponentValue> values) {
@@ -202,6 +241,7 @@ Result<Measurement> make_measurement(const KindRow& row, std::span<const Compone
                    s.pulse_per_min = in.value("pulse_per_min");
                  },
                  [&](Temperature& t) { t.celsius = in.required("celsius"); },
+                 [&](GenericMeasurement& g) { fill_generic(row, in, g); },
              },
              m);
   if (!in.error.empty()) return fail(Errc::kMalformed, std::string(row.name) + ": " + in.error);
@@ -223,7 +263,15 @@ Result<Measurement> make_measurement(const KindRow& row, std::span<const Compone
 
 std::span<const KindRow> kind_table() { return kRows; }
 
-const KindRow& kind_of(const Measurement& m) { return kRows[m.index()]; }
+const KindRow& kind_of(const Measurement& m) {
+  if (const auto* g = std::get_if<GenericMeasurement>(&m)) {
+    const KindRow* row = find_kind(g->kind);
+    // Only make_measurement builds one, from a row, so a nameless kind is a broken invariant.
+    KOTONA_CHECK(row != nullptr && row >= kRows.data() + kTypedKinds);
+    return *row;
+  }
+  return kRows[m.index()];
+}
 
 const KindRow* find_kind(std::string_view name) {
   for (const auto& row : kRows) {
@@ -247,6 +295,7 @@ std::string kind_names() {
 
 Measurement default_measurement(const KindRow& row) {
   const auto index = static_cast<std::size_t>(&row - kRows.data());
+  if (index >= kTypedKinds) return GenericMeasurement{std::string(row.name), {}};
   return make_at(index, std::make_index_sequence<std::variant_size_v<Measurement>>{});
 }
 
@@ -272,6 +321,14 @@ std::vector<ComponentValue> component_values(const Measurement& m) {
                    add(out, "pulse_per_min", s.pulse_per_min);
                  },
                  [&](const Temperature& t) { add(out, "celsius", t.celsius); },
+                 [&](const GenericMeasurement& g) {
+                   // Keys by the row's own storage, so they outlive the measurement.
+                   const KindRow& row = kind_of(m);
+                   for (const auto& v : g.values) {
+                     const KindComponent* c = find_component(row, v.key);
+                     if (c != nullptr) out.push_back({c->key, v.value, v.comparator});
+                   }
+                 },
              },
              m);
   return out;

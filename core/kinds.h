@@ -1,5 +1,6 @@
-// The kind table: one row per measurement kind, in the order of Measurement's alternatives, so
-// kind_of(m) is a plain index. Every consumer (wire codec, stored JSON, decode JSON, FHIR
+// The kind table: one row per measurement kind. The typed kinds come first, in the order of
+// Measurement's alternatives; every later row is a generic kind, held as GenericMeasurement, so
+// a new kind is one row. Every consumer (wire codec, stored JSON, decode JSON, FHIR
 // export, page trend, `due` config, plausibility, rules) reads a kind's name, codes, units,
 // components and limits here instead of matching kind names. Constant data; thread-safe.
 #pragma once
@@ -60,10 +61,11 @@ struct KindRow {
   std::span<const KindNote> notes;
 };
 
-// Every row, in Measurement's alternative order.
+// Every row: the typed kinds in Measurement's alternative order, then the generic kinds.
 std::span<const KindRow> kind_table();
 
-// The row of m's kind. Never fails: the table has a row per alternative (static_assert).
+// The row of m's kind. Never fails: the table has a row per typed alternative (static_assert),
+// and a GenericMeasurement comes only from make_measurement / default_measurement of a row.
 const KindRow& kind_of(const Measurement& m);
 
 // The row named `name`, or nullptr for a name no kind has (untrusted input: config, JSON).

@@ -66,6 +66,9 @@ std::string_view comparator_symbol(Comparator c) {
 Comparator primary_comparator(const Measurement& m) {
   if (const auto* g = std::get_if<Glucose>(&m)) return g->comparator;
   if (const auto* inr = std::get_if<Inr>(&m)) return inr->comparator;
+  if (const auto* g = std::get_if<GenericMeasurement>(&m)) {
+    return g->values.empty() ? Comparator::kNone : g->values.front().comparator;
+  }
   return Comparator::kNone;
 }
 

@@ -1,6 +1,5 @@
-// Reading: one normalised measurement from one home device, the value every component passes
-// along (driver -> outbox -> uplink -> server). Regular value type: copyable, comparable, no
-// pointers. Thread-compatible.
+// Reading: one normalised measurement from one home device, passed along driver -> outbox ->
+// uplink -> server. Regular value type: copyable, comparable, no pointers. Thread-compatible.
 #pragma once
 
 #include <chrono>
@@ -9,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "core/ids.h"
 
@@ -108,11 +108,25 @@ struct Temperature {
   friend bool operator==(const Temperature&, const Temperature&) = default;
 };
 
-using Measurement =
-    std::variant<BloodPressure, Glucose, Inr, CardiacImplantSummary, Weight, Spo2, Temperature>;
+// A kind added as a kind-table row only (core/kinds.h), e.g. heart rate: the row's name and its
+// values by component key, in table order. Built by make_measurement, which checks both.
+struct GenericValue {
+  std::string key;  // the row's component key, e.g. "beats_per_min"
+  double value = 0;
+  Comparator comparator = Comparator::kNone;
+  friend bool operator==(const GenericValue&, const GenericValue&) = default;
+};
+struct GenericMeasurement {
+  std::string kind;
+  std::vector<GenericValue> values;
+  friend bool operator==(const GenericMeasurement&, const GenericMeasurement&) = default;
+};
 
-// Short stable name of a measurement kind, part of reading_uid: "bp", "glucose", "inr",
-// "implant", "weight", "spo2", "temperature".
+// The typed kinds in kind-table order; GenericMeasurement (last) serves every later row.
+using Measurement = std::variant<BloodPressure, Glucose, Inr, CardiacImplantSummary, Weight, Spo2,
+                                 Temperature, GenericMeasurement>;
+
+// The kind table's name of m's kind, part of reading_uid: "bp", "glucose", ..., "heart_rate".
 std::string_view kind_name(const Measurement& m);
 
 // How much of its clock the device gave for device_time (ASTM E1394 / LIS2-A2 date-times

@@ -111,6 +111,33 @@ const std::vector<BleProfile> kRows{
      .record_key = RecordKey::kDeviceTime,
      .encode = [](V v) { return gatt::plx_spot_check(whole(v.a), whole(v.b), v.time); },
      .reads = {{0x2A60, kNoFeatures}}},
+    // Heart Rate Service 1.0 (0x180D): a strap with contact detection and no clock. Each value:
+    // flags (contact detected, RR present; bit 0 for a uint16 rate above 255), the rate, one
+    // RR interval in 1/1024 s. A kind with no typed wire field: it travels as `generic`.
+    {.device = "ble-heart-rate",
+     .title = "Heart Rate strap",
+     .serial = "BLEHR0001",
+     .model = "SIM-BLE-HR1",
+     .service = 0x180D,
+     .characteristics = {ch(0x2A37, {"notify"})},
+     .measurement = 0x2A37,
+     .has_clock = false,
+     .measure_syntax = "BPM",
+     .kind = "heart_rate",
+     .value_keys = {"beats_per_min"},
+     .record_key = RecordKey::kHubAssigned,
+     .encode =
+         [](V v) {
+           const auto bpm = static_cast<std::uint16_t>(v.a);
+           const auto rr = static_cast<std::uint16_t>(bpm > 0 ? 60.0 * 1024 / bpm : 0);
+           Bytes out{static_cast<std::uint8_t>(bpm > 0xFF ? 0x17 : 0x16),
+                     static_cast<std::uint8_t>(bpm & 0xFF)};
+           if (bpm > 0xFF) out.push_back(static_cast<std::uint8_t>(bpm >> 8));
+           out.push_back(static_cast<std::uint8_t>(rr & 0xFF));
+           out.push_back(static_cast<std::uint8_t>(rr >> 8));
+           return out;
+         },
+     .reads = {}},
 };
 
 std::string hex16(std::uint16_t v) {

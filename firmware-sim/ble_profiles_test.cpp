@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/kinds.h"
 #include "firmware-sim/ble_options.h"
 
 using namespace kotona::firmware_sim;
@@ -40,6 +41,7 @@ TEST_CASE("ble_profiles: every row -> unique name, measure parses, value encoded
   for (const auto& row : ble_profiles()) {
     CAPTURE(row.device);
     CHECK(names.insert(row.device).second);
+    CHECK_MESSAGE(kotona::find_kind(row.kind) != nullptr, "ledger kind not in core's kind table");
     REQUIRE(static_cast<bool>(row.encode));
     REQUIRE(!row.value_keys.empty());
     REQUIRE(row.value_keys.size() <= 3);
@@ -76,4 +78,12 @@ TEST_CASE("ble_profiles: record keys -> the hub driver's ids (sequence-time, tim
   kg.a = 43.84;  // 8768 x 0.005 kg
   CHECK(find_ble_profile("ble-weight-basic")->encode(kg) == gatt::Bytes{0x00, 0x40, 0x22});
   CHECK(find_ble_profile("ble-weight")->encode(kg).size() == 10);
+}
+
+TEST_CASE("ble_profiles: heart rate strap -> Heart Rate Measurement as the spec lays it out") {
+  StoredValue v{};
+  v.a = 72;  // uint8 rate, contact detected, RR 853/1024 s
+  CHECK(find_ble_profile("ble-heart-rate")->encode(v) == gatt::Bytes{0x16, 72, 0x55, 0x03});
+  v.a = 300;  // uint16 rate (flags bit 0), RR 204/1024 s
+  CHECK(find_ble_profile("ble-heart-rate")->encode(v) == gatt::Bytes{0x17, 0x2C, 0x01, 0xCC, 0x00});
 }

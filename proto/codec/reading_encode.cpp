@@ -1,4 +1,5 @@
 #include "core/codes.h"
+#include "core/kinds.h"
 #include "core/overloaded.h"
 #include "proto/codec/messages.h"
 #include "proto/codec/wire.h"
@@ -98,6 +99,21 @@ void put_implant(const CardiacImplantSummary& s, v1::CardiacImplantSummary* p) {
   if (s.shocks_delivered) p->set_shocks_delivered(*s.shocks_delivered);
 }
 
+// A kind with no typed message (a kind-table row added after v1) travels as `generic`: its
+// name, kind code and values, each with the table's code and unit (docs/contracts.md).
+void put_generic(const Measurement& m, v1::GenericMeasurement* g) {
+  const KindRow& row = kind_of(m);
+  g->set_kind(std::string(row.name));
+  g->set_kind_mdc(row.code.mdc);
+  for (const auto& v : component_values(m)) {
+    const KindComponent* c = find_component(row, v.key);
+    if (c == nullptr) continue;  // component_values only yields the row's keys
+    auto* part = g->add_components();
+    part->set_key(std::string(c->key));
+    put(part->mutable_quantity(), v.value, c->code, v.comparator);
+  }
+}
+
 void put_measurement(const Measurement& m, v1::Reading& r) {
   std::visit(Overloaded{
                  [&](const BloodPressure& bp) {
@@ -132,6 +148,7 @@ void put_measurement(const Measurement& m, v1::Reading& r) {
                  [&](const Temperature& t) {
                    put(r.mutable_temperature()->mutable_body(), t.celsius, codes::kBodyTemperature);
                  },
+                 [&](const GenericMeasurement&) { put_generic(m, r.mutable_generic()); },
              },
              m);
 }

@@ -116,6 +116,21 @@ TEST_CASE("build_everything_bundle: every kind -> LOINC + MDC codes, UCUM units,
   for (const auto& o : obs) CHECK(o.at("status").as_string() == "final");
 }
 
+TEST_CASE("build_everything_bundle: every kind -> meta.profile from the kind table, none without") {
+  auto obs = resources(build(testing::every_kind()), "Observation");
+  REQUIRE(obs.size() == 7);
+  auto profile = [](const boost::json::object& o) -> std::string {
+    if (!o.contains("meta")) return "";
+    return std::string(o.at("meta").at("profile").at(0).as_string());
+  };
+  CHECK(profile(obs[0]) == "http://hl7.org/fhir/StructureDefinition/bp");
+  CHECK(profile(obs[1]).empty());  // glucose: laboratory, no profile in the table
+  CHECK(profile(obs[3]).empty());  // implant summary
+  CHECK(profile(obs[4]) == "http://hl7.org/fhir/StructureDefinition/bodyweight");
+  CHECK(profile(obs[5]) == "http://hl7.org/fhir/StructureDefinition/oxygensat");
+  CHECK(profile(obs[6]) == "http://hl7.org/fhir/StructureDefinition/bodytemp");
+}
+
 TEST_CASE("build_everything_bundle: subject, device -> hub parent, identifiers, measured time") {
   auto rows = testing::every_kind();
   auto bundle = build(rows);

@@ -208,6 +208,11 @@ Result<void> fill_kind(const Values& v, json::object& obs, std::vector<std::stri
   if (row == nullptr) {
     return fail(Errc::kMalformed, "reading " + v.row.uid.value + ": unknown kind " + v.row.kind);
   }
+  // The profile the Observation is written to (kind table; e.g. the HL7 vital-signs profiles),
+  // so a receiving system validates against it. Rows without one claim none.
+  if (!row->fhir_profile.empty()) {
+    obs["meta"] = json::object{{"profile", json::array{json::string(row->fhir_profile)}}};
+  }
   if (row->fhir_shape == FhirShape::kImplant) return fill_implant(v, obs);
   if (row->fhir_category == "vital-signs") {
     obs["category"] = json::array{category("vital-signs", "Vital Signs")};

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/kinds.h"
 #include "core/overloaded.h"
 #include "server/store/json_text.h"
 
@@ -72,6 +73,17 @@ json::object implant(const CardiacImplantSummary& s) {
   return o;
 }
 
+// A generic kind's values by table key; "comparator" qualifies the first (primary) value, as
+// reading_from_json reads it for every kind.
+json::object generic(const Measurement& m) {
+  json::object o;
+  for (const auto& v : component_values(m)) {
+    o[v.key] = v.value;
+    if (v.comparator != Comparator::kNone) put_comparator(o, v.comparator);
+  }
+  return o;
+}
+
 json::object values(const Measurement& m) {
   return std::visit(Overloaded{
                         [](const BloodPressure& bp) {
@@ -105,6 +117,7 @@ json::object values(const Measurement& m) {
                         [](const Temperature& t) {
                           return json::object{{"celsius", t.celsius}};
                         },
+                        [&m](const GenericMeasurement&) { return generic(m); },
                     },
                     m);
 }

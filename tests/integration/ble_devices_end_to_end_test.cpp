@@ -11,6 +11,8 @@
 #include <set>
 #include <thread>
 
+#include "core/kinds.h"
+#include "firmware-sim/ble_profiles.h"
 #include "tests/integration/system.h"
 
 using namespace kotona::test;
@@ -42,16 +44,19 @@ void check_exactly_once(SystemUnderTest& sys, const std::string& serial, std::si
   for (const auto& r : sys.get_json_array("/api/v1/readings")) {
     readings[std::string(r.at("reading_uid").as_string())] = r.as_object();
   }
-  const std::map<std::string, std::pair<std::string, std::string>> main_value{
-      {"bp", {"systolic_mmhg", "systolic_mmhg"}}, {"glucose", {"mmol_per_l", "mmol_per_l"}},
-      {"weight", {"kg", "kg"}},                   {"temperature", {"celsius", "celsius"}},
-      {"spo2", {"spo2_percent", "percent"}}};
   for (const auto& [uid, line] : sys.ledger_entries()) {
     if (line.at("serial").as_string() != serial) continue;
     const std::string kind(line.at("kind").as_string());
     auto it = readings.find(uid);
     REQUIRE_MESSAGE(it != readings.end(), uid);
-    const auto& [ledger_key, server_key] = main_value.at(kind);
+    // The main value: the ledger names it as the simulator's row does, the server by the kind
+    // table's first component, so a new kind or device row needs no entry here.
+    const auto* profile = kotona::firmware_sim::find_ble_profile(line.at("device").as_string());
+    const auto* row = kotona::find_kind(kind);
+    REQUIRE(profile != nullptr);
+    REQUIRE(row != nullptr);
+    const std::string ledger_key(profile->value_keys.at(0));
+    const std::string server_key(row->components[0].key);
     CHECK_MESSAGE(number(it->second.at("values").at(server_key)) ==
                       doctest::Approx(number(line.at(ledger_key))).epsilon(0.01),
                   uid);
@@ -135,6 +140,43 @@ TEST_CASE(
     CHECK(std::string(o.at("reading_uid").as_string()).find("/WB-BLE1/h") != std::string::npos);
     CHECK(o.at("quality").at("clock_missing").as_bool());
   }
+}
+
+// Issue 21 part 4: heart rate is a kind added as one kind-table row (no value type, no typed wire
+// field), one driver folder and one simulator row. The hub sends it as `generic`; the server
+// stores it, lists it for the page's trend and exports it to FHIR with its LOINC code and unit.
+TEST_CASE(
+    "BLE heart rate strap (0x180D, a kind-table row only) -> every reading at the server "
+    "exactly once, on the page's trend and in the FHIR export as LOINC 8867-4 /min") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({"HR-BLE1"});
+  sys.start_device({"HR-BLE1", measures({"72", "64", "131"}), {}, "ble-heart-rate"});
+  sys.start_gateway();
+  check_exactly_once(sys, "HR-BLE1", 3);
+  for (const auto& r : sys.get_json_array("/api/v1/readings")) {
+    CHECK(r.as_object().at("kind").as_string() == "heart_rate");
+  }
+  auto page = http_get(sys.http_port(), "/");
+  REQUIRE(page);
+  CHECK(page->body.find("heart_rate: [\"beats_per_min\"]") != std::string::npos);
+  auto fhir = http_get(sys.http_port(), "/api/v1/fhir/Patient/patient-1/$everything");
+  REQUIRE(fhir);
+  REQUIRE_MESSAGE(fhir->status == 200, fhir->body);
+  int observations = 0;
+  for (const auto& e : boost::json::parse(fhir->body).at("entry").as_array()) {
+    const auto& res = e.at("resource").as_object();
+    if (res.at("resourceType").as_string() != "Observation") continue;
+    ++observations;
+    CHECK(res.at("code").at("coding").as_array()[0].at("code").as_string() != "");
+    bool loinc = false;
+    for (const auto& c : res.at("code").at("coding").as_array()) {
+      loinc = loinc || c.at("code").as_string() == "8867-4";
+    }
+    CHECK_MESSAGE(loinc, boost::json::serialize(res));
+    CHECK(res.at("valueQuantity").at("code").as_string() == "/min");
+  }
+  CHECK(observations == 3);
 }
 
 TEST_CASE("BLE glucose sync cut mid-transfer -> resumed from the committed cursor, each record "

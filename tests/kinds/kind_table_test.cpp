@@ -95,6 +95,12 @@ TEST_CASE("kind table: every row through the FHIR export -> its code, category a
     const std::string text = json::serialize(*obs);
     if (!row.code.loinc.empty()) CHECK(text.find(row.code.loinc) != std::string::npos);
     if (!row.fhir_category.empty()) CHECK(text.find(row.fhir_category) != std::string::npos);
+    // meta.profile is the row's profile, and only where the row names one.
+    if (row.fhir_profile.empty()) {
+      CHECK_FALSE(obs->contains("meta"));
+    } else {
+      CHECK(obs->at("meta").at("profile").at(0).as_string() == row.fhir_profile);
+    }
     for (const auto& c : row.components) {
       CHECK(text.find(std::string(c.display)) != std::string::npos);
     }
@@ -115,8 +121,11 @@ TEST_CASE("kind table: every row in `due` config, page trend, plausibility and r
     bool plotted = false;
     for (const auto& c : row.components) plotted = plotted || c.trend;
     CHECK(plotted == (page.find(std::string(row.name) + ": [\"") != std::string::npos));
-    // Every limited value at 0 is below its limit: the first one is named.
-    const auto m = default_measurement(row);
+    // Every limited value at 0 is below its limit: the first one is named. (Made from the
+    // row's components, as a generic kind's default measurement holds no values at all.)
+    std::vector<ComponentValue> zeros;
+    for (const auto& c : row.components) zeros.push_back({c.key, 0, Comparator::kNone});
+    const auto m = zeros.empty() ? default_measurement(row) : make_measurement(row, zeros).value();
     for (const auto& c : row.components) {
       if (!c.limits) continue;
       auto found = server::alerts::find_implausible_value(m);
