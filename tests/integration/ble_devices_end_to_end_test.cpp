@@ -164,7 +164,8 @@ TEST_CASE(
   REQUIRE(fhir);
   REQUIRE_MESSAGE(fhir->status == 200, fhir->body);
   int observations = 0;
-  for (const auto& e : boost::json::parse(fhir->body).at("entry").as_array()) {
+  const boost::json::value bundle = boost::json::parse(fhir->body);
+  for (const auto& e : bundle.at("entry").as_array()) {
     const auto& res = e.at("resource").as_object();
     if (res.at("resourceType").as_string() != "Observation") continue;
     ++observations;
