@@ -66,6 +66,28 @@ Response issued_response(const Request& req, const Issued& issued, Counters& cou
   return respond(req, http::status::ok, store::to_json_text(out), "application/json", counters);
 }
 
+// A failed sign-in in the audit chain (issue 17): subject `user/NAME` (`user/(unknown)` for a
+// name that does not exist, as in the log: a password typed as a name is never kept), the
+// source address and the failure count. Known and unknown names write alike (no timing
+// oracle); at most one row per password check, so the hash pool bounds the rate.
+void audit_failure(const Auth::Attempt& attempt, const Auth::Verdict& verdict, RouteContext& ctx) {
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  store::AuditRow row{0,
+                      now,
+                      "anonymous",
+                      "login.failed",
+                      AlertId{"user/" + (attempt.known ? attempt.user : "(unknown)")},
+                      "from=" + attempt.address + " failures=" + std::to_string(verdict.failures) +
+                          " delayed_ms=" + std::to_string(attempt.delay.count()),
+                      {},
+                      {}};
+  if (auto r = ctx.store.audit_log().record(row); !r) {
+    ctx.counters.add("store_error");
+    log_error("http", "failed sign-in not audited: " + describe(r.error()));
+  }
+}
+
 // A wrong password, an unknown user and a throttled attempt: counted, logged (the audit trail
 // of sign-ins: no password, the name only when it exists), and one answer for all.
 Response refused(const Request& req, const Auth::Attempt& attempt, const Auth::Verdict& verdict,
@@ -78,6 +100,7 @@ Response refused(const Request& req, const Auth::Attempt& attempt, const Auth::V
                          " from=" + attempt.address + " failures=" + std::to_string(n) +
                          " delayed_ms=" + std::to_string(attempt.delay.count()));
   }
+  audit_failure(attempt, verdict, ctx);
   if (verdict.attack_started) raise_attack_alert(ctx);
   return json_error(req, http::status::unauthorized, "bad user or password", ctx.counters);
 }

@@ -85,6 +85,13 @@ Result<void> AuditLog::append(const AuditRow& draft) {
   return {};
 }
 
+Result<void> AuditLog::record(const AuditRow& row) {
+  Transaction transaction(db_);
+  if (auto r = transaction.begin(); !r) return r;
+  if (auto r = append(row); !r) return r;
+  return transaction.commit();
+}
+
 Result<std::vector<AuditRow>> AuditLog::rows(const std::optional<AlertId>& alert, int limit) {
   std::string sql = kAuditColumns;
   if (alert) sql += "WHERE alert_id = ? ";

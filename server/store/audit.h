@@ -31,6 +31,9 @@ class AuditLog {
   // REQUIRES: inside the action's write transaction, so the row commits with the action.
   // Errors: kIo.
   [[nodiscard]] Result<void> append(const AuditRow& row);
+  // append() in a write transaction of its own: for an event that writes nothing else (a
+  // failed sign-in). Errors: kIo (nothing written).
+  [[nodiscard]] Result<void> record(const AuditRow& row);
   // Newest first, at most `limit`, optionally one alert's (or subject's). Errors: kIo.
   [[nodiscard]] Result<std::vector<AuditRow>> rows(const std::optional<AlertId>& alert, int limit);
   // Recomputes the chain: a modified, deleted, inserted or reordered row breaks it.

@@ -130,3 +130,37 @@ TEST_CASE("login throttle: a sustained attack -> one security.login_attack alert
   CHECK(attack_alerts(s.token) == 1);  // one per episode, not one per failure
   CHECK(s.counters.snapshot()["technical_alerts_raised"] == 1);
 }
+
+// Issue 17: a failed sign-in is a row of the audit chain (subject user/NAME, the unknown name
+// as user/(unknown), the source address, never the password); a success adds none, and the
+// chain still verifies.
+TEST_CASE("login audit: each failed sign-in -> one login.failed row in the audit chain") {
+  Served s(short_delays);
+  auto rows = [&](const std::string& subject) {
+    auto res = s.request(bhttp::verb::get, "/api/v1/audit?alert=" + subject);
+    REQUIRE(res.result() == bhttp::status::ok);
+    return boost::json::parse(res.body()).as_array();
+  };
+  const auto before = rows("user/alice").size();
+  CHECK(login(s, "alice", "wrong-secret-1").status == 401);
+  CHECK(login(s, "alice", "wrong-secret-2").status == 401);
+  CHECK(login(s, "mallory-typed-password", "x").status == 401);
+  CHECK(login(s, "alice", "correct horse").status == 200);
+  auto alice = rows("user/alice");
+  auto unknown = rows("user/(unknown)");
+  MESSAGE("audit rows: user/alice " << alice.size() << ", user/(unknown) " << unknown.size());
+  REQUIRE(alice.size() == before + 2);
+  REQUIRE(unknown.size() == 1);
+  for (const auto& r : {alice.at(0), alice.at(1), unknown.at(0)}) {
+    CHECK(r.at("action").as_string() == "login.failed");
+    CHECK(r.at("actor").as_string() == "anonymous");
+    std::string detail(r.at("detail").as_string());
+    CHECK(detail.starts_with("from=127.0.0.1 failures="));
+    CHECK(detail.find("wrong-secret") == std::string::npos);
+  }
+  auto all = s.request(bhttp::verb::get, "/api/v1/audit?limit=10000").body();
+  CHECK(all.find("wrong-secret") == std::string::npos);
+  CHECK(all.find("mallory") == std::string::npos);
+  auto verify = boost::json::parse(s.request(bhttp::verb::get, "/api/v1/audit/verify").body());
+  CHECK(verify.at("ok").as_bool());
+}
