@@ -288,6 +288,19 @@ TEST_CASE("upsert_gateway_status: twice -> one row with the latest values") {
   CHECK(row->status_json == "{\"a\":1}");
 }
 
+TEST_CASE("upsert_gateway_statuses: several hubs in one transaction, each hub's newest kept") {
+  Fixture f;
+  const GatewayId other{"gw-2"};
+  REQUIRE(f.store->technical().upsert_gateway_status({kGw, kNow, 3, "{}"}));
+  REQUIRE(f.store->technical().upsert_gateway_statuses(
+      {{kGw, kNow + 1s, 1, "{\"a\":1}"}, {other, kNow + 2s, 7, "{\"b\":2}"}}));
+  CHECK(f.rows("gateway_status") == 2);
+  CHECK(f.store->technical().gateway_status(kGw).value()->outbox_depth == 1);
+  CHECK(f.store->technical().gateway_status(other).value()->status_json == "{\"b\":2}");
+  REQUIRE(f.store->technical().upsert_gateway_statuses({}));  // nothing: still a valid call
+  CHECK(f.rows("gateway_status") == 2);
+}
+
 TEST_CASE("gateway_views: enrolled-but-never-heard and heard gateways, status fields parsed") {
   Fixture f;
   REQUIRE(f.store->seed_enrolment(

@@ -183,6 +183,15 @@ Result<void> TechnicalStore::upsert_gateway_status(const GatewayStatusRow& row) 
   return {};
 }
 
+Result<void> TechnicalStore::upsert_gateway_statuses(const std::vector<GatewayStatusRow>& rows) {
+  Transaction transaction(db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  for (const auto& row : rows) {
+    if (auto r = upsert_gateway_status(row); !r) return r;
+  }
+  return transaction.commit();
+}
+
 Result<std::optional<GatewayStatusRow>> TechnicalStore::gateway_status(const GatewayId& gateway) {
   auto stmt = db_.prepare(
       "SELECT last_seen_unix_ms, outbox_depth, status_json FROM gateway_status "

@@ -23,6 +23,9 @@ class TechnicalStore {
 
   // A hub's latest heartbeat (one row per hub). Errors: kIo.
   [[nodiscard]] Result<void> upsert_gateway_status(const GatewayStatusRow& row);
+  // Several hubs' heartbeats in ONE transaction (the ingest coalesces them: one commit per
+  // flush, not per message; issue 15). All or none. Errors: kIo.
+  [[nodiscard]] Result<void> upsert_gateway_statuses(const std::vector<GatewayStatusRow>& rows);
   [[nodiscard]] Result<std::optional<GatewayStatusRow>> gateway_status(const GatewayId& gateway);
   // Every gateway heard from or enrolled, with its last heartbeat and current patients.
   [[nodiscard]] Result<std::vector<alerts::GatewayView>> gateway_views(HubTime now);
