@@ -93,7 +93,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   impl->store->technical_alerts().set_watch(std::move(watch));
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  auto api_managed = impl->store->seed_enrolment(config.enrolment, now);
+  auto api_managed = impl->store->patients().seed_enrolment(config.enrolment, now);
   if (!api_managed) return fail(api_managed.error());
   for (const auto& line : *api_managed) {
     log_warn(kLog, "config 'enrol' line for " + line.gateway.value + "/" +

@@ -76,7 +76,7 @@ TEST_CASE("kotona-server --verify-audit: intact chain -> exit 0, a changed row -
   {
     auto store = server::store::Store::open(db).value();
     const GatewayId gw{"gw-1"};
-    REQUIRE(store->seed_enrolment(
+    REQUIRE(store->patients().seed_enrolment(
         {{gw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
     Reading r;
     r.device.serial = DeviceSerial{"BP1"};

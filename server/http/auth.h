@@ -62,7 +62,7 @@ struct Principal {
   Role role = Role::kViewer;
   std::string team;
   // The team's patients (admin: see all): its config `team` line plus, added by dispatch()
-  // per request, the patient register's rows of that team (Store::team_patients).
+  // per request, the patient register's rows of that team (PatientRegister::team_patients).
   std::set<std::string> patients;
   // True when this principal may see data of `patient_id`. Data without a patient (e.g.
   // broker.dropped_messages) is visible to every authenticated user.

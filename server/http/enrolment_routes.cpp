@@ -172,7 +172,7 @@ Response write_patient(const Request& req, std::optional<std::string_view> id, c
   if (!body) return bad_input(req, why, ctx.counters);
   store::PatientRecord patient;
   if (id) {
-    auto found = ctx.store.patient_record(PatientId{std::string(*id)});
+    auto found = ctx.store.patients().patient_record(PatientId{std::string(*id)});
     if (!found) return store_error(req, found.error(), ctx.counters);
     if (!*found) return json_error(req, http::status::not_found, "no such patient", ctx.counters);
     patient = **found;
@@ -186,7 +186,7 @@ Response write_patient(const Request& req, std::optional<std::string_view> id, c
   if (auto conflict = team_conflict(patient, ctx.auth)) {
     return json_error(req, http::status::conflict, *conflict, ctx.counters);
   }
-  auto out = ctx.store.put_patient(patient, !id, who.user, now_ms());
+  auto out = ctx.store.patients().put_patient(patient, !id, who.user, now_ms());
   if (!out) return store_error(req, out.error(), ctx.counters);
   if (out->status == store::WriteStatus::kNotFound) {
     return json_error(req, http::status::not_found, out->why, ctx.counters);
@@ -208,7 +208,7 @@ Routed list_patients(const Call& call) {
   std::string why;
   auto q = query_of(call.req, {"limit"}, why);
   if (!q) return bad_input(call.req, why, ctx.counters);
-  auto rows = ctx.store.patient_records(limit_of(*q));
+  auto rows = ctx.store.patients().patient_records(limit_of(*q));
   if (!rows) return store_error(call.req, rows.error(), ctx.counters);
   json::array out;
   for (const auto& p : *rows) {
@@ -235,10 +235,10 @@ Routed show_patient(const Call& call) {
   if (!call.who.may_see(rest)) return hidden(call, "patient");
   if (!is_valid_id_text(std::string(rest))) return bad_input(req, "bad patient id", ctx.counters);
   PatientId id{std::string(rest)};
-  auto found = ctx.store.patient_record(id);
+  auto found = ctx.store.patients().patient_record(id);
   if (!found) return store_error(req, found.error(), ctx.counters);
   if (!*found) return json_error(req, http::status::not_found, "no such patient", ctx.counters);
-  auto history = ctx.store.enrolments({id, std::nullopt, std::nullopt}, 1000);
+  auto history = ctx.store.patients().enrolments({id, std::nullopt, std::nullopt}, 1000);
   if (!history) return store_error(req, history.error(), ctx.counters);
   auto out = patient_json(**found);
   json::array bindings;
@@ -283,7 +283,7 @@ Routed create_enrolment(const Call& call) {
   if (!from) return bad_input(req, why, ctx.counters);
   store::Enrolment binding{GatewayId{*gateway}, DeviceSerial{*serial}, PatientId{*patient}, *from,
                            std::nullopt};
-  auto out = ctx.store.enrol_device(binding, who.user, now);
+  auto out = ctx.store.patients().enrol_device(binding, who.user, now);
   if (out && out->status == store::WriteStatus::kDone) {
     ctx.counters.add("enrolments_created");
     log_info(kLog, "enrolment/" + std::to_string(out->enrolment.id) + " created by " + who.user);
@@ -305,7 +305,7 @@ Routed end_enrolment(const Call& call) {
   auto now = now_ms();
   auto to = time_field(*body, "valid_to", now, why);
   if (!to) return bad_input(req, why, ctx.counters);
-  auto out = ctx.store.end_enrolment(*id, *to, call.who.user, now);
+  auto out = ctx.store.patients().end_enrolment(*id, *to, call.who.user, now);
   if (out && out->status == store::WriteStatus::kDone) {
     ctx.counters.add("enrolments_ended");
     log_info(kLog, "enrolment/" + std::to_string(*id) + " ended by " + call.who.user);
@@ -330,7 +330,7 @@ Routed list_enrolments(const Call& call) {
   if (q->count("patient")) filter.patient = PatientId{q->at("patient")};
   if (q->count("gateway")) filter.gateway = GatewayId{q->at("gateway")};
   if (q->count("device")) filter.device_serial = DeviceSerial{q->at("device")};
-  auto rows = ctx.store.enrolments(filter, limit_of(*q));
+  auto rows = ctx.store.patients().enrolments(filter, limit_of(*q));
   if (!rows) return store_error(req, rows.error(), ctx.counters);
   json::array out;
   for (const auto& e : *rows) {
@@ -346,7 +346,7 @@ Routed show_enrolment(const Call& call) {
   if (!id || *id < 1) {
     return json_error(req, http::status::not_found, "no such resource", ctx.counters);
   }
-  auto found = ctx.store.enrolment(*id);
+  auto found = ctx.store.patients().enrolment(*id);
   if (!found) return store_error(req, found.error(), ctx.counters);
   if (!*found) return json_error(req, http::status::not_found, "no such enrolment", ctx.counters);
   if (!call.who.may_see((*found)->binding.patient.value)) return hidden(call, "enrolment");

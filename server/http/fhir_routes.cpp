@@ -130,7 +130,7 @@ Routed handle_fhir_request(const Request& req, std::string_view path, store::Sto
   if (!range)
     return outcome(req, http::status::bad_request, "invalid", range.error().detail, counters);
   PatientId patient{std::string(*id)};
-  auto known = store.has_patient(patient);
+  auto known = store.patients().has_patient(patient);
   if (!known)
     return outcome(req, http::status::internal_server_error, "exception", "store error", counters);
   if (!*known) return fhir_no_such_patient(req, counters);
@@ -146,7 +146,7 @@ Routed handle_fhir_request(const Request& req, std::string_view path, store::Sto
   }
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  auto registered = store.patient_record(patient);
+  auto registered = store.patients().patient_record(patient);
   if (!registered)
     return outcome(req, http::status::internal_server_error, "exception", "store error", counters);
   fhir::ExportRequest request{patient, std::move(*rows), now};

@@ -129,7 +129,7 @@ Response no_row(const Request& req, const Match& match, Counters& counters) {
 // A care team sees its config `team` line's patients and the register's patients of that team.
 bool add_register_patients(Principal& who, RouteContext& ctx) {
   if (who.role == Role::kAdmin) return true;
-  auto registered = ctx.store.team_patients(who.team);
+  auto registered = ctx.store.patients().team_patients(who.team);
   if (!registered) return false;
   who.patients.merge(*registered);
   return true;

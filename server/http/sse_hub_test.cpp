@@ -36,7 +36,7 @@ TEST_CASE("SseHub following: another instance's lower id goes out before a local
   const auto location = test::test_store_location(dir.path());
   auto here = other_instance(location);
   auto there = other_instance(location);
-  REQUIRE(here->add_enrolment(
+  REQUIRE(here->patients().add_enrolment(
       {kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}));
   asio::io_context io;
   Counters counters;

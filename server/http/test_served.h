@@ -76,7 +76,7 @@ struct Served {
   explicit Served(const std::function<void(http::AuthConfig&)>& tweak = {},
                   http::HttpOptions options = {}) {
     store = std::move(store::Store::open(location).value());
-    REQUIRE(store->seed_enrolment(
+    REQUIRE(store->patients().seed_enrolment(
         {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
          {kGw, DeviceSerial{"BPA"}, PatientId{"patient-a"}, HubTime{}, std::nullopt},
          {kGw, DeviceSerial{"BPB"}, PatientId{"patient-b"}, HubTime{}, std::nullopt}},

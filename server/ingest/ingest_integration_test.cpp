@@ -138,7 +138,7 @@ TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored o
   auto db_path = test::test_store_location(dir.path());
   auto store = store::Store::open(db_path);
   REQUIRE(store.has_value());
-  REQUIRE((*store)->seed_enrolment(
+  REQUIRE((*store)->patients().seed_enrolment(
       {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
 
   asio::io_context io;

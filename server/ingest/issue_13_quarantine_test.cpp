@@ -97,7 +97,7 @@ struct Rig {
                                               });
   }
   void enrol(const std::string& serial) {
-    REQUIRE(store->add_enrolment({kGw, DeviceSerial{serial}, PatientId{"P1"}, HubTime{}, {}}));
+    REQUIRE(store->patients().add_enrolment({kGw, DeviceSerial{serial}, PatientId{"P1"}, HubTime{}, {}}));
   }
   std::vector<store::StoredAlert> alerts_of(const std::string& rule) const {
     std::vector<store::StoredAlert> out;

@@ -1,7 +1,7 @@
-// Store: the patient register and the enrolment history managed through the HTTP API. Every
+// PatientRegister (patient_register.h): the register and the enrolment history. Every
 // write is one transaction with its audit row. The henkilötunnus is stored but never written
 // to the audit log (its detail says only whether it was set or changed).
-#include "server/store/store.h"
+#include "server/store/patient_register.h"
 
 namespace kotona::server::store {
 
@@ -79,8 +79,8 @@ Result<std::int64_t> insert_api_binding(Database& db, const Enrolment& binding) 
 
 }  // namespace
 
-Result<std::optional<PatientRecord>> Store::patient_record(const PatientId& id) {
-  auto stmt = db_->prepare(std::string(kPatientColumns) + "WHERE patient_id = ?");
+Result<std::optional<PatientRecord>> PatientRegister::patient_record(const PatientId& id) {
+  auto stmt = db_.prepare(std::string(kPatientColumns) + "WHERE patient_id = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id.value);
   auto rows = collect_rows<PatientRecord>(stmt, patient_from_row);
@@ -89,15 +89,15 @@ Result<std::optional<PatientRecord>> Store::patient_record(const PatientId& id) 
   return std::optional<PatientRecord>{std::move(rows->front())};
 }
 
-Result<std::vector<PatientRecord>> Store::patient_records(int limit) {
-  auto stmt = db_->prepare(std::string(kPatientColumns) + "ORDER BY patient_id LIMIT ?");
+Result<std::vector<PatientRecord>> PatientRegister::patient_records(int limit) {
+  auto stmt = db_.prepare(std::string(kPatientColumns) + "ORDER BY patient_id LIMIT ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, std::int64_t{limit});
   return collect_rows<PatientRecord>(stmt, patient_from_row);
 }
 
-Result<std::set<std::string>> Store::team_patients(const std::string& team) {
-  auto stmt = db_->prepare("SELECT patient_id FROM patients WHERE team = ?");
+Result<std::set<std::string>> PatientRegister::team_patients(const std::string& team) {
+  auto stmt = db_.prepare("SELECT patient_id FROM patients WHERE team = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, team);
   std::set<std::string> out;
@@ -109,9 +109,9 @@ Result<std::set<std::string>> Store::team_patients(const std::string& team) {
   }
 }
 
-Result<PatientWrite> Store::put_patient(const PatientRecord& patient, bool create,
-                                        const std::string& actor, HubTime now) {
-  Transaction transaction(*db_);
+Result<PatientWrite> PatientRegister::put_patient(const PatientRecord& patient, bool create,
+                                                  const std::string& actor, HubTime now) {
+  Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   auto before = patient_record(patient.id);
   if (!before) return fail(before.error());
@@ -119,7 +119,7 @@ Result<PatientWrite> Store::put_patient(const PatientRecord& patient, bool creat
   if (!create && !*before) return PatientWrite{WriteStatus::kNotFound, "no such patient", {}};
   if (patient.henkilotunnus) {
     auto taken =
-        db_->prepare("SELECT COUNT(*) FROM patients WHERE henkilotunnus = ? AND patient_id != ?");
+        db_.prepare("SELECT COUNT(*) FROM patients WHERE henkilotunnus = ? AND patient_id != ?");
     if (!taken) return fail(taken.error());
     taken->bind(1, *patient.henkilotunnus).bind(2, patient.id.value);
     if (auto row = taken->step(); !row) return fail(row.error());
@@ -130,7 +130,7 @@ Result<PatientWrite> Store::put_patient(const PatientRecord& patient, bool creat
   PatientRecord stored = patient;
   stored.created = *before ? (*before)->created : now;
   stored.updated = now;
-  auto write = db_->prepare(
+  auto write = db_.prepare(
       "INSERT INTO patients(patient_id, henkilotunnus, display_name, team, created_unix_ms, "
       "updated_unix_ms) VALUES(?,?,?,?,?,?) ON CONFLICT(patient_id) DO UPDATE SET "
       "henkilotunnus = excluded.henkilotunnus, display_name = excluded.display_name, "
@@ -151,24 +151,24 @@ Result<PatientWrite> Store::put_patient(const PatientRecord& patient, bool creat
                  patient_detail(*before, stored),
                  {},
                  {}};
-  if (auto r = audit_log_.append(audit); !r) return fail(r.error());
+  if (auto r = audit_.append(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return PatientWrite{WriteStatus::kDone, "", std::move(stored)};
 }
 
-Result<std::vector<EnrolmentRecord>> Store::device_bindings(const GatewayId& gateway,
-                                                            const DeviceSerial& serial) {
-  auto stmt = db_->prepare(std::string(kEnrolmentColumns) +
-                           "WHERE gateway_id = ? AND device_serial = ? "
-                           "ORDER BY valid_from_unix_ms DESC, id DESC");
+Result<std::vector<EnrolmentRecord>> PatientRegister::device_bindings(const GatewayId& gateway,
+                                                                      const DeviceSerial& serial) {
+  auto stmt = db_.prepare(std::string(kEnrolmentColumns) +
+                          "WHERE gateway_id = ? AND device_serial = ? "
+                          "ORDER BY valid_from_unix_ms DESC, id DESC");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, gateway.value).bind(2, serial.value);
   return collect_rows<EnrolmentRecord>(stmt, enrolment_from_row);
 }
 
-Result<std::int64_t> Store::readings_from(const GatewayId& gateway, const DeviceSerial& serial,
-                                          HubTime from) {
-  auto stmt = db_->prepare(
+Result<std::int64_t> PatientRegister::readings_from(const GatewayId& gateway,
+                                                    const DeviceSerial& serial, HubTime from) {
+  auto stmt = db_.prepare(
       "SELECT COUNT(*) FROM readings WHERE gateway_id = ? AND device_serial = ? AND "
       "measured_unix_ms >= ?");
   if (!stmt) return fail(stmt.error());
@@ -177,9 +177,9 @@ Result<std::int64_t> Store::readings_from(const GatewayId& gateway, const Device
   return stmt->column_int(0);
 }
 
-Result<EnrolmentWrite> Store::enrol_device(const Enrolment& binding, const std::string& actor,
-                                           HubTime now) {
-  Transaction transaction(*db_);
+Result<EnrolmentWrite> PatientRegister::enrol_device(const Enrolment& binding,
+                                                     const std::string& actor, HubTime now) {
+  Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   auto conflict = [](std::string why) {
     return EnrolmentWrite{WriteStatus::kConflict, std::move(why), {}, {}};
@@ -212,13 +212,13 @@ Result<EnrolmentWrite> Store::enrol_device(const Enrolment& binding, const std::
                     "stored; stored readings are never re-attributed: enrol from a later time");
   }
   if (to_close) {
-    auto close = db_->prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
+    auto close = db_.prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
     if (!close) return fail(close.error());
     close->bind(1, ms(from)).bind(2, to_close->id);
     if (auto r = close->step(); !r) return fail(r.error());
     to_close->binding.valid_to = from;
   }
-  auto id = insert_api_binding(*db_, binding);
+  auto id = insert_api_binding(db_, binding);
   if (!id) return fail(id.error());
   EnrolmentRecord made{*id, binding, "api"};
   made.binding.valid_to.reset();
@@ -229,13 +229,13 @@ Result<EnrolmentWrite> Store::enrol_device(const Enrolment& binding, const std::
   }
   AuditRow audit{0,      now, actor, "enrol", AlertId{"enrolment/" + std::to_string(made.id)},
                  detail, {},  {}};
-  if (auto r = audit_log_.append(audit); !r) return fail(r.error());
+  if (auto r = audit_.append(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return EnrolmentWrite{WriteStatus::kDone, "", std::move(made), std::move(to_close)};
 }
 
-Result<std::optional<EnrolmentRecord>> Store::enrolment(std::int64_t id) {
-  auto stmt = db_->prepare(std::string(kEnrolmentColumns) + "WHERE id = ?");
+Result<std::optional<EnrolmentRecord>> PatientRegister::enrolment(std::int64_t id) {
+  auto stmt = db_.prepare(std::string(kEnrolmentColumns) + "WHERE id = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id);
   auto rows = collect_rows<EnrolmentRecord>(stmt, enrolment_from_row);
@@ -244,9 +244,9 @@ Result<std::optional<EnrolmentRecord>> Store::enrolment(std::int64_t id) {
   return std::optional<EnrolmentRecord>{std::move(rows->front())};
 }
 
-Result<EnrolmentWrite> Store::end_enrolment(std::int64_t id, HubTime at, const std::string& actor,
-                                            HubTime now) {
-  Transaction transaction(*db_);
+Result<EnrolmentWrite> PatientRegister::end_enrolment(std::int64_t id, HubTime at,
+                                                      const std::string& actor, HubTime now) {
+  Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   auto found = enrolment(id);
   if (!found) return fail(found.error());
@@ -263,7 +263,7 @@ Result<EnrolmentWrite> Store::end_enrolment(std::int64_t id, HubTime at, const s
     return conflict(std::to_string(*later) +
                     " readings of this device measured at or after the end are already stored");
   }
-  auto close = db_->prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
+  auto close = db_.prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
   if (!close) return fail(close.error());
   close->bind(1, ms(at)).bind(2, id);
   if (auto r = close->step(); !r) return fail(r.error());
@@ -276,18 +276,19 @@ Result<EnrolmentWrite> Store::end_enrolment(std::int64_t id, HubTime at, const s
                  binding_text(record.binding) + " to_unix_ms=" + std::to_string(ms(at)),
                  {},
                  {}};
-  if (auto r = audit_log_.append(audit); !r) return fail(r.error());
+  if (auto r = audit_.append(audit); !r) return fail(r.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return EnrolmentWrite{WriteStatus::kDone, "", std::move(record), {}};
 }
 
-Result<std::vector<EnrolmentRecord>> Store::enrolments(const EnrolmentFilter& filter, int limit) {
+Result<std::vector<EnrolmentRecord>> PatientRegister::enrolments(const EnrolmentFilter& filter,
+                                                                 int limit) {
   std::string sql = std::string(kEnrolmentColumns) + "WHERE 1 = 1 ";
   if (filter.patient) sql += "AND patient_id = ? ";
   if (filter.gateway) sql += "AND gateway_id = ? ";
   if (filter.device_serial) sql += "AND device_serial = ? ";
   sql += "ORDER BY valid_from_unix_ms DESC, id DESC LIMIT ?";
-  auto stmt = db_->prepare(sql);
+  auto stmt = db_.prepare(sql);
   if (!stmt) return fail(stmt.error());
   int index = 1;
   if (filter.patient) stmt->bind(index++, filter.patient->value);
@@ -295,6 +296,60 @@ Result<std::vector<EnrolmentRecord>> Store::enrolments(const EnrolmentFilter& fi
   if (filter.device_serial) stmt->bind(index++, filter.device_serial->value);
   stmt->bind(index, std::int64_t{limit});
   return collect_rows<EnrolmentRecord>(stmt, enrolment_from_row);
+}
+
+Result<void> PatientRegister::add_enrolment(const Enrolment& e) {
+  auto stmt = db_.prepare(
+      "INSERT INTO enrolment(gateway_id, device_serial, patient_id, valid_from_unix_ms, "
+      "valid_to_unix_ms) VALUES(?,?,?,?,?)");
+  if (!stmt) return fail(stmt.error());
+  std::optional<std::int64_t> to;
+  if (e.valid_to) to = ms(*e.valid_to);
+  stmt->bind(1, e.gateway.value).bind(2, e.device_serial.value).bind(3, e.patient.value);
+  stmt->bind(4, ms(e.valid_from)).bind(5, to);
+  if (auto r = stmt->step(); !r) return fail(r.error());
+  return {};
+}
+
+Result<std::vector<Enrolment>> PatientRegister::seed_enrolment(const std::vector<Enrolment>& lines,
+                                                               HubTime now) {
+  std::vector<Enrolment> api_managed;
+  for (const auto& line : lines) {
+    auto bindings = device_bindings(line.gateway, line.device_serial);
+    if (!bindings) return fail(bindings.error());
+    Enrolment fresh = line;
+    fresh.valid_to.reset();
+    fresh.valid_from = HubTime{};  // config lines carry no date: enrolled since ever
+    if (!bindings->empty()) {
+      const auto& newest = bindings->front();
+      bool same = newest.binding.patient == line.patient;
+      if (!newest.binding.valid_to && same) continue;
+      // Moved or ended through the API: the API's history wins over a static config line.
+      if (newest.source == "api" || newest.binding.valid_to) {
+        if (!same || newest.binding.valid_to) api_managed.push_back(line);
+        continue;
+      }
+      auto close = db_.prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
+      if (!close) return fail(close.error());
+      close->bind(1, ms(now)).bind(2, newest.id);
+      if (auto r = close->step(); !r) return fail(r.error());
+      fresh.valid_from = now;
+    }
+    if (auto r = add_enrolment(fresh); !r) return fail(r.error());
+  }
+  return api_managed;
+}
+
+Result<bool> PatientRegister::has_patient(const PatientId& patient) {
+  auto stmt = db_.prepare(
+      "SELECT EXISTS(SELECT 1 FROM enrolment WHERE patient_id = ?) OR "
+      "EXISTS(SELECT 1 FROM readings WHERE patient_id = ?) OR "
+      "EXISTS(SELECT 1 FROM patients WHERE patient_id = ?)");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, patient.value).bind(2, patient.value).bind(3, patient.value);
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  return *row && stmt->column_int(0) != 0;
 }
 
 }  // namespace kotona::server::store

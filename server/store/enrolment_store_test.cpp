@@ -39,12 +39,12 @@ struct Fixture {
 
   PatientWrite put(const std::string& id, std::optional<std::string> hetu, bool create = true) {
     PatientRecord p{PatientId{id}, std::move(hetu), std::nullopt, std::string("ward-a"), {}, {}};
-    auto w = store->put_patient(p, create, "admin", kNow);
+    auto w = store->patients().put_patient(p, create, "admin", kNow);
     REQUIRE(w.has_value());
     return *w;
   }
   EnrolmentWrite enrol(const std::string& patient, HubTime from, const DeviceSerial& d = kBp) {
-    auto w = store->enrol_device({kGw, d, PatientId{patient}, from, std::nullopt}, "admin", kNow);
+    auto w = store->patients().enrol_device({kGw, d, PatientId{patient}, from, std::nullopt}, "admin", kNow);
     REQUIRE_MESSAGE(w.has_value(), describe(w.error()));
     return *w;
   }
@@ -74,20 +74,20 @@ TEST_CASE("put_patient: create, repeat, update, missing, shared henkilotunnus ->
   CHECK(taken.why.find("131052") == std::string::npos);
   CHECK(f.put("patient-b", std::nullopt).status == WriteStatus::kDone);
   CHECK(f.put("patient-c", std::nullopt).status == WriteStatus::kDone);  // two NULLs are fine
-  auto record = f.store->patient_record(PatientId{"patient-a"}).value();
+  auto record = f.store->patients().patient_record(PatientId{"patient-a"}).value();
   REQUIRE(record.has_value());
   CHECK(record->henkilotunnus == "131052-308T");
   CHECK(record->team == "ward-a");
-  CHECK(f.store->team_patients("ward-a").value() ==
+  CHECK(f.store->patients().team_patients("ward-a").value() ==
         std::set<std::string>{"patient-a", "patient-b", "patient-c"});
-  CHECK(f.store->has_patient(PatientId{"patient-c"}).value());
+  CHECK(f.store->patients().has_patient(PatientId{"patient-c"}).value());
 }
 
 TEST_CASE("put_patient: audit rows name the subject and actor, never the henkilotunnus") {
   Fixture f;
   f.put("patient-a", "131052-308T");
   PatientRecord changed{PatientId{"patient-a"}, "010594Y9032", "Aino", "ward-b", {}, {}};
-  REQUIRE(f.store->put_patient(changed, false, "root", kNow).value().status == WriteStatus::kDone);
+  REQUIRE(f.store->patients().put_patient(changed, false, "root", kNow).value().status == WriteStatus::kDone);
   auto rows = f.store->audit_log().rows(std::nullopt, 10).value();
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].action == "patient.update");
@@ -120,7 +120,7 @@ TEST_CASE("enrol_device: device moved A -> B at T -> measured before T is A's, a
   CHECK(f.patient_of(measured_at("3", kMove + 10min)) == "patient-b");
   CHECK(f.patient_of(measured_at("4", kMove)) == "patient-b");
   CHECK(f.patient_of(measured_at("5", kNow - 48h)) == "quarantined");  // before any binding
-  auto history = f.store->enrolments({std::nullopt, kGw, kBp}, 10).value();
+  auto history = f.store->patients().enrolments({std::nullopt, kGw, kBp}, 10).value();
   REQUIRE(history.size() == 2);
   CHECK(history[0].binding.patient.value == "patient-b");
   CHECK(history[0].source == "api");
@@ -156,13 +156,13 @@ TEST_CASE("end_enrolment: ends at T -> later readings quarantined, errors -> sta
   f.put("patient-a", std::nullopt);
   auto made = f.enrol("patient-a", kMove - 2h);
   REQUIRE(made.status == WriteStatus::kDone);
-  CHECK(f.store->end_enrolment(made.enrolment.id, kMove - 3h, "admin", kNow)->status ==
+  CHECK(f.store->patients().end_enrolment(made.enrolment.id, kMove - 3h, "admin", kNow)->status ==
         WriteStatus::kConflict);  // before its start
-  CHECK(f.store->end_enrolment(999, kMove, "admin", kNow)->status == WriteStatus::kNotFound);
-  auto ended = f.store->end_enrolment(made.enrolment.id, kMove, "admin", kNow).value();
+  CHECK(f.store->patients().end_enrolment(999, kMove, "admin", kNow)->status == WriteStatus::kNotFound);
+  auto ended = f.store->patients().end_enrolment(made.enrolment.id, kMove, "admin", kNow).value();
   REQUIRE(ended.status == WriteStatus::kDone);
   CHECK(ended.enrolment.binding.valid_to == kMove);
-  CHECK(f.store->end_enrolment(made.enrolment.id, kMove, "admin", kNow)->status ==
+  CHECK(f.store->patients().end_enrolment(made.enrolment.id, kMove, "admin", kNow)->status ==
         WriteStatus::kConflict);  // already ended
   CHECK(f.patient_of(measured_at("1", kMove - 1min)) == "patient-a");
   CHECK(f.patient_of(measured_at("2", kMove + 1min)) == "quarantined");
@@ -174,13 +174,13 @@ TEST_CASE("seed_enrolment: config line for a device the API moved or ended -> ke
   std::vector<Enrolment> config{
       {kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt},
       {kGw, DeviceSerial{"BP2"}, PatientId{"patient-a"}, HubTime{}, std::nullopt}};
-  REQUIRE(f.store->seed_enrolment(config, kNow - 24h).value().empty());
+  REQUIRE(f.store->patients().seed_enrolment(config, kNow - 24h).value().empty());
   f.put("patient-b", std::nullopt);
   REQUIRE(f.enrol("patient-b", kMove).status == WriteStatus::kDone);
-  auto bp2 = f.store->enrolments({std::nullopt, kGw, DeviceSerial{"BP2"}}, 10).value();
-  REQUIRE(f.store->end_enrolment(bp2.at(0).id, kMove, "admin", kNow)->status == WriteStatus::kDone);
+  auto bp2 = f.store->patients().enrolments({std::nullopt, kGw, DeviceSerial{"BP2"}}, 10).value();
+  REQUIRE(f.store->patients().end_enrolment(bp2.at(0).id, kMove, "admin", kNow)->status == WriteStatus::kDone);
   // A restart with the same config: the API's history stands.
-  auto ignored = f.store->seed_enrolment(config, kNow);
+  auto ignored = f.store->patients().seed_enrolment(config, kNow);
   REQUIRE(ignored.has_value());
   CHECK(ignored->size() == 2);
   CHECK(f.store->count_rows("enrolment").value() == 3);
@@ -192,7 +192,7 @@ TEST_CASE(
     "migrated, config bindings read as 'config'") {
   Fixture f;
   REQUIRE(
-      f.store->seed_enrolment({{kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt}}, kNow));
+      f.store->patients().seed_enrolment({{kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt}}, kNow));
   f.store.reset();
   {
     auto db = Database::open(f.location);
@@ -200,12 +200,12 @@ TEST_CASE(
     REQUIRE((*db)->exec("DROP TABLE patients; ALTER TABLE enrolment DROP COLUMN source;"));
   }
   f.store = std::move(Store::open(f.location).value());
-  auto rows = f.store->enrolments({}, 10).value();
+  auto rows = f.store->patients().enrolments({}, 10).value();
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].source == "config");
   f.put("patient-b", std::nullopt);
   CHECK(f.enrol("patient-b", kMove).status == WriteStatus::kDone);
   f.store.reset();
   f.store = std::move(Store::open(f.location).value());  // opening twice changes nothing
-  CHECK(f.store->enrolments({}, 10).value().size() == 2);
+  CHECK(f.store->patients().enrolments({}, 10).value().size() == 2);
 }

@@ -54,7 +54,7 @@ struct Fixture {
     auto opened = Store::open(path());
     REQUIRE(opened.has_value());
     store = std::move(*opened);
-    REQUIRE(store->seed_enrolment(
+    REQUIRE(store->patients().seed_enrolment(
         {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
          {kGw, DeviceSerial{"ICD1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
          {kGw, DeviceSerial{"SCALE1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},

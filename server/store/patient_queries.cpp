@@ -75,16 +75,4 @@ Result<std::vector<StoredReading>> Store::readings_measured_between(const Patien
   return collect_rows<StoredReading>(stmt, row_to_reading);
 }
 
-Result<bool> Store::has_patient(const PatientId& patient) {
-  auto stmt = db_->prepare(
-      "SELECT EXISTS(SELECT 1 FROM enrolment WHERE patient_id = ?) OR "
-      "EXISTS(SELECT 1 FROM readings WHERE patient_id = ?) OR "
-      "EXISTS(SELECT 1 FROM patients WHERE patient_id = ?)");
-  if (!stmt) return fail(stmt.error());
-  stmt->bind(1, patient.value).bind(2, patient.value).bind(3, patient.value);
-  auto row = stmt->step();
-  if (!row) return fail(row.error());
-  return *row && stmt->column_int(0) != 0;
-}
-
 }  // namespace kotona::server::store

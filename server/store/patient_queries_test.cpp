@@ -35,7 +35,7 @@ TEST_CASE("readings_measured_between: from inclusive, to exclusive, corrected ti
   test::TempDir dir;
   auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
   REQUIRE(
-      store->seed_enrolment({{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt},
+      store->patients().seed_enrolment({{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt},
                              {kGw, DeviceSerial{"BP2"}, PatientId{"p2"}, HubTime{}, std::nullopt}},
                             kNow));
   // Device clock 2 h ahead: its raw time would fall outside the range, corrected time inside.
@@ -68,10 +68,10 @@ TEST_CASE("readings_measured_between: from inclusive, to exclusive, corrected ti
 TEST_CASE("has_patient: enrolled -> true, never enrolled -> false") {
   test::TempDir dir;
   auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
-  REQUIRE(store->seed_enrolment(
+  REQUIRE(store->patients().seed_enrolment(
       {{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt}}, kNow));
-  CHECK(store->has_patient(PatientId{"p1"}).value());
-  CHECK_FALSE(store->has_patient(PatientId{"p9"}).value());
+  CHECK(store->patients().has_patient(PatientId{"p1"}).value());
+  CHECK_FALSE(store->patients().has_patient(PatientId{"p9"}).value());
 }
 
 TEST_CASE(
@@ -79,7 +79,7 @@ TEST_CASE(
     "index, not by scanning and sorting the patient's rows (issue 15)") {
   test::TempDir dir;
   auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
-  REQUIRE(store->seed_enrolment(
+  REQUIRE(store->patients().seed_enrolment(
       {{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt}}, kNow));
   Batch batch{kGw, 1, {}, {}};
   for (int i = 0; i < 300; ++i) {
@@ -111,7 +111,7 @@ TEST_CASE(
   test::TempDir dir;
   auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
   REQUIRE(
-      store->seed_enrolment({{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt},
+      store->patients().seed_enrolment({{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt},
                              {kGw, DeviceSerial{"BP2"}, PatientId{"p2"}, HubTime{}, std::nullopt}},
                             kNow));
   std::vector<Reading> sent;

@@ -18,6 +18,7 @@
 #include "server/store/alert_book.h"
 #include "server/store/audit.h"
 #include "server/store/database.h"
+#include "server/store/patient_register.h"
 #include "server/store/quarantine_types.h"
 #include "server/store/technical_alerts.h"
 #include "server/store/technical_store.h"
@@ -61,45 +62,6 @@ class Store {
   // Deletes items past the age limit (every hub), counts and alerts the held ones among them.
   [[nodiscard]] Result<QuarantineWrite> enforce_quarantine_limits(HubTime now);
 
-  // Seeds config `enrol` lines, idempotently: an open enrolment for the same gateway+device
-  // and patient is kept; one for another patient is closed now and the new one opens now.
-  // A device seen for the first time is enrolled from the epoch. A device the API manages
-  // (its newest binding made by enrol_device(), or ended) is left alone: returns those lines
-  // that disagree with it, for the caller to log. Errors: kIo.
-  [[nodiscard]] Result<std::vector<Enrolment>> seed_enrolment(const std::vector<Enrolment>& lines,
-                                                              HubTime now);
-  // Adds one enrolment row as given (tests, admin tools). Errors: kIo.
-  [[nodiscard]] Result<void> add_enrolment(const Enrolment& enrolment);
-
-  // --- Patient register and enrolment history (enrolment_store.cpp). Each write commits its
-  // audit row (actor, action, subject "patient/ID" or "enrolment/N"; never a henkilötunnus)
-  // in the same transaction. Errors: kIo (nothing changed).
-  // Creates (`create`; kConflict when the id exists) or replaces (kNotFound when missing) a
-  // register row. kConflict when another patient has the same henkilötunnus.
-  [[nodiscard]] Result<PatientWrite> put_patient(const PatientRecord& patient, bool create,
-                                                 const std::string& actor, HubTime now);
-  [[nodiscard]] Result<std::optional<PatientRecord>> patient_record(const PatientId& id);
-  // By patient id, at most `limit`.
-  [[nodiscard]] Result<std::vector<PatientRecord>> patient_records(int limit);
-  // The registered patients of care team `team` (they join the team's config `team` line).
-  [[nodiscard]] Result<std::set<std::string>> team_patients(const std::string& team);
-  // Binds the device (gateway + serial) to a registered patient from `binding.valid_from`,
-  // open-ended, closing the device's open binding at that instant ("device moved"): readings
-  // measured before it stay the old patient's. kNotFound: patient not registered. kConflict:
-  // already bound to that patient, a binding of the device starts at/after valid_from or a
-  // closed one ends after it, or readings of the device measured at/after valid_from are
-  // already stored for another patient (stored readings are never re-attributed).
-  [[nodiscard]] Result<EnrolmentWrite> enrol_device(const Enrolment& binding,
-                                                    const std::string& actor, HubTime now);
-  // Ends binding `id` at `at`. kNotFound; kConflict when already ended, `at` is before its
-  // start, or readings it attributed were measured at/after `at`.
-  [[nodiscard]] Result<EnrolmentWrite> end_enrolment(std::int64_t id, HubTime at,
-                                                     const std::string& actor, HubTime now);
-  // Bindings matching `filter`, newest valid_from first, at most `limit`.
-  [[nodiscard]] Result<std::vector<EnrolmentRecord>> enrolments(const EnrolmentFilter& filter,
-                                                                int limit);
-  [[nodiscard]] Result<std::optional<EnrolmentRecord>> enrolment(std::int64_t id);
-
   // The newest `limit` readings by arrival (seq), optionally one patient's, returned oldest
   // first (issue 15: it used to be the oldest `limit`).
   [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
@@ -109,8 +71,6 @@ class Store {
   // measured time, at most `limit`. Errors: kIo.
   [[nodiscard]] Result<std::vector<StoredReading>> readings_measured_between(
       const PatientId& patient, HubTime from, std::optional<HubTime> to, int limit);
-  // True when the patient is registered, has an enrolment (past or present) or a reading.
-  [[nodiscard]] Result<bool> has_patient(const PatientId& patient);
   // The backend's plan of readings_measured_between()'s query, one line per plan row
   // (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN). Errors: kIo.
   [[nodiscard]] Result<std::string> range_query_plan_for_test(const PatientId& patient);
@@ -130,6 +90,7 @@ class Store {
   AlertBook& alert_book() { return alert_book_; }
   TechnicalAlerts& technical_alerts() { return technical_alerts_; }
   AuditLog& audit_log() { return audit_log_; }
+  PatientRegister& patients() { return patients_; }
   TechnicalStore& technical() { return technical_; }
 
  private:
@@ -138,6 +99,7 @@ class Store {
         audit_log_(*db_),
         alert_book_(*db_, audit_log_),
         technical_(*db_),
+        patients_(*db_, audit_log_),
         technical_alerts_(*db_, alert_book_, technical_) {}
   struct Txn;  // store_txn.h
   struct Row;  // store_txn.h: a reading admitted for its row
@@ -156,11 +118,6 @@ class Store {
   // insert_readings() for one reading.
   [[nodiscard]] Result<bool> insert_reading(Txn& txn, const Reading& reading,
                                             const PatientId& patient);
-  [[nodiscard]] Result<std::vector<EnrolmentRecord>> device_bindings(const GatewayId& gateway,
-                                                                     const DeviceSerial& serial);
-  // How many stored readings of the device were measured at/after `from`.
-  [[nodiscard]] Result<std::int64_t> readings_from(const GatewayId& gateway,
-                                                   const DeviceSerial& serial, HubTime from);
   [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
                                                              const Reading& reading);
   // patient_for() through the transaction's copy of the device's bindings (one query per
@@ -192,6 +149,7 @@ class Store {
   AuditLog audit_log_;
   AlertBook alert_book_;
   TechnicalStore technical_;
+  PatientRegister patients_;
   TechnicalAlerts technical_alerts_;
   QuarantineLimits quarantine_limits_;
 };

@@ -168,7 +168,7 @@ Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& reading) {
 Result<std::optional<PatientId>> Store::patient_in(Txn& txn, const Reading& reading) {
   auto it = txn.bindings.find(reading.device.serial.value);
   if (it == txn.bindings.end()) {
-    auto bindings = device_bindings(txn.topic_gateway, reading.device.serial);
+    auto bindings = patients_.device_bindings(txn.topic_gateway, reading.device.serial);
     if (!bindings) return fail(bindings.error());
     it = txn.bindings.emplace(reading.device.serial.value, std::move(*bindings)).first;
   }
@@ -177,7 +177,7 @@ Result<std::optional<PatientId>> Store::patient_in(Txn& txn, const Reading& read
 
 Result<std::optional<PatientId>> Store::patient_for(const GatewayId& gateway,
                                                     const Reading& reading) {
-  auto bindings = device_bindings(gateway, reading.device.serial);
+  auto bindings = patients_.device_bindings(gateway, reading.device.serial);
   if (!bindings) return fail(bindings.error());
   return patient_at(*bindings, measured_time(reading));
 }

@@ -47,11 +47,11 @@ struct Fixture {
     auto opened = Store::open(test::test_store_location(dir.path()));
     REQUIRE(opened.has_value());
     store = std::move(*opened);
-    REQUIRE(store->add_enrolment(
+    REQUIRE(store->patients().add_enrolment(
         {kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, kMoved}));
-    REQUIRE(store->add_enrolment(
+    REQUIRE(store->patients().add_enrolment(
         {kGw, DeviceSerial{"BP1"}, PatientId{"patient-2"}, kMoved, std::nullopt}));
-    REQUIRE(store->add_enrolment(
+    REQUIRE(store->patients().add_enrolment(
         {kGw, DeviceSerial{"SCALE1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}));
   }
   BatchOutcome store_ok(std::vector<Reading> readings) {

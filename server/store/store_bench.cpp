@@ -47,7 +47,7 @@ Store& enrolled(std::unique_ptr<Store>& store, int patients) {
     lines.push_back({kGw, DeviceSerial{"D" + std::to_string(p)},
                      PatientId{"bench-" + std::to_string(p)}, HubTime{}, std::nullopt});
   }
-  if (!store->seed_enrolment(lines, kNow)) std::exit(2);
+  if (!store->patients().seed_enrolment(lines, kNow)) std::exit(2);
   return *store;
 }
 

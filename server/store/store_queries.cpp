@@ -8,7 +8,6 @@ namespace kotona::server::store {
 
 namespace {
 
-std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 HubTime from_ms(std::int64_t v) { return HubTime{std::chrono::milliseconds{v}}; }
 
 StoredReading reading_from_row(const Statement& s) {
@@ -27,48 +26,6 @@ StoredReading reading_from_row(const Statement& s) {
 }
 
 }  // namespace
-
-Result<void> Store::add_enrolment(const Enrolment& e) {
-  auto stmt = db_->prepare(
-      "INSERT INTO enrolment(gateway_id, device_serial, patient_id, valid_from_unix_ms, "
-      "valid_to_unix_ms) VALUES(?,?,?,?,?)");
-  if (!stmt) return fail(stmt.error());
-  std::optional<std::int64_t> to;
-  if (e.valid_to) to = ms(*e.valid_to);
-  stmt->bind(1, e.gateway.value).bind(2, e.device_serial.value).bind(3, e.patient.value);
-  stmt->bind(4, ms(e.valid_from)).bind(5, to);
-  if (auto r = stmt->step(); !r) return fail(r.error());
-  return {};
-}
-
-Result<std::vector<Enrolment>> Store::seed_enrolment(const std::vector<Enrolment>& lines,
-                                                     HubTime now) {
-  std::vector<Enrolment> api_managed;
-  for (const auto& line : lines) {
-    auto bindings = device_bindings(line.gateway, line.device_serial);
-    if (!bindings) return fail(bindings.error());
-    Enrolment fresh = line;
-    fresh.valid_to.reset();
-    fresh.valid_from = HubTime{};  // config lines carry no date: enrolled since ever
-    if (!bindings->empty()) {
-      const auto& newest = bindings->front();
-      bool same = newest.binding.patient == line.patient;
-      if (!newest.binding.valid_to && same) continue;
-      // Moved or ended through the API: the API's history wins over a static config line.
-      if (newest.source == "api" || newest.binding.valid_to) {
-        if (!same || newest.binding.valid_to) api_managed.push_back(line);
-        continue;
-      }
-      auto close = db_->prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
-      if (!close) return fail(close.error());
-      close->bind(1, ms(now)).bind(2, newest.id);
-      if (auto r = close->step(); !r) return fail(r.error());
-      fresh.valid_from = now;
-    }
-    if (auto r = add_enrolment(fresh); !r) return fail(r.error());
-  }
-  return api_managed;
-}
 
 Result<std::vector<StoredReading>> Store::readings(const std::optional<PatientId>& patient,
                                                    int limit) {

@@ -41,7 +41,7 @@ struct Fixture {
     auto opened = Store::open(test::test_store_location(dir.path()));
     REQUIRE(opened.has_value());
     store = std::move(*opened);
-    REQUIRE(store->seed_enrolment(
+    REQUIRE(store->patients().seed_enrolment(
         {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow));
   }
   std::int64_t rows(std::string_view table) { return store->count_rows(table).value(); }
@@ -75,7 +75,7 @@ TEST_CASE("store_batch: crisis reading -> reading and alert committed together")
 
 TEST_CASE("store_batch: patient's own rule config decides, other patients keep defaults") {
   Fixture f;
-  REQUIRE(f.store->seed_enrolment(
+  REQUIRE(f.store->patients().seed_enrolment(
       {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
        {kGw, DeviceSerial{"BP2"}, PatientId{"patient-2"}, HubTime{}, std::nullopt}},
       kNow));
@@ -216,8 +216,8 @@ TEST_CASE("store_batch: enrolment change -> patient valid at measured time attri
   // BP2 belonged to patient-a until kNow - 30 min, then to patient-b.
   auto cut = kNow - 30min;
   REQUIRE(
-      f.store->add_enrolment({kGw, DeviceSerial{"BP2"}, PatientId{"patient-a"}, HubTime{}, cut}));
-  REQUIRE(f.store->add_enrolment({kGw, DeviceSerial{"BP2"}, PatientId{"patient-b"}, cut, {}}));
+      f.store->patients().add_enrolment({kGw, DeviceSerial{"BP2"}, PatientId{"patient-a"}, HubTime{}, cut}));
+  REQUIRE(f.store->patients().add_enrolment({kGw, DeviceSerial{"BP2"}, PatientId{"patient-b"}, cut, {}}));
   auto old_reading = bp_reading("1", 120, 80, "BP2");
   old_reading.hub_time = kNow - 1h;
   old_reading.device_time.reset();
@@ -238,10 +238,10 @@ TEST_CASE("seed_enrolment: same lines twice -> one row, new patient -> old row c
   Fixture f;
   std::vector<Enrolment> lines{
       {kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}};
-  REQUIRE(f.store->seed_enrolment(lines, kNow));
+  REQUIRE(f.store->patients().seed_enrolment(lines, kNow));
   CHECK(f.rows("enrolment") == 1);
   lines[0].patient = PatientId{"patient-2"};
-  REQUIRE(f.store->seed_enrolment(lines, kNow));
+  REQUIRE(f.store->patients().seed_enrolment(lines, kNow));
   CHECK(f.rows("enrolment") == 2);
   Reading later = bp_reading("5", 120, 80);
   later.hub_time = kNow + 1min;
@@ -254,7 +254,7 @@ TEST_CASE("seed_enrolment: same lines twice -> one row, new patient -> old row c
 TEST_CASE("alerts queries: newest first, after N -> ascending, only newer") {
   Fixture f;
   // Three patients: one patient's crossings of one rule would be grouped into one alert.
-  REQUIRE(f.store->seed_enrolment(
+  REQUIRE(f.store->patients().seed_enrolment(
       {{kGw, DeviceSerial{"BP2"}, PatientId{"patient-2"}, HubTime{}, std::nullopt},
        {kGw, DeviceSerial{"BP3"}, PatientId{"patient-3"}, HubTime{}, std::nullopt}},
       kNow));
@@ -303,7 +303,7 @@ TEST_CASE("upsert_gateway_statuses: several hubs in one transaction, each hub's 
 
 TEST_CASE("gateway_views: enrolled-but-never-heard and heard gateways, status fields parsed") {
   Fixture f;
-  REQUIRE(f.store->seed_enrolment(
+  REQUIRE(f.store->patients().seed_enrolment(
       {{GatewayId{"gw-2"}, DeviceSerial{"X1"}, PatientId{"patient-9"}, HubTime{}, std::nullopt}},
       kNow));
   REQUIRE(f.store->technical().upsert_gateway_status(

@@ -25,7 +25,7 @@ struct Hub {
     auto opened = Store::open(test::test_store_location(dir.path()));
     REQUIRE(opened.has_value());
     store = std::move(*opened);
-    REQUIRE(store->seed_enrolment(
+    REQUIRE(store->patients().seed_enrolment(
         {{kGw, DeviceSerial{"GL1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow));
   }
   // One heartbeat as ingest stores it, then one technical pass: the alerts it raised or grouped.

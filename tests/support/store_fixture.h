@@ -35,7 +35,7 @@ struct StoreFixture {
     auto opened = server::store::Store::open(location);
     REQUIRE_MESSAGE(opened.has_value(), describe(opened.error()));
     store = std::move(*opened);
-    if (!seed.empty()) REQUIRE(store->seed_enrolment(seed, seeded_at));
+    if (!seed.empty()) REQUIRE(store->patients().seed_enrolment(seed, seeded_at));
   }
   std::int64_t rows(std::string_view table) { return store->count_rows(table).value(); }
 };
