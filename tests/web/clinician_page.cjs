@@ -33,7 +33,8 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     await page.click("#sign-in");
     await page.waitForFunction(() => document.getElementById("state").textContent === "live");
     check(await page.locator("#alerts tr").count() === 0, "no alert before the reading");
-    await page.waitForFunction(() => document.getElementById("audit").textContent.includes("intact, 0"));
+    // The refused sign-in above is the chain's first row (login.failed, issue 17).
+    await page.waitForFunction(() => document.getElementById("audit").textContent.includes("intact, 1 actions"));
     log("page live");
 
     const row = page.locator("#alerts tr[data-priority='high']");
@@ -63,8 +64,8 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     await page.click("#confirm");
     await page.locator(`#alerts tr[data-state='acknowledged']`).waitFor();
     check((await row.first().textContent()).includes("phoned patient"), "row shows the note");
-    await page.waitForFunction(() => document.getElementById("audit").textContent.includes("intact, 2 actions"));
-    log("ok: audit chain verified in the page: escalation + acknowledgement");
+    await page.waitForFunction(() => document.getElementById("audit").textContent.includes("intact, 3 actions"));
+    log("ok: audit chain verified in the page: refused sign-in + escalation + acknowledgement");
     await page.selectOption("#f-state", "open");
     check(await page.locator("#alerts tr").count() === 0, "state filter open hides it");
     await page.selectOption("#f-state", "acknowledged");

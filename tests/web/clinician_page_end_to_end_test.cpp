@@ -71,18 +71,23 @@ TEST_CASE(
                                              "phoned patient, repeat BP in 1 h", "dr-page",
                                              "BP back to 130/85", "high"});
   auto audit = rows(db, "SELECT seq, actor, action, detail FROM audit_log ORDER BY seq", 4);
-  REQUIRE(audit.size() == 3);
-  CHECK(audit[0][1] == "system");
-  CHECK(audit[0][2] == "escalate");
-  CHECK(audit[1] ==
-        std::vector<std::string>{"2", "dr-page", "ack", "phoned patient, repeat BP in 1 h"});
-  CHECK(audit[2][2] == "resolve");
+  REQUIRE(audit.size() == 4);
+  // The page's wrong password first (issue 17: failed sign-ins are in the chain), never the
+  // password itself.
+  CHECK(audit[0][1] == "anonymous");
+  CHECK(audit[0][2] == "login.failed");
+  CHECK(audit[0][3].find("wrong") == std::string::npos);
+  CHECK(audit[1][1] == "system");
+  CHECK(audit[1][2] == "escalate");
+  CHECK(audit[2] ==
+        std::vector<std::string>{"3", "dr-page", "ack", "phoned patient, repeat BP in 1 h"});
+  CHECK(audit[3][2] == "resolve");
   CHECK(rows(db, "SELECT alert_id FROM escalation_deadlines", 1).empty());
   auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
   REQUIRE(verify.has_value());
   auto verdict = boost::json::parse(verify->body).as_object();
   CHECK(verdict.at("ok").as_bool());
-  CHECK(verdict.at("rows").as_int64() == 3);
+  CHECK(verdict.at("rows").as_int64() == 4);
 }
 
 TEST_CASE(
