@@ -67,6 +67,10 @@ bool fill_outbox(const std::string& path, int h, int n, std::string& error) {
 
 long metric(int port, const std::string& token, const std::string& name) {
   test::set_bearer_token(token);
+  return metric_now(port, name);
+}
+
+long metric_now(int port, const std::string& name) {
   auto res = test::http_get(port, "/metrics");
   if (!res || res->status != 200) return -1;
   std::smatch m;

@@ -10,8 +10,8 @@
 #include <exception>
 #include <limits>
 #include <map>
-#include <regex>
 
+#include "bench/fleet_parts.h"
 #include "bench/procfs.h"
 #include "tests/integration/system.h"
 #include "tests/support/http_client.h"
@@ -81,16 +81,8 @@ void time_alerts(const std::vector<test::SseEvent>& events,
   out.server_to_sse = spread_of(server_sse);
 }
 
-// readings_stored from /metrics with the admin token start_server() set (no login: a login
-// costs the server a password hash, which would count as CPU per reading).
-long stored(test::SystemUnderTest& sys) {
-  auto res = test::http_get(sys.http_port(), "/metrics");
-  std::smatch m;
-  if (!res || res->status != 200 ||
-      !std::regex_search(res->body, m, std::regex("(^|\n)[a-z_]*readings_stored ([0-9]+)")))
-    return -1;
-  return std::stol(m[2]);
-}
+// readings_stored, with the admin token start_server() set.
+long stored(test::SystemUnderTest& sys) { return metric_now(sys.http_port(), "readings_stored"); }
 
 // 200 commits of one 300-byte row each in a fresh WAL database under `dir` (synchronous=FULL,
 // as the hub's outbox and the server's store): the floor of each of the path's two commits.
