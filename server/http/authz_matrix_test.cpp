@@ -108,6 +108,7 @@ TEST_CASE(
   constexpr int D = 401;  // every invalid token
   std::vector<Endpoint> endpoints{
       {bhttp::verb::get, "/", "", {200, 200, 200, 200, 200, 200, 200, 200}},
+      {bhttp::verb::get, "/web/js/main.js", "", {200, 200, 200, 200, 200, 200, 200, 200}},
       {bhttp::verb::get, "/healthz", "", {200, 200, 200, 200, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/alerts", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/alerts?patient=patient-b", "", {D, D, D, D, 200, 200, 200, 200}},

@@ -159,8 +159,40 @@ TEST_CASE("http: GET /healthz and / -> ok and the feed page") {
   CHECK(s.request(bhttp::verb::get, "/healthz").body() == "ok\n");
   auto page = s.request(bhttp::verb::get, "/");
   CHECK(page.result() == bhttp::status::ok);
-  CHECK(page.body().find("Authorization") != std::string::npos);
+  CHECK(page.body().find("<script type=\"module\" src=\"/web/js/main.js\">") != std::string::npos);
+  CHECK(page[bhttp::field::content_type] == "text/html; charset=utf-8");
+  CHECK(page[bhttp::field::cache_control] == "no-store");
+  // No inline script or style may run: every script and style is a file of server/web/.
+  CHECK(page["Content-Security-Policy"].find("script-src 'self';") != std::string::npos);
+  CHECK(page["Content-Security-Policy"].find("unsafe-inline") == std::string::npos);
   CHECK(page.count("Content-Security-Policy") == 1);
+  CHECK(page["X-Frame-Options"] == "DENY");
+}
+
+TEST_CASE(
+    "http: GET /web/ files -> embedded with type and ETag (304 when unchanged), unknown 404") {
+  Served s;
+  auto js = s.request(bhttp::verb::get, "/web/js/api.js");
+  CHECK(js.result() == bhttp::status::ok);
+  CHECK(js.body().find("Authorization") != std::string::npos);
+  CHECK(js[bhttp::field::content_type] == "text/javascript; charset=utf-8");
+  CHECK(js[bhttp::field::cache_control] == "no-cache");
+  CHECK(js["X-Content-Type-Options"] == "nosniff");
+  CHECK(js.count("Content-Security-Policy") == 1);
+  auto etag = std::string(js[bhttp::field::etag]);
+  REQUIRE(etag.size() > 2);
+  auto again = s.request(bhttp::verb::get, "/web/js/api.js", "", "", {{"If-None-Match", etag}});
+  CHECK(again.result() == bhttp::status::not_modified);
+  CHECK(again.body().empty());
+  CHECK(s.request(bhttp::verb::get, "/web/app.css")[bhttp::field::content_type] ==
+        "text/css; charset=utf-8");
+  auto kinds = s.request(bhttp::verb::get, "/web/js/kinds.js");
+  CHECK(kinds.body().find("export const series = {bp: [\"systolic_mmhg\"") != std::string::npos);
+  for (const char* missing :
+       {"/web/js/nothing.js", "/web/../http/page.cpp", "/web/index.html", "/web/", "/web/js"}) {
+    CAPTURE(missing);
+    CHECK(s.request(bhttp::verb::get, missing).result() == bhttp::status::not_found);
+  }
 }
 
 TEST_CASE("http: SSE with Last-Event-ID -> exactly the missed alerts in order, then live") {

@@ -8,6 +8,7 @@
 #include "server/http/fhir_routes.h"
 #include "server/http/quarantine_routes.h"
 #include "server/http/session_routes.h"
+#include "server/http/web_routes.h"
 
 namespace kotona::server::http {
 
@@ -22,6 +23,7 @@ using A = Access;
 // kSignedIn, everything else that changes state says kActor or kAdmin.
 constexpr std::array kRoutes{
     Route{V::get, "/", A::kPublic, serve_page},
+    Route{V::get, "/web/**", A::kPublic, serve_asset},
     Route{V::get, "/healthz", A::kPublic, serve_health},
     Route{V::get, "/healthz/live", A::kPublic, serve_health},
     Route{V::get, "/healthz/ready", A::kPublic, serve_health},

@@ -3,25 +3,11 @@
 #include "core/log.h"
 #include "server/http/api_json.h"
 #include "server/http/login.h"
-#include "server/http/page.h"
 #include "server/http/respond.h"
 
 namespace kotona::server::http {
 
 namespace http = boost::beast::http;
-
-Routed serve_page(const Call& call) {
-  auto res = respond(call.req, http::status::ok, std::string(feed_page_html()),
-                     "text/html; charset=utf-8", call.ctx.counters);
-  // The page holds a bearer token: no framing, no foreign scripts, no referrer.
-  res.set("Content-Security-Policy",
-          "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
-          "'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
-  res.set("X-Frame-Options", "DENY");
-  res.set("Referrer-Policy", "no-referrer");
-  res.set("X-Content-Type-Options", "nosniff");
-  return res;
-}
 
 Routed serve_health(const Call& call) {
   return health_response(call.req, call.path, call.ctx.health, call.ctx.counters);

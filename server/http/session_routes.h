@@ -1,4 +1,4 @@
-// The small routes of route_table.cpp: the page, health, sign-in and sign-out, /metrics, the
+// The small routes of route_table.cpp: health, sign-in and sign-out, /metrics, the
 // SSE stream grant, and the reading list (reading_routes.cpp). Each is a Handler
 // (route_table.h): dispatch() has authenticated and authorised the caller. io thread only.
 #pragma once
@@ -7,8 +7,6 @@
 
 namespace kotona::server::http {
 
-// GET / -> the clinician page (static, no data) with its security headers.
-Routed serve_page(const Call& call);
 // GET /healthz, /healthz/live, /healthz/ready (health.h).
 Routed serve_health(const Call& call);
 // POST /api/v1/login -> a LoginGrant (login.h), or 400.

@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <functional>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "server/http/auth.h"
@@ -129,9 +130,9 @@ struct Served {
     });
   }
   // `bearer`: nullopt sends the admin token, "" no Authorization header at all.
-  bhttp::response<bhttp::string_body> request(bhttp::verb verb, const std::string& target,
-                                              std::optional<std::string> bearer = std::nullopt,
-                                              const std::string& body = "") {
+  bhttp::response<bhttp::string_body> request(
+      bhttp::verb verb, const std::string& target, std::optional<std::string> bearer = std::nullopt,
+      const std::string& body = "", const std::map<std::string, std::string>& headers = {}) {
     asio::io_context client_io;
     beast::tcp_stream stream(client_io);
     stream.expires_after(5s);
@@ -140,6 +141,7 @@ struct Served {
     req.set(bhttp::field::host, "127.0.0.1");
     std::string t = bearer.value_or(token);
     if (!t.empty()) req.set(bhttp::field::authorization, "Bearer " + t);
+    for (const auto& [name, value] : headers) req.set(name, value);
     if (!body.empty()) {
       req.set(bhttp::field::content_type, "application/json");  // as every real client does
       req.body() = body;

@@ -14,7 +14,7 @@
 #include "server/config.h"
 #include "server/fhir/bundle.h"
 #include "server/fhir/test_rows.h"
-#include "server/http/page.h"
+#include "server/http/web_routes.h"
 #include "server/store/reading_json.h"
 
 namespace kotona {
@@ -108,7 +108,7 @@ TEST_CASE("kind table: every row through the FHIR export -> its code, category a
 }
 
 TEST_CASE("kind table: every row in `due` config, page trend, plausibility and rules") {
-  const std::string page(server::http::feed_page_html());
+  const std::string page(server::http::kinds_module());
   for (const auto& row : kind_table()) {
     CAPTURE(row.name);
     auto file =

@@ -1,4 +1,4 @@
-// Drives the clinician page (server/http/page.cpp) in headless Debian chromium through
+// Drives the clinician page (server/web/, served by server/http/web_routes.cpp) in headless Debian chromium through
 // playwright-core: node clinician_page.cjs PLAYWRIGHT_CORE_DIR URL USER PASSWORD. Prints "page live" once the
 // page is connected with no alert shown; the C++ test then starts the device. Exit 0 when
 // every step passed; 1 with the reason otherwise. Steps: sign-in (a wrong password refused),

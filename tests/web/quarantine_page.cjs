@@ -1,4 +1,4 @@
-// Drives the page's admin quarantine section (server/http/page.cpp, issue 13 §3) in headless
+// Drives the page's admin quarantine section (server/web/js/quarantine.js, issue 13 §3) in headless
 // Debian chromium through playwright-core:
 //   node quarantine_page.cjs PLAYWRIGHT_CORE_DIR URL USER PASSWORD GATEWAY DEVICE PATIENT
 // Prints "page live" once an admin is signed in and the (empty) section is shown; the C++ test

@@ -1,0 +1,118 @@
+// The clinician page's entry: sign-in, the initial alert list, then the live feed. The feed
+// is read with fetch() and parsed here, because EventSource cannot set headers, a token in the
+// URL would land in logs and history, and a cookie would make every route a cross-site
+// request forgery target (docs/security.md).
+import {$, call, session} from "./api.js";
+import {alerts, apply, initFeed, render} from "./feed.js";
+import {initQuarantine, quarantine} from "./quarantine.js";
+
+let streamAbort = null;
+
+function signedOut(why) {
+  session.token = null;
+  sessionStorage.removeItem("kotona.token");
+  sessionStorage.removeItem("kotona.role");
+  $("quarantine").hidden = true;
+  if (streamAbort) streamAbort.abort();
+  alerts.clear();
+  $("alerts").replaceChildren();
+  $("main").hidden = true;
+  $("login").hidden = false;
+  $("state").textContent = why || "sign in to see your care team's alerts";
+}
+session.onSignedOut = signedOut;
+
+async function audit() {
+  try {
+    const v = await (await call("/api/v1/audit/verify")).json();
+    $("audit").textContent = v.ok ? "audit log: chain intact, " + v.rows + " actions"
+                                  : "AUDIT LOG BROKEN at row " + v.first_bad_seq + ": " + v.reason;
+    $("audit").className = v.ok ? "small" : "err";
+  } catch (e) { $("audit").textContent = "audit log: cannot verify (" + e + ")"; }
+}
+
+// One block of an event stream ("id: 7\nevent: alert\ndata: {...}") as {id, event, data}.
+function parseEvent(block) {
+  const ev = {};
+  for (const line of block.split("\n")) {
+    const colon = line.indexOf(": ");
+    if (colon > 0) ev[line.slice(0, colon)] = line.slice(colon + 2);
+  }
+  return ev;
+}
+
+// Reads one stream response to its end; returns the last event id seen.
+async function follow(r, last) {
+  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const {value, done} = await reader.read();
+    if (done) return last;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const ev = parseEvent(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (ev.event === "alert" && ev.data) {
+        apply(JSON.parse(ev.data));
+        render();
+        last = Math.max(last, Number(ev.id));
+      }
+    }
+  }
+}
+
+// Server-Sent Events over fetch(), so the token goes in a header; resumes with Last-Event-ID.
+async function stream(last) {
+  while (session.token) {
+    streamAbort = new AbortController();
+    try {
+      const r = await call("/api/v1/stream", {headers: {"Last-Event-ID": String(last)},
+                                              signal: streamAbort.signal});
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      $("state").textContent = "live";
+      last = await follow(r, last);
+    } catch (e) {
+      if (!session.token) return;
+    }
+    $("state").textContent = "reconnecting\u2026";
+    await new Promise(done => setTimeout(done, 2000));
+  }
+}
+
+async function start() {
+  $("login").hidden = true;
+  $("main").hidden = false;
+  $("who").textContent = sessionStorage.getItem("kotona.user") || "";
+  $("state").textContent = "connecting\u2026";
+  audit();
+  quarantine();
+  try {
+    const list = await (await call("/api/v1/alerts?limit=1000")).json();
+    let last = 0;
+    for (const a of list) { apply(a); last = Math.max(last, a.event_id); }
+    render();
+    stream(last);
+  } catch (e) { if (session.token) $("state").textContent = "cannot load alerts: " + e; }
+}
+
+$("login").addEventListener("submit", async e => {
+  e.preventDefault();
+  const r = await fetch("/api/v1/login", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({user: $("user").value, password: $("password").value})});
+  $("password").value = "";
+  if (!r.ok) { $("state").textContent = "sign-in failed"; return; }
+  const s = await r.json();
+  session.token = s.token;
+  sessionStorage.setItem("kotona.token", s.token);
+  sessionStorage.setItem("kotona.user", s.user);
+  sessionStorage.setItem("kotona.role", s.role);
+  start();
+});
+$("logout").onclick = async () => {
+  try { await call("/api/v1/logout", {method: "POST"}); } catch (e) {}
+  signedOut("signed out");
+};
+initFeed(audit);
+initQuarantine();
+if (session.token) start(); else signedOut();

@@ -1,0 +1,27 @@
+// The quarantine section: admins only (the API refuses everyone else). What the server could
+// not store; a not_enrolled reading can be released once its device is enrolled.
+import {$, button, call, el} from "./api.js";
+
+export async function quarantine() {
+  if (sessionStorage.getItem("kotona.role") !== "admin") return;
+  const r = await call("/api/v1/quarantine?held=1&limit=200");
+  if (!r.ok) return;
+  $("quarantine").hidden = false;
+  const rows = (await r.json()).items.map(q => {
+    const tr = el("tr"), act = el("td");
+    if (q.releasable) act.append(button("Release", "", () => release(q.id)));
+    tr.append(el("td", new Date(q.received_unix_ms).toLocaleString()), el("td", q.reason),
+              el("td", q.gateway_id), el("td", q.device_serial),
+              el("td", q.reading ? q.reading.kind + " " + JSON.stringify(q.reading.values) : ""), act);
+    return tr;
+  });
+  $("q-items").replaceChildren(...rows);
+}
+
+async function release(id) {
+  const r = await call("/api/v1/quarantine/" + id + "/release", {method: "POST"});
+  $("q-error").textContent = r.ok ? "" : "not released: " + (await r.json()).error;
+  quarantine();
+}
+
+export function initQuarantine() { $("q-refresh").onclick = () => quarantine(); }
