@@ -1,5 +1,6 @@
 #include "firmware-sim/ble_profiles.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace kotona::firmware_sim {
@@ -135,6 +136,29 @@ const std::vector<BleProfile> kRows{
            if (bpm > 0xFF) out.push_back(static_cast<std::uint8_t>(bpm >> 8));
            out.push_back(static_cast<std::uint8_t>(rr & 0xFF));
            out.push_back(static_cast<std::uint8_t>(rr >> 8));
+           return out;
+         },
+     .reads = {}},
+    // The out-of-tree example driver's device (examples/acme_thermo/, drivers/_template/): a
+    // vendor thermometer on service 0xFFF0, value 0xFFF1 = flags (bit 0: Date Time follows),
+    // s16 temperature in 0.01 degC, Date Time.
+    {.device = "ble-acme-thermo",
+     .title = "Vendor thermometer (out-of-tree example driver)",
+     .serial = "ACMETH0001",
+     .model = "SIM-ACME-TH1",
+     .service = 0xFFF0,
+     .characteristics = {ch(0xFFF1, {"notify"})},
+     .measurement = 0xFFF1,
+     .measure_syntax = "C",
+     .kind = "temperature",
+     .value_keys = {"celsius"},
+     .record_key = RecordKey::kDeviceTime,
+     .encode =
+         [](V v) {
+           const auto centi = static_cast<std::int16_t>(std::lround(v.a * 100));
+           Bytes out{0x01};
+           gatt::put_u16(out, static_cast<std::uint16_t>(centi));
+           gatt::put_date_time(out, v.time);
            return out;
          },
      .reads = {}},

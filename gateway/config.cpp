@@ -13,7 +13,7 @@ const std::vector<std::string_view> kKnownKeys{
     "reconnect_max_ms",   "serial_by_id_dir", "tls_ca",           "tls_cert",
     "tls_key",            "ble_adapter",    "ble_bus",          "ble_retry_ms",
     "ble_rescan_ms",      "ble_pair",       "outbox_reserve_kb", "outbox_low_kb",
-    "max_inflight_readings", "hid_sysfs_dir", "hid_dev_dir"};
+    "max_inflight_readings", "hid_sysfs_dir", "hid_dev_dir", "driver_plugin"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";

@@ -38,6 +38,9 @@ class Gateway {
   [[nodiscard]] Result<void> commit(std::span<const Reading> readings,
                                     const std::optional<OutboxCursor>& cursor = {});
 
+  // The hub's counters, sent in every heartbeat (main adds driver_plugin_refused).
+  Counters& counters() { return counters_; }
+
  private:
   Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_ptr<Outbox> outbox);
   void arm_status_timer();

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "drivers/registry/registry.h"
 #include "gateway/config.h"
+#include "gateway/driver_plugins.h"
 #include "gateway/gateway.h"
 #include "service/notify.h"
 
@@ -26,6 +27,10 @@ int main(int argc, char** argv) {
     log_error("gateway", "bad config: " + file.error().detail);
     return kExitBadConfig;
   }
+  // Out-of-tree drivers first (driver_plugin = PATH, repeatable): device lines may name them.
+  // One that cannot be loaded is logged and counted; the hub reads every other device.
+  Counters plugin_counters;
+  (void)gateway::load_driver_plugins(*file, plugin_counters);
   auto config = gateway::parse_gateway_config(*file, &drivers::find_driver);
   if (!config) {
     log_error("gateway", "bad config: " + config.error().detail);
@@ -41,6 +46,7 @@ int main(int argc, char** argv) {
     log_error("gateway", "cannot open outbox: " + gw.error().detail);
     return kExitBadConfig;
   }
+  for (const auto& [name, n] : plugin_counters.snapshot()) (*gw)->counters().add(name, n);
   // Under systemd (Type=notify): ready once started, a watchdog ping from this loop.
   service::ServiceNotifier notifier(io, service::notify_settings_from_env());
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 
 #include "core/log.h"
+#include "gateway/reading_gate.h"
 #include "gateway/refused_records.h"
 
 namespace kotona::gateway {
@@ -64,7 +65,21 @@ bool StepRunner::execute(SessionRun& run, drivers::Step step) {
   return true;
 }
 
+void StepRunner::refuse_bad_readings(SessionRun& run, drivers::Step& step) {
+  std::erase_if(step.readings, [&](const Reading& r) {
+    auto ok = check_driver_reading(r);
+    if (ok) return false;
+    // The driver lost a record the device counts as delivered: reported like a refused one.
+    counters_.add("device_bad_reading");
+    log_error(kLog, run.name() + ": driver gave a reading the hub cannot hold, dropped: " +
+                        describe(ok.error()));
+    step.refused_records.push_back(ok.error());
+    return true;
+  });
+}
+
 bool StepRunner::commit(SessionRun& run, drivers::Step& step) {
+  refuse_bad_readings(run, step);
   if (step.readings.empty() && !step.cursor) return true;
   for (auto& r : step.readings) finalize_reading(gateway_, r);
   std::optional<OutboxCursor> cursor;

@@ -91,6 +91,8 @@ class StepRunner {
 
  private:
   bool commit(SessionRun& run, drivers::Step& step);
+  // Drops the readings check_driver_reading() refuses: counted, logged, tallied as refused.
+  void refuse_bad_readings(SessionRun& run, drivers::Step& step);
   void carry_commands(SessionRun& run, std::vector<drivers::Command>& commands);
 
   GatewayId gateway_;
