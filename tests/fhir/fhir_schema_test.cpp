@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/kinds.h"
 #include "server/fhir/bundle.h"
 #include "server/fhir/test_rows.h"
 #include "server/store/json_text.h"
@@ -18,8 +19,25 @@ namespace json = boost::json;
 
 namespace {
 
+// One reading of every generic kind-table row (heart rate, ...), each value mid-range: a new
+// row is schema-checked without an edit here (issue 21).
+void add_generic_kinds(std::vector<store::StoredReading>& rows) {
+  const auto table = kind_table();
+  for (std::size_t i = std::variant_size_v<Measurement> - 1; i < table.size(); ++i) {
+    std::vector<ComponentValue> values;
+    for (const auto& c : table[i].components) {
+      const double v = c.limits ? (c.limits->low + c.limits->high) / 2 : 1.0;
+      values.push_back(ComponentValue{c.key, v});
+    }
+    auto m = make_measurement(table[i], values);
+    REQUIRE_MESSAGE(m, table[i].name);
+    rows.push_back(fhir::testing::row("GEN" + std::to_string(i), "1", *m));
+  }
+}
+
 json::object every_kind_bundle() {
   auto rows = fhir::testing::every_kind();
+  add_generic_kinds(rows);
   QualityFlags control;
   control.control_result = true;
   rows.push_back(fhir::testing::row("INR1", "2", Inr{2.4, std::nullopt, std::nullopt}, control));
@@ -62,6 +80,8 @@ TEST_CASE("FHIR R4 schema: export of every kind -> Bundle and every resource val
   auto result = test::validate_fhir(store::to_json_text(bundle), dir.path(), "bundle.json");
   CHECK_MESSAGE(result.exit_code == 0, result.output);
   CHECK(result.output.find("1 file(s), 0 error(s)") != std::string::npos);
+  // The generic rows are in it: heart rate (LOINC 8867-4) among them.
+  CHECK(store::to_json_text(bundle).find("\"8867-4\"") != std::string::npos);
 }
 
 TEST_CASE("FHIR R4 schema: Patient with henkilotunnus identifier and name -> valid") {
