@@ -83,4 +83,14 @@ Result<Henkilotunnus> parse_henkilotunnus(std::string_view text) {
   return out;
 }
 
+std::string masked_henkilotunnus(const Henkilotunnus& h) { return h.text.substr(0, 7) + "****"; }
+
+int age_on(const Henkilotunnus& h, std::chrono::year_month_day today) {
+  int years = static_cast<int>(today.year()) - h.birth_year;
+  auto month = static_cast<int>(static_cast<unsigned>(today.month()));
+  auto day = static_cast<int>(static_cast<unsigned>(today.day()));
+  if (month < h.birth_month || (month == h.birth_month && day < h.birth_day)) --years;
+  return years < 0 ? 0 : years;
+}
+
 }  // namespace kotona

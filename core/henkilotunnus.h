@@ -3,6 +3,7 @@
 // and the errors below never quote it. Pure; thread-safe.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,14 @@ struct Henkilotunnus {
 // "0123456789ABCDEFHJKLMNPRSTUVWXY"[DDMMYYZZZ mod 31]. Upper case only.
 // Errors: kMalformed, with a detail that names the field but never repeats the code.
 [[nodiscard]] Result<Henkilotunnus> parse_henkilotunnus(std::string_view text);
+
+// The code as staff may see it without an explicit, audited look-up (issue 18 part 2): the
+// birth date and century sign, the individual number and check character hidden
+// ("131052-****"). REQUIRES: `h` came from parse_henkilotunnus.
+std::string masked_henkilotunnus(const Henkilotunnus& h);
+
+// Completed years of age on `today` (a birthday on 29 February counts from 1 March in other
+// years). 0 when `today` is before the birth date.
+int age_on(const Henkilotunnus& h, std::chrono::year_month_day today);
 
 }  // namespace kotona

@@ -56,3 +56,22 @@ TEST_CASE("parse_henkilotunnus: leap day 2000 and a temporary 9xx number -> vali
   CHECK(parse_henkilotunnus("290200A4561").has_value());
   CHECK(parse_henkilotunnus("150660B9001").has_value());
 }
+
+TEST_CASE("masked_henkilotunnus: birth date and century sign kept, the rest hidden") {
+  auto h = parse_henkilotunnus("131052-308T");
+  REQUIRE(h);
+  CHECK(masked_henkilotunnus(*h) == "131052-****");
+}
+
+TEST_CASE("age_on: around the birthday, a leap-day birth, before birth -> completed years") {
+  using namespace std::chrono;
+  auto h = parse_henkilotunnus("131052-308T").value();  // born 1952-10-13
+  CHECK(age_on(h, 2026y / October / 12d) == 73);
+  CHECK(age_on(h, 2026y / October / 13d) == 74);
+  CHECK(age_on(h, 2026y / December / 6d) == 74);
+  CHECK(age_on(h, 1950y / January / 1d) == 0);
+  auto leap = parse_henkilotunnus("290200A4561");
+  REQUIRE(leap);
+  CHECK(age_on(*leap, 2023y / February / 28d) == 22);
+  CHECK(age_on(*leap, 2023y / March / 1d) == 23);
+}

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "core/henkilotunnus.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::http {
@@ -110,16 +111,26 @@ json::object reading_json(const store::StoredReading& r) {
   return o;
 }
 
-json::object patient_json(const store::PatientRecord& p) {
+json::object patient_json(const store::PatientRecord& p, bool full_henkilotunnus,
+                          std::chrono::year_month_day today) {
   auto text = [](const std::optional<std::string>& v) {
     return v ? json::value(*v) : json::value(nullptr);
   };
-  return json::object{{"patient_id", p.id.value},
-                      {"henkilotunnus", text(p.henkilotunnus)},
-                      {"display_name", text(p.display_name)},
-                      {"team", text(p.team)},
-                      {"created_at", iso8601(p.created)},
-                      {"updated_at", iso8601(p.updated)}};
+  json::object out{{"patient_id", p.id.value},
+                   {"henkilotunnus_masked", nullptr},
+                   {"age_years", nullptr},
+                   {"display_name", text(p.display_name)},
+                   {"team", text(p.team)},
+                   {"created_at", iso8601(p.created)},
+                   {"updated_at", iso8601(p.updated)}};
+  if (full_henkilotunnus) out["henkilotunnus"] = text(p.henkilotunnus);
+  // Stored codes were checked on the way in; one that no longer parses shows nothing.
+  if (!p.henkilotunnus) return out;
+  if (auto h = parse_henkilotunnus(*p.henkilotunnus)) {
+    out["henkilotunnus_masked"] = masked_henkilotunnus(*h);
+    out["age_years"] = age_on(*h, today);
+  }
+  return out;
 }
 
 json::object enrolment_json(const store::EnrolmentRecord& e) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -22,8 +23,11 @@ boost::json::object audit_verdict_json(const store::AuditVerdict& verdict);
 // {reading_uid, patient_id, gateway_id, device_serial, kind, values{...}, device_time,
 //  hub_time, clock_offset_s, quality{...}}
 boost::json::object reading_json(const store::StoredReading& reading);
-// {patient_id, henkilotunnus, display_name, team, created_at, updated_at} (absent: null)
-boost::json::object patient_json(const store::PatientRecord& patient);
+// {patient_id, henkilotunnus_masked ("131052-****"), age_years (on `today`, from the code's
+// birth date), display_name, team, created_at, updated_at} (absent: null); the full
+// henkilotunnus only when `full_henkilotunnus` (admins: issue 18 part 2, staff see it masked).
+boost::json::object patient_json(const store::PatientRecord& patient, bool full_henkilotunnus,
+                                 std::chrono::year_month_day today);
 // {id, gateway_id, device_serial, patient_id, valid_from, valid_to (null: open), source}
 boost::json::object enrolment_json(const store::EnrolmentRecord& enrolment);
 // {"error": message}

@@ -40,6 +40,15 @@ HubTime now_ms() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
+// A register row as `who` may see it: the full henkilotunnus only for admins (who register
+// patients), everyone else the masked code and the age. Today is the UTC date (libstdc++ 12
+// has no time zones): a birthday counts up to 3 h late in Finland.
+json::object patient_view(const store::PatientRecord& p, const Principal& who) {
+  return patient_json(p, who.role == Role::kAdmin,
+                      std::chrono::year_month_day{
+                          std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())});
+}
+
 std::optional<std::int64_t> parse_int(std::string_view text) {
   std::int64_t v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -197,8 +206,8 @@ Response write_patient(const Request& req, std::optional<std::string_view> id, c
   ctx.counters.add(id ? "patients_updated" : "patients_created");
   // No patient id or henkilötunnus in the log: the audit row names the patient.
   log_info(kLog, std::string(id ? "patient updated" : "patient registered") + " by " + who.user);
-  return json_reply(req, id ? http::status::ok : http::status::created, patient_json(out->patient),
-                    ctx.counters);
+  return json_reply(req, id ? http::status::ok : http::status::created,
+                    patient_view(out->patient, who), ctx.counters);
 }
 
 }  // namespace
@@ -212,7 +221,7 @@ Routed list_patients(const Call& call) {
   if (!rows) return store_error(call.req, rows.error(), ctx.counters);
   json::array out;
   for (const auto& p : *rows) {
-    if (call.who.may_see(p.id.value)) out.push_back(patient_json(p));
+    if (call.who.may_see(p.id.value)) out.push_back(patient_view(p, call.who));
   }
   return json_reply(call.req, http::status::ok, out, ctx.counters);
 }
@@ -240,7 +249,7 @@ Routed show_patient(const Call& call) {
   if (!*found) return json_error(req, http::status::not_found, "no such patient", ctx.counters);
   auto history = ctx.store.patients().enrolments({id, std::nullopt, std::nullopt}, 1000);
   if (!history) return store_error(req, history.error(), ctx.counters);
-  auto out = patient_json(**found);
+  auto out = patient_view(**found, call.who);
   json::array bindings;
   for (const auto& e : *history) bindings.push_back(enrolment_json(e));
   out["enrolments"] = std::move(bindings);

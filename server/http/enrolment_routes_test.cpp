@@ -3,6 +3,7 @@
 // attributing readings by measured time. Authorisation cells: authz_matrix_test.cpp.
 #include <doctest/doctest.h>
 
+#include "core/henkilotunnus.h"
 #include "server/http/test_served.h"
 
 using namespace kotona;
@@ -31,6 +32,35 @@ std::uint64_t counter(Served& s, const std::string& name) {
 }
 
 }  // namespace
+
+TEST_CASE(
+    "patients API (issue 18 part 2): a clinician sees the henkilotunnus masked and the age, "
+    "only an admin the full code") {
+  Served s;
+  REQUIRE(call(s, bhttp::verb::post, "/api/v1/patients",
+               R"({"patient_id":"patient-a","henkilotunnus":"131052-308T",)"
+               R"("display_name":"Aino Virtanen","team":"ward-a"})")
+              .status == 201);
+  auto as_clinician = s.request(bhttp::verb::get, "/api/v1/patients", s.clinician_token);
+  REQUIRE(as_clinician.result_int() == 200);
+  CHECK(as_clinician.body().find("308T") == std::string::npos);
+  auto rows = boost::json::parse(as_clinician.body()).as_array();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].at("henkilotunnus_masked").as_string() == "131052-****");
+  CHECK_FALSE(rows[0].as_object().contains("henkilotunnus"));
+  CHECK(rows[0].at("display_name").as_string() == "Aino Virtanen");
+  // Born 1952-10-13: the age from the code's birth date on today's date.
+  const std::chrono::year_month_day today{
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+  CHECK(rows[0].at("age_years").as_int64() ==
+        age_on(parse_henkilotunnus("131052-308T").value(), today));
+  CHECK(rows[0].at("age_years").as_int64() >= 74);
+  auto one = s.request(bhttp::verb::get, "/api/v1/patients/patient-a", s.clinician_token);
+  CHECK(one.body().find("308T") == std::string::npos);
+  CHECK(one.body().find("131052-****") != std::string::npos);
+  auto as_admin = call(s, bhttp::verb::get, "/api/v1/patients/patient-a");
+  CHECK(as_admin.body.at("henkilotunnus").as_string() == "131052-308T");
+}
 
 TEST_CASE("patients API: create, read, patch, list -> register row with team and enrolments") {
   Served s;

@@ -4,6 +4,8 @@
 // trend and resolves it; then the database and the audit chain are checked.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "server/store/database.h"
 #include "tests/integration/system.h"
 #include "tests/support/store_location.h"
@@ -115,3 +117,35 @@ TEST_CASE(
   CHECK(rows(db, "SELECT seq FROM audit_log WHERE action = 'quarantine_release'", 1).size() == 1);
   CHECK(rows(db, "SELECT alert_id FROM alerts WHERE rule_id = 'bp.crisis'", 1).size() == 1);
 }
+
+namespace {
+
+// i18n_page.cjs in `lang`: the page with a live alert, its dialog and trend open shows no
+// untranslated text, the patient by name and age, the henkilötunnus masked.
+void page_in_language(const std::string& lang) {
+  SystemUnderTest sys;
+  sys.extra_server_config =
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
+  std::filesystem::create_directories(KOTONA_SHOT_DIR);
+  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/i18n_page.cjs", KOTONA_PLAYWRIGHT_CORE, url,
+                 "dr-page", kTestPassword, kTestPassword, lang, KOTONA_SHOT_DIR},
+                sys.dir() / "browser.log");
+  REQUIRE_MESSAGE(browser.wait_for_log("page live", 60s).has_value(), browser.log_text());
+  sys.start_device({"BPSIM0001", {"measure", "186/116/82"}, {}});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
+                  std::string(browser.log_text() + sys.diagnostics()));
+  CHECK_MESSAGE(browser.stop() == 0, browser.log_text());
+  CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
+}
+
+}  // namespace
+
+TEST_CASE("page languages (issue 18): Finnish, the default -> no untranslated text") {
+  page_in_language("fi");
+}
+TEST_CASE("page languages (issue 18): Swedish -> no untranslated text") { page_in_language("sv"); }
+TEST_CASE("page languages (issue 18): English -> no untranslated text") { page_in_language("en"); }

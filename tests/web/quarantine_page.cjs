@@ -25,7 +25,7 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     await page.fill("#user", user);
     await page.fill("#password", password);
     await page.click("#sign-in");
-    await page.waitForFunction(() => document.getElementById("state").textContent === "live");
+    await page.waitForFunction(() => document.getElementById("state").dataset.state === "live");
     await page.locator("#quarantine").waitFor();
     check(await page.locator("#q-items tr").count() === 0, "admin sees the empty quarantine section");
     log("page live");
@@ -44,7 +44,7 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
 
     // Released before the device is enrolled: refused, still held.
     await item.first().locator("button").click();
-    await page.waitForFunction(() => document.getElementById("q-error").textContent.includes("not released"));
+    await page.waitForFunction(() => document.getElementById("q-error").dataset.k === "quarantine.notReleased");
     check(await item.count() === 1, "refused release leaves it listed");
 
     // The admin registers the patient and enrols the meter for them (from before the

@@ -1,6 +1,8 @@
 // The session and the DOM helpers every module shares. The bearer token lives in
 // sessionStorage (this tab only, gone when it closes) and travels only in the Authorization
 // header (docs/security.md): never in a URL, never in a cookie.
+import {t, tx} from "./i18n.js";
+
 export const $ = id => document.getElementById(id);
 
 export const session = {
@@ -13,24 +15,42 @@ export async function call(path, options = {}) {
   options.headers = Object.assign({Authorization: "Bearer " + session.token}, options.headers || {});
   const r = await fetch(path, options);
   if (r.status === 401) {
-    session.onSignedOut("session ended: sign in again");
+    session.onSignedOut("state.sessionEnded");
     throw new Error("signed out");
   }
   return r;
 }
 
-// Data only through textContent, never as HTML.
+// An element holding data (a name, a note, a value, a date), not catalogue text: marked
+// data-v for the i18n browser test. Data only through textContent, never as HTML.
 export function el(tag, text, cls) {
   const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = text;
+  if (text !== undefined && text !== null) {
+    e.textContent = text;
+    e.dataset.v = "";
+  }
   if (cls) e.className = cls;
   return e;
 }
 
-export function button(text, cls, fn) {
-  const b = el("button", text, cls);
+// A button labelled from the catalogue.
+export function button(key, cls, fn) {
+  const b = tx("button", key, {}, cls);
   b.onclick = fn;
   return b;
 }
 
-export function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
+// Sets the element `id` to catalogue text (say) or to data (show).
+export function say(id, key, params) {
+  const e = $(id);
+  e.textContent = t(key, params);
+  e.dataset.k = key;
+  e.dataset.dyn = "";
+  delete e.dataset.v;
+}
+export function show(id, text) {
+  const e = $(id);
+  e.textContent = text;
+  e.dataset.v = "";
+  delete e.dataset.k;
+}

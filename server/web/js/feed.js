@@ -1,7 +1,9 @@
 // The alert feed: the newest known state of every alert, filters, acknowledge / resolve with a
 // note (recorded as the signed-in user). Element ids and data-* attributes are used by
 // tests/web/clinician_page.cjs.
-import {$, button, call, el, when} from "./api.js";
+import {$, button, call, el, say, show} from "./api.js";
+import {known, tx, when} from "./i18n.js";
+import {ensurePatient, matchesPatient, patientName, patientParts} from "./patients.js";
 import {showPatient} from "./trend.js";
 
 export const alerts = new Map();  // alert_id -> newest known state (highest event_id)
@@ -18,22 +20,37 @@ export function apply(a) {
 function shown() {
   const p = $("f-priority").value, s = $("f-state").value, who = $("f-patient").value.trim();
   return [...alerts.values()]
-    .filter(a => (!p || a.priority === p) && (!s || a.state === s) && (!who || a.patient_id === who))
+    .filter(a => (!p || a.priority === p) && (!s || a.state === s) && (!who || matchesPatient(a.patient_id, who)))
     .sort((x, y) => (rank[x.priority] - rank[y.priority]) ||
                     (stateRank[x.state] - stateRank[y.state]) || (y.event_id - x.event_id));
 }
 
 function stateCell(a) {
-  const st = el("td", a.state, "st");
-  if (a.escalation_tier > 0) st.appendChild(el("div", "escalated, tier " + a.escalation_tier, "esc"));
+  const st = el("td", null, "st");
+  st.appendChild(tx("span", "alertState." + a.state));
+  if (a.escalation_tier > 0) st.appendChild(tx("div", "feed.escalated", {tier: a.escalation_tier}, "esc"));
   if (a.state === "open" && a.escalation_due) {
-    st.appendChild(el("div", "escalates " + when(a.escalation_due), "small"));
+    st.appendChild(tx("div", "feed.escalates", {when: when(a.escalation_due)}, "small"));
   }
-  if (a.acked_by) st.appendChild(el("div", "ack " + a.acked_by + ": " + (a.ack_note || ""), "small"));
+  if (a.acked_by) st.appendChild(tx("div", "feed.acked", {by: a.acked_by, note: a.ack_note || ""}, "small"));
   if (a.resolved_by) {
-    st.appendChild(el("div", "resolved " + a.resolved_by + ": " + (a.resolve_note || ""), "small"));
+    st.appendChild(tx("div", "feed.resolved", {by: a.resolved_by, note: a.resolve_note || ""}, "small"));
   }
   return st;
+}
+
+// The alert as the server stored it (rule text with its values, English: README.md).
+const message = a => a.last_message || a.message;
+
+// The rule's name from the catalogue, then its values as the server wrote them (in English:
+// README.md says what is left to do).
+export function alertText(a) {
+  const out = [];
+  if (known("rule." + a.rule_id)) out.push(tx("b", "rule." + a.rule_id, {}, "rule"));
+  const detail = el("div", message(a), "small detail");
+  detail.lang = "en";
+  out.push(detail);
+  return out;
 }
 
 function row(a) {
@@ -42,21 +59,26 @@ function row(a) {
   tr.dataset.alertId = a.alert_id;
   tr.dataset.state = a.state;
   tr.dataset.priority = a.priority;
+  tr.dataset.patient = a.patient_id;
   tr.appendChild(el("td", when(a.last_at || a.created_at)));
-  tr.appendChild(el("td", a.priority, "p"));
+  tr.appendChild(tx("td", "priority." + a.priority, {}, "p"));
   tr.appendChild(stateCell(a));
-  const pt = el("td");
-  pt.appendChild(button(a.patient_id, "link patient", () => showPatient(a.patient_id, null)));
+  const pt = el("td"), link = el("button", null, "link patient");
+  link.append(...patientParts(a.patient_id));
+  link.onclick = () => showPatient(a.patient_id, null);
+  pt.appendChild(link);
   tr.appendChild(pt);
-  const msg = el("td", a.last_message || a.message, "msg");
+  ensurePatient(a.patient_id, render);
+  const msg = el("td", null, "msg");
+  msg.append(...alertText(a));
   if (a.crossings > 1) {
-    msg.appendChild(el("div", a.crossings + " crossings since " + when(a.created_at), "small crossings"));
+    msg.appendChild(tx("div", "feed.crossings", {count: a.crossings, when: when(a.created_at)}, "small crossings"));
   }
   tr.appendChild(msg);
   const act = el("td");
-  if (a.state === "open") act.appendChild(button("Acknowledge", "ack", () => ask("ack", a)));
-  if (a.state !== "resolved") act.appendChild(button("Resolve", "resolve", () => ask("resolve", a)));
-  if (a.reading_uid) act.appendChild(button("Trend", "trend", () => showPatient(a.patient_id, a)));
+  if (a.state === "open") act.appendChild(button("feed.ack", "ack", () => ask("ack", a)));
+  if (a.state !== "resolved") act.appendChild(button("feed.resolve", "resolve", () => ask("resolve", a)));
+  if (a.reading_uid) act.appendChild(button("feed.trend", "trend", () => showPatient(a.patient_id, a)));
   tr.appendChild(act);
   return tr;
 }
@@ -65,8 +87,8 @@ export function render() { $("alerts").replaceChildren(...shown().map(row)); }
 
 function ask(mode, a) {
   pending = {mode, alert: a};
-  $("action-title").textContent = (mode === "ack" ? "Acknowledge" : "Resolve") + " alert for " + a.patient_id;
-  $("action-alert").textContent = a.last_message || a.message;
+  say("action-title", mode === "ack" ? "action.ackTitle" : "action.resolveTitle", {patient: patientName(a.patient_id)});
+  $("action-alert").replaceChildren(...alertText(a));
   $("action-error").textContent = "";
   $("note").value = "";
   $("action").hidden = false;
@@ -81,13 +103,13 @@ async function confirm() {
     const r = await call(path, {method: "POST", headers: {"Content-Type": "application/json"},
       body: JSON.stringify({alert_id: pending.alert.alert_id, by, note: $("note").value})});
     const body = await r.json();
-    if (!r.ok) { $("action-error").textContent = body.error || ("HTTP " + r.status); return; }
+    if (!r.ok) { show("action-error", body.error || ("HTTP " + r.status)); return; }
     apply(body);
     afterAction();
     pending = null;
     $("action").hidden = true;
     render();
-  } catch (e) { $("action-error").textContent = "failed: " + e; }
+  } catch (e) { say("action-error", "action.failed", {error: e}); }
 }
 
 // Wires the feed's controls; `done` runs after each recorded action (the audit line).

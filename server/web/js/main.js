@@ -2,12 +2,15 @@
 // is read with fetch() and parsed here, because EventSource cannot set headers, a token in the
 // URL would land in logs and history, and a cookie would make every route a cross-site
 // request forgery target (docs/security.md).
-import {$, call, session} from "./api.js";
+import {$, call, say, session} from "./api.js";
 import {alerts, apply, initFeed, render} from "./feed.js";
+import {chooseLanguage, translateDocument, useLanguageOf} from "./i18n.js";
+import {loadPatients} from "./patients.js";
 import {initQuarantine, quarantine} from "./quarantine.js";
 
 let streamAbort = null;
 
+// `why`: a catalogue key (the sign-in prompt by default).
 function signedOut(why) {
   session.token = null;
   sessionStorage.removeItem("kotona.token");
@@ -18,17 +21,24 @@ function signedOut(why) {
   $("alerts").replaceChildren();
   $("main").hidden = true;
   $("login").hidden = false;
-  $("state").textContent = why || "sign in to see your care team's alerts";
+  setState(why || "state.prompt");
 }
 session.onSignedOut = signedOut;
+
+// The connection line; data-state carries the key's last part for tests ("live").
+function setState(key, params) {
+  say("state", key, params);
+  $("state").dataset.state = key.replace("state.", "");
+}
 
 async function audit() {
   try {
     const v = await (await call("/api/v1/audit/verify")).json();
-    $("audit").textContent = v.ok ? "audit log: chain intact, " + v.rows + " actions"
-                                  : "AUDIT LOG BROKEN at row " + v.first_bad_seq + ": " + v.reason;
+    if (v.ok) say("audit", "audit.intact", {rows: v.rows});
+    else say("audit", "audit.broken", {seq: v.first_bad_seq, reason: v.reason});
+    $("audit").dataset.rows = v.ok ? v.rows : "";
     $("audit").className = v.ok ? "small" : "err";
-  } catch (e) { $("audit").textContent = "audit log: cannot verify (" + e + ")"; }
+  } catch (e) { say("audit", "audit.cannotVerify", {error: e}); }
 }
 
 // One block of an event stream ("id: 7\nevent: alert\ndata: {...}") as {id, event, data}.
@@ -70,12 +80,12 @@ async function stream(last) {
       const r = await call("/api/v1/stream", {headers: {"Last-Event-ID": String(last)},
                                               signal: streamAbort.signal});
       if (!r.ok) throw new Error("HTTP " + r.status);
-      $("state").textContent = "live";
+      setState("state.live");
       last = await follow(r, last);
     } catch (e) {
       if (!session.token) return;
     }
-    $("state").textContent = "reconnecting\u2026";
+    setState("state.reconnecting");
     await new Promise(done => setTimeout(done, 2000));
   }
 }
@@ -84,16 +94,17 @@ async function start() {
   $("login").hidden = true;
   $("main").hidden = false;
   $("who").textContent = sessionStorage.getItem("kotona.user") || "";
-  $("state").textContent = "connecting\u2026";
+  setState("state.connecting");
   audit();
   quarantine();
   try {
+    await loadPatients();
     const list = await (await call("/api/v1/alerts?limit=1000")).json();
     let last = 0;
     for (const a of list) { apply(a); last = Math.max(last, a.event_id); }
     render();
     stream(last);
-  } catch (e) { if (session.token) $("state").textContent = "cannot load alerts: " + e; }
+  } catch (e) { if (session.token) setState("state.cannotLoad", {error: e}); }
 }
 
 $("login").addEventListener("submit", async e => {
@@ -101,18 +112,28 @@ $("login").addEventListener("submit", async e => {
   const r = await fetch("/api/v1/login", {method: "POST", headers: {"Content-Type": "application/json"},
     body: JSON.stringify({user: $("user").value, password: $("password").value})});
   $("password").value = "";
-  if (!r.ok) { $("state").textContent = "sign-in failed"; return; }
+  if (!r.ok) { setState("state.signInFailed"); return; }
   const s = await r.json();
   session.token = s.token;
   sessionStorage.setItem("kotona.token", s.token);
   sessionStorage.setItem("kotona.user", s.user);
   sessionStorage.setItem("kotona.role", s.role);
+  useLanguageOf(s.user);
+  translateDocument();
   start();
 });
 $("logout").onclick = async () => {
   try { await call("/api/v1/logout", {method: "POST"}); } catch (e) {}
-  signedOut("signed out");
+  signedOut("state.signedOut");
 };
+// A new language is saved for this user and the page is drawn again in it (the token stays:
+// sessionStorage).
+$("lang").onchange = () => {
+  chooseLanguage($("lang").value, session.token ? sessionStorage.getItem("kotona.user") : null);
+  location.reload();
+};
+useLanguageOf(session.token ? sessionStorage.getItem("kotona.user") : null);
+translateDocument();
 initFeed(audit);
 initQuarantine();
 if (session.token) start(); else signedOut();

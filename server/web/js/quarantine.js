@@ -1,6 +1,7 @@
 // The quarantine section: admins only (the API refuses everyone else). What the server could
 // not store; a not_enrolled reading can be released once its device is enrolled.
-import {$, button, call, el} from "./api.js";
+import {$, button, call, el, say} from "./api.js";
+import {when} from "./i18n.js";
 
 export async function quarantine() {
   if (sessionStorage.getItem("kotona.role") !== "admin") return;
@@ -9,8 +10,8 @@ export async function quarantine() {
   $("quarantine").hidden = false;
   const rows = (await r.json()).items.map(q => {
     const tr = el("tr"), act = el("td");
-    if (q.releasable) act.append(button("Release", "", () => release(q.id)));
-    tr.append(el("td", new Date(q.received_unix_ms).toLocaleString()), el("td", q.reason),
+    if (q.releasable) act.append(button("quarantine.release", "", () => release(q.id)));
+    tr.append(el("td", when(new Date(q.received_unix_ms).toISOString())), el("td", q.reason),
               el("td", q.gateway_id), el("td", q.device_serial),
               el("td", q.reading ? q.reading.kind + " " + JSON.stringify(q.reading.values) : ""), act);
     return tr;
@@ -20,7 +21,8 @@ export async function quarantine() {
 
 async function release(id) {
   const r = await call("/api/v1/quarantine/" + id + "/release", {method: "POST"});
-  $("q-error").textContent = r.ok ? "" : "not released: " + (await r.json()).error;
+  if (r.ok) $("q-error").textContent = "";
+  else say("q-error", "quarantine.notReleased", {error: (await r.json()).error});
   quarantine();
 }
 

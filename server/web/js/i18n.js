@@ -1,0 +1,70 @@
+// Language, texts and formats. The language is kept per user in this browser's localStorage
+// ("kotona.lang.<user>", and "kotona.lang" for the sign-in form): a first step, not yet a
+// server-side preference (README.md). Dates, times and numbers through Intl in the locale.
+import {languages, messages} from "./messages.js";
+
+const locales = {fi: "fi-FI", sv: "sv-FI", en: "en-GB"};
+const stored = key => { const v = localStorage.getItem(key); return v in messages ? v : null; };
+export let lang = stored("kotona.lang") || "fi";
+
+// The saved choice of `user` (or the last one used here), applied to the document.
+export function useLanguageOf(user) {
+  lang = (user && stored("kotona.lang." + user)) || stored("kotona.lang") || "fi";
+  document.documentElement.lang = lang;
+}
+
+export function chooseLanguage(code, user) {
+  if (!(code in messages)) return;
+  localStorage.setItem("kotona.lang", code);
+  if (user) localStorage.setItem("kotona.lang." + user, code);
+  lang = code;
+}
+
+// The text of `key` with its {placeholders} filled; a key missing in this language shows
+// as ⟦key⟧ (the i18n browser test looks for it), never silently in another language.
+export function t(key, params = {}) {
+  const text = messages[lang][key];
+  if (text === undefined) return "\u27e6" + key + "\u27e7";
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+// True when some language of the catalogue has `key` (the i18n test finds one missing in
+// another language).
+export const known = key => Object.values(messages).some(m => key in m);
+
+// An element whose text comes from the catalogue: marked data-k (the i18n test's proof).
+export function tx(tag, key, params, cls) {
+  const e = document.createElement(tag);
+  e.textContent = t(key, params);
+  e.dataset.k = key;
+  e.dataset.dyn = "";
+  if (cls) e.className = cls;
+  return e;
+}
+
+export function when(iso) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(locales[lang], {dateStyle: "short", timeStyle: "short"}).format(new Date(iso));
+}
+export function day(ms) { return new Intl.DateTimeFormat(locales[lang], {dateStyle: "short"}).format(new Date(ms)); }
+export function num(v, digits = 1) {
+  return new Intl.NumberFormat(locales[lang], {maximumFractionDigits: digits}).format(v);
+}
+
+// The static texts of index.html: data-k (text), data-kp (placeholder); the title; the picker.
+export function translateDocument() {
+  document.documentElement.lang = lang;
+  document.title = t("doc.title");
+  for (const e of document.querySelectorAll("[data-k]:not([data-dyn])")) e.textContent = t(e.dataset.k);
+  for (const e of document.querySelectorAll("[data-kp]")) e.placeholder = t(e.dataset.kp);
+  const pick = document.getElementById("lang");
+  pick.replaceChildren(...Object.entries(languages).map(([code, name]) => {
+    const o = document.createElement("option");
+    o.value = code;
+    o.textContent = name;
+    o.dataset.v = "";  // a language's own name: the same in every language
+    o.lang = code;
+    return o;
+  }));
+  pick.value = lang;
+}

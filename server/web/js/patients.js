@@ -1,0 +1,52 @@
+// Who: the patient register as the signed-in user may see it (GET /api/v1/patients: their
+// care team's patients; the henkilötunnus only masked, issue 18 part 2), by patient id.
+import {call, el} from "./api.js";
+import {t} from "./i18n.js";
+
+const register = new Map();  // patient_id -> {display_name, age_years, henkilotunnus_masked}
+const asked = new Set();
+
+export async function loadPatients() {
+  const r = await call("/api/v1/patients");
+  if (!r.ok) return;
+  for (const p of await r.json()) register.set(p.patient_id, p);
+}
+
+// A patient first seen on the live feed: read once, then `redraw`.
+export function ensurePatient(id, redraw) {
+  if (register.has(id) || asked.has(id)) return;
+  asked.add(id);
+  call("/api/v1/patients/" + encodeURIComponent(id))
+    .then(async r => { if (r.ok) { register.set(id, await r.json()); redraw(); } })
+    .catch(() => {});
+}
+
+// The name the page shows: the register's name, else the id.
+export function patientName(id) {
+  const p = register.get(id);
+  return (p && p.display_name) || id;
+}
+
+export function matchesPatient(id, query) {
+  const p = register.get(id), q = query.toLowerCase();
+  return id === query || Boolean(p && p.display_name && p.display_name.toLowerCase().includes(q));
+}
+
+// Name, age and id as elements: "Aino Virtanen, 74 v" over "patient-1".
+export function patientParts(id) {
+  const p = register.get(id), parts = [el("span", patientName(id), "pname")];
+  if (p && p.age_years !== null && p.age_years !== undefined) {
+    parts.push(el("span", ", " + t("patient.age", {age: p.age_years}), "page"));
+    parts[1].dataset.k = "patient.age";
+    delete parts[1].dataset.v;
+  }
+  if (p && p.display_name) parts.push(el("span", id, "small pid"));
+  return parts;
+}
+
+// The heading of the patient view: name, age, id and the masked henkilötunnus.
+export function patientTitle(id) {
+  const p = register.get(id), parts = patientParts(id);
+  if (p && p.henkilotunnus_masked) parts.push(el("span", p.henkilotunnus_masked, "small pid hetu"));
+  return parts;
+}

@@ -1,0 +1,107 @@
+// The page in one language (issue 18 parts 1 and 2), headless Debian chromium through
+// playwright-core:
+//   node i18n_page.cjs PLAYWRIGHT_CORE_DIR URL USER PASSWORD ADMIN_PASSWORD LANG SHOT_DIR
+// Registers patient-1 with a name and a henkilötunnus (as admin, through the API), signs in as
+// USER, chooses LANG in the page (fi: the default, nothing chosen), prints "page live"; the C++
+// test then sends a crisis reading. With the alert, the acknowledge dialog and the trend open:
+// no untranslated text (every text node of the page is catalogue text, data-k, or data,
+// data-v; every catalogue key in all three languages; every kind and series of the kind
+// table has its key; no missing key ⟦...⟧), the patient shown by name and age, the
+// henkilötunnus only masked, the choice kept after a reload. Screenshots at 1366x768:
+// SHOT_DIR/page-LANG.png (the feed), page-LANG-patient.png (dialog and trend open). Exit 0 when every step passed; 1 with the reason otherwise.
+"use strict";
+const { chromium } = require(process.argv[2]);
+const url = process.argv[3];
+const [user, password, adminPassword, lang, shots] = process.argv.slice(4, 9);
+const log = (...a) => console.log(new Date().toISOString(), ...a);
+function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
+
+// Runs in the page: every text a person can read, and where it came from.
+async function untranslated() {
+  const {messages} = await import("/web/js/messages.js");
+  const {series} = await import("/web/js/kinds.js");
+  const bad = [];
+  const langs = Object.keys(messages), keys = new Set(langs.flatMap(l => Object.keys(messages[l])));
+  for (const k of keys) for (const l of langs) if (!messages[l][k]) bad.push(`key ${k} missing in ${l}`);
+  for (const [kind, parts] of Object.entries(series)) {
+    for (const k of ["kind." + kind, ...parts.map(p => "series." + p)]) if (!keys.has(k)) bad.push(`no key ${k}`);
+  }
+  // Data that reads as another language's catalogue text is a literal that skipped t().
+  const here = document.documentElement.lang, mine = new Set(Object.values(messages[here]));
+  const foreign = new Set(langs.flatMap(l => Object.values(messages[l])).filter(v => !mine.has(v)));
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim(), e = n.parentElement;
+    if (!text) continue;
+    if (text.includes("\u27e6")) bad.push("missing key shown: " + text);
+    if (!e.hasAttribute("data-k") && !e.hasAttribute("data-v")) bad.push(`<${e.tagName.toLowerCase()}> "${text}" not from the catalogue`);
+    if (e.hasAttribute("data-v") && foreign.has(text)) bad.push(`"${text}" is catalogue text of another language`);
+  }
+  for (const e of document.querySelectorAll("[placeholder]")) if (!e.hasAttribute("data-kp")) bad.push("placeholder " + e.placeholder);
+  if (document.title !== messages[document.documentElement.lang]["doc.title"]) bad.push("title " + document.title);
+  return bad;
+}
+
+(async () => {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    page.setDefaultTimeout(60000);
+    page.on("console", m => log("console:", m.text()));
+    page.on("pageerror", e => log("pageerror:", e.message));
+    await page.goto(url);
+    check(await page.evaluate(() => document.documentElement.lang) === "fi", "Finnish by default");
+    // The register: name and henkilötunnus of patient-1, written by an admin.
+    const status = await page.evaluate(async ([adminPassword]) => {
+      const json = {"Content-Type": "application/json"};
+      const login = await (await fetch("/api/v1/login", {method: "POST", headers: json,
+        body: JSON.stringify({user: "admin", password: adminPassword})})).json();
+      const headers = Object.assign({Authorization: "Bearer " + login.token}, json);
+      const body = {display_name: "Aino Virtanen", henkilotunnus: "131052-308T", team: "ward-1"};
+      let r = await fetch("/api/v1/patients/patient-1", {method: "PATCH", headers, body: JSON.stringify(body)});
+      if (r.status === 404) {
+        r = await fetch("/api/v1/patients", {method: "POST", headers,
+          body: JSON.stringify(Object.assign({patient_id: "patient-1"}, body))});
+      }
+      await fetch("/api/v1/logout", {method: "POST", headers});
+      return r.status;
+    }, [adminPassword]);
+    check(status === 200 || status === 201, "patient-1 registered with a name (" + status + ")");
+    if (lang !== "fi") {
+      await page.selectOption("#lang", lang);
+      await page.waitForFunction(l => document.documentElement.lang === l && document.getElementById("lang").value === l, lang);
+    }
+    check(await page.evaluate(() => document.documentElement.lang) === lang, "page in " + lang);
+    await page.fill("#user", user);
+    await page.fill("#password", password);
+    await page.click("#sign-in");
+    await page.waitForFunction(() => document.getElementById("state").dataset.state === "live");
+    log("page live");
+
+    const row = page.locator("#alerts tr[data-priority='high']");
+    await row.first().waitFor();
+    const who = await row.first().locator("button.patient").textContent();
+    check(who.includes("Aino Virtanen") && /\b\d{2,3}\b/.test(who), "patient by name and age: " + who);
+    check(await row.first().locator("b.rule[data-k='rule.bp.crisis']").count() === 1, "the rule named from the catalogue");
+    let bad = await page.evaluate(untranslated);
+    check(bad.length === 0, "feed: no untranslated text in " + lang + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
+    await page.screenshot({ path: `${shots}/page-${lang}.png` });
+    await row.first().locator("button.ack").click();
+    await row.first().locator("button.trend").click();
+    await page.locator("#charts svg.trend").first().waitFor();
+    const title = await page.textContent("#patient-title");
+    check(title.includes("131052-****") && title.includes("Aino Virtanen"), "patient view: name, masked code: " + title);
+    check(!(await page.content()).includes("308T"), "the full henkilötunnus nowhere in the page");
+    bad = await page.evaluate(untranslated);
+    check(bad.length === 0, "dialog + trend: no untranslated text in " + lang + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
+    await page.screenshot({ path: `${shots}/page-${lang}-patient.png` });
+    log("screenshots", `${shots}/page-${lang}.png`, `${shots}/page-${lang}-patient.png`);
+    // The choice is kept (per user, this browser) across a reload.
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById("state").dataset.state === "live");
+    check(await page.evaluate(() => document.documentElement.lang) === lang, "language kept after reload");
+    log("page ok");
+  } finally {
+    await browser.close();
+  }
+})().catch(e => { log("FAILED:", e.stack || e); process.exit(1); });
