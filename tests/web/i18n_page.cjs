@@ -90,7 +90,8 @@ async function untranslated() {
     await row.first().locator("button.trend").click();
     await page.locator("#charts svg.trend").first().waitFor();
     const title = await page.textContent("#patient-title");
-    check(title.includes("131052-****") && title.includes("Aino Virtanen"), "patient view: name, masked code: " + title);
+    check(title.includes("131052-****") && title.includes("Aino Virtanen") && title.includes("ward-1"),
+          "patient view: name, masked code, care team: " + title);
     check(!(await page.content()).includes("308T"), "the full henkilötunnus nowhere in the page");
     bad = await page.evaluate(untranslated);
     check(bad.length === 0, "dialog + trend: no untranslated text in " + lang + (bad.length ? ":\n  " + bad.join("\n  ") : ""));

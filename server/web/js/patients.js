@@ -1,7 +1,7 @@
 // Who: the patient register as the signed-in user may see it (GET /api/v1/patients: their
 // care team's patients; the henkilötunnus only masked, issue 18 part 2), by patient id.
 import {call, el} from "./api.js";
-import {t} from "./i18n.js";
+import {t, tx} from "./i18n.js";
 
 const register = new Map();  // patient_id -> {display_name, age_years, henkilotunnus_masked}
 const asked = new Set();
@@ -44,9 +44,10 @@ export function patientParts(id) {
   return parts;
 }
 
-// The heading of the patient view: name, age, id and the masked henkilötunnus.
+// The heading of the patient view: name, age, id, the masked henkilötunnus, the care team.
 export function patientTitle(id) {
   const p = register.get(id), parts = patientParts(id);
   if (p && p.henkilotunnus_masked) parts.push(el("span", p.henkilotunnus_masked, "small pid hetu"));
+  if (p && p.team) parts.push(tx("span", "patient.team", {team: p.team}, "small pid team"));
   return parts;
 }
