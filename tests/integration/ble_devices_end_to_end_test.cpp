@@ -157,7 +157,8 @@ TEST_CASE(
   for (const auto& r : sys.get_json_array("/api/v1/readings")) {
     CHECK(r.as_object().at("kind").as_string() == "heart_rate");
   }
-  auto page = http_get(sys.http_port(), "/");
+  // The page's trend series per kind: the module the server makes from the kind table.
+  auto page = http_get(sys.http_port(), "/web/js/kinds.js");
   REQUIRE(page);
   CHECK(page->body.find("heart_rate: [\"beats_per_min\"]") != std::string::npos);
   auto fhir = http_get(sys.http_port(), "/api/v1/fhir/Patient/patient-1/$everything");
