@@ -38,6 +38,8 @@ StepRunner::StepRunner(GatewayId gateway, StepHooks hooks, Counters& counters)
 StepRunner::~StepRunner() { *alive_ = false; }
 
 bool StepRunner::execute(SessionRun& run, drivers::Step step) {
+  // Skipped values are counted whatever becomes of the Step: they never come again.
+  for (const auto& name : step.skipped) counters_.add("device_skipped_" + name);
   // (a) Readings and the cursor first, in one transaction (invariant 1).
   if (!commit(run, step)) {
     if (!step.commands.empty()) counters_.add("device_commands_withheld", step.commands.size());

@@ -107,6 +107,10 @@ struct Step {
   // device and Errc for its heartbeat, so the care team hears of them (device.record_refused,
   // invariant 13).
   std::vector<Error> refused_records = {};
+  // Values the device sent that are by design no reading and no error, e.g. a heart-rate strap
+  // off the skin: the gateway counts each as `device_skipped_<name>` in its heartbeat
+  // counters, so a patient who never wears the strap shows as a number, not as silence.
+  std::vector<std::string> skipped = {};
 };
 
 // A session reports malformed device bytes in Step::rejected (or, when it has nothing else to

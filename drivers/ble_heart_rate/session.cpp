@@ -16,8 +16,12 @@ void Session::on_measurement(const GattValue& value, HubTime hub_time, Step& ste
     step.rejected.push_back(m.error());
     return;
   }
-  // A strap off the skin keeps notifying a meaningless rate: state, not a reading or an error.
-  if (m->contact == Contact::kNotDetected) return;
+  // A strap off the skin keeps notifying a meaningless rate: state, not a reading or an error,
+  // but counted (device_skipped_no_skin_contact) so a strap worn loose shows at the hub.
+  if (m->contact == Contact::kNotDetected) {
+    step.skipped.emplace_back("no_skin_contact");
+    return;
+  }
   // heart_rate has no value type of its own: its kind-table row builds the measurement.
   // Energy expended and RR intervals have no component in the row yet (README.md).
   const KindRow* row = find_kind("heart_rate");

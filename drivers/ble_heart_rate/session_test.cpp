@@ -47,13 +47,15 @@ TEST_CASE("ble_heart_rate session: value -> one heart_rate reading, hub-named, n
   CHECK_FALSE(r.device_time);
 }
 
-TEST_CASE("ble_heart_rate session: sensor off the skin -> no reading and no refusal") {
+TEST_CASE("ble_heart_rate session: sensor off the skin -> no reading, no refusal, counted skip") {
   Session s = make();
   (void)s.start();
   (void)identify(s, kHub, "HRM1", std::nullopt);
   const Step off = feed(s, kHub, kMeasurementCharacteristic, Bytes{0x04, 0x00});
   CHECK(off.readings.empty());
   CHECK(off.refused_records.empty());
+  CHECK(off.skipped == std::vector<std::string>{"no_skin_contact"});
+  CHECK(feed(s, kHub, kMeasurementCharacteristic, kValue).skipped.empty());
 }
 
 TEST_CASE(

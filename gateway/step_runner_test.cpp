@@ -1,0 +1,44 @@
+// StepRunner's counting of values a driver skips by design (Step::skipped; issue 21: the
+// heart-rate strap off the skin): counted as device_skipped_<name>, also when the Step's
+// commit fails, since the device never sends those values again.
+#include "gateway/step_runner.h"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+
+namespace kotona::gateway {
+namespace {
+
+struct NullLink final : DeviceLink {
+  bool carry(drivers::Command&) override { return true; }
+  std::optional<drivers::Step> on_commit_failed() override { return std::nullopt; }
+  void on_readings_committed() override {}
+};
+
+TEST_CASE("step runner: skipped values -> device_skipped_<name> counted, commit or not") {
+  bool commit_ok = true;
+  StepHooks hooks{[&](std::span<const Reading>, const std::optional<OutboxCursor>&) {
+                    return commit_ok ? Result<void>{} : fail(Errc::kIo, "disk full");
+                  },
+                  {}};
+  Counters counters;
+  boost::asio::io_context io;
+  StepRunner runner(GatewayId{"gw-1"}, std::move(hooks), counters);
+  NullLink link;
+  drivers::DriverDescriptor driver;
+  driver.name = "test_strap";
+  SessionRun run(io, driver, "AA:BB:CC:DD:EE:FF", link);
+  drivers::Step step;
+  step.skipped = {"no_skin_contact", "no_skin_contact"};
+  CHECK(runner.execute(run, step));
+  CHECK(counters.get("device_skipped_no_skin_contact") == 2);
+  step.cursor = drivers::RecordCursor{DeviceSerial{"S1"}, 1};  // something to commit
+  commit_ok = false;
+  CHECK_FALSE(runner.execute(run, step));
+  CHECK(counters.get("device_skipped_no_skin_contact") == 4);
+  CHECK(run.refused.empty());  // a skip is no refused record
+}
+
+}  // namespace
+}  // namespace kotona::gateway
