@@ -8,7 +8,8 @@
 // data-v; every catalogue key in all three languages; every kind and series of the kind
 // table has its key; no missing key ⟦...⟧), the patient shown by name and age, the
 // henkilötunnus only masked, the choice kept after a reload. Screenshots at 1366x768:
-// SHOT_DIR/page-LANG.png (the feed), page-LANG-patient.png (dialog and trend open). Exit 0 when every step passed; 1 with the reason otherwise.
+// SHOT_DIR/page-LANG.png (the feed), page-LANG-patient.png (dialog and trend open), and the
+// latter at 768x1024 (page-LANG-768x1024.png). Exit 0 when every step passed; 1 with the reason otherwise.
 "use strict";
 const { chromium } = require(process.argv[2]);
 const url = process.argv[3];
@@ -96,6 +97,9 @@ async function untranslated() {
     bad = await page.evaluate(untranslated);
     check(bad.length === 0, "dialog + trend: no untranslated text in " + lang + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
     await page.screenshot({ path: `${shots}/page-${lang}-patient.png` });
+    await page.setViewportSize({ width: 768, height: 1024 });  // a tablet, portrait
+    await page.screenshot({ path: `${shots}/page-${lang}-768x1024.png` });
+    await page.setViewportSize({ width: 1366, height: 768 });
     log("screenshots", `${shots}/page-${lang}.png`, `${shots}/page-${lang}-patient.png`);
     // The choice is kept (per user, this browser) across a reload.
     await page.reload();

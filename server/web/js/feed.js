@@ -75,7 +75,7 @@ function row(a) {
     msg.appendChild(tx("div", "feed.crossings", {count: a.crossings, when: when(a.created_at)}, "small crossings"));
   }
   tr.appendChild(msg);
-  const act = el("td");
+  const act = el("td", null, "acts");
   if (a.state === "open") act.appendChild(button("feed.ack", "ack", () => ask("ack", a)));
   if (a.state !== "resolved") act.appendChild(button("feed.resolve", "resolve", () => ask("resolve", a)));
   if (a.reading_uid) act.appendChild(button("feed.trend", "trend", () => showPatient(a.patient_id, a)));
