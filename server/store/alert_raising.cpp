@@ -2,6 +2,7 @@
 // and weight trend, an implausible reading, a value no store may hold, and technical drafts
 // (server checks, broker drops, quarantine, uid conflicts) all become a StoredAlert here and
 // go through raise() (alert_book.cpp).
+#include "core/kinds.h"
 #include "server/alerts/plausibility.h"
 #include "server/store/alert_book.h"
 #include "server/store/reading_json.h"
@@ -81,16 +82,22 @@ Result<std::vector<alerts::AlertDraft>> AlertBook::weight_trend(const Reading& r
       std::chrono::duration<double, std::ratio<86400>>(config.weight_gain_days));
   auto stmt = db_.prepare(
       "SELECT measured_unix_ms, values_json FROM readings WHERE patient_id = ? AND "
-      "kind = 'weight' AND measured_unix_ms >= ? AND measured_unix_ms < ? AND reading_uid != ? "
+      "kind = ? AND measured_unix_ms >= ? AND measured_unix_ms < ? AND reading_uid != ? "
       "AND quality_json NOT LIKE '%\"implausible\":true%'");
   if (!stmt) return fail(stmt.error());
-  stmt->bind(1, patient.value).bind(2, ms(at - window)).bind(3, ms(at)).bind(4, reading.uid.value);
+  // The kind and its value's key from the kind table, not spelled here (issue 21).
+  const KindRow& kind = kind_of(reading.measurement);
+  stmt->bind(1, patient.value)
+      .bind(2, kind.name)
+      .bind(3, ms(at - window))
+      .bind(4, ms(at))
+      .bind(5, reading.uid.value);
   std::vector<alerts::WeightPoint> earlier;
   while (true) {
     auto row = stmt->step();
     if (!row) return fail(row.error());
     if (!*row) break;
-    if (auto kg = decode_weight_kg(stmt->column_text(1))) {
+    if (auto kg = decode_component_value(stmt->column_text(1), kind.components[0].key)) {
       earlier.push_back({HubTime{std::chrono::milliseconds{stmt->column_int(0)}}, *kg});
     }
   }

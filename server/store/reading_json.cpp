@@ -192,13 +192,13 @@ std::string encode_reading_json(const Reading& r) {
   return to_json_text(o);
 }
 
-std::optional<double> decode_weight_kg(const std::string& values_json) {
+std::optional<double> decode_component_value(const std::string& values_json, std::string_view key) {
   boost::system::error_code ec;
   auto v = json::parse(values_json, ec);
   if (ec || !v.is_object()) return std::nullopt;
-  const auto* kg = v.as_object().if_contains("kg");
-  if (kg == nullptr || !kg->is_number()) return std::nullopt;
-  return kg->to_number<double>();
+  const auto* value = v.as_object().if_contains(key);
+  if (value == nullptr || !value->is_number()) return std::nullopt;
+  return value->to_number<double>();
 }
 
 }  // namespace kotona::server::store

@@ -19,8 +19,9 @@ std::string encode_values_json(const Measurement& measurement);
 std::string encode_quality_json(const QualityFlags& quality);
 // {"systolic_mmhg":180,...}
 std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold);
-// The "kg" of a stored weight's values_json; nullopt when absent or not a number.
-std::optional<double> decode_weight_kg(const std::string& values_json);
+// The value under component key `key` (core/kinds.h, e.g. weight's "kg") of a stored
+// values_json; nullopt when absent or not a number.
+std::optional<double> decode_component_value(const std::string& values_json, std::string_view key);
 // Every field of the reading, for the quarantine payload column.
 std::string encode_reading_json(const Reading& reading);
 // The reading encode_reading_json wrote (reading_from_json.cpp; device firmware is not kept);
