@@ -103,23 +103,26 @@ int count_rule(SystemUnderTest& sys, const std::string& rule) {
 
 }  // namespace
 
-TEST_CASE("BLE blood pressure (0x1810) -> every reading at the server exactly once") {
+TEST_CASE("ble_bp e2e: BLE blood pressure (0x1810) -> every reading at the server exactly once") {
   run_profile("ble-bp", "BP-BLE1", {"128/84/61", "141/90/70", "185/115/80"});
 }
 
-TEST_CASE("BLE glucose (0x1808, RACP) -> every record at the server exactly once") {
+TEST_CASE(
+    "ble_glucose e2e: BLE glucose (0x1808, RACP) -> every record at the server exactly once") {
   run_profile("ble-glucose", "GLU-BLE1", {"5.4", "3.1", "12.2", "7.9"});
 }
 
-TEST_CASE("BLE weight scale (0x181D) -> every reading at the server exactly once") {
+TEST_CASE("ble_weight e2e: BLE weight scale (0x181D) -> every reading at the server exactly once") {
   run_profile("ble-weight", "WS-BLE1", {"81.4", "81.9"});
 }
 
-TEST_CASE("BLE thermometer (0x1809) -> every reading at the server exactly once") {
+TEST_CASE(
+    "ble_thermometer e2e: BLE thermometer (0x1809) -> every reading at the server exactly once") {
   run_profile("ble-thermometer", "TH-BLE1", {"36.8", "38.4"});
 }
 
-TEST_CASE("BLE pulse oximeter (0x1822) -> every reading at the server exactly once") {
+TEST_CASE(
+    "ble_pulse_ox e2e: BLE pulse oximeter (0x1822) -> every reading at the server exactly once") {
   run_profile("ble-pulse-ox", "PO-BLE1", {"97/64", "88/101"});
 }
 
@@ -127,7 +130,8 @@ TEST_CASE("BLE pulse oximeter (0x1822) -> every reading at the server exactly on
 // receive time; the ledger marks the lines hub_assigned and the exactly-once check matches them
 // to the hub-named readings in order, values included.
 TEST_CASE(
-    "BLE weight scale without a clock (0x181D, no time stamp) -> every reading at the "
+    "ble_weight e2e: BLE weight scale without a clock (0x181D, no time stamp) -> every reading at "
+    "the "
     "server exactly once, named by the hub") {
   SystemUnderTest sys;
   sys.start_broker();
@@ -146,7 +150,8 @@ TEST_CASE(
 // field), one driver folder and one simulator row. The hub sends it as `generic`; the server
 // stores it, lists it for the page's trend and exports it to FHIR with its LOINC code and unit.
 TEST_CASE(
-    "BLE heart rate strap (0x180D, a kind-table row only) -> every reading at the server "
+    "ble_heart_rate e2e: BLE heart rate strap (0x180D, a kind-table row only) -> every reading at "
+    "the server "
     "exactly once, on the page's trend and in the FHIR export as LOINC 8867-4 /min") {
   SystemUnderTest sys;
   sys.start_broker();
@@ -181,8 +186,10 @@ TEST_CASE(
   CHECK(observations == 3);
 }
 
-TEST_CASE("BLE glucose sync cut mid-transfer -> resumed from the committed cursor, each record "
-          "exactly once, none sent twice") {
+TEST_CASE(
+    "ble_glucose e2e: BLE glucose sync cut mid-transfer -> resumed from the committed cursor, each "
+    "record "
+    "exactly once, none sent twice") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({"GLU-CUT1"});
@@ -206,8 +213,9 @@ TEST_CASE("BLE glucose sync cut mid-transfer -> resumed from the committed curso
   CHECK(sys.stored_cursor("ble_glucose", kAddress) == 20);
 }
 
-TEST_CASE("BLE glucose: the outbox refuses record 9 mid-sync -> cursor stays at 8, the device "
-          "sends 9 on again later, every record exactly once") {
+TEST_CASE(
+    "ble_glucose e2e: the outbox refuses record 9 mid-sync -> cursor stays at 8, the device "
+    "sends 9 on again later, every record exactly once") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({"GLU-FAIL1"});
@@ -222,10 +230,11 @@ TEST_CASE("BLE glucose: the outbox refuses record 9 mid-sync -> cursor stays at 
   for (const char* word : {"wait", "6000", "measure", "6.6"}) script.push_back(word);
   sys.start_device({"GLU-FAIL1", script, {}, "ble-glucose"});
   sys.start_gateway();
-  REQUIRE_MESSAGE(eventually([&] {
-                    return sys.gateway_log().find("readings not committed") != std::string::npos;
-                  }, 20s),
-                  sys.diagnostics());
+  REQUIRE_MESSAGE(
+      eventually(
+          [&] { return sys.gateway_log().find("readings not committed") != std::string::npos; },
+          20s),
+      sys.diagnostics());
   CHECK(eventually([&] { return sys.stored_cursor("ble_glucose", kAddress) == 8; }, 5s));
   sys.outbox_exec("DROP TRIGGER refuse_r9;");
   check_exactly_once(sys, "GLU-FAIL1", 13);
@@ -263,14 +272,16 @@ TEST_CASE("BLE device clock ten years slow -> readings kept and flagged, then th
   CHECK(suspect == 2);  // the record measured after the clock was set is not suspect
 }
 
-TEST_CASE("BLE glucose sequence numbers wrap past 65535 -> every record exactly once, cursor "
-          "follows the new numbering") {
+TEST_CASE(
+    "ble_glucose e2e: BLE glucose sequence numbers wrap past 65535 -> every record exactly once, "
+    "cursor "
+    "follows the new numbering") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({"GLU-WRAP1"});
   sys.start_device({"GLU-WRAP1",
-                    {"measure", "5.1", "measure", "5.2", "measure", "5.3", "measure", "5.4",
-                     "wait", "6000", "measure", "5.5", "measure", "5.6"},
+                    {"measure", "5.1", "measure", "5.2", "measure", "5.3", "measure", "5.4", "wait",
+                     "6000", "measure", "5.5", "measure", "5.6"},
                     {"--first-sequence", "65534", "--idle-disconnect-ms", "1000"},
                     "ble-glucose"});
   sys.start_gateway();
@@ -316,9 +327,8 @@ TEST_CASE("BLE gateway killed (kill -9) mid-sync and restarted -> every record e
   for (const char* word : {"wait", "9000", "measure", "6.6"}) script.push_back(word);
   sys.start_device({"GLU-KILL1", script, {"--idle-disconnect-ms", "1000"}, "ble-glucose"});
   sys.start_gateway();
-  REQUIRE_MESSAGE(
-      eventually([&] { return sys.stored_cursor("ble_glucose", kAddress) >= 20; }, 20s),
-      sys.diagnostics());
+  REQUIRE_MESSAGE(eventually([&] { return sys.stored_cursor("ble_glucose", kAddress) >= 20; }, 20s),
+                  sys.diagnostics());
   sys.kill_gateway();
   const long cursor_at_kill = sys.stored_cursor("ble_glucose", kAddress);
   CHECK(cursor_at_kill < 150);
@@ -337,17 +347,18 @@ TEST_CASE("BLE: BlueZ appears after the gateway started -> device found, reading
   check_exactly_once(sys, "WS-LATE1", 2);
 }
 
-TEST_CASE("BLE device without a bond -> not paired while ble_pair is off, paired and read with "
-          "ble_pair = on") {
+TEST_CASE(
+    "BLE device without a bond -> not paired while ble_pair is off, paired and read with "
+    "ble_pair = on") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({"GLU-NEW1"});
   sys.start_device({"GLU-NEW1", measures({"5.9", "6.3"}), {"--unbonded"}, "ble-glucose"});
   sys.start_gateway();
-  REQUIRE_MESSAGE(eventually([&] {
-                    return sys.gateway_log().find("pairing not allowed") != std::string::npos;
-                  }, 20s),
-                  sys.diagnostics());
+  REQUIRE_MESSAGE(
+      eventually([&] { return sys.gateway_log().find("pairing not allowed") != std::string::npos; },
+                 20s),
+      sys.diagnostics());
   CHECK(sys.device_log("GLU-NEW1").find("paired") == std::string::npos);
   CHECK(sys.server_reading_uids().empty());
   sys.stop_gateway();
