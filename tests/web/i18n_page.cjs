@@ -48,7 +48,8 @@ async function untranslated() {
   try {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.setDefaultTimeout(60000);
-    page.on("console", m => log("console:", m.text()));
+    const errors = [];  // CSP violations and script errors: the page must run clean
+    page.on("console", m => { log("console:", m.text()); if (m.type() === "error") errors.push(m.text()); });
     page.on("pageerror", e => log("pageerror:", e.message));
     await page.goto(url);
     check(await page.evaluate(() => document.documentElement.lang) === "fi", "Finnish by default");
@@ -59,10 +60,10 @@ async function untranslated() {
         body: JSON.stringify({user: "admin", password: adminPassword})})).json();
       const headers = Object.assign({Authorization: "Bearer " + login.token}, json);
       const body = {display_name: "Aino Virtanen", henkilotunnus: "131052-308T", team: "ward-1"};
-      let r = await fetch("/api/v1/patients/patient-1", {method: "PATCH", headers, body: JSON.stringify(body)});
-      if (r.status === 404) {
-        r = await fetch("/api/v1/patients", {method: "POST", headers,
-          body: JSON.stringify(Object.assign({patient_id: "patient-1"}, body))});
+      let r = await fetch("/api/v1/patients", {method: "POST", headers,
+        body: JSON.stringify(Object.assign({patient_id: "patient-1"}, body))});
+      if (r.status === 409) {
+        r = await fetch("/api/v1/patients/patient-1", {method: "PATCH", headers, body: JSON.stringify(body)});
       }
       await fetch("/api/v1/logout", {method: "POST", headers});
       return r.status;
@@ -105,6 +106,7 @@ async function untranslated() {
     await page.reload();
     await page.waitForFunction(() => document.getElementById("state").dataset.state === "live");
     check(await page.evaluate(() => document.documentElement.lang) === lang, "language kept after reload");
+    check(errors.length === 0, "no console errors (CSP, scripts): " + errors.join(" | "));
     log("page ok");
   } finally {
     await browser.close();
