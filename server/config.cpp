@@ -121,42 +121,39 @@ Result<void> parse_http_limits(const ConfigFile& file, ServerConfig& config) {
 }  // namespace
 
 Result<ServerConfig> parse_server_config(const ConfigFile& file) {
-  auto unknown = file.unknown_keys({"mqtt_uri",
-                                    "mqtt_client_id",
-                                    "db_path",
-                                    "http_listen",
-                                    "enrol",
-                                    "rule",
-                                    "expect",
-                                    "gateway_silent_after_s",
-                                    "outbox_backlog_rows",
-                                    "outbox_backlog_age_s",
-                                    "technical_check_ms",
-                                    "due",
-                                    "escalate_after_s",
-                                    "escalate_medium_after_s",
-                                    "escalate_max_tier",
-                                    "escalation_check_ms",
-                                    "tls_ca",
-                                    "tls_cert",
-                                    "tls_key",
-                                    "mqtt_share_group",
-                                    "user",
-                                    "team",
-                                    "session_ttl_s",
-                                    "sse_poll_ms",
-                                    "quarantine_per_gateway",
-                                    "quarantine_max_age_days",
-                                    "quarantine_max_payload_bytes",
-                                    "http_public_names",
-                                    "login_hash_threads",
-                                    "login_queue_max",
-                                    "login_delay_max_ms",
-                                    "login_attack_failures",
-                                    "login_in_flight_per_address",
-                                    "http_max_connections",
-                                    "sse_max_streams",
-                                    "sse_max_streams_per_user"});
+  std::vector<std::string_view> known{"mqtt_uri",
+                                      "mqtt_client_id",
+                                      "db_path",
+                                      "http_listen",
+                                      "enrol",
+                                      "rule",
+                                      "expect",
+                                      "gateway_silent_after_s",
+                                      "outbox_backlog_rows",
+                                      "outbox_backlog_age_s",
+                                      "technical_check_ms",
+                                      "due",
+                                      "escalate_after_s",
+                                      "escalate_medium_after_s",
+                                      "escalate_max_tier",
+                                      "escalation_check_ms",
+                                      "tls_ca",
+                                      "tls_cert",
+                                      "tls_key",
+                                      "mqtt_share_group",
+                                      "sse_poll_ms",
+                                      "quarantine_per_gateway",
+                                      "quarantine_max_age_days",
+                                      "quarantine_max_payload_bytes",
+                                      "http_public_names",
+                                      "login_hash_threads",
+                                      "login_queue_max",
+                                      "http_max_connections",
+                                      "sse_max_streams",
+                                      "sse_max_streams_per_user",
+                                      "http_trusted_proxies"};
+  known.insert(known.end(), std::begin(http::kAuthConfigKeys), std::end(http::kAuthConfigKeys));
+  auto unknown = file.unknown_keys(known);
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
                 where(file, unknown.front()) + "unknown key '" + unknown.front().key + "'");
@@ -205,6 +202,14 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
     }
   }
   if (auto limits = parse_http_limits(file, config); !limits) return fail(limits.error());
+  for (const auto& e : file.all("http_trusted_proxies")) {
+    auto proxies = http::TrustedProxies::parse(e.value);
+    if (!proxies) {
+      return fail(Errc::kConfig,
+                  where(file, e) + "'http_trusted_proxies': " + proxies.error().detail);
+    }
+    config.http_trusted_proxies = std::move(*proxies);
+  }
   for (const auto& e : file.all("enrol")) {
     auto enrol = parse_enrol(file, e);
     if (!enrol) return fail(enrol.error());

@@ -13,6 +13,7 @@
 #include "server/alerts/rules.h"
 #include "server/alerts/technical.h"
 #include "server/http/auth.h"
+#include "server/http/client_address.h"
 #include "server/http/hash_pool.h"
 #include "server/store/quarantine_types.h"
 #include "server/store/types.h"
@@ -35,6 +36,9 @@ struct ServerConfig {
   // Host names requests may name (`http_public_names = a, b`): the defaults
   // (http::default_public_names) plus the listen host, plus the configured names.
   std::vector<std::string> http_public_names;
+  // The reverse proxies whose X-Forwarded-For names the client (`http_trusted_proxies =
+  // 127.0.0.1, 10.0.0.0/8`); none by default, so the header is ignored.
+  http::TrustedProxies http_trusted_proxies;
   // Password checks off the io thread (`login_hash_threads`, `login_queue_max`; issue 17).
   http::HashPoolOptions login_hashing;
   // Caps on connections and SSE streams (`http_max_connections`, `sse_max_streams`,

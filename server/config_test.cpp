@@ -199,6 +199,21 @@ TEST_CASE("parse_server_config: http_public_names -> defaults + listen host + na
   }
 }
 
+TEST_CASE("parse_server_config: http_trusted_proxies and session keys -> set, bad -> error") {
+  auto d = parse("mqtt_uri = tcp://h:1\ndb_path = s.db\n");
+  REQUIRE(d.has_value());
+  CHECK(d->http_trusted_proxies.empty());
+  auto c = parse(
+      "mqtt_uri = tcp://h:1\ndb_path = s.db\nhttp_trusted_proxies = 127.0.0.1, fd00::/8\n"
+      "session_idle_s = 900\nsession_bind_address = on\n");
+  REQUIRE(c.has_value());
+  CHECK(c->http_trusted_proxies.contains(boost::asio::ip::make_address("fd00::5")));
+  CHECK(c->auth.token_idle == std::chrono::seconds(900));
+  auto e = error_of("mqtt_uri = tcp://h:1\ndb_path = s.db\nhttp_trusted_proxies = proxy.lan\n");
+  CHECK(e.find(":3: 'http_trusted_proxies': 'proxy.lan' is not an IP address") !=
+        std::string::npos);
+}
+
 TEST_CASE("parse_server_config: clinician API limits -> defaults, values, out of range -> error") {
   auto d = parse("mqtt_uri = tcp://h:1\ndb_path = s.db\n");
   REQUIRE(d.has_value());

@@ -113,6 +113,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   http::HttpOptions http_options;
   http_options.health = &impl->health;
   http_options.public_names = config.http_public_names;
+  http_options.trusted_proxies = config.http_trusted_proxies;
   http_options.login_hashing = config.login_hashing;
   http_options.max_connections = config.http_max_connections;
   http_options.max_streams = config.sse_max_streams;

@@ -178,6 +178,15 @@ namespace {
   auto ttl = file.get_int("session_ttl_s", config.token_ttl.count(), 1, 7 * 86400);
   if (!ttl) return fail(ttl.error());
   config.token_ttl = std::chrono::seconds(*ttl);
+  auto idle = file.get_int("session_idle_s", config.token_idle.count(), 0, 7 * 86400);
+  if (!idle) return fail(idle.error());
+  config.token_idle = std::chrono::seconds(*idle);
+  for (const auto& e : file.all("session_bind_address")) {
+    if (e.value != "on" && e.value != "off") {
+      return fail(Errc::kConfig, where(file, e) + "'session_bind_address' must be on or off");
+    }
+    config.bind_token_to_address = e.value == "on";
+  }
   auto& t = config.throttle;
   auto max_delay = file.get_int("login_delay_max_ms", t.max_delay.count(), 0, 600000);
   auto attack = file.get_int("login_attack_failures", t.attack_failures, 1, 1000000);
@@ -260,27 +269,41 @@ Auth::Verdict Auth::complete_login(const Attempt& attempt, bool password_ok) {
   throttle_.succeeded(attempt.user);
   auto now = clock_();
   Issued issued{to_hex(random, sizeof random), now + config_.token_ttl, std::move(*principal)};
-  // Expired sessions are swept here so the map stays bounded by live tokens.
-  std::erase_if(sessions_, [now](const auto& s) { return s.second.expires <= now; });
-  sessions_[sha256_hex(issued.token)] = Session{attempt.user, issued.expires};
+  // Expired and idle sessions are swept here so the map stays bounded by live tokens.
+  std::erase_if(sessions_, [&](const auto& s) { return !live(s.second, now); });
+  sessions_[sha256_hex(issued.token)] = Session{attempt.user, issued.expires, now, attempt.address};
   verdict.issued = std::move(issued);
   return verdict;
 }
 
-std::optional<Issued> Auth::login(std::string_view user, std::string_view password) {
-  auto attempt = begin_login(user, "local");
+std::optional<Issued> Auth::login(std::string_view user, std::string_view password,
+                                  std::string address) {
+  auto attempt = begin_login(user, std::move(address));
   return complete_login(attempt, verify_password(password, attempt.hash)).issued;
 }
 
-std::optional<Principal> Auth::authenticate(std::string_view token) {
-  if (token.empty()) return std::nullopt;
+bool Auth::live(const Session& session, std::chrono::system_clock::time_point now) const {
+  if (now >= session.expires) return false;
+  return config_.token_idle.count() == 0 || now - session.last_used < config_.token_idle;
+}
+
+Auth::Checked Auth::authenticate(std::string_view token, std::string_view address) {
+  if (token.empty()) return {std::nullopt, Refusal::kUnknown, {}};
   auto it = sessions_.find(sha256_hex(token));
-  if (it == sessions_.end()) return std::nullopt;
-  if (clock_() >= it->second.expires) {
+  if (it == sessions_.end()) return {std::nullopt, Refusal::kUnknown, {}};
+  const auto now = clock_();
+  if (!live(it->second, now)) {
+    const bool expired = now >= it->second.expires;
+    std::string user = std::move(it->second.user);
     sessions_.erase(it);
-    return std::nullopt;
+    return {std::nullopt, expired ? Refusal::kExpired : Refusal::kIdle, std::move(user)};
   }
-  return principal_of(it->second.user);
+  if (config_.bind_token_to_address && it->second.address != address) {
+    return {std::nullopt, Refusal::kOtherAddress, it->second.user};
+  }
+  it->second.last_used = now;
+  auto principal = principal_of(it->second.user);
+  return {principal, principal ? Refusal::kNone : Refusal::kUnknown, it->second.user};
 }
 
 std::set<std::string> Auth::config_teams_of(const std::string& patient) const {

@@ -36,10 +36,17 @@ struct AuthConfig {
   std::vector<User> users;
   std::map<std::string, std::set<std::string>> teams;  // team -> patient ids
   std::chrono::seconds token_ttl{8 * 3600};
+  // No request for this long ends a token (0: off). An open SSE feed is use: it re-checks its
+  // token at every alert and keep-alive, so a shift watching the feed is never signed out.
+  std::chrono::seconds token_idle{30 * 60};
+  // A token is honoured only from the client address it was issued to (through a trusted
+  // proxy, the forwarded address: client_address.h), so a copied token is useless elsewhere.
+  bool bind_token_to_address = true;
   ThrottleConfig throttle;  // failed sign-ins (login_throttle.h)
 };
 
-// From `user = NAME ROLE TEAM HASH`, `team = TEAM PATIENT_ID...`, `session_ttl_s = N`, and
+// From `user = NAME ROLE TEAM HASH`, `team = TEAM PATIENT_ID...`, `session_ttl_s = N`,
+// `session_idle_s = N` (0: off), `session_bind_address = on|off`, and
 // the throttle's `login_delay_max_ms` (0: off), `login_attack_failures`,
 // `login_in_flight_per_address`. Errors: kConfig naming the line (bad role, malformed hash,
 // unknown team, repeated user, a number out of range).
@@ -47,6 +54,8 @@ struct AuthConfig {
 inline constexpr std::string_view kAuthConfigKeys[] = {"user",
                                                        "team",
                                                        "session_ttl_s",
+                                                       "session_idle_s",
+                                                       "session_bind_address",
                                                        "login_delay_max_ms",
                                                        "login_attack_failures",
                                                        "login_in_flight_per_address"};
@@ -104,11 +113,23 @@ class Auth {
   Verdict complete_login(const Attempt& attempt, bool password_ok);
   // Ends an admitted attempt that was never checked (the pool was full): no verdict recorded.
   void abandon_login(const Attempt& attempt) { throttle_.release(attempt.address); }
-  // Both halves with the check inline and no delay served (tests, tools).
-  std::optional<Issued> login(std::string_view user, std::string_view password);
+  // Both halves with the check inline and no delay served (tests, tools); the token is bound
+  // to `address`.
+  std::optional<Issued> login(std::string_view user, std::string_view password,
+                              std::string address = "127.0.0.1");
   const LoginThrottle& throttle() const { return throttle_; }
-  // The principal of a live token; nullopt when unknown, expired or logged out.
-  std::optional<Principal> authenticate(std::string_view token);
+  // Why a token was refused (the caller counts and logs it).
+  enum class Refusal { kNone, kUnknown, kExpired, kIdle, kOtherAddress };
+  struct Checked {
+    std::optional<Principal> principal;  // set when the token is live for `address`
+    Refusal refusal = Refusal::kNone;
+    std::string user;  // the token's owner when known (also for kOtherAddress)
+  };
+  // The principal of a live token used from client `address`, and that use restarts its idle
+  // clock. Refused when unknown or logged out, past its lifetime or idle limit (the token is
+  // then forgotten), or sent from another address than its login's (kept: the real user's
+  // token is not ended by a thief's attempt).
+  Checked authenticate(std::string_view token, std::string_view address);
   void logout(std::string_view token);
   // Ends every live token of `user` (an admin's "sign out everywhere"); returns how many.
   std::size_t logout_user(const std::string& user);
@@ -122,8 +143,11 @@ class Auth {
   struct Session {
     std::string user;
     std::chrono::system_clock::time_point expires;
+    std::chrono::system_clock::time_point last_used;
+    std::string address;  // the client's at login
   };
   std::optional<Principal> principal_of(const std::string& user) const;
+  bool live(const Session& session, std::chrono::system_clock::time_point now) const;
   AuthConfig config_;
   Clock clock_;
   std::map<std::string, Session> sessions_;  // SHA-256 of the token (hex) -> session

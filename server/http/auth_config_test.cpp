@@ -22,7 +22,8 @@ Result<AuthConfig> parse(const std::string& text) {
 TEST_CASE("auth config: teams, users and limits -> the config") {
   auto c = parse("team = ward-a patient-1 patient-2\nuser = alice clinician ward-a " + kHash +
                  "\nuser = root admin - " + kHash +
-                 "\nsession_ttl_s = 600\nlogin_delay_max_ms = 0\nlogin_attack_failures = 7\n");
+                 "\nsession_ttl_s = 600\nlogin_delay_max_ms = 0\nlogin_attack_failures = 7\n"
+                 "session_idle_s = 0\nsession_bind_address = off\n");
   REQUIRE(c.has_value());
   CHECK(c->teams.at("ward-a") == std::set<std::string>{"patient-1", "patient-2"});
   REQUIRE(c->users.size() == 2);
@@ -31,6 +32,12 @@ TEST_CASE("auth config: teams, users and limits -> the config") {
   CHECK(c->token_ttl == std::chrono::seconds(600));
   CHECK_FALSE(c->throttle.enabled);
   CHECK(c->throttle.attack_failures == 7);
+  CHECK(c->token_idle == std::chrono::seconds(0));
+  CHECK_FALSE(c->bind_token_to_address);
+  auto defaults = parse("");
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->token_idle == std::chrono::minutes(30));
+  CHECK(defaults->bind_token_to_address);
 }
 
 TEST_CASE("auth config: each bad line -> kConfig naming the line and the problem") {
@@ -44,6 +51,8 @@ TEST_CASE("auth config: each bad line -> kConfig naming the line and the problem
       {"user = alice clinician - " + kHash, "alice: only admin has no team"},
       {"user = root admin - " + kHash + "\nuser = root admin - " + kHash, "'user' root repeated"},
       {"session_ttl_s = 0", "session_ttl_s"},
+      {"session_idle_s = -1", "session_idle_s"},
+      {"session_bind_address = yes", "test.conf:1: 'session_bind_address' must be on or off"},
       {"login_attack_failures = 0", "login_attack_failures"},
       {"login_in_flight_per_address = 99999", "login_in_flight_per_address"},
   };

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "core/log.h"
+#include "server/http/client_address.h"
 #include "server/http/login.h"
 #include "server/http/respond.h"
 #include "server/http/routes.h"
@@ -77,6 +78,11 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<void> answer_read_error(beast::tcp_stream& stream, beast::error_code ec);
+  // The client's address for this request (client_address.h).
+  std::string client_of(beast::tcp_stream& stream, const Request& request);
+  asio::awaitable<bool> serve(beast::tcp_stream& stream, Request request);
+  asio::awaitable<void> serve_counted_stream(beast::tcp_stream& stream, StreamGrant grant);
   asio::awaitable<void> refuse_connection(tcp::socket socket);
   // 503 + Retry-After when the stream would pass a cap; nullopt when it may open.
   std::optional<Response> stream_over_cap(const Request& request, const std::string& user);
@@ -182,6 +188,8 @@ asio::awaitable<bool> HttpServer::Impl::write_streamed(beast::tcp_stream& stream
   co_return true;
 }
 
+// One connection: requests in turn (keep-alive) until the client closes, a read or write
+// fails or times out, or an answer ends the connection (an SSE stream, Connection: close).
 asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   streams.insert(&stream);
@@ -194,49 +202,10 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       stream.expires_after(options.read_timeout);
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
       if (ec) {
-        if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout &&
-            ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
-          counters.add("http_bad_request");
-        }
-        if (auto refused = limit_response(ec, counters)) {
-          stream.expires_after(options.write_timeout);
-          co_await bhttp::async_write(stream, *refused, kTuple);
-        }
+        co_await answer_read_error(stream, ec);
         break;
       }
-      Request request = parser.release();
-      RouteContext context{store, counters, hub, auth, options.health, &options.public_names};
-      auto routed = dispatch(request, context);
-      if (auto* grant = std::get_if<StreamGrant>(&routed)) {
-        auto refused = stream_over_cap(request, grant->principal.user);
-        if (!refused) {
-          const std::string user = grant->principal.user;
-          ++sse_streams;
-          ++user_streams[user];
-          co_await serve_stream(stream, std::move(*grant));
-          --sse_streams;
-          if (--user_streams[user] == 0) user_streams.erase(user);
-          break;
-        }
-        routed = std::move(*refused);
-      }
-      if (auto* login = std::get_if<LoginGrant>(&routed)) {
-        beast::error_code peer_ec;
-        auto peer = stream.socket().remote_endpoint(peer_ec);
-        login->address = peer_ec ? "unknown" : peer.address().to_string();
-        routed = co_await serve_login(request, std::move(*login), context, hash_pool);
-      }
-      if (auto* streamed = std::get_if<StreamedResponse>(&routed)) {
-        const bool head_only = request.method() == bhttp::verb::head;
-        if (!co_await write_streamed(stream, *streamed, head_only)) break;
-        if (!streamed->head.keep_alive()) break;
-        continue;
-      }
-      Response response = std::move(std::get<Response>(routed));
-      if (request.method() == bhttp::verb::head) response.body().clear();
-      stream.expires_after(options.write_timeout);
-      auto [wec, wn] = co_await bhttp::async_write(stream, response, kTuple);
-      if (wec || !response.keep_alive()) break;
+      if (!co_await serve(stream, parser.release())) break;
     }
   } catch (const std::exception& e) {
     counters.add("http_internal_error");
@@ -246,6 +215,74 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream.close();
+}
+
+asio::awaitable<void> HttpServer::Impl::answer_read_error(beast::tcp_stream& stream,
+                                                          beast::error_code ec) {
+  if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout &&
+      ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
+    counters.add("http_bad_request");
+  }
+  if (auto refused = limit_response(ec, counters)) {
+    stream.expires_after(options.write_timeout);
+    co_await bhttp::async_write(stream, *refused, kTuple);
+  }
+}
+
+std::string HttpServer::Impl::client_of(beast::tcp_stream& stream, const Request& request) {
+  beast::error_code ec;
+  auto peer = stream.socket().remote_endpoint(ec);
+  if (ec) return "unknown";
+  std::string forwarded;
+  for (auto [it, end] = request.equal_range("X-Forwarded-For"); it != end; ++it) {
+    if (!forwarded.empty()) forwarded += ',';
+    forwarded.append(it->value().data(), it->value().size());
+  }
+  auto client = client_address(peer.address(), forwarded, options.trusted_proxies);
+  if (client.malformed) counters.add("http_forwarded_malformed");
+  return client.address;
+}
+
+// Answers one request; false when the connection ends after it.
+asio::awaitable<bool> HttpServer::Impl::serve(beast::tcp_stream& stream, Request request) {
+  RouteContext context{store,
+                       counters,
+                       hub,
+                       auth,
+                       options.health,
+                       &options.public_names,
+                       client_of(stream, request)};
+  auto routed = dispatch(request, context);
+  if (auto* grant = std::get_if<StreamGrant>(&routed)) {
+    auto refused = stream_over_cap(request, grant->principal.user);
+    if (!refused) {
+      co_await serve_counted_stream(stream, std::move(*grant));
+      co_return false;
+    }
+    routed = std::move(*refused);
+  }
+  if (auto* login = std::get_if<LoginGrant>(&routed)) {
+    routed = co_await serve_login(request, std::move(*login), context, hash_pool);
+  }
+  if (auto* streamed = std::get_if<StreamedResponse>(&routed)) {
+    const bool head_only = request.method() == bhttp::verb::head;
+    co_return co_await write_streamed(stream, *streamed, head_only) && streamed->head.keep_alive();
+  }
+  Response response = std::move(std::get<Response>(routed));
+  if (request.method() == bhttp::verb::head) response.body().clear();
+  stream.expires_after(options.write_timeout);
+  auto [wec, wn] = co_await bhttp::async_write(stream, response, kTuple);
+  co_return !wec && response.keep_alive();
+}
+
+asio::awaitable<void> HttpServer::Impl::serve_counted_stream(beast::tcp_stream& stream,
+                                                             StreamGrant grant) {
+  const std::string user = grant.principal.user;
+  ++sse_streams;
+  ++user_streams[user];
+  co_await serve_stream(stream, std::move(grant));
+  --sse_streams;
+  if (--user_streams[user] == 0) user_streams.erase(user);
 }
 
 // Writes every stored alert with event_id > after, oldest first; `sent` is the last id written.
@@ -290,7 +327,7 @@ asio::awaitable<void> HttpServer::Impl::serve_stream(beast::tcp_stream& stream, 
   }
   // The token is re-checked at every wake-up (each alert, each keepalive): a stream ends
   // within one keepalive interval of its token expiring or being logged out.
-  while (ok && !stopping && auth.authenticate(grant.token)) {
+  while (ok && !stopping && auth.authenticate(grant.token, grant.client).principal) {
     while (ok && !subscriber->frames.empty() && !subscriber->overflowed) {
       SseFrame frame = std::move(subscriber->frames.front());
       subscriber->frames.pop_front();

@@ -17,6 +17,7 @@
 #include "core/counters.h"
 #include "core/result.h"
 #include "server/http/auth.h"
+#include "server/http/client_address.h"
 #include "server/http/hash_pool.h"
 #include "server/http/health.h"
 #include "server/http/request_guard.h"
@@ -32,6 +33,8 @@ struct HttpOptions {
   const Health* health = nullptr;  // GET /healthz/ready; outlives the server
   // Host names the API answers to (request_guard.h); the reverse proxy's public name goes here.
   std::vector<std::string> public_names = default_public_names();
+  // Reverse proxies whose X-Forwarded-For is believed (client_address.h); empty: none.
+  TrustedProxies trusted_proxies;
   HashPoolOptions login_hashing;  // password checks off the io thread (hash_pool.h)
   // Caps (issue 17): over them the answer is 503 + Retry-After, never a silent hang-up.
   std::size_t max_connections = 512;      // open connections, streams included

@@ -31,7 +31,7 @@ Routed login_route(const Request& req, RouteContext& ctx) {
     return json_error(req, http::status::bad_request,
                       "body must be {\"user\": ..., \"password\": ...}", ctx.counters);
   }
-  return LoginGrant{std::string(*user), std::string(*pass), {}};
+  return LoginGrant{std::string(*user), std::string(*pass), ctx.client};
 }
 
 namespace {

@@ -66,6 +66,19 @@ Response deny(const Request& req, std::string_view path, http::status status,
   return res;
 }
 
+// 401 for a token that is not live here. A token sent from another address than its login's
+// is a stolen or leaked token: counted apart and logged with the user it belongs to.
+Response refuse_token(const Request& req, std::string_view path, const Auth::Checked& checked,
+                      RouteContext& ctx) {
+  if (checked.refusal == Auth::Refusal::kIdle) ctx.counters.add("http_token_idle");
+  if (checked.refusal == Auth::Refusal::kOtherAddress) {
+    ctx.counters.add("http_token_other_address");
+    log_warn("http", "token of user=" + checked.user +
+                         " sent from another address than its sign-in's: from=" + ctx.client);
+  }
+  return deny(req, path, http::status::unauthorized, std::nullopt, ctx.counters);
+}
+
 }  // namespace
 
 Result<std::map<std::string, std::string>> parse_query(std::string_view query) {
@@ -155,8 +168,9 @@ Routed dispatch(const Request& req, RouteContext& ctx) {
   // Default deny: everything else needs a live token, whatever the route (even unknown ones,
   // so probing tells nothing about which routes exist), then the row's requirement.
   auto token = bearer_token(req);
-  auto who = ctx.auth.authenticate(token);
-  if (!who) return deny(req, path, http::status::unauthorized, std::nullopt, ctx.counters);
+  auto checked = ctx.auth.authenticate(token, ctx.client);
+  if (!checked.principal) return refuse_token(req, path, checked, ctx);
+  auto& who = checked.principal;
   if (!allows(match.need, who->role)) {
     return deny(req, path, http::status::forbidden, who, ctx.counters);
   }

@@ -48,13 +48,18 @@ struct RouteContext {
   const Health* health = nullptr;  // readiness; nullptr: never ready (not wired)
   // Host names requests may name (request_guard.h); nullptr: default_public_names().
   const std::vector<std::string>* public_names = nullptr;
+  // The client's address (client_address.h): the login throttle's key and the address a
+  // token is bound to.
+  std::string client = "127.0.0.1";
 };
 
-// A stream the caller may open: its request, who asked, and the token to re-check while open.
+// A stream the caller may open: its request, who asked, and the token (with the client's
+// address) to re-check while open.
 struct StreamGrant {
   StreamRequest request;
   Principal principal;
   std::string token;
+  std::string client;
 };
 
 // A response whose body is produced piece by piece while it is written (the FHIR export,
@@ -70,7 +75,7 @@ struct StreamedResponse {
 struct LoginGrant {
   std::string user;
   std::string password;
-  std::string address;  // the peer's IP, set by the connection (throttle key)
+  std::string address;  // the client's (RouteContext::client): throttle key, token binding
 };
 
 using Routed = std::variant<Response, StreamGrant, StreamedResponse, LoginGrant>;

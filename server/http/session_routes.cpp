@@ -44,7 +44,7 @@ Routed open_stream(const Call& call) {
     return json_error(call.req, http::status::bad_request, "bad query or Last-Event-ID",
                       call.ctx.counters);
   }
-  return StreamGrant{*stream, call.who, std::string(call.token)};
+  return StreamGrant{*stream, call.who, std::string(call.token), call.ctx.client};
 }
 
 }  // namespace kotona::server::http

@@ -68,6 +68,7 @@ struct Served {
   std::thread thread;
   std::string token;  // admin's, sent by request() unless told otherwise
   std::string clinician_token;  // dr-lee's (ward-a), sent by post()
+  std::string forwarded_for;    // sent by request() as X-Forwarded-For when not empty
 
   // patient-1 (BP1) and patient-a (BPA) are care team "ward-a"; patient-b (BPB) is "ward-b".
   std::string location = kotona::test::test_store_location(dir.path());
@@ -139,6 +140,7 @@ struct Served {
     stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     bhttp::request<bhttp::string_body> req{verb, target, 11};
     req.set(bhttp::field::host, "127.0.0.1");
+    if (!forwarded_for.empty()) req.set("X-Forwarded-For", forwarded_for);
     std::string t = bearer.value_or(token);
     if (!t.empty()) req.set(bhttp::field::authorization, "Bearer " + t);
     for (const auto& [name, value] : headers) req.set(name, value);
