@@ -16,6 +16,8 @@ packages=(
   mosquitto mosquitto-clients
   dbus
   systemd  # systemd-analyze checks the units in deploy/systemd (service/)
+  openssl ca-certificates  # deploy/provision.sh and run.sh (keys, certificates, passwords)
+  python3                  # test scripts (free ports, reading the demo's store)
   curl procps iproute2 nftables faketime
   python3-jsonschema  # FHIR R4 schema validation (tests/fhir)
   chromium            # headless browser for the clinician page test (tests/web, playwright-core)

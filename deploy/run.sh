@@ -25,12 +25,23 @@ cleanup() {
   trap - INT TERM EXIT
   echo
   echo "run: stopping everything"
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
+  # Newest first, each gone before the next is told: the hub stops before its devices and
+  # their D-Bus, the server before its broker (all at once, the hub saw its bus vanish
+  # mid-shutdown and logged an error).
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_one "${pids[i]}"; done
   wait 2>/dev/null || true
   echo "run: stopped; logs in $run_dir/logs"
   exit 0
 }
 trap cleanup INT TERM EXIT
+
+stop_one() {  # stop_one PID: SIGTERM, then wait for it (SIGKILL after 10 s)
+  kill -TERM "$1" 2>/dev/null || return 0
+  (sleep 10 && kill -KILL "$1" 2>/dev/null) &
+  local guard=$!
+  wait "$1" 2>/dev/null || true
+  kill "$guard" 2>/dev/null || true
+}
 
 start() {  # start NAME CMD... : run in the background, log to logs/NAME.log
   local name=$1; shift
@@ -49,7 +60,7 @@ wait_for() {  # wait_for LOGNAME TEXT
   exit 1
 }
 
-sed -e "s|@PORT@|$mqtt_port|" -e "s|@DATA_DIR@|$run_dir/mosquitto|" \
+sed -e "s|@PORT@|$mqtt_port|" -e "s|@DATA_DIR@|$run_dir/mosquitto|" -e "s|@USER@|$(id -un)|" \
   "$here/mosquitto/local.conf.in" >"$run_dir/mosquitto/mosquitto.conf"
 start mosquitto mosquitto -c "$run_dir/mosquitto/mosquitto.conf"
 for _ in $(seq 1 50); do
