@@ -163,6 +163,15 @@ TEST_CASE(
        R"({"display_name":"A"})",
        {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::put, "/api/v1/patients/patient-a", "{}", {D, D, D, D, 403, 403, 403, 405}},
+      // Issue 18 part 2: the full henkilötunnus, audited, for a clinician of the team.
+      {bhttp::verb::post,
+       "/api/v1/patients/patient-a/henkilotunnus",
+       "",
+       {D, D, D, D, 404, 403, 200, 200}},
+      {bhttp::verb::post,
+       "/api/v1/patients/patient-b/henkilotunnus",
+       "",
+       {D, D, D, D, 200, 403, 404, 200}},
       {bhttp::verb::get, "/api/v1/enrolments", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get,
        "/api/v1/enrolments?patient=patient-b",
@@ -334,6 +343,8 @@ TEST_CASE(
        R"({"alert_id":")" + alert_b + R"(","note":"n"})",
        R"({"alert_id":"a-0000000000000000","note":"n"})");
   same(bhttp::verb::get, "/api/v1/patients/patient-b", "/api/v1/patients/patient-nobody");
+  same(bhttp::verb::post, "/api/v1/patients/patient-b/henkilotunnus",
+       "/api/v1/patients/patient-nobody/henkilotunnus");
   same(bhttp::verb::get, "/api/v1/fhir/Patient/patient-b/$everything",
        "/api/v1/fhir/Patient/patient-nobody/$everything");
   same(bhttp::verb::get, "/api/v1/alerts?patient=patient-b", "/api/v1/alerts?patient=nobody");

@@ -18,6 +18,10 @@ Routed create_patient(const Call& call);
 // GET /api/v1/patients/{id} (with its enrolment history), PATCH /api/v1/patients/{id}.
 Routed show_patient(const Call& call);
 Routed update_patient(const Call& call);
+// POST /api/v1/patients/{id}/henkilotunnus (reveal_route.cpp): {"henkilotunnus": code or null},
+// after an audit row `henkilotunnus.show` (user, patient/<id>, never the code); 500 and no
+// code when the row cannot be written.
+Routed reveal_henkilotunnus(const Call& call);
 // GET /api/v1/enrolments[?patient=&gateway=&device=&limit=], POST /api/v1/enrolments.
 Routed list_enrolments(const Call& call);
 Routed create_enrolment(const Call& call);

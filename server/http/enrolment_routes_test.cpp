@@ -203,3 +203,42 @@ TEST_CASE("enrolments API: bad bodies and ids -> 400/404/405, counted, nothing s
   CHECK(call(s, bhttp::verb::get, "/api/v1/enrolments?colour=red").status == 400);
   CHECK(on_io(s.io, [&] { return s.store->count_rows("enrolment").value(); }) == before);
 }
+
+TEST_CASE(
+    "henkilotunnus reveal (issue 18 part 2): a clinician of the team gets the full code after "
+    "one audit row naming user and patient, never the code, other team as nonexistent") {
+  Served s;
+  REQUIRE(call(s, bhttp::verb::post, "/api/v1/patients",
+               R"({"patient_id":"patient-a","henkilotunnus":"131052-308T","team":"ward-a"})")
+              .status == 201);
+  const std::string target = "/api/v1/patients/patient-a/henkilotunnus";
+  auto audit_rows = [&] {
+    auto res = call(s, bhttp::verb::get, "/api/v1/audit?alert=patient/patient-a");
+    REQUIRE(res.status == 200);
+    return res.body.as_array();
+  };
+  const auto before = audit_rows().size();  // patient.create
+  auto shown = s.request(bhttp::verb::post, target, s.clinician_token);
+  REQUIRE(shown.result_int() == 200);
+  CHECK(boost::json::parse(shown.body()).at("henkilotunnus").as_string() == "131052-308T");
+  auto rows = audit_rows();
+  REQUIRE(rows.size() == before + 1);
+  CHECK(rows[0].at("action").as_string() == "henkilotunnus.show");
+  CHECK(rows[0].at("actor").as_string() == "dr-lee");
+  CHECK(rows[0].at("alert_id").as_string() == "patient/patient-a");
+  CHECK(boost::json::serialize(rows[0]).find("308T") == std::string::npos);
+  CHECK(call(s, bhttp::verb::get, "/api/v1/audit/verify").body.at("ok").as_bool());
+  // A viewer may not; another team's clinician gets the nonexistent patient's answer; neither
+  // writes a row.
+  CHECK(s.request(bhttp::verb::post, target, s.login("victor")).result_int() == 403);
+  auto bob = s.login("bob");
+  auto outside = s.request(bhttp::verb::post, target, bob);
+  auto nowhere = s.request(bhttp::verb::post, "/api/v1/patients/nobody/henkilotunnus", bob);
+  CHECK(outside.result_int() == 404);
+  CHECK(outside.body() == nowhere.body());
+  CHECK(outside.body().find("308T") == std::string::npos);
+  CHECK(audit_rows().size() == before + 1);
+  // A GET stays masked: only the audited action shows the code.
+  auto read = s.request(bhttp::verb::get, "/api/v1/patients/patient-a", s.clinician_token);
+  CHECK(read.body().find("308T") == std::string::npos);
+}

@@ -42,6 +42,7 @@ constexpr std::array kRoutes{
     Route{V::post, "/api/v1/patients", A::kAdmin, create_patient},
     Route{V::get, "/api/v1/patients/{id}", A::kSignedIn, show_patient},
     Route{V::patch, "/api/v1/patients/{id}", A::kAdmin, update_patient},
+    Route{V::post, "/api/v1/patients/{id}/henkilotunnus", A::kActor, reveal_henkilotunnus},
     Route{V::get, "/api/v1/enrolments", A::kSignedIn, list_enrolments},
     Route{V::post, "/api/v1/enrolments", A::kAdmin, create_enrolment},
     Route{V::get, "/api/v1/enrolments/{id}", A::kSignedIn, show_enrolment},
