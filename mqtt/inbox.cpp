@@ -14,24 +14,26 @@ void MessageInbox::push(std::string topic, std::string payload) {
 
 void MessageInbox::post_drain() {
   boost::asio::post(io_, [weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->drain_one();
+    if (auto self = weak.lock()) self->drain_turn();
   });
 }
 
-void MessageInbox::drain_one() {
-  std::pair<std::string, std::string> next;
+void MessageInbox::drain_turn() {
+  std::vector<std::pair<std::string, std::string>> turn;
   {
     std::lock_guard lock(mutex_);
-    if (queue_.empty()) {
-      drain_posted_ = false;
-      return;
+    while (!queue_.empty() && turn.size() < per_turn_) {
+      turn.push_back(std::move(queue_.front()));
+      queue_.pop_front();
     }
-    next = std::move(queue_.front());
-    queue_.pop_front();
     drain_posted_ = !queue_.empty();
     if (drain_posted_) post_drain();
   }
-  if (!closed_ && handler_) handler_(next.first, next.second);
+  if (turn.empty()) return;
+  for (const auto& [topic, payload] : turn) {
+    if (!closed_ && handler_) handler_(topic, payload);
+  }
+  if (!closed_ && turn_end_) turn_end_();
 }
 
 }  // namespace kotona::mqtt_link

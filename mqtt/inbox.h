@@ -1,7 +1,10 @@
 // MessageInbox: messages arriving on Paho's threads, handed to the io thread one per
 // io_context turn, so work queued meanwhile (an HTTP request, a timer) waits for one message's
 // handling, not for a whole backlog (issue 22: /healthz took over 3 s during a heavy drain).
-// Create with std::make_shared; push() from any thread; the handler runs on the io thread
+// A turn takes at most `per_turn` messages, those already waiting (it never waits for more),
+// then calls `turn_end`: the server's ingest stores a turn's batches in one transaction
+// (issue 15, group commit); the hub takes one per turn.
+// Create with std::make_shared; push() from any thread; the handlers run on the io thread
 // until close().
 #pragma once
 
@@ -12,14 +15,19 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace kotona::mqtt_link {
 
 class MessageInbox : public std::enable_shared_from_this<MessageInbox> {
  public:
   using Handler = std::function<void(const std::string& topic, const std::string& payload)>;
-  MessageInbox(boost::asio::io_context& io, Handler handler)
-      : io_(io), handler_(std::move(handler)) {}
+  MessageInbox(boost::asio::io_context& io, Handler handler, std::function<void()> turn_end = {},
+               std::size_t per_turn = 1)
+      : io_(io),
+        handler_(std::move(handler)),
+        turn_end_(std::move(turn_end)),
+        per_turn_(per_turn == 0 ? 1 : per_turn) {}
 
   void push(std::string topic, std::string payload);
   // No handler call after this returns (io thread).
@@ -27,10 +35,12 @@ class MessageInbox : public std::enable_shared_from_this<MessageInbox> {
 
  private:
   void post_drain();
-  void drain_one();
+  void drain_turn();
 
   boost::asio::io_context& io_;
   Handler handler_;
+  std::function<void()> turn_end_;
+  std::size_t per_turn_;
   bool closed_ = false;  // io thread only
   std::mutex mutex_;
   std::deque<std::pair<std::string, std::string>> queue_;  // guarded by mutex_

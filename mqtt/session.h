@@ -13,6 +13,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +53,10 @@ struct SessionOptions {
   std::string tls_ca = "";
   std::string tls_cert = "";
   std::string tls_key = "";
+  // Messages handed over per io_context turn, at most (those already waiting; never waits for
+  // more), each through SessionEvents::message, then SessionEvents::turn_end once. The hub
+  // takes 1; the server's ingest more, to store them in one transaction (issue 15).
+  std::size_t messages_per_turn = 1;
 };
 
 struct SessionEvents {
@@ -59,14 +64,16 @@ struct SessionEvents {
   std::function<void()> up;
   // An up session was lost (`cause` from Paho, may be empty).
   std::function<void(const std::string& cause)> down;
-  // One message, one per io_context turn: work queued meanwhile (an HTTP request, a timer)
-  // waits for one message's handling, not for a whole backlog.
+  // One message; at most SessionOptions::messages_per_turn per io_context turn: work queued
+  // meanwhile (an HTTP request, a timer) waits for one turn's handling, not for a whole backlog.
   std::function<void(const std::string& topic, const std::string& payload)> message;
   // The broker's answer to publish() number `id`: accepted (PUBACK with a success code) or not.
   std::function<void(std::uint64_t id, bool accepted, int reason, const std::string& detail)>
       published;
   // An optional subscription was refused (reason code; -1: the request failed locally).
   std::function<void(const std::string& filter, int reason)> optional_refused;
+  // After the last message of a turn (optional).
+  std::function<void()> turn_end = {};
 };
 
 class Session {

@@ -88,10 +88,15 @@ class Session::Impl : public std::enable_shared_from_this<Impl> {
         })),
         wake_(io),
         backoff_(opt_.reconnect_min, opt_.reconnect_max),
-        inbox_(
-            std::make_shared<MessageInbox>(io, [this](const std::string& t, const std::string& p) {
+        inbox_(std::make_shared<MessageInbox>(
+            io,
+            [this](const std::string& t, const std::string& p) {
               if (!stopping_ && events_.message) events_.message(t, p);
-            })) {}
+            },
+            [this] {
+              if (!stopping_ && events_.turn_end) events_.turn_end();
+            },
+            opt_.messages_per_turn)) {}
   ~Impl() { client_.reset(); }  // before the listeners it points to
 
   void start();

@@ -12,6 +12,7 @@
 #include "mqtt/topics.h"
 #include "proto/codec/wire.h"
 #include "server/ingest/intake.h"
+#include "server/ingest/log_text.h"
 #include "server/store/json_text.h"
 
 namespace kotona::server::ingest {
@@ -31,6 +32,13 @@ constexpr std::string_view kLog = "ingest";
 // long weakens nothing; the technical check reads it at most this much later.
 constexpr milliseconds kStatusFlushAfter{200};
 constexpr std::size_t kStatusFlushRows = 1000;
+// Group commit (issue 15): the reading batches of one inbox turn share one transaction. A turn
+// takes what is waiting, never waits for more (at a low rate a group is one message, stored as
+// before), and is capped so a backlog still yields the io thread (/healthz, timers) every few
+// milliseconds: at most kGroupMessages messages, and the group is stored early once it holds
+// kGroupReadings readings.
+constexpr std::size_t kGroupMessages = 64;
+constexpr std::size_t kGroupReadings = 2000;
 
 HubTime now_ms() {
   return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
@@ -52,80 +60,8 @@ mqtt_link::SessionOptions session_options(const IngestOptions& opt) {
           .renew_client_after = 0,
           .tls_ca = opt.tls_ca,
           .tls_cert = opt.tls_cert,
-          .tls_key = opt.tls_key};
-}
-
-std::int64_t unix_ms(const std::optional<HubTime>& t) {
-  return t ? t->time_since_epoch().count() : 0;
-}
-
-std::string status_json(const wire::GatewayStatus& s) {
-  boost::json::object o{{"software_version", s.software_version},
-                        {"sent_unix_ms", s.sent.time_since_epoch().count()},
-                        {"outbox_depth", s.outbox_depth},
-                        {"oldest_unacked_unix_ms", unix_ms(s.oldest_unacked)},
-                        {"uptime_s", s.uptime.count()}};
-  boost::json::array devices;
-  for (const auto& d : s.devices) {
-    boost::json::object device{{"serial", d.serial},
-                               {"driver", d.driver},
-                               {"port", d.port},
-                               {"state", d.state},
-                               {"last_seen_unix_ms", unix_ms(d.last_seen)}};
-    if (!d.refused.empty()) {  // issue 13: records the hub refused
-      boost::json::array refused;
-      for (const auto& r : d.refused) {
-        refused.push_back({{"reason", r.reason},
-                           {"count", r.count},
-                           {"last_unix_ms", r.last.time_since_epoch().count()}});
-      }
-      device["refused"] = std::move(refused);
-    }
-    devices.push_back(std::move(device));
-  }
-  o["devices"] = std::move(devices);
-  boost::json::object counters;
-  for (const auto& [name, value] : s.counters) counters[name] = value;
-  o["counters"] = std::move(counters);
-  if (s.storage) {
-    o["storage"] = {{"state", s.storage->state},
-                    {"full_since_unix_ms", unix_ms(s.storage->full_since)},
-                    {"available_bytes", s.storage->available_bytes},
-                    {"reserve_in_place", s.storage->reserve_in_place}};
-  }
-  return store::to_json_text(o);
-}
-
-// One log line per batch that quarantined anything (issue 13): each reason with its devices
-// and how many readings, e.g. "quarantined: batch 7 of gateway 'gw-1': not_enrolled device
-// 'BP9' x2". Empty when nothing was quarantined. Every external string is quoted.
-std::string quarantine_summary(const GatewayId& gateway, const store::Batch& batch,
-                               const store::BatchOutcome& outcome) {
-  std::map<std::string, std::string> device_of;
-  for (const auto& r : batch.readings) device_of[r.uid.value] = r.device.serial.value;
-  std::map<std::pair<std::string, std::string>, int> groups;  // (reason, device) -> count
-  for (const auto& r : outcome.readings) {
-    if (r.disposition != store::Disposition::kQuarantined &&
-        r.disposition != store::Disposition::kRejected) {
-      continue;
-    }
-    auto device = device_of.find(r.reading_uid);
-    auto reason = r.reason.empty() ? std::string(store::to_string(r.disposition)) : r.reason;
-    ++groups[{reason, device == device_of.end() ? "" : device->second}];
-  }
-  for (const auto& r : batch.rejected) {
-    if (r.reading_uid.empty()) ++groups[{"invalid", ""}];  // no uid: not in the outcome
-  }
-  if (groups.empty()) return {};
-  std::string line = "quarantined: batch " + std::to_string(batch.batch_id) + " of gateway " +
-                     log_quote(gateway.value) + ":";
-  for (const auto& [key, count] : groups) {
-    line += " " + key.first + " device " +
-            (key.second.empty() ? std::string("unknown") : log_quote(key.second)) + " x" +
-            std::to_string(count) + ";";
-  }
-  line.pop_back();
-  return line;
+          .tls_key = opt.tls_key,
+          .messages_per_turn = kGroupMessages};
 }
 
 }  // namespace
@@ -147,9 +83,12 @@ class Ingest::Impl {
   void stop() {
     status_timer_.cancel();
     flush_statuses();
+    flush_group();
     session_.stop();
   }
   void on_message(const std::string& topic, const std::string& payload);
+  // Stores the batches received this turn in one transaction, then acks each (group commit).
+  void flush_group();
   bool subscribed() const { return session_.is_up(); }
   void set_store_result_sink(StoreResultSink sink) { store_result_ = std::move(sink); }
   std::optional<HubTime> subscribed_since() const {
@@ -168,7 +107,8 @@ class Ingest::Impl {
             .published = [this](std::uint64_t, bool accepted, int reason,
                                 const std::string&) { on_ack_published(accepted, reason); },
             .optional_refused = [this](const std::string& filter,
-                                       int reason) { on_sys_refused(filter, reason); }};
+                                       int reason) { on_sys_refused(filter, reason); },
+            .turn_end = [this] { flush_group(); }};
   }
   void on_ack_published(bool accepted, int reason);
   void on_sys_refused(const std::string& filter, int reason);
@@ -177,6 +117,10 @@ class Ingest::Impl {
     if (store_result_) store_result_(what, error);
   }
   void on_readings(const std::string& topic, const GatewayId& gateway, const std::string& payload);
+  [[nodiscard]] Result<std::vector<Result<store::BatchOutcome>>> store_group(
+      const std::vector<store::GroupedBatch>& group);
+  void after_commit(const store::GroupedBatch& item, const store::BatchOutcome& outcome);
+  void not_stored(const store::GroupedBatch& item, const Error& error);
   void on_status(const std::string& topic, const GatewayId& gateway, const std::string& payload);
   void flush_statuses();
   void quarantine(const std::string& topic, const std::string& reason, const std::string& payload);
@@ -189,6 +133,9 @@ class Ingest::Impl {
   StoreResultSink store_result_;
   LogRepeatLimiter store_log_;  // a store that refuses writes fails every batch
   HubTime subscribed_since_{};
+  // Batches decoded this turn and not yet stored (flush_group()), with their readings' count.
+  std::vector<store::GroupedBatch> group_;
+  std::size_t group_readings_ = 0;
   // Heartbeats received and not yet written, the newest per hub (flush_statuses()).
   std::map<GatewayId, store::GatewayStatusRow> pending_status_;
   asio::steady_timer status_timer_;
@@ -262,27 +209,79 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
     quarantine(topic, "bad_payload: " + describe(batch.error()), payload);
     return;
   }
-  auto outcome = store_.store_batch(gateway, *batch, now);
-  if (!outcome) {
-    // Nothing committed, so no ack: the gateway keeps its rows and re-sends.
+#ifdef KOTONA_BROKEN_ACK_ON_RECEIPT
+  // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=ack_on_receipt): every reading acked as stored
+  // before its transaction commits; a crash or a refused batch then loses acked readings.
+  std::vector<store::ReadingOutcome> claimed;
+  for (const auto& r : batch->readings)
+    claimed.push_back({r.uid.value, store::Disposition::kStored});
+  publish_ack(gateway, encode_ack(gateway, batch->batch_id, claimed));
+#endif
+  group_readings_ += batch->readings.size() + batch->rejected.size();
+  group_.push_back({gateway, std::move(*batch), now});
+  if (group_readings_ >= kGroupReadings) flush_group();
+}
+
+Result<std::vector<Result<store::BatchOutcome>>> Ingest::Impl::store_group(
+    const std::vector<store::GroupedBatch>& group) {
+  if (group.size() > 1) return store_.store_batches(group);
+  // One batch (the usual case at a low rate): nothing to share, so no savepoint.
+  auto one = store_.store_batch(group[0].topic_gateway, group[0].batch, group[0].received);
+  if (!one) return fail(one.error());
+  std::vector<Result<store::BatchOutcome>> out;
+  out.push_back(std::move(one));
+  return out;
+}
+
+void Ingest::Impl::flush_group() {
+  if (group_.empty()) return;
+  auto group = std::move(group_);
+  group_.clear();
+  group_readings_ = 0;
+  auto outcomes = store_group(group);
+  if (!outcomes) {
+    // Nothing committed, so no ack: the hubs keep their rows and re-send.
     counters_.add("store_error");
-    const std::string why = describe(outcome.error());
+    const std::string why = describe(outcomes.error());
     store_log_.log(LogLevel::kError, kLog, "batch:" + why,
-                   "batch " + std::to_string(batch->batch_id) + " from " + gateway.value +
-                       " not stored: " + why);
-    store_result("batch", &outcome.error());
+                   std::to_string(group.size()) + " batch(es) not stored: " + why);
+    store_result("batch", &outcomes.error());
     return;
   }
+  counters_.add("ingest_commits");  // batches per commit: batches_stored / ingest_commits
   store_result("batch", nullptr);
   crash_point("server.after_commit_before_ack");
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    auto& outcome = (*outcomes)[i];
+    if (outcome) {
+      after_commit(group[i], *outcome);
+    } else {
+      not_stored(group[i], outcome.error());
+    }
+  }
+}
+
+// A batch the database refused inside the group: rolled back to its savepoint, not acked (its
+// hub re-sends it); the group's other batches are committed and acked.
+void Ingest::Impl::not_stored(const store::GroupedBatch& item, const Error& error) {
+  counters_.add("store_error");
+  const std::string why = describe(error);
+  store_log_.log(LogLevel::kError, kLog, "batch:" + why,
+                 "batch " + std::to_string(item.batch.batch_id) + " from " +
+                     log_quote(item.topic_gateway.value) + " not stored: " + why);
+  store_result("batch", &error);
+}
+
+void Ingest::Impl::after_commit(const store::GroupedBatch& item,
+                                const store::BatchOutcome& outcome) {
+  const GatewayId& gateway = item.topic_gateway;
+  const store::Batch& batch = item.batch;
   counters_.add("batches_stored");
-  if (outcome->quarantine_evicted > 0) {
-    counters_.add("quarantine_evicted", static_cast<std::uint64_t>(outcome->quarantine_evicted));
+  if (outcome.quarantine_evicted > 0) {
+    counters_.add("quarantine_evicted", static_cast<std::uint64_t>(outcome.quarantine_evicted));
   }
-  for (const auto& r : outcome->readings) {
+  for (const auto& r : outcome.readings) {
     counters_.add("readings_" + std::string(store::to_string(r.disposition)));
-  }
-  for (const auto& r : outcome->readings) {
     if (r.disposition == store::Disposition::kConflict) {
       log_warn(kLog, "reading " + log_quote(r.reading_uid) +
                          " conflicts with a stored reading of the same id (different values "
@@ -290,18 +289,20 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
                          log_quote(r.stored_as) + ", flagged uid_conflict, technical alert raised");
     }
   }
-  for (const auto& r : batch->rejected) {
+  for (const auto& r : batch.rejected) {
     log_warn(kLog,
              "reading " + log_quote(r.reading_uid) + " rejected: " + log_quote(describe(r.error)));
   }
-  if (auto line = quarantine_summary(gateway, *batch, *outcome); !line.empty()) {
+  if (auto line = quarantine_summary(gateway, batch, outcome); !line.empty()) {
     log_warn(kLog, line);
   }
-  publish_ack(gateway, encode_ack(gateway, batch->batch_id, outcome->readings));
-  for (const auto& a : outcome->new_alerts) {
+#ifndef KOTONA_BROKEN_ACK_ON_RECEIPT
+  publish_ack(gateway, encode_ack(gateway, batch.batch_id, outcome.readings));
+#endif
+  for (const auto& a : outcome.new_alerts) {
     counters_.add(a.change == "grouped" ? "alerts_grouped" : "alerts_raised");
   }
-  if (!outcome->new_alerts.empty() && sink_) sink_(outcome->new_alerts);
+  if (!outcome.new_alerts.empty() && sink_) sink_(outcome.new_alerts);
 }
 
 void Ingest::Impl::on_status(const std::string& topic, const GatewayId& gateway,
@@ -383,6 +384,12 @@ void Ingest::set_store_result_sink(StoreResultSink sink) {
 std::optional<HubTime> Ingest::subscribed_since() const { return impl_->subscribed_since(); }
 void Ingest::handle_message_for_test(const std::string& topic, const std::string& payload) {
   impl_->on_message(topic, payload);
+  impl_->flush_group();
+}
+void Ingest::handle_turn_for_test(
+    const std::vector<std::pair<std::string, std::string>>& messages) {
+  for (const auto& [topic, payload] : messages) impl_->on_message(topic, payload);
+  impl_->flush_group();
 }
 
 }  // namespace kotona::server::ingest

@@ -1,6 +1,7 @@
 // Ingest: the server's MQTT subscriber over the shared session (mqtt/session.h). Receives
-// gateway batches and status on a shared subscription, stores each batch in one transaction,
-// acks AFTER the commit (invariant 3) and hands new alerts to a sink. Every call, and the sink,
+// gateway batches and status on a shared subscription, stores the batches waiting in its inbox
+// in one transaction (group commit, each batch in a savepoint), acks each AFTER the commit
+// (invariant 3) and hands new alerts to a sink. Every call, and the sink,
 // run on the io thread.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/counters.h"
@@ -58,8 +60,10 @@ class Ingest {
   // When the current subscription was granted; nullopt while not subscribed. Technical
   // alerts count silence from here: a server that cannot listen hears nobody.
   std::optional<HubTime> subscribed_since() const;
-  // The message path, callable directly by tests (on the io thread).
+  // The message path, callable directly by tests (on the io thread): one message as a turn of
+  // its own, or several as one inbox turn (one group commit, issue 15).
   void handle_message_for_test(const std::string& topic, const std::string& payload);
+  void handle_turn_for_test(const std::vector<std::pair<std::string, std::string>>& messages);
 
  private:
   class Impl;

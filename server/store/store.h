@@ -37,6 +37,13 @@ class Store {
   // transaction does not commit; then nothing was stored and no ack may be sent.
   [[nodiscard]] Result<BatchOutcome> store_batch(const GatewayId& topic_gateway, const Batch& batch,
                                                  HubTime received);
+  // Group commit (issue 15, store_group.cpp): every batch as store_batch() would store it, all
+  // in ONE transaction, each inside a savepoint of its own, so a batch the database refuses is
+  // rolled back alone and the others are kept. One outcome per batch, in order (the refused
+  // ones: their error; nothing of them stored, so no ack). Errors: kIo when the transaction
+  // does not commit; then nothing of any batch was stored and no ack may be sent.
+  [[nodiscard]] Result<std::vector<Result<BatchOutcome>>> store_batches(
+      std::span<const GroupedBatch> group);
 
   // Keeps an undecodable message (bad topic or payload) for post-mortems and raises its
   // technical alert (quarantine.undecodable / identity_mismatch, admins), one transaction.
@@ -103,6 +110,10 @@ class Store {
         technical_alerts_(*db_, alert_book_, technical_) {}
   struct Txn;  // store_txn.h
   struct Row;  // store_txn.h: a reading admitted for its row
+  // store_batch()'s work inside a transaction the caller opened and commits.
+  [[nodiscard]] Result<BatchOutcome> store_batch_in_transaction(const GatewayId& topic_gateway,
+                                                                const Batch& batch,
+                                                                HubTime received);
   // store_batch.cpp: one reading through admit() and store_rows().
   [[nodiscard]] Result<ReadingOutcome> store_one(Txn& txn, const Reading& reading);
   // Identity and enrolment: the Row to insert, or the outcome of a reading held in quarantine.

@@ -40,6 +40,14 @@ Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Ba
                                         HubTime received) {
   Transaction transaction(*db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
+  auto outcome = store_batch_in_transaction(topic_gateway, batch, received);
+  if (!outcome) return fail(outcome.error());
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return outcome;
+}
+
+Result<BatchOutcome> Store::store_batch_in_transaction(const GatewayId& topic_gateway,
+                                                       const Batch& batch, HubTime received) {
   Txn txn{received, topic_gateway, batch.gateway, mqtt_link::readings_topic(topic_gateway), {}, {}};
   std::vector<ReadingOutcome> outcomes(batch.readings.size());
   struct {  // readings admitted but not yet written, with their places in the batch
@@ -102,7 +110,6 @@ Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Ba
     }
   }
   if (auto r = after_quarantine(txn, batch); !r) return fail(r.error());
-  if (auto r = transaction.commit(); !r) return fail(r.error());
   return std::move(txn.outcome);
 }
 

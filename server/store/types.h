@@ -139,6 +139,14 @@ struct BatchOutcome {
   std::int64_t quarantine_evicted = 0;
 };
 
+// One message of a group commit (Store::store_batches): the batch, the hub its topic named and
+// when it arrived.
+struct GroupedBatch {
+  GatewayId topic_gateway;
+  Batch batch;
+  HubTime received{};
+};
+
 struct StoredReading {
   ReadingUid uid;
   PatientId patient;
