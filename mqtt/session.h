@@ -57,6 +57,10 @@ struct SessionOptions {
   // more), each through SessionEvents::message, then SessionEvents::turn_end once. The hub
   // takes 1; the server's ingest more, to store them in one transaction (issue 15).
   std::size_t messages_per_turn = 1;
+  // PUBLISHes Paho holds not yet completed, at most (its default is 100, connected or not);
+  // publish() beyond it fails ("No more messages can be buffered"). The ingest acks a whole
+  // turn at once and needs more (issue 15: a burst of 64 acks lost some at 100).
+  std::size_t max_buffered_messages = 100;
 };
 
 struct SessionEvents {

@@ -39,8 +39,9 @@ bool Session::Impl::create_client() {
   const auto generation = ++generation_;
   first_id_of_client_ = next_id_;
   try {
-    client_ = std::make_unique<mqtt::async_client>(opt_.uri, opt_.client_id,
-                                                   mqtt::create_options(MQTTVERSION_5));
+    client_ = std::make_unique<mqtt::async_client>(
+        opt_.uri, opt_.client_id,
+        mqtt::create_options(MQTTVERSION_5, static_cast<int>(opt_.max_buffered_messages)));
     client_->set_connection_lost_handler([this, generation](const std::string& cause) {
       asio::post(io_, [weak = weak_from_this(), cause, generation] {
         auto self = weak.lock();

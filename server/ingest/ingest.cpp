@@ -39,6 +39,10 @@ constexpr std::size_t kStatusFlushRows = 1000;
 // kGroupReadings readings.
 constexpr std::size_t kGroupMessages = 64;
 constexpr std::size_t kGroupReadings = 2000;
+// Acks Paho may hold unsent (mqtt/session.h): a turn publishes up to kGroupMessages at once and
+// the broker takes ~20 at a time; at Paho's default 100 a burst failed some (a hub re-sends
+// what it is not acked: duplicates, not losses, but the re-sends cost the fleet).
+constexpr std::size_t kAcksBuffered = 1000;
 
 HubTime now_ms() {
   return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
@@ -61,7 +65,8 @@ mqtt_link::SessionOptions session_options(const IngestOptions& opt) {
           .tls_ca = opt.tls_ca,
           .tls_cert = opt.tls_cert,
           .tls_key = opt.tls_key,
-          .messages_per_turn = kGroupMessages};
+          .messages_per_turn = kGroupMessages,
+          .max_buffered_messages = kAcksBuffered};
 }
 
 }  // namespace

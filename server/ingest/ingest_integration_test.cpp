@@ -1,28 +1,25 @@
 // Ingest against a real mosquitto on a free loopback port: a second Paho client plays the
 // gateway. Labelled "integration".
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <mqtt/async_client.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
 
-#include "proto/codec/wire.h"
-#include "server/ingest/ingest.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include <cstdlib>
-#include <filesystem>
-
 #include "mqtt/tcp_nodelay.h"
 #include "mqtt/topics.h"
+#include "proto/codec/wire.h"
+#include "server/ingest/ingest.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/mute_broker.h"
 #include "tests/support/process.h"
@@ -123,7 +120,8 @@ int sockets_to_port_with_nodelay(int port) {
     sockaddr_in peer{};
     socklen_t size = sizeof peer;
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &size) != 0) continue;
-    if (peer.sin_family == AF_INET && ntohs(peer.sin_port) == port && mqtt_link::tcp_nodelay_is_set(fd)) {
+    if (peer.sin_family == AF_INET && ntohs(peer.sin_port) == port &&
+        mqtt_link::tcp_nodelay_is_set(fd)) {
       ++count;
     }
   }
@@ -189,6 +187,61 @@ TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored o
   CHECK(counters.get("mqtt_nodelay_not_set") == 0);
   CHECK(sockets_to_port_with_nodelay(broker.port()) >= 1);
 
+  on_io(io, [&] {
+    ingest.stop();
+    return 0;
+  });
+  guard.reset();
+  io.stop();
+  io_thread.join();
+}
+
+// Group commit (issue 15) through a real broker: 150 one-reading batches wait in the inbox
+// while the io thread is busy; they are stored in a few transactions of at most 64 and every
+// one is acked (a burst of 64 acks through Paho and the broker loses none), each ack only once
+// the readings it names are in the database.
+TEST_CASE("ingest: 150 batches waiting -> a few group commits, 150 acks, each after its commit") {
+  test::TempDir dir;
+  test::Mosquitto broker(dir.path(), false);
+  broker.start();
+  auto db_path = test::test_store_location(dir.path());
+  auto store = store::Store::open(db_path);
+  REQUIRE(store.has_value());
+  REQUIRE((*store)->patients().seed_enrolment(
+      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  Counters counters;
+  ingest::Ingest ingest(io, {broker.uri(), "kotona-ingest-group", 50ms, 500ms}, **store, counters,
+                        [](const auto&) {});
+  std::thread io_thread([&] { io.run(); });
+  on_io(io, [&] {
+    ingest.start();
+    return 0;
+  });
+  REQUIRE(test::eventually([&] { return on_io(io, [&] { return ingest.is_subscribed(); }); }, 10s));
+  FakeGateway gateway(broker.uri(), db_path);
+  std::promise<void> release;
+  asio::post(io, [wait = release.get_future().share()] { wait.wait(); });  // the io thread busy
+  constexpr int kBatches = 150;
+  for (int i = 1; i <= kBatches; ++i) {
+    gateway.publish(wire::encode_batch(kGw, static_cast<std::uint64_t>(i), HubTime{},
+                                       {bp(std::to_string(i), 120)}));
+  }
+  std::this_thread::sleep_for(1s);  // the broker delivers them into the waiting inbox
+  release.set_value();
+  for (int i = 0; i < kBatches; ++i) {
+    auto ack = gateway.wait_ack(static_cast<std::size_t>(i));
+    REQUIRE_MESSAGE(ack.has_value(), "ack " << i + 1 << " never came");
+    CHECK(ack->readings_in_db_when_acked >= i + 1);  // acked after the commit that stored it
+  }
+  const auto commits = on_io(io, [&] { return counters.get("ingest_commits"); });
+  MESSAGE(kBatches, " batches stored in ", commits, " transactions");
+  CHECK(commits >= 3);  // at most 64 per turn
+  CHECK(commits <= 10);
+  CHECK(on_io(io, [&] { return counters.get("batches_stored"); }) == kBatches);
+  CHECK(on_io(io, [&] { return counters.get("mqtt_ack_publish_failed"); }) == 0);
+  CHECK(count_rows(db_path, "readings") == kBatches);
   on_io(io, [&] {
     ingest.stop();
     return 0;

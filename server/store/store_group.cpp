@@ -34,9 +34,7 @@ Result<std::vector<Result<BatchOutcome>>> Store::store_batches(
     // refused batch fails the whole group and every other batch in it goes unstored, unacked.
     auto outcome = store_batch_in_transaction(item.topic_gateway, item.batch, item.received);
     if (!outcome) return fail(outcome.error());
-    outcomes.push_back(std::move(outcome));
-    continue;
-#endif
+#else
     if (auto r = db_->exec(kSavepoint); !r) return fail(r.error());
     auto outcome = store_batch_in_transaction(item.topic_gateway, item.batch, item.received);
     if (!outcome) {
@@ -45,6 +43,7 @@ Result<std::vector<Result<BatchOutcome>>> Store::store_batches(
       if (auto r = db_->exec(kRollbackTo); !r) return fail(r.error());
     }
     if (auto r = db_->exec(kRelease); !r) return fail(r.error());
+#endif
     outcomes.push_back(std::move(outcome));
   }
   if (auto r = transaction.commit(); !r) return fail(r.error());
