@@ -121,7 +121,8 @@ TEST_CASE(
 namespace {
 
 // i18n_page.cjs in `lang`: the page with a live alert, its dialog and trend open shows no
-// untranslated text, the patient by name and age, the henkilötunnus masked.
+// untranslated text, the patient by name and age, the henkilötunnus masked until its show
+// button (then in full, with an audit row naming the user).
 void page_in_language(const std::string& lang) {
   SystemUnderTest sys;
   sys.extra_server_config =

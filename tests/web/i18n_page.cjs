@@ -7,7 +7,8 @@
 // no untranslated text (every text node of the page is catalogue text, data-k, or data,
 // data-v; every catalogue key in all three languages; every kind and series of the kind
 // table has its key; no missing key ⟦...⟧), the patient shown by name and age, the
-// henkilötunnus only masked, the choice kept after a reload. Screenshots at 1366x768:
+// henkilötunnus only masked until its show button (then in full, with an audit row naming
+// USER), the choice kept after a reload. Screenshots at 1366x768:
 // SHOT_DIR/page-LANG.png (the feed), page-LANG-patient.png (dialog and trend open), and the
 // latter at 768x1024 (page-LANG-768x1024.png). Exit 0 when every step passed; 1 with the reason otherwise.
 "use strict";
@@ -101,6 +102,23 @@ async function untranslated() {
     await page.setViewportSize({ width: 768, height: 1024 });  // a tablet, portrait
     await page.screenshot({ path: `${shots}/page-${lang}-768x1024.png` });
     await page.setViewportSize({ width: 1366, height: 768 });
+    // The full code on the explicit action only, with its audit row (user and patient, no code).
+    await page.click("#patient-title button.hetu-show[data-k='patient.hetuShow']");
+    await page.waitForFunction(() => document.getElementById("patient-title").textContent.includes("131052-308T"));
+    check(!(await page.textContent("#patient-title")).includes("131052-****"), "show: the full code in place of the masked one");
+    bad = await page.evaluate(untranslated);
+    check(bad.length === 0, "code shown: no untranslated text in " + lang + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
+    const audit = await page.evaluate(async ([adminPassword]) => {
+      const json = {"Content-Type": "application/json"};
+      const login = await (await fetch("/api/v1/login", {method: "POST", headers: json,
+        body: JSON.stringify({user: "admin", password: adminPassword})})).json();
+      const headers = {Authorization: "Bearer " + login.token};
+      const rows = await (await fetch("/api/v1/audit?alert=patient/patient-1", {headers})).json();
+      await fetch("/api/v1/logout", {method: "POST", headers});
+      return rows;
+    }, [adminPassword]);
+    const shown = audit.filter(r => r.action === "henkilotunnus.show" && r.actor === user);
+    check(shown.length >= 1 && !JSON.stringify(audit).includes("308T"), "show audited as " + user + ", without the code");
     log("screenshots", `${shots}/page-${lang}.png`, `${shots}/page-${lang}-patient.png`);
     // The choice is kept (per user, this browser) across a reload.
     await page.reload();

@@ -1,6 +1,6 @@
 // Who: the patient register as the signed-in user may see it (GET /api/v1/patients: their
 // care team's patients; the henkilötunnus only masked, issue 18 part 2), by patient id.
-import {call, el} from "./api.js";
+import {button, call, el} from "./api.js";
 import {t, tx} from "./i18n.js";
 
 const register = new Map();  // patient_id -> {display_name, age_years, henkilotunnus_masked}
@@ -47,7 +47,28 @@ export function patientParts(id) {
 // The heading of the patient view: name, age, id, the masked henkilötunnus, the care team.
 export function patientTitle(id) {
   const p = register.get(id), parts = patientParts(id);
-  if (p && p.henkilotunnus_masked) parts.push(el("span", p.henkilotunnus_masked, "small pid hetu"));
+  if (p && p.henkilotunnus_masked) {
+    const code = el("span", p.henkilotunnus_masked, "small pid hetu");
+    parts.push(code, revealButton(id, code));
+  }
   if (p && p.team) parts.push(tx("span", "patient.team", {team: p.team}, "small pid team"));
   return parts;
+}
+
+// The full henkilötunnus is an explicit, audited act (POST, the server writes the audit row
+// before it answers): shown in place of the masked code until the heading is redrawn.
+function revealButton(id, code) {
+  const b = button("patient.hetuShow", "small hetu-show", async () => {
+    b.disabled = true;
+    const r = await call("/api/v1/patients/" + encodeURIComponent(id) + "/henkilotunnus",
+                         {method: "POST"}).catch(() => null);
+    const full = r && r.ok ? (await r.json()).henkilotunnus : null;
+    if (full) {
+      code.textContent = full;
+      b.remove();
+    } else {
+      b.replaceWith(tx("span", "patient.hetuFailed", {}, "small err"));
+    }
+  });
+  return b;
 }
