@@ -127,6 +127,42 @@ int sockets_to_port_with_nodelay(int port) {
   }
   return count;
 }
+// An Ingest on its own io thread, started on construction; stopped and joined on destruction.
+struct RunningIngest {
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
+  Counters counters;
+  ingest::Ingest ingest;
+  std::thread io_thread;
+  RunningIngest(const std::string& uri, const std::string& client_id, store::Store& store,
+                ingest::AlertSink sink = [](const auto&) {})
+      : ingest(io, {uri, client_id, 50ms, 500ms}, store, counters, std::move(sink)),
+        io_thread([this] { io.run(); }) {
+    on_io(io, [&] {
+      ingest.start();
+      return 0;
+    });
+  }
+  ~RunningIngest() {
+    on_io(io, [&] {
+      ingest.stop();
+      return 0;
+    });
+    guard.reset();
+    io.stop();
+    io_thread.join();
+  }
+  bool subscribed() { return on_io(io, [&] { return ingest.is_subscribed(); }); }
+};
+
+// A store with device BP1 enrolled to patient-1.
+std::unique_ptr<store::Store> enrolled_store(const std::string& location) {
+  auto store = store::Store::open(location);
+  REQUIRE(store.has_value());
+  REQUIRE((*store)->patients().seed_enrolment(
+      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
+  return std::move(*store);
+}
 }  // namespace
 
 TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored once, counted") {
@@ -134,24 +170,14 @@ TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored o
   test::Mosquitto broker(dir.path(), false);
   broker.start();
   auto db_path = test::test_store_location(dir.path());
-  auto store = store::Store::open(db_path);
-  REQUIRE(store.has_value());
-  REQUIRE((*store)->patients().seed_enrolment(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
-
-  asio::io_context io;
-  auto guard = asio::make_work_guard(io);
-  Counters counters;
+  auto store = enrolled_store(db_path);
   std::vector<store::StoredAlert> alerts;  // io thread only
-  ingest::Ingest ingest(
-      io, {broker.uri(), "kotona-ingest-itest", 50ms, 500ms}, **store, counters,
-      [&](const auto& fresh) { alerts.insert(alerts.end(), fresh.begin(), fresh.end()); });
-  std::thread io_thread([&] { io.run(); });
-  on_io(io, [&] {
-    ingest.start();
-    return 0;
+  RunningIngest running(broker.uri(), "kotona-ingest-itest", *store, [&](const auto& fresh) {
+    alerts.insert(alerts.end(), fresh.begin(), fresh.end());
   });
-  REQUIRE(test::eventually([&] { return on_io(io, [&] { return ingest.is_subscribed(); }); }, 10s));
+  auto& io = running.io;
+  auto& counters = running.counters;
+  REQUIRE(test::eventually([&] { return running.subscribed(); }, 10s));
 
   FakeGateway gateway(broker.uri(), db_path);
   auto batch1 = wire::encode_batch(kGw, 1, HubTime{}, {bp("1", 185), bp("2", 120)});
@@ -187,13 +213,6 @@ TEST_CASE("ingest: batch, re-sent batch, garbage -> acked after commit, stored o
   CHECK(counters.get("mqtt_nodelay_not_set") == 0);
   CHECK(sockets_to_port_with_nodelay(broker.port()) >= 1);
 
-  on_io(io, [&] {
-    ingest.stop();
-    return 0;
-  });
-  guard.reset();
-  io.stop();
-  io_thread.join();
 }
 
 // Group commit (issue 15) through a real broker: 150 one-reading batches wait in the inbox
@@ -205,21 +224,11 @@ TEST_CASE("ingest: 150 batches waiting -> a few group commits, 150 acks, each af
   test::Mosquitto broker(dir.path(), false);
   broker.start();
   auto db_path = test::test_store_location(dir.path());
-  auto store = store::Store::open(db_path);
-  REQUIRE(store.has_value());
-  REQUIRE((*store)->patients().seed_enrolment(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, HubTime{}));
-  asio::io_context io;
-  auto guard = asio::make_work_guard(io);
-  Counters counters;
-  ingest::Ingest ingest(io, {broker.uri(), "kotona-ingest-group", 50ms, 500ms}, **store, counters,
-                        [](const auto&) {});
-  std::thread io_thread([&] { io.run(); });
-  on_io(io, [&] {
-    ingest.start();
-    return 0;
-  });
-  REQUIRE(test::eventually([&] { return on_io(io, [&] { return ingest.is_subscribed(); }); }, 10s));
+  auto store = enrolled_store(db_path);
+  RunningIngest running(broker.uri(), "kotona-ingest-group", *store);
+  auto& io = running.io;
+  auto& counters = running.counters;
+  REQUIRE(test::eventually([&] { return running.subscribed(); }, 10s));
   FakeGateway gateway(broker.uri(), db_path);
   std::promise<void> release;
   asio::post(io, [wait = release.get_future().share()] { wait.wait(); });  // the io thread busy
@@ -242,13 +251,6 @@ TEST_CASE("ingest: 150 batches waiting -> a few group commits, 150 acks, each af
   CHECK(on_io(io, [&] { return counters.get("batches_stored"); }) == kBatches);
   CHECK(on_io(io, [&] { return counters.get("mqtt_ack_publish_failed"); }) == 0);
   CHECK(count_rows(db_path, "readings") == kBatches);
-  on_io(io, [&] {
-    ingest.stop();
-    return 0;
-  });
-  guard.reset();
-  io.stop();
-  io_thread.join();
 }
 
 // Paho does not always answer a SUBSCRIBE when the link dies around it (partitions chaos test:
@@ -260,26 +262,13 @@ TEST_CASE("ingest: SUBSCRIBEs never answered -> given up after 15 s, subscribed 
   test::MuteBroker broker(1);
   auto store = store::Store::open(test::test_store_location(dir.path()));
   REQUIRE(store.has_value());
-  asio::io_context io;
-  auto guard = asio::make_work_guard(io);
-  Counters counters;
-  ingest::Ingest ingest(io, {broker.uri(), "kotona-ingest-mute", 50ms, 500ms}, **store, counters,
-                        [](const auto&) {});
-  std::thread io_thread([&] { io.run(); });
-  on_io(io, [&] {
-    ingest.start();
-    return 0;
-  });
-  auto subscribed = [&] { return on_io(io, [&] { return ingest.is_subscribed(); }); };
+  RunningIngest running(broker.uri(), "kotona-ingest-mute", **store);
+  auto& io = running.io;
+  auto& counters = running.counters;
+  auto subscribed = [&] { return running.subscribed(); };
   CHECK(test::eventually([&] { return broker.subscribes_ignored() >= 1; }, 10s));
   CHECK_FALSE(test::eventually(subscribed, 12s));  // still waiting for the answer
   CHECK(test::eventually(subscribed, 15s));
   CHECK(on_io(io, [&] { return counters.get("mqtt_no_answer"); }) == 1);
   CHECK(broker.connections() == 2);
-  on_io(io, [&] {
-    ingest.stop();
-    return 0;
-  });
-  io.stop();
-  io_thread.join();
 }
