@@ -208,7 +208,7 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
       return fail(Errc::kConfig,
                   where(file, e) + "'http_trusted_proxies': " + proxies.error().detail);
     }
-    config.http_trusted_proxies = std::move(*proxies);
+    config.http_trusted_proxies.add(*proxies);
   }
   for (const auto& e : file.all("enrol")) {
     auto enrol = parse_enrol(file, e);

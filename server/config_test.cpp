@@ -209,6 +209,11 @@ TEST_CASE("parse_server_config: http_trusted_proxies and session keys -> set, ba
   REQUIRE(c.has_value());
   CHECK(c->http_trusted_proxies.contains(boost::asio::ip::make_address("fd00::5")));
   CHECK(c->auth.token_idle == std::chrono::seconds(900));
+  auto two = parse("mqtt_uri = tcp://h:1\ndb_path = s.db\nhttp_trusted_proxies = 10.0.0.1\n"
+                   "http_trusted_proxies = 10.0.0.2\n");  // lines add up
+  REQUIRE(two.has_value());
+  CHECK(two->http_trusted_proxies.contains(boost::asio::ip::make_address("10.0.0.1")));
+  CHECK(two->http_trusted_proxies.contains(boost::asio::ip::make_address("10.0.0.2")));
   auto e = error_of("mqtt_uri = tcp://h:1\ndb_path = s.db\nhttp_trusted_proxies = proxy.lan\n");
   CHECK(e.find(":3: 'http_trusted_proxies': 'proxy.lan' is not an IP address") !=
         std::string::npos);

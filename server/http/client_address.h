@@ -22,6 +22,11 @@ class TrustedProxies {
   [[nodiscard]] static Result<TrustedProxies> parse(std::string_view list);
   bool contains(const boost::asio::ip::address& address) const;
   bool empty() const { return v4_.empty() && v6_.empty(); }
+  // Adds `other`'s networks (config lines add up, as `http_public_names` lines do).
+  void add(const TrustedProxies& other) {
+    v4_.insert(v4_.end(), other.v4_.begin(), other.v4_.end());
+    v6_.insert(v6_.end(), other.v6_.begin(), other.v6_.end());
+  }
 
  private:
   std::vector<boost::asio::ip::network_v4> v4_;
