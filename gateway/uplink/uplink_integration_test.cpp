@@ -214,6 +214,56 @@ TEST_CASE("uplink: real mosquitto -> rows deleted only after the app ack, re-sen
   uplink.stop();
 }
 
+// The in-flight cap (issue 15): a server that acks nothing gets at most max_inflight_readings
+// readings, however deep the backlog; each ack lets exactly that many more go. Counted at the
+// receiving end (what the broker delivered), not by the hub's own bookkeeping. Negative
+// control KOTONA_BROKEN=no_inflight_cap: the whole backlog goes out and this fails.
+TEST_CASE(
+    "uplink: in-flight cap -> a server that acks nothing gets at most the cap, an ack frees that "
+    "many") {
+  TempDir dir;
+  Mosquitto broker(dir.path);
+  FakeServer server(broker.uri());
+  auto outbox = Outbox::open((dir.path / "outbox.db").string());
+  REQUIRE(outbox.has_value());
+  std::vector<OutboxEntry> entries;
+  for (int i = 0; i < 60; ++i) {
+    Reading r = make_reading(std::to_string(i));
+    entries.push_back({r.uid.value, wire::encode_reading(r)});
+  }
+  REQUIRE((*outbox)->append(entries, HubTime{}).has_value());
+
+  boost::asio::io_context io;
+  Counters counters;
+  UplinkOptions options{GatewayId{"gw-it"}, broker.uri(), 60000ms, 5, 100ms, 1000ms};
+  options.max_inflight_readings = 20;  // 4 batches of 5
+  Uplink uplink(io, options, **outbox, counters);
+  uplink.start();
+  auto received = [&] {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < server.batch_count(); ++i) n += server.batch(i).readings.size();
+    return n;
+  };
+  REQUIRE(run_until(
+      io, [&] { return received() >= 20; }, 10s));
+  run_until(
+      io, [] { return false; }, 1500ms);  // time enough for more, were it allowed
+  CHECK(received() == 20);
+  CHECK((*outbox)->in_flight() == 20);
+
+  auto first = server.batch(0);
+  std::vector<std::string> uids;
+  for (const auto& r : first.readings) uids.push_back(r.uid.value);
+  server.send(ack_naming(GatewayId{"gw-it"}, first.batch_id, uids));
+  REQUIRE(run_until(
+      io, [&] { return received() >= 25; }, 10s));
+  run_until(
+      io, [] { return false; }, 1000ms);
+  CHECK(received() == 25);
+  CHECK((*outbox)->depth().value_or(0) == 55);
+  uplink.stop();
+}
+
 // Paho does not always answer a SUBSCRIBE (or a connect) when the link dies around it; the
 // uplink must not wait for that answer forever (check_liveness). A broker that never answers
 // the first SUBSCRIBE but keeps the connection alive (PINGRESP) stands in for the lost answer.
