@@ -80,7 +80,9 @@ TEST_CASE("ble_profiles: record keys -> the hub driver's ids (sequence-time, tim
   CHECK(find_ble_profile("ble-weight")->encode(kg).size() == 10);
 }
 
-TEST_CASE("ble_profiles: heart rate strap -> Heart Rate Measurement as the spec lays it out") {
+TEST_CASE(
+    "ble_heart_rate sim: ble_profiles: heart rate strap -> Heart Rate Measurement as the spec lays "
+    "it out") {
   StoredValue v{};
   v.a = 72;  // uint8 rate, contact detected, RR 853/1024 s
   CHECK(find_ble_profile("ble-heart-rate")->encode(v) == gatt::Bytes{0x16, 72, 0x55, 0x03});

@@ -112,7 +112,7 @@ void connect(Client& client) {
 
 }  // namespace
 
-TEST_CASE("gatt encoders: SFLOAT, Date Time, Current Time, BP measurement per spec") {
+TEST_CASE("ble_bp sim: gatt encoders: SFLOAT, Date Time, Current Time, BP measurement per spec") {
   CHECK(gatt::sfloat(120, 0) == 0x0078);
   CHECK(gatt::sfloat(-1, 0) == 0x0FFF);
   CHECK(gatt::sfloat(0.0054, 4) == 0xC036);  // 54 x 10^-4
@@ -127,7 +127,7 @@ TEST_CASE("gatt encoders: SFLOAT, Date Time, Current Time, BP measurement per sp
                     0x46, 0x00});
 }
 
-TEST_CASE("ble-bp sim: bonded device is on the bus as BlueZ shows it -> Adapter1, Device1") {
+TEST_CASE("ble_bp sim: bonded device is on the bus as BlueZ shows it -> Adapter1, Device1") {
   test::TempDir dir;
   test::DbusDaemon bus(dir.path());
   SimThread sim(bus.address(), {"ble-bp", "measure", "120/80/70", "hold"});
@@ -141,7 +141,7 @@ TEST_CASE("ble-bp sim: bonded device is on the bus as BlueZ shows it -> Adapter1
   CHECK(client.find_char(0x2A35).empty());  // GATT objects only while connected
 }
 
-TEST_CASE("ble-bp sim: connect, read DIS, subscribe -> stored measurement as a Value change") {
+TEST_CASE("ble_bp sim: connect, read DIS, subscribe -> stored measurement as a Value change") {
   test::TempDir dir;
   test::DbusDaemon bus(dir.path());
   SimThread sim(bus.address(), {"ble-bp", "--serial", "BP-77", "measure", "131/85/66", "hold"});
@@ -162,7 +162,8 @@ TEST_CASE("ble-bp sim: connect, read DIS, subscribe -> stored measurement as a V
 }
 
 TEST_CASE(
-    "ble-weight-basic sim: a scale without a clock -> no Current Time, value without time "
+    "ble_weight sim (ble-weight-basic): a scale without a clock -> no Current Time, value without "
+    "time "
     "stamp, ledger line named by the hub") {
   test::TempDir dir;
   test::DbusDaemon bus(dir.path());
@@ -187,7 +188,7 @@ TEST_CASE(
   CHECK(line.find("\"kg\":43.84") != std::string::npos);
 }
 
-TEST_CASE("ble-bp sim: bond lost -> encrypted characteristic NotAuthorized, DIS still readable") {
+TEST_CASE("ble_bp sim: bond lost -> encrypted characteristic NotAuthorized, DIS still readable") {
   test::TempDir dir;
   test::DbusDaemon bus(dir.path());
   SimThread sim(bus.address(), {"ble-bp", "bond-lost", "measure", "120/80/70", "hold"});
@@ -204,7 +205,7 @@ TEST_CASE("ble-bp sim: bond lost -> encrypted characteristic NotAuthorized, DIS 
   CHECK_THROWS_AS(pair->callMethod("Pair").onInterface("org.bluez.Device1"), sdbus::Error);
 }
 
-TEST_CASE("ble-glucose sim: RACP report >= sequence -> those records, then Response Code") {
+TEST_CASE("ble_glucose sim: RACP report >= sequence -> those records, then Response Code") {
   test::TempDir dir;
   test::DbusDaemon bus(dir.path());
   SimThread sim(bus.address(), {"ble-glucose", "--first-sequence", "65534", "measure", "5.4",

@@ -13,7 +13,8 @@ TEST_CASE("format_astm_time: instant -> YYYYMMDDHHMMSS") {
   CHECK(format_astm_time(kNow) == "20261122101605");
 }
 
-TEST_CASE("make_bp_records: one measurement -> H P O R R R L as in the reference profile") {
+TEST_CASE(
+    "astm_bp sim: make_bp_records: one measurement -> H P O R R R L as in the reference profile") {
   const BpMeasurement m{42, 182, 112, 71, kNow - 60s};
   const auto records = make_bp_records(BpDeviceInfo{}, kNow, {m});
   REQUIRE(records.size() == 7);
@@ -26,7 +27,7 @@ TEST_CASE("make_bp_records: one measurement -> H P O R R R L as in the reference
   CHECK(records[6] == "L|1|N\r");
 }
 
-TEST_CASE("make_bp_records: kPa -> three decimals") {
+TEST_CASE("astm_bp sim: make_bp_records: kPa -> three decimals") {
   BpDeviceInfo info;
   info.kpa = true;
   const auto records = make_bp_records(info, kNow, {BpMeasurement{1, 182, 112, 71, kNow}});
@@ -34,7 +35,7 @@ TEST_CASE("make_bp_records: kPa -> three decimals") {
   CHECK(records[4].find("|14.932|kPa|") != std::string::npos);
 }
 
-TEST_CASE("make_bp_records: two measurements -> two O blocks, one L") {
+TEST_CASE("astm_bp sim: make_bp_records: two measurements -> two O blocks, one L") {
   const auto records = make_bp_records(BpDeviceInfo{}, kNow,
                                        {BpMeasurement{1, 120, 80, 60, kNow},
                                         BpMeasurement{2, 121, 81, 61, kNow}});

@@ -19,7 +19,9 @@ BpDeviceInfo info(const char* model, const char* serial) {
   return i;
 }
 
-TEST_CASE("make_inr_records: patient and control tests -> profile layout, O.12 Q on control") {
+TEST_CASE(
+    "astm_inr sim: make_inr_records: patient and control tests -> profile layout, O.12 Q on "
+    "control") {
   const MeterMeasurement patient{42, 2.6, false, false, kNow - 60s};
   const MeterMeasurement control{43, 2.4, false, true, kNow - 30s};
   const auto r =
@@ -34,7 +36,9 @@ TEST_CASE("make_inr_records: patient and control tests -> profile layout, O.12 Q
   CHECK(r[10] == "L|1|N\r");
 }
 
-TEST_CASE("make_glucose_records: mg/dL whole, mmol/L one decimal, meal only on patient runs") {
+TEST_CASE(
+    "astm_glucose sim: make_glucose_records: mg/dL whole, mmol/L one decimal, meal only on patient "
+    "runs") {
   MeterExtras extras;
   extras.meal = "BEFORE";
   const MeterMeasurement mg{1, 97, true, false, kNow};
@@ -51,7 +55,9 @@ TEST_CASE("make_glucose_records: mg/dL whole, mmol/L one decimal, meal only on p
   CHECK(r[10] == "L|1|N\r");
 }
 
-TEST_CASE("make_contour_records: Contour layout, no O, markers, 12-digit times, ETB frames") {
+TEST_CASE(
+    "astm_glucose sim: make_contour_records: Contour layout, no O, markers, 12-digit times, ETB "
+    "frames") {
   MeterExtras extras;
   extras.contour = true;
   extras.meal = "BEFORE";
@@ -76,7 +82,7 @@ TEST_CASE("make_contour_records: Contour layout, no O, markers, 12-digit times, 
   CHECK(frames[4][frames[4].size() - 5] == kEtx);
 }
 
-TEST_CASE("meter_ledger_line: inr and glucose -> kind, value, control") {
+TEST_CASE("astm_inr astm_glucose sim: meter_ledger_line: inr and glucose -> kind, value, control") {
   CHECK(meter_ledger_line("astm-inr", "INRSIM0001", {42, 2.6, false, false, kNow}, 5) ==
         "{\"device\":\"astm-inr\",\"serial\":\"INRSIM0001\",\"record\":\"42\",\"kind\":\"inr\","
         "\"inr\":2.6,\"control\":false,\"delivered_unix_ms\":5}");
@@ -85,7 +91,9 @@ TEST_CASE("meter_ledger_line: inr and glucose -> kind, value, control") {
         "\"mmol_per_l\":5.4,\"control\":true,\"delivered_unix_ms\":5}");
 }
 
-TEST_CASE("parse_options(meters): measure, control, --strip-lot, --meal, device defaults") {
+TEST_CASE(
+    "astm_inr astm_glucose sim: parse_options(meters): measure, control, --strip-lot, --meal, "
+    "device defaults") {
   auto inr = parse_options({"astm-inr", "--strip-lot", "A17", "measure", "2.6", "control"});
   REQUIRE(inr.has_value());
   CHECK(inr->info.serial == "INRSIM0001");
@@ -105,7 +113,9 @@ TEST_CASE("parse_options(meters): measure, control, --strip-lot, --meal, device 
   CHECK_FALSE(glu->script[1].is_mg_per_dl);
 }
 
-TEST_CASE("parse_options(meters): --dialect contour -> Contour mode, Bayer model, else kConfig") {
+TEST_CASE(
+    "astm_glucose sim: parse_options(meters): --dialect contour -> Contour mode, Bayer model, else "
+    "kConfig") {
   auto contour = parse_options({"astm-glucose", "--dialect", "contour"});
   REQUIRE(contour.has_value());
   CHECK(contour->extras.contour);
@@ -123,7 +133,9 @@ TEST_CASE("parse_options(meters): --dialect contour -> Contour mode, Bayer model
   CHECK(long_one[0].size() == 301 + 6 + 7);
 }
 
-TEST_CASE("parse_options(meters): wrong device's options or bad values -> kConfig") {
+TEST_CASE(
+    "astm_inr astm_glucose sim: parse_options(meters): wrong device's options or bad values -> "
+    "kConfig") {
   const std::vector<std::vector<std::string>> bad = {
       {"astm-inr", "measure", "182/112/71"},
       {"astm-inr", "measure", "25"},

@@ -67,7 +67,8 @@ TEST_CASE("parse_options: bad command lines -> kConfig") {
 namespace kotona::firmware_sim {
 namespace {
 
-TEST_CASE("parse_options: implant-relay presets, relay serial, faults -> parsed, 2 s replies") {
+TEST_CASE(
+    "implant_relay sim: parse_options: presets, relay serial, faults -> parsed, 2 s replies") {
   auto o = parse_options({"implant-relay", "--relay-serial", "RLY9", "--clock-fixed",
                           "20261122030000", "measure", "rrt", "nak-storm", "3",
                           "unplug-mid-frame", "measure", "shock"});
@@ -83,7 +84,9 @@ TEST_CASE("parse_options: implant-relay presets, relay serial, faults -> parsed,
   CHECK(o->script[2].kind == ScriptStep::Kind::kUnplugMidFrame);
 }
 
-TEST_CASE("parse_options: bad preset, relay-only commands elsewhere, bad clock -> kConfig") {
+TEST_CASE(
+    "implant_relay sim: parse_options: bad preset, relay-only commands elsewhere, bad clock -> "
+    "kConfig") {
   CHECK_FALSE(parse_options({"implant-relay", "measure", "120/80/60"}).has_value());
   CHECK(parse_options({"astm-inr", "unplug-mid-frame"}).has_value());
   CHECK(parse_options({"astm-inr", "--resend-on-connect", "on"})->resend_on_connect);
@@ -96,7 +99,7 @@ TEST_CASE("parse_options: bad preset, relay-only commands elsewhere, bad clock -
 }
 
 }  // namespace
-TEST_CASE("parse_options: astm-glucose over USB HID -> node, sysfs, USB ids, bad-report") {
+TEST_CASE("astm_glucose sim: parse_options: over USB HID -> node, sysfs, USB ids, bad-report") {
   auto o = parse_options({"astm-glucose", "--transport", "hid", "--link", "/tmp/dev/hidraw0",
                           "--hid-sysfs", "/tmp/sys", "--usb-id", "1a79:6002", "bad-report", "3"});
   REQUIRE(o.has_value());

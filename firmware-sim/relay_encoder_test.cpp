@@ -9,12 +9,12 @@ namespace {
 
 using namespace std::chrono;
 
-TEST_CASE("relay_crc: CCITT-FALSE check value -> 0x29B1") {
+TEST_CASE("implant_relay sim: relay_crc: CCITT-FALSE check value -> 0x29B1") {
   const std::string text = "123456789";
   CHECK(relay_crc(Bytes(text.begin(), text.end())) == 0x29B1);
 }
 
-TEST_CASE("encode_relay_frame: SOF VER TYPE SEQ LEN payload CRC, scanned back") {
+TEST_CASE("implant_relay sim: encode_relay_frame: SOF VER TYPE SEQ LEN payload CRC, scanned back") {
   const Bytes frame = encode_relay_frame(kRelayAck, 9, {});
   CHECK(frame == Bytes{0x7E, 0x01, 0x80, 0x09, 0x00, 0x00, frame[6], frame[7]});
   const RelayReply r = scan_relay_reply(frame);
@@ -28,7 +28,7 @@ TEST_CASE("encode_relay_frame: SOF VER TYPE SEQ LEN payload CRC, scanned back") 
   CHECK(scan_relay_reply(Bytes{0x01, 0x02, 0x7E}).consumed == 2);
 }
 
-TEST_CASE("make_relay_summary: header fields and 18 items in protocol layout") {
+TEST_CASE("implant_relay sim: make_relay_summary: header fields and 18 items in protocol layout") {
   const RelayInfo info;
   const sys_seconds when = sys_days{2026y / 11 / 22} + 3h;
   const Bytes p = make_relay_summary(info, ImplantSummarySim{7, "rrt", when}, when + 1h);
@@ -47,7 +47,7 @@ TEST_CASE("make_relay_summary: header fields and 18 items in protocol layout") {
   CHECK(p[pos + 4] == 2);
 }
 
-TEST_CASE("relay_ledger_line: uid parts and preset facts") {
+TEST_CASE("implant_relay sim: relay_ledger_line: uid parts and preset facts") {
   const std::string line = relay_ledger_line(RelayInfo{}, ImplantSummarySim{3, "shock", {}}, 1000);
   CHECK(line.find("\"serial\":\"ICDSIM0001\"") != std::string::npos);
   CHECK(line.find("\"record\":\"RLYSIM0001-3\"") != std::string::npos);

@@ -127,7 +127,8 @@ TEST_CASE("match_hid_nodes: USB ids -> driver over HID, other bus, unknown ids, 
 }
 
 TEST_CASE(
-    "serial_devices HID source: meter plugged, bad report counted, unplugged and replugged -> one "
+    "astm_glucose: serial_devices HID source: meter plugged, bad report counted, unplugged and "
+    "replugged -> one "
     "device") {
   test::TempDir root;
   boost::asio::io_context io;

@@ -23,7 +23,9 @@ Record header(const std::string& h) {
   return *r;
 }
 
-TEST_CASE("select_dialect: H.5 sender Bayer... -> contour, anything else -> generic LIS2-A2") {
+TEST_CASE(
+    "astm_glucose: select_dialect: H.5 sender Bayer... -> contour, anything else -> generic "
+    "LIS2-A2") {
   CHECK(select_dialect(header(kContourH)).name == "contour");
   CHECK(select_dialect(header("H|\\^&|||Acme^INR-1^SN1^1.0\r")).name == "lis2-a2");
   CHECK(select_dialect(header("H|\\^&\r")).name == "lis2-a2");
@@ -36,7 +38,8 @@ TEST_CASE("to_reference_layout: reference message -> byte for byte the same") {
   CHECK(to_reference_layout(m).value() == m);
 }
 
-TEST_CASE("to_reference_layout: Contour results -> one O block each, markers translated") {
+TEST_CASE(
+    "astm_glucose: to_reference_layout: Contour results -> one O block each, markers translated") {
   const std::string m = kContourH + "P|1\r" + "R|8|^^^Glucose|133|mg/dL^P||B/X||201202052034\r" +
                         "R|9|^^^Glucose|98|mg/dL^P||C||201202061000\r" +
                         "R|10|^^^Glucose|10|mg/dL^P||</A||201202071200\r" + "L|1||N\r";
@@ -56,13 +59,15 @@ TEST_CASE("to_reference_layout: Contour results -> one O block each, markers tra
         "L|1|N\r");
 }
 
-TEST_CASE("to_reference_layout: Contour O with action Q -> its result is a control") {
+TEST_CASE("astm_glucose: to_reference_layout: Contour O with action Q -> its result is a control") {
   const std::string m =
       kContourH + "P|1\rO|1||||||||||Q\r" + "R|1|^^^Glucose|120|mg/dL^P||||201202052034\rL|1||N\r";
   CHECK(to_reference_layout(m)->find("||||Q\rR|1|^^^GLU|120") != std::string::npos);
 }
 
-TEST_CASE("to_reference_layout: Contour header without serial -> kMalformed naming the dialect") {
+TEST_CASE(
+    "astm_glucose: to_reference_layout: Contour header without serial -> kMalformed naming the "
+    "dialect") {
   auto out = to_reference_layout("H|\\^&||x|Bayer7390^01.24\rL|1||N\r");
   REQUIRE_FALSE(out.has_value());
   CHECK(out.error().code == Errc::kMalformed);

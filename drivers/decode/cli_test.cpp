@@ -61,7 +61,9 @@ TEST_CASE("kotona-conformance: bad arguments -> exit 2, empty dir -> exit 1") {
   CHECK(run_conformance({"astm_inr", "/nonexistent"}, out, err) == 1);
 }
 
-TEST_CASE("kotona-decode: BLE --characteristic 2A35 HEX -> one reading, serial from the address") {
+TEST_CASE(
+    "ble_bp: kotona-decode: BLE --characteristic 2A35 HEX -> one reading, serial from the "
+    "address") {
   const Run r = decode({"ble_bp", "--hub-time", "2026-11-22T10:16:00Z", "--characteristic", "2A35",
                         "1E B6 00 70 00 87 00 EA 07 0B 16 0A 0F 00 47 00 FF 00 00"});
   CHECK(r.code == 0);
@@ -70,7 +72,7 @@ TEST_CASE("kotona-decode: BLE --characteristic 2A35 HEX -> one reading, serial f
   CHECK(r.err.empty());
 }
 
-TEST_CASE("kotona-decode: BLE value with systolic NaN -> exit 1, error names the field") {
+TEST_CASE("ble_bp: kotona-decode: BLE value with systolic NaN -> exit 1, error names the field") {
   const Run r = decode({"ble_bp", "--characteristic", "2A35", "00 FF 07 70 00 87 00"});
   CHECK(r.code == 1);
   CHECK(r.out.empty());

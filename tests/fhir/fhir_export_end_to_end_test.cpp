@@ -201,7 +201,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Range indicators: INR '>8.0', glucose HI / LO -> comparators, high alerts, FHIR "
+    "astm_inr astm_glucose e2e: Range indicators: INR '>8.0', glucose HI / LO -> comparators, high "
+    "alerts, FHIR "
     "comparator, INR 16.0 -> stored implausible, technical alert, no clinical alert") {
   SystemUnderTest sys;
   sys.start_broker();
@@ -273,7 +274,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Relay range indicators (issue 13 §2): RV impedance '> 3000', RA threshold '> 7.5' (value "
+    "implant_relay e2e: Relay range indicators (issue 13 §2): RV impedance '> 3000', RA threshold "
+    "'> 7.5' (value "
     "type 4) -> stored with comparators, lead alert names '> 3000', FHIR comparator") {
   SystemUnderTest sys;
   sys.start_broker();

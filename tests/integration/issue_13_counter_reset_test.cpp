@@ -14,7 +14,8 @@ using namespace kotona::test;
 using namespace std::chrono_literals;
 
 TEST_CASE(
-    "issue 13: serial meter record counter restarts mid-life then re-sends its memory -> "
+    "astm_bp e2e: issue 13: serial meter record counter restarts mid-life then re-sends its memory "
+    "-> "
     "every reading stored once with the new numbering in epoch 1 and no conflict") {
   const std::string serial = "BPSIM0003";
   SystemUnderTest sys;
@@ -61,7 +62,8 @@ std::vector<boost::json::object> ledger(SystemUnderTest& sys, const std::string&
 // (firmware-sim reset-counter: memory cleared, numbering from 1) then measuring more records
 // than the cursor used to lose its new records 1..3 (only 4 and 5 are "after the cursor").
 TEST_CASE(
-    "issue 13: BLE glucose meter's record counter restarts after 3 synced records, 5 new ones "
+    "ble_glucose e2e: issue 13: BLE glucose meter's record counter restarts after 3 synced "
+    "records, 5 new ones "
     "-> all 8 at the server exactly once, the new numbering in epoch 1, no conflict") {
   const std::string serial = "GLU-RST1";
   SystemUnderTest sys;

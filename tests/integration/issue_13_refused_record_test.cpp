@@ -22,7 +22,8 @@ std::vector<boost::json::object> alerts_of(SystemUnderTest& sys, const std::stri
 }  // namespace
 
 TEST_CASE(
-    "issue 13: a meter sends an unreadable result record among good ones -> the good readings "
+    "astm_glucose e2e: issue 13: a meter sends an unreadable result record among good ones -> the "
+    "good readings "
     "stored, device.record_refused names device, reason and count for the care team, once") {
   const std::string serial = "GLUSIM0013";
   SystemUnderTest sys;
@@ -61,7 +62,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "issue 13: a BLE blood pressure cuff indicates a value one byte short among good ones -> "
+    "ble_bp e2e: issue 13: a BLE blood pressure cuff indicates a value one byte short among good "
+    "ones -> "
     "the good readings stored, device.record_refused names the cuff and 'truncated', once") {
   const std::string serial = "BLEBP0013";
   SystemUnderTest sys;

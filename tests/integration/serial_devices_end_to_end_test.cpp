@@ -92,7 +92,8 @@ std::map<std::string, boost::json::object> server_readings(SystemUnderTest& sys)
 }  // namespace
 
 TEST_CASE(
-    "INR, glucose and implant relay -> each stored exactly once, codes and units on the wire") {
+    "astm_inr astm_glucose implant_relay e2e: INR, glucose and implant relay -> each stored "
+    "exactly once, codes and units on the wire") {
   SystemUnderTest sys;
   sys.start_broker();
   WireTap tap(sys);
@@ -150,7 +151,9 @@ TEST_CASE(
   CHECK(text_of(implant, "implant.vt_vf_episodes") == "1");
 }
 
-TEST_CASE("Contour-dialect glucose meter (issue 14) -> stored once, to the minute, markers kept") {
+TEST_CASE(
+    "astm_glucose e2e: Contour-dialect glucose meter (issue 14) -> stored once, to the minute, "
+    "markers kept") {
   // firmware-sim --dialect contour: Bayer H.5, R with no O, 12-digit times, ETB per record.
   constexpr const char* kContour = "7390-1234567";
   SystemUnderTest sys;
@@ -177,7 +180,8 @@ TEST_CASE("Contour-dialect glucose meter (issue 14) -> stored once, to the minut
 }
 
 TEST_CASE(
-    "cobas-class (record per ETB frame) and Afinion-class (one frame) framing -> stored once") {
+    "astm_inr astm_glucose e2e: cobas-class (record per ETB frame) and Afinion-class (one frame) "
+    "framing -> stored once") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kInr, kGlucose});
@@ -188,7 +192,9 @@ TEST_CASE(
   check_exactly_once(sys, 3);
 }
 
-TEST_CASE("Afinion-class: whole message in one frame over 240 characters -> read, stored once") {
+TEST_CASE(
+    "astm_inr e2e: Afinion-class: whole message in one frame over 240 characters -> read, stored "
+    "once") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kInr});
@@ -202,7 +208,9 @@ TEST_CASE("Afinion-class: whole message in one frame over 240 characters -> read
   CHECK(sys.gateway_log().find("frame text over") == std::string::npos);
 }
 
-TEST_CASE("unplug / replug (relay mid-frame), NAK storm, garbage -> clear errors, exactly once") {
+TEST_CASE(
+    "astm_inr implant_relay e2e: unplug / replug (relay mid-frame), NAK storm, garbage -> clear "
+    "errors, exactly once") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kInr, kGlucose, kImplant});
@@ -235,7 +243,8 @@ TEST_CASE("unplug / replug (relay mid-frame), NAK storm, garbage -> clear errors
 }
 
 TEST_CASE(
-    "meters re-send their whole memory on every connection, clock stopped -> no new readings") {
+    "astm_inr astm_glucose implant_relay e2e: meters re-send their whole memory on every "
+    "connection, clock stopped -> no new readings") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kInr, kGlucose, kImplant});
@@ -276,7 +285,9 @@ TEST_CASE(
   CHECK(glucose_times.size() == 1);  // one stopped clock, still three distinct readings
 }
 
-TEST_CASE("hot-plug by stable name: relay found in by-id, meter by bare name, both replugged") {
+TEST_CASE(
+    "astm_inr implant_relay e2e: hot-plug by stable name: relay found in by-id, meter by bare "
+    "name, both replugged") {
   SystemUnderTest sys;
   sys.start_broker();
   sys.start_server({kInr, kImplant});

@@ -42,7 +42,8 @@ std::size_t count(const std::string& text, const std::string& what) {
 }  // namespace
 
 TEST_CASE(
-    "USB HID Contour meter (issue 14): hot-plugged then pulled mid-transfer and replugged -> "
+    "astm_glucose e2e: USB HID Contour meter (issue 14): hot-plugged then pulled mid-transfer and "
+    "replugged -> "
     "each result stored exactly once and bad reports refused and counted") {
   SystemUnderTest sys;
   sys.start_broker();

@@ -64,7 +64,9 @@ TEST_CASE("ble_uuid16: Bluetooth Base UUIDs only") {
   CHECK(ble_uuid128(0x180A) == "0000180a-0000-1000-8000-00805f9b34fb");
 }
 
-TEST_CASE("BleLink: bonded BP cuff -> connect, read DIS, indication, device ends link, retry fails") {
+TEST_CASE(
+    "ble_bp: BleLink: bonded BP cuff -> connect, read DIS, indication, device ends link, retry "
+    "fails") {
   Rig rig({"ble-bp", "--serial", "BP-42", "--idle-disconnect-ms", "400", "measure", "128/84/61",
            "hold"});
   auto link = rig.ble->link(kAddress);

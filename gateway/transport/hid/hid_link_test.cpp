@@ -169,7 +169,9 @@ TEST_CASE("hid_link: bad length byte, short report, garbage -> clear error, link
   CHECK(text(*read_one(io, **link)) == "\x05");  // the next good report still gets through
 }
 
-TEST_CASE("hid_link: meter pulled -> kIo, disconnected, a new node at the path is not current") {
+TEST_CASE(
+    "astm_glucose: hid_link: meter pulled -> kIo, disconnected, a new node at the path is not "
+    "current") {
   test::TempDir dir;
   const std::string path = (dir / "hidraw2").string();
   auto meter = std::make_unique<FakeMeter>(path);

@@ -104,7 +104,8 @@ TEST_CASE("hid report: encode -> 'ABC', length, payload, zero padding, a unit en
   }
 }
 
-TEST_CASE("hid report: a Contour header frame over several reports reassembles exactly") {
+TEST_CASE(
+    "astm_glucose: hid report: a Contour header frame over several reports reassembles exactly") {
   // Written from the layout glucometerutils documents (H.5 product^versions^serial^sku, a
   // 12-digit date-time in H.14), framed per E1381 (STX, frame number, text, CR, ETB, C1 C2;
   // the checksum is not checked at this layer).
