@@ -3,7 +3,8 @@
 # of core/, drivers/api/ and drivers/gatt/, their static libraries (kotona::core,
 # kotona::drivers_api, kotona::drivers_gatt; position-independent, so they link into a plugin),
 # kotona-conformance and kotona-decode, and lib/cmake/KotonaDriverSdk/ with
-# kotona_driver_target(); `find_package(KotonaDriverSdk)` with CMAKE_PREFIX_PATH=P finds it.
+# kotona_driver_target() (and the fuzz replay main its FUZZ option builds);
+# `find_package(KotonaDriverSdk)` with CMAKE_PREFIX_PATH=P finds it.
 # Nothing else of the tree is installed.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -33,4 +34,5 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/KotonaDriverSdkConfigVer
 install(FILES "${PROJECT_BINARY_DIR}/KotonaDriverSdkConfig.cmake"
               "${PROJECT_BINARY_DIR}/KotonaDriverSdkConfigVersion.cmake"
               "${PROJECT_SOURCE_DIR}/cmake/driver_plugin_entry.cpp.in"
+              "${PROJECT_SOURCE_DIR}/tests/support/fuzz_replay_main.cpp"
         DESTINATION "${kotona_sdk_dir}")
