@@ -148,7 +148,7 @@ void BleDevice::serve(std::chrono::milliseconds duration) {
 }
 
 void BleDevice::measure(const BleStep& step, std::chrono::sys_seconds time) {
-  Record r{{next_sequence_++, time, step.a, step.b, step.c}, false, step.garbled};
+  Record r{{next_sequence_++, time, step.a, step.b, step.c}, false, step.garbled, step.off_skin};
   if (!memory_.empty() && r.value.time <= memory_.back().value.time)
     r.value.time = memory_.back().value.time + std::chrono::seconds(1);
   memory_.push_back(r);
@@ -263,6 +263,7 @@ void BleDevice::write_ledger(const Record& record) const {
     ledger << ",\"device_time_unix_s\":" << record.value.time.time_since_epoch().count();
   }
   ledger << values << (record.garbled ? ",\"garbled\":true" : "")
+         << (record.off_skin ? ",\"off_skin\":true" : "")
          << ",\"delivered_unix_ms\":" << unix_ms_now() << "}\n";
 }
 
@@ -274,6 +275,7 @@ gatt::Bytes BleDevice::encode(const Record& r) const {
     if (!bytes.empty()) bytes.pop_back();
     return bytes;
   }
+  if (r.off_skin) return options_.profile->encode_off_skin(r.value);
   return options_.profile->encode(r.value);
 }
 

@@ -38,7 +38,8 @@ class BleDevice final : public PeripheralBehaviour {
   struct Record {
     StoredValue value;  // time: device clock when measured
     bool delivered = false;
-    bool garbled = false;  // sent one byte short: a value the hub cannot read
+    bool garbled = false;   // sent one byte short: a value the hub cannot read
+    bool off_skin = false;  // sent with "no skin contact": a value the hub skips, counted
   };
 
   void run_step(const BleStep& step);

@@ -26,6 +26,14 @@ Result<BleStep> parse_measure(const BleProfile& profile, const std::string& text
     step.a = step.b = step.c = 1;
     return step;
   }
+  if (text == "off-skin") {  // the strap's contact sensor finds no skin: the hub skips the value
+    if (profile.encode_off_skin == nullptr) {
+      return fail(Errc::kConfig, "measure off-skin: " + std::string(profile.device) +
+                                     " has no skin-contact sensor");
+    }
+    step.off_skin = true;
+    return step;
+  }
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (true) {

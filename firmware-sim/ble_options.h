@@ -28,6 +28,7 @@ struct BleStep {
   Kind kind = Kind::kHold;
   double a = 0, b = 0, c = 0;             // kMeasure: BleProfile::value_keys in order
   bool garbled = false;                   // kMeasure: `measure garbled` (firmware fault, issue 13)
+  bool off_skin = false;                  // kMeasure: `measure off-skin` (a strap worn loose)
   std::chrono::milliseconds duration{0};  // kWait
   std::size_t count = 0;                  // kBurst (measurements), kDropAfter (values)
   friend bool operator==(const BleStep&, const BleStep&) = default;
@@ -60,7 +61,7 @@ std::string ble_usage();
 inline constexpr const char* kBleUsageOptions =
     "--bus ADDRESS [--adapter hci0] [--address AA:BB:CC:DD:EE:FF] [--serial S] [--vendor V] "
     "[--model M] [--ledger FILE] [--clock-offset-s N] [--first-sequence N] [--unbonded] "
-    "[--idle-disconnect-ms MS] [--value-interval-ms MS] [measure VALUES|garbled | "
+    "[--idle-disconnect-ms MS] [--value-interval-ms MS] [measure VALUES|garbled|off-skin | "
     "wait MS | burst N | drop-after N | drop-link | reset-counter | bond-lost | pairing-mode | "
     "hold]...";
 

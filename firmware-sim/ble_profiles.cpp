@@ -17,6 +17,20 @@ const gatt::Bytes kNoFeatures{0x00, 0x00};
 
 using gatt::Bytes;
 using V = const StoredValue&;
+
+// Heart Rate Measurement: flags (RR present, contact supported, contact detected per `contact`;
+// bit 0 for a uint16 rate above 255), the rate, one RR interval in 1/1024 s.
+Bytes heart_rate_value(V v, bool contact) {
+  const auto bpm = static_cast<std::uint16_t>(v.a);
+  const auto rr = static_cast<std::uint16_t>(bpm > 0 ? 60.0 * 1024 / bpm : 0);
+  const std::uint8_t flags = static_cast<std::uint8_t>(0x14 | (contact ? 0x02 : 0x00));
+  Bytes out{static_cast<std::uint8_t>(bpm > 0xFF ? flags | 0x01 : flags),
+            static_cast<std::uint8_t>(bpm & 0xFF)};
+  if (bpm > 0xFF) out.push_back(static_cast<std::uint8_t>(bpm >> 8));
+  out.push_back(static_cast<std::uint8_t>(rr & 0xFF));
+  out.push_back(static_cast<std::uint8_t>(rr >> 8));
+  return out;
+}
 constexpr std::uint16_t kRacp = 0x2A52;
 
 // The table: one row per simulated BLE device.
@@ -112,9 +126,9 @@ const std::vector<BleProfile> kRows{
      .record_key = RecordKey::kDeviceTime,
      .encode = [](V v) { return gatt::plx_spot_check(whole(v.a), whole(v.b), v.time); },
      .reads = {{0x2A60, kNoFeatures}}},
-    // Heart Rate Service 1.0 (0x180D): a strap with contact detection and no clock. Each value:
-    // flags (contact detected, RR present; bit 0 for a uint16 rate above 255), the rate, one
-    // RR interval in 1/1024 s. A kind with no typed wire field: it travels as `generic`.
+    // Heart Rate Service 1.0 (0x180D): a strap with contact detection and no clock; each value
+    // as heart_rate_value() lays it out, `measure off-skin` with "contact not detected". A kind
+    // with no typed wire field: it travels as `generic`.
     {.device = "ble-heart-rate",
      .title = "Heart Rate strap",
      .serial = "BLEHR0001",
@@ -127,17 +141,8 @@ const std::vector<BleProfile> kRows{
      .kind = "heart_rate",
      .value_keys = {"beats_per_min"},
      .record_key = RecordKey::kHubAssigned,
-     .encode =
-         [](V v) {
-           const auto bpm = static_cast<std::uint16_t>(v.a);
-           const auto rr = static_cast<std::uint16_t>(bpm > 0 ? 60.0 * 1024 / bpm : 0);
-           Bytes out{static_cast<std::uint8_t>(bpm > 0xFF ? 0x17 : 0x16),
-                     static_cast<std::uint8_t>(bpm & 0xFF)};
-           if (bpm > 0xFF) out.push_back(static_cast<std::uint8_t>(bpm >> 8));
-           out.push_back(static_cast<std::uint8_t>(rr & 0xFF));
-           out.push_back(static_cast<std::uint8_t>(rr >> 8));
-           return out;
-         },
+     .encode = [](V v) { return heart_rate_value(v, true); },
+     .encode_off_skin = [](V v) { return heart_rate_value(v, false); },
      .reads = {}},
     // The out-of-tree example driver's device (examples/acme_thermo/, drivers/_template/): a
     // vendor thermometer on service 0xFFF0, value 0xFFF1 = flags (bit 0: Date Time follows),

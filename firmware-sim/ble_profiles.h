@@ -46,6 +46,8 @@ struct BleProfile {
   std::vector<std::string_view> value_keys;  // ledger keys of a, b, c: as many as `measure` takes
   RecordKey record_key = RecordKey::kDeviceTime;
   gatt::Bytes (*encode)(const StoredValue&) = nullptr;
+  // A contact sensor's value as sent off the skin (`measure off-skin`); nullptr: no such sensor.
+  gatt::Bytes (*encode_off_skin)(const StoredValue&) = nullptr;
   std::vector<std::pair<std::uint16_t, gatt::Bytes>> reads;  // fixed values (features, type)
 };
 

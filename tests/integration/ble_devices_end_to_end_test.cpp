@@ -6,6 +6,7 @@
 // clock years off, and across a sequence-number wrap. A lost bond raises device.needs_pairing.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -13,6 +14,7 @@
 
 #include "core/kinds.h"
 #include "firmware-sim/ble_profiles.h"
+#include "proto/codec/wire.h"
 #include "tests/integration/system.h"
 
 using namespace kotona::test;
@@ -91,6 +93,25 @@ void run_profile(const std::string& device, const std::string& serial,
   sys.start_gateway();
   check_exactly_once(sys, serial, values.size());
   CHECK(sys.gateway_log().find(kAddress) != std::string::npos);
+}
+
+// The hub's counter `name` as its next heartbeat on the broker says (mosquitto_sub, one message).
+std::uint64_t hub_counter(SystemUnderTest& sys, const std::string& name) {
+  const auto path = sys.dir() / ("status-" + name + ".hex");
+  Child sub({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(sys.broker().port()), "-V",
+             "mqttv5", "-C", "1", "-W", "10", "-t", "kotona/v1/gw/+/status", "-F", "%x"},
+            path);
+  eventually([&] { return !sub.running(); }, 12s);
+  std::ifstream in(path);
+  std::string hex, bytes;
+  std::getline(in, hex);
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  auto status = kotona::wire::decode_status(bytes);
+  REQUIRE_MESSAGE(status, "no heartbeat decoded from '" << hex << "'");
+  auto it = status->counters.find(name);
+  return it == status->counters.end() ? 0 : it->second;
 }
 
 int count_rule(SystemUnderTest& sys, const std::string& rule) {
@@ -184,6 +205,21 @@ TEST_CASE(
     CHECK(res.at("valueQuantity").at("code").as_string() == "/min");
   }
   CHECK(observations == 3);
+}
+
+// Issue 21: a strap worn loose sends "skin contact not detected" values. The driver skips them
+// (no reading, no refusal) and the hub counts each, so a loose strap shows in the heartbeat.
+TEST_CASE(
+    "ble_heart_rate e2e: a value sent off the skin between two good ones -> the two stored once, "
+    "the loose one skipped and counted device_skipped_no_skin_contact = 1 in the hub's heartbeat") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({"HR-BLE2"});
+  sys.start_device({"HR-BLE2", measures({"72", "off-skin", "64"}), {}, "ble-heart-rate"});
+  sys.start_gateway();
+  check_exactly_once(sys, "HR-BLE2", 2);
+  CHECK(sys.device_log("HR-BLE2").find("measured record 2") != std::string::npos);  // was sent
+  CHECK(hub_counter(sys, "device_skipped_no_skin_contact") == 1);
 }
 
 TEST_CASE(
