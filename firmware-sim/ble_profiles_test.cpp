@@ -91,13 +91,15 @@ TEST_CASE(
 }
 
 TEST_CASE("ble_heart_rate sim: measure off-skin -> contact supported, not detected, only there") {
-  auto options = parse_ble_options({"ble-heart-rate", "--bus", "unix:path=/x", "measure", "off-skin"});
+  auto options =
+      parse_ble_options({"ble-heart-rate", "--bus", "unix:path=/x", "measure", "off-skin"});
   REQUIRE(options);
   REQUIRE(options->script.size() == 1);
   CHECK(options->script[0].off_skin);
   StoredValue v{};
   v.a = 72;  // flags 0x14: RR present, contact supported, contact NOT detected
-  CHECK(find_ble_profile("ble-heart-rate")->encode_off_skin(v) == gatt::Bytes{0x14, 72, 0x55, 0x03});
+  CHECK(find_ble_profile("ble-heart-rate")->encode_off_skin(v) ==
+        gatt::Bytes{0x14, 72, 0x55, 0x03});
   // A device without a contact sensor refuses the word, naming itself.
   auto cuff = parse_ble_options({"ble-bp", "--bus", "unix:path=/x", "measure", "off-skin"});
   REQUIRE_FALSE(cuff);
