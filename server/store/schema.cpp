@@ -3,7 +3,9 @@
 // opening one PostgreSQL database do it in turn.
 #include "server/store/schema.h"
 
+#include <span>
 #include <string>
+#include <utility>
 
 namespace kotona::server::store {
 
@@ -83,41 +85,42 @@ constexpr std::pair<const char*, const char*> kQuarantineColumnsAdded[] = {
     {"released_unix_ms", "INTEGER NULL"}, {"released_by", "TEXT NULL"},
     {"release_outcome", "TEXT NULL"}};
 
-Result<void> migrate_alerts_and_enrolment(Database& db) {
-  auto have = db.columns("alerts");
-  if (!have) return fail(have.error());
-  for (const auto& [name, type] : kAlertColumnsAdded) {
-    if (have->contains(name)) continue;
-    auto r = db.exec(std::string("ALTER TABLE alerts ADD COLUMN ") + name + " " + type);
-    if (!r) return fail(r.error());
-  }
-  // Who made each binding: NULL (older databases) and "config" are `enrol` lines, "api" the
-  // HTTP API.
-  auto enrolment_columns = db.columns("enrolment");
-  if (!enrolment_columns) return fail(enrolment_columns.error());
-  if (!enrolment_columns->contains("source")) {
-    if (auto r = db.exec("ALTER TABLE enrolment ADD COLUMN source TEXT NULL"); !r) return r;
-  }
-  // Alerts stored before alert_events existed keep their ids as their "raised" events, so
-  // event ids stay one increasing sequence and Last-Event-ID replay keeps working.
-  return db.exec(
-      "CREATE INDEX IF NOT EXISTS alerts_group ON alerts(patient_id, rule_id, priority, state);"
-      "INSERT INTO alert_events(event_id, alert_id, change, at_unix_ms) "
-      "SELECT event_id, alert_id, 'raised', created_unix_ms FROM alerts "
-      "WHERE NOT EXISTS (SELECT 1 FROM alert_events);");
-}
+// Who made each binding: NULL (older databases) and "config" are `enrol` lines, "api" the
+// HTTP API.
+constexpr std::pair<const char*, const char*> kEnrolmentColumnsAdded[] = {{"source", "TEXT NULL"}};
 
-Result<void> migrate_quarantine(Database& db) {
-  auto have = db.columns("quarantine");
-  if (!have) return fail(have.error());
-  for (const auto& [name, type] : kQuarantineColumnsAdded) {
-    if (have->contains(name)) continue;
-    auto r = db.exec(std::string("ALTER TABLE quarantine ADD COLUMN ") + name + " " + type);
-    if (!r) return fail(r.error());
+// Every table that gained columns after v1, walked by one loop at open.
+struct ColumnsAdded {
+  const char* table;
+  std::span<const std::pair<const char*, const char*>> columns;
+};
+constexpr ColumnsAdded kColumnsAdded[] = {{"alerts", kAlertColumnsAdded},
+                                          {"enrolment", kEnrolmentColumnsAdded},
+                                          {"quarantine", kQuarantineColumnsAdded}};
+
+// Run once the columns exist. Alerts stored before alert_events existed keep their ids as
+// their "raised" events, so event ids stay one increasing sequence and Last-Event-ID replay
+// keeps working.
+constexpr const char* kAfterColumns = R"sql(
+CREATE INDEX IF NOT EXISTS alerts_group ON alerts(patient_id, rule_id, priority, state);
+INSERT INTO alert_events(event_id, alert_id, change, at_unix_ms)
+  SELECT event_id, alert_id, 'raised', created_unix_ms FROM alerts
+  WHERE NOT EXISTS (SELECT 1 FROM alert_events);
+CREATE INDEX IF NOT EXISTS quarantine_gateway ON quarantine(gateway_id, id);
+CREATE INDEX IF NOT EXISTS quarantine_received ON quarantine(received_unix_ms);
+)sql";
+
+Result<void> add_missing_columns(Database& db) {
+  for (const auto& [table, columns] : kColumnsAdded) {
+    auto have = db.columns(table);
+    if (!have) return fail(have.error());
+    for (const auto& [name, type] : columns) {
+      if (have->contains(name)) continue;
+      auto sql = std::string("ALTER TABLE ") + table + " ADD COLUMN " + name + " " + type;
+      if (auto r = db.exec(sql); !r) return fail(r.error());
+    }
   }
-  return db.exec(
-      "CREATE INDEX IF NOT EXISTS quarantine_gateway ON quarantine(gateway_id, id);"
-      "CREATE INDEX IF NOT EXISTS quarantine_received ON quarantine(received_unix_ms);");
+  return db.exec(kAfterColumns);
 }
 
 }  // namespace
@@ -127,8 +130,7 @@ Result<void> create_schema(Database& db) {
   if (auto r = db.exec(kSchema); !r) return fail(r.error());
   // Triggers audit_log_no_update / audit_log_no_delete refuse UPDATE and DELETE.
   if (auto r = db.make_append_only("audit_log"); !r) return fail(r.error());
-  if (auto r = migrate_alerts_and_enrolment(db); !r) return fail(r.error());
-  if (auto r = migrate_quarantine(db); !r) return fail(r.error());
+  if (auto r = add_missing_columns(db); !r) return fail(r.error());
   return db.schema_lock(false);
 }
 
