@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "bench/fleet_parts.h"
@@ -47,6 +51,7 @@ struct Feeder {
   boost::asio::io_context& io;
   gateway::Outbox& outbox;
   gateway::Uplink& uplink;
+  const Counters& counters;
   int hub, per_s;
   long total;
   boost::asio::steady_timer tick{io};
@@ -62,7 +67,12 @@ struct Feeder {
     }
     if (started && !commit_due()) return io.stop();
     if (appended == total && outbox.depth().value_or(1) == 0) {
-      std::cout << "feed: empty " << total << std::endl;
+      // What the bench reads to tell re-sends apart (run_feed): readings sent in all (a re-sent
+      // one counts again), acked, and connections (each reconnect re-sends what is in flight).
+      std::cout << "feed: empty " << total << " sent " << counters.get("readings_sent") << " acked "
+                << counters.get("readings_acked") << " again "
+                << counters.get("readings_acked_again") << " connects "
+                << counters.get("mqtt_connected") << std::endl;
       return;  // idle until killed: the bench reads this process's CPU from /proc first
     }
     tick.expires_after(5ms);
@@ -103,14 +113,50 @@ int feed_main(const std::string& uri, int hub, const std::string& path, int per_
   options.mqtt_uri = uri;
   options.reconnect_min = 100ms;
   options.reconnect_max = 1000ms;
+  if (const char* t = std::getenv("KOTONA_FEED_ACK_TIMEOUT_MS")) {  // experiments only
+    options.ack_timeout = std::chrono::milliseconds(std::atol(t));
+  }
   gateway::Uplink uplink(io, options, **outbox, counters);
   uplink.start();
-  Feeder feeder{io, **outbox, uplink, hub, per_s, long{per_s} * seconds};
+  Feeder feeder{io, **outbox, uplink, counters, hub, per_s, long{per_s} * seconds};
   feeder.step();
   io.run();  // returns only when an append failed, or when nothing is left to wait for
   uplink.stop();
   if (feeder.appended != feeder.total) return 1;
   while (true) std::this_thread::sleep_for(1h);
+}
+
+// One line on stderr telling re-sends apart (docs/performance.md, "Re-sends at
+// feed-10x1000"): what the hubs sent beyond the readings, their connections (a reconnect
+// re-sends what is in flight) and the server's side of the acks.
+void say_resends(const std::vector<std::unique_ptr<test::Child>>& hubs, long readings,
+                 const Ingest& ingest) {
+  long sent = 0, again = 0, connects = 0;
+  for (const auto& hub : hubs) {
+    std::smatch m;
+    const std::string text = hub->log_text();
+    static const std::regex line(
+        "feed: empty [0-9]+ sent ([0-9]+) acked [0-9]+ again ([0-9]+) connects ([0-9]+)");
+    if (std::regex_search(text, m, line)) {
+      sent += std::stol(m[1]);
+      again += std::stol(m[2]);
+      connects += std::stol(m[3]);
+    }
+  }
+  auto server = [&](const char* name) { return metric(ingest.http_port, ingest.token, name); };
+  std::cerr << "feed: hubs sent " << sent << " (" << sent - readings << " re-sent, " << again
+            << " acked twice: late acks), " << connects << " connections; server acks "
+            << server("acks_sent") << ", ack publish failed " << server("mqtt_ack_publish_failed")
+            << ", commits " << server("ingest_commits") << ", batches " << server("batches_stored")
+            << ", duplicates " << server("readings_duplicate") << std::endl;
+  // Why an ack failed, once per kind of line (the server's log goes with its temp dir).
+  std::istringstream log(ingest.child->log_text());
+  std::set<std::string> seen;
+  for (std::string line; std::getline(log, line) && seen.size() < 3;) {
+    if (line.find("ack") == std::string::npos || line.find("WARN") == std::string::npos) continue;
+    const std::string kind = line.substr(line.find("WARN"), 60);
+    if (seen.insert(kind).second) std::cerr << "feed: server: " << line << std::endl;
+  }
 }
 
 FeedResult run_feed(const FeedPoint& p) {
@@ -152,6 +198,7 @@ FeedResult run_feed(const FeedPoint& p) {
   out.server_rss_mb = peak_rss_mb(ingest.child->pid());
   out.broker_rss_mb = peak_rss_mb(broker.pid());
   out.resent = metric(ingest.http_port, ingest.token, "readings_duplicate");
+  say_resends(hubs, out.readings, ingest);
   out.complete = stored && empty;
   if (!out.complete) {
     out.failure = std::string(stored ? "" : "not every reading was stored; ") +

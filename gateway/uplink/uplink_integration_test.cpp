@@ -211,6 +211,7 @@ TEST_CASE("uplink: real mosquitto -> rows deleted only after the app ack, re-sen
   server.send(ack_naming(GatewayId{"gw-it"}, second.batch_id, both));
   REQUIRE(run_until(io, [&] { return (*outbox)->depth().value_or(9) == 0; }, 10s));
   CHECK(counters.get("readings_acked") == 2);
+  CHECK(counters.get("readings_acked_again") == 1);  // the first reading, acked a second time
   uplink.stop();
 }
 
