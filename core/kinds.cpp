@@ -10,154 +10,9 @@
 namespace kotona {
 namespace {
 
-using codes::Code;
-
-// The limits are the ones issue 13's clinical review set; each is wider than any value a
-// living patient produces on a home device, so an extreme but real value is never flagged.
-// Why each holds:
-// - Blood pressure 40..300 / 20..200 mmHg: home oscillometric monitors state a cuff pressure
-//   range ending at 299-300 mmHg (their instruction manuals' specifications), so a higher
-//   value cannot come from the cuff; a systolic under 40 mmHg is circulatory collapse, not a
-//   patient taking a home reading.
-// - Pulse 20..300 /min: above 300 exceeds even 1:1 conducted atrial flutter (atrial rate
-//   about 300 /min); under 20 is agonal.
-// - INR 0.5..15: an INR is a ratio to normal plasma (normal about 0.8-1.2), so under 0.5 is
-//   not a clotting time; home meters stop at 8.0 and report more as "> 8.0" (a comparator,
-//   judged only by its limit), so an exact value above 15 is a device fault.
-// - Glucose 0.5..60 mmol/L: home meters stop at about 33.3 mmol/L and show HI beyond (a
-//   comparator); an exact value above 60 or under 0.5 is a fault, not a patient.
-// - SpO2 50..100 %: a saturation cannot exceed 100 %; ISO 80601-2-61 specifies oximeter
-//   accuracy only from 70 % up, and issue 13 allows down to 50 %.
-// - Weight 1..400 kg: beyond the capacity of home scales (typically 150-250 kg) and under any
-//   patient's weight.
-// - Body temperature 25..45 °C: beyond 45 °C is not survivable and under 25 °C is deep
-//   hypothermia no home reading is taken in; a clinical thermometer reading there is a fault.
-constexpr PlausibleLimits kPulse{20, 300};
-
-const KindComponent kBpParts[] = {
-    {"systolic_mmhg", codes::kSystolic, "Systolic blood pressure", "systolic", "systolic", " mmHg",
-     PlausibleLimits{40, 300}, true},
-    {"diastolic_mmhg", codes::kDiastolic, "Diastolic blood pressure", "diastolic", "diastolic",
-     " mmHg", PlausibleLimits{20, 200}, true},
-    {"mean_arterial_mmhg", codes::kMeanArterial, "Mean blood pressure", "mean_arterial", "mean",
-     " mmHg", std::nullopt, false},
-    {"pulse_per_min", codes::kPulseRate, "Pulse rate", "pulse", "pulse", " /min", kPulse, false}};
-const KindComponent kGlucoseParts[] = {{"mmol_per_l", codes::kGlucose, "Glucose in capillary blood",
-                                        "glucose", "glucose", " mmol/L", PlausibleLimits{0.5, 60},
-                                        true}};
-const KindComponent kInrParts[] = {
-    {"ratio", codes::kInr, "INR", "inr", "INR", "", PlausibleLimits{0.5, 15}, true},
-    {"prothrombin_time_s", codes::kProthrombinTime, "Prothrombin time", "prothrombin_time",
-     "prothrombin time", " s", std::nullopt, false}};
-const KindComponent kWeightParts[] = {{"kg", codes::kBodyWeight, "Body weight", "weight", "weight",
-                                       " kg", PlausibleLimits{1, 400}, true}};
-const KindComponent kSpo2Parts[] = {
-    {"percent", codes::kSpo2, "Oxygen saturation (pulse oximetry)", "spo2", "SpO2", " %",
-     PlausibleLimits{50, 100}, true},
-    {"pulse_per_min", codes::kPulseRate, "Pulse rate", "pulse", "pulse", " /min", kPulse, false}};
-const KindComponent kTemperatureParts[] = {{"celsius", codes::kBodyTemperature, "Body temperature",
-                                            "temperature", "temperature", " °C",
-                                            PlausibleLimits{25, 45}, true}};
-
-// Heart rate (Bluetooth SIG Heart Rate Profile): a kind with no value type of its own, carried
-// as a GenericMeasurement. MDC_ECG_HEART_RATE (IEEE 11073-10101), LOINC 8867-4 "Heart rate".
-constexpr Code kHeartRate{147842, "MDC_ECG_HEART_RATE", "8867-4", "/min"};
-const KindComponent kHeartRateParts[] = {
-    {"beats_per_min", kHeartRate, "Heart rate", "heart_rate", "heart rate", " /min", kPulse, true}};
-
-const KindNote kGlucoseNotes[] = {{"meal", "Meal context", "unknown"}};
-const KindNote kInrNotes[] = {{"strip_lot", "Test strip lot", ""}};
-
-constexpr Code kImplantSummary{0, "", "", ""};  // a local term; the export names it
-
-// The order is Measurement's: row i describes std::variant_alternative_t<i, Measurement>.
-// Rows after the typed ones (kTypedKinds) are generic: a new kind is one row here.
-const std::array<KindRow, 8> kRows{{
-    {"bp",
-     codes::kBloodPressurePanel,
-     "Blood pressure panel",
-     "kind.bp",
-     "Blood pressure monitor",
-     "vital-signs",
-     "http://hl7.org/fhir/StructureDefinition/bp",
-     FhirShape::kPanel,
-     true,
-     false,
-     kBpParts,
-     {}},
-    {"glucose", codes::kGlucose, "Glucose in capillary blood", "kind.glucose",
-     "Blood glucose meter", "laboratory", "", FhirShape::kValue, true, true, kGlucoseParts,
-     kGlucoseNotes},
-    {"inr", codes::kInr, "INR", "kind.inr", "Coagulation (INR) meter", "laboratory", "",
-     FhirShape::kValue, true, false, kInrParts, kInrNotes},
-    {"implant",
-     kImplantSummary,
-     "Cardiac implant remote follow-up summary",
-     "kind.implant",
-     "Cardiac implantable electronic device",
-     "",
-     "",
-     FhirShape::kImplant,
-     true,
-     false,
-     {},
-     {}},
-    {"weight",
-     codes::kBodyWeight,
-     "Body weight",
-     "kind.weight",
-     "Weighing scale",
-     "vital-signs",
-     "http://hl7.org/fhir/StructureDefinition/bodyweight",
-     FhirShape::kValue,
-     true,
-     false,
-     kWeightParts,
-     {}},
-    {"spo2",
-     codes::kSpo2,
-     "Oxygen saturation (pulse oximetry)",
-     "kind.spo2",
-     "Pulse oximeter",
-     "vital-signs",
-     "http://hl7.org/fhir/StructureDefinition/oxygensat",
-     FhirShape::kValue,
-     true,
-     false,
-     kSpo2Parts,
-     {}},
-    {"temperature",
-     codes::kBodyTemperature,
-     "Body temperature",
-     "kind.temperature",
-     "Thermometer",
-     "vital-signs",
-     "http://hl7.org/fhir/StructureDefinition/bodytemp",
-     FhirShape::kValue,
-     false,
-     false,
-     kTemperatureParts,
-     {}},
-    // Generic rows: held as GenericMeasurement; add new kinds below.
-    {"heart_rate",
-     kHeartRate,
-     "Heart rate",
-     "kind.heart_rate",
-     "Heart rate monitor",
-     "vital-signs",
-     "http://hl7.org/fhir/StructureDefinition/heartrate",
-     FhirShape::kValue,
-     false,
-     false,
-     kHeartRateParts,
-     {}},
-}};
-// Every alternative but the last (GenericMeasurement) is a typed kind with its row at its index.
+// Every alternative but the last (GenericMeasurement) is a typed kind with its row at its index
+// (kind_rows.cpp).
 constexpr std::size_t kTypedKinds = std::variant_size_v<Measurement> - 1;
-static_assert(
-    std::is_same_v<std::variant_alternative_t<kTypedKinds, Measurement>, GenericMeasurement>);
-static_assert(kRows.size() >= kTypedKinds,
-              "every typed Measurement alternative needs its row in the kind table");
 
 template <std::size_t... I>
 Measurement make_at(std::size_t index, std::index_sequence<I...>) {
@@ -261,20 +116,18 @@ Result<Measurement> make_measurement(const KindRow& row, std::span<const Compone
   return m;
 }
 
-std::span<const KindRow> kind_table() { return kRows; }
-
 const KindRow& kind_of(const Measurement& m) {
   if (const auto* g = std::get_if<GenericMeasurement>(&m)) {
     const KindRow* row = find_kind(g->kind);
     // Only make_measurement builds one, from a row, so a nameless kind is a broken invariant.
-    KOTONA_CHECK(row != nullptr && row >= kRows.data() + kTypedKinds);
+    KOTONA_CHECK(row != nullptr && row >= kind_table().data() + kTypedKinds);
     return *row;
   }
-  return kRows[m.index()];
+  return kind_table()[m.index()];
 }
 
 const KindRow* find_kind(std::string_view name) {
-  for (const auto& row : kRows) {
+  for (const auto& row : kind_table()) {
     if (row.name == name) return &row;
   }
   return nullptr;
@@ -289,12 +142,12 @@ const KindComponent* find_component(const KindRow& row, std::string_view key) {
 
 std::string kind_names() {
   std::string out;
-  for (const auto& row : kRows) out += (out.empty() ? "" : " ") + std::string(row.name);
+  for (const auto& row : kind_table()) out += (out.empty() ? "" : " ") + std::string(row.name);
   return out;
 }
 
 Measurement default_measurement(const KindRow& row) {
-  const auto index = static_cast<std::size_t>(&row - kRows.data());
+  const auto index = static_cast<std::size_t>(&row - kind_table().data());
   if (index >= kTypedKinds) return GenericMeasurement{std::string(row.name), {}};
   return make_at(index, std::make_index_sequence<std::variant_size_v<Measurement>>{});
 }

@@ -5,6 +5,7 @@
 // components and limits here instead of matching kind names. Constant data; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,6 +24,12 @@ struct PlausibleLimits {
   double high = 0;
 };
 
+// A text in the languages of the FHIR narrative (issue 19): Finnish and Swedish.
+struct Names {
+  std::string_view fi;
+  std::string_view sv;
+};
+
 // One named numeric value of a kind: its key in stored and decoded JSON, its code and unit.
 struct KindComponent {
   std::string_view key;        // e.g. "systolic_mmhg"; stable: stored JSON and the wire use it
@@ -33,6 +40,7 @@ struct KindComponent {
   std::string_view unit_text;  // unit as people read it, e.g. " mmHg" ("" for a ratio)
   std::optional<PlausibleLimits> limits;
   bool trend = false;  // plotted on the clinician page's trend chart
+  Names names{};       // the value's name in the FHIR narrative
 };
 
 // How the FHIR export shapes an Observation of the kind: one value (the first component, the
@@ -44,6 +52,19 @@ struct KindNote {
   std::string_view key;
   std::string_view label;
   std::string_view hidden_value;
+  Names names{};  // the label in the FHIR narrative
+};
+
+// What a Finnish PHR (Kanta) profile adds to the FHIR R4 vital-signs rules (docs/fhir.md has
+// each rule's source). `applies`: the row's fhir_profile is a Kanta PHR profile whose R4
+// StructureDefinition was read, so the export follows all of its rules.
+struct FinnishPhr {
+  bool applies = false;
+  std::size_t components = 0;     // kPanel: the profile's components (the first n); the rest
+                                  // go to the additional-value extension (closed slicing)
+  std::string_view also_loinc;    // a second LOINC coding the profile requires beside the code
+  std::string_view also_display;  // its display
+  std::string_view unit;          // Quantity.unit the profile fixes when not the UCUM code
 };
 
 struct KindRow {
@@ -53,12 +74,14 @@ struct KindRow {
   std::string_view message_key;    // display-name key for translations, "kind.<name>"
   std::string_view device_text;    // FHIR Device.type text, e.g. "Blood pressure monitor"
   std::string_view fhir_category;  // "vital-signs", "laboratory" or "" (no category)
-  std::string_view fhir_profile;   // Observation.meta.profile or ""
+  std::string_view fhir_profile;   // Observation.meta.profile (every row names one)
   FhirShape fhir_shape = FhirShape::kValue;
   bool clinical_rules = false;  // evaluate_rules applies (temperature: no rule yet)
   bool shows_hi_lo = false;     // its meters show HI / LO for the range indicator (page text)
   std::span<const KindComponent> components;  // kValue: components[0] is the value
   std::span<const KindNote> notes;
+  FinnishPhr phr{};
+  Names names{};  // the kind's name in the FHIR narrative
 };
 
 // Every row: the typed kinds in Measurement's alternative order, then the generic kinds.

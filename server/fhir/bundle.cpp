@@ -96,7 +96,7 @@ Result<void> scan_rows(const ExportRequest& request, ExportStats& stats, DeviceK
       ++stats.control_results_excluded;
       continue;
     }
-    auto obs = make_observation(row);
+    auto obs = make_observation(row, request.language);
     if (!obs) return fail(obs.error());
     each(row, std::move(*obs));
     ++stats.observations;
@@ -186,7 +186,7 @@ bool BundleText::next(std::string& out, std::size_t budget) {
   while (next_row_ < rows.size() && (!wrote || out.size() < budget)) {
     const auto& row = rows[next_row_++];
     if (is_control_result(row)) continue;
-    auto obs = make_observation(row);
+    auto obs = make_observation(row, request_.language);
     if (!obs) continue;  // cannot happen: make() checked every row
     out += ',';
     out += observation_entry_text(row, std::move(*obs));

@@ -17,6 +17,12 @@ namespace kotona::server::fhir {
 
 inline constexpr std::string_view kFhirContentType = "application/fhir+json";
 
+// The language of the Observations' `language` and narrative (issue 19): Finnish unless the
+// patient's language is known to be Swedish.
+enum class NarrativeLanguage { kFinnish, kSwedish };
+// "fi" / "sv" (BCP 47, from the FHIR languages value set).
+std::string_view language_code(NarrativeLanguage language);
+
 struct ExportRequest {
   PatientId patient;
   std::vector<store::StoredReading> readings;  // this patient's, in the order to export
@@ -25,6 +31,8 @@ struct ExportRequest {
   // personal identity code) and Patient.name.text.
   std::optional<std::string> henkilotunnus = std::nullopt;
   std::optional<std::string> display_name = std::nullopt;
+  // The patient register does not hold a language yet: every HTTP export is Finnish.
+  NarrativeLanguage language = NarrativeLanguage::kFinnish;
 };
 
 // The FHIR identifier system of the Finnish personal identity code (henkilötunnus).
@@ -72,9 +80,10 @@ class BundleText {
   bool done_ = false;
 };
 
-// One Observation for one stored reading (references as urn:uuid of name_uuid()). Errors as
-// build_everything_bundle().
-[[nodiscard]] Result<boost::json::object> make_observation(const store::StoredReading& reading);
+// One Observation for one stored reading (references as urn:uuid of name_uuid()), its text in
+// `language`. Errors as build_everything_bundle().
+[[nodiscard]] Result<boost::json::object> make_observation(
+    const store::StoredReading& reading, NarrativeLanguage language = NarrativeLanguage::kFinnish);
 
 // OperationOutcome with one error issue; `code` from the FHIR IssueType value set
 // ("invalid", "not-found", "exception", "too-costly", ...).

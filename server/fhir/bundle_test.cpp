@@ -74,13 +74,20 @@ TEST_CASE("build_everything_bundle: every kind -> LOINC + MDC codes, UCUM units,
   CHECK(coding(sys.at("code"), "urn:iso:std:iso:11073:10101").at("code").as_string() == "150021");
   check_quantity(sys.at("valueQuantity"), 182, "mm[Hg]");
   check_quantity(component(bp, "MDC_PRESS_BLD_NONINV_DIA").at("valueQuantity"), 112, "mm[Hg]");
-  check_quantity(component(bp, "MDC_PRESS_BLD_NONINV_MEAN").at("valueQuantity"), 135, "mm[Hg]");
-  check_quantity(component(bp, "MDC_PULS_RATE_NON_INV").at("valueQuantity"), 71, "/min");
+  // The Kanta PHR profile's components are systolic and diastolic only (closed slicing): mean
+  // and pulse are kept in the additional-value extension.
+  CHECK(bp.at("component").as_array().size() == 2);
+  check_quantity(testing::additional_value(bp, "MDC_PRESS_BLD_NONINV_MEAN"), 135, "mm[Hg]");
+  check_quantity(testing::additional_value(bp, "MDC_PULS_RATE_NON_INV"), 71, "/min");
 
   const auto& glucose = obs[1];
   CHECK(coding(glucose.at("code"), "http://loinc.org").at("code").as_string() == "15074-8");
-  CHECK(glucose.at("category").at(0).at("coding").at(0).at("code").as_string() == "laboratory");
+  CHECK(coding(glucose.at("code"), "http://loinc.org").at("display").as_string() ==
+        "Glucose in capillary blood");
+  CHECK(glucose.at("code").at("coding").at(1).at("code").as_string() == "14743-9");  // PHR-2
+  CHECK(glucose.at("category").at(0).at("coding").at(0).at("code").as_string() == "vital-signs");
   check_quantity(glucose.at("valueQuantity"), 5.4, "mmol/L");
+  CHECK(glucose.at("valueQuantity").at("unit").as_string() == "mmol/l");  // the profile's text
   const auto& inr = obs[2];
   CHECK(coding(inr.at("code"), "urn:iso:std:iso:11073:10101").at("code").as_string() == "188492");
   check_quantity(inr.at("valueQuantity"), 2.6, "{INR}");
@@ -116,17 +123,18 @@ TEST_CASE("build_everything_bundle: every kind -> LOINC + MDC codes, UCUM units,
   for (const auto& o : obs) CHECK(o.at("status").as_string() == "final");
 }
 
-TEST_CASE("build_everything_bundle: every kind -> meta.profile from the kind table, none without") {
+TEST_CASE("build_everything_bundle: every kind -> meta.profile from the kind table") {
   auto obs = resources(build(testing::every_kind()), "Observation");
   REQUIRE(obs.size() == 7);
   auto profile = [](const boost::json::object& o) -> std::string {
     if (!o.contains("meta")) return "";
     return std::string(o.at("meta").at("profile").at(0).as_string());
   };
-  CHECK(profile(obs[0]) == "http://hl7.org/fhir/StructureDefinition/bp");
-  CHECK(profile(obs[1]).empty());  // glucose: laboratory, no profile in the table
-  CHECK(profile(obs[3]).empty());  // implant summary
-  CHECK(profile(obs[4]) == "http://hl7.org/fhir/StructureDefinition/bodyweight");
+  CHECK(profile(obs[0]) == "http://phr.kanta.fi/StructureDefinition/fiphr-sd-bloodpressure");
+  CHECK(profile(obs[1]) == "http://phr.kanta.fi/StructureDefinition/fiphr-sd-bloodglucose");
+  CHECK(profile(obs[2]) == "http://hl7.org/fhir/StructureDefinition/Observation");  // INR
+  CHECK(profile(obs[3]) == "http://hl7.org/fhir/StructureDefinition/Observation");  // implant
+  CHECK(profile(obs[4]) == "http://phr.kanta.fi/StructureDefinition/fiphr-sd-bodyweight");
   CHECK(profile(obs[5]) == "http://hl7.org/fhir/StructureDefinition/oxygensat");
   CHECK(profile(obs[6]) == "http://hl7.org/fhir/StructureDefinition/bodytemp");
 }
@@ -153,7 +161,7 @@ TEST_CASE("build_everything_bundle: subject, device -> hub parent, identifiers, 
     CHECK(o.at("identifier").at(0).at("value").as_string() == rows[i].uid.value);
     const auto& subject = by_url[std::string(o.at("subject").at("reference").as_string())];
     CHECK(subject.at("resourceType").as_string() == "Patient");
-    const auto& device = by_url[std::string(o.at("device").at("reference").as_string())];
+    const auto& device = by_url[testing::device_reference(o)];
     REQUIRE(device.contains("serialNumber"));
     CHECK(device.at("serialNumber").as_string() == rows[i].device_serial.value);
     const auto& hub = by_url[std::string(device.at("parent").at("reference").as_string())];
@@ -212,11 +220,20 @@ TEST_CASE("build_everything_bundle: device time to the minute, hour, day -> that
   CHECK(obs[1].at("effectiveDateTime").as_string() == at);
   CHECK(precision_of(obs[1]) == "minute");
   CHECK(obs[1].at("note").at(0).at("text").as_string().find("minute") != std::string::npos);
-  CHECK_FALSE(obs[2].contains("effectiveDateTime"));  // FHIR dateTime has no hour form
-  CHECK(obs[2].at("effectivePeriod").at("start").as_string() == at);
+  // FHIR dateTime has no hour form, but the PHR profiles (glucose) allow effectiveDateTime only:
+  // the time as the device gave it, the extension saying only the hour is known.
+  CHECK_FALSE(obs[2].contains("effectivePeriod"));
+  CHECK(obs[2].at("effectiveDateTime").as_string() == at);
   CHECK(precision_of(obs[2]) == "hour");
-  CHECK(obs[3].at("effectiveDateTime").as_string() == at.substr(0, 10));  // YYYY-MM-DD
+  CHECK(obs[2].at("text").at("div").as_string().find("–") != std::string::npos);  // 9.00–9.59
+  CHECK(obs[3].at("effectiveDateTime").as_string() == at.substr(0, 10));          // YYYY-MM-DD
   CHECK(precision_of(obs[3]) == "day");
+  // Without a PHR profile (INR) the hour is the Period of that hour.
+  QualityFlags hour;
+  hour.device_time_precision = TimePrecision::kHour;
+  auto inr = resources(build({testing::row("INR1", "9", Inr{2.5, {}, {}}, hour)}), "Observation");
+  CHECK_FALSE(inr.at(0).contains("effectiveDateTime"));
+  CHECK(inr.at(0).at("effectivePeriod").at("start").as_string() == at);
 }
 
 TEST_CASE("build_everything_bundle: control-solution results -> excluded and counted") {
@@ -241,8 +258,9 @@ TEST_CASE("build_everything_bundle: no readings -> Patient only") {
   CHECK(resources(bundle, "Patient").size() == 1);
 }
 
-TEST_CASE("build_everything_bundle: registered henkilotunnus and name -> Patient identifier "
-          "urn:oid:1.2.246.21 and name, absent -> neither") {
+TEST_CASE(
+    "build_everything_bundle: registered henkilotunnus and name -> Patient identifier "
+    "urn:oid:1.2.246.21 and name, absent -> neither") {
   ExportRequest request{PatientId{"patient-1"}, {}, std::nullopt};
   request.henkilotunnus = "131052-308T";
   request.display_name = "Aino Virtanen";
@@ -289,7 +307,7 @@ TEST_CASE("build_everything_bundle: one serial under two hubs -> two Devices, ea
   CHECK(out->stats.gateways == 2);
   CHECK(out->stats.devices == 8);
   auto obs = resources(out->bundle, "Observation");
-  CHECK(obs[0].at("device").at("reference") != obs[7].at("device").at("reference"));
+  CHECK(testing::device_reference(obs[0]) != testing::device_reference(obs[7]));
 }
 
 TEST_CASE("make_operation_outcome: one error issue") {

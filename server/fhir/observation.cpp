@@ -1,11 +1,13 @@
-// One stored reading -> one FHIR R4 Observation: codes from core/codes.h (LOINC + MDC), UCUM
-// units, measured time, subject, device, reading uid, gateway provenance, quality flags.
+// One stored reading -> one FHIR R4 Observation: the kind table's profile, codes (LOINC + MDC)
+// and UCUM units; language and narrative; the reading uid as identifiers; measured time,
+// subject, performer, device, gateway provenance, quality flags. Kinds whose table row names a
+// Finnish PHR (Kanta) profile follow its rules too (docs/fhir.md, each rule and its source).
 #include <boost/json.hpp>
 #include <string>
 
-#include "core/codes.h"
 #include "core/kinds.h"
 #include "server/fhir/bundle.h"
+#include "server/fhir/observation_parts.h"
 #include "server/fhir/time_range.h"
 #include "server/fhir/uuid.h"
 #include "server/store/store.h"
@@ -13,17 +15,17 @@
 namespace kotona::server::fhir {
 
 namespace json = boost::json;
+using namespace detail;
 
 namespace {
 
 constexpr std::string_view kLoinc = "http://loinc.org";
-constexpr std::string_view kMdc = "urn:iso:std:iso:11073:10101";
-constexpr std::string_view kUcum = "http://unitsofmeasure.org";
 constexpr std::string_view kCategorySystem =
     "http://terminology.hl7.org/CodeSystem/observation-category";
-// Kotona's own code systems and extensions (README.md): terms the tables do not cover.
-constexpr std::string_view kLocalTerm = "urn:kotona:fhir:term";
-constexpr std::string_view kBatteryStatusSystem = "urn:kotona:fhir:implant-battery-status";
+// RFC 3986 URIs as identifier values: the system the Kanta PHR guide names for a globally
+// unique identifier (here urn:uuid: + the Observation's name-based UUID).
+constexpr std::string_view kUriSystem = "urn:ietf:rfc:3986";
+// Kotona's own code systems and extensions (docs/fhir.md): terms the tables do not cover.
 constexpr std::string_view kReadingUidSystem = "urn:kotona:reading-uid";
 constexpr std::string_view kExtGateway = "urn:kotona:fhir:extension:gateway";
 constexpr std::string_view kExtHubReceived = "urn:kotona:fhir:extension:hub-received";
@@ -31,43 +33,11 @@ constexpr std::string_view kExtDeviceClock = "urn:kotona:fhir:extension:device-c
 constexpr std::string_view kExtClockOffset = "urn:kotona:fhir:extension:clock-offset";
 constexpr std::string_view kExtQualityFlag = "urn:kotona:fhir:extension:quality-flag";
 constexpr std::string_view kExtTimePrecision = "urn:kotona:fhir:extension:device-time-precision";
+constexpr std::string_view kExtDevice = "urn:kotona:fhir:extension:device";
+constexpr std::string_view kExtAdditionalValue = "urn:kotona:fhir:extension:additional-value";
 
-struct Values {
-  const store::StoredReading& row;
-  const json::object& o;
-  std::optional<double> number(std::string_view key) const {
-    auto it = o.find(key);
-    if (it == o.end() || !it->value().is_number()) return std::nullopt;
-    return it->value().to_number<double>();
-  }
-};
-
-json::object mdc_coding(const codes::Code& c) {
-  json::object out{{"system", kMdc}};
-  if (c.mdc != 0) out["code"] = std::to_string(c.mdc);
-  out["display"] = c.mdc_ref;
-  return out;
-}
-
-// LOINC first (when the term has one), then MDC; `text` for people.
-json::object concept_of(const codes::Code& c, std::string_view text) {
-  json::array codings;
-  if (!c.loinc.empty()) codings.push_back(json::object{{"system", kLoinc}, {"code", c.loinc}});
-  codings.push_back(mdc_coding(c));
-  return json::object{{"coding", std::move(codings)}, {"text", text}};
-}
-
-json::object local_concept(std::string_view code, std::string_view text) {
-  return json::object{{"coding", json::array{json::object{{"system", kLocalTerm}, {"code", code}}}},
-                      {"text", text}};
-}
-
-json::object quantity(double value, std::string_view ucum) {
-  return json::object{{"value", value}, {"unit", ucum}, {"system", kUcum}, {"code", ucum}};
-}
-
-json::object component(const codes::Code& c, std::string_view text, double value) {
-  return json::object{{"code", concept_of(c, text)}, {"valueQuantity", quantity(value, c.ucum)}};
+json::object extension(std::string_view url, std::string_view type, json::value value) {
+  return json::object{{"url", url}, {type, std::move(value)}};
 }
 
 json::object category(std::string_view code, std::string_view display) {
@@ -75,36 +45,50 @@ json::object category(std::string_view code, std::string_view display) {
   return json::object{{"coding", json::array{std::move(coding)}}};
 }
 
-Unexpected missing(const store::StoredReading& row, std::string_view what) {
-  return fail(Errc::kMalformed,
-              "reading " + row.uid.value + " (" + row.kind + "): no " + std::string(what));
+// The kind's code, with the second LOINC coding its PHR profile requires (blood glucose).
+json::object code_of(const KindRow& row) {
+  json::object code = concept_of(row.code, row.display);
+  if (!row.phr.also_loinc.empty()) {
+    auto& codings = code["coding"].as_array();
+    codings.insert(codings.begin() + 1, json::object{{"system", kLoinc},
+                                                     {"code", row.phr.also_loinc},
+                                                     {"display", row.phr.also_display}});
+  }
+  return code;
 }
 
-// The device's range indicator (invariant 14): FHIR Quantity.comparator, "<" or ">", on the
-// limit the device reported ("> 8.0": the true INR is above 8.0). Only these two are stored.
-void add_comparator(const Values& v, json::object& value_quantity) {
-  auto it = v.o.find("comparator");
-  if (it == v.o.end() || !it->value().is_string()) return;
-  const auto& symbol = it->value().get_string();
-  if (symbol == "<" || symbol == ">") value_quantity["comparator"] = symbol;
+// A value the PHR profile has no place for (its component slicing is closed, e.g. the blood
+// pressure monitor's pulse): kept as a Kotona extension with the value's code and quantity.
+json::object additional_value(const KindComponent& c, double x) {
+  json::array parts{extension("code", "valueCodeableConcept", concept_of(c.code, c.display)),
+                    extension("value", "valueQuantity", quantity(x, c.code.ucum))};
+  return json::object{{"url", kExtAdditionalValue}, {"extension", std::move(parts)}};
 }
 
 // Code, value and components from the kind's table row: kValue puts the first component in
 // valueQuantity (with the device's range indicator) and the rest, when present, as components;
 // kPanel puts every present component in `component`. A missing first value (kValue) or any
 // missing limit-checked panel value is an error: the export never invents a number.
-Result<void> fill_values(const Values& v, const KindRow& row, json::object& obs) {
-  obs["code"] = concept_of(row.code, row.display);
+Result<void> fill_values(const Values& v, const KindRow& row, json::object& obs, json::array& ext,
+                         Narrative& narrative) {
+  obs["code"] = code_of(row);
   json::array parts;
+  const bool panel = row.fhir_shape == FhirShape::kPanel;
   for (std::size_t i = 0; i < row.components.size(); ++i) {
     const KindComponent& c = row.components[i];
     auto x = v.number(c.key);
-    const bool required = (row.fhir_shape == FhirShape::kValue) ? i == 0 : c.limits && c.trend;
+    const bool required = panel ? c.limits && c.trend : i == 0;
     if (!x && required) return missing(v.row, c.key);
     if (!x) continue;
-    if (row.fhir_shape == FhirShape::kValue && i == 0) {
-      obs["valueQuantity"] = quantity(*x, c.code.ucum);
-      add_comparator(v, obs["valueQuantity"].as_object());
+    const std::string symbol = (!panel && i == 0) ? comparator_of(v.o, "comparator") : "";
+    narrative.value(c.names, symbol, *x, unit_names(c.unit_text));
+    if (!panel && i == 0) {
+      json::object q = quantity(*x, c.code.ucum);
+      if (!row.phr.unit.empty()) q["unit"] = row.phr.unit;
+      if (!symbol.empty()) q["comparator"] = symbol;
+      obs["valueQuantity"] = std::move(q);
+    } else if (row.phr.applies && (panel ? i : i - 1) >= row.phr.components) {
+      ext.push_back(additional_value(c, *x));
     } else {
       parts.push_back(component(c.code, c.display, *x));
     }
@@ -113,118 +97,14 @@ Result<void> fill_values(const Values& v, const KindRow& row, json::object& obs)
   return {};
 }
 
-void add_notes(const Values& v, const KindRow& row, std::vector<std::string>& notes) {
+void add_notes(const Values& v, const KindRow& row, std::vector<std::string>& notes,
+               Narrative& narrative) {
   for (const auto& n : row.notes) {
-    auto it = v.o.find(n.key);
-    if (it == v.o.end() || !it->value().is_string()) continue;
-    const auto& text = it->value().get_string();
-    if (!n.hidden_value.empty() && text == n.hidden_value) continue;
-    notes.push_back(std::string(n.label) + ": " + std::string(text));
+    auto text = v.text(n.key);
+    if (!text || (!n.hidden_value.empty() && *text == n.hidden_value)) continue;
+    notes.push_back(std::string(n.label) + ": " + *text);
+    narrative.line(std::string(n.names.fi) + ": " + *text, std::string(n.names.sv) + ": " + *text);
   }
-}
-
-// An implant value as a component, when present, with the relay's range indicator stored as
-// "<key>_comparator" (invariant 14) as its Quantity.comparator.
-void add_implant_value(const Values& v, std::string_view key, const codes::Code& c,
-                       const std::string& text, json::array& parts) {
-  auto x = v.number(key);
-  if (!x) return;
-  json::object part = component(c, text, *x);
-  auto it = v.o.find(std::string(key) + "_comparator");
-  if (it != v.o.end() && it->value().is_string()) {
-    const auto& symbol = it->value().get_string();
-    if (symbol == "<" || symbol == ">") part["valueQuantity"].as_object()["comparator"] = symbol;
-  }
-  parts.push_back(std::move(part));
-}
-
-void add_implant_chambers(const Values& v, json::array& parts) {
-  struct Chamber {
-    std::string_view key;
-    std::string_view name;
-    codes::Code impedance, sensing, threshold, paced;
-  };
-  const Chamber chambers[] = {
-      {"right_atrium", "RA", codes::kLeadImpedanceByChamber.ra,
-       codes::kSensingAmplitudeByChamber.ra, codes::kCaptureThresholdByChamber.ra,
-       codes::kPacedPercentByChamber.ra},
-      {"right_ventricle", "RV", codes::kLeadImpedanceByChamber.rv,
-       codes::kSensingAmplitudeByChamber.rv, codes::kCaptureThresholdByChamber.rv,
-       codes::kPacedPercentByChamber.rv},
-      {"left_ventricle", "LV", codes::kLeadImpedanceByChamber.lv,
-       codes::kSensingAmplitudeByChamber.lv, codes::kCaptureThresholdByChamber.lv,
-       codes::kPacedPercentByChamber.lv}};
-  for (const auto& c : chambers) {
-    auto it = v.o.find(c.key);
-    if (it == v.o.end() || !it->value().is_object()) continue;
-    Values ch{v.row, it->value().get_object()};
-    std::string n(c.name);
-    add_implant_value(ch, "lead_impedance_ohm", c.impedance, n + " lead impedance", parts);
-    add_implant_value(ch, "sensing_amplitude_mv", c.sensing, n + " sensing amplitude", parts);
-    add_implant_value(ch, "capture_threshold_v", c.threshold, n + " capture threshold", parts);
-    add_implant_value(ch, "paced_percent", c.paced, n + " percent paced", parts);
-  }
-}
-
-json::object count_component(json::object code, double count) {
-  return json::object{{"code", std::move(code)},
-                      {"valueInteger", static_cast<std::int64_t>(count)}};
-}
-
-Result<void> fill_implant(const Values& v, json::object& obs) {
-  auto status = v.o.find("battery_status");
-  if (status == v.o.end() || !status->value().is_string()) return missing(v.row, "battery_status");
-  obs["code"] = local_concept("implant-summary", "Cardiac implant remote follow-up summary");
-  std::string status_code(status->value().get_string());
-  json::object status_value{{"coding", json::array{json::object{{"system", kBatteryStatusSystem},
-                                                                {"code", status_code}}}},
-                            {"text", status_code}};
-  json::array parts{
-      json::object{{"code", concept_of(codes::kImplantBatteryStatus, "Battery status")},
-                   {"valueCodeableConcept", std::move(status_value)}}};
-  add_implant_value(v, "battery_voltage_v", codes::kImplantBatteryVoltage, "Battery voltage",
-                    parts);
-  add_implant_value(v, "longevity_months", codes::kImplantLongevity, "Remaining longevity", parts);
-  add_implant_chambers(v, parts);
-  add_implant_value(v, "at_af_burden_percent", codes::kAtAfBurden, "AT/AF burden", parts);
-  if (auto x = v.number("at_af_episodes")) {
-    parts.push_back(count_component(local_concept("at_af_episodes", "AT/AF episodes"), *x));
-  }
-  if (auto x = v.number("vt_vf_episodes")) {
-    parts.push_back(count_component(local_concept("vt_vf_episodes", "VT/VF episodes"), *x));
-  }
-  if (auto x = v.number("atp_therapies")) {
-    parts.push_back(count_component(concept_of(codes::kAtpDelivered, "ATP therapies"), *x));
-  }
-  if (auto x = v.number("shocks_delivered")) {
-    parts.push_back(count_component(concept_of(codes::kShocksDelivered, "Shocks delivered"), *x));
-  }
-  obs["component"] = std::move(parts);
-  return {};
-}
-
-Result<void> fill_kind(const Values& v, json::object& obs, std::vector<std::string>& notes) {
-  const KindRow* row = find_kind(v.row.kind);
-  if (row == nullptr) {
-    return fail(Errc::kMalformed, "reading " + v.row.uid.value + ": unknown kind " + v.row.kind);
-  }
-  // The profile the Observation is written to (kind table; e.g. the HL7 vital-signs profiles),
-  // so a receiving system validates against it. Rows without one claim none.
-  if (!row->fhir_profile.empty()) {
-    obs["meta"] = json::object{{"profile", json::array{json::string(row->fhir_profile)}}};
-  }
-  if (row->fhir_shape == FhirShape::kImplant) return fill_implant(v, obs);
-  if (row->fhir_category == "vital-signs") {
-    obs["category"] = json::array{category("vital-signs", "Vital Signs")};
-  } else if (row->fhir_category == "laboratory") {
-    obs["category"] = json::array{category("laboratory", "Laboratory")};
-  }
-  add_notes(v, *row, notes);
-  return fill_values(v, *row, obs);
-}
-
-json::object extension(std::string_view url, std::string_view type, json::value value) {
-  return json::object{{"url", url}, {type, std::move(value)}};
 }
 
 json::array provenance(const store::StoredReading& row) {
@@ -245,8 +125,9 @@ json::array provenance(const store::StoredReading& row) {
   return ext;
 }
 
-// Quality flags that are set: one extension each, and a note for people.
-void add_quality(const json::object& quality, json::array& ext, std::vector<std::string>& notes) {
+// Quality flags that are set: one extension each, a note and a narrative line for people.
+void add_quality(const json::object& quality, json::array& ext, std::vector<std::string>& notes,
+                 Narrative& narrative) {
   static constexpr std::pair<std::string_view, std::string_view> kFlags[] = {
       {"clock_suspect", "device clock was off; time corrected by the hub's measured offset"},
       {"clock_missing", "device sent no time; the hub's receive time is used"},
@@ -264,30 +145,40 @@ void add_quality(const json::object& quality, json::array& ext, std::vector<std:
     if (it == quality.end() || !it->value().is_bool() || !it->value().get_bool()) continue;
     ext.push_back(extension(kExtQualityFlag, "valueCode", json::string(flag)));
     notes.push_back(std::string(flag) + ": " + std::string(meaning));
+    if (auto said = quality_flag_names(flag))
+      narrative.line(std::string(said->fi), std::string(said->sv));
   }
+}
+
+std::optional<TimePrecision> precision_of(const json::object& quality) {
+  const auto* it = quality.if_contains("device_time_precision");
+  if (it == nullptr || !it->is_string()) return std::nullopt;
+  return parse_time_precision(std::string_view(it->get_string()));
 }
 
 // The measured time at the precision the device gave its clock (ASTM meters may send only
 // YYYYMMDD[HH[MM]]): FHIR dateTime allows a bare date, an hour becomes a Period, a minute is
 // written hh:mm:00. Seconds the device never sent would claim a precision nobody measured.
-void add_effective(const store::StoredReading& row, const json::object& quality, json::object& obs,
-                   json::array& ext, std::vector<std::string>& notes) {
+// The PHR profiles allow effectiveDateTime only: there an hour is written hh:00:00 and the
+// precision extension (and narrative) say that only the hour is known.
+void add_effective(const store::StoredReading& row, const json::object& quality, bool phr,
+                   json::object& obs, json::array& ext, std::vector<std::string>& notes,
+                   Narrative& narrative) {
   const HubTime measured = store::measured_time(row);
   const std::string at = fhir_instant(measured);
-  const auto* it = quality.if_contains("device_time_precision");
-  const auto precision = (it && it->is_string())
-                             ? parse_time_precision(std::string_view(it->get_string()))
-                             : std::nullopt;
-  if (!precision || *precision == TimePrecision::kSecond) {
+  const auto precision = precision_of(quality).value_or(TimePrecision::kSecond);
+  const Texts when = time_texts(measured, precision);
+  narrative.line(when.fi, when.sv);
+  if (precision == TimePrecision::kSecond) {
     obs["effectiveDateTime"] = at;
     return;
   }
-  const std::string name(time_precision_name(*precision));
+  const std::string name(time_precision_name(precision));
   ext.push_back(extension(kExtTimePrecision, "valueCode", json::string(name)));
   notes.push_back("device_time_precision: the device gave its clock only to the " + name);
-  if (*precision == TimePrecision::kDay) {
+  if (precision == TimePrecision::kDay) {
     obs["effectiveDateTime"] = at.substr(0, 10);  // YYYY-MM-DD
-  } else if (*precision == TimePrecision::kHour) {
+  } else if (precision == TimePrecision::kHour && !phr) {
     obs["effectivePeriod"] = json::object{
         {"start", at},
         {"end", fhir_instant(measured + std::chrono::minutes{59} + std::chrono::seconds{59})}};
@@ -296,37 +187,92 @@ void add_effective(const store::StoredReading& row, const json::object& quality,
   }
 }
 
-}  // namespace
-
-Result<json::object> make_observation(const store::StoredReading& row) {
-  boost::system::error_code ec;
-  auto values = json::parse(row.values_json, ec);
-  if (ec || !values.is_object()) return missing(row, "values object");
-  auto quality = json::parse(row.quality_json, ec);
-  if (ec || !quality.is_object()) return missing(row, "quality object");
+// The Observation's members before its values, in the order FHIR lists them; text and
+// extension are placeholders, filled last.
+json::object observation_head(const store::StoredReading& row, const KindRow& kind,
+                              NarrativeLanguage language) {
+  // Members in the order FHIR lists them; text and extension are filled last.
   json::object obs{{"resourceType", "Observation"},
                    {"id", observation_ref(row.uid).substr(kUrnUuid.size())}};
-  json::array ext = provenance(row);
-  std::vector<std::string> notes;
-  add_quality(quality.get_object(), ext, notes);
-  add_effective(row, quality.get_object(), obs, ext, notes);
-  obs["extension"] = std::move(ext);
-  obs["identifier"] =
-      json::array{json::object{{"system", kReadingUidSystem}, {"value", row.uid.value}}};
-  obs["status"] = "final";
-  json::object code_and_values;
-  if (auto r = fill_kind(Values{row, values.get_object()}, code_and_values, notes); !r) {
-    return fail(r.error());
+  if (!kind.fhir_profile.empty()) {
+    obs["meta"] = json::object{{"profile", json::array{json::string(kind.fhir_profile)}}};
   }
-  for (auto& kv : code_and_values) obs[kv.key()] = std::move(kv.value());
-  obs["subject"] = json::object{{"reference", patient_ref(row.patient)}};
-  obs["device"] = json::object{{"reference", device_ref(row.gateway, row.device_serial)},
-                               {"display", row.device_serial.value}};
+  obs["language"] = language_code(language);
+  obs["text"] = nullptr;
+  obs["extension"] = nullptr;
+  obs["identifier"] =
+      json::array{json::object{{"system", kReadingUidSystem}, {"value", row.uid.value}},
+                  json::object{{"system", kUriSystem}, {"value", observation_ref(row.uid)}}};
+  obs["status"] = "final";
+  if (kind.fhir_category == "vital-signs") {
+    obs["category"] = json::array{category("vital-signs", "Vital Signs")};
+  } else if (kind.fhir_category == "laboratory") {
+    obs["category"] = json::array{category("laboratory", "Laboratory")};
+  }
+  return obs;
+}
+
+// Issued, performer, the device link, the extensions and notes.
+void finish(const store::StoredReading& row, bool phr, json::array ext,
+            const std::vector<std::string>& notes, json::object& obs, Narrative& narrative) {
+  // Self-measured at home: the patient performed it (the PHR profiles require a performer).
+  obs["issued"] = fhir_instant(row.hub_time);
+  obs["performer"] = json::array{json::object{{"reference", patient_ref(row.patient)}}};
+  json::object device{{"reference", device_ref(row.gateway, row.device_serial)},
+                      {"display", row.device_serial.value}};
+  narrative.line("Mittalaite: sarjanumero " + row.device_serial.value,
+                 "Mätare: serienummer " + row.device_serial.value);
+  // The PHR profiles prohibit Observation.device: the link moves to a Kotona extension.
+  if (phr) {
+    ext.push_back(extension(kExtDevice, "valueReference", std::move(device)));
+  } else {
+    obs["device"] = std::move(device);
+  }
+  obs["extension"] = std::move(ext);
   if (!notes.empty()) {
     json::array annotations;
     for (auto& n : notes) annotations.push_back(json::object{{"text", n}});
     obs["note"] = std::move(annotations);
   }
+}
+
+}  // namespace
+
+std::string_view language_code(NarrativeLanguage language) {
+  return language == NarrativeLanguage::kSwedish ? "sv" : "fi";
+}
+
+Result<json::object> make_observation(const store::StoredReading& row, NarrativeLanguage language) {
+  const KindRow* kind = find_kind(row.kind);
+  if (kind == nullptr) {
+    return fail(Errc::kMalformed, "reading " + row.uid.value + ": unknown kind " + row.kind);
+  }
+  boost::system::error_code ec;
+  auto values = json::parse(row.values_json, ec);
+  if (ec || !values.is_object()) return missing(row, "values object");
+  auto quality = json::parse(row.quality_json, ec);
+  if (ec || !quality.is_object()) return missing(row, "quality object");
+  const bool phr = kind->phr.applies;
+  json::object obs = observation_head(row, *kind, language);
+  Narrative narrative(kind->names);
+  json::array ext = provenance(row);
+  std::vector<std::string> notes;
+  json::object values_part;  // code, valueQuantity, component: placed after subject below
+  add_effective(row, quality.get_object(), phr, values_part, ext, notes, narrative);
+  const Values v{row, values.get_object()};
+  auto filled = kind->fhir_shape == FhirShape::kImplant
+                    ? fill_implant(v, values_part, narrative)
+                    : fill_values(v, *kind, values_part, ext, narrative);
+  if (!filled) return fail(filled.error());
+  add_notes(v, *kind, notes, narrative);
+  add_quality(quality.get_object(), ext, notes, narrative);
+  obs["code"] = std::move(values_part["code"]);
+  obs["subject"] = json::object{{"reference", patient_ref(row.patient)}};
+  for (auto& kv : values_part) {
+    if (kv.key() != "code") obs[kv.key()] = std::move(kv.value());
+  }
+  finish(row, phr, std::move(ext), notes, obs, narrative);
+  obs["text"] = narrative.text(language);
   return obs;
 }
 

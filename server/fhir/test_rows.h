@@ -2,6 +2,7 @@
 // store's own JSON encoders so they look exactly like database rows.
 #pragma once
 
+#include <boost/json.hpp>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,33 @@ inline std::vector<store::StoredReading> every_kind() {
           row("SCALE1", "1", Weight{81.5}),
           row("OXI1", "1", Spo2{97, 64.0}),
           row("THERM1", "1", Temperature{36.8})};
+}
+
+// The Observation's measuring-device reference: Observation.device, or, where a Finnish PHR
+// profile prohibits that element, the urn:kotona:fhir:extension:device extension.
+inline std::string device_reference(const boost::json::object& obs) {
+  if (obs.contains("device")) return std::string(obs.at("device").at("reference").as_string());
+  for (const auto& e : obs.at("extension").as_array()) {
+    if (e.at("url").as_string() == "urn:kotona:fhir:extension:device") {
+      return std::string(e.at("valueReference").at("reference").as_string());
+    }
+  }
+  return {};
+}
+
+// The valueQuantity of the additional-value extension whose code has MDC display `ref` (a value
+// the PHR profile has no component for), or null.
+inline boost::json::value additional_value(const boost::json::object& obs, std::string_view ref) {
+  for (const auto& e : obs.at("extension").as_array()) {
+    if (e.at("url").as_string() != "urn:kotona:fhir:extension:additional-value") continue;
+    const auto& parts = e.at("extension").as_array();
+    for (const auto& c : parts.at(0).at("valueCodeableConcept").at("coding").as_array()) {
+      if (c.as_object().contains("display") && c.at("display").as_string() == ref) {
+        return parts.at(1).at("valueQuantity");
+      }
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace kotona::server::fhir::testing

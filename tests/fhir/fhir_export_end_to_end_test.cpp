@@ -70,6 +70,18 @@ std::string code_of(const json::value& concept_value, std::string_view system) {
   return {};
 }
 
+// The measuring device: Observation.device, or the Kotona extension where a Finnish PHR profile
+// prohibits that element (docs/fhir.md).
+std::string device_of(const json::object& obs) {
+  if (obs.contains("device")) return std::string(obs.at("device").at("reference").as_string());
+  for (const auto& e : obs.at("extension").as_array()) {
+    if (e.at("url").as_string() == "urn:kotona:fhir:extension:device") {
+      return std::string(e.at("valueReference").at("reference").as_string());
+    }
+  }
+  return {};
+}
+
 // Observations of the patient's Bundle by reading uid, after checking their links.
 std::map<std::string, json::object> observations(const json::object& bundle,
                                                  const std::string& patient,
@@ -81,11 +93,13 @@ std::map<std::string, json::object> observations(const json::object& bundle,
     if (r.at("resourceType").as_string() != "Observation") continue;
     const auto& subject = resources[std::string(r.at("subject").at("reference").as_string())];
     CHECK(subject.at("identifier").at(0).at("value").as_string() == patient);
-    const auto& device = resources[std::string(r.at("device").at("reference").as_string())];
+    const auto& device = resources[device_of(r)];
     CHECK(device.at("serialNumber").as_string() == serial);
     const auto& hub = resources[std::string(device.at("parent").at("reference").as_string())];
     CHECK(hub.at("identifier").at(0).at("value").as_string() == gateway);
     CHECK(r.at("status").as_string() == "final");
+    CHECK(r.at("language").as_string() == "fi");  // the register holds no language yet
+    CHECK(r.at("text").at("div").as_string().find("Aika: ") != std::string::npos);
     out[std::string(r.at("identifier").at(0).at("value").as_string())] = r;
   }
   return out;
@@ -122,6 +136,10 @@ TEST_CASE(
   REQUIRE(bp.size() == 1);
   const auto& panel = bp.at(sys.expected_uid(kBp, "1", "bp"));
   CHECK(code_of(panel.at("code"), "http://loinc.org") == "85354-9");
+  CHECK(panel.at("meta").at("profile").at(0).as_string() ==
+        "http://phr.kanta.fi/StructureDefinition/fiphr-sd-bloodpressure");
+  CHECK(panel.at("text").at("div").as_string().find("Systolinen verenpaine: 182 mmHg") !=
+        std::string::npos);
   CHECK(code_of(panel.at("code"), "urn:iso:std:iso:11073:10101") == "150020");
   const auto& systolic = panel.at("component").at(0);
   CHECK(code_of(systolic.at("code"), "http://loinc.org") == "8480-6");

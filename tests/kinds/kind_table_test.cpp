@@ -95,14 +95,19 @@ TEST_CASE("kind table: every row through the FHIR export -> its code, category a
     const std::string text = json::serialize(*obs);
     if (!row.code.loinc.empty()) CHECK(text.find(row.code.loinc) != std::string::npos);
     if (!row.fhir_category.empty()) CHECK(text.find(row.fhir_category) != std::string::npos);
-    // meta.profile is the row's profile, and only where the row names one.
-    if (row.fhir_profile.empty()) {
-      CHECK_FALSE(obs->contains("meta"));
-    } else {
-      CHECK(obs->at("meta").at("profile").at(0).as_string() == row.fhir_profile);
-    }
+    // meta.profile is the row's profile; every row names one (issue 19: the base Observation
+    // profile where no PHR or vital-signs profile fits).
+    REQUIRE_FALSE(row.fhir_profile.empty());
+    CHECK(obs->at("meta").at("profile").at(0).as_string() == row.fhir_profile);
+    // The narrative names the kind and each value in Finnish (and Swedish, on request).
+    CHECK_FALSE(row.names.fi.empty());
+    CHECK_FALSE(row.names.sv.empty());
+    const std::string div(obs->at("text").at("div").as_string());
+    CHECK(div.find(std::string(row.names.fi)) != std::string::npos);
     for (const auto& c : row.components) {
       CHECK(text.find(std::string(c.display)) != std::string::npos);
+      CHECK_FALSE(c.names.fi.empty());
+      CHECK_FALSE(c.names.sv.empty());
     }
   }
 }
