@@ -94,12 +94,13 @@ TEST_CASE("build_everything_bundle: every kind -> LOINC + MDC codes, UCUM units,
   check_quantity(component(inr, "MDC_TIME_PD_COAG").at("valueQuantity"), 31.2, "s");
 
   const auto& implant = obs[3];
-  CHECK(component(implant, "MDC_IDC_MSMT_BATTERY_STATUS")
-            .at("valueCodeableConcept")
-            .at("coding")
-            .at(0)
-            .at("code")
-            .as_string() == "rrt_eri");
+  const auto status = component(implant, "MDC_IDC_MSMT_BATTERY_STATUS").at("valueCodeableConcept");
+  CHECK(coding(status, "urn:kotona:fhir:implant-battery-status").at("code").as_string() ==
+        "rrt_eri");
+  // HL7 CardX-CIED's terms where it has them: RRT (MDC 754115), the Observation code 720908.
+  CHECK(coding(status, "urn:iso:std:iso:11073:10101").at("code").as_string() == "754115");
+  CHECK(coding(implant.at("code"), "urn:iso:std:iso:11073:10101").at("code").as_string() ==
+        "720908");
   check_quantity(component(implant, "MDC_IDC_MSMT_BATTERY_VOLTAGE").at("valueQuantity"), 2.79, "V");
   check_quantity(component(implant, "MDC_IDC_MSMT_BATTERY_REMAINING_LONGEVITY").at("valueQuantity"),
                  3, "mo");

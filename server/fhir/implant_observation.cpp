@@ -11,6 +11,31 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kBatteryStatusSystem = "urn:kotona:fhir:implant-battery-status";
+constexpr std::string_view kMdc = "urn:iso:std:iso:11073:10101";
+// HL7 CardX-CIED (trial use, FHIR R5; docs/fhir.md) codes its implant Observation MDC 720908
+// (marked a temporary code there) and battery status RRT as MDC 754115: used where they exist,
+// beside Kotona's local codes, which stay for the terms CardX does not give.
+constexpr std::string_view kCardxObservationCode = "720908";
+constexpr std::string_view kMdcBatteryRrt = "754115";
+
+json::object summary_code() {
+  json::object code = local_concept("implant-summary", "Cardiac implant remote follow-up summary");
+  auto& codings = code["coding"].as_array();
+  codings.insert(codings.begin(),
+                 json::object{{"system", kMdc},
+                              {"code", kCardxObservationCode},
+                              {"display", "Implantable Device Cardiac Observation"}});
+  return code;
+}
+
+json::object battery_status_value(const std::string& status) {
+  json::array codings;
+  if (status == battery_status_name(BatteryStatus::kRrtEri)) {
+    codings.push_back(json::object{{"system", kMdc}, {"code", kMdcBatteryRrt}, {"display", "RRT"}});
+  }
+  codings.push_back(json::object{{"system", kBatteryStatusSystem}, {"code", status}});
+  return json::object{{"coding", std::move(codings)}, {"text", status}};
+}
 
 // One implant value: the component's English text, its narrative names and unit.
 struct Item {
@@ -90,13 +115,10 @@ void add_count(const Values& v, std::string_view key, json::object code, const I
 Result<void> fill_implant(const Values& v, json::object& obs, Narrative& narrative) {
   auto status = v.text("battery_status");
   if (!status) return missing(v.row, "battery_status");
-  obs["code"] = local_concept("implant-summary", "Cardiac implant remote follow-up summary");
-  json::object status_value{
-      {"coding", json::array{json::object{{"system", kBatteryStatusSystem}, {"code", *status}}}},
-      {"text", *status}};
+  obs["code"] = summary_code();
   json::array parts{
       json::object{{"code", concept_of(codes::kImplantBatteryStatus, "Battery status")},
-                   {"valueCodeableConcept", std::move(status_value)}}};
+                   {"valueCodeableConcept", battery_status_value(*status)}}};
   narrative.line("Pariston tila: " + *status, "Batteristatus: " + *status);
   add_value(v, "battery_voltage_v", codes::kImplantBatteryVoltage,
             {"Battery voltage", {"Pariston jännite", "Batterispänning"}}, parts, narrative);

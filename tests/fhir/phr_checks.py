@@ -17,6 +17,8 @@ import xml.etree.ElementTree as ET
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
+MDC = "urn:iso:std:iso:11073:10101"
+LOCAL = "urn:kotona:fhir:term"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 PHR = "http://phr.kanta.fi/StructureDefinition/"
 HL7_SD = "http://hl7.org/fhir/StructureDefinition/"
@@ -220,6 +222,15 @@ def inr(obs, ctx):
     return errs + ([] if ctx["profile"] == HL7_SD + "Observation" else ["INR claims a profile"])
 
 
+def implant_idc(obs, ctx):
+    """CardX-CIED's Observation code (MDC 720908) and every component coded MDC (IDC) or local."""
+    errs = [] if "720908" in [c.get("code") for c in codings(obs.get("code"), MDC)] else ["no MDC 720908 code"]
+    for i, comp in enumerate(obs.get("component", [])):
+        if not codings(comp.get("code"), MDC) and not codings(comp.get("code"), LOCAL):
+            errs.append(f"component {i} has neither an MDC (IDC) nor a local coding")
+    return errs
+
+
 def hl7_vital_signs(obs, ctx):
     errs = category_vital_signs(obs, ctx) + subject(obs, ctx)
     errs += [] if loinc_codes(obs.get("code")) else ["no LOINC code"]
@@ -262,6 +273,8 @@ CHECKS = [
     ("coding-display", IS_PHR, coding_display, lambda o: codings(o["code"], LOINC)[0].pop("display")),
     ("inr-code-unit", lambda ctx: ctx["kind"] == "inr", inr,
      lambda o: o["valueQuantity"].update(code="{ratio}")),
+    ("implant-idc", lambda ctx: ctx["kind"] == "implant", implant_idc,
+     lambda o: o["code"].update(coding=codings(o["code"], LOCAL))),
     ("hl7-vital-signs", lambda ctx: not ctx["phr"] and ctx["profile"].startswith(HL7_SD) and
      ctx["profile"] != HL7_SD + "Observation", hl7_vital_signs, lambda o: o.pop("category")),
 ]
