@@ -5,7 +5,8 @@
 # kotona-conformance and kotona-decode, and lib/cmake/KotonaDriverSdk/ with
 # kotona_driver_target() (and the fuzz replay main its FUZZ option builds);
 # `find_package(KotonaDriverSdk)` with CMAKE_PREFIX_PATH=P finds it.
-# Nothing else of the tree is installed.
+# Component sdk: `cmake --install <build> --component sdk`, the kotona-driver-sdk-dev package
+# (cmake/packaging.cmake installs the rest of the tree as the other packages).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -15,16 +16,18 @@ set_target_properties(kotona_core PROPERTIES EXPORT_NAME core)
 set_target_properties(kotona_drivers_api PROPERTIES EXPORT_NAME drivers_api)
 set_target_properties(kotona_drivers_gatt PROPERTIES EXPORT_NAME drivers_gatt)
 install(TARGETS ${kotona_sdk_targets} EXPORT KotonaDriverSdkTargets
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 foreach(dir core drivers/api drivers/gatt)
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/${dir}/" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/${dir}"
-          FILES_MATCHING PATTERN "*.h" PATTERN "testdata" EXCLUDE)
+          COMPONENT sdk FILES_MATCHING PATTERN "*.h" PATTERN "testdata" EXCLUDE)
 endforeach()
-install(TARGETS kotona-conformance kotona-decode RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS kotona-conformance kotona-decode RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        COMPONENT sdk)
 
 set(kotona_sdk_dir "${CMAKE_INSTALL_LIBDIR}/cmake/KotonaDriverSdk")
-install(EXPORT KotonaDriverSdkTargets NAMESPACE kotona:: DESTINATION "${kotona_sdk_dir}")
+install(EXPORT KotonaDriverSdkTargets NAMESPACE kotona:: DESTINATION "${kotona_sdk_dir}"
+        COMPONENT sdk)
 configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/KotonaDriverSdkConfig.cmake.in"
                               "${PROJECT_BINARY_DIR}/KotonaDriverSdkConfig.cmake"
                               INSTALL_DESTINATION "${kotona_sdk_dir}")
@@ -35,4 +38,4 @@ install(FILES "${PROJECT_BINARY_DIR}/KotonaDriverSdkConfig.cmake"
               "${PROJECT_BINARY_DIR}/KotonaDriverSdkConfigVersion.cmake"
               "${PROJECT_SOURCE_DIR}/cmake/driver_plugin_entry.cpp.in"
               "${PROJECT_SOURCE_DIR}/tests/support/fuzz_replay_main.cpp"
-        DESTINATION "${kotona_sdk_dir}")
+        DESTINATION "${kotona_sdk_dir}" COMPONENT sdk)

@@ -16,6 +16,7 @@ packages=(
   mosquitto mosquitto-clients
   dbus
   systemd  # systemd-analyze checks the units in deploy/systemd (service/)
+  lintian  # the Debian packages are checked (tools/build_packages.sh)
   openssl ca-certificates  # deploy/provision.sh and run.sh (keys, certificates, passwords)
   python3                  # test scripts (free ports, reading the demo's store)
   curl procps iproute2 nftables faketime

@@ -14,7 +14,7 @@ prefix="$root/prefix"
 example="$root/acme_thermo"
 start=$(date +%s)
 rm -rf "$prefix" "$example"  # a fresh install and configure each run; ccache keeps it cheap
-cmake --install "$build" --prefix "$prefix" >/dev/null
+cmake --install "$build" --prefix "$prefix" --component sdk >/dev/null
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 # Only the package: nothing of the tree is on the example's include or module path.
