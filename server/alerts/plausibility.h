@@ -25,4 +25,12 @@ inline constexpr std::string_view kReadingUnrepresentableRule = "reading.unrepre
 // bounds them). Non-finite values never get here: the codec rejects them.
 std::optional<std::string> find_implausible_value(const Measurement& m);
 
+// The same value as data, for the alert's values (the page names it in the reader's language:
+// the catalogue's series.<key>, the comparator "<", ">" or "", the value and its limits).
+struct ImplausibleValue {
+  std::string key, cmp;
+  double value = 0, low = 0, high = 0;
+};
+std::optional<ImplausibleValue> find_implausible(const Measurement& m);
+
 }  // namespace kotona::server::alerts

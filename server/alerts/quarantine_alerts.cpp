@@ -4,14 +4,15 @@ namespace kotona::server::alerts {
 
 namespace {
 
-// "bp {...}; bp {...} and 3 more": at most three values in a message.
-std::string values_text(const QuarantineEvent& e) {
+// "bp {...}; bp {...} and 3 more": at most three values in a message (without "and N more"
+// for the page's templates, which say the count in the reader's language).
+std::string values_text(const QuarantineEvent& e, bool say_more = true) {
   constexpr std::size_t kShown = 3;
   std::string out;
   for (std::size_t i = 0; i < e.values.size() && i < kShown; ++i) {
     out += (i == 0 ? "" : "; ") + e.values[i];
   }
-  if (e.values.size() > kShown) {
+  if (say_more && e.values.size() > kShown) {
     out += " and " + std::to_string(e.values.size() - kShown) + " more";
   }
   return out;
@@ -25,6 +26,13 @@ std::string device_name(const QuarantineEvent& e) {
   return e.device.empty() ? std::string("an unknown device") : "device " + e.device;
 }
 
+// The hub and device (empty: unknown, the page says so in its language) with `more`.
+AlertValues names(const QuarantineEvent& e, AlertValues more) {
+  more.push_back({"hub", e.gateway.value});
+  more.push_back({"device", e.device});
+  return more;
+}
+
 TechnicalDraft not_enrolled(const QuarantineEvent& e) {
   auto values = values_text(e);
   return {std::string(kQuarantineNotEnrolledRule),
@@ -36,7 +44,8 @@ TechnicalDraft not_enrolled(const QuarantineEvent& e) {
               " is not enrolled, so its readings reach no clinician. Enrol it, then release " +
               "its " + std::to_string(e.count) + " quarantined reading(s)" +
               (values.empty() ? std::string() : ": " + values),
-          {{"readings", static_cast<double>(e.count)}}};
+          {{"readings", static_cast<double>(e.count)}},
+          names(e, {{"count", static_cast<double>(e.count)}, {"values", values_text(e, false)}})};
 }
 
 TechnicalDraft system_draft(const QuarantineEvent& e) {
@@ -49,7 +58,8 @@ TechnicalDraft system_draft(const QuarantineEvent& e) {
             "Identity mismatch: a batch on " + hub_name(e) + "'s topic claims another hub (" +
                 device_name(e) + ", " + std::to_string(e.count) +
                 " reading(s) quarantined): a misconfigured or impersonating hub",
-            {{"readings", static_cast<double>(e.count)}}};
+            {{"readings", static_cast<double>(e.count)}},
+            names(e, {{"count", static_cast<double>(e.count)}})};
   }
   if (e.reason == "evicted") {
     return {std::string(kQuarantineEvictedRule),
@@ -59,7 +69,8 @@ TechnicalDraft system_draft(const QuarantineEvent& e) {
             e.episode,
             std::to_string(e.count) + " quarantined item(s) of " + hub_name(e) +
                 " deleted by the quarantine cap or age limit without being released",
-            {{"evicted", static_cast<double>(e.count)}}};
+            {{"evicted", static_cast<double>(e.count)}},
+            names(e, {{"count", static_cast<double>(e.count)}})};
   }
   return {std::string(kQuarantineUndecodableRule),
           Priority::kMedium,
@@ -68,7 +79,8 @@ TechnicalDraft system_draft(const QuarantineEvent& e) {
           e.episode,
           "Undecodable data from " + hub_name(e) + " (" + e.reason + ", " + device_name(e) + ", " +
               std::to_string(e.count) + " item(s) quarantined): check the hub's software version",
-          {{"items", static_cast<double>(e.count)}}};
+          {{"items", static_cast<double>(e.count)}},
+          names(e, {{"count", static_cast<double>(e.count)}, {"reason", e.reason}})};
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "server/alerts/rules.h"
 
-#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -17,8 +16,14 @@ std::string number(double v) {
 }
 
 AlertDraft draft(std::string_view rule, Priority priority, std::string message,
-                 std::vector<std::pair<std::string, double>> threshold) {
-  return AlertDraft{std::string(rule), priority, std::move(message), std::move(threshold)};
+                 std::vector<std::pair<std::string, double>> threshold, AlertValues values) {
+  return AlertDraft{std::string(rule), priority, std::move(message), std::move(threshold),
+                    std::move(values)};
+}
+
+// "<" / ">" of a value beyond the meter's range, "" for an exact one (the page's templates).
+AlertValue cmp(Comparator comparator) {
+  return {"cmp", std::string(comparator == Comparator::kNone ? "" : comparator_symbol(comparator))};
 }
 
 void evaluate_bp(const BloodPressure& bp, const RuleConfig& c, std::vector<AlertDraft>& out) {
@@ -33,13 +38,20 @@ void evaluate_bp(const BloodPressure& bp, const RuleConfig& c, std::vector<Alert
                             " (threshold: systolic >= " + number(c.bp_crisis_systolic_mmhg) +
                             " or diastolic >= " + number(c.bp_crisis_diastolic_mmhg) + " mmHg)",
                         {{"systolic_mmhg", c.bp_crisis_systolic_mmhg},
-                         {"diastolic_mmhg", c.bp_crisis_diastolic_mmhg}}));
+                         {"diastolic_mmhg", c.bp_crisis_diastolic_mmhg}},
+                        {{"systolic", bp.systolic_mmhg},
+                         {"diastolic", bp.diastolic_mmhg},
+                         {"limit_systolic", c.bp_crisis_systolic_mmhg},
+                         {"limit_diastolic", c.bp_crisis_diastolic_mmhg}}));
   }
   if (bp.systolic_mmhg < c.bp_hypotension_systolic_mmhg) {
     out.push_back(draft(kBpHypotensionRule, Priority::kHigh,
                         "Hypotension: blood pressure " + value() + " (threshold: systolic < " +
                             number(c.bp_hypotension_systolic_mmhg) + " mmHg)",
-                        {{"systolic_mmhg", c.bp_hypotension_systolic_mmhg}}));
+                        {{"systolic_mmhg", c.bp_hypotension_systolic_mmhg}},
+                        {{"systolic", bp.systolic_mmhg},
+                         {"diastolic", bp.diastolic_mmhg},
+                         {"limit_systolic", c.bp_hypotension_systolic_mmhg}}));
   }
 }
 
@@ -57,16 +69,23 @@ void evaluate_inr_beyond_range(const Inr& inr, const RuleConfig& c, const std::s
                                std::vector<AlertDraft>& out) {
   const std::string value = shown(inr.comparator, inr.ratio);
   const bool far = inr.comparator == Comparator::kAboveRange || inr.ratio <= c.inr_far_low;
+  AlertValues values{{"form", std::string("beyond")},
+                     cmp(inr.comparator),
+                     {"inr", inr.ratio},
+                     {"target_low", c.inr_target_low},
+                     {"target_high", c.inr_target_high}};
   if (far) {
     out.push_back(draft(kInrFarOutOfRangeRule, Priority::kHigh,
                         "INR " + value + " (beyond the meter's measuring range), far outside " +
                             "target range " + range,
-                        {{"inr_far_low", c.inr_far_low}, {"inr_far_high", c.inr_far_high}}));
+                        {{"inr_far_low", c.inr_far_low}, {"inr_far_high", c.inr_far_high}},
+                        std::move(values)));
   } else {
     out.push_back(draft(
         kInrOutOfRangeRule, Priority::kMedium,
         "INR " + value + " (below the meter's measuring range), outside " + "target range " + range,
-        {{"inr_target_low", c.inr_target_low}, {"inr_target_high", c.inr_target_high}}));
+        {{"inr_target_low", c.inr_target_low}, {"inr_target_high", c.inr_target_high}},
+        std::move(values)));
   }
 }
 
@@ -76,17 +95,23 @@ void evaluate_inr(const Inr& inr, const RuleConfig& c, std::vector<AlertDraft>& 
     evaluate_inr_beyond_range(inr, c, range(), out);
     return;
   }
+  AlertValues values{{"inr", inr.ratio},
+                     {"target_low", c.inr_target_low},
+                     {"target_high", c.inr_target_high},
+                     {"far_low", c.inr_far_low},
+                     {"far_high", c.inr_far_high}};
   if (inr.ratio < c.inr_far_low || inr.ratio >= c.inr_far_high) {
-    out.push_back(draft(kInrFarOutOfRangeRule, Priority::kHigh,
-                        "INR " + number(inr.ratio) + " far outside target range " + range() +
-                            " (threshold: < " + number(c.inr_far_low) +
-                            " or >= " + number(c.inr_far_high) + ")",
-                        {{"inr_far_low", c.inr_far_low}, {"inr_far_high", c.inr_far_high}}));
+    out.push_back(draft(
+        kInrFarOutOfRangeRule, Priority::kHigh,
+        "INR " + number(inr.ratio) + " far outside target range " + range() + " (threshold: < " +
+            number(c.inr_far_low) + " or >= " + number(c.inr_far_high) + ")",
+        {{"inr_far_low", c.inr_far_low}, {"inr_far_high", c.inr_far_high}}, std::move(values)));
   } else if (inr.ratio < c.inr_target_low || inr.ratio > c.inr_target_high) {
     out.push_back(
         draft(kInrOutOfRangeRule, Priority::kMedium,
               "INR " + number(inr.ratio) + " outside target range " + range(),
-              {{"inr_target_low", c.inr_target_low}, {"inr_target_high", c.inr_target_high}}));
+              {{"inr_target_low", c.inr_target_low}, {"inr_target_high", c.inr_target_high}},
+              std::move(values)));
   }
 }
 
@@ -97,17 +122,23 @@ void evaluate_inr(const Inr& inr, const RuleConfig& c, std::vector<AlertDraft>& 
 void evaluate_glucose_beyond_range(const Glucose& g, const RuleConfig& c,
                                    std::vector<AlertDraft>& out) {
   const std::string value = shown(g.comparator, g.mmol_per_l) + " mmol/L";
+  auto values = [&](double limit) {
+    return AlertValues{{"form", std::string("beyond")},
+                       cmp(g.comparator),
+                       {"glucose", g.mmol_per_l},
+                       {"limit", limit}};
+  };
   if (g.comparator == Comparator::kAboveRange) {
     out.push_back(draft(kGlucoseHyperRule, Priority::kHigh,
                         "Glucose HI: " + value + ", above the meter's measuring range " +
                             "(threshold: >= " + number(c.glucose_hyper_mmol_l) + " mmol/L)",
-                        {{"mmol_per_l", c.glucose_hyper_mmol_l}}));
+                        {{"mmol_per_l", c.glucose_hyper_mmol_l}}, values(c.glucose_hyper_mmol_l)));
   } else {
-    out.push_back(draft(kGlucoseHypoL2Rule, Priority::kHigh,
-                        "Level 2 hypoglycaemia, glucose LO: " + value + ", below the meter's " +
-                            "measuring range (threshold: < " + number(c.glucose_hypo_l2_mmol_l) +
-                            " mmol/L)",
-                        {{"mmol_per_l", c.glucose_hypo_l2_mmol_l}}));
+    out.push_back(
+        draft(kGlucoseHypoL2Rule, Priority::kHigh,
+              "Level 2 hypoglycaemia, glucose LO: " + value + ", below the meter's " +
+                  "measuring range (threshold: < " + number(c.glucose_hypo_l2_mmol_l) + " mmol/L)",
+              {{"mmol_per_l", c.glucose_hypo_l2_mmol_l}}, values(c.glucose_hypo_l2_mmol_l)));
   }
 }
 
@@ -117,21 +148,26 @@ void evaluate_glucose(const Glucose& g, const RuleConfig& c, std::vector<AlertDr
     return;
   }
   auto value = [&] { return number(g.mmol_per_l) + " mmol/L"; };
+  auto values = [&](double limit) {
+    return AlertValues{{"glucose", g.mmol_per_l}, {"limit", limit}};
+  };
   if (g.mmol_per_l < c.glucose_hypo_l2_mmol_l) {
     out.push_back(draft(kGlucoseHypoL2Rule, Priority::kHigh,
                         "Level 2 hypoglycaemia: glucose " + value() + " (threshold: < " +
                             number(c.glucose_hypo_l2_mmol_l) + " mmol/L)",
-                        {{"mmol_per_l", c.glucose_hypo_l2_mmol_l}}));
+                        {{"mmol_per_l", c.glucose_hypo_l2_mmol_l}},
+                        values(c.glucose_hypo_l2_mmol_l)));
   } else if (g.mmol_per_l < c.glucose_hypo_l1_mmol_l) {
     out.push_back(draft(kGlucoseHypoL1Rule, Priority::kMedium,
                         "Level 1 hypoglycaemia: glucose " + value() + " (threshold: < " +
                             number(c.glucose_hypo_l1_mmol_l) + " mmol/L)",
-                        {{"mmol_per_l", c.glucose_hypo_l1_mmol_l}}));
+                        {{"mmol_per_l", c.glucose_hypo_l1_mmol_l}},
+                        values(c.glucose_hypo_l1_mmol_l)));
   } else if (g.mmol_per_l >= c.glucose_hyper_mmol_l) {
     out.push_back(draft(kGlucoseHyperRule, Priority::kMedium,
                         "Hyperglycaemia: glucose " + value() +
                             " (threshold: >= " + number(c.glucose_hyper_mmol_l) + " mmol/L)",
-                        {{"mmol_per_l", c.glucose_hyper_mmol_l}}));
+                        {{"mmol_per_l", c.glucose_hyper_mmol_l}}, values(c.glucose_hyper_mmol_l)));
   }
 }
 
@@ -140,7 +176,7 @@ void evaluate_spo2(const Spo2& s, const RuleConfig& c, std::vector<AlertDraft>& 
   out.push_back(draft(
       kSpo2LowRule, Priority::kHigh,
       "Low SpO2: " + number(s.percent) + " % (threshold: < " + number(c.spo2_low_percent) + " %)",
-      {{"percent", c.spo2_low_percent}}));
+      {{"percent", c.spo2_low_percent}}, {{"spo2", s.percent}, {"limit", c.spo2_low_percent}}));
 }
 
 void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
@@ -151,9 +187,9 @@ void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
                         std::string("Implant battery at ") +
                             (eos ? "end of service (EOS)" : "RRT/ERI") +
                             " (threshold: battery status RRT/ERI or EOS)",
-                        {}));
+                        {}, {{"form", std::string(eos ? "eos" : "rrt")}}));
   }
-  std::string leads;
+  std::string leads, leads_shown;  // the second in Ω: the same in every language
   auto check_lead = [&](const char* name, const ImplantChamber& ch) {
     if (!ch.lead_impedance_ohm) return;
     double ohm = *ch.lead_impedance_ohm;
@@ -161,8 +197,9 @@ void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
     // fracture (above) or an insulation breach (below), whatever limit the relay gave.
     const bool beyond = ch.lead_impedance_comparator != Comparator::kNone;
     if (beyond || ohm < c.lead_impedance_low_ohm || ohm > c.lead_impedance_high_ohm) {
-      if (!leads.empty()) leads += ", ";
+      if (!leads.empty()) leads += ", ", leads_shown += ", ";
       leads += std::string(name) + " " + shown(ch.lead_impedance_comparator, ohm) + " ohm";
+      leads_shown += std::string(name) + " " + shown(ch.lead_impedance_comparator, ohm) + " Ω";
     }
   };
   check_lead("RA", s.right_atrium);
@@ -174,13 +211,16 @@ void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
                             " (threshold: " + number(c.lead_impedance_low_ohm) + "-" +
                             number(c.lead_impedance_high_ohm) + " ohm)",
                         {{"lead_impedance_low_ohm", c.lead_impedance_low_ohm},
-                         {"lead_impedance_high_ohm", c.lead_impedance_high_ohm}}));
+                         {"lead_impedance_high_ohm", c.lead_impedance_high_ohm}},
+                        {{"leads", leads_shown},
+                         {"limit_low", c.lead_impedance_low_ohm},
+                         {"limit_high", c.lead_impedance_high_ohm}}));
   }
   if (s.shocks_delivered && *s.shocks_delivered > 0) {
     out.push_back(draft(
         kImplantShockRule, Priority::kHigh,
         "Implant delivered " + std::to_string(*s.shocks_delivered) + " shock(s) (threshold: > 0)",
-        {{"shocks_delivered", 0}}));
+        {{"shocks_delivered", 0}}, {{"shocks", static_cast<double>(*s.shocks_delivered)}}));
   }
   // "> L" alerts from the limit L as an exact L would (the true burden is higher still).
   if (s.at_af_burden_percent && *s.at_af_burden_percent >= c.af_burden_percent &&
@@ -189,60 +229,11 @@ void evaluate_implant(const CardiacImplantSummary& s, const RuleConfig& c,
                         "AT/AF burden " +
                             shown(s.at_af_burden_comparator, *s.at_af_burden_percent) +
                             " % (threshold: >= " + number(c.af_burden_percent) + " %)",
-                        {{"af_burden_percent", c.af_burden_percent}}));
+                        {{"af_burden_percent", c.af_burden_percent}},
+                        {cmp(s.at_af_burden_comparator),
+                         {"burden", *s.at_af_burden_percent},
+                         {"limit", c.af_burden_percent}}));
   }
-}
-
-struct Field {
-  std::string_view key;
-  double RuleConfig::*member;
-};
-
-constexpr Field kFields[] = {
-    {"bp_crisis_systolic_mmhg", &RuleConfig::bp_crisis_systolic_mmhg},
-    {"bp_crisis_diastolic_mmhg", &RuleConfig::bp_crisis_diastolic_mmhg},
-    {"bp_hypotension_systolic_mmhg", &RuleConfig::bp_hypotension_systolic_mmhg},
-    {"inr_target_low", &RuleConfig::inr_target_low},
-    {"inr_target_high", &RuleConfig::inr_target_high},
-    {"inr_far_low", &RuleConfig::inr_far_low},
-    {"inr_far_high", &RuleConfig::inr_far_high},
-    {"glucose_hypo_l1_mmol_l", &RuleConfig::glucose_hypo_l1_mmol_l},
-    {"glucose_hypo_l2_mmol_l", &RuleConfig::glucose_hypo_l2_mmol_l},
-    {"glucose_hyper_mmol_l", &RuleConfig::glucose_hyper_mmol_l},
-    {"spo2_low_percent", &RuleConfig::spo2_low_percent},
-    {"lead_impedance_low_ohm", &RuleConfig::lead_impedance_low_ohm},
-    {"lead_impedance_high_ohm", &RuleConfig::lead_impedance_high_ohm},
-    {"af_burden_percent", &RuleConfig::af_burden_percent},
-    {"weight_gain_kg", &RuleConfig::weight_gain_kg},
-    {"weight_gain_days", &RuleConfig::weight_gain_days},
-};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-Result<void> check_consistent(const RuleConfig& c) {
-  if (!(c.inr_far_low <= c.inr_target_low && c.inr_target_low <= c.inr_target_high &&
-        c.inr_target_high < c.inr_far_high)) {
-    return fail(Errc::kConfig,
-                "INR limits must satisfy far_low <= target_low <= "
-                "target_high < far_high");
-  }
-  if (c.glucose_hypo_l2_mmol_l > c.glucose_hypo_l1_mmol_l ||
-      c.glucose_hypo_l1_mmol_l >= c.glucose_hyper_mmol_l) {
-    return fail(Errc::kConfig, "glucose limits must satisfy hypo_l2 <= hypo_l1 < hyper");
-  }
-  if (c.bp_hypotension_systolic_mmhg >= c.bp_crisis_systolic_mmhg) {
-    return fail(Errc::kConfig, "bp_hypotension_systolic_mmhg must be below the crisis limit");
-  }
-  if (c.lead_impedance_low_ohm >= c.lead_impedance_high_ohm) {
-    return fail(Errc::kConfig, "lead_impedance_low_ohm must be below lead_impedance_high_ohm");
-  }
-  return {};
 }
 
 }  // namespace
@@ -264,62 +255,6 @@ std::optional<Priority> parse_priority(std::string_view text) {
     if (to_string(p) == text) return p;
   }
   return std::nullopt;
-}
-
-namespace {
-
-// Sets one `key=value` without the consistency check.
-Result<void> apply_setting(std::string_view line, RuleConfig& config) {
-  auto eq = line.find('=');
-  if (eq == std::string_view::npos) {
-    return fail(Errc::kConfig, "rule setting needs key=value: " + std::string(line));
-  }
-  std::string_view key = trim(line.substr(0, eq));
-  std::string_view text = trim(line.substr(eq + 1));
-  for (const auto& field : kFields) {
-    if (field.key != key) continue;
-    double value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || text.empty() ||
-        !std::isfinite(value) || value < 0) {
-      return fail(Errc::kConfig, "rule setting " + std::string(key) +
-                                     ": not a non-negative number: " + std::string(text));
-    }
-    config.*field.member = value;
-    return {};
-  }
-  return fail(Errc::kConfig, "unknown rule setting: " + std::string(key));
-}
-
-}  // namespace
-
-Result<void> parse_rule_setting(std::string_view line, RuleConfig& config) {
-  RuleConfig next = config;
-  if (auto r = apply_setting(line, next); !r) return r;
-  if (auto r = check_consistent(next); !r) return r;
-  config = next;
-  return {};
-}
-
-Result<void> parse_rule_settings(std::string_view settings, RuleConfig& config) {
-  RuleConfig next = config;
-  std::size_t at = 0;
-  bool any = false;
-  while (at < settings.size()) {
-    if (settings[at] == ' ' || settings[at] == '\t') {
-      ++at;
-      continue;
-    }
-    auto end = settings.find_first_of(" \t", at);
-    if (end == std::string_view::npos) end = settings.size();
-    if (auto r = apply_setting(settings.substr(at, end - at), next); !r) return r;
-    any = true;
-    at = end;
-  }
-  if (!any) return fail(Errc::kConfig, "no rule settings given");
-  if (auto r = check_consistent(next); !r) return r;
-  config = next;
-  return {};
 }
 
 std::vector<AlertDraft> evaluate_rules(const Reading& reading, const PatientId& /*patient*/,
@@ -370,7 +305,12 @@ std::vector<AlertDraft> evaluate_weight_trend(const WeightPoint& current,
           number(lowest->kg) + " kg within " + number(config.weight_gain_days) +
           " days (threshold: more than " + number(config.weight_gain_kg) + " kg in " +
           number(config.weight_gain_days) + " days)",
-      {{"weight_gain_kg", config.weight_gain_kg}, {"weight_gain_days", config.weight_gain_days}}));
+      {{"weight_gain_kg", config.weight_gain_kg}, {"weight_gain_days", config.weight_gain_days}},
+      {{"kg", current.kg},
+       {"gain", std::round((current.kg - lowest->kg) * 10) / 10},
+       {"from", lowest->kg},
+       {"days", config.weight_gain_days},
+       {"limit_kg", config.weight_gain_kg}}));
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/ids.h"
@@ -22,12 +23,23 @@ std::string_view to_string(Priority priority);
 // The inverse of to_string(); nullopt for any other text (a DB column or query parameter).
 std::optional<Priority> parse_priority(std::string_view text);
 
+// One value an alert's sentence names, by key, for the page's per-language templates (issue 18):
+// numbers stay numbers (the page writes their decimals per locale; keys ending "_s" are
+// durations), texts are ids, serials, comparators ("<", ">") or a template variant ("form").
+struct AlertValue {
+  std::string key;
+  std::variant<double, std::string> value;
+  friend bool operator==(const AlertValue&, const AlertValue&) = default;
+};
+using AlertValues = std::vector<AlertValue>;
+
 struct AlertDraft {
   std::string rule_id;  // stable, e.g. "bp.crisis"; part of the deterministic alert id
   Priority priority = Priority::kLow;
   std::string message;  // for clinicians: names the values and the threshold
   // The thresholds the rule compared against, e.g. {"systolic_mmhg", 180}.
   std::vector<std::pair<std::string, double>> threshold;
+  AlertValues values;  // what `message` says, for the page's sentence in the reader's language
   friend bool operator==(const AlertDraft&, const AlertDraft&) = default;
 };
 

@@ -25,6 +25,12 @@ std::string duration_text(std::chrono::milliseconds d) {
   return one(s / 86400) + " d";
 }
 
+// A duration in seconds, for the page's templates (which write it per locale).
+template <class D>
+double seconds(D d) {
+  return std::chrono::duration<double>(d).count();
+}
+
 // One draft per patient, or one system draft when the gateway has none enrolled.
 void per_patient(const GatewayView& g, TechnicalDraft draft, std::vector<TechnicalDraft>& out) {
   if (g.patients.empty()) {
@@ -43,21 +49,31 @@ void per_patient(const GatewayView& g, TechnicalDraft draft, std::vector<Technic
 // episode is one per hub until it is resolved.
 void evaluate_storage(const GatewayView& g, std::vector<TechnicalDraft>& out) {
   const std::string left = std::to_string(g.storage_available_bytes / 1024) + " KiB left";
+  const auto kib = static_cast<double>(g.storage_available_bytes / 1024);
   if (g.storage_state == "full") {
     per_patient(g,
-                {std::string(kGatewayDiskFullRule), Priority::kHigh, g.gateway.value, {},
+                {std::string(kGatewayDiskFullRule),
+                 Priority::kHigh,
+                 g.gateway.value,
+                 {},
                  std::to_string(g.storage_full_since_unix_ms),
                  "Hub " + g.gateway.value + " disk full (" + left +
                      "): new readings cannot be stored; meters keep theirs and the hub still "
                      "delivers what it holds. Free space or replace the hub",
-                 {}},
+                 {},
+                 {{"hub", g.gateway.value}, {"kib", kib}}},
                 out);
   } else if (g.storage_state == "low") {
     per_patient(g,
-                {std::string(kGatewayDiskLowRule), Priority::kLow, g.gateway.value, {}, "low",
+                {std::string(kGatewayDiskLowRule),
+                 Priority::kLow,
+                 g.gateway.value,
+                 {},
+                 "low",
                  "Hub " + g.gateway.value + " disk low (" + left +
                      "): it will stop storing readings when the disk is full",
-                 {}},
+                 {},
+                 {{"hub", g.gateway.value}, {"kib", kib}}},
                 out);
   }
 }
@@ -82,7 +98,12 @@ void evaluate_refused(const GatewayView& g, const GatewayView::Device& d,
                      " refused (" + r.reason + ") since the hub started; the measured " +
                      "values did not reach the service centre. Ask the patient for the values " +
                      "in the meter's memory; check or replace the meter",
-                 {}},
+                 {},
+                 {{"form", std::string(d.serial.empty() ? "port" : "serial")},
+                  {"device", d.serial.empty() ? d.port : d.serial},
+                  {"hub", g.gateway.value},
+                  {"count", static_cast<double>(r.count)},
+                  {"reason", r.reason}}},
                 out);
   }
 }
@@ -104,28 +125,42 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
     auto silent = now - from;
     if (silent >= config.gateway_silent_after) {
       per_patient(g,
-                  {std::string(kGatewaySilentRule), Priority::kHigh, g.gateway.value, {},
+                  {std::string(kGatewaySilentRule),
+                   Priority::kHigh,
+                   g.gateway.value,
+                   {},
                    g.last_heard ? std::to_string(unix_ms(*g.last_heard)) : "never",
                    "Hub " + g.gateway.value + " silent for " + duration_text(silent) +
                        " (threshold " + duration_text(config.gateway_silent_after) +
                        "): its readings are not reaching the service centre",
-                   {{"silent_after_s", static_cast<double>(config.gateway_silent_after.count())}}},
+                   {{"silent_after_s", static_cast<double>(config.gateway_silent_after.count())}},
+                   {{"hub", g.gateway.value},
+                    {"silent_s", seconds(silent)},
+                    {"limit_s", seconds(config.gateway_silent_after)}}},
                   out);
     }
   }
   if (g.oldest_unacked_unix_ms > 0) {
-    std::chrono::milliseconds age{std::max<std::int64_t>(
-        0, g.status_sent_unix_ms - g.oldest_unacked_unix_ms)};
+    std::chrono::milliseconds age{
+        std::max<std::int64_t>(0, g.status_sent_unix_ms - g.oldest_unacked_unix_ms)};
     if (g.outbox_depth >= config.outbox_backlog_rows || age >= config.outbox_backlog_age) {
       per_patient(g,
-                  {std::string(kOutboxBacklogRule), Priority::kMedium, g.gateway.value, {},
+                  {std::string(kOutboxBacklogRule),
+                   Priority::kMedium,
+                   g.gateway.value,
+                   {},
                    std::to_string(g.oldest_unacked_unix_ms),
                    "Hub " + g.gateway.value + " holds " + std::to_string(g.outbox_depth) +
-                       " undelivered readings, oldest " + duration_text(age) +
-                       " (threshold " + std::to_string(config.outbox_backlog_rows) +
-                       " readings or " + duration_text(config.outbox_backlog_age) + ")",
+                       " undelivered readings, oldest " + duration_text(age) + " (threshold " +
+                       std::to_string(config.outbox_backlog_rows) + " readings or " +
+                       duration_text(config.outbox_backlog_age) + ")",
                    {{"outbox_rows", static_cast<double>(config.outbox_backlog_rows)},
-                    {"outbox_age_s", static_cast<double>(config.outbox_backlog_age.count())}}},
+                    {"outbox_age_s", static_cast<double>(config.outbox_backlog_age.count())}},
+                   {{"hub", g.gateway.value},
+                    {"rows", static_cast<double>(g.outbox_depth)},
+                    {"age_s", seconds(age)},
+                    {"limit_rows", static_cast<double>(config.outbox_backlog_rows)},
+                    {"limit_age_s", seconds(config.outbox_backlog_age)}}},
                   out);
     }
   }
@@ -134,11 +169,15 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
     evaluate_refused(g, d, out);
     if (d.state != "needs_pairing") continue;
     per_patient(g,
-                {std::string(kDeviceNeedsPairingRule), Priority::kMedium,
-                 g.gateway.value + "/" + d.serial, {}, std::to_string(d.last_seen_unix_ms),
+                {std::string(kDeviceNeedsPairingRule),
+                 Priority::kMedium,
+                 g.gateway.value + "/" + d.serial,
+                 {},
+                 std::to_string(d.last_seen_unix_ms),
                  "Device " + d.serial + " on hub " + g.gateway.value +
                      " needs pairing again: its readings cannot be taken until it is re-paired",
-                 {}},
+                 {},
+                 {{"device", d.serial}, {"hub", g.gateway.value}}},
                 out);
   }
   return out;
@@ -150,28 +189,42 @@ std::optional<TechnicalDraft> evaluate_device(const ExpectedDevice& d, HubTime n
   auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(d.cadence * 3 / 2);
   auto silent = now - from;
   if (silent < limit) return std::nullopt;
-  return TechnicalDraft{
-      std::string(kDeviceSilentRule), Priority::kMedium, d.gateway.value + "/" + d.serial.value,
-      d.patient, d.last_reading ? std::to_string(unix_ms(*d.last_reading)) : "never",
-      "No reading from device " + d.serial.value + " for " + duration_text(silent) +
-          " (expected every " + duration_text(d.cadence) + ")",
-      {{"cadence_s", static_cast<double>(d.cadence.count())}}};
+  return TechnicalDraft{std::string(kDeviceSilentRule),
+                        Priority::kMedium,
+                        d.gateway.value + "/" + d.serial.value,
+                        d.patient,
+                        d.last_reading ? std::to_string(unix_ms(*d.last_reading)) : "never",
+                        "No reading from device " + d.serial.value + " for " +
+                            duration_text(silent) + " (expected every " + duration_text(d.cadence) +
+                            ")",
+                        {{"cadence_s", static_cast<double>(d.cadence.count())}},
+                        {{"device", d.serial.value},
+                         {"silent_s", seconds(silent)},
+                         {"cadence_s", seconds(d.cadence)}}};
 }
 
 std::optional<TechnicalDraft> evaluate_due(const DueMeasurement& due, HubTime now) {
   if (due.every.count() <= 0) return std::nullopt;
-  auto from = due.last_measured ? std::max(*due.last_measured, due.watched_since)
-                                : due.watched_since;
+  auto from =
+      due.last_measured ? std::max(*due.last_measured, due.watched_since) : due.watched_since;
   if (now - from < due.every) return std::nullopt;
-  std::string last = due.last_measured ? duration_text(now - *due.last_measured) + " ago"
-                                       : "none received";
-  return TechnicalDraft{
-      std::string(kMeasurementMissedRule), Priority::kMedium, due.patient.value + "/" + due.kind,
-      due.patient,
-      due.last_measured ? std::to_string(unix_ms(*due.last_measured)) : "never",
-      "Missed measurement: no " + due.kind + " from " + due.patient.value + " (due every " +
-          duration_text(due.every) + "; last " + last + ")",
-      {{"due_every_s", static_cast<double>(due.every.count())}}};
+  std::string last =
+      due.last_measured ? duration_text(now - *due.last_measured) + " ago" : "none received";
+  return TechnicalDraft{std::string(kMeasurementMissedRule),
+                        Priority::kMedium,
+                        due.patient.value + "/" + due.kind,
+                        due.patient,
+                        due.last_measured ? std::to_string(unix_ms(*due.last_measured)) : "never",
+                        "Missed measurement: no " + due.kind + " from " + due.patient.value +
+                            " (due every " + duration_text(due.every) + "; last " + last + ")",
+                        {{"due_every_s", static_cast<double>(due.every.count())}},
+                        due.last_measured
+                            ? AlertValues{{"kind", due.kind},
+                                          {"every_s", seconds(due.every)},
+                                          {"ago_s", seconds(now - *due.last_measured)}}
+                            : AlertValues{{"form", std::string("never")},
+                                          {"kind", due.kind},
+                                          {"every_s", seconds(due.every)}}};
 }
 
 std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t> previous,
@@ -185,11 +238,15 @@ std::optional<TechnicalDraft> evaluate_broker_drops(std::optional<std::uint64_t>
   if (dropped == 0) return std::nullopt;
   auto from = previous && current >= *previous ? *previous : 0;
   return TechnicalDraft{
-      std::string(kBrokerDroppedRule), Priority::kHigh, "broker", {},
+      std::string(kBrokerDroppedRule),
+      Priority::kHigh,
+      "broker",
+      {},
       std::to_string(from) + "-" + std::to_string(current),
       "The MQTT broker dropped " + std::to_string(dropped) +
           " messages (queue or in-flight limit): hubs re-send unacknowledged readings, but "
           "check the broker's max_queued_messages and the ingest servers",
+      {{"dropped", static_cast<double>(dropped)}},
       {{"dropped", static_cast<double>(dropped)}}};
 }
 
@@ -215,6 +272,8 @@ TechnicalDraft evaluate_uid_conflict(const UidConflict& c) {
               " and evaluated by the rules. Both are in the record: the device's record "
               "counter was reset, or one of them did not come from the device. Check with "
               "the patient which is real.";
+  d.values = {{"device", c.serial.value},  {"hub", c.gateway.value}, {"reading_uid", c.reading_uid},
+              {"stored", c.stored_values}, {"new", c.new_values},    {"kept_as", c.derived_uid}};
   return d;
 }
 

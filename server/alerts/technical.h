@@ -89,6 +89,7 @@ struct TechnicalDraft {
   std::string episode;      // stable while the condition lasts
   std::string message;
   std::vector<std::pair<std::string, double>> threshold;
+  AlertValues values;  // what `message` says (rules.h), for the page's templates
   // "tech/<rule>/<subject>/<episode>/<patient>": the deterministic alert id.
   std::string alert_id() const;
   friend bool operator==(const TechnicalDraft&, const TechnicalDraft&) = default;

@@ -54,10 +54,10 @@ Result<std::optional<StoredAlert>> AlertBook::group_into(const AlertId& group,
   if (!event) return fail(event.error());
   auto update = db_.prepare(
       "UPDATE alerts SET crossings = crossings + 1, last_reading_uid = ?, last_message = ?, "
-      "last_unix_ms = ?, last_event_id = ? WHERE alert_id = ?");
+      "last_unix_ms = ?, last_event_id = ?, last_values_json = ? WHERE alert_id = ?");
   if (!update) return fail(update.error());
   update->bind(1, alert.reading_uid.value).bind(2, alert.message).bind(3, ms(alert.created));
-  update->bind(4, *event).bind(5, group.value);
+  update->bind(4, *event).bind(5, alert.values_json).bind(6, group.value);
   if (auto r = update->step(); !r) return fail(r.error());
   auto seen = db_.prepare("INSERT INTO alert_grouped(alert_id, group_id) VALUES(?, ?)");
   if (!seen) return fail(seen.error());
@@ -87,13 +87,15 @@ Result<std::optional<StoredAlert>> AlertBook::raise(StoredAlert alert,
   auto stmt = db_.prepare(
       "INSERT INTO alerts(event_id, alert_id, reading_uid, patient_id, rule_id, priority, state, "
       "message, threshold_json, created_unix_ms, last_event_id, last_reading_uid, last_message, "
-      "last_unix_ms, groupable, group_subject) VALUES(?,?,?,?,?,?,'open',?,?,?,?,?,?,?,1,?)");
+      "last_unix_ms, groupable, group_subject, values_json, last_values_json) "
+      "VALUES(?,?,?,?,?,?,'open',?,?,?,?,?,?,?,1,?,?,?)");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, *event).bind(2, alert.alert_id.value).bind(3, alert.reading_uid.value);
   stmt->bind(4, alert.patient.value).bind(5, alert.rule_id).bind(6, to_string(alert.priority));
   stmt->bind(7, alert.message).bind(8, alert.threshold_json).bind(9, ms(alert.created));
   stmt->bind(10, *event).bind(11, alert.reading_uid.value).bind(12, alert.message);
   stmt->bind(13, ms(alert.created)).bind(14, group_subject);
+  stmt->bind(15, alert.values_json).bind(16, alert.values_json);
   if (auto r = stmt->step(); !r) return fail(r.error());
   if (auto after = escalate_after(escalation_, alert.priority); after.count() > 0) {
     if (auto r = put_deadline(alert.alert_id, 1, alert.created + after); !r) return fail(r.error());

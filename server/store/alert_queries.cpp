@@ -15,7 +15,8 @@ constexpr const char* kAlertColumns =
     "COALESCE(a.last_reading_uid, a.reading_uid), COALESCE(a.last_message, a.message), "
     "COALESCE(a.last_unix_ms, a.created_unix_ms), COALESCE(a.acked_by, ''), a.acked_unix_ms, "
     "COALESCE(a.ack_note, ''), COALESCE(a.resolved_by, ''), a.resolved_unix_ms, "
-    "COALESCE(a.resolve_note, ''), a.escalation_tier, d.due_unix_ms ";
+    "COALESCE(a.resolve_note, ''), a.escalation_tier, d.due_unix_ms, "
+    "COALESCE(a.values_json, '{}'), COALESCE(a.last_values_json, a.values_json, '{}') ";
 // The alert's newest event.
 constexpr const char* kAlertsNow =
     "FROM alerts a JOIN alert_events e ON e.event_id = COALESCE(a.last_event_id, a.event_id) "
@@ -53,6 +54,8 @@ StoredAlert alert_from_row(const Statement& s) {
   a.resolve_note = s.column_text(20);
   a.escalation_tier = s.column_int(21);
   a.escalation_due = optional_ms(s, 22);
+  a.values_json = s.column_text(23);
+  a.last_values_json = s.column_text(24);
   return a;
 }
 

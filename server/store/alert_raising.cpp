@@ -43,6 +43,7 @@ Result<void> AlertBook::raise_for_reading(const Reading& reading, const PatientI
     alert.priority = draft.priority;
     alert.message = draft.message;
     alert.threshold_json = encode_threshold_json(draft.threshold);
+    alert.values_json = encode_alert_values_json(draft.values);
     alert.created = created;
     if (auto r = raise_into(std::move(alert), /*group_subject=*/"", out); !r) return r;
   }
@@ -62,6 +63,16 @@ Result<void> AlertBook::raise_implausible(const Reading& reading, const PatientI
                   reading.gateway.value + ": " + what +
                   " (physiological limits). Stored flagged, no clinical alert raised: check the "
                   "device for a fault or tampering.";
+  alerts::AlertValues values{{"device", reading.device.serial.value},
+                             {"hub", reading.gateway.value}};
+  if (auto found = alerts::find_implausible(reading.measurement)) {
+    values.insert(values.end(), {{"series", found->key},
+                                 {"cmp", found->cmp},
+                                 {"value", found->value},
+                                 {"low", found->low},
+                                 {"high", found->high}});
+  }
+  alert.values_json = encode_alert_values_json(values);
   alert.created = created;
   return raise_into(std::move(alert), reading.gateway.value + "/" + reading.device.serial.value,
                     out);
@@ -110,6 +121,7 @@ Result<void> AlertBook::raise_technical(const alerts::TechnicalDraft& draft, Hub
   alert.priority = draft.priority;
   alert.message = draft.message;
   alert.threshold_json = encode_threshold_json(draft.threshold);
+  alert.values_json = encode_alert_values_json(draft.values);
   alert.created = created;
   // One alert per episode (alert id); a new episode of the same subject (hub, device,
   // broker) is grouped into its open alert. Two silent devices stay two alerts.
@@ -149,6 +161,9 @@ Result<void> AlertBook::raise_unrepresentable(const GatewayId& gateway,
     alert.message = "Reading " + rejected.reading_uid + " from hub " + gateway.value +
                     " not stored: " + rejected.error.detail +
                     ". Kept in quarantine; check the device (fault or tampering).";
+    alert.values_json = encode_alert_values_json({{"reading_uid", rejected.reading_uid},
+                                                  {"hub", gateway.value},
+                                                  {"error", rejected.error.detail}});
     alert.created = received;
     if (auto r = raise_into(std::move(alert), gateway.value, out); !r) return r;
   }

@@ -330,6 +330,7 @@ TEST_CASE(
                           PatientId{"patient-1"},
                           std::move(episode),
                           "silent",
+                          {},
                           {}};
   };
   auto first = f.store->alert_book().insert_technical_alerts(

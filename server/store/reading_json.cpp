@@ -175,6 +175,14 @@ std::string encode_threshold_json(const std::vector<std::pair<std::string, doubl
   return to_json_text(o);
 }
 
+std::string encode_alert_values_json(const alerts::AlertValues& values) {
+  json::object o;
+  for (const auto& v : values) {
+    std::visit([&](const auto& x) { o[v.key] = x; }, v.value);
+  }
+  return to_json_text(o);
+}
+
 std::string encode_reading_json(const Reading& r) {
   json::object o{{"reading_uid", r.uid.value},
                  {"gateway_id", r.gateway.value},

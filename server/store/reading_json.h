@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/reading.h"
+#include "server/alerts/rules.h"
 
 namespace kotona::server::store {
 
@@ -19,6 +20,9 @@ std::string encode_values_json(const Measurement& measurement);
 std::string encode_quality_json(const QualityFlags& quality);
 // {"systolic_mmhg":180,...}
 std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold);
+// {"systolic":185,"limit_systolic":180,"hub":"gw-1"}: what an alert's sentence names
+// (alerts::AlertValue), for the page's per-language templates.
+std::string encode_alert_values_json(const alerts::AlertValues& values);
 // The value under component key `key` (core/kinds.h, e.g. weight's "kg") of a stored
 // values_json; nullopt when absent or not a number.
 std::optional<double> decode_component_value(const std::string& values_json, std::string_view key);

@@ -76,7 +76,9 @@ constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
     {"group_subject", "TEXT NULL"},    {"acked_by", "TEXT NULL"},
     {"acked_unix_ms", "INTEGER NULL"}, {"ack_note", "TEXT NULL"},
     {"resolved_by", "TEXT NULL"},      {"resolved_unix_ms", "INTEGER NULL"},
-    {"resolve_note", "TEXT NULL"},     {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"}};
+    {"resolve_note", "TEXT NULL"},     {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"},
+    // Issue 18: what the message says, for the page's sentence per language (NULL: older row).
+    {"values_json", "TEXT NULL"},      {"last_values_json", "TEXT NULL"}};
 
 // Columns added to the v1 quarantine table (older databases get them at open).
 constexpr std::pair<const char*, const char*> kQuarantineColumnsAdded[] = {

@@ -99,7 +99,10 @@ Result<std::vector<StoredAlert>> TechnicalAlerts::store_was_unwritable(const Sto
           std::to_string(outage.failures) + " failed writes, first: " + outage.first_error +
           "). Readings were not acknowledged and the hubs re-send them; check the database's "
           "disk and service",
-      {{"seconds", static_cast<double>(seconds)}}};
+      {{"seconds", static_cast<double>(seconds)}},
+      {{"seconds_s", static_cast<double>(seconds)},
+       {"failures", static_cast<double>(outage.failures)},
+       {"error", outage.first_error}}};
   return book_.insert_technical_alerts({draft}, now);
 }
 
@@ -115,6 +118,7 @@ Result<std::vector<StoredAlert>> TechnicalAlerts::login_attack(int failures, Hub
                                    " failed sign-ins in a short time: the API is under a "
                                    "password-guessing attack; sign-ins are being delayed "
                                    "(see the log's 'login failed' lines for the sources)",
+                               {{"failures", static_cast<double>(failures)}},
                                {{"failures", static_cast<double>(failures)}}};
   return book_.insert_technical_alerts({draft}, started);
 }

@@ -77,11 +77,15 @@ struct StoredAlert {
   AlertState state = AlertState::kOpen;
   std::string message;
   std::string threshold_json;
+  // What `message` says, as JSON (encode_alert_values_json): the page builds the sentence in
+  // the reader's language from rule_id + these; "{}" for rows stored before issue 18.
+  std::string values_json = "{}";
   HubTime created{};
   std::string change = "raised";  // the event: raised, grouped, acknowledged, resolved, escalated
   std::int64_t crossings = 1;     // readings grouped into this alert
   ReadingUid last_reading_uid;    // the latest crossing's reading and message
   std::string last_message;
+  std::string last_values_json = "{}";  // the latest crossing's values
   HubTime last_at{};
   std::string acked_by, ack_note;
   std::optional<HubTime> acked_at;

@@ -125,8 +125,12 @@ namespace {
 // button (then in full, with an audit row naming the user).
 void page_in_language(const std::string& lang) {
   SystemUnderTest sys;
+  // Alerts of several rules for the sentence checks: two clinical (crisis, hypotension with a
+  // limit that has decimals) and two technical (the device silent after 3 s, INR never sent).
   sys.extra_server_config =
-      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1") +
+      "rule = patient-1 bp_hypotension_systolic_mmhg=90.5\n"
+      "expect = gw-test-0001 BPSIM0001 2s\ndue = patient-1 inr 2s\ntechnical_check_ms = 500\n";
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
   std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
@@ -135,7 +139,7 @@ void page_in_language(const std::string& lang) {
                  "dr-page", kTestPassword, kTestPassword, lang, KOTONA_SHOT_DIR},
                 sys.dir() / "browser.log");
   REQUIRE_MESSAGE(browser.wait_for_log("page live", 60s).has_value(), browser.log_text());
-  sys.start_device({"BPSIM0001", {"measure", "186/116/82"}, {}});
+  sys.start_device({"BPSIM0001", {"measure", "186/116/82", "measure", "85/55/60"}, {}});
   sys.start_gateway();
   REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
                   std::string(browser.log_text() + sys.diagnostics()));

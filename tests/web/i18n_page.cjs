@@ -3,7 +3,10 @@
 //   node i18n_page.cjs PLAYWRIGHT_CORE_DIR URL USER PASSWORD ADMIN_PASSWORD LANG SHOT_DIR
 // Registers patient-1 with a name and a henkilötunnus (as admin, through the API), signs in as
 // USER, chooses LANG in the page (fi: the default, nothing chosen), prints "page live"; the C++
-// test then sends a crisis reading. With the alert, the acknowledge dialog and the trend open:
+// test then sends a crisis and a hypotension reading, and the config (a 2 s `expect` and `due`)
+// raises device.silent and measurement.missed: each alert's sentence must be the catalogue
+// template of its rule id in LANG with its values (decimals per locale), none the stored
+// English text. With the alerts, the acknowledge dialog and the trend open:
 // no untranslated text (every text node of the page is catalogue text, data-k, or data,
 // data-v; every catalogue key in all three languages; every kind and series of the kind
 // table has its key; no missing key ⟦...⟧), the patient shown by name and age, the
@@ -81,11 +84,34 @@ async function untranslated() {
     await page.waitForFunction(() => document.getElementById("state").dataset.state === "live");
     log("page live");
 
-    const row = page.locator("#alerts tr[data-priority='high']");
+    const row = page.locator("#alerts tr[data-rule='bp.crisis']");
     await row.first().waitFor();
     const who = await row.first().locator("button.patient").textContent();
     check(who.includes("Aino Virtanen") && /\b\d{2,3}\b/.test(who), "patient by name and age: " + who);
     check(await row.first().locator("b.rule[data-k='rule.bp.crisis']").count() === 1, "the rule named from the catalogue");
+    // Alert sentences (issue 18 part 1): clinical and technical rules, each from the catalogue
+    // template of its rule id in this language with its values, never the stored English.
+    const rules = ["bp.crisis", "bp.hypotension", "measurement.missed", "device.silent"];
+    for (const r of rules) await page.locator(`#alerts tr[data-rule='${r}']`).first().waitFor();
+    const said = await page.evaluate(async ([rules, lang]) => {
+      const {messages} = await import("/web/js/messages.js");
+      const out = {};
+      for (const r of rules) {
+        const s = document.querySelector(`#alerts tr[data-rule='${r}'] .detail`);
+        const ok = s.classList.contains("sentence") && s.dataset.k.startsWith("alert." + r) &&
+                   s.dataset.k in messages[lang] && !s.hasAttribute("lang");
+        out[r] = (ok ? "" : "NOT FROM THE CATALOGUE: ") + s.textContent;
+      }
+      out.fallbacks = document.querySelectorAll("#alerts .fallback").length;
+      return out;
+    }, [rules, lang]);
+    for (const r of rules) check(!said[r].startsWith("NOT"), `${r} sentence in ${lang}: ${said[r]}`);
+    check(said.fallbacks === 0, "no alert shown in the stored English text");
+    // Values per locale: the configured 90.5 mmHg limit with this language's decimal sign.
+    const decimal = {fi: "90,5", sv: "90,5", en: "90.5"}[lang];
+    check(said["bp.hypotension"].includes("85/55") && said["bp.hypotension"].includes(decimal),
+          "hypotension: measured values and the limit " + decimal);
+    check(said["bp.crisis"].includes("186/116"), "crisis: the measured values");
     let bad = await page.evaluate(untranslated);
     check(bad.length === 0, "feed: no untranslated text in " + lang + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
     await page.screenshot({ path: `${shots}/page-${lang}.png` });

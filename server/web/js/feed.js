@@ -2,7 +2,7 @@
 // note (recorded as the signed-in user). Element ids and data-* attributes are used by
 // tests/web/clinician_page.cjs.
 import {$, button, call, el, say, show} from "./api.js";
-import {known, tx, when} from "./i18n.js";
+import {duration, has, known, num, t, tx, when} from "./i18n.js";
 import {ensurePatient, matchesPatient, patientName, patientParts} from "./patients.js";
 import {showPatient} from "./trend.js";
 
@@ -39,16 +39,42 @@ function stateCell(a) {
   return st;
 }
 
-// The alert as the server stored it (rule text with its values, English: README.md).
+// The alert as the server stored it (English): for rows without values (stored before issue
+// 18) and a rule this language has no sentence for.
 const message = a => a.last_message || a.message;
 
-// The rule's name from the catalogue, then its values as the server wrote them (in English:
-// README.md says what is left to do).
+// One value as this language writes it: numbers and durations (keys "*_s") per locale, a
+// kind or series by its catalogue name, an unknown hub or device said so.
+function valueText(key, v) {
+  if (typeof v === "number") return key.endsWith("_s") ? duration(v) : num(v, 2);
+  if (key === "cmp") return v ? v + " " : "";
+  if ((key === "kind" || key === "series") && known(`${key}.${v}`)) return t(`${key}.${v}`);
+  if ((key === "hub" || key === "device") && !v) return t("alertv.unknown");
+  return String(v);
+}
+
+// The sentence of the latest crossing from the catalogue (sentences.js: rule id + form) and
+// the alert's values; null when there is none in this language.
+function sentence(a) {
+  const values = a.last_values || a.values;
+  if (!values || !Object.keys(values).length) return null;
+  const key = "alert." + a.rule_id + (values.form ? "." + values.form : "");
+  if (!has(key)) return null;
+  const params = {};
+  for (const [k, v] of Object.entries(values)) params[k] = valueText(k, v);
+  return tx("div", key, params, "small detail sentence");
+}
+
+// The rule's name, then the sentence with its values, both in the page's language; the
+// stored English text only where no sentence exists (marked lang="en", class "fallback").
 export function alertText(a) {
   const out = [];
   if (known("rule." + a.rule_id)) out.push(tx("b", "rule." + a.rule_id, {}, "rule"));
-  const detail = el("div", message(a), "small detail");
-  detail.lang = "en";
+  let detail = sentence(a);
+  if (!detail) {
+    detail = el("div", message(a), "small detail fallback");
+    detail.lang = "en";
+  }
   out.push(detail);
   return out;
 }
@@ -60,6 +86,7 @@ function row(a) {
   tr.dataset.state = a.state;
   tr.dataset.priority = a.priority;
   tr.dataset.patient = a.patient_id;
+  tr.dataset.rule = a.rule_id;
   tr.appendChild(el("td", when(a.last_at || a.created_at)));
   tr.appendChild(tx("td", "priority." + a.priority, {}, "p"));
   tr.appendChild(stateCell(a));

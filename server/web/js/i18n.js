@@ -50,6 +50,13 @@ export function day(ms) { return new Intl.DateTimeFormat(locales[lang], {dateSty
 export function num(v, digits = 1) {
   return new Intl.NumberFormat(locales[lang], {maximumFractionDigits: digits}).format(v);
 }
+// Seconds as people read them ("12 min", "3,5 h", "2 vrk"), one decimal, in this language.
+export function duration(s) {
+  const [n, unit] = s < 120 ? [s, "s"] : s < 7200 ? [s / 60, "min"] : s < 172800 ? [s / 3600, "h"] : [s / 86400, "d"];
+  return t("unit." + unit, {n: num(n, 1)});
+}
+// True when this language has `key` (an alert sentence falls back when it has not).
+export const has = key => key in messages[lang];
 
 // The static texts of index.html: data-k (text), data-kp (placeholder); the title; the picker.
 export function translateDocument() {

@@ -1,7 +1,9 @@
 // THE message catalogue: every text a person reads on the page, in Finnish (the default),
 // Swedish and English. One key, three languages; "{name}" is filled by t() (i18n.js).
 // tests/web/i18n_page.cjs fails when a key is missing in a language or the page shows text
-// that did not come from here.
+// that did not come from here. Alert sentences per rule id: sentences.js, merged in below.
+import {sentences} from "./sentences.js";
+
 export const messages = {
   fi: {
     "doc.title": "Kotona – hälytykset",
@@ -382,6 +384,8 @@ export const messages = {
     "quarantine.notReleased": "not released: {error}",
   },
 };
+
+for (const [code, texts] of Object.entries(sentences)) Object.assign(messages[code], texts);
 
 // Language names are written in their own language, whichever language the page is in.
 export const languages = {fi: "suomi", sv: "svenska", en: "English"};
