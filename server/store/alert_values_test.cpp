@@ -37,7 +37,7 @@ std::unique_ptr<Store> open_store(const std::string& location) {
 }  // namespace
 
 TEST_CASE(
-    "alert values: crisis -> values stored and read back; a grouped crossing -> last_values") {
+    "alert values: crisis -> values stored and read back, a grouped crossing -> last_values") {
   test::TempDir dir;
   auto store = open_store(test::test_store_location(dir.path()));
   REQUIRE(store->patients().seed_enrolment(
