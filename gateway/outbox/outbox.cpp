@@ -49,12 +49,23 @@ constexpr const char* kSmallFlash =
 }  // namespace
 
 // A prepared statement that finalizes itself; every call reports SQLite's result code.
+// Borrowed from the outbox's StatementCache, or compiled for one use (open(), before the
+// cache exists).
 class Outbox::Statement {
  public:
   Statement(sqlite3* db, const char* sql) {
     rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(StatementCache& cache, const char* sql) : cache_(&cache) {
+    stmt_ = cache.acquire(sql, rc_);
+  }
+  ~Statement() {
+    if (cache_ != nullptr) {
+      cache_->release(stmt_);
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -93,6 +104,7 @@ class Outbox::Statement {
   void keep(int rc) {
     if (ok() && rc != SQLITE_OK) rc_ = rc;
   }
+  StatementCache* cache_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_OK;
 };
@@ -131,7 +143,10 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path, OutboxOpti
   return outbox;
 }
 
-Outbox::~Outbox() { sqlite3_close_v2(db_); }
+Outbox::~Outbox() {
+  statements_.clear();
+  sqlite3_close_v2(db_);
+}
 
 Error Outbox::sqlite_error(const std::string& what) const {
   const char* msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -180,7 +195,7 @@ bool Outbox::appends_must_wait() {
 }
 
 std::uint64_t Outbox::free_page_bytes() {
-  Statement free_pages(db_,
+  Statement free_pages(statements_,
                        "SELECT freelist_count * page_size FROM pragma_freelist_count(), "
                        "pragma_page_size();");
   return free_pages.step() ? static_cast<std::uint64_t>(free_pages.int64(0)) : 0;
@@ -195,10 +210,10 @@ Result<std::size_t> Outbox::append_once(std::span<const OutboxEntry> entries, Ou
     (void)exec("ROLLBACK;");
     return error;
   };
-  Statement insert(db_,
+  Statement insert(statements_,
                    "INSERT OR IGNORE INTO outbox(reading_uid, payload, created_unix_ms, "
                    "send_count) VALUES(?1, ?2, ?3, 0);");
-  Statement seen(db_,
+  Statement seen(statements_,
                  "INSERT OR IGNORE INTO record_seen(key, epoch, number, fingerprint) "
                  "VALUES(?1, ?2, ?3, ?4);");
   std::size_t added = 0;
@@ -218,7 +233,7 @@ Result<std::size_t> Outbox::append_once(std::span<const OutboxEntry> entries, Ou
     if (!seen.ok()) return fail(rollback("append record_seen"));
   }
   if (cursor) {
-    Statement upsert(db_,
+    Statement upsert(statements_,
                      "INSERT INTO record_cursor(driver, device, serial, sequence, fingerprint) "
                      "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(driver, device) DO UPDATE SET "
                      "serial = excluded.serial, sequence = excluded.sequence, "
@@ -241,7 +256,7 @@ Result<std::size_t> Outbox::append_once(std::span<const OutboxEntry> entries, Ou
 Result<std::size_t> Outbox::prune_seen(const std::string& key, std::size_t keep_newest,
                                        std::size_t keep_head) {
   // rowid grows with insertion (the newest row is never deleted, so no rowid is reused).
-  Statement prune(db_,
+  Statement prune(statements_,
                   "DELETE FROM record_seen WHERE rowid IN (SELECT rowid FROM (SELECT rowid, "
                   "ROW_NUMBER() OVER (ORDER BY rowid DESC) AS newest, ROW_NUMBER() OVER "
                   "(PARTITION BY epoch ORDER BY number) AS head FROM record_seen WHERE key = ?1) "
@@ -255,7 +270,7 @@ Result<std::size_t> Outbox::prune_seen(const std::string& key, std::size_t keep_
 }
 
 Result<std::vector<RecordSeen>> Outbox::load_seen(const std::string& key) {
-  Statement select(db_,
+  Statement select(statements_,
                    "SELECT epoch, number, fingerprint FROM record_seen WHERE key = ?1 "
                    "ORDER BY epoch, number;");
   select.bind(1, key);
@@ -270,7 +285,7 @@ Result<std::vector<RecordSeen>> Outbox::load_seen(const std::string& key) {
 
 Result<std::optional<OutboxCursor>> Outbox::load_cursor(const std::string& driver,
                                                         const std::string& device) {
-  Statement select(db_,
+  Statement select(statements_,
                    "SELECT serial, sequence, fingerprint FROM record_cursor "
                    "WHERE driver = ?1 AND device = ?2;");
   select.bind(1, driver);
@@ -289,7 +304,7 @@ Result<std::vector<OutboxRow>> Outbox::next_to_send(std::size_t limit, OutboxTim
                                                     std::size_t max_fresh) {
   std::vector<OutboxRow> rows;
   // Sent rows due again first: their seqs are below every row never sent.
-  Statement payload(db_, "SELECT payload FROM outbox WHERE seq = ?1;");
+  Statement payload(statements_, "SELECT payload FROM outbox WHERE seq = ?1;");
   for (const auto& [seq, uid] : sent_.due(limit, now, ack_timeout)) {
     payload.bind(1, seq);
     if (payload.step()) {
@@ -301,7 +316,7 @@ Result<std::vector<OutboxRow>> Outbox::next_to_send(std::size_t limit, OutboxTim
     payload.reset();
   }
   if (rows.size() >= limit || max_fresh == 0) return rows;
-  Statement fresh(db_,
+  Statement fresh(statements_,
                   "SELECT seq, reading_uid, payload FROM outbox WHERE seq > ?1 "
                   "ORDER BY seq LIMIT ?2;");
   fresh.bind(1, sent_.high_water());
@@ -312,7 +327,7 @@ Result<std::vector<OutboxRow>> Outbox::next_to_send(std::size_t limit, OutboxTim
 }
 
 Result<void> Outbox::mark_sent(std::span<const std::string> uids, OutboxTime now) {
-  Statement find(db_, "SELECT seq FROM outbox WHERE reading_uid = ?1;");
+  Statement find(statements_, "SELECT seq FROM outbox WHERE reading_uid = ?1;");
   for (const auto& uid : uids) {
     std::int64_t seq = sent_.seq_of(uid);
     if (seq < 0) {
@@ -354,7 +369,7 @@ Result<std::size_t> Outbox::remove_once(std::span<const std::string> uids, bool&
     full = failed_full_;
     return fail(r.error());
   }
-  Statement del(db_, "DELETE FROM outbox WHERE reading_uid = ?1;");
+  Statement del(statements_, "DELETE FROM outbox WHERE reading_uid = ?1;");
   std::size_t removed = 0;
   for (const auto& uid : uids) {
     del.bind(1, uid);
@@ -382,20 +397,20 @@ Result<void> Outbox::reset_sent() {
 }
 
 Result<std::uint64_t> Outbox::depth() {
-  Statement count(db_, "SELECT COUNT(*) FROM outbox;");
+  Statement count(statements_, "SELECT COUNT(*) FROM outbox;");
   if (!count.step()) return fail(sqlite_error("depth"));
   return static_cast<std::uint64_t>(count.int64(0));
 }
 
 Result<std::optional<OutboxTime>> Outbox::oldest_created() {
-  Statement oldest(db_, "SELECT MIN(created_unix_ms) FROM outbox;");
+  Statement oldest(statements_, "SELECT MIN(created_unix_ms) FROM outbox;");
   if (!oldest.step()) return fail(sqlite_error("oldest_created"));
   if (oldest.is_null(0)) return std::optional<OutboxTime>{};
   return std::optional<OutboxTime>{OutboxTime{std::chrono::milliseconds{oldest.int64(0)}}};
 }
 
 void Outbox::reserve_batch_ids() {
-  Statement bump(db_,
+  Statement bump(statements_,
                  "INSERT INTO meta(key, value) VALUES('batch_id', ?1) "
                  "ON CONFLICT(key) DO UPDATE SET value = MAX(value, ?2) + ?1 RETURNING value;");
   bump.bind(1, static_cast<std::int64_t>(kBatchIdBlock));

@@ -19,6 +19,7 @@
 #include "core/result.h"
 #include "gateway/outbox/sent_book.h"
 #include "gateway/outbox/space_reserve.h"
+#include "gateway/outbox/statement_cache.h"
 
 struct sqlite3;
 
@@ -141,7 +142,10 @@ class Outbox {
 
  private:
   Outbox(sqlite3* db, std::string path, const OutboxOptions& options)
-      : db_(db), path_(std::move(path)), reserve_(path_ + ".reserve", options.reserve_bytes) {}
+      : db_(db),
+        statements_(db),
+        path_(std::move(path)),
+        reserve_(path_ + ".reserve", options.reserve_bytes) {}
   class Statement;
   Result<void> exec(const char* sql);
   Error sqlite_error(const std::string& what) const;
@@ -154,6 +158,7 @@ class Outbox {
   void reserve_batch_ids();
 
   sqlite3* db_;
+  StatementCache statements_;  // after db_: built from it
   std::string path_;
   SpaceReserve reserve_;
   bool reserve_spent_ = false;  // released for a delete; appends wait until it is back
