@@ -112,6 +112,9 @@ async function untranslated() {
     check(said["bp.hypotension"].includes("85/55") && said["bp.hypotension"].includes(decimal),
           "hypotension: measured values and the limit " + decimal);
     check(said["bp.crisis"].includes("186/116"), "crisis: the measured values");
+    // The worklist's live wait (issue 18 part 3) on every open alert, from the catalogue.
+    check(await page.locator("#alerts tr.open").count() ===
+          await page.locator("#alerts tr.open .ago[data-k='feed.ago']").count(), "every open alert says how long it has waited");
     let bad = await page.evaluate(untranslated);
     check(bad.length === 0, "feed: no untranslated text in " + lang + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
     await page.screenshot({ path: `${shots}/page-${lang}.png` });

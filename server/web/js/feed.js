@@ -5,9 +5,9 @@ import {$, button, call, el, say, show} from "./api.js";
 import {duration, has, known, num, t, tx, when} from "./i18n.js";
 import {ensurePatient, matchesPatient, patientName, patientParts} from "./patients.js";
 import {showPatient} from "./trend.js";
+import {minutesSince, worklistOrder} from "./worklist.js";
 
 export const alerts = new Map();  // alert_id -> newest known state (highest event_id)
-const rank = {high: 0, medium: 1, low: 2}, stateRank = {open: 0, acknowledged: 1, resolved: 2};
 let pending = null;  // {mode, alert}
 let afterAction = () => {};
 
@@ -19,10 +19,8 @@ export function apply(a) {
 
 function shown() {
   const p = $("f-priority").value, s = $("f-state").value, who = $("f-patient").value.trim();
-  return [...alerts.values()]
-    .filter(a => (!p || a.priority === p) && (!s || a.state === s) && (!who || matchesPatient(a.patient_id, who)))
-    .sort((x, y) => (rank[x.priority] - rank[y.priority]) ||
-                    (stateRank[x.state] - stateRank[y.state]) || (y.event_id - x.event_id));
+  return worklistOrder([...alerts.values()]
+    .filter(a => (!p || a.priority === p) && (!s || a.state === s) && (!who || matchesPatient(a.patient_id, who))));
 }
 
 function stateCell(a) {
@@ -87,7 +85,10 @@ function row(a) {
   tr.dataset.priority = a.priority;
   tr.dataset.patient = a.patient_id;
   tr.dataset.rule = a.rule_id;
-  tr.appendChild(el("td", when(a.last_at || a.created_at)));
+  const at = el("td", when(a.last_at || a.created_at));
+  // How long it has waited, live (render() runs every 30 s): the worklist's "min ago".
+  if (a.state === "open") at.appendChild(tx("div", "feed.ago", {min: minutesSince(a.created_at, Date.now())}, "small ago"));
+  tr.appendChild(at);
   tr.appendChild(tx("td", "priority." + a.priority, {}, "p"));
   tr.appendChild(stateCell(a));
   const pt = el("td"), link = el("button", null, "link patient");
@@ -147,4 +148,5 @@ export function initFeed(done) {
   for (const id of ["f-priority", "f-state"]) $(id).onchange = render;
   $("f-patient").oninput = render;
   $("patient-close").onclick = () => { $("patient").hidden = true; };
+  setInterval(render, 30000);  // the "min ago" of every open alert stays live
 }
