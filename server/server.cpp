@@ -84,7 +84,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   log_info(kLog, "store: " + std::string(impl->store->backend()));
   impl->store->alert_book().set_rule_configs(config.rules);
   impl->store->alert_book().set_escalation_policy(config.escalation);
-  impl->store->set_quarantine_limits(config.quarantine);
+  impl->store->ledger().set_quarantine_limits(config.quarantine);
   store::DeliveryWatch watch{config.technical, {}, {}};
   for (const auto& e : config.expectations) {
     watch.expected.push_back({e.gateway, e.serial, e.every});
@@ -208,7 +208,7 @@ void Server::Impl::check_technical() {
 
 // The quarantine's age limit (issue 13): held items evicted are counted and alerted.
 void Server::Impl::sweep_quarantine(HubTime now) {
-  auto swept = store->enforce_quarantine_limits(now);
+  auto swept = store->ledger().enforce_quarantine_limits(now);
   if (!swept) {
     counters.add("store_error");
     log_error(kLog, "quarantine age limit: " + describe(swept.error()));

@@ -84,7 +84,7 @@ TEST_CASE("kotona-server --verify-audit: intact chain -> exit 0, a changed row -
     r.hub_time = HubTime{std::chrono::milliseconds{1'790'000'000'000}};
     r.measurement = BloodPressure{190, 80, std::nullopt, 60.0};
     finalize_reading(gw, r);
-    auto out = store->store_batch(gw, {gw, 1, {r}, {}}, r.hub_time).value();
+    auto out = store->ledger().store_batch(gw, {gw, 1, {r}, {}}, r.hub_time).value();
     REQUIRE(out.new_alerts.size() == 1);
     REQUIRE(store->alert_book().acknowledge(out.new_alerts[0].alert_id, "dr-a", "seen", r.hub_time));
     REQUIRE(store->alert_book().resolve(out.new_alerts[0].alert_id, "dr-a", "done", r.hub_time));

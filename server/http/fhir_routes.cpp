@@ -134,8 +134,8 @@ Routed handle_fhir_request(const Request& req, std::string_view path, store::Sto
   if (!known)
     return outcome(req, http::status::internal_server_error, "exception", "store error", counters);
   if (!*known) return fhir_no_such_patient(req, counters);
-  auto rows =
-      store.readings_measured_between(patient, range->from, range->to, kMaxFhirReadings + 1);
+  auto rows = store.ledger().readings_measured_between(patient, range->from, range->to,
+                                                       kMaxFhirReadings + 1);
   if (!rows)
     return outcome(req, http::status::internal_server_error, "exception", "store error", counters);
   if (rows->size() > static_cast<std::size_t>(kMaxFhirReadings)) {

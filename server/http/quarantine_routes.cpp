@@ -87,7 +87,7 @@ Routed list_quarantine(const Call& call) {
     }
     limit = *n;
   }
-  auto items = ctx.store.quarantined(filter, static_cast<int>(limit));
+  auto items = ctx.store.ledger().quarantined(filter, static_cast<int>(limit));
   if (!items) return store_error(req, items.error(), ctx.counters);
   json::array out;
   for (const auto& item : *items) out.push_back(item_json(item));
@@ -101,7 +101,7 @@ Routed release_quarantine(const Call& call) {
   if (!id || *id < 1) return bad_input(req, "bad quarantine item id", ctx.counters);
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  auto out = ctx.store.release_quarantined(*id, call.who.user, now);
+  auto out = ctx.store.ledger().release_quarantined(*id, call.who.user, now);
   if (!out) return store_error(req, out.error(), ctx.counters);
   switch (out->status) {
     case store::WriteStatus::kNotFound:

@@ -55,16 +55,17 @@ Response measured_between(const Call& call, const std::map<std::string, std::str
                       patient ? range.error().detail : "start/end need a patient",
                       call.ctx.counters);
   }
-  return reply(call,
-               call.ctx.store.readings_measured_between(*patient, range->from, range->to, limit),
-               limit);
+  return reply(
+      call,
+      call.ctx.store.ledger().readings_measured_between(*patient, range->from, range->to, limit),
+      limit);
 }
 
 // A care team: each of its patients' readings in turn (arrival order within a patient).
 Rows team_readings(const Call& call, int limit) {
   Rows rows{std::vector<store::StoredReading>{}};
   for (const auto& p : call.who.patients) {
-    auto some = call.ctx.store.readings(PatientId{p}, limit);
+    auto some = call.ctx.store.ledger().readings(PatientId{p}, limit);
     if (!some) return fail(some.error());
     rows->insert(rows->end(), some->begin(), some->end());
   }
@@ -92,7 +93,7 @@ Routed list_readings(const Call& call) {
   }
   if (q->count("start") || q->count("end")) return measured_between(call, *q, patient, *limit);
   if (call.who.role == Role::kAdmin || patient) {
-    return reply(call, call.ctx.store.readings(patient, *limit), *limit);
+    return reply(call, call.ctx.store.ledger().readings(patient, *limit), *limit);
   }
   return reply(call, team_readings(call, *limit), *limit);
 }

@@ -16,7 +16,7 @@ std::unique_ptr<store::Store> other_instance(const std::string& location) {
 }
 
 std::int64_t store_crisis(store::Store& store, int record) {
-  auto out = store.store_batch(kGw, {kGw, 1, {bp(record, 190)}, {}}, HubTime{});
+  auto out = store.ledger().store_batch(kGw, {kGw, 1, {bp(record, 190)}, {}}, HubTime{});
   REQUIRE(out.has_value());
   REQUIRE(out->new_alerts.size() == 1);
   return out->new_alerts.front().event_id;
@@ -49,7 +49,7 @@ TEST_CASE("SseHub following: another instance's lower id goes out before a local
   // only the local alert would send the higher id first, and the stream would then drop the
   // lower one as already seen (invariant 8).
   const auto theirs = store_crisis(*there, 2);
-  auto local = here->store_batch(kGw, {kGw, 1, {bp(3, 190)}, {}}, HubTime{});
+  auto local = here->ledger().store_batch(kGw, {kGw, 1, {bp(3, 190)}, {}}, HubTime{});
   REQUIRE(local.has_value());
   const auto ours = local->new_alerts.at(0).event_id;
   hub.publish(local->new_alerts);

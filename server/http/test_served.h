@@ -122,7 +122,8 @@ struct Served {
     return on_io(io, [&] {
       std::vector<std::int64_t> ids;
       for (int record : records) {
-        auto out = store->store_batch(kGw, {kGw, 1, {bp(record, 190, serial)}, {}}, HubTime{});
+        auto out =
+            store->ledger().store_batch(kGw, {kGw, 1, {bp(record, 190, serial)}, {}}, HubTime{});
         REQUIRE(out.has_value());
         for (const auto& a : out->new_alerts) ids.push_back(a.event_id);
         hub.publish(out->new_alerts);

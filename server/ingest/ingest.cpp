@@ -229,9 +229,9 @@ void Ingest::Impl::on_readings(const std::string& topic, const GatewayId& gatewa
 
 Result<std::vector<Result<store::BatchOutcome>>> Ingest::Impl::store_group(
     const std::vector<store::GroupedBatch>& group) {
-  if (group.size() > 1) return store_.store_batches(group);
+  if (group.size() > 1) return store_.ledger().store_batches(group);
   // One batch (the usual case at a low rate): nothing to share, so no savepoint.
-  auto one = store_.store_batch(group[0].topic_gateway, group[0].batch, group[0].received);
+  auto one = store_.ledger().store_batch(group[0].topic_gateway, group[0].batch, group[0].received);
   if (!one) return fail(one.error());
   std::vector<Result<store::BatchOutcome>> out;
   out.push_back(std::move(one));
@@ -356,7 +356,7 @@ void Ingest::Impl::quarantine(const std::string& topic, const std::string& reaso
                               const std::string& payload) {
   auto route = parse_topic(topic);
   auto gateway = route ? route->gateway.value : std::string();
-  auto r = store_.quarantine_payload(topic, gateway, reason, payload, now_ms());
+  auto r = store_.ledger().quarantine_payload(topic, gateway, reason, payload, now_ms());
   if (!r) {
     counters_.add("store_error");
     store_log_.log(LogLevel::kError, kLog, "quarantine:" + describe(r.error()),

@@ -171,7 +171,7 @@ TEST_CASE(
   for (const char* named : {"gw-q", "NEWBP", "185"}) {
     CHECK_MESSAGE(tech[0].message.find(named) != std::string::npos, tech[0].message);
   }
-  auto held = rig.store->quarantined({.reason = "not_enrolled"}, 10);
+  auto held = rig.store->ledger().quarantined({.reason = "not_enrolled"}, 10);
   REQUIRE(held);
   REQUIRE(held->size() == 1);
   auto item = held->front();
@@ -181,13 +181,13 @@ TEST_CASE(
   CHECK(rig.count("readings") == 0);
 
   // Released before enrolment: refused, nothing stored.
-  auto early = rig.store->release_quarantined(item.id, "admin", now_ms());
+  auto early = rig.store->ledger().release_quarantined(item.id, "admin", now_ms());
   REQUIRE(early);
   CHECK(early->status == store::WriteStatus::kConflict);
   CHECK(rig.count("readings") == 0);
 
   rig.enrol("NEWBP");
-  auto released = rig.store->release_quarantined(item.id, "admin", now_ms());
+  auto released = rig.store->ledger().release_quarantined(item.id, "admin", now_ms());
   REQUIRE(released);
   CHECK(released->status == store::WriteStatus::kDone);
   CHECK(released->item.release_outcome == "stored");
@@ -204,7 +204,7 @@ TEST_CASE(
           return r.action == "quarantine_release";
         }) == 1);
 
-  auto again = rig.store->release_quarantined(item.id, "admin", now_ms());
+  auto again = rig.store->ledger().release_quarantined(item.id, "admin", now_ms());
   REQUIRE(again);
   CHECK(again->status == store::WriteStatus::kConflict);
   rig.send(kTopic, batch);  // the hub re-sends (its ack was lost)
@@ -236,7 +236,7 @@ TEST_CASE(
     "issue 13: quarantine bounded -> cap per hub, age limit, big payload not kept, "
     "evictions counted and alerted") {
   Rig rig;
-  rig.store->set_quarantine_limits(
+  rig.store->ledger().set_quarantine_limits(
       {.per_gateway = 2, .max_age = std::chrono::hours(24), .max_payload_bytes = 64});
   for (int i = 1; i <= 3; ++i) {
     rig.send(kTopic, wire::encode_batch(kGw, static_cast<std::uint64_t>(20 + i), HubTime{},
@@ -247,9 +247,9 @@ TEST_CASE(
   CHECK(rig.alerts_of("quarantine.evicted").size() == 1);
 
   Rig big;
-  big.store->set_quarantine_limits({.max_payload_bytes = 64});
+  big.store->ledger().set_quarantine_limits({.max_payload_bytes = 64});
   big.send(kTopic, std::string(1000, '\xff'));
-  auto items = big.store->quarantined({}, 10);
+  auto items = big.store->ledger().quarantined({}, 10);
   REQUIRE(items);
   REQUIRE(items->size() == 1);
   CHECK(items->front().payload_bytes == 1000);
@@ -258,8 +258,8 @@ TEST_CASE(
 
   Rig aged;
   auto old = now_ms() - std::chrono::hours(24 * 31);
-  REQUIRE(aged.store->quarantine_payload(kTopic, "gw-q", "bad_payload: test", "x", old));
-  auto swept = aged.store->enforce_quarantine_limits(now_ms());
+  REQUIRE(aged.store->ledger().quarantine_payload(kTopic, "gw-q", "bad_payload: test", "x", old));
+  auto swept = aged.store->ledger().enforce_quarantine_limits(now_ms());
   REQUIRE(swept);
   CHECK(swept->evicted == 1);
   CHECK(aged.count("quarantine") == 0);

@@ -42,8 +42,8 @@ TEST_CASE(
   auto store = open_store(test::test_store_location(dir.path()));
   REQUIRE(store->patients().seed_enrolment(
       {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow));
-  REQUIRE(store->store_batch(kGw, {kGw, 1, {bp("1", 185, 100)}, {}}, kNow).has_value());
-  REQUIRE(store->store_batch(kGw, {kGw, 2, {bp("2", 192, 121)}, {}}, kNow + 1s).has_value());
+  REQUIRE(store->ledger().store_batch(kGw, {kGw, 1, {bp("1", 185, 100)}, {}}, kNow).has_value());
+  REQUIRE(store->ledger().store_batch(kGw, {kGw, 2, {bp("2", 192, 121)}, {}}, kNow + 1s).has_value());
   auto alerts = store->alert_book().alerts_after(0, 10).value();
   REQUIRE(alerts.size() == 2);  // raised, then grouped: the same alert's two events
   const auto& a = alerts.back();
@@ -70,7 +70,7 @@ TEST_CASE("alert values: database without the columns -> added at open, old rows
     auto store = open_store(location);
     REQUIRE(store->patients().seed_enrolment(
         {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow));
-    REQUIRE(store->store_batch(kGw, {kGw, 1, {bp("1", 185, 100)}, {}}, kNow).has_value());
+    REQUIRE(store->ledger().store_batch(kGw, {kGw, 1, {bp("1", 185, 100)}, {}}, kNow).has_value());
   }
   {
     auto db = Database::open(location);
@@ -83,7 +83,7 @@ TEST_CASE("alert values: database without the columns -> added at open, old rows
   REQUIRE(alerts.size() == 1);
   CHECK(alerts[0].values_json == "{}");
   CHECK(alerts[0].last_values_json == "{}");
-  REQUIRE(store->store_batch(kGw, {kGw, 2, {bp("2", 150, 115)}, {}}, kNow + 1s).has_value());
+  REQUIRE(store->ledger().store_batch(kGw, {kGw, 2, {bp("2", 150, 115)}, {}}, kNow + 1s).has_value());
   auto grouped = store->alert_book().alerts_after(0, 10).value().back();
   CHECK(grouped.crossings == 2);
   CHECK(grouped.last_values_json.find("\"diastolic\":115") != std::string::npos);

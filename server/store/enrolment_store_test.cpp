@@ -49,12 +49,12 @@ struct Fixture {
     return *w;
   }
   std::string patient_of(const Reading& r) {
-    auto out = store->store_batch(kGw, {kGw, 1, {r}, {}}, kNow);
+    auto out = store->ledger().store_batch(kGw, {kGw, 1, {r}, {}}, kNow);
     REQUIRE(out.has_value());
     if (out->readings.at(0).disposition != Disposition::kStored) {
       return std::string(to_string(out->readings.at(0).disposition));
     }
-    auto rows = store->readings(std::nullopt, 1000);
+    auto rows = store->ledger().readings(std::nullopt, 1000);
     REQUIRE(rows.has_value());
     auto it =
         std::find_if(rows->begin(), rows->end(), [&](const auto& x) { return x.uid == r.uid; });

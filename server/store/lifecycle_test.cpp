@@ -62,7 +62,7 @@ struct Fixture {
   }
   std::string path() const { return location; }
   std::vector<StoredAlert> store_readings(std::vector<Reading> readings, HubTime at = kNow) {
-    auto r = store->store_batch(kGw, {kGw, 1, std::move(readings), {}}, at);
+    auto r = store->ledger().store_batch(kGw, {kGw, 1, std::move(readings), {}}, at);
     REQUIRE(r.has_value());
     return r->new_alerts;
   }

@@ -43,9 +43,10 @@ TEST_CASE("readings_measured_between: from inclusive, to exclusive, corrected ti
   auto b = reading_at("BP1", "2", 30min, 0s);
   auto c = reading_at("BP1", "3", 10min, -1h);
   auto other = reading_at("BP2", "1", 30min, 0s);
-  REQUIRE(store->store_batch(kGw, {kGw, 1, {c, a, b, other}, {}}, kNow).has_value());
+  REQUIRE(store->ledger().store_batch(kGw, {kGw, 1, {c, a, b, other}, {}}, kNow).has_value());
 
-  auto all = store->readings_measured_between(PatientId{"p1"}, HubTime{}, std::nullopt, 100);
+  auto all =
+      store->ledger().readings_measured_between(PatientId{"p1"}, HubTime{}, std::nullopt, 100);
   REQUIRE(all.has_value());
   REQUIRE(all->size() == 3);
   CHECK((*all)[0].uid == a.uid);  // ascending measured time, not arrival order
@@ -56,12 +57,13 @@ TEST_CASE("readings_measured_between: from inclusive, to exclusive, corrected ti
     CHECK(measured_time((*all)[i]) == measured_time(source));
   }
   // from inclusive, to exclusive.
-  auto mid =
-      store->readings_measured_between(PatientId{"p1"}, measured_time(b), measured_time(c), 100);
+  auto mid = store->ledger().readings_measured_between(PatientId{"p1"}, measured_time(b),
+                                                       measured_time(c), 100);
   REQUIRE(mid.has_value());
   REQUIRE(mid->size() == 1);
   CHECK((*mid)[0].uid == b.uid);
-  auto limited = store->readings_measured_between(PatientId{"p1"}, HubTime{}, std::nullopt, 2);
+  auto limited =
+      store->ledger().readings_measured_between(PatientId{"p1"}, HubTime{}, std::nullopt, 2);
   CHECK(limited->size() == 2);
 }
 
@@ -85,8 +87,8 @@ TEST_CASE(
   for (int i = 0; i < 300; ++i) {
     batch.readings.push_back(reading_at("BP1", std::to_string(i), std::chrono::minutes{i}, 0s));
   }
-  REQUIRE(store->store_batch(kGw, batch, kNow).has_value());
-  auto plan = store->range_query_plan_for_test(PatientId{"p1"});
+  REQUIRE(store->ledger().store_batch(kGw, batch, kNow).has_value());
+  auto plan = store->ledger().range_query_plan_for_test(PatientId{"p1"});
   REQUIRE(plan.has_value());
   INFO(*plan);
   CHECK(plan->find("readings_patient_measured") != std::string::npos);
@@ -117,15 +119,15 @@ TEST_CASE(
   std::vector<Reading> sent;
   for (int i = 0; i < 5; ++i) {
     sent.push_back(reading_at("BP1", std::to_string(i), std::chrono::minutes{60 - i}, 0s));
-    REQUIRE(store->store_batch(kGw, {kGw, 1, {sent.back()}, {}}, kNow).has_value());
+    REQUIRE(store->ledger().store_batch(kGw, {kGw, 1, {sent.back()}, {}}, kNow).has_value());
   }
-  REQUIRE(store->store_batch(kGw, {kGw, 2, {reading_at("BP2", "9", 1min, 0s)}, {}}, kNow));
-  auto p1 = store->readings(PatientId{"p1"}, 2);
+  REQUIRE(store->ledger().store_batch(kGw, {kGw, 2, {reading_at("BP2", "9", 1min, 0s)}, {}}, kNow));
+  auto p1 = store->ledger().readings(PatientId{"p1"}, 2);
   REQUIRE(p1.has_value());
   REQUIRE(p1->size() == 2);
   CHECK((*p1)[0].uid == sent[3].uid);
   CHECK((*p1)[1].uid == sent[4].uid);
-  auto everyone = store->readings(std::nullopt, 2);  // admin: every patient's, newest
+  auto everyone = store->ledger().readings(std::nullopt, 2);  // admin: every patient's, newest
   REQUIRE(everyone.has_value());
   REQUIRE(everyone->size() == 2);
   CHECK((*everyone)[0].uid == sent[4].uid);

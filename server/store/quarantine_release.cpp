@@ -1,10 +1,10 @@
-// Store::release_quarantined (issue 13): a not_enrolled reading, once its device is enrolled,
-// is ingested exactly once, rules included, in the transaction that marks its item released
-// and writes the audit row. Its uid is the reading's own, so a second release (refused) or a
-// re-send of the reading (a duplicate) stores nothing more.
+// ReadingLedger::release_quarantined (issue 13): a not_enrolled reading, once its device is
+// enrolled, is ingested exactly once, rules included, in the transaction that marks its item
+// released and writes the audit row. Its uid is the reading's own, so a second release (refused) or
+// a re-send of the reading (a duplicate) stores nothing more.
 #include "mqtt/topics.h"
 #include "server/store/reading_json.h"
-#include "server/store/store.h"
+#include "server/store/reading_ledger.h"
 #include "server/store/store_txn.h"
 
 namespace kotona::server::store {
@@ -19,9 +19,9 @@ ReleaseOutcome refused(QuarantineItem item, std::string why) {
 
 }  // namespace
 
-Result<ReleaseOutcome> Store::release_quarantined(std::int64_t id, const std::string& actor,
-                                                  HubTime now) {
-  Transaction transaction(*db_);
+Result<ReleaseOutcome> ReadingLedger::release_quarantined(std::int64_t id, const std::string& actor,
+                                                          HubTime now) {
+  Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   auto found = quarantine_item(id);  // read under the write lock: two releases serialise
   if (!found) return fail(found.error());
@@ -49,7 +49,7 @@ Result<ReleaseOutcome> Store::release_quarantined(std::int64_t id, const std::st
       outcome->disposition != Disposition::kDuplicate) {
     return refused(std::move(item), "not stored: " + std::string(to_string(outcome->disposition)));
   }
-  auto mark = db_->prepare(
+  auto mark = db_.prepare(
       "UPDATE quarantine SET released_unix_ms = ?, released_by = ?, release_outcome = ? "
       "WHERE id = ?");
   if (!mark) return fail(mark.error());

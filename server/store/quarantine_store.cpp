@@ -4,7 +4,7 @@
 #include <map>
 
 #include "server/store/reading_json.h"
-#include "server/store/store.h"
+#include "server/store/reading_ledger.h"
 #include "server/store/store_txn.h"
 
 namespace kotona::server::store {
@@ -43,12 +43,12 @@ std::string alert_reason(const std::string& reason) {
 
 }  // namespace
 
-Result<void> Store::insert_quarantine(HubTime received, const QuarantineItem& item,
-                                      const std::string& payload) {
+Result<void> ReadingLedger::insert_quarantine(HubTime received, const QuarantineItem& item,
+                                              const std::string& payload) {
   if (!item.reading_uid.empty() && !item.reading_json.empty()) {
     // A re-sent batch (its ack was lost) must not hold the same reading twice; two different
     // readings under one uid (a conflict) are two items.
-    auto held = db_->prepare(
+    auto held = db_.prepare(
         "SELECT 1 FROM quarantine WHERE reading_uid = ? AND reason = ? AND reading_json = ? "
         "AND released_unix_ms IS NULL");
     if (!held) return fail(held.error());
@@ -57,7 +57,7 @@ Result<void> Store::insert_quarantine(HubTime received, const QuarantineItem& it
     if (!row) return fail(row.error());
     if (*row) return {};
   }
-  auto stmt = db_->prepare(
+  auto stmt = db_.prepare(
       "INSERT INTO quarantine(received_unix_ms, topic, reason, reading_uid, payload, gateway_id, "
       "device_serial, payload_bytes, reading_json) VALUES(?,?,?,?,?,?,?,?,?)");
   if (!stmt) return fail(stmt.error());
@@ -84,8 +84,8 @@ Result<void> Store::insert_quarantine(HubTime received, const QuarantineItem& it
   return {};
 }
 
-Result<void> Store::raise_quarantine_alerts(const alerts::QuarantineEvent& event, HubTime now,
-                                            std::vector<StoredAlert>& out) {
+Result<void> ReadingLedger::raise_quarantine_alerts(const alerts::QuarantineEvent& event,
+                                                    HubTime now, std::vector<StoredAlert>& out) {
   std::vector<PatientId> patients;
   if (event.reason == "not_enrolled" && !event.gateway.value.empty()) {
     auto on = technical_.patients_on(event.gateway, now);
@@ -101,7 +101,7 @@ Result<void> Store::raise_quarantine_alerts(const alerts::QuarantineEvent& event
 }
 
 // One event per (reason, device) of what the batch quarantined; decoded values named.
-Result<void> Store::after_quarantine(Txn& txn, const Batch& batch) {
+Result<void> ReadingLedger::after_quarantine(Txn& txn, const Batch& batch) {
   std::map<std::string, const Reading*> by_uid;
   for (const auto& r : batch.readings) by_uid[r.uid.value] = &r;
   std::map<std::pair<std::string, std::string>, alerts::QuarantineEvent> events;
@@ -146,8 +146,8 @@ Result<void> Store::after_quarantine(Txn& txn, const Batch& batch) {
 }
 
 // Deletes the hub's oldest held items beyond the cap; returns how many.
-Result<std::int64_t> Store::evict_over_cap(const std::string& gateway) {
-  auto stmt = db_->prepare(
+Result<std::int64_t> ReadingLedger::evict_over_cap(const std::string& gateway) {
+  auto stmt = db_.prepare(
       "DELETE FROM quarantine WHERE COALESCE(gateway_id, '') = ? AND released_unix_ms IS NULL "
       "AND id NOT IN (SELECT id FROM quarantine WHERE COALESCE(gateway_id, '') = ? AND "
       "released_unix_ms IS NULL ORDER BY id DESC LIMIT ?)");
@@ -156,14 +156,15 @@ Result<std::int64_t> Store::evict_over_cap(const std::string& gateway) {
       .bind(2, gateway)
       .bind(3, std::max<std::int64_t>(0, quarantine_limits_.per_gateway));
   if (auto r = stmt->step(); !r) return fail(r.error());
-  return db_->changes();
+  return db_.changes();
 }
 
-Result<QuarantineWrite> Store::quarantine_payload(const std::string& topic,
-                                                  const std::string& gateway,
-                                                  const std::string& reason,
-                                                  const std::string& payload, HubTime received) {
-  Transaction transaction(*db_);
+Result<QuarantineWrite> ReadingLedger::quarantine_payload(const std::string& topic,
+                                                          const std::string& gateway,
+                                                          const std::string& reason,
+                                                          const std::string& payload,
+                                                          HubTime received) {
+  Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   if (auto r = insert_quarantine(received, {.topic = topic, .reason = reason, .gateway = gateway},
                                  payload);
@@ -186,13 +187,13 @@ Result<QuarantineWrite> Store::quarantine_payload(const std::string& topic,
   return out;
 }
 
-Result<QuarantineWrite> Store::enforce_quarantine_limits(HubTime now) {
+Result<QuarantineWrite> ReadingLedger::enforce_quarantine_limits(HubTime now) {
   auto cutoff =
       ms(now) -
       std::chrono::duration_cast<std::chrono::milliseconds>(quarantine_limits_.max_age).count();
-  Transaction transaction(*db_);
+  Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
-  auto held = db_->prepare(
+  auto held = db_.prepare(
       "SELECT COALESCE(gateway_id, ''), COUNT(*) FROM quarantine WHERE received_unix_ms < ? "
       "AND released_unix_ms IS NULL GROUP BY COALESCE(gateway_id, '') ORDER BY 1");
   if (!held) return fail(held.error());
@@ -201,7 +202,7 @@ Result<QuarantineWrite> Store::enforce_quarantine_limits(HubTime now) {
     return std::pair{s.column_text(0), s.column_int(1)};
   });
   if (!groups) return fail(groups.error());
-  auto del = db_->prepare("DELETE FROM quarantine WHERE received_unix_ms < ?");
+  auto del = db_.prepare("DELETE FROM quarantine WHERE received_unix_ms < ?");
   if (!del) return fail(del.error());
   del->bind(1, cutoff);
   if (auto r = del->step(); !r) return fail(r.error());
@@ -216,13 +217,14 @@ Result<QuarantineWrite> Store::enforce_quarantine_limits(HubTime now) {
   return out;
 }
 
-Result<std::vector<QuarantineItem>> Store::quarantined(const QuarantineFilter& filter, int limit) {
+Result<std::vector<QuarantineItem>> ReadingLedger::quarantined(const QuarantineFilter& filter,
+                                                               int limit) {
   std::string sql = std::string(kItemColumns) + "WHERE 1 = 1 ";
   if (filter.gateway) sql += "AND gateway_id = ? ";
   if (filter.reason) sql += "AND reason = ? ";
   if (filter.held_only) sql += "AND released_unix_ms IS NULL ";
   sql += "ORDER BY id DESC LIMIT ?";
-  auto stmt = db_->prepare(sql);
+  auto stmt = db_.prepare(sql);
   if (!stmt) return fail(stmt.error());
   int i = 1;
   if (filter.gateway) stmt->bind(i++, *filter.gateway);
@@ -231,8 +233,8 @@ Result<std::vector<QuarantineItem>> Store::quarantined(const QuarantineFilter& f
   return collect_rows<QuarantineItem>(stmt, item_from_row);
 }
 
-Result<std::optional<QuarantineItem>> Store::quarantine_item(std::int64_t id) {
-  auto stmt = db_->prepare(std::string(kItemColumns) + "WHERE id = ?");
+Result<std::optional<QuarantineItem>> ReadingLedger::quarantine_item(std::int64_t id) {
+  auto stmt = db_.prepare(std::string(kItemColumns) + "WHERE id = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, id);
   auto rows = collect_rows<QuarantineItem>(stmt, item_from_row);

@@ -1,6 +1,7 @@
-// Store: the server's SQLite database (WAL, synchronous=FULL) — enrolment, readings, alerts,
-// quarantine, gateway status. store_batch() is the ingest path: one transaction per batch,
-// reading and its alerts together (invariant 7). Not thread-safe: owned by the io thread.
+// Store: the server's database (SQLite, WAL, synchronous=FULL, or PostgreSQL) and its schema,
+// and the stage classes sharing it (issue 16); the ingest path is ledger().store_batch(): one
+// transaction per batch, reading and its alerts together (invariant 7). Not thread-safe: owned
+// by the io thread.
 #pragma once
 
 #include <map>
@@ -20,6 +21,7 @@
 #include "server/store/database.h"
 #include "server/store/patient_register.h"
 #include "server/store/quarantine_types.h"
+#include "server/store/reading_ledger.h"
 #include "server/store/technical_alerts.h"
 #include "server/store/technical_store.h"
 #include "server/store/types.h"
@@ -32,55 +34,6 @@ class Store {
   // PostgreSQL URI (database.h). Errors: kIo.
   [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::string& location);
 
-  // Validates identity (topic vs payload, invariant 5) and enrolment, inserts new readings and
-  // their alerts, quarantines the rest, all in ONE transaction. Errors: kIo when the
-  // transaction does not commit; then nothing was stored and no ack may be sent.
-  [[nodiscard]] Result<BatchOutcome> store_batch(const GatewayId& topic_gateway, const Batch& batch,
-                                                 HubTime received);
-  // Group commit (issue 15, store_group.cpp): every batch as store_batch() would store it, all
-  // in ONE transaction, each inside a savepoint of its own, so a batch the database refuses is
-  // rolled back alone and the others are kept. One outcome per batch, in order (the refused
-  // ones: their error; nothing of them stored, so no ack). Errors: kIo when the transaction
-  // does not commit; then nothing of any batch was stored and no ack may be sent.
-  [[nodiscard]] Result<std::vector<Result<BatchOutcome>>> store_batches(
-      std::span<const GroupedBatch> group);
-
-  // Keeps an undecodable message (bad topic or payload) for post-mortems and raises its
-  // technical alert (quarantine.undecodable / identity_mismatch, admins), one transaction.
-  // `gateway`: the topic's hub, empty when it names none. Errors: kIo.
-  [[nodiscard]] Result<QuarantineWrite> quarantine_payload(const std::string& topic,
-                                                           const std::string& gateway,
-                                                           const std::string& reason,
-                                                           const std::string& payload,
-                                                           HubTime received);
-  // --- Quarantine (quarantine_store.cpp, issue 13) ---
-  void set_quarantine_limits(const QuarantineLimits& limits) { quarantine_limits_ = limits; }
-  // Newest first, at most `limit`. Errors: kIo.
-  [[nodiscard]] Result<std::vector<QuarantineItem>> quarantined(const QuarantineFilter& filter,
-                                                                int limit);
-  [[nodiscard]] Result<std::optional<QuarantineItem>> quarantine_item(std::int64_t id);
-  // Ingests a not_enrolled item once its device is enrolled: the reading is stored and its
-  // rules evaluated (like store_batch), the item marked released and an audit row written
-  // ("quarantine_release", subject "quarantine/ID"), all in ONE transaction. A second release
-  // is kConflict; a reading already stored (re-sent after enrolment) is found a duplicate and
-  // nothing more is stored. Errors: kIo (nothing changed).
-  [[nodiscard]] Result<ReleaseOutcome> release_quarantined(std::int64_t id,
-                                                           const std::string& actor, HubTime now);
-  // Deletes items past the age limit (every hub), counts and alerts the held ones among them.
-  [[nodiscard]] Result<QuarantineWrite> enforce_quarantine_limits(HubTime now);
-
-  // The newest `limit` readings by arrival (seq), optionally one patient's, returned oldest
-  // first (issue 15: it used to be the oldest `limit`).
-  [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
-                                                            int limit);
-  // --- FHIR export (patient_queries.cpp) ---
-  // The patient's readings measured in [from, to) (to absent: no upper bound), ascending
-  // measured time, at most `limit`. Errors: kIo.
-  [[nodiscard]] Result<std::vector<StoredReading>> readings_measured_between(
-      const PatientId& patient, HubTime from, std::optional<HubTime> to, int limit);
-  // The backend's plan of readings_measured_between()'s query, one line per plan row
-  // (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN). Errors: kIo.
-  [[nodiscard]] Result<std::string> range_query_plan_for_test(const PatientId& patient);
   // One small write transaction (readiness, server/http/health.h): succeeds only when the
   // store accepts and commits a write. Errors: kIo.
   [[nodiscard]] Result<void> probe_write(HubTime now);
@@ -91,9 +44,11 @@ class Store {
   // Row counts, for tests and diagnostics. Errors: kIo.
   [[nodiscard]] Result<std::int64_t> count_rows(std::string_view table);
 
-  // The stages sharing this store's Database (issue 16): alerting (raise, group, lifecycle,
-  // escalation, alert queries), the technical alerts raised from reported facts, the audit
-  // log and the record of the delivery chain (heartbeats, counters seen).
+  // The stages sharing this store's Database (issue 16): the readings and quarantine (the
+  // ingest path, store_batch), alerting (raise, group, lifecycle, escalation, alert queries),
+  // the technical alerts raised from reported facts, the audit log and the record of the
+  // delivery chain (heartbeats, counters seen).
+  ReadingLedger& ledger() { return ledger_; }
   AlertBook& alert_book() { return alert_book_; }
   TechnicalAlerts& technical_alerts() { return technical_alerts_; }
   AuditLog& audit_log() { return audit_log_; }
@@ -107,62 +62,15 @@ class Store {
         alert_book_(*db_, audit_log_),
         technical_(*db_),
         patients_(*db_, audit_log_),
-        technical_alerts_(*db_, alert_book_, technical_) {}
-  struct Txn;  // store_txn.h
-  struct Row;  // store_txn.h: a reading admitted for its row
-  // store_batch()'s work inside a transaction the caller opened and commits.
-  [[nodiscard]] Result<BatchOutcome> store_batch_in_transaction(const GatewayId& topic_gateway,
-                                                                const Batch& batch,
-                                                                HubTime received);
-  // store_batch.cpp: one reading through admit() and store_rows().
-  [[nodiscard]] Result<ReadingOutcome> store_one(Txn& txn, const Reading& reading);
-  // Identity and enrolment: the Row to insert, or the outcome of a reading held in quarantine.
-  [[nodiscard]] Result<std::variant<ReadingOutcome, Row>> admit(Txn& txn, const Reading& reading);
-  // Inserts `rows` (multi-row INSERTs) and finishes each in order (alerts, or duplicate /
-  // conflict). REQUIRES: no uid twice in `rows`; only the last may be a weight (weight_trend
-  // reads the weights stored before it).
-  [[nodiscard]] Result<std::vector<ReadingOutcome>> store_rows(Txn& txn,
-                                                               const std::vector<Row>& rows);
-  // Inserts the rows; per row, false when its uid was
-  // already stored (nothing written). REQUIRES: no uid twice in `rows`.
-  [[nodiscard]] Result<std::vector<bool>> insert_readings(Txn& txn, std::span<const Row> rows);
-  // insert_readings() for one reading.
-  [[nodiscard]] Result<bool> insert_reading(Txn& txn, const Reading& reading,
-                                            const PatientId& patient);
-  [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
-                                                             const Reading& reading);
-  // patient_for() through the transaction's copy of the device's bindings (one query per
-  // device and transaction).
-  [[nodiscard]] Result<std::optional<PatientId>> patient_in(Txn& txn, const Reading& reading);
-  // uid_conflict.cpp: the reading's uid is stored already. The same content is DUPLICATE;
-  // different content is stored under a derived uid, flagged, evaluated by the rules, with a
-  // reading.uid_conflict technical alert (issue 13).
-  [[nodiscard]] Result<ReadingOutcome> same_or_conflict(Txn& txn, const Reading& reading,
-                                                        const PatientId& patient);
-  [[nodiscard]] Result<void> raise_uid_conflict_alert(Txn& txn,
-                                                      const alerts::UidConflict& conflict);
-  [[nodiscard]] Result<void> insert_quarantine(HubTime received, const std::string& topic,
-                                               const std::string& reason,
-                                               const std::string& reading_uid,
-                                               const std::string& payload);
-  // The same, with the hub (topic gateway) and device the item belongs to, for the per-hub
-  // cap, the listing and the alert; a held item of the same uid and reason is not added again.
-  [[nodiscard]] Result<void> insert_quarantine(HubTime received, const QuarantineItem& item,
-                                               const std::string& payload);
-  // Quarantine alerts for what this batch quarantined, and the per-hub cap (quarantine_store.cpp).
-  // REQUIRES: inside the batch's transaction.
-  [[nodiscard]] Result<void> after_quarantine(Txn& txn, const Batch& batch);
-  [[nodiscard]] Result<void> raise_quarantine_alerts(const alerts::QuarantineEvent& event,
-                                                     HubTime now, std::vector<StoredAlert>& out);
-  [[nodiscard]] Result<std::int64_t> evict_over_cap(const std::string& gateway);
-
+        technical_alerts_(*db_, alert_book_, technical_),
+        ledger_(*db_, alert_book_, audit_log_, patients_, technical_) {}
   std::unique_ptr<Database> db_;
   AuditLog audit_log_;
   AlertBook alert_book_;
   TechnicalStore technical_;
   PatientRegister patients_;
   TechnicalAlerts technical_alerts_;
-  QuarantineLimits quarantine_limits_;
+  ReadingLedger ledger_;
 };
 
 }  // namespace kotona::server::store

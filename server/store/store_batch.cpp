@@ -1,6 +1,6 @@
-// Store: the ingest path, store_batch(). One transaction per batch (invariant 7); the readings
-// that pass identity and enrolment are written with multi-row INSERTs and their enrolment is
-// read once per device (issue 15: two round trips per reading made PostgreSQL 0.34 x SQLite).
+// ReadingLedger: the ingest path, store_batch(). One transaction per batch (invariant 7); the
+// readings that pass identity and enrolment are written with multi-row INSERTs and their enrolment
+// is read once per device (issue 15: two round trips per reading made PostgreSQL 0.34 x SQLite).
 // Every reading still gets its outcome, alerts and duplicate / conflict handling in batch
 // order.
 #include <set>
@@ -9,12 +9,22 @@
 #include "mqtt/topics.h"
 #include "server/alerts/plausibility.h"
 #include "server/store/reading_json.h"
-#include "server/store/store.h"
+#include "server/store/reading_ledger.h"
 #include "server/store/store_txn.h"
 
 namespace kotona::server::store {
 
 namespace {
+
+#ifdef KOTONA_BROKEN_NO_UNIQUE_KEY
+// NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=no_unique_key): schema.cpp drops the unique
+// reading_uid and readings are inserted blindly, so every redelivery is stored again.
+#define KOTONA_READING_UID_ON_CONFLICT ""
+#else
+#define KOTONA_READING_UID_ON_CONFLICT "ON CONFLICT(reading_uid) DO NOTHING"
+#endif
+
+std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
 // The reading as stored: flagged implausible when a value is outside physiological limits
 // (invariant 14: flagged and shown, never dropped; its alert is technical, not clinical).
@@ -36,9 +46,78 @@ std::optional<PatientId> patient_at(const std::vector<EnrolmentRecord>& bindings
 
 }  // namespace
 
-Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Batch& batch,
-                                        HubTime received) {
-  Transaction transaction(*db_);
+// One INSERT of `rows` readings: the statement text per row count, built once. Row counts are
+// powers of two (insert_readings), so there are at most a handful of texts to prepare.
+const std::string& insert_sql(std::size_t rows) {
+  static std::map<std::size_t, std::string> texts;
+  auto& text = texts[rows];
+  if (text.empty()) {
+    text =
+        "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
+        "measured_unix_ms, device_time_unix_s, hub_time_unix_ms, clock_offset_s, values_json, "
+        "quality_json, received_unix_ms) VALUES";
+    for (std::size_t i = 0; i < rows; ++i)
+      text += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?)";
+    text += " " KOTONA_READING_UID_ON_CONFLICT " RETURNING reading_uid";
+  }
+  return text;
+}
+
+constexpr int kInsertColumns = 12;
+
+// Each row through its own INSERT was a round trip per reading on PostgreSQL (issue 15). The
+// RETURNING list names the rows inserted; the others' uids were stored already (ON CONFLICT
+// DO NOTHING), which the caller sorts into duplicate or conflict.
+Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<const Row> rows) {
+  constexpr std::size_t kMaxRowsPerInsert = 64;  // 768 parameters: far below either limit
+  std::vector<bool> inserted(rows.size(), false);
+  for (std::size_t done = 0; done < rows.size();) {
+    std::size_t n = kMaxRowsPerInsert;
+    while (n > rows.size() - done) n /= 2;
+    auto insert = db_.prepare(insert_sql(n));
+    if (!insert) return fail(insert.error());
+    int p = 0;
+    for (const auto& row : rows.subspan(done, n)) {
+      const Reading& reading = row.reading;
+      std::optional<std::int64_t> device_s, offset_s;
+      if (reading.device_time) device_s = reading.device_time->time_since_epoch().count();
+      if (reading.clock_offset) offset_s = reading.clock_offset->count();
+      insert->bind(p + 1, reading.uid.value).bind(p + 2, row.patient.value);
+      insert->bind(p + 3, txn.topic_gateway.value).bind(p + 4, reading.device.serial.value);
+      insert->bind(p + 5, kind_name(reading.measurement));
+      insert->bind(p + 6, ms(measured_time(reading))).bind(p + 7, device_s);
+      insert->bind(p + 8, ms(reading.hub_time)).bind(p + 9, offset_s);
+      insert->bind(p + 10, encode_values_json(reading.measurement));
+      insert->bind(p + 11, encode_quality_json(reading.quality));
+      insert->bind(p + 12, ms(txn.received));
+      p += kInsertColumns;
+    }
+    std::set<std::string> returned;
+    while (true) {
+      auto more = insert->step();
+      if (!more) return fail(more.error());
+      if (!*more) break;
+      returned.insert(insert->column_text(0));
+    }
+    for (std::size_t i = done; i < done + n; ++i) {
+      inserted[i] = returned.contains(rows[i].reading.uid.value);
+    }
+    done += n;
+  }
+  return inserted;
+}
+
+Result<bool> ReadingLedger::insert_reading(Txn& txn, const Reading& reading,
+                                           const PatientId& patient) {
+  const Row row{reading, patient};
+  auto inserted = insert_readings(txn, std::span<const Row>(&row, 1));
+  if (!inserted) return fail(inserted.error());
+  return bool{inserted->front()};
+}
+
+Result<BatchOutcome> ReadingLedger::store_batch(const GatewayId& topic_gateway, const Batch& batch,
+                                                HubTime received) {
+  Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   auto outcome = store_batch_in_transaction(topic_gateway, batch, received);
   if (!outcome) return fail(outcome.error());
@@ -46,8 +125,9 @@ Result<BatchOutcome> Store::store_batch(const GatewayId& topic_gateway, const Ba
   return outcome;
 }
 
-Result<BatchOutcome> Store::store_batch_in_transaction(const GatewayId& topic_gateway,
-                                                       const Batch& batch, HubTime received) {
+Result<BatchOutcome> ReadingLedger::store_batch_in_transaction(const GatewayId& topic_gateway,
+                                                               const Batch& batch,
+                                                               HubTime received) {
   Txn txn{received, topic_gateway, batch.gateway, mqtt_link::readings_topic(topic_gateway), {}, {}};
   std::vector<ReadingOutcome> outcomes(batch.readings.size());
   struct {  // readings admitted but not yet written, with their places in the batch
@@ -113,7 +193,8 @@ Result<BatchOutcome> Store::store_batch_in_transaction(const GatewayId& topic_ga
   return std::move(txn.outcome);
 }
 
-Result<std::variant<ReadingOutcome, Store::Row>> Store::admit(Txn& txn, const Reading& received) {
+Result<std::variant<ReadingOutcome, ReadingLedger::Row>> ReadingLedger::admit(
+    Txn& txn, const Reading& received) {
   using Admitted = std::variant<ReadingOutcome, Row>;
   Reading reading = with_plausibility(received);
   const GatewayId& topic_gateway = txn.topic_gateway;
@@ -140,7 +221,8 @@ Result<std::variant<ReadingOutcome, Store::Row>> Store::admit(Txn& txn, const Re
   return Admitted{Row{std::move(reading), std::move(**patient)}};
 }
 
-Result<std::vector<ReadingOutcome>> Store::store_rows(Txn& txn, const std::vector<Row>& rows) {
+Result<std::vector<ReadingOutcome>> ReadingLedger::store_rows(Txn& txn,
+                                                              const std::vector<Row>& rows) {
   auto inserted = insert_readings(txn, rows);
   if (!inserted) return fail(inserted.error());
   std::vector<ReadingOutcome> out;
@@ -163,7 +245,7 @@ Result<std::vector<ReadingOutcome>> Store::store_rows(Txn& txn, const std::vecto
   return out;
 }
 
-Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& reading) {
+Result<ReadingOutcome> ReadingLedger::store_one(Txn& txn, const Reading& reading) {
   auto admitted = admit(txn, reading);
   if (!admitted) return fail(admitted.error());
   if (auto* held = std::get_if<ReadingOutcome>(&*admitted)) return std::move(*held);
@@ -172,7 +254,7 @@ Result<ReadingOutcome> Store::store_one(Txn& txn, const Reading& reading) {
   return std::move(stored->front());
 }
 
-Result<std::optional<PatientId>> Store::patient_in(Txn& txn, const Reading& reading) {
+Result<std::optional<PatientId>> ReadingLedger::patient_in(Txn& txn, const Reading& reading) {
   auto it = txn.bindings.find(reading.device.serial.value);
   if (it == txn.bindings.end()) {
     auto bindings = patients_.device_bindings(txn.topic_gateway, reading.device.serial);
@@ -182,8 +264,8 @@ Result<std::optional<PatientId>> Store::patient_in(Txn& txn, const Reading& read
   return patient_at(it->second, measured_time(reading));
 }
 
-Result<std::optional<PatientId>> Store::patient_for(const GatewayId& gateway,
-                                                    const Reading& reading) {
+Result<std::optional<PatientId>> ReadingLedger::patient_for(const GatewayId& gateway,
+                                                            const Reading& reading) {
   auto bindings = patients_.device_bindings(gateway, reading.device.serial);
   if (!bindings) return fail(bindings.error());
   return patient_at(*bindings, measured_time(reading));

@@ -55,7 +55,7 @@ struct Fixture {
         {kGw, DeviceSerial{"SCALE1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}));
   }
   BatchOutcome store_ok(std::vector<Reading> readings) {
-    auto r = store->store_batch(kGw, {kGw, 1, std::move(readings), {}}, kNow);
+    auto r = store->ledger().store_batch(kGw, {kGw, 1, std::move(readings), {}}, kNow);
     REQUIRE(r.has_value());
     return *r;
   }
@@ -82,7 +82,7 @@ TEST_CASE("store_batch: 200 readings, uid twice, re-sent and conflicting -> as o
   }
   // 200 - 2 duplicates, + the one stored earlier: the conflict's derived row replaces none.
   CHECK(f.store->count_rows("readings").value() == 199);
-  const auto rows = f.store->readings(std::nullopt, 300).value();
+  const auto rows = f.store->ledger().readings(std::nullopt, 300).value();
   std::size_t moved = 0;
   for (const auto& row : rows) {
     const bool after_move = measured_time(row) >= kMoved;

@@ -59,7 +59,7 @@ double fill(Store& store, int device, long count, std::chrono::milliseconds step
     for (long n = first; n < std::min(count, first + batch); ++n) {
       b.readings.push_back(reading("D" + std::to_string(device), n, step * (count - n)));
     }
-    auto out = store.store_batch(kGw, b, kNow);
+    auto out = store.ledger().store_batch(kGw, b, kNow);
     if (!out) {
       std::fprintf(stderr, "store_batch: %s\n", describe(out.error()).c_str());
       std::exit(1);
@@ -100,8 +100,8 @@ int range(Store& store, const std::string& location, long rows, bool drop_index)
   std::size_t found = 0;
   for (int run = 0; run < 21; ++run) {
     const auto start = Clock::now();
-    auto day = store.readings_measured_between(PatientId{"bench-0"}, kNow - std::chrono::hours{24},
-                                               kNow, 20000);
+    auto day = store.ledger().readings_measured_between(PatientId{"bench-0"},
+                                                        kNow - std::chrono::hours{24}, kNow, 20000);
     ms.push_back(seconds_since(start) * 1000.0);
     if (!day) return 1;
     found = day->size();

@@ -1,6 +1,6 @@
-// Store::store_batches: group commit (issue 15). Live hubs send one reading per MQTT message,
-// and one transaction per message made the commit (one fsync, ~4 ms on the bench's disk) the
-// server's ceiling: 390 µs of server CPU per reading at 1k readings/s, acks later than the
+// ReadingLedger::store_batches: group commit (issue 15). Live hubs send one reading per MQTT
+// message, and one transaction per message made the commit (one fsync, ~4 ms on the bench's disk)
+// the server's ceiling: 390 µs of server CPU per reading at 1k readings/s, acks later than the
 // hubs' ack timeout, re-sends. The batches waiting in the ingest's inbox now share one
 // transaction and one fsync; the ingest acks each only after that commit (invariant 3).
 //
@@ -10,7 +10,7 @@
 // quarantines them first). On PostgreSQL a failed statement also poisons the whole transaction
 // until it is rolled back to a savepoint, so a savepoint is the only way to keep the others.
 // It costs two statements per batch (no fsync; on PostgreSQL two round trips).
-#include "server/store/store.h"
+#include "server/store/reading_ledger.h"
 
 namespace kotona::server::store {
 
@@ -22,11 +22,11 @@ constexpr const char* kRollbackTo = "ROLLBACK TO SAVEPOINT kotona_batch";
 
 }  // namespace
 
-Result<std::vector<Result<BatchOutcome>>> Store::store_batches(
+Result<std::vector<Result<BatchOutcome>>> ReadingLedger::store_batches(
     std::span<const GroupedBatch> group) {
   std::vector<Result<BatchOutcome>> outcomes;
   outcomes.reserve(group.size());
-  Transaction transaction(*db_);
+  Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   for (const auto& item : group) {
 #ifdef KOTONA_BROKEN_GROUP_ALL_OR_NOTHING
@@ -35,14 +35,14 @@ Result<std::vector<Result<BatchOutcome>>> Store::store_batches(
     auto outcome = store_batch_in_transaction(item.topic_gateway, item.batch, item.received);
     if (!outcome) return fail(outcome.error());
 #else
-    if (auto r = db_->exec(kSavepoint); !r) return fail(r.error());
+    if (auto r = db_.exec(kSavepoint); !r) return fail(r.error());
     auto outcome = store_batch_in_transaction(item.topic_gateway, item.batch, item.received);
     if (!outcome) {
       // Only this batch's statements are undone; a failed rollback (the connection is gone)
       // leaves nothing to keep, and the whole group fails unacked.
-      if (auto r = db_->exec(kRollbackTo); !r) return fail(r.error());
+      if (auto r = db_.exec(kRollbackTo); !r) return fail(r.error());
     }
-    if (auto r = db_->exec(kRelease); !r) return fail(r.error());
+    if (auto r = db_.exec(kRelease); !r) return fail(r.error());
 #endif
     outcomes.push_back(std::move(outcome));
   }

@@ -58,7 +58,7 @@ TEST_CASE("group commit: a batch the database refuses -> rolled back alone, the 
   std::vector<GroupedBatch> group{f.batch({bp_of("BP1", 1)}),
                                   f.batch({bp_of("BP1", 2), bp_of("REFUSED", 1)}),
                                   f.batch({bp_of("BP1", 3, 190)})};
-  auto out = f.store->store_batches(group);
+  auto out = f.store->ledger().store_batches(group);
   REQUIRE(out.has_value());
   REQUIRE(out->size() == 3);
   REQUIRE((*out)[0].has_value());
@@ -69,7 +69,7 @@ TEST_CASE("group commit: a batch the database refuses -> rolled back alone, the 
   CHECK((*out)[2]->new_alerts[0].rule_id == "bp.crisis");
   CHECK(f.readings() == 2);
   // The refused batch's hub re-sends it (no ack) once the database takes it: stored then.
-  auto again = f.store->store_batch(kGw, {kGw, 9, {bp_of("BP1", 2)}, {}}, kNow);
+  auto again = f.store->ledger().store_batch(kGw, {kGw, 9, {bp_of("BP1", 2)}, {}}, kNow);
   REQUIRE(again.has_value());
   CHECK(again->readings.at(0).disposition == Disposition::kStored);
   CHECK(f.readings() == 3);
@@ -81,7 +81,7 @@ TEST_CASE("group commit: re-sends and conflicts within one group -> as batch by 
   auto conflicting = bp_of("BP1", 1, 150);
   std::vector<GroupedBatch> group{f.batch({first}), f.batch({first}), f.batch({conflicting}),
                                   f.batch({bp_of("BP1", 2)})};
-  auto out = f.store->store_batches(group);
+  auto out = f.store->ledger().store_batches(group);
   REQUIRE(out.has_value());
   REQUIRE(out->size() == 4);
   for (const auto& one : *out) REQUIRE(one.has_value());

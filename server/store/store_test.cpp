@@ -46,7 +46,7 @@ struct Fixture {
   }
   std::int64_t rows(std::string_view table) { return store->count_rows(table).value(); }
   BatchOutcome store_ok(const Batch& batch, const GatewayId& topic = kGw) {
-    auto r = store->store_batch(topic, batch, kNow);
+    auto r = store->ledger().store_batch(topic, batch, kNow);
     REQUIRE(r.has_value());
     return *r;
   }
@@ -66,7 +66,7 @@ TEST_CASE("store_batch: crisis reading -> reading and alert committed together")
   CHECK(out.new_alerts[0].event_id > 0);
   CHECK(f.rows("readings") == 1);
   CHECK(f.rows("alerts") == 1);
-  auto stored = f.store->readings(std::nullopt, 100).value();
+  auto stored = f.store->ledger().readings(std::nullopt, 100).value();
   REQUIRE(stored.size() == 1);
   CHECK(stored[0].patient.value == "patient-1");
   CHECK(stored[0].kind == "bp");
@@ -122,7 +122,7 @@ TEST_CASE(
   CHECK(out.readings[1].stored_as != derived);
   CHECK(f.rows("readings") == 3);
   CHECK(f.rows("quarantine") == 0);
-  auto rows = f.store->readings(std::nullopt, 10).value();
+  auto rows = f.store->ledger().readings(std::nullopt, 10).value();
   REQUIRE(rows.size() == 3);
   CHECK(rows[0].quality_json.find("\"uid_conflict\":false") != std::string::npos);
   CHECK(rows[1].uid.value == derived);
@@ -227,8 +227,8 @@ TEST_CASE("store_batch: enrolment change -> patient valid at measured time attri
   new_reading.device_time = std::chrono::floor<std::chrono::seconds>(kNow - 10min + 2h);
   new_reading.clock_offset = 2h;
   f.store_ok({kGw, 1, {old_reading, new_reading}, {}});
-  CHECK(f.store->readings(PatientId{"patient-a"}, 10).value().size() == 1);
-  auto b = f.store->readings(PatientId{"patient-b"}, 10).value();
+  CHECK(f.store->ledger().readings(PatientId{"patient-a"}, 10).value().size() == 1);
+  auto b = f.store->ledger().readings(PatientId{"patient-b"}, 10).value();
   REQUIRE(b.size() == 1);
   CHECK(b[0].uid == new_reading.uid);
   CHECK(b[0].clock_offset == std::chrono::seconds{7200});
@@ -248,7 +248,7 @@ TEST_CASE("seed_enrolment: same lines twice -> one row, new patient -> old row c
   later.device_time.reset();
   later.clock_offset.reset();
   f.store_ok({kGw, 1, {later}, {}});
-  CHECK(f.store->readings(PatientId{"patient-2"}, 10).value().size() == 1);
+  CHECK(f.store->ledger().readings(PatientId{"patient-2"}, 10).value().size() == 1);
 }
 
 TEST_CASE("alerts queries: newest first, after N -> ascending, only newer") {
@@ -272,8 +272,8 @@ TEST_CASE("alerts queries: newest first, after N -> ascending, only newer") {
 
 TEST_CASE("quarantine_payload: garbage bytes -> one quarantine row") {
   Fixture f;
-  REQUIRE(f.store->quarantine_payload("kotona/v1/gw/gw-1/readings", "gw-1", "bad_payload",
-                                      std::string("\x00\xff", 2), kNow));
+  REQUIRE(f.store->ledger().quarantine_payload("kotona/v1/gw/gw-1/readings", "gw-1", "bad_payload",
+                                               std::string("\x00\xff", 2), kNow));
   CHECK(f.rows("quarantine") == 1);
 }
 
@@ -378,7 +378,7 @@ TEST_CASE("store_batch: INR > 8.0, glucose HI -> comparator stored, high alerts 
   auto out = f.store_ok({kGw, 1, {inr, glu}, {}});
   CHECK(rule_ids(out) ==
         std::vector<std::string>{"inr.far_out_of_range/high", "glucose.hyper/high"});
-  auto stored = f.store->readings(std::nullopt, 100).value();
+  auto stored = f.store->ledger().readings(std::nullopt, 100).value();
   REQUIRE(stored.size() == 2);
   CHECK(stored[0].values_json.find("\"comparator\":\">\"") != std::string::npos);
   CHECK(stored[1].values_json.find("\"comparator\":\">\"") != std::string::npos);
@@ -396,7 +396,7 @@ TEST_CASE("store_batch: implausible systolic 420 -> stored flagged, technical al
   REQUIRE(rule_ids(out) == std::vector<std::string>{"reading.implausible/medium"});
   CHECK(out.new_alerts[0].message.find("systolic 420 mmHg outside 40..300") != std::string::npos);
   CHECK(out.new_alerts[0].patient.value == "patient-1");
-  auto stored = f.store->readings(std::nullopt, 100).value();
+  auto stored = f.store->ledger().readings(std::nullopt, 100).value();
   REQUIRE(stored.size() == 1);
   CHECK(stored[0].quality_json.find("\"implausible\":true") != std::string::npos);
   // A second implausible value from the same device joins the open alert.

@@ -1,16 +1,16 @@
-// Store::Txn: the state of one ingest transaction (store_batch, release_quarantined), shared by
-// store.cpp, store_batch.cpp and quarantine_store.cpp; Store::Row. Private to server/store.
+// ReadingLedger::Txn: the state of one ingest transaction (store_batch, release_quarantined),
+// shared by the ledger's files; ReadingLedger::Row. Private to server/store.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
-#include "server/store/store.h"
+#include "server/store/reading_ledger.h"
 
 namespace kotona::server::store {
 
-struct Store::Txn {
+struct ReadingLedger::Txn {
   HubTime received;
   GatewayId topic_gateway;
   GatewayId batch_gateway;
@@ -24,7 +24,7 @@ struct Store::Txn {
 
 // A reading admitted for its row: as stored (quality.implausible / uid_conflict set) and its
 // patient.
-struct Store::Row {
+struct ReadingLedger::Row {
   Reading reading;
   PatientId patient;
 };

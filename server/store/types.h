@@ -143,7 +143,7 @@ struct BatchOutcome {
   std::int64_t quarantine_evicted = 0;
 };
 
-// One message of a group commit (Store::store_batches): the batch, the hub its topic named and
+// One message of a group commit (ReadingLedger::store_batches): the batch, the hub its topic named and
 // when it arrived.
 struct GroupedBatch {
   GatewayId topic_gateway;

@@ -8,7 +8,7 @@
 #include <array>
 
 #include "server/store/reading_json.h"
-#include "server/store/store.h"
+#include "server/store/reading_ledger.h"
 #include "server/store/store_txn.h"
 
 namespace kotona::server::store {
@@ -62,10 +62,10 @@ std::string derived_uid(const std::string& uid, const Content& c) {
 
 }  // namespace
 
-Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
-                                               const PatientId& patient) {
+Result<ReadingOutcome> ReadingLedger::same_or_conflict(Txn& txn, const Reading& reading,
+                                                       const PatientId& patient) {
   const Content mine = content_of(reading);
-  auto stored = stored_content(*db_, reading.uid.value);
+  auto stored = stored_content(db_, reading.uid.value);
   if (!stored) return fail(stored.error());
   if (*stored && **stored == mine) {
     return ReadingOutcome{reading.uid.value, Disposition::kDuplicate};
@@ -80,21 +80,23 @@ Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
   auto inserted = insert_reading(txn, derived, patient);
   if (!inserted) return fail(inserted.error());
   if (!*inserted) {
-    auto again = stored_content(*db_, derived.uid.value);
+    auto again = stored_content(db_, derived.uid.value);
     if (!again) return fail(again.error());
     if (*again && **again == mine) {  // this conflicting reading was sent before
       return ReadingOutcome{reading.uid.value, Disposition::kDuplicate};
     }
     // The derived uid holds yet other content (a 48-bit hash collision): keep this one in
     // quarantine, and still tell the care team about both values.
-    auto r = insert_quarantine(txn.received, txn.topic, "uid_conflict", reading.uid.value,
-                               encode_reading_json(reading));
+    auto r = insert_quarantine(
+        txn.received,
+        {.topic = txn.topic, .reason = "uid_conflict", .reading_uid = reading.uid.value},
+        encode_reading_json(reading));
     if (!r) return fail(r.error());
     if (auto a = raise_uid_conflict_alert(txn, conflict); !a) return fail(a.error());
     return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, "uid_conflict"};
   }
-  if (auto r = alert_book_.raise_for_reading(derived, patient, txn.received,
-                                             txn.outcome.new_alerts);
+  if (auto r =
+          alert_book_.raise_for_reading(derived, patient, txn.received, txn.outcome.new_alerts);
       !r) {
     return fail(r.error());
   }
@@ -102,7 +104,8 @@ Result<ReadingOutcome> Store::same_or_conflict(Txn& txn, const Reading& reading,
   return ReadingOutcome{reading.uid.value, Disposition::kConflict, "", derived.uid.value};
 }
 
-Result<void> Store::raise_uid_conflict_alert(Txn& txn, const alerts::UidConflict& conflict) {
+Result<void> ReadingLedger::raise_uid_conflict_alert(Txn& txn,
+                                                     const alerts::UidConflict& conflict) {
   // Grouped per device: a reset meter's many conflicts are one open alert, not a flood.
   return alert_book_.raise_technical(alerts::evaluate_uid_conflict(conflict), txn.received,
                                      ReadingUid{conflict.derived_uid}, txn.outcome.new_alerts);

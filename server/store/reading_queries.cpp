@@ -1,8 +1,8 @@
-// Store: one patient's readings by measured time, and whether a patient is known at all (the
-// FHIR export, server/fhir/README.md).
-#include "server/store/store.h"
-
+// ReadingLedger: the reading queries — the newest readings (the page), one patient's readings by
+// measured time (the FHIR export, server/fhir/README.md).
 #include <limits>
+
+#include "server/store/reading_ledger.h"
 
 namespace kotona::server::store {
 
@@ -39,10 +39,10 @@ constexpr const char* kMeasuredBetween =
 
 }  // namespace
 
-Result<std::string> Store::range_query_plan_for_test(const PatientId& patient) {
-  const bool sqlite = db_->backend() == "sqlite";
+Result<std::string> ReadingLedger::range_query_plan_for_test(const PatientId& patient) {
+  const bool sqlite = db_.backend() == "sqlite";
   auto stmt =
-      db_->prepare(std::string(sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + kMeasuredBetween);
+      db_.prepare(std::string(sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + kMeasuredBetween);
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, patient.value).bind(2, std::int64_t{0}).bind(3, std::int64_t{1});
   stmt->bind(4, std::int64_t{100});
@@ -63,16 +63,33 @@ HubTime measured_time(const StoredReading& row) {
   return row.hub_time;
 }
 
-Result<std::vector<StoredReading>> Store::readings_measured_between(const PatientId& patient,
-                                                                    HubTime from,
-                                                                    std::optional<HubTime> to,
-                                                                    int limit) {
-  auto stmt = db_->prepare(kMeasuredBetween);
+Result<std::vector<StoredReading>> ReadingLedger::readings_measured_between(
+    const PatientId& patient, HubTime from, std::optional<HubTime> to, int limit) {
+  auto stmt = db_.prepare(kMeasuredBetween);
   if (!stmt) return fail(stmt.error());
   const std::int64_t to_ms = to ? ms(*to) : std::numeric_limits<std::int64_t>::max();
   stmt->bind(1, patient.value).bind(2, ms(from)).bind(3, to_ms);
   stmt->bind(4, std::int64_t{limit});
   return collect_rows<StoredReading>(stmt, row_to_reading);
+}
+
+Result<std::vector<StoredReading>> ReadingLedger::readings(const std::optional<PatientId>& patient,
+                                                           int limit) {
+  std::string sql =
+      "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
+      "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings ";
+  if (patient) sql += "WHERE patient_id = ? ";
+  // Newest first from the index (readings_patient or the primary key, read backwards), so a
+  // long history costs `limit` rows, and the page shows the last readings, not the first.
+  sql += "ORDER BY seq DESC LIMIT ?";
+  auto stmt = db_.prepare(sql);
+  if (!stmt) return fail(stmt.error());
+  int index = 1;
+  if (patient) stmt->bind(index++, patient->value);
+  stmt->bind(index, std::int64_t{limit});
+  auto rows = collect_rows<StoredReading>(stmt, row_to_reading);
+  if (rows) std::reverse(rows->begin(), rows->end());
+  return rows;
 }
 
 }  // namespace kotona::server::store
