@@ -24,9 +24,9 @@ Commands:
   login                                print a bearer token (needs --user) for KOTONA_TOKEN
   patient list [--limit N]             the patient register
   patient show PATIENT_ID              one patient with its enrolment history
-  patient add PATIENT_ID [--hetu CODE|-] [--name TEXT] [--team TEAM]
-  patient set PATIENT_ID [--hetu CODE|-] [--name TEXT] [--team TEAM]
-                         [--no-hetu] [--no-name] [--no-team]
+  patient add PATIENT_ID [--hetu CODE|-] [--name TEXT] [--team TEAM] [--language fi|sv|ru]
+  patient set PATIENT_ID [--hetu CODE|-] [--name TEXT] [--team TEAM] [--language fi|sv|ru]
+                         [--no-hetu] [--no-name] [--no-team] [--no-language]
   enrol GATEWAY_ID DEVICE_SERIAL PATIENT_ID [--from TIME]
                                        bind a device to a patient from TIME (default now);
                                        a device bound to someone else moves at TIME
@@ -58,7 +58,8 @@ Result<json::object> patient_fields(const Words& w, bool& hetu_from_stdin) {
   auto both = [&](const char* set, const char* clear) {
     return w.flags.count(set) && w.flags.count(clear);
   };
-  if (both("--hetu", "--no-hetu") || both("--name", "--no-name") || both("--team", "--no-team")) {
+  if (both("--hetu", "--no-hetu") || both("--name", "--no-name") || both("--team", "--no-team") ||
+      both("--language", "--no-language")) {
     return usage_error("a field cannot be both set and cleared");
   }
   if (auto it = w.flags.find("--hetu"); it != w.flags.end()) {
@@ -72,16 +73,23 @@ Result<json::object> patient_fields(const Words& w, bool& hetu_from_stdin) {
   }
   if (auto it = w.flags.find("--name"); it != w.flags.end()) body["display_name"] = it->second;
   if (auto it = w.flags.find("--team"); it != w.flags.end()) body["team"] = it->second;
+  if (auto it = w.flags.find("--language"); it != w.flags.end()) {  // the server checks it too
+    if (it->second != "fi" && it->second != "sv" && it->second != "ru") {
+      return usage_error("--language: fi, sv or ru, not '" + it->second + "'");
+    }
+    body["language"] = it->second;
+  }
   if (w.flags.count("--no-hetu")) body["henkilotunnus"] = nullptr;
   if (w.flags.count("--no-name")) body["display_name"] = nullptr;
   if (w.flags.count("--no-team")) body["team"] = nullptr;
+  if (w.flags.count("--no-language")) body["language"] = nullptr;
   return body;
 }
 
 Result<void> patient_command(const std::vector<std::string>& args, std::size_t at,
                              Invocation& inv) {
-  auto w = split(args, at + 1, {"--hetu", "--name", "--team", "--limit"},
-                 {"--no-hetu", "--no-name", "--no-team"});
+  auto w = split(args, at + 1, {"--hetu", "--name", "--team", "--language", "--limit"},
+                 {"--no-hetu", "--no-name", "--no-team", "--no-language"});
   if (!w) return fail(w.error());
   const std::string verb = at < args.size() ? args[at] : "";
   const auto& pos = w->positional;
@@ -95,7 +103,7 @@ Result<void> patient_command(const std::vector<std::string>& args, std::size_t a
   if ((verb != "show" && !writes) || pos.size() != 1 || (!writes && !w->flags.empty()) ||
       (writes && w->flags.count("--limit")) ||
       (verb == "add" && (w->flags.count("--no-hetu") || w->flags.count("--no-name") ||
-                         w->flags.count("--no-team")))) {
+                         w->flags.count("--no-team") || w->flags.count("--no-language")))) {
     return usage_error("patient: list | show ID | add ID [fields] | set ID [fields] (see --help)");
   }
   auto id = id_arg(pos[0], "PATIENT_ID");
@@ -186,8 +194,8 @@ constexpr const char* kEnrolmentHeader =
 
 std::string patient_text(const json::object& p) {
   std::string out;
-  for (const char* key :
-       {"patient_id", "henkilotunnus", "display_name", "team", "created_at", "updated_at"}) {
+  for (const char* key : {"patient_id", "henkilotunnus", "display_name", "team", "language",
+                          "created_at", "updated_at"}) {
     if (const auto* v = p.if_contains(key))
       out += std::string(key) + ": " + text_or_dash(*v) + "\n";
   }

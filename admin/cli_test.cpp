@@ -38,10 +38,10 @@ TEST_CASE("kotona-admin: each command -> its API request") {
        "POST",
        "/api/v1/patients",
        R"({"henkilotunnus":"131052-308T","team":"ward-a","patient_id":"p-1"})"},
-      {{"patient", "set", "p-1", "--name", "Aino V", "--no-team"},
+      {{"patient", "set", "p-1", "--name", "Aino V", "--language", "sv", "--no-team"},
        "PATCH",
        "/api/v1/patients/p-1",
-       R"({"display_name":"Aino V","team":null})"},
+       R"({"display_name":"Aino V","language":"sv","team":null})"},
       {{"enrol", "gw-1", "BP1", "p-2", "--from", "2026-11-23T10:00:00Z"},
        "POST",
        "/api/v1/enrolments",
@@ -57,8 +57,8 @@ TEST_CASE("kotona-admin: each command -> its API request") {
        "/api/v1/enrolments/12/end",
        R"({"valid_to":"2026-11-23"})"},
       {{"quarantine", "list"}, "GET", "/api/v1/quarantine", ""},
-      {{"quarantine", "list", "--held", "--gateway", "gw-1", "--reason", "not_enrolled",
-        "--limit", "20"},
+      {{"quarantine", "list", "--held", "--gateway", "gw-1", "--reason", "not_enrolled", "--limit",
+        "20"},
        "GET",
        "/api/v1/quarantine?gateway=gw-1&reason=not_enrolled&held=1&limit=20",
        ""},
@@ -98,6 +98,8 @@ TEST_CASE("kotona-admin: bad command lines -> clear error, never the henkilotunn
   CHECK(parse_error({"patient", "show"}).find("patient:") != std::string::npos);
   CHECK(parse_error({"patient", "show", "a/b"}).find("PATIENT_ID") != std::string::npos);
   CHECK(parse_error({"patient", "set", "p-1"}).find("nothing to change") != std::string::npos);
+  CHECK(parse_error({"patient", "set", "p-1", "--language", "en"}).find("fi, sv or ru") !=
+        std::string::npos);
   CHECK(parse_error({"patient", "set", "p-1", "--team", "a", "--no-team"}).find("both") !=
         std::string::npos);
   CHECK(parse_error({"patient", "list", "--limit", "0"}).find("--limit") != std::string::npos);

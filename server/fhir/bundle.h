@@ -31,7 +31,7 @@ struct ExportRequest {
   // personal identity code) and Patient.name.text.
   std::optional<std::string> henkilotunnus = std::nullopt;
   std::optional<std::string> display_name = std::nullopt;
-  // The patient register does not hold a language yet: every HTTP export is Finnish.
+  // The register's patient language: Swedish for "sv", else Finnish (fhir_routes.cpp).
   NarrativeLanguage language = NarrativeLanguage::kFinnish;
 };
 

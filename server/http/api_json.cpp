@@ -123,6 +123,7 @@ json::object patient_json(const store::PatientRecord& p, bool full_henkilotunnus
                    {"age_years", nullptr},
                    {"display_name", text(p.display_name)},
                    {"team", text(p.team)},
+                   {"language", text(p.language)},
                    {"created_at", iso8601(p.created)},
                    {"updated_at", iso8601(p.updated)}};
   if (full_henkilotunnus) out["henkilotunnus"] = text(p.henkilotunnus);

@@ -152,6 +152,16 @@ bool apply_patient_fields(const json::object& o, const Auth& auth, store::Patien
       p.display_name = std::string(*s);
     }
   }
+  if (const auto* v = o.if_contains("language")) {
+    const auto* s = v->if_string();
+    if (v->is_null()) {
+      p.language.reset();
+    } else if (!s || (*s != "fi" && *s != "sv" && *s != "ru")) {
+      return why = "language must be \"fi\", \"sv\", \"ru\" or null", false;
+    } else {
+      p.language = std::string(*s);
+    }
+  }
   if (const auto* v = o.if_contains("team")) {
     if (v->is_null()) {
       p.team.reset();
@@ -176,8 +186,9 @@ std::optional<std::string> team_conflict(const store::PatientRecord& p, const Au
 Response write_patient(const Request& req, std::optional<std::string_view> id, const Principal& who,
                        RouteContext& ctx) {
   std::string why;
-  auto body = id ? body_of(req, {"henkilotunnus", "display_name", "team"}, why)
-                 : body_of(req, {"patient_id", "henkilotunnus", "display_name", "team"}, why);
+  auto body =
+      id ? body_of(req, {"henkilotunnus", "display_name", "team", "language"}, why)
+         : body_of(req, {"patient_id", "henkilotunnus", "display_name", "team", "language"}, why);
   if (!body) return bad_input(req, why, ctx.counters);
   store::PatientRecord patient;
   if (id) {

@@ -66,8 +66,9 @@ TEST_CASE("patients API: create, read, patch, list -> register row with team and
   Served s;
   auto made = call(s, bhttp::verb::post, "/api/v1/patients",
                    R"({"patient_id":"patient-a","henkilotunnus":"131052-308T",)"
-                   R"("display_name":"Aino Virtanen","team":"ward-a"})");
+                   R"("display_name":"Aino Virtanen","team":"ward-a","language":"sv"})");
   REQUIRE(made.status == 201);
+  CHECK(made.body.at("language").as_string() == "sv");
   CHECK(made.body.at("henkilotunnus").as_string() == "131052-308T");
   CHECK(made.body.at("team").as_string() == "ward-a");
   auto one = call(s, bhttp::verb::get, "/api/v1/patients/patient-a");
@@ -84,6 +85,10 @@ TEST_CASE("patients API: create, read, patch, list -> register row with team and
   CHECK(patched.body.at("display_name").is_null());
   CHECK(patched.body.at("henkilotunnus").as_string() == "010594Y9032");
   CHECK(patched.body.at("team").as_string() == "ward-a");  // absent field: unchanged
+  CHECK(patched.body.at("language").as_string() == "sv");
+  CHECK(call(s, bhttp::verb::patch, "/api/v1/patients/patient-a", R"({"language":null})")
+            .body.at("language")
+            .is_null());
   CHECK(call(s, bhttp::verb::get, "/api/v1/patients").body.as_array().size() == 1);
   CHECK(call(s, bhttp::verb::get, "/api/v1/patients/nobody").status == 404);
   CHECK(call(s, bhttp::verb::patch, "/api/v1/patients/nobody", "{}").status == 404);
@@ -91,8 +96,9 @@ TEST_CASE("patients API: create, read, patch, list -> register row with team and
         409);
   // Audited, by the authenticated admin, without the henkilötunnus.
   auto audit = call(s, bhttp::verb::get, "/api/v1/audit").body.as_array();
-  REQUIRE(audit.size() == 2);
+  REQUIRE(audit.size() == 3);
   CHECK(audit[0].at("action").as_string() == "patient.update");
+  CHECK(audit[0].at("detail").as_string() == "updated language cleared");
   CHECK(audit[0].at("actor").as_string() == "admin");
   CHECK(boost::json::serialize(audit).find("010594") == std::string::npos);
 }
@@ -113,6 +119,8 @@ TEST_CASE(
       {R"({"patient_id":"p1","henkilotunnus":12})", "henkilotunnus must be a string"},
       {R"({"patient_id":"p1","team":"ward-z"})", "care team"},
       {R"({"patient_id":"p1","display_name":"a\u0001b"})", "display_name"},
+      {R"({"patient_id":"p1","language":"en"})", "language must be"},
+      {R"({"patient_id":"p1","language":1})", "language must be"},
   };
   for (const auto& [body, why] : cases) {
     CAPTURE(body);
@@ -241,4 +249,32 @@ TEST_CASE(
   // A GET stays masked: only the audited action shows the code.
   auto read = s.request(bhttp::verb::get, "/api/v1/patients/patient-a", s.clinician_token);
   CHECK(read.body().find("308T") == std::string::npos);
+}
+
+TEST_CASE(
+    "patients API: a Swedish-speaking patient's FHIR export -> Observations in Swedish "
+    "(language, narrative), Finnish once the language is cleared") {
+  Served s;
+  REQUIRE(call(s, bhttp::verb::post, "/api/v1/patients",
+               R"({"patient_id":"patient-a","language":"sv"})")
+              .status == 201);
+  s.add_alerts({1}, "BPA");  // one blood pressure reading of patient-a
+  auto observation = [&] {
+    auto r = s.request(bhttp::verb::get, "/api/v1/fhir/Patient/patient-a/$everything");
+    REQUIRE(r.result_int() == 200);
+    const boost::json::value bundle = boost::json::parse(r.body());
+    for (const auto& e : bundle.at("entry").as_array()) {
+      const auto& res = e.at("resource").as_object();
+      if (res.at("resourceType").as_string() == "Observation") return res;
+    }
+    FAIL("no Observation in the export");
+    return boost::json::object{};
+  };
+  auto sv = observation();
+  CHECK(sv.at("language").as_string() == "sv");
+  CHECK(sv.at("text").at("div").as_string().find("Blodtryck") != std::string::npos);
+  REQUIRE(
+      call(s, bhttp::verb::patch, "/api/v1/patients/patient-a", R"({"language":null})").status ==
+      200);
+  CHECK(observation().at("language").as_string() == "fi");
 }

@@ -153,6 +153,7 @@ Routed handle_fhir_request(const Request& req, std::string_view path, store::Sto
   if (*registered) {
     request.henkilotunnus = (*registered)->henkilotunnus;
     request.display_name = (*registered)->display_name;
+    if ((*registered)->language == "sv") request.language = fhir::NarrativeLanguage::kSwedish;
   }
   auto text = fhir::BundleText::make(std::move(request));
   if (!text) {

@@ -16,13 +16,14 @@ std::optional<std::string> optional_text(const Statement& s, int i) {
 }
 
 constexpr const char* kPatientColumns =
-    "SELECT patient_id, henkilotunnus, display_name, team, created_unix_ms, updated_unix_ms "
-    "FROM patients ";
+    "SELECT patient_id, henkilotunnus, display_name, team, created_unix_ms, updated_unix_ms, "
+    "language FROM patients ";
 
 PatientRecord patient_from_row(const Statement& s) {
   return PatientRecord{PatientId{s.column_text(0)}, optional_text(s, 1),
                        optional_text(s, 2),         optional_text(s, 3),
-                       from_ms(s.column_int(4)),    from_ms(s.column_int(5))};
+                       from_ms(s.column_int(4)),    from_ms(s.column_int(5)),
+                       optional_text(s, 6)};
 }
 
 constexpr const char* kEnrolmentColumns =
@@ -54,6 +55,7 @@ std::string patient_detail(const std::optional<PatientRecord>& before, const Pat
   detail += change("henkilotunnus", was(&PatientRecord::henkilotunnus), after.henkilotunnus, true);
   detail += change("display_name", was(&PatientRecord::display_name), after.display_name, true);
   detail += change("team", was(&PatientRecord::team), after.team, false);
+  detail += change("language", was(&PatientRecord::language), after.language, false);
   return detail;
 }
 
@@ -132,12 +134,14 @@ Result<PatientWrite> PatientRegister::put_patient(const PatientRecord& patient, 
   stored.updated = now;
   auto write = db_.prepare(
       "INSERT INTO patients(patient_id, henkilotunnus, display_name, team, created_unix_ms, "
-      "updated_unix_ms) VALUES(?,?,?,?,?,?) ON CONFLICT(patient_id) DO UPDATE SET "
+      "updated_unix_ms, language) VALUES(?,?,?,?,?,?,?) ON CONFLICT(patient_id) DO UPDATE SET "
       "henkilotunnus = excluded.henkilotunnus, display_name = excluded.display_name, "
-      "team = excluded.team, updated_unix_ms = excluded.updated_unix_ms");
+      "team = excluded.team, updated_unix_ms = excluded.updated_unix_ms, "
+      "language = excluded.language");
   if (!write) return fail(write.error());
   write->bind(1, stored.id.value).bind(2, stored.henkilotunnus).bind(3, stored.display_name);
   write->bind(4, stored.team).bind(5, ms(stored.created)).bind(6, ms(stored.updated));
+  write->bind(7, stored.language);
   // The backend's message may quote the row (PostgreSQL: "Key (henkilotunnus)=(...) already
   // exists") and errors are logged: withhold it.
   if (auto r = write->step(); !r) {

@@ -38,7 +38,8 @@ struct Fixture {
   std::unique_ptr<Store> store = std::move(Store::open(location).value());
 
   PatientWrite put(const std::string& id, std::optional<std::string> hetu, bool create = true) {
-    PatientRecord p{PatientId{id}, std::move(hetu), std::nullopt, std::string("ward-a"), {}, {}};
+    PatientRecord p{PatientId{id}, std::move(hetu), std::nullopt, std::string("ward-a"), {}, {},
+                    std::nullopt};
     auto w = store->patients().put_patient(p, create, "admin", kNow);
     REQUIRE(w.has_value());
     return *w;
@@ -86,14 +87,15 @@ TEST_CASE("put_patient: create, repeat, update, missing, shared henkilotunnus ->
 TEST_CASE("put_patient: audit rows name the subject and actor, never the henkilotunnus") {
   Fixture f;
   f.put("patient-a", "131052-308T");
-  PatientRecord changed{PatientId{"patient-a"}, "010594Y9032", "Aino", "ward-b", {}, {}};
+  PatientRecord changed{PatientId{"patient-a"}, "010594Y9032", "Aino", "ward-b", {}, {}, "sv"};
   REQUIRE(f.store->patients().put_patient(changed, false, "root", kNow).value().status == WriteStatus::kDone);
   auto rows = f.store->audit_log().rows(std::nullopt, 10).value();
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].action == "patient.update");
   CHECK(rows[0].actor == "root");
   CHECK(rows[0].alert_id.value == "patient/patient-a");
-  CHECK(rows[0].detail == "updated henkilotunnus changed display_name set team=ward-b");
+  CHECK(rows[0].detail == "updated henkilotunnus changed display_name set team=ward-b language=sv");
+  CHECK(f.store->patients().patient_record(PatientId{"patient-a"}).value()->language == "sv");
   CHECK(rows[1].detail == "created henkilotunnus set team=ward-a");
   for (const auto& r : rows) {
     CHECK(r.detail.find("131052") == std::string::npos);

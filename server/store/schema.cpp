@@ -91,6 +91,9 @@ constexpr std::pair<const char*, const char*> kQuarantineColumnsAdded[] = {
 // HTTP API.
 constexpr std::pair<const char*, const char*> kEnrolmentColumnsAdded[] = {{"source", "TEXT NULL"}};
 
+// The patient's own language (PatientRecord::language), added after the register.
+constexpr std::pair<const char*, const char*> kPatientColumnsAdded[] = {{"language", "TEXT NULL"}};
+
 // Every table that gained columns after v1, walked by one loop at open.
 struct ColumnsAdded {
   const char* table;
@@ -98,6 +101,7 @@ struct ColumnsAdded {
 };
 constexpr ColumnsAdded kColumnsAdded[] = {{"alerts", kAlertColumnsAdded},
                                           {"enrolment", kEnrolmentColumnsAdded},
+                                          {"patients", kPatientColumnsAdded},
                                           {"quarantine", kQuarantineColumnsAdded}};
 
 // Run once the columns exist. Alerts stored before alert_events existed keep their ids as

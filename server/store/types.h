@@ -195,6 +195,9 @@ struct PatientRecord {
   std::optional<std::string> display_name;
   std::optional<std::string> team;  // the care team that sees this patient (auth `team`)
   HubTime created{}, updated{};
+  // The patient's own language, "fi", "sv" or "ru" (checked at the API): the FHIR narrative
+  // (Swedish for "sv", else Finnish: Kanta's languages) and what the patient reads.
+  std::optional<std::string> language;
 };
 
 // Register and enrolment writes (enrolment_store.cpp). kNotFound: no such patient/binding;
