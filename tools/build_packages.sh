@@ -52,7 +52,10 @@ for pkg in kotona-gateway kotona-server; do
     check "$pkg $script" test -x "$control/$script"
     check "$pkg $script is valid sh" sh -n "$control/$script"
   done
-  check "$pkg purge deletes only its state" grep -q "rm -rf /var/lib/kotona" "$control/postrm"
+  # The purge line must be a command, not a comment or a no-op (': rm -rf' passed a bare grep).
+  case $pkg in kotona-gateway) state=/var/lib/kotona ;; *) state=/var/lib/kotona-server ;; esac
+  check "$pkg purge deletes its state $state" grep -qE "^[[:space:]]*rm -rf $state\$" \
+    "$control/postrm"
   rm -rf "$control"
 done
 # The packaged (stripped) binaries run: a missing config is a clear error, exit 2.
