@@ -4,9 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "server/store/database.h"
-#include "server/store/store.h"
-#include "tests/support/process.h"
-#include "tests/support/store_location.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -28,20 +26,18 @@ Reading bp(const std::string& record, double systolic, double diastolic) {
   return r;
 }
 
-std::unique_ptr<Store> open_store(const std::string& location) {
-  auto opened = Store::open(location);
-  REQUIRE_MESSAGE(opened.has_value(), describe(opened.error()));
-  return std::move(*opened);
+// patient-1's cuff BP1, enrolled as of kNow.
+test::StoreFixture enrolled() {
+  return test::StoreFixture(
+      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow);
 }
 
 }  // namespace
 
 TEST_CASE(
     "alert values: crisis -> values stored and read back, a grouped crossing -> last_values") {
-  test::TempDir dir;
-  auto store = open_store(test::test_store_location(dir.path()));
-  REQUIRE(store->patients().seed_enrolment(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow));
+  auto f = enrolled();
+  auto& store = f.store;
   REQUIRE(store->ledger().store_batch(kGw, {kGw, 1, {bp("1", 185, 100)}, {}}, kNow).has_value());
   REQUIRE(store->ledger().store_batch(kGw, {kGw, 2, {bp("2", 192, 121)}, {}}, kNow + 1s).has_value());
   auto alerts = store->alert_book().alerts_after(0, 10).value();
@@ -56,29 +52,24 @@ TEST_CASE(
 }
 
 TEST_CASE("alert values: technical alert -> its values (texts and durations) stored") {
-  test::TempDir dir;
-  auto store = open_store(test::test_store_location(dir.path()));
-  auto raised = store->technical_alerts().login_attack(120, kNow).value();
+  test::StoreFixture f;
+  auto raised = f.store->technical_alerts().login_attack(120, kNow).value();
   REQUIRE(raised.size() == 1);
   CHECK(raised[0].values_json == R"({"failures":120})");
 }
 
 TEST_CASE("alert values: database without the columns -> added at open, old rows read {}") {
-  test::TempDir dir;
-  const auto location = test::test_store_location(dir.path());
+  auto f = enrolled();
+  REQUIRE(f.store->ledger().store_batch(kGw, {kGw, 1, {bp("1", 185, 100)}, {}}, kNow).has_value());
+  f.store.reset();
   {
-    auto store = open_store(location);
-    REQUIRE(store->patients().seed_enrolment(
-        {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow));
-    REQUIRE(store->ledger().store_batch(kGw, {kGw, 1, {bp("1", 185, 100)}, {}}, kNow).has_value());
-  }
-  {
-    auto db = Database::open(location);
+    auto db = Database::open(f.location);
     REQUIRE(db.has_value());
     REQUIRE((*db)->exec("ALTER TABLE alerts DROP COLUMN values_json").has_value());
     REQUIRE((*db)->exec("ALTER TABLE alerts DROP COLUMN last_values_json").has_value());
   }
-  auto store = open_store(location);
+  f.reopen();
+  auto& store = f.store;
   auto alerts = store->alert_book().alerts_after(0, 10).value();
   REQUIRE(alerts.size() == 1);
   CHECK(alerts[0].values_json == "{}");
