@@ -3,12 +3,27 @@
 #include <limits>
 
 #include "server/store/reading_ledger.h"
+#include "server/store/reading_row.h"
 
 namespace kotona::server::store {
 
 namespace {
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
+
+// Served by the index readings_patient_measured (patient_id, measured_unix_ms, seq): the range
+// and the order come from it, so a day costs that day's rows however long the history
+// (issue 15: with (patient_id, seq) only, every row of the patient was read and sorted).
+// The upper bound is a plain `<` (no end: INT64_MAX), so it bounds the index search too: with
+// `(? IS NULL OR measured_unix_ms < ?)` it was a filter, and a day's query read every row
+// after that day (1M rows: 0.5 s instead of milliseconds, bench growth point).
+constexpr const char* kMeasuredBetween =
+    "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
+    "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings "
+    "WHERE patient_id = ? AND measured_unix_ms >= ? AND measured_unix_ms < ? "
+    "ORDER BY measured_unix_ms ASC, seq ASC LIMIT ?";
+
+}  // namespace
 
 StoredReading row_to_reading(const Statement& s) {
   StoredReading r;
@@ -24,20 +39,6 @@ StoredReading row_to_reading(const Statement& s) {
   r.quality_json = s.column_text(9);
   return r;
 }
-
-// Served by the index readings_patient_measured (patient_id, measured_unix_ms, seq): the range
-// and the order come from it, so a day costs that day's rows however long the history
-// (issue 15: with (patient_id, seq) only, every row of the patient was read and sorted).
-// The upper bound is a plain `<` (no end: INT64_MAX), so it bounds the index search too: with
-// `(? IS NULL OR measured_unix_ms < ?)` it was a filter, and a day's query read every row
-// after that day (1M rows: 0.5 s instead of milliseconds, bench growth point).
-constexpr const char* kMeasuredBetween =
-    "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
-    "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings "
-    "WHERE patient_id = ? AND measured_unix_ms >= ? AND measured_unix_ms < ? "
-    "ORDER BY measured_unix_ms ASC, seq ASC LIMIT ?";
-
-}  // namespace
 
 Result<std::string> ReadingLedger::range_query_plan_for_test(const PatientId& patient) {
   const bool sqlite = db_.backend() == "sqlite";

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "server/store/record_outbox.h"
+
 namespace kotona::server::store {
 
 namespace {
@@ -137,6 +139,7 @@ Result<void> create_schema(Database& db) {
   // Triggers audit_log_no_update / audit_log_no_delete refuse UPDATE and DELETE.
   if (auto r = db.make_append_only("audit_log"); !r) return fail(r.error());
   if (auto r = add_missing_columns(db); !r) return fail(r.error());
+  if (auto r = create_record_outbox_schema(db); !r) return fail(r.error());
   return db.schema_lock(false);
 }
 

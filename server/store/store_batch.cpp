@@ -10,6 +10,7 @@
 #include "server/alerts/plausibility.h"
 #include "server/store/reading_json.h"
 #include "server/store/reading_ledger.h"
+#include "server/store/record_outbox.h"
 #include "server/store/store_txn.h"
 
 namespace kotona::server::store {
@@ -102,6 +103,9 @@ Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<con
     for (std::size_t i = done; i < done + n; ++i) {
       inserted[i] = returned.contains(rows[i].reading.uid.value);
     }
+    // Issue 19: each reading inserted gets its record-outbox row in this same transaction.
+    const std::vector<std::string> uids(returned.begin(), returned.end());
+    if (auto r = enqueue_for_record(db_, uids, txn.received); !r) return fail(r.error());
     done += n;
   }
   return inserted;

@@ -1,0 +1,90 @@
+// The record outbox (issue 19 part 2): every reading the ledger stores gets ONE row here, in the
+// transaction that stores it (enqueue_for_record, called by insert_readings), so a reading in
+// the store is a reading the record system will get, and a duplicate, quarantined or
+// rolled-back reading is none. RecordOutbox is what the sender (server/record/) works with:
+// leases (several server instances: each row taken by exactly one), done, retry later,
+// dead letters. Borrows a Database; not thread-safe: one owner thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "server/store/database.h"
+#include "server/store/types.h"
+
+namespace kotona::server::store {
+
+// The outbox tables (record_outbox, record_dead_letter) and their index; called by
+// create_schema() under the schema lock. Errors: kIo.
+[[nodiscard]] Result<void> create_record_outbox_schema(Database& db);
+
+// One outbox row per uid in `uids` (readings just inserted in the open transaction), due at
+// `now`. REQUIRES: inside the transaction that inserted them. Errors: kIo.
+[[nodiscard]] Result<void> enqueue_for_record(Database& db, std::span<const std::string> uids,
+                                              HubTime now);
+
+// A row taken by claim(): the reading as stored.
+struct OutboxItem {
+  std::int64_t seq = 0;  // readings.seq: the storage order
+  StoredReading reading;
+  std::int64_t attempts = 0;  // including this one
+};
+
+struct OutboxCounts {
+  std::int64_t pending = 0;
+  std::int64_t done = 0;
+  std::int64_t dead = 0;
+  std::optional<HubTime> oldest_pending;  // the oldest pending row's reading, received
+};
+
+// A row the record system rejected (4xx), as kept in record_dead_letter.
+struct DeadLetter {
+  std::int64_t seq = 0;
+  std::string reading_uid;
+  std::string patient_id;
+  HubTime at{};
+  int http_status = 0;
+  std::string outcome_json;  // the server's OperationOutcome (or its body as sent)
+};
+
+class RecordOutbox {
+ public:
+  // `owner`: this server instance's name in leases (unique per instance).
+  RecordOutbox(Database& db, std::string owner) : db_(db), owner_(std::move(owner)) {}
+  RecordOutbox(const RecordOutbox&) = delete;
+  RecordOutbox& operator=(const RecordOutbox&) = delete;
+
+  // Leases up to `limit` due rows for `lease`, in storage order, in ONE write transaction
+  // (PostgreSQL: FOR UPDATE SKIP LOCKED, and the store's write lock serialises claims across
+  // instances). A row is due when pending, past its due time and not leased by a live lease,
+  // and no earlier pending row of its patient waits (backoff) or is leased: a patient's
+  // readings go out in storage order. A row marked solo (its batch was rejected) is taken
+  // alone. Errors: kIo (nothing leased).
+  [[nodiscard]] Result<std::vector<OutboxItem>> claim(HubTime now, std::chrono::milliseconds lease,
+                                                      int limit);
+  // The record system has them (2xx): done, whoever holds the lease now.
+  [[nodiscard]] Result<void> mark_done(std::span<const std::int64_t> seqs, HubTime now);
+  // Not delivered (5xx, 429, no connection): pending again, due at `due`; `solo`: each to be
+  // sent alone (a batch that was rejected, to find the rejected one). Only rows this instance
+  // still leases. Errors: kIo.
+  [[nodiscard]] Result<void> retry_later(std::span<const std::int64_t> seqs, HubTime due,
+                                         const std::string& error, bool solo = false);
+  // Rejected (4xx): state dead and a record_dead_letter row with the OperationOutcome, ONE
+  // transaction. Errors: kIo.
+  [[nodiscard]] Result<void> dead_letter(const DeadLetter& letter);
+  [[nodiscard]] Result<OutboxCounts> counts();
+  // Newest first, at most `limit`.
+  [[nodiscard]] Result<std::vector<DeadLetter>> dead_letters(int limit);
+  // Deletes done rows pushed before `before`. Returns how many. Errors: kIo.
+  [[nodiscard]] Result<std::int64_t> prune_done(HubTime before);
+
+ private:
+  Database& db_;
+  std::string owner_;
+};
+
+}  // namespace kotona::server::store

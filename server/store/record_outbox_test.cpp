@@ -1,0 +1,193 @@
+// The record outbox (issue 19 part 2): a row per stored reading written in the storing
+// transaction (none for a duplicate, a quarantined reading or a rolled-back batch), and the
+// leases the sender takes: storage order per patient, a patient held back behind a row in
+// backoff, one instance per row, dead letters.
+#include "server/store/record_outbox.h"
+
+#include <doctest/doctest.h>
+
+#include "server/store/store.h"
+#include "tests/support/process.h"
+#include "tests/support/refuse_trigger.h"
+#include "tests/support/store_location.h"
+
+using namespace kotona;
+using namespace kotona::server::store;
+using namespace std::chrono_literals;
+
+namespace {
+
+const GatewayId kGw{"gw-1"};
+const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
+
+Reading reading_of(const std::string& serial, int record, Measurement m) {
+  Reading r;
+  r.device.serial = DeviceSerial{serial};
+  r.record_id = std::to_string(record);
+  r.hub_time = kNow - 10h + std::chrono::minutes(record);
+  r.device_time = std::chrono::floor<std::chrono::seconds>(r.hub_time);
+  r.measurement = std::move(m);
+  finalize_reading(kGw, r);
+  return r;
+}
+
+// BP1 is patient-1's, BP2 patient-2's, SCALE1 patient-1's; REFUSED's rows the database refuses.
+Reading bp(const std::string& serial, int record, double systolic = 120) {
+  return reading_of(serial, record, BloodPressure{systolic, 80, std::nullopt, 70});
+}
+
+struct OutboxFixture {
+  test::TempDir dir;
+  std::string location = test::test_store_location(dir.path());
+  std::unique_ptr<Store> store;
+  std::uint64_t next_batch = 1;
+  OutboxFixture() {
+    auto opened = Store::open(location);
+    REQUIRE(opened.has_value());
+    store = std::move(*opened);
+    const std::pair<const char*, const char*> bindings[] = {{"BP1", "patient-1"},
+                                                            {"BP2", "patient-2"},
+                                                            {"SCALE1", "patient-1"},
+                                                            {"REFUSED", "patient-1"}};
+    for (const auto& [serial, patient] : bindings) {
+      REQUIRE(store->patients().add_enrolment(
+          {kGw, DeviceSerial{serial}, PatientId{patient}, HubTime{}, std::nullopt}));
+    }
+    REQUIRE(test::refuse_readings_of(location, "REFUSED"));
+  }
+  Result<BatchOutcome> store_batch(std::vector<Reading> readings) {
+    return store->ledger().store_batch(kGw, {kGw, next_batch++, std::move(readings), {}}, kNow);
+  }
+  std::int64_t outbox() { return store->count_rows("record_outbox").value_or(-1); }
+  // A second connection, as the sender (and another server instance) has.
+  std::unique_ptr<Database> connection() {
+    auto db = Database::open(location);
+    REQUIRE(db.has_value());
+    return std::move(*db);
+  }
+};
+
+std::vector<std::string> uids(const std::vector<OutboxItem>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) out.push_back(item.reading.uid.value);
+  return out;
+}
+
+std::vector<std::int64_t> seqs(const std::vector<OutboxItem>& items) {
+  std::vector<std::int64_t> out;
+  for (const auto& item : items) out.push_back(item.seq);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("record outbox: a stored reading -> one row, duplicate and quarantined -> none") {
+  OutboxFixture f;
+  auto first = f.store_batch({bp("BP1", 1), bp("BP2", 1), bp("UNKNOWN", 1)});
+  REQUIRE(first.has_value());
+  CHECK(first->readings[2].disposition == Disposition::kQuarantined);
+  CHECK(f.outbox() == 2);
+  // Re-sent (its ack was lost): duplicates, no second row.
+  auto again = f.store_batch({bp("BP1", 1), bp("BP2", 1)});
+  REQUIRE(again.has_value());
+  CHECK(again->readings[0].disposition == Disposition::kDuplicate);
+  CHECK(f.outbox() == 2);
+  // A uid conflict stores the second measurement under a derived uid: it goes out too.
+  auto conflict = f.store_batch({bp("BP1", 1, 150)});
+  REQUIRE(conflict.has_value());
+  REQUIRE(conflict->readings[0].disposition == Disposition::kConflict);
+  CHECK(f.outbox() == 3);
+  auto db = f.connection();
+  RecordOutbox outbox(*db, "instance-1");
+  auto items = outbox.claim(kNow, 60s, 10);
+  REQUIRE(items.has_value());
+  CHECK(uids(*items) == std::vector<std::string>{bp("BP1", 1).uid.value, bp("BP2", 1).uid.value,
+                                                 conflict->readings[0].stored_as});
+  CHECK(items->at(0).reading.patient.value == "patient-1");
+  CHECK(items->at(0).attempts == 1);
+}
+
+TEST_CASE("record outbox: a rolled-back batch -> no row, also when rows were written before") {
+  OutboxFixture f;
+  // The weight makes the ledger write BP1 and SCALE1 (and their outbox rows) before REFUSED's
+  // INSERT fails: the rollback must take those rows with it.
+  auto refused =
+      f.store_batch({bp("BP1", 1), reading_of("SCALE1", 1, Weight{80.0}), bp("REFUSED", 1)});
+  CHECK_FALSE(refused.has_value());
+  CHECK(f.store->count_rows("readings").value() == 0);
+  CHECK(f.outbox() == 0);
+  REQUIRE(f.store_batch({bp("BP1", 1), reading_of("SCALE1", 1, Weight{80.0})}).has_value());
+  CHECK(f.outbox() == 2);
+}
+
+TEST_CASE("record outbox: leases, storage order per patient, backoff holds the patient back") {
+  OutboxFixture f;
+  REQUIRE(f.store_batch({bp("BP1", 1), bp("BP2", 1), bp("BP1", 2), bp("BP2", 2)}).has_value());
+  auto db1 = f.connection();
+  auto db2 = f.connection();
+  RecordOutbox one(*db1, "instance-1");
+  RecordOutbox two(*db2, "instance-2");
+  auto a = one.claim(kNow, 60s, 1);
+  REQUIRE(a.has_value());
+  REQUIRE(uids(*a) == std::vector<std::string>{bp("BP1", 1).uid.value});
+  // Instance 2 gets patient-2's rows only: patient-1's second waits behind the leased first.
+  auto b = two.claim(kNow, 60s, 10);
+  REQUIRE(b.has_value());
+  CHECK(uids(*b) == std::vector<std::string>{bp("BP2", 1).uid.value, bp("BP2", 2).uid.value});
+  // Patient-1's first fails: backoff 30 s; its second still waits (order), nothing is due.
+  REQUIRE(one.retry_later(seqs(*a), kNow + 30s, "HTTP 503"));
+  auto none = two.claim(kNow + 1s, 60s, 10);
+  REQUIRE(none.has_value());
+  CHECK(none->empty());
+  // Done rows are not taken again; once due, patient-1's rows go out in order.
+  REQUIRE(two.mark_done(seqs(*b), kNow + 1s));
+  auto later = two.claim(kNow + 31s, 60s, 10);
+  REQUIRE(later.has_value());
+  CHECK(uids(*later) == std::vector<std::string>{bp("BP1", 1).uid.value, bp("BP1", 2).uid.value});
+  CHECK(later->at(0).attempts == 2);
+  // A lease that expired (its instance died) is taken over.
+  auto taken_over = one.claim(kNow + 31s + 61s, 60s, 10);
+  REQUIRE(taken_over.has_value());
+  CHECK(taken_over->size() == 2);
+  // The old holder's retry no longer applies; its done does (the record system has them).
+  REQUIRE(two.retry_later(seqs(*later), kNow + 999s, "late"));
+  REQUIRE(one.mark_done(seqs(*taken_over), kNow + 100s));
+  auto counts = one.counts();
+  REQUIRE(counts.has_value());
+  CHECK(counts->pending == 0);
+  CHECK(counts->done == 4);
+  auto pruned = one.prune_done(kNow + 101s);
+  REQUIRE(pruned.has_value());
+  CHECK(*pruned == 4);
+}
+
+TEST_CASE("record outbox: a rejected batch goes solo, the rejected row to the dead letters") {
+  OutboxFixture f;
+  REQUIRE(f.store_batch({bp("BP1", 1), bp("BP1", 2), bp("BP1", 3)}).has_value());
+  auto db = f.connection();
+  RecordOutbox outbox(*db, "instance-1");
+  auto batch = outbox.claim(kNow, 60s, 10);
+  REQUIRE(batch.has_value());
+  REQUIRE(batch->size() == 3);
+  REQUIRE(outbox.retry_later(seqs(*batch), kNow, "HTTP 422", true));
+  auto solo = outbox.claim(kNow, 60s, 10);
+  REQUIRE(solo.has_value());
+  REQUIRE(solo->size() == 1);
+  REQUIRE(outbox.mark_done(seqs(*solo), kNow));
+  auto rejected = outbox.claim(kNow, 60s, 10);
+  REQUIRE(rejected.has_value());
+  REQUIRE(uids(*rejected) == std::vector<std::string>{bp("BP1", 2).uid.value});
+  REQUIRE(outbox.dead_letter({rejected->at(0).seq, bp("BP1", 2).uid.value, "patient-1", kNow, 422,
+                              R"({"resourceType":"OperationOutcome"})"}));
+  // The dead row holds nothing back.
+  auto last = outbox.claim(kNow, 60s, 10);
+  REQUIRE(last.has_value());
+  CHECK(uids(*last) == std::vector<std::string>{bp("BP1", 3).uid.value});
+  auto letters = outbox.dead_letters(10);
+  REQUIRE(letters.has_value());
+  REQUIRE(letters->size() == 1);
+  CHECK(letters->at(0).reading_uid == bp("BP1", 2).uid.value);
+  CHECK(letters->at(0).http_status == 422);
+  CHECK(letters->at(0).outcome_json == R"({"resourceType":"OperationOutcome"})");
+  CHECK(outbox.counts().value().dead == 1);
+}
