@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <regex>
 #include <thread>
@@ -46,8 +47,6 @@ gateway::OutboxEntry make_backlog_entry(int h, int i) {
   return {r.uid.value, wire::encode_reading(r)};
 }
 
-namespace {
-
 // The backlog an outage leaves: `n` readings already in the hub's outbox.
 bool fill_outbox(const std::string& path, int h, int n, std::string& error) {
   auto outbox = gateway::Outbox::open(path);
@@ -63,7 +62,12 @@ bool fill_outbox(const std::string& path, int h, int n, std::string& error) {
   return true;
 }
 
-}  // namespace
+int fill_outbox_main(const std::string& path, int hub, int n) {
+  std::string error;
+  if (fill_outbox(path, hub, n, error)) return 0;
+  std::cerr << "fill-outbox: " << error << "\n";
+  return 1;
+}
 
 long metric(int port, const std::string& token, const std::string& name) {
   test::set_bearer_token(token);

@@ -57,4 +57,11 @@ DrainResult run_drain(const DrainPoint& point, int timeout_s);
 // server, decodes every batch, acks every uid, stores nothing; exits after N readings.
 int null_ingest_main(const std::string& uri, long expected);
 
+// The backlog an outage leaves: `n` readings of hub `hub` (make_backlog_entry) already in the
+// outbox at `path`. Error: a description in `error`, false.
+bool fill_outbox(const std::string& path, int hub, int n, std::string& error);
+// `kotona-bench fill-outbox PATH HUB N`: the same outside a run, to profile one hub by hand
+// (docs/performance.md: the hub's peak RSS under heaptrack).
+int fill_outbox_main(const std::string& path, int hub, int n);
+
 }  // namespace kotona::bench

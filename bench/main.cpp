@@ -4,6 +4,7 @@
 //   reported, never asserted: the exit status says whether every run completed and whether the
 //   flash-wear budget (bytes per reading, wear.h) held.
 // kotona-bench null-ingest URI N   (used by the bench itself: see fleet.h)
+// kotona-bench fill-outbox PATH HUB N   (a hub's backlog, to profile a hub by hand)
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -168,6 +169,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 3 && args[0] == "null-ingest")
     return null_ingest_main(args[1], std::stol(args[2]));
+  if (args.size() == 4 && args[0] == "fill-outbox")
+    return fill_outbox_main(args[1], std::stoi(args[2]), std::stoi(args[3]));
   if (args.size() == 6 && args[0] == "feed")
     return feed_main(args[1], std::stoi(args[2]), args[3], std::stoi(args[4]), std::stoi(args[5]));
   Options o;
