@@ -122,9 +122,12 @@ Result<void> ReadingLedger::after_quarantine(Txn& txn, const Batch& batch) {
            {},     0};
     }
     ++e.count;
-    if (reading) {
+    if (reading) {  // the values admit() encoded for the held item, not encoded again
+      auto held = txn.held_values.find(o.reading_uid);
       e.values.push_back(std::string(kind_name(reading->measurement)) + " " +
-                         encode_values_json(reading->measurement));
+                         (held != txn.held_values.end()
+                              ? held->second
+                              : encode_values_json(reading->measurement)));
     }
   }
   for (const auto& [key, event] : events) {

@@ -2,6 +2,7 @@
 // reading kept in quarantine. Pure; thread-safe. Boost.JSON is compiled in json_impl.cpp.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,8 +27,14 @@ std::string encode_alert_values_json(const alerts::AlertValues& values);
 // The value under component key `key` (core/kinds.h, e.g. weight's "kg") of a stored
 // values_json; nullopt when absent or not a number.
 std::optional<double> decode_component_value(const std::string& values_json, std::string_view key);
-// Every field of the reading, for the quarantine payload column.
+// Every field of the reading, for the quarantine's reading_json column.
 std::string encode_reading_json(const Reading& reading);
+// The same text around `values_json`, the reading's encode_values_json() already built (the
+// ledger encodes a reading's values once, issue 16).
+std::string encode_reading_json(const Reading& reading, std::string_view values_json);
+// How many times a measurement was encoded to JSON in this process (encode_values_json,
+// encode_reading_json without values_json): tests pin "once per reading" with it.
+std::uint64_t measurement_encodes();
 // The reading encode_reading_json wrote (reading_from_json.cpp; device firmware is not kept);
 // nullopt when `text` is not such a reading. Never throws.
 std::optional<Reading> decode_reading_json(std::string_view text);

@@ -103,19 +103,15 @@ class ReadingLedger {
   // Inserts the rows; per row, false when its uid was already stored (nothing written).
   // REQUIRES: no uid twice in `rows`.
   [[nodiscard]] Result<std::vector<bool>> insert_readings(Txn& txn, std::span<const Row> rows);
-  // insert_readings() for one reading.
-  [[nodiscard]] Result<bool> insert_reading(Txn& txn, const Reading& reading,
-                                            const PatientId& patient);
   [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
                                                              const Reading& reading);
   // patient_for() through the transaction's copy of the device's bindings (one query per
   // device and transaction).
   [[nodiscard]] Result<std::optional<PatientId>> patient_in(Txn& txn, const Reading& reading);
-  // uid_conflict.cpp: the reading's uid is stored already. The same content is DUPLICATE;
+  // uid_conflict.cpp: the row's uid is stored already. The same content is DUPLICATE;
   // different content is stored under a derived uid, flagged, evaluated by the rules, with a
   // reading.uid_conflict technical alert (issue 13).
-  [[nodiscard]] Result<ReadingOutcome> same_or_conflict(Txn& txn, const Reading& reading,
-                                                        const PatientId& patient);
+  [[nodiscard]] Result<ReadingOutcome> same_or_conflict(Txn& txn, const Row& row);
   [[nodiscard]] Result<void> raise_uid_conflict_alert(Txn& txn,
                                                       const alerts::UidConflict& conflict);
   // With the hub (topic gateway) and device the item belongs to, for the per-hub cap, the

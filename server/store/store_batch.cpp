@@ -88,7 +88,7 @@ Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<con
       insert->bind(p + 5, kind_name(reading.measurement));
       insert->bind(p + 6, ms(measured_time(reading))).bind(p + 7, device_s);
       insert->bind(p + 8, ms(reading.hub_time)).bind(p + 9, offset_s);
-      insert->bind(p + 10, encode_values_json(reading.measurement));
+      insert->bind(p + 10, row.values_json);
       insert->bind(p + 11, encode_quality_json(reading.quality));
       insert->bind(p + 12, ms(txn.received));
       p += kInsertColumns;
@@ -109,14 +109,6 @@ Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<con
     done += n;
   }
   return inserted;
-}
-
-Result<bool> ReadingLedger::insert_reading(Txn& txn, const Reading& reading,
-                                           const PatientId& patient) {
-  const Row row{reading, patient};
-  auto inserted = insert_readings(txn, std::span<const Row>(&row, 1));
-  if (!inserted) return fail(inserted.error());
-  return bool{inserted->front()};
 }
 
 Result<BatchOutcome> ReadingLedger::store_batch(const GatewayId& topic_gateway, const Batch& batch,
@@ -201,6 +193,9 @@ Result<std::variant<ReadingOutcome, ReadingLedger::Row>> ReadingLedger::admit(
     Txn& txn, const Reading& received) {
   using Admitted = std::variant<ReadingOutcome, Row>;
   Reading reading = with_plausibility(received);
+  // The reading's only JSON encoding on its way in (issue 16): its row, its duplicate /
+  // conflict check and, held, its quarantine item and alert all use this text.
+  std::string values_json = encode_values_json(reading.measurement);
   const GatewayId& topic_gateway = txn.topic_gateway;
   // Kept in quarantine with its decoded reading, for the alert and a later release.
   auto hold = [&](const std::string& reason) -> Result<Admitted> {
@@ -210,8 +205,9 @@ Result<std::variant<ReadingOutcome, ReadingLedger::Row>> ReadingLedger::admit(
                                 .reading_uid = reading.uid.value,
                                 .gateway = topic_gateway.value,
                                 .device = reading.device.serial.value,
-                                .reading_json = encode_reading_json(reading)},
+                                .reading_json = encode_reading_json(reading, values_json)},
                                "");
+    txn.held_values[reading.uid.value] = std::move(values_json);
     if (!r) return fail(r.error());
     return Admitted{ReadingOutcome{reading.uid.value, Disposition::kQuarantined, reason}};
   };
@@ -222,7 +218,7 @@ Result<std::variant<ReadingOutcome, ReadingLedger::Row>> ReadingLedger::admit(
   auto patient = patient_in(txn, reading);
   if (!patient) return fail(patient.error());
   if (!*patient) return hold("not_enrolled");
-  return Admitted{Row{std::move(reading), std::move(**patient)}};
+  return Admitted{Row{std::move(reading), std::move(**patient), std::move(values_json)}};
 }
 
 Result<std::vector<ReadingOutcome>> ReadingLedger::store_rows(Txn& txn,
@@ -233,7 +229,7 @@ Result<std::vector<ReadingOutcome>> ReadingLedger::store_rows(Txn& txn,
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const Row& row = rows[k];
     if (!(*inserted)[k]) {
-      auto outcome = same_or_conflict(txn, row.reading, row.patient);
+      auto outcome = same_or_conflict(txn, row);
       if (!outcome) return fail(outcome.error());
       out.push_back(std::move(*outcome));
     } else {

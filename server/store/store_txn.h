@@ -20,13 +20,17 @@ struct ReadingLedger::Txn {
   // transaction (issue 15: it was one query per reading). It cannot go stale: enrolment
   // changes only in write transactions of their own, and this one holds the write lock.
   std::map<std::string, std::vector<EnrolmentRecord>> bindings{};
+  // The values_json of each reading held in quarantine, by uid, for its quarantine alert.
+  std::map<std::string, std::string> held_values{};
 };
 
-// A reading admitted for its row: as stored (quality.implausible / uid_conflict set) and its
-// patient.
+// A reading admitted for its row: as stored (quality.implausible / uid_conflict set), its
+// patient, and its values as JSON, encoded once in admit() (issue 16): the row's values_json,
+// the duplicate / conflict comparison and a quarantined item's reading_json all use it.
 struct ReadingLedger::Row {
   Reading reading;
   PatientId patient;
+  std::string values_json;
 };
 
 }  // namespace kotona::server::store

@@ -23,10 +23,10 @@ struct Content {
   friend bool operator==(const Content&, const Content&) = default;
 };
 
-Content content_of(const Reading& reading) {
+Content content_of(const Reading& reading, const std::string& values_json) {
   std::optional<std::int64_t> device_s;
   if (reading.device_time) device_s = reading.device_time->time_since_epoch().count();
-  return {encode_values_json(reading.measurement), device_s, reading.device.serial.value};
+  return {values_json, device_s, reading.device.serial.value};
 }
 
 Result<std::optional<Content>> stored_content(Database& db, const std::string& uid) {
@@ -62,36 +62,44 @@ std::string derived_uid(const std::string& uid, const Content& c) {
 
 }  // namespace
 
-Result<ReadingOutcome> ReadingLedger::same_or_conflict(Txn& txn, const Reading& reading,
-                                                       const PatientId& patient) {
-  const Content mine = content_of(reading);
+Result<ReadingOutcome> ReadingLedger::same_or_conflict(Txn& txn, const Row& row) {
+  const Reading& reading = row.reading;
+  const PatientId& patient = row.patient;
+  const Content mine = content_of(reading, row.values_json);
   auto stored = stored_content(db_, reading.uid.value);
   if (!stored) return fail(stored.error());
   if (*stored && **stored == mine) {
     return ReadingOutcome{reading.uid.value, Disposition::kDuplicate};
   }
   const Content first = stored->value_or(Content{});
-  Reading derived = reading;
+  Row derived_row{reading, patient, row.values_json};
+  Reading& derived = derived_row.reading;
   derived.uid = ReadingUid{derived_uid(reading.uid.value, mine)};
   derived.quality.uid_conflict = true;
   alerts::UidConflict conflict{txn.topic_gateway, reading.device.serial, patient,
                                reading.uid.value, derived.uid.value,     first.values_json,
                                first.device_s,    mine.values_json,      mine.device_s};
-  auto inserted = insert_reading(txn, derived, patient);
+  auto inserted = insert_readings(txn, std::span<const Row>(&derived_row, 1));
   if (!inserted) return fail(inserted.error());
-  if (!*inserted) {
+  if (!inserted->front()) {
     auto again = stored_content(db_, derived.uid.value);
     if (!again) return fail(again.error());
     if (*again && **again == mine) {  // this conflicting reading was sent before
       return ReadingOutcome{reading.uid.value, Disposition::kDuplicate};
     }
     // The derived uid holds yet other content (a 48-bit hash collision): keep this one in
-    // quarantine, and still tell the care team about both values.
-    auto r = insert_quarantine(
-        txn.received,
-        {.topic = txn.topic, .reason = "uid_conflict", .reading_uid = reading.uid.value},
-        encode_reading_json(reading));
+    // quarantine, with its decoded reading and hub like every held item, and still tell the
+    // care team about both values.
+    auto r = insert_quarantine(txn.received,
+                               {.topic = txn.topic,
+                                .reason = "uid_conflict",
+                                .reading_uid = reading.uid.value,
+                                .gateway = txn.topic_gateway.value,
+                                .device = reading.device.serial.value,
+                                .reading_json = encode_reading_json(reading, row.values_json)},
+                               "");
     if (!r) return fail(r.error());
+    txn.held_values[reading.uid.value] = row.values_json;
     if (auto a = raise_uid_conflict_alert(txn, conflict); !a) return fail(a.error());
     return ReadingOutcome{reading.uid.value, Disposition::kQuarantined, "uid_conflict"};
   }
