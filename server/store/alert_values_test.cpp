@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "server/store/database.h"
+#include "tests/support/readings.h"
 #include "tests/support/store_fixture.h"
 
 using namespace kotona;
@@ -16,14 +17,7 @@ const GatewayId kGw{"gw-1"};
 const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 
 Reading bp(const std::string& record, double systolic, double diastolic) {
-  Reading r;
-  r.device.serial = DeviceSerial{"BP1"};
-  r.record_id = record;
-  r.hub_time = kNow - 1min;
-  r.device_time = std::chrono::floor<std::chrono::seconds>(r.hub_time);
-  r.measurement = BloodPressure{systolic, diastolic, std::nullopt, 70.0};
-  finalize_reading(kGw, r);
-  return r;
+  return test::bp(kGw, "BP1", record, systolic, diastolic, kNow - 1min);
 }
 
 // patient-1's cuff BP1, enrolled as of kNow.

@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "server/store/store.h"
-#include "tests/support/process.h"
-#include "tests/support/store_location.h"
+#include "tests/support/readings.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -19,24 +19,15 @@ const DeviceSerial kBp{"BP1"};
 const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 const HubTime kMove = kNow - 1h;  // the device moves from patient-a to patient-b here
 
-// A reading measured at `at` (device time with a zero clock offset).
+// A reading measured at `at` (device time with a zero clock offset), arriving at kNow.
 Reading measured_at(const std::string& record, HubTime at) {
-  Reading r;
-  r.device.serial = kBp;
-  r.record_id = record;
+  Reading r = test::bp(kGw, kBp.value, record, 120, 80, at);
   r.hub_time = kNow;
-  r.device_time = std::chrono::floor<std::chrono::seconds>(at);
-  r.clock_offset = std::chrono::seconds{0};
-  r.measurement = BloodPressure{120, 80, std::nullopt, 70.0};
   finalize_reading(kGw, r);
   return r;
 }
 
-struct Fixture {
-  test::TempDir dir;
-  std::string location = test::test_store_location(dir.path());
-  std::unique_ptr<Store> store = std::move(Store::open(location).value());
-
+struct Fixture : test::StoreFixture {
   PatientWrite put(const std::string& id, std::optional<std::string> hetu, bool create = true) {
     PatientRecord p{PatientId{id}, std::move(hetu), std::nullopt, std::string("ward-a"), {}, {},
                     std::nullopt};
@@ -201,13 +192,12 @@ TEST_CASE(
     REQUIRE(db.has_value());
     REQUIRE((*db)->exec("DROP TABLE patients; ALTER TABLE enrolment DROP COLUMN source;"));
   }
-  f.store = std::move(Store::open(f.location).value());
+  f.reopen();
   auto rows = f.store->patients().enrolments({}, 10).value();
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].source == "config");
   f.put("patient-b", std::nullopt);
   CHECK(f.enrol("patient-b", kMove).status == WriteStatus::kDone);
-  f.store.reset();
-  f.store = std::move(Store::open(f.location).value());  // opening twice changes nothing
+  f.reopen();  // opening twice changes nothing
   CHECK(f.store->patients().enrolments({}, 10).value().size() == 2);
 }

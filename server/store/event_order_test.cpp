@@ -8,8 +8,7 @@
 #include <thread>
 
 #include "server/store/store.h"
-#include "tests/support/process.h"
-#include "tests/support/store_location.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -32,11 +31,10 @@ std::int64_t insert_event(Database& db, const std::string& alert_id) {
 }  // namespace
 
 TEST_CASE("alert_events: a higher id is never visible while a lower id is uncommitted") {
-  test::TempDir dir;
-  const auto location = test::test_store_location(dir.path());
-  auto reader = std::move(Store::open(location).value());  // creates the schema
-  auto first = std::move(Database::open(location).value());
-  auto second = std::move(Database::open(location).value());
+  test::StoreFixture f;  // creates the schema
+  auto& reader = f.store;
+  auto first = std::move(Database::open(f.location).value());
+  auto second = std::move(Database::open(f.location).value());
   const auto start = reader->alert_book().last_event_id().value();
 
   Transaction slow(*first);

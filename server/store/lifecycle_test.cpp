@@ -6,6 +6,8 @@
 #include "server/store/audit.h"
 #include "server/store/store.h"
 #include "tests/support/process.h"
+#include "tests/support/readings.h"
+#include "tests/support/store_fixture.h"
 #include "tests/support/store_location.h"
 
 using namespace kotona;
@@ -20,18 +22,11 @@ const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 
 Reading reading_of(const std::string& serial, const std::string& record, Measurement m,
                    HubTime measured = kNow - 1min) {
-  Reading r;
-  r.device.serial = DeviceSerial{serial};
-  r.record_id = record;
-  r.hub_time = measured;
-  r.device_time = std::chrono::floor<std::chrono::seconds>(measured);
-  r.measurement = std::move(m);
-  finalize_reading(kGw, r);
-  return r;
+  return test::reading_of(kGw, serial, record, std::move(m), measured);
 }
 
 Reading crisis(const std::string& record) {
-  return reading_of("BP1", record, BloodPressure{185, 100, std::nullopt, 70.0});
+  return test::bp(kGw, "BP1", record, 185, 100, kNow - 1min);
 }
 
 Reading battery(const std::string& record, BatteryStatus status) {
@@ -44,29 +39,19 @@ Reading weight(const std::string& record, double kg, HubTime measured) {
   return reading_of("SCALE1", record, Weight{kg}, measured);
 }
 
-struct Fixture {
-  test::TempDir dir;
-  std::string location = test::test_store_location(dir.path());
-  std::unique_ptr<Store> store;
-  Fixture() { reopen(); }
-  void reopen() {
-    store.reset();
-    auto opened = Store::open(path());
-    REQUIRE(opened.has_value());
-    store = std::move(*opened);
-    REQUIRE(store->patients().seed_enrolment(
-        {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
-         {kGw, DeviceSerial{"ICD1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
-         {kGw, DeviceSerial{"SCALE1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
-        kNow));
-  }
-  std::string path() const { return location; }
+// patient-1's cuff BP1, implant ICD1 and scale SCALE1, enrolled as of kNow.
+struct Fixture : test::StoreFixture {
+  Fixture()
+      : StoreFixture(
+            {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
+             {kGw, DeviceSerial{"ICD1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
+             {kGw, DeviceSerial{"SCALE1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
+            kNow) {}
   std::vector<StoredAlert> store_readings(std::vector<Reading> readings, HubTime at = kNow) {
     auto r = store->ledger().store_batch(kGw, {kGw, 1, std::move(readings), {}}, at);
     REQUIRE(r.has_value());
     return r->new_alerts;
   }
-  std::int64_t rows(std::string_view table) { return store->count_rows(table).value(); }
   // Raw SQL, as someone with the database file could run it (tamper tests).
   // Runs `text` on the store's database behind the server's back (a tamperer with database
   // access), first dropping trigger `unguard` (audit_log_no_update / _no_delete) if given.

@@ -3,8 +3,8 @@
 #include <sstream>
 
 #include "server/store/store.h"
-#include "tests/support/process.h"
-#include "tests/support/store_location.h"
+#include "tests/support/readings.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -18,26 +18,26 @@ const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 // A BP reading measured `ago` before kNow by a device whose clock runs `skew` ahead.
 Reading reading_at(const std::string& serial, const std::string& record, std::chrono::minutes ago,
                    std::chrono::seconds skew) {
-  Reading r;
-  r.device.serial = DeviceSerial{serial};
-  r.record_id = record;
+  Reading r = test::bp(kGw, serial, record, 120, 80, kNow - ago);
   r.hub_time = kNow;
-  r.device_time = std::chrono::floor<std::chrono::seconds>(kNow - ago) + skew;
+  *r.device_time += skew;
   r.clock_offset = skew;
-  r.measurement = BloodPressure{120, 80, std::nullopt, 70.0};
   finalize_reading(kGw, r);
   return r;
+}
+
+// p1's cuff BP1 (and p2's BP2 with `both`), enrolled as of kNow.
+test::StoreFixture enrolled(bool both) {
+  std::vector<Enrolment> seed{{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt}};
+  if (both) seed.push_back({kGw, DeviceSerial{"BP2"}, PatientId{"p2"}, HubTime{}, std::nullopt});
+  return test::StoreFixture(std::move(seed), kNow);
 }
 
 }  // namespace
 
 TEST_CASE("readings_measured_between: from inclusive, to exclusive, corrected time, one patient") {
-  test::TempDir dir;
-  auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
-  REQUIRE(
-      store->patients().seed_enrolment({{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt},
-                             {kGw, DeviceSerial{"BP2"}, PatientId{"p2"}, HubTime{}, std::nullopt}},
-                            kNow));
+  auto f = enrolled(true);
+  auto& store = f.store;
   // Device clock 2 h ahead: its raw time would fall outside the range, corrected time inside.
   auto a = reading_at("BP1", "1", 60min, 2h);
   auto b = reading_at("BP1", "2", 30min, 0s);
@@ -68,10 +68,8 @@ TEST_CASE("readings_measured_between: from inclusive, to exclusive, corrected ti
 }
 
 TEST_CASE("has_patient: enrolled -> true, never enrolled -> false") {
-  test::TempDir dir;
-  auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
-  REQUIRE(store->patients().seed_enrolment(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt}}, kNow));
+  auto f = enrolled(false);
+  auto& store = f.store;
   CHECK(store->patients().has_patient(PatientId{"p1"}).value());
   CHECK_FALSE(store->patients().has_patient(PatientId{"p9"}).value());
 }
@@ -79,10 +77,8 @@ TEST_CASE("has_patient: enrolled -> true, never enrolled -> false") {
 TEST_CASE(
     "readings_measured_between: the range is read from the (patient, measured time) "
     "index, not by scanning and sorting the patient's rows (issue 15)") {
-  test::TempDir dir;
-  auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
-  REQUIRE(store->patients().seed_enrolment(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt}}, kNow));
+  auto f = enrolled(false);
+  auto& store = f.store;
   Batch batch{kGw, 1, {}, {}};
   for (int i = 0; i < 300; ++i) {
     batch.readings.push_back(reading_at("BP1", std::to_string(i), std::chrono::minutes{i}, 0s));
@@ -110,12 +106,8 @@ TEST_CASE(
 TEST_CASE(
     "readings: more than `limit` -> the patient's newest `limit` by arrival, oldest of "
     "them first (issue 15)") {
-  test::TempDir dir;
-  auto store = std::move(Store::open(test::test_store_location(dir.path())).value());
-  REQUIRE(
-      store->patients().seed_enrolment({{kGw, DeviceSerial{"BP1"}, PatientId{"p1"}, HubTime{}, std::nullopt},
-                             {kGw, DeviceSerial{"BP2"}, PatientId{"p2"}, HubTime{}, std::nullopt}},
-                            kNow));
+  auto f = enrolled(true);
+  auto& store = f.store;
   std::vector<Reading> sent;
   for (int i = 0; i < 5; ++i) {
     sent.push_back(reading_at("BP1", std::to_string(i), std::chrono::minutes{60 - i}, 0s));

@@ -5,8 +5,8 @@
 #include <doctest/doctest.h>
 
 #include "server/store/store.h"
-#include "tests/support/process.h"
-#include "tests/support/store_location.h"
+#include "tests/support/readings.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -18,35 +18,18 @@ const GatewayId kGw{"gw-1"};
 const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 const HubTime kMoved = kNow - 10h;  // BP1 goes from patient-1 to patient-2
 
-Reading reading_of(const std::string& serial, const std::string& record, Measurement m,
-                   HubTime measured) {
-  Reading r;
-  r.device.serial = DeviceSerial{serial};
-  r.record_id = record;
-  r.hub_time = measured;
-  r.device_time = std::chrono::floor<std::chrono::seconds>(measured);
-  r.measurement = std::move(m);
-  finalize_reading(kGw, r);
-  return r;
-}
-
 Reading bp(int record, double systolic = 120) {
   // Records 1..: one a minute, the first 20 h ago, so the device move falls among them.
-  return reading_of("BP1", std::to_string(record), BloodPressure{systolic, 80, std::nullopt, 70},
-                    kNow - 20h + std::chrono::minutes(5 * record));
+  return test::bp(kGw, "BP1", std::to_string(record), systolic, 80,
+                  kNow - 20h + std::chrono::minutes(5 * record));
 }
 
 Reading weight(const std::string& record, double kg, HubTime measured) {
-  return reading_of("SCALE1", record, Weight{kg}, measured);
+  return test::reading_of(kGw, "SCALE1", record, Weight{kg}, measured);
 }
 
-struct Fixture {
-  test::TempDir dir;
-  std::unique_ptr<Store> store;
+struct Fixture : test::StoreFixture {
   Fixture() {
-    auto opened = Store::open(test::test_store_location(dir.path()));
-    REQUIRE(opened.has_value());
-    store = std::move(*opened);
     REQUIRE(store->patients().add_enrolment(
         {kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, kMoved}));
     REQUIRE(store->patients().add_enrolment(

@@ -6,9 +6,9 @@
 #include <doctest/doctest.h>
 
 #include "server/store/store.h"
-#include "tests/support/process.h"
+#include "tests/support/readings.h"
 #include "tests/support/refuse_trigger.h"
-#include "tests/support/store_location.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -20,25 +20,13 @@ const GatewayId kGw{"gw-g"};
 const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 
 Reading bp_of(const std::string& serial, int record, double systolic = 120) {
-  Reading r;
-  r.device.serial = DeviceSerial{serial};
-  r.record_id = std::to_string(record);
-  r.hub_time = kNow - std::chrono::minutes(100 - record);
-  r.device_time = std::chrono::floor<std::chrono::seconds>(r.hub_time);
-  r.measurement = BloodPressure{systolic, 80, std::nullopt, 70};
-  finalize_reading(kGw, r);
-  return r;
+  return test::bp(kGw, serial, std::to_string(record), systolic, 80,
+                  kNow - std::chrono::minutes(100 - record));
 }
 
-struct GroupFixture {
-  test::TempDir dir;
-  std::string location = test::test_store_location(dir.path());
-  std::unique_ptr<Store> store;
+struct GroupFixture : test::StoreFixture {
   std::uint64_t next_batch = 1;
   GroupFixture() {
-    auto opened = Store::open(location);
-    REQUIRE(opened.has_value());
-    store = std::move(*opened);
     for (const char* serial : {"BP1", "REFUSED"}) {
       REQUIRE(store->patients().add_enrolment(
           {kGw, DeviceSerial{serial}, PatientId{"patient-1"}, HubTime{}, std::nullopt}));

@@ -1,16 +1,15 @@
 #include "server/store/store.h"
 
-#include <algorithm>
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <limits>
 #include <set>
 
 #include "server/store/json_text.h"
-
-#include "tests/support/process.h"
-#include "tests/support/store_location.h"
+#include "tests/support/readings.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -24,27 +23,14 @@ const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 
 Reading bp_reading(const std::string& record, double systolic, double diastolic,
                    const std::string& serial = "BP1") {
-  Reading r;
-  r.device.serial = DeviceSerial{serial};
-  r.record_id = record;
-  r.hub_time = kNow - 1min;
-  r.device_time = std::chrono::floor<std::chrono::seconds>(r.hub_time);
-  r.measurement = BloodPressure{systolic, diastolic, std::nullopt, 70.0};
-  finalize_reading(kGw, r);
-  return r;
+  return test::bp(kGw, serial, record, systolic, diastolic, kNow - 1min);
 }
 
-struct Fixture {
-  test::TempDir dir;
-  std::unique_ptr<Store> store;
-  Fixture() {
-    auto opened = Store::open(test::test_store_location(dir.path()));
-    REQUIRE(opened.has_value());
-    store = std::move(*opened);
-    REQUIRE(store->patients().seed_enrolment(
-        {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow));
-  }
-  std::int64_t rows(std::string_view table) { return store->count_rows(table).value(); }
+// patient-1's cuff BP1, enrolled as of kNow.
+struct Fixture : test::StoreFixture {
+  Fixture()
+      : StoreFixture({{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
+                     kNow) {}
   BatchOutcome store_ok(const Batch& batch, const GatewayId& topic = kGw) {
     auto r = store->ledger().store_batch(topic, batch, kNow);
     REQUIRE(r.has_value());
@@ -359,10 +345,7 @@ TEST_CASE("seen_counter: absent, then set, then updated") {
 
 namespace {
 Reading reading_of(const std::string& record, Measurement m) {
-  Reading r = bp_reading(record, 120, 80);
-  r.measurement = std::move(m);
-  finalize_reading(kGw, r);
-  return r;
+  return test::reading_of(kGw, "BP1", record, std::move(m), kNow - 1min);
 }
 std::vector<std::string> rule_ids(const BatchOutcome& out) {
   std::vector<std::string> ids;

@@ -6,8 +6,7 @@
 
 #include "server/alerts/technical.h"
 #include "server/store/store.h"
-#include "tests/support/process.h"
-#include "tests/support/store_location.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server::store;
@@ -18,16 +17,11 @@ namespace {
 const GatewayId kGw{"gw-1"};
 const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 
-struct Hub {
-  test::TempDir dir;
-  std::unique_ptr<Store> store;
-  Hub() {
-    auto opened = Store::open(test::test_store_location(dir.path()));
-    REQUIRE(opened.has_value());
-    store = std::move(*opened);
-    REQUIRE(store->patients().seed_enrolment(
-        {{kGw, DeviceSerial{"GL1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow));
-  }
+// patient-1's glucose meter GL1, enrolled as of kNow.
+struct Hub : test::StoreFixture {
+  Hub()
+      : StoreFixture({{kGw, DeviceSerial{"GL1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
+                     kNow) {}
   // One heartbeat as ingest stores it, then one technical pass: the alerts it raised or grouped.
   std::vector<StoredAlert> heartbeat(HubTime at, const std::string& refused_json) {
     const std::string status =
