@@ -12,7 +12,7 @@
 #include "server/ingest/ingest.h"
 #include "tests/support/process.h"
 #include "tests/support/refuse_trigger.h"
-#include "tests/support/store_location.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server;
@@ -38,10 +38,7 @@ Reading bp(const std::string& serial, int record, double systolic = 120) {
   return r;
 }
 
-struct Rig {
-  test::TempDir dir;
-  std::string location = test::test_store_location(dir.path());
-  std::unique_ptr<store::Store> store;
+struct Rig : test::StoreFixture {
   asio::io_context io;
   Counters counters;
   std::vector<store::StoredAlert> alerts;
@@ -51,9 +48,6 @@ struct Rig {
   std::vector<std::uint64_t> acks_at_result;
   std::uint64_t next_batch = 1;
   Rig() {
-    auto opened = store::Store::open(location);
-    REQUIRE(opened);
-    store = std::move(*opened);
     for (const char* serial : {"BP1", "REFUSED"}) {
       REQUIRE(store->patients().add_enrolment(
           {kGw, DeviceSerial{serial}, PatientId{"P1"}, HubTime{}, {}}));

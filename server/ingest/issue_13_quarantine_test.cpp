@@ -15,7 +15,7 @@
 #include "proto/codec/wire.h"
 #include "server/ingest/ingest.h"
 #include "tests/support/process.h"
-#include "tests/support/store_location.h"
+#include "tests/support/store_fixture.h"
 
 using namespace kotona;
 using namespace kotona::server;
@@ -79,17 +79,12 @@ int count_containing(const std::vector<std::string>& lines, const std::string& n
   return n;
 }
 
-struct Rig {
-  test::TempDir dir;
-  std::unique_ptr<store::Store> store;
+struct Rig : test::StoreFixture {
   asio::io_context io;
   Counters counters;
   std::vector<store::StoredAlert> alerts;
   std::unique_ptr<ingest::Ingest> ingest;
   Rig() {
-    auto opened = store::Store::open(test::test_store_location(dir.path()));
-    REQUIRE(opened);
-    store = std::move(*opened);
     ingest = std::make_unique<ingest::Ingest>(io, ingest::IngestOptions{"tcp://127.0.0.1:1"},
                                               *store, counters,
                                               [this](const std::vector<store::StoredAlert>& a) {
