@@ -153,6 +153,8 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                       "sse_max_streams_per_user",
                                       "http_trusted_proxies"};
   known.insert(known.end(), std::begin(http::kAuthConfigKeys), std::end(http::kAuthConfigKeys));
+  known.insert(known.end(), std::begin(record::kRecordConfigKeys),
+               std::end(record::kRecordConfigKeys));
   auto unknown = file.unknown_keys(known);
   if (!unknown.empty()) {
     return fail(Errc::kConfig,
@@ -293,6 +295,9 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   if (!poll) return fail(poll.error());
   config.sse_poll_interval = std::chrono::milliseconds(*poll);
   if (auto r = parse_quarantine_limits(file, config.quarantine); !r) return fail(r.error());
+  auto record = record::parse_record_config(file, config.mqtt_client_id);
+  if (!record) return fail(record.error());
+  config.record = std::move(*record);
   return config;
 }
 

@@ -15,6 +15,7 @@
 #include "server/http/auth.h"
 #include "server/http/client_address.h"
 #include "server/http/hash_pool.h"
+#include "server/record/record_config.h"
 #include "server/store/quarantine_types.h"
 #include "server/store/types.h"
 
@@ -82,6 +83,8 @@ struct ServerConfig {
   std::vector<Due> due;
   // Clinician users, care teams and token lifetime (`user`, `team`, `session_ttl_s`).
   http::AuthConfig auth;
+  // The push to the patient record system (`record_*`, issue 19); off without record_endpoint.
+  record::RecordConfig record;
 };
 
 // Errors: kConfig with one line naming the file, line and key: unknown key, missing or

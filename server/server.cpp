@@ -11,6 +11,7 @@
 #include "server/http/health.h"
 #include "server/http/http_server.h"
 #include "server/ingest/ingest.h"
+#include "server/record/sender.h"
 #include "server/store/store.h"
 #include "service/notify.h"
 
@@ -46,6 +47,8 @@ struct Server::Impl {
   std::unique_ptr<http::Auth> auth;
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<ingest::Ingest> ingest;
+  // The push to the patient record system (issue 19); null when record_endpoint is not set.
+  std::unique_ptr<record::RecordSender> record;
   std::uint16_t port = 0;
   asio::steady_timer stop_timer;
   std::chrono::steady_clock::time_point stop_started;
@@ -136,6 +139,16 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   impl->ingest->set_store_result_sink(
       [raw](std::string_view what, const Error* error) { raw->store_write_result(what, error); });
   impl->health.set_ingest_check([raw] { return raw->ingest->is_subscribed(); });
+  if (config.record.enabled()) {
+    // Its own connection: the outbox leases are transactions of their own.
+    auto db = store::Database::open(config.db_path);
+    if (!db) return fail(db.error());
+    auto sender = record::RecordSender::make(
+        impl->io, *impl->store, std::move(*db), config.record, impl->counters,
+        [hub](const std::vector<store::StoredAlert>& alerts) { hub->publish(alerts); }, wall_now);
+    if (!sender) return fail(sender.error());
+    impl->record = std::move(*sender);
+  }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -148,6 +161,7 @@ void Server::Impl::begin_stop() {
   escalation_timer.cancel();
   probe_timer.cancel();
   ingest->stop();
+  if (record) record->stop();
   http->stop();
   stop_started = std::chrono::steady_clock::now();
   poll_stopped();
@@ -322,6 +336,7 @@ int Server::run() {
   log_info(kLog, "clinician feed at http://" + impl.config.http_host + ":" +
                      std::to_string(impl.port) + "/");
   impl.ingest->start();
+  if (impl.record) impl.record->start();
   // The first probe now, so readiness is known at once, then every kStoreProbeEvery.
   auto probe = impl.store->probe_write(wall_now());
   impl.store_write_result("store write probe", probe ? nullptr : &probe.error());

@@ -1,0 +1,92 @@
+// RecordSender: pushes the record outbox to the patient record system (issue 19 part 2,
+// docs/contracts.md "Push to the record system"). On the server's io thread: every poll it
+// leases due outbox rows (store/record_outbox.h: storage order per patient, one instance per
+// row), POSTs them as ONE transaction Bundle with conditional creates (transaction_bundle.h)
+// and marks them done only after a 2xx. 5xx, 429, 408, 401/403 and no answer: retried with
+// exponential backoff and jitter (a 429's Retry-After respected); after unreachable_after
+// without success, record.unreachable (high, admins). Another 4xx: a batch is retried one
+// reading at a time; a reading rejected alone goes to record_dead_letter with the answer's
+// OperationOutcome and raises record.rejected (medium, admins). Not thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/counters.h"
+#include "core/result.h"
+#include "server/record/http_post.h"
+#include "server/record/record_config.h"
+#include "server/store/record_outbox.h"
+#include "server/store/store.h"
+
+namespace kotona::server::record {
+
+// System alerts (no patient: admins) this component raises.
+inline constexpr std::string_view kRecordUnreachableRule = "record.unreachable";
+inline constexpr std::string_view kRecordRejectedRule = "record.rejected";
+
+class RecordSender {
+ public:
+  using Clock = std::function<HubTime()>;
+  using AlertSink = std::function<void(const std::vector<store::StoredAlert>&)>;
+  // `db`: the sender's own connection to the store's database (outbox leases; SQLite: the
+  // store's single writer lock is shared through the file). `store`: the patient register and
+  // alerts. `alerts`: every alert raised, after it is stored (the server publishes them).
+  // Errors: kConfig (TLS files).
+  [[nodiscard]] static Result<std::unique_ptr<RecordSender>> make(
+      boost::asio::io_context& io, store::Store& store, std::unique_ptr<store::Database> db,
+      RecordConfig config, Counters& counters, AlertSink alerts, Clock clock);
+  ~RecordSender();
+  RecordSender(const RecordSender&) = delete;
+  RecordSender& operator=(const RecordSender&) = delete;
+
+  void start();
+  // No new request; one in flight is left to finish or time out (its rows' leases expire).
+  void stop();
+  // True while a request is out.
+  bool in_flight() const { return in_flight_; }
+
+ private:
+  RecordSender(boost::asio::io_context& io, store::Store& store,
+               std::unique_ptr<store::Database> db, RecordConfig config, Counters& counters,
+               AlertSink alerts, Clock clock, std::unique_ptr<Poster> poster);
+  void schedule(std::chrono::milliseconds after);
+  void tick();
+  void send(std::vector<store::OutboxItem> items);
+  void answered(const std::vector<store::OutboxItem>& items,
+                const std::vector<std::string>& in_bundle, const PostAnswer& answer);
+  void retry(const std::vector<store::OutboxItem>& items, const std::string& why,
+             std::optional<std::chrono::seconds> retry_after);
+  void reject(const store::OutboxItem& item, int status, const std::string& outcome);
+  void failing(const std::string& why);
+  void raise(const std::vector<alerts::TechnicalDraft>& drafts);
+  void store_failed(const std::string& what, const Error& error);
+
+  boost::asio::io_context& io_;
+  store::Store& store_;
+  std::unique_ptr<store::Database> db_;
+  store::RecordOutbox outbox_;
+  RecordConfig config_;
+  Counters& counters_;
+  AlertSink alerts_;
+  Clock clock_;
+  std::unique_ptr<Poster> poster_;
+  boost::asio::steady_timer timer_;
+  std::mt19937_64 random_;
+  bool stopped_ = true;
+  bool in_flight_ = false;
+  // Since when nothing was delivered (no answer, 5xx, 429, 401/403), and whether this
+  // episode's record.unreachable was raised.
+  std::optional<HubTime> failing_since_;
+  std::string last_failure_;
+  bool unreachable_raised_ = false;
+  HubTime last_prune_{};
+};
+
+}  // namespace kotona::server::record
