@@ -1,0 +1,373 @@
+// Push to the record system, exactly once (issue 19 part 2), end to end: readings stored by the
+// ledger (outbox rows in their transactions), the RecordSender on an io_context, and a FHIR
+// receiver (fhir_receiver.py: conditional create like a real server, every Observation checked
+// with tests/fhir/phr_checks.py) that is killed and restarted, answers 500 before and after
+// storing, 429, slowly and not at all. Then: every stored reading in the receiver exactly once,
+// in storage order per patient, none extra. Negative control: plain POSTs without ifNoneExist
+// against the same faults -> duplicates. Also: a rejected reading -> dead letter + alert, the
+// rest delivered; an endpoint down -> record.unreachable; two instances -> each row POSTed by
+// one. KOTONA_RECORD_SOAK=N: N readings (default 60) and a longer fault plan, by hand.
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "server/record/sender.h"
+#include "server/store/store.h"
+#include "tests/support/process.h"
+#include "tests/support/store_location.h"
+
+using namespace kotona;
+using namespace kotona::server;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+const GatewayId kGw{"gw-1"};
+constexpr int kPatients = 3;
+
+HubTime wall_now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+int soak_size() {
+  const char* n = std::getenv("KOTONA_RECORD_SOAK");
+  return n != nullptr ? std::max(1, std::atoi(n)) : 60;
+}
+
+// Reading i: patient i % 3, kinds in turn (blood pressure, glucose, weight), one a minute.
+Reading reading_number(int i) {
+  const int patient = i % kPatients + 1;
+  Reading r;
+  Measurement m;
+  std::string serial;
+  switch (i % 9 / 3) {
+    case 0:
+      m = BloodPressure{118.0 + i % 7, 76.0 + i % 5, std::nullopt, 64.0 + i % 9};
+      serial = "BP";
+      break;
+    case 1:
+      m = Glucose{5.0 + (i % 10) / 10.0, MealMarker::kFasting};
+      serial = "GLU";
+      break;
+    default:
+      m = Weight{70.0 + (i % 4) / 10.0};
+      serial = "SCALE";
+      break;
+  }
+  r.device.serial = DeviceSerial{serial + std::to_string(patient)};
+  r.record_id = std::to_string(i);
+  r.hub_time = HubTime{std::chrono::milliseconds{1'790'000'000'000}} + std::chrono::minutes(i);
+  r.device_time = std::chrono::floor<std::chrono::seconds>(r.hub_time);
+  r.measurement = std::move(m);
+  finalize_reading(kGw, r);
+  return r;
+}
+
+// The receiver process, restartable on its port with its state.
+struct Receiver {
+  explicit Receiver(const test::TempDir& d) : dir(d) {}
+  const test::TempDir& dir;
+  int port = test::free_port();
+  std::vector<std::string> extra;
+  std::optional<test::Child> child;
+  int starts = 0;
+
+  std::filesystem::path state_path() const { return dir / "receiver-state.json"; }
+  void start() {
+    std::vector<std::string> argv{KOTONA_PYTHON3,       KOTONA_RECEIVER, "--port",
+                                  std::to_string(port), "--state",       state_path().string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    child.reset();
+    child.emplace(argv, dir / ("receiver-" + std::to_string(++starts) + ".log"));
+    REQUIRE_MESSAGE(test::wait_for_port(port, 10s), "receiver did not start");
+  }
+  bool running() { return child && child->running(); }
+  void kill() {
+    if (child) child->kill9();
+  }
+  // The journal's lines, one per committed transaction.
+  std::vector<json::value> journal() const {
+    std::vector<json::value> out;
+    std::ifstream in(state_path());
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(json::parse(line));
+    }
+    return out;
+  }
+};
+
+// What the receiver holds, by reading uid.
+struct Received {
+  std::map<std::string, int> count;                       // Observations per uid
+  std::map<std::string, std::vector<std::string>> order;  // uids per subject, creation order
+  std::size_t patients = 0;
+  std::map<std::string, std::int64_t> attempts;  // POSTs per uid (created or matched)
+  std::int64_t checked = 0;  // Observations the receiver checked with phr_checks.py
+};
+
+Received received(const Receiver& receiver) {
+  Received out;
+  for (const auto& line : receiver.journal()) {
+    for (const auto& r : line.at("created").as_array()) {
+      const auto& type = r.at("resourceType").as_string();
+      if (type == "Patient") ++out.patients;
+      if (type != "Observation") continue;
+      std::string uid;
+      for (const auto& id : r.at("identifier").as_array()) {
+        if (id.at("system").as_string() == "urn:kotona:reading-uid") {
+          uid = std::string(id.at("value").as_string());
+        }
+      }
+      ++out.count[uid];
+      out.order[std::string(r.at("subject").at("reference").as_string())].push_back(uid);
+    }
+    for (const auto& [uid, n] : line.at("attempts").as_object()) {
+      out.attempts[std::string(uid)] += n.as_int64();
+    }
+    out.checked += line.at("checked").as_int64();
+  }
+  return out;
+}
+
+struct PushFixture {
+  test::TempDir dir;
+  std::string location = test::test_store_location(dir.path());
+  std::unique_ptr<store::Store> store;
+  boost::asio::io_context io;
+  Counters counters;
+  std::vector<store::StoredAlert> alerts;
+  std::vector<std::unique_ptr<record::RecordSender>> senders;
+  Receiver receiver{dir};  // after dir
+  int stored = 0;
+
+  PushFixture() {
+    auto opened = store::Store::open(location);
+    REQUIRE(opened.has_value());
+    store = std::move(*opened);
+    for (int p = 1; p <= kPatients; ++p) {
+      for (const char* kind : {"BP", "GLU", "SCALE"}) {
+        REQUIRE(store->patients().add_enrolment({kGw, DeviceSerial{kind + std::to_string(p)},
+                                                 PatientId{"patient-" + std::to_string(p)},
+                                                 HubTime{}, std::nullopt}));
+      }
+    }
+  }
+  record::RecordConfig config(const std::string& instance = "instance-1") const {
+    record::RecordConfig c;
+    c.endpoint = "http://127.0.0.1:" + std::to_string(receiver.port) + "/fhir";
+    c.instance = instance;
+    c.batch_max = 7;
+    c.poll = 20ms;
+    c.timeout = 400ms;
+    c.lease = 3s;
+    c.backoff_min = 20ms;
+    c.backoff_max = 1s;
+    c.unreachable_after = 60s;  // the unreachable case sets 1 s
+    return c;
+  }
+  void add_sender(record::RecordConfig c) {
+    auto db = store::Database::open(location);
+    REQUIRE(db.has_value());
+    auto sender = record::RecordSender::make(
+        io, *store, std::move(*db), std::move(c), counters,
+        [this](const std::vector<store::StoredAlert>& a) {
+          alerts.insert(alerts.end(), a.begin(), a.end());
+        },
+        wall_now);
+    REQUIRE(sender.has_value());
+    (*sender)->start();
+    senders.push_back(std::move(*sender));
+  }
+  // Stores readings [stored, stored + n) in batches of 5.
+  void store_readings(int n) {
+    const int end = stored + n;
+    while (stored < end) {
+      store::Batch batch{kGw, static_cast<std::uint64_t>(stored + 1), {}, {}};
+      for (int k = 0; k < 5 && stored < end; ++k)
+        batch.readings.push_back(reading_number(stored++));
+      auto r = store->ledger().store_batch(kGw, batch, wall_now());
+      REQUIRE(r.has_value());
+    }
+  }
+  std::unique_ptr<store::Database> reader;
+  std::int64_t pending() {
+    if (!reader) reader = store::Database::open(location).value();
+    store::RecordOutbox outbox(*reader, "reader");
+    return outbox.counts().value().pending;
+  }
+  bool idle() {
+    for (const auto& s : senders) {
+      if (s->in_flight()) return false;
+    }
+    return true;
+  }
+  // Runs the senders until the outbox is drained (or `limit`): readings keep arriving (`total`
+  // in all, 5 per 50 ms), the receiver is restarted whenever it died (after 300 ms down) and,
+  // with `kill_midway`, killed once by the test when half of them are stored.
+  void run(int total, bool kill_midway = true) {
+    const auto until = std::chrono::steady_clock::now() + 45s + std::chrono::seconds(total / 10);
+    auto down_since = std::optional<std::chrono::steady_clock::time_point>{};
+    bool killed = false;
+    while (std::chrono::steady_clock::now() < until) {
+      io.run_for(50ms);
+      if (stored < total) store_readings(5);
+      if (kill_midway && !killed && stored >= total / 2) {
+        killed = true;
+        receiver.kill();
+      }
+      if (!receiver.running()) {
+        if (!down_since) down_since = std::chrono::steady_clock::now();
+        if (std::chrono::steady_clock::now() - *down_since > 300ms) {
+          receiver.start();
+          down_since.reset();
+        }
+      }
+      if (stored >= total && idle() && pending() == 0) return;
+    }
+    FAIL("outbox not drained in time: " << pending() << " pending");
+  }
+  std::vector<store::StoredReading> readings() {
+    return store->ledger().readings(std::nullopt, 1'000'000).value();
+  }
+};
+
+// Every stored reading exactly once, in storage order per patient, nothing else.
+void check_exactly_once(PushFixture& f, const std::set<std::string>& left_out = {}) {
+  const auto rows = f.readings();
+  const auto got = received(f.receiver);
+  std::map<std::string, std::vector<std::string>> by_patient;
+  std::size_t lost = 0, duplicated = 0;
+  for (const auto& row : rows) {
+    if (left_out.contains(row.uid.value)) {
+      CHECK(got.count.count(row.uid.value) == 0);
+      continue;
+    }
+    by_patient[row.patient.value].push_back(row.uid.value);
+    auto it = got.count.find(row.uid.value);
+    if (it == got.count.end()) {
+      ++lost;
+    } else if (it->second > 1) {
+      ++duplicated;
+    }
+  }
+  MESSAGE(rows.size() << " readings stored, " << got.count.size() << " Observations received");
+  CHECK(lost == 0);
+  CHECK(duplicated == 0);
+  CHECK(got.count.size() == rows.size() - left_out.size());
+  CHECK(got.patients == static_cast<std::size_t>(kPatients));
+  CHECK(got.checked >= static_cast<std::int64_t>(got.count.size()));  // every one PHR-checked
+  // Subjects are the receiver's Patient ids: compare the sequences, whichever patient is which.
+  std::multiset<std::vector<std::string>> want, have;
+  for (auto& [p, uids] : by_patient) want.insert(uids);
+  for (auto& [p, uids] : got.order) have.insert(uids);
+  CHECK_MESSAGE(want == have, "per-patient order differs from storage order");
+}
+
+}  // namespace
+
+TEST_CASE(
+    "record push: receiver killed, 500s, 429, slow, lost answers -> each reading once, in order") {
+  PushFixture f;
+  const int total = soak_size();
+  std::string plan = "ok,500,500after,ok,429,drop,ok,slow,exit,ok,500after,429,ok,drop";
+  if (total > 60) {
+    for (int i = 0; i < total / 40; ++i) plan += ",ok,ok,500after,ok,ok,drop,ok,429,ok,slow,ok,500";
+  }
+  f.receiver.extra = {"--plan", plan, "--slow", "0.6"};
+  f.receiver.start();
+  f.store_readings(10);
+  f.add_sender(f.config());
+  f.run(total);
+  check_exactly_once(f);
+  CHECK(f.counters.get("record_retries") > 0);
+  CHECK(f.counters.get("record_dead_letters") == 0);
+  CHECK(f.receiver.starts >= 2);  // the plan's exit and the test's kill
+}
+
+TEST_CASE("record push: negative control, plain POSTs without ifNoneExist -> duplicates") {
+  PushFixture f;
+  f.receiver.extra = {"--plan", "ok,500after,drop,ok,500after", "--slow", "0.6"};
+  f.receiver.start();
+  f.store_readings(20);
+  auto c = f.config();
+  c.conditional_create = false;
+  f.add_sender(c);
+  f.run(20);
+  const auto got = received(f.receiver);
+  std::size_t duplicated = 0;
+  for (const auto& [uid, n] : got.count) duplicated += n > 1 ? 1 : 0;
+  MESSAGE(duplicated << " readings duplicated without the condition");
+  CHECK(duplicated > 0);
+  CHECK(got.patients > static_cast<std::size_t>(kPatients));
+}
+
+TEST_CASE(
+    "record push: a rejected reading -> dead letter with the OperationOutcome, alert, rest "
+    "delivered") {
+  PushFixture f;
+  const std::string rejected = reading_number(4).uid.value;
+  f.receiver.extra = {"--reject", rejected};
+  f.receiver.start();
+  f.store_readings(15);
+  f.add_sender(f.config());
+  f.run(15);
+  check_exactly_once(f, {rejected});
+  auto db = store::Database::open(f.location).value();
+  store::RecordOutbox outbox(*db, "reader");
+  auto letters = outbox.dead_letters(10).value();
+  REQUIRE(letters.size() == 1);
+  CHECK(letters[0].reading_uid == rejected);
+  CHECK(letters[0].http_status == 422);
+  CHECK(letters[0].outcome_json.find("refused by test") != std::string::npos);
+  REQUIRE(f.alerts.size() == 1);
+  CHECK(f.alerts[0].rule_id == "record.rejected");
+  CHECK(f.counters.get("record_batches_split") >= 1);
+}
+
+TEST_CASE(
+    "record push: endpoint down beyond record_unreachable_after -> record.unreachable, then "
+    "delivered") {
+  PushFixture f;
+  f.store_readings(10);
+  auto c = f.config();
+  c.unreachable_after = 1s;
+  f.add_sender(c);
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (f.alerts.empty() && std::chrono::steady_clock::now() < until) f.io.run_for(50ms);
+  REQUIRE(f.alerts.size() == 1);
+  CHECK(f.alerts[0].rule_id == "record.unreachable");
+  CHECK(f.alerts[0].priority == alerts::Priority::kHigh);
+  CHECK(f.pending() == 10);
+  f.receiver.start();
+  f.run(10);
+  check_exactly_once(f);
+  CHECK(f.alerts.size() == 1);  // one per episode
+}
+
+TEST_CASE("record push: two server instances -> each reading POSTed by exactly one") {
+  PushFixture f;
+  f.receiver.start();
+  f.store_readings(30);
+  // No faults, and a timeout no loaded machine reaches: a POST retried after a timeout would
+  // count twice at the receiver without any instance taking a row it did not own.
+  for (const char* instance : {"instance-1", "instance-2"}) {
+    auto c = f.config(instance);
+    c.timeout = 20s;
+    c.lease = 60s;
+    f.add_sender(c);
+  }
+  f.run(60, false);  // no faults: a POST answered is a POST the receiver saw once
+  check_exactly_once(f);
+  const auto got = received(f.receiver);
+  std::size_t twice = 0;
+  for (const auto& [uid, n] : got.attempts) twice += n > 1 ? 1 : 0;
+  CHECK(got.attempts.size() == 60);
+  CHECK(twice == 0);
+}
