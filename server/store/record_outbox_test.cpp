@@ -8,6 +8,7 @@
 
 #include "server/store/store.h"
 #include "tests/support/process.h"
+#include "tests/support/readings.h"
 #include "tests/support/refuse_trigger.h"
 #include "tests/support/store_location.h"
 
@@ -21,14 +22,8 @@ const GatewayId kGw{"gw-1"};
 const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 
 Reading reading_of(const std::string& serial, int record, Measurement m) {
-  Reading r;
-  r.device.serial = DeviceSerial{serial};
-  r.record_id = std::to_string(record);
-  r.hub_time = kNow - 10h + std::chrono::minutes(record);
-  r.device_time = std::chrono::floor<std::chrono::seconds>(r.hub_time);
-  r.measurement = std::move(m);
-  finalize_reading(kGw, r);
-  return r;
+  return test::reading_of(kGw, serial, std::to_string(record), std::move(m),
+                          kNow - 10h + std::chrono::minutes(record));
 }
 
 // BP1 is patient-1's, BP2 patient-2's, SCALE1 patient-1's; REFUSED's rows the database refuses.

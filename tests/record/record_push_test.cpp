@@ -20,6 +20,7 @@
 #include "server/record/sender.h"
 #include "server/store/store.h"
 #include "tests/support/process.h"
+#include "tests/support/readings.h"
 #include "tests/support/store_location.h"
 
 using namespace kotona;
@@ -44,7 +45,6 @@ int soak_size() {
 // Reading i: patient i % 3, kinds in turn (blood pressure, glucose, weight), one a minute.
 Reading reading_number(int i) {
   const int patient = i % kPatients + 1;
-  Reading r;
   Measurement m;
   std::string serial;
   switch (i % 9 / 3) {
@@ -61,13 +61,9 @@ Reading reading_number(int i) {
       serial = "SCALE";
       break;
   }
-  r.device.serial = DeviceSerial{serial + std::to_string(patient)};
-  r.record_id = std::to_string(i);
-  r.hub_time = HubTime{std::chrono::milliseconds{1'790'000'000'000}} + std::chrono::minutes(i);
-  r.device_time = std::chrono::floor<std::chrono::seconds>(r.hub_time);
-  r.measurement = std::move(m);
-  finalize_reading(kGw, r);
-  return r;
+  return test::reading_of(
+      kGw, serial + std::to_string(patient), std::to_string(i), std::move(m),
+      HubTime{std::chrono::milliseconds{1'790'000'000'000}} + std::chrono::minutes(i));
 }
 
 // The receiver process, restartable on its port with its state.
