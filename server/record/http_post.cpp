@@ -38,13 +38,15 @@ template <typename Stream>
 class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
  public:
   template <typename... StreamArgs>
-  Exchange(const Target& poster, std::string body, PostDone done, StreamArgs&&... args)
-      : poster_(poster),
-        resolver_(poster.io),
+  Exchange(std::shared_ptr<const Target> target, std::string body, PostDone done,
+           StreamArgs&&... args)
+      : target_(std::move(target)),
+        poster_(*target_),
+        resolver_(poster_.io),
         stream_(std::forward<StreamArgs>(args)...),
         done_(std::move(done)) {
-    req_ = {http::verb::post, poster.endpoint.path, 11};
-    req_.set(http::field::host, poster.endpoint.host);
+    req_ = {http::verb::post, poster_.endpoint.path, 11};
+    req_.set(http::field::host, poster_.endpoint.host);
     req_.set(http::field::user_agent, "kotona-server");
     req_.set(http::field::content_type, "application/fhir+json");
     req_.set(http::field::accept, "application/fhir+json");
@@ -133,6 +135,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     if (done_) std::exchange(done_, nullptr)(std::move(answer));
   }
 
+  std::shared_ptr<const Target> target_;  // outlives the Poster when it is destroyed first
   const Target& poster_;
   tcp::resolver resolver_;
   Stream stream_;
@@ -145,16 +148,17 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 }  // namespace
 
 struct Poster::Impl {
-  Target target;
-  std::unique_ptr<ssl::context> tls;  // https only
+  std::shared_ptr<const Target> target;
+  std::shared_ptr<ssl::context> tls;  // https only
 };
 
 Result<std::unique_ptr<Poster>> Poster::make(asio::io_context& io, const RecordConfig& config) {
   auto endpoint = parse_endpoint(config.endpoint);
   if (!endpoint) return fail(endpoint.error());
-  auto impl = std::make_unique<Impl>(Impl{Target{io, *endpoint, config.timeout}, nullptr});
+  auto impl = std::make_unique<Impl>(
+      Impl{std::make_shared<const Target>(Target{io, *endpoint, config.timeout}), nullptr});
   if (endpoint->tls) {
-    impl->tls = std::make_unique<ssl::context>(ssl::context::tls_client);
+    impl->tls = std::make_shared<ssl::context>(ssl::context::tls_client);
     impl->tls->set_options(ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     beast::error_code ec;
     impl->tls->set_verify_mode(ssl::verify_peer, ec);
@@ -176,12 +180,16 @@ Poster::~Poster() = default;
 
 void Poster::post(std::string body, PostDone done) {
   if (impl_->tls) {
+    // The stream holds the context by reference: the exchange keeps it alive.
+    auto tls = impl_->tls;
     std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(
-        impl_->target, std::move(body), std::move(done), impl_->target.io, *impl_->tls)
+        impl_->target, std::move(body),
+        [tls, done = std::move(done)](PostAnswer answer) { done(std::move(answer)); },
+        impl_->target->io, *tls)
         ->start();
   } else {
     std::make_shared<Exchange<beast::tcp_stream>>(impl_->target, std::move(body), std::move(done),
-                                                  impl_->target.io)
+                                                  impl_->target->io)
         ->start();
   }
 }

@@ -181,12 +181,13 @@ void RecordSender::send(std::vector<store::OutboxItem> items) {
   }
   in_flight_ = true;
   counters_.add("record_requests");
-  poster_->post(
-      std::move(bundle->text),
-      [this, items = std::move(items), uids = std::move(bundle->observations)](PostAnswer answer) {
-        in_flight_ = false;
-        answered(items, uids, answer);
-      });
+  poster_->post(std::move(bundle->text),
+                [this, alive = std::weak_ptr<bool>(alive_), items = std::move(items),
+                 uids = std::move(bundle->observations)](PostAnswer answer) {
+                  if (alive.expired()) return;  // the sender is gone
+                  in_flight_ = false;
+                  answered(items, uids, answer);
+                });
 }
 
 void RecordSender::answered(const std::vector<store::OutboxItem>& items,

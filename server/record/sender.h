@@ -42,6 +42,7 @@ class RecordSender {
   [[nodiscard]] static Result<std::unique_ptr<RecordSender>> make(
       boost::asio::io_context& io, store::Store& store, std::unique_ptr<store::Database> db,
       RecordConfig config, Counters& counters, AlertSink alerts, Clock clock);
+  // A request still out is answered into nothing (its rows' leases expire).
   ~RecordSender();
   RecordSender(const RecordSender&) = delete;
   RecordSender& operator=(const RecordSender&) = delete;
@@ -87,6 +88,8 @@ class RecordSender {
   std::string last_failure_;
   bool unreachable_raised_ = false;
   HubTime last_prune_{};
+  // Expires with this sender: an answer arriving after it is ignored.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace kotona::server::record

@@ -18,10 +18,12 @@ Usage: fhir_receiver.py --port P --state FILE [--plan MODES] [--reject UID]... [
   connection closes unanswered); `slow` (stored, answered after --slow seconds); `exit` (stored,
   then the process dies unanswered: the test restarts it). --reject UID: 422 for a Bundle holding
   that reading's Observation (an OperationOutcome naming it), nothing stored.
+- --tls-cert/--tls-key: https; --tls-client-ca: a client certificate is required (mTLS).
 """
 import argparse
 import json
 import os
+import ssl
 import sys
 import time
 import urllib.parse
@@ -231,9 +233,19 @@ def main():
     p.add_argument("--plan", default="")
     p.add_argument("--reject", action="append", default=[])
     p.add_argument("--slow", type=float, default=2.0)
+    p.add_argument("--tls-cert", help="https: this certificate (chain) and --tls-key")
+    p.add_argument("--tls-key")
+    p.add_argument("--tls-client-ca", help="mTLS: a client certificate from this CA is required")
     args = p.parse_args()
     receiver = Receiver(args)
     server = HTTPServer(("127.0.0.1", args.port), make_handler(receiver))
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_client_ca:
+            tls.verify_mode = ssl.CERT_REQUIRED
+            tls.load_verify_locations(args.tls_client_ca)
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     sys.stderr.write(f"receiver: listening on {args.port}\n")
     sys.stderr.flush()
     server.serve_forever()

@@ -367,3 +367,74 @@ TEST_CASE("record push: two server instances -> each reading POSTed by exactly o
   CHECK(got.attempts.size() == 60);
   CHECK(twice == 0);
 }
+
+namespace {
+
+// A CA, the receiver's certificate for 127.0.0.1 and a client certificate, by the openssl CLI
+// into `dir`: ca.pem, server.pem/.key, client.pem/.key (and other.pem: an unrelated CA).
+void make_certificates(const std::filesystem::path& dir) {
+  const std::string d = dir.string();
+  const std::string key = " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+  std::ofstream(dir / "san.ext") << "subjectAltName=IP:127.0.0.1\n";
+  const std::vector<std::string> steps{
+      "openssl req -x509" + key + " -keyout " + d + "/ca.key -out " + d +
+          "/ca.pem -subj /CN=test-ca -days 2",
+      "openssl req -x509" + key + " -keyout " + d + "/other.key -out " + d +
+          "/other.pem -subj /CN=other-ca -days 2",
+      "openssl req" + key + " -keyout " + d + "/server.key -out " + d +
+          "/server.csr -subj /CN=127.0.0.1",
+      "openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d +
+          "/ca.key -CAcreateserial -out " + d + "/server.pem -days 2 -extfile " + d + "/san.ext",
+      "openssl req" + key + " -keyout " + d + "/client.key -out " + d +
+          "/client.csr -subj /CN=kotona-server-1",
+      "openssl x509 -req -in " + d + "/client.csr -CA " + d + "/ca.pem -CAkey " + d +
+          "/ca.key -CAcreateserial -out " + d + "/client.pem -days 2"};
+  for (const auto& step : steps) {
+    REQUIRE_MESSAGE(std::system((step + " > /dev/null 2>&1").c_str()) == 0, step);
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "record push: https with a client certificate (mTLS) -> delivered, without it or with another "
+    "CA -> not") {
+  PushFixture f;
+  make_certificates(f.dir.path());
+  const std::string d = f.dir.path().string();
+  f.receiver.extra = {"--tls-cert",      d + "/server.pem", "--tls-key",
+                      d + "/server.key", "--tls-client-ca", d + "/ca.pem"};
+  f.receiver.start();
+  f.store_readings(10);
+  auto https = [&](const std::string& ca, bool client_cert) {
+    auto c = f.config();
+    c.endpoint = "https://127.0.0.1:" + std::to_string(f.receiver.port) + "/fhir";
+    c.tls_ca = d + "/" + ca;
+    if (client_cert) {
+      c.tls_cert = d + "/client.pem";
+      c.tls_key = d + "/client.key";
+    }
+    return c;
+  };
+  SUBCASE("no client certificate -> refused by the record system, nothing sent") {
+    f.add_sender(https("ca.pem", false));
+  }
+  SUBCASE("the record system's certificate from another CA -> refused by us, nothing sent") {
+    f.add_sender(https("other.pem", true));
+  }
+  if (!f.senders.empty()) {
+    const auto until = std::chrono::steady_clock::now() + 3s;
+    while (f.counters.get("record_retries") < 2 && std::chrono::steady_clock::now() < until) {
+      f.io.run_for(50ms);
+    }
+    CHECK(f.counters.get("record_retries") >= 2);
+    CHECK(f.pending() == 10);
+    CHECK(received(f.receiver).count.empty());
+    for (auto& s : f.senders) s->stop();
+    f.senders.clear();
+  }
+  // The right CA and a client certificate: everything, exactly once.
+  f.add_sender(https("ca.pem", true));
+  f.run(20, false);
+  check_exactly_once(f);
+}
