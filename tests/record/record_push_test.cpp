@@ -438,3 +438,21 @@ TEST_CASE(
   f.run(20, false);
   check_exactly_once(f);
 }
+
+TEST_CASE("kotona-server with record_endpoint -> pushes what its store holds, SIGTERM -> exit 0") {
+  PushFixture f;
+  f.receiver.start();
+  f.store_readings(12);  // stored before the server starts: its outbox is waiting
+  const auto conf = f.dir / "server.conf";
+  std::ofstream(conf) << "mqtt_uri = tcp://127.0.0.1:1\nhttp_listen = 127.0.0.1:0\n"
+                      << "db_path = " << f.location
+                      << "\nrecord_endpoint = http://127.0.0.1:" << f.receiver.port
+                      << "/fhir\nrecord_poll_ms = 50\n";
+  test::Child server({test::bin("server/kotona-server"), "--config", conf.string()},
+                     f.dir / "server.log");
+  CHECK(test::eventually([&] { return received(f.receiver).count.size() == 12; }, 20s));
+  CHECK(server.stop() == 0);
+  check_exactly_once(f);
+  CHECK(server.log_text().find("pushing readings to the record system at http://127.0.0.1:") !=
+        std::string::npos);
+}
