@@ -29,8 +29,8 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
-// The transaction entry for one export entry: POST to its type, conditional on its first
-// identifier.
+// The transaction entry for one export entry: POST to its type, conditional on its official
+// identifier, else its first.
 json::object transaction_entry(const json::object& entry, bool conditional) {
   json::object resource = entry.at("resource").as_object();
   const std::string type(resource.at("resourceType").as_string());
@@ -38,9 +38,18 @@ json::object transaction_entry(const json::object& entry, bool conditional) {
   json::object request{{"method", "POST"}, {"url", type}};
   const auto* ids = resource.if_contains("identifier");
   if (conditional && ids != nullptr && ids->is_array() && !ids->as_array().empty()) {
-    const auto& first = ids->as_array().front().as_object();
-    request["ifNoneExist"] =
-        "identifier=" + token_query(first.at("system").as_string(), first.at("value").as_string());
+    // The official identifier when there is one (a Patient's henkilötunnus: the record system
+    // knows the patient by it), else the first.
+    const json::object* chosen = &ids->as_array().front().as_object();
+    for (const auto& id : ids->as_array()) {
+      const auto* use = id.as_object().if_contains("use");
+      if (use != nullptr && use->is_string() && use->as_string() == "official") {
+        chosen = &id.as_object();
+        break;
+      }
+    }
+    request["ifNoneExist"] = "identifier=" + token_query(chosen->at("system").as_string(),
+                                                         chosen->at("value").as_string());
   }
   return json::object{
       {"fullUrl", entry.at("fullUrl")}, {"resource", std::move(resource)}, {"request", request}};

@@ -1,6 +1,7 @@
 // The FHIR R4 transaction Bundle a push sends (issue 19 part 2): the export's own resources
 // (server/fhir: Patient, Devices, Observations, PHR-conformant) as POST entries, each with
-// request.ifNoneExist on its first identifier (an Observation's: urn:kotona:reading-uid|UID),
+// request.ifNoneExist on its official identifier, else its first (a Patient with a
+// henkilötunnus: urn:oid:1.2.246.21|HETU; an Observation: urn:kotona:reading-uid|UID),
 // so a Bundle sent twice creates nothing twice; references stay urn:uuid fullUrls, which the
 // record system resolves inside the transaction. Pure; thread-safe.
 #pragma once

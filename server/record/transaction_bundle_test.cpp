@@ -54,6 +54,14 @@ TEST_CASE("transaction bundle: every entry a POST, conditional on its first iden
     }
   }
   CHECK(patients == 2);
+  // A Patient known by henkilötunnus is matched by it (the record system knows it so).
+  auto known = request_for("patient-1", {rows[0]});
+  known.henkilotunnus = "131052-308T";
+  auto with_hetu = record::make_transaction_bundle({known});
+  REQUIRE(with_hetu.has_value());
+  CHECK(with_hetu->text.find(R"("ifNoneExist":"identifier=urn:oid:1.2.246.21|131052-308T")") !=
+        std::string::npos);
+  CHECK(with_hetu->text.find("identifier=urn:kotona:patient|") == std::string::npos);
   CHECK(hubs == 1);  // gw-1 serves both
   const auto first_obs = record::token_query("urn:kotona:reading-uid", rows[0].uid.value);
   CHECK(made->text.find(first_obs) != std::string::npos);
