@@ -95,21 +95,15 @@ void run_profile(const std::string& device, const std::string& serial,
   CHECK(sys.gateway_log().find(kAddress) != std::string::npos);
 }
 
-// The hub's counter `name` as its next heartbeat on the broker says (mosquitto_sub, one message).
+// The hub's counter `name` as its next heartbeat on the broker says.
 std::uint64_t hub_counter(SystemUnderTest& sys, const std::string& name) {
-  const auto path = sys.dir() / ("status-" + name + ".hex");
-  Child sub({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(sys.broker().port()), "-V",
-             "mqttv5", "-C", "1", "-W", "10", "-t", "kotona/v1/gw/+/status", "-F", "%x"},
-            path);
-  eventually([&] { return !sub.running(); }, 12s);
-  std::ifstream in(path);
-  std::string hex, bytes;
-  std::getline(in, hex);
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
+  BrokerTap tap(sys, "kotona/v1/gw/+/status", "status-" + name + ".hex", 1);
+  tap.wait_done(12s);
+  const auto heartbeats = tap.payloads();
+  REQUIRE_MESSAGE(!heartbeats.empty(), "no heartbeat on the broker");
+  const std::string& bytes = heartbeats.front();
   auto status = kotona::wire::decode_status(bytes);
-  REQUIRE_MESSAGE(status, "no heartbeat decoded from '" << hex << "'");
+  REQUIRE_MESSAGE(status, "no heartbeat decoded from " << bytes.size() << " bytes");
   auto it = status->counters.find(name);
   return it == status->counters.end() ? 0 : it->second;
 }

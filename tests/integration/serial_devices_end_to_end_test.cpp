@@ -22,35 +22,16 @@ constexpr const char* kInr = "INRSIM0001";
 constexpr const char* kGlucose = "GLUSIM0001";
 constexpr const char* kImplant = "ICDSIM0001";
 
-// Every ReadingBatch published on the readings topic, captured by mosquitto_sub as hex lines.
-class WireTap {
- public:
-  explicit WireTap(SystemUnderTest& sys)
-      : path_(sys.dir() / "wire.hex"),
-        child_({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(sys.broker().port()), "-V",
-                "mqttv5", "-q", "1", "-t", "kotona/v1/gw/+/readings", "-F", "%x"},
-               path_) {}
-  // Readings by uid (the last copy seen).
-  std::map<std::string, wire::ReadingFields> readings() const {
-    std::map<std::string, wire::ReadingFields> out;
-    std::ifstream in(path_);
-    std::string line;
-    while (std::getline(in, line)) {
-      std::string bytes;
-      for (std::size_t i = 0; i + 1 < line.size(); i += 2) {
-        bytes.push_back(static_cast<char>(std::stoi(line.substr(i, 2), nullptr, 16)));
-      }
-      auto batch = wire::batch_fields(bytes);
-      if (!batch) continue;
-      for (auto& [uid, fields] : *batch) out[uid] = std::move(fields);
-    }
-    return out;
+// Readings by uid (the last copy seen) in every ReadingBatch the tap saw.
+std::map<std::string, wire::ReadingFields> readings_on(const BrokerTap& tap) {
+  std::map<std::string, wire::ReadingFields> out;
+  for (const auto& payload : tap.payloads()) {
+    auto batch = wire::batch_fields(payload);
+    if (!batch) continue;
+    for (auto& [uid, fields] : *batch) out[uid] = std::move(fields);
   }
-
- private:
-  std::filesystem::path path_;
-  Child child_;
-};
+  return out;
+}
 
 void check_quantity(const wire::ReadingFields& fields, const std::string& path, double value,
                     unsigned mdc, const std::string& ucum) {
@@ -96,7 +77,7 @@ TEST_CASE(
     "exactly once, codes and units on the wire") {
   SystemUnderTest sys;
   sys.start_broker();
-  WireTap tap(sys);
+  BrokerTap tap(sys, "kotona/v1/gw/+/readings", "wire.hex");
   sys.start_server({kInr, kGlucose, kImplant});
   sys.start_device({kInr, {"measure", "2.6", "measure", "3.4"}, {}, "astm-inr"});
   sys.start_device(
@@ -125,8 +106,8 @@ TEST_CASE(
   CHECK(shock.at("values").at("right_ventricle").at("lead_impedance_ohm").to_number<double>() ==
         560);
 
-  auto on_wire = tap.readings();
-  REQUIRE_MESSAGE(eventually([&] { return (on_wire = tap.readings()).size() == 7; }, 10s),
+  auto on_wire = readings_on(tap);
+  REQUIRE_MESSAGE(eventually([&] { return (on_wire = readings_on(tap)).size() == 7; }, 10s),
                   sys.diagnostics());
   const auto& inr = on_wire[uid(kInr, "1", "inr")];
   check_quantity(inr, "inr.ratio", 2.6, 188492, "{INR}");

@@ -1,15 +1,17 @@
 #include "tests/integration/system.h"
-#include "tests/support/outbox_probe.h"
-#include "tests/support/store_location.h"
 
 #include <sqlite3.h>
 
-#include <boost/json/src.hpp>  // header-only Boost.JSON: this is its one translation unit
 #include <algorithm>
+#include <boost/json/src.hpp>  // header-only Boost.JSON: this is its one translation unit
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+
+#include "tests/support/hex.h"
+#include "tests/support/outbox_probe.h"
+#include "tests/support/store_location.h"
 
 namespace kotona::test {
 
@@ -377,6 +379,47 @@ std::string SystemUnderTest::diagnostics() {
     }
   }
   return out.str();
+}
+
+namespace {
+
+// mosquitto_sub for BrokerTap: payloads as hex lines; with `count`, ends after that many or 10 s.
+std::vector<std::string> tap_argv(SystemUnderTest& sys, const std::string& topic, int count) {
+  std::vector<std::string> argv{"mosquitto_sub",
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                std::to_string(sys.broker().port()),
+                                "-V",
+                                "mqttv5",
+                                "-q",
+                                "1",
+                                "-t",
+                                topic,
+                                "-F",
+                                "%x"};
+  if (count > 0) argv.insert(argv.end(), {"-C", std::to_string(count), "-W", "10"});
+  return argv;
+}
+
+}  // namespace
+
+BrokerTap::BrokerTap(SystemUnderTest& sys, const std::string& topic, const std::string& file,
+                     int count)
+    : path_(sys.dir() / file), child_(tap_argv(sys, topic, count), path_) {}
+
+std::vector<std::string> BrokerTap::payloads() const {
+  std::vector<std::string> out;
+  std::ifstream in(path_);
+  for (std::string line; std::getline(in, line);) {
+    auto bytes = parse_hex(line);
+    if (bytes && !bytes->empty()) out.emplace_back(bytes->begin(), bytes->end());
+  }
+  return out;
+}
+
+void BrokerTap::wait_done(std::chrono::milliseconds timeout) {
+  eventually([&] { return !child_.running(); }, timeout);
 }
 
 }  // namespace kotona::test

@@ -135,4 +135,21 @@ class SystemUnderTest {
   int server_starts_ = 0;
 };
 
+// What the broker carries on `topic` (an MQTT filter), as a subscriber sees it: mosquitto_sub
+// (MQTT v5, QoS 1) from construction on, one hex line per payload in <temp>/<file>. `count` > 0:
+// it ends after that many messages, or after 10 s without; 0: it runs until destroyed. One
+// tap for every test that reads the wire (readings, heartbeats). Not thread-safe.
+class BrokerTap {
+ public:
+  BrokerTap(SystemUnderTest& sys, const std::string& topic, const std::string& file, int count = 0);
+  // The payloads received so far, in order; a line that is not hex (an error) is skipped.
+  std::vector<std::string> payloads() const;
+  // Waits (at most `timeout`) until mosquitto_sub has ended; with `count` > 0 only.
+  void wait_done(std::chrono::milliseconds timeout);
+
+ private:
+  std::filesystem::path path_;
+  Child child_;
+};
+
 }  // namespace kotona::test
