@@ -121,6 +121,9 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   http_options.max_connections = config.http_max_connections;
   http_options.max_streams = config.sse_max_streams;
   http_options.max_streams_per_user = config.sse_max_streams_per_user;
+  if (config.record.enabled()) {  // the sender is made below, before anything runs
+    http_options.record_status = [p = impl.get()] { return p->record->status(); };
+  }
   impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters, impl->hub,
                                                   *impl->auth, http_options);
   auto port = impl->http->listen(config.http_host, config.http_port);

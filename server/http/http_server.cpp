@@ -251,7 +251,8 @@ asio::awaitable<bool> HttpServer::Impl::serve(beast::tcp_stream& stream, Request
                        auth,
                        options.health,
                        &options.public_names,
-                       client_of(stream, request)};
+                       client_of(stream, request),
+                       options.record_status};
   auto routed = dispatch(request, context);
   if (auto* grant = std::get_if<StreamGrant>(&routed)) {
     auto refused = stream_over_cap(request, grant->principal.user);

@@ -7,8 +7,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -40,6 +42,8 @@ struct HttpOptions {
   std::size_t max_connections = 512;      // open connections, streams included
   std::size_t max_streams = 256;          // SSE streams in total
   std::size_t max_streams_per_user = 8;   // SSE streams of one user
+  // GET /api/v1/record (admins): the record push's state (server/record); empty: not configured.
+  std::function<Result<boost::json::object>()> record_status;
 };
 
 class HttpServer {

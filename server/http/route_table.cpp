@@ -7,6 +7,7 @@
 #include "server/http/enrolment_routes.h"
 #include "server/http/fhir_routes.h"
 #include "server/http/quarantine_routes.h"
+#include "server/http/record_routes.h"
 #include "server/http/session_routes.h"
 #include "server/http/web_routes.h"
 
@@ -48,6 +49,7 @@ constexpr std::array kRoutes{
     Route{V::get, "/api/v1/enrolments/{id}", A::kSignedIn, show_enrolment},
     Route{V::post, "/api/v1/enrolments/{id}/end", A::kAdmin, end_enrolment},
     Route{V::get, "/api/v1/quarantine", A::kAdmin, list_quarantine},
+    Route{V::get, "/api/v1/record", A::kAdmin, show_record},
     Route{V::post, "/api/v1/quarantine/{id}/release", A::kAdmin, release_quarantine},
     // FHIR answers its own 404 and 405 as OperationOutcome (fhir_routes.h).
     Route{V::unknown, "/api/v1/fhir/**", A::kSignedIn, fhir_everything},

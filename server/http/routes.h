@@ -9,6 +9,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -51,6 +52,9 @@ struct RouteContext {
   // The client's address (client_address.h): the login throttle's key and the address a
   // token is bound to.
   std::string client = "127.0.0.1";
+  // GET /api/v1/record (issue 19): the push to the record system's outbox and dead letters;
+  // empty when no record_endpoint is configured (404).
+  std::function<Result<boost::json::object>()> record_status = nullptr;
 };
 
 // A stream the caller may open: its request, who asked, and the token (with the client's

@@ -322,3 +322,36 @@ void RecordSender::raise(const std::vector<alerts::TechnicalDraft>& drafts) {
 }
 
 }  // namespace kotona::server::record
+
+namespace kotona::server::record {
+
+Result<boost::json::object> RecordSender::status() {
+  namespace json = boost::json;
+  auto counts = outbox_.counts();
+  if (!counts) return fail(counts.error());
+  auto letters = outbox_.dead_letters(50);
+  if (!letters) return fail(letters.error());
+  json::object outbox{{"pending", counts->pending}, {"done", counts->done}, {"dead", counts->dead}};
+  outbox["oldest_pending_received_unix_ms"] =
+      counts->oldest_pending ? json::value(ms(*counts->oldest_pending)) : json::value(nullptr);
+  json::array dead;
+  for (const auto& l : *letters) {
+    boost::system::error_code ec;
+    auto outcome = json::parse(l.outcome_json, ec);
+    dead.push_back(json::object{{"reading_uid", l.reading_uid},
+                                {"patient_id", l.patient_id},
+                                {"at_unix_ms", ms(l.at)},
+                                {"http_status", l.http_status},
+                                {"operation_outcome", ec ? json::value(l.outcome_json) : outcome}});
+  }
+  return json::object{
+      {"endpoint", config_.endpoint},
+      {"instance", config_.instance},
+      {"outbox", std::move(outbox)},
+      {"failing_since_unix_ms",
+       failing_since_ ? json::value(ms(*failing_since_)) : json::value(nullptr)},
+      {"last_failure", failing_since_ ? json::value(last_failure_) : json::value(nullptr)},
+      {"dead_letters", std::move(dead)}};
+}
+
+}  // namespace kotona::server::record

@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -52,6 +53,11 @@ class RecordSender {
   void stop();
   // True while a request is out.
   bool in_flight() const { return in_flight_; }
+  // For GET /api/v1/record (admins): {"endpoint", "instance", "outbox": {"pending", "done",
+  // "dead", "oldest_pending_received_unix_ms"}, "failing_since_unix_ms", "last_failure",
+  // "dead_letters": [{"reading_uid", "patient_id", "at_unix_ms", "http_status",
+  // "operation_outcome"}] (newest 50)}. Errors: kIo.
+  [[nodiscard]] Result<boost::json::object> status();
 
  private:
   RecordSender(boost::asio::io_context& io, store::Store& store,

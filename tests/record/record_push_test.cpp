@@ -325,6 +325,17 @@ TEST_CASE(
   REQUIRE(f.alerts.size() == 1);
   CHECK(f.alerts[0].rule_id == "record.rejected");
   CHECK(f.counters.get("record_batches_split") >= 1);
+  // The admin view (GET /api/v1/record) shows it with the record system's answer.
+  auto status = f.senders[0]->status();
+  REQUIRE(status.has_value());
+  const json::value view = *status;
+  CHECK(view.at("outbox").at("pending").as_int64() == 0);
+  CHECK(view.at("outbox").at("dead").as_int64() == 1);
+  REQUIRE(view.at("dead_letters").as_array().size() == 1);
+  const auto& letter = view.at("dead_letters").at(0);
+  CHECK(letter.at("reading_uid").as_string() == rejected);
+  CHECK(letter.at("http_status").as_int64() == 422);
+  CHECK(letter.at("operation_outcome").at("resourceType").as_string() == "OperationOutcome");
 }
 
 TEST_CASE(

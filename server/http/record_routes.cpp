@@ -1,0 +1,25 @@
+#include "server/http/record_routes.h"
+
+#include "core/log.h"
+#include "server/http/respond.h"
+
+namespace kotona::server::http {
+
+namespace http = boost::beast::http;
+
+Routed show_record(const Call& call) {
+  auto& ctx = call.ctx;
+  if (!ctx.record_status) {
+    return json_error(call.req, http::status::not_found, "no record_endpoint configured",
+                      ctx.counters);
+  }
+  auto status = ctx.record_status();
+  if (!status) {
+    ctx.counters.add("store_error");
+    log_error("http", "record api: " + describe(status.error()));
+    return json_error(call.req, http::status::internal_server_error, "store error", ctx.counters);
+  }
+  return json_reply(call.req, http::status::ok, *status, ctx.counters);
+}
+
+}  // namespace kotona::server::http

@@ -1,0 +1,14 @@
+// GET /api/v1/record (issue 19 part 2), an admin-only row of route_table.cpp: the push to the
+// patient record system as server/record's sender sees it (outbox counts, the failing
+// episode, the newest dead letters with their OperationOutcome). Runs on the io thread.
+#pragma once
+
+#include "server/http/route_table.h"
+
+namespace kotona::server::http {
+
+// 200 {"outbox": {...}, "failing_since_unix_ms", "last_failure", "dead_letters": [...]};
+// 404 when no record_endpoint is configured; 500 store error.
+Routed show_record(const Call& call);
+
+}  // namespace kotona::server::http
