@@ -43,9 +43,12 @@ constexpr std::uint64_t kAppendFloorBytes = 256 * 1024;
 // A small flash: checkpoint every 128 pages (512 KiB, not SQLite's 1000 pages = 4 MiB, which
 // refilled a 4 MB filesystem with WAL in the issue's probe) and truncate the WAL back to
 // 512 KiB after a checkpoint. Temporary tables in memory: never a temp file on the disk.
+// A page cache of 512 KiB, not SQLite's 2 MiB: draining a 100k backlog filled the default
+// one (random uid-index pages of the deletes) and put the hub at 16.8 MB peak RSS against
+// the 16 MB gate; with 512 KiB 15.2 MB, same CPU (issue 15, docs/performance.md).
 constexpr const char* kSmallFlash =
     "PRAGMA wal_autocheckpoint=128; PRAGMA journal_size_limit=524288; "
-    "PRAGMA temp_store=MEMORY;";
+    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-512;";
 }  // namespace
 
 // A prepared statement that finalizes itself; every call reports SQLite's result code.
