@@ -52,32 +52,39 @@ json::value text_or_null(const std::string& text) {
 }
 
 json::object alert_json(const store::StoredAlert& a) {
-  return json::object{{"event_id", a.event_id},
-                      {"change", a.change},
-                      {"alert_id", a.alert_id.value},
-                      {"reading_uid", a.reading_uid.value},
-                      {"patient_id", a.patient.value},
-                      {"rule_id", a.rule_id},
-                      {"priority", std::string(alerts::to_string(a.priority))},
-                      {"state", std::string(store::to_string(a.state))},
-                      {"message", a.message},
-                      {"created_at", iso8601(a.created)},
-                      {"threshold", parse_or_null(a.threshold_json)},
-                      {"values", parse_or_null(a.values_json)},
-                      {"crossings", a.crossings},
-                      {"last_reading_uid", a.last_reading_uid.value},
-                      {"last_message", a.last_message},
-                      {"last_values", parse_or_null(a.last_values_json)},
-                      {"last_at", iso8601(a.last_at)},
-                      {"acked_by", text_or_null(a.acked_by)},
-                      {"acked_at", time_or_null(a.acked_at)},
-                      {"ack_note", a.acked_at ? json::value(a.ack_note) : json::value(nullptr)},
-                      {"resolved_by", text_or_null(a.resolved_by)},
-                      {"resolved_at", time_or_null(a.resolved_at)},
-                      {"resolve_note",
-                       a.resolved_at ? json::value(a.resolve_note) : json::value(nullptr)},
-                      {"escalation_tier", a.escalation_tier},
-                      {"escalation_due", time_or_null(a.escalation_due)}};
+  return json::object{
+      {"event_id", a.event_id},
+      {"change", a.change},
+      {"alert_id", a.alert_id.value},
+      {"reading_uid", a.reading_uid.value},
+      {"patient_id", a.patient.value},
+      {"rule_id", a.rule_id},
+      {"priority", std::string(alerts::to_string(a.priority))},
+      {"state", std::string(store::to_string(a.state))},
+      {"message", a.message},
+      {"created_at", iso8601(a.created)},
+      {"threshold", parse_or_null(a.threshold_json)},
+      {"values", parse_or_null(a.values_json)},
+      {"crossings", a.crossings},
+      {"last_reading_uid", a.last_reading_uid.value},
+      {"last_message", a.last_message},
+      {"last_values", parse_or_null(a.last_values_json)},
+      {"last_at", iso8601(a.last_at)},
+      {"acked_by", text_or_null(a.acked_by)},
+      {"acked_at", time_or_null(a.acked_at)},
+      {"ack_note", a.acked_at ? json::value(a.ack_note) : json::value(nullptr)},
+      {"resolved_by", text_or_null(a.resolved_by)},
+      {"resolved_at", time_or_null(a.resolved_at)},
+      {"resolve_note", a.resolved_at ? json::value(a.resolve_note) : json::value(nullptr)},
+      {"escalation_tier", a.escalation_tier},
+      {"escalation_due", time_or_null(a.escalation_due)},
+      {"claimed_by", text_or_null(a.claimed_by)},
+      {"claimed_at", time_or_null(a.claimed_at)},
+      {"notes", a.notes}};
+}
+
+json::object note_json(const store::Note& n) {
+  return json::object{{"id", n.id}, {"author", n.author}, {"text", n.text}, {"at", iso8601(n.at)}};
 }
 
 json::object audit_json(const store::AuditRow& r) {

@@ -14,8 +14,11 @@ namespace kotona::server::http {
 // {event_id, change, alert_id, reading_uid, patient_id, rule_id, priority, state, message,
 //  created_at, threshold{...}, crossings, last_reading_uid, last_message, last_at, acked_by,
 //  acked_at, ack_note, resolved_by, resolved_at, resolve_note, escalation_tier,
-//  escalation_due} (absent times and empty names are null)
+//  escalation_due, claimed_by, claimed_at, notes (how many)} (absent times and empty names
+//  are null)
 boost::json::object alert_json(const store::StoredAlert& alert);
+// {id, author, text, at}: a note on an alert or a patient.
+boost::json::object note_json(const store::Note& note);
 // {seq, at, actor, action, alert_id, detail, prev_hash, hash}
 boost::json::object audit_json(const store::AuditRow& row);
 // {ok, rows, first_bad_seq, reason} (first_bad_seq and reason null when ok)

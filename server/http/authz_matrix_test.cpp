@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -84,6 +85,19 @@ TEST_CASE(
         s.request(bhttp::verb::get, "/api/v1/alerts?patient=" + patient, admin).body());
     return std::string(list.as_array().at(0).at("alert_id").as_string());
   };
+  auto escaped = [](const std::string& text) {  // a query value ('#' and ':' in alert ids)
+    std::string out;
+    for (unsigned char c : text) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+        out += static_cast<char>(c);
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", c);
+        out += hex;
+      }
+    }
+    return out;
+  };
   auto action = [](const std::string& alert) {
     return R"({"alert_id":")" + alert + R"(","by":"x","note":"n"})";
   };
@@ -118,6 +132,33 @@ TEST_CASE(
        action(alert_a),
        {D, D, D, D, 404, 403, 200, 409}},
       {bhttp::verb::post, "/api/v1/alerts", "", {D, D, D, D, 405, 403, 405, 405}},
+      // Issue 18 part 3: claim and notes, authorised as acknowledge (bob claims alert_b
+      // first: the admin then meets his claim, 409; a release by no holder is 409 too).
+      {bhttp::verb::post,
+       "/api/v1/alerts/claim",
+       action(alert_b),
+       {D, D, D, D, 200, 403, 404, 409}},
+      {bhttp::verb::post,
+       "/api/v1/alerts/unclaim",
+       action(alert_b),
+       {D, D, D, D, 200, 403, 404, 409}},
+      {bhttp::verb::post,
+       "/api/v1/alerts/notes",
+       R"({"alert_id":")" + alert_a + R"(","text":"called"})",
+       {D, D, D, D, 404, 403, 200, 200}},
+      {bhttp::verb::get,
+       "/api/v1/alerts/notes?alert_id=" + escaped(alert_a),
+       "",
+       {D, D, D, D, 404, 200, 200, 200}},
+      {bhttp::verb::get,
+       "/api/v1/alerts/notes?alert_id=" + escaped(alert_b),
+       "",
+       {D, D, D, D, 200, 404, 404, 200}},
+      // Issue 18 part 1: each user's own settings, any role.
+      {bhttp::verb::get, "/api/v1/me", "", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::put, "/api/v1/me", R"({"language":"sv"})", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::put, "/api/v1/me", R"({"language":"de"})", {D, D, D, D, 400, 400, 400, 400}},
+      {bhttp::verb::post, "/api/v1/me", "{}", {D, D, D, D, 405, 403, 405, 405}},
       {bhttp::verb::get, "/api/v1/audit", "", {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::get, "/api/v1/audit/verify", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/readings", "", {D, D, D, D, 200, 200, 200, 200}},
@@ -172,6 +213,13 @@ TEST_CASE(
        "/api/v1/patients/patient-b/henkilotunnus",
        "",
        {D, D, D, D, 200, 403, 404, 200}},
+      // Issue 18 part 3: notes on a patient, read by the team, written as acknowledge.
+      {bhttp::verb::get, "/api/v1/patients/patient-a/notes", "", {D, D, D, D, 404, 200, 200, 200}},
+      {bhttp::verb::get, "/api/v1/patients/patient-b/notes", "", {D, D, D, D, 200, 404, 404, 200}},
+      {bhttp::verb::post,
+       "/api/v1/patients/patient-a/notes",
+       R"({"text":"uses the left arm"})",
+       {D, D, D, D, 404, 403, 201, 201}},
       {bhttp::verb::get, "/api/v1/enrolments", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get,
        "/api/v1/enrolments?patient=patient-b",

@@ -10,6 +10,7 @@
 #include "server/http/record_routes.h"
 #include "server/http/session_routes.h"
 #include "server/http/web_routes.h"
+#include "server/http/worklist_routes.h"
 
 namespace kotona::server::http {
 
@@ -37,6 +38,13 @@ constexpr std::array kRoutes{
     Route{V::get, "/api/v1/alerts", A::kSignedIn, list_alerts},
     Route{V::post, "/api/v1/alerts/ack", A::kActor, acknowledge_alert},
     Route{V::post, "/api/v1/alerts/resolve", A::kActor, resolve_alert},
+    Route{V::post, "/api/v1/alerts/claim", A::kActor, claim_alert},
+    Route{V::post, "/api/v1/alerts/unclaim", A::kActor, unclaim_alert},
+    Route{V::get, "/api/v1/alerts/notes", A::kSignedIn, list_alert_notes},
+    Route{V::post, "/api/v1/alerts/notes", A::kActor, add_alert_note},
+    // The signed-in user's own settings: any role may read and change its own.
+    Route{V::get, "/api/v1/me", A::kSignedIn, show_me},
+    Route{V::put, "/api/v1/me", A::kSignedIn, update_me},
     Route{V::get, "/api/v1/audit", A::kAdmin, list_audit},
     Route{V::get, "/api/v1/audit/verify", A::kSignedIn, verify_audit},
     Route{V::get, "/api/v1/patients", A::kSignedIn, list_patients},
@@ -44,6 +52,8 @@ constexpr std::array kRoutes{
     Route{V::get, "/api/v1/patients/{id}", A::kSignedIn, show_patient},
     Route{V::patch, "/api/v1/patients/{id}", A::kAdmin, update_patient},
     Route{V::post, "/api/v1/patients/{id}/henkilotunnus", A::kActor, reveal_henkilotunnus},
+    Route{V::get, "/api/v1/patients/{id}/notes", A::kSignedIn, list_patient_notes},
+    Route{V::post, "/api/v1/patients/{id}/notes", A::kActor, add_patient_note},
     Route{V::get, "/api/v1/enrolments", A::kSignedIn, list_enrolments},
     Route{V::post, "/api/v1/enrolments", A::kAdmin, create_enrolment},
     Route{V::get, "/api/v1/enrolments/{id}", A::kSignedIn, show_enrolment},

@@ -62,6 +62,19 @@ class AlertBook {
   // open or acknowledged -> resolved; stops escalation. kWrongState when already resolved.
   [[nodiscard]] Result<ActionOutcome> resolve(const AlertId& id, const std::string& actor,
                                               const std::string& note, HubTime now);
+  // Claim ("I am handling this", issue 18 part 3): `take` true marks the alert as handled by
+  // `actor`, false releases the actor's own claim; event "claimed" / "unclaimed" (the feed
+  // shows it live) and audit row "claim" / "unclaim". kWrongState: claiming a resolved alert
+  // or one another user holds (outcome.alert.claimed_by says who), releasing a claim that is
+  // not the actor's. Claiming one's own claim again is kDone and writes nothing.
+  [[nodiscard]] Result<ActionOutcome> claim(const AlertId& id, const std::string& actor, bool take,
+                                            HubTime now);
+  // A note on the alert (any state): the note row, event "noted" (its count in the feed) and
+  // audit row "note" with the text. REQUIRES: text 1..kMaxNoteBytes (notes.h).
+  [[nodiscard]] Result<ActionOutcome> add_note(const AlertId& id, const std::string& actor,
+                                               const std::string& text, HubTime now);
+  // The alert's notes, oldest first (at most the newest `limit`). Errors: kIo.
+  [[nodiscard]] Result<std::vector<Note>> notes(const AlertId& id, int limit);
   // Escalates every open alert whose deadline passed (one tier, audit row, event; the next
   // deadline row if below max tier), one transaction. Returns the escalated alerts.
   [[nodiscard]] Result<std::vector<StoredAlert>> escalate_due(HubTime now);

@@ -16,7 +16,8 @@ constexpr const char* kAlertColumns =
     "COALESCE(a.last_unix_ms, a.created_unix_ms), COALESCE(a.acked_by, ''), a.acked_unix_ms, "
     "COALESCE(a.ack_note, ''), COALESCE(a.resolved_by, ''), a.resolved_unix_ms, "
     "COALESCE(a.resolve_note, ''), a.escalation_tier, d.due_unix_ms, "
-    "COALESCE(a.values_json, '{}'), COALESCE(a.last_values_json, a.values_json, '{}') ";
+    "COALESCE(a.values_json, '{}'), COALESCE(a.last_values_json, a.values_json, '{}'), "
+    "COALESCE(a.claimed_by, ''), a.claimed_unix_ms, a.note_count ";
 // The alert's newest event.
 constexpr const char* kAlertsNow =
     "FROM alerts a JOIN alert_events e ON e.event_id = COALESCE(a.last_event_id, a.event_id) "
@@ -56,6 +57,9 @@ StoredAlert alert_from_row(const Statement& s) {
   a.escalation_due = optional_ms(s, 22);
   a.values_json = s.column_text(23);
   a.last_values_json = s.column_text(24);
+  a.claimed_by = s.column_text(25);
+  a.claimed_at = optional_ms(s, 26);
+  a.notes = s.column_int(27);
   return a;
 }
 

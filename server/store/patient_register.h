@@ -61,6 +61,15 @@ class PatientRegister {
                                                                 int limit);
   [[nodiscard]] Result<std::optional<EnrolmentRecord>> enrolment(std::int64_t id);
 
+  // A note on a registered patient (issue 18 part 3) with its audit row "patient.note"
+  // (subject patient/ID, the text as detail), one transaction. nullopt: not registered.
+  // REQUIRES: text 1..kMaxNoteBytes (notes.h). Errors: kIo (nothing written).
+  [[nodiscard]] Result<std::optional<Note>> add_note(const PatientId& patient,
+                                                     const std::string& actor,
+                                                     const std::string& text, HubTime now);
+  // The patient's notes, oldest first (at most the newest `limit`). Errors: kIo.
+  [[nodiscard]] Result<std::vector<Note>> notes(const PatientId& patient, int limit);
+
   // True when the patient is registered, has an enrolment (past or present) or a reading.
   [[nodiscard]] Result<bool> has_patient(const PatientId& patient);
   // The device's bindings, newest valid_from first (the ingest reads them once per transaction).

@@ -68,19 +68,37 @@ CREATE UNIQUE INDEX IF NOT EXISTS patients_henkilotunnus ON patients(henkilotunn
 CREATE INDEX IF NOT EXISTS patients_team ON patients(team);
 CREATE TABLE IF NOT EXISTS audit_head(
   id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS user_settings(
+  user_name TEXT PRIMARY KEY, updated_unix_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS notes(
+  id INTEGER PRIMARY KEY, subject TEXT NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL,
+  at_unix_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS notes_subject ON notes(subject, id);
 )sql";
 
 // Lifecycle columns added to alerts (older databases get them by ALTER TABLE at open).
 constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
-    {"last_event_id", "INTEGER NULL"}, {"crossings", "INTEGER NOT NULL DEFAULT 1"},
-    {"last_reading_uid", "TEXT NULL"}, {"last_message", "TEXT NULL"},
-    {"last_unix_ms", "INTEGER NULL"},  {"groupable", "INTEGER NOT NULL DEFAULT 0"},
-    {"group_subject", "TEXT NULL"},    {"acked_by", "TEXT NULL"},
-    {"acked_unix_ms", "INTEGER NULL"}, {"ack_note", "TEXT NULL"},
-    {"resolved_by", "TEXT NULL"},      {"resolved_unix_ms", "INTEGER NULL"},
-    {"resolve_note", "TEXT NULL"},     {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"},
+    {"last_event_id", "INTEGER NULL"},
+    {"crossings", "INTEGER NOT NULL DEFAULT 1"},
+    {"last_reading_uid", "TEXT NULL"},
+    {"last_message", "TEXT NULL"},
+    {"last_unix_ms", "INTEGER NULL"},
+    {"groupable", "INTEGER NOT NULL DEFAULT 0"},
+    {"group_subject", "TEXT NULL"},
+    {"acked_by", "TEXT NULL"},
+    {"acked_unix_ms", "INTEGER NULL"},
+    {"ack_note", "TEXT NULL"},
+    {"resolved_by", "TEXT NULL"},
+    {"resolved_unix_ms", "INTEGER NULL"},
+    {"resolve_note", "TEXT NULL"},
+    {"escalation_tier", "INTEGER NOT NULL DEFAULT 0"},
     // Issue 18: what the message says, for the page's sentence per language (NULL: older row).
-    {"values_json", "TEXT NULL"},      {"last_values_json", "TEXT NULL"}};
+    {"values_json", "TEXT NULL"},
+    {"last_values_json", "TEXT NULL"},
+    // Issue 18 part 3: the claim ("I am handling this") and the number of notes.
+    {"claimed_by", "TEXT NULL"},
+    {"claimed_unix_ms", "INTEGER NULL"},
+    {"note_count", "INTEGER NOT NULL DEFAULT 0"}};
 
 // Columns added to the v1 quarantine table (older databases get them at open).
 constexpr std::pair<const char*, const char*> kQuarantineColumnsAdded[] = {
@@ -96,6 +114,11 @@ constexpr std::pair<const char*, const char*> kEnrolmentColumnsAdded[] = {{"sour
 // The patient's own language (PatientRecord::language), added after the register.
 constexpr std::pair<const char*, const char*> kPatientColumnsAdded[] = {{"language", "TEXT NULL"}};
 
+// A user's settings (user_settings.h), one column each; a setting added later is one more
+// row here, so older databases gain it at open.
+constexpr std::pair<const char*, const char*> kUserSettingsColumnsAdded[] = {
+    {"language", "TEXT NULL"}};
+
 // Every table that gained columns after v1, walked by one loop at open.
 struct ColumnsAdded {
   const char* table;
@@ -104,7 +127,8 @@ struct ColumnsAdded {
 constexpr ColumnsAdded kColumnsAdded[] = {{"alerts", kAlertColumnsAdded},
                                           {"enrolment", kEnrolmentColumnsAdded},
                                           {"patients", kPatientColumnsAdded},
-                                          {"quarantine", kQuarantineColumnsAdded}};
+                                          {"quarantine", kQuarantineColumnsAdded},
+                                          {"user_settings", kUserSettingsColumnsAdded}};
 
 // Run once the columns exist. Alerts stored before alert_events existed keep their ids as
 // their "raised" events, so event ids stay one increasing sequence and Last-Event-ID replay

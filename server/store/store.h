@@ -25,6 +25,7 @@
 #include "server/store/technical_alerts.h"
 #include "server/store/technical_store.h"
 #include "server/store/types.h"
+#include "server/store/user_settings.h"
 
 namespace kotona::server::store {
 
@@ -47,13 +48,14 @@ class Store {
   // The stages sharing this store's Database (issue 16): the readings and quarantine (the
   // ingest path, store_batch), alerting (raise, group, lifecycle, escalation, alert queries),
   // the technical alerts raised from reported facts, the audit log and the record of the
-  // delivery chain (heartbeats, counters seen).
+  // delivery chain (heartbeats, counters seen), and each user's own settings.
   ReadingLedger& ledger() { return ledger_; }
   AlertBook& alert_book() { return alert_book_; }
   TechnicalAlerts& technical_alerts() { return technical_alerts_; }
   AuditLog& audit_log() { return audit_log_; }
   PatientRegister& patients() { return patients_; }
   TechnicalStore& technical() { return technical_; }
+  SettingsBook& settings() { return settings_; }
 
  private:
   explicit Store(std::unique_ptr<Database> db)
@@ -63,7 +65,8 @@ class Store {
         technical_(*db_),
         patients_(*db_, audit_log_),
         technical_alerts_(*db_, alert_book_, technical_),
-        ledger_(*db_, alert_book_, audit_log_, patients_, technical_) {}
+        ledger_(*db_, alert_book_, audit_log_, patients_, technical_),
+        settings_(*db_, audit_log_) {}
   std::unique_ptr<Database> db_;
   AuditLog audit_log_;
   AlertBook alert_book_;
@@ -71,6 +74,7 @@ class Store {
   PatientRegister patients_;
   TechnicalAlerts technical_alerts_;
   ReadingLedger ledger_;
+  SettingsBook settings_;
 };
 
 }  // namespace kotona::server::store

@@ -81,7 +81,8 @@ struct StoredAlert {
   // the reader's language from rule_id + these; "{}" for rows stored before issue 18.
   std::string values_json = "{}";
   HubTime created{};
-  std::string change = "raised";  // the event: raised, grouped, acknowledged, resolved, escalated
+  // The event: raised, grouped, acknowledged, resolved, escalated, claimed, unclaimed, noted.
+  std::string change = "raised";
   std::int64_t crossings = 1;     // readings grouped into this alert
   ReadingUid last_reading_uid;    // the latest crossing's reading and message
   std::string last_message;
@@ -93,6 +94,21 @@ struct StoredAlert {
   std::optional<HubTime> resolved_at;
   std::int64_t escalation_tier = 0;       // 0: not escalated; N: escalated N times
   std::optional<HubTime> escalation_due;  // the next escalation deadline, if any
+  // Issue 18 part 3: who said "I am handling this" (empty: nobody) and since when; how many
+  // notes the alert has (AlertBook::notes).
+  std::string claimed_by;
+  std::optional<HubTime> claimed_at;
+  std::int64_t notes = 0;
+};
+
+// A clinician's note on an alert or a patient (issue 18 part 3), newest last. `subject` is
+// "alert/<alert id>" or "patient/<patient id>", as in the audit log.
+struct Note {
+  std::int64_t id = 0;
+  std::string subject;
+  std::string author;
+  std::string text;
+  HubTime at{};
 };
 
 // Lifecycle actions (Store::acknowledge / resolve).

@@ -154,3 +154,46 @@ TEST_CASE("page languages (issue 18): Finnish, the default -> no untranslated te
 }
 TEST_CASE("page languages (issue 18): Swedish -> no untranslated text") { page_in_language("sv"); }
 TEST_CASE("page languages (issue 18): English -> no untranslated text") { page_in_language("en"); }
+
+TEST_CASE(
+    "page worklist (issue 18 parts 1 and 3): language kept on the server per user, claim and "
+    "notes seen by a colleague live") {
+  SystemUnderTest sys;
+  sys.extra_server_config = "team = ward-1 patient-1\n" +
+                            test_user_config("dr-page", "clinician", "ward-1") +
+                            test_user_config("dr-two", "clinician", "ward-1");
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
+  std::filesystem::create_directories(KOTONA_SHOT_DIR);
+  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/worklist_page.cjs", KOTONA_PLAYWRIGHT_CORE, url,
+                 "dr-page", kTestPassword, "dr-two", kTestPassword, KOTONA_SHOT_DIR},
+                sys.dir() / "browser.log");
+  REQUIRE_MESSAGE(browser.wait_for_log("page live", 90s).has_value(), browser.log_text());
+  sys.start_device({"BPSIM0001", {"measure", "186/116/82"}, {}});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
+                  std::string(browser.log_text() + sys.diagnostics()));
+  CHECK_MESSAGE(browser.stop() == 0, std::string(browser.log_text() + sys.diagnostics()));
+  CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
+
+  const auto& db = sys.store_location();
+  CHECK(rows(db, "SELECT user_name, language FROM user_settings", 2) ==
+        std::vector<std::vector<std::string>>{{"dr-page", "sv"}});
+  CHECK(rows(db, "SELECT claimed_by, note_count, state FROM alerts WHERE rule_id = 'bp.crisis'",
+             3) == std::vector<std::vector<std::string>>{{"", "1", "open"}});
+  CHECK(rows(db, "SELECT subject, author, text FROM notes ORDER BY id", 3).size() == 2);
+  auto audit = rows(db,
+                    "SELECT actor, action FROM audit_log WHERE action NOT LIKE 'log%' "
+                    "ORDER BY seq",
+                    2);
+  CHECK(audit == std::vector<std::vector<std::string>>{{"admin", "patient.create"},
+                                                       {"dr-page", "settings.update"},
+                                                       {"dr-page", "claim"},
+                                                       {"dr-page", "note"},
+                                                       {"dr-page", "patient.note"},
+                                                       {"dr-page", "unclaim"}});
+  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
+  REQUIRE(verify.has_value());
+  CHECK(boost::json::parse(verify->body).at("ok").as_bool());
+}

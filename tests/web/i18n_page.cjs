@@ -21,31 +21,7 @@ const [user, password, adminPassword, lang, shots] = process.argv.slice(4, 9);
 const log = (...a) => console.log(new Date().toISOString(), ...a);
 function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
 
-// Runs in the page: every text a person can read, and where it came from.
-async function untranslated() {
-  const {messages} = await import("/web/js/messages.js");
-  const {series} = await import("/web/js/kinds.js");
-  const bad = [];
-  const langs = Object.keys(messages), keys = new Set(langs.flatMap(l => Object.keys(messages[l])));
-  for (const k of keys) for (const l of langs) if (!messages[l][k]) bad.push(`key ${k} missing in ${l}`);
-  for (const [kind, parts] of Object.entries(series)) {
-    for (const k of ["kind." + kind, ...parts.map(p => "series." + p)]) if (!keys.has(k)) bad.push(`no key ${k}`);
-  }
-  // Data that reads as another language's catalogue text is a literal that skipped t().
-  const here = document.documentElement.lang, mine = new Set(Object.values(messages[here]));
-  const foreign = new Set(langs.flatMap(l => Object.values(messages[l])).filter(v => !mine.has(v)));
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    const text = n.textContent.trim(), e = n.parentElement;
-    if (!text) continue;
-    if (text.includes("\u27e6")) bad.push("missing key shown: " + text);
-    if (!e.hasAttribute("data-k") && !e.hasAttribute("data-v")) bad.push(`<${e.tagName.toLowerCase()}> "${text}" not from the catalogue`);
-    if (e.hasAttribute("data-v") && foreign.has(text)) bad.push(`"${text}" is catalogue text of another language`);
-  }
-  for (const e of document.querySelectorAll("[placeholder]")) if (!e.hasAttribute("data-kp")) bad.push("placeholder " + e.placeholder);
-  if (document.title !== messages[document.documentElement.lang]["doc.title"]) bad.push("title " + document.title);
-  return bad;
-}
+const { untranslated } = require("./page_checks.cjs");
 
 (async () => {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });

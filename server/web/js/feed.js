@@ -1,9 +1,11 @@
 // The alert feed: the newest known state of every alert, filters, acknowledge / resolve with a
-// note (recorded as the signed-in user). Element ids and data-* attributes are used by
-// tests/web/clinician_page.cjs.
+// note (recorded as the signed-in user), the claim ("I am handling this", shown to colleagues
+// live) and notes on an alert (issue 18 part 3). Element ids and data-* attributes are used
+// by tests/web/*.cjs.
 import {$, button, call, el, say, show} from "./api.js";
 import {duration, has, known, num, t, tx, when} from "./i18n.js";
 import {ensurePatient, matchesPatient, patientName, patientParts} from "./patients.js";
+import {addAlertNote, alertNotes} from "./notes.js";
 import {showPatient} from "./trend.js";
 import {minutesSince, worklistOrder} from "./worklist.js";
 
@@ -30,6 +32,7 @@ function stateCell(a) {
   if (a.state === "open" && a.escalation_due) {
     st.appendChild(tx("div", "feed.escalates", {when: when(a.escalation_due)}, "small"));
   }
+  if (a.claimed_by) st.appendChild(tx("div", "feed.claimedBy", {by: a.claimed_by}, "small claimed"));
   if (a.acked_by) st.appendChild(tx("div", "feed.acked", {by: a.acked_by, note: a.ack_note || ""}, "small"));
   if (a.resolved_by) {
     st.appendChild(tx("div", "feed.resolved", {by: a.resolved_by, note: a.resolve_note || ""}, "small"));
@@ -102,10 +105,15 @@ function row(a) {
   if (a.crossings > 1) {
     msg.appendChild(tx("div", "feed.crossings", {count: a.crossings, when: when(a.created_at)}, "small crossings"));
   }
+  msg.append(...alertNotes(a, render));
   tr.appendChild(msg);
   const act = el("td", null, "acts");
+  const me = sessionStorage.getItem("kotona.user");
+  if (a.state !== "resolved" && !a.claimed_by) act.appendChild(button("feed.claim", "claim", () => claim(a, true)));
+  if (a.state !== "resolved" && a.claimed_by === me) act.appendChild(button("feed.unclaim", "unclaim", () => claim(a, false)));
   if (a.state === "open") act.appendChild(button("feed.ack", "ack", () => ask("ack", a)));
   if (a.state !== "resolved") act.appendChild(button("feed.resolve", "resolve", () => ask("resolve", a)));
+  act.appendChild(button("feed.addNote", "note", () => ask("note", a)));
   if (a.reading_uid) act.appendChild(button("feed.trend", "trend", () => showPatient(a.patient_id, a)));
   tr.appendChild(act);
   return tr;
@@ -113,9 +121,22 @@ function row(a) {
 
 export function render() { $("alerts").replaceChildren(...shown().map(row)); }
 
+// Claims (take) or releases an alert; a refusal (a colleague was quicker) is shown in the
+// state line, and the feed shows who holds it.
+async function claim(a, take) {
+  try {
+    const r = await call(take ? "/api/v1/alerts/claim" : "/api/v1/alerts/unclaim", {method: "POST",
+      headers: {"Content-Type": "application/json"}, body: JSON.stringify({alert_id: a.alert_id})});
+    const body = await r.json();
+    if (r.ok) { apply(body); render(); } else say("claim-error", "action.failed", {error: body.error || r.status});
+  } catch (e) { say("claim-error", "action.failed", {error: e}); }
+}
+
+const titles = {ack: "action.ackTitle", resolve: "action.resolveTitle", note: "action.noteTitle"};
+
 function ask(mode, a) {
   pending = {mode, alert: a};
-  say("action-title", mode === "ack" ? "action.ackTitle" : "action.resolveTitle", {patient: patientName(a.patient_id)});
+  say("action-title", titles[mode], {patient: patientName(a.patient_id)});
   $("action-alert").replaceChildren(...alertText(a));
   $("action-error").textContent = "";
   $("note").value = "";
@@ -128,8 +149,9 @@ async function confirm() {
   const by = sessionStorage.getItem("kotona.user") || "";
   const path = pending.mode === "ack" ? "/api/v1/alerts/ack" : "/api/v1/alerts/resolve";
   try {
-    const r = await call(path, {method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({alert_id: pending.alert.alert_id, by, note: $("note").value})});
+    const r = pending.mode === "note" ? await addAlertNote(pending.alert.alert_id, $("note").value)
+      : await call(path, {method: "POST", headers: {"Content-Type": "application/json"},
+          body: JSON.stringify({alert_id: pending.alert.alert_id, by, note: $("note").value})});
     const body = await r.json();
     if (!r.ok) { show("action-error", body.error || ("HTTP " + r.status)); return; }
     apply(body);

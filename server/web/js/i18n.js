@@ -1,6 +1,7 @@
-// Language, texts and formats. The language is kept per user in this browser's localStorage
-// ("kotona.lang.<user>", and "kotona.lang" for the sign-in form): a first step, not yet a
-// server-side preference (README.md). Dates, times and numbers through Intl in the locale.
+// Language, texts and formats. The language is kept per user on the server (main.js: GET/PUT
+// /api/v1/me) and mirrored in this browser's localStorage ("kotona.lang.<user>", and
+// "kotona.lang" for the sign-in form, before anyone is signed in). Dates, times and numbers
+// through Intl in the locale.
 import {languages, messages} from "./messages.js";
 
 const locales = {fi: "fi-FI", sv: "sv-FI", en: "en-GB"};

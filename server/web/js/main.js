@@ -4,7 +4,7 @@
 // request forgery target (docs/security.md).
 import {$, call, say, session} from "./api.js";
 import {alerts, apply, initFeed, render} from "./feed.js";
-import {chooseLanguage, translateDocument, useLanguageOf} from "./i18n.js";
+import {chooseLanguage, lang, translateDocument, useLanguageOf} from "./i18n.js";
 import {loadPatients} from "./patients.js";
 import {initQuarantine, quarantine} from "./quarantine.js";
 
@@ -90,10 +90,32 @@ async function stream(last) {
   }
 }
 
+// The language is kept per user on the server (GET/PUT /api/v1/me, issue 18), through call()
+// like every API request: the bearer token in the Authorization header. Saved only while
+// signed in (the sign-in form has no token: its choice is saved at sign-in).
+const saveLanguage = code => call("/api/v1/me", {method: "PUT",
+  headers: {"Content-Type": "application/json"}, body: JSON.stringify({language: code})});
+
+// The server's choice for this user wins over this browser's; a choice made here while the
+// server had none (e.g. on the sign-in form) is saved there.
+async function serverLanguage(user) {
+  const r = await call("/api/v1/me");
+  if (!r.ok) return;
+  const me = await r.json();
+  if (me.language && me.language !== lang) {
+    chooseLanguage(me.language, user);
+    translateDocument();
+  } else if (!me.language && (localStorage.getItem("kotona.lang." + user) || localStorage.getItem("kotona.lang"))) {
+    await saveLanguage(lang);
+  }
+}
+
 async function start() {
   $("login").hidden = true;
   $("main").hidden = false;
-  $("who").textContent = sessionStorage.getItem("kotona.user") || "";
+  const user = sessionStorage.getItem("kotona.user") || "";
+  $("who").textContent = user;
+  try { await serverLanguage(user); } catch (e) { if (!session.token) return; }
   setState("state.connecting");
   audit();
   quarantine();
@@ -126,10 +148,12 @@ $("logout").onclick = async () => {
   try { await call("/api/v1/logout", {method: "POST"}); } catch (e) {}
   signedOut("state.signedOut");
 };
-// A new language is saved for this user and the page is drawn again in it (the token stays:
-// sessionStorage).
-$("lang").onchange = () => {
-  chooseLanguage($("lang").value, session.token ? sessionStorage.getItem("kotona.user") : null);
+// A new language is saved for this user (this browser, and the server when signed in) and the
+// page is drawn again in it (the token stays: sessionStorage).
+$("lang").onchange = async () => {
+  const code = $("lang").value, user = session.token ? sessionStorage.getItem("kotona.user") : null;
+  chooseLanguage(code, user);
+  if (user) await saveLanguage(code).catch(() => {});
   location.reload();
 };
 useLanguageOf(session.token ? sessionStorage.getItem("kotona.user") : null);
