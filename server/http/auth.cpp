@@ -138,6 +138,21 @@ namespace {
       patients.insert(patient);
     }
   }
+  // `team_name = TEAM Name in words`: what the page shows for the team (issue 18).
+  for (const auto& e : file.all("team_name")) {
+    std::istringstream words(e.value);
+    std::string team, name;
+    words >> team;
+    std::getline(words >> std::ws, name);
+    if (!config.teams.contains(team) || name.empty() || name.size() > 100 ||
+        config.team_names.contains(team)) {
+      return fail(
+          Errc::kConfig,
+          where(file, e) +
+              "'team_name' must be 'TEAM NAME' (1-100 bytes), once per team of a 'team' line");
+    }
+    config.team_names[team] = name;
+  }
   return {};
 }
 

@@ -35,6 +35,7 @@ struct User {
 struct AuthConfig {
   std::vector<User> users;
   std::map<std::string, std::set<std::string>> teams;  // team -> patient ids
+  std::map<std::string, std::string> team_names;       // team -> the name people read
   std::chrono::seconds token_ttl{8 * 3600};
   // No request for this long ends a token (0: off). An open SSE feed is use: it re-checks its
   // token at every alert and keep-alive, so a shift watching the feed is never signed out.
@@ -45,7 +46,8 @@ struct AuthConfig {
   ThrottleConfig throttle;  // failed sign-ins (login_throttle.h)
 };
 
-// From `user = NAME ROLE TEAM HASH`, `team = TEAM PATIENT_ID...`, `session_ttl_s = N`,
+// From `user = NAME ROLE TEAM HASH`, `team = TEAM PATIENT_ID...`, `team_name = TEAM NAME...`
+// (the team's name as people read it, optional), `session_ttl_s = N`,
 // `session_idle_s = N` (0: off), `session_bind_address = on|off`, and
 // the throttle's `login_delay_max_ms` (0: off), `login_attack_failures`,
 // `login_in_flight_per_address`. Errors: kConfig naming the line (bad role, malformed hash,
@@ -53,6 +55,7 @@ struct AuthConfig {
 [[nodiscard]] Result<AuthConfig> parse_auth_config(const ConfigFile& file);
 inline constexpr std::string_view kAuthConfigKeys[] = {"user",
                                                        "team",
+                                                       "team_name",
                                                        "session_ttl_s",
                                                        "session_idle_s",
                                                        "session_bind_address",
@@ -136,6 +139,10 @@ class Auth {
   bool has_users() const { return !config_.users.empty(); }
   // True when config names care team `team` (a `team` line).
   bool has_team(const std::string& team) const { return config_.teams.contains(team); }
+  // The config's care teams (team -> its `team` line's patients) and their names (`team_name`
+  // lines; a team without one is absent).
+  const std::map<std::string, std::set<std::string>>& teams() const { return config_.teams; }
+  const std::map<std::string, std::string>& team_names() const { return config_.team_names; }
   // The care teams whose config `team` line lists `patient`.
   std::set<std::string> config_teams_of(const std::string& patient) const;
 

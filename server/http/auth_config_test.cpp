@@ -20,12 +20,15 @@ Result<AuthConfig> parse(const std::string& text) {
 }  // namespace
 
 TEST_CASE("auth config: teams, users and limits -> the config") {
-  auto c = parse("team = ward-a patient-1 patient-2\nuser = alice clinician ward-a " + kHash +
-                 "\nuser = root admin - " + kHash +
-                 "\nsession_ttl_s = 600\nlogin_delay_max_ms = 0\nlogin_attack_failures = 7\n"
-                 "session_idle_s = 0\nsession_bind_address = off\n");
+  auto c = parse(
+      "team = ward-a patient-1 patient-2\nteam_name = ward-a  Sydänhoitajat A\n"
+      "user = alice clinician ward-a " +
+      kHash + "\nuser = root admin - " + kHash +
+      "\nsession_ttl_s = 600\nlogin_delay_max_ms = 0\nlogin_attack_failures = 7\n"
+      "session_idle_s = 0\nsession_bind_address = off\n");
   REQUIRE(c.has_value());
   CHECK(c->teams.at("ward-a") == std::set<std::string>{"patient-1", "patient-2"});
+  CHECK(c->team_names.at("ward-a") == "Sydänhoitajat A");
   REQUIRE(c->users.size() == 2);
   CHECK(c->users[0].role == Role::kClinician);
   CHECK(c->users[1].role == Role::kAdmin);
@@ -50,6 +53,9 @@ TEST_CASE("auth config: each bad line -> kConfig naming the line and the problem
       {"user = alice clinician ward-z " + kHash, "alice: unknown team 'ward-z'"},
       {"user = alice clinician - " + kHash, "alice: only admin has no team"},
       {"user = root admin - " + kHash + "\nuser = root admin - " + kHash, "'user' root repeated"},
+      {"team_name = ward-z Z", "test.conf:1: 'team_name' must be 'TEAM NAME'"},
+      {"team = ward-a\nteam_name = ward-a", "test.conf:2: 'team_name'"},
+      {"team = ward-a\nteam_name = ward-a A\nteam_name = ward-a B", "test.conf:3: 'team_name'"},
       {"session_ttl_s = 0", "session_ttl_s"},
       {"session_idle_s = -1", "session_idle_s"},
       {"session_bind_address = yes", "test.conf:1: 'session_bind_address' must be on or off"},

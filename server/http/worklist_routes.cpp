@@ -63,11 +63,32 @@ std::optional<std::string> note_text(const json::object& o) {
   return text;
 }
 
-json::object me_json(const Principal& who, const store::UserSettings& s) {
+// The care teams `who` works in (an admin: every team of the config), each with its name
+// (null: none configured) and its config `team` line's patients: the page's team names and
+// filter (issue 18).
+json::array teams_json(const Principal& who, const Auth& auth) {
+  json::array out;
+  for (const auto& [team, patients] : auth.teams()) {
+    if (who.role != Role::kAdmin && team != who.team) continue;
+    auto name = auth.team_names().find(team);
+    json::array ids;
+    for (const auto& p : patients) ids.push_back(json::value(p));
+    out.push_back(
+        json::object{{"id", team},
+                     {"name", name == auth.team_names().end() ? json::value(nullptr)
+                                                              : json::value(name->second)},
+                     {"patients", std::move(ids)}});
+  }
+  return out;
+}
+
+json::object me_json(const Call& call, const store::UserSettings& s) {
+  const auto& who = call.who;
   return json::object{
       {"user", who.user},
       {"role", std::string(to_string(who.role))},
       {"team", who.team.empty() || who.team == "-" ? json::value(nullptr) : json::value(who.team)},
+      {"teams", teams_json(who, call.ctx.auth)},
       {"language", s.language ? json::value(*s.language) : json::value(nullptr)}};
 }
 
@@ -143,7 +164,7 @@ std::variant<PatientId, Response> visible_patient(const Call& call) {
 Routed show_me(const Call& call) {
   auto s = call.ctx.store.settings().settings(call.who.user);
   if (!s) return store_failed(call, "settings read", s.error());
-  return json_reply(call.req, http::status::ok, me_json(call.who, *s), call.ctx.counters);
+  return json_reply(call.req, http::status::ok, me_json(call, *s), call.ctx.counters);
 }
 
 Routed update_me(const Call& call) {
@@ -169,7 +190,7 @@ Routed update_me(const Call& call) {
   auto s = call.ctx.store.settings().set_language(call.who.user, language, now());
   if (!s) return store_failed(call, "settings write", s.error());
   call.ctx.counters.add("user_settings_saved");
-  return json_reply(call.req, http::status::ok, me_json(call.who, *s), call.ctx.counters);
+  return json_reply(call.req, http::status::ok, me_json(call, *s), call.ctx.counters);
 }
 
 Routed claim_alert(const Call& call) { return claim(call, true); }

@@ -13,7 +13,8 @@
 
 namespace kotona::server::http {
 
-// GET /api/v1/me -> {user, role, team, language (null: not chosen)}.
+// GET /api/v1/me -> {user, role, team, teams: [{id, name (null: none), patients (its config
+// line's)}] (the caller's team; an admin's: all), language (null: not chosen)}.
 Routed show_me(const Call& call);
 // PUT /api/v1/me {"language": "fi"|"sv"|"en"|null} -> 200 as GET; audited `settings.update`.
 Routed update_me(const Call& call);

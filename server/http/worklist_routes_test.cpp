@@ -145,3 +145,19 @@ TEST_CASE("notes: on an alert (count live, listed) and on a registered patient, 
             .at("ok")
             .as_bool());
 }
+
+TEST_CASE("GET /api/v1/me: the caller's care team by its name (an admin: every team)") {
+  Served s([](http::AuthConfig& config) { config.team_names["ward-a"] = "Sydänhoitajat A"; });
+  auto mine = object(s.request(bhttp::verb::get, "/api/v1/me", s.clinician_token));
+  const auto& teams = mine.at("teams").as_array();
+  REQUIRE(teams.size() == 1);
+  CHECK(text(teams[0].at("id")) == "ward-a");
+  CHECK(text(teams[0].at("name")) == "Sydänhoitajat A");
+  CHECK(teams[0].at("patients").as_array().size() == 2);         // patient-1, patient-a
+  auto all = object(s.request(bhttp::verb::get, "/api/v1/me"));  // admin
+  const auto& every = all.at("teams").as_array();
+  REQUIRE(every.size() == 2);
+  CHECK(text(every[1].at("id")) == "ward-b");
+  CHECK(every[1].at("name").is_null());  // no team_name line: the page shows the id
+  CHECK(all.at("team").is_null());
+}

@@ -37,6 +37,26 @@ std::vector<std::vector<std::string>> rows(const std::string& location, const st
   return out;
 }
 
+// Runs tests/web/`script` in headless chromium against the server's page (argv: playwright,
+// the page's URL, then `args`); once it prints "page live", `device` measures through the
+// gateway; the script must end by itself, exit 0 and print "page ok".
+void run_page(SystemUnderTest& sys, const std::string& script, std::vector<std::string> args,
+              const SimDevice& device) {
+  std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
+  std::vector<std::string> argv{KOTONA_NODE, std::string(KOTONA_WEB_DIR "/") + script,
+                                KOTONA_PLAYWRIGHT_CORE, url};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::filesystem::create_directories(KOTONA_SHOT_DIR);
+  Child browser(argv, sys.dir() / "browser.log");
+  REQUIRE_MESSAGE(browser.wait_for_log("page live", 90s).has_value(), browser.log_text());
+  sys.start_device(device);
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
+                  std::string(browser.log_text() + sys.diagnostics()));
+  CHECK_MESSAGE(browser.stop() == 0, std::string(browser.log_text() + sys.diagnostics()));
+  CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -48,18 +68,9 @@ TEST_CASE(
       test_user_config("dr-page", "clinician", "ward-1");
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
-  std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
-  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/clinician_page.cjs", KOTONA_PLAYWRIGHT_CORE, url,
-                 "dr-page", kTestPassword},
-                sys.dir() / "browser.log");
-  REQUIRE_MESSAGE(browser.wait_for_log("page live", 60s).has_value(), browser.log_text());
-  sys.start_device(
+  run_page(
+      sys, "clinician_page.cjs", {"dr-page", kTestPassword},
       {"BPSIM0001", {"measure", "128/82/66", "measure", "131/84/70", "measure", "186/116/82"}, {}});
-  sys.start_gateway();
-  REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
-                  std::string(browser.log_text() + sys.diagnostics()));
-  CHECK_MESSAGE(browser.stop() == 0, std::string(browser.log_text() + sys.diagnostics()));
-  CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
 
   const auto& db = sys.store_location();
   CHECK(kotona::server::store::Database::open(db).value()->backend() ==
@@ -99,17 +110,9 @@ TEST_CASE(
   sys.start_broker();
   sys.start_server({});  // nothing enrolled: the page's admin registers and enrols
   const std::string meter = "BPSIM0099";
-  std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
-  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/quarantine_page.cjs", KOTONA_PLAYWRIGHT_CORE, url,
-                 "admin", kTestPassword, sys.gateway_id(), meter, "patient-q"},
-                sys.dir() / "browser.log");
-  REQUIRE_MESSAGE(browser.wait_for_log("page live", 60s).has_value(), browser.log_text());
-  sys.start_device({meter, {"measure", "186/116/82"}, {}});
-  sys.start_gateway();
-  REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
-                  std::string(browser.log_text() + sys.diagnostics()));
-  CHECK_MESSAGE(browser.stop() == 0, std::string(browser.log_text() + sys.diagnostics()));
-  CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
+  run_page(sys, "quarantine_page.cjs",
+           {"admin", kTestPassword, sys.gateway_id(), meter, "patient-q"},
+           {meter, {"measure", "186/116/82"}, {}});
 
   const auto& db = sys.store_location();
   auto stored = rows(db, "SELECT patient_id, device_serial FROM readings", 2);
@@ -133,18 +136,8 @@ void page_in_language(const std::string& lang) {
       "expect = gw-test-0001 BPSIM0001 2s\ndue = patient-1 inr 2s\ntechnical_check_ms = 500\n";
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
-  std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
-  std::filesystem::create_directories(KOTONA_SHOT_DIR);
-  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/i18n_page.cjs", KOTONA_PLAYWRIGHT_CORE, url,
-                 "dr-page", kTestPassword, kTestPassword, lang, KOTONA_SHOT_DIR},
-                sys.dir() / "browser.log");
-  REQUIRE_MESSAGE(browser.wait_for_log("page live", 60s).has_value(), browser.log_text());
-  sys.start_device({"BPSIM0001", {"measure", "186/116/82", "measure", "85/55/60"}, {}});
-  sys.start_gateway();
-  REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
-                  std::string(browser.log_text() + sys.diagnostics()));
-  CHECK_MESSAGE(browser.stop() == 0, browser.log_text());
-  CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
+  run_page(sys, "i18n_page.cjs", {"dr-page", kTestPassword, kTestPassword, lang, KOTONA_SHOT_DIR},
+           {"BPSIM0001", {"measure", "186/116/82", "measure", "85/55/60"}, {}});
 }
 
 }  // namespace
@@ -156,26 +149,19 @@ TEST_CASE("page languages (issue 18): Swedish -> no untranslated text") { page_i
 TEST_CASE("page languages (issue 18): English -> no untranslated text") { page_in_language("en"); }
 
 TEST_CASE(
-    "page worklist (issue 18 parts 1 and 3): language kept on the server per user, claim and "
-    "notes seen by a colleague live") {
+    "page worklist (issue 18 parts 1 to 3): language kept on the server per user, claim and "
+    "notes seen by a colleague live, the team by name and its filter") {
   SystemUnderTest sys;
-  sys.extra_server_config = "team = ward-1 patient-1\n" +
-                            test_user_config("dr-page", "clinician", "ward-1") +
-                            test_user_config("dr-two", "clinician", "ward-1");
+  sys.extra_server_config =
+      "team = ward-1 patient-1\nteam = ward-2 patient-2\nteam_name = ward-1 Sydänhoitajat\n"
+      "team_name = ward-2 Kotisairaala\n" +
+      test_user_config("dr-page", "clinician", "ward-1") +
+      test_user_config("dr-two", "clinician", "ward-1");
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
-  std::string url = "http://127.0.0.1:" + std::to_string(sys.http_port()) + "/";
-  std::filesystem::create_directories(KOTONA_SHOT_DIR);
-  Child browser({KOTONA_NODE, KOTONA_WEB_DIR "/worklist_page.cjs", KOTONA_PLAYWRIGHT_CORE, url,
-                 "dr-page", kTestPassword, "dr-two", kTestPassword, KOTONA_SHOT_DIR},
-                sys.dir() / "browser.log");
-  REQUIRE_MESSAGE(browser.wait_for_log("page live", 90s).has_value(), browser.log_text());
-  sys.start_device({"BPSIM0001", {"measure", "186/116/82"}, {}});
-  sys.start_gateway();
-  REQUIRE_MESSAGE(eventually([&] { return !browser.running(); }, 150s),
-                  std::string(browser.log_text() + sys.diagnostics()));
-  CHECK_MESSAGE(browser.stop() == 0, std::string(browser.log_text() + sys.diagnostics()));
-  CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
+  run_page(sys, "worklist_page.cjs",
+           {"dr-page", kTestPassword, "dr-two", kTestPassword, KOTONA_SHOT_DIR},
+           {"BPSIM0001", {"measure", "186/116/82"}, {}});
 
   const auto& db = sys.store_location();
   CHECK(rows(db, "SELECT user_name, language FROM user_settings", 2) ==

@@ -6,8 +6,10 @@
 // stays Finnish. Prints "page live"; the C++ test then sends a crisis reading. Claim: USER
 // claims the alert, COLLEAGUE's page shows "handled by USER" live (no claim button for them);
 // a note on the alert reaches COLLEAGUE live; a note on the patient is kept and shown to
-// COLLEAGUE; USER releases the claim and COLLEAGUE can claim again. Each page has no untranslated
-// text and no console error. Screenshot SHOT_DIR/worklist-claim.png. Exit 0 when every step
+// COLLEAGUE; USER releases the claim and COLLEAGUE can claim again. The care team shows by its
+// name (config team_name), not its id; a clinician (one team) has no team filter, an admin
+// (every team) filters the worklist by team. Each page has no untranslated text and no
+// console error. Screenshot SHOT_DIR/worklist-claim.png. Exit 0 when every step
 // passed; 1 with the reason otherwise.
 "use strict";
 const { chromium } = require(process.argv[2]);
@@ -19,7 +21,7 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
 const live = () => document.getElementById("state").dataset.state === "live";
 
 // A fresh browser context (its own storage: another workstation) signed in as `who`.
-async function signedIn(browser, who, errors) {
+async function signedIn(browser, who, errors, pw = password) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
   page.setDefaultTimeout(60000);
@@ -27,7 +29,7 @@ async function signedIn(browser, who, errors) {
   page.on("pageerror", e => { log(who, "pageerror:", e.message); errors.push(who + ": " + e.message); });
   await page.goto(url);
   await page.fill("#user", who);
-  await page.fill("#password", password);
+  await page.fill("#password", pw);
   await page.click("#sign-in");
   await page.waitForFunction(live);
   return {context, page};
@@ -120,6 +122,23 @@ const me = page => page.evaluate(async () => (await fetch("/api/v1/me", {headers
     await rowA.locator("button.unclaim").click();
     await rowB.locator("button.claim").waitFor();
     check(await rowB.locator(".claimed").count() === 0, colleague + " sees the release live");
+
+    // The care team by its name (issue 18 part 2), and the worklist filtered by team.
+    const title = await a.page.textContent("#patient-title");
+    check(title.includes("Sydänhoitajat") && !title.includes("ward-1"), "the patient's care team by its name: " + title);
+    check(await a.page.locator("#f-team-box").isHidden(), "one team: no team filter");
+    const adm = await signedIn(browser, "admin", errors, adminPassword);
+    check(await adm.page.locator("#f-team-box").isVisible(), "admin (every team): the team filter");
+    const names = await adm.page.locator("#f-team option").allTextContents();
+    check(names.includes("Sydänhoitajat") && names.includes("Kotisairaala") && !names.includes("ward-2"), "filter options by name: " + names.join(", "));
+    const crisis = adm.page.locator("#alerts tr[data-rule='bp.crisis']");
+    await crisis.first().waitFor();
+    await adm.page.selectOption("#f-team", "ward-2");
+    check(await crisis.count() === 0, "team Kotisairaala: patient-1's alert hidden");
+    await adm.page.selectOption("#f-team", "ward-1");
+    check(await crisis.count() === 1, "team Sydänhoitajat: patient-1's alert shown");
+    await adm.page.selectOption("#f-team", "");
+    check(await crisis.count() === 1, "all teams: shown");
     check(errors.length === 0, "no console errors: " + errors.join(" | "));
     log("page ok");
   } finally {

@@ -1,7 +1,7 @@
 // The session and the DOM helpers every module shares. The bearer token lives in
 // sessionStorage (this tab only, gone when it closes) and travels only in the Authorization
 // header (docs/security.md): never in a URL, never in a cookie.
-import {t, tx} from "./i18n.js";
+import {keyFor, t, tx} from "./i18n.js";
 
 export const $ = id => document.getElementById(id);
 
@@ -44,7 +44,7 @@ export function button(key, cls, fn) {
 export function say(id, key, params) {
   const e = $(id);
   e.textContent = t(key, params);
-  e.dataset.k = key;
+  e.dataset.k = keyFor(key, params);
   e.dataset.dyn = "";
   delete e.dataset.v;
 }

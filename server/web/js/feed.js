@@ -4,7 +4,7 @@
 // by tests/web/*.cjs.
 import {$, button, call, el, say, show} from "./api.js";
 import {duration, has, known, num, t, tx, when} from "./i18n.js";
-import {ensurePatient, matchesPatient, patientName, patientParts} from "./patients.js";
+import {ensurePatient, matchesPatient, patientName, patientParts, teamOf} from "./patients.js";
 import {addAlertNote, alertNotes} from "./notes.js";
 import {showPatient} from "./trend.js";
 import {minutesSince, worklistOrder} from "./worklist.js";
@@ -21,8 +21,10 @@ export function apply(a) {
 
 function shown() {
   const p = $("f-priority").value, s = $("f-state").value, who = $("f-patient").value.trim();
+  const team = $("f-team").value;
   return worklistOrder([...alerts.values()]
-    .filter(a => (!p || a.priority === p) && (!s || a.state === s) && (!who || matchesPatient(a.patient_id, who))));
+    .filter(a => (!p || a.priority === p) && (!s || a.state === s) && (!who || matchesPatient(a.patient_id, who)) &&
+                 (!team || teamOf(a.patient_id) === team)));
 }
 
 function stateCell(a) {
@@ -167,7 +169,7 @@ export function initFeed(done) {
   afterAction = done;
   $("cancel").onclick = () => { pending = null; $("action").hidden = true; };
   $("confirm").onclick = confirm;
-  for (const id of ["f-priority", "f-state"]) $(id).onchange = render;
+  for (const id of ["f-priority", "f-state", "f-team"]) $(id).onchange = render;
   $("f-patient").oninput = render;
   $("patient-close").onclick = () => { $("patient").hidden = true; };
   setInterval(render, 30000);  // the "min ago" of every open alert stays live

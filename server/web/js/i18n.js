@@ -21,10 +21,23 @@ export function chooseLanguage(code, user) {
   lang = code;
 }
 
-// The text of `key` with its {placeholders} filled; a key missing in this language shows
-// as ⟦key⟧ (the i18n browser test looks for it), never silently in another language.
+// Plural forms (issue 18): a text that counts has keys `<key>.one` and `<key>.other`
+// (CLDR categories of fi, sv and en), chosen by the number in params.count (or
+// params.failures), a number or its formatted text ("1 234" parses as NaN: "other").
+// `key` itself when it has no plural forms.
+export function keyFor(key, params = {}) {
+  const m = messages[lang];
+  if (key in m || !(key + ".other" in m)) return key;
+  const n = Number(params.count ?? params.failures);
+  const form = key + "." + new Intl.PluralRules(locales[lang]).select(n);
+  return form in m ? form : key + ".other";
+}
+
+// The text of `key` (its plural form for params.count) with its {placeholders} filled; a key
+// missing in this language shows as ⟦key⟧ (the i18n browser test looks for it), never
+// silently in another language.
 export function t(key, params = {}) {
-  const text = messages[lang][key];
+  const text = messages[lang][keyFor(key, params)];
   if (text === undefined) return "\u27e6" + key + "\u27e7";
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
@@ -37,7 +50,7 @@ export const known = key => Object.values(messages).some(m => key in m);
 export function tx(tag, key, params, cls) {
   const e = document.createElement(tag);
   e.textContent = t(key, params);
-  e.dataset.k = key;
+  e.dataset.k = keyFor(key, params);
   e.dataset.dyn = "";
   if (cls) e.className = cls;
   return e;
@@ -57,7 +70,7 @@ export function duration(s) {
   return t("unit." + unit, {n: num(n, 1)});
 }
 // True when this language has `key` (an alert sentence falls back when it has not).
-export const has = key => key in messages[lang];
+export const has = key => key in messages[lang] || key + ".other" in messages[lang];
 
 // The static texts of index.html: data-k (text), data-kp (placeholder); the title; the picker.
 export function translateDocument() {

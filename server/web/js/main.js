@@ -5,7 +5,7 @@
 import {$, call, say, session} from "./api.js";
 import {alerts, apply, initFeed, render} from "./feed.js";
 import {chooseLanguage, lang, translateDocument, useLanguageOf} from "./i18n.js";
-import {loadPatients} from "./patients.js";
+import {loadPatients, setTeams} from "./patients.js";
 import {initQuarantine, quarantine} from "./quarantine.js";
 
 let streamAbort = null;
@@ -34,7 +34,7 @@ function setState(key, params) {
 async function audit() {
   try {
     const v = await (await call("/api/v1/audit/verify")).json();
-    if (v.ok) say("audit", "audit.intact", {rows: v.rows});
+    if (v.ok) say("audit", "audit.intact", {count: v.rows});
     else say("audit", "audit.broken", {seq: v.first_bad_seq, reason: v.reason});
     $("audit").dataset.rows = v.ok ? v.rows : "";
     $("audit").className = v.ok ? "small" : "err";
@@ -96,12 +96,14 @@ async function stream(last) {
 const saveLanguage = code => call("/api/v1/me", {method: "PUT",
   headers: {"Content-Type": "application/json"}, body: JSON.stringify({language: code})});
 
-// The server's choice for this user wins over this browser's; a choice made here while the
-// server had none (e.g. on the sign-in form) is saved there.
-async function serverLanguage(user) {
+// Who the user is (GET /api/v1/me): their care teams by name, and the language the server
+// keeps for them, which wins over this browser's; a choice made here while the server had
+// none (e.g. on the sign-in form) is saved there.
+async function loadMe(user) {
   const r = await call("/api/v1/me");
   if (!r.ok) return;
   const me = await r.json();
+  setTeams(me.teams);
   if (me.language && me.language !== lang) {
     chooseLanguage(me.language, user);
     translateDocument();
@@ -115,7 +117,7 @@ async function start() {
   $("main").hidden = false;
   const user = sessionStorage.getItem("kotona.user") || "";
   $("who").textContent = user;
-  try { await serverLanguage(user); } catch (e) { if (!session.token) return; }
+  try { await loadMe(user); } catch (e) { if (!session.token) return; }
   setState("state.connecting");
   audit();
   quarantine();

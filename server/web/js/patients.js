@@ -1,10 +1,37 @@
 // Who: the patient register as the signed-in user may see it (GET /api/v1/patients: their
-// care team's patients; the henkilötunnus only masked, issue 18 part 2), by patient id.
-import {button, call, el} from "./api.js";
+// care team's patients; the henkilötunnus only masked, issue 18 part 2), by patient id, and
+// the care teams by name (GET /api/v1/me: the caller's team, an admin's every team, issue 18).
+import {$, button, call, el} from "./api.js";
 import {t, tx} from "./i18n.js";
 
 const register = new Map();  // patient_id -> {display_name, age_years, henkilotunnus_masked}
 const asked = new Set();
+let teams = [];  // [{id, name, patients}] from GET /api/v1/me
+
+// The teams the signed-in user works in; fills the worklist's team filter (shown when there
+// is more than one team to choose from).
+export function setTeams(list) {
+  teams = list || [];
+  const pick = $("f-team"), all = pick.querySelector("option[value='']");
+  pick.replaceChildren(all, ...teams.map(team => {
+    const o = el("option", teamName(team.id));
+    o.value = team.id;
+    return o;
+  }));
+  $("f-team-box").hidden = teams.length < 2;
+}
+
+// A team as people read it: its configured name, else its id.
+export function teamName(id) {
+  const team = teams.find(x => x.id === id);
+  return (team && team.name) || id;
+}
+
+// The patient's care team: the register's, else the config team line listing them.
+export function teamOf(id) {
+  const p = register.get(id), listed = teams.find(x => x.patients.includes(id));
+  return (p && p.team) || (listed && listed.id) || null;
+}
 
 export async function loadPatients() {
   const r = await call("/api/v1/patients");
@@ -51,7 +78,8 @@ export function patientTitle(id) {
     const code = el("span", p.henkilotunnus_masked, "small pid hetu");
     parts.push(code, revealButton(id, code));
   }
-  if (p && p.team) parts.push(tx("span", "patient.team", {team: p.team}, "small pid team"));
+  const team = teamOf(id);
+  if (team) parts.push(tx("span", "patient.team", {team: teamName(team)}, "small pid team"));
   return parts;
 }
 
