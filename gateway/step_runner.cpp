@@ -29,7 +29,8 @@ void spawn_device_loop(boost::asio::io_context& io, boost::asio::awaitable<void>
 }
 
 wire::DeviceStatus SessionRun::status() const {
-  return wire::DeviceStatus{serial, std::string(driver.name), where, state, last_seen, refused};
+  return wire::DeviceStatus{serial, std::string(driver.name), where, state, last_seen, refused,
+                            skipped};
 }
 
 StepRunner::StepRunner(GatewayId gateway, StepHooks hooks, Counters& counters)
@@ -40,6 +41,7 @@ StepRunner::~StepRunner() { *alive_ = false; }
 bool StepRunner::execute(SessionRun& run, drivers::Step step) {
   // Skipped values are counted whatever becomes of the Step: they never come again.
   for (const auto& name : step.skipped) counters_.add("device_skipped_" + name);
+  tally_skipped(run.skipped, step.skipped, hub_now());
   // (a) Readings and the cursor first, in one transaction (invariant 1).
   if (!commit(run, step)) {
     if (!step.commands.empty()) counters_.add("device_commands_withheld", step.commands.size());
@@ -61,6 +63,8 @@ bool StepRunner::execute(SessionRun& run, drivers::Step step) {
   // was told it delivered go to the heartbeat; uncommitted ones come again.
   for (const auto& error : step.rejected) count_rejected(run, error);
   tally_refused(run.refused, step.refused_records, hub_now());
+  // A stored reading ends the device's run of skipped values (the strap is on the skin again).
+  if (!step.readings.empty()) run.skipped.clear();
   // (d) The session's next timer.
   arm_timer(run, step.timer);
   if (!step.readings.empty() && hooks_.on_committed) hooks_.on_committed();

@@ -68,6 +68,7 @@ struct SessionRun {
   std::string serial;  // the last committed reading's or cursor's; "" until then
   std::optional<HubTime> last_seen;
   std::vector<wire::RefusedRecords> refused;  // records its driver refused (issue 13)
+  std::vector<wire::SkippedValues> skipped;   // values skipped since its last stored reading
 };
 
 class StepRunner {

@@ -40,5 +40,45 @@ TEST_CASE("step runner: skipped values -> device_skipped_<name> counted, commit 
   CHECK(run.refused.empty());  // a skip is no refused record
 }
 
+TEST_CASE(
+    "step runner: skipped values -> the device's current run of them in its status (count, first, "
+    "latest), ended by a stored reading, not by a failed commit") {
+  bool commit_ok = true;
+  StepHooks hooks{[&](std::span<const Reading>, const std::optional<OutboxCursor>&) {
+                    return commit_ok ? Result<void>{} : fail(Errc::kIo, "disk full");
+                  },
+                  {}};
+  Counters counters;
+  boost::asio::io_context io;
+  StepRunner runner(GatewayId{"gw-1"}, std::move(hooks), counters);
+  NullLink link;
+  drivers::DriverDescriptor driver;
+  driver.name = "test_strap";
+  SessionRun run(io, driver, "AA:BB:CC:DD:EE:FF", link);
+  drivers::Step loose;
+  loose.skipped = {"no_skin_contact"};
+  CHECK(runner.execute(run, loose));
+  const auto first = run.status().skipped.at(0).since;
+  CHECK(runner.execute(run, loose));
+  auto status = run.status();
+  REQUIRE(status.skipped.size() == 1);
+  CHECK(status.skipped[0].reason == "no_skin_contact");
+  CHECK(status.skipped[0].count == 2);
+  CHECK(status.skipped[0].since == first);
+  CHECK(status.skipped[0].last >= first);
+  drivers::Step good;
+  Reading r;
+  r.device.serial = DeviceSerial{"HR1"};
+  good.readings.push_back(r);
+  commit_ok = false;
+  CHECK_FALSE(runner.execute(run, good));
+  CHECK(run.status().skipped.size() == 1);  // not stored: the run goes on
+  commit_ok = true;
+  CHECK(runner.execute(run, good));
+  CHECK(run.status().skipped.empty());
+  CHECK(runner.execute(run, loose));
+  CHECK(run.status().skipped.at(0).count == 1);  // a new run
+}
+
 }  // namespace
 }  // namespace kotona::gateway

@@ -131,6 +131,7 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                       "gateway_silent_after_s",
                                       "outbox_backlog_rows",
                                       "outbox_backlog_age_s",
+                                      "no_skin_contact_after_s",
                                       "technical_check_ms",
                                       "due",
                                       "escalate_after_s",
@@ -271,6 +272,10 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                           30LL * 86400);
   if (!age) return fail(age.error());
   config.technical.outbox_backlog_age = std::chrono::seconds(*age);
+  auto skin = file.get_int("no_skin_contact_after_s",
+                           config.technical.no_skin_contact_after.count(), 1, 7LL * 86400);
+  if (!skin) return fail(skin.error());
+  config.technical.no_skin_contact_after = std::chrono::seconds(*skin);
   auto check =
       file.get_int("technical_check_ms", config.technical_check_interval.count(), 100, 3'600'000);
   if (!check) return fail(check.error());

@@ -51,6 +51,13 @@ void put_device(const DeviceStatus& d, v1::DeviceStatus* p) {
     refused->set_count(r.count);
     refused->set_last_unix_ms(ms(r.last));
   }
+  for (const auto& r : d.skipped) {
+    auto* skipped = p->add_skipped();
+    skipped->set_reason(r.reason);
+    skipped->set_count(r.count);
+    skipped->set_since_unix_ms(ms(r.since));
+    skipped->set_last_unix_ms(ms(r.last));
+  }
 }
 
 DeviceStatus get_device(const v1::DeviceStatus& d) {
@@ -59,6 +66,11 @@ DeviceStatus get_device(const v1::DeviceStatus& d) {
   for (const auto& r : d.refused()) {
     out.refused.push_back(
         {r.reason(), r.count(), HubTime{std::chrono::milliseconds{r.last_unix_ms()}}});
+  }
+  for (const auto& r : d.skipped()) {
+    out.skipped.push_back({r.reason(), r.count(),
+                           HubTime{std::chrono::milliseconds{r.since_unix_ms()}},
+                           HubTime{std::chrono::milliseconds{r.last_unix_ms()}}});
   }
   return out;
 }

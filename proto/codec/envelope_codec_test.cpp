@@ -174,8 +174,13 @@ TEST_CASE("wire status: encoded status -> same fields back, storage only when se
   s.software_version = "0.1.0";
   s.outbox_depth = 3;
   s.oldest_unacked = kNow - 1h;
-  s.devices.push_back(
-      {"SER1", "astm_bp", "/dev/x", "connected", kNow - 1min, {{"kMalformed", 2, kNow - 2min}}});
+  s.devices.push_back({"SER1",
+                       "astm_bp",
+                       "/dev/x",
+                       "connected",
+                       kNow - 1min,
+                       {{"kMalformed", 2, kNow - 2min}},
+                       {{"no_skin_contact", 7, kNow - 5min, kNow - 30s}}});
   s.counters["bad_frames"] = 2;
   s.uptime = 60s;
   s.storage =
@@ -192,6 +197,11 @@ TEST_CASE("wire status: encoded status -> same fields back, storage only when se
   REQUIRE(back->devices[0].refused.size() == 1);
   CHECK(back->devices[0].refused[0].count == 2);
   CHECK(back->devices[0].refused[0].last == kNow - 2min);
+  REQUIRE(back->devices[0].skipped.size() == 1);
+  CHECK(back->devices[0].skipped[0].reason == "no_skin_contact");
+  CHECK(back->devices[0].skipped[0].count == 7);
+  CHECK(back->devices[0].skipped[0].since == kNow - 5min);
+  CHECK(back->devices[0].skipped[0].last == kNow - 30s);
   CHECK(back->counters.at("bad_frames") == 2);
   CHECK(back->uptime == 60s);
   REQUIRE(back->storage.has_value());

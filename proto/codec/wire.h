@@ -78,6 +78,12 @@ struct RefusedRecords {  // records of a device its driver refused for one reaso
   std::uint64_t count = 0;
   HubTime last{};
 };
+struct SkippedValues {  // the current run of values a driver skipped for one reason
+  std::string reason;   // the driver's name: "no_skin_contact"
+  std::uint64_t count = 0;
+  HubTime since{};  // the run's first
+  HubTime last{};   // its latest
+};
 struct DeviceStatus {
   std::string serial;
   std::string driver;
@@ -85,6 +91,7 @@ struct DeviceStatus {
   std::string state;  // "connected", "absent", "error"
   std::optional<HubTime> last_seen;
   std::vector<RefusedRecords> refused = {};
+  std::vector<SkippedValues> skipped = {};
 };
 struct StorageStatus {       // the outbox's disk (issue 22)
   std::string state = "ok";  // "ok", "low", "full"

@@ -108,6 +108,38 @@ void evaluate_refused(const GatewayView& g, const GatewayView::Device& d,
   }
 }
 
+// device.no_skin_contact (invariant 13): the device has given nothing but values without skin
+// contact for `after` (hub clock, the run's first to its latest), so no heart rate is being
+// measured though the strap is on and sending. One episode per run (its first value): a
+// stored reading ends the run at the hub, a later run opens a new episode.
+void evaluate_no_skin_contact(const GatewayView& g, const GatewayView::Device& d,
+                              std::chrono::seconds after, std::vector<TechnicalDraft>& out) {
+  for (const auto& r : d.skipped) {
+    if (r.reason != "no_skin_contact" || r.count == 0) continue;
+    std::chrono::milliseconds lasted{std::max<std::int64_t>(0, r.last_unix_ms - r.since_unix_ms)};
+    if (lasted < after) continue;
+    const std::string device = d.serial.empty() ? d.port : d.serial;
+    per_patient(
+        g,
+        {std::string(kDeviceNoSkinContactRule),
+         Priority::kMedium,
+         g.gateway.value + "/" + device,
+         {},
+         std::to_string(r.since_unix_ms),
+         "Device " + device + " on hub " + g.gateway.value + " has had no skin contact for " +
+             duration_text(lasted) + " (" + std::to_string(r.count) +
+             " values skipped): no heart rate is being measured. Ask the patient to "
+             "moisten the strap's electrodes and wear it tight against the skin",
+         {{"no_skin_contact_after_s", static_cast<double>(after.count())}},
+         {{"device", device},
+          {"hub", g.gateway.value},
+          {"count", static_cast<double>(r.count)},
+          {"lasted_s", seconds(lasted)},
+          {"limit_s", seconds(after)}}},
+        out);
+  }
+}
+
 }  // namespace
 
 std::string TechnicalDraft::alert_id() const {
@@ -167,6 +199,7 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
   evaluate_storage(g, out);
   for (const auto& d : g.devices) {
     evaluate_refused(g, d, out);
+    evaluate_no_skin_contact(g, d, config.no_skin_contact_after, out);
     if (d.state != "needs_pairing") continue;
     per_patient(g,
                 {std::string(kDeviceNeedsPairingRule),

@@ -28,6 +28,7 @@ inline constexpr std::string_view kReadingUidConflictRule = "reading.uid_conflic
 inline constexpr std::string_view kGatewayDiskFullRule = "gateway.disk_full";
 inline constexpr std::string_view kGatewayDiskLowRule = "gateway.disk_low";
 inline constexpr std::string_view kDeviceRecordRefusedRule = "device.record_refused";
+inline constexpr std::string_view kDeviceNoSkinContactRule = "device.no_skin_contact";
 // System alerts (no patient: admins), raised by server/store/technical_alerts.h.
 inline constexpr std::string_view kStoreUnwritableRule = "store.unwritable";
 inline constexpr std::string_view kLoginAttackRule = "security.login_attack";
@@ -41,6 +42,9 @@ struct TechnicalConfig {
   // gateway.outbox_backlog.
   std::uint64_t outbox_backlog_rows = 1000;
   std::chrono::seconds outbox_backlog_age{3600};
+  // A device that has given only "no skin contact" values (a heart-rate strap worn loose or
+  // off) for this long, with no stored reading between -> device.no_skin_contact.
+  std::chrono::seconds no_skin_contact_after{600};
 };
 
 // What the server knows of one gateway. `last_heard`: server receive time of its last
@@ -62,6 +66,13 @@ struct GatewayView {
     std::int64_t last_seen_unix_ms = 0;  // gateway clock
     std::vector<Refused> refused = {};
     std::string port = {};  // names the device while its serial is not known
+    struct Skipped {        // the current run of values the driver skipped for one reason
+      std::string reason;
+      std::uint64_t count = 0;
+      std::int64_t since_unix_ms = 0;  // gateway clock: the run's first
+      std::int64_t last_unix_ms = 0;   // gateway clock: its latest
+    };
+    std::vector<Skipped> skipped = {};
   };
   std::vector<Device> devices;
   std::vector<PatientId> patients;  // enrolled on this gateway now; alerts go to each
@@ -103,7 +114,10 @@ struct TechnicalDraft {
 // gateway.disk_full (high: new readings cannot be stored on the hub; the meters keep them)
 // and gateway.disk_low (low) from the heartbeat's storage state; device.record_refused (medium)
 // per device and reason the hub refused records for (a measured value that did not arrive:
-// invariant 13), one episode per latest refusal, grouped per device.
+// invariant 13), one episode per latest refusal, grouped per device; device.no_skin_contact
+// (medium) per device whose current run of "no_skin_contact" values has lasted
+// config.no_skin_contact_after (hub clock, first to latest: the wearer gets no heart rate
+// measured), one episode per run.
 // One draft per enrolled patient (or one system draft when none is enrolled).
 std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& gateway, HubTime now,
                                              HubTime listening_since,

@@ -124,6 +124,36 @@ TEST_CASE(
   CHECK(evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{}).empty());
 }
 
+TEST_CASE(
+    "device.no_skin_contact: a run of no_skin_contact values lasting the limit -> one per "
+    "patient, episode = the run's start, none when shorter, for other reasons or at count 0") {
+  auto g = gateway(kNow);
+  g.patients = {PatientId{"p1"}, PatientId{"p2"}};
+  g.devices = {{"HR1", "connected", 1}, {"HR2", "connected", 1}};
+  g.devices[0].skipped = {{"no_skin_contact", 40, 1'000'000, 1'000'000 + 600'000}};
+  g.devices[1].skipped = {{"no_skin_contact", 9, 1'000'000, 1'000'000 + 599'999},
+                          {"other_reason", 99, 0, 10'000'000}};
+  auto out = evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{});
+  REQUIRE(out.size() ==
+          2);  // HR1 x two patients; HR2's run is 1 ms short, the other reason not this rule
+  CHECK(out[0].rule_id == "device.no_skin_contact");
+  CHECK(out[0].priority == Priority::kMedium);
+  CHECK(out[0].subject == "gw-1/HR1");
+  CHECK(out[0].episode == "1000000");
+  CHECK(out[0].patient.value == "p1");
+  CHECK(out[1].patient.value == "p2");
+  CHECK_MESSAGE(
+      out[0].message.find("no skin contact for 10 min (40 values skipped)") != std::string::npos,
+      out[0].message);
+  CHECK(out[0].values.at(2) == AlertValue{"count", 40.0});
+  TechnicalConfig shorter;
+  shorter.no_skin_contact_after = std::chrono::seconds{60};
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, shorter).size() == 4);
+  g.devices[0].skipped[0].count = 0;
+  g.devices[1].skipped.clear();
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{}).empty());
+}
+
 TEST_CASE("device.silent: 1.5 x cadence after the last reading or the watch start") {
   ExpectedDevice d{GatewayId{"gw-1"}, DeviceSerial{"INR1"}, PatientId{"p1"}, 24h,
                    kNow - 100h, kNow - 35h};

@@ -38,6 +38,16 @@ std::string status_json(const wire::GatewayStatus& s) {
       }
       device["refused"] = std::move(refused);
     }
+    if (!d.skipped.empty()) {  // the current run of skipped values (no skin contact)
+      boost::json::array skipped;
+      for (const auto& r : d.skipped) {
+        skipped.push_back({{"reason", r.reason},
+                           {"count", r.count},
+                           {"since_unix_ms", r.since.time_since_epoch().count()},
+                           {"last_unix_ms", r.last.time_since_epoch().count()}});
+      }
+      device["skipped"] = std::move(skipped);
+    }
     devices.push_back(std::move(device));
   }
   o["devices"] = std::move(devices);

@@ -47,7 +47,8 @@ Result<std::vector<PatientId>> TechnicalStore::patients_on(const GatewayId& gate
 }
 
 namespace {
-// One device of a stored heartbeat, with the records the hub refused (issue 13).
+// One device of a stored heartbeat, with the records the hub refused (issue 13) and its
+// current run of skipped values.
 alerts::GatewayView::Device device_view(const boost::json::object& d) {
   alerts::GatewayView::Device out{text_field(d, "serial"), text_field(d, "state"),
                                   int_field(d, "last_seen_unix_ms")};
@@ -58,6 +59,15 @@ alerts::GatewayView::Device device_view(const boost::json::object& d) {
       out.refused.push_back({text_field(r.as_object(), "reason"),
                              static_cast<std::uint64_t>(int_field(r.as_object(), "count")),
                              int_field(r.as_object(), "last_unix_ms")});
+    }
+  }
+  if (const auto* skipped = d.if_contains("skipped"); skipped && skipped->is_array()) {
+    for (const auto& r : skipped->as_array()) {
+      if (!r.is_object()) continue;
+      const auto& o = r.as_object();
+      out.skipped.push_back({text_field(o, "reason"),
+                             static_cast<std::uint64_t>(int_field(o, "count")),
+                             int_field(o, "since_unix_ms"), int_field(o, "last_unix_ms")});
     }
   }
   return out;

@@ -23,7 +23,8 @@ struct Hub : test::StoreFixture {
       : StoreFixture({{kGw, DeviceSerial{"GL1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
                      kNow) {}
   // One heartbeat as ingest stores it, then one technical pass: the alerts it raised or grouped.
-  std::vector<StoredAlert> heartbeat(HubTime at, const std::string& refused_json) {
+  std::vector<StoredAlert> heartbeat(HubTime at, const std::string& refused_json,
+                                     std::string_view rule = "device.record_refused") {
     const std::string status =
         "{\"sent_unix_ms\":" + std::to_string(at.time_since_epoch().count()) +
         ",\"devices\":[{\"serial\":\"GL1\",\"state\":\"connected\"," + "\"last_seen_unix_ms\":1" +
@@ -34,7 +35,7 @@ struct Hub : test::StoreFixture {
     REQUIRE(views.has_value());
     for (const auto& g : *views) {
       for (auto& d : server::alerts::evaluate_gateway(g, at, HubTime{}, {})) {
-        if (d.rule_id == "device.record_refused") drafts.push_back(std::move(d));
+        if (d.rule_id == rule) drafts.push_back(std::move(d));
       }
     }
     return store->alert_book().insert_technical_alerts(drafts, at).value();
@@ -74,4 +75,28 @@ TEST_CASE(
   REQUIRE(third.size() == 1);
   CHECK(third[0].crossings == 3);
   CHECK(hub.alerts() == 1);  // one alert for the device, three episodes grouped
+}
+
+TEST_CASE(
+    "device.no_skin_contact from a stored heartbeat: the strap's run of skipped values read back "
+    "from the status JSON, raised once it lasts 10 min, the same run in later heartbeats grouped "
+    "into nothing new, a new run after a stored reading is a new episode of the same alert") {
+  Hub hub;
+  auto run = [](int count, HubTime since, HubTime last) {
+    return ",\"skipped\":[{\"reason\":\"no_skin_contact\",\"count\":" + std::to_string(count) +
+           ",\"since_unix_ms\":" + std::to_string(since.time_since_epoch().count()) +
+           ",\"last_unix_ms\":" + std::to_string(last.time_since_epoch().count()) + "}]";
+  };
+  const std::string_view rule = "device.no_skin_contact";
+  const HubTime start = kNow - 20min;
+  CHECK(hub.heartbeat(kNow, run(5, start, start + 9min), rule).empty());  // not long enough
+  auto raised = hub.heartbeat(kNow + 30s, run(6, start, start + 10min), rule);
+  REQUIRE(raised.size() == 1);
+  CHECK(raised[0].change == "raised");
+  CHECK(hub.heartbeat(kNow + 60s, run(9, start, start + 11min), rule).empty());  // same run
+  const HubTime later = kNow + 1h;  // a reading ended the run; a new one
+  auto again = hub.heartbeat(kNow + 2h, run(70, later, later + 15min), rule);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].change == "grouped");
+  CHECK(hub.alerts() == 1);
 }

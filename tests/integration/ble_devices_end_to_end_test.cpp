@@ -216,6 +216,41 @@ TEST_CASE(
   CHECK(hub_counter(sys, "device_skipped_no_skin_contact") == 1);
 }
 
+// Invariant 13: a strap that stays loose gives no heart rate at all, and a counter alone tells
+// nobody. The hub reports the device's run of skipped values; once it lasts the server's
+// no_skin_contact_after_s, the patient's care team gets device.no_skin_contact. Negative
+// control: a hub that never reports the run (DeviceStatus.skipped left empty) fails it.
+TEST_CASE(
+    "ble_heart_rate e2e: a strap off the skin for longer than no_skin_contact_after_s -> "
+    "device.no_skin_contact raised for the patient once, the good value before it stored once") {
+  SystemUnderTest sys;
+  sys.extra_server_config = "technical_check_ms = 200\nno_skin_contact_after_s = 2\n";
+  sys.start_broker();
+  sys.start_server({"HR-BLE3"});
+  auto script = measures({"72", "off-skin"});
+  for (const char* word : {"wait", "1500", "measure", "off-skin", "wait", "1500", "measure",
+                           "off-skin", "wait", "1500", "measure", "off-skin"}) {
+    script.push_back(word);
+  }
+  sys.start_device({"HR-BLE3", script, {}, "ble-heart-rate"});
+  sys.start_gateway();
+  check_exactly_once(sys, "HR-BLE3", 1);
+  auto skin_alerts = [&] {
+    std::vector<boost::json::object> out;
+    for (const auto& a : sys.get_json_array("/api/v1/alerts")) {
+      if (a.at("rule_id").as_string() == "device.no_skin_contact") out.push_back(a.as_object());
+    }
+    return out;
+  };
+  REQUIRE_MESSAGE(eventually([&] { return !skin_alerts().empty(); }, 30s), sys.diagnostics());
+  const auto alerts = skin_alerts();
+  CHECK(alerts.size() == 1);
+  CHECK(alerts.front().at("patient_id").as_string() != "");
+  const std::string message(alerts.front().at("message").as_string());
+  CHECK_MESSAGE(message.find("HR-BLE3") != std::string::npos, message);
+  CHECK_MESSAGE(message.find("no skin contact") != std::string::npos, message);
+}
+
 TEST_CASE(
     "ble_glucose e2e: BLE glucose sync cut mid-transfer -> resumed from the committed cursor, each "
     "record "
