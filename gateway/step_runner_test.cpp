@@ -16,19 +16,30 @@ struct NullLink final : DeviceLink {
   void on_readings_committed() override {}
 };
 
-TEST_CASE("step runner: skipped values -> device_skipped_<name> counted, commit or not") {
+// A strap's session run whose outbox commit succeeds while `commit_ok`.
+struct Strap {
   bool commit_ok = true;
-  StepHooks hooks{[&](std::span<const Reading>, const std::optional<OutboxCursor>&) {
-                    return commit_ok ? Result<void>{} : fail(Errc::kIo, "disk full");
-                  },
-                  {}};
   Counters counters;
   boost::asio::io_context io;
-  StepRunner runner(GatewayId{"gw-1"}, std::move(hooks), counters);
+  StepRunner runner{GatewayId{"gw-1"},
+                    StepHooks{[this](std::span<const Reading>, const std::optional<OutboxCursor>&) {
+                                return commit_ok ? Result<void>{} : fail(Errc::kIo, "disk full");
+                              },
+                              {}},
+                    counters};
   NullLink link;
-  drivers::DriverDescriptor driver;
-  driver.name = "test_strap";
-  SessionRun run(io, driver, "AA:BB:CC:DD:EE:FF", link);
+  drivers::DriverDescriptor driver{named("test_strap")};
+  SessionRun run{io, driver, "AA:BB:CC:DD:EE:FF", link};
+  static drivers::DriverDescriptor named(const char* name) {
+    drivers::DriverDescriptor d;
+    d.name = name;
+    return d;
+  }
+};
+
+TEST_CASE("step runner: skipped values -> device_skipped_<name> counted, commit or not") {
+  Strap strap;
+  auto& [commit_ok, counters, io, runner, link, driver, run] = strap;
   drivers::Step step;
   step.skipped = {"no_skin_contact", "no_skin_contact"};
   CHECK(runner.execute(run, step));
@@ -43,18 +54,8 @@ TEST_CASE("step runner: skipped values -> device_skipped_<name> counted, commit 
 TEST_CASE(
     "step runner: skipped values -> the device's current run of them in its status (count, first, "
     "latest), ended by a stored reading, not by a failed commit") {
-  bool commit_ok = true;
-  StepHooks hooks{[&](std::span<const Reading>, const std::optional<OutboxCursor>&) {
-                    return commit_ok ? Result<void>{} : fail(Errc::kIo, "disk full");
-                  },
-                  {}};
-  Counters counters;
-  boost::asio::io_context io;
-  StepRunner runner(GatewayId{"gw-1"}, std::move(hooks), counters);
-  NullLink link;
-  drivers::DriverDescriptor driver;
-  driver.name = "test_strap";
-  SessionRun run(io, driver, "AA:BB:CC:DD:EE:FF", link);
+  Strap strap;
+  auto& [commit_ok, counters, io, runner, link, driver, run] = strap;
   drivers::Step loose;
   loose.skipped = {"no_skin_contact"};
   CHECK(runner.execute(run, loose));
