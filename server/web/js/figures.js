@@ -1,0 +1,56 @@
+// Clinical figures of the patient overview (issue 18 part 4), pure: no DOM, no clock, so
+// tests/web/figures.mjs checks them under node. Times are milliseconds since the epoch.
+
+const DAY = 86400000;
+
+// Time in therapeutic range by Rosendaal's linear interpolation (Rosendaal et al., Thromb
+// Haemost 1993;69:236-9): between two consecutive INR tests the INR is taken to change linearly,
+// and the time it spends within [low, high] (both inclusive, as inr.out_of_range fires only
+// outside them) is counted exactly. Spans longer than `maxGapDays` (56 days: 8 weeks, the
+// usual cut-off) are left out, neither in nor out of range. `points`: [{t, v}] in any order.
+// Returns {percent, inDays, totalDays, tests}; percent is null when no span counts (fewer
+// than two tests, or only long gaps).
+export function rosendaalTtr(points, low, high, maxGapDays = 56) {
+  const sorted = points.filter(p => Number.isFinite(p.v) && Number.isFinite(p.t))
+    .sort((a, b) => a.t - b.t);
+  let inside = 0, total = 0;
+  for (let i = 1; i < sorted.length; ++i) {
+    const a = sorted[i - 1], b = sorted[i], span = b.t - a.t;
+    if (span <= 0 || span > maxGapDays * DAY) continue;
+    total += span;
+    inside += span * fractionWithin(a.v, b.v, low, high);
+  }
+  return {percent: total > 0 ? 100 * inside / total : null, inDays: inside / DAY, totalDays: total / DAY,
+          tests: sorted.length};
+}
+
+// The share of a straight line from INR `a` to INR `b` that lies within [low, high].
+function fractionWithin(a, b, low, high) {
+  if (a === b) return a >= low && a <= high ? 1 : 0;
+  const lo = Math.min(a, b), hi = Math.max(a, b);
+  return Math.max(0, Math.min(hi, high) - Math.max(lo, low)) / (hi - lo);
+}
+
+// Self-measured values (e.g. glucose from a meter) below, within [low, high] and above, as
+// counts and percentages of all. A meter gives single readings, not a continuous trace, so this
+// is the share of readings in range, not a CGM's time in range.
+export function readingsInRange(values, low, high) {
+  const finite = values.filter(Number.isFinite);
+  const below = finite.filter(v => v < low).length, above = finite.filter(v => v > high).length;
+  const n = finite.length, inRange = n - below - above;
+  const pct = k => (n ? 100 * k / n : null);
+  return {n, below, inRange, above, belowPct: pct(below), inPct: pct(inRange), abovePct: pct(above)};
+}
+
+// Ticks for a time axis from t0 to t1: whole local days, every 1, 2, 7 or 14 days so that at
+// most `most` fit (midnights in the browser's time zone).
+export function dayTicks(t0, t1, most = 8) {
+  const step = [1, 2, 7, 14, 28].find(d => (t1 - t0) / (d * DAY) <= most) || 28;
+  const first = new Date(t0);
+  first.setHours(0, 0, 0, 0);
+  const out = [];
+  for (let d = new Date(first); d.getTime() <= t1; d.setDate(d.getDate() + step)) {
+    if (d.getTime() >= t0) out.push(d.getTime());
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+// The patient overview's clinical figures (issue 18 part 4), server/web/js/figures.js without a
+// browser:   node figures.mjs PATH/TO/figures.js
+// Rosendaal time in therapeutic range (linear interpolation between INR tests, long gaps left
+// out), the share of glucose readings in range, the time axis' day ticks. Exit 1 naming the
+// first wrong figure.
+import {readFileSync} from "node:fs";
+
+const src = readFileSync(process.argv[2], "utf8");
+const {rosendaalTtr, readingsInRange, dayTicks} =
+  await import("data:text/javascript," + encodeURIComponent(src));
+let failed = 0;
+function check(ok, what) { console.log((ok ? "ok: " : "FAILED: ") + what); if (!ok) failed = 1; }
+const near = (a, b) => a !== null && Math.abs(a - b) < 1e-9;
+
+const DAY = 86400000, t0 = Date.UTC(2026, 10, 1, 9);
+const inr = (...pairs) => pairs.map(([day, v]) => ({t: t0 + day * DAY, v}));
+
+// Rosendaal 1993's own kind of example: 1.8 on day 0, 3.4 on day 16, range 2.0-3.0: the line
+// enters the range at day 2 (2.0) and leaves it at day 12 (3.0): 10 of 16 days.
+let r = rosendaalTtr(inr([0, 1.8], [16, 3.4]), 2, 3);
+check(near(r.percent, 62.5) && near(r.inDays, 10) && near(r.totalDays, 16) && r.tests === 2,
+      "1.8 -> 3.4 over 16 days, range 2-3: 10 days in range, 62.5 %, got " + r.percent);
+// Interpolation, not the share of tests in range: 2 of 3 tests are in range (67 %), but the
+// INR is above 3.0 for half of each span.
+r = rosendaalTtr(inr([0, 2.5], [10, 3.5], [20, 2.5]), 2, 3);
+check(near(r.percent, 50), "2.5, 3.5, 2.5 ten days apart: 50 % (not 2 of 3 tests), got " + r.percent);
+check(near(rosendaalTtr(inr([0, 2], [10, 3]), 2, 3).percent, 100),
+      "both limits are in range (the rule fires outside them): 2.0 -> 3.0 is 100 %");
+check(near(rosendaalTtr(inr([0, 3], [7, 3]), 2, 3).percent, 100) &&
+      near(rosendaalTtr(inr([0, 3.5], [7, 3.5]), 2, 3).percent, 0),
+      "a level INR: 100 % on the limit, 0 % outside");
+check(near(rosendaalTtr(inr([20, 2.5], [0, 1.5], [10, 2.5]), 2, 3).percent, 75),
+      "tests in any order are sorted by time: 1.5 -> 2.5 -> 2.5 is 75 %");
+check(near(rosendaalTtr(inr([0, 1.0], [10, 4.0]), 2.5, 3.5).percent, 100 / 3),
+      "the patient's own range (2.5-3.5) is used: 1.0 -> 4.0 is a third in range");
+r = rosendaalTtr(inr([0, 2.5], [100, 2.5], [110, 3.5]), 2, 3);
+check(near(r.percent, 50) && near(r.totalDays, 10),
+      "a gap over 56 days between tests is left out: only the last 10 days count, 50 %");
+check(rosendaalTtr(inr([0, 2.5]), 2, 3).percent === null &&
+      rosendaalTtr(inr([0, 2.5], [60, 2.5]), 2, 3).percent === null &&
+      rosendaalTtr([], 2, 3).percent === null,
+      "one test, only a long gap or none: no figure (null), never 0 or 100 %");
+check(near(rosendaalTtr(inr([0, 2.5], [0, 3.5], [10, 2.5]), 2, 3).percent, 50),
+      "two tests at the same time add no span and no division by zero");
+
+const g = readingsInRange([3.5, 5.0, 7.2, 10.0, 12.1, NaN], 3.9, 10);
+check(g.n === 5 && g.below === 1 && g.inRange === 3 && g.above === 1 && near(g.inPct, 60),
+      "glucose 3.5, 5.0, 7.2, 10.0, 12.1 in 3.9-10.0: 1 below, 3 in (10.0 included), 1 above, 60 %");
+check(readingsInRange([], 3.9, 10).inPct === null, "no glucose readings: no share (null)");
+
+const start = new Date(2026, 10, 1, 13).getTime();
+const week = dayTicks(start, start + 7 * DAY), quarter = dayTicks(start, start + 90 * DAY);
+check(week.length === 7 && week.every(t => new Date(t).getHours() === 0) &&
+      week[1] - week[0] >= 23 * 3600000,
+      "7 days: a tick at each local midnight inside the span (" + week.length + ")");
+check(quarter.length >= 3 && quarter.length <= 8 && quarter.every(t => t >= start && t <= start + 90 * DAY),
+      "90 days: at most 8 ticks, all inside the span (" + quarter.length + ")");
+process.exit(failed);
