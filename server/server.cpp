@@ -121,6 +121,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   http_options.max_connections = config.http_max_connections;
   http_options.max_streams = config.sse_max_streams;
   http_options.max_streams_per_user = config.sse_max_streams_per_user;
+  http_options.gateway_silent_after = config.technical.gateway_silent_after;
   if (config.record.enabled()) {  // the sender is made below, before anything runs
     http_options.record_status = [p = impl.get()] { return p->record->status(); };
   }

@@ -252,7 +252,8 @@ asio::awaitable<bool> HttpServer::Impl::serve(beast::tcp_stream& stream, Request
                        options.health,
                        &options.public_names,
                        client_of(stream, request),
-                       options.record_status};
+                       options.record_status,
+                       options.gateway_silent_after};
   auto routed = dispatch(request, context);
   if (auto* grant = std::get_if<StreamGrant>(&routed)) {
     auto refused = stream_over_cap(request, grant->principal.user);

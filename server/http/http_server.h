@@ -44,6 +44,8 @@ struct HttpOptions {
   std::size_t max_streams_per_user = 8;   // SSE streams of one user
   // GET /api/v1/record (admins): the record push's state (server/record); empty: not configured.
   std::function<Result<boost::json::object>()> record_status;
+  // The gateway.silent limit: the patient overview calls a hub heard within it online.
+  std::chrono::seconds gateway_silent_after{300};
 };
 
 class HttpServer {

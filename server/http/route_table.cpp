@@ -6,6 +6,7 @@
 #include "server/http/alert_routes.h"
 #include "server/http/enrolment_routes.h"
 #include "server/http/fhir_routes.h"
+#include "server/http/overview_routes.h"
 #include "server/http/quarantine_routes.h"
 #include "server/http/record_routes.h"
 #include "server/http/session_routes.h"
@@ -54,6 +55,7 @@ constexpr std::array kRoutes{
     Route{V::post, "/api/v1/patients/{id}/henkilotunnus", A::kActor, reveal_henkilotunnus},
     Route{V::get, "/api/v1/patients/{id}/notes", A::kSignedIn, list_patient_notes},
     Route{V::post, "/api/v1/patients/{id}/notes", A::kActor, add_patient_note},
+    Route{V::get, "/api/v1/patients/{id}/overview", A::kSignedIn, show_patient_overview},
     Route{V::get, "/api/v1/enrolments", A::kSignedIn, list_enrolments},
     Route{V::post, "/api/v1/enrolments", A::kAdmin, create_enrolment},
     Route{V::get, "/api/v1/enrolments/{id}", A::kSignedIn, show_enrolment},

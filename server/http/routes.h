@@ -10,6 +10,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -55,6 +56,8 @@ struct RouteContext {
   // GET /api/v1/record (issue 19): the push to the record system's outbox and dead letters;
   // empty when no record_endpoint is configured (404).
   std::function<Result<boost::json::object>()> record_status = nullptr;
+  // A hub heard from within this long is online (the gateway.silent limit; patient overview).
+  std::chrono::seconds gateway_silent_after{300};
 };
 
 // A stream the caller may open: its request, who asked, and the token (with the client's

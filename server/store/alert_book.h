@@ -29,6 +29,9 @@ class AlertBook {
   void set_rule_configs(std::map<std::string, alerts::RuleConfig> by_patient) {
     rule_configs_ = std::move(by_patient);
   }
+  // The rule settings in force for `patient` (their `rule` lines, else the defaults): what
+  // the next reading is judged by, and the target lines and range the page draws (issue 18).
+  const alerts::RuleConfig& rule_config(const PatientId& patient) const;
   // Applies to alerts raised after the call (their deadline rows).
   void set_escalation_policy(const EscalationPolicy& policy) { escalation_ = policy; }
 

@@ -28,11 +28,15 @@ StoredAlert draft_alert(std::string alert_id, const ReadingUid& reading_uid,
 
 }  // namespace
 
-Result<void> AlertBook::raise_for_reading(const Reading& reading, const PatientId& patient,
-                                          HubTime created, std::vector<StoredAlert>& out) {
+const alerts::RuleConfig& AlertBook::rule_config(const PatientId& patient) const {
   static const alerts::RuleConfig kDefaults;
   auto custom = rule_configs_.find(patient.value);
-  const auto& config = custom == rule_configs_.end() ? kDefaults : custom->second;
+  return custom == rule_configs_.end() ? kDefaults : custom->second;
+}
+
+Result<void> AlertBook::raise_for_reading(const Reading& reading, const PatientId& patient,
+                                          HubTime created, std::vector<StoredAlert>& out) {
+  const auto& config = rule_config(patient);
   auto drafts = alerts::evaluate_rules(reading, patient, config);
   auto trend = weight_trend(reading, patient, config);
   if (!trend) return fail(trend.error());

@@ -7,7 +7,9 @@
 #include <filesystem>
 
 #include "server/store/database.h"
+#include "server/store/store.h"
 #include "tests/integration/system.h"
+#include "tests/support/readings.h"
 #include "tests/support/store_location.h"
 
 using namespace kotona::test;
@@ -182,4 +184,96 @@ TEST_CASE(
   auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
   REQUIRE(verify.has_value());
   CHECK(boost::json::parse(verify->body).at("ok").as_bool());
+}
+
+namespace {
+
+// patient-1's last 24 days of every kind but BP, stored as the hub would have sent them (the
+// server's own store code, a second connection) before the page opens.
+void seed_history(SystemUnderTest& sys) {
+  using kotona::test::reading_of;
+  auto store = kotona::server::store::Store::open(sys.store_location());
+  REQUIRE_MESSAGE(store.has_value(), kotona::describe(store.error()));
+  kotona::server::alerts::RuleConfig own;  // as the server's `rule` line below
+  own.inr_target_low = 2.5;
+  own.inr_target_high = 3.5;
+  (*store)->alert_book().set_rule_configs({{"patient-1", own}});
+  const kotona::GatewayId gw{sys.gateway_id()};
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  auto ago = [&](double days) {
+    return now - std::chrono::milliseconds(static_cast<std::int64_t>(days * 86'400'000));
+  };
+  std::vector<kotona::Reading> readings;
+  // INR 2.0, 3.0, 4.0, 3.0 on days -24, -16, -8, -2: in 2.5-3.5 for 4 + 4 + 3 of 22 days (50 %).
+  int record = 0;
+  for (auto [day, inr] : {std::pair{24.0, 2.0}, {16.0, 3.0}, {8.0, 4.0}, {2.0, 3.0}}) {
+    readings.push_back(reading_of(gw, "INR0001", std::to_string(++record),
+                                  kotona::Inr{inr, std::nullopt, std::nullopt}, ago(day)));
+  }
+  // Glucose from two meters: 5.0, 7.0, 12.0 and 3.5, 6.0 (3 of 5 in 3.9-10.0: 60 %).
+  for (auto [serial, day, mmol] : {std::tuple{"GLU0001", 20.0, 5.0},
+                                   {"GLU0001", 12.0, 7.0},
+                                   {"GLU0001", 3.0, 12.0},
+                                   {"GLU0002", 18.0, 3.5},
+                                   {"GLU0002", 9.0, 6.0}}) {
+    readings.push_back(
+        reading_of(gw, serial, std::to_string(++record), kotona::Glucose{mmol}, ago(day)));
+  }
+  for (auto [day, kg] : {std::pair{21.0, 81.2}, {10.0, 81.9}, {1.0, 82.4}}) {
+    readings.push_back(
+        reading_of(gw, "SCALE01", std::to_string(++record), kotona::Weight{kg}, ago(day)));
+  }
+  for (auto [day, pct] : {std::pair{15.0, 95.0}, {4.0, 93.0}}) {
+    readings.push_back(reading_of(gw, "OXI0001", std::to_string(++record),
+                                  kotona::Spo2{pct, std::nullopt}, ago(day)));
+  }
+  for (auto [day, c] : {std::pair{14.0, 36.8}, {5.0, 37.9}}) {
+    readings.push_back(
+        reading_of(gw, "TEMP001", std::to_string(++record), kotona::Temperature{c}, ago(day)));
+  }
+  kotona::CardiacImplantSummary implant;
+  implant.battery_status = kotona::BatteryStatus::kOk;
+  implant.longevity_months = 84;
+  implant.right_atrium.lead_impedance_ohm = 510;
+  implant.right_ventricle.lead_impedance_ohm = 2400;  // high: a lead alert
+  implant.at_af_burden_percent = 7.5;
+  implant.at_af_episodes = 3;
+  implant.vt_vf_episodes = 1;
+  implant.atp_therapies = 0;
+  implant.shocks_delivered = 1;
+  readings.push_back(reading_of(gw, "IMP0001", std::to_string(++record), implant, ago(6)));
+  kotona::server::store::Batch batch{gw, 1, readings, {}};
+  auto out = (*store)->ledger().store_batch(gw, batch, now);
+  REQUIRE_MESSAGE(out.has_value(), kotona::describe(out.error()));
+  for (const auto& r : out->readings) {
+    CHECK(r.disposition == kotona::server::store::Disposition::kStored);
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "page overview (issue 18 part 4): 30 days of every kind, one line per device, the "
+    "patient's targets, TTR (Rosendaal), glucose in range, device rows, implant table, alert "
+    "history, print view") {
+  SystemUnderTest sys;
+  std::string enrol;
+  for (const char* serial :
+       {"INR0001", "GLU0001", "GLU0002", "IMP0001", "SCALE01", "OXI0001", "TEMP001"}) {
+    enrol += "enrol = " + sys.gateway_id() + " " + serial + " patient-1\n";
+  }
+  sys.extra_server_config = "team = ward-1 patient-1\n" +
+                            test_user_config("dr-page", "clinician", "ward-1") + enrol +
+                            "rule = patient-1 inr_target_low=2.5 inr_target_high=3.5\n";
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  auto registered =
+      http_request(sys.http_port(), "POST", "/api/v1/patients",
+                   R"({"patient_id":"patient-1","display_name":"Aino Virtanen","team":"ward-1"})");
+  REQUIRE(registered.has_value());
+  REQUIRE(registered->status == 201);
+  seed_history(sys);
+  run_page(sys, "overview_page.cjs", {"dr-page", kTestPassword, "fi", KOTONA_SHOT_DIR},
+           {"BPSIM0001", {"measure", "186/116/82"}, {}});
 }

@@ -27,4 +27,17 @@ async function untranslated() {
   return bad;
 }
 
-module.exports = { untranslated };
+// Chooses `lang` on the sign-in form (fi: the default, nothing chosen), signs in, waits for the
+// live feed.
+async function signIn(page, user, password, lang) {
+  if (lang !== "fi") {
+    await page.selectOption("#lang", lang);
+    await page.waitForFunction(l => document.documentElement.lang === l, lang);
+  }
+  await page.fill("#user", user);
+  await page.fill("#password", password);
+  await page.click("#sign-in");
+  await page.waitForFunction(() => document.getElementById("state").dataset.state === "live");
+}
+
+module.exports = { signIn, untranslated };

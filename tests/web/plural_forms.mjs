@@ -4,13 +4,14 @@
 // (CLDR one/other of fi, sv, en), in the catalogue text and in an alert sentence filled with
 // a formatted number; every counting key has both forms in every language. Exit 1 naming the
 // first wrong text.
-import {cpSync, mkdtempSync, writeFileSync} from "node:fs";
+import {cpSync, mkdtempSync, readdirSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 
 // The page's modules are ES modules named .js: a copy beside a package.json saying so.
 const dir = mkdtempSync(join(tmpdir(), "kotona-i18n-"));
-for (const f of ["i18n.js", "messages.js", "sentences.js"]) cpSync(join(process.argv[2], f), join(dir, f));
+// Every module of the folder: the catalogue is messages.js and the parts it merges in.
+for (const f of readdirSync(process.argv[2]).filter(f => f.endsWith(".js"))) cpSync(join(process.argv[2], f), join(dir, f));
 writeFileSync(join(dir, "package.json"), '{"type": "module"}');
 const stored = new Map();
 globalThis.localStorage = {getItem: k => stored.get(k) ?? null, setItem: (k, v) => stored.set(k, v)};

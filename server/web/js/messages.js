@@ -3,6 +3,7 @@
 // tests/web/i18n_page.cjs fails when a key is missing in a language or the page shows text
 // that did not come from here. Alert sentences per rule id: sentences.js, merged in below.
 import {sentences} from "./sentences.js";
+import {overviewMessages} from "./overview_messages.js";
 
 export const messages = {
   fi: {
@@ -440,6 +441,7 @@ export const messages = {
 };
 
 for (const [code, texts] of Object.entries(sentences)) Object.assign(messages[code], texts);
+for (const [code, texts] of Object.entries(overviewMessages)) Object.assign(messages[code], texts);
 
 // Language names are written in their own language, whichever language the page is in.
 export const languages = {fi: "suomi", sv: "svenska", en: "English"};
