@@ -9,7 +9,8 @@
 // 2.0-3.0 were used), glucose readings in 3.9-10.0 60 %, the device rows (the BP monitor's hub
 // online, the monitor connected, last transmission), the implant table and the alert history;
 // over 7 days the TTR cannot be computed (one INR). No untranslated text; the print view hides
-// the feed. Screenshots at 1366x768: SHOT_DIR/overview-LANG.png, overview-LANG-print.png.
+// the feed; the trend of the implant's alert is its summary table. Screenshots at 1366x768:
+// SHOT_DIR/overview-LANG.png, -full.png, -print.png, and overview-LANG-768x1024.png.
 "use strict";
 const { chromium } = require(process.argv[2]);
 const url = process.argv[3];
@@ -91,6 +92,19 @@ async function noUntranslated(page, where) {
     await page.locator("#overview").scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${shots}/overview-${lang}.png` });
     await page.screenshot({ path: `${shots}/overview-${lang}-full.png`, fullPage: true });
+    await page.setViewportSize({ width: 768, height: 1024 });  // a tablet, portrait
+    await page.screenshot({ path: `${shots}/overview-${lang}-768x1024.png` });
+    await page.setViewportSize({ width: 1366, height: 768 });
+
+    // The trend around the implant's lead alert: its summary as a table, the alert's row marked
+    // (no longer "no numeric readings to plot").
+    await page.locator("#alerts tr[data-rule='implant.lead_impedance'] button.trend").click();
+    await page.waitForSelector("#charts #ov-implant tr.focus");
+    check(await page.locator("#charts [data-k='trend.none']").count() === 0 &&
+          await page.locator("#charts #ov-implant tbody tr").count() === 1, "implant alert: its summary as a table");
+    await noUntranslated(page, "implant alert's trend");
+    await page.locator("#alerts tr[data-rule='bp.crisis'] button.patient").first().click();
+    await page.waitForSelector("#overview[data-ready][data-days='30']");
 
     // 7 days: one INR test only, no TTR figure; the glucose of the last week only.
     await page.selectOption("#ov-period", "7");

@@ -141,8 +141,9 @@ const value = v => (typeof v === "number" ? num(v, 1) : "–");
 const withCmp = (o, key) => (typeof o[key] === "number" ? (o[key + "_comparator"] ? o[key + "_comparator"] + " " : "") + num(o[key], 1) : "–");
 
 // The implant relay's summaries, newest first: battery, lead impedance per chamber, AF burden,
-// episodes and therapies.
-function implants(rows) {
+// episodes and therapies; the row of reading `focusUid` (an alert's) marked. Also the trend
+// around an implant alert (trend.js): its values are a table, not lines.
+export function implants(rows, focusUid = null) {
   if (!rows.length) return null;
   const part = el("section", null, "ov-implant");
   part.append(tx("h3", "overview.implant"));
@@ -157,6 +158,10 @@ function implants(rows) {
       el("span", withCmp(v.right_ventricle || {}, "lead_impedance_ohm")), el("span", withCmp(v.left_ventricle || {}, "lead_impedance_ohm")),
       el("span", withCmp(v, "at_af_burden_percent")), el("span", value(v.at_af_episodes)), el("span", value(v.vt_vf_episodes)),
       el("span", value(v.atp_therapies)), el("span", value(v.shocks_delivered))]; })));
+  [...part.querySelector("tbody").rows].forEach((tr, i) => {
+    tr.dataset.uid = sorted[i].reading_uid;
+    if (sorted[i].reading_uid === focusUid) tr.className = "focus";
+  });
   return part;
 }
 
