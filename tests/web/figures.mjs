@@ -6,7 +6,7 @@
 import {readFileSync} from "node:fs";
 
 const src = readFileSync(process.argv[2], "utf8");
-const {rosendaalTtr, readingsInRange, dayTicks} =
+const {rosendaalTtr, readingsInRange, dayTicks, percentile, dailyPattern} =
   await import("data:text/javascript," + encodeURIComponent(src));
 let failed = 0;
 function check(ok, what) { console.log((ok ? "ok: " : "FAILED: ") + what); if (!ok) failed = 1; }
@@ -55,4 +55,17 @@ check(week.length === 7 && week.every(t => new Date(t).getHours() === 0) &&
       "7 days: a tick at each local midnight inside the span (" + week.length + ")");
 check(quarter.length >= 3 && quarter.length <= 8 && quarter.every(t => t >= start && t <= start + 90 * DAY),
       "90 days: at most 8 ticks, all inside the span (" + quarter.length + ")");
+const five = [1, 2, 3, 4, 5];
+check(percentile(five, 50) === 3 && percentile(five, 25) === 2 && near(percentile(five, 5), 1.2) &&
+      near(percentile(five, 95), 4.8) && percentile([7], 95) === 7,
+      "percentiles linear between ranks: 1..5 -> p5 1.2, p25 2, p50 3, p95 4.8; one value is every percentile");
+// AGP: readings of several days laid over one day by local time of day, two-hour bins.
+const at = (day, h, m) => new Date(2026, 10, day, h, m).getTime();
+const agp = dailyPattern([{t: at(1, 7, 10), v: 5}, {t: at(2, 7, 50), v: 7}, {t: at(3, 6, 5), v: 9},
+                          {t: at(1, 22, 0), v: 8}, {t: at(4, 23, 59), v: 6}, {t: at(5, 13, 0), v: NaN}]);
+check(agp.map(b => b.hour + ":" + b.n).join(" ") === "6:3 22:2",
+      "daily pattern: 06-08 holds three days' readings, 22-24 two; an empty bin or NaN adds nothing: " +
+      agp.map(b => b.hour + ":" + b.n).join(" "));
+check(agp[0].p50 === 7 && near(agp[0].p25, 6) && near(agp[0].p75, 8) && near(agp[0].p5, 5.2) && near(agp[0].p95, 8.8) &&
+      agp[1].p50 === 7, "daily pattern: per bin the 5/25/50/75/95th percentiles (5, 7, 9 -> 5.2, 6, 7, 8, 8.8)");
 process.exit(failed);

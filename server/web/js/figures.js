@@ -54,3 +54,29 @@ export function dayTicks(t0, t1, most = 8) {
   }
   return out;
 }
+
+// The p-th percentile (0-100) of sorted numbers, linear between closest ranks (Hyndman-Fan
+// type 7, R's and NumPy's default). REQUIRES: `sorted` ascending, not empty.
+export function percentile(sorted, p) {
+  const h = (sorted.length - 1) * p / 100, lo = Math.floor(h), hi = Math.ceil(h);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+// The daily pattern of an ambulatory glucose profile (AGP, Bergenstal et al. 2013): the
+// readings of every day laid over one day by their local time of day, in bins of `binHours`,
+// and per bin the 5th, 25th, 50th, 75th and 95th percentiles. `points`: [{t, v}]. Returns the
+// bins that hold readings, in time-of-day order: [{hour (the bin's start), n, p5, p25, p50,
+// p75, p95}].
+export function dailyPattern(points, binHours = 2) {
+  const bins = new Map();
+  for (const {t, v} of points) {
+    if (!Number.isFinite(v) || !Number.isFinite(t)) continue;
+    const hour = Math.floor(new Date(t).getHours() / binHours) * binHours;
+    if (!bins.has(hour)) bins.set(hour, []);
+    bins.get(hour).push(v);
+  }
+  return [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([hour, values]) => {
+    const sorted = values.sort((a, b) => a - b), at = p => percentile(sorted, p);
+    return {hour, n: sorted.length, p5: at(5), p25: at(25), p50: at(50), p75: at(75), p95: at(95)};
+  });
+}

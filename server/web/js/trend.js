@@ -34,14 +34,14 @@ function flagText(kind, r) {
   return out.join(" ");
 }
 
-function svg(tag, attrs) {
+export function svg(tag, attrs) {
   const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   return e;
 }
 
 // SVG text: data (values, dates) unless `key` names its catalogue entry.
-function text(attrs, content, key) {
+export function text(attrs, content, key) {
   const e = svg("text", attrs);
   e.textContent = content;
   if (key) e.dataset.k = key; else e.dataset.v = "";
