@@ -220,6 +220,9 @@ void seed_history(SystemUnderTest& sys) {
     readings.push_back(
         reading_of(gw, serial, std::to_string(++record), kotona::Glucose{mmol}, ago(day)));
   }
+  // A second BP monitor at home: 140/90 and 130/80 (with the live 186/116: mean 152/95).
+  readings.push_back(kotona::test::bp(gw, "BPHOME1", std::to_string(++record), 140, 90, ago(10)));
+  readings.push_back(kotona::test::bp(gw, "BPHOME1", std::to_string(++record), 130, 80, ago(3)));
   for (auto [day, kg] : {std::pair{21.0, 81.2}, {10.0, 81.9}, {1.0, 82.4}}) {
     readings.push_back(
         reading_of(gw, "SCALE01", std::to_string(++record), kotona::Weight{kg}, ago(day)));
@@ -260,7 +263,7 @@ void overview_in(const std::string& lang) {
   SystemUnderTest sys;
   std::string enrol;
   for (const char* serial :
-       {"INR0001", "GLU0001", "GLU0002", "IMP0001", "SCALE01", "OXI0001", "TEMP001"}) {
+       {"INR0001", "GLU0001", "GLU0002", "IMP0001", "SCALE01", "OXI0001", "TEMP001", "BPHOME1"}) {
     enrol += "enrol = " + sys.gateway_id() + " " + serial + " patient-1\n";
   }
   sys.extra_server_config = "team = ward-1 patient-1\n" +

@@ -6,7 +6,7 @@
 import {readFileSync} from "node:fs";
 
 const src = readFileSync(process.argv[2], "utf8");
-const {rosendaalTtr, readingsInRange, dayTicks, percentile, dailyPattern} =
+const {rosendaalTtr, readingsInRange, dayTicks, percentile, dailyPattern, mean} =
   await import("data:text/javascript," + encodeURIComponent(src));
 let failed = 0;
 function check(ok, what) { console.log((ok ? "ok: " : "FAILED: ") + what); if (!ok) failed = 1; }
@@ -47,6 +47,7 @@ const g = readingsInRange([3.5, 5.0, 7.2, 10.0, 12.1, NaN], 3.9, 10);
 check(g.n === 5 && g.below === 1 && g.inRange === 3 && g.above === 1 && near(g.inPct, 60),
       "glucose 3.5, 5.0, 7.2, 10.0, 12.1 in 3.9-10.0: 1 below, 3 in (10.0 included), 1 above, 60 %");
 check(readingsInRange([], 3.9, 10).inPct === null, "no glucose readings: no share (null)");
+check(mean([140, 130, 186, NaN]) === 152 && mean([]) === null, "mean of the finite values (home BP 140, 130, 186 -> 152); none -> null");
 
 const start = new Date(2026, 10, 1, 13).getTime();
 const week = dayTicks(start, start + 7 * DAY), quarter = dayTicks(start, start + 90 * DAY);

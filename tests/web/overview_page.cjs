@@ -68,6 +68,9 @@ async function noUntranslated(page, where) {
               bpRow: bp && [bp.dataset.online, bp.cells[2].dataset.k || "", bp.cells[5].firstChild.dataset.k].join(" "),
               inrRow: inr && inr.cells[2].textContent,
               deviceRows: all("#ov-devices tbody tr").length,
+              bpMean: q("#overview p[data-figure='bp']") && q("#overview p[data-figure='bp']").textContent,
+              weight: q("#overview p[data-figure='weight']") && q("#overview p[data-figure='weight']").dataset.delta,
+              bpLines: all("#overview svg.trend[data-kind='bp'] polyline[data-series='systolic_mmhg']").map(l => l.dataset.device).sort().join(" "),
               agp: all("#overview section[data-kind='glucose'] svg.agp line.median").map(m => m.dataset.n + "@" + m.dataset.median).join(" "),
               implant: all("#ov-implant tbody tr").map(r => [...r.cells].map(c => c.textContent).join("|")),
               alertRules: all("#ov-alerts tbody tr").map(r => r.dataset.rule)};
@@ -82,9 +85,12 @@ async function noUntranslated(page, where) {
     check(seen.ttr === "50.0" && seen.ttrText.includes("50 %") && seen.ttrText.includes(decimal) && seen.ttrText.includes("Rosendaal"),
           "TTR (Rosendaal) 50 % in 2.5-3.5: " + seen.ttrText);
     check(seen.glucose === "60.0" && seen.glucoseText.includes("60 %"), "glucose readings in 3.9-10.0: " + seen.glucoseText);
+    check(seen.bpMean && seen.bpMean.includes("152/95") && seen.bpLines === "BPHOME1 BPSIM0001",
+          "home BP mean of both monitors' readings 152/95, one line per monitor: " + seen.bpMean);
+    check(seen.weight === "1.2", "weight change over the period +1.2 kg: " + seen.weight);
     check(seen.agp === "5@6", "glucose daily pattern (AGP): the five readings, taken at one time of day, median 6: " + seen.agp);
-    check(seen.bpRow === "true  overview.state.connected" && seen.deviceRows === 8,
-          "device rows (8 enrolled): the monitor's hub online, the monitor connected: " + seen.bpRow);
+    check(seen.bpRow === "true  overview.state.connected" && seen.deviceRows === 9,
+          "device rows (9 enrolled): the monitor's hub online, the monitor connected: " + seen.bpRow);
     check(seen.inrRow && /\d/.test(seen.inrRow), "the INR meter's last transmission: " + seen.inrRow);
     check(seen.implant.length === 1 && /2\s?400/.test(seen.implant[0]) && seen.implant[0].includes("7,5".replace(",", lang === "en" ? "." : ",")),
           "implant summary: RV impedance 2400, AF burden 7.5: " + seen.implant[0]);

@@ -42,6 +42,12 @@ export function readingsInRange(values, low, high) {
   return {n, below, inRange, above, belowPct: pct(below), inPct: pct(inRange), abovePct: pct(above)};
 }
 
+// The mean of the finite values; null when there are none.
+export function mean(values) {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : null;
+}
+
 // Ticks for a time axis from t0 to t1: whole local days, every 1, 2, 7 or 14 days so that at
 // most `most` fit (midnights in the browser's time zone).
 export function dayTicks(t0, t1, most = 8) {

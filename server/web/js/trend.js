@@ -121,9 +121,9 @@ export function chart(kind, rows, {lines = [], band = null, span = null, focusUi
                                fill: "#e3f4e3", class: "target-band", "data-low": band[0], "data-high": band[1]}));
   }
   for (const {value, cls = "threshold"} of lines) {
-    s.appendChild(svg("line", {x1: L, x2: W - R, y1: at.y(value), y2: at.y(value), stroke: cls === "target" ? "#c60" : "#b00",
+    s.appendChild(svg("line", {x1: L, x2: W - R, y1: at.y(value), y2: at.y(value), stroke: cls === "target" ? "#888" : "#b00",
                                "stroke-dasharray": "4 3", class: cls, "data-value": value}));
-    if (cls === "target") s.appendChild(text({x: W - R - 2, y: at.y(value) - 3, "font-size": 10, "text-anchor": "end", fill: "#c60"}, num(value)));
+    if (cls === "target") s.appendChild(text({x: W - R - 2, y: at.y(value) - 3, "font-size": 10, "text-anchor": "end", fill: "#666"}, num(value)));
   }
   const devices = devicesOf(pts);
   keys.forEach((k, i) => devices.forEach((d, j) =>
