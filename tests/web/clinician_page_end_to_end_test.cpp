@@ -292,3 +292,6 @@ TEST_CASE(
 TEST_CASE("page overview (issue 18 part 4): in Swedish -> no untranslated text") {
   overview_in("sv");
 }
+TEST_CASE("page overview (issue 18 part 4): in English -> no untranslated text") {
+  overview_in("en");
+}

@@ -40,6 +40,10 @@ async function noUntranslated(page, where) {
     // The crisis arrives live; then the hub's heartbeat names the monitor (status every 2 s).
     const row = page.locator("#alerts tr[data-rule='bp.crisis']");
     await row.first().waitFor();
+    await row.first().locator("button.ack").click();  // its acknowledgement goes in the history
+    await page.fill("#note", "soitettu potilaalle");
+    await page.click("#confirm");
+    await page.locator("#alerts tr[data-rule='bp.crisis'][data-state='acknowledged']").waitFor();
     for (let heard = false; !heard; await new Promise(done => setTimeout(done, 500))) {
       heard = await page.evaluate(async () => {
         const r = await fetch("/api/v1/patients/patient-1/overview",
@@ -73,7 +77,8 @@ async function noUntranslated(page, where) {
               bpLines: all("#overview svg.trend[data-kind='bp'] polyline[data-series='systolic_mmhg']").map(l => l.dataset.device).sort().join(" "),
               agp: all("#overview section[data-kind='glucose'] svg.agp line.median").map(m => m.dataset.n + "@" + m.dataset.median).join(" "),
               implant: all("#ov-implant tbody tr").map(r => [...r.cells].map(c => c.textContent).join("|")),
-              alertRules: all("#ov-alerts tbody tr").map(r => r.dataset.rule)};
+              alertRules: all("#ov-alerts tbody tr").map(r => r.dataset.rule),
+              acked: q("#ov-alerts tr[data-rule='bp.crisis'] .acked") && q("#ov-alerts tr[data-rule='bp.crisis'] .acked").textContent};
     });
     log("seen", JSON.stringify(seen));
     check(seen.kinds === "bp glucose inr spo2 temperature weight", "a chart per kind: " + seen.kinds);
@@ -92,10 +97,12 @@ async function noUntranslated(page, where) {
     check(seen.bpRow === "true  overview.state.connected" && seen.deviceRows === 9,
           "device rows (9 enrolled): the monitor's hub online, the monitor connected: " + seen.bpRow);
     check(seen.inrRow && /\d/.test(seen.inrRow), "the INR meter's last transmission: " + seen.inrRow);
-    check(seen.implant.length === 1 && /2\s?400/.test(seen.implant[0]) && seen.implant[0].includes("7,5".replace(",", lang === "en" ? "." : ",")),
+    check(seen.implant.length === 1 && /2[\s,]?400/.test(seen.implant[0]) && seen.implant[0].includes("7,5".replace(",", lang === "en" ? "." : ",")),
           "implant summary: RV impedance 2400, AF burden 7.5: " + seen.implant[0]);
     check(seen.alertRules.includes("bp.crisis") && seen.alertRules.includes("inr.out_of_range") &&
           seen.alertRules.includes("implant.lead_impedance"), "alert history: " + seen.alertRules.join(" "));
+    check(seen.acked && seen.acked.includes(user) && seen.acked.includes("soitettu potilaalle"),
+          "alert history: who acknowledged the crisis, with the note: " + seen.acked);
     await noUntranslated(page, "overview 30 days");
     await page.locator("#overview").scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${shots}/overview-${lang}.png` });

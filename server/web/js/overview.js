@@ -238,8 +238,16 @@ function alertHistory(list, from) {
     .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
   if (!mine.length) return part.appendChild(tx("p", "overview.noAlerts", {}, "small")).parentNode;
   const text = a => { const d = el("div", null); d.append(...alertText(a)); return d; };
+  // The state, and who acknowledged and resolved it with their notes (the follow-up's record).
+  const state = a => {
+    const d = el("div", null);
+    d.append(tx("div", "alertState." + a.state));
+    if (a.acked_by) d.append(tx("div", "feed.acked", {by: a.acked_by, note: a.ack_note || ""}, "small acked"));
+    if (a.resolved_by) d.append(tx("div", "feed.resolved", {by: a.resolved_by, note: a.resolve_note || ""}, "small"));
+    return d;
+  };
   const tab = table("ov-alerts", ["col.time", "col.priority", "col.state", "col.alert"],
-    mine.map(a => [el("span", when(a.created_at)), tx("span", "priority." + a.priority), tx("span", "alertState." + a.state), text(a)]));
+    mine.map(a => [el("span", when(a.created_at)), tx("span", "priority." + a.priority), state(a), text(a)]));
   [...tab.tBodies[0].rows].forEach((tr, i) => { tr.dataset.rule = mine[i].rule_id; tr.className = mine[i].priority; });
   part.append(tab);
   return part;

@@ -61,7 +61,8 @@ function frame(s, box, range) {
   const ticks = dayTicks(t0, t1);
   for (const t of ticks) {
     s.appendChild(svg("line", {x1: x(t), x2: x(t), y1: T, y2: H - B, stroke: "#eee", class: "tick"}));
-    s.appendChild(text({x: x(t), y: H - 8, "font-size": 11, "text-anchor": "middle", class: "tick-label"}, day(t)));
+    const anchor = x(t) > W - R - 35 ? "end" : x(t) < L + 35 ? "start" : "middle";  // kept inside the frame
+    s.appendChild(text({x: x(t), y: H - 8, "font-size": 11, "text-anchor": anchor, class: "tick-label"}, day(t)));
   }
   if (!ticks.length) {
     for (const [t, anchor] of [[t0, "start"], [t1, "end"]]) {
