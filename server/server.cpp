@@ -88,6 +88,13 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   impl->store->alert_book().set_rule_configs(config.rules);
   impl->store->alert_book().set_escalation_policy(config.escalation);
   impl->store->ledger().set_quarantine_limits(config.quarantine);
+  // Readings are queued for the record system only while its push is configured (issue 19).
+  impl->store->ledger().set_record_push(config.record.enabled());
+  if (!config.record.enabled()) {
+    log_info(kLog,
+             "record push off (no record_endpoint): stored readings are not queued for "
+             "the patient record system");
+  }
   store::DeliveryWatch watch{config.technical, {}, {}};
   for (const auto& e : config.expectations) {
     watch.expected.push_back({e.gateway, e.serial, e.every});

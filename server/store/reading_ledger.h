@@ -57,6 +57,11 @@ class ReadingLedger {
                                                            HubTime received);
   // --- Quarantine (quarantine_store.cpp, issue 13) ---
   void set_quarantine_limits(const QuarantineLimits& limits) { quarantine_limits_ = limits; }
+  // Whether a stored reading gets its record-outbox row (issue 19; record_outbox.h). On only
+  // when the push to the record system is configured (the server: `record_endpoint` set);
+  // off, nothing is queued, and readings stored while it is off are never pushed
+  // (docs/contracts.md "Push to the record system"). Off by default.
+  void set_record_push(bool on) { record_push_ = on; }
   // Newest first, at most `limit`. Errors: kIo.
   [[nodiscard]] Result<std::vector<QuarantineItem>> quarantined(const QuarantineFilter& filter,
                                                                 int limit);
@@ -131,6 +136,7 @@ class ReadingLedger {
   PatientRegister& patients_;
   TechnicalStore& technical_;
   QuarantineLimits quarantine_limits_;
+  bool record_push_ = false;
 };
 
 }  // namespace kotona::server::store

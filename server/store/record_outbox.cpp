@@ -49,17 +49,20 @@ constexpr const char* kClaim =
 
 Result<void> create_record_outbox_schema(Database& db) { return db.exec(kOutboxSchema); }
 
-Result<void> enqueue_for_record(Database& db, std::span<const std::string> uids, HubTime now) {
+Result<void> enqueue_for_record(Database& db, std::span<const InsertedReading> inserted,
+                                HubTime now) {
   constexpr std::size_t kMaxPerInsert = 64;
-  for (std::size_t done = 0; done < uids.size();) {
-    const std::size_t n = std::min(kMaxPerInsert, uids.size() - done);
-    auto insert = db.prepare(
-        "INSERT INTO record_outbox(reading_seq, patient_id, due_unix_ms) "
-        "SELECT seq, patient_id, ? FROM readings WHERE reading_uid IN " +
-        placeholders(n) + " ON CONFLICT(reading_seq) DO NOTHING");
+  for (std::size_t done = 0; done < inserted.size();) {
+    const std::size_t n = std::min(kMaxPerInsert, inserted.size() - done);
+    std::string sql = "INSERT INTO record_outbox(reading_seq, patient_id, due_unix_ms) VALUES";
+    for (std::size_t i = 0; i < n; ++i) sql += i == 0 ? "(?,?,?)" : ",(?,?,?)";
+    auto insert = db.prepare(sql + " ON CONFLICT(reading_seq) DO NOTHING");
     if (!insert) return fail(insert.error());
-    insert->bind(1, ms(now));
-    for (std::size_t i = 0; i < n; ++i) insert->bind(static_cast<int>(i) + 2, uids[done + i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& row = inserted[done + i];
+      const int p = static_cast<int>(i) * 3;
+      insert->bind(p + 1, row.seq).bind(p + 2, row.patient_id).bind(p + 3, ms(now));
+    }
     if (auto r = insert->step(); !r) return fail(r.error());
     done += n;
   }

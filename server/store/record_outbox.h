@@ -1,9 +1,11 @@
-// The record outbox (issue 19 part 2): every reading the ledger stores gets ONE row here, in the
-// transaction that stores it (enqueue_for_record, called by insert_readings), so a reading in
-// the store is a reading the record system will get, and a duplicate, quarantined or
-// rolled-back reading is none. RecordOutbox is what the sender (server/record/) works with:
-// leases (several server instances: each row taken by exactly one), done, retry later,
-// dead letters. Borrows a Database; not thread-safe: one owner thread.
+// The record outbox (issue 19 part 2): while the push is on (ReadingLedger::set_record_push,
+// the server's `record_endpoint`), every reading the ledger stores gets ONE row here, in the
+// transaction that stores it (enqueue_for_record, called by insert_readings), so a reading
+// stored while the push is on is a reading the record system will get, and a duplicate,
+// quarantined or rolled-back reading is none. With the push off nothing is queued. RecordOutbox is
+// what the sender (server/record/) works with: leases (several server instances: each row taken by
+// exactly one), done, retry later, dead letters. Borrows a Database; not thread-safe: one owner
+// thread.
 #pragma once
 
 #include <chrono>
@@ -22,9 +24,16 @@ namespace kotona::server::store {
 // create_schema() under the schema lock. Errors: kIo.
 [[nodiscard]] Result<void> create_record_outbox_schema(Database& db);
 
-// One outbox row per uid in `uids` (readings just inserted in the open transaction), due at
+// A reading just inserted, as its INSERT's RETURNING names it.
+struct InsertedReading {
+  std::int64_t seq = 0;
+  std::string patient_id;
+};
+
+// One outbox row per reading in `inserted` (just inserted in the open transaction), due at
 // `now`. REQUIRES: inside the transaction that inserted them. Errors: kIo.
-[[nodiscard]] Result<void> enqueue_for_record(Database& db, std::span<const std::string> uids,
+[[nodiscard]] Result<void> enqueue_for_record(Database& db,
+                                              std::span<const InsertedReading> inserted,
                                               HubTime now);
 
 // A row taken by claim(): the reading as stored.

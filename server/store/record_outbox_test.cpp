@@ -36,10 +36,12 @@ struct OutboxFixture {
   std::string location = test::test_store_location(dir.path());
   std::unique_ptr<Store> store;
   std::uint64_t next_batch = 1;
-  OutboxFixture() {
+  // `push`: as the server with (true) or without (false) a record_endpoint.
+  explicit OutboxFixture(bool push = true) {
     auto opened = Store::open(location);
     REQUIRE(opened.has_value());
     store = std::move(*opened);
+    store->ledger().set_record_push(push);
     const std::pair<const char*, const char*> bindings[] = {{"BP1", "patient-1"},
                                                             {"BP2", "patient-2"},
                                                             {"SCALE1", "patient-1"},
@@ -54,6 +56,17 @@ struct OutboxFixture {
     return store->ledger().store_batch(kGw, {kGw, next_batch++, std::move(readings), {}}, kNow);
   }
   std::int64_t outbox() { return store->count_rows("record_outbox").value_or(-1); }
+  // "seq patient_id" per row of `sql`'s two columns, in order.
+  std::vector<std::string> rows_of(const std::string& sql) {
+    auto db = connection();
+    auto stmt = db->prepare(sql);
+    REQUIRE(stmt.has_value());
+    std::vector<std::string> out;
+    while (stmt->step().value()) {
+      out.push_back(std::to_string(stmt->column_int(0)) + " " + stmt->column_text(1));
+    }
+    return out;
+  }
   // A second connection, as the sender (and another server instance) has.
   std::unique_ptr<Database> connection() {
     auto db = Database::open(location);
@@ -100,6 +113,43 @@ TEST_CASE("record outbox: a stored reading -> one row, duplicate and quarantined
                                                  conflict->readings[0].stored_as});
   CHECK(items->at(0).reading.patient.value == "patient-1");
   CHECK(items->at(0).attempts == 1);
+  // Each row names its reading's seq and patient as the readings INSERT returned them.
+  CHECK(f.rows_of("SELECT reading_seq, patient_id FROM record_outbox ORDER BY reading_seq") ==
+        f.rows_of("SELECT seq, patient_id FROM readings ORDER BY seq"));
+}
+
+TEST_CASE("record outbox: push off -> no row on any path, on later -> only what is stored then") {
+  OutboxFixture f(false);
+  auto first = f.store_batch({bp("BP1", 1), bp("BP2", 1), bp("UNKNOWN", 1)});
+  REQUIRE(first.has_value());
+  CHECK(first->readings[0].disposition == Disposition::kStored);
+  // A uid conflict (derived uid), group commit, a released quarantine item: stored, not queued.
+  auto conflict = f.store_batch({bp("BP1", 1, 150)});
+  REQUIRE(conflict.has_value());
+  REQUIRE(conflict->readings[0].disposition == Disposition::kConflict);
+  std::vector<GroupedBatch> group{{kGw, {kGw, 90, {bp("BP2", 2)}, {}}, kNow},
+                                  {kGw, {kGw, 91, {bp("BP1", 2)}, {}}, kNow}};
+  auto grouped = f.store->ledger().store_batches(group);
+  REQUIRE(grouped.has_value());
+  for (const auto& batch : *grouped) REQUIRE(batch.has_value());
+  REQUIRE(f.store->patients().add_enrolment(
+      {kGw, DeviceSerial{"UNKNOWN"}, PatientId{"patient-2"}, HubTime{}, std::nullopt}));
+  auto held = f.store->ledger().quarantined({}, 10);
+  REQUIRE(held.has_value());
+  REQUIRE(held->size() == 1);
+  auto released = f.store->ledger().release_quarantined(held->at(0).id, "admin", kNow);
+  REQUIRE(released.has_value());
+  CHECK(f.store->count_rows("readings").value() == 6);
+  CHECK(f.outbox() == 0);
+  // Turned on: the readings stored while it was off are not sent (no backfill), new ones are.
+  f.store->ledger().set_record_push(true);
+  REQUIRE(f.store_batch({bp("BP1", 3), bp("BP1", 1)}).has_value());
+  CHECK(f.outbox() == 1);
+  auto db = f.connection();
+  RecordOutbox outbox(*db, "instance-1");
+  auto items = outbox.claim(kNow, 60s, 10);
+  REQUIRE(items.has_value());
+  CHECK(uids(*items) == std::vector<std::string>{bp("BP1", 3).uid.value});
 }
 
 TEST_CASE("record outbox: a rolled-back batch -> no row, also when rows were written before") {

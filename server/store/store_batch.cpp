@@ -59,7 +59,7 @@ const std::string& insert_sql(std::size_t rows) {
         "quality_json, received_unix_ms) VALUES";
     for (std::size_t i = 0; i < rows; ++i)
       text += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?)";
-    text += " " KOTONA_READING_UID_ON_CONFLICT " RETURNING reading_uid";
+    text += " " KOTONA_READING_UID_ON_CONFLICT " RETURNING reading_uid, seq, patient_id";
   }
   return text;
 }
@@ -94,18 +94,20 @@ Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<con
       p += kInsertColumns;
     }
     std::set<std::string> returned;
+    std::vector<InsertedReading> for_record;
     while (true) {
       auto more = insert->step();
       if (!more) return fail(more.error());
       if (!*more) break;
       returned.insert(insert->column_text(0));
+      if (record_push_) for_record.push_back({insert->column_int(1), insert->column_text(2)});
     }
     for (std::size_t i = done; i < done + n; ++i) {
       inserted[i] = returned.contains(rows[i].reading.uid.value);
     }
-    // Issue 19: each reading inserted gets its record-outbox row in this same transaction.
-    const std::vector<std::string> uids(returned.begin(), returned.end());
-    if (auto r = enqueue_for_record(db_, uids, txn.received); !r) return fail(r.error());
+    // Issue 19: with the push on, each reading inserted gets its record-outbox row in this
+    // same transaction, from the RETURNING row (no second look-up by uid).
+    if (auto r = enqueue_for_record(db_, for_record, txn.received); !r) return fail(r.error());
     done += n;
   }
   return inserted;

@@ -147,6 +147,7 @@ struct PushFixture {
     auto opened = store::Store::open(location);
     REQUIRE(opened.has_value());
     store = std::move(*opened);
+    store->ledger().set_record_push(true);  // as the server does with record_endpoint set
     for (int p = 1; p <= kPatients; ++p) {
       for (const char* kind : {"BP", "GLU", "SCALE"}) {
         REQUIRE(store->patients().add_enrolment({kGw, DeviceSerial{kind + std::to_string(p)},
