@@ -17,6 +17,7 @@ const DAY = 86400000;
 const periods = [7, 30, 90];
 
 let days = 30;
+let loads = 0;  // the latest load wins: an earlier one still in flight is dropped
 
 async function getJson(path) {
   const r = await call(path);
@@ -269,18 +270,23 @@ function bar(patient) {
   return d;
 }
 
+// Drops an overview load still in flight (the trend around an alert took the view).
+export function stopOverview() { ++loads; }
+
 export async function showOverview(patient) {
-  const box = $("overview");
+  const box = $("overview"), load = ++loads, span = days;
   box.dataset.patient = patient;
+  delete box.dataset.ready;
+  delete box.dataset.days;
   box.replaceChildren(bar(patient), tx("p", "trend.loading"));
-  const to = Date.now(), from = to - days * DAY;
+  const to = Date.now(), from = to - span * DAY;
   const q = encodeURIComponent(patient);
   try {
     const [period, info, alerts] = await Promise.all([
       readingsBetween(patient, from, to),
       getJson(`/api/v1/patients/${q}/overview`),
       getJson(`/api/v1/alerts?limit=1000&patient=${q}`)]);
-    if (box.dataset.patient !== patient) return;  // another patient was opened meanwhile
+    if (load !== loads) return;  // another patient or period was chosen meanwhile
     const rows = period.rows;
     const readings = rows.filter(r => r.kind !== "implant");
     const printed = tx("p", "overview.span", {from: when(new Date(from).toISOString()), to: when(new Date(to).toISOString())}, "small period");
@@ -292,7 +298,7 @@ export async function showOverview(patient) {
     const implant = implants(rows.filter(r => r.kind === "implant"));
     if (implant) box.append(implant);
     box.append(alertHistory(alerts, from));
-    box.dataset.days = days;
+    box.dataset.days = span;
     box.dataset.ready = "";
-  } catch (e) { box.replaceChildren(bar(patient), tx("p", "trend.cannotLoad", {error: e}, "err")); }
+  } catch (e) { if (load === loads) box.replaceChildren(bar(patient), tx("p", "trend.cannotLoad", {error: e}, "err")); }
 }
