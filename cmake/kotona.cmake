@@ -13,17 +13,33 @@ option(KOTONA_SANITIZE "Build with ASan + UBSan" OFF)
 # (the hub sends its whole backlog at once), no_client_renewal (the hub never makes a fresh
 # Paho client), no_space_reserve (the outbox never releases its reserve file on a full disk),
 # silent_store_errors (store write failures reach neither readiness nor store.unwritable),
-# hid_no_wake (the hub never writes the wake-up report to a USB HID meter: it stays silent).
-# Run by tests/reliability/negative_control.sh (ctest label reliability).
+# hid_no_wake (the hub never writes the wake-up report to a USB HID meter: it stays silent),
+# group_all_or_nothing (the ingest group commit without a savepoint per batch), ack_on_receipt
+# (the server acks a batch before its group commits).
+# Run by tests/reliability/negative_control.sh (ctest label reliability), one shared tree.
 set(KOTONA_BROKEN "none" CACHE STRING "Deliberately broken build for negative controls")
 set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback no_unique_key sync_off
                                               in_memory_escalation ble_no_reset_check
                                               no_refused_report no_pg_reconnect no_inflight_cap
                                               no_client_renewal no_space_reserve
-                                              silent_store_errors hid_no_wake)
+                                              silent_store_errors hid_no_wake
+                                              group_all_or_nothing ack_on_receipt)
+get_property(kotona_broken_switches CACHE KOTONA_BROKEN PROPERTY STRINGS)
+if(NOT KOTONA_BROKEN IN_LIST kotona_broken_switches)
+  message(FATAL_ERROR "KOTONA_BROKEN=${KOTONA_BROKEN} is not a switch: one of ${kotona_broken_switches}")
+endif()
 if(NOT KOTONA_BROKEN STREQUAL "none")
   message(WARNING "KOTONA_BROKEN=${KOTONA_BROKEN}: this build is broken on purpose (loses readings or escalations)")
 endif()
+# kotona_broken(SWITCH SOURCE...): with KOTONA_BROKEN=SWITCH, defines KOTONA_BROKEN_<SWITCH>=1
+# in these sources of the current directory only. Per source, not per target, so moving the
+# shared negative-control tree from one switch to the next recompiles a file or two.
+function(kotona_broken switch)
+  if(KOTONA_BROKEN STREQUAL switch)
+    string(TOUPPER "KOTONA_BROKEN_${switch}" macro)
+    set_property(SOURCE ${ARGN} APPEND PROPERTY COMPILE_DEFINITIONS ${macro}=1)
+  endif()
+endfunction()
 
 set(KOTONA_WARNINGS -Wall -Wextra -Wshadow -Wconversion -Werror)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")

@@ -144,7 +144,7 @@ TEST_CASE("power loss at every sync point of an outbox workload -> no confirmed 
 TEST_CASE("power loss between syncs, at every write of a workload -> no confirmed reading lost") {
   // A cut at a write loses only what was never synced; a commit that returned was synced
   // (synchronous=FULL), so nothing confirmed may go. With synchronous=OFF this case fails
-  // (negative_control_power_loss.sh): commits return before anything is durable.
+  // (negative control sync_off): commits return before anything is durable.
   install_power_loss_vfs();
   std::int64_t crashes = 0, lost = 0;
   for (unsigned seed = 1; seed <= 1; ++seed) {  // ~1950 cuts, about a minute
