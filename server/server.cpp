@@ -131,6 +131,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   http_options.gateway_silent_after = config.technical.gateway_silent_after;
   if (config.record.enabled()) {  // the sender is made below, before anything runs
     http_options.record_status = [p = impl.get()] { return p->record->status(); };
+    http_options.record_gauges = [p = impl.get()] { return p->record->gauges(); };
   }
   impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters, impl->hub,
                                                   *impl->auth, http_options);

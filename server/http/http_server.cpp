@@ -253,7 +253,8 @@ asio::awaitable<bool> HttpServer::Impl::serve(beast::tcp_stream& stream, Request
                        &options.public_names,
                        client_of(stream, request),
                        options.record_status,
-                       options.gateway_silent_after};
+                       options.gateway_silent_after,
+                       options.record_gauges};
   auto routed = dispatch(request, context);
   if (auto* grant = std::get_if<StreamGrant>(&routed)) {
     auto refused = stream_over_cap(request, grant->principal.user);

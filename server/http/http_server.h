@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -46,6 +47,8 @@ struct HttpOptions {
   std::function<Result<boost::json::object>()> record_status;
   // The gateway.silent limit: the patient overview calls a hub heard within it online.
   std::chrono::seconds gateway_silent_after{300};
+  // GET /metrics: the record push's gauges (outbox depth and age); empty: not configured.
+  std::function<Result<std::map<std::string, std::uint64_t>>()> record_gauges;
 };
 
 class HttpServer {

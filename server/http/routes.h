@@ -58,6 +58,9 @@ struct RouteContext {
   std::function<Result<boost::json::object>()> record_status = nullptr;
   // A hub heard from within this long is online (the gateway.silent limit; patient overview).
   std::chrono::seconds gateway_silent_after{300};
+  // GET /metrics: the record push's gauges (record_outbox_pending,
+  // record_outbox_oldest_age_seconds); empty when no record_endpoint is configured.
+  std::function<Result<std::map<std::string, std::uint64_t>>()> record_gauges = nullptr;
 };
 
 // A stream the caller may open: its request, who asked, and the token (with the client's

@@ -34,6 +34,13 @@ Routed metrics(const Call& call) {
   // sse_clients goes up and down: a gauge (a counter must never decrease).
   auto gauges = health_gauges(call.ctx.health);
   gauges["sse_clients"] = call.ctx.hub.size();
+  if (call.ctx.record_gauges) {  // the record outbox's depth (issue 19); absent if unreadable
+    if (auto record = call.ctx.record_gauges()) {
+      gauges.insert(record->begin(), record->end());
+    } else {
+      call.ctx.counters.add("store_error");
+    }
+  }
   auto text = prometheus_text(call.ctx.counters.snapshot(), gauges);
   return respond(call.req, http::status::ok, text, "text/plain; version=0.0.4", call.ctx.counters);
 }

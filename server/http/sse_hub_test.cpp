@@ -109,3 +109,30 @@ TEST_CASE("http: /metrics -> sse_clients is a gauge (goes down when a stream end
   }
   CHECK(down);
 }
+
+TEST_CASE("http: /metrics -> the record outbox's gauges when the push is on, none when off") {
+  {
+    Served off;
+    auto text = off.request(bhttp::verb::get, "/metrics").body();
+    CHECK(text.find("record_outbox_pending") == std::string::npos);
+  }
+  http::HttpOptions options;
+  std::atomic<int> failures{0};  // the server answers on its own thread
+  options.record_gauges = [&]() -> Result<std::map<std::string, std::uint64_t>> {
+    if (failures-- > 0) return fail(Errc::kIo, "outbox unreadable");
+    return std::map<std::string, std::uint64_t>{{"record_outbox_pending", 7},
+                                                {"record_outbox_oldest_age_seconds", 42}};
+  };
+  Served on({}, options);
+  auto text = on.request(bhttp::verb::get, "/metrics").body();
+  CHECK(text.find("# TYPE record_outbox_pending gauge\nrecord_outbox_pending 7\n") !=
+        std::string::npos);
+  CHECK(text.find("# TYPE record_outbox_oldest_age_seconds gauge\n"
+                  "record_outbox_oldest_age_seconds 42\n") != std::string::npos);
+  // Unreadable: the other metrics still answer, the gauges are left out, store_error counted.
+  failures = 1;
+  auto response = on.request(bhttp::verb::get, "/metrics");
+  CHECK(response.result() == bhttp::status::ok);
+  CHECK(response.body().find("record_outbox_pending") == std::string::npos);
+  CHECK(response.body().find("store_error 1") != std::string::npos);
+}

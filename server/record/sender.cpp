@@ -259,7 +259,7 @@ void RecordSender::failing(const std::string& why) {
     log_warn(kLog, "the record system does not take readings: " + why + "; retrying");
   }
   if (unreachable_raised_ || now - *failing_since_ < config_.unreachable_after) return;
-  auto counts = outbox_.counts();
+  auto counts = outbox_.depth();
   const std::int64_t waiting = counts ? counts->pending : -1;
   const auto seconds = static_cast<double>((ms(now) - ms(*failing_since_)) / 1000);
   alerts::TechnicalDraft draft{
@@ -324,6 +324,18 @@ void RecordSender::raise(const std::vector<alerts::TechnicalDraft>& drafts) {
 }  // namespace kotona::server::record
 
 namespace kotona::server::record {
+
+Result<std::map<std::string, std::uint64_t>> RecordSender::gauges() {
+  auto depth = outbox_.depth();
+  if (!depth) return fail(depth.error());
+  std::int64_t age_ms = 0;
+  if (depth->oldest_pending) {
+    age_ms = std::max<std::int64_t>(0, ms(clock_()) - ms(*depth->oldest_pending));
+  }
+  return std::map<std::string, std::uint64_t>{
+      {"record_outbox_pending", static_cast<std::uint64_t>(depth->pending)},
+      {"record_outbox_oldest_age_seconds", static_cast<std::uint64_t>(age_ms / 1000)}};
+}
 
 Result<boost::json::object> RecordSender::status() {
   namespace json = boost::json;

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -58,6 +59,10 @@ class RecordSender {
   // "dead_letters": [{"reading_uid", "patient_id", "at_unix_ms", "http_status",
   // "operation_outcome"}] (newest 50)}. Errors: kIo.
   [[nodiscard]] Result<boost::json::object> status();
+  // For /metrics: record_outbox_pending (rows waiting to be sent, every instance's) and
+  // record_outbox_oldest_age_seconds (how long ago the oldest of them was received; 0 when
+  // none). Errors: kIo.
+  [[nodiscard]] Result<std::map<std::string, std::uint64_t>> gauges();
 
  private:
   RecordSender(boost::asio::io_context& io, store::Store& store,

@@ -205,6 +205,25 @@ Result<OutboxCounts> RecordOutbox::counts() {
   return out;
 }
 
+Result<OutboxCounts> RecordOutbox::depth() {
+  auto stmt =
+      db_.prepare("SELECT COUNT(*), MIN(reading_seq) FROM record_outbox WHERE state = 'pending'");
+  if (!stmt) return fail(stmt.error());
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  OutboxCounts out;
+  if (!*row || stmt->column_int(0) == 0) return out;
+  out.pending = stmt->column_int(0);
+  const auto oldest_seq = stmt->column_int(1);
+  auto received = db_.prepare("SELECT received_unix_ms FROM readings WHERE seq = ?");
+  if (!received) return fail(received.error());
+  received->bind(1, oldest_seq);
+  auto found = received->step();
+  if (!found) return fail(found.error());
+  if (*found) out.oldest_pending = HubTime{std::chrono::milliseconds{received->column_int(0)}};
+  return out;
+}
+
 Result<std::vector<DeadLetter>> RecordOutbox::dead_letters(int limit) {
   auto stmt = db_.prepare(
       "SELECT reading_seq, reading_uid, patient_id, at_unix_ms, http_status, outcome_json "

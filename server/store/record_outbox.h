@@ -86,6 +86,9 @@ class RecordOutbox {
   // transaction. Errors: kIo.
   [[nodiscard]] Result<void> dead_letter(const DeadLetter& letter);
   [[nodiscard]] Result<OutboxCounts> counts();
+  // The pending rows only (through the state index; done rows are not counted): for the
+  // gauges. `done` and `dead` stay 0. Errors: kIo.
+  [[nodiscard]] Result<OutboxCounts> depth();
   // Newest first, at most `limit`.
   [[nodiscard]] Result<std::vector<DeadLetter>> dead_letters(int limit);
   // Deletes done rows pushed before `before`. Returns how many. Errors: kIo.

@@ -359,6 +359,27 @@ TEST_CASE(
   CHECK(f.alerts.size() == 1);  // one per episode
 }
 
+TEST_CASE("record push: gauges -> rows waiting and the oldest one's age, 0 once delivered") {
+  PushFixture f;
+  // Received two minutes ago, the endpoint not running yet.
+  store::Batch batch{kGw, 1, {reading_number(0), reading_number(1), reading_number(2)}, {}};
+  REQUIRE(f.store->ledger().store_batch(kGw, batch, wall_now() - 120s).has_value());
+  f.stored = 3;
+  f.add_sender(f.config());
+  f.io.run_for(200ms);
+  auto waiting = f.senders[0]->gauges();
+  REQUIRE(waiting.has_value());
+  CHECK(waiting->at("record_outbox_pending") == 3);
+  CHECK(waiting->at("record_outbox_oldest_age_seconds") >= 120);
+  CHECK(waiting->at("record_outbox_oldest_age_seconds") < 180);
+  f.receiver.start();
+  f.run(3, false);
+  auto drained = f.senders[0]->gauges();
+  REQUIRE(drained.has_value());
+  CHECK(drained->at("record_outbox_pending") == 0);
+  CHECK(drained->at("record_outbox_oldest_age_seconds") == 0);
+}
+
 TEST_CASE("record push: two server instances -> each reading POSTed by exactly one") {
   PushFixture f;
   f.receiver.start();
