@@ -89,7 +89,10 @@ json::object me_json(const Call& call, const store::UserSettings& s) {
       {"role", std::string(to_string(who.role))},
       {"team", who.team.empty() || who.team == "-" ? json::value(nullptr) : json::value(who.team)},
       {"teams", teams_json(who, call.ctx.auth)},
-      {"language", s.language ? json::value(*s.language) : json::value(nullptr)}};
+      {"language", s.language ? json::value(*s.language) : json::value(nullptr)},
+      // Issue 18 part 6, as the page applies them: sound on and notification off by default.
+      {"alert_sound", s.alert_sound.value_or(true)},
+      {"alert_notify", s.alert_notify.value_or(false)}};
 }
 
 // The alert `id` names when the caller may see it; else the 404 to answer.
@@ -171,26 +174,40 @@ Routed update_me(const Call& call) {
   constexpr const char* kWhy = "language must be fi, sv or en (or null)";
   auto body = body_object(call);
   if (!body) return bad_input(call, "body must be a JSON object");
+  if (body->empty())
+    return bad_input(call, "no setting given (language, alert_sound, alert_notify)");
+  auto s = call.ctx.store.settings().settings(call.who.user);
+  if (!s) return store_failed(call, "settings read", s.error());
+  store::UserSettings wanted = *s;
   for (const auto& field : *body) {
-    if (field.key() != "language") {
-      return bad_input(call, "unknown field '" + std::string(field.key()) + "' (only language)");
+    const auto& value = field.value();
+    if (field.key() == "language") {
+      if (value.is_null()) {
+        wanted.language.reset();
+      } else if (!value.is_string() || std::find(kLanguages.begin(), kLanguages.end(),
+                                                 value.as_string()) == kLanguages.end()) {
+        return bad_input(call, kWhy);
+      } else {
+        wanted.language = std::string(value.as_string());
+      }
+    } else if (field.key() == "alert_sound" || field.key() == "alert_notify") {
+      auto& setting = field.key() == "alert_sound" ? wanted.alert_sound : wanted.alert_notify;
+      if (value.is_null()) {
+        setting.reset();
+      } else if (value.is_bool()) {
+        setting = value.as_bool();
+      } else {
+        return bad_input(call, std::string(field.key()) + " must be true, false or null");
+      }
+    } else {
+      return bad_input(call, "unknown field '" + std::string(field.key()) +
+                                 "' (language, alert_sound, alert_notify)");
     }
   }
-  const auto* value = body->if_contains("language");
-  if (value == nullptr) return bad_input(call, kWhy);
-  std::optional<std::string> language;
-  if (value->is_string()) {
-    language = std::string(value->as_string());
-    if (std::find(kLanguages.begin(), kLanguages.end(), *language) == kLanguages.end()) {
-      return bad_input(call, kWhy);
-    }
-  } else if (!value->is_null()) {
-    return bad_input(call, kWhy);
-  }
-  auto s = call.ctx.store.settings().set_language(call.who.user, language, now());
-  if (!s) return store_failed(call, "settings write", s.error());
+  auto saved = call.ctx.store.settings().save(wanted, now());
+  if (!saved) return store_failed(call, "settings write", saved.error());
   call.ctx.counters.add("user_settings_saved");
-  return json_reply(call.req, http::status::ok, me_json(call, *s), call.ctx.counters);
+  return json_reply(call.req, http::status::ok, me_json(call, *saved), call.ctx.counters);
 }
 
 Routed claim_alert(const Call& call) { return claim(call, true); }

@@ -14,9 +14,12 @@
 namespace kotona::server::http {
 
 // GET /api/v1/me -> {user, role, team, teams: [{id, name (null: none), patients (its config
-// line's)}] (the caller's team; an admin's: all), language (null: not chosen)}.
+// line's)}] (the caller's team; an admin's: all), language (null: not chosen), alert_sound
+// (a new high alert plays a sound: true unless turned off), alert_notify (and raises a desktop
+// notification: false until turned on)}.
 Routed show_me(const Call& call);
-// PUT /api/v1/me {"language": "fi"|"sv"|"en"|null} -> 200 as GET; audited `settings.update`.
+// PUT /api/v1/me {"language": "fi"|"sv"|"en"|null, "alert_sound": bool|null, "alert_notify":
+// bool|null}, any of them (null: back to the default) -> 200 as GET; audited `settings.update`.
 Routed update_me(const Call& call);
 // POST /api/v1/alerts/claim|unclaim {"alert_id"} -> 200 alert (claimed_by, claimed_at); 409
 // when another user holds the claim, the alert is resolved (claim), or the caller holds none

@@ -59,6 +59,41 @@ TEST_CASE("GET/PUT /api/v1/me: language kept per user on the server, 400 names f
   CHECK(s.counters.snapshot()["api_bad_input"] >= 6);
 }
 
+TEST_CASE(
+    "GET/PUT /api/v1/me: a high alert's sound (on by default) and notification (off), per user") {
+  Served s;
+  const std::string lee = s.clinician_token, alice = s.login("alice");
+  auto me = object(s.request(bhttp::verb::get, "/api/v1/me", lee));
+  CHECK(me.at("alert_sound").as_bool());
+  CHECK_FALSE(me.at("alert_notify").as_bool());
+  REQUIRE(s.request(bhttp::verb::put, "/api/v1/me", lee, R"({"language":"en"})").result() ==
+          bhttp::status::ok);
+  auto put = s.request(bhttp::verb::put, "/api/v1/me", lee,
+                       R"({"alert_sound":false,"alert_notify":true})");
+  REQUIRE(put.result() == bhttp::status::ok);
+  CHECK_FALSE(object(put).at("alert_sound").as_bool());
+  me = object(s.request(bhttp::verb::get, "/api/v1/me", lee));
+  CHECK_FALSE(me.at("alert_sound").as_bool());
+  CHECK(me.at("alert_notify").as_bool());
+  CHECK(text(me.at("language")) == "en");  // a PUT changes only what it names
+  CHECK(object(s.request(bhttp::verb::get, "/api/v1/me", alice)).at("alert_sound").as_bool());
+  for (const char* bad : {R"({"alert_sound":"yes"})", R"({"alert_notify":1})",
+                          R"({"alert_notify":true,"language":"de"})"}) {
+    auto res = s.request(bhttp::verb::put, "/api/v1/me", lee, bad);
+    CHECK_MESSAGE(res.result() == bhttp::status::bad_request, bad);
+  }
+  CHECK(s.request(bhttp::verb::put, "/api/v1/me", lee, R"({"alert_sound":"yes"})")
+            .body()
+            .find("alert_sound must be true, false or null") != std::string::npos);
+  CHECK(object(s.request(bhttp::verb::put, "/api/v1/me", lee, R"({"alert_sound":null})"))
+            .at("alert_sound")
+            .as_bool());  // back to the default
+  auto audit = audit_of(s, "user/dr-lee");
+  REQUIRE(audit.size() == 3);
+  CHECK(text(audit[1].at("detail")) == "alert_sound=off, alert_notify=on");
+  CHECK(text(audit[0].at("detail")) == "alert_sound cleared");
+}
+
 TEST_CASE("POST /api/v1/alerts/claim: a colleague's stream shows it live, 409 names the holder") {
   Served s;
   const std::string lee = s.clinician_token, alice = s.login("alice");

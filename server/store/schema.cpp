@@ -117,7 +117,7 @@ constexpr std::pair<const char*, const char*> kPatientColumnsAdded[] = {{"langua
 // A user's settings (user_settings.h), one column each; a setting added later is one more
 // row here, so older databases gain it at open.
 constexpr std::pair<const char*, const char*> kUserSettingsColumnsAdded[] = {
-    {"language", "TEXT NULL"}};
+    {"language", "TEXT NULL"}, {"alert_sound", "INTEGER NULL"}, {"alert_notify", "INTEGER NULL"}};
 
 // Every table that gained columns after v1, walked by one loop at open.
 struct ColumnsAdded {

@@ -85,6 +85,54 @@ TEST_CASE("user settings: database without the language column -> added at open"
   CHECK(f.store->settings().settings("dr-lee").value().language == "fi");
 }
 
+TEST_CASE(
+    "user settings: a high alert's sound and notification saved beside the language, audited") {
+  test::StoreFixture f;
+  auto none = f.store->settings().settings("dr-lee").value();
+  CHECK_FALSE(none.alert_sound.has_value());  // not chosen: the page's default applies
+  CHECK_FALSE(none.alert_notify.has_value());
+  REQUIRE(f.store->settings().set_language("dr-lee", "sv", kNow).has_value());
+  auto wanted = f.store->settings().settings("dr-lee").value();
+  wanted.alert_sound = false;
+  wanted.alert_notify = true;
+  REQUIRE(f.store->settings().save(wanted, kNow + 1s).has_value());
+  REQUIRE(f.store->settings().save(wanted, kNow + 2s).has_value());  // unchanged: nothing written
+  f.reopen();
+  auto read = f.store->settings().settings("dr-lee").value();
+  CHECK(read.language == "sv");  // kept
+  CHECK(read.alert_sound == false);
+  CHECK(read.alert_notify == true);
+  CHECK(read.updated == kNow + 1s);
+  read.alert_sound.reset();
+  REQUIRE(f.store->settings().save(read, kNow + 3s).has_value());
+  CHECK_FALSE(f.store->settings().settings("dr-lee").value().alert_sound.has_value());
+  auto audit = audit_rows(*f.store, "user/dr-lee");
+  REQUIRE(audit.size() == 3);  // newest first
+  CHECK(audit[1].detail == "alert_sound=off, alert_notify=on");
+  CHECK(audit[0].detail == "alert_sound cleared");
+  CHECK(f.store->audit_log().verify().value().ok);
+}
+
+TEST_CASE(
+    "user settings: database without the alert_sound and alert_notify columns -> added at open") {
+  test::StoreFixture f;
+  REQUIRE(f.store->settings().set_language("dr-lee", "en", kNow).has_value());
+  f.store.reset();
+  {
+    auto db = Database::open(f.location);
+    REQUIRE(db.has_value());
+    REQUIRE((*db)->exec("ALTER TABLE user_settings DROP COLUMN alert_sound").has_value());
+    REQUIRE((*db)->exec("ALTER TABLE user_settings DROP COLUMN alert_notify").has_value());
+  }
+  f.reopen();
+  auto read = f.store->settings().settings("dr-lee").value();
+  CHECK(read.language == "en");
+  CHECK_FALSE(read.alert_sound.has_value());
+  read.alert_notify = true;
+  REQUIRE(f.store->settings().save(read, kNow + 1s).has_value());
+  CHECK(f.store->settings().settings("dr-lee").value().alert_notify == true);
+}
+
 TEST_CASE("alert claim: taken, refused to a colleague, released by its holder, events and audit") {
   auto f = enrolled();
   auto& book = f.store->alert_book();

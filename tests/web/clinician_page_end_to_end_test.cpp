@@ -295,3 +295,22 @@ TEST_CASE("page overview (issue 18 part 4): in Swedish -> no untranslated text")
 TEST_CASE("page overview (issue 18 part 4): in English -> no untranslated text") {
   overview_in("en");
 }
+
+TEST_CASE(
+    "page attention (issue 18 part 6): a new high alert live -> tone, desktop notification, "
+    "the count in the title, a medium alert and the initial load -> silent") {
+  SystemUnderTest sys;
+  sys.extra_server_config =
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
+  sys.start_broker();
+  sys.start_server({"INRSIM0001"});
+  // 3.4: outside the 2-3 target (medium); 6.0: far outside (high, >= 5.0), 4 s later.
+  run_page(sys, "attention_page.cjs", {"dr-page", kTestPassword, kTestPassword, KOTONA_SHOT_DIR},
+           {"INRSIM0001", {"measure", "3.4", "wait", "4000", "measure", "6.0"}, {}, "astm-inr"});
+
+  const auto& db = sys.store_location();
+  CHECK(rows(db, "SELECT user_name, alert_sound, alert_notify FROM user_settings", 3) ==
+        std::vector<std::vector<std::string>>{{"dr-page", "", "1"}});
+  CHECK(rows(db, "SELECT actor, detail FROM audit_log WHERE action = 'settings.update'", 2) ==
+        std::vector<std::vector<std::string>>{{"dr-page", "alert_notify=on"}});
+}

@@ -3,6 +3,7 @@
 // URL would land in logs and history, and a cookie would make every route a cross-site
 // request forgery target (docs/security.md).
 import {$, call, say, session} from "./api.js";
+import {attend, initAttention, showCount, useSettings} from "./attention.js";
 import {alerts, apply, initFeed, render} from "./feed.js";
 import {chooseLanguage, lang, translateDocument, useLanguageOf} from "./i18n.js";
 import {loadPatients, setTeams} from "./patients.js";
@@ -19,6 +20,7 @@ function signedOut(why) {
   if (streamAbort) streamAbort.abort();
   alerts.clear();
   $("alerts").replaceChildren();
+  showCount(alerts);
   $("main").hidden = true;
   $("login").hidden = false;
   setState(why || "state.prompt");
@@ -64,8 +66,10 @@ async function follow(r, last) {
       const ev = parseEvent(buffer.slice(0, end));
       buffer = buffer.slice(end + 2);
       if (ev.event === "alert" && ev.data) {
-        apply(JSON.parse(ev.data));
+        const a = JSON.parse(ev.data), isNew = !alerts.has(a.alert_id);
+        apply(a);
         render();
+        attend(a, isNew, alerts);  // a new high alert: tone, notification; the title's count
         last = Math.max(last, Number(ev.id));
       }
     }
@@ -104,6 +108,7 @@ async function loadMe(user) {
   if (!r.ok) return;
   const me = await r.json();
   setTeams(me.teams);
+  useSettings(me);
   if (me.language && me.language !== lang) {
     chooseLanguage(me.language, user);
     translateDocument();
@@ -127,6 +132,7 @@ async function start() {
     let last = 0;
     for (const a of list) { apply(a); last = Math.max(last, a.event_id); }
     render();
+    showCount(alerts);  // the initial load: the title's count, no tone
     stream(last);
   } catch (e) { if (session.token) setState("state.cannotLoad", {error: e}); }
 }
@@ -161,5 +167,6 @@ $("lang").onchange = async () => {
 useLanguageOf(session.token ? sessionStorage.getItem("kotona.user") : null);
 translateDocument();
 initFeed(audit);
+initAttention();
 initQuarantine();
 if (session.token) start(); else signedOut();

@@ -149,6 +149,15 @@ export const messages = {
     "notes.add": "Lisää merkintä",
     "notes.placeholder": "uusi merkintä potilaasta",
     "notes.unregistered": "merkintöjä voi tehdä vain rekisteröidylle potilaalle",
+    // attention (issue 18 parts 6 and 9)
+    "doc.titleCount.one": "({count}) Kotona – hälytykset",
+    "doc.titleCount.other": "({count}) Kotona – hälytykset",
+    "attention.legend": "Uusi korkean kiireellisyyden hälytys",
+    "attention.sound": "äänimerkki",
+    "attention.notify": "työpöytäilmoitus",
+    "attention.blocked": "selain estää ilmoitukset: salli ne selaimen asetuksista",
+    "attention.notifyTitle": "Korkea hälytys: {patient}",
+    "attention.newAlert": "uusi hälytys",
   },
   sv: {
     "doc.title": "Kotona – larm",
@@ -293,6 +302,15 @@ export const messages = {
     "notes.add": "Lägg till anteckning",
     "notes.placeholder": "ny anteckning om patienten",
     "notes.unregistered": "anteckningar kan bara göras om registrerade patienter",
+    // attention (issue 18 parts 6 and 9)
+    "doc.titleCount.one": "({count}) Kotona – larm",
+    "doc.titleCount.other": "({count}) Kotona – larm",
+    "attention.legend": "Nytt larm med hög prioritet",
+    "attention.sound": "ljudsignal",
+    "attention.notify": "skrivbordsavisering",
+    "attention.blocked": "webbläsaren blockerar aviseringar: tillåt dem i webbläsarens inställningar",
+    "attention.notifyTitle": "Larm med hög prioritet: {patient}",
+    "attention.newAlert": "nytt larm",
   },
   en: {
     "doc.title": "Kotona clinician feed",
@@ -437,6 +455,15 @@ export const messages = {
     "notes.add": "Add note",
     "notes.placeholder": "new note on the patient",
     "notes.unregistered": "notes can be kept only for registered patients",
+    // attention (issue 18 parts 6 and 9)
+    "doc.titleCount.one": "({count}) Kotona clinician feed",
+    "doc.titleCount.other": "({count}) Kotona clinician feed",
+    "attention.legend": "New high-priority alert",
+    "attention.sound": "sound",
+    "attention.notify": "desktop notification",
+    "attention.blocked": "the browser blocks notifications: allow them in its settings",
+    "attention.notifyTitle": "High-priority alert: {patient}",
+    "attention.newAlert": "new alert",
   },
 };
 
