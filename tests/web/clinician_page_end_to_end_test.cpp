@@ -314,3 +314,25 @@ TEST_CASE(
   CHECK(rows(db, "SELECT actor, detail FROM audit_log WHERE action = 'settings.update'", 2) ==
         std::vector<std::vector<std::string>>{{"dr-page", "alert_notify=on"}});
 }
+
+TEST_CASE(
+    "page accessibility (issue 18 part 9): axe on every view at 1366x768 and 768x1024, the "
+    "worklist by keyboard only: alerts claimed and acknowledged") {
+  SystemUnderTest sys;
+  sys.extra_server_config =
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  run_page(sys, "a11y_page.cjs", {"dr-page", kTestPassword, kTestPassword, KOTONA_SHOT_DIR},
+           {"BPSIM0001", {"measure", "186/116/82", "measure", "85/55/60"}, {}});
+
+  const auto& db = sys.store_location();
+  CHECK(rows(db,
+             "SELECT claimed_by, state, acked_by, ack_note FROM alerts WHERE rule_id = "
+             "'bp.crisis'",
+             4) == std::vector<std::vector<std::string>>{{"dr-page", "acknowledged", "dr-page",
+                                                          "soitettu, toistetaan tunnin päästä"}});
+  CHECK(rows(db,
+             "SELECT actor, action FROM audit_log WHERE action IN ('claim', 'ack') ORDER BY seq",
+             2) == std::vector<std::vector<std::string>>{{"dr-page", "claim"}, {"dr-page", "ack"}});
+}

@@ -44,4 +44,18 @@ async function signIn(page, user, password, lang) {
   await page.waitForFunction(() => document.getElementById("state").dataset.state === "live");
 }
 
-module.exports = { signIn, untranslated };
+// axe-core (npm, beside playwright-core in the build tree's node_modules) run on the page as it
+// is now: the serious and critical violations, one line each ("rule: target: summary").
+// Evaluated through the DevTools protocol, so the page's CSP (no inline script) still holds.
+async function axeViolations(page, playwrightDir) {
+  const fs = require("fs"), path = require("path");
+  if (!(await page.evaluate(() => "axe" in window))) {
+    await page.evaluate(fs.readFileSync(path.join(playwrightDir, "..", "axe-core", "axe.min.js"), "utf8"));
+  }
+  const found = await page.evaluate(async () => (await window.axe.run(document, {resultTypes: ["violations"]})).violations
+    .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary.replace(/\s+/g, " "))})));
+  return found.filter(v => v.impact === "serious" || v.impact === "critical")
+    .flatMap(v => v.nodes.map(n => `${v.id} (${v.impact}): ${n}`));
+}
+
+module.exports = { signIn, untranslated, axeViolations };

@@ -7,6 +7,7 @@ import {duration, has, known, num, t, tx, when} from "./i18n.js";
 import {ensurePatient, matchesPatient, patientName, patientParts, teamOf} from "./patients.js";
 import {addAlertNote, alertNotes} from "./notes.js";
 import {showPatient} from "./trend.js";
+import {focusKey, restoreFocus} from "./keyboard.js";
 import {minutesSince, worklistOrder} from "./worklist.js";
 
 export const alerts = new Map();  // alert_id -> newest known state (highest event_id)
@@ -121,7 +122,12 @@ function row(a) {
   return tr;
 }
 
-export function render() { $("alerts").replaceChildren(...shown().map(row)); }
+// Drawn again on every event and every 30 s; keyboard focus stays on its control (keyboard.js).
+export function render() {
+  const focused = focusKey();
+  $("alerts").replaceChildren(...shown().map(row));
+  restoreFocus(focused);
+}
 
 // Claims (take) or releases an alert; a refusal (a colleague was quicker) is shown in the
 // state line, and the feed shows who holds it.

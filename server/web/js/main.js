@@ -6,6 +6,7 @@ import {$, call, say, session} from "./api.js";
 import {attend, initAttention, showCount, useSettings} from "./attention.js";
 import {alerts, apply, initFeed, render} from "./feed.js";
 import {chooseLanguage, lang, translateDocument, useLanguageOf} from "./i18n.js";
+import {initKeyboard} from "./keyboard.js";
 import {loadPatients, setTeams} from "./patients.js";
 import {initQuarantine, quarantine} from "./quarantine.js";
 
@@ -168,5 +169,6 @@ useLanguageOf(session.token ? sessionStorage.getItem("kotona.user") : null);
 translateDocument();
 initFeed(audit);
 initAttention();
+initKeyboard();
 initQuarantine();
 if (session.token) start(); else signedOut();
