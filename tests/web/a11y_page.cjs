@@ -14,7 +14,7 @@
 "use strict";
 const playwrightDir = process.argv[2];
 const { chromium } = require(playwrightDir);
-const { axeViolations, untranslated } = require("./page_checks.cjs");
+const { axeViolations, registerPatient, untranslated } = require("./page_checks.cjs");
 const url = process.argv[3];
 const [user, password, adminPassword, shots] = process.argv.slice(4, 8);
 const log = (...a) => console.log(new Date().toISOString(), ...a);
@@ -65,16 +65,8 @@ async function tabTo(page, pred, what, max = 40) {
     page.on("pageerror", e => { log("pageerror:", e.message); errors.push(e.message); });
     await page.goto(url);
     // The register: patient-1 by name (the patient view's heading), written by an admin.
-    const status = await page.evaluate(async ([adminPassword]) => {
-      const json = {"Content-Type": "application/json"};
-      const login = await (await fetch("/api/v1/login", {method: "POST", headers: json,
-        body: JSON.stringify({user: "admin", password: adminPassword})})).json();
-      const headers = Object.assign({Authorization: "Bearer " + login.token}, json);
-      const r = await fetch("/api/v1/patients", {method: "POST", headers, body: JSON.stringify(
-        {patient_id: "patient-1", display_name: "Aino Virtanen", henkilotunnus: "131052-308T", team: "ward-1"})});
-      await fetch("/api/v1/logout", {method: "POST", headers});
-      return r.status;
-    }, [adminPassword]);
+    const status = await registerPatient(page, adminPassword,
+      {patient_id: "patient-1", display_name: "Aino Virtanen", henkilotunnus: "131052-308T", team: "ward-1"});
     check(status === 201, "patient-1 registered (" + status + ")");
     await audit(page, "signin");
 

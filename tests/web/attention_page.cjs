@@ -12,7 +12,7 @@
 // Exit 0 when every step passed; 1 with the reason otherwise.
 "use strict";
 const { chromium } = require(process.argv[2]);
-const { untranslated } = require("./page_checks.cjs");
+const { registerPatient, untranslated } = require("./page_checks.cjs");
 const url = process.argv[3];
 const [user, password, adminPassword, shots] = process.argv.slice(4, 8);
 const log = (...a) => console.log(new Date().toISOString(), ...a);
@@ -54,16 +54,8 @@ const me = page => page.evaluate(async () => (await fetch("/api/v1/me", {headers
     page.on("console", m => { log("console:", m.text()); if (m.type() === "error") errors.push(m.text()); });
     page.on("pageerror", e => { log("pageerror:", e.message); errors.push(e.message); });
     await page.goto(url);
-    const status = await page.evaluate(async ([adminPassword]) => {
-      const json = {"Content-Type": "application/json"};
-      const login = await (await fetch("/api/v1/login", {method: "POST", headers: json,
-        body: JSON.stringify({user: "admin", password: adminPassword})})).json();
-      const headers = Object.assign({Authorization: "Bearer " + login.token}, json);
-      const r = await fetch("/api/v1/patients", {method: "POST", headers, body: JSON.stringify(
-        {patient_id: "patient-1", display_name: "Aino Virtanen", team: "ward-1"})});
-      await fetch("/api/v1/logout", {method: "POST", headers});
-      return r.status;
-    }, [adminPassword]);
+    const status = await registerPatient(page, adminPassword,
+      {patient_id: "patient-1", display_name: "Aino Virtanen", team: "ward-1"});
     check(status === 201, "patient-1 registered (" + status + ")");
     await page.fill("#user", user);
     await page.fill("#password", password);

@@ -58,4 +58,18 @@ async function axeViolations(page, playwrightDir) {
     .flatMap(v => v.nodes.map(n => `${v.id} (${v.impact}): ${n}`));
 }
 
-module.exports = { signIn, untranslated, axeViolations };
+// Registers a patient through the API as admin (the page's own origin): `patient` is the POST
+// body of /api/v1/patients. Returns the HTTP status.
+function registerPatient(page, adminPassword, patient) {
+  return page.evaluate(async ([adminPassword, patient]) => {
+    const json = {"Content-Type": "application/json"};
+    const login = await (await fetch("/api/v1/login", {method: "POST", headers: json,
+      body: JSON.stringify({user: "admin", password: adminPassword})})).json();
+    const headers = Object.assign({Authorization: "Bearer " + login.token}, json);
+    const r = await fetch("/api/v1/patients", {method: "POST", headers, body: JSON.stringify(patient)});
+    await fetch("/api/v1/logout", {method: "POST", headers});
+    return r.status;
+  }, [adminPassword, patient]);
+}
+
+module.exports = { signIn, untranslated, axeViolations, registerPatient };
