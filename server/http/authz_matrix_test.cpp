@@ -101,6 +101,9 @@ TEST_CASE(
   auto action = [](const std::string& alert) {
     return R"({"alert_id":")" + alert + R"(","by":"x","note":"n"})";
   };
+  auto takeover = [](const std::string& alert) {
+    return R"({"alert_id":")" + alert + R"(","takeover":true})";
+  };
   std::string alert_a = alert_of("patient-a"), alert_b = alert_of("patient-b");
   // The patient register: patient-a and patient-b as in the config's teams, patient-r only in
   // the register (team ward-a), patient-n (ward-b) created by the matrix itself.
@@ -142,6 +145,20 @@ TEST_CASE(
        "/api/v1/alerts/unclaim",
        action(alert_b),
        {D, D, D, D, 200, 403, 404, 409}},
+      // An admin takes over a colleague's claim (bob's, on alert_b, claimed again first); a
+      // clinician, even of the alert's own team, may not (403); alert_a is resolved by then.
+      {bhttp::verb::post,
+       "/api/v1/alerts/claim",
+       action(alert_b),
+       {D, D, D, D, 200, 403, 404, 409}},
+      {bhttp::verb::post,
+       "/api/v1/alerts/claim",
+       takeover(alert_b),
+       {D, D, D, D, 403, 403, 404, 200}},
+      {bhttp::verb::post,
+       "/api/v1/alerts/claim",
+       takeover(alert_a),
+       {D, D, D, D, 404, 403, 403, 409}},
       {bhttp::verb::post,
        "/api/v1/alerts/notes",
        R"({"alert_id":")" + alert_a + R"(","text":"called"})",

@@ -131,7 +131,20 @@ Response claim(const Call& call, bool take) {
   auto found = visible_alert(call, string_field(*body, "alert_id"));
   if (auto* refused = std::get_if<Response>(&found)) return std::move(*refused);
   const auto& id = std::get<store::StoredAlert>(found).alert_id;
-  auto out = call.ctx.store.alert_book().claim(id, call.who.user, take, now());
+  // An admin may take over a colleague's claim (the holder away, the alert waiting).
+  const auto* flag = body->if_contains("takeover");
+  if (flag != nullptr && !flag->is_bool()) return bad_input(call, "takeover must be true or false");
+  const bool takeover = flag != nullptr && flag->as_bool();
+  if (takeover && !take) return bad_input(call, "takeover is a claim's flag, not a release's");
+  if (takeover && call.who.role != Role::kAdmin) {
+    call.ctx.counters.add("http_denied_403");  // as routes.cpp's deny(): counted, one line
+    log_warn(kLog, "denied 403 POST /api/v1/alerts takeover user=" + call.who.user +
+                       " role=" + std::string(to_string(call.who.role)));
+    return json_error(call.req, http::status::forbidden, "taking over a claim needs the admin role",
+                      call.ctx.counters);
+  }
+  auto out = takeover ? call.ctx.store.alert_book().take_over(id, call.who.user, now())
+                      : call.ctx.store.alert_book().claim(id, call.who.user, take, now());
   if (!out) return store_failed(call, "alert claim", out.error());
   if (out->status == store::ActionStatus::kNoSuchAlert) {
     return json_error(call.req, http::status::not_found, "no such alert", call.ctx.counters);
@@ -140,7 +153,9 @@ Response claim(const Call& call, bool take) {
     return json_error(call.req, http::status::conflict, refusal(out->alert, take),
                       call.ctx.counters);
   }
-  return changed(call, take ? "alerts_claimed" : "alerts_unclaimed", out->alert);
+  return changed(call,
+                 takeover ? "alerts_taken_over" : (take ? "alerts_claimed" : "alerts_unclaimed"),
+                 out->alert);
 }
 
 json::array notes_json(const std::vector<store::Note>& notes) {

@@ -130,6 +130,45 @@ TEST_CASE("POST /api/v1/alerts/claim: a colleague's stream shows it live, 409 na
   CHECK(text(audit[1].at("actor")) == "dr-lee");
 }
 
+TEST_CASE("POST /api/v1/alerts/claim takeover: an admin takes a colleague's claim, live, audited") {
+  Served s;
+  const std::string lee = s.clinician_token, alice = s.login("alice"), admin = s.login("admin");
+  s.add_alerts({1});
+  auto alerts = boost::json::parse(s.request(bhttp::verb::get, "/api/v1/alerts", lee).body());
+  const std::string id = text(alerts.as_array().at(0).at("alert_id"));
+  const std::string body = R"({"alert_id":")" + id + R"("})";
+  const std::string takeover = R"({"alert_id":")" + id + R"(","takeover":true})";
+  REQUIRE(s.request(bhttp::verb::post, "/api/v1/alerts/claim", lee, body).result() ==
+          bhttp::status::ok);
+  SseReader colleague(s.port, "/api/v1/stream", "0", alice);
+  REQUIRE(colleague.ids(2).size() == 2);  // raised, claimed (replayed)
+  auto refused = s.request(bhttp::verb::post, "/api/v1/alerts/claim", alice, takeover);
+  CHECK(refused.result() == bhttp::status::forbidden);  // a clinician may not take over
+  CHECK(refused.body().find("admin") != std::string::npos);
+  CHECK(s.request(bhttp::verb::post, "/api/v1/alerts/claim", admin,
+                  R"({"alert_id":")" + id + R"(","takeover":"yes"})")
+            .result() == bhttp::status::bad_request);
+  CHECK(s.request(bhttp::verb::post, "/api/v1/alerts/unclaim", admin, takeover).result() ==
+        bhttp::status::bad_request);
+  CHECK(s.request(bhttp::verb::post, "/api/v1/alerts/claim", admin, body).result() ==
+        bhttp::status::conflict);  // without the flag: still dr-lee's
+  auto taken = s.request(bhttp::verb::post, "/api/v1/alerts/claim", admin, takeover);
+  REQUIRE(taken.result() == bhttp::status::ok);
+  CHECK(text(object(taken).at("claimed_by")) == "admin");
+  REQUIRE(colleague.ids(3).size() == 3);
+  CHECK(colleague.text.find(R"("change":"taken_over")") != std::string::npos);
+  CHECK(colleague.text.find(R"("claimed_by":"admin")") != std::string::npos);
+  auto lee_again = s.request(bhttp::verb::post, "/api/v1/alerts/claim", lee, body);
+  CHECK(lee_again.result() == bhttp::status::conflict);
+  CHECK(lee_again.body().find("claimed by admin") != std::string::npos);
+  auto audit = audit_of(s, id);
+  REQUIRE(audit.size() == 2);
+  CHECK(text(audit[0].at("action")) == "takeover");
+  CHECK(text(audit[0].at("actor")) == "admin");
+  CHECK(text(audit[0].at("detail")) == "from dr-lee");
+  CHECK(s.counters.snapshot()["alerts_taken_over"] == 1);
+}
+
 TEST_CASE("notes: on an alert (count live, listed) and on a registered patient, audited") {
   Served s;
   const std::string lee = s.clinician_token;

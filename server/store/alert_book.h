@@ -72,6 +72,12 @@ class AlertBook {
   // not the actor's. Claiming one's own claim again is kDone and writes nothing.
   [[nodiscard]] Result<ActionOutcome> claim(const AlertId& id, const std::string& actor, bool take,
                                             HubTime now);
+  // An admin takes over a colleague's claim: the alert becomes `actor`'s, event "taken_over"
+  // and audit row "takeover" with detail "from PREVIOUS HOLDER". An unclaimed alert is
+  // claimed as by claim(); one's own claim again is kDone and writes nothing. kWrongState: the
+  // alert is resolved. (Who may take over is the caller's check: admins, at the API.)
+  [[nodiscard]] Result<ActionOutcome> take_over(const AlertId& id, const std::string& actor,
+                                                HubTime now);
   // A note on the alert (any state): the note row, event "noted" (its count in the feed) and
   // audit row "note" with the text. REQUIRES: text 1..kMaxNoteBytes (notes.h).
   [[nodiscard]] Result<ActionOutcome> add_note(const AlertId& id, const std::string& actor,

@@ -46,6 +46,36 @@ Result<ActionOutcome> AlertBook::claim(const AlertId& id, const std::string& act
   return ActionOutcome{ActionStatus::kDone, **after};
 }
 
+Result<ActionOutcome> AlertBook::take_over(const AlertId& id, const std::string& actor,
+                                           HubTime now) {
+  Transaction transaction(db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  auto current = alert(id);
+  if (!current) return fail(current.error());
+  if (!*current) return ActionOutcome{ActionStatus::kNoSuchAlert, {}};
+  const auto& a = **current;
+  if (a.state == AlertState::kResolved) return ActionOutcome{ActionStatus::kWrongState, a};
+  if (a.claimed_by == actor) return ActionOutcome{ActionStatus::kDone, a};
+  const std::string previous = a.claimed_by;
+  auto event = add_event(id, previous.empty() ? "claimed" : "taken_over", now);
+  if (!event) return fail(event.error());
+  auto update = db_.prepare(
+      "UPDATE alerts SET claimed_by = ?, claimed_unix_ms = ?, last_event_id = ? "
+      "WHERE alert_id = ?");
+  if (!update) return fail(update.error());
+  update->bind(1, actor).bind(2, ms(now)).bind(3, *event).bind(4, id.value);
+  if (auto r = update->step(); !r) return fail(r.error());
+  AuditRow audit{0,     now,
+                 actor, previous.empty() ? "claim" : "takeover",
+                 id,    previous.empty() ? "" : "from " + previous,
+                 {},    {}};
+  if (auto r = audit_.append(audit); !r) return fail(r.error());
+  auto after = alert(id);
+  if (!after) return fail(after.error());
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return ActionOutcome{ActionStatus::kDone, **after};
+}
+
 Result<ActionOutcome> AlertBook::add_note(const AlertId& id, const std::string& actor,
                                           const std::string& text, HubTime now) {
   Transaction transaction(db_);

@@ -172,6 +172,28 @@ TEST_CASE("alert claim: taken, refused to a colleague, released by its holder, e
   CHECK(f.store->audit_log().verify().value().ok);
 }
 
+TEST_CASE("alert claim: taken over from a colleague, event and audit name the previous holder") {
+  auto f = enrolled();
+  auto& book = f.store->alert_book();
+  const AlertId id = raise_crisis(f);
+  REQUIRE(book.claim(id, "dr-lee", true, kNow).value().status == ActionStatus::kDone);
+  auto taken = book.take_over(id, "admin", kNow + 1s).value();
+  REQUIRE(taken.status == ActionStatus::kDone);
+  CHECK(taken.alert.claimed_by == "admin");
+  CHECK(taken.alert.change == "taken_over");
+  CHECK(book.take_over(id, "admin", kNow + 2s).value().status == ActionStatus::kDone);  // no-op
+  auto events = book.alerts_after(0, 10).value();
+  REQUIRE(events.size() == 3);  // raised, claimed, taken_over
+  CHECK(events[2].change == "taken_over");
+  auto audit = audit_rows(*f.store, id.value);
+  REQUIRE(audit.size() == 2);  // newest first
+  CHECK(audit[0].action == "takeover");
+  CHECK(audit[0].actor == "admin");
+  CHECK(audit[0].detail == "from dr-lee");
+  REQUIRE(book.resolve(id, "admin", "", kNow + 3s).value().status == ActionStatus::kDone);
+  CHECK(book.take_over(id, "dr-other", kNow + 4s).value().status == ActionStatus::kWrongState);
+}
+
 TEST_CASE("notes: on an alert (counted, an event, audited) and on a registered patient only") {
   auto f = enrolled();
   auto& book = f.store->alert_book();

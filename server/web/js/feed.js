@@ -114,6 +114,10 @@ function row(a) {
   const me = sessionStorage.getItem("kotona.user");
   if (a.state !== "resolved" && !a.claimed_by) act.appendChild(button("feed.claim", "claim", () => claim(a, true)));
   if (a.state !== "resolved" && a.claimed_by === me) act.appendChild(button("feed.unclaim", "unclaim", () => claim(a, false)));
+  // An admin may take over a colleague's claim (audited as a takeover naming the holder).
+  if (a.state !== "resolved" && a.claimed_by && a.claimed_by !== me && sessionStorage.getItem("kotona.role") === "admin") {
+    act.appendChild(button("feed.takeover", "takeover", () => claim(a, true, true)));
+  }
   if (a.state === "open") act.appendChild(button("feed.ack", "ack", () => ask("ack", a)));
   if (a.state !== "resolved") act.appendChild(button("feed.resolve", "resolve", () => ask("resolve", a)));
   act.appendChild(button("feed.addNote", "note", () => ask("note", a)));
@@ -129,12 +133,13 @@ export function render() {
   restoreFocus(focused);
 }
 
-// Claims (take) or releases an alert; a refusal (a colleague was quicker) is shown in the
+// Claims (take; an admin's `takeover` of a colleague's claim) or releases an alert; a refusal (a colleague was quicker) is shown in the
 // state line, and the feed shows who holds it.
-async function claim(a, take) {
+async function claim(a, take, takeover = false) {
   try {
     const r = await call(take ? "/api/v1/alerts/claim" : "/api/v1/alerts/unclaim", {method: "POST",
-      headers: {"Content-Type": "application/json"}, body: JSON.stringify({alert_id: a.alert_id})});
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify(takeover ? {alert_id: a.alert_id, takeover} : {alert_id: a.alert_id})});
     const body = await r.json();
     if (r.ok) { apply(body); render(); } else say("claim-error", "action.failed", {error: body.error || r.status});
   } catch (e) { say("claim-error", "action.failed", {error: e}); }

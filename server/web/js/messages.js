@@ -158,6 +158,7 @@ export const messages = {
     "attention.blocked": "selain estää ilmoitukset: salli ne selaimen asetuksista",
     "attention.notifyTitle": "Korkea hälytys: {patient}",
     "attention.newAlert": "uusi hälytys",
+    "feed.takeover": "Ota itselleni",
   },
   sv: {
     "doc.title": "Kotona – larm",
@@ -311,6 +312,7 @@ export const messages = {
     "attention.blocked": "webbläsaren blockerar aviseringar: tillåt dem i webbläsarens inställningar",
     "attention.notifyTitle": "Larm med hög prioritet: {patient}",
     "attention.newAlert": "nytt larm",
+    "feed.takeover": "Ta över",
   },
   en: {
     "doc.title": "Kotona clinician feed",
@@ -464,6 +466,7 @@ export const messages = {
     "attention.blocked": "the browser blocks notifications: allow them in its settings",
     "attention.notifyTitle": "High-priority alert: {patient}",
     "attention.newAlert": "new alert",
+    "feed.takeover": "Take over",
   },
 };
 
