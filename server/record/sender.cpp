@@ -113,8 +113,7 @@ void RecordSender::tick() {
     store_failed("record outbox claim", items.error());
     return schedule(config_.poll);
   }
-  if (failing_since_ && !unreachable_raised_ &&
-      now - *failing_since_ >= config_.unreachable_after) {
+  if (failing_since_ && !raised_episode_ && now - *failing_since_ >= config_.unreachable_after) {
     failing(last_failure_);  // no row was due, but the condition stands
   }
   if (items->empty()) return schedule(config_.poll);
@@ -205,8 +204,7 @@ void RecordSender::answered(const std::vector<store::OutboxItem>& items,
       log_info(kLog, "the record system takes readings again (failing since " +
                          std::to_string(ms(*failing_since_)) + ")");
     }
-    failing_since_.reset();
-    unreachable_raised_ = false;
+    reachable();
     return schedule(0ms);
   }
   if (retryable(answer.status)) {
@@ -215,8 +213,7 @@ void RecordSender::answered(const std::vector<store::OutboxItem>& items,
     return retry(items, why, answer.retry_after);
   }
   // Rejected: reachable, so not failing; find the rejected reading by sending each alone.
-  failing_since_.reset();
-  unreachable_raised_ = false;
+  reachable();
   if (items.size() > 1) {
     counters_.add("record_batches_split");
     if (auto r = outbox_.retry_later(seqs, now, "HTTP " + std::to_string(answer.status), true);
@@ -251,6 +248,13 @@ void RecordSender::retry(const std::vector<store::OutboxItem>& items, const std:
   schedule(config_.poll);
 }
 
+void RecordSender::reachable() {
+  failing_since_.reset();
+  raised_episode_.reset();
+  // Ends the episode for every instance: a later failure starts a new one.
+  if (auto r = outbox_.note_delivered(); !r) store_failed("record push state", r.error());
+}
+
 void RecordSender::failing(const std::string& why) {
   const auto now = clock_();
   last_failure_ = why;
@@ -258,16 +262,20 @@ void RecordSender::failing(const std::string& why) {
     failing_since_ = now;
     log_warn(kLog, "the record system does not take readings: " + why + "; retrying");
   }
-  if (unreachable_raised_ || now - *failing_since_ < config_.unreachable_after) return;
+  // The episode every instance on the store names: the first failure since any instance was
+  // last answered. Its alert id is the same in every instance, so it is raised once.
+  auto since = outbox_.note_failing(now);
+  if (!since) return store_failed("record push state", since.error());
+  if (raised_episode_ == *since || now - *since < config_.unreachable_after) return;
   auto counts = outbox_.depth();
   const std::int64_t waiting = counts ? counts->pending : -1;
-  const auto seconds = static_cast<double>((ms(now) - ms(*failing_since_)) / 1000);
+  const auto seconds = static_cast<double>((ms(now) - ms(*since)) / 1000);
   alerts::TechnicalDraft draft{
       std::string(kRecordUnreachableRule),
       alerts::Priority::kHigh,
       "record",
       PatientId{""},
-      std::to_string(ms(*failing_since_)),
+      std::to_string(ms(*since)),
       "The patient record system at " + config_.endpoint + " has taken no readings for " +
           std::to_string(static_cast<std::int64_t>(seconds)) + " s (last: " + why + "); " +
           std::to_string(waiting) +
@@ -277,8 +285,7 @@ void RecordSender::failing(const std::string& why) {
        {"endpoint", config_.endpoint},
        {"error", why},
        {"count", static_cast<double>(waiting)}}};
-  unreachable_raised_ = true;
-  raise({draft});
+  if (raise({draft})) raised_episode_ = *since;  // else tried again on the next failure
 }
 
 void RecordSender::reject(const store::OutboxItem& item, int status, const std::string& outcome) {
@@ -308,17 +315,18 @@ void RecordSender::reject(const store::OutboxItem& item, int status, const std::
   raise({draft});
 }
 
-void RecordSender::raise(const std::vector<alerts::TechnicalDraft>& drafts) {
+bool RecordSender::raise(const std::vector<alerts::TechnicalDraft>& drafts) {
   auto stored = store_.alert_book().insert_technical_alerts(drafts, clock_());
   if (!stored) {
     store_failed("record alert", stored.error());
-    return;
+    return false;
   }
   for (const auto& a : *stored) {
     counters_.add("technical_alerts_raised");
     log_warn(kLog, "technical alert " + a.rule_id + " (system): " + a.message);
   }
   if (!stored->empty() && alerts_) alerts_(*stored);
+  return true;
 }
 
 }  // namespace kotona::server::record
@@ -329,9 +337,8 @@ Result<std::map<std::string, std::uint64_t>> RecordSender::gauges() {
   auto depth = outbox_.depth();
   if (!depth) return fail(depth.error());
   std::int64_t age_ms = 0;
-  if (depth->oldest_pending) {
+  if (depth->oldest_pending)
     age_ms = std::max<std::int64_t>(0, ms(clock_()) - ms(*depth->oldest_pending));
-  }
   return std::map<std::string, std::uint64_t>{
       {"record_outbox_pending", static_cast<std::uint64_t>(depth->pending)},
       {"record_outbox_oldest_age_seconds", static_cast<std::uint64_t>(age_ms / 1000)}};

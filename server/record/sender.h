@@ -4,7 +4,8 @@
 // row), POSTs them as ONE transaction Bundle with conditional creates (transaction_bundle.h)
 // and marks them done only after a 2xx. 5xx, 429, 408, 401/403 and no answer: retried with
 // exponential backoff and jitter (a 429's Retry-After respected); after unreachable_after
-// without success, record.unreachable (high, admins). Another 4xx: a batch is retried one
+// without success by any instance, record.unreachable (high, admins): ONE alert across
+// instances (the episode is kept in the store). Another 4xx: a batch is retried one
 // reading at a time; a reading rejected alone goes to record_dead_letter with the answer's
 // OperationOutcome and raises record.rejected (medium, admins). Not thread-safe.
 #pragma once
@@ -77,7 +78,10 @@ class RecordSender {
              std::optional<std::chrono::seconds> retry_after);
   void reject(const store::OutboxItem& item, int status, const std::string& outcome);
   void failing(const std::string& why);
-  void raise(const std::vector<alerts::TechnicalDraft>& drafts);
+  // The record system answered: this instance's and the shared failing episode end.
+  void reachable();
+  // Stores and publishes them; false when the store refused (logged, counted).
+  bool raise(const std::vector<alerts::TechnicalDraft>& drafts);
   void store_failed(const std::string& what, const Error& error);
 
   boost::asio::io_context& io_;
@@ -93,11 +97,11 @@ class RecordSender {
   std::mt19937_64 random_;
   bool stopped_ = true;
   bool in_flight_ = false;
-  // Since when nothing was delivered (no answer, 5xx, 429, 401/403), and whether this
-  // episode's record.unreachable was raised.
+  // Since when this instance delivered nothing (no answer, 5xx, 429, 401/403), and the
+  // shared episode (RecordOutbox::note_failing) whose record.unreachable it raised.
   std::optional<HubTime> failing_since_;
   std::string last_failure_;
-  bool unreachable_raised_ = false;
+  std::optional<HubTime> raised_episode_;
   HubTime last_prune_{};
   // Expires with this sender: an answer arriving after it is ignored.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

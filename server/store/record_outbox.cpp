@@ -24,6 +24,7 @@ CREATE INDEX IF NOT EXISTS record_outbox_state ON record_outbox(state, patient_i
 CREATE TABLE IF NOT EXISTS record_dead_letter(
   reading_seq INTEGER NOT NULL PRIMARY KEY, reading_uid TEXT NOT NULL, patient_id TEXT NOT NULL,
   at_unix_ms INTEGER NOT NULL, http_status INTEGER NOT NULL, outcome_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS record_push_state(name TEXT NOT NULL PRIMARY KEY, unix_ms INTEGER NULL);
 )sql";
 
 // "(?,?,...)" with `n` placeholders.
@@ -250,6 +251,56 @@ Result<std::int64_t> RecordOutbox::prune_done(HubTime before) {
   const auto n = db_.changes();
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return n;
+}
+
+namespace {
+
+// The failing episode's start, or nullopt when none. Its own function: the statement is
+// finished (out of scope) before a transaction commits or begins.
+Result<std::optional<HubTime>> failing_since(Database& db) {
+  auto read = db.prepare("SELECT unix_ms FROM record_push_state WHERE name = 'failing_since'");
+  if (!read) return fail(read.error());
+  auto row = read->step();
+  if (!row) return fail(row.error());
+  if (!*row || read->column_is_null(0)) return std::optional<HubTime>{};
+  return std::optional<HubTime>{HubTime{std::chrono::milliseconds{read->column_int(0)}}};
+}
+
+}  // namespace
+
+Result<HubTime> RecordOutbox::note_failing(HubTime now) {
+  Transaction transaction(db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  {
+    auto set = db_.prepare(
+        "INSERT INTO record_push_state(name, unix_ms) VALUES('failing_since', ?) "
+        "ON CONFLICT(name) DO UPDATE SET unix_ms = COALESCE(record_push_state.unix_ms, "
+        "excluded.unix_ms)");
+    if (!set) return fail(set.error());
+    set->bind(1, ms(now));
+    if (auto r = set->step(); !r) return fail(r.error());
+  }
+  auto since = failing_since(db_);
+  if (!since) return fail(since.error());
+  if (!*since) return fail(Errc::kIo, "record_push_state: failing_since not kept");
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return **since;
+}
+
+Result<void> RecordOutbox::note_delivered() {
+  // Read first: delivering is the common case, and nothing to clear needs no write lock.
+  auto since = failing_since(db_);
+  if (!since) return fail(since.error());
+  if (!*since) return {};
+  Transaction transaction(db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  {
+    auto clear =
+        db_.prepare("UPDATE record_push_state SET unix_ms = NULL WHERE name = 'failing_since'");
+    if (!clear) return fail(clear.error());
+    if (auto r = clear->step(); !r) return fail(r.error());
+  }
+  return transaction.commit();
 }
 
 }  // namespace kotona::server::store

@@ -93,6 +93,13 @@ class RecordOutbox {
   [[nodiscard]] Result<std::vector<DeadLetter>> dead_letters(int limit);
   // Deletes done rows pushed before `before`. Returns how many. Errors: kIo.
   [[nodiscard]] Result<std::int64_t> prune_done(HubTime before);
+  // The push's failing episode, ONE for every instance on this store (record_push_state): when
+  // the first failure since the record system last took readings was, by any instance.
+  // note_failing sets it to `now` when unset and returns it (so every instance names the same
+  // episode, and record.unreachable's alert id is the same); note_delivered clears it (any
+  // instance got an answer). Errors: kIo.
+  [[nodiscard]] Result<HubTime> note_failing(HubTime now);
+  [[nodiscard]] Result<void> note_delivered();
 
  private:
   Database& db_;

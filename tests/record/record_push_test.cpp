@@ -359,6 +359,43 @@ TEST_CASE(
   CHECK(f.alerts.size() == 1);  // one per episode
 }
 
+TEST_CASE(
+    "record push: two instances, endpoint down -> record.unreachable raised once across them, a "
+    "new outage once more") {
+  PushFixture f;
+  f.store_readings(12);
+  for (const char* instance : {"instance-1", "instance-2"}) {
+    auto c = f.config(instance);
+    c.unreachable_after = 1s;
+    f.add_sender(c);
+  }
+  auto count = [&](const std::string& sql) {
+    auto db = store::Database::open(f.location).value();
+    auto stmt = db->prepare(sql).value();
+    REQUIRE(stmt.step().value());
+    return stmt.column_int(0);
+  };
+  const std::string unreachable =
+      "SELECT COUNT(*) FROM alerts WHERE rule_id = 'record.unreachable'";
+  // Both fail well past the limit (each instance has seen failures for > 1 s).
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  while (std::chrono::steady_clock::now() < until) f.io.run_for(50ms);
+  CHECK(f.counters.get("record_retries") >= 4);
+  CHECK(f.alerts.size() == 1);  // published once: the other instance's raise added nothing
+  CHECK(count(unreachable) == 1);
+  CHECK(count("SELECT COUNT(*) FROM alert_grouped") == 0);  // nor grouped into it
+  f.receiver.start();
+  f.run(12, false);
+  check_exactly_once(f);
+  // A second outage is a new episode: one alert more, still one across the instances.
+  f.receiver.kill();
+  f.store_readings(6);
+  const auto again = std::chrono::steady_clock::now() + 4s;
+  while (std::chrono::steady_clock::now() < again) f.io.run_for(50ms);
+  CHECK(f.alerts.size() == 2);
+  CHECK(count(unreachable) + count("SELECT COUNT(*) FROM alert_grouped") == 2);
+}
+
 TEST_CASE("record push: gauges -> rows waiting and the oldest one's age, 0 once delivered") {
   PushFixture f;
   // Received two minutes ago, the endpoint not running yet.
