@@ -9,12 +9,7 @@ namespace kotona::server::alerts {
 
 namespace {
 
-struct Field {
-  std::string_view key;
-  double RuleConfig::*member;
-};
-
-constexpr Field kFields[] = {
+constexpr RuleSettingField kFields[] = {
     {"bp_crisis_systolic_mmhg", &RuleConfig::bp_crisis_systolic_mmhg},
     {"bp_crisis_diastolic_mmhg", &RuleConfig::bp_crisis_diastolic_mmhg},
     {"bp_hypotension_systolic_mmhg", &RuleConfig::bp_hypotension_systolic_mmhg},
@@ -41,60 +36,74 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-Result<void> check_consistent(const RuleConfig& c) {
+std::optional<RuleSettingRefusal> refused(std::string code, std::string key, std::string value,
+                                          std::string detail) {
+  return RuleSettingRefusal{std::move(code), std::move(key), std::move(value), std::move(detail)};
+}
+
+std::optional<RuleSettingRefusal> check_consistent(const RuleConfig& c) {
   if (!(c.inr_far_low <= c.inr_target_low && c.inr_target_low <= c.inr_target_high &&
         c.inr_target_high < c.inr_far_high)) {
-    return fail(Errc::kConfig,
-                "INR limits must satisfy far_low <= target_low <= "
-                "target_high < far_high");
+    return refused("inr", "", "",
+                   "INR limits must satisfy far_low <= target_low <= "
+                   "target_high < far_high");
   }
   if (c.glucose_hypo_l2_mmol_l > c.glucose_hypo_l1_mmol_l ||
       c.glucose_hypo_l1_mmol_l >= c.glucose_hyper_mmol_l) {
-    return fail(Errc::kConfig, "glucose limits must satisfy hypo_l2 <= hypo_l1 < hyper");
+    return refused("glucose", "", "", "glucose limits must satisfy hypo_l2 <= hypo_l1 < hyper");
   }
   if (c.bp_hypotension_systolic_mmhg >= c.bp_crisis_systolic_mmhg) {
-    return fail(Errc::kConfig, "bp_hypotension_systolic_mmhg must be below the crisis limit");
+    return refused("bp", "", "", "bp_hypotension_systolic_mmhg must be below the crisis limit");
   }
   if (c.lead_impedance_low_ohm >= c.lead_impedance_high_ohm) {
-    return fail(Errc::kConfig, "lead_impedance_low_ohm must be below lead_impedance_high_ohm");
+    return refused("lead", "", "", "lead_impedance_low_ohm must be below lead_impedance_high_ohm");
   }
-  return {};
+  return std::nullopt;
 }
 
 // Sets one `key=value` without the consistency check.
-Result<void> apply_setting(std::string_view line, RuleConfig& config) {
+std::optional<RuleSettingRefusal> apply_setting(std::string_view line, RuleConfig& config) {
   auto eq = line.find('=');
   if (eq == std::string_view::npos) {
-    return fail(Errc::kConfig, "rule setting needs key=value: " + std::string(line));
+    return refused("format", std::string(line), "",
+                   "rule setting needs key=value: " + std::string(line));
   }
-  std::string_view key = trim(line.substr(0, eq));
-  std::string_view text = trim(line.substr(eq + 1));
+  std::string key(trim(line.substr(0, eq)));
+  std::string text(trim(line.substr(eq + 1)));
   for (const auto& field : kFields) {
     if (field.key != key) continue;
     double value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size() || text.empty() ||
         !std::isfinite(value) || value < 0) {
-      return fail(Errc::kConfig, "rule setting " + std::string(key) +
-                                     ": not a non-negative number: " + std::string(text));
+      return refused("number", key, text,
+                     "rule setting " + key + ": not a non-negative number: " + text);
     }
     config.*field.member = value;
-    return {};
+    return std::nullopt;
   }
-  return fail(Errc::kConfig, "unknown rule setting: " + std::string(key));
+  return refused("unknown", key, text, "unknown rule setting: " + key);
+}
+
+Result<void> as_result(const std::optional<RuleSettingRefusal>& refusal) {
+  if (refusal) return fail(Errc::kConfig, refusal->detail);
+  return {};
 }
 
 }  // namespace
 
+std::span<const RuleSettingField> rule_setting_fields() { return kFields; }
+
 Result<void> parse_rule_setting(std::string_view line, RuleConfig& config) {
   RuleConfig next = config;
-  if (auto r = apply_setting(line, next); !r) return r;
-  if (auto r = check_consistent(next); !r) return r;
+  if (auto r = apply_setting(line, next)) return as_result(r);
+  if (auto r = check_consistent(next)) return as_result(r);
   config = next;
   return {};
 }
 
-Result<void> parse_rule_settings(std::string_view settings, RuleConfig& config) {
+std::optional<RuleSettingRefusal> apply_rule_settings(std::string_view settings,
+                                                      RuleConfig& config) {
   RuleConfig next = config;
   std::size_t at = 0;
   bool any = false;
@@ -105,14 +114,18 @@ Result<void> parse_rule_settings(std::string_view settings, RuleConfig& config) 
     }
     auto end = settings.find_first_of(" \t", at);
     if (end == std::string_view::npos) end = settings.size();
-    if (auto r = apply_setting(settings.substr(at, end - at), next); !r) return r;
+    if (auto r = apply_setting(settings.substr(at, end - at), next)) return r;
     any = true;
     at = end;
   }
-  if (!any) return fail(Errc::kConfig, "no rule settings given");
-  if (auto r = check_consistent(next); !r) return r;
+  if (!any) return refused("empty", "", "", "no rule settings given");
+  if (auto r = check_consistent(next)) return r;
   config = next;
-  return {};
+  return std::nullopt;
+}
+
+Result<void> parse_rule_settings(std::string_view settings, RuleConfig& config) {
+  return as_result(apply_rule_settings(settings, config));
 }
 
 }  // namespace kotona::server::alerts

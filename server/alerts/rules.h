@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -95,6 +96,32 @@ struct RuleConfig {
   double weight_gain_days = 3;
   friend bool operator==(const RuleConfig&, const RuleConfig&) = default;
 };
+
+// One settable threshold: its key (config and API spelling) and its RuleConfig field, in the
+// order the page lists them (rule_setting_fields()).
+struct RuleSettingField {
+  std::string_view key;
+  double RuleConfig::*member;
+};
+std::span<const RuleSettingField> rule_setting_fields();
+
+// Why settings were refused, for a reader's language (issue 18 part 5: the page's catalogue
+// key "thresholds.refused.<code>"): code "format" (no '='), "unknown" (key), "number" (value
+// not a non-negative finite number), "empty" (nothing given), or the consistency check that
+// failed: "inr", "glucose", "bp", "lead". `key` and `value` name the setting (empty for a
+// consistency check); `detail` is the config parser's English text (logs, config errors).
+struct RuleSettingRefusal {
+  std::string code;
+  std::string key;
+  std::string value;
+  std::string detail;
+};
+
+// parse_rule_settings() with its refusal spelled out: nullopt and `config` updated when
+// accepted; the refusal and `config` unchanged otherwise. THE validation of both the config
+// `rule` lines and the page's threshold edits.
+std::optional<RuleSettingRefusal> apply_rule_settings(std::string_view settings,
+                                                      RuleConfig& config);
 
 // Applies one `key=value` setting (e.g. "inr_target_low=2.5") to `config`. Keys are the
 // RuleConfig field names. Errors (Errc::kConfig): unknown key, non-numeric or non-finite

@@ -225,6 +225,40 @@ TEST_CASE("parse_rule_settings: a range moved in one line, bad -> error, config 
   }
 }
 
+TEST_CASE(
+    "apply_rule_settings: each refusal by code with the key and value it names, the config "
+    "parser's text") {
+  struct Case {
+    std::string_view line, code, key, value;
+  };
+  for (const auto& c : {Case{"spo2_low_percent=abc", "number", "spo2_low_percent", "abc"},
+                        Case{"spo2_low_percent=-1", "number", "spo2_low_percent", "-1"},
+                        Case{"bogus=1", "unknown", "bogus", "1"},
+                        Case{"spo2_low_percent", "format", "spo2_low_percent", ""},
+                        Case{" ", "empty", "", ""}, Case{"inr_target_low=3.5", "inr", "", ""},
+                        Case{"glucose_hypo_l1_mmol_l=14", "glucose", "", ""},
+                        Case{"bp_hypotension_systolic_mmhg=180", "bp", "", ""},
+                        Case{"lead_impedance_low_ohm=2000", "lead", "", ""}}) {
+    CAPTURE(c.line);
+    RuleConfig config;
+    auto refused = apply_rule_settings(c.line, config);
+    REQUIRE(refused.has_value());
+    CHECK(refused->code == c.code);
+    CHECK(refused->key == c.key);
+    CHECK(refused->value == c.value);
+    CHECK(config == RuleConfig{});
+    RuleConfig again;
+    auto r = parse_rule_settings(c.line, again);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().detail == refused->detail);
+  }
+  RuleConfig config;
+  CHECK_FALSE(apply_rule_settings("spo2_low_percent=88", config).has_value());
+  CHECK(config.spo2_low_percent == 88);
+  // Every RuleConfig field is settable, once.
+  CHECK(rule_setting_fields().size() == 16);
+}
+
 TEST_CASE("weight.gain: > 2 kg over the lowest weight of the last 3 days (ESC HF)") {
   using namespace std::chrono_literals;
   const HubTime t{std::chrono::milliseconds{1'790'000'000'000}};

@@ -126,9 +126,12 @@ Routed show_patient_overview(const Call& call) {
     if (!device) return failed(call, device.error());
     devices.push_back(std::move(*device));
   }
+  // The thresholds in force (the config seed with the clinicians' changes, issue 18 part 5).
+  auto in_force = call.ctx.store.thresholds().in_force(patient);
+  if (!in_force) return failed(call, in_force.error());
   json::object out{
       {"patient_id", id},
-      {"targets", targets_json(call.ctx.store.alert_book().rule_config(patient))},
+      {"targets", targets_json(*in_force)},
       {"hub_silent_after_s", std::chrono::seconds(call.ctx.gateway_silent_after).count()},
       {"devices", std::move(devices)}};
   return json_reply(call.req, http::status::ok, out, call.ctx.counters);

@@ -10,6 +10,7 @@
 #include "server/http/quarantine_routes.h"
 #include "server/http/record_routes.h"
 #include "server/http/session_routes.h"
+#include "server/http/threshold_routes.h"
 #include "server/http/web_routes.h"
 #include "server/http/worklist_routes.h"
 
@@ -56,6 +57,9 @@ constexpr std::array kRoutes{
     Route{V::get, "/api/v1/patients/{id}/notes", A::kSignedIn, list_patient_notes},
     Route{V::post, "/api/v1/patients/{id}/notes", A::kActor, add_patient_note},
     Route{V::get, "/api/v1/patients/{id}/overview", A::kSignedIn, show_patient_overview},
+    // Issue 18 part 5: thresholds read by the team, changed by its clinicians.
+    Route{V::get, "/api/v1/patients/{id}/thresholds", A::kSignedIn, show_thresholds},
+    Route{V::put, "/api/v1/patients/{id}/thresholds", A::kActor, update_thresholds},
     Route{V::get, "/api/v1/enrolments", A::kSignedIn, list_enrolments},
     Route{V::post, "/api/v1/enrolments", A::kAdmin, create_enrolment},
     Route{V::get, "/api/v1/enrolments/{id}", A::kSignedIn, show_enrolment},

@@ -164,7 +164,8 @@ json::array notes_json(const std::vector<store::Note>& notes) {
   return out;
 }
 
-// The patient {id} of the path when registered and visible; else the 404 (or 400) to answer.
+}  // namespace
+
 std::variant<PatientId, Response> visible_patient(const Call& call) {
   std::string id(call.args.at(0));
   if (!call.who.may_see(id)) return hidden(call, "patient");
@@ -176,8 +177,6 @@ std::variant<PatientId, Response> visible_patient(const Call& call) {
   }
   return PatientId{id};
 }
-
-}  // namespace
 
 Routed show_me(const Call& call) {
   auto s = call.ctx.store.settings().settings(call.who.user);

@@ -9,6 +9,8 @@
 // claim's holder or the alert's state), 500 store error.
 #pragma once
 
+#include <variant>
+
 #include "server/http/route_table.h"
 
 namespace kotona::server::http {
@@ -34,5 +36,9 @@ Routed add_alert_note(const Call& call);
 // registered, or another team's.
 Routed list_patient_notes(const Call& call);
 Routed add_patient_note(const Call& call);
+
+// The patient {id} of the path when registered and the caller may see it; else the answer:
+// 404 (not registered, or another team's, hidden()), 400 (bad id) or 500.
+std::variant<PatientId, Response> visible_patient(const Call& call);
 
 }  // namespace kotona::server::http

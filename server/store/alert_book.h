@@ -14,24 +14,26 @@
 #include "server/alerts/technical.h"
 #include "server/store/audit.h"
 #include "server/store/database.h"
+#include "server/store/thresholds.h"
 #include "server/store/types.h"
 
 namespace kotona::server::store {
 
 class AlertBook {
  public:
-  AlertBook(Database& db, AuditLog& audit) : db_(db), audit_(audit) {}
+  AlertBook(Database& db, AuditLog& audit) : db_(db), audit_(audit), thresholds_(db, audit) {}
   AlertBook(const AlertBook&) = delete;
   AlertBook& operator=(const AlertBook&) = delete;
 
-  // Per-patient rule settings (config `rule` lines), by patient id; patients not listed get
-  // the defaults. Used for every reading stored after the call.
+  // Per-patient rule settings (config `rule` lines), by patient id: the seed of the
+  // thresholds in force (thresholds()); patients not listed get the defaults. Used for every
+  // reading stored after the call.
   void set_rule_configs(std::map<std::string, alerts::RuleConfig> by_patient) {
-    rule_configs_ = std::move(by_patient);
+    thresholds_.set_seed(std::move(by_patient));
   }
-  // The rule settings in force for `patient` (their `rule` lines, else the defaults): what
-  // the next reading is judged by, and the target lines and range the page draws (issue 18).
-  const alerts::RuleConfig& rule_config(const PatientId& patient) const;
+  // Each patient's thresholds in force: the seed and the clinicians' changes (issue 18 part 5),
+  // read by raise_for_reading() in the reading's transaction.
+  ThresholdBook& thresholds() { return thresholds_; }
   // Applies to alerts raised after the call (their deadline rows).
   void set_escalation_policy(const EscalationPolicy& policy) { escalation_ = policy; }
 
@@ -132,7 +134,7 @@ class AlertBook {
 
   Database& db_;
   AuditLog& audit_;
-  std::map<std::string, alerts::RuleConfig> rule_configs_;
+  ThresholdBook thresholds_;
   EscalationPolicy escalation_;
   // Used ONLY by the negative-control build KOTONA_BROKEN=in_memory_escalation (deadlines in
   // memory, lost on restart); empty otherwise.

@@ -28,15 +28,13 @@ StoredAlert draft_alert(std::string alert_id, const ReadingUid& reading_uid,
 
 }  // namespace
 
-const alerts::RuleConfig& AlertBook::rule_config(const PatientId& patient) const {
-  static const alerts::RuleConfig kDefaults;
-  auto custom = rule_configs_.find(patient.value);
-  return custom == rule_configs_.end() ? kDefaults : custom->second;
-}
-
 Result<void> AlertBook::raise_for_reading(const Reading& reading, const PatientId& patient,
                                           HubTime created, std::vector<StoredAlert>& out) {
-  const auto& config = rule_config(patient);
+  // The thresholds in force as of this transaction: a change committed by any instance
+  // before it applies (issue 18 part 5).
+  auto in_force = thresholds_.in_force(patient);
+  if (!in_force) return fail(in_force.error());
+  const alerts::RuleConfig& config = *in_force;
   auto drafts = alerts::evaluate_rules(reading, patient, config);
   auto trend = weight_trend(reading, patient, config);
   if (!trend) return fail(trend.error());

@@ -74,6 +74,13 @@ CREATE TABLE IF NOT EXISTS notes(
   id INTEGER PRIMARY KEY, subject TEXT NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL,
   at_unix_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS notes_subject ON notes(subject, id);
+CREATE TABLE IF NOT EXISTS rule_thresholds(
+  patient_id TEXT NOT NULL, setting TEXT NOT NULL, value_text TEXT NOT NULL,
+  set_by TEXT NOT NULL, set_unix_ms INTEGER NOT NULL, PRIMARY KEY(patient_id, setting));
+CREATE TABLE IF NOT EXISTS rule_threshold_changes(
+  id INTEGER PRIMARY KEY, patient_id TEXT NOT NULL, setting TEXT NOT NULL,
+  before_text TEXT NULL, after_text TEXT NULL, actor TEXT NOT NULL, at_unix_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS rule_threshold_changes_patient ON rule_threshold_changes(patient_id, id);
 )sql";
 
 // Lifecycle columns added to alerts (older databases get them by ALTER TABLE at open).
@@ -162,6 +169,7 @@ Result<void> create_schema(Database& db) {
   if (auto r = db.exec(kSchema); !r) return fail(r.error());
   // Triggers audit_log_no_update / audit_log_no_delete refuse UPDATE and DELETE.
   if (auto r = db.make_append_only("audit_log"); !r) return fail(r.error());
+  if (auto r = db.make_append_only("rule_threshold_changes"); !r) return fail(r.error());
   if (auto r = add_missing_columns(db); !r) return fail(r.error());
   if (auto r = create_record_outbox_schema(db); !r) return fail(r.error());
   return db.schema_lock(false);

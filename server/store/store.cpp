@@ -37,10 +37,20 @@ Result<void> Store::probe_write(HubTime now) {
 }
 
 Result<std::int64_t> Store::count_rows(std::string_view table) {
-  static constexpr std::array<std::string_view, 12> kTables{
-      "enrolment",     "readings",          "alerts",     "quarantine",           "gateway_status",
-      "alert_events",  "audit_log",         "audit_head", "escalation_deadlines", "patients",
-      "record_outbox", "record_dead_letter"};
+  static constexpr std::array<std::string_view, 14> kTables{"enrolment",
+                                                            "readings",
+                                                            "alerts",
+                                                            "quarantine",
+                                                            "gateway_status",
+                                                            "alert_events",
+                                                            "audit_log",
+                                                            "audit_head",
+                                                            "escalation_deadlines",
+                                                            "patients",
+                                                            "record_outbox",
+                                                            "record_dead_letter",
+                                                            "rule_thresholds",
+                                                            "rule_threshold_changes"};
   if (std::find(kTables.begin(), kTables.end(), table) == kTables.end()) {
     return fail(Errc::kMalformed, "unknown table " + std::string(table));
   }

@@ -56,6 +56,8 @@ class Store {
   PatientRegister& patients() { return patients_; }
   TechnicalStore& technical() { return technical_; }
   SettingsBook& settings() { return settings_; }
+  // Each patient's rule thresholds in force, their changes and history (issue 18 part 5).
+  ThresholdBook& thresholds() { return alert_book_.thresholds(); }
 
  private:
   explicit Store(std::unique_ptr<Database> db)

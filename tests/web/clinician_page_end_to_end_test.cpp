@@ -59,6 +59,15 @@ void run_page(SystemUnderTest& sys, const std::string& script, std::vector<std::
   CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
 }
 
+// patient-1 in the register as Aino Virtanen, care team ward-1 (as the server's admin).
+void register_aino(SystemUnderTest& sys) {
+  auto registered =
+      http_request(sys.http_port(), "POST", "/api/v1/patients",
+                   R"({"patient_id":"patient-1","display_name":"Aino Virtanen","team":"ward-1"})");
+  REQUIRE(registered.has_value());
+  REQUIRE(registered->status == 201);
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -271,11 +280,7 @@ void overview_in(const std::string& lang) {
                             "rule = patient-1 inr_target_low=2.5 inr_target_high=3.5\n";
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
-  auto registered =
-      http_request(sys.http_port(), "POST", "/api/v1/patients",
-                   R"({"patient_id":"patient-1","display_name":"Aino Virtanen","team":"ward-1"})");
-  REQUIRE(registered.has_value());
-  REQUIRE(registered->status == 201);
+  register_aino(sys);
   seed_history(sys);
   run_page(sys, "overview_page.cjs", {"dr-page", kTestPassword, lang, KOTONA_SHOT_DIR},
            {"BPSIM0001", {"measure", "186/116/82"}, {}});
@@ -335,4 +340,34 @@ TEST_CASE(
   CHECK(rows(db,
              "SELECT actor, action FROM audit_log WHERE action IN ('claim', 'ack') ORDER BY seq",
              2) == std::vector<std::vector<std::string>>{{"dr-page", "claim"}, {"dr-page", "ack"}});
+}
+
+TEST_CASE(
+    "page thresholds (issue 18 part 5): sources shown, a bad value refused naming it, a change "
+    "by a clinician in force for the next reading, audited, in the history, a viewer reads") {
+  SystemUnderTest sys;
+  sys.extra_server_config =
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1") +
+      test_user_config("vera", "viewer", "ward-1") + "rule = patient-1 spo2_low_percent=88\n";
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  register_aino(sys);
+  // The second reading comes 30 s after the first: the page changes the threshold meanwhile.
+  run_page(sys, "thresholds_page.cjs", {"dr-page", kTestPassword, "vera", KOTONA_SHOT_DIR},
+           {"BPSIM0001", {"measure", "186/116/82", "wait", "30000", "measure", "120/80/70"}, {}});
+
+  const auto& db = sys.store_location();
+  CHECK(rows(db,
+             "SELECT patient_id, setting, before_text, after_text, actor FROM "
+             "rule_threshold_changes",
+             5) == std::vector<std::vector<std::string>>{
+                       {"patient-1", "bp_hypotension_systolic_mmhg", "", "125", "dr-page"}});
+  CHECK(
+      rows(db, "SELECT actor, detail FROM audit_log WHERE action = 'thresholds.update'", 2) ==
+      std::vector<std::vector<std::string>>{{"dr-page", "bp_hypotension_systolic_mmhg: - -> 125"}});
+  CHECK(rows(db, "SELECT priority FROM alerts WHERE rule_id = 'bp.hypotension'", 1) ==
+        std::vector<std::vector<std::string>>{{"high"}});
+  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
+  REQUIRE(verify.has_value());
+  CHECK(boost::json::parse(verify->body).at("ok").as_bool());
 }
