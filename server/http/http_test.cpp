@@ -2,6 +2,9 @@
 // Authorisation: authz_matrix_test.cpp.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "server/http/test_served.h"
 #include "server/store/json_text.h"
 
@@ -44,7 +47,9 @@ TEST_CASE("http: readings ?patient=&start=&end= -> that patient's readings measu
   auto count = [&](const std::string& query) {
     auto res = s.request(bhttp::verb::get, "/api/v1/readings?" + query);
     REQUIRE(res.result() == bhttp::status::ok);
-    return boost::json::parse(res.body()).as_array().size();
+    auto body = boost::json::parse(res.body()).as_object();
+    CHECK(body.at("next").is_null());  // the whole period in one answer
+    return body.at("readings").as_array().size();
   };
   CHECK(count("patient=patient-1&start=2026-09-01&end=2026-09-30") == 2);
   CHECK(count("patient=patient-1&start=2026-10-01") == 0);
@@ -53,6 +58,95 @@ TEST_CASE("http: readings ?patient=&start=&end= -> that patient's readings measu
         bhttp::status::bad_request);
   CHECK(s.request(bhttp::verb::get, "/api/v1/readings?patient=patient-1&start=yesterday")
             .result() == bhttp::status::bad_request);
+}
+
+namespace {
+
+// patient-1's BP readings (120 mmHg: no alert) with records `first`.. measured at
+// 1'790'000'000'000 + each of `offsets_ms`.
+void add_measured(Served& s, int first, const std::vector<int>& offsets_ms) {
+  on_io(s.io, [&] {
+    std::vector<Reading> readings;
+    for (int off : offsets_ms) {
+      auto r = bp(first++, 120);
+      r.hub_time = HubTime{std::chrono::milliseconds{1'790'000'000'000 + off}};
+      readings.push_back(r);
+    }
+    REQUIRE(s.store->ledger().store_batch(kGw, {kGw, 1, readings, {}}, HubTime{}).has_value());
+    return 0;
+  });
+}
+
+}  // namespace
+
+TEST_CASE(
+    "http: readings of a period over the limit -> `next` until the period is whole, readings "
+    "sharing one time across pages each once, the newest included") {
+  Served s;
+  // 8 at distinct times, then 12 at ONE time (more than a page of 5), then 5 more.
+  std::vector<int> offsets{10, 20, 30, 40, 50, 60, 70, 80};
+  for (int i = 0; i < 12; ++i) offsets.push_back(100);
+  for (int t : {200, 210, 220, 230, 240}) offsets.push_back(t);
+  add_measured(s, 1, offsets);
+  const std::string period =
+      "/api/v1/readings?patient=patient-1&limit=5&start=2026-09-01&end=2026-09-30";
+  auto page = [&](const std::string& after) {
+    auto res = s.request(bhttp::verb::get, period + (after.empty() ? "" : "&after=" + after));
+    REQUIRE(res.result() == bhttp::status::ok);
+    return boost::json::parse(res.body()).as_object();
+  };
+  std::set<std::string> uids;
+  std::vector<std::string> times;  // ISO 8601, same width: sorted as text
+  std::string after;
+  int pages = 0;
+  while (true) {
+    auto body = page(after);
+    const auto& rows = body.at("readings").as_array();
+    CHECK(rows.size() <= 5);
+    for (const auto& r : rows) {
+      CHECK(uids.insert(std::string(r.at("reading_uid").as_string())).second);  // once
+      times.push_back(std::string(r.at("hub_time").as_string()));
+    }
+    if (++pages == 3) add_measured(s, 100, {100});  // stored meanwhile at the tie's time: read too
+    REQUIRE(pages < 20);
+    if (body.at("next").is_null()) break;
+    after = std::string(body.at("next").as_string());
+  }
+  CHECK(pages == 6);  // 26 readings, 5 a page
+  CHECK(uids.size() == 26);
+  CHECK(std::is_sorted(times.begin(), times.end()));
+  CHECK(times.back() == "2026-09-21T14:13:20.240Z");  // the newest reading is in, not silently cut
+  // The first page alone says it is not the whole period.
+  CHECK(page("").at("next").is_string());
+  // A period holding exactly one page: no `next`.
+  auto last = s.request(bhttp::verb::get,
+                        "/api/v1/readings?patient=patient-1&limit=5&start=2026-09-21T14:13:20.200Z"
+                        "&end=2026-09-30");
+  auto whole = boost::json::parse(last.body()).as_object();
+  CHECK(whole.at("readings").as_array().size() == 5);
+  CHECK(whole.at("next").is_null());
+  for (const char* bad : {"abc", "1790000000100", "1790000000100.x", "-5.0", "1.0",
+                          "1790000000100.-1", "1790000000100.100001", "2790000000000.0"}) {
+    CAPTURE(bad);
+    CHECK(s.request(bhttp::verb::get, period + "&after=" + bad).result() ==
+          bhttp::status::bad_request);
+  }
+  CHECK(s.request(bhttp::verb::get, "/api/v1/readings?after=1790000000100.0").result() ==
+        bhttp::status::bad_request);  // a cursor needs the patient's period
+}
+
+TEST_CASE(
+    "http: the FHIR export of a period over its cap -> 400 too-costly, never a bundle short of "
+    "the newest readings") {
+  Served s;
+  std::vector<int> offsets(20'001);
+  for (int i = 0; i < 20'001; ++i) offsets[i] = i;
+  add_measured(s, 1, offsets);
+  auto over =
+      s.request(bhttp::verb::get,
+                "/api/v1/fhir/Patient/patient-1/$everything?start=2026-09-01&end=2026-09-30");
+  CHECK(over.result() == bhttp::status::bad_request);
+  CHECK(over.body().find("too-costly") != std::string::npos);
 }
 
 TEST_CASE("http: unknown path -> 404 JSON error, counted") {

@@ -43,22 +43,85 @@ Response reply(const Call& call, Rows rows, int limit) {
   return json_reply(call.req, http::status::ok, out, counters);
 }
 
-// One patient's readings by measured time (?patient=&start=&end=).
+// A period's place to continue (the answer's `next`, the request's `after`): "T.k" = from
+// measured time T (ms) on, after the first k readings measured exactly at T in the store's
+// order (measured time, then storage order). Readings stored later sort after those k, so none
+// is lost or sent twice; k makes readings sharing one time pageable even when more of them
+// than a page holds share it.
+struct Cursor {
+  std::int64_t at_ms = 0;
+  int skip = 0;
+};
+constexpr int kMaxCursorSkip = 100'000;
+
+std::optional<Cursor> parse_cursor(const std::string& text) {
+  Cursor c;
+  auto dot = text.find('.');
+  if (dot == std::string::npos) return std::nullopt;
+  const char* end = text.data() + text.size();
+  auto [p1, e1] = std::from_chars(text.data(), text.data() + dot, c.at_ms);
+  auto [p2, e2] = std::from_chars(text.data() + dot + 1, end, c.skip);
+  if (dot == 0 || e1 != std::errc{} || p1 != text.data() + dot || e2 != std::errc{} || p2 != end ||
+      c.skip < 0 || c.skip > kMaxCursorSkip) {
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::int64_t measured_ms(const store::StoredReading& row) {
+  return store::measured_time(row).time_since_epoch().count();
+}
+
+// One patient's readings by measured time (?patient=&start=&end=[&after=]): the first `limit`
+// of the period (from `after` on), and `next` when the period holds more: never silently short.
 Response measured_between(const Call& call, const std::map<std::string, std::string>& q,
                           const std::optional<PatientId>& patient, int limit) {
+  auto& counters = call.ctx.counters;
   auto param = [&](const char* key) {
     return q.count(key) ? std::optional<std::string>{q.at(key)} : std::nullopt;
   };
   auto range = fhir::parse_time_range(param("start"), param("end"));
   if (!patient || !range) {
     return json_error(call.req, http::status::bad_request,
-                      patient ? range.error().detail : "start/end need a patient",
-                      call.ctx.counters);
+                      patient ? range.error().detail : "start/end need a patient", counters);
   }
-  return reply(
-      call,
-      call.ctx.store.ledger().readings_measured_between(*patient, range->from, range->to, limit),
-      limit);
+  Cursor from{range->from.time_since_epoch().count(), 0};
+  if (q.count("after")) {
+    auto c = parse_cursor(q.at("after"));
+    const bool inside = c && c->at_ms >= from.at_ms &&
+                        (!range->to || c->at_ms < range->to->time_since_epoch().count());
+    if (!inside) {
+      return json_error(call.req, http::status::bad_request,
+                        "bad after: the `next` of an answer for the same start/end", counters);
+    }
+    from = *c;
+  }
+  // One more than the page: whether the period goes on is known, not guessed from a full page.
+  auto rows = call.ctx.store.ledger().readings_measured_between(
+      *patient, HubTime{std::chrono::milliseconds{from.at_ms}}, range->to, from.skip + limit + 1);
+  if (!rows) {
+    return json_error(call.req, http::status::internal_server_error, "store error", counters);
+  }
+  std::size_t first = 0;
+  while (first < rows->size() && static_cast<int>(first) < from.skip &&
+         measured_ms((*rows)[first]) == from.at_ms) {
+    ++first;
+  }
+  json::array out;
+  std::size_t i = first;
+  for (; i < rows->size() && out.size() < static_cast<std::size_t>(limit); ++i) {
+    out.push_back(reading_json((*rows)[i]));
+  }
+  json::object body;
+  body["readings"] = std::move(out);
+  body["next"] = nullptr;
+  if (i < rows->size()) {  // more in the period: where to continue
+    const std::int64_t last = measured_ms((*rows)[i - 1]);
+    int at_last = 0;  // readings at `last` before the first one not sent, the skipped included
+    for (std::size_t j = i; j-- > 0 && measured_ms((*rows)[j]) == last;) ++at_last;
+    body["next"] = std::to_string(last) + "." + std::to_string(at_last);
+  }
+  return json_reply(call.req, http::status::ok, body, counters);
 }
 
 // A care team: each of its patients' readings in turn (arrival order within a patient).
@@ -77,7 +140,7 @@ Rows team_readings(const Call& call, int limit) {
 Routed list_readings(const Call& call) {
   auto& counters = call.ctx.counters;
   std::string_view target(call.req.target().data(), call.req.target().size());
-  auto q = query_params(target, {"patient", "limit", "start", "end"});
+  auto q = query_params(target, {"patient", "limit", "start", "end", "after"});
   auto limit = q ? parse_limit(*q) : std::nullopt;
   if (!q || !limit) {
     return json_error(call.req, http::status::bad_request, q ? "bad limit" : q.error().detail,
@@ -91,7 +154,9 @@ Routed list_readings(const Call& call) {
     patient = PatientId{q->at("patient")};
     if (!call.who.may_see(patient->value)) return hidden_list(call);
   }
-  if (q->count("start") || q->count("end")) return measured_between(call, *q, patient, *limit);
+  if (q->count("start") || q->count("end") || q->count("after")) {
+    return measured_between(call, *q, patient, *limit);
+  }
   if (call.who.role == Role::kAdmin || patient) {
     return reply(call, call.ctx.store.ledger().readings(patient, *limit), *limit);
   }

@@ -139,18 +139,18 @@ export function chart(kind, rows, {lines = [], band = null, span = null, focusUi
   return s;
 }
 
-// Every reading of `patient` measured in [from, to) (ms), read whole through the API's limit
-// (paging.js: a busy device never hides the newest readings), at most 100 000:
+// Every reading of `patient` measured in [from, to) (ms), read whole by following the API's
+// `next` (paging.js: a busy device never hides the newest readings), at most 100 000:
 // {rows, truncatedAt} (null when whole).
 export function readingsBetween(patient, from, to) {
-  const end = new Date(to).toISOString();
-  return readPeriod(async start => {
-    const r = await call(`/api/v1/readings?limit=10000&patient=${encodeURIComponent(patient)}` +
-                         `&start=${new Date(start).toISOString()}&end=${end}`);
+  const period = `/api/v1/readings?limit=10000&patient=${encodeURIComponent(patient)}` +
+                 `&start=${new Date(from).toISOString()}&end=${new Date(to).toISOString()}`;
+  return readPeriod(async after => {
+    const r = await call(period + (after === null ? "" : "&after=" + encodeURIComponent(after)));
     const page = await r.json();
     if (!r.ok) throw new Error(page.error || r.status);
     return page;
-  }, from, measured, 10000, 10);
+  }, measured, 10);
 }
 
 // The readings measured around the alert (received at last_at): two weeks before, three days
