@@ -371,3 +371,29 @@ TEST_CASE(
   REQUIRE(verify.has_value());
   CHECK(boost::json::parse(verify->body).at("ok").as_bool());
 }
+
+TEST_CASE(
+    "page takeover (issue 18 part 3): an admin takes over a colleague's claim by its button, "
+    "the colleague's page shows it live, audited as a takeover from the holder") {
+  SystemUnderTest sys;
+  sys.extra_server_config =
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  run_page(sys, "takeover_page.cjs", {"dr-page", kTestPassword, kTestPassword, KOTONA_SHOT_DIR},
+           {"BPSIM0001", {"measure", "186/116/82"}, {}});
+
+  const auto& db = sys.store_location();
+  CHECK(kotona::server::store::Database::open(db).value()->backend() ==
+        (testing_postgres() ? "postgresql" : "sqlite"));
+  CHECK(rows(db, "SELECT claimed_by, state FROM alerts WHERE rule_id = 'bp.crisis'", 2) ==
+        std::vector<std::vector<std::string>>{{"admin", "open"}});
+  CHECK(rows(db,
+             "SELECT actor, action, detail FROM audit_log WHERE action IN ('claim', 'takeover') "
+             "ORDER BY seq",
+             3) == std::vector<std::vector<std::string>>{{"dr-page", "claim", ""},
+                                                         {"admin", "takeover", "from dr-page"}});
+  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
+  REQUIRE(verify.has_value());
+  CHECK(boost::json::parse(verify->body).at("ok").as_bool());
+}
