@@ -267,9 +267,9 @@ void seed_history(SystemUnderTest& sys) {
 
 namespace {
 
-// overview_page.cjs in `lang` over patient-1's seeded history and a live crisis.
-void overview_in(const std::string& lang) {
-  SystemUnderTest sys;
+// patient-1 (Aino Virtanen, ward-1, clinician dr-page) with every seeded device enrolled, its
+// own INR range 2.5-3.5 and seed_history() stored: the overview's and the a11y views' system.
+void start_with_history(SystemUnderTest& sys) {
   std::string enrol;
   for (const char* serial :
        {"INR0001", "GLU0001", "GLU0002", "IMP0001", "SCALE01", "OXI0001", "TEMP001", "BPHOME1"}) {
@@ -282,7 +282,39 @@ void overview_in(const std::string& lang) {
   sys.start_server({"BPSIM0001"});
   register_aino(sys);
   seed_history(sys);
+}
+
+// overview_page.cjs in `lang` over patient-1's seeded history and a live crisis.
+void overview_in(const std::string& lang) {
+  SystemUnderTest sys;
+  start_with_history(sys);
   run_page(sys, "overview_page.cjs", {"dr-page", kTestPassword, lang, KOTONA_SHOT_DIR},
+           {"BPSIM0001", {"measure", "186/116/82"}, {}});
+}
+
+// a11y_views_page.cjs in `lang`: the seeded history's alerts (INR 4.0 medium open, glucose 3.5
+// medium, resolved here by dr-page), the hub's disk reported low (gateway.disk_low, low: every
+// free disk is under 1 TiB) and a live crisis (high).
+void a11y_views_in(const std::string& lang) {
+  SystemUnderTest sys;
+  sys.extra_gateway_config = "outbox_low_kb = 1073741824\n";
+  start_with_history(sys);
+  {
+    auto store = kotona::server::store::Store::open(sys.store_location());
+    REQUIRE_MESSAGE(store.has_value(), kotona::describe(store.error()));
+    auto alerts = (*store)->alert_book().recent_alerts(100);
+    REQUIRE(alerts.has_value());
+    int resolved = 0;
+    for (const auto& a : *alerts) {
+      if (a.rule_id != "glucose.hypo_l1") continue;
+      auto now =
+          std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+      REQUIRE((*store)->alert_book().resolve(a.alert_id, "dr-page", "soitettu", now).has_value());
+      ++resolved;
+    }
+    REQUIRE(resolved == 1);
+  }
+  run_page(sys, "a11y_views_page.cjs", {"dr-page", kTestPassword, lang, KOTONA_SHOT_DIR},
            {"BPSIM0001", {"measure", "186/116/82"}, {}});
 }
 
@@ -299,6 +331,23 @@ TEST_CASE("page overview (issue 18 part 4): in Swedish -> no untranslated text")
 }
 TEST_CASE("page overview (issue 18 part 4): in English -> no untranslated text") {
   overview_in("en");
+}
+
+TEST_CASE(
+    "page accessibility of every row kind and the patient view's panels (issue 18 part 9): "
+    "Finnish, axe on high, medium, low and resolved rows, the overview and the thresholds "
+    "panel at 1366x768 and 768x1024") {
+  a11y_views_in("fi");
+}
+TEST_CASE(
+    "page accessibility of every row kind and the patient view's panels (issue 18 part 9): "
+    "Swedish") {
+  a11y_views_in("sv");
+}
+TEST_CASE(
+    "page accessibility of every row kind and the patient view's panels (issue 18 part 9): "
+    "English") {
+  a11y_views_in("en");
 }
 
 TEST_CASE(

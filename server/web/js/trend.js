@@ -15,7 +15,7 @@ import {patientTitle} from "./patients.js";
 import {hiLo, series} from "./kinds.js";
 
 // Line colours (app.css .legend .s0-.s5 match): series x device.
-const colors = ["#05c", "#8a2be2", "#c60", "#080", "#c07", "#555"];
+const colors = ["#05c", "#8a2be2", "#a65200", "#007a00", "#c07", "#555"];
 const DAY = 86400000;
 
 export function measured(r) {
