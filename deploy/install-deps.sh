@@ -21,6 +21,7 @@ packages=(
   python3                  # test scripts (free ports, reading the demo's store)
   curl procps iproute2 nftables faketime
   python3-jsonschema  # FHIR R4 schema validation (tests/fhir)
+  python3-jwt python3-cryptography  # the test record system's OAuth2 token endpoint (tests/record)
   chromium            # headless browser for the clinician page test (tests/web, playwright-core)
 )
 # npm fetches the pinned FHIR R4 schema (tests/fhir) and playwright-core (tests/web);

@@ -38,8 +38,8 @@ template <typename Stream>
 class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
  public:
   template <typename... StreamArgs>
-  Exchange(std::shared_ptr<const Target> target, std::string body, PostDone done,
-           StreamArgs&&... args)
+  Exchange(std::shared_ptr<const Target> target, std::string body, const PostHeaders& headers,
+           PostDone done, StreamArgs&&... args)
       : target_(std::move(target)),
         poster_(*target_),
         resolver_(poster_.io),
@@ -48,8 +48,9 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     req_ = {http::verb::post, poster_.endpoint.path, 11};
     req_.set(http::field::host, poster_.endpoint.host);
     req_.set(http::field::user_agent, "kotona-server");
-    req_.set(http::field::content_type, "application/fhir+json");
-    req_.set(http::field::accept, "application/fhir+json");
+    req_.set(http::field::content_type, headers.content_type);
+    req_.set(http::field::accept, headers.accept);
+    if (!headers.authorization.empty()) req_.set(http::field::authorization, headers.authorization);
     req_.set(http::field::connection, "close");
     req_.body() = std::move(body);
     req_.prepare_payload();
@@ -152,8 +153,9 @@ struct Poster::Impl {
   std::shared_ptr<ssl::context> tls;  // https only
 };
 
-Result<std::unique_ptr<Poster>> Poster::make(asio::io_context& io, const RecordConfig& config) {
-  auto endpoint = parse_endpoint(config.endpoint);
+Result<std::unique_ptr<Poster>> Poster::make(asio::io_context& io, const RecordConfig& config,
+                                             const std::string& url) {
+  auto endpoint = parse_endpoint(url.empty() ? config.endpoint : url);
   if (!endpoint) return fail(endpoint.error());
   auto impl = std::make_unique<Impl>(
       Impl{std::make_shared<const Target>(Target{io, *endpoint, config.timeout}), nullptr});
@@ -178,18 +180,18 @@ Result<std::unique_ptr<Poster>> Poster::make(asio::io_context& io, const RecordC
 Poster::Poster(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Poster::~Poster() = default;
 
-void Poster::post(std::string body, PostDone done) {
+void Poster::post(std::string body, PostDone done, const PostHeaders& headers) {
   if (impl_->tls) {
     // The stream holds the context by reference: the exchange keeps it alive.
     auto tls = impl_->tls;
     std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(
-        impl_->target, std::move(body),
+        impl_->target, std::move(body), headers,
         [tls, done = std::move(done)](PostAnswer answer) { done(std::move(answer)); },
         impl_->target->io, *tls)
         ->start();
   } else {
-    std::make_shared<Exchange<beast::tcp_stream>>(impl_->target, std::move(body), std::move(done),
-                                                  impl_->target->io)
+    std::make_shared<Exchange<beast::tcp_stream>>(impl_->target, std::move(body), headers,
+                                                  std::move(done), impl_->target->io)
         ->start();
   }
 }

@@ -25,18 +25,27 @@ struct PostAnswer {
 
 using PostDone = std::function<void(PostAnswer)>;
 
+// What a request says besides its body: the FHIR POST's defaults; the token request is a form.
+struct PostHeaders {
+  std::string content_type = "application/fhir+json";
+  std::string accept = "application/fhir+json";
+  std::string authorization;  // "Bearer ...", or none
+};
+
 // Reused by every request of one sender: the TLS context (CA, client certificate) loaded once.
 class Poster {
  public:
-  // Errors: kConfig when a TLS file cannot be loaded.
+  // POSTs to `url` (empty: config.endpoint) with config's timeout and TLS files.
+  // Errors: kConfig when a TLS file cannot be loaded or the URL is bad.
   [[nodiscard]] static Result<std::unique_ptr<Poster>> make(boost::asio::io_context& io,
-                                                            const RecordConfig& config);
+                                                            const RecordConfig& config,
+                                                            const std::string& url = "");
   ~Poster();
   Poster(const Poster&) = delete;
   Poster& operator=(const Poster&) = delete;
 
-  // POSTs `body` (application/fhir+json) to the endpoint's base path; `done` gets the answer.
-  void post(std::string body, PostDone done);
+  // POSTs `body` to the URL's path; `done` gets the answer.
+  void post(std::string body, PostDone done, const PostHeaders& headers = {});
 
  private:
   struct Impl;

@@ -1,5 +1,9 @@
 #include "server/record/record_config.h"
 
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
 namespace kotona::server::record {
 
 Result<Endpoint> parse_endpoint(const std::string& url) {
@@ -35,6 +39,11 @@ Result<RecordConfig> parse_record_config(const ConfigFile& file,
   config.tls_ca = file.get_or("record_tls_ca", "");
   config.tls_cert = file.get_or("record_tls_cert", "");
   config.tls_key = file.get_or("record_tls_key", "");
+  config.token_endpoint = file.get_or("record_token_endpoint", "");
+  config.client_id = file.get_or("record_client_id", "");
+  config.jwt_key = file.get_or("record_jwt_key", "");
+  config.jwt_kid = file.get_or("record_jwt_kid", "");
+  config.scope = file.get_or("record_scope", config.scope);
   struct Number {
     const char* key;
     std::int64_t fallback, min, max;
@@ -69,18 +78,56 @@ Result<RecordConfig> parse_record_config(const ConfigFile& file,
   config.keep_done = std::chrono::hours(keep * 24);
   const bool tls_keys =
       !config.tls_ca.empty() || !config.tls_cert.empty() || !config.tls_key.empty();
+  const std::pair<const char*, const std::string*> oauth_keys[] = {
+      {"record_client_id", &config.client_id},
+      {"record_jwt_key", &config.jwt_key},
+      {"record_jwt_kid", &config.jwt_kid}};
+  const bool oauth_given = std::any_of(std::begin(oauth_keys), std::end(oauth_keys),
+                                       [](const auto& k) { return !k.second->empty(); });
   if (!config.enabled()) {
     if (tls_keys)
       return fail(Errc::kConfig, file.source() + ": record_tls_* without record_endpoint");
+    if (config.oauth() || oauth_given) {
+      return fail(Errc::kConfig, file.source() +
+                                     ": record_token_endpoint / record_client_id / record_jwt_* " +
+                                     "without record_endpoint");
+    }
     return config;
   }
   auto endpoint = parse_endpoint(config.endpoint);
   if (!endpoint) return fail(Errc::kConfig, file.source() + ": " + endpoint.error().detail);
-  if (endpoint->tls && config.tls_ca.empty()) {
-    return fail(Errc::kConfig,
-                file.source() + ": record_endpoint is https: record_tls_ca is required");
+  bool any_tls = endpoint->tls;
+  if (config.oauth()) {
+    auto token = parse_endpoint(config.token_endpoint);
+    if (!token) {
+      return fail(Errc::kConfig, file.source() + ": record_token_endpoint '" +
+                                     config.token_endpoint +
+                                     "' must be http(s)://host[:port]/path");
+    }
+    any_tls = any_tls || token->tls;
+    for (const auto& [key, value] : oauth_keys) {
+      if (value->empty()) {
+        return fail(Errc::kConfig, file.source() + ": record_token_endpoint is set: " +
+                                       std::string(key) + " is required (SMART Backend Services)");
+      }
+    }
+    if (config.scope.empty()) {
+      return fail(Errc::kConfig, file.source() + ": record_scope is empty");
+    }
+  } else if (oauth_given) {
+    for (const auto& [key, value] : oauth_keys) {
+      if (!value->empty()) {
+        return fail(Errc::kConfig, file.source() + ": " + std::string(key) +
+                                       " given without record_token_endpoint");
+      }
+    }
   }
-  if (!endpoint->tls && tls_keys) {
+  if (any_tls && config.tls_ca.empty()) {
+    return fail(Errc::kConfig, file.source() +
+                                   ": an https endpoint needs record_tls_ca (record_endpoint is " +
+                                   (endpoint->tls ? "https" : "http") + ")");
+  }
+  if (!any_tls && tls_keys) {
     return fail(Errc::kConfig,
                 file.source() + ": record_tls_* given but record_endpoint is http://");
   }

@@ -32,23 +32,34 @@ struct RecordConfig {
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;
+  // OAuth2 client credentials as in HL7 SMART Backend Services (all four set, or none):
+  // the token endpoint's URL, this server's client id there, its private key (PEM: RSA ->
+  // RS384, EC P-384 -> ES384) whose public key the record system holds under `jwt_kid`, and
+  // the scope asked for. Every FHIR request then carries the access token (oauth.h).
+  std::string token_endpoint;
+  std::string client_id;
+  std::string jwt_key;
+  std::string jwt_kid;
+  std::string scope = "system/Patient.write system/Device.write system/Observation.write";
   // TEST ONLY (never from the config file): plain POSTs without request.ifNoneExist, the
   // negative control of tests/record.
   bool conditional_create = true;
 
   bool enabled() const { return !endpoint.empty(); }
+  bool oauth() const { return !token_endpoint.empty(); }
 };
 
 inline constexpr std::string_view kRecordConfigKeys[] = {
-    "record_endpoint",       "record_instance",      "record_batch_max",
-    "record_poll_ms",        "record_timeout_ms",    "record_lease_s",
-    "record_backoff_min_ms", "record_backoff_max_s", "record_unreachable_after_s",
-    "record_keep_done_days", "record_tls_ca",        "record_tls_cert",
-    "record_tls_key"};
+    "record_endpoint",       "record_instance",       "record_batch_max",
+    "record_poll_ms",        "record_timeout_ms",     "record_lease_s",
+    "record_backoff_min_ms", "record_backoff_max_s",  "record_unreachable_after_s",
+    "record_keep_done_days", "record_tls_ca",         "record_tls_cert",
+    "record_tls_key",        "record_token_endpoint", "record_client_id",
+    "record_jwt_key",        "record_jwt_kid",        "record_scope"};
 
 // `instance_default`: the lease owner when record_instance is not given. Errors: kConfig
 // naming the key: a bad URL, a value out of range, https without record_tls_ca, a client
-// certificate without its key, TLS keys with http.
+// certificate without its key, TLS keys with http, an OAuth2 key without the others.
 [[nodiscard]] Result<RecordConfig> parse_record_config(const ConfigFile& file,
                                                        const std::string& instance_default);
 

@@ -51,9 +51,22 @@ Result<std::unique_ptr<RecordSender>> RecordSender::make(asio::io_context& io, s
                                                          AlertSink alerts, Clock clock) {
   auto poster = Poster::make(io, config);
   if (!poster) return fail(poster.error());
-  return std::unique_ptr<RecordSender>(new RecordSender(io, store, std::move(db), std::move(config),
-                                                        counters, std::move(alerts),
-                                                        std::move(clock), std::move(*poster)));
+  std::unique_ptr<Poster> token_poster;
+  std::unique_ptr<JwtSigner> signer;
+  if (config.oauth()) {
+    auto made = Poster::make(io, config, config.token_endpoint);
+    if (!made) return fail(made.error());
+    token_poster = std::move(*made);
+    auto loaded = JwtSigner::load(config.jwt_key, config.jwt_kid);
+    if (!loaded) return fail(loaded.error());
+    signer = std::move(*loaded);
+  }
+  auto sender = std::unique_ptr<RecordSender>(
+      new RecordSender(io, store, std::move(db), std::move(config), counters, std::move(alerts),
+                       std::move(clock), std::move(*poster)));
+  sender->token_poster_ = std::move(token_poster);
+  sender->signer_ = std::move(signer);
+  return sender;
 }
 
 RecordSender::RecordSender(asio::io_context& io, store::Store& store,
@@ -77,7 +90,10 @@ RecordSender::~RecordSender() = default;
 void RecordSender::start() {
   stopped_ = false;
   log_info(kLog, "pushing readings to the record system at " + config_.endpoint + " as " +
-                     config_.instance);
+                     config_.instance +
+                     (signer_ ? ", OAuth2 client " + config_.client_id + " (" + signer_->alg() +
+                                    ") at " + config_.token_endpoint
+                              : std::string()));
   schedule(0ms);
 }
 
@@ -178,15 +194,106 @@ void RecordSender::send(std::vector<store::OutboxItem> items) {
     items = std::move(rest);
     if (items.empty()) return schedule(0ms);
   }
+  post_bundle(std::move(items), std::move(bundle->text), std::move(bundle->observations), true);
+}
+
+void RecordSender::post_bundle(std::vector<store::OutboxItem> items, std::string text,
+                               std::vector<std::string> uids, bool may_reauth) {
+  if (signer_ && (!token_ || std::chrono::steady_clock::now() >= token_until_)) {
+    return fetch_token(std::move(items), std::move(text), std::move(uids), may_reauth);
+  }
   in_flight_ = true;
   counters_.add("record_requests");
-  poster_->post(std::move(bundle->text),
-                [this, alive = std::weak_ptr<bool>(alive_), items = std::move(items),
-                 uids = std::move(bundle->observations)](PostAnswer answer) {
-                  if (alive.expired()) return;  // the sender is gone
-                  in_flight_ = false;
-                  answered(items, uids, answer);
-                });
+  PostHeaders headers;
+  if (token_) headers.authorization = "Bearer " + *token_;
+  // Kept for one resend with a new token after a 401 (OAuth2 only).
+  std::string again = signer_ && may_reauth ? text : std::string();
+  poster_->post(
+      std::move(text),
+      [this, alive = std::weak_ptr<bool>(alive_), items = std::move(items), uids = std::move(uids),
+       again = std::move(again), may_reauth](PostAnswer answer) mutable {
+        if (alive.expired()) return;  // the sender is gone
+        in_flight_ = false;
+        if (answer.status == 401 && signer_ && may_reauth) {
+          // The token was revoked or expired early: one new token, one more try.
+          counters_.add("record_token_rejected");
+          token_.reset();
+          return post_bundle(std::move(items), std::move(again), std::move(uids), false);
+        }
+        answered(items, uids, answer);
+      },
+      headers);
+}
+
+void RecordSender::fetch_token(std::vector<store::OutboxItem> items, std::string text,
+                               std::vector<std::string> uids, bool may_reauth) {
+  auto assertion = signer_->sign(assertion_claims(config_.client_id, config_.token_endpoint,
+                                                  std::chrono::system_clock::now()));
+  if (!assertion) {
+    store_failed("record token assertion", assertion.error());
+    return retry(items, "cannot sign the token assertion", std::nullopt);
+  }
+  in_flight_ = true;
+  counters_.add("record_token_requests");
+  PostHeaders headers{"application/x-www-form-urlencoded", "application/json", ""};
+  token_poster_->post(
+      token_request_body(*assertion, config_.scope),
+      [this, alive = std::weak_ptr<bool>(alive_), items = std::move(items), text = std::move(text),
+       uids = std::move(uids), may_reauth](PostAnswer answer) mutable {
+        if (alive.expired()) return;
+        in_flight_ = false;
+        if (answer.status == 200) {
+          auto token = parse_token_answer(answer.body);
+          if (token) {
+            token_ = std::move(token->access_token);
+            token_until_ = std::chrono::steady_clock::now() + token_use_for(token->expires_in);
+            counters_.add("record_tokens");
+            if (refused_since_) log_info(kLog, "the token endpoint grants tokens again");
+            refused_since_.reset();
+            refusal_raised_ = false;
+            return post_bundle(std::move(items), std::move(text), std::move(uids), may_reauth);
+          }
+          counters_.add("record_token_errors");
+          return retry(items, "token endpoint: " + describe(token.error()), std::nullopt);
+        }
+        if (answer.status == 400 || answer.status == 401) {
+          token_refused(answer.status, token_refusal_text(answer.body));
+          return retry(items, "token endpoint refused: " + last_refusal_, std::nullopt);
+        }
+        counters_.add("record_token_errors");
+        const std::string why = answer.status == 0
+                                    ? "token endpoint: " + answer.error
+                                    : "token endpoint: HTTP " + std::to_string(answer.status);
+        retry(items, why, answer.retry_after);
+      },
+      headers);
+}
+
+void RecordSender::token_refused(int status, const std::string& why) {
+  const auto now = clock_();
+  counters_.add("record_token_refused");
+  last_refusal_ = "HTTP " + std::to_string(status) + " " + why;
+  if (!refused_since_) refused_since_ = now;
+  log_error(kLog, "the token endpoint " + config_.token_endpoint + " refuses client " +
+                      config_.client_id + ": " + last_refusal_ +
+                      " (check record_client_id, record_jwt_key, record_jwt_kid)");
+  if (refusal_raised_) return;
+  alerts::TechnicalDraft draft{
+      std::string(kRecordAuthRefusedRule),
+      alerts::Priority::kHigh,
+      "record",
+      PatientId{""},
+      std::to_string(ms(*refused_since_)),
+      "The patient record system's token endpoint " + config_.token_endpoint +
+          " refuses this server (client " + config_.client_id + "): " + last_refusal_ +
+          "; no readings are sent until it grants a token (check record_client_id, "
+          "record_jwt_key, record_jwt_kid and the key registered there)",
+      {{"status", static_cast<double>(status)}},
+      {{"endpoint", config_.token_endpoint},
+       {"client", config_.client_id},
+       {"status", static_cast<double>(status)},
+       {"error", why}}};
+  refusal_raised_ = raise({draft});
 }
 
 void RecordSender::answered(const std::vector<store::OutboxItem>& items,
@@ -370,7 +477,18 @@ Result<boost::json::object> RecordSender::status() {
       {"failing_since_unix_ms",
        failing_since_ ? json::value(ms(*failing_since_)) : json::value(nullptr)},
       {"last_failure", failing_since_ ? json::value(last_failure_) : json::value(nullptr)},
-      {"dead_letters", std::move(dead)}};
+      {"dead_letters", std::move(dead)},
+      {"oauth",
+       signer_ ? json::value(json::object{
+                     {"token_endpoint", config_.token_endpoint},
+                     {"client_id", config_.client_id},
+                     {"alg", signer_->alg()},
+                     {"token_held", token_.has_value()},
+                     {"refused_since_unix_ms",
+                      refused_since_ ? json::value(ms(*refused_since_)) : json::value(nullptr)},
+                     {"last_refusal",
+                      refused_since_ ? json::value(last_refusal_) : json::value(nullptr)}})
+               : json::value(nullptr)}};
 }
 
 }  // namespace kotona::server::record

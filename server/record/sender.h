@@ -7,7 +7,11 @@
 // without success by any instance, record.unreachable (high, admins): ONE alert across
 // instances (the episode is kept in the store). Another 4xx: a batch is retried one
 // reading at a time; a reading rejected alone goes to record_dead_letter with the answer's
-// OperationOutcome and raises record.rejected (medium, admins). Not thread-safe.
+// OperationOutcome and raises record.rejected (medium, admins). With record_token_endpoint
+// (oauth.h, SMART Backend Services) every request carries an access token, fetched with a
+// signed JWT assertion and kept until shortly before it expires; a 401 answer fetches a new
+// one once; a token endpoint that refuses (400/401) raises record.auth_refused (high,
+// admins) and the rows wait with backoff. Not thread-safe.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -24,6 +28,7 @@
 #include "core/counters.h"
 #include "core/result.h"
 #include "server/record/http_post.h"
+#include "server/record/oauth.h"
 #include "server/record/record_config.h"
 #include "server/store/record_outbox.h"
 #include "server/store/store.h"
@@ -33,6 +38,7 @@ namespace kotona::server::record {
 // System alerts (no patient: admins) this component raises.
 inline constexpr std::string_view kRecordUnreachableRule = "record.unreachable";
 inline constexpr std::string_view kRecordRejectedRule = "record.rejected";
+inline constexpr std::string_view kRecordAuthRefusedRule = "record.auth_refused";
 
 class RecordSender {
  public:
@@ -41,7 +47,7 @@ class RecordSender {
   // `db`: the sender's own connection to the store's database (outbox leases; SQLite: the
   // store's single writer lock is shared through the file). `store`: the patient register and
   // alerts. `alerts`: every alert raised, after it is stored (the server publishes them).
-  // Errors: kConfig (TLS files).
+  // Errors: kConfig (TLS files, record_jwt_key).
   [[nodiscard]] static Result<std::unique_ptr<RecordSender>> make(
       boost::asio::io_context& io, store::Store& store, std::unique_ptr<store::Database> db,
       RecordConfig config, Counters& counters, AlertSink alerts, Clock clock);
@@ -72,6 +78,13 @@ class RecordSender {
   void schedule(std::chrono::milliseconds after);
   void tick();
   void send(std::vector<store::OutboxItem> items);
+  // POSTs the Bundle with the access token (fetched first when none is valid); a 401 with
+  // `may_reauth` drops the token and sends once more with a new one.
+  void post_bundle(std::vector<store::OutboxItem> items, std::string text,
+                   std::vector<std::string> uids, bool may_reauth);
+  void fetch_token(std::vector<store::OutboxItem> items, std::string text,
+                   std::vector<std::string> uids, bool may_reauth);
+  void token_refused(int status, const std::string& why);
   void answered(const std::vector<store::OutboxItem>& items,
                 const std::vector<std::string>& in_bundle, const PostAnswer& answer);
   void retry(const std::vector<store::OutboxItem>& items, const std::string& why,
@@ -93,6 +106,15 @@ class RecordSender {
   AlertSink alerts_;
   Clock clock_;
   std::unique_ptr<Poster> poster_;
+  // OAuth2 (record_token_endpoint set): the token endpoint's poster, the assertion's key, the
+  // access token and until when it is used; since when the token endpoint refuses us.
+  std::unique_ptr<Poster> token_poster_;
+  std::unique_ptr<JwtSigner> signer_;
+  std::optional<std::string> token_;
+  std::chrono::steady_clock::time_point token_until_{};
+  std::optional<HubTime> refused_since_;
+  std::string last_refusal_;
+  bool refusal_raised_ = false;
   boost::asio::steady_timer timer_;
   std::mt19937_64 random_;
   bool stopped_ = true;

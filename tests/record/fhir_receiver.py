@@ -19,10 +19,19 @@ Usage: fhir_receiver.py --port P --state FILE [--plan MODES] [--reject UID]... [
   then the process dies unanswered: the test restarts it). --reject UID: 422 for a Bundle holding
   that reading's Observation (an OperationOutcome naming it), nothing stored.
 - --tls-cert/--tls-key: https; --tls-client-ca: a client certificate is required (mTLS).
+- --oauth-public-key PEM --client-id ID --kid KID: OAuth2 as in SMART Backend Services. POST
+  /token takes grant_type=client_credentials with a JWT client_assertion (jwt-bearer), verified
+  with PyJWT against the public key (RS384 for RSA, ES384 for EC): kid, iss = sub = the client
+  id, aud = this token URL, exp given and at most 300 s ahead, jti never seen before; else 401
+  invalid_client (400 invalid_request / unsupported_grant_type for a bad form). A token lives
+  --token-lifetime seconds (default 300); every FHIR POST needs a live one (else 401, nothing
+  stored, the plan not advanced). Tokens are forgotten on restart. Counts in FILE.auth (JSON):
+  granted, refused, unauthorized, reasons (the refusals' texts), jtis.
 """
 import argparse
 import json
 import os
+import secrets
 import ssl
 import sys
 import time
@@ -174,7 +183,85 @@ class Receiver:
         return 200, {"resourceType": "Bundle", "type": "transaction-response", "entry": responses}, True
 
 
-def make_handler(receiver):
+class Authority:
+    """The token endpoint and the Bearer check (SMART Backend Services), state in FILE.auth."""
+
+    def __init__(self, args, token_url):
+        import jwt  # python3-jwt (PyJWT), with python3-cryptography for RS384 / ES384
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+        self.jwt = jwt
+        self.args = args
+        self.token_url = token_url
+        with open(args.oauth_public_key, "rb") as f:
+            self.key = load_pem_public_key(f.read())
+        self.alg = "ES384" if isinstance(self.key, ec.EllipticCurvePublicKey) else "RS384"
+        self.tokens = {}  # token -> expiry (time.time())
+        self.path = args.state + ".auth"
+        self.state = {"granted": 0, "refused": 0, "unauthorized": 0, "reasons": [], "jtis": []}
+        if os.path.exists(self.path):
+            with open(self.path, encoding="utf-8") as f:
+                self.state = json.load(f)
+
+    def save(self):
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    def refuse(self, status, error, text):
+        self.state["refused"] += 1
+        self.state["reasons"].append(text)
+        self.save()
+        return status, {"error": error, "error_description": text}
+
+    def grant(self, form):
+        """(status, body) for one token request (the form, parsed)."""
+        one = {k: v[0] for k, v in form.items()}
+        if one.get("grant_type") != "client_credentials":
+            return self.refuse(400, "unsupported_grant_type", "grant_type must be client_credentials")
+        if one.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            return self.refuse(400, "invalid_request", "client_assertion_type must be jwt-bearer")
+        if not one.get("scope"):
+            return self.refuse(400, "invalid_scope", "no scope")
+        assertion = one.get("client_assertion", "")
+        try:
+            header = self.jwt.get_unverified_header(assertion)
+            if header.get("kid") != self.args.kid:
+                return self.refuse(401, "invalid_client", f"unknown kid {header.get('kid')}")
+            if header.get("alg") != self.alg:
+                return self.refuse(401, "invalid_client", f"alg {header.get('alg')}, key wants {self.alg}")
+            claims = self.jwt.decode(assertion, self.key, algorithms=[self.alg],
+                                     audience=self.token_url, issuer=self.args.client_id,
+                                     options={"require": ["iss", "sub", "aud", "exp", "jti"]})
+        except self.jwt.InvalidTokenError as e:
+            return self.refuse(401, "invalid_client", f"assertion: {type(e).__name__}: {e}")
+        if claims["sub"] != self.args.client_id:
+            return self.refuse(401, "invalid_client", "sub is not the client id")
+        if claims["exp"] > time.time() + 300 + 5:
+            return self.refuse(401, "invalid_client", "exp more than 5 minutes ahead")
+        if claims["jti"] in self.state["jtis"]:
+            return self.refuse(401, "invalid_client", "jti used before (replay)")
+        self.state["jtis"].append(claims["jti"])
+        self.state["granted"] += 1
+        self.save()
+        token = secrets.token_urlsafe(24)
+        self.tokens[token] = time.time() + self.args.token_lifetime
+        return 200, {"access_token": token, "token_type": "bearer",
+                     "expires_in": int(self.args.token_lifetime), "scope": one["scope"]}
+
+    def authorized(self, header):
+        token = header[7:] if header and header.startswith("Bearer ") else None
+        if token is not None and self.tokens.get(token, 0) > time.time():
+            return True
+        self.state["unauthorized"] += 1
+        self.save()
+        return False
+
+
+def make_handler(receiver, authority=None):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -196,6 +283,16 @@ def make_handler(receiver):
         def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            if authority is not None and self.path == "/token":
+                form = urllib.parse.parse_qs(body.decode("ascii", "replace"))
+                status, reply = authority.grant(form)
+                sys.stderr.write(f"receiver: token request -> {status} {reply.get('error', '')}\n")
+                headers = [("Cache-Control", "no-store")]
+                return self.answer(status, reply, headers)
+            if authority is not None and not authority.authorized(self.headers.get("Authorization")):
+                sys.stderr.write("receiver: POST without a live Bearer token -> 401\n")
+                return self.answer(401, outcome("login", "a live Bearer token is required"),
+                                   [("WWW-Authenticate", 'Bearer error="invalid_token"')])
             mode = receiver.next_mode()
             sys.stderr.write(f"receiver: POST #{receiver.posts} mode {mode}\n")
             if mode == "500":
@@ -236,9 +333,17 @@ def main():
     p.add_argument("--tls-cert", help="https: this certificate (chain) and --tls-key")
     p.add_argument("--tls-key")
     p.add_argument("--tls-client-ca", help="mTLS: a client certificate from this CA is required")
+    p.add_argument("--oauth-public-key", help="OAuth2: the client's public key (PEM)")
+    p.add_argument("--client-id", default="kotona")
+    p.add_argument("--kid", default="kotona-1")
+    p.add_argument("--token-lifetime", type=float, default=300)
     args = p.parse_args()
     receiver = Receiver(args)
-    server = HTTPServer(("127.0.0.1", args.port), make_handler(receiver))
+    scheme = "https" if args.tls_cert else "http"
+    authority = None
+    if args.oauth_public_key:
+        authority = Authority(args, f"{scheme}://127.0.0.1:{args.port}/token")
+    server = HTTPServer(("127.0.0.1", args.port), make_handler(receiver, authority))
     if args.tls_cert:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(args.tls_cert, args.tls_key)

@@ -8,6 +8,8 @@
 // rest delivered; an endpoint down -> record.unreachable; two instances -> each row POSTed by
 // one. KOTONA_RECORD_SOAK=N: N readings (default 60) and a longer fault plan, by hand.
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -234,6 +236,31 @@ struct PushFixture {
     return store->ledger().readings(std::nullopt, 1'000'000).value();
   }
 };
+
+// A fresh key pair for the OAuth2 cases: "rsa" (3072 bits: RS384) or "ec" (P-384: ES384);
+// the private key at dir/<name>.key, the public one at dir/<name>.pub.
+void make_key(const test::TempDir& dir, const std::string& name, const std::string& type) {
+  EVP_PKEY* key = type == "rsa" ? EVP_RSA_gen(3072) : EVP_EC_gen("P-384");
+  REQUIRE(key != nullptr);
+  std::FILE* priv = std::fopen((dir / (name + ".key")).c_str(), "w");
+  std::FILE* pub = std::fopen((dir / (name + ".pub")).c_str(), "w");
+  REQUIRE(priv != nullptr);
+  REQUIRE(pub != nullptr);
+  CHECK(PEM_write_PrivateKey(priv, key, nullptr, nullptr, 0, nullptr, nullptr) == 1);
+  CHECK(PEM_write_PUBKEY(pub, key) == 1);
+  std::fclose(priv);
+  std::fclose(pub);
+  EVP_PKEY_free(key);
+}
+
+// The receiver's OAuth2 counts (fhir_receiver.py's FILE.auth).
+json::object auth_counts(const Receiver& receiver) {
+  std::ifstream in(receiver.state_path().string() + ".auth");
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().empty()) return json::object{{"granted", 0}, {"refused", 0}, {"unauthorized", 0}};
+  return json::parse(text.str()).as_object();
+}
 
 // Every stored reading exactly once, in storage order per patient, nothing else.
 void check_exactly_once(PushFixture& f, const std::set<std::string>& left_out = {}) {
@@ -525,4 +552,137 @@ TEST_CASE("kotona-server with record_endpoint -> pushes what its store holds, SI
   check_exactly_once(f);
   CHECK(server.log_text().find("pushing readings to the record system at http://127.0.0.1:") !=
         std::string::npos);
+}
+
+namespace {
+
+// The receiver as token endpoint too, trusting `pub`; the sender's config signing with `key`.
+record::RecordConfig with_oauth(PushFixture& f, const std::string& key, const std::string& pub,
+                                double lifetime_s = 300) {
+  f.receiver.extra.insert(
+      f.receiver.extra.end(),
+      {"--oauth-public-key", (f.dir / pub).string(), "--client-id", "kotona-test", "--kid",
+       "kotona-key-1", "--token-lifetime", std::to_string(lifetime_s)});
+  auto c = f.config();
+  c.token_endpoint = "http://127.0.0.1:" + std::to_string(f.receiver.port) + "/token";
+  c.client_id = "kotona-test";
+  c.jwt_key = (f.dir / key).string();
+  c.jwt_kid = "kotona-key-1";
+  c.scope = "system/Observation.write";
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "record push: OAuth2 (SMART Backend Services) RS384 and ES384, receiver killed and faulty "
+    "-> tokens, each reading once") {
+  for (const std::string type : {"rsa", "ec"}) {
+    CAPTURE(type);
+    PushFixture f;
+    make_key(f.dir, "server", type);
+    f.receiver.extra = {"--plan", "ok,500,500after,ok,429,drop,exit,ok,500after", "--slow", "0.6"};
+    auto c = with_oauth(f, "server.key", "server.pub");
+    f.receiver.start();
+    f.store_readings(10);
+    f.add_sender(c);
+    f.run(40);
+    check_exactly_once(f);
+    const auto auth = auth_counts(f.receiver);
+    MESSAGE(type << ": " << auth.at("granted").as_int64() << " tokens granted, "
+                 << auth.at("unauthorized").as_int64() << " POSTs without a live token");
+    CHECK(auth.at("refused").as_int64() == 0);
+    // The receiver forgets its tokens when it restarts (the plan's exit and the test's kill):
+    // the 401 that follows fetches a new token.
+    CHECK(auth.at("granted").as_int64() >= 2);
+    CHECK(f.counters.get("record_token_rejected") >= 1);
+    CHECK(f.counters.get("record_token_refused") == 0);
+    CHECK(f.alerts.empty());
+    auto status = f.senders[0]->status();
+    REQUIRE(status.has_value());
+    CHECK(status->at("oauth").at("alg").as_string() == (type == "rsa" ? "RS384" : "ES384"));
+  }
+}
+
+TEST_CASE(
+    "record push: OAuth2 token expires mid-run -> refreshed before it does, each reading once") {
+  PushFixture f;
+  make_key(f.dir, "server", "ec");
+  auto c = with_oauth(f, "server.key", "server.pub", 2);  // tokens live 2 s
+  f.receiver.start();
+  f.add_sender(c);
+  // Readings keep coming for 7 s, 3 every 250 ms: each token is used until it nearly expires.
+  const auto until = std::chrono::steady_clock::now() + 7s;
+  while (std::chrono::steady_clock::now() < until) {
+    f.store_readings(3);
+    f.io.run_for(250ms);
+  }
+  f.run(f.stored, false);
+  check_exactly_once(f);
+  const auto auth = auth_counts(f.receiver);
+  MESSAGE(auth.at("granted").as_int64()
+          << " tokens granted over 7 s, " << auth.at("unauthorized").as_int64() << " 401s");
+  CHECK(auth.at("granted").as_int64() >= 3);
+  // Never used past its expires_in: not one POST refused for an expired token.
+  CHECK(auth.at("unauthorized").as_int64() == 0);
+  CHECK(f.counters.get("record_token_rejected") == 0);
+}
+
+TEST_CASE(
+    "record push: OAuth2 with a key the record system does not know -> refused, "
+    "record.auth_refused once, nothing lost, delivered with the right key") {
+  PushFixture f;
+  make_key(f.dir, "right", "rsa");
+  make_key(f.dir, "wrong", "rsa");
+  auto c = with_oauth(f, "wrong.key", "right.pub");
+  f.receiver.start();
+  f.store_readings(10);
+  f.add_sender(c);
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  while (std::chrono::steady_clock::now() < until) f.io.run_for(50ms);
+  const auto auth = auth_counts(f.receiver);
+  CHECK(auth.at("refused").as_int64() >= 2);  // retried with backoff, not given up
+  CHECK(auth.at("granted").as_int64() == 0);
+  CHECK(f.counters.get("record_token_refused") >= 2);
+  REQUIRE(f.alerts.size() == 1);  // a person sees it, once per episode
+  CHECK(f.alerts[0].rule_id == "record.auth_refused");
+  CHECK(f.alerts[0].priority == alerts::Priority::kHigh);
+  CHECK(f.alerts[0].message.find("invalid_client") != std::string::npos);
+  CHECK(received(f.receiver).count.empty());
+  CHECK(f.pending() == 10);
+  auto status = f.senders[0]->status();
+  REQUIRE(status.has_value());
+  CHECK(status->at("oauth").at("last_refusal").as_string().find("invalid_client") !=
+        std::string::npos);
+  for (auto& s : f.senders) s->stop();
+  f.senders.clear();  // a token request still out: its rows' leases expire
+  // The right key configured: everything, exactly once.
+  c.jwt_key = (f.dir / "right.key").string();
+  f.add_sender(c);
+  f.run(10, false);
+  check_exactly_once(f);
+}
+
+TEST_CASE("record push: a record_jwt_key that is no P-384 or RSA key -> config error naming it") {
+  PushFixture f;
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  REQUIRE(key != nullptr);
+  std::FILE* out = std::fopen((f.dir / "p256.key").c_str(), "w");
+  CHECK(PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr) == 1);
+  std::fclose(out);
+  EVP_PKEY_free(key);
+  for (const std::string& path : {(f.dir / "p256.key").string(), (f.dir / "none.key").string()}) {
+    auto c = f.config();
+    c.token_endpoint = "http://127.0.0.1:1/token";
+    c.client_id = "x";
+    c.jwt_kid = "k";
+    c.jwt_key = path;
+    auto db = store::Database::open(f.location);
+    REQUIRE(db.has_value());
+    auto sender =
+        record::RecordSender::make(f.io, *f.store, std::move(*db), c, f.counters, {}, wall_now);
+    REQUIRE_FALSE(sender.has_value());
+    CHECK(sender.error().code == Errc::kConfig);
+    CHECK(sender.error().detail.find("record_jwt_key") != std::string::npos);
+  }
 }
