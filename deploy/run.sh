@@ -101,9 +101,12 @@ wait_for server "clinician feed at"
 admin_cli="$KOTONA_BUILD/admin/kotona-admin"
 export KOTONA_URL="http://127.0.0.1:$http_port"
 admin_token=$(printf '%s\n' "$admin_password" | "$admin_cli" --user demo-admin login)
+# Made-up henkilötunnus codes (individual numbers 900-999 are never given to a person) so the
+# page shows each patient's age as a real register would (born 12.3.1951 and 5.9.1948).
+hetu=(unused 120351-912R 050948-923M)
 for n in 1 2; do
   KOTONA_TOKEN=$admin_token "$admin_cli" patient add "patient-000$n" --team demo-team \
-    --name "Demo Patient $n" >/dev/null
+    --name "Demo Patient $n" --hetu "${hetu[$n]}" >/dev/null
 done
 
 sim="$KOTONA_BUILD/firmware-sim/kotona-firmware-sim"

@@ -2,7 +2,8 @@
 # Issue 20 §8: `deploy/run.sh` — the README's first command — runs clean. The demo runs for
 # KOTONA_DEMO_SECONDS (CI: 60; the soak by hand: 300), is stopped as a user stops it (SIGINT),
 # and then: no log of any component holds an error line, the broker wrote its persistence
-# file, readings of every demo device reached the server, and every process has exited.
+# file, readings of every demo device reached the server, both demo patients have a
+# henkilötunnus (the page's age), and every process has exited.
 # Own ports and run directory, so it runs beside other tests.
 # Usage: demo_runs_clean_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -63,6 +64,15 @@ echo "readings per device:"$'\n'"$counts"
 for serial in BPSIM0001 BPSIM0002 INRSIM0001 GLUSIM0001 ICDSIM0001 GLU-BLE-0001; do
   grep -q "^$serial [1-9]" <<<"$counts" || fail "no reading of $serial in the server"
 done
+
+# The demo register gives each patient a henkilötunnus: the page's age comes from it.
+coded=$(python3 - "$KOTONA_RUN_DIR/server.db" <<'PY'
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute(
+    "SELECT COUNT(*) FROM patients WHERE henkilotunnus IS NOT NULL").fetchone()[0])
+PY
+)
+[[ $coded == 2 ]] || fail "demo patients with a henkilötunnus (the page's age): $coded of 2"
 
 if ((failures)); then
   echo "--- run.sh output"; cat "$work/run.out"

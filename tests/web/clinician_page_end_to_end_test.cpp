@@ -351,6 +351,51 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "page overview as the demo shows it (issue 18 part 4): the age in the heading, TTR over "
+    "tests minutes apart in hours, the newest 10 of 14 implant summaries and a button for all") {
+  SystemUnderTest sys;
+  sys.extra_server_config =
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1") +
+      "enrol = " + sys.gateway_id() + " INR0001 patient-1\nenrol = " + sys.gateway_id() +
+      " IMP0001 patient-1\n";
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  auto registered = http_request(
+      sys.http_port(), "POST", "/api/v1/patients",
+      R"({"patient_id":"patient-1","display_name":"Aino Virtanen","henkilotunnus":"131052-308T","team":"ward-1"})");
+  REQUIRE(registered.has_value());
+  REQUIRE(registered->status == 201);
+  {
+    using kotona::test::reading_of;
+    auto store = kotona::server::store::Store::open(sys.store_location());
+    REQUIRE_MESSAGE(store.has_value(), kotona::describe(store.error()));
+    const kotona::GatewayId gw{sys.gateway_id()};
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    std::vector<kotona::Reading> readings;
+    int record = 0;
+    // INR 2.5, 2.5, 3.5 thirty minutes apart (2.0-3.0): 45 of 60 minutes in range, 75 %.
+    for (auto [min, inr] : {std::pair{70, 2.5}, {40, 2.5}, {10, 3.5}}) {
+      readings.push_back(reading_of(gw, "INR0001", std::to_string(++record),
+                                    kotona::Inr{inr, std::nullopt, std::nullopt},
+                                    now - std::chrono::minutes(min)));
+    }
+    for (int day = 1; day <= 14; ++day) {  // a daily summary, nothing alerting
+      kotona::CardiacImplantSummary implant;
+      implant.battery_status = kotona::BatteryStatus::kOk;
+      implant.longevity_months = 84;
+      implant.right_ventricle.lead_impedance_ohm = 500 + day;
+      readings.push_back(reading_of(gw, "IMP0001", std::to_string(++record), implant,
+                                    now - std::chrono::hours(24 * day)));
+    }
+    kotona::server::store::Batch batch{gw, 1, readings, {}};
+    REQUIRE((*store)->ledger().store_batch(gw, batch, now).has_value());
+  }
+  run_page(sys, "overview_short_page.cjs", {"dr-page", kTestPassword, KOTONA_SHOT_DIR},
+           {"BPSIM0001", {"measure", "186/116/82"}, {}});
+}
+
+TEST_CASE(
     "page attention (issue 18 part 6): a new high alert live -> tone, desktop notification, "
     "the count in the title, a medium alert and the initial load -> silent") {
   SystemUnderTest sys;

@@ -6,7 +6,7 @@
 import {readFileSync} from "node:fs";
 
 const src = readFileSync(process.argv[2], "utf8");
-const {rosendaalTtr, readingsInRange, dayTicks, percentile, dailyPattern, mean} =
+const {rosendaalTtr, readingsInRange, dayTicks, percentile, dailyPattern, mean, ttrSpan} =
   await import("data:text/javascript," + encodeURIComponent(src));
 let failed = 0;
 function check(ok, what) { console.log((ok ? "ok: " : "FAILED: ") + what); if (!ok) failed = 1; }
@@ -69,4 +69,13 @@ check(agp.map(b => b.hour + ":" + b.n).join(" ") === "6:3 22:2",
       agp.map(b => b.hour + ":" + b.n).join(" "));
 check(agp[0].p50 === 7 && near(agp[0].p25, 6) && near(agp[0].p75, 8) && near(agp[0].p5, 5.2) && near(agp[0].p95, 8.8) &&
       agp[1].p50 === 7, "daily pattern: per bin the 5/25/50/75/95th percentiles (5, 7, 9 -> 5.2, 6, 7, 8, 8.8)");
+// How the TTR's time reads: tests minutes apart in hours, not "0/0 days"; two days or more in days.
+const MIN = 60000;
+let span = ttrSpan(rosendaalTtr([{t: t0, v: 2}, {t: t0 + 10 * MIN, v: 3}, {t: t0 + 20 * MIN, v: 4}], 2, 3));
+check(span.unit === "hours" && near(span.total, 20 / 60) && near(span.inside, 10 / 60),
+      "tests 10 min apart (2, 3, 4 in 2-3): 10 of 20 minutes in range, read in hours (0.17/0.33 h), got " + JSON.stringify(span));
+span = ttrSpan(rosendaalTtr(inr([0, 2.5], [1.5, 2.5]), 2, 3));
+check(span.unit === "hours" && near(span.total, 36), "a day and a half: 36 h, got " + JSON.stringify(span));
+span = ttrSpan(rosendaalTtr(inr([0, 1.8], [16, 3.4]), 2, 3));
+check(span.unit === "days" && near(span.inside, 10) && near(span.total, 16), "16 days: in days (10/16), got " + JSON.stringify(span));
 process.exit(failed);

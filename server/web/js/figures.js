@@ -24,6 +24,14 @@ export function rosendaalTtr(points, low, high, maxGapDays = 56) {
           tests: sorted.length};
 }
 
+// How the TTR's time reads to a clinician: in days over a span of two days or more (whole days),
+// else in hours (a demo's tests minutes apart read "0/0 days", which says nothing). `ttr`:
+// rosendaalTtr()'s answer. Returns {unit: "days" | "hours", inside, total}.
+export function ttrSpan(ttr) {
+  if (ttr.totalDays >= 2) return {unit: "days", inside: ttr.inDays, total: ttr.totalDays};
+  return {unit: "hours", inside: ttr.inDays * 24, total: ttr.totalDays * 24};
+}
+
 // The share of a straight line from INR `a` to INR `b` that lies within [low, high].
 function fractionWithin(a, b, low, high) {
   if (a === b) return a >= low && a <= high ? 1 : 0;
