@@ -116,7 +116,7 @@ int range(Store& store, const std::string& location, long rows, bool drop_index)
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s ingest|range LOCATION COUNT [BATCH]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s ingest|ingest-record|range LOCATION COUNT [BATCH]\n", argv[0]);
     return 2;
   }
   const std::string mode = argv[1];
@@ -129,8 +129,11 @@ int main(int argc, char** argv) {
   const long count = std::atol(argv[3]);
   if (mode == "range") return range(store, argv[2], count, argc > 4);
   const long batch = argc > 4 ? std::atol(argv[4]) : 100;
+  // ingest-record: as a server with record_endpoint set (issue 19): each reading also gets its
+  // record_outbox row in the same transaction.
+  if (mode == "ingest-record") store.ledger().set_record_push(true);
   const double s = fill(store, 0, count, std::chrono::milliseconds{1000}, batch);
-  std::printf("ingest readings=%ld batch=%ld seconds=%.3f readings_per_s=%.0f\n", count, batch, s,
-              static_cast<double>(count) / s);
+  std::printf("%s readings=%ld batch=%ld seconds=%.3f readings_per_s=%.0f\n", mode.c_str(), count,
+              batch, s, static_cast<double>(count) / s);
   return 0;
 }
