@@ -61,10 +61,10 @@ Result<store::Batch> decode_batch(std::string_view bytes, HubTime now) {
   if (sent != 0 && !plausible_hub_ms(sent, now)) {
     skew = std::chrono::milliseconds(sent - now.time_since_epoch().count());
   }
-  for (auto& r : wire_batch->readings) {
-    rebase_hub_clock(r, now, skew);
-    batch.readings.push_back(std::move(r));
-  }
+  // The decoded vector itself, not each reading moved into a growing one (issue 15: its
+  // reallocations were ~4 % of the server's CPU draining a backlog).
+  batch.readings = std::move(wire_batch->readings);
+  for (auto& r : batch.readings) rebase_hub_clock(r, now, skew);
   for (auto& r : wire_batch->rejected) {
     batch.rejected.push_back({std::move(r.reading_uid), std::move(r.error), std::move(r.payload)});
   }

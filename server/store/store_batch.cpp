@@ -117,6 +117,7 @@ Result<BatchOutcome> ReadingLedger::store_batch(const GatewayId& topic_gateway, 
                                                 HubTime received) {
   Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
+  ThresholdBook::VersionPin pin(alert_book_.thresholds());  // one version read per transaction
   auto outcome = store_batch_in_transaction(topic_gateway, batch, received);
   if (!outcome) return fail(outcome.error());
   if (auto r = transaction.commit(); !r) return fail(r.error());

@@ -28,6 +28,7 @@ Result<std::vector<Result<BatchOutcome>>> ReadingLedger::store_batches(
   outcomes.reserve(group.size());
   Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
+  ThresholdBook::VersionPin pin(alert_book_.thresholds());  // one version read per transaction
   for (const auto& item : group) {
 #ifdef KOTONA_BROKEN_GROUP_ALL_OR_NOTHING
     // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=group_all_or_nothing): no savepoint, so one

@@ -66,11 +66,15 @@ Result<std::map<std::string, ThresholdBook::Stored>> ThresholdBook::stored(
 }
 
 Result<alerts::RuleConfig> ThresholdBook::in_force(const PatientId& patient) {
-  auto version = newest_change();
-  if (!version) return fail(version.error());
-  if (*version != cache_version_) {
-    cache_.clear();
-    cache_version_ = *version;
+  // Pinned: read once in this transaction (VersionPin); else on every call.
+  if (!(pinned_ && version_read_)) {
+    auto version = newest_change();
+    if (!version) return fail(version.error());
+    if (*version != cache_version_) {
+      cache_.clear();
+      cache_version_ = *version;
+    }
+    version_read_ = true;
   }
   if (auto hit = cache_.find(patient.value); hit != cache_.end()) return hit->second;
   alerts::RuleConfig config = seed(patient);

@@ -4,7 +4,8 @@
 // every change, append-only) written with its audit row, so every server instance sharing
 // the database evaluates the next reading with it, without a restart. in_force() caches each
 // patient's RuleConfig and drops the cache when the newest change id, read in the caller's
-// transaction, has moved. Borrows the store's Database and AuditLog; io thread only.
+// transaction, has moved: once per ingest transaction while a VersionPin is held (issue 15),
+// else on every call. Borrows the store's Database and AuditLog; io thread only.
 #pragma once
 
 #include <cstdint>
@@ -59,6 +60,27 @@ class ThresholdBook {
   ThresholdBook(const ThresholdBook&) = delete;
   ThresholdBook& operator=(const ThresholdBook&) = delete;
 
+  // Held by the ingest for one write transaction (store_batch, store_batches) after its BEGIN
+  // IMMEDIATE: the first in_force() in it reads the newest change id, the later ones trust it
+  // (it was one more statement per reading: on PostgreSQL one more round trip). Sound because
+  // change() writes under the same write lock (SQLite's; PostgreSQL's advisory lock), so no
+  // instance can commit a change while the pinning transaction holds it; the next transaction
+  // reads the id again. Nests (an inner pin keeps the outer's reading).
+  class VersionPin {
+   public:
+    explicit VersionPin(ThresholdBook& book) : book_(book), outer_(book.pinned_) {
+      if (!outer_) book_.version_read_ = false;
+      book_.pinned_ = true;
+    }
+    ~VersionPin() { book_.pinned_ = outer_; }
+    VersionPin(const VersionPin&) = delete;
+    VersionPin& operator=(const VersionPin&) = delete;
+
+   private:
+    ThresholdBook& book_;
+    bool outer_;
+  };
+
   // The config `rule` lines by patient id (patients not listed: the defaults).
   void set_seed(std::map<std::string, alerts::RuleConfig> by_patient);
 
@@ -94,6 +116,8 @@ class ThresholdBook {
   std::map<std::string, alerts::RuleConfig> seed_;
   std::map<std::string, alerts::RuleConfig> cache_;  // in force, as of cache_version_
   std::int64_t cache_version_ = -1;
+  bool pinned_ = false;        // a VersionPin is held
+  bool version_read_ = false;  // pinned_: cache_version_ was read in the pinned transaction
 };
 
 }  // namespace kotona::server::store

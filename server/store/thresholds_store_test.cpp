@@ -113,6 +113,38 @@ TEST_CASE(
   CHECK(seen.history.size() == 2);
 }
 
+TEST_CASE(
+    "thresholds: a second instance's group commit -> the change is used from its next group, "
+    "read once per transaction") {
+  // The ingest reads the change id once per transaction (ThresholdBook::VersionPin, issue 15):
+  // a group of batches evaluated before the change, the next group after it.
+  auto f = enrolled();
+  auto second = Store::open(f.location);
+  REQUIRE(second.has_value());
+  Store& other = **second;
+  auto group = [&](int first) {
+    std::vector<GroupedBatch> batches;
+    for (int record = first; record < first + 2; ++record) {
+      auto r = test::bp(kGw, "BP1", std::to_string(record), 170, 80, kNow - 1h + record * 1s);
+      batches.push_back({kGw, {kGw, static_cast<std::uint64_t>(record), {r}, {}}, kNow});
+    }
+    auto out = other.ledger().store_batches(batches);
+    REQUIRE(out.has_value());
+    std::vector<std::string> rules;
+    for (const auto& batch : *out) {
+      REQUIRE(batch.has_value());
+      for (const auto& a : batch->new_alerts) rules.push_back(a.rule_id);
+    }
+    return rules;
+  };
+  CHECK(group(1) == kNone);
+  REQUIRE_FALSE(set(*f.store, "bp_crisis_systolic_mmhg", "160").refused);
+  CHECK(group(3) == std::vector<std::string>{"bp.crisis", "bp.crisis"});
+  REQUIRE_FALSE(set(*f.store, "bp_crisis_systolic_mmhg", "175", kNow + 1s).refused);
+  CHECK(group(5) == kNone);
+  CHECK(measure(other, 7, 170) == kNone);  // a single batch's transaction as well
+}
+
 TEST_CASE("thresholds: invalid values -> refused with the config parser's text, nothing written") {
   auto f = enrolled();
   struct Case {
