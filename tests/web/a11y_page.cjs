@@ -14,27 +14,15 @@
 "use strict";
 const playwrightDir = process.argv[2];
 const { chromium } = require(playwrightDir);
-const { axeViolations, registerPatient, untranslated } = require("./page_checks.cjs");
+const { axeAudit, registerPatient } = require("./page_checks.cjs");
 const url = process.argv[3];
 const [user, password, adminPassword, shots] = process.argv.slice(4, 8);
 const log = (...a) => console.log(new Date().toISOString(), ...a);
 function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
 const live = () => document.getElementById("state").dataset.state === "live";
-const sizes = [[1366, 768], [768, 1024]];
 
 // axe at both sizes (0 serious or critical), no untranslated text, screenshots of `view`.
-async function audit(page, view) {
-  for (const [width, height] of sizes) {
-    await page.setViewportSize({ width, height });
-    await page.waitForTimeout(200);
-    const found = await axeViolations(page, playwrightDir);
-    check(found.length === 0, `${view} ${width}x${height}: axe, 0 serious or critical` + (found.length ? ":\n  " + found.join("\n  ") : ""));
-    await page.screenshot({ path: `${shots}/a11y-${view}-${width}x${height}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1366, height: 768 });
-  const bad = await page.evaluate(untranslated);
-  check(bad.length === 0, view + ": no untranslated text" + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
-}
+const audit = (page, view) => axeAudit(page, playwrightDir, shots, view, check);
 
 // Where keyboard focus is: the element's id or class, its alert row's rule, and whether the
 // focus is drawn (an outline of 2 px or more).

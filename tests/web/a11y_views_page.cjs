@@ -12,35 +12,18 @@
 "use strict";
 const playwrightDir = process.argv[2];
 const { chromium } = require(playwrightDir);
-const { axeViolations, signIn, untranslated } = require("./page_checks.cjs");
+const { axeAudit, openPage, signIn } = require("./page_checks.cjs");
 const url = process.argv[3];
 const [user, password, lang, shots] = process.argv.slice(4, 8);
 const log = (...a) => console.log(new Date().toISOString(), ...a);
 function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
-const sizes = [[1366, 768], [768, 1024]];
-
-async function audit(page, view) {
-  for (const [width, height] of sizes) {
-    await page.setViewportSize({ width, height });
-    await page.waitForTimeout(200);
-    const found = await axeViolations(page, playwrightDir);
-    check(found.length === 0, `${lang} ${view} ${width}x${height}: axe, 0 serious or critical` + (found.length ? ":\n  " + found.join("\n  ") : ""));
-    await page.screenshot({ path: `${shots}/a11y-${lang}-${view}-${width}x${height}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1366, height: 768 });
-  const bad = await page.evaluate(untranslated);
-  check(bad.length === 0, `${lang} ${view}: no untranslated text` + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
-}
+const audit = (page, view) => axeAudit(page, playwrightDir, shots, `${lang}-${view}`, check);
 
 (async () => {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
   const errors = [];
   try {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.setDefaultTimeout(60000);
-    page.on("console", m => { if (m.type() === "error") errors.push(m.text()); });
-    page.on("pageerror", e => errors.push(e.message));
-    await page.goto(url);
+    const page = await openPage(browser, url, errors);
     await signIn(page, user, password, lang);
     log("page live");
     const rows = page.locator("#alerts tr");

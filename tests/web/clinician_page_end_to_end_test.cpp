@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <functional>
+#include <map>
 
 #include "server/store/database.h"
 #include "server/store/store.h"
@@ -199,21 +201,33 @@ namespace {
 
 // patient-1's last 24 days of every kind but BP, stored as the hub would have sent them (the
 // server's own store code, a second connection) before the page opens.
-void seed_history(SystemUnderTest& sys) {
-  using kotona::test::reading_of;
+// Stores the readings `make(hub, now)` gives as the hub would have sent them, through the
+// server's own store code (a second connection) before the page opens; `rules` first, as the
+// server's `rule` lines (the alerts raised on the way use them).
+using Readings = std::vector<kotona::Reading>;
+void store_as_hub(SystemUnderTest& sys,
+                  const std::function<Readings(const kotona::GatewayId&, kotona::HubTime)>& make,
+                  const std::map<std::string, kotona::server::alerts::RuleConfig>& rules = {}) {
   auto store = kotona::server::store::Store::open(sys.store_location());
   REQUIRE_MESSAGE(store.has_value(), kotona::describe(store.error()));
-  kotona::server::alerts::RuleConfig own;  // as the server's `rule` line below
-  own.inr_target_low = 2.5;
-  own.inr_target_high = 3.5;
-  (*store)->alert_book().set_rule_configs({{"patient-1", own}});
+  if (!rules.empty()) (*store)->alert_book().set_rule_configs(rules);
   const kotona::GatewayId gw{sys.gateway_id()};
   const auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  kotona::server::store::Batch batch{gw, 1, make(gw, now), {}};
+  auto out = (*store)->ledger().store_batch(gw, batch, now);
+  REQUIRE_MESSAGE(out.has_value(), kotona::describe(out.error()));
+  for (const auto& r : out->readings) {
+    CHECK(r.disposition == kotona::server::store::Disposition::kStored);
+  }
+}
+
+Readings history(const kotona::GatewayId& gw, kotona::HubTime now) {
+  using kotona::test::reading_of;
   auto ago = [&](double days) {
     return now - std::chrono::milliseconds(static_cast<std::int64_t>(days * 86'400'000));
   };
-  std::vector<kotona::Reading> readings;
+  Readings readings;
   // INR 2.0, 3.0, 4.0, 3.0 on days -24, -16, -8, -2: in 2.5-3.5 for 4 + 4 + 3 of 22 days (50 %).
   int record = 0;
   for (auto [day, inr] : {std::pair{24.0, 2.0}, {16.0, 3.0}, {8.0, 4.0}, {2.0, 3.0}}) {
@@ -255,12 +269,14 @@ void seed_history(SystemUnderTest& sys) {
   implant.atp_therapies = 0;
   implant.shocks_delivered = 1;
   readings.push_back(reading_of(gw, "IMP0001", std::to_string(++record), implant, ago(6)));
-  kotona::server::store::Batch batch{gw, 1, readings, {}};
-  auto out = (*store)->ledger().store_batch(gw, batch, now);
-  REQUIRE_MESSAGE(out.has_value(), kotona::describe(out.error()));
-  for (const auto& r : out->readings) {
-    CHECK(r.disposition == kotona::server::store::Disposition::kStored);
-  }
+  return readings;
+}
+
+void seed_history(SystemUnderTest& sys) {
+  kotona::server::alerts::RuleConfig own;  // as the server's `rule` line
+  own.inr_target_low = 2.5;
+  own.inr_target_high = 3.5;
+  store_as_hub(sys, history, {{"patient-1", own}});
 }
 
 }  // namespace
@@ -365,14 +381,9 @@ TEST_CASE(
       R"({"patient_id":"patient-1","display_name":"Aino Virtanen","henkilotunnus":"131052-308T","team":"ward-1"})");
   REQUIRE(registered.has_value());
   REQUIRE(registered->status == 201);
-  {
+  store_as_hub(sys, [](const kotona::GatewayId& gw, kotona::HubTime now) {
     using kotona::test::reading_of;
-    auto store = kotona::server::store::Store::open(sys.store_location());
-    REQUIRE_MESSAGE(store.has_value(), kotona::describe(store.error()));
-    const kotona::GatewayId gw{sys.gateway_id()};
-    const auto now =
-        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    std::vector<kotona::Reading> readings;
+    Readings readings;
     int record = 0;
     // INR 2.5, 2.5, 3.5 thirty minutes apart (2.0-3.0): 45 of 60 minutes in range, 75 %.
     for (auto [min, inr] : {std::pair{70, 2.5}, {40, 2.5}, {10, 3.5}}) {
@@ -388,9 +399,8 @@ TEST_CASE(
       readings.push_back(reading_of(gw, "IMP0001", std::to_string(++record), implant,
                                     now - std::chrono::hours(24 * day)));
     }
-    kotona::server::store::Batch batch{gw, 1, readings, {}};
-    REQUIRE((*store)->ledger().store_batch(gw, batch, now).has_value());
-  }
+    return readings;
+  });
   run_page(sys, "overview_short_page.cjs", {"dr-page", kTestPassword, KOTONA_SHOT_DIR},
            {"BPSIM0001", {"measure", "186/116/82"}, {}});
 }
@@ -474,6 +484,7 @@ TEST_CASE(
       "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
+  register_aino(sys);
   run_page(sys, "takeover_page.cjs", {"dr-page", kTestPassword, kTestPassword, KOTONA_SHOT_DIR},
            {"BPSIM0001", {"measure", "186/116/82"}, {}});
 

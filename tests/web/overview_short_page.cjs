@@ -9,7 +9,7 @@
 // Screenshot SHOT_DIR/overview-short.png. Exit 0 when every step passed.
 "use strict";
 const { chromium } = require(process.argv[2]);
-const { signIn, untranslated } = require("./page_checks.cjs");
+const { openPage, signIn, untranslated } = require("./page_checks.cjs");
 const url = process.argv[3];
 const [user, password, shots] = process.argv.slice(4, 7);
 const log = (...a) => console.log(new Date().toISOString(), ...a);
@@ -19,11 +19,7 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
   const errors = [];
   try {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.setDefaultTimeout(60000);
-    page.on("console", m => { if (m.type() === "error") errors.push(m.text()); });
-    page.on("pageerror", e => errors.push(e.message));
-    await page.goto(url);
+    const page = await openPage(browser, url, errors);
     await signIn(page, user, password, "fi");
     log("page live");
     const row = page.locator("#alerts tr[data-rule='bp.crisis']").first();

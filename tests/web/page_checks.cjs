@@ -72,4 +72,31 @@ function registerPatient(page, adminPassword, patient) {
   }, [adminPassword, patient]);
 }
 
-module.exports = { signIn, untranslated, axeViolations, registerPatient };
+// A new page (its own browser context: another workstation) at `url`, 1366x768, 60 s timeouts;
+// its console errors and page errors are pushed to `errors`, prefixed "WHO: " when `who` is given.
+async function openPage(browser, url, errors, who = "") {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.setDefaultTimeout(60000);
+  const tag = who ? who + ": " : "";
+  page.on("console", m => { if (m.type() === "error") errors.push(tag + m.text()); });
+  page.on("pageerror", e => errors.push(tag + e.message));
+  await page.goto(url);
+  return page;
+}
+
+// axe at 1366x768 and 768x1024 (0 serious or critical; screenshots SHOTS/a11y-NAME-WxH.png),
+// then no untranslated text; `check(ok, what)` is the calling script's.
+async function axeAudit(page, playwrightDir, shots, name, check) {
+  for (const [width, height] of [[1366, 768], [768, 1024]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(200);
+    const found = await axeViolations(page, playwrightDir);
+    check(found.length === 0, `${name} ${width}x${height}: axe, 0 serious or critical` + (found.length ? ":\n  " + found.join("\n  ") : ""));
+    await page.screenshot({ path: `${shots}/a11y-${name}-${width}x${height}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1366, height: 768 });
+  const bad = await page.evaluate(untranslated);
+  check(bad.length === 0, name + ": no untranslated text" + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
+}
+
+module.exports = { signIn, untranslated, axeViolations, axeAudit, openPage, registerPatient };

@@ -1,27 +1,23 @@
 // An admin takes over a colleague's claim (issue 18 part 3 follow-up) in headless Debian
 // chromium through playwright-core, two browsers:
 //   node takeover_page.cjs PLAYWRIGHT_CORE_DIR URL USER PASSWORD ADMIN_PASSWORD SHOT_DIR
-// USER (a clinician, Finnish) and the admin (English) sign in; prints "page live"; the C++
-// test then sends a crisis reading. USER claims it; the admin's row shows USER's claim and
+// The C++ test registered patient-1. USER (a clinician, Finnish) and the admin (English) sign
+// in; prints "page live"; the C++ test then sends a crisis reading. USER claims it; the admin's row shows USER's claim and
 // "Take over" (USER's own row offers no takeover); the admin clicks it; the admin now holds
 // it (release offered, no takeover), and USER's page shows "hoitaa: admin" live with nothing
 // to claim or release. No untranslated text, no console error. Screenshots
-// SHOT_DIR/takeover-offered.png, takeover.png. Exit 0 when every step passed; 1 with the reason otherwise.
+// SHOT_DIR/takeover-offered.png, takeover.png. Exit 0 when every step passed; 1 with the
+// reason otherwise.
 "use strict";
 const { chromium } = require(process.argv[2]);
-const { signIn, untranslated, registerPatient } = require("./page_checks.cjs");
+const { openPage, signIn, untranslated } = require("./page_checks.cjs");
 const url = process.argv[3];
 const [user, password, adminPassword, shots] = process.argv.slice(4, 8);
 const log = (...a) => console.log(new Date().toISOString(), ...a);
 function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
 
 async function opened(browser, who, pw, lang, errors) {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(60000);
-  page.on("console", m => { if (m.type() === "error") errors.push(who + ": " + m.text()); });
-  page.on("pageerror", e => errors.push(who + ": " + e.message));
-  await page.goto(url);
+  const page = await openPage(browser, url, errors, who);
   await signIn(page, who, pw, lang);
   return page;
 }
@@ -30,12 +26,6 @@ async function opened(browser, who, pw, lang, errors) {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
   const errors = [];
   try {
-    const setup = await browser.newPage();
-    await setup.goto(url);
-    const status = await registerPatient(setup, adminPassword,
-      {patient_id: "patient-1", display_name: "Aino Virtanen", team: "ward-1"});
-    check(status === 201, "patient-1 registered (" + status + ")");
-    await setup.close();
     const a = await opened(browser, user, password, "fi", errors);
     const b = await opened(browser, "admin", adminPassword, "en", errors);
     log("page live");
