@@ -7,8 +7,10 @@
 
 namespace kotona::server::http {
 
-// 200 {"outbox": {...}, "failing_since_unix_ms", "last_failure", "dead_letters": [...]};
-// 404 when no record_endpoint is configured; 500 store error.
+// 200 {"enabled": true, "outbox": {...}, "failing_since_unix_ms", "last_failure", "dead_letters":
+// [...]};
+// {"enabled": false} when no record_endpoint is configured (the page asks without a 404);
+// 500 store error.
 Routed show_record(const Call& call);
 
 }  // namespace kotona::server::http

@@ -17,7 +17,8 @@ Usage: fhir_receiver.py --port P --state FILE [--plan MODES] [--reject UID]... [
   `500after` (stored, then 500); `429` (Retry-After: 0, not stored); `drop` (stored, then the
   connection closes unanswered); `slow` (stored, answered after --slow seconds); `exit` (stored,
   then the process dies unanswered: the test restarts it). --reject UID: 422 for a Bundle holding
-  that reading's Observation (an OperationOutcome naming it), nothing stored.
+  that reading's Observation (an OperationOutcome naming it), nothing stored. --down-for UID: 503
+  for a Bundle holding that reading (after the --reject check), nothing stored: it stays pending.
 - --tls-cert/--tls-key: https; --tls-client-ca: a client certificate is required (mTLS).
 - --oauth-public-key PEM --client-id ID --kid KID: OAuth2 as in SMART Backend Services. POST
   /token takes grant_type=client_credentials with a JWT client_assertion (jwt-bearer), verified
@@ -147,6 +148,8 @@ class Receiver:
                 uid = next((v for s, v in identifiers(res) if s == READING_UID), None)
                 if uid in self.args.reject:
                     return 422, outcome("business-rule", f"reading {uid} refused by test"), False
+                if uid in self.args.down_for:
+                    return 503, outcome("transient", f"test: down for reading {uid}"), False
                 errs = check_observation(res)
                 self.checked += 1
                 if errs:
@@ -329,6 +332,7 @@ def main():
     p.add_argument("--state", required=True)
     p.add_argument("--plan", default="")
     p.add_argument("--reject", action="append", default=[])
+    p.add_argument("--down-for", action="append", default=[])
     p.add_argument("--slow", type=float, default=2.0)
     p.add_argument("--tls-cert", help="https: this certificate (chain) and --tls-key")
     p.add_argument("--tls-key")

@@ -134,6 +134,32 @@ TEST_CASE(
   CHECK(rows(db, "SELECT alert_id FROM alerts WHERE rule_id = 'bp.crisis'", 1).size() == 1);
 }
 
+TEST_CASE(
+    "page record push section (issue 19): the admin sees the waiting reading and its age, since "
+    "when the record system fails, and the rejected reading with its OperationOutcome, fi sv "
+    "en") {
+  SystemUnderTest sys;
+  const std::string meter = "BPSIM0001";
+  const std::string rejected = sys.expected_uid(meter, "2");  // the second measurement
+  const std::string pending = sys.expected_uid(meter, "3");
+  const int port = free_port();
+  Child receiver({"/usr/bin/python3", KOTONA_WEB_DIR "/../record/fhir_receiver.py", "--port",
+                  std::to_string(port), "--state", (sys.dir() / "record-state.json").string(),
+                  "--reject", rejected, "--down-for", pending},
+                 sys.dir() / "receiver.log");
+  REQUIRE(wait_for_port(port, 10s));
+  sys.extra_server_config = "record_endpoint = http://127.0.0.1:" + std::to_string(port) +
+                            "/fhir\nrecord_poll_ms = 100\nrecord_backoff_min_ms = 100\n"
+                            "record_backoff_max_s = 1\n";
+  sys.start_broker();
+  sys.start_server({meter});
+  run_page(sys, "record_page.cjs", {"admin", kTestPassword, rejected, pending, KOTONA_SHOT_DIR},
+           {meter, {"measure", "128/82/66", "measure", "131/84/70", "measure", "133/85/71"}, {}});
+  const auto& db = sys.store_location();
+  CHECK(rows(db, "SELECT reading_uid, http_status FROM record_dead_letter", 2) ==
+        std::vector<std::vector<std::string>>{{rejected, "422"}});
+}
+
 namespace {
 
 // i18n_page.cjs in `lang`: the page with a live alert, its dialog and trend open shows no

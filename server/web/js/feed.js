@@ -97,12 +97,18 @@ function row(a) {
   tr.appendChild(at);
   tr.appendChild(tx("td", "priority." + a.priority, {}, "p"));
   tr.appendChild(stateCell(a));
-  const pt = el("td"), link = el("button", null, "link patient");
-  link.append(...patientParts(a.patient_id));
-  link.onclick = () => showPatient(a.patient_id, null);
-  pt.appendChild(link);
+  const pt = el("td");
+  if (a.patient_id) {
+    const link = el("button", null, "link patient");
+    link.append(...patientParts(a.patient_id));
+    link.onclick = () => showPatient(a.patient_id, null);
+    pt.appendChild(link);
+    ensurePatient(a.patient_id, render);
+  } else {
+    // A system alert (record.*, broker.*, ...): no patient to open; an empty button had no name.
+    pt.appendChild(tx("span", "feed.system", {}, "small"));
+  }
   tr.appendChild(pt);
-  ensurePatient(a.patient_id, render);
   const msg = el("td", null, "msg");
   msg.append(...alertText(a));
   if (a.crossings > 1) {

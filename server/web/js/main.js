@@ -9,6 +9,7 @@ import {chooseLanguage, lang, translateDocument, useLanguageOf} from "./i18n.js"
 import {initKeyboard} from "./keyboard.js";
 import {loadPatients, setTeams} from "./patients.js";
 import {initQuarantine, quarantine} from "./quarantine.js";
+import {initRecordPush, recordPush} from "./record.js";
 
 let streamAbort = null;
 
@@ -18,6 +19,7 @@ function signedOut(why) {
   sessionStorage.removeItem("kotona.token");
   sessionStorage.removeItem("kotona.role");
   $("quarantine").hidden = true;
+  $("record").hidden = true;
   if (streamAbort) streamAbort.abort();
   alerts.clear();
   $("alerts").replaceChildren();
@@ -127,6 +129,7 @@ async function start() {
   setState("state.connecting");
   audit();
   quarantine();
+  recordPush();
   try {
     await loadPatients();
     const list = await (await call("/api/v1/alerts?limit=1000")).json();
@@ -171,4 +174,5 @@ initFeed(audit);
 initAttention();
 initKeyboard();
 initQuarantine();
+initRecordPush();
 if (session.token) start(); else signedOut();

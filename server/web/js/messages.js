@@ -5,6 +5,7 @@
 import {sentences} from "./sentences.js";
 import {overviewMessages} from "./overview_messages.js";
 import {thresholdTexts} from "./threshold_texts.js";
+import {recordTexts} from "./record_texts.js";
 
 export const messages = {
   fi: {
@@ -477,6 +478,7 @@ export const messages = {
 for (const [code, texts] of Object.entries(sentences)) Object.assign(messages[code], texts);
 for (const [code, texts] of Object.entries(overviewMessages)) Object.assign(messages[code], texts);
 for (const [code, texts] of Object.entries(thresholdTexts)) Object.assign(messages[code], texts);
+for (const [code, texts] of Object.entries(recordTexts)) Object.assign(messages[code], texts);
 
 // Language names are written in their own language, whichever language the page is in.
 export const languages = {fi: "suomi", sv: "svenska", en: "English"};
