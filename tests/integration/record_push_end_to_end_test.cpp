@@ -5,14 +5,13 @@
 // signed assertion) that is killed once mid-run and restarted. Then every reading the meter
 // delivered is in the record system exactly once.
 #include <doctest/doctest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <boost/json.hpp>
 #include <fstream>
 #include <set>
 
 #include "tests/integration/system.h"
+#include "tests/support/key_pair.h"
 
 using namespace kotona::test;
 using namespace std::chrono_literals;
@@ -39,20 +38,6 @@ std::map<std::string, int> observations(const std::filesystem::path& state) {
   return out;
 }
 
-void write_key_pair(const std::filesystem::path& key, const std::filesystem::path& pub) {
-  EVP_PKEY* pair = EVP_EC_gen("P-384");
-  REQUIRE(pair != nullptr);
-  std::FILE* a = std::fopen(key.c_str(), "w");
-  std::FILE* b = std::fopen(pub.c_str(), "w");
-  REQUIRE(a != nullptr);
-  REQUIRE(b != nullptr);
-  CHECK(PEM_write_PrivateKey(a, pair, nullptr, nullptr, 0, nullptr, nullptr) == 1);
-  CHECK(PEM_write_PUBKEY(b, pair) == 1);
-  std::fclose(a);
-  std::fclose(b);
-  EVP_PKEY_free(pair);
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -61,7 +46,7 @@ TEST_CASE(
   SystemUnderTest sys;
   const auto key = sys.dir() / "record-client.key";
   const auto pub = sys.dir() / "record-client.pub";
-  write_key_pair(key, pub);
+  write_key_pair(key, pub, "P-384");
   const auto state = sys.dir() / "record-state.json";
   const int port = free_port();
   const std::vector<std::string> receiver_argv{"/usr/bin/python3",

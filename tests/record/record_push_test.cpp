@@ -8,8 +8,6 @@
 // rest delivered; an endpoint down -> record.unreachable; two instances -> each row POSTed by
 // one. KOTONA_RECORD_SOAK=N: N readings (default 60) and a longer fault plan, by hand.
 #include <doctest/doctest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -21,6 +19,7 @@
 
 #include "server/record/sender.h"
 #include "server/store/store.h"
+#include "tests/support/key_pair.h"
 #include "tests/support/process.h"
 #include "tests/support/readings.h"
 #include "tests/support/store_location.h"
@@ -237,20 +236,10 @@ struct PushFixture {
   }
 };
 
-// A fresh key pair for the OAuth2 cases: "rsa" (3072 bits: RS384) or "ec" (P-384: ES384);
-// the private key at dir/<name>.key, the public one at dir/<name>.pub.
+// A fresh key pair for the OAuth2 cases: "rsa" (RS384) or "ec" (P-384: ES384); the private key
+// at dir/<name>.key, the public one at dir/<name>.pub.
 void make_key(const test::TempDir& dir, const std::string& name, const std::string& type) {
-  EVP_PKEY* key = type == "rsa" ? EVP_RSA_gen(3072) : EVP_EC_gen("P-384");
-  REQUIRE(key != nullptr);
-  std::FILE* priv = std::fopen((dir / (name + ".key")).c_str(), "w");
-  std::FILE* pub = std::fopen((dir / (name + ".pub")).c_str(), "w");
-  REQUIRE(priv != nullptr);
-  REQUIRE(pub != nullptr);
-  CHECK(PEM_write_PrivateKey(priv, key, nullptr, nullptr, 0, nullptr, nullptr) == 1);
-  CHECK(PEM_write_PUBKEY(pub, key) == 1);
-  std::fclose(priv);
-  std::fclose(pub);
-  EVP_PKEY_free(key);
+  test::write_key_pair(dir / (name + ".key"), dir / (name + ".pub"), type == "ec" ? "P-384" : type);
 }
 
 // The receiver's OAuth2 counts (fhir_receiver.py's FILE.auth).
@@ -665,12 +654,7 @@ TEST_CASE(
 
 TEST_CASE("record push: a record_jwt_key that is no P-384 or RSA key -> config error naming it") {
   PushFixture f;
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  REQUIRE(key != nullptr);
-  std::FILE* out = std::fopen((f.dir / "p256.key").c_str(), "w");
-  CHECK(PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr) == 1);
-  std::fclose(out);
-  EVP_PKEY_free(key);
+  test::write_key_pair(f.dir / "p256.key", f.dir / "p256.pub", "P-256");
   for (const std::string& path : {(f.dir / "p256.key").string(), (f.dir / "none.key").string()}) {
     auto c = f.config();
     c.token_endpoint = "http://127.0.0.1:1/token";

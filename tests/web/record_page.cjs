@@ -10,7 +10,7 @@
 // serious or critical, no console error; screenshots SHOT_DIR/record-{fi,sv,en}.png.
 "use strict";
 const { chromium } = require(process.argv[2]);
-const { signIn, untranslated, axeViolations } = require("./page_checks.cjs");
+const { openPage, signIn, untranslated, axeViolations } = require("./page_checks.cjs");
 const url = process.argv[3];
 const [user, password, rejected, pending, shots] = process.argv.slice(4, 9);
 const log = (...a) => console.log(new Date().toISOString(), ...a);
@@ -27,12 +27,7 @@ const deadOne = {fi: "1 hylätty lähetys", sv: "1 avvisad sändning", en: "1 re
   const errors = [];
   try {
     for (const lang of ["fi", "sv", "en"]) {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-      const page = await context.newPage();
-      page.setDefaultTimeout(60000);
-      page.on("console", m => m.type() === "error" && errors.push(lang + ": " + m.text()));
-      page.on("pageerror", e => errors.push(lang + ": " + e.message));
-      await page.goto(url);
+      const page = await openPage(browser, url, errors, lang);  // a context of its own
       await signIn(page, user, password, lang);
       // The language chosen in an earlier pass is kept for the user: choose this one again.
       if (await page.evaluate(() => document.documentElement.lang) !== lang) {
@@ -66,7 +61,7 @@ const deadOne = {fi: "1 hylätty lähetys", sv: "1 avvisad sändning", en: "1 re
       check(axe.length === 0, lang + ": axe: no serious or critical violation" + (axe.length ? ":\n  " + axe.join("\n  ") : ""));
       await page.locator("#record").scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${shots}/record-${lang}.png` });
-      await context.close();
+      await page.close();
     }
     check(errors.length === 0, "no console error" + (errors.length ? ": " + errors.join("; ") : ""));
     log("page ok");
