@@ -56,7 +56,8 @@ TEST_CASE("bad config files -> one clear line and exit 2, for gateway and server
       {"gateway/kotona-gateway",
        "gateway_id = bad/id\nmqtt_uri = tcp://127.0.0.1:1\noutbox_path = x.db\n", "gateway_id"},
       {"gateway/kotona-gateway",
-       "gateway_id = gw-1\nmqtt_uri = tcp://127.0.0.1:1\noutbox_path = x.db\ndevice = nosuch /dev/x\n",
+       "gateway_id = gw-1\nmqtt_uri = tcp://127.0.0.1:1\noutbox_path = x.db\ndevice = nosuch "
+       "/dev/x\n",
        "nosuch"},
       {"gateway/kotona-gateway", "gateway_id = gw-1\nthis line has no equals sign\n", ":2"},
       {"server/kotona-server", "mqtt_uri = tcp://127.0.0.1:1\n", "db_path"},
@@ -65,6 +66,17 @@ TEST_CASE("bad config files -> one clear line and exit 2, for gateway and server
        "http_listen"},
       {"server/kotona-server", "mqtt_uri = tcp://127.0.0.1:1\ndb_path = x.db\nfavourite = 7\n",
        "favourite"},
+      // The record push's OAuth2 (issue 19): a missing key, a key file that cannot be read.
+      {"server/kotona-server",
+       "mqtt_uri = tcp://127.0.0.1:1\ndb_path = x.db\nrecord_endpoint = http://127.0.0.1:9/f\n"
+       "record_token_endpoint = http://127.0.0.1:9/t\nrecord_jwt_key = k.pem\n"
+       "record_jwt_kid = k\n",
+       "record_client_id"},
+      {"server/kotona-server",
+       "mqtt_uri = tcp://127.0.0.1:1\ndb_path = x.db\nrecord_endpoint = http://127.0.0.1:9/f\n"
+       "record_token_endpoint = http://127.0.0.1:9/t\nrecord_client_id = c\n"
+       "record_jwt_key = /nonexistent/k.pem\nrecord_jwt_kid = k\n",
+       "record_jwt_key /nonexistent/k.pem"},
   };
   int n = 0;
   for (const auto& c : cases) {
