@@ -670,3 +670,28 @@ TEST_CASE("record push: a record_jwt_key that is no P-384 or RSA key -> config e
     CHECK(sender.error().detail.find("record_jwt_key") != std::string::npos);
   }
 }
+
+TEST_CASE("record push: OAuth2 over https with mTLS -> token and Bundles on verified TLS, once") {
+  PushFixture f;
+  make_certificates(f.dir.path());
+  make_key(f.dir, "jwt", "rsa");  // not "server": that is the TLS certificate's key
+  const std::string d = f.dir.path().string();
+  f.receiver.extra = {"--tls-cert",      d + "/server.pem", "--tls-key",
+                      d + "/server.key", "--tls-client-ca", d + "/ca.pem"};
+  auto c = with_oauth(f, "jwt.key", "jwt.pub");
+  const std::string base = "https://127.0.0.1:" + std::to_string(f.receiver.port);
+  c.endpoint = base + "/fhir";
+  c.token_endpoint = base + "/token";  // the assertion's aud: the receiver checks its https URL
+  c.tls_ca = d + "/ca.pem";
+  c.tls_cert = d + "/client.pem";
+  c.tls_key = d + "/client.key";
+  f.receiver.start();
+  f.store_readings(10);
+  f.add_sender(c);
+  f.run(20, false);
+  check_exactly_once(f);
+  const auto auth = auth_counts(f.receiver);
+  CHECK(auth.at("granted").as_int64() == 1);
+  CHECK(auth.at("refused").as_int64() == 0);
+  CHECK(auth.at("unauthorized").as_int64() == 0);
+}
