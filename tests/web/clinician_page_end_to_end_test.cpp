@@ -11,6 +11,7 @@
 #include "server/store/database.h"
 #include "server/store/store.h"
 #include "tests/integration/system.h"
+#include "tests/support/key_pair.h"
 #include "tests/support/readings.h"
 #include "tests/support/store_location.h"
 
@@ -143,14 +144,20 @@ TEST_CASE(
   const std::string rejected = sys.expected_uid(meter, "2");  // the second measurement
   const std::string pending = sys.expected_uid(meter, "3");
   const int port = free_port();
+  const auto key = sys.dir() / "jwt.key", pub = sys.dir() / "jwt.pub";
+  write_key_pair(key, pub, "P-384");  // the push authenticates by OAuth2 (ES384)
   Child receiver({"/usr/bin/python3", KOTONA_WEB_DIR "/../record/fhir_receiver.py", "--port",
                   std::to_string(port), "--state", (sys.dir() / "record-state.json").string(),
-                  "--reject", rejected, "--down-for", pending},
+                  "--reject", rejected, "--down-for", pending, "--oauth-public-key", pub.string(),
+                  "--client-id", "kotona-page", "--kid", "page-1"},
                  sys.dir() / "receiver.log");
   REQUIRE(wait_for_port(port, 10s));
-  sys.extra_server_config = "record_endpoint = http://127.0.0.1:" + std::to_string(port) +
-                            "/fhir\nrecord_poll_ms = 100\nrecord_backoff_min_ms = 100\n"
-                            "record_backoff_max_s = 1\n";
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  sys.extra_server_config =
+      "record_endpoint = " + base + "/fhir\nrecord_token_endpoint = " + base +
+      "/token\nrecord_client_id = kotona-page\nrecord_jwt_key = " + key.string() +
+      "\nrecord_jwt_kid = page-1\nrecord_poll_ms = 100\n"
+      "record_backoff_min_ms = 100\nrecord_backoff_max_s = 1\n";
   sys.start_broker();
   sys.start_server({meter});
   run_page(sys, "record_page.cjs", {"admin", kTestPassword, rejected, pending, KOTONA_SHOT_DIR},

@@ -6,7 +6,8 @@
 // live"; the C++ test's meter then measures three readings). In fi, then sv and en (a browser
 // context each): the section lists REJECTED as a dead letter with the receiver's
 // OperationOutcome text and HTTP 422, the outbox's one waiting reading (the counting text's
-// .one form), its age, and since when the record system fails; no untranslated text, axe 0
+// .one form), its age, since when the record system fails, the OAuth2 client (ES384) it
+// authenticates as; no untranslated text, axe 0
 // serious or critical, no console error; screenshots SHOT_DIR/record-{fi,sv,en}.png.
 "use strict";
 const { chromium } = require(process.argv[2]);
@@ -51,6 +52,7 @@ const deadOne = {fi: "1 hylätty lähetys", sv: "1 avvisad sändning", en: "1 re
       check(text.includes(failing[lang]) && text.includes("HTTP 503"), lang + ": failing since, the last answer: " + text);
       check(text.includes(deadOne[lang]), lang + ": one dead letter counted");
       check(await page.locator("#r-status li[data-k='record.oldest']").count() === 1, lang + ": the oldest waiting one's age");
+      check(text.includes("OAuth2") && text.includes("kotona-page (ES384)"), lang + ": the OAuth2 client and its algorithm");
       check(await dead.count() === 1, lang + ": the rejected reading listed");
       const row = await dead.textContent();
       check(row.includes("refused by test") && row.includes("422"), lang + ": with the OperationOutcome's text and HTTP 422: " + row);
