@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::string_view kLog = "record";
 constexpr auto kPruneEvery = std::chrono::hours(1);
+constexpr const char* kAuthEpisode = "auth_refused_since";  // record_push_state row
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
@@ -248,9 +249,15 @@ void RecordSender::fetch_token(std::vector<store::OutboxItem> items, std::string
             token_ = std::move(token->access_token);
             token_until_ = std::chrono::steady_clock::now() + token_use_for(token->expires_in);
             counters_.add("record_tokens");
-            if (refused_since_) log_info(kLog, "the token endpoint grants tokens again");
+            if (refused_since_) {
+              log_info(kLog, "the token endpoint grants tokens again");
+              // Ends the refusal episode for every instance on the store.
+              if (auto r = outbox_.note_delivered(kAuthEpisode); !r) {
+                store_failed("record push state", r.error());
+              }
+            }
             refused_since_.reset();
-            refusal_raised_ = false;
+            raised_refusal_.reset();
             return post_bundle(std::move(items), std::move(text), std::move(uids), may_reauth);
           }
           counters_.add("record_token_errors");
@@ -277,13 +284,17 @@ void RecordSender::token_refused(int status, const std::string& why) {
   log_error(kLog, "the token endpoint " + config_.token_endpoint + " refuses client " +
                       config_.client_id + ": " + last_refusal_ +
                       " (check record_client_id, record_jwt_key, record_jwt_kid)");
-  if (refusal_raised_) return;
+  // The episode every instance on the store names (as record.unreachable's): the first refusal
+  // since any instance was last granted a token, so the alert is raised once, not per instance.
+  auto since = outbox_.note_failing(now, kAuthEpisode);
+  if (!since) return store_failed("record push state", since.error());
+  if (raised_refusal_ == *since) return;
   alerts::TechnicalDraft draft{
       std::string(kRecordAuthRefusedRule),
       alerts::Priority::kHigh,
       "record",
       PatientId{""},
-      std::to_string(ms(*refused_since_)),
+      std::to_string(ms(*since)),
       "The patient record system's token endpoint " + config_.token_endpoint +
           " refuses this server (client " + config_.client_id + "): " + last_refusal_ +
           "; no readings are sent until it grants a token (check record_client_id, "
@@ -293,7 +304,7 @@ void RecordSender::token_refused(int status, const std::string& why) {
        {"client", config_.client_id},
        {"status", static_cast<double>(status)},
        {"error", why}}};
-  refusal_raised_ = raise({draft});
+  if (raise({draft})) raised_refusal_ = *since;  // else tried again on the next refusal
 }
 
 void RecordSender::answered(const std::vector<store::OutboxItem>& items,

@@ -114,7 +114,7 @@ class RecordSender {
   std::chrono::steady_clock::time_point token_until_{};
   std::optional<HubTime> refused_since_;
   std::string last_refusal_;
-  bool refusal_raised_ = false;
+  std::optional<HubTime> raised_refusal_;  // the shared refusal episode whose alert it raised
   boost::asio::steady_timer timer_;
   std::mt19937_64 random_;
   bool stopped_ = true;

@@ -257,9 +257,10 @@ namespace {
 
 // The failing episode's start, or nullopt when none. Its own function: the statement is
 // finished (out of scope) before a transaction commits or begins.
-Result<std::optional<HubTime>> failing_since(Database& db) {
-  auto read = db.prepare("SELECT unix_ms FROM record_push_state WHERE name = 'failing_since'");
+Result<std::optional<HubTime>> failing_since(Database& db, const std::string& name) {
+  auto read = db.prepare("SELECT unix_ms FROM record_push_state WHERE name = ?");
   if (!read) return fail(read.error());
+  read->bind(1, name);
   auto row = read->step();
   if (!row) return fail(row.error());
   if (!*row || read->column_is_null(0)) return std::optional<HubTime>{};
@@ -268,36 +269,37 @@ Result<std::optional<HubTime>> failing_since(Database& db) {
 
 }  // namespace
 
-Result<HubTime> RecordOutbox::note_failing(HubTime now) {
+Result<HubTime> RecordOutbox::note_failing(HubTime now, const std::string& episode) {
   Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   {
     auto set = db_.prepare(
-        "INSERT INTO record_push_state(name, unix_ms) VALUES('failing_since', ?) "
+        "INSERT INTO record_push_state(name, unix_ms) VALUES(?, ?) "
         "ON CONFLICT(name) DO UPDATE SET unix_ms = COALESCE(record_push_state.unix_ms, "
         "excluded.unix_ms)");
     if (!set) return fail(set.error());
-    set->bind(1, ms(now));
+    set->bind(1, episode);
+    set->bind(2, ms(now));
     if (auto r = set->step(); !r) return fail(r.error());
   }
-  auto since = failing_since(db_);
+  auto since = failing_since(db_, episode);
   if (!since) return fail(since.error());
-  if (!*since) return fail(Errc::kIo, "record_push_state: failing_since not kept");
+  if (!*since) return fail(Errc::kIo, "record_push_state: " + episode + " not kept");
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return **since;
 }
 
-Result<void> RecordOutbox::note_delivered() {
+Result<void> RecordOutbox::note_delivered(const std::string& episode) {
   // Read first: delivering is the common case, and nothing to clear needs no write lock.
-  auto since = failing_since(db_);
+  auto since = failing_since(db_, episode);
   if (!since) return fail(since.error());
   if (!*since) return {};
   Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   {
-    auto clear =
-        db_.prepare("UPDATE record_push_state SET unix_ms = NULL WHERE name = 'failing_since'");
+    auto clear = db_.prepare("UPDATE record_push_state SET unix_ms = NULL WHERE name = ?");
     if (!clear) return fail(clear.error());
+    clear->bind(1, episode);
     if (auto r = clear->step(); !r) return fail(r.error());
   }
   return transaction.commit();

@@ -97,9 +97,11 @@ class RecordOutbox {
   // the first failure since the record system last took readings was, by any instance.
   // note_failing sets it to `now` when unset and returns it (so every instance names the same
   // episode, and record.unreachable's alert id is the same); note_delivered clears it (any
-  // instance got an answer). Errors: kIo.
-  [[nodiscard]] Result<HubTime> note_failing(HubTime now);
-  [[nodiscard]] Result<void> note_delivered();
+  // instance got an answer). `episode` names the condition: "failing_since" (no answer), or
+  // "auth_refused_since" (the token endpoint refuses us: record.auth_refused). Errors: kIo.
+  [[nodiscard]] Result<HubTime> note_failing(HubTime now,
+                                             const std::string& episode = "failing_since");
+  [[nodiscard]] Result<void> note_delivered(const std::string& episode = "failing_since");
 
  private:
   Database& db_;

@@ -695,3 +695,34 @@ TEST_CASE("record push: OAuth2 over https with mTLS -> token and Bundles on veri
   CHECK(auth.at("refused").as_int64() == 0);
   CHECK(auth.at("unauthorized").as_int64() == 0);
 }
+
+TEST_CASE(
+    "record push: two instances with a key the record system does not know -> "
+    "record.auth_refused raised once across them") {
+  PushFixture f;
+  make_key(f.dir, "right", "ec");
+  make_key(f.dir, "wrong", "ec");
+  std::optional<record::RecordConfig> c;
+  for (const char* instance : {"instance-1", "instance-2"}) {
+    if (!c) c = with_oauth(f, "wrong.key", "right.pub");
+    auto mine = *c;
+    mine.instance = instance;
+    f.add_sender(mine);
+  }
+  f.receiver.start();
+  f.store_readings(12);
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  while (std::chrono::steady_clock::now() < until) f.io.run_for(50ms);
+  CHECK(f.counters.get("record_token_refused") >= 4);  // both instances, retried
+  CHECK(f.alerts.size() == 1);                         // published once
+  auto db = store::Database::open(f.location).value();
+  auto stmt =
+      db->prepare("SELECT COUNT(*) FROM alerts WHERE rule_id = 'record.auth_refused'").value();
+  REQUIRE(stmt.step().value());
+  CHECK(stmt.column_int(0) == 1);
+  auto grouped = db->prepare("SELECT COUNT(*) FROM alert_grouped").value();
+  REQUIRE(grouped.step().value());
+  CHECK(grouped.column_int(0) == 0);
+  CHECK(received(f.receiver).count.empty());
+  CHECK(f.pending() == 12);
+}
