@@ -561,6 +561,13 @@ record::RecordConfig with_oauth(PushFixture& f, const std::string& key, const st
   return c;
 }
 
+// Keys "right" (the receiver trusts its public half) and "wrong" (the sender signs with it).
+record::RecordConfig with_unknown_key(PushFixture& f, const std::string& type) {
+  make_key(f.dir, "right", type);
+  make_key(f.dir, "wrong", type);
+  return with_oauth(f, "wrong.key", "right.pub");
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -621,9 +628,7 @@ TEST_CASE(
     "record push: OAuth2 with a key the record system does not know -> refused, "
     "record.auth_refused once, nothing lost, delivered with the right key") {
   PushFixture f;
-  make_key(f.dir, "right", "rsa");
-  make_key(f.dir, "wrong", "rsa");
-  auto c = with_oauth(f, "wrong.key", "right.pub");
+  auto c = with_unknown_key(f, "rsa");
   f.receiver.start();
   f.store_readings(10);
   f.add_sender(c);
@@ -700,12 +705,9 @@ TEST_CASE(
     "record push: two instances with a key the record system does not know -> "
     "record.auth_refused raised once across them") {
   PushFixture f;
-  make_key(f.dir, "right", "ec");
-  make_key(f.dir, "wrong", "ec");
-  std::optional<record::RecordConfig> c;
+  const auto c = with_unknown_key(f, "ec");
   for (const char* instance : {"instance-1", "instance-2"}) {
-    if (!c) c = with_oauth(f, "wrong.key", "right.pub");
-    auto mine = *c;
+    auto mine = c;
     mine.instance = instance;
     f.add_sender(mine);
   }
