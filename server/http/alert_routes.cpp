@@ -142,10 +142,22 @@ Response act(const Call& call, bool ack) {
     return json_error(req, http::status::bad_request, "note must be a string of at most 2000 bytes",
                       counters);
   }
+  // Issue 18 part 8: the resolving clinician's "clinically actionable?" (optional).
+  std::string actionable;
+  if (!ack && o.contains("actionable")) {
+    auto answer = string_field(o, "actionable");
+    if (!answer || (*answer != "yes" && *answer != "no" && *answer != "unsure")) {
+      counters.add("api_bad_input");
+      return json_error(req, http::status::bad_request, "actionable must be yes, no or unsure",
+                        counters);
+    }
+    actionable = *answer;
+  }
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   auto out = ack ? store.alert_book().acknowledge(AlertId{*id}, *by, *note, now)
-                 : store.alert_book().resolve(AlertId{*id}, *by, *note, now);
+                 : store.alert_book().resolve(AlertId{*id}, *by,
+                                              store::Resolution{*note, actionable}, now);
   return acted(call, ack, *id, out);
 }
 

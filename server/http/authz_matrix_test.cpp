@@ -68,8 +68,11 @@ TEST_CASE(
     "authz matrix: every endpoint x no/garbage/expired/logged-out token, other team, "
     "viewer, own team, admin -> expected status and no foreign patient data") {
   Served s;
-  s.add_alerts({1}, "BPA");  // patient-a, ward-a
-  s.add_alerts({2}, "BPB");  // patient-b, ward-b
+  // Stored now, so the yield view's 30 days count them (a foreign one would show).
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  s.add_alerts({1}, "BPA", now);  // patient-a, ward-a
+  s.add_alerts({2}, "BPB", now);  // patient-b, ward-b
   std::string expired = s.login("alice");
   s.skew_s = 3590;  // 10 s before `expired` runs out; every other token is issued now
   std::string alice = s.login("alice");
@@ -176,6 +179,9 @@ TEST_CASE(
       {bhttp::verb::put, "/api/v1/me", R"({"language":"sv"})", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::put, "/api/v1/me", R"({"language":"de"})", {D, D, D, D, 400, 400, 400, 400}},
       {bhttp::verb::post, "/api/v1/me", "{}", {D, D, D, D, 405, 403, 405, 405}},
+      // Issue 18 part 8: the yield of the caller's teams' alerts, any role.
+      {bhttp::verb::get, "/api/v1/yield", "", {D, D, D, D, 200, 200, 200, 200}},
+      {bhttp::verb::post, "/api/v1/yield", "{}", {D, D, D, D, 405, 403, 405, 405}},
       {bhttp::verb::get, "/api/v1/audit", "", {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::get, "/api/v1/audit/verify", "", {D, D, D, D, 200, 200, 200, 200}},
       {bhttp::verb::get, "/api/v1/readings", "", {D, D, D, D, 200, 200, 200, 200}},

@@ -13,6 +13,7 @@
 #include "server/http/threshold_routes.h"
 #include "server/http/web_routes.h"
 #include "server/http/worklist_routes.h"
+#include "server/http/yield_routes.h"
 
 namespace kotona::server::http {
 
@@ -47,6 +48,8 @@ constexpr std::array kRoutes{
     // The signed-in user's own settings: any role may read and change its own.
     Route{V::get, "/api/v1/me", A::kSignedIn, show_me},
     Route{V::put, "/api/v1/me", A::kSignedIn, update_me},
+    // Issue 18 part 8: alert yield over the caller's care teams.
+    Route{V::get, "/api/v1/yield", A::kSignedIn, show_yield},
     Route{V::get, "/api/v1/audit", A::kAdmin, list_audit},
     Route{V::get, "/api/v1/audit/verify", A::kSignedIn, verify_audit},
     Route{V::get, "/api/v1/patients", A::kSignedIn, list_patients},

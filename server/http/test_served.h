@@ -116,14 +116,14 @@ struct Served {
     guard.reset();
     thread.join();
   }
-  // Stores a crisis reading per record and publishes its alerts, as ingest does.
-  std::vector<std::int64_t> add_alerts(std::vector<int> records,
-                                       const std::string& serial = "BP1") {
+  // Stores a crisis reading per record and publishes its alerts, as ingest does; stored `at`
+  // (server time: the alerts' created time).
+  std::vector<std::int64_t> add_alerts(std::vector<int> records, const std::string& serial = "BP1",
+                                       HubTime at = HubTime{}) {
     return on_io(io, [&] {
       std::vector<std::int64_t> ids;
       for (int record : records) {
-        auto out =
-            store->ledger().store_batch(kGw, {kGw, 1, {bp(record, 190, serial)}, {}}, HubTime{});
+        auto out = store->ledger().store_batch(kGw, {kGw, 1, {bp(record, 190, serial)}, {}}, at);
         REQUIRE(out.has_value());
         for (const auto& a : out->new_alerts) ids.push_back(a.event_id);
         hub.publish(out->new_alerts);

@@ -172,17 +172,23 @@ Result<std::vector<std::pair<AlertId, std::int64_t>>> AlertBook::due_deadlines(H
 
 Result<ActionOutcome> AlertBook::acknowledge(const AlertId& id, const std::string& actor,
                                              const std::string& note, HubTime now) {
-  return act(id, AlertAction::kAcknowledge, actor, note, now);
+  return act(id, AlertAction::kAcknowledge, actor, Resolution{note, ""}, now);
 }
 
 Result<ActionOutcome> AlertBook::resolve(const AlertId& id, const std::string& actor,
                                          const std::string& note, HubTime now) {
-  return act(id, AlertAction::kResolve, actor, note, now);
+  return act(id, AlertAction::kResolve, actor, Resolution{note, ""}, now);
+}
+
+Result<ActionOutcome> AlertBook::resolve(const AlertId& id, const std::string& actor,
+                                         const Resolution& resolution, HubTime now) {
+  return act(id, AlertAction::kResolve, actor, resolution, now);
 }
 
 Result<ActionOutcome> AlertBook::act(const AlertId& id, AlertAction action,
-                                     const std::string& actor, const std::string& note,
+                                     const std::string& actor, const Resolution& what,
                                      HubTime now) {
+  const std::string& note = what.note;
   Transaction transaction(db_);
   if (auto r = transaction.begin(); !r) return fail(r.error());
   auto current = alert(id);
@@ -196,16 +202,25 @@ Result<ActionOutcome> AlertBook::act(const AlertId& id, AlertAction action,
   auto event =
       add_event(id, to_string(ack ? AlertState::kAcknowledged : AlertState::kResolved), now);
   if (!event) return fail(event.error());
-  auto update =
-      db_.prepare(ack ? "UPDATE alerts SET state = 'acknowledged', acked_by = ?, ack_note = ?, "
-                        "acked_unix_ms = ?, last_event_id = ? WHERE alert_id = ?"
-                      : "UPDATE alerts SET state = 'resolved', resolved_by = ?, resolve_note = ?, "
-                        "resolved_unix_ms = ?, last_event_id = ? WHERE alert_id = ?");
+  auto update = db_.prepare(
+      ack ? "UPDATE alerts SET state = 'acknowledged', acked_by = ?, ack_note = ?, "
+            "acked_unix_ms = ?, last_event_id = ? WHERE alert_id = ?"
+          : "UPDATE alerts SET state = 'resolved', resolved_by = ?, resolve_note = ?, "
+            "resolved_unix_ms = ?, last_event_id = ?, actionable = ? WHERE alert_id = ?");
   if (!update) return fail(update.error());
-  update->bind(1, actor).bind(2, note).bind(3, ms(now)).bind(4, *event).bind(5, id.value);
+  update->bind(1, actor).bind(2, note).bind(3, ms(now)).bind(4, *event);
+  if (ack) {
+    update->bind(5, id.value);
+  } else {
+    auto answer =
+        what.actionable.empty() ? std::nullopt : std::optional<std::string>(what.actionable);
+    update->bind(5, answer).bind(6, id.value);
+  }
   if (auto r = update->step(); !r) return fail(r.error());
   if (auto r = drop_deadline(id); !r) return fail(r.error());
-  AuditRow audit{0, now, actor, std::string(to_string(action)), id, note, {}, {}};
+  const std::string detail =
+      what.actionable.empty() ? note : note + " [actionable: " + what.actionable + "]";
+  AuditRow audit{0, now, actor, std::string(to_string(action)), id, detail, {}, {}};
   if (auto r = audit_.append(audit); !r) return fail(r.error());
   auto after = alert(id);
   if (!after) return fail(after.error());

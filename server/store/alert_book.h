@@ -19,6 +19,23 @@
 
 namespace kotona::server::store {
 
+// A resolution (issue 18 part 8): the note, and the resolving clinician's answer to "was it
+// clinically actionable?": "yes", "no" or "unsure"; empty when not asked (an API client that
+// does not send it).
+struct Resolution {
+  std::string note;
+  std::string actionable;
+};
+
+// One alert as the yield view counts it (issue 18 part 8).
+struct YieldFact {
+  std::string rule_id;
+  PatientId patient;
+  HubTime created{};
+  std::optional<HubTime> acked;  // nullopt: never acknowledged
+  std::string actionable;        // empty: not answered (or not resolved)
+};
+
 class AlertBook {
  public:
   AlertBook(Database& db, AuditLog& audit) : db_(db), audit_(audit), thresholds_(db, audit) {}
@@ -67,6 +84,10 @@ class AlertBook {
   // open or acknowledged -> resolved; stops escalation. kWrongState when already resolved.
   [[nodiscard]] Result<ActionOutcome> resolve(const AlertId& id, const std::string& actor,
                                               const std::string& note, HubTime now);
+  // The same with the clinically-actionable answer, stored beside the note (alerts.actionable)
+  // and in the audit row's detail ("NOTE [actionable: yes]").
+  [[nodiscard]] Result<ActionOutcome> resolve(const AlertId& id, const std::string& actor,
+                                              const Resolution& resolution, HubTime now);
   // Claim ("I am handling this", issue 18 part 3): `take` true marks the alert as handled by
   // `actor`, false releases the actor's own claim; event "claimed" / "unclaimed" (the feed
   // shows it live) and audit row "claim" / "unclaim". kWrongState: claiming a resolved alert
@@ -102,6 +123,9 @@ class AlertBook {
   // every event write runs under the write lock (BEGIN IMMEDIATE, README.md), so a reader
   // that sees id N also sees every lower id that will ever commit.
   [[nodiscard]] Result<std::int64_t> last_event_id();
+  // Alerts created at or after `since`, newest first, at most `limit` (so a cut drops the
+  // oldest): the yield view's facts (issue 18 part 8).
+  [[nodiscard]] Result<std::vector<YieldFact>> yield_facts(HubTime since, int limit);
 
  private:
   // Raises `alert`, grouping it into an open alert of the same patient, rule, priority and
@@ -123,7 +147,7 @@ class AlertBook {
                                                                      const PatientId& patient,
                                                                      const alerts::RuleConfig& c);
   [[nodiscard]] Result<ActionOutcome> act(const AlertId& id, AlertAction action,
-                                          const std::string& actor, const std::string& note,
+                                          const std::string& actor, const Resolution& what,
                                           HubTime now);
   [[nodiscard]] Result<std::optional<StoredAlert>> escalate_one(const AlertId& id,
                                                                 std::int64_t tier, HubTime now);

@@ -109,4 +109,27 @@ Result<std::int64_t> AlertBook::last_event_id() {
   return stmt->column_int(0);
 }
 
+Result<std::vector<YieldFact>> AlertBook::yield_facts(HubTime since, int limit) {
+  auto stmt = db_.prepare(
+      "SELECT rule_id, patient_id, created_unix_ms, acked_unix_ms, actionable FROM alerts "
+      "WHERE created_unix_ms >= ? ORDER BY created_unix_ms DESC, event_id DESC LIMIT ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, static_cast<std::int64_t>(since.time_since_epoch().count()))
+      .bind(2, static_cast<std::int64_t>(limit));
+  std::vector<YieldFact> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    YieldFact f;
+    f.rule_id = stmt->column_text(0);
+    f.patient = PatientId{stmt->column_text(1)};
+    f.created = HubTime{std::chrono::milliseconds{stmt->column_int(2)}};
+    if (!stmt->column_is_null(3)) f.acked = HubTime{std::chrono::milliseconds{stmt->column_int(3)}};
+    if (!stmt->column_is_null(4)) f.actionable = stmt->column_text(4);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 }  // namespace kotona::server::store

@@ -105,7 +105,9 @@ constexpr std::pair<const char*, const char*> kAlertColumnsAdded[] = {
     // Issue 18 part 3: the claim ("I am handling this") and the number of notes.
     {"claimed_by", "TEXT NULL"},
     {"claimed_unix_ms", "INTEGER NULL"},
-    {"note_count", "INTEGER NOT NULL DEFAULT 0"}};
+    {"note_count", "INTEGER NOT NULL DEFAULT 0"},
+    // Issue 18 part 8: "was it clinically actionable?" answered at resolution (NULL: not asked).
+    {"actionable", "TEXT NULL"}};
 
 // Columns added to the v1 quarantine table (older databases get them at open).
 constexpr std::pair<const char*, const char*> kQuarantineColumnsAdded[] = {
@@ -142,6 +144,7 @@ constexpr ColumnsAdded kColumnsAdded[] = {{"alerts", kAlertColumnsAdded},
 // keeps working.
 constexpr const char* kAfterColumns = R"sql(
 CREATE INDEX IF NOT EXISTS alerts_group ON alerts(patient_id, rule_id, priority, state);
+CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created_unix_ms);
 INSERT INTO alert_events(event_id, alert_id, change, at_unix_ms)
   SELECT event_id, alert_id, 'raised', created_unix_ms FROM alerts
   WHERE NOT EXISTS (SELECT 1 FROM alert_events);

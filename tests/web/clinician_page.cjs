@@ -88,6 +88,7 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     // Resolve.
     await page.selectOption("#f-state", "");
     await row.first().locator("button.resolve").click();
+    await page.check("#actionable input[value=unsure]");  // the question resolving asks (part 8)
     await page.fill("#note", "BP back to 130/85");
     await page.click("#confirm");
     await page.locator(`#alerts tr[data-state='resolved']`).waitFor();

@@ -535,3 +535,37 @@ TEST_CASE(
   REQUIRE(verify.has_value());
   CHECK(boost::json::parse(verify->body).at("ok").as_bool());
 }
+
+TEST_CASE(
+    "page yield (issue 18 part 8): resolving asks clinically actionable, required, by keyboard "
+    "too, the yield view shows what was done: 3 raised, 1 of 2 answered actionable -> 50 %, "
+    "median time to acknowledge, 1 not acknowledged") {
+  SystemUnderTest sys;
+  sys.extra_server_config =
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  register_aino(sys);
+  // A crisis and a low BP at once; the second crisis 40 s later, after both are resolved (a
+  // crisis still open would take it in as a grouped reading, not a new alert).
+  run_page(
+      sys, "yield_page.cjs", {"dr-page", kTestPassword, KOTONA_SHOT_DIR},
+      {"BPSIM0001",
+       {"measure", "186/116/82", "measure", "85/55/60", "wait", "40000", "measure", "190/120/80"},
+       {}});
+
+  const auto& db = sys.store_location();
+  CHECK(rows(db,
+             "SELECT rule_id, state, actionable, acked_by FROM alerts ORDER BY created_unix_ms, "
+             "rule_id",
+             4) ==
+        std::vector<std::vector<std::string>>{{"bp.crisis", "resolved", "yes", "dr-page"},
+                                              {"bp.hypotension", "resolved", "no", "dr-page"},
+                                              {"bp.crisis", "open", "", ""}});
+  CHECK(rows(db, "SELECT detail FROM audit_log WHERE action = 'resolve' ORDER BY seq", 1) ==
+        std::vector<std::vector<std::string>>{{"lääkitystä muutettu [actionable: yes]"},
+                                              {"mittausvirhe [actionable: no]"}});
+  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
+  REQUIRE(verify.has_value());
+  CHECK(boost::json::parse(verify->body).at("ok").as_bool());
+}

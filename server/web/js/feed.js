@@ -159,18 +159,29 @@ function ask(mode, a) {
   $("action-alert").replaceChildren(...alertText(a));
   $("action-error").textContent = "";
   $("note").value = "";
+  // Resolving asks one question (issue 18 part 8): was it clinically actionable?
+  $("actionable").hidden = mode !== "resolve";
+  for (const r of document.querySelectorAll("input[name=actionable]")) r.checked = false;
   $("action").hidden = false;
-  $("note").focus();
+  // The answer is required, so a keyboard user starts at it (arrows choose, Tab to the note).
+  (mode === "resolve" ? document.querySelector("input[name=actionable]") : $("note")).focus();
 }
 
 async function confirm() {
   if (!pending) return;
   const by = sessionStorage.getItem("kotona.user") || "";
   const path = pending.mode === "ack" ? "/api/v1/alerts/ack" : "/api/v1/alerts/resolve";
+  const answer = document.querySelector("input[name=actionable]:checked");
+  if (pending.mode === "resolve" && !answer) {
+    say("action-error", "resolve.answerFirst");
+    document.querySelector("input[name=actionable]").focus();
+    return;
+  }
   try {
     const r = pending.mode === "note" ? await addAlertNote(pending.alert.alert_id, $("note").value)
       : await call(path, {method: "POST", headers: {"Content-Type": "application/json"},
-          body: JSON.stringify({alert_id: pending.alert.alert_id, by, note: $("note").value})});
+          body: JSON.stringify({alert_id: pending.alert.alert_id, by, note: $("note").value,
+                                ...(pending.mode === "resolve" ? {actionable: answer.value} : {})})});
     const body = await r.json();
     if (!r.ok) { show("action-error", body.error || ("HTTP " + r.status)); return; }
     apply(body);

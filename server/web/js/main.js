@@ -10,6 +10,7 @@ import {initKeyboard} from "./keyboard.js";
 import {loadPatients, setTeams} from "./patients.js";
 import {initQuarantine, quarantine} from "./quarantine.js";
 import {initRecordPush, recordPush} from "./record.js";
+import {closeYield, initYield} from "./yield.js";
 
 let streamAbort = null;
 
@@ -20,6 +21,7 @@ function signedOut(why) {
   sessionStorage.removeItem("kotona.role");
   $("quarantine").hidden = true;
   $("record").hidden = true;
+  closeYield();
   if (streamAbort) streamAbort.abort();
   alerts.clear();
   $("alerts").replaceChildren();
@@ -175,4 +177,5 @@ initAttention();
 initKeyboard();
 initQuarantine();
 initRecordPush();
+initYield();
 if (session.token) start(); else signedOut();

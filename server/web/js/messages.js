@@ -6,6 +6,7 @@ import {sentences} from "./sentences.js";
 import {overviewMessages} from "./overview_messages.js";
 import {thresholdTexts} from "./threshold_texts.js";
 import {recordTexts} from "./record_texts.js";
+import {yieldTexts} from "./yield_texts.js";
 
 export const messages = {
   fi: {
@@ -479,6 +480,7 @@ for (const [code, texts] of Object.entries(sentences)) Object.assign(messages[co
 for (const [code, texts] of Object.entries(overviewMessages)) Object.assign(messages[code], texts);
 for (const [code, texts] of Object.entries(thresholdTexts)) Object.assign(messages[code], texts);
 for (const [code, texts] of Object.entries(recordTexts)) Object.assign(messages[code], texts);
+for (const [code, texts] of Object.entries(yieldTexts)) Object.assign(messages[code], texts);
 
 // Language names are written in their own language, whichever language the page is in.
 export const languages = {fi: "suomi", sv: "svenska", en: "English"};
