@@ -2,9 +2,10 @@
 // browser: node plural_forms.mjs PATH/TO/server/web/js
 // A counting text says "1 kirjaus / 2 kirjausta", "1 post / 2 poster", "1 action / 2 actions"
 // (CLDR one/other of fi, sv, en), in the catalogue text and in an alert sentence filled with
-// a formatted number; every counting key has both forms in every language. Exit 1 naming the
-// first wrong text.
-import {cpSync, mkdtempSync, readdirSync, writeFileSync} from "node:fs";
+// a formatted number; every counting key has both forms in every language; the catalogue's
+// parts (messages.js catalogueParts): every key in all three, none in two parts, every file
+// with texts a part. Exit 1 naming the first wrong text.
+import {cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 
@@ -16,7 +17,7 @@ writeFileSync(join(dir, "package.json"), '{"type": "module"}');
 const stored = new Map();
 globalThis.localStorage = {getItem: k => stored.get(k) ?? null, setItem: (k, v) => stored.set(k, v)};
 const {chooseLanguage, has, keyFor, num, t} = await import(join(dir, "i18n.js"));
-const {messages} = await import(join(dir, "messages.js"));
+const {messages, catalogueParts} = await import(join(dir, "messages.js"));
 
 let failed = 0;
 function check(ok, what) { console.log((ok ? "ok: " : "FAILED: ") + what); if (!ok) failed = 1; }
@@ -51,6 +52,22 @@ for (const lang of langs) {
       check(base + ".one" in messages[other] && base + ".other" in messages[other] && !(base in messages[other]),
             `${base}: one and other in ${other}`);
     }
+  }
+}
+// One catalogue in parts (server/web/README.md): every key of a part in fi, sv and en; no key in
+// two parts (the later would silently override); every file holding texts ("  fi: {") a part.
+const owner = new Map();
+for (const [file, part] of Object.entries(catalogueParts)) {
+  const keys = new Set(Object.values(part).flatMap(texts => Object.keys(texts)));
+  const missing = [...keys].flatMap(k => ["fi", "sv", "en"].filter(l => !(k in (part[l] || {}))).map(l => `${k} in ${l}`));
+  check(missing.length === 0 && Object.keys(part).length === 3, `${file}: all ${keys.size} keys in fi, sv and en` + (missing.length ? ": missing " + missing.slice(0, 5).join(", ") : ""));
+  const twice = [...keys].filter(k => owner.has(k)).map(k => `${k} (also ${owner.get(k)})`);
+  check(twice.length === 0, `${file}: no key of another part` + (twice.length ? ": " + twice.slice(0, 5).join(", ") : ""));
+  for (const k of keys) if (!owner.has(k)) owner.set(k, file);
+}
+for (const f of readdirSync(process.argv[2]).filter(f => f.endsWith(".js"))) {
+  if (/^\s+fi: \{/m.test(readFileSync(join(process.argv[2], f), "utf8"))) {
+    check(f in catalogueParts, `${f} holds texts: a part of the catalogue (catalogueParts in messages.js)`);
   }
 }
 process.exit(failed);

@@ -1,14 +1,17 @@
 // THE message catalogue: every text a person reads on the page, in Finnish (the default),
-// Swedish and English. One key, three languages; "{name}" is filled by t() (i18n.js).
-// tests/web/i18n_page.cjs fails when a key is missing in a language or the page shows text
-// that did not come from here. Alert sentences per rule id: sentences.js, merged in below.
+// Swedish and English. One key, three languages; "{name}" is filled by t() (i18n.js). The page
+// reads `messages` only; its texts are kept in parts, one file per view beside this one (the
+// common texts here; alert sentences per rule id in sentences.js; a view's in <view>_texts.js),
+// merged below (server/web/README.md). tests/web/plural_forms.mjs fails when a part lacks a key
+// in a language, a key is in two parts, or a file with texts is not a part; i18n_page.cjs when
+// the page shows text that did not come from here.
 import {sentences} from "./sentences.js";
 import {overviewMessages} from "./overview_messages.js";
 import {thresholdTexts} from "./threshold_texts.js";
 import {recordTexts} from "./record_texts.js";
 import {yieldTexts} from "./yield_texts.js";
 
-export const messages = {
+const common = {
   fi: {
     "doc.title": "Kotona – hälytykset",
     "app.title": "Kotona — etäseurannan hälytykset",
@@ -476,11 +479,20 @@ export const messages = {
   },
 };
 
-for (const [code, texts] of Object.entries(sentences)) Object.assign(messages[code], texts);
-for (const [code, texts] of Object.entries(overviewMessages)) Object.assign(messages[code], texts);
-for (const [code, texts] of Object.entries(thresholdTexts)) Object.assign(messages[code], texts);
-for (const [code, texts] of Object.entries(recordTexts)) Object.assign(messages[code], texts);
-for (const [code, texts] of Object.entries(yieldTexts)) Object.assign(messages[code], texts);
+// The catalogue's parts by file: each has every one of its keys in fi, sv and en, and a key is
+// in one part only (checked by tests/web/plural_forms.mjs, as a later part would override).
+export const catalogueParts = {
+  "messages.js": common,
+  "sentences.js": sentences,
+  "overview_messages.js": overviewMessages,
+  "threshold_texts.js": thresholdTexts,
+  "record_texts.js": recordTexts,
+  "yield_texts.js": yieldTexts,
+};
+export const messages = {fi: {}, sv: {}, en: {}};
+for (const part of Object.values(catalogueParts)) {
+  for (const [code, texts] of Object.entries(part)) Object.assign(messages[code], texts);
+}
 
 // Language names are written in their own language, whichever language the page is in.
 export const languages = {fi: "suomi", sv: "svenska", en: "English"};
