@@ -62,6 +62,22 @@ void run_page(SystemUnderTest& sys, const std::string& script, std::vector<std::
   CHECK_MESSAGE(browser.log_text().find("page ok") != std::string::npos, browser.log_text());
 }
 
+// The usual system: patient-1 on care team ward-1 with clinician dr-page, broker and server
+// started with `device` enrolled on the test hub.
+void start_ward_1(SystemUnderTest& sys, const std::string& device) {
+  sys.extra_server_config =
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
+  sys.start_broker();
+  sys.start_server({device});
+}
+
+// The audit chain verifies (GET /api/v1/audit/verify).
+void check_audit_chain(SystemUnderTest& sys) {
+  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
+  REQUIRE(verify.has_value());
+  CHECK(boost::json::parse(verify->body).at("ok").as_bool());
+}
+
 // patient-1 in the register as Aino Virtanen, care team ward-1 (as the server's admin).
 void register_aino(SystemUnderTest& sys) {
   auto registered =
@@ -225,9 +241,7 @@ TEST_CASE(
                                                        {"dr-page", "note"},
                                                        {"dr-page", "patient.note"},
                                                        {"dr-page", "unclaim"}});
-  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
-  REQUIRE(verify.has_value());
-  CHECK(boost::json::parse(verify->body).at("ok").as_bool());
+  check_audit_chain(sys);
 }
 
 namespace {
@@ -442,10 +456,7 @@ TEST_CASE(
     "page attention (issue 18 part 6): a new high alert live -> tone, desktop notification, "
     "the count in the title, a medium alert and the initial load -> silent") {
   SystemUnderTest sys;
-  sys.extra_server_config =
-      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
-  sys.start_broker();
-  sys.start_server({"INRSIM0001"});
+  start_ward_1(sys, "INRSIM0001");
   // 3.4: outside the 2-3 target (medium); 6.0: far outside (high, >= 5.0), 4 s later.
   run_page(sys, "attention_page.cjs", {"dr-page", kTestPassword, kTestPassword, KOTONA_SHOT_DIR},
            {"INRSIM0001", {"measure", "3.4", "wait", "4000", "measure", "6.0"}, {}, "astm-inr"});
@@ -461,10 +472,7 @@ TEST_CASE(
     "page accessibility (issue 18 part 9): axe on every view at 1366x768 and 768x1024, the "
     "worklist by keyboard only: alerts claimed and acknowledged") {
   SystemUnderTest sys;
-  sys.extra_server_config =
-      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
-  sys.start_broker();
-  sys.start_server({"BPSIM0001"});
+  start_ward_1(sys, "BPSIM0001");
   run_page(sys, "a11y_page.cjs", {"dr-page", kTestPassword, kTestPassword, KOTONA_SHOT_DIR},
            {"BPSIM0001", {"measure", "186/116/82", "measure", "85/55/60"}, {}});
 
@@ -504,19 +512,14 @@ TEST_CASE(
       std::vector<std::vector<std::string>>{{"dr-page", "bp_hypotension_systolic_mmhg: - -> 125"}});
   CHECK(rows(db, "SELECT priority FROM alerts WHERE rule_id = 'bp.hypotension'", 1) ==
         std::vector<std::vector<std::string>>{{"high"}});
-  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
-  REQUIRE(verify.has_value());
-  CHECK(boost::json::parse(verify->body).at("ok").as_bool());
+  check_audit_chain(sys);
 }
 
 TEST_CASE(
     "page takeover (issue 18 part 3): an admin takes over a colleague's claim by its button, "
     "the colleague's page shows it live, audited as a takeover from the holder") {
   SystemUnderTest sys;
-  sys.extra_server_config =
-      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
-  sys.start_broker();
-  sys.start_server({"BPSIM0001"});
+  start_ward_1(sys, "BPSIM0001");
   register_aino(sys);
   run_page(sys, "takeover_page.cjs", {"dr-page", kTestPassword, kTestPassword, KOTONA_SHOT_DIR},
            {"BPSIM0001", {"measure", "186/116/82"}, {}});
@@ -531,9 +534,7 @@ TEST_CASE(
              "ORDER BY seq",
              3) == std::vector<std::vector<std::string>>{{"dr-page", "claim", ""},
                                                          {"admin", "takeover", "from dr-page"}});
-  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
-  REQUIRE(verify.has_value());
-  CHECK(boost::json::parse(verify->body).at("ok").as_bool());
+  check_audit_chain(sys);
 }
 
 TEST_CASE(
@@ -541,10 +542,7 @@ TEST_CASE(
     "too, the yield view shows what was done: 3 raised, 1 of 2 answered actionable -> 50 %, "
     "median time to acknowledge, 1 not acknowledged") {
   SystemUnderTest sys;
-  sys.extra_server_config =
-      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1");
-  sys.start_broker();
-  sys.start_server({"BPSIM0001"});
+  start_ward_1(sys, "BPSIM0001");
   register_aino(sys);
   // A crisis and a low BP at once; the second crisis 40 s later, after both are resolved (a
   // crisis still open would take it in as a grouped reading, not a new alert).
@@ -565,7 +563,5 @@ TEST_CASE(
   CHECK(rows(db, "SELECT detail FROM audit_log WHERE action = 'resolve' ORDER BY seq", 1) ==
         std::vector<std::vector<std::string>>{{"lääkitystä muutettu [actionable: yes]"},
                                               {"mittausvirhe [actionable: no]"}});
-  auto verify = http_get(sys.http_port(), "/api/v1/audit/verify");
-  REQUIRE(verify.has_value());
-  CHECK(boost::json::parse(verify->body).at("ok").as_bool());
+  check_audit_chain(sys);
 }
