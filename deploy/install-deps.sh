@@ -17,6 +17,7 @@ packages=(
   dbus
   systemd  # systemd-analyze checks the units in deploy/systemd (service/)
   lintian  # the Debian packages are checked (tools/build_packages.sh)
+  debootstrap qemu-system-x86 e2fsprogs  # the boot test boots them in a Debian 12 guest (tools/check_boot.sh)
   openssl ca-certificates  # deploy/provision.sh and run.sh (keys, certificates, passwords)
   python3                  # test scripts (free ports, reading the demo's store)
   curl procps iproute2 nftables faketime

@@ -64,6 +64,7 @@ struct SerialDevices::Device final : DeviceLink {
   asio::steady_timer watch_timer;     // is the path still the opened device?
   std::uint64_t open_generation = 0;  // one per successful open
   bool gone_logged = false;           // "log once when it goes, once when it returns"
+  std::string open_error;             // the open failure last logged (one line per reason)
 };
 
 SerialDevices::SerialDevices(asio::io_context& io, GatewayId gateway, StepHooks hooks,
@@ -117,6 +118,7 @@ asio::awaitable<void> SerialDevices::run(Device& d) {
     if (port) {
       log_info(kLog, d.run.name() + (d.gone_logged ? " is back" : " opened"));
       d.gone_logged = false;
+      d.open_error.clear();
       d.run.state = "connected";
       d.port = std::move(*port);
       co_await serve(d);
@@ -126,18 +128,35 @@ asio::awaitable<void> SerialDevices::run(Device& d) {
       d.run.session.reset();
       d.port.reset();  // closes the file descriptor
     } else {
-      if (!d.gone_logged) {
-        log_warn(kLog, d.run.name() + " absent (" + port.error().detail + "); retrying every " +
-                           std::to_string(retry_.count()) + " ms");
-        d.gone_logged = true;
-      }
-      d.run.state = "absent";
+      note_open_failed(d, port.error().detail);
     }
     if (stopping_) break;
     d.retry_timer.expires_after(retry_);
     co_await d.retry_timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (!*alive) co_return;
   }
+}
+
+// A path that is not there is "absent" (a meter unplugged, logged once). A path that is there
+// but cannot be opened (no permission: the hub's user not in the device's group, a node that
+// is not a tty) is "error": the meter is plugged in and nothing reads it, which the person
+// setting up the hub must hear. Each new reason is logged and counted once, not every retry.
+void SerialDevices::note_open_failed(Device& d, const std::string& why) {
+  std::error_code ec;
+  const bool present = std::filesystem::exists(d.spec.path, ec);
+  if (why != d.open_error) {
+    if (present) {
+      log_warn(kLog, d.run.name() + " is there but cannot be opened (" + why +
+                         "); retrying every " + std::to_string(retry_.count()) + " ms");
+      counters_.add("device_open_failed");
+    } else if (!d.gone_logged) {
+      log_warn(kLog, d.run.name() + " absent (" + why + "); retrying every " +
+                         std::to_string(retry_.count()) + " ms");
+    }
+    d.open_error = why;
+  }
+  d.gone_logged = true;
+  d.run.state = present ? "error" : "absent";
 }
 
 // The session over one open port, until the port fails or is closed.

@@ -59,6 +59,7 @@ class SerialDevices {
   boost::asio::awaitable<void> run(Device& device);
   boost::asio::awaitable<void> serve(Device& device);
   void arm_watch(Device& device, std::uint64_t open_generation);
+  void note_open_failed(Device& device, const std::string& why);
   void scan(PortSource& source);
   void arm_scan();
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -196,6 +197,38 @@ TEST_CASE("serial_devices: absent path appears later, then unplugged -> connecte
   }  // master closed: the device is unplugged
   REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "absent"; }));
   CHECK(f.counters.get("device_unplugged") == 1);
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST_CASE(
+    "serial_devices: a path there but not openable -> error, logged and counted once per reason") {
+  Fixture f;
+  f.manager.set_retry_interval_for_test(20ms);
+  std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-dm-XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  std::filesystem::path link = std::filesystem::path(tmpl) / "ttyFAKE";
+  f.manager.add(DeviceSpec{&kFake, link.string(), 9600});
+  f.io.run_for(100ms);
+  CHECK(f.manager.statuses()[0].state == "absent");
+  CHECK(f.counters.get("device_open_failed") == 0);
+  // A node that is not a tty (as a meter the hub may not open: the open fails, the path is
+  // there). Root opens any file, so permission itself cannot be the test's refusal.
+  { std::ofstream(link.string()) << "not a tty"; }
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "error"; }));
+  f.io.run_for(200ms);  // ten retries
+  CHECK(f.manager.statuses()[0].state == "error");
+  CHECK(f.counters.get("device_open_failed") == 1);
+  std::filesystem::remove(link);
+  {
+    Pty pty;
+    std::filesystem::create_symlink(pty.slave, link);
+    REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "connected"; }));
+    std::filesystem::remove(link);
+  }
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "absent"; }));
+  { std::ofstream(link.string()) << "not a tty"; }
+  REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "error"; }));
+  CHECK(f.counters.get("device_open_failed") == 2);  // again after it had worked
   std::filesystem::remove_all(tmpl);
 }
 

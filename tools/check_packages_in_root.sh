@@ -15,26 +15,9 @@ cache=${2:-$build/pkgroot-cache}
 work=$build/pkgroot
 root=$work/root
 start=$(date +%s)
-mounted=()
-fail=0
+# shellcheck source=tools/debian_root.sh
+source "$(dirname "$0")/debian_root.sh"
 
-cleanup() {  # every exit path: no process left in the root, nothing left mounted
-  local p i
-  for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -9 "${p#/proc/}" 2>/dev/null
-  done
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-    umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" || true
-  done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mount_in_root() {  # mount_in_root MOUNT-ARGS... TARGET: remembered for cleanup
-  mount "$@"
-  mounted+=("${*: -1}")
-}
-in_root() { chroot "$root" "$@"; }
 as_user() {  # as_user USER COMMAND...: the command in the root as USER, no network but loopback
   local user=$1
   shift
@@ -49,53 +32,6 @@ as_user_for() {
   timeout --preserve-status -s TERM "$seconds" unshare -n \
     sh -c 'ip link set lo up && exec "$@"' sh chroot --userspec="$user:$user" "$root" "$@"
 }
-apt_in_root() {
-  in_root env DEBIAN_FRONTEND=noninteractive apt-get -y -q \
-    -o Dpkg::Options::=--force-confold "$@" >>"$work/apt.log" 2>&1
-}
-check() {  # check NAME COMMAND...: prints ok or FAIL, the command's output goes to check.log
-  local what=$1
-  shift
-  if "$@" >>"$work/check.log" 2>&1; then
-    echo "ok: $what"
-  else
-    echo "FAIL: $what"
-    fail=1
-  fi
-}
-mirror() {  # the host's configured Debian mirror (deb822 or one-line sources)
-  local uri
-  uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '$2 !~ /security/ {print $2}' |
-    head -1)
-  [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}' | head -1)
-  echo "${uri:-http://deb.debian.org/debian}"
-}
-
-make_cached_root() {  # debootstrap once; apt lists fetched once too
-  [ -f "$cache/root/.kotona-ready" ] && return 0
-  local t=$(date +%s)
-  rm -rf "$cache/root.new"
-  mkdir -p "$cache/archives/partial"
-  debootstrap --variant=minbase bookworm "$cache/root.new" "$(mirror)" >"$cache/debootstrap.log"
-  cp /etc/resolv.conf "$cache/root.new/etc/resolv.conf"
-  chroot "$cache/root.new" apt-get -q update >>"$cache/debootstrap.log"
-  touch "$cache/root.new/.kotona-ready"
-  mv "$cache/root.new" "$cache/root"
-  echo "root: debootstrap minbase bookworm from $(mirror) in $(($(date +%s) - t)) s"
-}
-
-prepare_root() {  # a fresh copy of the cached root, /proc and /dev, the apt archive cache
-  local t=$(date +%s)
-  rm -rf "$work"
-  mkdir -p "$work"
-  cp -a "$cache/root" "$root"
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
-  mount_in_root -t proc proc "$root/proc"
-  mount_in_root --bind /dev "$root/dev"
-  mount_in_root --bind "$cache/archives" "$root/var/cache/apt/archives"
-  echo "root: copied and mounted in $(($(date +%s) - t)) s"
-}
-
 copy_debs() {  # copy_debs DIR NAME: the gateway and server packages into the root's /tmp/NAME
   mkdir -p "$root/tmp/$2"
   cp "$1"/kotona-gateway_*.deb "$1"/kotona-server_*.deb "$root/tmp/$2/"
@@ -176,13 +112,7 @@ edit_kept() { grep -qx 'gateway_id = gw-edited-by-check' "$root/etc/kotona/gatew
 version_is() { in_root dpkg-query -W -f '${Version}' "$1" | grep -q -- "-$2\$"; }
 status_is() { test "$(in_root dpkg-query -W -f '${db:Status-Abbrev}' "$1")" = "$2"; }
 
-release2() {  # the same tree packaged as release 2: an upgrade dpkg accepts
-  local t=$(date +%s)
-  (cd "$build" && cpack -D CPACK_DEBIAN_PACKAGE_RELEASE=2 -D CPACK_PACKAGE_DIRECTORY="$work/r2" \
-    -D 'CPACK_COMPONENTS_ALL=gateway;server' >"$work/cpack-r2.log" 2>&1) ||
-    { cat "$work/cpack-r2.log"; return 1; }
-  echo "release 2: packaged in $(($(date +%s) - t)) s"
-}
+release2() { package_release 2 "$work/r2" "gateway;server"; }
 
 check_upgrade() {
   readings_and_edit
