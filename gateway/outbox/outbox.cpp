@@ -147,6 +147,7 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path, OutboxOpti
 }
 
 Outbox::~Outbox() {
+  (void)flush_settled();  // a clean stop deletes what was acked; else it is only re-sent
   statements_.clear();
   sqlite3_close_v2(db_);
 }
@@ -394,8 +395,26 @@ Result<std::size_t> Outbox::remove_once(std::span<const std::string> uids, bool&
   return removed;
 }
 
+void Outbox::settle(std::span<const std::string> uids) {
+  for (const auto& uid : uids) {
+    sent_.forget(uid);  // no longer in flight, never due again; fresh rows start above it
+    settled_.push_back(uid);
+  }
+}
+
+Result<Outbox::Flushed> Outbox::flush_settled() {
+  if (settled_.empty()) return Flushed{};
+  auto removed = remove(settled_);
+  if (!removed) return fail(removed.error());
+  Flushed out{*removed, settled_.size()};
+  settled_.clear();
+  return out;
+}
+
 Result<void> Outbox::reset_sent() {
+  auto flushed = flush_settled();
   sent_.clear();
+  if (!flushed) return fail(flushed.error());
   return {};
 }
 

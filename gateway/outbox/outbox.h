@@ -125,7 +125,22 @@ class Outbox {
   // Deletes the listed uids (call on an application ack only). Returns rows deleted. On a
   // full disk the reserve is released and the delete tried once more.
   [[nodiscard]] Result<std::size_t> remove(std::span<const std::string> uids);
-  // Forgets every send time so all rows go out again (call after every reconnect). In memory.
+  // The server acked these uids (call on an application ack only, invariant 3): they leave
+  // the in-flight set at once and are never offered again; their rows are deleted later, all
+  // in ONE transaction, by flush_settled() (issue 15: one delete transaction, one fsync, per
+  // ack through a real meter). A crash before that only re-sends them; the server
+  // deduplicates. In memory.
+  void settle(std::span<const std::string> uids);
+  // Deletes every settled row (as remove()). Returns {rows deleted, uids named since the last
+  // flush}; an empty list writes nothing. On error the uids stay settled for the next call.
+  struct Flushed {
+    std::size_t removed = 0, named = 0;
+  };
+  [[nodiscard]] Result<Flushed> flush_settled();
+  std::size_t settled() const { return settled_.size(); }
+  // Forgets every send time so all rows go out again (call after every reconnect). Deletes
+  // the settled rows first (so they are not sent again); when that fails they stay settled
+  // and go out again (the server acks them as duplicates). Errors: that delete's.
   [[nodiscard]] Result<void> reset_sent();
   [[nodiscard]] Result<std::uint64_t> depth();
   // created time of the oldest row, nullopt when empty.
@@ -165,6 +180,7 @@ class Outbox {
   bool failed_full_ = false;    // the last failed write ran out of space (SQLITE_FULL)
   std::optional<OutboxTime> full_since_;
   SentBook sent_;
+  std::vector<std::string> settled_;  // acked, not yet deleted (settle(), flush_settled())
   std::uint64_t batch_next_ = 1;
   std::uint64_t batch_reserved_to_ = 0;  // ids up to this are reserved in the meta table
 };

@@ -247,3 +247,65 @@ TEST_CASE("outbox: in-flight cap -> never-sent rows held back, due re-sends stil
   CHECK(uids_of(*due) == std::vector<std::string>{"u1", "u3"});
   CHECK(outbox->in_flight() == 2);
 }
+
+// Deletes deferred in time (issue 15): acked rows are settled at once and deleted later in one
+// transaction. Until then they must never go out again (invariant 3 needs only that they are
+// not deleted unacked; this keeps the server from seeing them twice) and must not count as
+// in flight; a failed delete keeps them settled for the next one.
+TEST_CASE("outbox: settled rows -> never offered again, out of flight, deleted by one flush") {
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  std::vector<OutboxEntry> batch{{"u1", "a"}, {"u2", "b"}, {"u3", "c"}, {"u4", "d"}};
+  REQUIRE(outbox->append(batch, kT0).has_value());
+  auto rows = outbox->next_to_send(3, kT0, 10s).value();
+  REQUIRE(outbox->mark_sent(uids_of(rows), kT0).has_value());
+  CHECK(outbox->in_flight() == 3);
+  std::vector<std::string> acked{"u1", "u3"};
+  outbox->settle(acked);
+  CHECK(outbox->in_flight() == 1);
+  CHECK(outbox->settled() == 2);
+  CHECK(outbox->depth().value() == 4);  // not deleted yet
+  // Due again after ack_timeout: only the unacked one, then the fresh one.
+  CHECK(uids_of(outbox->next_to_send(10, kT0 + 10s, 10s).value()) ==
+        std::vector<std::string>{"u2", "u4"});
+  // A failed delete keeps them settled (and unsent).
+  REQUIRE(outbox->query_only_for_test(true).has_value());
+  CHECK_FALSE(outbox->flush_settled().has_value());
+  CHECK(outbox->settled() == 2);
+  CHECK(outbox->depth().value() == 4);
+  REQUIRE(outbox->query_only_for_test(false).has_value());
+  std::vector<std::string> again{"u1"};  // a late second ack of u1
+  outbox->settle(again);
+  auto flushed = outbox->flush_settled();
+  REQUIRE(flushed.has_value());
+  CHECK(flushed->removed == 2);
+  CHECK(flushed->named == 3);
+  CHECK(outbox->settled() == 0);
+  CHECK(outbox->depth().value() == 2);
+  CHECK(outbox->flush_settled().value().named == 0);
+}
+
+TEST_CASE("outbox: settled rows, then a reconnect (reset_sent) -> deleted first, not sent again") {
+  TempDir dir;
+  auto outbox = open_ok(dir.file("o.db"));
+  std::vector<OutboxEntry> batch{{"u1", "a"}, {"u2", "b"}};
+  REQUIRE(outbox->append(batch, kT0).has_value());
+  REQUIRE(outbox->mark_sent(uids_of(outbox->next_to_send(10, kT0, 10s).value()), kT0).has_value());
+  std::vector<std::string> acked{"u1"};
+  outbox->settle(acked);
+  REQUIRE(outbox->reset_sent().has_value());
+  CHECK(uids_of(outbox->next_to_send(10, kT0, 10s).value()) == std::vector<std::string>{"u2"});
+  CHECK(outbox->depth().value() == 1);
+}
+
+TEST_CASE("outbox: settled rows at close -> deleted") {
+  TempDir dir;
+  {
+    auto outbox = open_ok(dir.file("o.db"));
+    std::vector<OutboxEntry> batch{{"u1", "a"}, {"u2", "b"}};
+    REQUIRE(outbox->append(batch, kT0).has_value());
+    std::vector<std::string> acked{"u2"};
+    outbox->settle(acked);
+  }
+  CHECK(open_ok(dir.file("o.db"))->depth().value() == 1);
+}

@@ -26,6 +26,13 @@ constexpr int kMaxBatchesPerPoke = 50;
 // transaction at the turn's end (issue 15: one delete transaction per ack was 17 % of the
 // hub's CPU through a real meter). Small, so a meter's serial work waits for little.
 constexpr std::size_t kAcksPerTurn = 16;
+// Acked rows are deleted at most kDeleteAfter after their ack, in one transaction
+// (Outbox::settle / flush_settled): through a real meter acks come one at a time, one per io
+// turn, so grouping per turn still meant one delete commit (one fsync) per reading. A turn
+// that settles a full batch's worth (a backlog draining) deletes at once, as before: waiting
+// there saved nothing measurable and slowed the drain. Settled rows are out of flight at once.
+constexpr milliseconds kDeleteAfter{200};
+constexpr std::size_t kDeleteAtSettled = 100;
 // After this many short connections in a row the MQTT client is replaced (mqtt/session.h):
 // the partitions chaos test once left a hub that mosquitto disconnected "due to malformed
 // packet" about a second after every CONNACK, for good (docs/reliability.md): what broke each
@@ -67,7 +74,8 @@ class Uplink::Impl {
         outbox_(outbox),
         counters_(counters),
         session_(io, session_options(opt_), events(), counters),
-        resend_timer_(io) {}
+        resend_timer_(io),
+        delete_timer_(io) {}
   ~Impl() { stop(); }
 
   void start() {
@@ -77,6 +85,7 @@ class Uplink::Impl {
   void stop() {
     stopping_ = true;
     resend_timer_.cancel();
+    delete_timer_.cancel();
     session_.stop();
   }
   void send_pending();
@@ -99,6 +108,8 @@ class Uplink::Impl {
   void on_published(std::uint64_t id, bool accepted, int reason, const std::string& detail);
   void on_message(const std::string& topic, const std::string& payload);
   void on_turn_end();
+  void delete_settled();
+  void arm_delete_timer();
   void arm_resend_timer();
 #ifdef KOTONA_BROKEN_DELETE_ON_PUBACK
   // NEGATIVE CONTROL ONLY (cmake -DKOTONA_BROKEN=delete_on_puback): rows are deleted when the
@@ -112,6 +123,8 @@ class Uplink::Impl {
   Counters& counters_;
   mqtt_link::Session session_;
   asio::steady_timer resend_timer_;
+  asio::steady_timer delete_timer_;  // armed while settled rows wait for their delete
+  bool delete_armed_ = false;
   bool stopping_ = false;
   // Uids named by the acks of the current io turn; deleted by on_turn_end() in the same turn.
   std::vector<std::string> acked_;
@@ -120,6 +133,7 @@ class Uplink::Impl {
 
 void Uplink::Impl::on_up() {
   log_info(kLog, "uplink connected to " + opt_.mqtt_uri + " as " + opt_.gateway.value);
+  delete_settled();  // what was acked is not sent again
   // Whatever was in flight may be lost with the old connection: send everything again.
   if (auto r = outbox_.reset_sent(); !r) {
     log_error(kLog, "outbox reset_sent: " + describe(r.error()));
@@ -220,27 +234,50 @@ void Uplink::Impl::on_message(const std::string& topic, const std::string& paylo
                       std::to_string(ack->readings.size()) + " readings");
 }
 
-// Invariant 3 holds: every uid deleted here was named by a server ack; a crash before this
-// commit only re-sends them (the server deduplicates by uid).
+// Invariant 3 holds: every uid settled here was named by a server ack, and only settled rows
+// are deleted (delete_settled); a crash before that commit only re-sends them (the server
+// deduplicates by uid).
 void Uplink::Impl::on_turn_end() {
   if (acks_in_turn_ == 0) return;
-  std::vector<std::string> uids;
-  uids.swap(acked_);
   const std::size_t acks = std::exchange(acks_in_turn_, 0);
-  auto removed = outbox_.remove(uids);
-  if (!removed) {
-    log_error(kLog, "outbox remove: " + describe(removed.error()));
+  outbox_.settle(acked_);
+  log_debug(kLog,
+            std::to_string(acks) + " acks: " + std::to_string(acked_.size()) + " readings settled");
+  acked_.clear();
+  if (outbox_.settled() >= kDeleteAtSettled) {
+    delete_settled();
+  } else {
+    arm_delete_timer();
+  }
+  send_pending();
+}
+
+void Uplink::Impl::arm_delete_timer() {
+  if (delete_armed_ || stopping_) return;
+  delete_armed_ = true;
+  delete_timer_.expires_after(kDeleteAfter);
+  delete_timer_.async_wait([this](boost::system::error_code ec) {
+    delete_armed_ = false;
+    if (!ec && !stopping_) delete_settled();
+  });
+}
+
+void Uplink::Impl::delete_settled() {
+  auto flushed = outbox_.flush_settled();
+  if (!flushed) {  // kept settled: tried again after kDeleteAfter
+    log_error(kLog, "outbox remove: " + describe(flushed.error()));
     counters_.add("outbox_error");
+    arm_delete_timer();
     return;
   }
-  counters_.add("readings_acked", *removed);
-  // Named by an ack but already gone (or named twice in this turn): the second ack of a reading
-  // sent twice (re-sent after ack_timeout or a reconnect, then both acks came). Beside
+  counters_.add("readings_acked", flushed->removed);
+  // Named by an ack but already gone (or named twice before this delete): the second ack of a
+  // reading sent twice (re-sent after ack_timeout or a reconnect, then both acks came). Beside
   // readings_sent it tells a late ack (it counts here) from one that never came (issue 15,
   // docs/performance.md).
-  if (uids.size() > *removed) counters_.add("readings_acked_again", uids.size() - *removed);
-  log_debug(kLog, std::to_string(acks) + " acks: " + std::to_string(*removed) + " rows deleted");
-  send_pending();
+  if (flushed->named > flushed->removed) {
+    counters_.add("readings_acked_again", flushed->named - flushed->removed);
+  }
 }
 
 void Uplink::Impl::arm_resend_timer() {
