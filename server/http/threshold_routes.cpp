@@ -27,6 +27,11 @@ json::value text_or_null(const std::optional<std::string>& v) {
   return v ? json::value(*v) : json::value(nullptr);
 }
 
+// A refusal as a 400 answers it (and as GET says why a stored value is not in force).
+json::object refusal_json(const alerts::RuleSettingRefusal& r) {
+  return json::object{{"error", r.detail}, {"code", r.code}, {"key", r.key}, {"value", r.value}};
+}
+
 json::object thresholds_json(const PatientId& patient, const store::Thresholds& t) {
   json::array values;
   for (const auto& v : t.values) {
@@ -36,7 +41,10 @@ json::object thresholds_json(const PatientId& patient, const store::Thresholds& 
         {"default", v.default_value},
         {"source", v.source},
         {"set_by", v.set_by.empty() ? json::value(nullptr) : json::value(v.set_by)},
-        {"set_at", v.set_at ? json::value(iso8601(*v.set_at)) : json::value(nullptr)}});
+        {"set_at", v.set_at ? json::value(iso8601(*v.set_at)) : json::value(nullptr)},
+        {"stored", v.source == "set" ? json::value(v.stored) : json::value(nullptr)},
+        {"in_force", v.in_force},
+        {"refusal", v.refusal ? json::value(refusal_json(*v.refusal)) : json::value(nullptr)}});
   }
   json::array history;
   for (const auto& c : t.history) {
@@ -62,10 +70,7 @@ Response store_failed(const Call& call, const Error& e) {
 Response refused(const Call& call, const alerts::RuleSettingRefusal& r) {
   call.ctx.counters.add("api_bad_input");
   call.ctx.counters.add("thresholds_refused");
-  return json_reply(
-      call.req, http::status::bad_request,
-      json::object{{"error", r.detail}, {"code", r.code}, {"key", r.key}, {"value", r.value}},
-      call.ctx.counters);
+  return json_reply(call.req, http::status::bad_request, refusal_json(r), call.ctx.counters);
 }
 
 // The body's {"values": {KEY: text | number | null}} as edits; nullopt when malformed.

@@ -9,9 +9,11 @@
 
 namespace kotona::server::http {
 
-// GET /api/v1/patients/{id}/thresholds -> 200 {patient_id, values: [{key, value, default,
-// source ("default" | "config" | "set"), set_by, set_at}], history: [{id, key, before, after
-// (null: seed or default), by, at}] newest first}. 404: not registered, or another team's.
+// GET /api/v1/patients/{id}/thresholds -> 200 {patient_id, values: [{key, value (the one the
+// rules use), default, source ("default" | "config" | "set"), set_by, set_at, stored (source
+// "set": the stored text), in_force (false: the stored values are refused on the config seed),
+// refusal ({error, code, key, value} as a PUT's 400, or null)}], history: [{id, key, before,
+// after (null: seed or default), by, at}] newest first}. 404: not registered, or another team's.
 Routed show_thresholds(const Call& call);
 // PUT /api/v1/patients/{id}/thresholds {"values": {KEY: "2.5" | 2.5 | null (back to the seed or
 // default), ...}} -> 200 as GET. 400 {error (the config parser's text), code ("number",

@@ -107,3 +107,37 @@ TEST_CASE(
   CHECK(text(value_of(back, "bp_crisis_systolic_mmhg").at("source")) == "default");
   CHECK(back.at("history").as_array().size() == 2);
 }
+
+TEST_CASE(
+    "GET /api/v1/patients/{id}/thresholds: a stored value the config seed now refuses -> not in "
+    "force, the seed's value, the refusal's code and words, thresholds.refused raised once") {
+  Served s;
+  REQUIRE(s.request(bhttp::verb::post, "/api/v1/patients", std::nullopt,
+                    R"({"patient_id":"patient-1","team":"ward-a"})")
+              .result_int() == 201);
+  const std::string lee = s.clinician_token;
+  auto set = object(s.request(bhttp::verb::put, kPath, lee,
+                              R"({"values":{"bp_hypotension_systolic_mmhg":140}})"));
+  CHECK(value_of(set, "bp_hypotension_systolic_mmhg").at("in_force").as_bool());
+  CHECK(value_of(set, "bp_hypotension_systolic_mmhg").at("refusal").is_null());
+  // The config changed since (a restart with crisis 130): 140 no longer fits under it.
+  ts::on_io(s.io, [&] {
+    kotona::server::alerts::RuleConfig seed;
+    seed.bp_crisis_systolic_mmhg = 130;
+    s.store->alert_book().set_rule_configs({{"patient-1", seed}});
+    return 0;
+  });
+  CHECK(measure(s, 1, 135) == std::vector<std::string>{"thresholds.refused", "bp.crisis"});
+  CHECK(measure(s, 2, 120) == std::vector<std::string>{});  // once, not per reading
+  auto shown = object(s.request(bhttp::verb::get, kPath, lee));
+  const auto& low = value_of(shown, "bp_hypotension_systolic_mmhg");
+  CHECK_FALSE(low.at("in_force").as_bool());
+  CHECK(low.at("value").to_number<double>() == 90);  // what the rules use: the seed's
+  CHECK(text(low.at("stored")) == "140");
+  CHECK(text(low.at("source")) == "set");
+  CHECK(text(low.at("refusal").at("code")) == "bp");
+  CHECK(text(low.at("refusal").at("key")).empty());  // the range as a whole
+  CHECK(text(low.at("refusal").at("error")).find("below the crisis limit") != std::string::npos);
+  CHECK(value_of(shown, "bp_crisis_systolic_mmhg").at("in_force").as_bool());
+  CHECK(value_of(shown, "bp_crisis_systolic_mmhg").at("stored").is_null());
+}

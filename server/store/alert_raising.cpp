@@ -4,6 +4,7 @@
 // go through raise() (alert_book.cpp).
 #include "core/kinds.h"
 #include "server/alerts/plausibility.h"
+#include "server/alerts/technical.h"
 #include "server/store/alert_book.h"
 #include "server/store/reading_json.h"
 
@@ -26,6 +27,26 @@ StoredAlert draft_alert(std::string alert_id, const ReadingUid& reading_uid,
   return alert;
 }
 
+// thresholds.refused (medium, the patient's care team): the patient's stored thresholds are
+// refused on the config seed (a config line changed since they were set), so the rules use
+// the seed's limits, not the clinician's. Subject the key the refusal names, episode its value
+// (a range refused as a whole, e.g. hypotension not below crisis: "thresholds", its code).
+alerts::TechnicalDraft thresholds_refused(const PatientId& patient,
+                                          const alerts::RuleSettingRefusal& why) {
+  alerts::TechnicalDraft d;
+  d.rule_id = "thresholds.refused";
+  d.priority = alerts::Priority::kMedium;
+  d.subject = why.key.empty() ? "thresholds" : why.key;
+  d.patient = patient;
+  d.episode = why.value.empty() ? why.code : why.value;
+  d.message = "stored thresholds of patient " + patient.value +
+              " are not in force, refused on the server's config (" + why.detail +
+              "): the config's limits are used; change them in the patient view or fix the config";
+  d.values = {{"limit", why.key}, {"value", why.value}, {"code", why.code}};
+  if (why.key.empty()) d.values.push_back({"form", std::string("range")});
+  return d;
+}
+
 }  // namespace
 
 Result<void> AlertBook::raise_for_reading(const Reading& reading, const PatientId& patient,
@@ -35,6 +56,14 @@ Result<void> AlertBook::raise_for_reading(const Reading& reading, const PatientI
   auto in_force = thresholds_.in_force(patient);
   if (!in_force) return fail(in_force.error());
   const alerts::RuleConfig& config = *in_force;
+  if (auto why = thresholds_.refusal(patient)) {
+    // The seed is in force, not what a clinician set: said to a person, once per patient,
+    // key and stored value (the alert id), not once per reading.
+    if (auto r = raise_technical(thresholds_refused(patient, *why), created, ReadingUid{""}, out);
+        !r) {
+      return r;
+    }
+  }
   auto drafts = alerts::evaluate_rules(reading, patient, config);
   auto trend = weight_trend(reading, patient, config);
   if (!trend) return fail(trend.error());

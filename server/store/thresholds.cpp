@@ -31,6 +31,7 @@ std::string shown(const std::optional<std::string>& v) { return v ? *v : "-"; }
 void ThresholdBook::set_seed(std::map<std::string, alerts::RuleConfig> by_patient) {
   seed_ = std::move(by_patient);
   cache_.clear();
+  refused_.clear();
   cache_version_ = -1;
 }
 
@@ -72,6 +73,7 @@ Result<alerts::RuleConfig> ThresholdBook::in_force(const PatientId& patient) {
     if (!version) return fail(version.error());
     if (*version != cache_version_) {
       cache_.clear();
+      refused_.clear();
       cache_version_ = *version;
     }
     version_read_ = true;
@@ -87,10 +89,17 @@ Result<alerts::RuleConfig> ThresholdBook::in_force(const PatientId& patient) {
       // Alerts still fire, on the seed's limits; the page shows the stored values refused.
       log_error(kLog, "thresholds of patient " + patient.value +
                           " refused on the config seed, seed in force: " + refused->detail);
+      refused_[patient.value] = *refused;
     }
   }
   cache_[patient.value] = config;
   return config;
+}
+
+std::optional<alerts::RuleSettingRefusal> ThresholdBook::refusal(const PatientId& patient) const {
+  auto found = refused_.find(patient.value);
+  if (found == refused_.end()) return std::nullopt;
+  return found->second;
 }
 
 Result<std::vector<ThresholdChange>> ThresholdBook::history(const PatientId& patient, int limit) {
@@ -119,6 +128,7 @@ Result<std::vector<ThresholdChange>> ThresholdBook::history(const PatientId& pat
 Result<Thresholds> ThresholdBook::thresholds(const PatientId& patient, int history_limit) {
   auto config = in_force(patient);
   if (!config) return fail(config.error());
+  const auto why = refusal(patient);
   auto rows = stored(patient);
   if (!rows) return fail(rows.error());
   static const alerts::RuleConfig kDefaults;
@@ -134,6 +144,9 @@ Result<Thresholds> ThresholdBook::thresholds(const PatientId& patient, int histo
       v.source = "set";
       v.set_by = row->second.by;
       v.set_at = row->second.at;
+      v.stored = row->second.text;
+      v.in_force = !why;
+      v.refusal = why;
     } else {
       v.source = seeded.*field.member != v.default_value ? "config" : "default";
     }

@@ -30,6 +30,11 @@ struct ThresholdValue {
   std::string source;             // "default", "config" (the seed's line) or "set"
   std::string set_by;             // source "set": the clinician
   std::optional<HubTime> set_at;  // source "set"
+  std::string stored;             // source "set": the stored text
+  // False when the stored values are refused on the config seed (a config line changed since
+  // they were set): `value` is then the seed's, the one the rules use, and `refusal` says why.
+  bool in_force = true;
+  std::optional<alerts::RuleSettingRefusal> refusal;
 };
 
 // One change, as the history lists it. nullopt: not set (seed or default in force).
@@ -86,9 +91,12 @@ class ThresholdBook {
 
   // The patient's thresholds in force: the seed with the stored values. Inside a transaction
   // (the reading's) it sees every change committed before that transaction. A stored set the
-  // seed no longer accepts (a config line changed since) is logged and the seed used. Errors:
-  // kIo.
+  // seed no longer accepts (a config line changed since) is logged once per cache fill and
+  // the seed used; refusal() then says why (AlertBook raises thresholds.refused). Errors: kIo.
   [[nodiscard]] Result<alerts::RuleConfig> in_force(const PatientId& patient);
+  // Why the patient's stored values are not in force (refused on the seed), as found by the
+  // last in_force() for the patient; nullopt: in force, or none stored.
+  std::optional<alerts::RuleSettingRefusal> refusal(const PatientId& patient) const;
   // Every threshold of the patient with its source, and the newest `history_limit` changes.
   [[nodiscard]] Result<Thresholds> thresholds(const PatientId& patient, int history_limit);
   // Applies `edits` as one change, validated as a config `rule` line on the seed with the
@@ -115,6 +123,7 @@ class ThresholdBook {
   AuditLog& audit_;
   std::map<std::string, alerts::RuleConfig> seed_;
   std::map<std::string, alerts::RuleConfig> cache_;  // in force, as of cache_version_
+  std::map<std::string, alerts::RuleSettingRefusal> refused_;  // beside cache_: not in force
   std::int64_t cache_version_ = -1;
   bool pinned_ = false;        // a VersionPin is held
   bool version_read_ = false;  // pinned_: cache_version_ was read in the pinned transaction

@@ -184,7 +184,7 @@ TEST_CASE("thresholds: invalid values -> refused with the config parser's text, 
 
 TEST_CASE(
     "thresholds: the config seed shown as config, a stored value the seed refuses -> the seed in "
-    "force, alerts still raised") {
+    "force, alerts still raised, shown not in force with the refusal, thresholds.refused once") {
   auto f = enrolled();
   alerts::RuleConfig seed;
   seed.bp_crisis_systolic_mmhg = 150;
@@ -195,8 +195,41 @@ TEST_CASE(
   CHECK(value_of(shown, "spo2_low_percent").source == "default");
   REQUIRE_FALSE(set(*f.store, "bp_hypotension_systolic_mmhg", "140").refused);
   CHECK(measure(*f.store, 1, 151) == kCrisis);
+  CHECK(value_of(f.store->thresholds().thresholds(kPatient, 50).value(),
+                 "bp_hypotension_systolic_mmhg")
+            .in_force);
   // A restart with a config line the stored value contradicts (hypotension 140 >= crisis 130).
   seed.bp_crisis_systolic_mmhg = 130;
   f.store->alert_book().set_rule_configs({{kPatient.value, seed}});
-  CHECK(measure(*f.store, 2, 135) == kCrisis);
+  // What the rules use is the seed (135 is no hypotension on 90), and a person hears of it
+  // once: thresholds.refused for the patient and key, not again with the next reading.
+  CHECK(measure(*f.store, 2, 135) == std::vector<std::string>{"thresholds.refused", "bp.crisis"});
+  CHECK(measure(*f.store, 3, 136) == kCrisis);  // grouped; the refusal not raised again
+  // The page is told the same: not in force, the seed's value, the refusal's words.
+  auto now_shown = f.store->thresholds().thresholds(kPatient, 50).value();
+  const auto& low = value_of(now_shown, "bp_hypotension_systolic_mmhg");
+  CHECK(low.source == "set");
+  CHECK(low.stored == "140");
+  CHECK_FALSE(low.in_force);
+  CHECK(low.value == 90);
+  REQUIRE(low.refusal.has_value());
+  CHECK(low.refusal->code == "bp");
+  CHECK(low.refusal->detail.find("below the crisis limit") != std::string::npos);
+  CHECK(value_of(now_shown, "bp_crisis_systolic_mmhg").in_force);  // not stored: the seed's
+  auto tech = f.store->alert_book().recent_alerts(10, {}).value();
+  int refused_alerts = 0;
+  for (const auto& a : tech) {
+    if (a.rule_id != "thresholds.refused") continue;
+    ++refused_alerts;
+    // A range refused as a whole names no one key: subject "thresholds", episode its code.
+    CHECK(a.alert_id.value == "tech/thresholds.refused/thresholds/bp/patient-1");
+    CHECK(a.patient == kPatient);
+  }
+  CHECK(refused_alerts == 1);
+  // Reset to the seed: in force again, and no new alert.
+  REQUIRE_FALSE(set(*f.store, "bp_hypotension_systolic_mmhg", std::nullopt).refused);
+  CHECK(value_of(f.store->thresholds().thresholds(kPatient, 50).value(),
+                 "bp_hypotension_systolic_mmhg")
+            .in_force);
+  CHECK(measure(*f.store, 4, 100) == kNone);
 }

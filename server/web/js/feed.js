@@ -54,6 +54,7 @@ function valueText(key, v) {
   if (key === "cmp") return v ? v + " " : "";
   if ((key === "kind" || key === "series") && known(`${key}.${v}`)) return t(`${key}.${v}`);
   if ((key === "hub" || key === "device") && !v) return t("alertv.unknown");
+  if (key === "limit" && known("thr.key." + v)) return t("thr.key." + v);  // a threshold's name
   return String(v);
 }
 

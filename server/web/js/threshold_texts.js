@@ -54,6 +54,11 @@ export const thresholdTexts = {
     "thr.refused.glucose": "Glukoosirajoille on oltava: taso 2 ≤ taso 1 < hyperglykemia",
     "thr.refused.bp": "Matalan verenpaineen rajan on oltava kriisirajaa pienempi",
     "thr.refused.lead": "Impedanssin alarajan on oltava ylärajaa pienempi",
+    // A stored value the server's config refuses (not in force) and its technical alert.
+    "thr.notInForce": "EI VOIMASSA: tallennettu {stored} ei käy palvelimen nykyisten asetusten kanssa, joten käytössä on {value}. Syy:",
+    "rule.thresholds.refused": "Potilaan rajat eivät ole voimassa",
+    "alert.thresholds.refused": "Tallennettu raja ”{limit}” = {value} hylätään palvelimen asetuksilla, joten säännöt käyttävät asetusten rajoja. Korjaa raja potilasnäkymässä tai palvelimen asetukset",
+    "alert.thresholds.refused.range": "Potilaan tallennetut rajat eivät sovi palvelimen nykyisiin asetuksiin, joten säännöt käyttävät asetusten rajoja. Korjaa rajat potilasnäkymässä tai palvelimen asetukset",
   },
   sv: {
     "thr.title": "Larmgränser",
@@ -106,6 +111,11 @@ export const thresholdTexts = {
     "thr.refused.glucose": "Glukosgränserna måste uppfylla: nivå 2 ≤ nivå 1 < hyperglykemi",
     "thr.refused.bp": "Gränsen för lågt blodtryck måste ligga under krisgränsen",
     "thr.refused.lead": "Impedansens nedre gräns måste ligga under den övre",
+    // A stored value the server's config refuses (not in force) and its technical alert.
+    "thr.notInForce": "GÄLLER INTE: det sparade {stored} passar inte serverns nuvarande inställningar, därför gäller {value}. Orsak:",
+    "rule.thresholds.refused": "Patientens gränser gäller inte",
+    "alert.thresholds.refused": "Den sparade gränsen ”{limit}” = {value} avvisas av serverns inställningar, så reglerna använder inställningarnas gränser. Rätta gränsen i patientvyn eller serverns inställningar",
+    "alert.thresholds.refused.range": "Patientens sparade gränser passar inte serverns nuvarande inställningar, så reglerna använder inställningarnas gränser. Rätta gränserna i patientvyn eller serverns inställningar",
   },
   en: {
     "thr.title": "Alert thresholds",
@@ -158,5 +168,10 @@ export const thresholdTexts = {
     "thr.refused.glucose": "Glucose limits must satisfy level 2 ≤ level 1 < hyperglycaemia",
     "thr.refused.bp": "The low blood pressure limit must be below the crisis limit",
     "thr.refused.lead": "The lead impedance low limit must be below the high limit",
+    // A stored value the server's config refuses (not in force) and its technical alert.
+    "thr.notInForce": "NOT IN FORCE: the stored {stored} does not fit the server's current settings, so {value} is used. Reason:",
+    "rule.thresholds.refused": "Patient's thresholds not in force",
+    "alert.thresholds.refused": "The stored limit “{limit}” = {value} is refused by the server's settings, so the rules use the settings' limits. Correct the limit in the patient view or the server's settings",
+    "alert.thresholds.refused.range": "The patient's stored limits do not fit the server's current settings, so the rules use the settings' limits. Correct the limits in the patient view or the server's settings",
   },
 };

@@ -26,6 +26,16 @@ const typed = text => text.trim().replace(",", ".");
 const mayEdit = () => ["clinician", "admin"].includes(sessionStorage.getItem("kotona.role"));
 
 function source(v) {
+  if (v.source === "set" && v.in_force === false) {
+    // What the server uses is the seed: said first, with the refusal's own words.
+    const why = v.refusal && has("thr.refused." + v.refusal.code)
+      ? tx("span", "thr.refused." + v.refusal.code, {limit: v.refusal.key ? label(v.refusal.key) : "", value: v.refusal.value ?? ""}, "err")
+      : tx("span", "action.failed", {error: v.refusal ? v.refusal.error : ""}, "err");
+    const span = el("span", null, "not-in-force");
+    span.append(tx("span", "thr.notInForce", {stored: shown(v.stored), value: shown(v.value)}, "err"), " ", why, " ",
+                tx("span", "thr.source.set", {by: v.set_by, when: when(v.set_at)}, "small"));
+    return span;
+  }
   if (v.source === "set") return tx("span", "thr.source.set", {by: v.set_by, when: when(v.set_at)}, "small");
   if (v.source === "config") return tx("span", "thr.source.config", {}, "small");
   return tx("span", "thr.source.default", {guideline: t("thr.guideline." + (guideline[v.key] || "site"))}, "small");
@@ -52,6 +62,7 @@ function row(v, inputs, save) {
   const tr = el("tr");
   tr.dataset.key = v.key;
   tr.dataset.source = v.source;
+  tr.dataset.inForce = String(v.in_force !== false);
   const input = document.createElement("input");
   input.id = "thr-" + v.key;
   input.inputMode = "decimal";
