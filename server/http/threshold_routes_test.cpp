@@ -41,16 +41,21 @@ std::vector<std::string> measure(Served& s, int record, double systolic) {
   });
 }
 
+// patient-1 in the register (team ward-a, as the admin); returns dr-lee's token.
+std::string registered(Served& s) {
+  REQUIRE(s.request(bhttp::verb::post, "/api/v1/patients", std::nullopt,
+                    R"({"patient_id":"patient-1","team":"ward-a"})")
+              .result_int() == 201);
+  return s.clinician_token;
+}
+
 }  // namespace
 
 TEST_CASE(
     "PUT /api/v1/patients/{id}/thresholds: the next reading alerts on it, audited, history, 400 "
     "names the bad value") {
   Served s;
-  REQUIRE(s.request(bhttp::verb::post, "/api/v1/patients", std::nullopt,
-                    R"({"patient_id":"patient-1","team":"ward-a"})")
-              .result_int() == 201);
-  const std::string lee = s.clinician_token;
+  const std::string lee = registered(s);
   auto before = object(s.request(bhttp::verb::get, kPath, lee));
   CHECK(value_of(before, "bp_crisis_systolic_mmhg").at("value").to_number<double>() == 180);
   CHECK(text(value_of(before, "bp_crisis_systolic_mmhg").at("source")) == "default");
@@ -112,10 +117,7 @@ TEST_CASE(
     "GET /api/v1/patients/{id}/thresholds: a stored value the config seed now refuses -> not in "
     "force, the seed's value, the refusal's code and words, thresholds.refused raised once") {
   Served s;
-  REQUIRE(s.request(bhttp::verb::post, "/api/v1/patients", std::nullopt,
-                    R"({"patient_id":"patient-1","team":"ward-a"})")
-              .result_int() == 201);
-  const std::string lee = s.clinician_token;
+  const std::string lee = registered(s);
   auto set = object(s.request(bhttp::verb::put, kPath, lee,
                               R"({"values":{"bp_hypotension_systolic_mmhg":140}})"));
   CHECK(value_of(set, "bp_hypotension_systolic_mmhg").at("in_force").as_bool());
