@@ -180,15 +180,40 @@ TEST_CASE("serial_devices: session timer -> on_timer called") {
   REQUIRE(f.run_until([&] { return f.script.timer_calls == 1; }));
 }
 
-TEST_CASE("serial_devices: absent path appears later, then unplugged -> connected, then absent") {
-  Fixture f;
+namespace {
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+struct TempLinkDir {
+  std::filesystem::path dir;
+  TempLinkDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-hp-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    dir = tmpl;
+  }
+  ~TempLinkDir() { std::filesystem::remove_all(dir); }
+};
+
+// A device configured at DIR/ttyFAKE, which is not there yet: the hub sees it absent.
+std::filesystem::path add_absent(Fixture& f, const TempLinkDir& d) {
   f.manager.set_retry_interval_for_test(20ms);
-  std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-dm-XXXXXX").string();
-  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-  std::filesystem::path link = std::filesystem::path(tmpl) / "ttyFAKE";
+  std::filesystem::path link = d.dir / "ttyFAKE";
   f.manager.add(DeviceSpec{&kFake, link.string(), 9600});
   f.io.run_for(100ms);
   CHECK(f.manager.statuses()[0].state == "absent");
+  return link;
+}
+
+}  // namespace
+
+TEST_CASE("serial_devices: absent path appears later, then unplugged -> connected, then absent") {
+  Fixture f;
+  TempLinkDir dir;
+  auto link = add_absent(f, dir);
   {
     Pty pty;
     std::filesystem::create_symlink(pty.slave, link);
@@ -197,19 +222,13 @@ TEST_CASE("serial_devices: absent path appears later, then unplugged -> connecte
   }  // master closed: the device is unplugged
   REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "absent"; }));
   CHECK(f.counters.get("device_unplugged") == 1);
-  std::filesystem::remove_all(tmpl);
 }
 
 TEST_CASE(
     "serial_devices: a path there but not openable -> error, logged and counted once per reason") {
   Fixture f;
-  f.manager.set_retry_interval_for_test(20ms);
-  std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-dm-XXXXXX").string();
-  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-  std::filesystem::path link = std::filesystem::path(tmpl) / "ttyFAKE";
-  f.manager.add(DeviceSpec{&kFake, link.string(), 9600});
-  f.io.run_for(100ms);
-  CHECK(f.manager.statuses()[0].state == "absent");
+  TempLinkDir dir;
+  auto link = add_absent(f, dir);
   CHECK(f.counters.get("device_open_failed") == 0);
   // A node that is not a tty (as a meter the hub may not open: the open fails, the path is
   // there). Root opens any file, so permission itself cannot be the test's refusal.
@@ -229,28 +248,7 @@ TEST_CASE(
   { std::ofstream(link.string()) << "not a tty"; }
   REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "error"; }));
   CHECK(f.counters.get("device_open_failed") == 2);  // again after it had worked
-  std::filesystem::remove_all(tmpl);
 }
-
-namespace {
-
-std::size_t open_fds() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
-
-struct TempLinkDir {
-  std::filesystem::path dir;
-  TempLinkDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "kotona-hp-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
-  }
-  ~TempLinkDir() { std::filesystem::remove_all(dir); }
-};
-
-}  // namespace
 
 TEST_CASE("serial_devices: device pulled (pty closed) -> unplug seen within 2 s, fd closed") {
   Fixture f;
