@@ -10,6 +10,23 @@ namespace {
 
 std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 
+// The alert's holder (none: unclaimed) and its newest event, for claim, unclaim and take over.
+Result<void> set_holder(Database& db, const AlertId& id, const std::string* holder,
+                        std::int64_t event, HubTime now) {
+  auto update = db.prepare(
+      "UPDATE alerts SET claimed_by = ?, claimed_unix_ms = ?, last_event_id = ? "
+      "WHERE alert_id = ?");
+  if (!update) return fail(update.error());
+  if (holder != nullptr) {
+    update->bind(1, *holder).bind(2, ms(now));
+  } else {
+    update->bind(1, std::nullopt).bind(2, std::nullopt);
+  }
+  update->bind(3, event).bind(4, id.value);
+  if (auto r = update->step(); !r) return fail(r.error());
+  return {};
+}
+
 }  // namespace
 
 Result<ActionOutcome> AlertBook::claim(const AlertId& id, const std::string& actor, bool take,
@@ -27,17 +44,9 @@ Result<ActionOutcome> AlertBook::claim(const AlertId& id, const std::string& act
   if (take && mine) return ActionOutcome{ActionStatus::kDone, a};
   auto event = add_event(id, take ? "claimed" : "unclaimed", now);
   if (!event) return fail(event.error());
-  auto update = db_.prepare(
-      "UPDATE alerts SET claimed_by = ?, claimed_unix_ms = ?, last_event_id = ? "
-      "WHERE alert_id = ?");
-  if (!update) return fail(update.error());
-  if (take) {
-    update->bind(1, actor).bind(2, ms(now));
-  } else {
-    update->bind(1, std::nullopt).bind(2, std::nullopt);
+  if (auto r = set_holder(db_, id, take ? &actor : nullptr, *event, now); !r) {
+    return fail(r.error());
   }
-  update->bind(3, *event).bind(4, id.value);
-  if (auto r = update->step(); !r) return fail(r.error());
   AuditRow audit{0, now, actor, take ? "claim" : "unclaim", id, "", {}, {}};
   if (auto r = audit_.append(audit); !r) return fail(r.error());
   auto after = alert(id);
@@ -59,12 +68,7 @@ Result<ActionOutcome> AlertBook::take_over(const AlertId& id, const std::string&
   const std::string previous = a.claimed_by;
   auto event = add_event(id, previous.empty() ? "claimed" : "taken_over", now);
   if (!event) return fail(event.error());
-  auto update = db_.prepare(
-      "UPDATE alerts SET claimed_by = ?, claimed_unix_ms = ?, last_event_id = ? "
-      "WHERE alert_id = ?");
-  if (!update) return fail(update.error());
-  update->bind(1, actor).bind(2, ms(now)).bind(3, *event).bind(4, id.value);
-  if (auto r = update->step(); !r) return fail(r.error());
+  if (auto r = set_holder(db_, id, &actor, *event, now); !r) return fail(r.error());
   AuditRow audit{0,     now,
                  actor, previous.empty() ? "claim" : "takeover",
                  id,    previous.empty() ? "" : "from " + previous,
