@@ -7,13 +7,31 @@ namespace kotona::gateway {
 
 namespace {
 
-const std::vector<std::string_view> kKnownKeys{
-    "gateway_id",         "mqtt_uri",       "outbox_path",      "device",
-    "ack_timeout_ms",     "batch_max_readings", "status_interval_ms", "reconnect_min_ms",
-    "reconnect_max_ms",   "serial_by_id_dir", "tls_ca",           "tls_cert",
-    "tls_key",            "ble_adapter",    "ble_bus",          "ble_retry_ms",
-    "ble_rescan_ms",      "ble_pair",       "outbox_reserve_kb", "outbox_low_kb",
-    "max_inflight_readings", "hid_sysfs_dir", "hid_dev_dir", "driver_plugin"};
+const std::vector<std::string_view> kKnownKeys{"gateway_id",
+                                               "mqtt_uri",
+                                               "outbox_path",
+                                               "device",
+                                               "ack_timeout_ms",
+                                               "batch_max_readings",
+                                               "status_interval_ms",
+                                               "reconnect_min_ms",
+                                               "reconnect_max_ms",
+                                               "serial_by_id_dir",
+                                               "tls_ca",
+                                               "tls_cert",
+                                               "tls_key",
+                                               "ble_adapter",
+                                               "ble_bus",
+                                               "ble_retry_ms",
+                                               "ble_rescan_ms",
+                                               "ble_pair",
+                                               "outbox_reserve_kb",
+                                               "outbox_low_kb",
+                                               "max_inflight_readings",
+                                               "hid_sysfs_dir",
+                                               "hid_dev_dir",
+                                               "driver_plugin",
+                                               "local_page_listen"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";
@@ -64,6 +82,30 @@ bool is_supported_uri(const std::string& uri) {
     if (uri.size() > scheme.size() && uri.compare(0, scheme.size(), scheme) == 0) return true;
   }
   return false;
+}
+
+// `HOST:PORT` with a loopback HOST (127.x.y.z, ::1 as [::1], localhost).
+Result<void> parse_local_page(const ConfigFile& file, GatewayConfig& config) {
+  const auto text = file.get_or("local_page_listen", "");
+  if (text.empty()) return {};
+  const auto colon = text.rfind(':');
+  std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  const bool loopback = host.starts_with("127.") || host == "::1";
+  if (!loopback || port.empty() || ec != std::errc{} || ptr != port.data() + port.size() ||
+      value > 65535) {
+    return fail(Errc::kConfig, file.source() + ": local_page_listen '" + text +
+                                   "' must be a loopback HOST:PORT such as 127.0.0.1:8088");
+  }
+  config.local_page_host = host;
+  config.local_page_port = static_cast<std::uint16_t>(value);
+  return {};
 }
 
 }  // namespace
@@ -174,6 +216,7 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
   config.reconnect_min = *rmin;
   config.reconnect_max = *rmax;
   config.batch_max_readings = static_cast<std::size_t>(*batch);
+  if (auto local = parse_local_page(file, config); !local) return fail(local.error());
   return config;
 }
 

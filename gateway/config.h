@@ -64,6 +64,9 @@ struct GatewayConfig {
   std::chrono::milliseconds status_interval{30000};
   std::chrono::milliseconds reconnect_min{500};
   std::chrono::milliseconds reconnect_max{30000};
+  // The hub's local page (local_page/): "" = off; else a LOOPBACK HOST and PORT (0: any).
+  std::string local_page_host;
+  std::uint16_t local_page_port = 0;
 };
 
 // How config finds a driver by name: drivers::find_driver in the binary, a fake in tests.

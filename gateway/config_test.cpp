@@ -153,3 +153,15 @@ TEST_CASE("gateway_config: bad ble values -> error naming the key") {
   CHECK(error_of(kBase + "ble_bus = sessionbus\n").find("ble_bus") != std::string::npos);
   CHECK(error_of(kBase + "ble_retry_ms = 0\n").find("ble_retry_ms") != std::string::npos);
 }
+
+TEST_CASE("gateway_config: local_page_listen -> loopback only, a LAN address refused") {
+  auto on = parse(kBase + "local_page_listen = 127.0.0.1:8088\n");
+  REQUIRE(on.has_value());
+  CHECK(on->local_page_host == "127.0.0.1");
+  CHECK(on->local_page_port == 8088);
+  CHECK(parse(kBase)->local_page_host.empty());
+  CHECK(error_of(kBase + "local_page_listen = 192.168.1.5:8088\n").find("loopback") !=
+        std::string::npos);
+  CHECK(error_of(kBase + "local_page_listen = 127.0.0.1:x\n").find("loopback") !=
+        std::string::npos);
+}

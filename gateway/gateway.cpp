@@ -144,6 +144,23 @@ wire::StorageStatus Gateway::storage_status() {
   return out;
 }
 
+local_page::HubView Gateway::hub_view() {
+  local_page::HubView view;
+  view.gateway_id = config_.gateway_id.value;
+  auto devices = devices_.statuses();
+  if (ble_) {
+    for (auto& d : ble_->statuses()) devices.push_back(std::move(d));
+  }
+  for (const auto& d : devices) {
+    local_page::HubView::Device shown;
+    shown.name = d.serial.empty() ? d.port : d.serial;
+    if (d.last_seen) shown.last_read = *d.last_seen;
+    view.devices.push_back(std::move(shown));
+  }
+  if (auto depth = outbox_->depth()) view.waiting = static_cast<std::size_t>(*depth);
+  return view;
+}
+
 void Gateway::publish_status() {
   wire::GatewayStatus status;
   status.gateway = config_.gateway_id;

@@ -12,6 +12,7 @@
 #include "core/counters.h"
 #include "gateway/ble_devices.h"
 #include "gateway/config.h"
+#include "gateway/local_page/status_page.h"
 #include "gateway/outbox/outbox.h"
 #include "gateway/record_epochs.h"
 #include "gateway/serial_devices.h"
@@ -37,6 +38,10 @@ class Gateway {
   // with their record numbers and `cursor` when set, to the outbox in ONE transaction.
   [[nodiscard]] Result<void> commit(std::span<const Reading> readings,
                                     const std::optional<OutboxCursor>& cursor = {});
+
+  // What the hub's local status page shows (local_page/status_page.h): devices and when each
+  // was last heard from, readings not yet acked by the centre.
+  local_page::HubView hub_view();
 
   // The hub's counters, sent in every heartbeat (main adds driver_plugin_refused).
   Counters& counters() { return counters_; }

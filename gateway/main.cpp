@@ -10,6 +10,8 @@
 #include "gateway/config.h"
 #include "gateway/driver_plugins.h"
 #include "gateway/gateway.h"
+#include "gateway/local_page/local_server.h"
+#include "gateway/local_page/status_page.h"
 #include "service/notify.h"
 
 namespace {
@@ -41,12 +43,24 @@ int main(int argc, char** argv) {
   config->by_id_drivers.assign(drivers.begin(), drivers.end());  // discovery by stable name
   config->ble_drivers.assign(drivers.begin(), drivers.end());    // discovery by BLE service
   config->hid_drivers.assign(drivers.begin(), drivers.end());    // discovery by USB HID ids
+  const std::string config_host = config->local_page_host;
+  const std::uint16_t config_port = config->local_page_port;
   auto gw = gateway::Gateway::create(io, std::move(*config));
   if (!gw) {
     log_error("gateway", "cannot open outbox: " + gw.error().detail);
     return kExitBadConfig;
   }
   for (const auto& [name, n] : plugin_counters.snapshot()) (*gw)->counters().add(name, n);
+  // The hub's local page (loopback): status in the patient's language; features add routes.
+  gateway::local_page::LocalServer local_page(io, (*gw)->counters());
+  gateway::local_page::add_status_page(local_page, [g = gw->get()] { return g->hub_view(); });
+  if (!config_host.empty()) {
+    auto bound = local_page.listen("loopback", config_host, config_port);
+    if (!bound) {
+      log_error("gateway", "local page: " + bound.error().detail);
+      return kExitBadConfig;
+    }
+  }
   // Under systemd (Type=notify): ready once started, a watchdog ping from this loop.
   service::ServiceNotifier notifier(io, service::notify_settings_from_env());
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -54,6 +68,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     log_info("gateway", "signal " + std::to_string(sig) + ": stopping");
     notifier.stopping();
+    local_page.stop();
     (*gw)->stop();
     io.stop();
   });

@@ -1,0 +1,60 @@
+#include "gateway/local_page/status_page.h"
+
+#include <ctime>
+
+#include "gateway/local_page/page.h"
+
+namespace kotona::gateway::local_page {
+namespace {
+
+// "2026-12-07 11:40" in the hub's local time zone (the patient's clock).
+std::string local_time(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string render_status(Lang lang, const HubView& view) {
+  std::string html = t(lang, "h2", "status.heading");
+  if (view.gateway_id.empty()) return html + t(lang, "p", "status.notEnrolled");
+  html += "<p>" + t(lang, "span", "status.hub") + " " + v("span", view.gateway_id) + "</p>";
+  if (!view.patient.empty()) {
+    html += "<p>" + t(lang, "span", "status.patient") + " " + v("strong", view.patient) + "</p>";
+  }
+  html += "<table><thead><tr>" + t(lang, "th", "status.device") + t(lang, "th", "status.lastRead") +
+          "</tr></thead><tbody>";
+  for (const auto& d : view.devices) {
+    html += "<tr>" + v("td", d.name);
+    html += d.last_read ? "<td class=\"ok\">" + v("span", local_time(*d.last_read)) + "</td>"
+                        : "<td class=\"bad\">" + t(lang, "span", "status.notRead") + "</td>";
+    html += "</tr>";
+  }
+  html += "</tbody></table>";
+  if (view.devices.empty()) html += t(lang, "p", "status.noDevices");
+  if (view.waiting == 0) {
+    html += "<p class=\"ok\">" + t(lang, "span", "status.allSent") + "</p>";
+  } else {
+    html += "<p class=\"bad\">" + t(lang, "span", "status.waiting") + " " +
+            v("span", std::to_string(view.waiting)) + "</p>";
+  }
+  if (view.last_acked) {
+    html += "<p>" + t(lang, "span", "status.lastAcked") + " " +
+            v("span", local_time(*view.last_acked)) + "</p>";
+  }
+  return html;
+}
+
+void add_status_page(LocalServer& server, HubViewSource source) {
+  server.add_route("GET", "/", [source = std::move(source)](const LocalRequest& req) {
+    LocalResponse res;
+    res.body = render_page(req.lang, req.path, render_status(req.lang, source()));
+    return res;
+  });
+}
+
+}  // namespace kotona::gateway::local_page

@@ -1,0 +1,36 @@
+// The hub's status page (GET /): which hub, for whom, whether each device was read and whether
+// the last readings reached the centre, in the patient's language. The gateway fills HubView
+// (local_page knows nothing of the outbox or the devices). Pure rendering; not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/local_page/local_server.h"
+
+namespace kotona::gateway::local_page {
+
+struct HubView {
+  std::string gateway_id;  // empty: not enrolled yet
+  std::string patient;     // display name from enrolment; may be empty
+  struct Device {
+    std::string name;  // serial or path as the hub knows it
+    std::optional<std::chrono::system_clock::time_point> last_read;
+  };
+  std::vector<Device> devices;
+  std::size_t waiting = 0;  // readings in the outbox not yet acked by the centre
+  std::optional<std::chrono::system_clock::time_point> last_acked;
+};
+
+using HubViewSource = std::function<HubView()>;
+
+// Registers GET / on `server`, drawing `source()` on each request.
+void add_status_page(LocalServer& server, HubViewSource source);
+
+// The body of the status page (for tests and for pages that embed it).
+std::string render_status(Lang lang, const HubView& view);
+
+}  // namespace kotona::gateway::local_page
