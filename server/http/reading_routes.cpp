@@ -124,7 +124,7 @@ Response measured_between(const Call& call, const std::map<std::string, std::str
   return json_reply(call.req, http::status::ok, body, counters);
 }
 
-// A care team: each of its patients' readings in turn (arrival order within a patient).
+// A care team: each of its patients' readings in turn (measured time within a patient).
 Rows team_readings(const Call& call, int limit) {
   Rows rows{std::vector<store::StoredReading>{}};
   for (const auto& p : call.who.patients) {

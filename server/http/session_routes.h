@@ -19,9 +19,10 @@ Routed logout_user(const Call& call);
 Routed metrics(const Call& call);
 // GET /api/v1/stream[?last_event_id=N] -> a StreamGrant; 400 bad query or Last-Event-ID.
 Routed open_stream(const Call& call);
-// GET /api/v1/readings[?patient=&limit=] -> 200 the visible readings, arrival order (a care
-// team: each of its patients in turn); with start/end[&after=] a patient's period by measured
-// time as {readings, next} (reading_routes.cpp); 400 bad query; 500 store error.
+// GET /api/v1/readings[?patient=&limit=] -> 200 the visible readings, a patient's by
+// measured time, an admin's all by arrival (a care team: each of its patients in turn); with
+// start/end[&after=] a patient's period by measured time as {readings, next} (reading_routes.cpp);
+// 400 bad query; 500 store error.
 Routed list_readings(const Call& call);
 
 }  // namespace kotona::server::http

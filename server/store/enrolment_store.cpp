@@ -172,11 +172,17 @@ Result<std::vector<EnrolmentRecord>> PatientRegister::device_bindings(const Gate
 
 Result<std::int64_t> PatientRegister::readings_from(const GatewayId& gateway,
                                                     const DeviceSerial& serial, HubTime from) {
+  // Every stored reading of a device was attributed to the patient of one of its bindings
+  // (ingest and quarantine release alike; bindings are never deleted), so the device's
+  // readings are found among its patients' through readings_patient_measured: readings keeps
+  // no index by device (the index budget in schema.cpp).
   auto stmt = db_.prepare(
-      "SELECT COUNT(*) FROM readings WHERE gateway_id = ? AND device_serial = ? AND "
-      "measured_unix_ms >= ?");
+      "SELECT COUNT(*) FROM readings WHERE patient_id IN (SELECT patient_id FROM enrolment "
+      "WHERE gateway_id = ? AND device_serial = ?) AND measured_unix_ms >= ? AND "
+      "gateway_id = ? AND device_serial = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, gateway.value).bind(2, serial.value).bind(3, ms(from));
+  stmt->bind(4, gateway.value).bind(5, serial.value);
   if (auto row = stmt->step(); !row) return fail(row.error());
   return stmt->column_int(0);
 }

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <set>
 #include <sstream>
 
+#include "server/store/database.h"
 #include "server/store/store.h"
 #include "tests/support/readings.h"
 #include "tests/support/store_fixture.h"
@@ -104,7 +106,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "readings: more than `limit` -> the patient's newest `limit` by arrival, oldest of "
+    "readings: more than `limit` -> the patient's newest `limit` by measured time, oldest of "
     "them first (issue 15)") {
   auto f = enrolled(true);
   auto& store = f.store;
@@ -124,4 +126,89 @@ TEST_CASE(
   REQUIRE(everyone->size() == 2);
   CHECK((*everyone)[0].uid == sent[4].uid);
   CHECK((*everyone)[1].patient.value == "p2");
+}
+
+TEST_CASE(
+    "readings: a backlog that arrives last is not a patient's newest, everyone's by arrival") {
+  auto f = enrolled(false);
+  auto& ledger = f.store->ledger();
+  auto fresh = reading_at("BP1", "10", 1min, 0s);
+  auto backlog = reading_at("BP1", "5", 300min, 0s);  // measured earlier, sent after an outage
+  REQUIRE(ledger.store_batch(kGw, {kGw, 1, {fresh}, {}}, kNow).has_value());
+  REQUIRE(ledger.store_batch(kGw, {kGw, 2, {backlog}, {}}, kNow + 1s).has_value());
+  auto p1 = ledger.readings(PatientId{"p1"}, 1).value();
+  REQUIRE(p1.size() == 1);
+  CHECK(p1[0].uid == fresh.uid);
+  auto both = ledger.readings(PatientId{"p1"}, 2).value();
+  REQUIRE(both.size() == 2);
+  CHECK(both[0].uid == backlog.uid);  // oldest measured first
+  auto everyone = ledger.readings(std::nullopt, 1).value();
+  REQUIRE(everyone.size() == 1);
+  CHECK(everyone[0].uid == backlog.uid);  // admin: newest by arrival
+}
+
+namespace {
+
+// The names of the indexes on readings, as the database lists them.
+std::set<std::string> readings_indexes(const std::string& location) {
+  auto db = Database::open(location);
+  REQUIRE(db.has_value());
+  const bool pg = (*db)->backend() == "postgresql";
+  auto stmt = (*db)->prepare(pg ? "SELECT indexname FROM pg_indexes WHERE tablename = ?"
+                                : "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                  "tbl_name = ?");
+  REQUIRE(stmt.has_value());
+  stmt->bind(1, std::string_view("readings"));
+  std::set<std::string> names;
+  while (stmt->step().value()) names.insert(stmt->column_text(0));
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "readings index budget: an older database loses readings_patient and readings_device at "
+    "open, its devices' last reception kept (issue 15)") {
+  auto f = enrolled(true);
+  auto& ledger = f.store->ledger();
+  REQUIRE(ledger.store_batch(kGw, {kGw, 1, {reading_at("BP1", "1", 30min, 0s)}, {}}, kNow));
+  REQUIRE(ledger.store_batch(kGw, {kGw, 2, {reading_at("BP2", "1", 20min, 0s)}, {}}, kNow + 5s));
+  REQUIRE(ledger.store_batch(kGw, {kGw, 3, {reading_at("BP1", "2", 10min, 0s)}, {}}, kNow + 9s));
+  // Budget: the primary key aside, only the unique uid and the patient/measured index.
+  for (const auto& name : readings_indexes(f.location)) {
+    CHECK((name == "readings_patient_measured" || name.find("reading_uid") != std::string::npos ||
+           name.find("autoindex") != std::string::npos || name.find("pkey") != std::string::npos));
+  }
+  auto& technical = f.store->technical();
+  CHECK(technical.last_reading_received(kGw, DeviceSerial{"BP1"}).value() == kNow + 9s);
+  CHECK(technical.last_reading_received(kGw, DeviceSerial{"BP2"}).value() == kNow + 5s);
+  CHECK_FALSE(technical.last_reading_received(kGw, DeviceSerial{"BP9"}).value().has_value());
+  // A duplicate stores nothing, so it is no reception of a reading.
+  REQUIRE(ledger.store_batch(kGw, {kGw, 4, {reading_at("BP2", "1", 20min, 0s)}, {}}, kNow + 20s));
+  CHECK(technical.last_reading_received(kGw, DeviceSerial{"BP2"}).value() == kNow + 5s);
+
+  // The database as the server before the budget left it: both indexes, no reading_devices.
+  f.store.reset();
+  {
+    auto db = Database::open(f.location);
+    REQUIRE(db.has_value());
+    REQUIRE((*db)->exec("DROP TABLE reading_devices").has_value());
+    REQUIRE((*db)->exec("CREATE INDEX readings_patient ON readings(patient_id, seq)"));
+    REQUIRE((*db)->exec("CREATE INDEX readings_device ON readings(gateway_id, device_serial)"));
+  }
+  CHECK(readings_indexes(f.location).contains("readings_device"));
+  f.reopen();
+  auto after = readings_indexes(f.location);
+  CHECK_FALSE(after.contains("readings_patient"));
+  CHECK_FALSE(after.contains("readings_device"));
+  CHECK(after.contains("readings_patient_measured"));
+  auto& reopened = f.store->technical();
+  CHECK(reopened.last_reading_received(kGw, DeviceSerial{"BP1"}).value() == kNow + 9s);
+  CHECK(reopened.last_reading_received(kGw, DeviceSerial{"BP2"}).value() == kNow + 5s);
+  // The uid is still unique: the same reading again is a duplicate, not a second row.
+  auto again = f.store->ledger().store_batch(kGw, {kGw, 5, {reading_at("BP1", "2", 10min, 0s)}, {}},
+                                             kNow + 30s);
+  REQUIRE(again.has_value());
+  CHECK(f.rows("readings") == 3);
+  CHECK(reopened.last_reading_received(kGw, DeviceSerial{"BP1"}).value() == kNow + 9s);
 }

@@ -76,8 +76,8 @@ class ReadingLedger {
   // Deletes items past the age limit (every hub), counts and alerts the held ones among them.
   [[nodiscard]] Result<QuarantineWrite> enforce_quarantine_limits(HubTime now);
 
-  // The newest `limit` readings by arrival (seq), optionally one patient's, returned oldest
-  // first (issue 15: it used to be the oldest `limit`).
+  // The newest `limit` readings, returned oldest first (issue 15: it used to be the oldest
+  // `limit`): one patient's by measured time, everyone's (patient absent) by arrival (seq).
   [[nodiscard]] Result<std::vector<StoredReading>> readings(const std::optional<PatientId>& patient,
                                                             int limit);
   // --- FHIR export (patient_queries.cpp) ---
@@ -108,6 +108,8 @@ class ReadingLedger {
   // Inserts the rows; per row, false when its uid was already stored (nothing written).
   // REQUIRES: no uid twice in `rows`.
   [[nodiscard]] Result<std::vector<bool>> insert_readings(Txn& txn, std::span<const Row> rows);
+  [[nodiscard]] Result<void> note_devices_received(const Txn& txn, std::span<const Row> rows,
+                                                   const std::vector<bool>& inserted);
   [[nodiscard]] Result<std::optional<PatientId>> patient_for(const GatewayId& gateway,
                                                              const Reading& reading);
   // patient_for() through the transaction's copy of the device's bindings (one query per

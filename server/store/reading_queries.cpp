@@ -79,10 +79,12 @@ Result<std::vector<StoredReading>> ReadingLedger::readings(const std::optional<P
   std::string sql =
       "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
       "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings ";
-  if (patient) sql += "WHERE patient_id = ? ";
-  // Newest first from the index (readings_patient or the primary key, read backwards), so a
-  // long history costs `limit` rows, and the page shows the last readings, not the first.
-  sql += "ORDER BY seq DESC LIMIT ?";
+  // Newest first from an index read backwards, so a long history costs `limit` rows, and the
+  // page shows the last readings, not the first. A patient's: newest by measured time
+  // (readings_patient_measured; after an outage the backlog arrives last but is not the
+  // newest), everyone's (admin): newest by arrival (the primary key).
+  sql += patient ? "WHERE patient_id = ? ORDER BY measured_unix_ms DESC, seq DESC LIMIT ?"
+                 : "ORDER BY seq DESC LIMIT ?";
   auto stmt = db_.prepare(sql);
   if (!stmt) return fail(stmt.error());
   int index = 1;

@@ -34,8 +34,10 @@ CREATE TABLE IF NOT EXISTS readings(
   measured_unix_ms INTEGER NOT NULL, device_time_unix_s INTEGER NULL,
   hub_time_unix_ms INTEGER NOT NULL, clock_offset_s INTEGER NULL, values_json TEXT NOT NULL,
   quality_json TEXT NOT NULL, received_unix_ms INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS readings_patient ON readings(patient_id, seq);
 CREATE INDEX IF NOT EXISTS readings_patient_measured ON readings(patient_id, measured_unix_ms, seq);
+CREATE TABLE IF NOT EXISTS reading_devices(
+  gateway_id TEXT NOT NULL, device_serial TEXT NOT NULL, last_received_unix_ms INTEGER NOT NULL,
+  PRIMARY KEY(gateway_id, device_serial));
 CREATE TABLE IF NOT EXISTS alerts(
   event_id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL UNIQUE,
   reading_uid TEXT NOT NULL, patient_id TEXT NOT NULL, rule_id TEXT NOT NULL,
@@ -44,7 +46,6 @@ CREATE TABLE IF NOT EXISTS alerts(
 CREATE TABLE IF NOT EXISTS quarantine(
   id INTEGER PRIMARY KEY, received_unix_ms INTEGER NOT NULL, topic TEXT NOT NULL,
   reason TEXT NOT NULL, reading_uid TEXT NULL, payload BLOB);
-CREATE INDEX IF NOT EXISTS readings_device ON readings(gateway_id, device_serial);
 CREATE TABLE IF NOT EXISTS counters_seen(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS gateway_status(
   gateway_id TEXT PRIMARY KEY, last_seen_unix_ms INTEGER NOT NULL,
@@ -152,6 +153,23 @@ CREATE INDEX IF NOT EXISTS quarantine_gateway ON quarantine(gateway_id, id);
 CREATE INDEX IF NOT EXISTS quarantine_received ON quarantine(received_unix_ms);
 )sql";
 
+// The readings index budget (issue 15): every secondary index on readings is one more b-tree
+// insert per stored reading, and SQLite's share of the server's CPU per reading was mostly
+// those. Two are kept: the unique reading_uid (exactly once) and (patient_id,
+// measured_unix_ms, seq), which serves every per-patient query (ranges, the newest rows,
+// weight.gain, last measured, has_patient, a device's readings through its patients). A
+// device's last reception is kept per device in reading_devices (one upsert per batch)
+// instead of an index (gateway_id, device_serial) read on every technical tick. Older
+// databases: reading_devices filled once from their rows (while their device index still
+// exists), then the two dropped indexes go.
+constexpr const char* kReadingsIndexBudget = R"sql(
+INSERT INTO reading_devices(gateway_id, device_serial, last_received_unix_ms)
+  SELECT gateway_id, device_serial, MAX(received_unix_ms) FROM readings
+  WHERE NOT EXISTS (SELECT 1 FROM reading_devices) GROUP BY gateway_id, device_serial;
+DROP INDEX IF EXISTS readings_patient;
+DROP INDEX IF EXISTS readings_device;
+)sql";
+
 Result<void> add_missing_columns(Database& db) {
   for (const auto& [table, columns] : kColumnsAdded) {
     auto have = db.columns(table);
@@ -162,7 +180,8 @@ Result<void> add_missing_columns(Database& db) {
       if (auto r = db.exec(sql); !r) return fail(r.error());
     }
   }
-  return db.exec(kAfterColumns);
+  if (auto r = db.exec(kAfterColumns); !r) return fail(r.error());
+  return db.exec(kReadingsIndexBudget);
 }
 
 }  // namespace

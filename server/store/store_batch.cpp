@@ -110,7 +110,30 @@ Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<con
     if (auto r = enqueue_for_record(db_, for_record, txn.received); !r) return fail(r.error());
     done += n;
   }
+  if (auto r = note_devices_received(txn, rows, inserted); !r) return fail(r.error());
   return inserted;
+}
+
+// A device's last reception (the technical check's "no readings from this device", every
+// tick) as one row per device, upserted once per batch: an index (gateway_id, device_serial)
+// on readings cost a b-tree insert per reading and a walk of all the device's rows per tick.
+Result<void> ReadingLedger::note_devices_received(const Txn& txn, std::span<const Row> rows,
+                                                  const std::vector<bool>& inserted) {
+  std::set<std::string_view> devices;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (inserted[i]) devices.insert(rows[i].reading.device.serial.value);
+  }
+  for (auto serial : devices) {
+    auto upsert = db_.prepare(
+        "INSERT INTO reading_devices(gateway_id, device_serial, last_received_unix_ms) "
+        "VALUES(?, ?, ?) ON CONFLICT(gateway_id, device_serial) DO UPDATE SET "
+        "last_received_unix_ms = excluded.last_received_unix_ms "
+        "WHERE reading_devices.last_received_unix_ms < excluded.last_received_unix_ms");
+    if (!upsert) return fail(upsert.error());
+    upsert->bind(1, txn.topic_gateway.value).bind(2, serial).bind(3, ms(txn.received));
+    if (auto r = upsert->step(); !r) return fail(r.error());
+  }
+  return {};
 }
 
 Result<BatchOutcome> ReadingLedger::store_batch(const GatewayId& topic_gateway, const Batch& batch,

@@ -124,7 +124,8 @@ Result<std::vector<alerts::GatewayView>> TechnicalStore::gateway_views(HubTime n
 Result<std::optional<HubTime>> TechnicalStore::last_reading_received(const GatewayId& gateway,
                                                                      const DeviceSerial& serial) {
   auto stmt = db_.prepare(
-      "SELECT MAX(received_unix_ms) FROM readings WHERE gateway_id = ? AND device_serial = ?");
+      "SELECT last_received_unix_ms FROM reading_devices WHERE gateway_id = ? AND "
+      "device_serial = ?");
   if (!stmt) return fail(stmt.error());
   stmt->bind(1, gateway.value).bind(2, serial.value);
   auto row = stmt->step();
