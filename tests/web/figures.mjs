@@ -72,8 +72,10 @@ check(agp[0].p50 === 7 && near(agp[0].p25, 6) && near(agp[0].p75, 8) && near(agp
 // How the TTR's time reads: tests minutes apart in hours, not "0/0 days"; two days or more in days.
 const MIN = 60000;
 let span = ttrSpan(rosendaalTtr([{t: t0, v: 2}, {t: t0 + 10 * MIN, v: 3}, {t: t0 + 20 * MIN, v: 4}], 2, 3));
-check(span.unit === "hours" && near(span.total, 20 / 60) && near(span.inside, 10 / 60),
-      "tests 10 min apart (2, 3, 4 in 2-3): 10 of 20 minutes in range, read in hours (0.17/0.33 h), got " + JSON.stringify(span));
+check(span.unit === "minutes" && near(span.total, 20) && near(span.inside, 10),
+      "tests 10 min apart (2, 3, 4 in 2-3): 10 of 20 minutes in range, read in minutes (not 0,2/0,3 h), got " + JSON.stringify(span));
+span = ttrSpan(rosendaalTtr([{t: t0, v: 2}, {t: t0 + 60 * MIN, v: 3}], 2, 3));
+check(span.unit === "hours" && near(span.total, 1), "an hour exactly: in hours (1/1 h), got " + JSON.stringify(span));
 span = ttrSpan(rosendaalTtr(inr([0, 2.5], [1.5, 2.5]), 2, 3));
 check(span.unit === "hours" && near(span.total, 36), "a day and a half: 36 h, got " + JSON.stringify(span));
 span = ttrSpan(rosendaalTtr(inr([0, 1.8], [16, 3.4]), 2, 3));

@@ -25,11 +25,13 @@ export function rosendaalTtr(points, low, high, maxGapDays = 56) {
 }
 
 // How the TTR's time reads to a clinician: in days over a span of two days or more (whole days),
-// else in hours (a demo's tests minutes apart read "0/0 days", which says nothing). `ttr`:
-// rosendaalTtr()'s answer. Returns {unit: "days" | "hours", inside, total}.
+// else in hours, under an hour in minutes (a demo's tests seconds or minutes apart read "0/0
+// days" or "0,0/0,0 h", which says nothing). `ttr`: rosendaalTtr()'s answer. Returns
+// {unit: "days" | "hours" | "minutes", inside, total}.
 export function ttrSpan(ttr) {
   if (ttr.totalDays >= 2) return {unit: "days", inside: ttr.inDays, total: ttr.totalDays};
-  return {unit: "hours", inside: ttr.inDays * 24, total: ttr.totalDays * 24};
+  if (ttr.totalDays * 24 >= 1) return {unit: "hours", inside: ttr.inDays * 24, total: ttr.totalDays * 24};
+  return {unit: "minutes", inside: ttr.inDays * 1440, total: ttr.totalDays * 1440};
 }
 
 // The share of a straight line from INR `a` to INR `b` that lies within [low, high].

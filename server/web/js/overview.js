@@ -73,9 +73,10 @@ function inrFigure(rows, targets) {
   const ttr = rosendaalTtr(patientValues(rows).map(r => ({t: measured(r), v: r.values.ratio})), targets.inr_low, targets.inr_high);
   const range = {low: num(targets.inr_low), high: num(targets.inr_high)};
   if (ttr.percent === null) return figure("ttr", "overview.ttrNone", {count: ttr.tests, ...range});
-  // Days over two days or more, else hours with a decimal (ttrSpan).
+  // Days over two days or more, else hours with a decimal, under an hour minutes (ttrSpan).
   const span = ttrSpan(ttr), hours = span.unit === "hours";
-  const p = figure("ttr", hours ? "overview.ttrHours" : "overview.ttr",
+  const key = {days: "overview.ttr", hours: "overview.ttrHours", minutes: "overview.ttrMinutes"}[span.unit];
+  const p = figure("ttr", key,
                    {percent: num(ttr.percent, 0), [span.unit]: num(span.inside, hours ? 1 : 0),
                     total: num(span.total, hours ? 1 : 0), count: ttr.tests, ...range});
   p.dataset.unit = span.unit;
@@ -247,11 +248,19 @@ export function implants(rows, focusUid = null) {
 }
 
 // The patient's alerts raised in the period, newest first.
+const ALERT_LIMIT = 1000;  // GET /api/v1/alerts answers at most this many
+
 function alertHistory(list, from) {
   const part = el("section", null, "ov-alerts");
   part.append(tx("h3", "overview.alerts"));
-  const mine = (list || []).filter(a => Date.parse(a.last_at || a.created_at) >= from)
+  const all = list || [];
+  const mine = all.filter(a => Date.parse(a.last_at || a.created_at) >= from)
     .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+  // The API answers the newest ALERT_LIMIT by latest activity: a full answer whose oldest is
+  // still inside the period may miss older ones of the period. Said, never silently short.
+  if (all.length >= ALERT_LIMIT && mine.length === all.length) {
+    part.append(tx("p", "overview.alertsTruncated", {count: mine.length}, "err truncated"));
+  }
   if (!mine.length) return part.appendChild(tx("p", "overview.noAlerts", {}, "small")).parentNode;
   const text = a => { const d = el("div", null); d.append(...alertText(a)); return d; };
   // The state, and who acknowledged and resolved it with their notes (the follow-up's record).
@@ -300,7 +309,7 @@ export async function showOverview(patient) {
     const [period, info, alerts] = await Promise.all([
       readingsBetween(patient, from, to),
       getJson(`/api/v1/patients/${q}/overview`),
-      getJson(`/api/v1/alerts?limit=1000&patient=${q}`)]);
+      getJson(`/api/v1/alerts?limit=${ALERT_LIMIT}&patient=${q}`)]);
     if (load !== loads) return;  // another patient or period was chosen meanwhile
     const rows = period.rows;
     const readings = rows.filter(r => r.kind !== "implant");
