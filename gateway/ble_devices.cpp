@@ -237,7 +237,7 @@ void BleDevices::start_session(Device& d) {
   d.run.session = d.run.driver.make_session(context);
   if (!d.run.session) {
     log_error(kLog, d.run.name() + ": driver returned no session");
-    d.run.state = "error";
+    d.run.fail("no_session", hub_now());
     d.link->disconnect();
     return;
   }

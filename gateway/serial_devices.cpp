@@ -33,6 +33,21 @@ Result<std::unique_ptr<ByteLink>> open_link(const asio::any_io_executor& executo
   if (!port) return fail(port.error());
   return std::unique_ptr<ByteLink>(std::move(*port));
 }
+
+// The class of a failed open of a path that is there, for the heartbeat (DeviceStatus.error):
+// the server names it in the person's language. The transports report the OS's text (the
+// hub runs in the C locale), so the class is read from it.
+std::string open_error_class(std::string_view detail) {
+  if (detail.find("Permission denied") != std::string_view::npos ||
+      detail.find("Operation not permitted") != std::string_view::npos) {
+    return "no_permission";
+  }
+  if (detail.starts_with("configure ") ||
+      detail.find("Inappropriate ioctl") != std::string_view::npos) {
+    return "not_serial";
+  }
+  return "open_failed";
+}
 }  // namespace
 
 // A wired device: its port and the session running over it.
@@ -156,7 +171,11 @@ void SerialDevices::note_open_failed(Device& d, const std::string& why) {
     d.open_error = why;
   }
   d.gone_logged = true;
-  d.run.state = present ? "error" : "absent";
+  if (present) {
+    d.run.fail(open_error_class(why), hub_now());
+  } else {
+    d.run.state = "absent";
+  }
 }
 
 // The session over one open port, until the port fails or is closed.
@@ -165,7 +184,7 @@ asio::awaitable<void> SerialDevices::serve(Device& d) {
   d.run.session = d.spec.driver->make_session(drivers::SessionContext{d.spec.path});
   if (!d.run.session) {
     log_error(kLog, d.run.name() + ": driver returned no session");
-    d.run.state = "error";
+    d.run.fail("no_session", hub_now());
     co_return;
   }
   runner_.execute(d.run, d.run.session->start());

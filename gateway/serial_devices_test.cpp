@@ -225,7 +225,8 @@ TEST_CASE("serial_devices: absent path appears later, then unplugged -> connecte
 }
 
 TEST_CASE(
-    "serial_devices: a path there but not openable -> error, logged and counted once per reason") {
+    "serial_devices: a path there but not openable -> error with its class and start, logged and "
+    "counted once per reason") {
   Fixture f;
   TempLinkDir dir;
   auto link = add_absent(f, dir);
@@ -234,8 +235,12 @@ TEST_CASE(
   // there). Root opens any file, so permission itself cannot be the test's refusal.
   { std::ofstream(link.string()) << "not a tty"; }
   REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "error"; }));
+  const auto first = f.manager.statuses()[0];
+  CHECK(first.error == "not_serial");  // the heartbeat's class (device.unreadable's reason)
+  REQUIRE(first.error_since.has_value());
   f.io.run_for(200ms);  // ten retries
   CHECK(f.manager.statuses()[0].state == "error");
+  CHECK(f.manager.statuses()[0].error_since == first.error_since);  // one episode, not ten
   CHECK(f.counters.get("device_open_failed") == 1);
   std::filesystem::remove(link);
   {
@@ -245,9 +250,12 @@ TEST_CASE(
     std::filesystem::remove(link);
   }
   REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "absent"; }));
+  CHECK(f.manager.statuses()[0].error.empty());  // said only while in "error"
+  CHECK_FALSE(f.manager.statuses()[0].error_since.has_value());
   { std::ofstream(link.string()) << "not a tty"; }
   REQUIRE(f.run_until([&] { return f.manager.statuses()[0].state == "error"; }));
   CHECK(f.counters.get("device_open_failed") == 2);  // again after it had worked
+  CHECK(f.manager.statuses()[0].error_since > first.error_since);  // a new episode
 }
 
 TEST_CASE("serial_devices: device pulled (pty closed) -> unplug seen within 2 s, fd closed") {

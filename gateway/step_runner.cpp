@@ -29,8 +29,19 @@ void spawn_device_loop(boost::asio::io_context& io, boost::asio::awaitable<void>
 }
 
 wire::DeviceStatus SessionRun::status() const {
-  return wire::DeviceStatus{serial, std::string(driver.name), where, state, last_seen, refused,
-                            skipped};
+  wire::DeviceStatus out{serial, std::string(driver.name), where, state, last_seen, refused,
+                         skipped};
+  if (state == "error") {
+    out.error = error;
+    out.error_since = error_since;
+  }
+  return out;
+}
+
+void SessionRun::fail(std::string reason, HubTime now) {
+  if (state != "error") error_since = now;
+  state = "error";
+  error = std::move(reason);
 }
 
 StepRunner::StepRunner(GatewayId gateway, StepHooks hooks, Counters& counters)

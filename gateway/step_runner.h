@@ -57,6 +57,9 @@ struct SessionRun {
       : driver(d), where(std::move(at)), link(l), timer(io) {}
   std::string name() const { return std::string(driver.name) + " at " + where; }
   wire::DeviceStatus status() const;
+  // State "error": plugged in (or found) and nothing reads it. `reason` is a class the server
+  // translates (DeviceStatus.error); the episode's start is kept while the state stays "error".
+  void fail(std::string reason, HubTime now);
 
   const drivers::DriverDescriptor& driver;
   std::string where;  // the port's path or the BLE address: the cursor's key
@@ -69,6 +72,8 @@ struct SessionRun {
   std::optional<HubTime> last_seen;
   std::vector<wire::RefusedRecords> refused;  // records its driver refused (issue 13)
   std::vector<wire::SkippedValues> skipped;   // values skipped since its last stored reading
+  std::string error;                          // fail()'s reason, while state == "error"
+  HubTime error_since{};                      // when state last became "error"
 };
 
 class StepRunner {

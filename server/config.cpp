@@ -132,6 +132,7 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                       "outbox_backlog_rows",
                                       "outbox_backlog_age_s",
                                       "no_skin_contact_after_s",
+                                      "device_unreadable_after_s",
                                       "technical_check_ms",
                                       "due",
                                       "escalate_after_s",
@@ -276,6 +277,10 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                            config.technical.no_skin_contact_after.count(), 1, 7LL * 86400);
   if (!skin) return fail(skin.error());
   config.technical.no_skin_contact_after = std::chrono::seconds(*skin);
+  auto unreadable = file.get_int("device_unreadable_after_s",
+                                 config.technical.device_unreadable_after.count(), 1, 7LL * 86400);
+  if (!unreadable) return fail(unreadable.error());
+  config.technical.device_unreadable_after = std::chrono::seconds(*unreadable);
   auto check =
       file.get_int("technical_check_ms", config.technical_check_interval.count(), 100, 3'600'000);
   if (!check) return fail(check.error());

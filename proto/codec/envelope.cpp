@@ -58,6 +58,8 @@ void put_device(const DeviceStatus& d, v1::DeviceStatus* p) {
     skipped->set_since_unix_ms(ms(r.since));
     skipped->set_last_unix_ms(ms(r.last));
   }
+  p->set_error(d.error);
+  p->set_error_since_unix_ms(ms(d.error_since));
 }
 
 DeviceStatus get_device(const v1::DeviceStatus& d) {
@@ -72,6 +74,8 @@ DeviceStatus get_device(const v1::DeviceStatus& d) {
                            HubTime{std::chrono::milliseconds{r.since_unix_ms()}},
                            HubTime{std::chrono::milliseconds{r.last_unix_ms()}}});
   }
+  out.error = d.error();
+  out.error_since = time_or_none(d.error_since_unix_ms());
   return out;
 }
 

@@ -181,6 +181,8 @@ TEST_CASE("wire status: encoded status -> same fields back, storage only when se
                        kNow - 1min,
                        {{"kMalformed", 2, kNow - 2min}},
                        {{"no_skin_contact", 7, kNow - 5min, kNow - 30s}}});
+  s.devices.push_back(
+      {"", "astm_inr", "/dev/y", "error", std::nullopt, {}, {}, "no_permission", kNow - 10min});
   s.counters["bad_frames"] = 2;
   s.uptime = 60s;
   s.storage =
@@ -191,8 +193,13 @@ TEST_CASE("wire status: encoded status -> same fields back, storage only when se
   CHECK(back->sent == kNow);
   CHECK(back->outbox_depth == 3);
   CHECK(back->oldest_unacked == kNow - 1h);
-  REQUIRE(back->devices.size() == 1);
+  REQUIRE(back->devices.size() == 2);
   CHECK(back->devices[0].state == "connected");
+  CHECK(back->devices[0].error.empty());
+  CHECK_FALSE(back->devices[0].error_since.has_value());
+  CHECK(back->devices[1].state == "error");
+  CHECK(back->devices[1].error == "no_permission");
+  CHECK(back->devices[1].error_since == kNow - 10min);
   CHECK(back->devices[0].last_seen == kNow - 1min);
   REQUIRE(back->devices[0].refused.size() == 1);
   CHECK(back->devices[0].refused[0].count == 2);

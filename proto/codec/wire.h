@@ -92,6 +92,8 @@ struct DeviceStatus {
   std::optional<HubTime> last_seen;
   std::vector<RefusedRecords> refused = {};
   std::vector<SkippedValues> skipped = {};
+  std::string error = {};                   // state "error" only: why (a class, not OS text)
+  std::optional<HubTime> error_since = {};  // state "error" only: since when
 };
 struct StorageStatus {       // the outbox's disk (issue 22)
   std::string state = "ok";  // "ok", "low", "full"

@@ -140,6 +140,40 @@ void evaluate_no_skin_contact(const GatewayView& g, const GatewayView::Device& d
   }
 }
 
+// device.unreadable (invariant 13): the hub sees the device (its node is there, or its session
+// could not start) but cannot read it, e.g. the hub's user may not open the meter's port: the
+// meter keeps its results and nobody receives them. Measured on the hub's clock from the
+// state's start to the heartbeat; one episode per start.
+void evaluate_unreadable(const GatewayView& g, const GatewayView::Device& d,
+                         std::chrono::seconds after, std::vector<TechnicalDraft>& out) {
+  if (d.state != "error" || d.error_since_unix_ms <= 0) return;
+  std::chrono::milliseconds lasted{
+      std::max<std::int64_t>(0, g.status_sent_unix_ms - d.error_since_unix_ms)};
+  if (lasted < after) return;
+  const bool by_serial = !d.serial.empty();
+  const std::string device = by_serial ? d.serial : d.port;
+  const std::string reason = d.error.empty() ? "open_failed" : d.error;
+  per_patient(g,
+              {std::string(kDeviceUnreadableRule),
+               Priority::kMedium,
+               g.gateway.value + "/" + device,
+               {},
+               std::to_string(d.error_since_unix_ms),
+               "Device " + (by_serial ? device : "on port " + device) + " on hub " +
+                   g.gateway.value + " is there but cannot be read (" + reason + ") for " +
+                   duration_text(lasted) + ": its measurements reach no one. Check the " +
+                   "meter's cable and the hub's set-up; ask the patient for the values in the " +
+                   "meter's memory",
+               {{"device_unreadable_after_s", static_cast<double>(after.count())}},
+               {{"form", std::string(by_serial ? "serial" : "port")},
+                {"device", device},
+                {"hub", g.gateway.value},
+                {"reason", reason},
+                {"lasted_s", seconds(lasted)},
+                {"limit_s", seconds(after)}}},
+              out);
+}
+
 }  // namespace
 
 std::string TechnicalDraft::alert_id() const {
@@ -200,6 +234,7 @@ std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& g, HubTime now,
   for (const auto& d : g.devices) {
     evaluate_refused(g, d, out);
     evaluate_no_skin_contact(g, d, config.no_skin_contact_after, out);
+    evaluate_unreadable(g, d, config.device_unreadable_after, out);
     if (d.state != "needs_pairing") continue;
     per_patient(g,
                 {std::string(kDeviceNeedsPairingRule),

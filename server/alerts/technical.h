@@ -29,6 +29,7 @@ inline constexpr std::string_view kGatewayDiskFullRule = "gateway.disk_full";
 inline constexpr std::string_view kGatewayDiskLowRule = "gateway.disk_low";
 inline constexpr std::string_view kDeviceRecordRefusedRule = "device.record_refused";
 inline constexpr std::string_view kDeviceNoSkinContactRule = "device.no_skin_contact";
+inline constexpr std::string_view kDeviceUnreadableRule = "device.unreadable";
 // System alerts (no patient: admins), raised by server/store/technical_alerts.h.
 inline constexpr std::string_view kStoreUnwritableRule = "store.unwritable";
 inline constexpr std::string_view kLoginAttackRule = "security.login_attack";
@@ -45,6 +46,10 @@ struct TechnicalConfig {
   // A device that has given only "no skin contact" values (a heart-rate strap worn loose or
   // off) for this long, with no stored reading between -> device.no_skin_contact.
   std::chrono::seconds no_skin_contact_after{600};
+  // A device the hub reports in state "error" (plugged in, the hub cannot open or read it)
+  // for this long by the hub's clock -> device.unreadable. Short blips (udev still setting
+  // the node's group at plug-in) stay below it.
+  std::chrono::seconds device_unreadable_after{300};
 };
 
 // What the server knows of one gateway. `last_heard`: server receive time of its last
@@ -73,6 +78,8 @@ struct GatewayView {
       std::int64_t last_unix_ms = 0;   // gateway clock: its latest
     };
     std::vector<Skipped> skipped = {};
+    std::string error = {};                // state "error": the hub's class of why
+    std::int64_t error_since_unix_ms = 0;  // gateway clock; 0 from older hubs
   };
   std::vector<Device> devices;
   std::vector<PatientId> patients;  // enrolled on this gateway now; alerts go to each
@@ -117,7 +124,10 @@ struct TechnicalDraft {
 // invariant 13), one episode per latest refusal, grouped per device; device.no_skin_contact
 // (medium) per device whose current run of "no_skin_contact" values has lasted
 // config.no_skin_contact_after (hub clock, first to latest: the wearer gets no heart rate
-// measured), one episode per run.
+// measured), one episode per run; device.unreadable (medium) per device the heartbeat shows in
+// state "error" for config.device_unreadable_after (hub clock, error_since to the heartbeat's
+// sending: a meter plugged in that nothing reads, its readings reaching no one), one episode
+// per error_since (a hub from before DeviceStatus.error_since gives none).
 // One draft per enrolled patient (or one system draft when none is enrolled).
 std::vector<TechnicalDraft> evaluate_gateway(const GatewayView& gateway, HubTime now,
                                              HubTime listening_since,

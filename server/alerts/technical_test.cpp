@@ -154,6 +154,44 @@ TEST_CASE(
   CHECK(evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{}).empty());
 }
 
+TEST_CASE(
+    "device.unreadable: a device in state error for the limit by the hub's clock -> one per "
+    "patient, named by port until its serial is known, episode = the state's start") {
+  auto g = gateway(kNow);
+  g.status_sent_unix_ms = 10'000'000;
+  g.devices = {{"", "error", 0}, {"INR7", "error", 1}, {"BP1", "connected", 1}};
+  g.devices[0].port = "/dev/serial/by-id/usb-meter";
+  g.devices[0].error = "no_permission";
+  g.devices[0].error_since_unix_ms = 10'000'000 - 300'000;  // exactly the limit
+  g.devices[1].error = "not_serial";
+  g.devices[1].error_since_unix_ms = 10'000'000 - 299'999;  // 1 ms short
+  auto out = evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{});
+  REQUIRE(out.size() == 2);  // the port's device x two patients
+  CHECK(out[0].rule_id == "device.unreadable");
+  CHECK(out[0].priority == Priority::kMedium);
+  CHECK(out[0].subject == "gw-1//dev/serial/by-id/usb-meter");
+  CHECK(out[0].episode == "9700000");
+  CHECK(out[1].patient.value == "p2");
+  CHECK_MESSAGE(
+      out[0].message.find("on port /dev/serial/by-id/usb-meter on hub gw-1 is there "
+                          "but cannot be read (no_permission) for 5 min") != std::string::npos,
+      out[0].message);
+  CHECK(out[0].values.at(0) == AlertValue{"form", std::string("port")});
+  CHECK(out[0].values.at(3) == AlertValue{"reason", std::string("no_permission")});
+  TechnicalConfig shorter;
+  shorter.device_unreadable_after = std::chrono::seconds{60};
+  auto both = evaluate_gateway(g, kNow, HubTime{}, shorter);
+  REQUIRE(both.size() == 4);
+  CHECK(both[2].subject == "gw-1/INR7");
+  CHECK(both[2].values.at(0) == AlertValue{"form", std::string("serial")});
+  // The same state later: the same alert; a hub from before error_since: none (no start).
+  g.status_sent_unix_ms += 3'600'000;
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{})[0].alert_id() == out[0].alert_id());
+  g.devices[0].error_since_unix_ms = 0;
+  g.devices[1].state = "connected";
+  CHECK(evaluate_gateway(g, kNow, HubTime{}, TechnicalConfig{}).empty());
+}
+
 TEST_CASE("device.silent: 1.5 x cadence after the last reading or the watch start") {
   ExpectedDevice d{GatewayId{"gw-1"}, DeviceSerial{"INR1"}, PatientId{"p1"}, 24h,
                    kNow - 100h, kNow - 35h};

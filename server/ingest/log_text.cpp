@@ -48,6 +48,10 @@ std::string status_json(const wire::GatewayStatus& s) {
       }
       device["skipped"] = std::move(skipped);
     }
+    if (!d.error.empty() || d.error_since) {  // state "error": why and since when
+      device["error"] = d.error;
+      device["error_since_unix_ms"] = unix_ms(d.error_since);
+    }
     devices.push_back(std::move(device));
   }
   o["devices"] = std::move(devices);

@@ -47,8 +47,8 @@ Result<std::vector<PatientId>> TechnicalStore::patients_on(const GatewayId& gate
 }
 
 namespace {
-// One device of a stored heartbeat, with the records the hub refused (issue 13) and its
-// current run of skipped values.
+// One device of a stored heartbeat, with the records the hub refused (issue 13), its current
+// run of skipped values and, in state "error", why and since when.
 alerts::GatewayView::Device device_view(const boost::json::object& d) {
   alerts::GatewayView::Device out{text_field(d, "serial"), text_field(d, "state"),
                                   int_field(d, "last_seen_unix_ms")};
@@ -70,6 +70,8 @@ alerts::GatewayView::Device device_view(const boost::json::object& d) {
                              int_field(o, "since_unix_ms"), int_field(o, "last_unix_ms")});
     }
   }
+  out.error = text_field(d, "error");
+  out.error_since_unix_ms = int_field(d, "error_since_unix_ms");
   return out;
 }
 }  // namespace

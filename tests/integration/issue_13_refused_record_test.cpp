@@ -4,7 +4,11 @@
 // tells the server, which raises device.record_refused to the patient's care team naming the
 // device, reason and count (one alert, not one per record). Negative control: a hub that does
 // not report refusals (DeviceStatus.refused left empty) fails it. Runs on both store backends.
+// Also here: a meter's port the hub sees but cannot open (device.unreadable), the same gap.
 #include <doctest/doctest.h>
+
+#include <fstream>
+#include <thread>
 
 #include "tests/integration/system.h"
 
@@ -91,4 +95,34 @@ TEST_CASE(
   CHECK_MESSAGE(message.find(serial) != std::string::npos, message);
   CHECK_MESSAGE(message.find("1 record refused (truncated)") != std::string::npos, message);
   CHECK(alerts.front().at("patient_id").as_string() != "");
+}
+
+TEST_CASE(
+    "serial e2e: invariant 13: a meter's port is there but the hub cannot open it -> the other "
+    "meter's readings stored, device.unreadable names the port and why for the care team, once") {
+  const std::string serial = "BPSIM0777";
+  SystemUnderTest sys;
+  sys.extra_server_config = "technical_check_ms = 200\ndevice_unreadable_after_s = 2\n";
+  // A node that is there and is not a terminal: the open fails as it does for a meter whose
+  // node the hub's user may not open (the test runs as root, which opens any node).
+  const auto node = sys.dir().path() / "dev-unreadable";
+  { std::ofstream(node.string()) << "not a tty"; }
+  sys.extra_gateway_config = "device = astm_glucose " + node.string() + "\n";
+  sys.start_broker();
+  sys.start_server({serial});
+  sys.start_device(
+      {serial, {"measure", "121/79/66", "wait", "500", "measure", "124/80/64"}, {}, "astm-bp"});
+  sys.start_gateway();
+  REQUIRE_MESSAGE(eventually([&] { return sys.server_reading_uids().size() == 2; }, 30s),
+                  sys.diagnostics());
+  REQUIRE_MESSAGE(eventually([&] { return !alerts_of(sys, "device.unreadable").empty(); }, 30s),
+                  sys.diagnostics());
+  std::this_thread::sleep_for(3s);  // more heartbeats and checks of the same state: no new alert
+  const auto alerts = alerts_of(sys, "device.unreadable");
+  CHECK(alerts.size() == 1);
+  const std::string message(alerts.front().at("message").as_string());
+  CHECK_MESSAGE(message.find("on port " + node.string()) != std::string::npos, message);
+  CHECK_MESSAGE(message.find("(not_serial)") != std::string::npos, message);
+  CHECK(alerts.front().at("patient_id").as_string() != "");
+  CHECK(alerts.front().at("crossings").as_int64() == 1);
 }

@@ -55,6 +55,7 @@ function valueText(key, v) {
   if ((key === "kind" || key === "series") && known(`${key}.${v}`)) return t(`${key}.${v}`);
   if ((key === "hub" || key === "device") && !v) return t("alertv.unknown");
   if (key === "limit" && known("thr.key." + v)) return t("thr.key." + v);  // a threshold's name
+  if (key === "reason" && known("alertv.reason." + v)) return t("alertv.reason." + v);  // the hub's class
   return String(v);
 }
 
