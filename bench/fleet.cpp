@@ -312,6 +312,15 @@ DrainResult run_drain(const DrainPoint& p, int timeout_s) {
     out.resent = std::stol(m[1]);
   } else if (!peer) {
     out.resent = metric(ingest.http_port, ingest.token, "readings_duplicate");
+    auto per_batch_ms = [&](const char* name, long batches) {
+      return static_cast<double>(metric(ingest.http_port, ingest.token, name)) /
+             static_cast<double>(batches) / 1000.0;
+    };
+    if (const long batches = metric(ingest.http_port, ingest.token, "batches_stored");
+        batches > 0) {
+      out.inbox_wait_ms = per_batch_ms("ingest_inbox_wait_us", batches);
+      out.handled_to_ack_ms = per_batch_ms("ingest_handled_to_ack_us", batches);
+    }
   }
   for (auto& hub : hubs) out.hub_rss_mb = std::max(out.hub_rss_mb, peak_rss_mb(hub->pid()));
   out.hub_write_bytes_per_reading = hub_write_bytes(hubs) / static_cast<double>(total);

@@ -30,6 +30,10 @@ struct DrainResult {
   double hub_rss_mb = 0;     // peak RSS of the largest hub
   double ingest_rss_mb = 0;  // peak RSS of the server (or null ingest)
   double broker_rss_mb = 0;
+  // kotona-server only, per batch stored (means, ms): waiting in its inbox for the io thread,
+  // and from its handling to its ack (the rest of its group, the commit); -1 for a peer.
+  double inbox_wait_ms = -1;
+  double handled_to_ack_ms = -1;
   // Bytes every hub wrote to its storage (wear.h), less its log file, over the readings: the
   // deletes after the acks and their checkpoints (and the hub's start); -1 when unknown.
   double hub_write_bytes_per_reading = -1;

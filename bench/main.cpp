@@ -138,8 +138,12 @@ int run(const Options& o) {
       pr.runs.push_back(run_drain(p, full ? 600 : 120));
       const auto& d = pr.runs.back();
       all_complete = all_complete && d.complete;
-      std::cerr << (d.complete ? " " : " INCOMPLETE ") << d.rows_s << " s, re-sent " << d.resent
-                << "\n";
+      std::cerr << (d.complete ? " " : " INCOMPLETE ") << d.rows_s << " s, re-sent " << d.resent;
+      if (d.inbox_wait_ms >= 0) {
+        std::cerr << ", per batch: inbox wait " << d.inbox_wait_ms << " ms, handled -> ack "
+                  << d.handled_to_ack_ms << " ms";
+      }
+      std::cerr << "\n";
     }
     report.drains.push_back(std::move(pr));
   }

@@ -5,8 +5,9 @@
 namespace kotona::mqtt_link {
 
 void MessageInbox::push(std::string topic, std::string payload) {
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  queue_.emplace_back(std::move(topic), std::move(payload));
+  queue_.push_back({std::move(topic), std::move(payload), now});
   if (drain_posted_) return;
   drain_posted_ = true;
   post_drain();
@@ -19,7 +20,7 @@ void MessageInbox::post_drain() {
 }
 
 void MessageInbox::drain_turn() {
-  std::vector<std::pair<std::string, std::string>> turn;
+  std::vector<Message> turn;
   {
     std::lock_guard lock(mutex_);
     while (!queue_.empty() && turn.size() < per_turn_) {
@@ -30,8 +31,10 @@ void MessageInbox::drain_turn() {
     if (drain_posted_) post_drain();
   }
   if (turn.empty()) return;
-  for (const auto& [topic, payload] : turn) {
-    if (!closed_ && handler_) handler_(topic, payload);
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& m : turn) {
+    waited_ = now - m.pushed;
+    if (!closed_ && handler_) handler_(m.topic, m.payload);
   }
   if (!closed_ && turn_end_) turn_end_();
 }

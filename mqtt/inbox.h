@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -32,6 +33,9 @@ class MessageInbox : public std::enable_shared_from_this<MessageInbox> {
   void push(std::string topic, std::string payload);
   // No handler call after this returns (io thread).
   void close() { closed_ = true; }
+  // For the handler (io thread): how long the message it is handling waited here, from push()
+  // to the call (issue 15: do batches wait in the inbox or do their acks come back late?).
+  std::chrono::steady_clock::duration waited() const { return waited_; }
 
  private:
   void post_drain();
@@ -41,9 +45,15 @@ class MessageInbox : public std::enable_shared_from_this<MessageInbox> {
   Handler handler_;
   std::function<void()> turn_end_;
   std::size_t per_turn_;
-  bool closed_ = false;  // io thread only
+  struct Message {
+    std::string topic;
+    std::string payload;
+    std::chrono::steady_clock::time_point pushed;
+  };
+  bool closed_ = false;                           // io thread only
+  std::chrono::steady_clock::duration waited_{};  // io thread only
   std::mutex mutex_;
-  std::deque<std::pair<std::string, std::string>> queue_;  // guarded by mutex_
+  std::deque<Message> queue_;                              // guarded by mutex_
   bool drain_posted_ = false;                              // guarded by mutex_
 };
 

@@ -96,6 +96,8 @@ class Session {
   // Disconnects (waits at most 2 s) and ends the flow; no event runs afterwards. Idempotent.
   void stop();
   bool is_up() const;
+  // In SessionEvents::message: how long that message waited for the io thread (MessageInbox).
+  std::chrono::steady_clock::duration message_waited() const;
   // Queues a PUBLISH; its number for SessionEvents::published, nullopt when it could not be
   // queued (no client, Paho refused: logged and counted as mqtt_publish_failed).
   std::optional<std::uint64_t> publish(const std::string& topic, std::string_view payload, int qos);

@@ -117,6 +117,9 @@ Session::~Session() { impl_->stop(); }
 void Session::start() { impl_->start(); }
 void Session::stop() { impl_->stop(); }
 bool Session::is_up() const { return impl_->up(); }
+std::chrono::steady_clock::duration Session::message_waited() const {
+  return impl_->message_waited();
+}
 std::optional<std::uint64_t> Session::publish(const std::string& topic, std::string_view payload,
                                               int qos) {
   return impl_->publish(topic, payload, qos);

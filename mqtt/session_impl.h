@@ -102,6 +102,7 @@ class Session::Impl : public std::enable_shared_from_this<Impl> {
   void start();
   void stop();
   bool up() const { return up_; }
+  std::chrono::steady_clock::duration message_waited() const { return inbox_->waited(); }
   std::optional<std::uint64_t> publish(const std::string& topic, std::string_view payload, int qos);
 
  private:

@@ -83,6 +83,8 @@ TEST_CASE("group commit: 5 waiting batches -> one commit, each acked after it") 
   CHECK(rig.acks() == 5);
   REQUIRE_FALSE(rig.acks_at_result.empty());
   CHECK_MESSAGE(rig.acks_at_result.front() == 0, "acks sent before the group's commit");
+  // Each batch's time from its handling to its ack (the commit between): measured, summed.
+  CHECK(rig.counters.get("ingest_handled_to_ack_us") > 0);
   // A turn of one message: a commit of its own, as before group commit.
   rig.ingest->handle_turn_for_test({rig.message({bp("BP1", 6)})});
   CHECK(rig.counters.get("ingest_commits") == 2);
