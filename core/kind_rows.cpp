@@ -33,6 +33,16 @@ using codes::Code;
 //   hypothermia no home reading is taken in; a clinical thermometer reading there is a fault.
 constexpr PlausibleLimits kPulse{20, 300};
 
+// Manual entry (ManualEntryRule, issue 20 part 5). `possible`: above zero (no pressure,
+// concentration, ratio, mass or rate is zero or negative; a saturation is at most 100 %) and
+// under ten times the limit above, so a slipped digit or decimal point (1400 for 140, 25 for
+// 2.5) is asked about, with its correction, and a value no slip explains is refused. `usual`:
+// what home patients on this service show (narrower than the limits above: outside it the form
+// asks "is this right?", it never refuses). `recent_change`: a change from the patient's recent
+// readings that a typo explains more often than a day does (INR 2.0, systolic 50 mmHg,
+// weight 5 kg); the answer "yes, it is right" sends it.
+constexpr ManualEntryRule kPulseEntry{{1, 3000}, {35, 180}, 50};
+
 const KindComponent kBpParts[] = {{"systolic_mmhg",
                                    codes::kSystolic,
                                    "Systolic blood pressure",
@@ -41,7 +51,8 @@ const KindComponent kBpParts[] = {{"systolic_mmhg",
                                    " mmHg",
                                    PlausibleLimits{40, 300},
                                    true,
-                                   {"Systolinen verenpaine", "Systoliskt blodtryck"}},
+                                   {"Systolinen verenpaine", "Systoliskt blodtryck"},
+                                   ManualEntryRule{{1, 3000}, {70, 220}, 50}},
                                   {"diastolic_mmhg",
                                    codes::kDiastolic,
                                    "Diastolic blood pressure",
@@ -50,7 +61,8 @@ const KindComponent kBpParts[] = {{"systolic_mmhg",
                                    " mmHg",
                                    PlausibleLimits{20, 200},
                                    true,
-                                   {"Diastolinen verenpaine", "Diastoliskt blodtryck"}},
+                                   {"Diastolinen verenpaine", "Diastoliskt blodtryck"},
+                                   ManualEntryRule{{1, 2000}, {40, 130}, 30}},
                                   {"mean_arterial_mmhg",
                                    codes::kMeanArterial,
                                    "Mean blood pressure",
@@ -68,7 +80,8 @@ const KindComponent kBpParts[] = {{"systolic_mmhg",
                                    " /min",
                                    kPulse,
                                    false,
-                                   {"Pulssi", "Puls"}}};
+                                   {"Pulssi", "Puls"},
+                                   kPulseEntry}};
 const KindComponent kGlucoseParts[] = {
     {"mmol_per_l",
      codes::kGlucose,
@@ -78,18 +91,27 @@ const KindComponent kGlucoseParts[] = {
      " mmol/L",
      PlausibleLimits{0.5, 60},
      true,
-     {"Verensokeri (kapillaariveri)", "Blodsocker (kapillärblod)"}}};
-const KindComponent kInrParts[] = {
-    {"ratio", codes::kInr, "INR", "inr", "INR", "", PlausibleLimits{0.5, 15}, true, {"INR", "INR"}},
-    {"prothrombin_time_s",
-     codes::kProthrombinTime,
-     "Prothrombin time",
-     "prothrombin_time",
-     "prothrombin time",
-     " s",
-     std::nullopt,
-     false,
-     {"Protrombiiniaika", "Protrombintid"}}};
+     {"Verensokeri (kapillaariveri)", "Blodsocker (kapillärblod)"},
+     ManualEntryRule{{0.1, 600}, {2.5, 25}, 12}}};
+const KindComponent kInrParts[] = {{"ratio",
+                                    codes::kInr,
+                                    "INR",
+                                    "inr",
+                                    "INR",
+                                    "",
+                                    PlausibleLimits{0.5, 15},
+                                    true,
+                                    {"INR", "INR"},
+                                    ManualEntryRule{{0.1, 150}, {0.8, 6}, 2.0}},
+                                   {"prothrombin_time_s",
+                                    codes::kProthrombinTime,
+                                    "Prothrombin time",
+                                    "prothrombin_time",
+                                    "prothrombin time",
+                                    " s",
+                                    std::nullopt,
+                                    false,
+                                    {"Protrombiiniaika", "Protrombintid"}}};
 const KindComponent kWeightParts[] = {{"kg",
                                        codes::kBodyWeight,
                                        "Body weight",
@@ -98,7 +120,8 @@ const KindComponent kWeightParts[] = {{"kg",
                                        " kg",
                                        PlausibleLimits{1, 400},
                                        true,
-                                       {"Paino", "Vikt"}}};
+                                       {"Paino", "Vikt"},
+                                       ManualEntryRule{{0.1, 4000}, {25, 250}, 5}}};
 const KindComponent kSpo2Parts[] = {{"percent",
                                      codes::kSpo2,
                                      "Oxygen saturation (pulse oximetry)",
@@ -107,7 +130,8 @@ const KindComponent kSpo2Parts[] = {{"percent",
                                      " %",
                                      PlausibleLimits{50, 100},
                                      true,
-                                     {"Happisaturaatio", "Syremättnad"}},
+                                     {"Happisaturaatio", "Syremättnad"},
+                                     ManualEntryRule{{1, 100}, {85, 100}, 8}},
                                     {"pulse_per_min",
                                      codes::kPulseRate,
                                      "Pulse rate",
@@ -116,7 +140,8 @@ const KindComponent kSpo2Parts[] = {{"percent",
                                      " /min",
                                      kPulse,
                                      false,
-                                     {"Pulssi", "Puls"}}};
+                                     {"Pulssi", "Puls"},
+                                     kPulseEntry}};
 const KindComponent kTemperatureParts[] = {{"celsius",
                                             codes::kBodyTemperature,
                                             "Body temperature",
@@ -125,7 +150,8 @@ const KindComponent kTemperatureParts[] = {{"celsius",
                                             " °C",
                                             PlausibleLimits{25, 45},
                                             true,
-                                            {"Ruumiinlämpö", "Kroppstemperatur"}}};
+                                            {"Ruumiinlämpö", "Kroppstemperatur"},
+                                            ManualEntryRule{{1, 450}, {34, 41}, 2.5}}};
 
 // Heart rate (Bluetooth SIG Heart Rate Profile): a kind with no value type of its own, carried
 // as a GenericMeasurement. MDC_ECG_HEART_RATE (IEEE 11073-10101), LOINC 8867-4 "Heart rate".

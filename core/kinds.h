@@ -30,6 +30,17 @@ struct Names {
   std::string_view sv;
 };
 
+// How the hub's manual entry (issue 20 part 5) judges a typed value of one component, before
+// it is sent: outside `possible` it cannot be a measurement at all (refused, with the range);
+// outside `usual` (a home patient's values, narrower than the server's PlausibleLimits) or
+// further than `recent_change` from the patient's recent readings, it is probably mistyped
+// and the form asks once before sending. gateway/manual_entry.h reads these.
+struct ManualEntryRule {
+  PlausibleLimits possible;
+  PlausibleLimits usual;
+  double recent_change = 0;  // in the component's unit; 0 = no comparison with recent values
+};
+
 // One named numeric value of a kind: its key in stored and decoded JSON, its code and unit.
 struct KindComponent {
   std::string_view key;        // e.g. "systolic_mmhg"; stable: stored JSON and the wire use it
@@ -41,6 +52,7 @@ struct KindComponent {
   std::optional<PlausibleLimits> limits;
   bool trend = false;  // plotted on the clinician page's trend chart
   Names names{};       // the value's name in the FHIR narrative
+  std::optional<ManualEntryRule> manual{};  // nullopt: not typed in by hand
 };
 
 // How the FHIR export shapes an Observation of the kind: one value (the first component, the

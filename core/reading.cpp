@@ -30,6 +30,61 @@ std::optional<TimePrecision> parse_time_precision(std::string_view name) {
 
 std::string_view kind_name(const Measurement& m) { return kind_of(m).name; }
 
+std::string_view entry_source_name(EntrySource s) {
+  return s == EntrySource::kManual ? "manual" : "device";
+}
+
+std::string_view enterer_name(Enterer e) {
+  switch (e) {
+    case Enterer::kRelative:
+      return "relative";
+    case Enterer::kNurse:
+      return "nurse";
+    case Enterer::kPatient:
+      break;
+  }
+  return "patient";
+}
+
+std::optional<EntrySource> parse_entry_source(std::string_view name) {
+  for (auto s : {EntrySource::kDevice, EntrySource::kManual}) {
+    if (entry_source_name(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+std::optional<Enterer> parse_enterer(std::string_view name) {
+  for (auto e : {Enterer::kPatient, Enterer::kRelative, Enterer::kNurse}) {
+    if (enterer_name(e) == name) return e;
+  }
+  return std::nullopt;
+}
+
+bool is_valid_enterer_name(std::string_view name) {
+  if (name.size() > kMaxEntererName) return false;
+  std::size_t i = 0;
+  while (i < name.size()) {
+    const auto b = static_cast<unsigned char>(name[i]);
+    std::size_t n = b < 0x80             ? 1
+                    : (b & 0xE0) == 0xC0 ? 2
+                    : (b & 0xF0) == 0xE0 ? 3
+                    : (b & 0xF8) == 0xF0 ? 4
+                                         : 0;
+    if (n == 0 || i + n > name.size()) return false;
+    char32_t cp = n == 1 ? b : b & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto c = static_cast<unsigned char>(name[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x2028 || cp == 0x2029) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string_view battery_status_name(BatteryStatus s) {
   switch (s) {
     case BatteryStatus::kOk:

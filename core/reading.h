@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -169,6 +170,38 @@ struct DeviceIdentity {
   friend bool operator==(const DeviceIdentity&, const DeviceIdentity&) = default;
 };
 
+// Who put a reading into the hub (issue 20 part 5): a device the hub read (the default, and
+// every reading from before this field), or a person who typed a meter's result in on the
+// hub's local page because the meter cannot connect (infrared-only INR meter, a cuff without
+// Bluetooth). A manual reading is carried as self-reported (FHIR) and alerts like any other.
+enum class EntrySource { kDevice, kManual };
+// Who typed a manual reading in.
+enum class Enterer { kPatient, kRelative, kNurse };
+
+// "device" / "manual": the one spelling of the wire-side JSON, the store and the API.
+std::string_view entry_source_name(EntrySource s);
+// "patient" / "relative" / "nurse".
+std::string_view enterer_name(Enterer e);
+// The inverses; nullopt for any other text (untrusted input: form, JSON).
+std::optional<EntrySource> parse_entry_source(std::string_view name);
+std::optional<Enterer> parse_enterer(std::string_view name);
+
+struct Provenance {
+  EntrySource source = EntrySource::kDevice;
+  Enterer enterer = Enterer::kPatient;  // meaningful only for kManual
+  // kManual: the relative's or nurse's name or staff id as they gave it, so a clinician can
+  // call back; empty for the patient. Personal data: stored and shown to the care team,
+  // exported as the performer's display, NEVER written to a log line.
+  std::string enterer_name;
+  friend bool operator==(const Provenance&, const Provenance&) = default;
+};
+
+// The longest enterer_name the hub sends and the server stores, in bytes of UTF-8.
+inline constexpr std::size_t kMaxEntererName = 80;
+// True when `name` may be an enterer_name: at most kMaxEntererName bytes of valid UTF-8
+// without control characters (C0, DEL, C1) or line/paragraph separators.
+bool is_valid_enterer_name(std::string_view name);
+
 struct Reading {
   ReadingUid uid;     // set by finalize_reading(), never by a driver
   GatewayId gateway;  // set by finalize_reading()
@@ -180,6 +213,7 @@ struct Reading {
   std::optional<std::chrono::seconds> clock_offset;  // device_time - hub_time at transfer
   Measurement measurement;
   QualityFlags quality;
+  Provenance provenance;  // device (default) or typed in by a person
   friend bool operator==(const Reading&, const Reading&) = default;
 };
 

@@ -52,6 +52,14 @@ Gateway::Gateway(boost::asio::io_context& io, GatewayConfig config, std::unique_
                          },
                          [this] { uplink_.poke(); }},
                counters_),
+      manual_(
+          config_.gateway_id,
+          [this](std::span<const Reading> r) -> Result<void> {
+            auto done = commit(r);
+            if (done) uplink_.poke();
+            return done;
+          },
+          counters_),
       status_timer_(io) {
   if (!config_.ble_adapter.empty()) {
     ble_ = std::make_unique<BleDevices>(
@@ -105,6 +113,11 @@ Result<void> Gateway::commit(std::span<const Reading> readings,
   epochs_.committed();
   crash_point("gateway.after_outbox_commit");
   if (*added < entries->size()) counters_.add("readings_duplicate", entries->size() - *added);
+  // The device readings' values, for manual entry's "far from recent" question (typed ones are
+  // noted by ManualEntry itself).
+  for (const auto& r : readings) {
+    if (r.provenance.source == EntrySource::kDevice) manual_.recent_note(r);
+  }
   return {};
 }
 

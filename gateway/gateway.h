@@ -13,6 +13,7 @@
 #include "gateway/ble_devices.h"
 #include "gateway/config.h"
 #include "gateway/local_page/status_page.h"
+#include "gateway/manual_entry/manual_entry.h"
 #include "gateway/outbox/outbox.h"
 #include "gateway/record_epochs.h"
 #include "gateway/serial_devices.h"
@@ -42,6 +43,9 @@ class Gateway {
   // What the hub's local status page shows (local_page/status_page.h): devices and when each
   // was last heard from, readings not yet acked by the centre.
   local_page::HubView hub_view();
+  // Manual entry (issue 20 part 5): the local page's form submits here; a stored entry goes
+  // through commit() like a device reading, then the uplink is poked.
+  ManualEntry& manual_entry() { return manual_; }
 
   // The hub's counters, sent in every heartbeat (main adds driver_plugin_refused).
   Counters& counters() { return counters_; }
@@ -60,6 +64,7 @@ class Gateway {
   Uplink uplink_;
   SerialDevices devices_;
   std::unique_ptr<BleDevices> ble_;  // null when BLE is off (no ble_adapter)
+  ManualEntry manual_;
   boost::asio::steady_timer status_timer_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool stopping_ = false;

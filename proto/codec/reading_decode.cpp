@@ -247,6 +247,24 @@ void check_times(const v1::Reading& p, Checker& c) {
   }
 }
 
+// Who entered the reading (issue 20 part 5). No provenance (older hubs) stays a device
+// reading; an unknown source or enterer, or a person's name on a device reading, is rejected
+// (kept in quarantine) rather than shown as something it is not.
+void read_provenance(const v1::Provenance& in, Provenance& out, Checker& c) {
+  if (!v1::EntrySource_IsValid(in.source())) return c.note("provenance.source unknown");
+  if (!v1::Enterer_IsValid(in.enterer())) return c.note("provenance.enterer unknown");
+  out.source = static_cast<EntrySource>(in.source());
+  out.enterer = static_cast<Enterer>(in.enterer());
+  out.enterer_name = in.enterer_name();
+  if (out.source == EntrySource::kDevice &&
+      (out.enterer != Enterer::kPatient || !out.enterer_name.empty())) {
+    return c.note("provenance names a person on a device reading");
+  }
+  if (!is_valid_enterer_name(out.enterer_name)) {
+    c.note("provenance.enterer_name too long or not printable UTF-8");
+  }
+}
+
 }  // namespace
 
 // The domain Reading, or the reason it is rejected.
@@ -275,6 +293,7 @@ Result<Reading> detail::from_proto(const v1::Reading& p) {
   } else {
     c.note("quality.device_time_precision unknown");
   }
+  if (p.has_provenance()) read_provenance(p.provenance(), r.provenance, c);
   auto measurement = get_measurement(p, c);
   if (measurement) r.measurement = std::move(*measurement);
   if (!c.error && make_reading_uid(r.gateway, r) != r.uid) {

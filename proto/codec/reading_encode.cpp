@@ -177,6 +177,13 @@ void detail::to_proto(const Reading& in, v1::Reading& r) {
   q->set_control_result(in.quality.control_result);
   q->set_device_time_precision(
       static_cast<v1::TimePrecision>(static_cast<int>(in.quality.device_time_precision)));
+  if (in.provenance.source == EntrySource::kManual) {
+    // A device reading sends no provenance: its bytes stay those of a hub before issue 20.
+    auto* pv = r.mutable_provenance();
+    pv->set_source(v1::ENTRY_SOURCE_MANUAL);
+    pv->set_enterer(static_cast<v1::Enterer>(static_cast<int>(in.provenance.enterer)));
+    pv->set_enterer_name(in.provenance.enterer_name);
+  }
   put_measurement(in.measurement, r);
 }
 

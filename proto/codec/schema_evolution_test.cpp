@@ -129,4 +129,42 @@ TEST_CASE("schema evolution: generic with unknown kind, wrong unit, code or key 
 }
 
 }  // namespace
+TEST_CASE("schema evolution: v1 readings (no provenance field) decode as device readings") {
+  auto batch = decode_batch(read_file(kV1Batch));
+  REQUIRE(batch);
+  REQUIRE_FALSE(batch->readings.empty());
+  for (const auto& r : batch->readings) {
+    CHECK(r.provenance.source == EntrySource::kDevice);
+    CHECK(r.provenance.enterer_name.empty());
+  }
+  // And a device reading encoded today carries no provenance: the bytes old servers read.
+  v1::Reading p;
+  REQUIRE(p.ParseFromString(encode_reading(every_kind()[0])));
+  CHECK_FALSE(p.has_provenance());
+}
+
+TEST_CASE("schema evolution: a typed-in reading keeps provenance and person, bad ones refused") {
+  Reading r = every_kind()[2];  // INR
+  r.provenance = Provenance{EntrySource::kManual, Enterer::kRelative, "Anna Virtanen"};
+  auto back = decode_reading(encode_reading(r));
+  REQUIRE(back);
+  CHECK(back->provenance == r.provenance);
+  CHECK(*back == r);
+
+  auto with = [&](auto change) {
+    v1::Reading q;
+    REQUIRE(q.ParseFromString(encode_reading(r)));
+    change(*q.mutable_provenance());
+    return decode_reading(q.SerializeAsString());
+  };
+  // A source or enterer from a later schema is not shown as something it is not.
+  CHECK_FALSE(with([](v1::Provenance& p) { p.set_source(static_cast<v1::EntrySource>(7)); }));
+  CHECK_FALSE(with([](v1::Provenance& p) { p.set_enterer(static_cast<v1::Enterer>(9)); }));
+  // A device reading names no person.
+  CHECK_FALSE(with([](v1::Provenance& p) { p.set_source(v1::ENTRY_SOURCE_DEVICE); }));
+  CHECK_FALSE(with([](v1::Provenance& p) { p.set_enterer_name("Anna\x1b[2J"); }));
+  CHECK_FALSE(with([](v1::Provenance& p) { p.set_enterer_name(std::string(81, 'a')); }));
+  CHECK(with([](v1::Provenance& p) { p.set_enterer_name(std::string(80, 'a')); }));
+}
+
 }  // namespace kotona::wire

@@ -345,3 +345,46 @@ TEST_CASE("build_everything_bundle: implausible reading -> quality-flag extensio
   CHECK(flagged);
   CHECK(obs.at("note").at(0).at("text").as_string().find("implausible: value outside") == 0);
 }
+
+TEST_CASE(
+    "build_everything_bundle: a typed-in reading -> self-reported label, entered-by, narrative") {
+  auto typed = testing::row("manual", "m1", Inr{3.4, std::nullopt, std::nullopt});
+  typed.provenance = Provenance{EntrySource::kManual, Enterer::kRelative, "Anna Virtanen"};
+  auto nurse = testing::row("manual", "m2", BloodPressure{150, 90, std::nullopt, std::nullopt});
+  nurse.provenance = Provenance{EntrySource::kManual, Enterer::kNurse, "sh. Laine"};
+  auto device = testing::row("INR1", "1", Inr{2.6, std::nullopt, std::nullopt});
+  auto bundle = build({typed, nurse, device});
+  const auto obs = resources(bundle, "Observation");
+  REQUIRE(obs.size() == 3);
+  auto security = [](const json::object& o) -> std::string {
+    const auto* meta = o.if_contains("meta");
+    if (meta == nullptr || !meta->as_object().contains("security")) return "";
+    const auto& label = meta->at("security").at(0);
+    CHECK(label.at("system").as_string() ==
+          "http://terminology.hl7.org/CodeSystem/v3-ObservationValue");
+    return std::string(label.at("code").as_string());
+  };
+  auto entered_by = [](const json::object& o) -> std::string {
+    for (const auto& e : o.at("extension").as_array()) {
+      if (e.at("url").as_string() == "urn:kotona:fhir:extension:entered-by") {
+        return std::string(e.at("valueCode").as_string());
+      }
+    }
+    return "";
+  };
+  CHECK(security(obs[0]) == "PATRPT");
+  CHECK(entered_by(obs[0]) == "relative");
+  CHECK(security(obs[1]) == "CLINRPT");
+  CHECK(entered_by(obs[1]) == "nurse");
+  CHECK(security(obs[2]).empty());  // a device reading is unchanged
+  CHECK(entered_by(obs[2]).empty());
+  // The profile stays (meta.profile beside the label), the patient is still the performer,
+  // the narrative says it in the record's language, and the name stays out of the record.
+  CHECK(obs[1].at("meta").at("profile").at(0).as_string().find("fiphr-sd-bloodpressure") !=
+        std::string::npos);
+  CHECK(obs[0].at("performer").at(0).at("reference") == obs[0].at("subject").at("reference"));
+  CHECK(std::string(obs[0].at("text").at("div").as_string()).find("Itse ilmoitettu") !=
+        std::string::npos);
+  CHECK(json::serialize(bundle).find("Virtanen") == std::string::npos);
+  CHECK(json::serialize(bundle).find("Laine") == std::string::npos);
+}

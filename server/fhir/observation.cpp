@@ -35,6 +35,11 @@ constexpr std::string_view kExtQualityFlag = "urn:kotona:fhir:extension:quality-
 constexpr std::string_view kExtTimePrecision = "urn:kotona:fhir:extension:device-time-precision";
 constexpr std::string_view kExtDevice = "urn:kotona:fhir:extension:device";
 constexpr std::string_view kExtAdditionalValue = "urn:kotona:fhir:extension:additional-value";
+constexpr std::string_view kExtEnteredBy = "urn:kotona:fhir:extension:entered-by";
+// HL7 security labels, integrity provenance "reported by" (v3 ObservationValue,
+// _SECINTPRVRBOBV): PATRPT patient reported, CLINRPT clinician reported (docs/fhir.md).
+constexpr std::string_view kObservationValueSystem =
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationValue";
 
 json::object extension(std::string_view url, std::string_view type, json::value value) {
   return json::object{{"url", url}, {type, std::move(value)}};
@@ -125,6 +130,26 @@ json::array provenance(const store::StoredReading& row) {
   return ext;
 }
 
+// Typed in by a person (issue 20 part 5): who, as a role code (patient, relative, nurse), and a
+// narrative line. The person's name stays in the service centre's store (the clinician page
+// shows it for a call back); it is not sent to the national record.
+void add_entered_by(const store::StoredReading& row, json::array& ext, Narrative& narrative) {
+  if (row.provenance.source != EntrySource::kManual) return;
+  ext.push_back(
+      extension(kExtEnteredBy, "valueCode", json::string(enterer_name(row.provenance.enterer))));
+  switch (row.provenance.enterer) {
+    case Enterer::kPatient:
+      return narrative.line("Itse ilmoitettu: potilas kirjasi arvon mittarista käsin",
+                            "Själv rapporterad: patienten skrev in värdet från mätaren");
+    case Enterer::kRelative:
+      return narrative.line("Itse ilmoitettu: omainen kirjasi arvon mittarista käsin",
+                            "Själv rapporterad: en anhörig skrev in värdet från mätaren");
+    case Enterer::kNurse:
+      return narrative.line("Hoitaja kirjasi arvon mittarista käsin",
+                            "Sjuksköterskan skrev in värdet från mätaren");
+  }
+}
+
 // Quality flags that are set: one extension each, a note and a narrative line for people.
 void add_quality(const json::object& quality, json::array& ext, std::vector<std::string>& notes,
                  Narrative& narrative) {
@@ -197,6 +222,17 @@ json::object observation_head(const store::StoredReading& row, const KindRow& ki
   if (!kind.fhir_profile.empty()) {
     obs["meta"] = json::object{{"profile", json::array{json::string(kind.fhir_profile)}}};
   }
+  // A value a person typed in (issue 20 part 5) is self-reported: labelled in meta.security
+  // (integrity provenance, reported by), so a receiver that reads no Kotona extension still
+  // sees that no device delivered it. A nurse's entry is clinician reported.
+  if (row.provenance.source == EntrySource::kManual) {
+    const bool nurse = row.provenance.enterer == Enterer::kNurse;
+    auto& meta = obs["meta"].is_object() ? obs["meta"].as_object() : obs["meta"].emplace_object();
+    meta["security"] =
+        json::array{json::object{{"system", kObservationValueSystem},
+                                 {"code", nurse ? "CLINRPT" : "PATRPT"},
+                                 {"display", nurse ? "clinician reported" : "patient reported"}}};
+  }
   obs["language"] = language_code(language);
   obs["text"] = nullptr;
   obs["extension"] = nullptr;
@@ -266,6 +302,7 @@ Result<json::object> make_observation(const store::StoredReading& row, Narrative
   if (!filled) return fail(filled.error());
   add_notes(v, *kind, notes, narrative);
   add_quality(quality.get_object(), ext, notes, narrative);
+  add_entered_by(row, ext, narrative);
   obs["code"] = std::move(values_part["code"]);
   obs["subject"] = json::object{{"reference", patient_ref(row.patient)}};
   for (auto& kv : values_part) {

@@ -117,6 +117,14 @@ json::object reading_json(const store::StoredReading& r) {
         iso8601(std::chrono::time_point_cast<std::chrono::milliseconds>(*r.device_time));
   }
   if (r.clock_offset) o["clock_offset_s"] = r.clock_offset->count();
+  // Issue 20 part 5: {"source":"device"} or, typed in on the hub, {"source":"manual",
+  // "enterer":"patient"|"relative"|"nurse", "enterer_name": "..." (only when given)}.
+  json::object provenance{{"source", entry_source_name(r.provenance.source)}};
+  if (r.provenance.source == EntrySource::kManual) {
+    provenance["enterer"] = enterer_name(r.provenance.enterer);
+    if (!r.provenance.enterer_name.empty()) provenance["enterer_name"] = r.provenance.enterer_name;
+  }
+  o["provenance"] = std::move(provenance);
   return o;
 }
 

@@ -47,6 +47,16 @@ alerts::TechnicalDraft thresholds_refused(const PatientId& patient,
   return d;
 }
 
+// A reading typed in on the hub (issue 20 part 5) alerts exactly as a device reading does;
+// its alert says so: value "entered" (patient / relative / nurse; the page's "self-reported"
+// mark) and the English message. Only the role: a person's name is never in an alert's text.
+void mark_typed_in(const Reading& reading, std::string& message, alerts::AlertValues& values) {
+  if (reading.provenance.source != EntrySource::kManual) return;
+  const auto who = enterer_name(reading.provenance.enterer);
+  values.push_back({"entered", std::string(who)});
+  message += " (self-reported: typed in by the " + std::string(who) + ")";
+}
+
 }  // namespace
 
 Result<void> AlertBook::raise_for_reading(const Reading& reading, const PatientId& patient,
@@ -69,6 +79,7 @@ Result<void> AlertBook::raise_for_reading(const Reading& reading, const PatientI
   if (!trend) return fail(trend.error());
   drafts.insert(drafts.end(), trend->begin(), trend->end());
   for (auto& draft : drafts) {
+    mark_typed_in(reading, draft.message, draft.values);
     auto alert =
         draft_alert(reading.uid.value + "#" + draft.rule_id, reading.uid, patient, draft.rule_id);
     alert.priority = draft.priority;
@@ -103,6 +114,7 @@ Result<void> AlertBook::raise_implausible(const Reading& reading, const PatientI
                                  {"low", found->low},
                                  {"high", found->high}});
   }
+  mark_typed_in(reading, alert.message, values);
   alert.values_json = encode_alert_values_json(values);
   alert.created = created;
   return raise_into(std::move(alert), reading.gateway.value + "/" + reading.device.serial.value,

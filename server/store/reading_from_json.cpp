@@ -127,6 +127,18 @@ QualityFlags quality(const json::object& q) {
 
 }  // namespace
 
+Provenance decode_provenance_json(std::string_view text_in) {
+  Provenance p{EntrySource::kManual, Enterer::kPatient, {}};
+  boost::system::error_code ec;
+  auto parsed = json::parse(text_in, ec);
+  if (ec || !parsed.is_object()) return p;
+  const auto& o = parsed.as_object();
+  if (text(o, "source") == entry_source_name(EntrySource::kDevice)) return Provenance{};
+  p.enterer = parse_enterer(text(o, "enterer")).value_or(Enterer::kPatient);
+  p.enterer_name = text(o, "enterer_name");
+  return p;
+}
+
 std::optional<Reading> decode_reading_json(std::string_view text_in) {
   boost::system::error_code ec;
   auto parsed = json::parse(text_in, ec);
@@ -152,6 +164,9 @@ std::optional<Reading> decode_reading_json(std::string_view text_in) {
   }
   r.measurement = std::move(*m);
   r.quality = quality(object(o, "quality"));
+  if (const auto* p = o.if_contains("provenance"); p && p->is_object()) {
+    r.provenance = decode_provenance_json(json::serialize(*p));
+  }
   if (r.uid.value.empty() || r.gateway.value.empty() || r.device.serial.value.empty()) {
     return std::nullopt;
   }

@@ -173,6 +173,13 @@ std::string encode_quality_json(const QualityFlags& q) {
   return out;
 }
 
+std::optional<std::string> encode_provenance_json(const Provenance& p) {
+  if (p.source == EntrySource::kDevice) return std::nullopt;
+  json::object o{{"source", entry_source_name(p.source)}, {"enterer", enterer_name(p.enterer)}};
+  if (!p.enterer_name.empty()) o["enterer_name"] = p.enterer_name;
+  return to_json_text(o);
+}
+
 std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold) {
   json::object o;
   for (const auto& [key, value] : threshold) o[key] = value;
@@ -207,6 +214,10 @@ std::string encode_reading_json(const Reading& r, std::string_view values_json) 
   json::object tail{{"quality", quality(r.quality)}};
   if (r.device_time) tail["device_time_unix_s"] = r.device_time->time_since_epoch().count();
   if (r.clock_offset) tail["clock_offset_s"] = r.clock_offset->count();
+  // Only for a typed reading: a device reading's text is unchanged (items held before match).
+  if (auto provenance = encode_provenance_json(r.provenance)) {
+    tail["provenance"] = json::parse(*provenance);
+  }
   std::string text = to_json_text(head);
   text.pop_back();  // '}'
   text += ",\"values\":";

@@ -27,6 +27,13 @@ std::string encode_alert_values_json(const alerts::AlertValues& values);
 // The value under component key `key` (core/kinds.h, e.g. weight's "kg") of a stored
 // values_json; nullopt when absent or not a number.
 std::optional<double> decode_component_value(const std::string& values_json, std::string_view key);
+// The readings.provenance_json column (issue 20 part 5): nullopt (NULL) for a device reading,
+// so device rows are unchanged; {"source":"manual","enterer":"relative","enterer_name":"..."}
+// for a typed one ("enterer_name" only when given).
+std::optional<std::string> encode_provenance_json(const Provenance& provenance);
+// The column back. A column that is not NULL is a manual entry: an unreadable one (or an
+// unknown enterer) stays kManual / kPatient rather than pass for a device reading.
+Provenance decode_provenance_json(std::string_view text);
 // Every field of the reading, for the quarantine's reading_json column.
 std::string encode_reading_json(const Reading& reading);
 // The same text around `values_json`, the reading's encode_values_json() already built (the

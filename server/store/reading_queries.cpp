@@ -2,6 +2,7 @@
 // measured time (the FHIR export, server/fhir/README.md).
 #include <limits>
 
+#include "server/store/reading_json.h"
 #include "server/store/reading_ledger.h"
 #include "server/store/reading_row.h"
 
@@ -19,7 +20,7 @@ std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
 // after that day (1M rows: 0.5 s instead of milliseconds, bench growth point).
 constexpr const char* kMeasuredBetween =
     "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
-    "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings "
+    "hub_time_unix_ms, clock_offset_s, values_json, quality_json, provenance_json FROM readings "
     "WHERE patient_id = ? AND measured_unix_ms >= ? AND measured_unix_ms < ? "
     "ORDER BY measured_unix_ms ASC, seq ASC LIMIT ?";
 
@@ -37,6 +38,7 @@ StoredReading row_to_reading(const Statement& s) {
   if (!s.column_is_null(7)) r.clock_offset = std::chrono::seconds{s.column_int(7)};
   r.values_json = s.column_text(8);
   r.quality_json = s.column_text(9);
+  if (!s.column_is_null(10)) r.provenance = decode_provenance_json(s.column_text(10));
   return r;
 }
 
@@ -78,7 +80,7 @@ Result<std::vector<StoredReading>> ReadingLedger::readings(const std::optional<P
                                                            int limit) {
   std::string sql =
       "SELECT reading_uid, patient_id, gateway_id, device_serial, kind, device_time_unix_s, "
-      "hub_time_unix_ms, clock_offset_s, values_json, quality_json FROM readings ";
+      "hub_time_unix_ms, clock_offset_s, values_json, quality_json, provenance_json FROM readings ";
   // Newest first from an index read backwards, so a long history costs `limit` rows, and the
   // page shows the last readings, not the first. A patient's: newest by measured time
   // (readings_patient_measured; after an outage the backlog arrives last but is not the

@@ -110,7 +110,7 @@ Result<std::vector<OutboxItem>> RecordOutbox::claim(HubTime now, std::chrono::mi
     auto row = read->step();
     if (!row) return fail(row.error());
     if (!*row) break;
-    by_seq[read->column_int(10)] = row_to_reading(*read);
+    by_seq[read->column_int(11)] = row_to_reading(*read);
   }
   for (auto& item : items) {
     auto it = by_seq.find(item.seq);

@@ -129,16 +129,20 @@ constexpr std::pair<const char*, const char*> kPatientColumnsAdded[] = {{"langua
 constexpr std::pair<const char*, const char*> kUserSettingsColumnsAdded[] = {
     {"language", "TEXT NULL"}, {"alert_sound", "INTEGER NULL"}, {"alert_notify", "INTEGER NULL"}};
 
+// Who entered a reading (issue 20 part 5): NULL for a device reading (every older row),
+// else encode_provenance_json's {"source":"manual","enterer":...}.
+constexpr std::pair<const char*, const char*> kReadingColumnsAdded[] = {
+    {"provenance_json", "TEXT NULL"}};
+
 // Every table that gained columns after v1, walked by one loop at open.
 struct ColumnsAdded {
   const char* table;
   std::span<const std::pair<const char*, const char*>> columns;
 };
-constexpr ColumnsAdded kColumnsAdded[] = {{"alerts", kAlertColumnsAdded},
-                                          {"enrolment", kEnrolmentColumnsAdded},
-                                          {"patients", kPatientColumnsAdded},
-                                          {"quarantine", kQuarantineColumnsAdded},
-                                          {"user_settings", kUserSettingsColumnsAdded}};
+constexpr ColumnsAdded kColumnsAdded[] = {
+    {"alerts", kAlertColumnsAdded},     {"enrolment", kEnrolmentColumnsAdded},
+    {"patients", kPatientColumnsAdded}, {"quarantine", kQuarantineColumnsAdded},
+    {"readings", kReadingColumnsAdded}, {"user_settings", kUserSettingsColumnsAdded}};
 
 // Run once the columns exist. Alerts stored before alert_events existed keep their ids as
 // their "raised" events, so event ids stay one increasing sequence and Last-Event-ID replay

@@ -56,21 +56,21 @@ const std::string& insert_sql(std::size_t rows) {
     text =
         "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
         "measured_unix_ms, device_time_unix_s, hub_time_unix_ms, clock_offset_s, values_json, "
-        "quality_json, received_unix_ms) VALUES";
+        "quality_json, received_unix_ms, provenance_json) VALUES";
     for (std::size_t i = 0; i < rows; ++i)
-      text += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?)";
+      text += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?)";
     text += " " KOTONA_READING_UID_ON_CONFLICT " RETURNING reading_uid, seq, patient_id";
   }
   return text;
 }
 
-constexpr int kInsertColumns = 12;
+constexpr int kInsertColumns = 13;
 
 // Each row through its own INSERT was a round trip per reading on PostgreSQL (issue 15). The
 // RETURNING list names the rows inserted; the others' uids were stored already (ON CONFLICT
 // DO NOTHING), which the caller sorts into duplicate or conflict.
 Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<const Row> rows) {
-  constexpr std::size_t kMaxRowsPerInsert = 64;  // 768 parameters: far below either limit
+  constexpr std::size_t kMaxRowsPerInsert = 64;  // 832 parameters: far below either limit
   std::vector<bool> inserted(rows.size(), false);
   for (std::size_t done = 0; done < rows.size();) {
     std::size_t n = kMaxRowsPerInsert;
@@ -91,6 +91,7 @@ Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<con
       insert->bind(p + 10, row.values_json);
       insert->bind(p + 11, encode_quality_json(reading.quality));
       insert->bind(p + 12, ms(txn.received));
+      insert->bind(p + 13, encode_provenance_json(reading.provenance));
       p += kInsertColumns;
     }
     std::set<std::string> returned;

@@ -178,6 +178,7 @@ struct StoredReading {
   std::optional<std::chrono::seconds> clock_offset;
   std::string values_json;
   std::string quality_json;
+  Provenance provenance;  // column provenance_json; NULL (device, older rows) -> default
 };
 
 struct Enrolment {

@@ -145,4 +145,26 @@ TEST_CASE("kind table: every row in `due` config, page trend, plausibility and r
 }
 
 }  // namespace
+TEST_CASE("kind table: manual entry rules -> usual inside the server's limits inside possible") {
+  int rules = 0;
+  for (const auto& row : kind_table()) {
+    for (const auto& c : row.components) {
+      if (!c.manual) continue;
+      ++rules;
+      CAPTURE(c.key);
+      const auto& m = *c.manual;
+      CHECK(m.possible.low > 0);  // zero or less is no measurement of any enterable kind
+      CHECK(m.possible.low <= m.usual.low);
+      CHECK(m.usual.low < m.usual.high);
+      CHECK(m.usual.high <= m.possible.high);
+      CHECK(m.recent_change >= 0);
+      if (c.limits) {  // asked before the server would flag it implausible
+        CHECK(c.limits->low <= m.usual.low);
+        CHECK(m.usual.high <= c.limits->high);
+      }
+    }
+  }
+  CHECK(rules >= 9);  // bp (3), glucose, inr, weight, spo2 (2), temperature
+}
+
 }  // namespace kotona

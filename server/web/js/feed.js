@@ -113,6 +113,9 @@ function row(a) {
   tr.appendChild(pt);
   const msg = el("td", null, "msg");
   msg.append(...alertText(a));
+  // A reading typed in on the hub (issue 20 part 5): the alert's values say who typed it.
+  const entered = (a.last_values || a.values || {}).entered;
+  if (entered) msg.appendChild(tx("span", "flag.manual." + (["relative", "nurse"].includes(entered) ? entered : "patient"), {}, "self-reported"));
   if (a.crossings > 1) {
     msg.appendChild(tx("div", "feed.crossings", {count: a.crossings, when: when(a.created_at)}, "small crossings"));
   }

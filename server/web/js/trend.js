@@ -33,7 +33,21 @@ function flagText(kind, r) {
   }
   if (r.quality && r.quality.implausible) out.push(t("flag.implausible"));
   if (r.quality && r.quality.uid_conflict) out.push(t("flag.uidConflict"));
+  const m = manualMark(r);
+  if (m) out.push(m);
   return out.join(" ");
+}
+
+// A value typed in on the hub (issue 20 part 5): "itse ilmoitettu" (+ who), "" for a device's.
+// The enterer's name (data) only in the point's tooltip: manualBy().
+export function manualMark(r) {
+  const p = r.provenance;
+  if (!p || p.source !== "manual") return "";
+  return t("flag.manual." + (["relative", "nurse"].includes(p.enterer) ? p.enterer : "patient"));
+}
+export function manualBy(r) {
+  const p = r.provenance;
+  return p && p.source === "manual" && p.enterer_name ? t("flag.manual.by", {name: p.enterer_name}) : "";
 }
 
 export function svg(tag, attrs) {
@@ -87,17 +101,21 @@ function plotSeries(s, kind, k, i, pts, focusUid, {x, y}) {
                                  "data-series": k, "data-device": line[0].r.device_serial}));
   for (const p of line) {
     const hit = p.r.reading_uid === focusUid;
-    const c = svg("circle", {cx: x(p.t), cy: y(p.r.values[k]), r: hit ? 5 : 3, fill: hit ? "#b00" : color,
-                             class: hit ? "point alert-point" : "point", "data-uid": p.r.reading_uid});
+    const typed = manualMark(p.r) !== "";
+    const c = svg("circle", {cx: x(p.t), cy: y(p.r.values[k]), r: hit ? 5 : 3, fill: hit ? "#b00" : typed ? "#fff" : color,
+                             stroke: color, class: (hit ? "point alert-point" : "point") + (typed ? " self-reported" : ""),
+                             "data-uid": p.r.reading_uid});
     const note = flagText(kind, p.r);
     const tip = svg("title", {"data-k": "trend.point"});
+    const by = manualBy(p.r);
     tip.textContent = t("trend.point", {series: t("series." + k), value: note || num(p.r.values[k], 2),
-                                        when: when(new Date(p.t).toISOString())});
+                                        when: when(new Date(p.t).toISOString())}) + (by ? " · " + by : "");
     c.appendChild(tip);
     s.appendChild(c);
-    if (note) {  // range indicator / implausible: written beside the point, never only a dot
-      s.appendChild(text({x: x(p.t) + 6, y: y(p.r.values[k]) - 6, fill: "#b00", "font-size": 11,
-                          class: "value-flag", "data-uid": p.r.reading_uid}, note, "flag"));
+    if (note) {  // range indicator / implausible / self-reported: written beside the point, never only a dot
+      s.appendChild(text({x: x(p.t) + 6, y: y(p.r.values[k]) - 6, fill: typed && note === manualMark(p.r) ? "#555" : "#b00",
+                          "font-size": 11, class: "value-flag" + (typed ? " self-reported" : ""), "data-uid": p.r.reading_uid},
+                         note, "flag"));
     }
   }
 }
