@@ -1,6 +1,7 @@
 // kotona-gateway --config FILE: the home hub process (docs/contracts.md).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <csignal>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "gateway/driver_plugins.h"
 #include "gateway/gateway.h"
 #include "gateway/local_page/local_server.h"
+#include "gateway/local_page/manual_page.h"
 #include "gateway/local_page/status_page.h"
 #include "service/notify.h"
 
@@ -54,6 +56,16 @@ int main(int argc, char** argv) {
   // The hub's local page (loopback): status in the patient's language; features add routes.
   gateway::local_page::LocalServer local_page(io, (*gw)->counters());
   gateway::local_page::add_status_page(local_page, [g = gw->get()] { return g->hub_view(); });
+  // Manual entry (issue 20 part 5): the form hands typed results to the hub's ManualEntry.
+  auto hub_now = [] {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+  };
+  gateway::local_page::add_manual_page(local_page,
+                                       {[g = gw->get(), hub_now](const gateway::ManualForm& form) {
+                                          return g->manual_entry().submit(form, hub_now());
+                                        },
+                                        hub_now});
   if (!config_host.empty()) {
     auto bound = local_page.listen("loopback", config_host, config_port);
     if (!bound) {
