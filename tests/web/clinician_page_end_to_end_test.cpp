@@ -565,3 +565,34 @@ TEST_CASE(
                                               {"mittausvirhe [actionable: no]"}});
   check_audit_chain(sys);
 }
+
+TEST_CASE(
+    "page self-reported readings (issue 20 part 5): values typed in on the hub marked on the "
+    "alert and beside their points, the meter's unmarked, in Finnish, Swedish and English") {
+  SystemUnderTest sys;
+  sys.extra_server_config =
+      "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1") +
+      "enrol = " + sys.gateway_id() + " INR0001 patient-1\nenrol = " + sys.gateway_id() +
+      " manual patient-1\n";
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  register_aino(sys);
+  store_as_hub(sys, [](const kotona::GatewayId& gw, kotona::HubTime now) {
+    using kotona::test::reading_of;
+    auto typed = [](kotona::Reading r, kotona::Enterer who, std::string name) {
+      r.device.driver = "manual";
+      r.provenance = kotona::Provenance{kotona::EntrySource::kManual, who, std::move(name)};
+      return r;
+    };
+    return Readings{
+        reading_of(gw, "INR0001", "1", kotona::Inr{2.6, std::nullopt, std::nullopt},
+                   now - std::chrono::hours(48)),
+        typed(reading_of(gw, "manual", "mf1", kotona::Inr{2.9, std::nullopt, std::nullopt},
+                         now - std::chrono::hours(24)),
+              kotona::Enterer::kRelative, "Anna Virtanen"),
+        typed(kotona::test::bp(gw, "manual", "mf2", 186, 116, now - std::chrono::minutes(30)),
+              kotona::Enterer::kPatient, "")};
+  });
+  run_page(sys, "manual_page.cjs", {"dr-page", kTestPassword, KOTONA_SHOT_DIR},
+           {"BPSIM0001", {"measure", "128/82/70"}, {}});
+}

@@ -113,8 +113,11 @@ function plotSeries(s, kind, k, i, pts, focusUid, {x, y}) {
     c.appendChild(tip);
     s.appendChild(c);
     if (note) {  // range indicator / implausible / self-reported: written beside the point, never only a dot
-      s.appendChild(text({x: x(p.t) + 6, y: y(p.r.values[k]) - 6, fill: typed && note === manualMark(p.r) ? "#555" : "#b00",
-                          "font-size": 11, class: "value-flag" + (typed ? " self-reported" : ""), "data-uid": p.r.reading_uid},
+      // Left of a point near the right edge, so the text stays inside the chart.
+      const left = x(p.t) > Number(s.getAttribute("width")) - 140;
+      s.appendChild(text({x: x(p.t) + (left ? -6 : 6), y: y(p.r.values[k]) - 6, "text-anchor": left ? "end" : "start",
+                          fill: typed && note === manualMark(p.r) ? "#555" : "#b00", "font-size": 11,
+                          class: "value-flag" + (typed ? " self-reported" : ""), "data-uid": p.r.reading_uid},
                          note, "flag"));
     }
   }
