@@ -34,8 +34,12 @@ endfunction()
 
 # kotona_deb_service(<component> <package> <unit> <user> <state dir> <conffile> <role>): the
 # unit, the conffile and the maintainer scripts of a package that runs a service.
+# Further units (ARGN: e.g. a timer) are enabled and started with it, masked on remove;
+# kotona_deb_extra_purge (if set by the caller): one more directory purge deletes.
 function(kotona_deb_service component package unit user state conf role)
   set(PKG ${package})
+  string(JOIN " " EXTRA_UNITS ${ARGN})
+  set(EXTRA_PURGE "${kotona_deb_extra_purge}")
   set(UNIT ${unit}.service)
   set(USER ${user})
   set(STATE ${state})
@@ -59,8 +63,19 @@ endfunction()
 install(TARGETS kotona-gateway RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT gateway)
 install(FILES "${PROJECT_SOURCE_DIR}/gateway/README.md" DESTINATION share/doc/kotona-gateway
         COMPONENT gateway)
+set(kotona_deb_extra_purge /var/lib/kotona-update)  # the updater's rollback copy and status
 kotona_deb_service(gateway kotona-gateway kotona-gateway kotona-gateway /var/lib/kotona
-                   gateway.conf "home hub")
+                   gateway.conf "home hub" kotona-gateway-update.timer)
+unset(kotona_deb_extra_purge)
+# The hub's updater (issue 20 part 6, docs/packages.md "Updates"): script, service, timer, man.
+install(PROGRAMS "${kotona_deb_dir}/kotona-gateway-update" DESTINATION sbin COMPONENT gateway)
+install(FILES "${PROJECT_SOURCE_DIR}/deploy/systemd/kotona-gateway-update.service"
+              "${PROJECT_SOURCE_DIR}/deploy/systemd/kotona-gateway-update.timer"
+        DESTINATION /lib/systemd/system COMPONENT gateway)
+execute_process(COMMAND gzip -9nc "${kotona_deb_dir}/man/kotona-gateway-update.8"
+                OUTPUT_FILE "${kotona_deb_out}/kotona-gateway-update.8.gz")
+install(FILES "${kotona_deb_out}/kotona-gateway-update.8.gz" DESTINATION share/man/man8
+        COMPONENT gateway)
 kotona_deb_docs(gateway kotona-gateway)
 kotona_deb_man(gateway kotona-gateway)
 

@@ -14,6 +14,7 @@
 #include "gateway/local_page/local_server.h"
 #include "gateway/local_page/manual_page.h"
 #include "gateway/local_page/status_page.h"
+#include "gateway/update_status.h"
 #include "service/notify.h"
 
 namespace {
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
     return kExitBadConfig;
   }
   for (const auto& [name, n] : plugin_counters.snapshot()) (*gw)->counters().add(name, n);
+  // The updater's rollbacks (docs/packages.md "Updates") ride on every heartbeat.
+  gateway::read_update_status((*gw)->counters());
   // The hub's local page (loopback): status in the patient's language; features add routes.
   gateway::local_page::LocalServer local_page(io, (*gw)->counters());
   gateway::local_page::add_status_page(local_page, [g = gw->get()] { return g->hub_view(); });

@@ -36,6 +36,8 @@ has() { contents "$1" | grep -qx "$2"; }
 check "hub binary" has kotona-gateway ./usr/bin/kotona-gateway
 check "hub unit" has kotona-gateway ./lib/systemd/system/kotona-gateway.service
 check "hub conffile" has kotona-gateway ./etc/kotona/gateway.conf
+check "hub updater" has kotona-gateway ./usr/sbin/kotona-gateway-update
+check "hub updater timer" has kotona-gateway ./lib/systemd/system/kotona-gateway-update.timer
 check "server and admin" has kotona-server ./usr/bin/kotona-admin
 check "server unit" has kotona-server ./lib/systemd/system/kotona-server.service
 check "server conffile" has kotona-server ./etc/kotona/server.conf

@@ -6,8 +6,10 @@
 # pseudo-terminal) that the hub reads. tools/boot/boot_check.py drives the guest through a
 # test-only agent on a virtio serial port and checks: the units started by systemd, readings
 # delivered, the hub killed with SIGKILL and restarted, a stuck hub (SIGSTOP) restarted by the
-# watchdog, a reboot, and an upgrade to release 2 with readings waiting in the hub's outbox:
-# every reading the meter handed over is stored once (0 lost, 0 duplicated).
+# watchdog, a reboot, an upgrade to release 2 with readings waiting in the hub's outbox, and
+# the hub's updater (kotona-gateway-update) against signed repositories in the image: release
+# 3 with readings in flight, a broken release 4 rolled back, a bad signature and a tampered
+# package refused: every reading the meter handed over is stored once (0 lost, 0 duplicated).
 # Needs root, debootstrap, qemu-system-x86, e2fsprogs and the host's Debian mirror;
 # run tools/build_packages.sh BUILD first. Exit 1 with "FAIL: <check>" lines on any failed check.
 # usage: check_boot.sh BUILD [ROOT_CACHE]   (ROOT_CACHE default BUILD/pkgroot-cache)
@@ -21,6 +23,64 @@ start=$(date +%s)
 # shellcheck source=tools/debian_root.sh
 source "$here/debian_root.sh"
 
+# repack DEB RELEASE OUT [broken]: the package again as another release (dpkg-deb, seconds;
+# the same content) or, with "broken", a hub binary that exits at start.
+repack() {
+  local dir=$work/repack
+  rm -rf "$dir"
+  dpkg-deb -R "$1" "$dir"
+  sed -i "s/^Version: \(.*\)-[0-9]*$/Version: \1-$2/" "$dir/DEBIAN/control"
+  if [ "${4:-}" = broken ]; then
+    printf '#!/bin/sh\necho "kotona-gateway: broken release (boot test)" >&2\nexit 1\n' \
+      >"$dir/usr/bin/kotona-gateway"
+    (cd "$dir" && find usr lib etc -type f -exec md5sum {} + >DEBIAN/md5sums)
+  fi
+  dpkg-deb -Zgzip -b "$dir" "$3" >/dev/null
+}
+# repo DIR KEY DEB...: a flat apt repository (Packages, Release, InRelease signed with KEY).
+repo() {
+  local dir=$1 key=$2 f
+  shift 2
+  mkdir -p "$dir"
+  cp "$@" "$dir/"
+  (
+    cd "$dir"
+    dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null
+    gzip -9nk Packages
+    {
+      echo "Origin: Kotona"
+      echo "Label: Kotona boot test"
+      echo "Date: $(LC_ALL=C date -u -R)"
+      echo "Architectures: amd64"
+      echo "SHA256:"
+      for f in Packages Packages.gz; do echo " $(sha256sum "$f" | cut -d' ' -f1) $(stat -c %s "$f") $f"; done
+    } >Release
+    gpg --batch -q -u "$key" --clearsign -o InRelease Release
+  )
+}
+# make_update_repos R2-GATEWAY-DEB OUT: the update test's repositories (boot_check.py):
+# r3 = releases 2 and 3; r4 = 3 and a broken 4; badkey = 3 and 5 signed with a key the hub does
+# not trust; tampered = 3 and 5 correctly signed, 5's .deb then swapped for another.
+make_update_repos() {
+  local t=$(date +%s) d=$work/updates
+  mkdir -p "$d" && chmod 0700 "$d"
+  export GNUPGHOME=$d/gnupg
+  mkdir -p -m 0700 "$GNUPGHOME"
+  gpg --batch -q --passphrase '' --quick-gen-key "Kotona boot test repository" ed25519 sign never
+  gpg --batch -q --passphrase '' --quick-gen-key "Kotona boot test other key" ed25519 sign never
+  gpg --batch -q --export "Kotona boot test repository" >"$work/repo-key.gpg"
+  local v=$(dpkg-deb -f "$1" Version) ; v=${v%-*}
+  repack "$1" 3 "$d/kotona-gateway_${v}-3_amd64.deb"
+  repack "$1" 4 "$d/kotona-gateway_${v}-4_amd64.deb" broken
+  repack "$1" 5 "$d/kotona-gateway_${v}-5_amd64.deb"
+  repo "$2/r3" "Kotona boot test repository" "$1" "$d/kotona-gateway_${v}-3_amd64.deb"
+  repo "$2/r4" "Kotona boot test repository" "$d"/kotona-gateway_"${v}"-[34]_amd64.deb
+  repo "$2/badkey" "Kotona boot test other key" "$d"/kotona-gateway_"${v}"-[35]_amd64.deb
+  repo "$2/tampered" "Kotona boot test repository" "$d"/kotona-gateway_"${v}"-[35]_amd64.deb
+  cp "$d/kotona-gateway_${v}-4_amd64.deb" "$2/tampered/kotona-gateway_${v}-5_amd64.deb"
+  unset GNUPGHOME
+  echo "updates: releases 3, 4 (broken), 5 and four signed repositories in $(($(date +%s) - t)) s"
+}
 
 debs=()
 for p in kotona-gateway kotona-server kotona-sim; do
@@ -50,6 +110,7 @@ echo "guest: kernel, systemd, mosquitto and release 1 installed in $(($(date +%s
 package_release 2 "$work/r2" "gateway;server"
 mkdir -p "$root/opt/kotona-boot/r2"
 cp "$work"/r2/*.deb "$root/opt/kotona-boot/r2/"
+make_update_repos "$work/r2/kotona-gateway_"*-2_*.deb "$root/opt/kotona-boot/repos"
 
 # Configuration as a service centre would write it (the packages' conffiles, edited).
 cp "$here/boot/server.conf" "$root/etc/kotona/server.conf"
@@ -62,6 +123,17 @@ install -m 0755 "$here/boot/agent" "$root/usr/local/sbin/kotona-boot-agent"
 cp "$here/boot/kotona-boot-agent.service" "$root/etc/systemd/system/"
 ln -sf /etc/systemd/system/kotona-boot-agent.service \
   "$root/etc/systemd/system/multi-user.target.wants/kotona-boot-agent.service"
+# The hub's update source (docs/packages.md "Updates"): the test's signed repository, in the
+# image (no network card); boot_check.py points /srv/kotona-repo at one version of it and runs
+# the updater itself: the timer's nightly run is moved out of the test's way.
+install -m 0644 "$work/repo-key.gpg" "$root/usr/share/keyrings/kotona-boot-test.gpg"
+echo "deb [signed-by=/usr/share/keyrings/kotona-boot-test.gpg] file:/srv/kotona-repo ./" \
+  >"$root/etc/apt/sources.list.d/kotona.list"
+printf 'KOTONA_UPDATE_HEALTH_S=40\nKOTONA_UPDATE_SETTLE_S=6\n' \
+  >"$root/etc/default/kotona-gateway-update"
+mkdir -p "$root/etc/systemd/system/kotona-gateway-update.timer.d"
+printf '[Timer]\nOnCalendar=\nOnCalendar=2000-01-01\nPersistent=false\nRandomizedDelaySec=0\n' \
+  >"$root/etc/systemd/system/kotona-gateway-update.timer.d/boot-check.conf"
 mkdir -p "$root/etc/systemd/system/kotona-gateway.service.d"
 printf '[Service]\nDeviceAllow=char-pts rw\n' \
   >"$root/etc/systemd/system/kotona-gateway.service.d/boot-check-meter.conf"

@@ -34,7 +34,7 @@ def check(what, ok, detail=""):
     if not ok:
         failed.append(what)
         journal = g.sh("journalctl -n 40 --no-pager -u kotona-gateway -u kotona-server "
-                       "-u kotona-meter -u mosquitto")
+                       "-u kotona-meter -u mosquitto -u kotona-gateway-update")
         with open(os.path.join(work, "failures.log"), "a") as f:
             f.write(f"=== FAIL: {what}\n{detail}\n{journal}\n")
     return ok
@@ -160,13 +160,13 @@ def delivered():
     return [json.loads(l) for l in (out or "").splitlines() if l.startswith("{")]
 
 
-def meter(first, systolics, unit="kotona-meter"):
-    """A blood-pressure monitor measuring these values 1 s apart, then holding its port. It runs
-    as the hub's user: the pty it makes is then the hub's to open, as a home's meter on ttyUSB0
-    is through the dialout group."""
+def meter(first, systolics, unit="kotona-meter", gap_ms=1000):
+    """A blood-pressure monitor measuring these values gap_ms apart, then holding its port. It
+    runs as the hub's user: the pty it makes is then the hub's to open, as a home's meter on
+    ttyUSB0 is through the dialout group."""
     script = []
     for s in systolics:
-        script += ["measure", f"{s}/{s - 40}/70", "wait", "1000"]
+        script += ["measure", f"{s}/{s - 40}/70", "wait", str(gap_ms)]
     args = " ".join(script)
     return g.sh(
         f"install -d -o kotona-gateway /run/kotona-meter /var/lib/kotona-boot; "
@@ -188,6 +188,65 @@ def active(*units):
 def stored_is(n, timeout=90):
     got = until(lambda: stored() >= n, timeout)
     return stored()
+
+
+def version():
+    return g.sh("dpkg-query -W -f '${Version}' kotona-gateway") or ""
+
+
+def update(repo):
+    """Runs the hub's updater as its timer would (the service) against one of the test's
+    repositories; (exit status, the status file)."""
+    g.sh(f"ln -sfn /opt/kotona-boot/repos/{repo} /srv/kotona-repo")
+    g.run("systemctl start kotona-gateway-update.service", timeout=400)
+    rc = unit_prop("kotona-gateway-update", "ExecMainStatus")
+    status = g.sh("cat /var/lib/kotona-update/status") or ""
+    fields = dict(l.split(" = ", 1) for l in status.splitlines() if " = " in l)
+    print(f"updater ({repo}): exit {rc}, {fields.get('state')}: {fields.get('detail')}", flush=True)
+    return rc, fields
+
+
+def update_steps(units):
+    """Release 2 -> 3 with the meter measuring; a broken 4 rolled back; a repository signed with
+    another key and a tampered package refused. Returns the last systolic value measured."""
+    t = time.time()
+    check("the update timer is enabled and waiting (installed by the package)",
+          unit_prop("kotona-gateway-update.timer", "ActiveState") == "active" and
+          unit_prop("kotona-gateway-update.timer", "UnitFileState") == "enabled")
+    g.sh("systemctl stop kotona-meter")
+    meter(15, list(range(115, 127)), gap_ms=3000)  # 12 readings over ~36 s, during the update
+    rc, st = update("r3")
+    check("the updater installs release 3 from the signed repository and the hub is healthy",
+          rc == "0" and st.get("state") == "ok" and version().endswith("-3"), f"exit {rc} {st}")
+    check("after the update the three units run", until(lambda: active(*units), 60))
+    n = stored_is(26, timeout=120)
+    check("the 12 readings measured during the update are delivered", n == 26, f"stored {n}")
+
+    g.sh("systemctl stop kotona-meter")
+    meter(27, list(range(127, 135)), gap_ms=3000)
+    rc, st = update("r4")
+    check("a release 4 whose hub exits at start is rolled back to release 3 (exit 2)",
+          rc == "2" and st.get("state") == "rolled_back" and version().endswith("-3"),
+          f"exit {rc} {st} installed {version()}")
+    log = g.sh("journalctl -u kotona-gateway-update --no-pager -o cat | grep -c 'rolling back'")
+    check("the rollback is in the journal", (log or "0").splitlines()[-1] != "0")
+    check("after the rollback the hub runs", until(lambda: active("kotona-gateway"), 60))
+    n = stored_is(34, timeout=120)
+    check("readings measured across the failed update and the rollback are delivered", n == 34,
+          f"stored {n}")
+    seen = until(lambda: count(SERVER_DB, "select json_extract(status_json, "
+                               "'$.counters.update_rolled_back') from gateway_status "
+                               "where gateway_id='gw-boot-0001'") == 1, 30)
+    check("the server sees the rollback: heartbeat counter update_rolled_back = 1", seen)
+
+    for repo, what in (("badkey", "a repository signed with a key the hub does not trust"),
+                       ("tampered", "a package whose bytes differ from the signed index")):
+        rc, st = update(repo)
+        check(f"{what} is refused, nothing installed (still release 3)",
+              rc == "1" and st.get("state") == "refused" and version().endswith("-3") and
+              active("kotona-gateway"), f"exit {rc} {st} installed {version()}")
+    print(f"updates: {time.time() - t:.0f} s", flush=True)
+    return 134
 
 
 def main():
@@ -272,16 +331,19 @@ def main():
     check("the hub's outbox is empty once acknowledged",
           until(lambda: count(OUTBOX_DB, "select count(*) from outbox") == 0, 60))
 
-    # 6. Each reading the meter handed over is stored exactly once, under the right patient.
+    # 6. Updates from the signed repository (docs/packages.md "Updates"), readings in flight.
+    last = update_steps(units)
+
+    # 7. Each reading the meter handed over is stored exactly once, under the right patient.
     ledger = delivered()
     values = g.sh(f"sqlite3 -readonly {SERVER_DB} \"select json_extract(values_json, '$.systolic_mmhg'),"
                   f" patient_id from readings where device_serial='{DEVICE}' order by 1\"") or ""
     rows = [l.split("|") for l in values.splitlines() if "|" in l]
     systolic = sorted(int(float(r[0])) for r in rows)
-    check("the meter's ledger holds the 14 readings it handed over", len(ledger) == 14,
-          f"{len(ledger)} lines")
-    check("every reading stored once: systolic 101..114, no gap, no duplicate",
-          systolic == list(range(101, 115)), str(systolic))
+    check(f"the meter's ledger holds the {last - 100} readings it handed over",
+          len(ledger) == last - 100, f"{len(ledger)} lines")
+    check(f"every reading stored once: systolic 101..{last}, no gap, no duplicate",
+          systolic == list(range(101, last + 1)), str(systolic))
     check("every reading under patient-0001", rows and all(r[1] == "patient-0001" for r in rows))
     errors = g.sh("journalctl -u kotona-gateway -u kotona-server -p err --no-pager -q | "
                   "grep -v 'Watchdog timeout' | tail -5") or ""
