@@ -1,6 +1,7 @@
 #include "admin/cli.h"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <map>
 
 #include "admin/quarantine_command.h"
@@ -33,6 +34,9 @@ Commands:
   enrolment list [--patient ID] [--gateway ID] [--device SERIAL] [--limit N]
   enrolment show ENROLMENT_ID
   enrolment end ENROLMENT_ID [--at TIME]
+  hub-code GATEWAY_ID PATIENT_ID [--ttl MINUTES]
+                                       a one-time code a nurse types on a blank hub's setup
+                                       page (default 15 min; single use; docs/enrolment.md)
   quarantine list [--gateway ID] [--reason REASON] [--held] [--limit N]
                                        readings the server held back (not enrolled, identity
                                        mismatch, unreadable, uid conflict) and why
@@ -137,6 +141,30 @@ Result<void> enrol_command(const std::vector<std::string>& args, std::size_t at,
   json::object body{{"gateway_id", *gateway}, {"device_serial", *device}, {"patient_id", *patient}};
   if (w->flags.count("--from")) body["valid_from"] = w->flags.at("--from");
   inv.call = {"POST", "/api/v1/enrolments", json::serialize(body), Shape::kEnrolWrite};
+  return {};
+}
+
+// hub-code GATEWAY_ID PATIENT_ID [--ttl MINUTES]: a one-time code for a blank hub (issue 20).
+Result<void> hub_code_command(const std::vector<std::string>& args, std::size_t at,
+                              Invocation& inv) {
+  auto w = split(args, at, {"--ttl"}, {});
+  if (!w) return fail(w.error());
+  if (w->positional.size() != 2)
+    return usage_error("hub-code GATEWAY_ID PATIENT_ID [--ttl MINUTES]");
+  auto gateway = id_arg(w->positional[0], "GATEWAY_ID");
+  auto patient = gateway ? id_arg(w->positional[1], "PATIENT_ID") : Result<std::string>(gateway);
+  if (!patient) return fail(patient.error());
+  json::object body{{"gateway_id", *gateway}, {"patient_id", *patient}};
+  if (w->flags.count("--ttl")) {
+    const auto& text = w->flags.at("--ttl");
+    int minutes = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), minutes);
+    if (ec != std::errc{} || ptr != text.data() + text.size() || minutes < 1 || minutes > 1440) {
+      return usage_error("--ttl must be 1-1440 minutes");
+    }
+    body["ttl_s"] = minutes * 60;
+  }
+  inv.call = {"POST", "/api/v1/enrolment-codes", json::serialize(body), Shape::kHubCode};
   return {};
 }
 
@@ -250,6 +278,8 @@ Result<Invocation> parse_command_line(const std::vector<std::string>& args,
     r = enrol_command(args, i + 1, inv);
   } else if (command == "enrolment") {
     r = enrolment_command(args, i + 1, inv);
+  } else if (command == "hub-code") {
+    r = hub_code_command(args, i + 1, inv);
   } else if (command == "quarantine") {
     r = quarantine_command(args, i + 1, inv);
   } else {
@@ -300,6 +330,13 @@ std::string format_reply(Shape shape, const std::string& body, bool as_json) {
       return quarantine_table(v);
     case Shape::kQuarantineRelease:
       return release_text(v);
+    case Shape::kHubCode: {
+      if (!v.is_object()) return body + "\n";
+      const auto& o = v.as_object();
+      auto field = [&](const char* k) { return o.contains(k) ? text_or_dash(o.at(k)) : "-"; };
+      return "CODE\tGATEWAY\tPATIENT\tEXPIRES\n" + field("code") + "\t" + field("gateway_id") +
+             "\t" + field("patient_id") + "\t" + field("expires") + "\n";
+    }
     case Shape::kEnrolWrite: {
       if (!v.is_object()) return body + "\n";
       std::string out = kEnrolmentHeader;

@@ -28,7 +28,8 @@ enum class Shape {
   kEnrolments,
   kEnrolWrite,
   kQuarantine,
-  kQuarantineRelease
+  kQuarantineRelease,
+  kHubCode
 };
 
 struct ApiCall {

@@ -175,3 +175,20 @@ TEST_CASE("kotona-admin: server not listening -> kIo, no hang") {
       http_call({"127.0.0.1", "1", ""}, "GET", "/healthz", "", "", std::chrono::seconds(2));
   CHECK_FALSE(reply.has_value());
 }
+
+TEST_CASE("kotona-admin: hub-code -> a one-time enrolment code request, printed as a row") {
+  auto inv = parse_ok({"hub-code", "gw-0007", "p-17", "--ttl", "30"});
+  CHECK(inv.call.method == "POST");
+  CHECK(inv.call.target == "/api/v1/enrolment-codes");
+  CHECK(inv.call.body == R"({"gateway_id":"gw-0007","patient_id":"p-17","ttl_s":1800})");
+  CHECK(parse_ok({"hub-code", "gw-0007", "p-17"}).call.body ==
+        R"({"gateway_id":"gw-0007","patient_id":"p-17"})");
+  CHECK(parse_error({"hub-code", "gw-0007"}).find("hub-code") != std::string::npos);
+  CHECK(parse_error({"hub-code", "gw-0007", "p-17", "--ttl", "0"}).find("--ttl") !=
+        std::string::npos);
+  CHECK(format_reply(Shape::kHubCode,
+                     R"({"code":"ABCD-EFGH-JKMN","gateway_id":"gw-0007","patient_id":"p-17",)"
+                     R"("expires":"2026-12-07T12:15:00Z"})",
+                     false) ==
+        "CODE\tGATEWAY\tPATIENT\tEXPIRES\nABCD-EFGH-JKMN\tgw-0007\tp-17\t2026-12-07T12:15:00Z\n");
+}

@@ -112,6 +112,17 @@ void BleDevices::open_bus() {
   arm_rescan();
 }
 
+std::chrono::steady_clock::time_point BleDevices::open_pairing_window(std::chrono::seconds length) {
+  pair_until_ = std::chrono::steady_clock::now() + length;
+  counters_.add("ble_pairing_windows");
+  log_info(kLog, "pairing window open for " + std::to_string(length.count()) + " s");
+  return pair_until_;
+}
+
+bool BleDevices::is_pairing() const {
+  return settings_.pair_new || std::chrono::steady_clock::now() < pair_until_;
+}
+
 void BleDevices::watch() {
   bus_->watch([this, alive = alive_](const std::string& address, std::uint16_t service) {
     if (*alive) on_found(address, service);
@@ -167,7 +178,7 @@ asio::awaitable<void> BleDevices::run(Device& d) {
 // One connection attempt and, when it succeeds, the session until the link drops.
 asio::awaitable<void> BleDevices::serve(Device& d) {
   auto alive = alive_;
-  d.link->connect(settings_.connect_timeout, settings_.pair_new);
+  d.link->connect(settings_.connect_timeout, is_pairing());
   while (true) {
     BleEvent e = co_await d.link->next_event();
     if (!*alive || stopping_) co_return;

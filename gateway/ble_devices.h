@@ -73,6 +73,12 @@ class BleDevices {
   void stop();
   // One entry per device seen, for GatewayStatus (state "needs_pairing" raises an alert).
   std::vector<wire::DeviceStatus> statuses() const;
+  // The patient's pairing window (issue 20 part 5, the hub's local page): for `length`, a
+  // device without a bond is paired (Just Works) on its next connection attempt, as with
+  // ble_pair = on; then only bonded devices again. Returns when the window closes.
+  std::chrono::steady_clock::time_point open_pairing_window(std::chrono::seconds length);
+  // True while a window is open (or ble_pair = on).
+  bool is_pairing() const;
 
  private:
   struct Device;
@@ -96,6 +102,7 @@ class BleDevices {
   std::vector<std::unique_ptr<Device>> devices_;
   bool stopping_ = false;
   bool open_failed_logged_ = false;
+  std::chrono::steady_clock::time_point pair_until_{};  // the pairing window's end
   // Checked by handlers and coroutines after each wait; this object and each pending handler
   // are the owners.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -7,31 +7,14 @@ namespace kotona::gateway {
 
 namespace {
 
-const std::vector<std::string_view> kKnownKeys{"gateway_id",
-                                               "mqtt_uri",
-                                               "outbox_path",
-                                               "device",
-                                               "ack_timeout_ms",
-                                               "batch_max_readings",
-                                               "status_interval_ms",
-                                               "reconnect_min_ms",
-                                               "reconnect_max_ms",
-                                               "serial_by_id_dir",
-                                               "tls_ca",
-                                               "tls_cert",
-                                               "tls_key",
-                                               "ble_adapter",
-                                               "ble_bus",
-                                               "ble_retry_ms",
-                                               "ble_rescan_ms",
-                                               "ble_pair",
-                                               "outbox_reserve_kb",
-                                               "outbox_low_kb",
-                                               "max_inflight_readings",
-                                               "hid_sysfs_dir",
-                                               "hid_dev_dir",
-                                               "driver_plugin",
-                                               "local_page_listen"};
+const std::vector<std::string_view> kKnownKeys{
+    "gateway_id", "mqtt_uri", "outbox_path", "device", "ack_timeout_ms", "batch_max_readings",
+    "status_interval_ms", "reconnect_min_ms", "reconnect_max_ms", "serial_by_id_dir", "tls_ca",
+    "tls_cert", "tls_key", "ble_adapter", "ble_bus", "ble_retry_ms", "ble_rescan_ms", "ble_pair",
+    "outbox_reserve_kb", "outbox_low_kb", "max_inflight_readings", "hid_sysfs_dir", "hid_dev_dir",
+    "driver_plugin", "local_page_listen",
+    // A blank hub's enrolment (gateway/enrol).
+    "enrol_url", "enrol_ca", "state_dir", "setup_listen", "setup_usb_dir"};
 
 std::string where(const ConfigFile& file, const ConfigFile::Entry& e) {
   return file.source() + ":" + std::to_string(e.line) + ": ";
@@ -84,8 +67,10 @@ bool is_supported_uri(const std::string& uri) {
   return false;
 }
 
+}  // namespace
+
 // `HOST:PORT` with a loopback HOST (127.x.y.z, ::1 as [::1], localhost).
-Result<void> parse_local_page(const ConfigFile& file, GatewayConfig& config) {
+Result<void> parse_local_page_listen(const ConfigFile& file, GatewayConfig& config) {
   const auto text = file.get_or("local_page_listen", "");
   if (text.empty()) return {};
   const auto colon = text.rfind(':');
@@ -107,8 +92,6 @@ Result<void> parse_local_page(const ConfigFile& file, GatewayConfig& config) {
   config.local_page_port = static_cast<std::uint16_t>(value);
   return {};
 }
-
-}  // namespace
 
 Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup find_driver) {
   auto unknown = file.unknown_keys(kKnownKeys);
@@ -216,7 +199,7 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
   config.reconnect_min = *rmin;
   config.reconnect_max = *rmax;
   config.batch_max_readings = static_cast<std::size_t>(*batch);
-  if (auto local = parse_local_page(file, config); !local) return fail(local.error());
+  if (auto local = parse_local_page_listen(file, config); !local) return fail(local.error());
   return config;
 }
 

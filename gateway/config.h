@@ -72,6 +72,10 @@ struct GatewayConfig {
 // How config finds a driver by name: drivers::find_driver in the binary, a fake in tests.
 using DriverLookup = const drivers::DriverDescriptor* (*)(std::string_view name);
 
+// local_page_listen (a loopback HOST:PORT) into config.local_page_host/port; absent: off.
+// Errors: kConfig (not loopback, bad port). Also used by a blank hub (no gateway_id yet).
+[[nodiscard]] Result<void> parse_local_page_listen(const ConfigFile& file, GatewayConfig& config);
+
 // Errors (all kConfig, detail names file, line and key): unknown key, missing or repeated
 // required key, invalid gateway_id, bad number, unknown driver, malformed device line.
 [[nodiscard]] Result<GatewayConfig> parse_gateway_config(const ConfigFile& file,

@@ -157,6 +157,12 @@ wire::StorageStatus Gateway::storage_status() {
   return out;
 }
 
+bool Gateway::open_pairing_window(std::chrono::seconds length) {
+  if (!ble_) return false;
+  (void)ble_->open_pairing_window(length);
+  return true;
+}
+
 local_page::HubView Gateway::hub_view() {
   local_page::HubView view;
   view.gateway_id = config_.gateway_id.value;
@@ -171,6 +177,8 @@ local_page::HubView Gateway::hub_view() {
     view.devices.push_back(std::move(shown));
   }
   if (auto depth = outbox_->depth()) view.waiting = static_cast<std::size_t>(*depth);
+  view.has_ble = ble_ != nullptr;
+  view.pairing = is_pairing();
   return view;
 }
 

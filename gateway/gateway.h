@@ -47,6 +47,11 @@ class Gateway {
   // through commit() like a device reading, then the uplink is poked.
   ManualEntry& manual_entry() { return manual_; }
 
+  // Opens the BLE pairing window (BleDevices::open_pairing_window); false when BLE is off.
+  bool open_pairing_window(std::chrono::seconds length);
+  bool is_pairing() const { return ble_ && ble_->is_pairing(); }
+  bool has_ble() const { return ble_ != nullptr; }
+
   // The hub's counters, sent in every heartbeat (main adds driver_plugin_refused).
   Counters& counters() { return counters_; }
 

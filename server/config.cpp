@@ -118,6 +118,32 @@ Result<void> parse_http_limits(const ConfigFile& file, ServerConfig& config) {
   return {};
 }
 
+// The enrol_* keys: all of cert, key, broker URI and broker CA, or none.
+Result<void> parse_hub_ca(const ConfigFile& file, ServerConfig& config) {
+  http::HubCaFiles f;
+  f.ca_cert = file.get_or("enrol_ca_cert", "");
+  f.ca_key = file.get_or("enrol_ca_key", "");
+  f.broker_uri = file.get_or("enrol_broker_uri", "");
+  f.broker_ca = file.get_or("enrol_broker_ca", "");
+  const int given =
+      !f.ca_cert.empty() + !f.ca_key.empty() + !f.broker_uri.empty() + !f.broker_ca.empty();
+  if (given == 0) return {};
+  if (given != 4) {
+    return fail(Errc::kConfig, file.source() +
+                                   ": hub enrolment needs all of enrol_ca_cert, "
+                                   "enrol_ca_key, enrol_broker_uri and enrol_broker_ca");
+  }
+  if (!f.broker_uri.starts_with("ssl://") && !f.broker_uri.starts_with("mqtts://")) {
+    return fail(Errc::kConfig, file.source() + ": enrol_broker_uri '" + f.broker_uri +
+                                   "' must be ssl://HOST:PORT (hubs use client certificates)");
+  }
+  auto days = file.get_int("enrol_cert_days", 825, 1, 3650);
+  if (!days) return fail(days.error());
+  f.valid = std::chrono::days(*days);
+  config.hub_ca = f;
+  return {};
+}
+
 }  // namespace
 
 Result<ServerConfig> parse_server_config(const ConfigFile& file) {
@@ -153,7 +179,12 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
                                       "http_max_connections",
                                       "sse_max_streams",
                                       "sse_max_streams_per_user",
-                                      "http_trusted_proxies"};
+                                      "http_trusted_proxies",
+                                      "enrol_ca_cert",
+                                      "enrol_ca_key",
+                                      "enrol_broker_uri",
+                                      "enrol_broker_ca",
+                                      "enrol_cert_days"};
   known.insert(known.end(), std::begin(http::kAuthConfigKeys), std::end(http::kAuthConfigKeys));
   known.insert(known.end(), std::begin(record::kRecordConfigKeys),
                std::end(record::kRecordConfigKeys));
@@ -167,6 +198,7 @@ Result<ServerConfig> parse_server_config(const ConfigFile& file) {
   if (!uri) return fail(uri.error());
   config.mqtt_uri = *uri;
   if (auto tls = parse_tls(file, config); !tls) return fail(tls.error());
+  if (auto ca = parse_hub_ca(file, config); !ca) return fail(ca.error());
   auto db = file.get("db_path");
   if (!db) return fail(db.error());
   config.db_path = *db;

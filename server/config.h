@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "server/http/auth.h"
 #include "server/http/client_address.h"
 #include "server/http/hash_pool.h"
+#include "server/http/hub_ca.h"
 #include "server/record/record_config.h"
 #include "server/store/quarantine_types.h"
 #include "server/store/types.h"
@@ -85,6 +87,9 @@ struct ServerConfig {
   http::AuthConfig auth;
   // The push to the patient record system (`record_*`, issue 19); off without record_endpoint.
   record::RecordConfig record;
+  // Hub enrolment (issue 20 part 5; `enrol_ca_cert`, `enrol_ca_key`, `enrol_broker_uri`,
+  // `enrol_broker_ca`, `enrol_cert_days`): all four files/URI or none (off: 503).
+  std::optional<http::HubCaFiles> hub_ca;
 };
 
 // Errors: kConfig with one line naming the file, line and key: unknown key, missing or

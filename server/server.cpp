@@ -10,8 +10,11 @@
 #include "core/log_repeat.h"
 #include "server/http/health.h"
 #include "server/http/http_server.h"
+#include "server/http/hub_ca.h"
+#include "server/http/hub_enrolment_routes.h"
 #include "server/ingest/ingest.h"
 #include "server/record/sender.h"
+#include "server/store/enrolment_codes.h"
 #include "server/store/store.h"
 #include "service/notify.h"
 
@@ -45,6 +48,11 @@ struct Server::Impl {
   std::unique_ptr<store::Store> store;
   http::SseHub hub;
   std::unique_ptr<http::Auth> auth;
+  // Hub enrolment (issue 20 part 5): the CA, and the codes on a store connection of their own.
+  std::unique_ptr<http::HubCa> hub_ca;  // null: not configured
+  std::unique_ptr<store::Database> enrol_db;
+  std::unique_ptr<store::AuditLog> enrol_audit;
+  std::unique_ptr<store::EnrolmentCodes> enrolment_codes;
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<ingest::Ingest> ingest;
   // The push to the patient record system (issue 19); null when record_endpoint is not set.
@@ -132,6 +140,19 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
   if (config.record.enabled()) {  // the sender is made below, before anything runs
     http_options.record_status = [p = impl.get()] { return p->record->status(); };
     http_options.record_gauges = [p = impl.get()] { return p->record->gauges(); };
+  }
+  if (config.hub_ca) {
+    auto ca = http::HubCa::load(*config.hub_ca);
+    if (!ca) return fail(ca.error());
+    impl->hub_ca = std::move(*ca);
+    auto db = store::Database::open(config.db_path);
+    if (!db) return fail(db.error());
+    impl->enrol_db = std::move(*db);
+    impl->enrol_audit = std::make_unique<store::AuditLog>(*impl->enrol_db);
+    impl->enrolment_codes =
+        std::make_unique<store::EnrolmentCodes>(*impl->enrol_db, *impl->enrol_audit);
+    http::set_hub_enrolment(impl->hub_ca.get(), impl->enrolment_codes.get());
+    log_info(kLog, "hub enrolment on: hubs get broker " + config.hub_ca->broker_uri);
   }
   impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters, impl->hub,
                                                   *impl->auth, http_options);

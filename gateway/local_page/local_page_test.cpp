@@ -194,3 +194,28 @@ TEST_CASE("local server: a closed listener no longer answers, loopback still doe
   CHECK(get("127.0.0.2", *setup, "/").empty());
   CHECK(get("127.0.0.1", s.port, "/").starts_with("HTTP/1.1 200"));
 }
+
+TEST_CASE(
+    "local page pairing: the button on loopback opens the window, refused on the setup listener") {
+  Served s;
+  int opened = 0;
+  lp::HubView view;
+  view.gateway_id = "gw-1";
+  view.has_ble = true;
+  lp::add_status_page(s.server, [&] { return view; });
+  lp::add_pairing_route(s.server, [&] {
+    ++opened;
+    view.pairing = true;
+    return true;
+  });
+  auto setup = s.server.listen("setup", "127.0.0.2", 0);
+  REQUIRE(setup.has_value());
+  s.start();
+  const std::string form = "Content-Type: application/x-www-form-urlencoded\r\n";
+  CHECK(get("127.0.0.1", s.port, "/?lang=fi").find("Yhdistä uusi mittari") != std::string::npos);
+  CHECK(post("127.0.0.2", *setup, "/pair", "", form).starts_with("HTTP/1.1 403"));
+  CHECK(opened == 0);
+  CHECK(post("127.0.0.1", s.port, "/pair?lang=sv", "", form).starts_with("HTTP/1.1 303"));
+  CHECK(opened == 1);
+  CHECK(get("127.0.0.1", s.port, "/?lang=sv").find("Anslutningen är öppen") != std::string::npos);
+}

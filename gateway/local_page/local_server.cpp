@@ -141,8 +141,10 @@ std::optional<std::pair<int, std::string>> LocalServer::Impl::refusal(
   // Host: the listener's own address (or localhost on loopback), so a page elsewhere cannot
   // reach the hub by DNS rebinding.
   const std::string host(req[bhttp::field::host]);
-  const bool host_ok =
-      host == l.host || (l.loopback && host == "localhost:" + std::to_string(l.port));
+  // Without a port (some clients omit it) only the listener's own address: never a name.
+  const std::string port = ":" + std::to_string(l.port);
+  const bool host_ok = host == l.host || host + port == l.host ||
+                       (l.loopback && (host == "localhost" + port || host == "localhost"));
   if (!host_ok) return std::pair{421, std::string("Host not this hub")};
   if (req.method() == bhttp::verb::post) {
     const std::string origin(req[bhttp::field::origin]);

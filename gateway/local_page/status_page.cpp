@@ -42,6 +42,15 @@ std::string render_status(Lang lang, const HubView& view) {
     html += "<p class=\"bad\">" + t(lang, "span", "status.waiting") + " " +
             v("span", std::to_string(view.waiting)) + "</p>";
   }
+  if (view.has_ble) {
+    if (view.pairing) {
+      html += "<p id=\"pairing\" class=\"ok\">" + t(lang, "span", "pair.open") + "</p>";
+    } else {
+      html += "<form method=\"post\" action=\"/pair?lang=" + std::string(lang_code(lang)) + "\">" +
+              t(lang, "p", "pair.hint") + "<p><button type=\"submit\" id=\"pair\">" +
+              t(lang, "span", "pair.button") + "</button></p></form>";
+    }
+  }
   if (view.last_acked) {
     html += "<p>" + t(lang, "span", "status.lastAcked") + " " +
             v("span", local_time(*view.last_acked)) + "</p>";
@@ -55,6 +64,15 @@ void add_status_page(LocalServer& server, HubViewSource source) {
     res.body = render_page(req.lang, req.path, render_status(req.lang, source()));
     return res;
   });
+}
+
+void add_pairing_route(LocalServer& server, std::function<bool()> open_window) {
+  server.add_route("POST", "/pair",
+                   [open_window = std::move(open_window)](const LocalRequest& req) {
+                     if (req.listener != "loopback") return text_page(req, 403, "page.badRequest");
+                     if (!open_window()) return text_page(req, 404, "page.notFound");
+                     return redirect("/?lang=" + std::string(lang_code(req.lang)));
+                   });
 }
 
 }  // namespace kotona::gateway::local_page

@@ -23,12 +23,18 @@ struct HubView {
   std::vector<Device> devices;
   std::size_t waiting = 0;  // readings in the outbox not yet acked by the centre
   std::optional<std::chrono::system_clock::time_point> last_acked;
+  bool has_ble = false;  // the pairing button is shown
+  bool pairing = false;  // a pairing window is open now
 };
 
 using HubViewSource = std::function<HubView()>;
 
 // Registers GET / on `server`, drawing `source()` on each request.
 void add_status_page(LocalServer& server, HubViewSource source);
+
+// Registers POST /pair: calls open_window() (the hub opens its BLE pairing window) and
+// answers with the status page again. Loopback only: refused on the setup listener.
+void add_pairing_route(LocalServer& server, std::function<bool()> open_window);
 
 // The body of the status page (for tests and for pages that embed it).
 std::string render_status(Lang lang, const HubView& view);

@@ -6,6 +6,7 @@
 #include "server/http/alert_routes.h"
 #include "server/http/enrolment_routes.h"
 #include "server/http/fhir_routes.h"
+#include "server/http/hub_enrolment_routes.h"
 #include "server/http/overview_routes.h"
 #include "server/http/quarantine_routes.h"
 #include "server/http/record_routes.h"
@@ -67,6 +68,10 @@ constexpr std::array kRoutes{
     Route{V::post, "/api/v1/enrolments", A::kAdmin, create_enrolment},
     Route{V::get, "/api/v1/enrolments/{id}", A::kSignedIn, show_enrolment},
     Route{V::post, "/api/v1/enrolments/{id}/end", A::kAdmin, end_enrolment},
+    // Issue 20 part 5: one-time codes (admins) and their use by a blank hub (the code is the
+    // credential: public, refused with nothing in it when unknown, used or expired).
+    Route{V::post, "/api/v1/enrolment-codes", A::kAdmin, issue_enrolment_code},
+    Route{V::post, "/api/v1/hub/enrol", A::kPublic, enrol_hub},
     Route{V::get, "/api/v1/quarantine", A::kAdmin, list_quarantine},
     Route{V::get, "/api/v1/record", A::kAdmin, show_record},
     Route{V::post, "/api/v1/quarantine/{id}/release", A::kAdmin, release_quarantine},

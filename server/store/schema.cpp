@@ -71,6 +71,10 @@ CREATE TABLE IF NOT EXISTS audit_head(
   id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS user_settings(
   user_name TEXT PRIMARY KEY, updated_unix_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS enrolment_codes(
+  id INTEGER PRIMARY KEY, code_hash TEXT NOT NULL UNIQUE, gateway_id TEXT NOT NULL,
+  patient_id TEXT NOT NULL, issued_by TEXT NOT NULL, issued_unix_ms INTEGER NOT NULL,
+  expires_unix_ms INTEGER NOT NULL, used_unix_ms INTEGER NULL, used_from TEXT NULL);
 CREATE TABLE IF NOT EXISTS notes(
   id INTEGER PRIMARY KEY, subject TEXT NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL,
   at_unix_ms INTEGER NOT NULL);

@@ -1,0 +1,85 @@
+// Enroller: a blank hub's set-up (issue 20 part 5). Shows the setup form on the hub's local
+// page (loopback, plus the LAN `setup` listener while blank), or reads the code from a file
+// on a USB stick; makes the hub's key (never leaves the hub) and CSR, posts code + CSR over
+// HTTPS to the server, and stores what comes back in state_dir: hub.key, hub.pem,
+// broker-ca.pem, enrolled.conf (gateway_id, mqtt_uri, tls_*: appended to the config at
+// start) and hub_info.conf (patient name, language, devices). Then it calls on_enrolled
+// (main closes the setup listener and starts the hub). io thread only; not thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/config_file.h"
+#include "core/counters.h"
+#include "core/result.h"
+#include "gateway/local_page/local_server.h"
+
+namespace kotona::gateway::enrol {
+
+struct EnrolSettings {
+  std::string url;        // enrol_url: https://HOST[:PORT]/api/v1/hub/enrol; "" = off
+  std::string server_ca;  // enrol_ca: the CA of the server's certificate ("" = system roots)
+  std::filesystem::path state_dir;  // state_dir: where the key, certificate and state live
+  std::string setup_host;           // setup_listen HOST (a LAN address), "" = none
+  std::uint16_t setup_port = 0;
+  std::filesystem::path usb_dir;  // setup_usb_dir: read <usb_dir>/kotona-enrol.txt if there
+};
+
+// The keys above. Errors: kConfig (enrol_url not https://, no state_dir with enrol_url, bad
+// setup_listen).
+[[nodiscard]] Result<EnrolSettings> parse_enrol_settings(const ConfigFile& file);
+
+// state_dir/enrolled.conf and hub_info.conf.
+std::filesystem::path enrolled_conf(const EnrolSettings& s);
+std::filesystem::path hub_info_conf(const EnrolSettings& s);
+
+// What hub_info.conf says (empty when not enrolled or unreadable).
+struct HubInfo {
+  std::string patient_name;
+  std::string language;              // fi, sv, ru ("" = not told)
+  std::vector<std::string> devices;  // serials enrolled for this hub at enrolment time
+};
+HubInfo read_hub_info(const EnrolSettings& s);
+
+class Enroller {
+ public:
+  Enroller(boost::asio::io_context& io, local_page::LocalServer& page, EnrolSettings settings,
+           Counters& counters, std::function<void()> on_enrolled);
+  Enroller(const Enroller&) = delete;
+  Enroller& operator=(const Enroller&) = delete;
+
+  // Registers GET / and POST /setup, and starts watching usb_dir.
+  void start();
+  // Stops the USB watch (after enrolment, or at shutdown).
+  void stop();
+  // Starts enrolment with `code` (as typed: dashes, spaces and case ignored). Ignored while
+  // one is running or after success.
+  void begin(std::string_view code, std::string_view source);
+
+  // What the setup page says now: a catalogue key.
+  const std::string& state_key() const { return state_key_; }
+
+ private:
+  void finish(int status, const std::string& body, const std::string& error);
+  [[nodiscard]] Result<void> store_answer(const std::string& body);
+  void watch_usb();
+
+  boost::asio::io_context& io_;
+  local_page::LocalServer& page_;
+  EnrolSettings settings_;
+  Counters& counters_;
+  std::function<void()> on_enrolled_;
+  boost::asio::steady_timer usb_timer_;
+  std::string state_key_ = "setup.enterCode";
+  std::string last_usb_code_;
+  bool working_ = false;
+  bool done_ = false;
+};
+
+}  // namespace kotona::gateway::enrol

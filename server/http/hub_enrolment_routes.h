@@ -1,0 +1,33 @@
+// Hub enrolment (issue 20 part 5), rows of route_table.cpp. An admin issues a one-time code
+// for a gateway id and patient; the blank hub posts the code with its CSR and gets its
+// certificate, the broker's address and CA, its patient and its devices. The code is burned
+// in the transaction that signs (store/enrolment_codes.h); every step is an audit row.
+// Runs on the io thread; not thread-safe.
+#pragma once
+
+#include "server/http/route_table.h"
+#include "server/store/enrolment_codes.h"
+
+namespace kotona::server::http {
+
+class HubCa;
+
+// What the two routes use, set once by the server before it serves (server.cpp) and by tests;
+// nullptr (the default): hub enrolment not configured, both routes answer 503.
+// TODO(enrol): move into RouteContext with the next change of routes.h (kept out of it here:
+// that header rebuilds all of server/http).
+void set_hub_enrolment(const HubCa* ca, store::EnrolmentCodes* codes);
+
+// POST /api/v1/enrolment-codes (admin): {"gateway_id", "patient_id", "ttl_s" (60..86400,
+// default 900)} -> 201 {"code", "gateway_id", "patient_id", "expires"}; 404 unknown patient,
+// 400 bad input, 503 when the server has no hub CA configured.
+Routed issue_enrolment_code(const Call& call);
+
+// POST /api/v1/hub/enrol (public: the code is the credential): {"code", "csr" (PEM)} ->
+// 200 {"gateway_id", "patient_id", "patient_name", "language", "certificate", "broker_uri",
+// "broker_ca", "devices": [serial...]}. An unknown, used or expired code, or a CSR the CA
+// refuses: 403 {"error": "refused"} and nothing else (counted hub_enrol_refused, audited
+// with the reason); 503 without a hub CA.
+Routed enrol_hub(const Call& call);
+
+}  // namespace kotona::server::http

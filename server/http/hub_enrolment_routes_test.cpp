@@ -1,0 +1,174 @@
+// Hub enrolment routes (issue 20 part 5): one-time codes, single use, refused with nothing in
+// the answer when unknown, used or expired, every step an audit row.
+#include "server/http/hub_enrolment_routes.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "server/http/hub_ca.h"
+#include "server/http/test_served.h"
+
+using namespace kotona;
+using namespace kotona::server::http::test_served;
+namespace json = boost::json;
+namespace store = kotona::server::store;
+
+namespace {
+
+void run(const std::string& command) {
+  REQUIRE_MESSAGE(std::system((command + " >/dev/null 2>&1").c_str()) == 0, command);
+}
+
+// A hub CA (EC P-256) and a broker CA in `dir`, by the openssl CLI; the HubCa loaded from them.
+std::unique_ptr<server::http::HubCa> make_ca(const std::string& d) {
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+  run("openssl req -x509" + ec + " -keyout " + d + "/ca.key -out " + d +
+      "/ca.pem -subj /CN=hub-ca -days 2");
+  run("openssl req -x509" + ec + " -keyout " + d + "/broker-ca.key -out " + d +
+      "/broker-ca.pem -subj /CN=broker-ca -days 2");
+  server::http::HubCaFiles files{d + "/ca.pem", d + "/ca.key", "ssl://broker.test:8883",
+                                 d + "/broker-ca.pem"};
+  auto ca = server::http::HubCa::load(files);
+  REQUIRE(ca.has_value());
+  return std::move(*ca);
+}
+
+// The enrolment codes on a store connection of their own (as server.cpp gives them), wired into
+// the routes for the life of this object.
+struct Enabled {
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<store::AuditLog> audit;
+  std::unique_ptr<store::EnrolmentCodes> codes;
+  Enabled(Served& s, const server::http::HubCa& ca) {
+    db = std::move(store::Database::open(s.location).value());
+    audit = std::make_unique<store::AuditLog>(*db);
+    codes = std::make_unique<store::EnrolmentCodes>(*db, *audit);
+    on_io(s.io, [&] {
+      server::http::set_hub_enrolment(&ca, codes.get());
+      return 0;
+    });
+  }
+  ~Enabled() { server::http::set_hub_enrolment(nullptr, nullptr); }
+};
+
+// A CSR asking for CN=`cn` (the CA ignores it and names the gateway of the code).
+std::string make_csr(const std::string& d, const std::string& cn) {
+  run("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
+      "/hub.key -out " + d + "/hub.csr -subj /CN=" + cn);
+  std::ifstream in(d + "/hub.csr");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string enrol_body(const std::string& code, const std::string& csr) {
+  return json::serialize(json::object{{"code", code}, {"csr", csr}});
+}
+
+// The audit rows with action `action`, newest first.
+std::vector<store::AuditRow> audit_rows(Served& s, const std::string& action) {
+  return on_io(s.io, [&] {
+    std::vector<store::AuditRow> out;
+    auto rows = s.store->audit_log().rows(std::nullopt, 1000);
+    REQUIRE(rows.has_value());
+    for (auto& row : *rows) {
+      if (row.action == action) out.push_back(row);
+    }
+    return out;
+  });
+}
+
+}  // namespace
+
+TEST_CASE(
+    "hub enrolment: a code issued, used once -> certificate for its gateway, devices, broker") {
+  kotona::test::TempDir dir;
+  auto ca = make_ca(dir.path().string());
+  Served s;
+  Enabled on(s, *ca);
+  auto issued = s.request(bhttp::verb::post, "/api/v1/enrolment-codes", std::nullopt,
+                          R"({"gateway_id":"gw-1","patient_id":"patient-a","ttl_s":600})");
+  REQUIRE(issued.result_int() == 201);
+  const auto code = std::string(json::parse(issued.body()).at("code").as_string());
+  CHECK(code.size() == 14);
+  // Not stored in clear: the table holds its hash, the audit row never the code.
+  CHECK(audit_rows(s, "enrolment_code.issue").at(0).detail.find(code) == std::string::npos);
+
+  const auto csr = make_csr(dir.path().string(), "someone-else");
+  auto enrolled = s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body(code, csr));
+  REQUIRE(enrolled.result_int() == 200);
+  const auto answer = json::parse(enrolled.body()).as_object();
+  CHECK(answer.at("gateway_id").as_string() == "gw-1");
+  CHECK(answer.at("patient_id").as_string() == "patient-a");
+  CHECK(answer.at("broker_uri").as_string() == "ssl://broker.test:8883");
+  CHECK(std::string(answer.at("broker_ca").as_string()).starts_with("-----BEGIN CERTIFICATE-----"));
+  const auto& devices = answer.at("devices").as_array();
+  CHECK(std::find(devices.begin(), devices.end(), json::value("BPA")) != devices.end());
+  // The certificate names the code's gateway (not the CSR's CN) and chains to the hub CA.
+  const auto d = dir.path().string();
+  std::ofstream(d + "/hub.pem") << std::string(answer.at("certificate").as_string());
+  run("openssl verify -CAfile " + d + "/ca.pem -purpose sslclient " + d + "/hub.pem");
+  run("openssl x509 -in " + d + "/hub.pem -noout -subject | grep -q 'CN *= *gw-1'");
+  run("test \"$(openssl x509 -in " + d +
+      "/hub.pem -noout -pubkey)\" = "
+      "\"$(openssl pkey -in " +
+      d + "/hub.key -pubout)\"");
+  CHECK(audit_rows(s, "enrolment_code.use").size() == 1);
+
+  // The same code again (a stolen code after use): refused, nothing in the answer, audited.
+  auto again =
+      s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body(code, make_csr(d, "thief")));
+  CHECK(again.result_int() == 403);
+  CHECK(again.body() == R"({"error":"refused"})");
+  auto refused = audit_rows(s, "enrolment_code.refused");
+  REQUIRE(refused.size() == 1);
+  CHECK(refused.at(0).detail.starts_with("used from "));
+  CHECK(refused.at(0).alert_id.value == "gateway/gw-1");
+  CHECK(s.counters.get("hub_enrol_refused") == 1);
+  CHECK(on_io(s.io, [&] { return s.store->audit_log().verify().value().ok; }));
+}
+
+TEST_CASE("hub enrolment: unknown, expired or bad-CSR codes -> refused and audited, code kept") {
+  kotona::test::TempDir dir;
+  const auto d = dir.path().string();
+  auto ca = make_ca(d);
+  Served s;
+  Enabled on(s, *ca);
+  const auto csr = make_csr(d, "hub");
+  CHECK(s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body("ZZZZ-ZZZZ-ZZZZ", csr))
+            .result_int() == 403);
+  // Expired: issued in the past directly in the store (the API's shortest life is 60 s).
+  const auto old = on_io(s.io, [&] {
+    const auto long_ago = HubTime{std::chrono::milliseconds{1'700'000'000'000}};
+    return on.codes
+        ->issue(GatewayId{"gw-2"}, PatientId{"patient-a"}, std::chrono::seconds(60), "admin",
+                long_ago)
+        .value()
+        .code;
+  });
+  CHECK(s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body(old, csr)).result_int() ==
+        403);
+  // A CSR the CA refuses leaves the code usable: the real hub may still come.
+  auto issued = s.request(bhttp::verb::post, "/api/v1/enrolment-codes", std::nullopt,
+                          R"({"gateway_id":"gw-3","patient_id":"patient-a"})");
+  const auto code = std::string(json::parse(issued.body()).at("code").as_string());
+  CHECK(s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body(code, "not a csr"))
+            .result_int() == 403);
+  CHECK(s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body(code, csr)).result_int() ==
+        200);
+  std::vector<std::string> reasons;
+  for (const auto& row : audit_rows(s, "enrolment_code.refused")) reasons.push_back(row.detail);
+  REQUIRE(reasons.size() == 3);
+  CHECK(reasons.at(0).starts_with("bad_csr"));
+  CHECK(reasons.at(1).starts_with("expired"));
+  CHECK(reasons.at(2).starts_with("unknown"));
+  CHECK(s.counters.get("hub_enrol_refused") == 3);
+  // A server's name (kotona-ingest-1 reads every hub's topics) is never a hub's: 400.
+  CHECK(s.request(bhttp::verb::post, "/api/v1/enrolment-codes", std::nullopt,
+                  R"({"gateway_id":"kotona-ingest-1","patient_id":"patient-a"})")
+            .result_int() == 400);
+  // Issuing for a patient the register does not know: 404, no code.
+  CHECK(s.request(bhttp::verb::post, "/api/v1/enrolment-codes", std::nullopt,
+                  R"({"gateway_id":"gw-4","patient_id":"patient-nobody"})")
+            .result_int() == 404);
+}

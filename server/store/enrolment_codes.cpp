@@ -1,0 +1,178 @@
+// EnrolmentCodes (enrolment_codes.h): the enrolment_codes table, its audited issue and
+// single-use redemption.
+#include "server/store/enrolment_codes.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <cctype>
+#include <ctime>
+
+namespace kotona::server::store {
+
+namespace {
+
+// 30 symbols a person reads and types without doubt: no 0/O, 1/I/L, U.
+constexpr std::string_view kAlphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+std::int64_t ms(HubTime t) { return t.time_since_epoch().count(); }
+
+std::string normalise(std::string_view code) {
+  std::string out;
+  for (const char c : code) {
+    if (c == '-' || c == ' ') continue;
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string iso(HubTime t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string_view to_string(CodeRefusal why) {
+  switch (why) {
+    case CodeRefusal::kUnknown:
+      return "unknown";
+    case CodeRefusal::kUsed:
+      return "used";
+    case CodeRefusal::kExpired:
+      return "expired";
+    case CodeRefusal::kBadCsr:
+      return "bad_csr";
+  }
+  return "unknown";
+}
+
+std::string EnrolmentCodes::hash(std::string_view code) {
+  const std::string text = normalise(code);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+Result<IssuedCode> EnrolmentCodes::issue(const GatewayId& gateway, const PatientId& patient,
+                                         std::chrono::seconds ttl, const std::string& actor,
+                                         HubTime now) {
+  // 12 symbols from a 30-symbol alphabet by rejection sampling over random bytes (~58.9 bits).
+  std::string code;
+  while (code.size() < 14) {
+    if (code.size() == 4 || code.size() == 9) {
+      code += '-';
+      continue;
+    }
+    unsigned char byte = 0;
+    if (RAND_bytes(&byte, 1) != 1) return fail(Errc::kIo, "RAND_bytes failed");
+    const std::size_t v = byte & 0x1f;  // 0..31: 30 and 31 are drawn again (no bias)
+    if (v >= kAlphabet.size()) continue;
+    code += kAlphabet[v];
+  }
+  IssuedCode out{code, gateway, patient, now + ttl};
+  Transaction transaction(db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  auto insert = db_.prepare(
+      "INSERT INTO enrolment_codes(code_hash, gateway_id, patient_id, issued_by, "
+      "issued_unix_ms, expires_unix_ms) VALUES(?,?,?,?,?,?)");
+  if (!insert) return fail(insert.error());
+  insert->bind(1, hash(code))
+      .bind(2, gateway.value)
+      .bind(3, patient.value)
+      .bind(4, actor)
+      .bind(5, ms(now))
+      .bind(6, ms(out.expires));
+  if (auto r = insert->step(); !r) return fail(r.error());
+  AuditRow audit{0,
+                 now,
+                 actor,
+                 "enrolment_code.issue",
+                 AlertId{"gateway/" + gateway.value},
+                 "patient=" + patient.value + ", expires=" + iso(out.expires),
+                 {},
+                 {}};
+  if (auto r = audit_.append(audit); !r) return fail(r.error());
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return out;
+}
+
+Result<CodeRefusal> EnrolmentCodes::refuse(CodeRefusal why, const std::string& subject,
+                                           const std::string& client, HubTime now) {
+  AuditRow audit{0,
+                 now,
+                 "hub",
+                 "enrolment_code.refused",
+                 AlertId{subject},
+                 std::string(to_string(why)) + " from " + client,
+                 {},
+                 {}};
+  if (auto r = audit_.append(audit); !r) return fail(r.error());
+  return why;
+}
+
+Result<std::variant<Redeemed, CodeRefusal>> EnrolmentCodes::redeem(std::string_view code,
+                                                                   const std::string& client,
+                                                                   const CsrSigner& sign,
+                                                                   HubTime now) {
+  using Out = std::variant<Redeemed, CodeRefusal>;
+  const std::string code_hash = hash(code);
+  Transaction transaction(db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  auto find = db_.prepare(
+      "SELECT gateway_id, patient_id, expires_unix_ms, used_unix_ms FROM enrolment_codes "
+      "WHERE code_hash = ?");
+  if (!find) return fail(find.error());
+  find->bind(1, code_hash);
+  auto row = find->step();
+  if (!row) return fail(row.error());
+  // The refusal's audit row commits on its own; the code row is never changed by a refusal.
+  auto refused = [&](CodeRefusal why, const std::string& subject) -> Result<Out> {
+    auto r = refuse(why, subject, client, now);
+    if (!r) return fail(r.error());
+    if (auto c = transaction.commit(); !c) return fail(c.error());
+    return Out{*r};
+  };
+  if (!*row) return refused(CodeRefusal::kUnknown, "enrolment_code/unknown");
+  const GatewayId gateway{find->column_text(0)};
+  const PatientId patient{find->column_text(1)};
+  const std::string subject = "gateway/" + gateway.value;
+  const bool used = !find->column_is_null(3);
+  const bool expired = find->column_int(2) <= ms(now);
+  if (used) return refused(CodeRefusal::kUsed, subject);
+  if (expired) return refused(CodeRefusal::kExpired, subject);
+  auto certificate = sign(gateway);
+  if (!certificate) return refused(CodeRefusal::kBadCsr, subject);
+  auto burn = db_.prepare(
+      "UPDATE enrolment_codes SET used_unix_ms = ?, used_from = ? "
+      "WHERE code_hash = ? AND used_unix_ms IS NULL");
+  if (!burn) return fail(burn.error());
+  burn->bind(1, ms(now)).bind(2, client).bind(3, code_hash);
+  if (auto r = burn->step(); !r) return fail(r.error());
+  if (db_.changes() != 1) return fail(Errc::kIo, "enrolment code changed under the write lock");
+  AuditRow audit{0,
+                 now,
+                 "hub",
+                 "enrolment_code.use",
+                 AlertId{subject},
+                 "patient=" + patient.value + ", from " + client,
+                 {},
+                 {}};
+  if (auto r = audit_.append(audit); !r) return fail(r.error());
+  if (auto r = transaction.commit(); !r) return fail(r.error());
+  return Out{Redeemed{gateway, patient, std::move(*certificate)}};
+}
+
+}  // namespace kotona::server::store
