@@ -193,7 +193,9 @@ bhttp::response<bhttp::string_body> LocalServer::Impl::answer(
   res.set(bhttp::field::cache_control, "no-store");
   res.set("Content-Security-Policy", kCsp);
   res.set("X-Content-Type-Options", "nosniff");
-  res.set("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the
+  // page's own form POSTs, which the Origin check must refuse.
+  res.set("Referrer-Policy", "same-origin");
   for (const auto& [k, val] : out.headers) res.set(k, val);
   res.keep_alive(req.keep_alive());
   if (req.method() != bhttp::verb::head) res.body() = std::move(out.body);

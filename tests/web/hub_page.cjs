@@ -1,0 +1,75 @@
+// The hub's local page (issue 20 part 5) in a real browser, headless Debian chromium through
+// playwright-core:
+//   node hub_page.cjs PLAYWRIGHT_CORE_DIR SETUP_URL STATUS_URL SHOT_DIR
+// SETUP_URL: a blank hub's page; STATUS_URL: an enrolled hub's status page (gateway/local_page).
+// In fi (default), sv and ru: the html lang, every text node catalogue text (data-k) or data
+// (data-v), no missing key ⟦...⟧, no script error; a mistyped code answered in that language;
+// the status page's meter row "not read" and the pairing button. Screenshots SHOT_DIR/
+// hub-{setup,status}-LANG.png at 768x1024 (a phone or tablet in the patient's home).
+// Exit 0 when every step passed; 1 with the reason otherwise.
+"use strict";
+const { chromium } = require(process.argv[2]);
+const [setupUrl, statusUrl, shots] = process.argv.slice(3, 6);
+const log = (...a) => console.log(new Date().toISOString(), ...a);
+function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
+
+// Runs in the page: text not from the catalogue or data, and shown missing keys.
+function unmarked() {
+  const bad = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim(), e = n.parentElement;
+    if (!text) continue;
+    if (text.includes("\u27e6")) bad.push("missing key shown: " + text);
+    if (!e.hasAttribute("data-k") && !e.hasAttribute("data-v")) bad.push(`<${e.tagName.toLowerCase()}> "${text}" not from the catalogue`);
+  }
+  return bad;
+}
+
+const expected = {
+  fi: {label: "Käyttöönottokoodi", bad: "Koodissa on 12 merkkiä", notRead: "Ei luettu", pair: "Yhdistä uusi mittari"},
+  sv: {label: "Aktiveringskod", bad: "Koden har 12 tecken", notRead: "Inte avläst", pair: "Anslut en ny mätare"},
+  ru: {label: "Код подключения", bad: "Код состоит из 12 символов", notRead: "Не считан", pair: "Подключить новый прибор"},
+};
+
+(async () => {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
+  try {
+    // A Finnish browser (the default language also when Accept-Language names none we have).
+    const page = await browser.newPage({ viewport: { width: 768, height: 1024 }, locale: "fi-FI" });
+    page.setDefaultTimeout(20000);
+    const errors = [];
+    page.on("console", m => { log("console:", m.text()); if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text()); });
+    page.on("pageerror", e => errors.push(e.message));
+    for (const lang of ["fi", "sv", "ru"]) {
+      const e = expected[lang];
+      // fi is the default: no ?lang, the link in the page chooses the others.
+      await page.goto(setupUrl);
+      if (lang !== "fi") await page.click(`nav a[lang=${lang}]`);
+      check(await page.evaluate(() => document.documentElement.lang) === lang, `setup page in ${lang}`);
+      check((await page.textContent("label[for=code]")).includes(e.label), `${lang}: code label`);
+      check((await page.evaluate(unmarked)).length === 0, `${lang}: setup page all catalogue text ${JSON.stringify(await page.evaluate(unmarked))}`);
+      await page.fill("#code", "12-34");
+      await page.click("#enrol");
+      await page.waitForSelector("#setup-state[data-state='setup.badCode']");
+      check(await page.evaluate(() => document.documentElement.lang) === lang, `${lang}: kept after the form`);
+      check((await page.textContent("#setup-state")).includes(e.bad), `${lang}: a mistyped code answered`);
+      await page.screenshot({ path: `${shots}/hub-setup-${lang}.png`, fullPage: true });
+
+      await page.goto(statusUrl + "?lang=" + lang);
+      check(await page.evaluate(() => document.documentElement.lang) === lang, `status page in ${lang}`);
+      check((await page.textContent("tbody")).includes(e.notRead), `${lang}: the meter not read yet`);
+      check((await page.textContent("#pair")).includes(e.pair), `${lang}: the pairing button`);
+      const bad = await page.evaluate(unmarked);
+      check(bad.length === 0, `${lang}: status page all catalogue text ${JSON.stringify(bad)}`);
+      await page.screenshot({ path: `${shots}/hub-status-${lang}.png`, fullPage: true });
+    }
+    check(errors.length === 0, "no console or page errors " + JSON.stringify(errors));
+    log("page ok");
+    await browser.close();
+  } catch (err) {
+    log("FAIL:", err.message);
+    await browser.close();
+    process.exit(1);
+  }
+})();

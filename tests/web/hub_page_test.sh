@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The hub's local page in a browser (hub_page.cjs): a blank hub (setup page) and an enrolled
+# hub (status page, BLE on a private bus with nothing on it, one serial meter never read),
+# both kotona-gateway processes. Usage: hub_page_test.sh BUILD_DIR PLAYWRIGHT_CORE SHOT_DIR.
+set -euo pipefail
+build=$1 playwright=$2 shots=$3
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+mkdir -p "$shots"
+# The private bus: the hub has BLE (the pairing button) but nothing plays BlueZ on it.
+dbus-daemon --session --nofork --print-address=3 --address="unix:path=$tmp/bus" 3>"$tmp/bus.addr" &
+pids+=($!)
+cat >"$tmp/blank.conf" <<CONF
+outbox_path = $tmp/blank.db
+enrol_url = https://localhost:9/api/v1/hub/enrol
+state_dir = $tmp/state
+local_page_listen = 127.0.0.1:0
+CONF
+cat >"$tmp/hub.conf" <<CONF
+gateway_id = gw-page
+mqtt_uri = tcp://127.0.0.1:9
+outbox_path = $tmp/hub.db
+local_page_listen = 127.0.0.1:0
+device = astm_bp $tmp/no-such-tty
+ble_adapter = hci0
+ble_bus = unix:path=$tmp/bus
+CONF
+start() {  # start NAME: a gateway; prints its local page URL
+  "$build/gateway/kotona-gateway" --config "$tmp/$1.conf" >"$tmp/$1.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening (loopback) on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/$1.log")
+    [[ -n $port ]] && { echo "http://127.0.0.1:$port/"; return; }
+    sleep 0.1
+  done
+  cat "$tmp/$1.log" >&2; exit 1
+}
+setup_url=$(start blank)
+status_url=$(start hub)
+node "$here/hub_page.cjs" "$playwright" "$setup_url" "$status_url" "$shots"
