@@ -33,7 +33,8 @@ struct StoreFixture {
   void reopen() {
     store.reset();
     auto opened = server::store::Store::open(location);
-    REQUIRE_MESSAGE(opened.has_value(), describe(opened.error()));
+    // The message is read on failure and by `-s` on success too: never error() of a value.
+    REQUIRE_MESSAGE(opened.has_value(), (opened ? std::string() : describe(opened.error())));
     store = std::move(*opened);
     if (!seed.empty()) REQUIRE(store->patients().seed_enrolment(seed, seeded_at));
   }
