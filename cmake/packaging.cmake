@@ -79,24 +79,33 @@ install(FILES "${kotona_deb_out}/kotona-gateway-update.8.gz" DESTINATION share/m
 kotona_deb_docs(gateway kotona-gateway)
 kotona_deb_man(gateway kotona-gateway)
 
-install(TARGETS kotona-server kotona-admin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-        COMPONENT server)
-install(FILES "${PROJECT_SOURCE_DIR}/server/README.md" DESTINATION share/doc/kotona-server
-        COMPONENT server)
-kotona_deb_service(server kotona-server kotona-server kotona-server /var/lib/kotona-server
-                   server.conf "ingest server")
-kotona_deb_docs(server kotona-server)
-kotona_deb_man(server kotona-server kotona-admin)
+if(NOT KOTONA_HUB_ONLY)  # the arm64 hub build packages kotona-gateway (and the SDK) only
+  install(TARGETS kotona-server kotona-admin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+          COMPONENT server)
+  install(FILES "${PROJECT_SOURCE_DIR}/server/README.md" DESTINATION share/doc/kotona-server
+          COMPONENT server)
+  kotona_deb_service(server kotona-server kotona-server kotona-server /var/lib/kotona-server
+                     server.conf "ingest server")
+  kotona_deb_docs(server kotona-server)
+  kotona_deb_man(server kotona-server kotona-admin)
 
-install(TARGETS kotona-firmware-sim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT sim)
-kotona_deb_docs(sim kotona-sim)
-kotona_deb_man(sim kotona-firmware-sim)
+  install(TARGETS kotona-firmware-sim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT sim)
+  kotona_deb_docs(sim kotona-sim)
+  kotona_deb_man(sim kotona-firmware-sim)
+endif()
 kotona_deb_docs(sdk kotona-driver-sdk-dev)
 kotona_deb_man(sdk kotona-decode kotona-conformance)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_COMPONENTS_ALL gateway server sim sdk)
+if(KOTONA_HUB_ONLY)
+  set(CPACK_COMPONENTS_ALL gateway)
+else()
+  set(CPACK_COMPONENTS_ALL gateway server sim sdk)
+endif()
+if(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)  # cpack would name the build machine's (amd64)
+endif()
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "Kotona")

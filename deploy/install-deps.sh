@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Kotona builds, tests or runs with. Idempotent: packages
 # already present are skipped, so a second run costs one dpkg query and no network.
+# The arm64 hub's cross build (tools/arm64.sh, a ctest) needs arm64 as a foreign architecture
+# (dpkg --add-architecture, then an apt-get update) and the hub's libraries as :arm64 -dev
+# packages beside the amd64 ones (Multi-Arch: same; apt may upgrade an amd64 library to the
+# version the :arm64 one has, it removes nothing); `--no-arm64` leaves them out.
 set -euo pipefail
+arm64=1
+[[ ${1:-} == --no-arm64 ]] && arm64=0
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -25,6 +31,14 @@ packages=(
   python3-jwt python3-cryptography  # the test record system's OAuth2 token endpoint (tests/record)
   chromium            # headless browser for the clinician page test (tests/web, playwright-core)
 )
+if ((arm64)); then
+  packages+=(
+    crossbuild-essential-arm64 qemu-user-static  # cross compilers; qemu-user runs the arm64 tests
+    # the hub's libraries only (core, proto, drivers, mqtt, service, gateway; no server, no libpq)
+    libboost1.81-dev:arm64 libpaho-mqtt-dev:arm64 libpaho-mqttpp-dev:arm64 libprotobuf-dev:arm64
+    libsqlite3-dev:arm64 libsdbus-c++-dev:arm64 libsystemd-dev:arm64 libssl-dev:arm64
+  )
+fi
 # npm fetches the pinned FHIR R4 schema (tests/fhir) and playwright-core (tests/web);
 # NodeSource's nodejs already provides it.
 command -v npm >/dev/null || packages+=(nodejs npm)
@@ -44,6 +58,9 @@ fi
 if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+if ((arm64)) && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  $SUDO dpkg --add-architecture arm64
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"

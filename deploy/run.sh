@@ -12,7 +12,7 @@ http_port=${KOTONA_HTTP_PORT:-8080}
 mqtt_port=${KOTONA_MQTT_PORT:-18830}
 run_dir=${KOTONA_RUN_DIR:-$KOTONA_ROOT/run}
 
-"$here/install-deps.sh"
+"$here/install-deps.sh" --no-arm64  # the arm64 cross build is for the tests (deploy/test.sh)
 kotona_build kotona-server kotona-gateway kotona-firmware-sim kotona-admin
 
 # Each demo starts from empty state: the simulators number their records from 1 again, so an

@@ -22,7 +22,8 @@ source "$here/debian_root.sh"
 # What the scripts call (deploy/, tools/, tests/, bench/), beyond minbase's own programs.
 programs=(cmake ninja g++ ccache pkg-config git protoc mosquitto mosquitto_pub mosquitto_sub
   sqlite3 dbus-daemon systemd-analyze lintian dpkg-deb openssl python3 curl ps pgrep ip nft
-  faketime chromium node npm debootstrap qemu-system-x86_64 mkfs.ext4 update-ca-certificates)
+  faketime chromium node npm debootstrap qemu-system-x86_64 mkfs.ext4 update-ca-certificates
+  aarch64-linux-gnu-g++ qemu-aarch64-static)  # the arm64 hub (tools/arm64.sh)
 modules=(jsonschema jwt cryptography)
 
 make_cached_root
@@ -52,6 +53,9 @@ t=$(date +%s)
 check "cmake configures the project (every find_package / find_program)" \
   in_root cmake -S /src -B /tmp/kotona-build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "configure: $(($(date +%s) - t)) s"
+check "cmake configures the arm64 hub (the :arm64 libraries, cmake/aarch64-linux-gnu.cmake)" \
+  in_root cmake -S /src -B /tmp/kotona-arm64 -G Ninja -DKOTONA_HUB_ONLY=ON \
+  -DCMAKE_TOOLCHAIN_FILE=/src/cmake/aarch64-linux-gnu.cmake
 [ "$fail" = 0 ] || echo "logs: $work/check.log, $work/install.log"
 echo "install-deps in a minbase root: checked in $(($(date +%s) - start)) s"
 exit "$fail"

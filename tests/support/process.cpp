@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -149,6 +150,14 @@ std::optional<std::string> Child::wait_for_log(const std::string& needle,
 }
 
 std::string bin(const std::string& relative) {
+  // KOTONA_TEST_BIN_<NAME> (kotona-gateway -> KOTONA_TEST_BIN_KOTONA_GATEWAY) names another
+  // binary: the arm64 hub under qemu-user in a native end-to-end test, or the build machine's
+  // simulator beside the arm64 tests (tools/arm64.sh).
+  std::string name = "KOTONA_TEST_BIN_";
+  for (char c : relative.substr(relative.rfind('/') + 1)) {
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (const char* other = std::getenv(name.c_str()); other && *other) return other;
   return std::string(KOTONA_BUILD_DIR) + "/" + relative;
 }
 

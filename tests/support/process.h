@@ -63,7 +63,8 @@ class Child {
   std::vector<std::string> argv_;
 };
 
-// Path of a binary built by this tree, e.g. bin("server/kotona-server").
+// Path of a binary built by this tree, e.g. bin("server/kotona-server"), unless the environment
+// names another (KOTONA_TEST_BIN_KOTONA_SERVER: the name upper-cased, - as _).
 std::string bin(const std::string& relative);
 
 // Polls `predicate` every 50 ms until true or `timeout`. Returns the last value.
