@@ -1,6 +1,7 @@
 // The export Bundle: Patient, hub and measuring Devices, Observations; OperationOutcome.
 #include "server/fhir/bundle.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <set>
@@ -100,9 +101,12 @@ Result<void> scan_rows(const ExportRequest& request, ExportStats& stats, DeviceK
     if (!obs) return fail(obs.error());
     each(row, std::move(*obs));
     ++stats.observations;
-    devices[{row.gateway.value, row.device_serial.value}].insert(row.kind);
+    // A typed-in value has no measuring device, only the hub that relayed it (serial "").
+    const bool typed = row.provenance.source == EntrySource::kManual;
+    devices[{row.gateway.value, typed ? std::string() : row.device_serial.value}].insert(row.kind);
   }
-  stats.devices = devices.size();
+  stats.devices = static_cast<std::size_t>(std::count_if(
+      devices.begin(), devices.end(), [](const auto& d) { return !d.first.second.empty(); }));
   return {};
 }
 
@@ -127,6 +131,7 @@ json::object bundle_head(const ExportRequest& request, const DeviceKinds& device
     entries.push_back(entry(gateway_ref(GatewayId{g}), gateway_device(GatewayId{g})));
   }
   for (const auto& [key, kinds] : devices) {
+    if (key.second.empty()) continue;  // typed-in readings: the hub only
     GatewayId g{key.first};
     DeviceSerial s{key.second};
     entries.push_back(entry(device_ref(g, s), measuring_device(g, s, kinds)));

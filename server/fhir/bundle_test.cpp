@@ -387,4 +387,25 @@ TEST_CASE(
         std::string::npos);
   CHECK(json::serialize(bundle).find("Virtanen") == std::string::npos);
   CHECK(json::serialize(bundle).find("Laine") == std::string::npos);
+  // No measuring device for a typed-in value: no Device "manual", no device link or line; the
+  // meter's reading keeps its Device, the hub that relayed both is there.
+  auto has_device_link = [](const json::object& o) {
+    if (o.contains("device")) return true;
+    for (const auto& e : o.at("extension").as_array()) {
+      if (e.at("url").as_string().ends_with(":device")) return true;
+    }
+    return false;
+  };
+  CHECK_FALSE(has_device_link(obs[0]));
+  CHECK_FALSE(has_device_link(obs[1]));
+  CHECK(has_device_link(obs[2]));
+  CHECK(std::string(obs[0].at("text").at("div").as_string()).find("sarjanumero") ==
+        std::string::npos);
+  std::vector<std::string> serials;
+  for (const auto& d : resources(bundle, "Device")) {
+    serials.push_back(std::string(d.at("identifier").at(0).at("value").as_string()));
+  }
+  CHECK(std::find(serials.begin(), serials.end(), "manual") == serials.end());
+  CHECK(std::find(serials.begin(), serials.end(), "INR1") != serials.end());
+  CHECK(serials.size() == 2);  // the hub and the meter
 }

@@ -254,15 +254,20 @@ void finish(const store::StoredReading& row, bool phr, json::array ext,
   // Self-measured at home: the patient performed it (the PHR profiles require a performer).
   obs["issued"] = fhir_instant(row.hub_time);
   obs["performer"] = json::array{json::object{{"reference", patient_ref(row.patient)}}};
-  json::object device{{"reference", device_ref(row.gateway, row.device_serial)},
-                      {"display", row.device_serial.value}};
-  narrative.line("Mittalaite: sarjanumero " + row.device_serial.value,
-                 "Mätare: serienummer " + row.device_serial.value);
-  // The PHR profiles prohibit Observation.device: the link moves to a Kotona extension.
-  if (phr) {
-    ext.push_back(extension(kExtDevice, "valueReference", std::move(device)));
-  } else {
-    obs["device"] = std::move(device);
+  // A typed-in value (issue 20 part 5) names no measuring device: no device measured it for
+  // the record (the hub that relayed it is in the gateway extension), and the hub's pseudo-
+  // device "manual" is no serial number.
+  if (row.provenance.source != EntrySource::kManual) {
+    json::object device{{"reference", device_ref(row.gateway, row.device_serial)},
+                        {"display", row.device_serial.value}};
+    narrative.line("Mittalaite: sarjanumero " + row.device_serial.value,
+                   "Mätare: serienummer " + row.device_serial.value);
+    // The PHR profiles prohibit Observation.device: the link moves to a Kotona extension.
+    if (phr) {
+      ext.push_back(extension(kExtDevice, "valueReference", std::move(device)));
+    } else {
+      obs["device"] = std::move(device);
+    }
   }
   obs["extension"] = std::move(ext);
   if (!notes.empty()) {

@@ -189,7 +189,10 @@ function deviceRow(d) {
     : tx("span", "overview.backlog", {count: d.hub_outbox_depth,
          oldest: d.hub_oldest_unacked ? when(d.hub_oldest_unacked) : "–"});
   const last = d.last_received ? el("span", when(d.last_received)) : tx("span", "overview.never");
-  const row = [el("span", d.device_serial), el("span", d.gateway_id), last, hub, backlog, deviceState(d.state)];
+  // The hub's form for typed-in values (issue 20 part 5) is enrolled as the pseudo-device
+  // "manual": said as what it is, not as a serial number.
+  const name = d.device_serial === "manual" ? tx("span", "overview.typedIn") : el("span", d.device_serial);
+  const row = [name, el("span", d.gateway_id), last, hub, backlog, deviceState(d.state)];
   if (d.enrolled_to) row[0].append(" ", tx("span", "overview.ended", {when: when(d.enrolled_to)}, "small"));
   return row;
 }
