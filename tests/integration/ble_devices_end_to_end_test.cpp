@@ -4,7 +4,11 @@
 // the real kotona-server exactly once with the value measured — also when a glucose sync is cut
 // mid-transfer, when the outbox refuses a record, after a notification burst, with a device
 // clock years off, and across a sequence-number wrap. A lost bond raises device.needs_pairing.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -431,4 +435,59 @@ TEST_CASE(
   sys.start_gateway();
   check_exactly_once(sys, "GLU-NEW1", 2);
   CHECK(sys.device_log("GLU-NEW1").find("paired") != std::string::npos);
+}
+
+// A browser's form POST (empty form) to the hub's local page on loopback: the raw answer.
+std::string form_post(int port, const std::string& target) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<std::uint16_t>(port));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
+    const std::string req = "POST " + target +
+                            " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                            "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                            "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+// Issue 20 part 5: the patient pairs a new meter from the hub's local page, no terminal: the
+// button opens a 2-minute pairing window (ble_pair stays off), the unbonded meter is paired on
+// its next attempt and read exactly once.
+TEST_CASE("BLE pairing window from the hub's local page -> a new meter paired and read") {
+  SystemUnderTest sys;
+  sys.start_broker();
+  sys.start_server({"GLU-PAIR1"});
+  sys.start_device({"GLU-PAIR1", measures({"5.7"}), {"--unbonded"}, "ble-glucose"});
+  sys.extra_gateway_config = "local_page_listen = 127.0.0.1:0\n";
+  sys.start_gateway();
+  REQUIRE_MESSAGE(
+      eventually([&] { return sys.gateway_log().find("pairing not allowed") != std::string::npos; },
+                 20s),
+      sys.diagnostics());
+  std::smatch m;
+  const std::string log = sys.gateway_log();
+  REQUIRE(std::regex_search(log, m,
+                            std::regex("listening \\(loopback\\) on 127\\.0\\.0\\.1:([0-9]+)")));
+  const int port = std::stoi(m[1]);
+  auto before = http_get(port, "/?lang=ru");
+  REQUIRE(before);
+  CHECK(before->body.find("Подключить новый прибор") != std::string::npos);
+  CHECK(sys.server_reading_uids().empty());
+  // The button: a plain form POST from the page itself.
+  CHECK(form_post(port, "/pair?lang=ru").starts_with("HTTP/1.1 303"));
+  check_exactly_once(sys, "GLU-PAIR1", 1);
+  CHECK(sys.device_log("GLU-PAIR1").find("paired") != std::string::npos);
+  auto after = http_get(port, "/?lang=ru");
+  REQUIRE(after);
+  CHECK(after->body.find("Подключение открыто две минуты") != std::string::npos);
 }
