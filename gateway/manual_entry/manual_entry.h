@@ -27,8 +27,8 @@
 namespace kotona::gateway {
 
 // The pseudo-device serial and driver of typed-in readings: the server attributes them to a
-// patient through an enrolment of this serial on the hub (`enrol <hub> manual <patient>`),
-// like any device (invariant 5).
+// patient through an enrolment of this serial on the hub, like any device (invariant 5); the
+// server makes it itself while the hub serves one patient (server/store/manual_binding.h).
 inline constexpr std::string_view kManualSerial = "manual";
 
 // What the check says about one typed value.

@@ -33,7 +33,29 @@ AlertValues names(const QuarantineEvent& e, AlertValues more) {
   return more;
 }
 
+// Values typed in on the hub's own page come from its pseudo-device "manual" (issue 20 part
+// 5b; server/store/manual_binding.h): they name no patient, so the text asks whose they are.
+TechnicalDraft typed_not_enrolled(const QuarantineEvent& e) {
+  auto values = values_text(e);
+  return {std::string(kQuarantineNotEnrolledRule),
+          Priority::kHigh,
+          e.gateway.value + "/" + e.device,
+          {},
+          e.episode,
+          "Typed in on " + hub_name(e) + "'s own page, but whose value it is cannot be told " +
+              "(the hub serves several patients, or none at the time measured), so it reaches " +
+              "no clinician" + (values.empty() ? std::string() : ": " + values) +
+              ". Ask at the home whose value it is; enrol the hub's device manual to that " +
+              "patient from the time measured, release the " + std::to_string(e.count) +
+              " quarantined reading(s), then end that enrolment",
+          {{"readings", static_cast<double>(e.count)}},
+          names(e, {{"form", std::string("typed")},
+                    {"count", static_cast<double>(e.count)},
+                    {"values", values_text(e, false)}})};
+}
+
 TechnicalDraft not_enrolled(const QuarantineEvent& e) {
+  if (e.device == "manual") return typed_not_enrolled(e);
   auto values = values_text(e);
   return {std::string(kQuarantineNotEnrolledRule),
           Priority::kHigh,

@@ -63,3 +63,17 @@ TEST_CASE("quarantine alert: many values -> three shown and a count of the rest"
   CHECK(d[0].message.find("v3 and 2 more") != std::string::npos);
   CHECK(d[0].message.find("v4") == std::string::npos);
 }
+
+TEST_CASE(
+    "quarantine alert: a typed-in value (device manual) -> says whose is unknown, form typed") {
+  auto e = event("not_enrolled");
+  e.device = "manual";
+  auto drafts = evaluate_quarantine(e, {PatientId{"p1"}, PatientId{"p2"}});
+  REQUIRE(drafts.size() == 2);
+  CHECK(drafts[0].subject == "gw-1/manual");
+  CHECK(drafts[0].priority == Priority::kHigh);
+  CHECK(drafts[0].message.find("new meter") == std::string::npos);
+  CHECK(drafts[0].message.find("Ask at the home whose value it is") != std::string::npos);
+  CHECK(drafts[0].message.find("185") != std::string::npos);
+  CHECK(drafts[0].values.at(0) == AlertValue{"form", std::string("typed")});
+}

@@ -156,6 +156,15 @@ TEST_CASE("hub enrolment: unknown, expired or bad-CSR codes -> refused and audit
             .result_int() == 403);
   CHECK(s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body(code, csr)).result_int() ==
         200);
+  // gw-3 serves patient-a alone: values typed in on it are patient-a's (store/manual_binding.h).
+  const auto typed = on_io(s.io, [&] {
+    return s.store->patients()
+        .enrolments({std::nullopt, GatewayId{"gw-3"}, DeviceSerial{"manual"}}, 10)
+        .value();
+  });
+  REQUIRE(typed.size() == 1);
+  CHECK(typed.at(0).binding.patient.value == "patient-a");
+  CHECK(typed.at(0).source == "auto");
   std::vector<std::string> reasons;
   for (const auto& row : audit_rows(s, "enrolment_code.refused")) reasons.push_back(row.detail);
   REQUIRE(reasons.size() == 3);

@@ -1,6 +1,9 @@
 // PatientRegister (patient_register.h): the register and the enrolment history. Every
 // write is one transaction with its audit row. The henkilötunnus is stored but never written
 // to the audit log (its detail says only whether it was set or changed).
+#include <algorithm>
+
+#include "server/store/manual_binding.h"
 #include "server/store/patient_register.h"
 
 namespace kotona::server::store {
@@ -64,19 +67,46 @@ std::string binding_text(const Enrolment& e) {
          " patient=" + e.patient.value + " from_unix_ms=" + std::to_string(ms(e.valid_from));
 }
 
-// The new binding's id. Its own function: the RETURNING statement must be finished (out of
-// scope) before the transaction commits.
-Result<std::int64_t> insert_api_binding(Database& db, const Enrolment& binding) {
+// The new binding's id (`source`: "api", or "auto" for manual_binding.h's). Its own function:
+// the RETURNING statement must be finished (out of scope) before the transaction commits.
+Result<std::int64_t> insert_binding(Database& db, const Enrolment& binding,
+                                    const std::string& source = "api") {
   auto insert = db.prepare(
       "INSERT INTO enrolment(gateway_id, device_serial, patient_id, valid_from_unix_ms, "
-      "valid_to_unix_ms, source) VALUES(?,?,?,?,NULL,'api') RETURNING id");
+      "valid_to_unix_ms, source) VALUES(?,?,?,?,NULL,?) RETURNING id");
   if (!insert) return fail(insert.error());
   insert->bind(1, binding.gateway.value).bind(2, binding.device_serial.value);
-  insert->bind(3, binding.patient.value).bind(4, ms(binding.valid_from));
+  insert->bind(3, binding.patient.value).bind(4, ms(binding.valid_from)).bind(5, source);
   auto row = insert->step();
   if (!row) return fail(row.error());
   if (!*row) return fail(Errc::kIo, "enrolment insert returned no id");
   return insert->column_int(0);
+}
+
+Result<void> close_binding(Database& db, std::int64_t id, HubTime at) {
+  auto close = db.prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
+  if (!close) return fail(close.error());
+  close->bind(1, ms(at)).bind(2, id);
+  if (auto r = close->step(); !r) return fail(r.error());
+  return {};
+}
+
+// How many stored readings of the device were measured at/after `from`.
+Result<std::int64_t> readings_measured_from(Database& db, const GatewayId& gateway,
+                                            const DeviceSerial& serial, HubTime from) {
+  // Every stored reading of a device was attributed to the patient of one of its bindings
+  // (ingest and quarantine release alike; bindings are never deleted), so the device's
+  // readings are found among its patients' through readings_patient_measured: readings keeps
+  // no index by device (the index budget in schema.cpp).
+  auto stmt = db.prepare(
+      "SELECT COUNT(*) FROM readings WHERE patient_id IN (SELECT patient_id FROM enrolment "
+      "WHERE gateway_id = ? AND device_serial = ?) AND measured_unix_ms >= ? AND "
+      "gateway_id = ? AND device_serial = ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value).bind(2, serial.value).bind(3, ms(from));
+  stmt->bind(4, gateway.value).bind(5, serial.value);
+  if (auto row = stmt->step(); !row) return fail(row.error());
+  return stmt->column_int(0);
 }
 
 }  // namespace
@@ -172,19 +202,7 @@ Result<std::vector<EnrolmentRecord>> PatientRegister::device_bindings(const Gate
 
 Result<std::int64_t> PatientRegister::readings_from(const GatewayId& gateway,
                                                     const DeviceSerial& serial, HubTime from) {
-  // Every stored reading of a device was attributed to the patient of one of its bindings
-  // (ingest and quarantine release alike; bindings are never deleted), so the device's
-  // readings are found among its patients' through readings_patient_measured: readings keeps
-  // no index by device (the index budget in schema.cpp).
-  auto stmt = db_.prepare(
-      "SELECT COUNT(*) FROM readings WHERE patient_id IN (SELECT patient_id FROM enrolment "
-      "WHERE gateway_id = ? AND device_serial = ?) AND measured_unix_ms >= ? AND "
-      "gateway_id = ? AND device_serial = ?");
-  if (!stmt) return fail(stmt.error());
-  stmt->bind(1, gateway.value).bind(2, serial.value).bind(3, ms(from));
-  stmt->bind(4, gateway.value).bind(5, serial.value);
-  if (auto row = stmt->step(); !row) return fail(row.error());
-  return stmt->column_int(0);
+  return readings_measured_from(db_, gateway, serial, from);
 }
 
 Result<EnrolmentWrite> PatientRegister::enrol_device(const Enrolment& binding,
@@ -222,13 +240,10 @@ Result<EnrolmentWrite> PatientRegister::enrol_device(const Enrolment& binding,
                     "stored; stored readings are never re-attributed: enrol from a later time");
   }
   if (to_close) {
-    auto close = db_.prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
-    if (!close) return fail(close.error());
-    close->bind(1, ms(from)).bind(2, to_close->id);
-    if (auto r = close->step(); !r) return fail(r.error());
+    if (auto r = close_binding(db_, to_close->id, from); !r) return fail(r.error());
     to_close->binding.valid_to = from;
   }
-  auto id = insert_api_binding(db_, binding);
+  auto id = insert_binding(db_, binding);
   if (!id) return fail(id.error());
   EnrolmentRecord made{*id, binding, "api"};
   made.binding.valid_to.reset();
@@ -240,6 +255,11 @@ Result<EnrolmentWrite> PatientRegister::enrol_device(const Enrolment& binding,
   AuditRow audit{0,      now, actor, "enrol", AlertId{"enrolment/" + std::to_string(made.id)},
                  detail, {},  {}};
   if (auto r = audit_.append(audit); !r) return fail(r.error());
+  if (binding.device_serial.value != kManualSerial) {
+    auto typed = follow_hub_patient(db_, audit_, binding.gateway, from, std::nullopt, actor, now);
+    if (!typed) return fail(typed.error());
+    if (!typed->conflict.empty()) return conflict(typed->conflict);
+  }
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return EnrolmentWrite{WriteStatus::kDone, "", std::move(made), std::move(to_close)};
 }
@@ -273,10 +293,7 @@ Result<EnrolmentWrite> PatientRegister::end_enrolment(std::int64_t id, HubTime a
     return conflict(std::to_string(*later) +
                     " readings of this device measured at or after the end are already stored");
   }
-  auto close = db_.prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
-  if (!close) return fail(close.error());
-  close->bind(1, ms(at)).bind(2, id);
-  if (auto r = close->step(); !r) return fail(r.error());
+  if (auto r = close_binding(db_, id, at); !r) return fail(r.error());
   record.binding.valid_to = at;
   AuditRow audit{0,
                  now,
@@ -287,6 +304,12 @@ Result<EnrolmentWrite> PatientRegister::end_enrolment(std::int64_t id, HubTime a
                  {},
                  {}};
   if (auto r = audit_.append(audit); !r) return fail(r.error());
+  if (record.binding.device_serial.value != kManualSerial) {
+    auto typed =
+        follow_hub_patient(db_, audit_, record.binding.gateway, at, std::nullopt, actor, now);
+    if (!typed) return fail(typed.error());
+    if (!typed->conflict.empty()) return conflict(typed->conflict);
+  }
   if (auto r = transaction.commit(); !r) return fail(r.error());
   return EnrolmentWrite{WriteStatus::kDone, "", std::move(record), {}};
 }
@@ -339,10 +362,7 @@ Result<std::vector<Enrolment>> PatientRegister::seed_enrolment(const std::vector
         if (!same || newest.binding.valid_to) api_managed.push_back(line);
         continue;
       }
-      auto close = db_.prepare("UPDATE enrolment SET valid_to_unix_ms = ? WHERE id = ?");
-      if (!close) return fail(close.error());
-      close->bind(1, ms(now)).bind(2, newest.id);
-      if (auto r = close->step(); !r) return fail(r.error());
+      if (auto r = close_binding(db_, newest.id, now); !r) return fail(r.error());
       fresh.valid_from = now;
     }
     if (auto r = add_enrolment(fresh); !r) return fail(r.error());
@@ -360,6 +380,78 @@ Result<bool> PatientRegister::has_patient(const PatientId& patient) {
   auto row = stmt->step();
   if (!row) return fail(row.error());
   return *row && stmt->column_int(0) != 0;
+}
+
+Result<ManualFollow> follow_hub_patient(Database& db, AuditLog& audit, const GatewayId& gateway,
+                                        HubTime at, const std::optional<PatientId>& hub_patient,
+                                        const std::string& actor, HubTime now) {
+  const DeviceSerial manual{std::string(kManualSerial)};
+  // The gateway's open bindings and every binding of its `manual`.
+  auto stmt = db.prepare(std::string(kEnrolmentColumns) +
+                         "WHERE gateway_id = ? AND (valid_to_unix_ms IS NULL OR device_serial = ?) "
+                         "ORDER BY valid_from_unix_ms DESC, id DESC");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value).bind(2, manual.value);
+  auto rows = collect_rows<EnrolmentRecord>(stmt, enrolment_from_row);
+  if (!rows) return fail(rows.error());
+  std::set<std::string> served;
+  if (hub_patient) served.insert(hub_patient->value);
+  std::optional<EnrolmentRecord> open;  // `manual`'s open binding
+  HubTime last_end{};                   // where `manual`'s history ends
+  for (const auto& e : *rows) {
+    if (e.binding.device_serial != manual) {
+      served.insert(e.binding.patient.value);
+    } else if (!e.binding.valid_to) {
+      open = e;
+    } else {
+      last_end = std::max(last_end, *e.binding.valid_to);
+    }
+  }
+  const bool one = served.size() == 1;
+  if (open && (open->source != "auto" || (one && open->binding.patient.value == *served.begin()))) {
+    return ManualFollow{};  // an admin's own binding, or already the hub's one patient
+  }
+  auto write = [&](std::string action, std::int64_t id, std::string detail) {
+    AuditRow row{0,
+                 now,
+                 actor,
+                 std::move(action),
+                 AlertId{"enrolment/" + std::to_string(id)},
+                 std::move(detail),
+                 {},
+                 {}};
+    return audit.append(row);
+  };
+  HubTime from = std::max(at, last_end);
+  if (open) {  // automatic, and the hub no longer serves (only) its patient: it ends
+    from = std::max(at, open->binding.valid_from);
+    auto later = readings_measured_from(db, gateway, manual, from);
+    if (!later) return fail(later.error());
+    if (*later > 0) {
+      return ManualFollow{std::to_string(*later) + " values typed in on this hub and measured at " +
+                          "or after that time are stored for patient " +
+                          open->binding.patient.value + ": choose a later time"};
+    }
+    if (auto r = close_binding(db, open->id, from); !r) return fail(r.error());
+    open->binding.valid_to = from;
+    auto why = " (the hub serves " + std::to_string(served.size()) +
+               " patients: a typed value names none of them)";
+    if (auto r = write("enrol.auto_end", open->id,
+                       binding_text(open->binding) + " to_unix_ms=" + std::to_string(ms(from)) +
+                           (one ? std::string() : why));
+        !r) {
+      return fail(r.error());
+    }
+  }
+  if (!one) return ManualFollow{};
+  Enrolment binding{gateway, manual, PatientId{*served.begin()}, from, std::nullopt};
+  auto id = insert_binding(db, binding, "auto");
+  if (!id) return fail(id.error());
+  if (auto r = write("enrol.auto", *id, binding_text(binding) + " (the hub serves one patient)");
+      !r) {
+    return fail(r.error());
+  }
+  return ManualFollow{};
 }
 
 }  // namespace kotona::server::store

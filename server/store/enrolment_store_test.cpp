@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "server/store/manual_binding.h"
 #include "server/store/store.h"
 #include "tests/support/readings.h"
 #include "tests/support/store_fixture.h"
@@ -22,6 +23,16 @@ const HubTime kMove = kNow - 1h;  // the device moves from patient-a to patient-
 // A reading measured at `at` (device time with a zero clock offset), arriving at kNow.
 Reading measured_at(const std::string& record, HubTime at) {
   Reading r = test::bp(kGw, kBp.value, record, 120, 80, at);
+  r.hub_time = kNow;
+  finalize_reading(kGw, r);
+  return r;
+}
+
+// A value typed in on the hub's page (gateway/manual_entry): the pseudo-device `manual`.
+Reading typed_at(const std::string& entry, HubTime at) {
+  Reading r = test::bp(kGw, std::string(kManualSerial), entry, 150, 95, at);
+  r.device.driver = "manual";
+  r.provenance = Provenance{EntrySource::kManual, Enterer::kPatient, ""};
   r.hub_time = kNow;
   finalize_reading(kGw, r);
   return r;
@@ -120,8 +131,9 @@ TEST_CASE("enrol_device: device moved A -> B at T -> measured before T is A's, a
   CHECK_FALSE(history[0].binding.valid_to.has_value());
   CHECK(history[1].binding.valid_to == kMove);
   auto audit = f.store->audit_log().rows(std::nullopt, 10).value();
-  CHECK(audit.at(0).action == "enrol");
-  CHECK(audit.at(0).detail.find("moved from patient=patient-a") != std::string::npos);
+  CHECK(audit.at(0).action == "enrol.auto");  // the hub's typed values follow (next cases)
+  CHECK(audit.at(2).action == "enrol");
+  CHECK(audit.at(2).detail.find("moved from patient=patient-a") != std::string::npos);
   CHECK(f.store->audit_log().verify().value().ok);
 }
 
@@ -140,8 +152,9 @@ TEST_CASE("enrol_device: unregistered patient, same patient, overlap, stored rea
   CHECK(late.status == WriteStatus::kConflict);
   CHECK(late.why.find("1 readings") != std::string::npos);
   CHECK(f.enrol("patient-b", kMove + 31min).status == WriteStatus::kDone);
-  CHECK(f.store->count_rows("enrolment").value() == 2);
-  CHECK(f.store->count_rows("audit_log").value() == 4);  // 2 patients, 2 enrolments
+  // BP1 twice and the hub's `manual` following it (2 patients, 2 enrolments, 3 automatic rows).
+  CHECK(f.store->count_rows("enrolment").value() == 4);
+  CHECK(f.store->count_rows("audit_log").value() == 7);
 }
 
 TEST_CASE("end_enrolment: ends at T -> later readings quarantined, errors -> status") {
@@ -159,7 +172,9 @@ TEST_CASE("end_enrolment: ends at T -> later readings quarantined, errors -> sta
         WriteStatus::kConflict);  // already ended
   CHECK(f.patient_of(measured_at("1", kMove - 1min)) == "patient-a");
   CHECK(f.patient_of(measured_at("2", kMove + 1min)) == "quarantined");
-  CHECK(f.store->audit_log().rows(std::nullopt, 1).value().at(0).action == "enrol.end");
+  auto audit = f.store->audit_log().rows(std::nullopt, 2).value();
+  CHECK(audit.at(1).action == "enrol.end");
+  CHECK(audit.at(0).action == "enrol.auto_end");  // the hub serves no one: `manual` ends too
 }
 
 TEST_CASE("seed_enrolment: config line for a device the API moved or ended -> kept, reported") {
@@ -176,7 +191,7 @@ TEST_CASE("seed_enrolment: config line for a device the API moved or ended -> ke
   auto ignored = f.store->patients().seed_enrolment(config, kNow);
   REQUIRE(ignored.has_value());
   CHECK(ignored->size() == 2);
-  CHECK(f.store->count_rows("enrolment").value() == 3);
+  CHECK(f.store->count_rows("enrolment").value() == 4);  // + `manual` once B alone is served
   CHECK(f.patient_of(measured_at("1", kMove + 1min)) == "patient-b");
 }
 
@@ -199,5 +214,68 @@ TEST_CASE(
   f.put("patient-b", std::nullopt);
   CHECK(f.enrol("patient-b", kMove).status == WriteStatus::kDone);
   f.reopen();  // opening twice changes nothing
-  CHECK(f.store->patients().enrolments({}, 10).value().size() == 2);
+  CHECK(f.store->patients().enrolments({}, 10).value().size() == 3);  // BP1 twice, `manual`
+}
+
+TEST_CASE(
+    "manual: a hub serving one patient -> typed values are that patient's, two patients -> "
+    "quarantined and both care teams alerted, one again -> bound again") {
+  Fixture f;
+  f.put("patient-a", std::nullopt);
+  f.put("patient-b", std::nullopt);
+  const DeviceSerial manual{std::string(kManualSerial)};
+  auto bindings = [&] {
+    return f.store->patients().enrolments({std::nullopt, kGw, manual}, 10).value();
+  };
+  REQUIRE(f.enrol("patient-a", kNow - 10h).status == WriteStatus::kDone);  // A's BP1
+  REQUIRE(bindings().size() == 1);
+  CHECK(bindings()[0].source == "auto");
+  CHECK(bindings()[0].binding.patient.value == "patient-a");
+  CHECK(bindings()[0].binding.valid_from == kNow - 10h);
+  CHECK(f.patient_of(typed_at("t1", kNow - 9h)) == "patient-a");
+
+  // B's glucose meter on the same hub: a typed value could be either's.
+  auto b = f.enrol("patient-b", kNow - 6h, DeviceSerial{"GL1"});
+  REQUIRE(b.status == WriteStatus::kDone);
+  REQUIRE(bindings().size() == 1);
+  CHECK(bindings()[0].binding.valid_to == kNow - 6h);
+  auto out = f.store->ledger().store_batch(kGw, {kGw, 7, {typed_at("t2", kNow - 5h)}, {}}, kNow);
+  REQUIRE(out.has_value());
+  CHECK(out->readings.at(0).disposition == Disposition::kQuarantined);
+  CHECK(out->readings.at(0).reason == "not_enrolled");
+  std::set<std::string> told;
+  for (const auto& a : out->new_alerts) {
+    CHECK(a.rule_id == "quarantine.not_enrolled");
+    told.insert(a.patient.value);
+    CHECK(a.message.find("Typed in on hub gw-1's own page") != std::string::npos);
+    CHECK(a.message.find("Ask at the home whose value it is") != std::string::npos);
+    CHECK(a.values_json.find(R"("form":"typed")") != std::string::npos);
+  }
+  CHECK(told == std::set<std::string>{"patient-a", "patient-b"});
+  CHECK(f.patient_of(typed_at("t3", kNow - 7h)) == "patient-a");  // measured before B came
+
+  // B's meter goes: the hub serves A alone again.
+  REQUIRE(f.store->patients().end_enrolment(b.enrolment.id, kNow - 4h, "admin", kNow)->status ==
+          WriteStatus::kDone);
+  REQUIRE(bindings().size() == 2);
+  CHECK(bindings()[0].binding.valid_from == kNow - 4h);
+  CHECK(f.patient_of(typed_at("t4", kNow - 3h)) == "patient-a");
+  std::vector<std::string> actions;
+  const auto audit = f.store->audit_log().rows(std::nullopt, 20).value();
+  for (const auto& row : audit) {
+    if (row.action.starts_with("enrol.auto")) actions.push_back(row.action);
+  }
+  CHECK(actions == std::vector<std::string>{"enrol.auto", "enrol.auto_end", "enrol.auto"});
+  CHECK(f.store->audit_log().verify().value().ok);
+}
+
+TEST_CASE("manual: an admin's own binding of `manual` is kept when the hub gains a patient") {
+  Fixture f;
+  f.put("patient-a", std::nullopt);
+  f.put("patient-b", std::nullopt);
+  REQUIRE(f.enrol("patient-a", kNow - 10h).status == WriteStatus::kDone);
+  auto made = f.enrol("patient-b", kNow - 8h, DeviceSerial{std::string(kManualSerial)});
+  REQUIRE_MESSAGE(made.status == WriteStatus::kDone, made.why);  // moved from the automatic one
+  REQUIRE(f.enrol("patient-b", kNow - 6h, DeviceSerial{"GL1"}).status == WriteStatus::kDone);
+  CHECK(f.patient_of(typed_at("t1", kNow - 5h)) == "patient-b");
 }
