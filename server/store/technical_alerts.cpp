@@ -3,6 +3,8 @@
 // it first, there is one alert per episode.
 #include "server/store/technical_alerts.h"
 
+#include "server/store/update_rollbacks.h"
+
 namespace kotona::server::store {
 
 namespace {
@@ -57,9 +59,23 @@ Result<ChainCheck> TechnicalAlerts::check_chain(HubTime listening_since, HubTime
   auto more = device_drafts(listening_since, now, out.skipped);
   if (!more) return fail(more.error());
   drafts.insert(drafts.end(), more->begin(), more->end());
-  auto stored = book_.insert_technical_alerts(drafts, now);
-  if (!stored) return fail(stored.error());
-  out.raised = std::move(*stored);
+  auto tallies = update_tally_changes(db_, *views);
+  if (!tallies) return fail(tallies.error());
+  for (const auto& t : *tallies) drafts.insert(drafts.end(), t.drafts.begin(), t.drafts.end());
+  if (drafts.empty() && tallies->empty()) return out;
+  // A rollback's alerts and the total they were raised for commit together: a failure leaves
+  // both for the next check, a repeated heartbeat or a restarted server raises nothing again.
+  Transaction transaction(db_);
+  if (auto r = transaction.begin(); !r) return fail(r.error());
+  for (const auto& d : drafts) {
+    if (auto r = book_.raise_technical(d, now, ReadingUid{""}, out.raised); !r) {
+      return fail(r.error());
+    }
+  }
+  for (const auto& t : *tallies) {
+    if (auto r = technical_.set_seen_counter(t.seen_name, t.total); !r) return fail(r.error());
+  }
+  if (auto r = transaction.commit(); !r) return fail(r.error());
   return out;
 }
 

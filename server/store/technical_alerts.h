@@ -66,8 +66,9 @@ class TechnicalAlerts {
   // Time passed while the server has listened to the broker since `listening_since` (a server
   // that cannot hear cannot tell a silent hub from its own deafness): gateway.silent,
   // outbox_backlog, disk, needs_pairing, record_refused per hub; device.silent per expected
-  // device; measurement.missed per due line. Raised in ONE transaction. Errors: kIo (nothing
-  // raised).
+  // device; measurement.missed per due line; gateway.update_rolled_back / rollback_failed per
+  // rise of a hub's updater tally (update_rollbacks.h), the totals kept with them. Raised in
+  // ONE transaction. Errors: kIo (nothing raised).
   [[nodiscard]] Result<ChainCheck> check_chain(HubTime listening_since, HubTime now);
   // The broker reports `dropped` messages dropped in total ($SYS): broker.dropped_messages
   // (high) when it rose (or the broker restarted), and the value kept for the next report,

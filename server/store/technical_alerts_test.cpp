@@ -86,3 +86,50 @@ TEST_CASE(
   for (const auto& a : check.raised) CHECK(a.patient.value == "patient-1");
   CHECK(tech.check_chain(kNow - 3h, kNow + 1min).value().raised.empty());  // same episodes
 }
+
+TEST_CASE(
+    "technical_alerts: a hub's update rolled back -> gateway.update_rolled_back once per rise, "
+    "none again after a restart, a failed rollback high, a tally begun again is new") {
+  auto f = enrolled();
+  // A heartbeat as the ingest stores it, its counters carrying the updater's totals.
+  auto heartbeat = [&](std::int64_t sent_ms, const std::string& counters) {
+    REQUIRE(f.store->technical()
+                .upsert_gateway_status({kGw, kNow, 0,
+                                        R"({"sent_unix_ms":)" + std::to_string(sent_ms) +
+                                            R"(,"counters":{)" + counters + "}}"})
+                .has_value());
+  };
+  auto check = [&](HubTime at) {
+    auto c = f.store->technical_alerts().check_chain(at, at);  // listening since now: no silence
+    REQUIRE(c.has_value());
+    std::vector<std::string> rules;
+    for (const auto& a : c->raised) rules.push_back(a.rule_id + " " + a.patient.value);
+    return rules;
+  };
+  heartbeat(1000, R"("update_rolled_back":1,"update_status_unreadable":1)");
+  CHECK(check(kNow) == std::vector<std::string>{"gateway.update_rolled_back patient-1"});
+  heartbeat(2000, R"("update_rolled_back":1)");  // the next heartbeats: the same total
+  CHECK(check(kNow + 30s).empty());
+  f.reopen();  // a server restart: the total acted on is kept with the alert
+  CHECK(check(kNow + 60s).empty());
+  CHECK(f.store->technical().seen_counter("update_rolled_back/gw-1").value() ==
+        std::optional<std::uint64_t>{1});
+  heartbeat(3000, R"("update_rolled_back":2,"update_rollback_failed":1)");
+  CHECK(check(kNow + 90s) == std::vector<std::string>{"gateway.update_rolled_back patient-1",
+                                                      "gateway.update_rollback_failed patient-1"});
+  CHECK(check(kNow + 120s).empty());
+  // The second rollback is a crossing of the hub's open alert; the failed one its own, high.
+  CHECK(f.rows("alerts") == 2);
+  const auto stored = f.store->alert_book().recent_alerts(10).value();
+  for (const auto& a : stored) {
+    const bool failed = a.rule_id == "gateway.update_rollback_failed";
+    CHECK(a.priority ==
+          (failed ? server::alerts::Priority::kHigh : server::alerts::Priority::kMedium));
+    CHECK(a.crossings == (failed ? 1 : 2));
+  }
+  // A reinstalled hub (its status file purged) says nothing, then rolls back once: new.
+  heartbeat(4000, "");
+  CHECK(check(kNow + 150s).empty());
+  heartbeat(5000, R"("update_rolled_back":1)");
+  CHECK(check(kNow + 180s) == std::vector<std::string>{"gateway.update_rolled_back patient-1"});
+}

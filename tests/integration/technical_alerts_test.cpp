@@ -162,3 +162,47 @@ TEST_CASE("no measurement of a kind by its due date -> measurement.missed for th
   std::this_thread::sleep_for(1s);
   CHECK(count_rule(sys, "measurement.missed") == 1);
 }
+
+TEST_CASE(
+    "hub update rolled back, then its rollback failed -> gateway.update_rolled_back (medium), "
+    "gateway.update_rollback_failed (high), once each through heartbeats and a server restart") {
+  SystemUnderTest sys;
+  sys.extra_server_config = "technical_check_ms = 200\n";
+  sys.start_broker();
+  sys.start_server({"BPSIM0001"});
+  // The hub's heartbeat after its updater rolled back a release: the tally read at its start.
+  auto heartbeat = [&](std::map<std::string, std::uint64_t> counters, int times) {
+    wire::GatewayStatus status;
+    status.gateway = GatewayId{sys.gateway_id()};
+    status.sent =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    status.counters = std::move(counters);
+    publish(sys, mqtt_link::status_topic(status.gateway), wire::encode_status(status), times);
+  };
+  heartbeat({{"update_rolled_back", 1}}, 3);
+  REQUIRE_MESSAGE(
+      eventually([&] { return count_rule(sys, "gateway.update_rolled_back") == 1; }, 10s),
+      sys.diagnostics());
+  auto alert = sys.get_json_array("/api/v1/alerts").at(0).as_object();
+  CHECK(alert.at("priority").as_string() == "medium");
+  CHECK(alert.at("patient_id").as_string() == "patient-1");
+  CHECK(std::string(alert.at("message").as_string()).find("Hub " + sys.gateway_id()) !=
+        std::string::npos);
+  // The same tally in later heartbeats, and after the server restarted: no second alert.
+  sys.stop_server();
+  sys.start_server({});
+  heartbeat({{"update_rolled_back", 1}}, 2);
+  heartbeat({{"update_rolled_back", 1}, {"update_rollback_failed", 1}}, 1);
+  REQUIRE_MESSAGE(
+      eventually([&] { return count_rule(sys, "gateway.update_rollback_failed") == 1; }, 10s),
+      sys.diagnostics());
+  std::this_thread::sleep_for(600ms);  // three more checks
+  CHECK(count_rule(sys, "gateway.update_rolled_back") == 1);
+  CHECK(crossings_of(sys, "gateway.update_rolled_back") == 1);
+  CHECK(count_rule(sys, "gateway.update_rollback_failed") == 1);
+  for (const auto& a : sys.get_json_array("/api/v1/alerts")) {
+    if (a.as_object().at("rule_id").as_string() == "gateway.update_rollback_failed") {
+      CHECK(a.as_object().at("priority").as_string() == "high");
+    }
+  }
+}
