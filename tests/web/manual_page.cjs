@@ -4,8 +4,9 @@
 // The C++ test stored patient-1's INR 2.6 from the meter, INR 2.9 typed in by a relative (Anna
 // Virtanen) and a crisis 186/116 typed in by the patient. In Finnish, Swedish and English: the
 // crisis alert carries the "self-reported" mark; the patient's overview marks the typed points
-// (never the meter's) with it beside the point, the relative's name in the point's tooltip. No
-// untranslated text, no console error. Screenshots SHOT_DIR/manual-{fi,sv,en}{,-patient}.png.
+// (never the meter's) with it beside the point, inside the chart (the top value's too), the
+// relative's name in the point's tooltip, and the INR legend names the typed-in line in words
+// ("käsin syötetyt"), never "manual". No untranslated text, no console error. Screenshots SHOT_DIR/manual-{fi,sv,en}{,-patient}.png.
 "use strict";
 const { chromium } = require(process.argv[2]);
 const { openPage, signIn, untranslated } = require("./page_checks.cjs");
@@ -14,6 +15,7 @@ const [user, password, shots] = process.argv.slice(4, 7);
 const log = (...a) => console.log(new Date().toISOString(), ...a);
 function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
 const mark = {fi: "itse ilmoitettu", sv: "själv rapporterad", en: "self-reported"};
+const typedIn = {fi: "käsin syötetyt", sv: "inmatade för hand", en: "typed in"};
 
 (async () => {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
@@ -47,6 +49,19 @@ const mark = {fi: "itse ilmoitettu", sv: "själv rapporterad", en: "self-reporte
       const inr = page.locator("#overview svg.trend[data-kind='inr']");
       check(await inr.locator("circle.point").count() === 2 && await inr.locator("circle.point.self-reported").count() === 1,
             `${lang}: INR chart: the meter's point unmarked, the typed one marked`);
+      // The legend names the typed-in line in words from the catalogue, not by the serial "manual".
+      const legends = await page.evaluate(() => [...document.querySelectorAll("#overview svg.trend")]
+        .map(c => ({kind: c.dataset.kind, text: c.previousElementSibling ? c.previousElementSibling.textContent : ""})));
+      const inrLegend = (legends.find(l => l.kind === "inr") || {}).text || "";
+      check(inrLegend.includes(typedIn[lang]) && legends.every(l => !/\bmanual\b/.test(l.text)),
+            `${lang}: the INR legend says "${typedIn[lang]}" and no legend "manual": ` + JSON.stringify(legends));
+      // Every text beside a point inside its chart (the top value's too).
+      const outside = await page.evaluate(() => [...document.querySelectorAll("#overview svg.trend text.value-flag")]
+        .filter(f => {
+          const b = f.getBBox(), svg = f.ownerSVGElement;
+          return b.x < 0 || b.y < 0 || b.x + b.width > svg.width.baseVal.value || b.y + b.height > svg.height.baseVal.value;
+        }).map(f => f.textContent + " at " + f.getAttribute("x") + "," + f.getAttribute("y")));
+      check(outside.length === 0, `${lang}: every point's text inside its chart: ` + JSON.stringify(outside));
       const tip = await inr.locator("circle.point.self-reported title").textContent();
       check(tip.includes("Anna Virtanen"), `${lang}: the relative's name in the typed point's tooltip: ` + tip);
       bad = await page.evaluate(untranslated);

@@ -113,9 +113,11 @@ function plotSeries(s, kind, k, i, pts, focusUid, {x, y}) {
     c.appendChild(tip);
     s.appendChild(c);
     if (note) {  // range indicator / implausible / self-reported: written beside the point, never only a dot
-      // Left of a point near the right edge, so the text stays inside the chart.
+      // Left of a point near the right edge and below one near the top, so the text stays
+      // inside the chart (11 px text whose baseline is 6 px above the point).
       const left = x(p.t) > Number(s.getAttribute("width")) - 140;
-      s.appendChild(text({x: x(p.t) + (left ? -6 : 6), y: y(p.r.values[k]) - 6, "text-anchor": left ? "end" : "start",
+      const py = y(p.r.values[k]), below = py - 6 - 11 < 0;
+      s.appendChild(text({x: x(p.t) + (left ? -6 : 6), y: below ? py + 15 : py - 6, "text-anchor": left ? "end" : "start",
                           fill: typed && note === manualMark(p.r) ? "#555" : "#b00", "font-size": 11,
                           class: "value-flag" + (typed ? " self-reported" : ""), "data-uid": p.r.reading_uid},
                          note, "flag"));
@@ -197,7 +199,8 @@ export function legend(kind, rows) {
     const s = tx("span", "series." + k, {}, "series s" + ((i * devices.length + j) % colors.length));
     s.dataset.series = k;
     d.append(" ", s);
-    if (devices.length > 1) d.append(" ", el("span", serial, "small device"));
+    // Typed-in values (the hub's pseudo-device "manual") said as what they are, not a serial.
+    if (devices.length > 1) d.append(" ", serial === "manual" ? tx("span", "trend.typedIn", {}, "small device") : el("span", serial, "small device"));
   }));
   return d;
 }
