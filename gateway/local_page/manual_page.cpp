@@ -178,10 +178,13 @@ std::string findings_html(Lang lang, const std::vector<EntryFinding>& findings) 
   return html;
 }
 
-LocalResponse page(const LocalRequest& req, int status, const std::string& body) {
+// `row`: the kind whose form the page shows; its language links keep it.
+LocalResponse page(const LocalRequest& req, int status, const std::string& body,
+                   const KindRow* row = nullptr) {
   LocalResponse res;
   res.status = status;
-  res.body = render_page(req.lang, req.path, body);
+  res.body = render_page(
+      req.lang, row == nullptr ? req.path : req.path + "?kind=" + std::string(row->name), body);
   return res;
 }
 
@@ -205,7 +208,7 @@ void add_manual_page(LocalServer& server, ManualPageHooks hooks) {
   server.add_route("GET", "/manual", [shared](const LocalRequest& req) {
     const KindRow* row = find_kind(field(req.query, "kind"));
     if (row == nullptr || !enterable(*row)) return page(req, 200, kind_list(req.lang));
-    return page(req, 200, entry_form(req.lang, *row, {}, "", false, shared->now()));
+    return page(req, 200, entry_form(req.lang, *row, {}, "", false, shared->now()), row);
   });
   server.add_route("POST", "/manual", [shared](const LocalRequest& req) {
     // Only on the hub itself: a neighbour on the LAN during set-up must not enter readings.
@@ -215,7 +218,7 @@ void add_manual_page(LocalServer& server, ManualPageHooks hooks) {
     if (row == nullptr || !enterable(*row)) return page(req, 400, kind_list(req.lang));
     const HubTime now = shared->now();
     auto again = [&](int status, const std::string& notes, bool ask) {
-      return page(req, status, entry_form(req.lang, *row, in, notes, ask, now));
+      return page(req, status, entry_form(req.lang, *row, in, notes, ask, now), row);
     };
     ManualForm form;
     form.kind = std::string(row->name);

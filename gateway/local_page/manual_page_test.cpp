@@ -78,6 +78,27 @@ TEST_CASE("manual page: the kinds and a kind's form, in Russian, texts from the 
   CHECK_FALSE(has(form.body, "\u27e6"));
 }
 
+TEST_CASE("manual page: the language links keep the kind (form, question), the list has none") {
+  Form f;
+  lp::LocalRequest req;
+  req.method = "GET";
+  req.path = "/manual";
+  req.listener = "loopback";
+  auto list = f.server.handle_for_test(req);
+  CHECK(has(list.body, "lang=\"sv\" href=\"/manual?lang=sv\""));
+  req.query = {{"kind", "bp"}};
+  auto form = f.server.handle_for_test(req);
+  CHECK(has(form.body, "lang=\"sv\" href=\"/manual?kind=bp&amp;lang=sv\""));
+  CHECK(has(form.body, "lang=\"ru\" href=\"/manual?kind=bp&amp;lang=ru\""));
+  CHECK_FALSE(has(form.body, "lang=\"fi\" href=\"/manual?lang="));
+  req.query = {{"kind", "bp\"><script>"}};  // not a kind: the list, links without it
+  auto odd = f.server.handle_for_test(req);
+  CHECK(has(odd.body, "lang=\"en\" href=\"/manual?lang=en\""));
+  CHECK_FALSE(has(odd.body, "<script>"));
+  auto asked = f.post({{"kind", "inr"}, {"v.ratio", "25"}}, lp::Lang::kSv);
+  CHECK(has(asked.body, "lang=\"fi\" href=\"/manual?kind=inr&amp;lang=fi\""));
+}
+
 TEST_CASE("manual page: INR 25 is asked about (2,5 offered) and sent only when confirmed") {
   Form f;
   auto asked =

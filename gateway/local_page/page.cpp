@@ -87,10 +87,12 @@ std::string render_page(Lang lang, std::string_view path, std::string_view body_
                      html_escape(tr(lang, "page.language")) + "\">";
   static constexpr std::pair<Lang, std::string_view> kNames[] = {
       {Lang::kFi, "Suomi"}, {Lang::kSv, "Svenska"}, {Lang::kRu, "Русский"}, {Lang::kEn, "English"}};
+  const std::string_view join = path.find('?') == std::string_view::npos ? "?" : "&";
   for (const auto& [l, name] : kNames) {
     // A language's own name is the same in every language: data, not catalogue text.
-    html += "<a data-v lang=\"" + std::string(lang_code(l)) + "\" href=\"" + html_escape(path) +
-            "?lang=" + std::string(lang_code(l)) + "\">" + std::string(name) + "</a>";
+    html += "<a data-v lang=\"" + std::string(lang_code(l)) + "\" href=\"" +
+            html_escape(std::string(path) + std::string(join)) +
+            "lang=" + std::string(lang_code(l)) + "\">" + std::string(name) + "</a>";
   }
   html += "</nav></header><main>";
   html += body_html;

@@ -20,7 +20,8 @@ std::string t(Lang lang, std::string_view tag, std::string_view key);
 std::string v(std::string_view tag, std::string_view data);
 
 // The whole page: doctype, <html lang>, the title from the catalogue, the language links
-// (each keeping `path`), then `body_html` as given (the caller escaped its parts).
+// (each keeping `path`, which may carry a query: "/manual?kind=inr" -> "...&lang=sv"), then
+// `body_html` as given (the caller escaped its parts).
 std::string render_page(Lang lang, std::string_view path, std::string_view body_html);
 
 // Decodes "a=1&b=x+y%21" (form bodies and query strings). Malformed %-escapes are kept as

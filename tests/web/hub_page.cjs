@@ -5,7 +5,8 @@
 // In fi (default), sv and ru: the html lang, every text node catalogue text (data-k) or data
 // (data-v), no missing key ⟦...⟧, no script error; a mistyped code answered in that language;
 // the status page's meter row "not read" and the pairing button. Screenshots SHOT_DIR/
-// hub-{setup,status}-LANG.png at 768x1024 (a phone or tablet in the patient's home).
+// hub-{setup,status}-LANG.png at 768x1024 (a phone or tablet in the patient's home). The INR
+// entry form (/manual?kind=inr) is the INR form still after its language link.
 // Exit 0 when every step passed; 1 with the reason otherwise.
 "use strict";
 const { chromium } = require(process.argv[2]);
@@ -63,6 +64,16 @@ const expected = {
       const bad = await page.evaluate(unmarked);
       check(bad.length === 0, `${lang}: status page all catalogue text ${JSON.stringify(bad)}`);
       await page.screenshot({ path: `${shots}/hub-status-${lang}.png`, fullPage: true });
+
+      // The typed-entry form: its language links keep the kind (gateway/local_page/manual_page.cpp).
+      await page.goto(new URL("/manual?kind=inr", statusUrl).href);
+      if (lang !== "fi") await page.click(`nav a[lang=${lang}]`);
+      const at = new URL(page.url());
+      check(at.searchParams.get("kind") === "inr" && await page.evaluate(() => document.documentElement.lang) === lang &&
+            await page.locator("input[name='v.ratio']").count() === 1,
+            `${lang}: the INR form kept after the language link (${at.pathname}${at.search})`);
+      const badForm = await page.evaluate(unmarked);
+      check(badForm.length === 0, `${lang}: manual form all catalogue text ${JSON.stringify(badForm)}`);
     }
     check(errors.length === 0, "no console or page errors " + JSON.stringify(errors));
     log("page ok");
