@@ -20,6 +20,8 @@ constexpr std::string_view kLog = "enrol";
 // set_hub_enrolment(): io thread only, like every handler.
 const HubCa* g_hub_ca = nullptr;
 store::EnrolmentCodes* g_codes = nullptr;
+ThrottleConfig g_throttle_config = enrol_throttle_defaults();
+EnrolThrottle g_throttle{g_throttle_config};
 constexpr std::size_t kMaxCsrBytes = 16 * 1024;
 
 HubTime now_ms() {
@@ -56,6 +58,36 @@ std::optional<std::string> text_of(const json::object& body, std::string_view ke
   return std::string(it->value().as_string());
 }
 
+// 429 before anything of the attempt is read: the code is not even looked up, so the answer
+// is the same whether it exists. Counted every time; logged and audited once per wait (a flood
+// of 429s writes nothing).
+Response throttled(const Request& req, RouteContext& ctx, const EnrolThrottle::Wait& wait) {
+  ctx.counters.add("hub_enrol_throttled");
+  const auto seconds = std::to_string((wait.left.count() + 999) / 1000);
+  if (wait.first) {
+    const std::string detail = "from=" + ctx.client + " refusals=" + std::to_string(wait.failures) +
+                               " retry_after_s=" + seconds;
+    log_warn(kLog, "throttled: " + detail);
+    store::AuditRow row{0,
+                        now_ms(),
+                        "anonymous",
+                        "enrolment_code.throttled",
+                        AlertId{"enrolment_code/throttled"},
+                        detail,
+                        {},
+                        {}};
+    if (auto r = ctx.store.audit_log().record(row); !r) {
+      ctx.counters.add("store_error");
+      log_error(kLog, "throttled enrolment not audited: " + describe(r.error()));
+    }
+  }
+  auto res =
+      json_error(req, http::status::too_many_requests,
+                 "too many refused attempts from this address; try again later", ctx.counters);
+  res.set(http::field::retry_after, seconds);
+  return res;
+}
+
 Response no_ca(const Request& req, Counters& counters) {
   return json_error(req, http::status::service_unavailable, "hub enrolment is not configured",
                     counters);
@@ -66,6 +98,12 @@ Response no_ca(const Request& req, Counters& counters) {
 void set_hub_enrolment(const HubCa* ca, store::EnrolmentCodes* codes) {
   g_hub_ca = ca;
   g_codes = codes;
+  g_throttle = EnrolThrottle(g_throttle_config);
+}
+
+void set_hub_enrol_throttle(const ThrottleConfig& config) {
+  g_throttle_config = config;
+  g_throttle = EnrolThrottle(config);
 }
 
 Routed issue_enrolment_code(const Call& call) {
@@ -116,6 +154,10 @@ Routed enrol_hub(const Call& call) {
   const auto& req = call.req;
   auto& ctx = call.ctx;
   if (g_hub_ca == nullptr || g_codes == nullptr) return no_ca(req, ctx.counters);
+  const auto steady = std::chrono::steady_clock::now();
+  if (auto wait = g_throttle.check(ctx.client, steady); wait.left.count() > 0) {
+    return throttled(req, ctx, wait);
+  }
   std::string why;
   auto body = object_of(req, {"code", "csr"}, why);
   auto code = body ? text_of(*body, "code") : std::nullopt;
@@ -137,6 +179,7 @@ Routed enrol_hub(const Call& call) {
   }
   if (auto* refusal = std::get_if<store::CodeRefusal>(&*out)) {
     ctx.counters.add("hub_enrol_refused");
+    g_throttle.refused(ctx.client, steady);
     log_warn(kLog, "refused (" + std::string(to_string(*refusal)) + ") from " + ctx.client +
                        (refused_why.empty() ? "" : ": " + refused_why));
     return json_error(req, http::status::forbidden, "refused", ctx.counters);

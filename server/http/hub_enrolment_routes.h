@@ -5,6 +5,7 @@
 // Runs on the io thread; not thread-safe.
 #pragma once
 
+#include "server/http/enrol_throttle.h"
 #include "server/http/route_table.h"
 #include "server/store/enrolment_codes.h"
 
@@ -16,7 +17,10 @@ class HubCa;
 // nullptr (the default): hub enrolment not configured, both routes answer 503.
 // TODO(enrol): move into RouteContext with the next change of routes.h (kept out of it here:
 // that header rebuilds all of server/http).
+// Also starts the enrolment throttle afresh.
 void set_hub_enrolment(const HubCa* ca, store::EnrolmentCodes* codes);
+// The throttle's settings (enrol_throttle.h; default enrol_throttle_defaults()), afresh.
+void set_hub_enrol_throttle(const ThrottleConfig& config);
 
 // POST /api/v1/enrolment-codes (admin): {"gateway_id", "patient_id", "ttl_s" (60..86400,
 // default 900)} -> 201 {"code", "gateway_id", "patient_id", "expires"}; 404 unknown patient,
@@ -27,7 +31,9 @@ Routed issue_enrolment_code(const Call& call);
 // 200 {"gateway_id", "patient_id", "patient_name", "language", "certificate", "broker_uri",
 // "broker_ca", "devices": [serial...]}. An unknown, used or expired code, or a CSR the CA
 // refuses: 403 {"error": "refused"} and nothing else (counted hub_enrol_refused, audited
-// with the reason); 503 without a hub CA.
+// with the reason); 503 without a hub CA. An address with too many refusals (EnrolThrottle):
+// 429 with Retry-After before the body is read (counted hub_enrol_throttled, audited
+// enrolment_code.throttled once per wait), the same whatever the code.
 Routed enrol_hub(const Call& call);
 
 }  // namespace kotona::server::http

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "server/http/hub_ca.h"
 #include "server/http/test_served.h"
@@ -180,4 +181,84 @@ TEST_CASE("hub enrolment: unknown, expired or bad-CSR codes -> refused and audit
   CHECK(s.request(bhttp::verb::post, "/api/v1/enrolment-codes", std::nullopt,
                   R"({"gateway_id":"gw-4","patient_id":"patient-nobody"})")
             .result_int() == 404);
+}
+
+TEST_CASE(
+    "hub enrolment throttle: many wrong codes from one address -> 429 with Retry-After, the "
+    "same for a right code, audited once, another address unaffected, the right code works "
+    "after the wait") {
+  kotona::test::TempDir dir;
+  const auto d = dir.path().string();
+  auto ca = make_ca(d);
+  server::http::HttpOptions options;  // behind the TLS proxy: X-Forwarded-For names the client
+  options.trusted_proxies = server::http::TrustedProxies::parse("127.0.0.1").value();
+  Served s({}, options);
+  Enabled on(s, *ca);
+  struct Restore {  // the next case in this process gets the route's defaults again
+    ~Restore() { server::http::set_hub_enrol_throttle(server::http::enrol_throttle_defaults()); }
+  } restore;
+  auto config = server::http::enrol_throttle_defaults();
+  config.free_per_address = 3;
+  config.first_delay = config.max_delay = std::chrono::milliseconds(1500);
+  on_io(s.io, [&] {
+    server::http::set_hub_enrol_throttle(config);
+    return 0;
+  });
+  auto issued = s.request(bhttp::verb::post, "/api/v1/enrolment-codes", std::nullopt,
+                          R"({"gateway_id":"gw-5","patient_id":"patient-a"})");
+  const auto code = std::string(json::parse(issued.body()).at("code").as_string());
+  const auto csr = make_csr(d, "hub");
+  auto enrol_from = [&](const std::string& address, const std::string& what) {
+    return s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body(what, csr),
+                     {{"X-Forwarded-For", address}});
+  };
+  for (int i = 0; i < 3; ++i)
+    CHECK(enrol_from("203.0.113.66", "WRNG-CODE-000" + std::to_string(i)).result_int() == 403);
+  const auto guessed = enrol_from("203.0.113.66", "WRNG-CODE-0003");
+  CHECK(guessed.result_int() == 429);
+  CHECK(guessed[bhttp::field::retry_after] == "2");
+  // The right code from the throttled address gets the very same answer: no oracle.
+  const auto right = enrol_from("203.0.113.66", code);
+  CHECK(right.result_int() == 429);
+  CHECK(right.body() == guessed.body());
+  for (int i = 0; i < 5; ++i) CHECK(enrol_from("203.0.113.66", code).result_int() == 429);
+  // Another address is not held up by the first one's refusals.
+  CHECK(enrol_from("198.51.100.7", "WRNG-CODE-0009").result_int() == 403);
+  CHECK(s.counters.get("hub_enrol_throttled") == 7);
+  CHECK(s.counters.get("hub_enrol_refused") == 4);
+  const auto throttled = audit_rows(s, "enrolment_code.throttled");
+  REQUIRE(throttled.size() == 1);  // once per wait, not once per 429
+  CHECK(throttled.at(0).detail == "from=203.0.113.66 refusals=3 retry_after_s=2");
+  CHECK(audit_rows(s, "enrolment_code.refused").size() == 4);
+  // After the wait the installer's right code works (and the code was never burned meanwhile).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1550));
+  const auto enrolled = enrol_from("203.0.113.66", code);
+  CHECK(enrolled.result_int() == 200);
+  CHECK(json::parse(enrolled.body()).at("gateway_id").as_string() == "gw-5");
+  CHECK(on_io(s.io, [&] { return s.store->audit_log().verify().value().ok; }));
+}
+
+TEST_CASE("enrol throttle: free refusals, then a wait doubling per refusal, forgotten, off") {
+  using server::http::EnrolThrottle;
+  auto config = server::http::enrol_throttle_defaults();  // 5 free, 10 s doubling to 10 min
+  EnrolThrottle t(config);
+  const EnrolThrottle::Time t0{};
+  for (int i = 0; i < 5; ++i) {
+    CHECK(t.check("a", t0).left.count() == 0);
+    t.refused("a", t0);
+  }
+  auto wait = t.check("a", t0 + std::chrono::seconds(4));
+  CHECK(wait.left == std::chrono::seconds(6));
+  CHECK(wait.first);
+  CHECK(wait.failures == 5);
+  CHECK_FALSE(t.check("a", t0 + std::chrono::seconds(5)).first);
+  CHECK(t.check("b", t0).left.count() == 0);
+  CHECK(t.check("a", t0 + std::chrono::seconds(10)).left.count() == 0);
+  t.refused("a", t0 + std::chrono::seconds(10));  // the sixth: 20 s from it
+  CHECK(t.check("a", t0 + std::chrono::seconds(11)).left == std::chrono::seconds(19));
+  CHECK(t.check("a", t0 + std::chrono::hours(2)).left.count() == 0);  // forgotten
+  config.enabled = false;
+  EnrolThrottle off(config);
+  for (int i = 0; i < 20; ++i) off.refused("a", t0);
+  CHECK(off.check("a", t0).left.count() == 0);
 }

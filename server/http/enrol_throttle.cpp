@@ -1,0 +1,52 @@
+#include "server/http/enrol_throttle.h"
+
+namespace kotona::server::http {
+
+namespace {
+
+constexpr std::size_t kMaxAddresses = 100000;  // as LoginThrottle's bound
+
+// LoginThrottle counts an address and an account; here the account is the address too, so
+// both keys hold the same count, and the attack episode it also tracks is not used.
+ThrottleConfig counting(ThrottleConfig c) {
+  c.free_per_account = c.free_per_address;
+  c.attack_failures = 1000;  // bounds its window of failure times; the episode is ignored
+  return c;
+}
+
+}  // namespace
+
+ThrottleConfig enrol_throttle_defaults() {
+  ThrottleConfig c;
+  c.free_per_address = 5;
+  c.first_delay = std::chrono::seconds(10);
+  c.max_delay = std::chrono::minutes(10);
+  c.forget_after = std::chrono::hours(1);
+  return c;
+}
+
+EnrolThrottle::EnrolThrottle(const ThrottleConfig& config)
+    : config_(config), counts_(counting(config)) {}
+
+EnrolThrottle::Wait EnrolThrottle::check(const std::string& address, Time now) {
+  const auto delay = counts_.delay_for(address, address, now);
+  auto it = latest_.find(address);
+  if (delay.count() <= 0 || it == latest_.end()) return {};
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(it->second.at + delay - now);
+  if (left.count() <= 0) return {};
+  Wait wait{left, !it->second.told, counts_.failures_of(address, address, now)};
+  it->second.told = true;
+  return wait;
+}
+
+void EnrolThrottle::refused(const std::string& address, Time now) {
+  if (!config_.enabled) return;
+  if (latest_.size() >= kMaxAddresses) {
+    std::erase_if(latest_, [&](const auto& a) { return now - a.second.at > config_.forget_after; });
+    if (latest_.size() >= kMaxAddresses) latest_.clear();  // only under a vast attack
+  }
+  (void)counts_.failed(address, address, now);
+  latest_[address] = {now, false};
+}
+
+}  // namespace kotona::server::http
