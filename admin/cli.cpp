@@ -37,6 +37,9 @@ Commands:
   hub-code GATEWAY_ID PATIENT_ID [--ttl MINUTES]
                                        a one-time code a nurse types on a blank hub's setup
                                        page (default 15 min; single use; docs/enrolment.md)
+  hub-certs [--gateway ID] [--limit N]
+                                       the hub certificates enrolment issued (serial, hub,
+                                       patient, validity, address), newest first
   quarantine list [--gateway ID] [--reason REASON] [--held] [--limit N]
                                        readings the server held back (not enrolled, identity
                                        mismatch, unreadable, uid conflict) and why
@@ -144,6 +147,16 @@ Result<void> enrol_command(const std::vector<std::string>& args, std::size_t at,
   return {};
 }
 
+// `text` as a whole number from `low` to `high`; nullopt otherwise.
+std::optional<int> number_in(const std::string& text, int low, int high) {
+  int n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || n < low || n > high) {
+    return std::nullopt;
+  }
+  return n;
+}
+
 // hub-code GATEWAY_ID PATIENT_ID [--ttl MINUTES]: a one-time code for a blank hub (issue 20).
 Result<void> hub_code_command(const std::vector<std::string>& args, std::size_t at,
                               Invocation& inv) {
@@ -156,15 +169,34 @@ Result<void> hub_code_command(const std::vector<std::string>& args, std::size_t 
   if (!patient) return fail(patient.error());
   json::object body{{"gateway_id", *gateway}, {"patient_id", *patient}};
   if (w->flags.count("--ttl")) {
-    const auto& text = w->flags.at("--ttl");
-    int minutes = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), minutes);
-    if (ec != std::errc{} || ptr != text.data() + text.size() || minutes < 1 || minutes > 1440) {
-      return usage_error("--ttl must be 1-1440 minutes");
-    }
-    body["ttl_s"] = minutes * 60;
+    auto minutes = number_in(w->flags.at("--ttl"), 1, 1440);
+    if (!minutes) return usage_error("--ttl must be 1-1440 minutes");
+    body["ttl_s"] = *minutes * 60;
   }
   inv.call = {"POST", "/api/v1/enrolment-codes", json::serialize(body), Shape::kHubCode};
+  return {};
+}
+
+// hub-certs [--gateway ID] [--limit N]: the certificates enrolment issued (issue 20), e.g. the
+// serial to revoke when a hub is stolen.
+Result<void> hub_certs_command(const std::vector<std::string>& args, std::size_t at,
+                               Invocation& inv) {
+  auto w = split(args, at, {"--gateway", "--limit"}, {});
+  if (!w) return fail(w.error());
+  if (!w->positional.empty()) return usage_error("hub-certs [--gateway ID] [--limit N]");
+  std::string query;
+  if (w->flags.count("--gateway")) {
+    auto gateway = id_arg(w->flags.at("--gateway"), "--gateway");
+    if (!gateway) return fail(gateway.error());
+    query += "gateway=" + *gateway;
+  }
+  if (w->flags.count("--limit")) {
+    auto n = number_in(w->flags.at("--limit"), 1, 1000);
+    if (!n) return usage_error("--limit must be 1-1000");
+    query += (query.empty() ? "limit=" : "&limit=") + std::to_string(*n);
+  }
+  inv.call = {"GET", "/api/v1/hub-certificates" + (query.empty() ? "" : "?" + query), "",
+              Shape::kHubCertificates};
   return {};
 }
 
@@ -207,14 +239,19 @@ Result<void> enrolment_command(const std::vector<std::string>& args, std::size_t
   return {};
 }
 
-std::string enrolment_row(const json::value& e) {
+// One line of `keys`' values of the object `e`, tab-separated ("-" for a missing or null one).
+std::string tab_row(const json::value& e, std::initializer_list<const char*> keys) {
   std::string row;
-  for (const char* key :
-       {"id", "gateway_id", "device_serial", "patient_id", "valid_from", "valid_to", "source"}) {
+  for (const char* key : keys) {
     const auto* v = e.is_object() ? e.as_object().if_contains(key) : nullptr;
     row += (row.empty() ? "" : "\t") + (v ? text_or_dash(*v) : std::string("-"));
   }
   return row + "\n";
+}
+
+std::string enrolment_row(const json::value& e) {
+  return tab_row(
+      e, {"id", "gateway_id", "device_serial", "patient_id", "valid_from", "valid_to", "source"});
 }
 
 constexpr const char* kEnrolmentHeader =
@@ -280,6 +317,8 @@ Result<Invocation> parse_command_line(const std::vector<std::string>& args,
     r = enrolment_command(args, i + 1, inv);
   } else if (command == "hub-code") {
     r = hub_code_command(args, i + 1, inv);
+  } else if (command == "hub-certs") {
+    r = hub_certs_command(args, i + 1, inv);
   } else if (command == "quarantine") {
     r = quarantine_command(args, i + 1, inv);
   } else {
@@ -336,6 +375,14 @@ std::string format_reply(Shape shape, const std::string& body, bool as_json) {
       auto field = [&](const char* k) { return o.contains(k) ? text_or_dash(o.at(k)) : "-"; };
       return "CODE\tGATEWAY\tPATIENT\tEXPIRES\n" + field("code") + "\t" + field("gateway_id") +
              "\t" + field("patient_id") + "\t" + field("expires") + "\n";
+    }
+    case Shape::kHubCertificates: {
+      std::string out = "SERIAL\tGATEWAY\tPATIENT\tISSUED\tNOT_AFTER\tISSUED_TO\tREVOKED\n";
+      for (const auto& c : v.is_array() ? v.as_array() : json::array{}) {
+        out += tab_row(c, {"serial", "gateway_id", "patient_id", "issued", "not_after", "issued_to",
+                           "revoked"});
+      }
+      return out;
     }
     case Shape::kEnrolWrite: {
       if (!v.is_object()) return body + "\n";

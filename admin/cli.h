@@ -29,7 +29,8 @@ enum class Shape {
   kEnrolWrite,
   kQuarantine,
   kQuarantineRelease,
-  kHubCode
+  kHubCode,
+  kHubCertificates
 };
 
 struct ApiCall {

@@ -192,3 +192,19 @@ TEST_CASE("kotona-admin: hub-code -> a one-time enrolment code request, printed 
                      false) ==
         "CODE\tGATEWAY\tPATIENT\tEXPIRES\nABCD-EFGH-JKMN\tgw-0007\tp-17\t2026-12-07T12:15:00Z\n");
 }
+
+TEST_CASE("kotona-admin: hub-certs -> the issued hub certificates, printed as rows") {
+  auto inv = parse_ok({"hub-certs", "--gateway", "gw-0007", "--limit", "5"});
+  CHECK(inv.call.method == "GET");
+  CHECK(inv.call.target == "/api/v1/hub-certificates?gateway=gw-0007&limit=5");
+  CHECK(parse_ok({"hub-certs"}).call.target == "/api/v1/hub-certificates");
+  CHECK(parse_error({"hub-certs", "gw-0007"}).find("hub-certs") != std::string::npos);
+  CHECK(parse_error({"hub-certs", "--limit", "0"}).find("--limit") != std::string::npos);
+  CHECK(format_reply(Shape::kHubCertificates,
+                     R"([{"serial":"7A90","gateway_id":"gw-0007","patient_id":"p-17",)"
+                     R"("issued":"2026-12-07T12:00:00Z","not_after":"2029-03-11T12:00:00Z",)"
+                     R"("issued_to":"203.0.113.5","revoked":null}])",
+                     false) ==
+        "SERIAL\tGATEWAY\tPATIENT\tISSUED\tNOT_AFTER\tISSUED_TO\tREVOKED\n"
+        "7A90\tgw-0007\tp-17\t2026-12-07T12:00:00Z\t2029-03-11T12:00:00Z\t203.0.113.5\t-\n");
+}

@@ -302,6 +302,7 @@ TEST_CASE(
        "/api/v1/hub/enrol",
        R"({"code":"AAAA-BBBB-CCCC","csr":"x"})",
        {503, 503, 503, 503, 503, 503, 503, 503}},
+      {bhttp::verb::get, "/api/v1/hub-certificates", "", {D, D, D, D, 403, 403, 403, 503}},
       // Quarantine (issue 13): every hub's undeliverable data, admin only, reads included.
       {bhttp::verb::get, "/api/v1/quarantine", "", {D, D, D, D, 403, 403, 403, 200}},
       {bhttp::verb::get, "/api/v1/quarantine?held=1", "", {D, D, D, D, 403, 403, 403, 200}},

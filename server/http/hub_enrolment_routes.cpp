@@ -1,6 +1,7 @@
 #include "server/http/hub_enrolment_routes.h"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <chrono>
 
 #include "core/log.h"
@@ -203,6 +204,47 @@ Routed enrol_hub(const Call& call) {
     if ((*p)->language) reply["language"] = *(*p)->language;
   }
   return json_reply(req, http::status::ok, reply, ctx.counters);
+}
+
+Routed list_hub_certificates(const Call& call) {
+  const auto& req = call.req;
+  auto& ctx = call.ctx;
+  if (g_hub_ca == nullptr || g_codes == nullptr) return no_ca(req, ctx.counters);
+  auto q = query_params(std::string_view(req.target().data(), req.target().size()),
+                        {"gateway", "limit"});
+  if (!q) return bad_input(req, q.error().detail, ctx.counters);
+  std::optional<GatewayId> gateway;
+  if (auto it = q->find("gateway"); it != q->end()) {
+    if (!is_valid_id_text(it->second)) {
+      return bad_input(req, "gateway must be 1-64 characters of [A-Za-z0-9._-]", ctx.counters);
+    }
+    gateway = GatewayId{it->second};
+  }
+  int limit = 1000;
+  if (auto it = q->find("limit"); it != q->end()) {
+    const auto& text = it->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc{} || end != text.data() + text.size() || limit < 1 || limit > 1000) {
+      return bad_input(req, "limit must be 1-1000", ctx.counters);
+    }
+  }
+  auto rows = g_codes->certificates(gateway, limit);
+  if (!rows) {
+    log_error(kLog, "hub certificates: " + describe(rows.error()));
+    return json_error(req, http::status::internal_server_error, "store error", ctx.counters);
+  }
+  json::array out;
+  for (const auto& c : *rows) {
+    json::object o{{"serial", c.serial},
+                   {"gateway_id", c.gateway.value},
+                   {"patient_id", c.patient.value},
+                   {"issued", iso8601(c.issued)},
+                   {"not_after", iso8601(c.not_after)},
+                   {"issued_to", c.issued_to},
+                   {"revoked", c.revoked ? json::value(iso8601(*c.revoked)) : json::value()}};
+    out.push_back(std::move(o));
+  }
+  return json_reply(req, http::status::ok, out, ctx.counters);
 }
 
 }  // namespace kotona::server::http

@@ -36,4 +36,10 @@ Routed issue_enrolment_code(const Call& call);
 // enrolment_code.throttled once per wait), the same whatever the code.
 Routed enrol_hub(const Call& call);
 
+// GET /api/v1/hub-certificates[?gateway=ID][&limit=N] (admin): the certificates enrolment
+// issued, newest first (default and most 1000): [{"serial" (upper-case hex, as `openssl x509
+// -serial`), "gateway_id", "patient_id", "issued", "not_after", "issued_to" (the address that
+// redeemed the code), "revoked" (null)}]; 400 bad query, 503 without a hub CA.
+Routed list_hub_certificates(const Call& call);
+
 }  // namespace kotona::server::http

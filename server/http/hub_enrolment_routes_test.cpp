@@ -115,6 +115,28 @@ TEST_CASE(
       "\"$(openssl pkey -in " +
       d + "/hub.key -pubout)\"");
   CHECK(audit_rows(s, "enrolment_code.use").size() == 1);
+  // Its serial is kept (for a later revocation), as openssl names it, and listed for admins.
+  run("openssl x509 -in " + d + "/hub.pem -noout -serial | tee " + d + "/serial.txt");
+  std::ifstream serial_file(d + "/serial.txt");
+  std::string serial_line;
+  std::getline(serial_file, serial_line);
+  const std::string serial = serial_line.substr(serial_line.find('=') + 1);
+  CHECK(serial.size() >= 2);
+  CHECK(audit_rows(s, "enrolment_code.use").at(0).detail.ends_with(", serial=" + serial));
+  auto listed = s.request(bhttp::verb::get, "/api/v1/hub-certificates?gateway=gw-1");
+  REQUIRE(listed.result_int() == 200);
+  const auto certificates = json::parse(listed.body());
+  REQUIRE(certificates.as_array().size() == 1);
+  const auto& cert = certificates.as_array().at(0).as_object();
+  CHECK(cert.at("serial").as_string() == serial);
+  CHECK(cert.at("gateway_id").as_string() == "gw-1");
+  CHECK(cert.at("patient_id").as_string() == "patient-a");
+  CHECK(cert.at("issued_to").as_string() == "127.0.0.1");
+  CHECK(cert.at("revoked").is_null());
+  CHECK(json::parse(s.request(bhttp::verb::get, "/api/v1/hub-certificates?gateway=gw-2").body())
+            .as_array()
+            .empty());
+  CHECK(s.request(bhttp::verb::get, "/api/v1/hub-certificates?limit=0").result_int() == 400);
 
   // The same code again (a stolen code after use): refused, nothing in the answer, audited.
   auto again =

@@ -72,6 +72,7 @@ constexpr std::array kRoutes{
     // credential: public, refused with nothing in it when unknown, used or expired).
     Route{V::post, "/api/v1/enrolment-codes", A::kAdmin, issue_enrolment_code},
     Route{V::post, "/api/v1/hub/enrol", A::kPublic, enrol_hub},
+    Route{V::get, "/api/v1/hub-certificates", A::kAdmin, list_hub_certificates},
     Route{V::get, "/api/v1/quarantine", A::kAdmin, list_quarantine},
     Route{V::get, "/api/v1/record", A::kAdmin, show_record},
     Route{V::post, "/api/v1/quarantine/{id}/release", A::kAdmin, release_quarantine},

@@ -2,12 +2,16 @@
 // single-use redemption.
 #include "server/store/enrolment_codes.h"
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include <array>
 #include <cctype>
 #include <ctime>
+#include <memory>
 
 #include "server/store/manual_binding.h"
 
@@ -36,6 +40,29 @@ std::string iso(HubTime t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+// The serial (upper-case hex, as `openssl x509 -serial` prints it) and end of validity of a
+// certificate the CA just signed. Errors: kMalformed (not a PEM certificate: a broken CA).
+Result<std::pair<std::string, HubTime>> certificate_facts(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr, X509_free);
+  if (!cert) return fail(Errc::kMalformed, "the signed certificate cannot be read");
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> number(
+      ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr), BN_free);
+  char* hex = number ? BN_bn2hex(number.get()) : nullptr;
+  std::tm tm{};
+  if (hex == nullptr || ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) != 1) {
+    OPENSSL_free(hex);
+    return fail(Errc::kMalformed, "the signed certificate has no serial or end of validity");
+  }
+  std::string serial(hex);
+  OPENSSL_free(hex);
+  if (serial.size() % 2 == 1) serial.insert(0, "0");  // whole bytes, as openssl prints them
+  const auto seconds = std::chrono::seconds(timegm(&tm));
+  return std::pair{serial, HubTime{std::chrono::duration_cast<std::chrono::milliseconds>(seconds)}};
 }
 
 }  // namespace
@@ -164,12 +191,22 @@ Result<std::variant<Redeemed, CodeRefusal>> EnrolmentCodes::redeem(std::string_v
   burn->bind(1, ms(now)).bind(2, client).bind(3, code_hash);
   if (auto r = burn->step(); !r) return fail(r.error());
   if (db_.changes() != 1) return fail(Errc::kIo, "enrolment code changed under the write lock");
+  // Kept so the certificate can be revoked (docs/security.md): committed with the code's use.
+  auto facts = certificate_facts(*certificate);
+  if (!facts) return fail(Errc::kIo, facts.error().detail);
+  auto keep = db_.prepare(
+      "INSERT INTO hub_certificates(serial, gateway_id, patient_id, issued_unix_ms, "
+      "not_after_unix_ms, issued_to) VALUES(?,?,?,?,?,?)");
+  if (!keep) return fail(keep.error());
+  keep->bind(1, facts->first).bind(2, gateway.value).bind(3, patient.value).bind(4, ms(now));
+  keep->bind(5, ms(facts->second)).bind(6, client);
+  if (auto r = keep->step(); !r) return fail(r.error());
   AuditRow audit{0,
                  now,
                  "hub",
                  "enrolment_code.use",
                  AlertId{subject},
-                 "patient=" + patient.value + ", from " + client,
+                 "patient=" + patient.value + ", from " + client + ", serial=" + facts->first,
                  {},
                  {}};
   if (auto r = audit_.append(audit); !r) return fail(r.error());
@@ -180,7 +217,37 @@ Result<std::variant<Redeemed, CodeRefusal>> EnrolmentCodes::redeem(std::string_v
     return fail(typed.error());
   }
   if (auto r = transaction.commit(); !r) return fail(r.error());
-  return Out{Redeemed{gateway, patient, std::move(*certificate)}};
+  return Out{Redeemed{gateway, patient, std::move(*certificate), facts->first}};
+}
+
+Result<std::vector<HubCertificate>> EnrolmentCodes::certificates(
+    const std::optional<GatewayId>& gateway, int limit) {
+  auto stmt = db_.prepare(
+      "SELECT serial, gateway_id, patient_id, issued_unix_ms, not_after_unix_ms, issued_to, "
+      "revoked_unix_ms FROM hub_certificates WHERE (? = '' OR gateway_id = ?) "
+      "ORDER BY issued_unix_ms DESC, serial LIMIT ?");
+  if (!stmt) return fail(stmt.error());
+  const std::string only = gateway ? gateway->value : "";
+  stmt->bind(1, only).bind(2, only).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<HubCertificate> out;
+  auto at = [&](int column) {
+    return HubTime{std::chrono::milliseconds{stmt->column_int(column)}};
+  };
+  while (true) {
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    HubCertificate c{stmt->column_text(0),
+                     GatewayId{stmt->column_text(1)},
+                     PatientId{stmt->column_text(2)},
+                     at(3),
+                     at(4),
+                     stmt->column_text(5),
+                     std::nullopt};
+    if (!stmt->column_is_null(6)) c.revoked = at(6);
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 }  // namespace kotona::server::store

@@ -9,9 +9,11 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "server/store/audit.h"
 #include "server/store/database.h"
@@ -34,6 +36,18 @@ struct Redeemed {
   GatewayId gateway;
   PatientId patient;
   std::string certificate_pem;  // what sign() made
+  std::string serial;           // its serial number, upper-case hex (as `openssl x509 -serial`)
+};
+
+// A certificate the enrolment issued (table hub_certificates), kept so it can be revoked.
+struct HubCertificate {
+  std::string serial;  // upper-case hex
+  GatewayId gateway;
+  PatientId patient;
+  HubTime issued{};
+  HubTime not_after{};
+  std::string issued_to;  // the client address that redeemed the code
+  std::optional<HubTime> revoked;
 };
 
 // Signs the CSR for `gateway` (CN must be the gateway id): the certificate PEM, or an error
@@ -55,13 +69,19 @@ class EnrolmentCodes {
 
   // Redeems `code` (case and dashes ignored) from `client` (an address, for the audit):
   // in ONE transaction looks the code up, calls sign(), marks the code used and writes audit
-  // row enrolment_code.use. A code that is unknown, used or expired, or whose CSR sign()
+  // row enrolment_code.use (naming the certificate's serial), and records the certificate in
+  // hub_certificates. A code that is unknown, used or expired, or whose CSR sign()
   // refuses, is not changed: the refusal is one audit row enrolment_code.refused (detail the
   // reason and the client) and comes back as the CodeRefusal. Errors: kIo.
   [[nodiscard]] Result<std::variant<Redeemed, CodeRefusal>> redeem(std::string_view code,
                                                                    const std::string& client,
                                                                    const CsrSigner& sign,
                                                                    HubTime now);
+
+  // The certificates issued, newest first, at most `limit`; only `gateway`'s when given.
+  // Errors: kIo.
+  [[nodiscard]] Result<std::vector<HubCertificate>> certificates(
+      const std::optional<GatewayId>& gateway, int limit);
 
   // The code as stored: lower-case hex SHA-256 of its normalised form (upper case, no dashes).
   static std::string hash(std::string_view code);

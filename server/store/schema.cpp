@@ -75,6 +75,11 @@ CREATE TABLE IF NOT EXISTS enrolment_codes(
   id INTEGER PRIMARY KEY, code_hash TEXT NOT NULL UNIQUE, gateway_id TEXT NOT NULL,
   patient_id TEXT NOT NULL, issued_by TEXT NOT NULL, issued_unix_ms INTEGER NOT NULL,
   expires_unix_ms INTEGER NOT NULL, used_unix_ms INTEGER NULL, used_from TEXT NULL);
+CREATE TABLE IF NOT EXISTS hub_certificates(
+  serial TEXT PRIMARY KEY, gateway_id TEXT NOT NULL, patient_id TEXT NOT NULL,
+  issued_unix_ms INTEGER NOT NULL, not_after_unix_ms INTEGER NOT NULL, issued_to TEXT NOT NULL,
+  revoked_unix_ms INTEGER NULL);
+CREATE INDEX IF NOT EXISTS hub_certificates_gateway ON hub_certificates(gateway_id, issued_unix_ms);
 CREATE TABLE IF NOT EXISTS notes(
   id INTEGER PRIMARY KEY, subject TEXT NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL,
   at_unix_ms INTEGER NOT NULL);
