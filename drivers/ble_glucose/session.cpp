@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/text.h"
 #include "drivers/gatt/racp.h"
 #include "drivers/gatt/uuids.h"
 
@@ -42,14 +43,7 @@ std::string record_id(const Measurement& m) {
 }
 
 std::string cursor_fingerprint(std::span<const std::uint8_t> measurement) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(measurement.size() * 2);
-  for (auto b : measurement) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return to_hex(measurement);
 }
 
 Session::Session(const SessionContext& context) : HealthSession("ble_glucose", context) {}

@@ -14,33 +14,13 @@
 #include "gateway/local_page/local_server.h"
 #include "gateway/local_page/page.h"
 #include "gateway/local_page/status_page.h"
+#include "tests/support/http_client.h"
 
 namespace lp = kotona::gateway::local_page;
 
 namespace {
 
-// The raw answer to `request` sent to address:port (Connection: close), or "" when nothing
-// listens there.
-std::string raw_http(const std::string& address, std::uint16_t port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  ::inet_pton(AF_INET, address.c_str(), &sa.sin_addr);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return "";
-  }
-  (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-    out.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  return out;
-}
+using kotona::test::raw_http;
 
 // True when a TCP connection to address:port is accepted (something listens there).
 bool can_connect(const std::string& address, std::uint16_t port) {

@@ -32,33 +32,6 @@ std::string url_decode(std::string_view in) {
 
 }  // namespace
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string t(Lang lang, std::string_view tag, std::string_view key) {
   const std::string tg(tag);
   return "<" + tg + " data-k=\"" + html_escape(key) + "\">" + html_escape(tr(lang, key)) + "</" +

@@ -7,12 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "gateway/local_page/catalogue.h"
 
 namespace kotona::gateway::local_page {
 
-// `text` with & < > " ' escaped for HTML text and attribute values.
-std::string html_escape(std::string_view text);
+// `text` with & < > " ' escaped for HTML text and attribute values (core/text.h).
+using kotona::html_escape;
 
 // <tag data-k="key">catalogue text</tag> (escaped), e.g. t(lang, "span", "status.hub").
 std::string t(Lang lang, std::string_view tag, std::string_view key);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/text.h"
 #include "server/fhir/observation_parts.h"
 
 namespace kotona::server::fhir::detail {
@@ -17,30 +18,6 @@ constexpr std::string_view kLoinc = "http://loinc.org";
 constexpr std::string_view kMdc = "urn:iso:std:iso:11073:10101";
 constexpr std::string_view kUcum = "http://unitsofmeasure.org";
 constexpr std::string_view kLocalTerm = "urn:kotona:fhir:term";
-
-// Device, hub and register texts reach the narrative: XHTML must never take them as markup.
-std::string escaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -128,9 +105,9 @@ void Narrative::value(const Names& name, const std::string& comparator, double n
 json::object Narrative::text(NarrativeLanguage language) const {
   const bool sv = language == NarrativeLanguage::kSwedish;
   std::string div = R"(<div xmlns="http://www.w3.org/1999/xhtml"><p><b>)";
-  div += escaped(sv ? title_.sv : title_.fi) + "</b></p><ul>";
+  div += html_escape(sv ? title_.sv : title_.fi) + "</b></p><ul>";
   for (const auto& [fi_text, sv_text] : lines_)
-    div += "<li>" + escaped(sv ? sv_text : fi_text) + "</li>";
+    div += "<li>" + html_escape(sv ? sv_text : fi_text) + "</li>";
   div += "</ul></div>";
   return json::object{{"status", "generated"}, {"div", std::move(div)}};
 }

@@ -8,21 +8,14 @@
 #include <charconv>
 #include <sstream>
 
+#include "core/text.h"
+#include "server/store/digest.h"
+
 namespace kotona::server::http {
 
 namespace {
 
 constexpr std::string_view kScheme = "pbkdf2-sha256";
-
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
-}
 
 std::optional<std::vector<unsigned char>> from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0 || hex.empty()) return std::nullopt;
@@ -43,13 +36,6 @@ std::vector<unsigned char> pbkdf2(std::string_view password, const std::vector<u
                     static_cast<int>(salt.size()), iterations, EVP_sha256(),
                     static_cast<int>(out.size()), out.data());
   return out;
-}
-
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return to_hex(digest, length);
 }
 
 struct ParsedHash {
@@ -108,8 +94,8 @@ std::string hash_password(std::string_view password, int iterations) {
   std::vector<unsigned char> salt(16);
   RAND_bytes(salt.data(), static_cast<int>(salt.size()));
   auto hash = pbkdf2(password, salt, iterations, 32);
-  return std::string(kScheme) + "$" + std::to_string(iterations) + "$" +
-         to_hex(salt.data(), salt.size()) + "$" + to_hex(hash.data(), hash.size());
+  return std::string(kScheme) + "$" + std::to_string(iterations) + "$" + to_hex(salt) + "$" +
+         to_hex(hash);
 }
 
 bool verify_password(std::string_view password, std::string_view encoded) {
@@ -244,7 +230,7 @@ Auth::Auth(AuthConfig config, Clock clock)
   }
   unsigned char random[16];
   RAND_bytes(random, sizeof random);
-  dummy_hash_ = hash_password(to_hex(random, sizeof random), iterations);
+  dummy_hash_ = hash_password(to_hex(random), iterations);
 }
 
 std::optional<Principal> Auth::principal_of(const std::string& name) const {
@@ -283,10 +269,11 @@ Auth::Verdict Auth::complete_login(const Attempt& attempt, bool password_ok) {
   }
   throttle_.succeeded(attempt.user);
   auto now = clock_();
-  Issued issued{to_hex(random, sizeof random), now + config_.token_ttl, std::move(*principal)};
+  Issued issued{to_hex(random), now + config_.token_ttl, std::move(*principal)};
   // Expired and idle sessions are swept here so the map stays bounded by live tokens.
   std::erase_if(sessions_, [&](const auto& s) { return !live(s.second, now); });
-  sessions_[sha256_hex(issued.token)] = Session{attempt.user, issued.expires, now, attempt.address};
+  sessions_[store::sha256_hex(issued.token)] =
+      Session{attempt.user, issued.expires, now, attempt.address};
   verdict.issued = std::move(issued);
   return verdict;
 }
@@ -304,7 +291,7 @@ bool Auth::live(const Session& session, std::chrono::system_clock::time_point no
 
 Auth::Checked Auth::authenticate(std::string_view token, std::string_view address) {
   if (token.empty()) return {std::nullopt, Refusal::kUnknown, {}};
-  auto it = sessions_.find(sha256_hex(token));
+  auto it = sessions_.find(store::sha256_hex(token));
   if (it == sessions_.end()) return {std::nullopt, Refusal::kUnknown, {}};
   const auto now = clock_();
   if (!live(it->second, now)) {
@@ -329,7 +316,7 @@ std::set<std::string> Auth::config_teams_of(const std::string& patient) const {
   return out;
 }
 
-void Auth::logout(std::string_view token) { sessions_.erase(sha256_hex(token)); }
+void Auth::logout(std::string_view token) { sessions_.erase(store::sha256_hex(token)); }
 
 std::size_t Auth::logout_user(const std::string& user) {
   return std::erase_if(sessions_, [&](const auto& s) { return s.second.user == user; });

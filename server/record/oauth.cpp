@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace kotona::server::record {
 
 namespace json = boost::json;
@@ -19,16 +21,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kEs384Half = 48;  // P-384: r and s, 48 bytes each in the JOSE form
-
-std::string hex(const unsigned char* bytes, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
 
 std::string form_escape(std::string_view text) {
   std::string out;
@@ -165,7 +157,7 @@ std::string assertion_claims(const std::string& client_id, const std::string& to
                                       {"sub", client_id},
                                       {"aud", token_url},
                                       {"exp", seconds + lifetime.count()},
-                                      {"jti", hex(random, sizeof random)}});
+                                      {"jti", to_hex(random)}});
 }
 
 std::string token_request_body(const std::string& assertion, const std::string& scope) {

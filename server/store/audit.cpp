@@ -2,9 +2,9 @@
 // and DELETE); audit_head keeps the newest seq and hash, so truncating the tail is caught too.
 #include "server/store/audit.h"
 
-#include <openssl/evp.h>
-
 #include <array>
+
+#include "server/store/digest.h"
 
 namespace kotona::server::store {
 
@@ -46,16 +46,7 @@ std::string audit_hash(const AuditRow& row) {
   field(text, row.alert_id.value);
   field(text, row.detail);
   field(text, row.prev_hash);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
-  }
-  return out;
+  return sha256_hex(text);
 }
 
 // REQUIRES: inside the action's transaction.

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <memory>
 
+#include "server/store/digest.h"
 #include "server/store/manual_binding.h"
 
 namespace kotona::server::store {
@@ -83,16 +84,7 @@ std::string_view to_string(CodeRefusal why) {
 
 std::string EnrolmentCodes::hash(std::string_view code) {
   const std::string text = normalise(code);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
-  }
-  return out;
+  return sha256_hex(text);
 }
 
 Result<IssuedCode> EnrolmentCodes::issue(const GatewayId& gateway, const PatientId& patient,

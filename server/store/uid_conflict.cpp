@@ -3,10 +3,10 @@
 // counter restarted, or a forged or early reading that came first. Neither value may vanish
 // (invariant 13): the later one is stored under a derived uid, flagged uid_conflict,
 // evaluated by the clinical rules, and a technical alert names both values.
-#include <openssl/evp.h>
 
 #include <array>
 
+#include "server/store/digest.h"
 #include "server/store/reading_json.h"
 #include "server/store/reading_ledger.h"
 #include "server/store/store_txn.h"
@@ -48,16 +48,7 @@ std::string derived_uid(const std::string& uid, const Content& c) {
   std::string text = c.values_json + "\n" +
                      (c.device_s ? std::to_string(*c.device_s) : std::string("-")) + "\n" +
                      c.serial;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = uid + "~c";
-  for (unsigned int i = 0; i < 6 && i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
-  }
-  return out;
+  return uid + "~c" + sha256_hex(text).substr(0, 12);
 }
 
 }  // namespace

@@ -22,6 +22,10 @@ std::optional<HttpResponse> http_get(int port, const std::string& target,
 std::optional<HttpResponse> http_request(int port, const std::string& method,
                                          const std::string& target, const std::string& body = "",
                                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// The raw answer to `request` (sent as is) from address:port, read until the server closes
+// (send Connection: close) or 5 s pass; "" when nothing listens there. For tests that need
+// another address than 127.0.0.1 (127.0.0.2 as a LAN) or byte-exact requests.
+std::string raw_http(const std::string& address, int port, const std::string& request);
 // Bearer token sent by every later request and stream of this process ("" for none): the
 // server's API needs one (docs/security.md). http_login: POST /api/v1/login -> the token.
 void set_bearer_token(std::string token);
