@@ -72,13 +72,15 @@ std::string status_json(const wire::GatewayStatus& s) {
 // 'BP9' x2". Empty when nothing was quarantined. Every external string is quoted.
 std::string quarantine_summary(const GatewayId& gateway, const store::Batch& batch,
                                const store::BatchOutcome& outcome) {
-  std::map<std::string, std::string> device_of;
-  for (const auto& r : batch.readings) device_of[r.uid.value] = r.device.serial.value;
+  std::map<std::string, std::string> device_of;               // filled at the first held reading
   std::map<std::pair<std::string, std::string>, int> groups;  // (reason, device) -> count
   for (const auto& r : outcome.readings) {
     if (r.disposition != store::Disposition::kQuarantined &&
         r.disposition != store::Disposition::kRejected) {
       continue;
+    }
+    if (device_of.empty()) {  // issue 15: not for every batch, most hold nothing
+      for (const auto& b : batch.readings) device_of[b.uid.value] = b.device.serial.value;
     }
     auto device = device_of.find(r.reading_uid);
     auto reason = r.reason.empty() ? std::string(store::to_string(r.disposition)) : r.reason;

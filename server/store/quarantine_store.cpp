@@ -102,12 +102,14 @@ Result<void> ReadingLedger::raise_quarantine_alerts(const alerts::QuarantineEven
 
 // One event per (reason, device) of what the batch quarantined; decoded values named.
 Result<void> ReadingLedger::after_quarantine(Txn& txn, const Batch& batch) {
-  std::map<std::string, const Reading*> by_uid;
-  for (const auto& r : batch.readings) by_uid[r.uid.value] = &r;
+  std::map<std::string, const Reading*> by_uid;  // filled at the first held reading
   std::map<std::pair<std::string, std::string>, alerts::QuarantineEvent> events;
   for (const auto& o : txn.outcome.readings) {
     if (o.disposition != Disposition::kQuarantined && o.disposition != Disposition::kRejected) {
       continue;
+    }
+    if (by_uid.empty()) {  // issue 15: not for every batch, most hold nothing
+      for (const auto& r : batch.readings) by_uid[r.uid.value] = &r;
     }
     auto found = by_uid.find(o.reading_uid);
     const Reading* reading = found == by_uid.end() ? nullptr : found->second;

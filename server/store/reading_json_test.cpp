@@ -92,3 +92,21 @@ TEST_CASE(
     }
   }
 }
+
+// Blood pressure, weight, SpO2 and temperature are written without the Boost.JSON object
+// (issue 15). The texts below are what that object printed (taken from the build before the
+// change): stored rows and the duplicate check compare this text byte for byte.
+TEST_CASE("encode_values_json: plain kinds -> the text the JSON object printed") {
+  CHECK(
+      encode_values_json(BloodPressure{185, 115, 138.0, 71.0}) ==
+      R"({"systolic_mmhg":185,"diastolic_mmhg":115,"mean_arterial_mmhg":138,"pulse_per_min":71})");
+  CHECK(
+      encode_values_json(BloodPressure{120.5, 0.0001, std::nullopt, 1e21}) ==
+      R"({"systolic_mmhg":120.5,"diastolic_mmhg":0.0001,"pulse_per_min":1000000000000000000000})");
+  CHECK(encode_values_json(BloodPressure{-0.0, 1.0 / 3, 99.99, std::nullopt}) ==
+        R"({"systolic_mmhg":-0,"diastolic_mmhg":0.3333333333333333,"mean_arterial_mmhg":99.99})");
+  CHECK(encode_values_json(Weight{81.25}) == R"({"kg":81.25})");
+  CHECK(encode_values_json(Spo2{97, std::nullopt}) == R"({"percent":97})");
+  CHECK(encode_values_json(Spo2{97, 64.5}) == R"({"percent":97,"pulse_per_min":64.5})");
+  CHECK(encode_values_json(Temperature{37.15}) == R"({"celsius":37.15})");
+}

@@ -4,6 +4,7 @@
 // Every reading still gets its outcome, alerts and duplicate / conflict handling in batch
 // order.
 #include <set>
+#include <unordered_set>
 
 #include "core/crash_point.h"
 #include "mqtt/topics.h"
@@ -45,13 +46,40 @@ std::optional<PatientId> patient_at(const std::vector<EnrolmentRecord>& bindings
   return std::nullopt;
 }
 
+// After an INSERT of the rows whose uids are `chunk` (rows [done, done + chunk.size()) of the
+// batch) that stored only `count` of them on SQLite: which ones. SQLite gives a new row the largest
+// seq + 1 (an INTEGER PRIMARY KEY without AUTOINCREMENT) and the write transaction keeps every
+// other writer out, so the rows this INSERT stored are the `count` newest; each must be one of the
+// chunk's uids, else it is an error (the batch is not acked), never a guess.
+Result<void> inserted_newest(Database& db, const std::vector<std::string_view>& chunk,
+                             std::int64_t count, std::vector<bool>& inserted, std::size_t done) {
+  auto newest = db.prepare("SELECT reading_uid FROM readings ORDER BY seq DESC LIMIT ?");
+  if (!newest) return fail(newest.error());
+  newest->bind(1, count);
+  std::int64_t found = 0;
+  while (true) {
+    auto more = newest->step();
+    if (!more) return fail(more.error());
+    if (!*more) break;
+    const auto uid = newest->column_text(0);
+    std::size_t i = 0;
+    while (i < chunk.size() && chunk[i] != uid) ++i;
+    if (i == chunk.size() || inserted[done + i]) break;
+    inserted[done + i] = true;
+    ++found;
+  }
+  if (found != count) return fail(Errc::kIo, "readings INSERT: the rows stored are not the newest");
+  return {};
+}
+
 }  // namespace
 
-// One INSERT of `rows` readings: the statement text per row count, built once. Row counts are
-// powers of two (insert_readings), so there are at most a handful of texts to prepare.
-const std::string& insert_sql(std::size_t rows) {
-  static std::map<std::size_t, std::string> texts;
-  auto& text = texts[rows];
+// One INSERT of `rows` readings: the statement text per row count (and with or without its
+// RETURNING list), built once. Row counts are powers of two (insert_readings), so there are at
+// most a handful of texts to prepare.
+const std::string& insert_sql(std::size_t rows, bool returning) {
+  static std::map<std::pair<std::size_t, bool>, std::string> texts;
+  auto& text = texts[{rows, returning}];
   if (text.empty()) {
     text =
         "INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
@@ -59,7 +87,8 @@ const std::string& insert_sql(std::size_t rows) {
         "quality_json, received_unix_ms, provenance_json) VALUES";
     for (std::size_t i = 0; i < rows; ++i)
       text += i == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    text += " " KOTONA_READING_UID_ON_CONFLICT " RETURNING reading_uid, seq, patient_id";
+    text += " " KOTONA_READING_UID_ON_CONFLICT;
+    if (returning) text += " RETURNING reading_uid, seq, patient_id";
   }
   return text;
 }
@@ -71,11 +100,13 @@ constexpr int kInsertColumns = 13;
 // DO NOTHING), which the caller sorts into duplicate or conflict.
 Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<const Row> rows) {
   constexpr std::size_t kMaxRowsPerInsert = 64;  // 832 parameters: far below either limit
+  // PostgreSQL: RETURNING saves a round trip; the record push needs each row's seq.
+  const bool returning = record_push_ || db_.backend() != "sqlite";
   std::vector<bool> inserted(rows.size(), false);
   for (std::size_t done = 0; done < rows.size();) {
     std::size_t n = kMaxRowsPerInsert;
     while (n > rows.size() - done) n /= 2;
-    auto insert = db_.prepare(insert_sql(n));
+    auto insert = db_.prepare(insert_sql(n, returning));
     if (!insert) return fail(insert.error());
     int p = 0;
     for (const auto& row : rows.subspan(done, n)) {
@@ -93,6 +124,24 @@ Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<con
       insert->bind(p + 12, ms(txn.received));
       insert->bind(p + 13, encode_provenance_json(reading.provenance));
       p += kInsertColumns;
+    }
+    if (!returning) {
+      // SQLite without the push (issue 15: RETURNING buffered every row in an ephemeral table
+      // and each uid came back as a string): the count inserted says it all in a drain, where
+      // every row is new. Fewer than all: see which ones (inserted_newest).
+      auto more = insert->step();
+      if (!more) return fail(more.error());
+      if (*more) return fail(Errc::kIo, "readings INSERT without RETURNING returned a row");
+      const auto count = db_.changes();
+      if (count == static_cast<std::int64_t>(n)) {
+        std::fill_n(inserted.begin() + static_cast<std::ptrdiff_t>(done), n, true);
+      } else if (count > 0) {
+        std::vector<std::string_view> uids;
+        for (const auto& row : rows.subspan(done, n)) uids.push_back(row.reading.uid.value);
+        if (auto r = inserted_newest(db_, uids, count, inserted, done); !r) return fail(r.error());
+      }
+      done += n;
+      continue;
     }
     std::set<std::string> returned;
     std::vector<InsertedReading> for_record;
@@ -156,13 +205,19 @@ Result<BatchOutcome> ReadingLedger::store_batch_in_transaction(const GatewayId& 
   struct {  // readings admitted but not yet written, with their places in the batch
     std::vector<Row> rows;
     std::vector<std::size_t> at;
-    std::set<std::string> uids;
+    std::unordered_set<std::string_view> uids;  // views of the batch's own uids
   } pending;
+  pending.rows.reserve(batch.readings.size());
+  pending.at.reserve(batch.readings.size());
   auto flush = [&]() -> Result<void> {
     auto stored = store_rows(txn, pending.rows);
     if (!stored) return fail(stored.error());
-    for (std::size_t k = 0; k < stored->size(); ++k) outcomes[pending.at[k]] = (*stored)[k];
-    pending = {};
+    for (std::size_t k = 0; k < stored->size(); ++k) {
+      outcomes[pending.at[k]] = std::move((*stored)[k]);
+    }
+    pending.rows.clear();
+    pending.at.clear();
+    pending.uids.clear();
     return {};
   };
   for (std::size_t i = 0; i < batch.readings.size(); ++i) {
@@ -175,11 +230,12 @@ Result<BatchOutcome> ReadingLedger::store_batch_in_transaction(const GatewayId& 
     }
     auto& row = std::get<Row>(*admitted);
     // A uid twice in one batch: the second must see the first stored (duplicate or conflict).
-    if (pending.uids.contains(row.reading.uid.value)) {
+    const std::string_view uid = batch.readings[i].uid.value;  // the row's, which admit copied
+    if (pending.uids.contains(uid)) {
       if (auto r = flush(); !r) return fail(r.error());
     }
     const bool weight = std::holds_alternative<Weight>(row.reading.measurement);
-    pending.uids.insert(row.reading.uid.value);
+    pending.uids.insert(uid);
     pending.rows.push_back(std::move(row));
     pending.at.push_back(i);
     // weight.gain reads the weights stored before this one, and no later one.
