@@ -6,8 +6,9 @@
 # usage: arm64.sh BUILD ci|all|e2e|bench
 #   ci     what the ctest "arm64: ..." runs: the CI subset of the hub's unit tests (below) and
 #          the package (lintian clean, arm64, shlibs, the binary runs under qemu)
-#   all    the same with every unit test of the hub's tree (gateway, drivers, core, mqtt, proto)
-#   e2e    the serial e2e with the arm64 hub under qemu-user (by hand; docs/packages.md "arm64")
+#   all    the same with every unit test of the hub's tree (gateway, drivers, core, mqtt, proto),
+#          then the serial e2e
+#   e2e    the serial e2e with the arm64 hub under qemu-user (ctest "arm64: serial e2e ...")
 #   bench  sizes of the stripped binary and its package; the hub's RSS with every device kind
 #          attached, native and the arm64 hub under qemu-user (bench/hub_rss.cpp)
 # BUILD is the native tree (built: the e2e and bench use its server, simulator, test binaries).
@@ -40,6 +41,8 @@ cmake -S "$src" -B "$cross" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   { cat "$build/arm64-configure.log"; exit 1; }
 if [ "$mode" = ci ]; then
   cmake --build "$cross" -j "$jobs" --target "${ci_targets[@]}" kotona_test_plugins
+elif [ "$mode" = e2e ]; then
+  cmake --build "$cross" -j "$jobs" --target kotona-gateway
 else
   cmake --build "$cross" -j "$jobs"
 fi
@@ -75,9 +78,9 @@ if [ "$mode" = bench ]; then
   exit 0
 fi
 
-if [ "$mode" = e2e ]; then
-  # One serial end-to-end test: INR, glucose and implant relay meters (native simulator on ptys),
-  # native mosquitto and server, the arm64 hub under qemu-user in between.
+# One serial end-to-end test: INR, glucose and implant relay meters (native simulator on ptys),
+# native mosquitto and server, the arm64 hub under qemu-user in between (~95 s).
+serial_e2e() {
   rm -f "$cross/kotona-gateway-qemu.runs"
   KOTONA_TEST_BIN_KOTONA_GATEWAY="$wrapper" "$build/tests/integration/integration_test" \
     "--test-case=astm_inr astm_glucose implant_relay e2e: INR*"
@@ -87,6 +90,9 @@ if [ "$mode" = e2e ]; then
     exit 1
   fi
   step "serial e2e with the arm64 hub passed ($runs hub start)"
+}
+if [ "$mode" = e2e ]; then
+  serial_e2e
   exit 0
 fi
 
@@ -140,3 +146,5 @@ if ! lintian --fail-on error,warning "$deb" >"$cross/lintian.log" 2>&1; then
 fi
 [ "$fail" = 0 ] || exit 1
 step "package $(basename "$deb") $(stat -c %s "$deb") bytes, depends: $depends; lintian clean"
+[ "$mode" = all ] && serial_e2e  # in CI its own ctest, after this one (one core, not two)
+exit 0
