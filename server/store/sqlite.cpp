@@ -1,7 +1,9 @@
 #include <sqlite3.h>
 
 #include <functional>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "server/store/database.h"
 
@@ -9,12 +11,27 @@ namespace kotona::server::store {
 
 namespace {
 
+// A statement's bound texts and blobs up to kKeptBytes, one buffer per parameter (index 0
+// unused), sized once for the statement and never resized: SQLite holds pointers into them
+// (SQLITE_STATIC) until the next bind of that parameter, sqlite3_clear_bindings or finalize.
+// A kept statement's buffers keep their capacity from one use to the next, so binding a
+// reading's texts allocates nothing (issue 15: SQLITE_TRANSIENT's malloc, copy and free per
+// text were ~8 % of the server's CPU in a drain). Longer values (a quarantined payload) are
+// copied by SQLite as before, so no large buffer stays with the cache.
+using BoundBuffers = std::vector<std::string>;
+constexpr std::size_t kKeptBytes = 4096;
+
 // `in_use`: the flag of the database's statement cache this statement was lent from (reset
 // and handed back on destruction), or null for a statement of its own (finalized).
+// `buffers`: the cache's buffers of that statement, or null (its own).
 class SqliteStatement final : public StatementImpl {
  public:
-  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, bool* in_use = nullptr)
-      : db_(db), stmt_(stmt), in_use_(in_use) {}
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, bool* in_use = nullptr,
+                  BoundBuffers* buffers = nullptr)
+      : db_(db), stmt_(stmt), in_use_(in_use), buffers_(buffers ? buffers : &own_buffers_) {
+    const auto wanted = static_cast<std::size_t>(sqlite3_bind_parameter_count(stmt_)) + 1;
+    if (buffers_->size() != wanted) buffers_->assign(wanted, std::string());  // nothing bound
+  }
   ~SqliteStatement() override {
     if (in_use_ == nullptr) {
       sqlite3_finalize(stmt_);
@@ -29,11 +46,19 @@ class SqliteStatement final : public StatementImpl {
 
   void bind_int(int index, std::int64_t value) override { sqlite3_bind_int64(stmt_, index, value); }
   void bind_text(int index, std::string_view text) override {
-    sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    if (auto kept = keep(index, text)) {
+      sqlite3_bind_text64(stmt_, index, kept->data(), kept->size(), SQLITE_STATIC, SQLITE_UTF8);
+    } else {
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    }
   }
   void bind_null(int index) override { sqlite3_bind_null(stmt_, index); }
   void bind_blob(int index, std::string_view bytes) override {
-    sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+    if (auto kept = keep(index, bytes)) {
+      sqlite3_bind_blob64(stmt_, index, kept->data(), kept->size(), SQLITE_STATIC);
+    } else {
+      sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+    }
   }
   Result<bool> step() override {
     int rc = sqlite3_step(stmt_);
@@ -53,9 +78,19 @@ class SqliteStatement final : public StatementImpl {
   }
 
  private:
+  // The parameter's buffer holding a copy of `bytes`, or null (an index SQLite will refuse, or
+  // too long to keep: SQLite copies it).
+  const std::string* keep(int index, std::string_view bytes) {
+    const auto i = static_cast<std::size_t>(index);
+    if (index <= 0 || i >= buffers_->size() || bytes.size() > kKeptBytes) return nullptr;
+    return &(*buffers_)[i].assign(bytes.data(), bytes.size());
+  }
+
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   bool* in_use_;
+  BoundBuffers own_buffers_;
+  BoundBuffers* buffers_;
 };
 
 // Statements are compiled once and kept (issue 15: sqlite3_prepare_v2 on every call was 38 %
@@ -104,7 +139,8 @@ class SqliteDatabase final : public Database {
     auto it = cache_.find(sql);
     if (it != cache_.end() && !it->second.in_use) {
       it->second.in_use = true;
-      return Statement(std::make_unique<SqliteStatement>(db_, it->second.stmt, &it->second.in_use));
+      return Statement(std::make_unique<SqliteStatement>(db_, it->second.stmt, &it->second.in_use,
+                                                         &it->second.buffers));
     }
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
@@ -118,7 +154,7 @@ class SqliteDatabase final : public Database {
     }
     // Unordered-map nodes never move, so the flag's address stays valid.
     auto& cached = cache_.emplace(std::string(sql), Cached{stmt, true}).first->second;
-    return Statement(std::make_unique<SqliteStatement>(db_, stmt, &cached.in_use));
+    return Statement(std::make_unique<SqliteStatement>(db_, stmt, &cached.in_use, &cached.buffers));
   }
   std::int64_t changes() const override { return sqlite3_changes64(db_); }
   Result<void> make_append_only(const std::string& table) override {
@@ -148,6 +184,7 @@ class SqliteDatabase final : public Database {
   struct Cached {
     sqlite3_stmt* stmt;
     bool in_use;
+    BoundBuffers buffers = {};  // the statement's bound values (SqliteStatement)
   };
   // Hashes std::string and std::string_view alike, so a lookup needs no copy of the SQL.
   struct SqlHash {
