@@ -28,9 +28,11 @@ device = astm_bp $tmp/no-such-tty
 ble_adapter = hci0
 ble_bus = unix:path=$tmp/bus
 CONF
-start() {  # start NAME: a gateway; prints its local page URL
+start() {  # start NAME: a gateway in the background (in this shell, so cleanup can stop it)
   "$build/gateway/kotona-gateway" --config "$tmp/$1.conf" >"$tmp/$1.log" 2>&1 &
   pids+=($!)
+}
+url_of() {  # url_of NAME: the gateway's local page URL, from its log
   for _ in $(seq 100); do
     port=$(sed -n 's/.*listening (loopback) on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/$1.log")
     [[ -n $port ]] && { echo "http://127.0.0.1:$port/"; return; }
@@ -38,6 +40,10 @@ start() {  # start NAME: a gateway; prints its local page URL
   done
   cat "$tmp/$1.log" >&2; exit 1
 }
-setup_url=$(start blank)
-status_url=$(start hub)
+# Not `url=$(start ...)`: in a command substitution the pid lands in a subshell's pids and the
+# gateways outlived the test (found 2026-12-07: two kotona-gateway left running after a CI run).
+start blank
+start hub
+setup_url=$(url_of blank)
+status_url=$(url_of hub)
 node "$here/hub_page.cjs" "$playwright" "$setup_url" "$status_url" "$shots"
