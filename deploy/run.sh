@@ -3,7 +3,8 @@
 # demo only), the ingest server with its clinician feed, simulated home devices on
 # pseudo-terminals, a private dbus-daemon where a simulated BLE glucose meter plays BlueZ, and
 # the home hub (gateway) reading them all. Installs and builds first.
-# Environment: KOTONA_HTTP_PORT (8080), KOTONA_MQTT_PORT (18830), KOTONA_RUN_DIR (./run).
+# Environment: KOTONA_HTTP_PORT (8080), KOTONA_MQTT_PORT (18830), KOTONA_RUN_DIR (./run),
+# KOTONA_HUB_PAGE_PORT (the hub's own page on loopback; default: a free port, printed).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -148,14 +149,21 @@ device = implant_relay $run_dir/dev/relay1 115200
 ble_adapter = hci0
 ble_bus = unix:path=$run_dir/bus
 status_interval_ms = 10000
+local_page_listen = 127.0.0.1:${KOTONA_HUB_PAGE_PORT:-0}
 CONF
 start gateway "$KOTONA_BUILD/gateway/kotona-gateway" --config "$run_dir/gateway.conf"
 wait_for gateway "uplink connected"
+wait_for gateway "listening (loopback)"
+hub_page=$(sed -n 's/.*listening (loopback) on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$run_dir/logs/gateway.log" |
+  head -n 1)
 
 cat <<MSG
 
   Kotona is running (DEMO mode: plaintext MQTT on loopback only; production: docs/security.md).
     Clinician feed:  http://127.0.0.1:$http_port/
+    Hub's own page:  http://$hub_page/  (what the patient sees: fi, sv, ru; /manual types a value in;
+                     this hub serves two patients, so a typed value waits in quarantine for a
+                     person to say whose it is: docs/enrolment.md)
     Demo login:      user demo, password $demo_password  (new every run)
     API token:       TOKEN=\$(curl -s -H 'Content-Type: application/json' -d '{"user":"demo","password":"$demo_password"}' \\
                        http://127.0.0.1:$http_port/api/v1/login | sed 's/.*"token":"\\([0-9a-f]*\\)".*/\\1/')
