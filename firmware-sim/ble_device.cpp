@@ -165,6 +165,12 @@ void BleDevice::update_advertising() {
 
 void BleDevice::touch() { last_activity_ = std::chrono::steady_clock::now(); }
 
+// The idle time counts from the link coming up: before, it counted from the device's last
+// activity until services resolved, so a Connect that arrived late in a serve() window was
+// dropped as "idle" 30 ms later, before the hub could pair (seen with the arm64 hub under
+// qemu-user: three BleLink cases failed every run; a race natively too).
+void BleDevice::on_link_up() { touch(); }
+
 void BleDevice::on_connected() {
   ++generation_;
   touch();

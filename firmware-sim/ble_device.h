@@ -28,6 +28,7 @@ class BleDevice final : public PeripheralBehaviour {
   [[nodiscard]] Result<void> run();
 
   // PeripheralBehaviour.
+  void on_link_up() override;
   void on_connected() override;
   void on_disconnected() override;
   void on_subscribed(std::uint16_t uuid) override;

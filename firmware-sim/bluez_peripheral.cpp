@@ -159,6 +159,7 @@ void Peripheral::connect_now() {
   ++link_generation_;
   emit_device({"Connected"});
   log_info(kLog, spec_.address + " connected");
+  behaviour_.on_link_up();
   // Service discovery takes a moment after the link is up (ServicesResolved comes later).
   server_.post(std::chrono::milliseconds(30), [this, generation = link_generation_] {
     if (connected_ && generation == link_generation_) resolve_services();

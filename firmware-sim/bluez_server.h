@@ -45,6 +45,8 @@ struct PeripheralSpec {
 class PeripheralBehaviour {
  public:
   virtual ~PeripheralBehaviour() = default;
+  // The link is up (Connect); GATT services resolve ~30 ms later, then on_connected().
+  virtual void on_link_up() {}
   virtual void on_connected() = 0;
   virtual void on_disconnected() = 0;
   virtual void on_subscribed(std::uint16_t uuid) = 0;

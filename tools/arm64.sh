@@ -96,13 +96,15 @@ if [ "$mode" = e2e ]; then
   exit 0
 fi
 
+# Both modes name the native simulator and the wrapper: `ci` runs every unit test the cross
+# tree has built, and after an `all` that is every one (the BLE transport's tests need them).
+export KOTONA_TEST_BIN_KOTONA_FIRMWARE_SIM="$build/firmware-sim/kotona-firmware-sim"
+export KOTONA_TEST_BIN_KOTONA_GATEWAY="$wrapper"
 if [ "$mode" = ci ]; then
   (cd "$cross" && ctest --output-on-failure --timeout 300 -j "$jobs" -L unit \
     -E "$exclude|: conformance$|_fuzz: corpus replay$")
 else
-  (cd "$cross" && KOTONA_TEST_BIN_KOTONA_FIRMWARE_SIM="$build/firmware-sim/kotona-firmware-sim" \
-    KOTONA_TEST_BIN_KOTONA_GATEWAY="$wrapper" ctest --output-on-failure --timeout 300 -j "$jobs" \
-    -E "$exclude")
+  (cd "$cross" && ctest --output-on-failure --timeout 300 -j "$jobs" -E "$exclude")
 fi
 step "unit tests under qemu-user passed"
 
