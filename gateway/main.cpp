@@ -55,7 +55,6 @@ gateway::local_page::HubView status_view(gateway::Gateway& gw,
   const auto info = gateway::enrol::read_hub_info(e);
   view.patient = info.patient_name;
   for (const auto& serial : info.devices) {
-    if (serial == gateway::kManualSerial) continue;  // typed-in values: no meter to read
     bool shown = false;
     for (const auto& d : view.devices) shown = shown || d.name == serial;
     if (!shown) view.devices.push_back({serial, std::nullopt});  // enrolled, never heard from

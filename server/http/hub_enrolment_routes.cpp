@@ -8,6 +8,7 @@
 #include "server/http/api_json.h"
 #include "server/http/hub_ca.h"
 #include "server/http/respond.h"
+#include "server/store/manual_binding.h"
 
 namespace kotona::server::http {
 
@@ -193,7 +194,9 @@ Routed enrol_hub(const Call& call) {
   filter.gateway = done.gateway;
   if (auto bindings = ctx.store.patients().enrolments(filter, 1000)) {
     for (const auto& b : *bindings) {
-      if (!b.binding.valid_to) devices.emplace_back(b.binding.device_serial.value);
+      const auto& serial = b.binding.device_serial.value;
+      // `manual` (typed-in values, store/manual_binding.h) is no meter the hub reads.
+      if (!b.binding.valid_to && serial != store::kManualSerial) devices.emplace_back(serial);
     }
   }
   json::object reply{{"gateway_id", done.gateway.value},    {"patient_id", done.patient.value},

@@ -29,7 +29,8 @@ Routed issue_enrolment_code(const Call& call);
 
 // POST /api/v1/hub/enrol (public: the code is the credential): {"code", "csr" (PEM)} ->
 // 200 {"gateway_id", "patient_id", "patient_name", "language", "certificate", "broker_uri",
-// "broker_ca", "devices": [serial...]}. An unknown, used or expired code, or a CSR the CA
+// "broker_ca", "devices": [serial...]} (the meters bound to the gateway now; never the
+// pseudo-device `manual`). An unknown, used or expired code, or a CSR the CA
 // refuses: 403 {"error": "refused"} and nothing else (counted hub_enrol_refused, audited
 // with the reason); 503 without a hub CA. An address with too many refusals (EnrolThrottle):
 // 429 with Retry-After before the body is read (counted hub_enrol_throttled, audited
