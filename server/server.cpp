@@ -145,15 +145,17 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config) {
     auto ca = http::HubCa::load(*config.hub_ca);
     if (!ca) return fail(ca.error());
     impl->hub_ca = std::move(*ca);
-    auto db = store::Database::open(config.db_path);
-    if (!db) return fail(db.error());
-    impl->enrol_db = std::move(*db);
-    impl->enrol_audit = std::make_unique<store::AuditLog>(*impl->enrol_db);
-    impl->enrolment_codes =
-        std::make_unique<store::EnrolmentCodes>(*impl->enrol_db, *impl->enrol_audit);
-    http::set_hub_enrolment(impl->hub_ca.get(), impl->enrolment_codes.get());
     log_info(kLog, "hub enrolment on: hubs get broker " + config.hub_ca->broker_uri);
   }
+  // The codes' table even without a CA: certificates issued while there was one are still
+  // valid at the broker, so GET /api/v1/hub-certificates lists them.
+  auto enrol_db = store::Database::open(config.db_path);
+  if (!enrol_db) return fail(enrol_db.error());
+  impl->enrol_db = std::move(*enrol_db);
+  impl->enrol_audit = std::make_unique<store::AuditLog>(*impl->enrol_db);
+  impl->enrolment_codes =
+      std::make_unique<store::EnrolmentCodes>(*impl->enrol_db, *impl->enrol_audit);
+  http::set_hub_enrolment(impl->hub_ca.get(), impl->enrolment_codes.get());
   impl->http = std::make_unique<http::HttpServer>(impl->io, *impl->store, impl->counters, impl->hub,
                                                   *impl->auth, http_options);
   auto port = impl->http->listen(config.http_host, config.http_port);

@@ -13,8 +13,10 @@ namespace kotona::server::http {
 
 class HubCa;
 
-// What the two routes use, set once by the server before it serves (server.cpp) and by tests;
-// nullptr (the default): hub enrolment not configured, both routes answer 503.
+// What the routes use, set once by the server before it serves (server.cpp) and by tests.
+// `ca` nullptr (the default): hub enrolment not configured, the code and enrol routes answer
+// 503. `codes` (the codes' and certificates' tables) nullptr: the same, and no certificate
+// listed; the server wires it even without a CA, so those issued before stay listed.
 // TODO(enrol): move into RouteContext with the next change of routes.h (kept out of it here:
 // that header rebuilds all of server/http).
 // Also starts the enrolment throttle afresh.
@@ -40,7 +42,8 @@ Routed enrol_hub(const Call& call);
 // GET /api/v1/hub-certificates[?gateway=ID][&limit=N] (admin): the certificates enrolment
 // issued, newest first (default and most 1000): [{"serial" (upper-case hex, as `openssl x509
 // -serial`), "gateway_id", "patient_id", "issued", "not_after", "issued_to" (the address that
-// redeemed the code), "revoked" (null)}]; 400 bad query, 503 without a hub CA.
+// redeemed the code), "revoked" (null)}]; 400 bad query. Without a hub CA: those issued while
+// there was one ([] when none can have been issued), never 503.
 Routed list_hub_certificates(const Call& call);
 
 }  // namespace kotona::server::http

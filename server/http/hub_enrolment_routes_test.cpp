@@ -208,6 +208,40 @@ TEST_CASE("hub enrolment: unknown, expired or bad-CSR codes -> refused and audit
 }
 
 TEST_CASE(
+    "hub certificates: no hub enrolment -> 200 [], enrolment turned off -> those issued still "
+    "listed") {
+  kotona::test::TempDir dir;
+  const auto d = dir.path().string();
+  Served s;
+  // Nothing wired (a server that never had a hub CA, like the demo): none can have been issued.
+  auto none = s.request(bhttp::verb::get, "/api/v1/hub-certificates");
+  CHECK(none.result_int() == 200);
+  CHECK(none.body() == "[]");
+  CHECK(s.request(bhttp::verb::get, "/api/v1/hub-certificates?limit=0").result_int() == 400);
+  auto ca = make_ca(d);
+  Enabled on(s, *ca);
+  auto issued = s.request(bhttp::verb::post, "/api/v1/enrolment-codes", std::nullopt,
+                          R"({"gateway_id":"gw-5","patient_id":"patient-a"})");
+  const auto code = std::string(json::parse(issued.body()).at("code").as_string());
+  REQUIRE(s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body(code, make_csr(d, "h")))
+              .result_int() == 200);
+  // The CA removed from the config (server.cpp still wires the codes' table): no new codes or
+  // hubs, but the certificate issued before is still valid at the broker, so it is listed.
+  on_io(s.io, [&] {
+    server::http::set_hub_enrolment(nullptr, on.codes.get());
+    return 0;
+  });
+  auto listed = json::parse(s.request(bhttp::verb::get, "/api/v1/hub-certificates").body());
+  REQUIRE(listed.as_array().size() == 1);
+  CHECK(listed.as_array().at(0).at("gateway_id").as_string() == "gw-5");
+  CHECK(s.request(bhttp::verb::post, "/api/v1/enrolment-codes", std::nullopt,
+                  R"({"gateway_id":"gw-6","patient_id":"patient-a"})")
+            .result_int() == 503);
+  CHECK(s.request(bhttp::verb::post, "/api/v1/hub/enrol", "", enrol_body(code, "x")).result_int() ==
+        503);
+}
+
+TEST_CASE(
     "hub enrolment throttle: many wrong codes from one address -> 429 with Retry-After, the "
     "same for a right code, audited once, another address unaffected, the right code works "
     "after the wait") {
