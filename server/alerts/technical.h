@@ -87,6 +87,10 @@ struct GatewayView {
   std::string storage_state;
   std::int64_t storage_full_since_unix_ms = 0;  // gateway clock
   std::uint64_t storage_available_bytes = 0;
+  // The hub updater's totals in that heartbeat's counters (update_alerts.h, issue 20 part 6):
+  // 0 when it names none; nullopt when never heard, or the heartbeat or counter is unreadable.
+  std::optional<std::uint64_t> update_rolled_back;
+  std::optional<std::uint64_t> update_rollback_failed;
 };
 
 // A device the care plan expects a reading from at least every `cadence` (config `expect`).

@@ -295,9 +295,11 @@ TEST_CASE("gateway_views: enrolled-but-never-heard and heard gateways, status fi
   REQUIRE(f.store->technical().upsert_gateway_status(
       {kGw, kNow - 10s, 42,
        "{\"sent_unix_ms\":5000,\"oldest_unacked_unix_ms\":1000,\"devices\":[{\"serial\":\"BP1\","
-       "\"state\":\"needs_pairing\",\"last_seen_unix_ms\":7}]}"}));
+       "\"state\":\"needs_pairing\",\"last_seen_unix_ms\":7}],\"counters\":{"
+       "\"update_rolled_back\":2,\"update_rollback_failed\":-1}}"}));
+  REQUIRE(f.store->technical().upsert_gateway_status({GatewayId{"gw-3"}, kNow, 0, "{}"}));
   auto views = f.store->technical().gateway_views(kNow).value();
-  REQUIRE(views.size() == 2);
+  REQUIRE(views.size() == 3);
   CHECK(views[0].gateway == kGw);
   REQUIRE(views[0].last_heard.has_value());
   CHECK(*views[0].last_heard == kNow - 10s);
@@ -308,8 +310,15 @@ TEST_CASE("gateway_views: enrolled-but-never-heard and heard gateways, status fi
   CHECK(views[0].devices[0].state == "needs_pairing");
   REQUIRE(views[0].patients.size() == 1);
   CHECK(views[0].patients[0].value == "patient-1");
+  // The updater's tallies (update_rollbacks.h reads them here, not from the JSON again): a
+  // negative total is unreadable, a heartbeat naming none says 0, a hub never heard nothing.
+  CHECK(views[0].update_rolled_back == std::optional<std::uint64_t>{2});
+  CHECK_FALSE(views[0].update_rollback_failed.has_value());
   CHECK(views[1].gateway.value == "gw-2");
   CHECK_FALSE(views[1].last_heard.has_value());
+  CHECK_FALSE(views[1].update_rolled_back.has_value());
+  CHECK(views[2].update_rolled_back == std::optional<std::uint64_t>{0});
+  CHECK(views[2].update_rollback_failed == std::optional<std::uint64_t>{0});
 }
 
 TEST_CASE("insert_technical_alerts: same episode twice -> one alert, new episode -> grouped") {

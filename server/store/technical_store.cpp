@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "server/alerts/plausibility.h"
+#include "server/alerts/update_alerts.h"
 #include "server/store/reading_json.h"
 
 namespace kotona::server::store {
@@ -74,6 +75,17 @@ alerts::GatewayView::Device device_view(const boost::json::object& d) {
   out.error_since_unix_ms = int_field(d, "error_since_unix_ms");
   return out;
 }
+// The heartbeat's total for `counter`; 0 when absent. nullopt: not a count we can read.
+std::optional<std::uint64_t> total_of(const boost::json::object& status, std::string_view counter) {
+  const auto* counters = status.if_contains("counters");
+  if (counters == nullptr) return std::uint64_t{0};
+  if (!counters->is_object()) return std::nullopt;
+  const auto* v = counters->as_object().if_contains(counter);
+  if (v == nullptr) return std::uint64_t{0};
+  if (v->is_uint64()) return v->as_uint64();
+  if (v->is_int64() && v->as_int64() >= 0) return static_cast<std::uint64_t>(v->as_int64());
+  return std::nullopt;
+}
 }  // namespace
 
 Result<std::vector<alerts::GatewayView>> TechnicalStore::gateway_views(HubTime now) {
@@ -99,6 +111,8 @@ Result<std::vector<alerts::GatewayView>> TechnicalStore::gateway_views(HubTime n
         const auto& o = parsed.as_object();
         g.status_sent_unix_ms = int_field(o, "sent_unix_ms");
         g.oldest_unacked_unix_ms = int_field(o, "oldest_unacked_unix_ms");
+        g.update_rolled_back = total_of(o, alerts::kRolledBackCounter);
+        g.update_rollback_failed = total_of(o, alerts::kRollbackFailedCounter);
         if (const auto* s = o.if_contains("storage"); s && s->is_object()) {
           g.storage_state = text_field(s->as_object(), "state");
           g.storage_full_since_unix_ms = int_field(s->as_object(), "full_since_unix_ms");

@@ -22,9 +22,10 @@ struct TallyChange {
   std::vector<alerts::TechnicalDraft> drafts;
 };
 
-// Every hub in `hubs` (gateway_views(): patients, heartbeat time) whose stored heartbeat's
-// tallies differ from the totals acted on. A counter the heartbeat lacks is 0 (the hub sends
-// none before its first rollback); an unreadable heartbeat is passed over. Errors: kIo.
+// Every hub in `hubs` (gateway_views(): patients, heartbeat time, the tallies its stored
+// heartbeat carries) whose tallies differ from the totals acted on. A counter the heartbeat
+// lacks is 0 (the hub sends none before its first rollback); an unreadable one (nullopt) is
+// passed over. Errors: kIo.
 [[nodiscard]] Result<std::vector<TallyChange>> update_tally_changes(
     Database& db, const std::vector<alerts::GatewayView>& hubs);
 
