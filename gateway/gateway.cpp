@@ -2,6 +2,7 @@
 
 #include "core/crash_point.h"
 #include "core/log.h"
+#include "drivers/registry/registry.h"
 #include "gateway/hid_discovery.h"
 #include "gateway/serial_discovery.h"
 #include "proto/codec/wire.h"
@@ -173,6 +174,7 @@ local_page::HubView Gateway::hub_view() {
   for (const auto& d : devices) {
     local_page::HubView::Device shown;
     shown.name = d.serial.empty() ? d.port : d.serial;
+    if (const auto* driver = drivers::find_driver(d.driver)) shown.kind = driver->kind;
     if (d.last_seen) shown.last_read = *d.last_seen;
     view.devices.push_back(std::move(shown));
   }

@@ -57,7 +57,7 @@ gateway::local_page::HubView status_view(gateway::Gateway& gw,
   for (const auto& serial : info.devices) {
     bool shown = false;
     for (const auto& d : view.devices) shown = shown || d.name == serial;
-    if (!shown) view.devices.push_back({serial, std::nullopt});  // enrolled, never heard from
+    if (!shown) view.devices.push_back({serial, "", std::nullopt});  // enrolled, never heard from
   }
   return view;
 }

@@ -23,6 +23,7 @@ const DriverDescriptor& descriptor() {
       .serial = {},
       .ble = {BleMatch{.service_uuid16 = kService}},
       .make_session = &make_session,
+      .kind = "temperature",
   };
   return kDescriptor;
 }

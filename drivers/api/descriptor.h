@@ -59,6 +59,9 @@ struct DriverDescriptor {
   std::unique_ptr<DeviceSession> (*make_session)(const SessionContext& context) = nullptr;
   // Last, so descriptors written without it (positionally, in tests) stay valid.
   std::vector<UsbHidMatch> usb_hid = {};
+  // The kind of meter: the core kind (core/kinds.h, e.g. "bp", "implant") of the readings
+  // it sends. The hub's own page names the meter to the patient by it ("" = a meter).
+  std::string_view kind = {};
 };
 
 }  // namespace kotona::drivers

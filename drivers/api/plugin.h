@@ -8,7 +8,7 @@
 #include "drivers/api/descriptor.h"
 
 // Bump the number when DriverDescriptor, DeviceSession, Step, Reading or the kind table change.
-#define KOTONA_DRIVER_PLUGIN_ABI_VERSION "2"  // 2: Step::skipped
+#define KOTONA_DRIVER_PLUGIN_ABI_VERSION "3"  // 2: Step::skipped; 3: DriverDescriptor::kind
 #define KOTONA_DRIVER_PLUGIN_ABI \
   "kotona-driver-abi-" KOTONA_DRIVER_PLUGIN_ABI_VERSION " " __VERSION__
 #define KOTONA_DRIVER_PLUGIN_EXPORT __attribute__((visibility("default")))

@@ -22,6 +22,7 @@ const DriverDescriptor& descriptor() {
       .serial = {SerialMatch{.baud = 9600, .by_id_pattern = ""}},
       .ble = {},
       .make_session = &make_session,
+      .kind = "bp",
   };
   return kDescriptor;
 }

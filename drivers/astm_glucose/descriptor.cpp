@@ -25,6 +25,7 @@ const DriverDescriptor& descriptor() {
       // Contour USB and Contour Next USB speak this driver's ASTM inside 64-byte HID reports
       // (gateway/transport/hid/report.h cites the sources).
       .usb_hid = {UsbHidMatch{0x1a79, 0x6002}, UsbHidMatch{0x1a79, 0x7410}},
+      .kind = "glucose",
   };
   return kDescriptor;
 }

@@ -21,6 +21,7 @@ const DriverDescriptor& descriptor() {
       .serial = {},
       .ble = {BleMatch{.service_uuid16 = gatt::uuid::kBloodPressureService}},
       .make_session = &make_session,
+      .kind = "bp",
   };
   return kDescriptor;
 }

@@ -21,6 +21,7 @@ const DriverDescriptor& descriptor() {
       .serial = {},
       .ble = {BleMatch{.service_uuid16 = gatt::uuid::kGlucoseService}},
       .make_session = &make_session,
+      .kind = "glucose",
   };
   return kDescriptor;
 }

@@ -21,6 +21,7 @@ const DriverDescriptor& descriptor() {
       .serial = {},
       .ble = {BleMatch{.service_uuid16 = gatt::uuid::kHealthThermometerService}},
       .make_session = &make_session,
+      .kind = "temperature",
   };
   return kDescriptor;
 }

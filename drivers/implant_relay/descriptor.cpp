@@ -24,6 +24,7 @@ const DriverDescriptor& descriptor() {
       .serial = {SerialMatch{.baud = 115200, .by_id_pattern = "*Kotona_Implant_Relay*"}},
       .ble = {},
       .make_session = &make_session,
+      .kind = "implant",
   };
   return kDescriptor;
 }

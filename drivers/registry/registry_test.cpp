@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+#include "core/kinds.h"
+
 namespace kotona::drivers {
 namespace {
 
@@ -50,6 +52,16 @@ TEST_CASE("registry: every driver -> has a version and a session factory") {
     REQUIRE(has_factory);
     CHECK(d->make_session(SessionContext{"test"}) != nullptr);
   }
+}
+
+TEST_CASE(
+    "registry: every driver -> names the kind of meter by a core kind (the hub page's label)") {
+  for (const DriverDescriptor* d : all_drivers()) {
+    CAPTURE(d->name);
+    CHECK(find_kind(d->kind) != nullptr);
+  }
+  CHECK(find_driver("astm_inr")->kind == "inr");
+  CHECK(find_driver("implant_relay")->kind == "implant");
 }
 
 TEST_CASE("registry: astm_bp -> present, serial at 9600 baud") {

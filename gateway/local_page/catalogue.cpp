@@ -80,6 +80,17 @@ constexpr CatalogueRow kRows[] = {
      "Ещё не отправлено в центр:", "Not yet at the care centre:"},
     {"status.lastAcked",
      "Viimeksi perillä:", "Senast framme:", "Последняя доставка:", "Last delivered:"},
+    // The kind of meter (status page): "meter." + a core kind (core/kinds.h), from its driver.
+    {"meter.bp", "Verenpainemittari", "Blodtrycksmätare", "Тонометр", "Blood pressure monitor"},
+    {"meter.glucose", "Verensokerimittari", "Blodsockermätare", "Глюкометр", "Blood glucose meter"},
+    {"meter.inr", "INR-mittari", "INR-mätare", "Коагулометр (МНО)", "INR meter"},
+    {"meter.implant", "Tahdistimen etäseurantalaite", "Hemmonitor för pacemaker/ICD",
+     "Домашний монитор кардиостимулятора", "Pacemaker/ICD home monitor"},
+    {"meter.weight", "Vaaka", "Våg", "Весы", "Scale"},
+    {"meter.spo2", "Happisaturaatiomittari", "Pulsoximeter", "Пульсоксиметр", "Pulse oximeter"},
+    {"meter.temperature", "Kuumemittari", "Termometer", "Термометр", "Thermometer"},
+    {"meter.heart_rate", "Sykemittari", "Pulsmätare", "Пульсометр", "Heart rate monitor"},
+    {"meter.unknown", "Mittari", "Mätare", "Прибор", "Meter"},
     // Manual entry.
     {"manual.heading", "Kirjaa mittaus käsin", "Skriv in en mätning", "Ввести измерение вручную",
      "Enter a measurement by hand"},

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "core/kinds.h"
 #include "gateway/local_page/catalogue.h"
 #include "gateway/local_page/local_server.h"
 #include "gateway/local_page/page.h"
@@ -92,6 +93,32 @@ TEST_CASE("local page catalogue: every key once, in fi, sv, ru and en") {
   }
   CHECK(lp::tr(lp::Lang::kRu, "status.patient") == "Пациент");
   CHECK(lp::tr(lp::Lang::kFi, "no.such.key").find("\u27e6") == 0);
+}
+
+TEST_CASE(
+    "local page status: a meter named by its kind in each language, its path only small detail") {
+  // Every kind of measurement has a meter name in all four languages (a new kind row needs one).
+  for (const auto& kind : kotona::kind_table()) {
+    CAPTURE(kind.name);
+    for (const auto lang : lp::kLangs)
+      CHECK(lp::tr(lang, lp::meter_key(kind.name)).find("\u27e6") == std::string_view::npos);
+  }
+  CHECK(lp::meter_key("") == "meter.unknown");
+  CHECK(lp::meter_key("no_such_kind") == "meter.unknown");
+  lp::HubView view;
+  view.gateway_id = "gw-1";
+  view.devices.push_back({"/dev/serial/by-id/usb-FTDI_A1-if00", "inr", std::nullopt});
+  view.devices.push_back({"PLUGIN0001", "", std::nullopt});
+  const std::string ru = lp::render_status(lp::Lang::kRu, view);
+  CHECK(ru.find("<td class=\"meter\"><span data-k=\"meter.inr\">Коагулометр (МНО)</span><br>"
+                "<small data-v>/dev/serial/by-id/usb-FTDI_A1-if00</small></td>") !=
+        std::string::npos);
+  CHECK(
+      ru.find("<span data-k=\"meter.unknown\">Прибор</span><br><small data-v>PLUGIN0001</small>") !=
+      std::string::npos);
+  CHECK(lp::render_status(lp::Lang::kFi, view).find(">INR-mittari<") != std::string::npos);
+  CHECK(lp::render_status(lp::Lang::kSv, view).find(">INR-mätare<") != std::string::npos);
+  CHECK(lp::render_status(lp::Lang::kEn, view).find(">INR meter<") != std::string::npos);
 }
 
 TEST_CASE("local page choose_lang: query, then Accept-Language, then Finnish") {

@@ -54,6 +54,7 @@ std::string render_page(Lang lang, std::string_view path, std::string_view body_
                      "table{border-collapse:collapse}td,th{padding:.3rem .6rem;"
                      "border-bottom:1px solid #999;text-align:left}"
                      ".ok{color:#060}.bad{color:#a00}"
+                     "td small{color:#555;font-size:.75rem;overflow-wrap:anywhere}"
                      "button,input{font:inherit;padding:.3rem .6rem}</style></head><body>"
                      "<header>" +
                      t(lang, "h1", "page.title") + "<nav aria-label=\"" +

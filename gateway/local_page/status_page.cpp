@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "core/kinds.h"
 #include "gateway/local_page/page.h"
 
 namespace kotona::gateway::local_page {
@@ -19,6 +20,10 @@ std::string local_time(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
+std::string meter_key(std::string_view kind) {
+  return find_kind(kind) != nullptr ? "meter." + std::string(kind) : "meter.unknown";
+}
+
 std::string render_status(Lang lang, const HubView& view) {
   std::string html = t(lang, "h2", "status.heading");
   if (view.gateway_id.empty()) return html + t(lang, "p", "status.notEnrolled");
@@ -29,7 +34,9 @@ std::string render_status(Lang lang, const HubView& view) {
   html += "<table><thead><tr>" + t(lang, "th", "status.device") + t(lang, "th", "status.lastRead") +
           "</tr></thead><tbody>";
   for (const auto& d : view.devices) {
-    html += "<tr>" + v("td", d.name);
+    // The patient reads what the meter is; its serial or path is the technician's detail.
+    html += "<tr><td class=\"meter\">" + t(lang, "span", meter_key(d.kind)) + "<br>" +
+            v("small", d.name) + "</td>";
     html += d.last_read ? "<td class=\"ok\">" + v("span", local_time(*d.last_read)) + "</td>"
                         : "<td class=\"bad\">" + t(lang, "span", "status.notRead") + "</td>";
     html += "</tr>";

@@ -17,7 +17,8 @@ struct HubView {
   std::string gateway_id;  // empty: not enrolled yet
   std::string patient;     // display name from enrolment; may be empty
   struct Device {
-    std::string name;  // serial or path as the hub knows it
+    std::string name;  // serial or path as the hub knows it: a technician's detail
+    std::string kind;  // the core kind of meter (its driver's), "" = not known: "a meter"
     std::optional<std::chrono::system_clock::time_point> last_read;
   };
   std::vector<Device> devices;
@@ -35,6 +36,10 @@ void add_status_page(LocalServer& server, HubViewSource source);
 // Registers POST /pair: calls open_window() (the hub opens its BLE pairing window) and
 // answers with the status page again. Loopback only: refused on the setup listener.
 void add_pairing_route(LocalServer& server, std::function<bool()> open_window);
+
+// The catalogue key naming a meter of core kind `kind` ("meter.bp"); "meter.unknown" for ""
+// or a name no kind has (a plugin's typo).
+std::string meter_key(std::string_view kind);
 
 // The body of the status page (for tests and for pages that embed it).
 std::string render_status(Lang lang, const HubView& view);

@@ -2,9 +2,10 @@
 // playwright-core:
 //   node hub_page.cjs PLAYWRIGHT_CORE_DIR SETUP_URL STATUS_URL SHOT_DIR
 // SETUP_URL: a blank hub's page; STATUS_URL: an enrolled hub's status page (gateway/local_page).
-// In fi (default), sv and ru: the html lang, every text node catalogue text (data-k) or data
+// In fi (default), sv, ru and en: the html lang, every text node catalogue text (data-k) or data
 // (data-v), no missing key ⟦...⟧, no script error; a mistyped code answered in that language;
-// the status page's meter row "not read" and the pairing button. Screenshots SHOT_DIR/
+// the status page's meter rows "not read", each named by its kind of meter (its device path
+// only as smaller detail), and the pairing button. Screenshots SHOT_DIR/
 // hub-{setup,status}-LANG.png at 768x1024 (a phone or tablet in the patient's home). The INR
 // entry form (/manual?kind=inr) is the INR form still after its language link.
 // Exit 0 when every step passed; 1 with the reason otherwise.
@@ -28,10 +29,30 @@ function unmarked() {
 }
 
 const expected = {
-  fi: {label: "Käyttöönottokoodi", bad: "Koodissa on 12 merkkiä", notRead: "Ei luettu", pair: "Yhdistä uusi mittari"},
-  sv: {label: "Aktiveringskod", bad: "Koden har 12 tecken", notRead: "Inte avläst", pair: "Anslut en ny mätare"},
-  ru: {label: "Код подключения", bad: "Код состоит из 12 символов", notRead: "Не считан", pair: "Подключить новый прибор"},
+  fi: {label: "Käyttöönottokoodi", bad: "Koodissa on 12 merkkiä", notRead: "Ei luettu", pair: "Yhdistä uusi mittari",
+       meters: ["Verenpainemittari", "Tahdistimen etäseurantalaite"]},
+  sv: {label: "Aktiveringskod", bad: "Koden har 12 tecken", notRead: "Inte avläst", pair: "Anslut en ny mätare",
+       meters: ["Blodtrycksmätare", "Hemmonitor för pacemaker/ICD"]},
+  ru: {label: "Код подключения", bad: "Код состоит из 12 символов", notRead: "Не считан", pair: "Подключить новый прибор",
+       meters: ["Тонометр", "Домашний монитор кардиостимулятора"]},
+  en: {label: "Set-up code", bad: "The code has 12 characters", notRead: "Not read", pair: "Connect a new meter",
+       meters: ["Blood pressure monitor", "Pacemaker/ICD home monitor"]},
 };
+
+// Runs in the page: each meter row's main label (its first text) and its small detail, with
+// their font sizes.
+function meterRows() {
+  return [...document.querySelectorAll("tbody tr")].map(tr => {
+    const cell = tr.querySelector("td");
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let first = walker.nextNode();
+    while (first && !first.textContent.trim()) first = walker.nextNode();
+    const small = cell.querySelector("small");
+    const px = e => e ? parseFloat(getComputedStyle(e).fontSize) : 0;
+    return {main: first ? first.textContent.trim() : "", mainKey: first ? first.parentElement.getAttribute("data-k") : null,
+            mainPx: first ? px(first.parentElement) : 0, detail: small ? small.textContent : "", detailPx: px(small)};
+  });
+}
 
 (async () => {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
@@ -42,7 +63,7 @@ const expected = {
     const errors = [];
     page.on("console", m => { log("console:", m.text()); if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text()); });
     page.on("pageerror", e => errors.push(e.message));
-    for (const lang of ["fi", "sv", "ru"]) {
+    for (const lang of ["fi", "sv", "ru", "en"]) {
       const e = expected[lang];
       // fi is the default: no ?lang, the link in the page chooses the others.
       await page.goto(setupUrl);
@@ -60,6 +81,13 @@ const expected = {
       await page.goto(statusUrl + "?lang=" + lang);
       check(await page.evaluate(() => document.documentElement.lang) === lang, `status page in ${lang}`);
       check((await page.textContent("tbody")).includes(e.notRead), `${lang}: the meter not read yet`);
+      // A meter is named by its kind (catalogue text); its path is only a technician's small detail.
+      const rows = await page.evaluate(meterRows);
+      check(rows.length === 2 && rows.every((r, i) => r.main === e.meters[i] && r.mainKey.startsWith("meter.")),
+            `${lang}: meters named by kind ${JSON.stringify(rows.map(r => r.main))}`);
+      check(rows[0].detail.endsWith("/no-such-tty") && rows[1].detail.endsWith("/no-such-relay") &&
+            rows.every(r => !r.main.includes("no-such") && r.detailPx > 0 && r.detailPx < r.mainPx),
+            `${lang}: the device path only as smaller detail ${JSON.stringify(rows)}`);
       check((await page.textContent("#pair")).includes(e.pair), `${lang}: the pairing button`);
       const bad = await page.evaluate(unmarked);
       check(bad.length === 0, `${lang}: status page all catalogue text ${JSON.stringify(bad)}`);

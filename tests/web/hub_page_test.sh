@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The hub's local page in a browser (hub_page.cjs): a blank hub (setup page) and an enrolled
-# hub (status page, BLE on a private bus with nothing on it, one serial meter never read),
+# hub (status page, BLE on a private bus with nothing on it, two serial meters never read:
+# a BP monitor and a pacemaker relay),
 # both kotona-gateway processes. Usage: hub_page_test.sh BUILD_DIR PLAYWRIGHT_CORE SHOT_DIR.
 set -euo pipefail
 build=$1 playwright=$2 shots=$3
@@ -25,6 +26,7 @@ mqtt_uri = tcp://127.0.0.1:9
 outbox_path = $tmp/hub.db
 local_page_listen = 127.0.0.1:0
 device = astm_bp $tmp/no-such-tty
+device = implant_relay $tmp/no-such-relay
 ble_adapter = hci0
 ble_bus = unix:path=$tmp/bus
 CONF
