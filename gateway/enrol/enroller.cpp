@@ -1,5 +1,6 @@
 #include "gateway/enrol/enroller.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
 #include <fstream>
@@ -19,8 +20,21 @@ namespace lp = local_page;
 namespace {
 
 constexpr std::string_view kLog = "enrol";
-constexpr auto kUsbPoll = std::chrono::seconds(2);
 constexpr auto kPostTimeout = std::chrono::seconds(20);
+// A 429 without a readable Retry-After waits this long; a longer Retry-After is cut to
+// kMaxWait (the server's own longest wait is 10 min: a larger value is a fault, and a page
+// that says "wait 3 days" helps nobody; the server answers 429 again if it still means it).
+constexpr auto kDefaultWait = std::chrono::seconds(60);
+constexpr auto kMaxWait = std::chrono::seconds(3600);
+
+// "45 s", "2 min", "1 min 30 s" in `lang` (unit abbreviations: no plural forms needed).
+std::string wait_text(lp::Lang lang, std::chrono::seconds left) {
+  const auto min = left.count() / 60, sec = left.count() % 60;
+  if (min == 0) return lp::fill(lang, "setup.waitSec", {{"s", std::to_string(sec)}});
+  if (sec == 0) return lp::fill(lang, "setup.waitMin", {{"min", std::to_string(min)}});
+  return lp::fill(lang, "setup.waitMinSec",
+                  {{"min", std::to_string(min)}, {"s", std::to_string(sec)}});
+}
 
 // The 12 code symbols, upper case, or "" when `text` is not a code.
 std::string normalised_code(std::string_view text) {
@@ -84,28 +98,51 @@ Enroller::Enroller(boost::asio::io_context& io, lp::LocalServer& page, EnrolSett
       on_enrolled_(std::move(on_enrolled)),
       usb_timer_(io) {}
 
+std::chrono::seconds Enroller::wait_left() {
+  const auto now = now_();
+  if (now < wait_until_) {
+    // Whole seconds, rounded up: "0 s" is never shown while the hub still waits.
+    return std::chrono::ceil<std::chrono::seconds>(wait_until_ - now);
+  }
+  if (state_key_ == "setup.throttled") state_key_ = "setup.enterCode";
+  return std::chrono::seconds(0);
+}
+
+std::string Enroller::setup_body(lp::Lang lang) {
+  const auto left = wait_left();
+  std::string body = lp::t(lang, "h2", "setup.heading");
+  const bool failed = state_key_ == "setup.refused" || state_key_ == "setup.unreachable" ||
+                      state_key_ == "setup.badCode" || state_key_ == "setup.throttled";
+  const std::string text = state_key_ == "setup.throttled"
+                               ? lp::fill(lang, state_key_, {{"wait", wait_text(lang, left)}})
+                               : std::string(lp::tr(lang, state_key_));
+  body += "<p id=\"setup-state\" data-state=\"" + lp::html_escape(state_key_) + "\"" +
+          (failed ? " class=\"bad\"" : "") + "><span data-k=\"" + lp::html_escape(state_key_) +
+          "\">" + lp::html_escape(text) + "</span></p>";
+  if (left.count() > 0) {
+    // No form while the server's wait runs; the page counts down and brings the form back
+    // when it is over (no script: CSP).
+    const auto refresh = std::min<std::int64_t>(left.count(), 10);
+    return "<meta http-equiv=\"refresh\" content=\"" + std::to_string(refresh) + "\">" + body;
+  }
+  if (working_ || done_) {
+    // Refresh until done; then the status page takes over (no script: CSP).
+    return "<meta http-equiv=\"refresh\" content=\"1\">" + body;
+  }
+  const std::string code(lp::lang_code(lang));
+  return body + "<form method=\"post\" action=\"/setup?lang=" + code +
+         "\"><p><label for=\"code\">" + lp::t(lang, "span", "setup.codeLabel") +
+         "</label><br><input id=\"code\" name=\"code\" autocomplete=\"off\" "
+         "autocapitalize=\"characters\" maxlength=\"20\" required></p><p>"
+         "<button type=\"submit\" id=\"enrol\">" +
+         lp::t(lang, "span", "setup.submit") + "</button></p></form>" +
+         lp::t(lang, "p", "setup.usbHint");
+}
+
 void Enroller::start() {
   page_.add_route("GET", "/", [this](const lp::LocalRequest& req) {
-    const std::string lang(lp::lang_code(req.lang));
-    std::string body = lp::t(req.lang, "h2", "setup.heading");
-    const bool failed = state_key_ == "setup.refused" || state_key_ == "setup.unreachable" ||
-                        state_key_ == "setup.badCode";
-    body += "<p id=\"setup-state\" data-state=\"" + lp::html_escape(state_key_) + "\"" +
-            (failed ? " class=\"bad\"" : "") + ">" + lp::t(req.lang, "span", state_key_) + "</p>";
-    if (working_ || done_) {
-      // Refresh until done; then the status page takes over (no script: CSP).
-      body = "<meta http-equiv=\"refresh\" content=\"2\">" + body;
-    } else {
-      body += "<form method=\"post\" action=\"/setup?lang=" + lang + "\"><p><label for=\"code\">" +
-              lp::t(req.lang, "span", "setup.codeLabel") +
-              "</label><br><input id=\"code\" name=\"code\" autocomplete=\"off\" "
-              "autocapitalize=\"characters\" maxlength=\"20\" required></p><p>"
-              "<button type=\"submit\" id=\"enrol\">" +
-              lp::t(req.lang, "span", "setup.submit") + "</button></p></form>" +
-              lp::t(req.lang, "p", "setup.usbHint");
-    }
     lp::LocalResponse res;
-    res.body = lp::render_page(req.lang, req.path, body);
+    res.body = lp::render_page(req.lang, req.path, setup_body(req.lang));
     return res;
   });
   page_.add_route("POST", "/setup", [this](const lp::LocalRequest& req) {
@@ -122,11 +159,12 @@ void Enroller::watch_usb() {
   if (settings_.usb_dir.empty() || done_) return;
   std::ifstream in(settings_.usb_dir / "kotona-enrol.txt");
   std::string line;
-  if (in && std::getline(in, line) && line != last_usb_code_) {
+  // During the server's wait the stick's code is left for later, not spent on a refusal.
+  if (wait_left().count() == 0 && in && std::getline(in, line) && line != last_usb_code_) {
     last_usb_code_ = line;  // a stick left in is tried once, not every 2 s
     begin(line, "USB stick");
   }
-  usb_timer_.expires_after(kUsbPoll);
+  usb_timer_.expires_after(usb_poll_);
   usb_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) watch_usb();
   });
@@ -134,6 +172,13 @@ void Enroller::watch_usb() {
 
 void Enroller::begin(std::string_view code, std::string_view source) {
   if (working_ || done_) return;
+  if (wait_left().count() > 0) {
+    // Not sent: the server asked this hub to wait (its Retry-After), so it would only be
+    // refused again and lengthen the wait. The page keeps saying how long is left.
+    counters_.add("enrol_held");
+    log_info(kLog, "code from the " + std::string(source) + " not sent: the server's wait runs");
+    return;
+  }
   const std::string normal = normalised_code(code);
   if (normal.empty()) {
     counters_.add("enrol_bad_code");
@@ -150,16 +195,40 @@ void Enroller::begin(std::string_view code, std::string_view source) {
   }
   working_ = true;
   state_key_ = "setup.working";
+  source_ = source;
   log_info(kLog, "enrolling with a code from the " + std::string(source));
   json::object body{{"code", normal}, {"csr", *csr}};
-  https_post_json(io_, settings_.url, settings_.server_ca, json::serialize(body), kPostTimeout,
-                  [this](HttpsAnswer answer) { finish(answer.status, answer.body, answer.error); });
+  auto done = [this](HttpsAnswer answer) { finish(answer); };
+  if (post_) {
+    post_(json::serialize(body), std::move(done));
+  } else {
+    https_post_json(io_, settings_.url, settings_.server_ca, json::serialize(body), kPostTimeout,
+                    std::move(done));
+  }
 }
 
-void Enroller::finish(int status, const std::string& body, const std::string& error) {
+void Enroller::throttled(const std::string& retry_after) {
+  auto wait = parse_retry_after(retry_after);
+  if (!wait) {
+    counters_.add("enrol_retry_after_bad");
+    log_warn(kLog, "429 with no usable Retry-After ('" + retry_after.substr(0, 40) +
+                       "'): waiting " + std::to_string(kDefaultWait.count()) + " s");
+  }
+  const auto seconds = std::clamp(wait.value_or(kDefaultWait), std::chrono::seconds(1), kMaxWait);
+  wait_until_ = now_() + seconds;
+  state_key_ = "setup.throttled";
+  counters_.add("enrol_throttled");
+  log_warn(kLog, "the server throttles enrolment from this address: no attempt for " +
+                     std::to_string(seconds.count()) + " s");
+  // A code from the stick was not judged: try it once more after the wait.
+  if (source_ == "USB stick") last_usb_code_.clear();
+}
+
+void Enroller::finish(const HttpsAnswer& answer) {
   working_ = false;
+  const int status = answer.status;
   if (status == 200) {
-    if (auto stored = store_answer(body); stored) {
+    if (auto stored = store_answer(answer.body); stored) {
       done_ = true;
       state_key_ = "setup.done";
       counters_.add("enrol_done");
@@ -173,11 +242,14 @@ void Enroller::finish(int status, const std::string& body, const std::string& er
     }
   }
   counters_.add("enrol_failed");
-  if (status == 403) {
+  if (status == 429) {
+    throttled(answer.retry_after);
+  } else if (status == 403) {
     log_warn(kLog, "the server refused the code");
     state_key_ = "setup.refused";
   } else {
-    log_warn(kLog, "enrolment failed: " + (status ? "HTTP " + std::to_string(status) : error));
+    log_warn(kLog,
+             "enrolment failed: " + (status ? "HTTP " + std::to_string(status) : answer.error));
     state_key_ = "setup.unreachable";
   }
 }

@@ -4,11 +4,14 @@
 // HTTPS to the server, and stores what comes back in state_dir: hub.key, hub.pem,
 // broker-ca.pem, enrolled.conf (gateway_id, mqtt_uri, tls_*: appended to the config at
 // start) and hub_info.conf (patient name, language, devices). Then it calls on_enrolled
-// (main closes the setup listener and starts the hub). io thread only; not thread-safe.
+// (main closes the setup listener and starts the hub). A 429 (the server throttles this
+// address) holds every attempt until its Retry-After has passed, and the page says how long.
+// io thread only; not thread-safe.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -18,6 +21,7 @@
 #include "core/config_file.h"
 #include "core/counters.h"
 #include "core/result.h"
+#include "gateway/enrol/https_post.h"
 #include "gateway/local_page/local_server.h"
 
 namespace kotona::gateway::enrol {
@@ -65,8 +69,21 @@ class Enroller {
   // What the setup page says now: a catalogue key.
   const std::string& state_key() const { return state_key_; }
 
+  // Test hooks: the HTTPS call (default https_post_json to enrol_url) and the clock.
+  using Post = std::function<void(std::string body, std::function<void(HttpsAnswer)> done)>;
+  void set_post_for_test(Post post) { post_ = std::move(post); }
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+  void set_clock_for_test(Clock now) { now_ = std::move(now); }
+  // REQUIRES: before start().
+  void set_usb_poll_for_test(std::chrono::milliseconds every) { usb_poll_ = every; }
+
  private:
-  void finish(int status, const std::string& body, const std::string& error);
+  void finish(const HttpsAnswer& answer);
+  void throttled(const std::string& retry_after);
+  // The server's wait still running (state "setup.throttled"): how long is left; else zero
+  // (and a state of "setup.throttled" goes back to "setup.enterCode").
+  std::chrono::seconds wait_left();
+  std::string setup_body(local_page::Lang lang);
   [[nodiscard]] Result<void> store_answer(const std::string& body);
   void watch_usb();
 
@@ -78,8 +95,14 @@ class Enroller {
   boost::asio::steady_timer usb_timer_;
   std::string state_key_ = "setup.enterCode";
   std::string last_usb_code_;
+  std::string source_;  // where the running attempt's code came from ("USB stick", ...)
   bool working_ = false;
   bool done_ = false;
+  // After a 429 the server's Retry-After: no attempt is sent before this time.
+  std::chrono::steady_clock::time_point wait_until_{};
+  Post post_;
+  Clock now_ = [] { return std::chrono::steady_clock::now(); };
+  std::chrono::milliseconds usb_poll_{2000};  // how often the stick is looked at
 };
 
 }  // namespace kotona::gateway::enrol

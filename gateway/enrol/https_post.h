@@ -7,7 +7,9 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace kotona::gateway::enrol {
 
@@ -15,7 +17,12 @@ struct HttpsAnswer {
   int status = 0;  // 0: no answer; `error` says why (resolve, connect, TLS, timeout)
   std::string body;
   std::string error;
+  std::string retry_after = {};  // the Retry-After header as sent ("" = none)
 };
+
+// A Retry-After value in delta-seconds ("120"): the wait. nullopt for anything else (empty,
+// not digits, over a day's worth of digits, or the HTTP-date form, which the server never sends).
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view text);
 
 // REQUIRES: url starts with https:// (enrol_config checks it).
 void https_post_json(boost::asio::io_context& io, const std::string& url,

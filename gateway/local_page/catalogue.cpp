@@ -60,6 +60,17 @@ constexpr CatalogueRow kRows[] = {
      "Koden har 12 tecken, till exempel ABCD-EFGH-JKMN.",
      "Код состоит из 12 символов, например ABCD-EFGH-JKMN.",
      "The code has 12 characters, for example ABCD-EFGH-JKMN."},
+    // Setup: the server asked the hub to wait (429 Retry-After); {wait} is one of the three below.
+    {"setup.throttled",
+     "Liian monta yritystä. Hoitokeskus pyytää odottamaan {wait}. Yritä sitten uudelleen.",
+     "För många försök. Vårdcentralen ber dig vänta {wait}. Försök sedan igen.",
+     "Слишком много попыток. Центр просит подождать {wait}. Затем попробуйте снова.",
+     "Too many attempts. The care centre asks you to wait {wait}. Then try again."},
+    // (A no-break space between a number and its unit: "59 s" never split over two lines.)
+    {"setup.waitSec", "{s}\u00a0s", "{s}\u00a0s", "{s}\u00a0с", "{s}\u00a0s"},
+    {"setup.waitMin", "{min}\u00a0min", "{min}\u00a0min", "{min}\u00a0мин", "{min}\u00a0min"},
+    {"setup.waitMinSec", "{min}\u00a0min {s}\u00a0s", "{min}\u00a0min {s}\u00a0s",
+     "{min}\u00a0мин {s}\u00a0с", "{min}\u00a0min {s}\u00a0s"},
     // Status (the patient's view).
     {"status.heading", "Mittausten tila", "Mätningarnas status", "Состояние измерений",
      "Measurement status"},

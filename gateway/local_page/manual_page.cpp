@@ -10,20 +10,6 @@
 namespace kotona::gateway::local_page {
 namespace {
 
-// "{name}" in catalogue text replaced by its value (escaped).
-std::string fill(Lang lang, std::string_view key,
-                 std::initializer_list<std::pair<std::string_view, std::string>> params) {
-  std::string text(tr(lang, key));
-  for (const auto& [name, value] : params) {
-    const std::string mark = "{" + std::string(name) + "}";
-    for (auto at = text.find(mark); at != std::string::npos;
-         at = text.find(mark, at + value.size())) {
-      text.replace(at, mark.size(), value);
-    }
-  }
-  return text;
-}
-
 // <p class data-k>filled text</p>
 std::string sentence(Lang lang, std::string_view cls, std::string_view key,
                      std::initializer_list<std::pair<std::string_view, std::string>> params) {

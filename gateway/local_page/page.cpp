@@ -38,6 +38,19 @@ std::string t(Lang lang, std::string_view tag, std::string_view key) {
          tg + ">";
 }
 
+std::string fill(Lang lang, std::string_view key,
+                 std::initializer_list<std::pair<std::string_view, std::string>> params) {
+  std::string text(tr(lang, key));
+  for (const auto& [name, value] : params) {
+    const std::string mark = "{" + std::string(name) + "}";
+    for (auto at = text.find(mark); at != std::string::npos;
+         at = text.find(mark, at + value.size())) {
+      text.replace(at, mark.size(), value);
+    }
+  }
+  return text;
+}
+
 std::string v(std::string_view tag, std::string_view data) {
   const std::string tg(tag);
   return "<" + tg + " data-v>" + html_escape(data) + "</" + tg + ">";

@@ -3,9 +3,11 @@
 // application/x-www-form-urlencoded decoding. Pure; thread-safe.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/text.h"
 #include "gateway/local_page/catalogue.h"
@@ -17,6 +19,10 @@ using kotona::html_escape;
 
 // <tag data-k="key">catalogue text</tag> (escaped), e.g. t(lang, "span", "status.hub").
 std::string t(Lang lang, std::string_view tag, std::string_view key);
+// The catalogue text of `key` with each "{name}" replaced by its value (not escaped: the
+// caller escapes the whole), e.g. fill(lang, "manual.suggest", {{"value", "2,5"}}).
+std::string fill(Lang lang, std::string_view key,
+                 std::initializer_list<std::pair<std::string_view, std::string>> params);
 // <tag data-v>data</tag> (escaped): a value, a name, a time — not a sentence.
 std::string v(std::string_view tag, std::string_view data);
 

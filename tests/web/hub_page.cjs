@@ -1,7 +1,10 @@
 // The hub's local page (issue 20 part 5) in a real browser, headless Debian chromium through
 // playwright-core:
-//   node hub_page.cjs PLAYWRIGHT_CORE_DIR SETUP_URL STATUS_URL SHOT_DIR
-// SETUP_URL: a blank hub's page; STATUS_URL: an enrolled hub's status page (gateway/local_page).
+//   node hub_page.cjs PLAYWRIGHT_CORE_DIR SETUP_URL STATUS_URL SHOT_DIR THROTTLED_URL POSTS
+// SETUP_URL: a blank hub's page; STATUS_URL: an enrolled hub's status page (gateway/local_page);
+// THROTTLED_URL: a blank hub whose care centre answers 429 Retry-After: 600, which writes a
+// line in the file POSTS for every enrolment POST it gets. That hub's page says the wait in
+// each language, has no form meanwhile, and sends nothing more (even a form posted anyway).
 // In fi (default), sv, ru and en: the html lang, every text node catalogue text (data-k) or data
 // (data-v), no missing key ⟦...⟧, no script error; a mistyped code answered in that language;
 // the status page's meter rows "not read", each named by its kind of meter (its device path
@@ -11,7 +14,9 @@
 // Exit 0 when every step passed; 1 with the reason otherwise.
 "use strict";
 const { chromium } = require(process.argv[2]);
-const [setupUrl, statusUrl, shots] = process.argv.slice(3, 6);
+const [setupUrl, statusUrl, shots, throttledUrl, postsFile] = process.argv.slice(3, 8);
+const fs = require("fs");
+const posts = () => fs.readFileSync(postsFile, "utf8").split("\n").filter(Boolean).length;
 const log = (...a) => console.log(new Date().toISOString(), ...a);
 function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
 
@@ -30,13 +35,13 @@ function unmarked() {
 
 const expected = {
   fi: {label: "Käyttöönottokoodi", bad: "Koodissa on 12 merkkiä", notRead: "Ei luettu", pair: "Yhdistä uusi mittari",
-       meters: ["Verenpainemittari", "Tahdistimen etäseurantalaite"]},
+       meters: ["Verenpainemittari", "Tahdistimen etäseurantalaite"], wait: "Hoitokeskus pyytää odottamaan"},
   sv: {label: "Aktiveringskod", bad: "Koden har 12 tecken", notRead: "Inte avläst", pair: "Anslut en ny mätare",
-       meters: ["Blodtrycksmätare", "Hemmonitor för pacemaker/ICD"]},
+       meters: ["Blodtrycksmätare", "Hemmonitor för pacemaker/ICD"], wait: "Vårdcentralen ber dig vänta"},
   ru: {label: "Код подключения", bad: "Код состоит из 12 символов", notRead: "Не считан", pair: "Подключить новый прибор",
-       meters: ["Тонометр", "Домашний монитор кардиостимулятора"]},
+       meters: ["Тонометр", "Домашний монитор кардиостимулятора"], wait: "Центр просит подождать"},
   en: {label: "Set-up code", bad: "The code has 12 characters", notRead: "Not read", pair: "Connect a new meter",
-       meters: ["Blood pressure monitor", "Pacemaker/ICD home monitor"]},
+       meters: ["Blood pressure monitor", "Pacemaker/ICD home monitor"], wait: "The care centre asks you to wait"},
 };
 
 // Runs in the page: each meter row's main label (its first text) and its small detail, with
@@ -103,6 +108,28 @@ function meterRows() {
       const badForm = await page.evaluate(unmarked);
       check(badForm.length === 0, `${lang}: manual form all catalogue text ${JSON.stringify(badForm)}`);
     }
+    // The throttled hub: one code sent, the 429's wait shown in every language, nothing more sent.
+    for (const lang of ["fi", "sv", "ru", "en"]) {
+      await page.goto(throttledUrl + "?lang=" + lang);
+      if (lang === "fi") {
+        await page.fill("#code", "ABCD-EFGH-JKMN");
+        await page.click("#enrol");
+      }
+      await page.waitForSelector("#setup-state[data-state='setup.throttled']");
+      const said = await page.textContent("#setup-state");
+      check(said.includes(expected[lang].wait) && /(9|10)\u00a0(min|мин)/.test(said), `${lang}: the centre's wait said: ${said}`);
+      check(await page.locator("#code").count() === 0, `${lang}: no code form during the wait`);
+      const bad = await page.evaluate(unmarked);
+      check(bad.length === 0, `${lang}: throttled setup page all catalogue text ${JSON.stringify(bad)}`);
+      await page.screenshot({ path: `${shots}/hub-setup-throttled-${lang}.png`, fullPage: true });
+    }
+    // A form posted during the wait (a page left open from before it) is not sent on.
+    const late = await page.request.post(new URL("/setup?lang=fi", throttledUrl).href,
+                                         { form: { code: "ABCD-EFGH-JKMN" }, maxRedirects: 0 });
+    check(late.status() === 303, "a late form answered " + late.status());
+    await page.goto(throttledUrl);
+    check(await page.getAttribute("#setup-state", "data-state") === "setup.throttled", "still the wait after a late form");
+    check(posts() === 1, `the centre got one POST, none during its wait (${posts()})`);
     check(errors.length === 0, "no console or page errors " + JSON.stringify(errors));
     log("page ok");
     await browser.close();
