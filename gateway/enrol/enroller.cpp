@@ -11,6 +11,7 @@
 #include "gateway/enrol/https_post.h"
 #include "gateway/enrol/hub_key.h"
 #include "gateway/local_page/page.h"
+#include "gateway/manual_entry/manual_entry.h"
 
 namespace kotona::gateway::enrol {
 
@@ -85,7 +86,13 @@ HubInfo read_hub_info(const EnrolSettings& s) {
   if (!file) return info;
   info.patient_name = file->get_or("patient_name", "");
   info.language = file->get_or("language", "");
-  for (const auto& e : file->all("device")) info.devices.push_back(e.value);
+  for (const auto& e : file->all("device")) {
+    // An older server listed the pseudo-device of typed-in values in its enrolment reply
+    // (13de69b stopped that), so a hub it enrolled has `device = manual` here: no meter to
+    // read, it must not be shown as one never heard from.
+    if (e.value == kManualSerial) continue;
+    info.devices.push_back(e.value);
+  }
   return info;
 }
 

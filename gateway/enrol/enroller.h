@@ -47,7 +47,7 @@ std::filesystem::path hub_info_conf(const EnrolSettings& s);
 struct HubInfo {
   std::string patient_name;
   std::string language;              // fi, sv, ru ("" = not told)
-  std::vector<std::string> devices;  // serials enrolled for this hub at enrolment time
+  std::vector<std::string> devices;  // meters enrolled for this hub (never `manual`)
 };
 HubInfo read_hub_info(const EnrolSettings& s);
 

@@ -1,5 +1,6 @@
 // The Enroller's answer to a throttling server (429 Retry-After), without the network: the
-// HTTPS call and the clock are the test's (set_post_for_test, set_clock_for_test).
+// HTTPS call and the clock are the test's (set_post_for_test, set_clock_for_test); and what
+// read_hub_info makes of hub_info.conf.
 #include "gateway/enrol/enroller.h"
 
 #include <doctest/doctest.h>
@@ -142,4 +143,15 @@ TEST_CASE("enroller: a USB stick's code throttled -> not read during the wait, t
   hub.io.run_for(50ms);  // after it: the same code once more, then no more
   CHECK(hub.posts == 2);
   CHECK(hub.enroller->state_key() == "setup.refused");
+}
+
+TEST_CASE("hub info: 'device = manual' from an older server's enrolment -> not a meter") {
+  test::TempDir dir;
+  enrol::EnrolSettings s;
+  s.state_dir = dir.path();
+  std::ofstream(enrol::hub_info_conf(s)) << "patient_name = Aino\nlanguage = fi\n"
+                                            "device = bp-7\ndevice = manual\ndevice = inr-2\n";
+  const auto info = enrol::read_hub_info(s);
+  CHECK(info.patient_name == "Aino");
+  CHECK(info.devices == std::vector<std::string>{"bp-7", "inr-2"});
 }
