@@ -6,19 +6,15 @@
 #include <openssl/x509.h>
 #include <unistd.h>
 
-#include <memory>
+#include "core/free_ptr.h"
 
 namespace kotona::gateway::enrol {
 
 namespace {
 
-template <typename T, void (*F)(T*)>
-struct Free {
-  void operator()(T* p) const { F(p); }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, Free<EVP_PKEY, EVP_PKEY_free>>;
-using ReqPtr = std::unique_ptr<X509_REQ, Free<X509_REQ, X509_REQ_free>>;
-using BioPtr = std::unique_ptr<BIO, Free<BIO, BIO_free_all>>;
+using KeyPtr = FreePtr<EVP_PKEY, EVP_PKEY_free>;
+using ReqPtr = FreePtr<X509_REQ, X509_REQ_free>;
+using BioPtr = FreePtr<BIO, BIO_free_all>;
 
 std::string bio_text(BIO* bio) {
   char* data = nullptr;

@@ -11,18 +11,16 @@
 #include <optional>
 #include <sstream>
 
+#include "core/free_ptr.h"
+
 namespace kotona::server::http {
 
 namespace {
 
-template <typename T, void (*F)(T*)>
-struct Free {
-  void operator()(T* p) const { F(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Free<X509, X509_free>>;
-using ReqPtr = std::unique_ptr<X509_REQ, Free<X509_REQ, X509_REQ_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Free<EVP_PKEY, EVP_PKEY_free>>;
-using BioPtr = std::unique_ptr<BIO, Free<BIO, BIO_free_all>>;
+using X509Ptr = FreePtr<X509, X509_free>;
+using ReqPtr = FreePtr<X509_REQ, X509_REQ_free>;
+using KeyPtr = FreePtr<EVP_PKEY, EVP_PKEY_free>;
+using BioPtr = FreePtr<BIO, BIO_free_all>;
 
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
