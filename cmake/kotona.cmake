@@ -23,7 +23,8 @@ set_property(CACHE KOTONA_BROKEN PROPERTY STRINGS none delete_on_puback no_uniqu
                                               no_refused_report no_pg_reconnect no_inflight_cap
                                               no_client_renewal no_space_reserve
                                               silent_store_errors hid_no_wake
-                                              group_all_or_nothing ack_on_receipt)
+                                              group_all_or_nothing ack_on_receipt
+                                              no_publish_watchdog)
 get_property(kotona_broken_switches CACHE KOTONA_BROKEN PROPERTY STRINGS)
 if(NOT KOTONA_BROKEN IN_LIST kotona_broken_switches)
   message(FATAL_ERROR "KOTONA_BROKEN=${KOTONA_BROKEN} is not a switch: one of ${kotona_broken_switches}")

@@ -53,6 +53,7 @@ asio::awaitable<void> Session::Impl::connect_and_serve() {
   const bool subscribed = co_await subscribe_required();
   if (!subscribed) co_return;
   up_ = true;
+  answered_at_ = Clock::now();  // what Paho re-sends on a reconnect is answered from now on
   backoff_.reset();
   counters_.add("mqtt_connected");
   if (events_.up) events_.up();
@@ -164,6 +165,7 @@ asio::awaitable<void> Session::Impl::serve() {
     wake_.expires_after(kLivenessTick);
     co_await wake_.async_wait(kAsTuple);
     if (stopping_ || lost_) break;
+    if (publishes_stalled()) break;
     if (watch.check(Clock::now(), true, client_->is_connected()) ==
         AnswerWatch::Verdict::kLostUnreported) {
       counters_.add("mqtt_lost_unreported");

@@ -61,6 +61,11 @@ struct SessionOptions {
   // publish() beyond it fails ("No more messages can be buffered"). The ingest acks a whole
   // turn at once and needs more (issue 15: a burst of 64 acks lost some at 100).
   std::size_t max_buffered_messages = 100;
+  // A live connection on which publishes handed to Paho get no answer (no PUBACK, no failure)
+  // for this long is given up and the Paho client replaced (`mqtt_publish_unanswered`): the
+  // partitions chaos test left a hub whose client held 100 publishes and answered none, for
+  // good, while it counted itself connected (docs/reliability.md). 0: never.
+  std::chrono::milliseconds publish_answer_timeout{15000};
 };
 
 struct SessionEvents {
@@ -101,6 +106,10 @@ class Session {
   // Queues a PUBLISH; its number for SessionEvents::published, nullopt when it could not be
   // queued (no client, Paho refused: logged and counted as mqtt_publish_failed).
   std::optional<std::uint64_t> publish(const std::string& topic, std::string_view payload, int qos);
+  // Publishes the current Paho client took and has not answered yet (0 after a new client).
+  // An owner that publishes faster than the broker answers keeps this under
+  // max_buffered_messages, or Paho refuses the surplus (MQTT error -12).
+  std::size_t publishes_unanswered() const;
 
  private:
   class Impl;

@@ -13,18 +13,36 @@ using namespace detail;
 void Session::Impl::note_short() {
   if (opt_.renew_client_after <= 0 || ++short_in_a_row_ < opt_.renew_client_after) return;
   short_in_a_row_ = 0;
+  log_warn(opt_.log_name, std::to_string(opt_.renew_client_after) +
+                              " connections in a row failed or were lost within " +
+                              std::to_string(kQuickDrop.count()) +
+                              " s: starting a fresh MQTT client (every unacked message is "
+                              "sent again)");
   renew_client();
+}
+
+// Publishes taken and none answered for publish_answer_timeout while up: the client is given
+// up for a fresh one (whatever it holds is not coming). True: the connection is lost.
+bool Session::Impl::publishes_stalled() {
+  if (opt_.publish_answer_timeout.count() <= 0 || unanswered_ == 0 ||
+      std::chrono::steady_clock::now() - answered_at_ < opt_.publish_answer_timeout) {
+    return false;
+  }
+  counters_.add("mqtt_publish_unanswered");
+  log_warn(opt_.log_name,
+           std::to_string(unanswered_) + " publishes had no answer from the MQTT client in " +
+               std::to_string(opt_.publish_answer_timeout.count()) +
+               " ms on a live connection: starting a fresh MQTT client (every unacked message "
+               "is sent again)");
+  lost_ = "publishes unanswered";
+  renew_client();
+  return true;
 }
 
 // A fresh client has none of the old one's unacknowledged PUBLISHes; nothing is lost, because
 // the owner sends everything unacked again on the next up().
 void Session::Impl::renew_client() {
   counters_.add("mqtt_client_renewed");
-  log_warn(opt_.log_name, std::to_string(opt_.renew_client_after) +
-                              " connections in a row failed or were lost within " +
-                              std::to_string(kQuickDrop.count()) +
-                              " s: starting a fresh MQTT client (every unacked message is "
-                              "sent again)");
   try {
     client_->disable_callbacks();
     if (client_->is_connected()) client_->disconnect(0);
@@ -38,6 +56,7 @@ void Session::Impl::renew_client() {
 bool Session::Impl::create_client() {
   const auto generation = ++generation_;
   first_id_of_client_ = next_id_;
+  unanswered_ = 0;
   try {
     client_ = std::make_unique<mqtt::async_client>(
         opt_.uri, opt_.client_id,
@@ -87,6 +106,7 @@ std::optional<std::uint64_t> Session::Impl::publish(const std::string& topic,
   try {
     client_->publish(topic, payload.data(), payload.size(), qos, false, context_of(id),
                      publish_listener_);
+    if (unanswered_++ == 0) answered_at_ = std::chrono::steady_clock::now();
     return id;
   } catch (const mqtt::exception& e) {
     log_warn(opt_.log_name, "publish to " + topic + " failed: " + e.what());
@@ -120,6 +140,7 @@ bool Session::is_up() const { return impl_->up(); }
 std::chrono::steady_clock::duration Session::message_waited() const {
   return impl_->message_waited();
 }
+std::size_t Session::publishes_unanswered() const { return impl_->publishes_unanswered(); }
 std::optional<std::uint64_t> Session::publish(const std::string& topic, std::string_view payload,
                                               int qos) {
   return impl_->publish(topic, payload, qos);

@@ -6,6 +6,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -83,7 +85,10 @@ class Session::Impl : public std::enable_shared_from_this<Impl> {
           s.wake_.cancel();
         })),
         publish_listener_(posting([](Impl& s, std::uint64_t id, Answer a) {
-          if (id < s.first_id_of_client_ || !s.events_.published) return;
+          if (id < s.first_id_of_client_) return;
+          if (s.unanswered_ > 0) --s.unanswered_;
+          s.answered_at_ = std::chrono::steady_clock::now();
+          if (!s.events_.published) return;
           s.events_.published(id, a.accepted(), a.reason, a.detail);
         })),
         wake_(io),
@@ -104,6 +109,7 @@ class Session::Impl : public std::enable_shared_from_this<Impl> {
   bool up() const { return up_; }
   std::chrono::steady_clock::duration message_waited() const { return inbox_->waited(); }
   std::optional<std::uint64_t> publish(const std::string& topic, std::string_view payload, int qos);
+  std::size_t publishes_unanswered() const { return unanswered_; }
 
  private:
   using Request = std::function<void(void* context)>;
@@ -127,6 +133,7 @@ class Session::Impl : public std::enable_shared_from_this<Impl> {
   bool create_client();
   void renew_client();
   void note_short();
+  bool publishes_stalled();
   void give_up(const char* what);
   void lost();
   void set_nodelay();
@@ -149,6 +156,10 @@ class Session::Impl : public std::enable_shared_from_this<Impl> {
   std::optional<std::string> lost_;  // the connection-lost cause, set by Paho's report
   std::optional<std::chrono::steady_clock::time_point> accepted_at_;  // last CONNACK
   int short_in_a_row_ = 0;
+  std::size_t unanswered_ = 0;  // publishes client_ took and has not answered
+  // The last answer to a publish, or when the session came up or the first of the
+  // unanswered publishes was taken: what publish_answer_timeout counts from.
+  std::chrono::steady_clock::time_point answered_at_{};
   bool up_ = false;
   bool stopping_ = false;
   std::shared_ptr<MessageInbox> inbox_;  // filled on Paho's threads

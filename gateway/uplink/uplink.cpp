@@ -44,6 +44,14 @@ constexpr int kRenewClientAfter = 0;  // NEGATIVE CONTROL ONLY (-DKOTONA_BROKEN=
 constexpr int kRenewClientAfter = 3;
 #endif
 
+// Batches (and heartbeats) handed to the MQTT client and not yet answered, at most. The
+// reading cap above is not enough: readings arriving one at a time from fast meters go out as
+// one-reading batches, and 1000 of them overflowed Paho's buffer of 100 (max_buffered_messages:
+// "No more messages can be buffered", thousands of refused publishes a second in the partitions
+// test). Above mosquitto's 20 in flight, so the pipe stays full; meanwhile rows wait in the
+// outbox and leave as fuller batches.
+constexpr std::size_t kMaxPublishesUnanswered = 32;
+
 HubTime now_ms() {
   return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
 }
@@ -60,7 +68,13 @@ mqtt_link::SessionOptions session_options(const UplinkOptions& opt) {
           .tls_ca = opt.tls_ca,
           .tls_cert = opt.tls_cert,
           .tls_key = opt.tls_key,
-          .messages_per_turn = kAcksPerTurn};
+          .messages_per_turn = kAcksPerTurn,
+#ifdef KOTONA_BROKEN_NO_PUBLISH_WATCHDOG
+          // NEGATIVE CONTROL ONLY (-DKOTONA_BROKEN=no_publish_watchdog)
+          .publish_answer_timeout = milliseconds(0)};
+#else
+          .publish_answer_timeout = opt.publish_answer_timeout};
+#endif
 }
 
 }  // namespace
@@ -165,6 +179,7 @@ void Uplink::Impl::on_published(std::uint64_t id, bool accepted, int reason,
 void Uplink::Impl::send_pending() {
   if (!session_.is_up() || stopping_) return;
   for (int i = 0; i < kMaxBatchesPerPoke; ++i) {
+    if (session_.publishes_unanswered() >= kMaxPublishesUnanswered) return;  // on an answer
     HubTime now = now_ms();
     const std::size_t in_flight = outbox_.in_flight();
     std::size_t room =

@@ -32,6 +32,9 @@ struct UplinkOptions {
   std::string tls_ca = "";
   std::string tls_cert = "";
   std::string tls_key = "";
+  // Publishes the MQTT client took and answered none of for this long on a live connection:
+  // the client is replaced and every unacked row sent again (mqtt/session.h).
+  std::chrono::milliseconds publish_answer_timeout{15000};
 };
 
 class Uplink {

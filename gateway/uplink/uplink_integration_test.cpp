@@ -325,3 +325,56 @@ TEST_CASE("uplink: broker closes every connection after the re-sends -> fresh cl
   CHECK(broker.accepted() >= 5);
   uplink.stop();
 }
+
+// The partitions-test stall of 2026-12-07 (docs/reliability.md): fast meters' one-reading
+// batches overflowed Paho's buffer ("No more messages can be buffered", thousands a second),
+// and a client that answered none of the publishes it held, while it counted itself
+// connected, stalled the hub for good. Here the first connection takes every PUBLISH and
+// answers none (keepalive answered, Receive Maximum 10, so Paho queues the rest): the uplink
+// must keep what it hands over under Paho's buffer (no publish refused) and, after
+// publish_answer_timeout, start a fresh client whose connection delivers every row.
+TEST_CASE(
+    "uplink: publishes never answered on a live connection -> none refused, fresh client, "
+    "delivered") {
+  TempDir dir;
+  const GatewayId gw{"gw-it"};
+  test::ResendRefusingBroker broker(
+      -1,
+      [&](const std::string& topic,
+          const std::string& payload) -> test::ResendRefusingBroker::Answer {
+        auto batch = wire::decode_batch(payload);
+        if (topic != mqtt_link::readings_topic(gw) || !batch) return std::nullopt;
+        std::vector<std::string> uids;
+        for (const auto& r : batch->readings) uids.push_back(r.uid.value);
+        return std::make_pair(mqtt_link::acks_topic(gw), ack_naming(gw, batch->batch_id, uids));
+      });
+  auto outbox = Outbox::open((dir.path / "outbox.db").string());
+  REQUIRE(outbox.has_value());
+  std::vector<OutboxEntry> entries;
+  for (int i = 1; i <= 300; ++i) {
+    Reading r = make_reading(std::to_string(i));
+    entries.push_back({r.uid.value, wire::encode_reading(r)});
+  }
+  REQUIRE((*outbox)->append(entries, HubTime{}).has_value());
+  boost::asio::io_context io;
+  Counters counters;
+  // One reading per batch (as from meters that each send one at a time); ack_timeout far off,
+  // so only the watchdog can end the wait.
+  UplinkOptions options{gw, broker.uri(), 60s, 1, 100ms, 1000ms};
+  options.publish_answer_timeout = 2s;
+  Uplink uplink(io, options, **outbox, counters);
+  uplink.start();
+
+  REQUIRE(run_until(
+      io, [&] { return broker.held() >= 10; }, 10s));
+  // Without the watchdog nothing more happens (negative control KOTONA_BROKEN=
+  // no_publish_watchdog): the connection lives and the 300 rows wait for good.
+  CHECK(run_until(
+      io, [&] { return (*outbox)->depth().value_or(1) == 0; }, 15s));
+  CHECK(counters.get("mqtt_publish_unanswered") >= 1);
+  CHECK(counters.get("mqtt_client_renewed") >= 1);
+  // Without the cap on unanswered publishes Paho refused ~200 of the 300 (MQTT error -12).
+  CHECK(counters.get("mqtt_publish_failed") == 0);
+  CHECK(broker.accepted() >= 300);
+  uplink.stop();
+}

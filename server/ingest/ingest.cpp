@@ -50,6 +50,16 @@ constexpr std::size_t kGroupReadings = 2000;
 // the broker takes ~20 at a time; at Paho's default 100 a burst failed some (a hub re-sends
 // what it is not acked: duplicates, not losses, but the re-sends cost the fleet).
 constexpr std::size_t kAcksBuffered = 1000;
+// After this many short connections in a row the MQTT client is replaced (mqtt/session.h), as
+// the hub's uplink does: the partitions test of 2026-12-07 left the ingest disconnected by
+// mosquitto "due to malformed packet" about a second after every CONNACK, for minutes, while
+// Paho re-sent the acks it held (docs/reliability.md). A fresh client holds no acks; the hubs
+// re-send what was not acked and the store answers "duplicate" (invariant 2).
+#ifdef KOTONA_BROKEN_NO_CLIENT_RENEWAL
+constexpr int kRenewClientAfter = 0;  // NEGATIVE CONTROL ONLY (-DKOTONA_BROKEN=no_client_renewal)
+#else
+constexpr int kRenewClientAfter = 3;
+#endif
 
 HubTime now_ms() {
   return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
@@ -68,7 +78,7 @@ mqtt_link::SessionOptions session_options(const IngestOptions& opt) {
           .reconnect_min = opt.reconnect_min,
           .reconnect_max = opt.reconnect_max,
           .subscriptions = std::move(subs),
-          .renew_client_after = 0,
+          .renew_client_after = kRenewClientAfter,
           .tls_ca = opt.tls_ca,
           .tls_cert = opt.tls_cert,
           .tls_key = opt.tls_key,

@@ -23,6 +23,7 @@
 #include "tests/support/mosquitto.h"
 #include "tests/support/mute_broker.h"
 #include "tests/support/process.h"
+#include "tests/support/resend_refusing_broker.h"
 #include "tests/support/store_location.h"
 
 using namespace kotona;
@@ -271,4 +272,34 @@ TEST_CASE("ingest: SUBSCRIBEs never answered -> given up after 15 s, subscribed 
   CHECK(test::eventually(subscribed, 15s));
   CHECK(on_io(io, [&] { return counters.get("mqtt_no_answer"); }) == 1);
   CHECK(broker.connections() == 2);
+}
+
+// The partitions test of 2026-12-07 (docs/reliability.md): after a fault on the broker-server
+// link, mosquitto closed the ingest's every new connection "due to malformed packet" about a
+// second after CONNACK, for good, while Paho re-sent the acks it held in flight: no reading
+// was stored for minutes and every hub's outbox grew. The hub had a fresh client for this;
+// the ingest never renewed its client. A broker that holds the first connection's acks, then
+// closes every connection carrying a re-sent (DUP) PUBLISH, stands in for it: only a fresh
+// client gets its acks through.
+TEST_CASE("ingest: broker closes every connection after the re-sent acks -> fresh client, acked") {
+  test::TempDir dir;
+  auto store = enrolled_store(test::test_store_location(dir.path()));
+  test::ResendRefusingBroker broker(
+      2, [](const std::string&, const std::string&) -> test::ResendRefusingBroker::Answer {
+        return std::nullopt;
+      });
+  std::vector<std::string> batches;
+  for (int i = 1; i <= 5; ++i) {
+    batches.push_back(wire::encode_batch(kGw, static_cast<std::uint64_t>(i), HubTime{},
+                                         {bp("r" + std::to_string(i), 120)}));
+  }
+  broker.feed_after_subscribe("kotona/v1/gw/" + kGw.value + "/readings", batches);
+  RunningIngest running(broker.uri(), "kotona-ingest-resend", *store);
+  auto& io = running.io;
+  auto& counters = running.counters;
+  REQUIRE(test::eventually([&] { return broker.refused() >= 1; }, 10s));
+  // Without renewal (renew_client_after 0, as before) no ack gets through: every connection
+  // re-sends the held two first and is closed.
+  CHECK(test::eventually([&] { return broker.accepted() >= 5; }, 20s));
+  CHECK(on_io(io, [&] { return counters.get("mqtt_client_renewed"); }) >= 1);
 }

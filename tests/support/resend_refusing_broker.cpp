@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "tests/support/mqtt_wire.h"
@@ -65,6 +66,12 @@ ResendRefusingBroker::~ResendRefusingBroker() {
   ::close(listen_fd_);
 }
 
+void ResendRefusingBroker::feed_after_subscribe(std::string topic,
+                                                std::vector<std::string> payloads) {
+  feed_topic_ = std::move(topic);
+  feed_ = std::move(payloads);
+}
+
 void ResendRefusingBroker::accept_loop() {
   std::vector<std::thread> sessions;
   bool first = true;
@@ -83,17 +90,25 @@ void ResendRefusingBroker::accept_loop() {
 }
 
 void ResendRefusingBroker::serve(int fd, bool first) {
+  bool fed = false;
   while (auto p = read_mqtt_packet(fd, stopping_)) {
     switch (p->type) {
       case 1:  // CONNECT -> CONNACK: session present after the first, success, no properties
         ++connections_;
-        send_all(fd, {0x20, 0x03, static_cast<std::uint8_t>(first ? 0x00 : 0x01), 0x00, 0x00});
+        if (first && hold_ < 0) {  // Receive Maximum (0x21) 10
+          send_all(fd, {0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x0a});
+        } else {
+          send_all(fd, {0x20, 0x03, static_cast<std::uint8_t>(first ? 0x00 : 0x01), 0x00, 0x00});
+        }
         break;
       case 3:
         if (!on_publish_packet(fd, first, p->flags, p->body)) return;
         break;
       case 8:  // SUBSCRIBE -> SUBACK granting QoS 1 to one filter
         if (p->body.size() >= 2) send_all(fd, {0x90, 0x04, p->body[0], p->body[1], 0x00, 0x01});
+        if (!std::exchange(fed, true)) {
+          for (const auto& payload : feed_) send_all(fd, qos0_publish(feed_topic_, payload));
+        }
         break;
       case 12:  // PINGREQ -> PINGRESP
         send_all(fd, {0xd0, 0x00});
@@ -108,7 +123,7 @@ void ResendRefusingBroker::serve(int fd, bool first) {
 
 bool ResendRefusingBroker::on_publish_packet(int fd, bool first, std::uint8_t flags,
                                              const std::vector<std::uint8_t>& body) {
-  if (first) return ++held_ < hold_;  // in flight for good; the connection ends after `hold`
+  if (first) return ++held_ < hold_ || hold_ < 0;  // in flight for good; ends after `hold`
   if ((flags & 0x08) != 0) {          // DUP: a re-send from the client's session
     ++refused_;
     return false;

@@ -7,6 +7,10 @@
 // "due to malformed packet" about a second after every CONNACK, for good. Fresh PUBLISHes
 // (DUP 0) get a PUBACK and go to `on_publish`; its answer, if any, is sent back to the client
 // as a QoS 0 PUBLISH (the test plays the server with it). Not a real broker: no routing.
+// hold < 0: the first connection takes every PUBLISH, answers none and stays open (PINGREQ
+// answered, so keepalive never ends it), with Receive Maximum 10 in its CONNACK: a client
+// that answers no publish while it counts itself connected, as Paho did in the partitions
+// test of 2026-12-07 (docs/reliability.md).
 #pragma once
 
 #include <atomic>
@@ -16,6 +20,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace kotona::test {
 
@@ -29,6 +34,10 @@ class ResendRefusingBroker {
   ~ResendRefusingBroker();  // closes every socket and joins the threads
   ResendRefusingBroker(const ResendRefusingBroker&) = delete;
   ResendRefusingBroker& operator=(const ResendRefusingBroker&) = delete;
+
+  // Sent as QoS 0 PUBLISHes on `topic` right after each connection's first SUBACK (a
+  // subscriber to be fed, such as the server's ingest). Call before any client connects.
+  void feed_after_subscribe(std::string topic, std::vector<std::string> payloads);
 
   std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   int connections() const { return connections_.load(); }  // CONNECTs received
@@ -45,6 +54,8 @@ class ResendRefusingBroker {
 
   int hold_;
   OnPublish on_publish_;
+  std::string feed_topic_;
+  std::vector<std::string> feed_;
   std::mutex on_publish_mutex_;
   int listen_fd_ = -1;
   int port_ = 0;
