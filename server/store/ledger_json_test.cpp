@@ -23,10 +23,7 @@ Reading bp(const std::string& record, double systolic, double diastolic,
 }
 
 // patient-1's cuff BP1, enrolled as of kNow.
-test::StoreFixture enrolled() {
-  return test::StoreFixture(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow);
-}
+test::StoreFixture enrolled() { return test::StoreFixture(test::enrolments(kGw, {"BP1"}), kNow); }
 
 BatchOutcome store(test::StoreFixture& f, std::vector<Reading> readings,
                    const GatewayId& topic = kGw) {

@@ -41,12 +41,7 @@ Reading weight(const std::string& record, double kg, HubTime measured) {
 
 // patient-1's cuff BP1, implant ICD1 and scale SCALE1, enrolled as of kNow.
 struct Fixture : test::StoreFixture {
-  Fixture()
-      : StoreFixture(
-            {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
-             {kGw, DeviceSerial{"ICD1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
-             {kGw, DeviceSerial{"SCALE1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
-            kNow) {}
+  Fixture() : StoreFixture(test::enrolments(kGw, {"BP1", "ICD1", "SCALE1"}), kNow) {}
   std::vector<StoredAlert> store_readings(std::vector<Reading> readings, HubTime at = kNow) {
     auto r = store->ledger().store_batch(kGw, {kGw, 1, std::move(readings), {}}, at);
     REQUIRE(r.has_value());

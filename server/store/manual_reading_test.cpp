@@ -29,10 +29,7 @@ Reading typed_bp(const std::string& entry, double systolic, double diastolic, En
 
 // patient-1's cuff BP1 and the hub's manual entries, enrolled as of kNow.
 test::StoreFixture enrolled() {
-  return test::StoreFixture(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt},
-       {kGw, DeviceSerial{"manual"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
-      kNow);
+  return test::StoreFixture(test::enrolments(kGw, {"BP1", "manual"}), kNow);
 }
 
 std::vector<std::string> rule_ids(const BatchOutcome& out) {

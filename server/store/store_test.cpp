@@ -28,9 +28,7 @@ Reading bp_reading(const std::string& record, double systolic, double diastolic,
 
 // patient-1's cuff BP1, enrolled as of kNow.
 struct Fixture : test::StoreFixture {
-  Fixture()
-      : StoreFixture({{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
-                     kNow) {}
+  Fixture() : StoreFixture(test::enrolments(kGw, {"BP1"}), kNow) {}
   BatchOutcome store_ok(const Batch& batch, const GatewayId& topic = kGw) {
     auto r = store->ledger().store_batch(topic, batch, kNow);
     REQUIRE(r.has_value());

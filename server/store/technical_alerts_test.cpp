@@ -15,10 +15,7 @@ namespace {
 const GatewayId kGw{"gw-1"};
 const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 
-test::StoreFixture enrolled() {
-  return test::StoreFixture(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow);
-}
+test::StoreFixture enrolled() { return test::StoreFixture(test::enrolments(kGw, {"BP1"}), kNow); }
 
 }  // namespace
 

@@ -19,9 +19,7 @@ const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 
 // patient-1's glucose meter GL1, enrolled as of kNow.
 struct Hub : test::StoreFixture {
-  Hub()
-      : StoreFixture({{kGw, DeviceSerial{"GL1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
-                     kNow) {}
+  Hub() : StoreFixture(test::enrolments(kGw, {"GL1"}), kNow) {}
   // One heartbeat as ingest stores it, then one technical pass: the alerts it raised or grouped.
   std::vector<StoredAlert> heartbeat(HubTime at, const std::string& refused_json,
                                      std::string_view rule = "device.record_refused") {

@@ -20,7 +20,7 @@ const PatientId kPatient{"patient-1"};
 const HubTime kNow{std::chrono::milliseconds{1'790'000'000'000}};
 
 test::StoreFixture enrolled() {
-  return test::StoreFixture({{kGw, DeviceSerial{"BP1"}, kPatient, HubTime{}, std::nullopt}}, kNow);
+  return test::StoreFixture(test::enrolments(kGw, {"BP1"}, kPatient.value), kNow);
 }
 
 // Stores BP `systolic`/80 as record `record`; returns the rule ids it raised.

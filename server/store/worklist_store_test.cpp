@@ -35,10 +35,7 @@ AlertId raise_crisis(test::StoreFixture& f) {
   return alerts[0].alert_id;
 }
 
-test::StoreFixture enrolled() {
-  return test::StoreFixture(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}}, kNow);
-}
+test::StoreFixture enrolled() { return test::StoreFixture(test::enrolments(kGw, {"BP1"}), kNow); }
 
 std::vector<AuditRow> audit_rows(Store& store, const std::string& subject) {
   return store.audit_log().rows(AlertId{subject}, 100).value();

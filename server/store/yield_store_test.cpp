@@ -29,9 +29,7 @@ AlertId crisis(test::StoreFixture& f, int record, HubTime at) {
 
 TEST_CASE(
     "yield: the actionable answer stored with the resolution and audited, facts since a time") {
-  test::StoreFixture f(
-      {{kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}},
-      kNow - 100 * 24h);
+  test::StoreFixture f(test::enrolments(kGw, {"BP1"}), kNow - 100 * 24h);
   auto& book = f.store->alert_book();
   auto old = crisis(f, 1, kNow - 60 * 24h);
   REQUIRE(book.resolve(old, "dr-lee", Resolution{"", "no"}, kNow - 60 * 24h + 1h).has_value());

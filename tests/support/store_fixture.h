@@ -1,12 +1,15 @@
 // StoreFixture: a server store opened for one test case on the run's backend (SQLite file, or
 // a fresh PostgreSQL database: store_location.h), with the enrolment lines it is seeded with,
-// reopenable as a restart. Header-only: links through the test's own kotona::server_store.
+// reopenable as a restart; enrolments() makes the usual seed (one patient's devices on one hub,
+// open-ended). Header-only: links through the test's own kotona::server_store.
 // One per test case; not thread-safe.
 #pragma once
 
 #include <doctest/doctest.h>
 
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +19,19 @@
 #include "tests/support/store_location.h"
 
 namespace kotona::test {
+
+// Enrolment lines binding each of `devices` on `gw` to `patient`, from the epoch, open-ended:
+// e.g. StoreFixture(enrolments(kGw, {"BP1"}), kNow).
+inline std::vector<server::store::Enrolment> enrolments(
+    const GatewayId& gw, std::initializer_list<std::string_view> devices,
+    std::string_view patient = "patient-1") {
+  std::vector<server::store::Enrolment> lines;
+  for (const auto device : devices) {
+    lines.push_back({gw, DeviceSerial{std::string(device)}, PatientId{std::string(patient)},
+                     HubTime{}, std::nullopt});
+  }
+  return lines;
+}
 
 struct StoreFixture {
   TempDir dir;
