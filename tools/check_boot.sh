@@ -15,13 +15,9 @@
 # usage: check_boot.sh BUILD [ROOT_CACHE]   (ROOT_CACHE default BUILD/pkgroot-cache)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "$1" && pwd)
-cache=${2:-$build/pkgroot-cache}
-work=$build/bootroot
-root=$work/root
-start=$(date +%s)
 # shellcheck source=tools/debian_root.sh
 source "$here/debian_root.sh"
+root_paths bootroot "$@"
 
 # repack DEB RELEASE OUT [broken]: the package again as another release (dpkg-deb, seconds;
 # the same content) or, with "broken", a hub binary that exits at start.

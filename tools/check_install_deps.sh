@@ -11,13 +11,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
-build=$(cd "$1" && pwd)
-cache=${2:-$build/pkgroot-cache}
-work=$build/depsroot
-root=$work/root
-start=$(date +%s)
 # shellcheck source=tools/debian_root.sh
 source "$here/debian_root.sh"
+root_paths depsroot "$@"
 
 # What the scripts call (deploy/, tools/, tests/, bench/), beyond minbase's own programs.
 programs=(cmake ninja g++ ccache pkg-config git protoc mosquitto mosquitto_pub mosquitto_sub

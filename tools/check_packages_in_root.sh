@@ -10,13 +10,9 @@
 # tools/build_packages.sh BUILD first. Exit 1 with "FAIL: <check>" lines on any failed check.
 # usage: check_packages_in_root.sh BUILD [ROOT_CACHE]   (ROOT_CACHE default BUILD/pkgroot-cache)
 set -euo pipefail
-build=$(cd "$1" && pwd)
-cache=${2:-$build/pkgroot-cache}
-work=$build/pkgroot
-root=$work/root
-start=$(date +%s)
 # shellcheck source=tools/debian_root.sh
 source "$(dirname "$0")/debian_root.sh"
+root_paths pkgroot "$@"
 
 as_user() {  # as_user USER COMMAND...: the command in the root as USER, no network but loopback
   local user=$1

@@ -1,16 +1,28 @@
-# A scratch Debian 12 root for the package checks (sourced by check_packages_in_root.sh and
-# check_boot.sh; docs/packages.md): debootstrap minbase made once into $cache and copied to
-# $root for each run, /proc, /dev and apt's archive cache mounted into it, and a trap that
-# leaves no process in the root and nothing mounted on any exit.
-# The sourcing script sets: build (the build tree), cache (the root cache), work (scratch
-# directory, emptied), root (= $work/root); it may add cleanup steps to cleanup_extra.
+# A scratch Debian 12 root for the package checks (sourced by check_packages_in_root.sh,
+# check_boot.sh and check_install_deps.sh; docs/packages.md): debootstrap minbase made once
+# into $cache and copied to $root for each run, /proc, /dev and apt's archive cache mounted
+# into it, and a trap that leaves no process in the root and nothing mounted on any exit.
+# The sourcing script calls root_paths first; it may add cleanup steps to cleanup_extra.
 mounted=()
 fail=0
 cleanup_extra=()
 
+# root_paths SCRATCH BUILD [ROOT_CACHE]: sets build (the build tree BUILD), cache (ROOT_CACHE,
+# default BUILD/pkgroot-cache), work (BUILD/SCRATCH, emptied per run), root (= $work/root) and
+# start (the run's start, seconds since the epoch).
+root_paths() {
+  build=$(cd "$2" && pwd)
+  cache=${3:-$build/pkgroot-cache}
+  work=$build/$1
+  root=$work/root
+  start=$(date +%s)
+}
+
 root_cleanup() {  # every exit path: no process left in the root, nothing left mounted
   local p i
   for p in "${cleanup_extra[@]}"; do eval "$p" || true; done
+  # Before root_paths (a bad BUILD argument) there is no root: kill nothing.
+  [ -n "${root:-}" ] || return 0
   for p in /proc/[0-9]*; do
     [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -9 "${p#/proc/}" 2>/dev/null
   done
