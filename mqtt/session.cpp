@@ -87,6 +87,13 @@ asio::awaitable<bool> Session::Impl::connect() {
     client_->connect(options, context, request_listener_);
   });
   if (stopping_) co_return false;
+  if (!connack && lost_) {  // Paho reported the connection lost: an answer, not a silence
+    log_warn(opt_.log_name, "connect to " + opt_.uri + " failed: connection lost" +
+                                (lost_->empty() ? "" : ": " + *lost_));
+    counters_.add("mqtt_connect_failed");
+    note_short();
+    co_return false;
+  }
   if (!connack) {
     give_up("connect");
     co_return false;

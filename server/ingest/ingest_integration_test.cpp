@@ -302,4 +302,6 @@ TEST_CASE("ingest: broker closes every connection after the re-sent acks -> fres
   // re-sends the held two first and is closed.
   CHECK(test::eventually([&] { return broker.accepted() >= 5; }, 20s));
   CHECK(on_io(io, [&] { return counters.get("mqtt_client_renewed"); }) >= 1);
+  // Every connection was answered (closed by the broker): none waited out the 15 s.
+  CHECK(on_io(io, [&] { return counters.get("mqtt_no_answer"); }) == 0);
 }
