@@ -4,15 +4,7 @@ namespace kotona::server::http {
 
 namespace {
 
-constexpr std::size_t kMaxAddresses = 100000;  // as LoginThrottle's bound
-
-// LoginThrottle counts an address and an account; here the account is the address too, so
-// both keys hold the same count, and the attack episode it also tracks is not used.
-ThrottleConfig counting(ThrottleConfig c) {
-  c.free_per_account = c.free_per_address;
-  c.attack_failures = 1000;  // bounds its window of failure times; the episode is ignored
-  return c;
-}
+constexpr std::size_t kMaxAddresses = 100000;  // as FailureBackoff's bound
 
 }  // namespace
 
@@ -25,16 +17,16 @@ ThrottleConfig enrol_throttle_defaults() {
   return c;
 }
 
-EnrolThrottle::EnrolThrottle(const ThrottleConfig& config)
-    : config_(config), counts_(counting(config)) {}
+EnrolThrottle::EnrolThrottle(const ThrottleConfig& config) : config_(config), counts_(config) {}
 
 EnrolThrottle::Wait EnrolThrottle::check(const std::string& address, Time now) {
-  const auto delay = counts_.delay_for(address, address, now);
+  if (!config_.enabled) return {};
+  const auto delay = counts_.delay(address, config_.free_per_address, now);
   auto it = latest_.find(address);
   if (delay.count() <= 0 || it == latest_.end()) return {};
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(it->second.at + delay - now);
   if (left.count() <= 0) return {};
-  Wait wait{left, !it->second.told, counts_.failures_of(address, address, now)};
+  Wait wait{left, !it->second.told, counts_.failures(address, now)};
   it->second.told = true;
   return wait;
 }
@@ -45,7 +37,7 @@ void EnrolThrottle::refused(const std::string& address, Time now) {
     std::erase_if(latest_, [&](const auto& a) { return now - a.second.at > config_.forget_after; });
     if (latest_.size() >= kMaxAddresses) latest_.clear();  // only under a vast attack
   }
-  (void)counts_.failed(address, address, now);
+  counts_.failed(address, now);
   latest_[address] = {now, false};
 }
 

@@ -1,8 +1,9 @@
 // EnrolThrottle: refused hub enrolments (unknown, used or expired codes, CSRs the CA refuses)
 // per source address (issue 20), so the public POST /api/v1/hub/enrol is no guessing oracle.
-// LoginThrottle's mechanism (free failures, then delays doubling per failure, forgotten after
-// a quiet spell, bounded memory), but a request inside its delay is answered at once with 429
-// and Retry-After instead of being held: nothing of it is looked at, not even the code.
+// LoginThrottle's FailureBackoff (free failures, then delays doubling per failure, forgotten
+// after a quiet spell, bounded memory) keyed by the address alone, but a request inside its
+// delay is answered at once with 429 and Retry-After instead of being held: nothing of it is
+// looked at, not even the code.
 // Pure (time passed in); io thread only.
 #pragma once
 
@@ -20,7 +21,7 @@ ThrottleConfig enrol_throttle_defaults();
 
 class EnrolThrottle {
  public:
-  using Time = LoginThrottle::Time;
+  using Time = FailureBackoff::Time;
   // Only `enabled`, `free_per_address`, `first_delay`, `max_delay` and `forget_after` apply.
   explicit EnrolThrottle(const ThrottleConfig& config = enrol_throttle_defaults());
 
@@ -40,7 +41,7 @@ class EnrolThrottle {
     bool told = false;
   };
   ThrottleConfig config_;
-  LoginThrottle counts_;  // both of its keys are the address: one count per address
+  FailureBackoff counts_;  // keyed by the address
   std::map<std::string, Latest> latest_;
 };
 

@@ -13,51 +13,54 @@ std::string account_key(const std::string& account) { return "user:" + account; 
 
 }  // namespace
 
-LoginThrottle::Key& LoginThrottle::touch(const std::string& key, Time now) {
-  auto& k = keys_[key];
-  if (now - k.last > config_.forget_after) k.failures = 0;
-  return k;
+const FailureBackoff::Key* FailureBackoff::live(const std::string& key, Time now) const {
+  auto it = keys_.find(key);
+  if (it == keys_.end() || now - it->second.last > config_.forget_after) return nullptr;
+  return &it->second;
 }
 
-std::chrono::milliseconds LoginThrottle::delay_of(const std::string& key, int free, Time now) {
-  auto it = keys_.find(key);
-  if (it == keys_.end() || now - it->second.last > config_.forget_after) return {};
+std::chrono::milliseconds FailureBackoff::delay(const std::string& key, int free, Time now) const {
+  const Key* k = live(key, now);
+  if (!k) return {};
   // The attempt after `free` failures waits first_delay, each further one twice as long.
-  const int over = it->second.failures - free + 1;
+  const int over = k->failures - free + 1;
   if (over <= 0) return {};
   auto delay = config_.first_delay;
   for (int i = 1; i < over && delay < config_.max_delay; ++i) delay *= 2;
   return std::min(delay, config_.max_delay);
 }
 
-std::chrono::milliseconds LoginThrottle::delay_for(const std::string& address,
-                                                   const std::string& account, Time now) {
-  if (!config_.enabled) return {};
-  return std::max(delay_of(address_key(address), config_.free_per_address, now),
-                  delay_of(account_key(account), config_.free_per_account, now));
+int FailureBackoff::failures(const std::string& key, Time now) const {
+  const Key* k = live(key, now);
+  return k ? k->failures : 0;
 }
 
-int LoginThrottle::failures_of(const std::string& address, const std::string& account, Time now) {
-  int most = 0;
-  for (const auto& key : {address_key(address), account_key(account)}) {
-    auto it = keys_.find(key);
-    if (it != keys_.end() && now - it->second.last <= config_.forget_after) {
-      most = std::max(most, it->second.failures);
-    }
-  }
-  return most;
-}
-
-bool LoginThrottle::failed(const std::string& address, const std::string& account, Time now) {
+void FailureBackoff::failed(const std::string& key, Time now) {
   if (keys_.size() >= kMaxKeys) {
     std::erase_if(keys_, [&](const auto& k) { return now - k.second.last > config_.forget_after; });
     if (keys_.size() >= kMaxKeys) keys_.clear();  // only under a vast attack: start afresh
   }
-  for (const auto& key : {address_key(address), account_key(account)}) {
-    auto& k = touch(key, now);
-    ++k.failures;
-    k.last = now;
-  }
+  auto& k = keys_[key];
+  if (now - k.last > config_.forget_after) k.failures = 0;
+  ++k.failures;
+  k.last = now;
+}
+
+std::chrono::milliseconds LoginThrottle::delay_for(const std::string& address,
+                                                   const std::string& account, Time now) {
+  if (!config_.enabled) return {};
+  return std::max(backoff_.delay(address_key(address), config_.free_per_address, now),
+                  backoff_.delay(account_key(account), config_.free_per_account, now));
+}
+
+int LoginThrottle::failures_of(const std::string& address, const std::string& account, Time now) {
+  return std::max(backoff_.failures(address_key(address), now),
+                  backoff_.failures(account_key(account), now));
+}
+
+bool LoginThrottle::failed(const std::string& address, const std::string& account, Time now) {
+  backoff_.failed(address_key(address), now);
+  backoff_.failed(account_key(account), now);
   // An episode ends after a whole window without failures; the next burst is a new one.
   if (attacking_ && now - last_failure_ > config_.attack_window) attacking_ = false;
   last_failure_ = now;
@@ -80,7 +83,7 @@ bool LoginThrottle::failed(const std::string& address, const std::string& accoun
   return true;
 }
 
-void LoginThrottle::succeeded(const std::string& account) { keys_.erase(account_key(account)); }
+void LoginThrottle::succeeded(const std::string& account) { backoff_.forget(account_key(account)); }
 
 bool LoginThrottle::admit(const std::string& address) {
   auto& n = in_flight_[address];

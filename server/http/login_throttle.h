@@ -2,7 +2,8 @@
 // (known or not: both cost and answer the same), instead of a lock the real user cannot pass
 // (issue 17, OWASP ASVS 2.2.1). A delay is served BEFORE the password is checked, so a
 // guess costs the attacker time and the server no hashing. It also notices a sustained
-// attack (many failures in a window) once per episode. Pure (time passed in); io thread only.
+// attack (many failures in a window) once per episode. FailureBackoff, its per-key count and
+// delay, also serves EnrolThrottle. Pure (time passed in); io thread only.
 #pragma once
 
 #include <chrono>
@@ -28,10 +29,34 @@ struct ThrottleConfig {
   std::chrono::seconds attack_window{300};     // ...within this -> security.login_attack
 };
 
-class LoginThrottle {
+// Failures counted per key (a source address, an account name): after a key's `free` failures
+// the next attempt waits first_delay, each further one twice as long, up to max_delay; a key
+// quiet for forget_after starts afresh. At most 100000 keys (the forgotten ones dropped first).
+class FailureBackoff {
  public:
   using Time = std::chrono::steady_clock::time_point;
-  explicit LoginThrottle(ThrottleConfig config = {}) : config_(config) {}
+  explicit FailureBackoff(const ThrottleConfig& config) : config_(config) {}
+  // The wait before the next attempt on `key` (0 within its free failures or once forgotten).
+  std::chrono::milliseconds delay(const std::string& key, int free, Time now) const;
+  // `key`'s failures not yet forgotten.
+  int failures(const std::string& key, Time now) const;
+  void failed(const std::string& key, Time now);
+  void forget(const std::string& key) { keys_.erase(key); }
+
+ private:
+  struct Key {
+    int failures = 0;
+    Time last{};
+  };
+  const Key* live(const std::string& key, Time now) const;  // null: unknown or forgotten
+  ThrottleConfig config_;
+  std::map<std::string, Key> keys_;
+};
+
+class LoginThrottle {
+ public:
+  using Time = FailureBackoff::Time;
+  explicit LoginThrottle(ThrottleConfig config = {}) : config_(config), backoff_(config) {}
 
   // The wait before checking a login for `account` from `address`: the larger of the two
   // keys' delays (0 while both are within their free failures, or when disabled).
@@ -58,14 +83,8 @@ class LoginThrottle {
   int failures_of(const std::string& address, const std::string& account, Time now);
 
  private:
-  struct Key {
-    int failures = 0;
-    Time last{};
-  };
-  std::chrono::milliseconds delay_of(const std::string& key, int free, Time now);
-  Key& touch(const std::string& key, Time now);
   ThrottleConfig config_;
-  std::map<std::string, Key> keys_;  // "addr:1.2.3.4" / "user:name"
+  FailureBackoff backoff_;  // keys "addr:1.2.3.4" / "user:name"
   std::map<std::string, std::size_t> in_flight_;
   std::deque<Time> recent_;  // the last attack_failures failure times
   Time last_failure_{};
