@@ -72,6 +72,118 @@ Result<void> inserted_newest(Database& db, const std::vector<std::string_view>& 
   return {};
 }
 
+// A one-dimensional PostgreSQL array in its text form, `{e1,e2,...}`, built element by element:
+// a text quoted with `"` and `\` escaped, a number as it is, a missing value NULL.
+class PgArrayText {
+ public:
+  void add(std::string_view text) {
+    next();
+    text_ += '"';
+    for (char c : text) {
+      if (c == '"' || c == '\\') text_ += '\\';
+      text_ += c;
+    }
+    text_ += '"';
+  }
+  void add(std::int64_t value) { next(), text_ += std::to_string(value); }
+  template <typename T>
+  void add(const std::optional<T>& value) {
+    if (value) return add(*value);
+    next(), text_ += "NULL";
+  }
+  // The array's text; no element may be added after.
+  std::string_view done() { return text_ += '}', text_; }
+
+ private:
+  void next() {
+    if (text_.size() > 1) text_ += ',';
+  }
+  std::string text_ = "{";
+};
+
+// PostgreSQL: all of a flush's rows in ONE statement, the columns as arrays unnested in batch
+// order, and the devices' last reception (note_devices_received) in the same statement (issue
+// 15: three multi-row INSERTs and the upsert were four round trips a batch, and the backend
+// built each VALUES row's expressions at run time). Same ON CONFLICT, same RETURNING.
+constexpr const char* kPgInsertReadings =
+    "WITH ins AS (INSERT INTO readings(reading_uid, patient_id, gateway_id, device_serial, kind, "
+    "measured_unix_ms, device_time_unix_s, hub_time_unix_ms, clock_offset_s, values_json, "
+    "quality_json, received_unix_ms, provenance_json) "
+    "SELECT u.uid, u.patient, CAST(? AS TEXT), u.serial, u.kind, u.measured, u.device_s, u.hub, "
+    "u.offset_s, u.vals, u.quality, CAST(? AS BIGINT), u.provenance "
+    "FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), "
+    "CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), "
+    "CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[])) "
+    "AS u(uid, patient, serial, kind, measured, device_s, hub, offset_s, vals, quality, "
+    "provenance) " KOTONA_READING_UID_ON_CONFLICT
+    " RETURNING reading_uid, seq, patient_id, gateway_id, device_serial, received_unix_ms), "
+    "devices AS (INSERT INTO reading_devices(gateway_id, device_serial, last_received_unix_ms) "
+    "SELECT DISTINCT gateway_id, device_serial, received_unix_ms FROM ins "
+    "ON CONFLICT(gateway_id, device_serial) DO UPDATE SET "
+    "last_received_unix_ms = excluded.last_received_unix_ms "
+    "WHERE reading_devices.last_received_unix_ms < excluded.last_received_unix_ms) "
+    "SELECT reading_uid, seq, patient_id FROM ins";
+
+// Steps an INSERT ... RETURNING reading_uid, seq, patient_id of `rows` to its end:
+// inserted[first + i] says whether rows[i] was stored (its uid came back; the others' were stored
+// already). With the record push on (issue 19), each reading inserted gets its record-outbox row
+// in the same transaction, from the RETURNING row (no second look-up by uid).
+template <typename Row>
+Result<void> take_returning(Database& db, Statement& insert, std::span<const Row> rows,
+                            std::size_t first, bool record_push, HubTime received,
+                            std::vector<bool>& inserted) {
+  std::unordered_set<std::string> returned;
+  std::vector<InsertedReading> for_record;
+  while (true) {
+    auto more = insert.step();
+    if (!more) return fail(more.error());
+    if (!*more) break;
+    returned.insert(insert.column_text(0));
+    if (record_push) for_record.push_back({insert.column_int(1), insert.column_text(2)});
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    inserted[first + i] = returned.contains(rows[i].reading.uid.value);
+  }
+  return enqueue_for_record(db, for_record, received);
+}
+
+// `rows` (ReadingLedger::Row, private to the ledger: deduced) through kPgInsertReadings;
+// inserted[i] says whether rows[i] was stored (its uid in the RETURNING list). With the record
+// push on, each inserted reading gets its record-outbox row in the same transaction.
+// REQUIRES: no uid twice in `rows` (store_batch_in_transaction flushes before a repeat).
+template <typename Row>
+Result<void> insert_unnested(Database& db, std::span<const Row> rows, const GatewayId& gateway,
+                             HubTime received, bool record_push, std::vector<bool>& inserted) {
+  PgArrayText uid, patient, serial, kind, measured, device_s, hub, offset_s, values, quality,
+      provenance;
+  for (const auto& row : rows) {
+    const Reading& reading = row.reading;
+    uid.add(reading.uid.value);
+    patient.add(row.patient.value);
+    serial.add(reading.device.serial.value);
+    kind.add(kind_name(reading.measurement));
+    measured.add(ms(measured_time(reading)));
+    std::optional<std::int64_t> device_time, offset;
+    if (reading.device_time) device_time = reading.device_time->time_since_epoch().count();
+    if (reading.clock_offset) offset = reading.clock_offset->count();
+    device_s.add(device_time);
+    hub.add(ms(reading.hub_time));
+    offset_s.add(offset);
+    values.add(row.values_json);
+    quality.add(encode_quality_json(reading.quality));
+    provenance.add(encode_provenance_json(reading.provenance));
+  }
+  auto insert = db.prepare(kPgInsertReadings);
+  if (!insert) return fail(insert.error());
+  insert->bind(1, gateway.value).bind(2, ms(received));
+  int p = 3;
+  for (auto* array : {&uid, &patient, &serial, &kind, &measured, &device_s, &hub, &offset_s,
+                      &values, &quality, &provenance}) {
+    insert->bind(p++, array->done());
+  }
+  return take_returning(db, *insert, rows, 0, record_push, received, inserted);
+}
+
 }  // namespace
 
 // One INSERT of `rows` readings: the statement text per row count (and with or without its
@@ -100,9 +212,15 @@ constexpr int kInsertColumns = 13;
 // DO NOTHING), which the caller sorts into duplicate or conflict.
 Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<const Row> rows) {
   constexpr std::size_t kMaxRowsPerInsert = 64;  // 832 parameters: far below either limit
-  // PostgreSQL: RETURNING saves a round trip; the record push needs each row's seq.
-  const bool returning = record_push_ || db_.backend() != "sqlite";
   std::vector<bool> inserted(rows.size(), false);
+  if (db_.backend() != "sqlite") {  // PostgreSQL: one statement, the devices' upsert in it
+    if (rows.empty()) return inserted;
+    auto stored =
+        insert_unnested(db_, rows, txn.topic_gateway, txn.received, record_push_, inserted);
+    if (!stored) return fail(stored.error());
+    return inserted;
+  }
+  const bool returning = record_push_;  // the record push needs each row's seq
   for (std::size_t done = 0; done < rows.size();) {
     std::size_t n = kMaxRowsPerInsert;
     while (n > rows.size() - done) n /= 2;
@@ -143,21 +261,9 @@ Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<con
       done += n;
       continue;
     }
-    std::set<std::string> returned;
-    std::vector<InsertedReading> for_record;
-    while (true) {
-      auto more = insert->step();
-      if (!more) return fail(more.error());
-      if (!*more) break;
-      returned.insert(insert->column_text(0));
-      if (record_push_) for_record.push_back({insert->column_int(1), insert->column_text(2)});
-    }
-    for (std::size_t i = done; i < done + n; ++i) {
-      inserted[i] = returned.contains(rows[i].reading.uid.value);
-    }
-    // Issue 19: with the push on, each reading inserted gets its record-outbox row in this
-    // same transaction, from the RETURNING row (no second look-up by uid).
-    if (auto r = enqueue_for_record(db_, for_record, txn.received); !r) return fail(r.error());
+    auto taken = take_returning(db_, *insert, rows.subspan(done, n), done, record_push_,
+                                txn.received, inserted);
+    if (!taken) return fail(taken.error());
     done += n;
   }
   if (auto r = note_devices_received(txn, rows, inserted); !r) return fail(r.error());
