@@ -205,7 +205,7 @@ Result<std::variant<Redeemed, CodeRefusal>> EnrolmentCodes::redeem(std::string_v
   // The hub now serves the code's patient: its typed-in values are that patient's when no
   // other patient is enrolled on it (manual_binding.h). A conflict (typed values stored after
   // now) leaves `manual` as it is: the hub is enrolled all the same.
-  if (auto typed = follow_hub_patient(db_, audit_, gateway, now, patient, "hub", now); !typed) {
+  if (auto typed = follow_hub_patient(db_, &audit_, gateway, now, patient, "hub", now); !typed) {
     return fail(typed.error());
   }
   if (auto r = transaction.commit(); !r) return fail(r.error());

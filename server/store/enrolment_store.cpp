@@ -2,7 +2,9 @@
 // write is one transaction with its audit row. The henkilötunnus is stored but never written
 // to the audit log (its detail says only whether it was set or changed).
 #include <algorithm>
+#include <set>
 
+#include "core/log.h"
 #include "server/store/manual_binding.h"
 #include "server/store/patient_register.h"
 
@@ -89,6 +91,23 @@ Result<void> close_binding(Database& db, std::int64_t id, HubTime at) {
   close->bind(1, ms(at)).bind(2, id);
   if (auto r = close->step(); !r) return fail(r.error());
   return {};
+}
+
+// The latest instant the gateway's bindings of measuring devices changed (a start or an end;
+// the epoch when none): from then on it serves the patients it serves now.
+Result<HubTime> last_change(Database& db, const GatewayId& gateway) {
+  auto stmt = db.prepare(
+      "SELECT MAX(valid_from_unix_ms), MAX(valid_to_unix_ms) FROM enrolment "
+      "WHERE gateway_id = ? AND device_serial <> ?");
+  if (!stmt) return fail(stmt.error());
+  stmt->bind(1, gateway.value).bind(2, std::string(kManualSerial));
+  auto row = stmt->step();
+  if (!row) return fail(row.error());
+  HubTime at{};
+  for (int i = 0; *row && i < 2; ++i) {
+    if (!stmt->column_is_null(i)) at = std::max(at, from_ms(stmt->column_int(i)));
+  }
+  return at;
 }
 
 // How many stored readings of the device were measured at/after `from`.
@@ -256,7 +275,7 @@ Result<EnrolmentWrite> PatientRegister::enrol_device(const Enrolment& binding,
                  detail, {},  {}};
   if (auto r = audit_.append(audit); !r) return fail(r.error());
   if (binding.device_serial.value != kManualSerial) {
-    auto typed = follow_hub_patient(db_, audit_, binding.gateway, from, std::nullopt, actor, now);
+    auto typed = follow_hub_patient(db_, &audit_, binding.gateway, from, std::nullopt, actor, now);
     if (!typed) return fail(typed.error());
     if (!typed->conflict.empty()) return conflict(typed->conflict);
   }
@@ -306,7 +325,7 @@ Result<EnrolmentWrite> PatientRegister::end_enrolment(std::int64_t id, HubTime a
   if (auto r = audit_.append(audit); !r) return fail(r.error());
   if (record.binding.device_serial.value != kManualSerial) {
     auto typed =
-        follow_hub_patient(db_, audit_, record.binding.gateway, at, std::nullopt, actor, now);
+        follow_hub_patient(db_, &audit_, record.binding.gateway, at, std::nullopt, actor, now);
     if (!typed) return fail(typed.error());
     if (!typed->conflict.empty()) return conflict(typed->conflict);
   }
@@ -367,6 +386,27 @@ Result<std::vector<Enrolment>> PatientRegister::seed_enrolment(const std::vector
     }
     if (auto r = add_enrolment(fresh); !r) return fail(r.error());
   }
+  // `manual` follows a config-seeded hub's one patient as it does an API-enrolled one's
+  // (manual_binding.h), from the time its bindings last changed; a repeated start changes
+  // nothing. Each hub in its own transaction; no audit rows, as for the config's own lines.
+  std::set<std::string> hubs;
+  for (const auto& line : lines) {
+    if (line.device_serial.value == kManualSerial || !hubs.insert(line.gateway.value).second) {
+      continue;
+    }
+    Transaction transaction(db_);
+    if (auto r = transaction.begin(); !r) return fail(r.error());
+    auto at = last_change(db_, line.gateway);
+    if (!at) return fail(at.error());
+    auto typed = follow_hub_patient(db_, nullptr, line.gateway, *at, std::nullopt, "config", now);
+    if (!typed) return fail(typed.error());
+    if (!typed->conflict.empty()) {
+      log_warn("store",
+               "config: `manual` of " + line.gateway.value + " left as it is: " + typed->conflict);
+      continue;  // rolled back
+    }
+    if (auto r = transaction.commit(); !r) return fail(r.error());
+  }
   return api_managed;
 }
 
@@ -382,7 +422,7 @@ Result<bool> PatientRegister::has_patient(const PatientId& patient) {
   return *row && stmt->column_int(0) != 0;
 }
 
-Result<ManualFollow> follow_hub_patient(Database& db, AuditLog& audit, const GatewayId& gateway,
+Result<ManualFollow> follow_hub_patient(Database& db, AuditLog* audit, const GatewayId& gateway,
                                         HubTime at, const std::optional<PatientId>& hub_patient,
                                         const std::string& actor, HubTime now) {
   const DeviceSerial manual{std::string(kManualSerial)};
@@ -420,7 +460,7 @@ Result<ManualFollow> follow_hub_patient(Database& db, AuditLog& audit, const Gat
                  std::move(detail),
                  {},
                  {}};
-    return audit.append(row);
+    return audit != nullptr ? audit->append(row) : Result<void>{};
   };
   HubTime from = std::max(at, last_end);
   if (open) {  // automatic, and the hub no longer serves (only) its patient: it ends

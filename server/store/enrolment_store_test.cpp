@@ -191,16 +191,53 @@ TEST_CASE("seed_enrolment: config line for a device the API moved or ended -> ke
   auto ignored = f.store->patients().seed_enrolment(config, kNow);
   REQUIRE(ignored.has_value());
   CHECK(ignored->size() == 2);
-  CHECK(f.store->count_rows("enrolment").value() == 4);  // + `manual` once B alone is served
+  // + `manual`: A's from the seed, ended when B came, B's once B alone is served.
+  CHECK(f.store->count_rows("enrolment").value() == 5);
   CHECK(f.patient_of(measured_at("1", kMove + 1min)) == "patient-b");
+}
+
+TEST_CASE(
+    "seed_enrolment: a config-seeded hub serving one patient -> `manual` follows that patient, "
+    "two patients -> none, a restart changes nothing") {
+  Fixture f;
+  const GatewayId gw2{"gw-2"};
+  const std::vector<Enrolment> config{
+      {kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt},
+      {kGw, DeviceSerial{"GL1"}, PatientId{"patient-a"}, HubTime{}, std::nullopt},
+      {gw2, DeviceSerial{"BP7"}, PatientId{"patient-a"}, HubTime{}, std::nullopt},
+      {gw2, DeviceSerial{"GL7"}, PatientId{"patient-b"}, HubTime{}, std::nullopt}};
+  REQUIRE(f.store->patients().seed_enrolment(config, kNow - 24h).value().empty());
+  const DeviceSerial manual{std::string(kManualSerial)};
+  auto manual_of = [&](const GatewayId& g) {
+    return f.store->patients().enrolments({std::nullopt, g, manual}, 10).value();
+  };
+  REQUIRE(manual_of(kGw).size() == 1);
+  CHECK(manual_of(kGw)[0].source == "auto");
+  CHECK(manual_of(kGw)[0].binding.patient.value == "patient-a");
+  CHECK(manual_of(kGw)[0].binding.valid_from == HubTime{});  // as the config's own lines
+  CHECK(manual_of(gw2).empty());  // two patients: a typed value names neither
+  // What the patient types in on gw-1's page is stored as theirs, not quarantined.
+  CHECK(f.patient_of(typed_at("t1", kNow - 2h)) == "patient-a");
+  // The same config at the next start: nothing more.
+  REQUIRE(f.store->patients().seed_enrolment(config, kNow).value().empty());
+  CHECK(manual_of(kGw).size() == 1);
+  std::vector<std::string> automatic;
+  const auto audit = f.store->audit_log().rows(std::nullopt, 50);
+  REQUIRE(audit.has_value());
+  for (const auto& row : *audit) {
+    if (row.action.starts_with("enrol.auto")) automatic.push_back(row.actor + " " + row.action);
+  }
+  CHECK(automatic.empty());  // as the config's own lines: the config file is their record
+  CHECK(f.store->audit_log().verify().value().ok);
 }
 
 TEST_CASE(
     "open: database from before the register (no patients, no enrolment.source) -> "
     "migrated, config bindings read as 'config'") {
   Fixture f;
-  REQUIRE(
-      f.store->patients().seed_enrolment({{kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt}}, kNow));
+  // What a server of then wrote for a config line: the binding alone (no `manual` follows).
+  REQUIRE(f.store->patients().add_enrolment(
+      {kGw, kBp, PatientId{"patient-a"}, HubTime{}, std::nullopt}));
   f.store.reset();
   {
     auto db = Database::open(f.location);

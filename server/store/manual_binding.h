@@ -1,8 +1,9 @@
 // The hub's pseudo-device `manual` (values typed in on the hub's own page, issue 20 part 5b)
 // follows the hub's patient: a typed value names no patient, only the hub, so `manual` is bound
 // to a patient only while the hub serves exactly one. follow_hub_patient() runs inside the
-// transaction of each enrolment write (PatientRegister::enrol_device, end_enrolment) and of a
-// hub's enrolment (EnrolmentCodes::redeem). Defined in enrolment_store.cpp.
+// transaction of each enrolment write (PatientRegister::enrol_device, end_enrolment), of a
+// hub's enrolment (EnrolmentCodes::redeem), and at start for each hub the config's `enrol`
+// lines name (seed_enrolment, actor "config"). Defined in enrolment_store.cpp.
 #pragma once
 
 #include <optional>
@@ -29,8 +30,10 @@ struct ManualFollow {
 // "enrol.auto"), moving an automatic binding of another patient; when it is several or none,
 // an open automatic binding of `manual` is ended at `at` (audit row "enrol.auto_end"): typed
 // values are then quarantined (not_enrolled) and a technical alert asks a person whose they
-// are. A binding of `manual` an admin made (source api or config) is never touched. Errors: kIo.
-[[nodiscard]] Result<ManualFollow> follow_hub_patient(Database& db, AuditLog& audit,
+// are. A binding of `manual` an admin made (source api or config) is never touched. `audit`:
+// where those rows go; nullptr for the config seed, whose own bindings are not audited either.
+// Errors: kIo.
+[[nodiscard]] Result<ManualFollow> follow_hub_patient(Database& db, AuditLog* audit,
                                                       const GatewayId& gateway, HubTime at,
                                                       const std::optional<PatientId>& hub_patient,
                                                       const std::string& actor, HubTime now);

@@ -223,10 +223,12 @@ TEST_CASE("seed_enrolment: same lines twice -> one row, new patient -> old row c
   std::vector<Enrolment> lines{
       {kGw, DeviceSerial{"BP1"}, PatientId{"patient-1"}, HubTime{}, std::nullopt}};
   REQUIRE(f.store->patients().seed_enrolment(lines, kNow));
-  CHECK(f.rows("enrolment") == 1);
-  lines[0].patient = PatientId{"patient-2"};
+  CHECK(f.rows("enrolment") == 2);  // BP1, and the hub's `manual` following its one patient
   REQUIRE(f.store->patients().seed_enrolment(lines, kNow));
   CHECK(f.rows("enrolment") == 2);
+  lines[0].patient = PatientId{"patient-2"};
+  REQUIRE(f.store->patients().seed_enrolment(lines, kNow));
+  CHECK(f.rows("enrolment") == 4);  // both moved to patient-2 at kNow
   Reading later = bp_reading("5", 120, 80);
   later.hub_time = kNow + 1min;
   later.device_time.reset();

@@ -72,6 +72,7 @@ async function noUntranslated(page, where) {
               bpRow: bp && [bp.dataset.online, bp.cells[2].dataset.k || "", bp.cells[5].firstChild.dataset.k].join(" "),
               inrRow: inr && inr.cells[2].textContent,
               deviceRows: all("#ov-devices tbody tr").length,
+              typedRow: q("#ov-devices tbody tr[data-serial='manual'] [data-k='overview.typedIn']") !== null,
               bpMean: q("#overview p[data-figure='bp']") && q("#overview p[data-figure='bp']").textContent,
               weight: q("#overview p[data-figure='weight']") && q("#overview p[data-figure='weight']").dataset.delta,
               bpLines: all("#overview svg.trend[data-kind='bp'] polyline[data-series='systolic_mmhg']").map(l => l.dataset.device).sort().join(" "),
@@ -94,8 +95,10 @@ async function noUntranslated(page, where) {
           "home BP mean of both monitors' readings 152/95, one line per monitor: " + seen.bpMean);
     check(seen.weight === "1.2", "weight change over the period +1.2 kg: " + seen.weight);
     check(seen.agp === "5@6", "glucose daily pattern (AGP): the five readings, taken at one time of day, median 6: " + seen.agp);
-    check(seen.bpRow === "true  overview.state.connected" && seen.deviceRows === 9,
-          "device rows (9 enrolled): the monitor's hub online, the monitor connected: " + seen.bpRow);
+    // 9 meters, and the hub's form for typed-in values (its one patient's, seeded from config).
+    check(seen.bpRow === "true  overview.state.connected" && seen.deviceRows === 10 && seen.typedRow,
+          "device rows (9 meters + typed in): the monitor's hub online, the monitor connected: " + seen.bpRow +
+          " rows " + seen.deviceRows + " typed " + seen.typedRow);
     check(seen.inrRow && /\d/.test(seen.inrRow), "the INR meter's last transmission: " + seen.inrRow);
     check(seen.implant.length === 1 && /2[\s,]?400/.test(seen.implant[0]) && seen.implant[0].includes("7,5".replace(",", lang === "en" ? "." : ",")),
           "implant summary: RV impedance 2400, AF burden 7.5: " + seen.implant[0]);
