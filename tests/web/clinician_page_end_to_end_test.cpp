@@ -415,12 +415,15 @@ TEST_CASE(
 
 TEST_CASE(
     "page overview as the demo shows it (issue 18 part 4): the age in the heading, TTR over "
-    "tests minutes apart in hours, the newest 10 of 14 implant summaries and a button for all") {
+    "tests minutes apart in hours, the newest 10 of 14 implant summaries and a button for all, "
+    "a stored threshold the config now refuses said NOT IN FORCE with the value in use") {
   SystemUnderTest sys;
+  // The config's hypoglycaemia level 2 at 3.5: patient-1's stored level 1 of 3.2 (below it)
+  // is refused, the config's 3.9 is in force.
   sys.extra_server_config =
       "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1") +
       "enrol = " + sys.gateway_id() + " INR0001 patient-1\nenrol = " + sys.gateway_id() +
-      " IMP0001 patient-1\n";
+      " IMP0001 patient-1\nrule = patient-1 glucose_hypo_l2_mmol_l=3.5\n";
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
   auto registered = http_request(
@@ -448,6 +451,16 @@ TEST_CASE(
     }
     return readings;
   });
+  {  // set before the config line came (this connection has no seed: the defaults, 3.0)
+    auto store = kotona::server::store::Store::open(sys.store_location());
+    REQUIRE_MESSAGE(store.has_value(), (store ? "" : kotona::describe(store.error())));
+    auto set = (*store)->thresholds().change(
+        kotona::PatientId{"patient-1"}, {{"glucose_hypo_l1_mmol_l", "3.2"}}, "dr-page",
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()),
+        10);
+    REQUIRE_MESSAGE(set.has_value(), (set ? "" : kotona::describe(set.error())));
+    REQUIRE_FALSE(set->refused.has_value());
+  }
   run_page(sys, "overview_short_page.cjs", {"dr-page", kTestPassword, KOTONA_SHOT_DIR},
            {"BPSIM0001", {"measure", "186/116/82"}, {}});
 }
