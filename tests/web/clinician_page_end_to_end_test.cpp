@@ -246,27 +246,30 @@ TEST_CASE(
 
 namespace {
 
-// patient-1's last 24 days of every kind but BP, stored as the hub would have sent them (the
-// server's own store code, a second connection) before the page opens.
-// Stores the readings `make(hub, now)` gives as the hub would have sent them, through the
+// Stores the readings `make(hub, now)` gives as `hub` would have sent them, through the
 // server's own store code (a second connection) before the page opens; `rules` first, as the
-// server's `rule` lines (the alerts raised on the way use them).
+// server's `rule` lines (the alerts raised on the way use them). Each must end `expected`.
 using Readings = std::vector<kotona::Reading>;
-void store_as_hub(SystemUnderTest& sys,
-                  const std::function<Readings(const kotona::GatewayId&, kotona::HubTime)>& make,
-                  const std::map<std::string, kotona::server::alerts::RuleConfig>& rules = {}) {
+using MakeReadings = std::function<Readings(const kotona::GatewayId&, kotona::HubTime)>;
+void store_as(SystemUnderTest& sys, const kotona::GatewayId& hub, const MakeReadings& make,
+              kotona::server::store::Disposition expected,
+              const std::map<std::string, kotona::server::alerts::RuleConfig>& rules = {}) {
   auto store = kotona::server::store::Store::open(sys.store_location());
   REQUIRE_MESSAGE(store.has_value(), (store ? "" : kotona::describe(store.error())));
   if (!rules.empty()) (*store)->alert_book().set_rule_configs(rules);
-  const kotona::GatewayId gw{sys.gateway_id()};
   const auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  kotona::server::store::Batch batch{gw, 1, make(gw, now), {}};
-  auto out = (*store)->ledger().store_batch(gw, batch, now);
+  kotona::server::store::Batch batch{hub, 1, make(hub, now), {}};
+  auto out = (*store)->ledger().store_batch(hub, batch, now);
   REQUIRE_MESSAGE(out.has_value(), (out ? "" : kotona::describe(out.error())));
-  for (const auto& r : out->readings) {
-    CHECK(r.disposition == kotona::server::store::Disposition::kStored);
-  }
+  for (const auto& r : out->readings) CHECK(r.disposition == expected);
+}
+
+// store_as() on the system's own hub, every reading stored.
+void store_as_hub(SystemUnderTest& sys, const MakeReadings& make,
+                  const std::map<std::string, kotona::server::alerts::RuleConfig>& rules = {}) {
+  store_as(sys, kotona::GatewayId{sys.gateway_id()}, make,
+           kotona::server::store::Disposition::kStored, rules);
 }
 
 Readings history(const kotona::GatewayId& gw, kotona::HubTime now) {
@@ -581,22 +584,33 @@ TEST_CASE(
 
 TEST_CASE(
     "page self-reported readings (issue 20 part 5): values typed in on the hub marked on the "
-    "alert and beside their points, the meter's unmarked, in Finnish, Swedish and English") {
+    "alert and beside their points, the meter's unmarked, a value typed in on a hub of two "
+    "patients held with its own sentence, in Finnish, Swedish and English") {
   SystemUnderTest sys;
+  // gw-test-0002 serves patient-1 and patient-2 (another ward's): its typed values name no one.
   sys.extra_server_config =
       "team = ward-1 patient-1\n" + test_user_config("dr-page", "clinician", "ward-1") +
       "enrol = " + sys.gateway_id() + " INR0001 patient-1\nenrol = " + sys.gateway_id() +
-      " manual patient-1\n";
+      " manual patient-1\nenrol = gw-test-0002 BPHOME2 patient-1\n"
+      "enrol = gw-test-0002 GLUHOME2 patient-2\n";
   sys.start_broker();
   sys.start_server({"BPSIM0001"});
   register_aino(sys);
-  store_as_hub(sys, [](const kotona::GatewayId& gw, kotona::HubTime now) {
+  auto typed = [](kotona::Reading r, kotona::Enterer who, std::string name) {
+    r.device.driver = "manual";
+    r.provenance = kotona::Provenance{kotona::EntrySource::kManual, who, std::move(name)};
+    return r;
+  };
+  store_as(
+      sys, kotona::GatewayId{"gw-test-0002"},
+      [&](const kotona::GatewayId& gw, kotona::HubTime now) {
+        return Readings{
+            typed(kotona::test::bp(gw, "manual", "mq1", 158, 97, now - std::chrono::minutes(20)),
+                  kotona::Enterer::kPatient, "")};
+      },
+      kotona::server::store::Disposition::kQuarantined);
+  store_as_hub(sys, [&](const kotona::GatewayId& gw, kotona::HubTime now) {
     using kotona::test::reading_of;
-    auto typed = [](kotona::Reading r, kotona::Enterer who, std::string name) {
-      r.device.driver = "manual";
-      r.provenance = kotona::Provenance{kotona::EntrySource::kManual, who, std::move(name)};
-      return r;
-    };
     return Readings{
         reading_of(gw, "INR0001", "1", kotona::Inr{2.6, std::nullopt, std::nullopt},
                    now - std::chrono::hours(48)),

@@ -6,7 +6,10 @@
 // crisis alert carries the "self-reported" mark; the patient's overview marks the typed points
 // (never the meter's) with it beside the point, inside the chart (the top value's too), the
 // relative's name in the point's tooltip, and the INR legend names the typed-in line in words
-// ("käsin syötetyt"), never "manual". No untranslated text, no console error. Screenshots SHOT_DIR/manual-{fi,sv,en}{,-patient}.png.
+// ("käsin syötetyt"), never "manual". A BP 158/97 typed in on gw-test-0002, a hub of two
+// patients, is held: its alert says so in the typed-in sentence ("Syötetty käsin keskittimen
+// ...", its .one form) with the value, never the "new meter" one. No untranslated text, no
+// console error. Screenshots SHOT_DIR/manual-{fi,sv,en}{,-patient}.png.
 "use strict";
 const { chromium } = require(process.argv[2]);
 const { openPage, signIn, untranslated } = require("./page_checks.cjs");
@@ -16,6 +19,9 @@ const log = (...a) => console.log(new Date().toISOString(), ...a);
 function check(ok, what) { if (!ok) throw new Error("check failed: " + what); log("ok:", what); }
 const mark = {fi: "itse ilmoitettu", sv: "själv rapporterad", en: "self-reported"};
 const typedIn = {fi: "käsin syötetyt", sv: "inmatade för hand", en: "typed in"};
+const heldTyped = {fi: "Syötetty käsin keskittimen gw-test-0002 omalla sivulla", sv: "Inmatat för hand på hubbens gw-test-0002 egen sida",
+                   en: "Typed in on hub gw-test-0002's own page"};
+const newMeter = {fi: "Uusi mittari", sv: "En ny mätare", en: "A new meter"};
 
 (async () => {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true });
@@ -35,6 +41,12 @@ const typedIn = {fi: "käsin syötetyt", sv: "inmatade för hand", en: "typed in
       const badge = row.locator("span.self-reported");
       check(await badge.count() === 1 && (await badge.textContent()) === mark[lang],
             `${lang}: the typed crisis alert is marked "${mark[lang]}"`);
+      // The value typed in on a hub of two patients: held, said as typed in, with its value.
+      const held = page.locator("#alerts tr[data-rule='quarantine.not_enrolled'] .sentence");
+      const heldText = await held.textContent();
+      check(await held.count() === 1 && await held.getAttribute("data-k") === "alert.quarantine.not_enrolled.typed.one" &&
+            heldText.includes(heldTyped[lang]) && heldText.includes("158") && heldText.includes("97") && !heldText.includes(newMeter[lang]),
+            `${lang}: the held typed-in value in its own sentence with 158/97: ` + heldText);
       let bad = await page.evaluate(untranslated);
       check(bad.length === 0, `${lang}: no untranslated text` + (bad.length ? ":\n  " + bad.join("\n  ") : ""));
       await page.screenshot({ path: `${shots}/manual-${lang}.png` });
