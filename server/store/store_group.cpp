@@ -9,11 +9,7 @@
 // no check outside it can foresee; undecodable payloads never get this far (the ingest
 // quarantines them first). On PostgreSQL a failed statement also poisons the whole transaction
 // until it is rolled back to a savepoint, so a savepoint is the only way to keep the others.
-// It costs one statement per batch (no fsync; on PostgreSQL a round trip): each batch's
-// savepoint is taken inside the one before it, never released (RELEASE was one more round trip
-// a batch, issue 15); ROLLBACK TO names the newest savepoint of that name, so a refused batch
-// undoes only its own statements, and the COMMIT keeps every batch not rolled back. A group is
-// at most 64 deep (kGroupMessages, server/ingest/ingest.cpp).
+// It costs two statements per batch (no fsync; on PostgreSQL two round trips).
 #include "server/store/reading_ledger.h"
 
 namespace kotona::server::store {
@@ -21,6 +17,7 @@ namespace kotona::server::store {
 namespace {
 
 constexpr const char* kSavepoint = "SAVEPOINT kotona_batch";
+constexpr const char* kRelease = "RELEASE SAVEPOINT kotona_batch";
 constexpr const char* kRollbackTo = "ROLLBACK TO SAVEPOINT kotona_batch";
 
 }  // namespace
@@ -46,6 +43,7 @@ Result<std::vector<Result<BatchOutcome>>> ReadingLedger::store_batches(
       // leaves nothing to keep, and the whole group fails unacked.
       if (auto r = db_.exec(kRollbackTo); !r) return fail(r.error());
     }
+    if (auto r = db_.exec(kRelease); !r) return fail(r.error());
 #endif
     outcomes.push_back(std::move(outcome));
   }
