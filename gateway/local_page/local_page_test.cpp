@@ -187,6 +187,28 @@ TEST_CASE("local server: another Host, a foreign Origin or a non-form POST -> re
   CHECK(s.counters.get("local_page_refused") == 3);
 }
 
+TEST_CASE(
+    "local server: a body or header over the limit -> 413 or 431 in the browser's language, "
+    "counted") {
+  Served s;
+  int calls = 0;
+  s.server.add_route("POST", "/echo", [&](const lp::LocalRequest&) {
+    ++calls;
+    return lp::redirect("/");
+  });
+  s.start();
+  const std::string form = "Content-Type: application/x-www-form-urlencoded\r\n";
+  const auto big = post("127.0.0.1", s.port, "/echo", std::string(64 * 1024, 'a'),
+                        form + "Accept-Language: sv\r\n");
+  CHECK(big.starts_with("HTTP/1.1 413"));
+  CHECK(big.find("Begäran kunde inte hanteras.") != std::string::npos);
+  CHECK(get("127.0.0.1", s.port, "/", "X-Junk: " + std::string(9000, 'x') + "\r\n")
+            .starts_with("HTTP/1.1 431"));
+  CHECK(calls == 0);
+  CHECK(s.counters.get("local_page_too_large") == 2);
+  CHECK(get("127.0.0.1", s.port, "/nope").starts_with("HTTP/1.1 404"));  // still serving
+}
+
 TEST_CASE("local server: a closed listener no longer answers, loopback still does") {
   Served s;
   lp::add_status_page(s.server, [] { return lp::HubView{}; });

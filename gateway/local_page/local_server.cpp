@@ -71,6 +71,8 @@ struct LocalServer::Impl : std::enable_shared_from_this<LocalServer::Impl> {
   bhttp::response<bhttp::string_body> answer(const std::string& name,
                                              const bhttp::request<bhttp::string_body>& req);
   // Empty when the request may be served; else why not (counted, 400/421/403).
+  static bhttp::response<bhttp::string_body> to_response(LocalResponse out, unsigned version,
+                                                         bool keep_alive, bool head);
   std::optional<std::pair<int, std::string>> refusal(const Listener& l,
                                                      const bhttp::request<bhttp::string_body>& req);
   LocalResponse route(const LocalRequest& req) const;
@@ -118,6 +120,19 @@ asio::awaitable<void> LocalServer::Impl::session(std::shared_ptr<Impl> self, std
     parser.header_limit(8 * 1024);
     stream.expires_after(options.read_timeout);
     auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+      // Answered, then closed (the rest of the request is not read): a person's browser
+      // never sends this much, so it is counted and said, not silently dropped.
+      counters.add("local_page_too_large");
+      const int status = ec == bhttp::error::body_limit ? 413 : 431;
+      log_warn(kLog, "refused " + std::to_string(status) + ": request over the hub's limit");
+      LocalRequest local;
+      local.lang = choose_lang("", parser.get()[bhttp::field::accept_language]);
+      auto res = to_response(text_page(local, status, "page.badRequest"), 11, false, false);
+      stream.expires_after(options.write_timeout);
+      co_await bhttp::async_write(stream, res, kTuple);
+      break;
+    }
     if (ec) {
       if (ec != bhttp::error::end_of_stream && ec != asio::error::operation_aborted) {
         counters.add("local_page_bad_request");
@@ -187,7 +202,14 @@ bhttp::response<bhttp::string_body> LocalServer::Impl::answer(
     if (req.method() == bhttp::verb::post) local.form = decode_form(req.body());
     out = route(local);
   }
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), req.version()};
+  return to_response(std::move(out), req.version(), req.keep_alive(),
+                     req.method() == bhttp::verb::head);
+}
+
+bhttp::response<bhttp::string_body> LocalServer::Impl::to_response(LocalResponse out,
+                                                                   unsigned version,
+                                                                   bool keep_alive, bool head) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), version};
   res.set(bhttp::field::server, "kotona-hub");
   res.set(bhttp::field::content_type, out.content_type);
   res.set(bhttp::field::cache_control, "no-store");
@@ -197,8 +219,8 @@ bhttp::response<bhttp::string_body> LocalServer::Impl::answer(
   // page's own form POSTs, which the Origin check must refuse.
   res.set("Referrer-Policy", "same-origin");
   for (const auto& [k, val] : out.headers) res.set(k, val);
-  res.keep_alive(req.keep_alive());
-  if (req.method() != bhttp::verb::head) res.body() = std::move(out.body);
+  res.keep_alive(keep_alive);
+  if (!head) res.body() = std::move(out.body);
   res.prepare_payload();
   return res;
 }
