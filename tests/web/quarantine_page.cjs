@@ -3,7 +3,7 @@
 //   node quarantine_page.cjs PLAYWRIGHT_CORE_DIR URL USER PASSWORD GATEWAY DEVICE PATIENT
 // Prints "page live" once an admin is signed in and the (empty) section is shown; the C++ test
 // then starts a meter that is not enrolled. Steps: its crisis reading is listed as held
-// (not_enrolled) with the decoded values and a Release action; releasing it before enrolment is
+// (not_enrolled) with the decoded values (named from the catalogue) and a Release action; releasing it before enrolment is
 // refused and it stays listed; after enrolling the device (the API, as an admin would) Release
 // stores it: the item leaves the list and the reading's clinical alert appears live. Exit 0
 // when every step passed; 1 with the reason otherwise.
@@ -39,7 +39,8 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     check(await item.count() === 1, "held reading listed");
     const text = await item.first().textContent();
     check(text.includes("not_enrolled") && text.includes(gateway), "reason and hub shown: " + text);
-    check(text.includes("186") && text.includes("systolic_mmhg"), "decoded reading shown");
+    check(text.includes("186") && text.includes("(mmHg)") && !text.includes("systolic_mmhg"),
+          "decoded reading shown with the catalogue's names, not the field names: " + text);
     check(await item.first().locator("button").count() === 1, "release action offered");
 
     // Released before the device is enrolled: refused, still held.

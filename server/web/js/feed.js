@@ -3,7 +3,7 @@
 // live) and notes on an alert (issue 18 part 3). Element ids and data-* attributes are used
 // by tests/web/*.cjs.
 import {$, button, call, el, say, show} from "./api.js";
-import {duration, has, known, num, t, tx, when} from "./i18n.js";
+import {duration, has, heldValuesText, known, num, t, tx, when} from "./i18n.js";
 import {ensurePatient, matchesPatient, patientName, patientParts, teamOf} from "./patients.js";
 import {addAlertNote, alertNotes} from "./notes.js";
 import {showPatient} from "./trend.js";
@@ -56,6 +56,7 @@ function valueText(key, v) {
   if ((key === "hub" || key === "device") && !v) return t("alertv.unknown");
   if (key === "limit" && known("thr.key." + v)) return t("thr.key." + v);  // a threshold's name
   if (key === "reason" && known("alertv.reason." + v)) return t("alertv.reason." + v);  // the hub's class
+  if (key === "values") return heldValuesText(v);  // held readings (quarantine alerts)
   return String(v);
 }
 

@@ -64,6 +64,27 @@ export function day(ms) { return new Intl.DateTimeFormat(locales[lang], {dateSty
 export function num(v, digits = 1) {
   return new Intl.NumberFormat(locales[lang], {maximumFractionDigits: digits}).format(v);
 }
+// A reading's values as a person reads them ("Verenpaine: systolinen (mmHg) 158, ..."): the kind
+// and each value's name from the catalogue, numbers as this language writes them; a name the
+// catalogue lacks stays as sent.
+export function readingText(kind, values) {
+  const name = known("kind." + kind) ? t("kind." + kind) : kind;
+  const shown = v => typeof v === "number" ? num(v, 2) : typeof v === "object" ? JSON.stringify(v) : String(v);
+  const parts = Object.entries(values || {}).map(([k, v]) => (known("series." + k) ? t("series." + k) : k) + " " + shown(v));
+  return parts.length ? name + ": " + parts.join(", ") : name;
+}
+// The values of held readings as a quarantine alert carries them ("bp {...}; inr {...}"), each
+// through readingText; an item that does not parse stays as sent.
+export function heldValuesText(text) {
+  return String(text).split("; ").map(item => {
+    const space = item.indexOf(" ");
+    try {
+      return readingText(item.slice(0, space), JSON.parse(item.slice(space + 1)));
+    } catch {
+      return item;
+    }
+  }).join("; ");
+}
 // Seconds as people read them ("12 min", "3,5 h", "2 vrk"), one decimal, in this language.
 export function duration(s) {
   const [n, unit] = s < 120 ? [s, "s"] : s < 7200 ? [s / 60, "min"] : s < 172800 ? [s / 3600, "h"] : [s / 86400, "d"];

@@ -1,7 +1,7 @@
 // The quarantine section: admins only (the API refuses everyone else). What the server could
 // not store; a not_enrolled reading can be released once its device is enrolled.
 import {$, button, call, el, say} from "./api.js";
-import {when} from "./i18n.js";
+import {readingText, when} from "./i18n.js";
 
 export async function quarantine() {
   if (sessionStorage.getItem("kotona.role") !== "admin") return;
@@ -13,7 +13,7 @@ export async function quarantine() {
     if (q.releasable) act.append(button("quarantine.release", "", () => release(q.id)));
     tr.append(el("td", when(new Date(q.received_unix_ms).toISOString())), el("td", q.reason),
               el("td", q.gateway_id), el("td", q.device_serial),
-              el("td", q.reading ? q.reading.kind + " " + JSON.stringify(q.reading.values) : ""), act);
+              el("td", q.reading ? readingText(q.reading.kind, q.reading.values) : ""), act);
     return tr;
   });
   $("q-items").replaceChildren(...rows);
