@@ -38,7 +38,8 @@ function check(ok, what) { if (!ok) throw new Error("check failed: " + what); lo
     }
     check(await item.count() === 1, "held reading listed");
     const text = await item.first().textContent();
-    check(text.includes("not_enrolled") && text.includes(gateway), "reason and hub shown: " + text);
+    check(text.includes("Rekisteröimätön laite (not_enrolled)") && text.includes(gateway),
+          "reason by its Finnish name with its code, and hub shown: " + text);
     check(text.includes("186") && text.includes("(mmHg)") && !text.includes("systolic_mmhg"),
           "decoded reading shown with the catalogue's names, not the field names: " + text);
     check(await item.first().locator("button").count() === 1, "release action offered");
