@@ -42,6 +42,17 @@ function(kotona_broken switch)
   endif()
 endfunction()
 
+# kotona_gcc_coroutine_frames(SOURCE...): GCC 12 misreads a coroutine frame freed by Asio's own
+# operator delete (awaitable_frame_base, the one that allocated it) as a mismatched new/delete.
+# Which coroutine it hits moves with inlining: aarch64-linux-gnu-g++ 12 at -O2 failed on two
+# (the arm64 ctest, 2026-12-07) whose native build passed. A false positive: off for the sources
+# named (per source, so the rest of the tree keeps the warning and its ccache entries).
+function(kotona_gcc_coroutine_frames)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    set_property(SOURCE ${ARGN} APPEND PROPERTY COMPILE_OPTIONS -Wno-mismatched-new-delete)
+  endif()
+endfunction()
+
 set(KOTONA_WARNINGS -Wall -Wextra -Wshadow -Wconversion -Werror)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   # clang's -Wconversion also warns on sign changes, which GCC's (the house compiler) does not.
