@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <algorithm>
+
 namespace kotona {
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
@@ -38,6 +40,17 @@ std::string html_escape(std::string_view text) {
     }
   }
   return out;
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view text,
+                                                      std::size_t max_digits) {
+  if (text.empty() || text.size() > std::min<std::size_t>(max_digits, 9)) return std::nullopt;
+  long long seconds = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    seconds = seconds * 10 + (c - '0');
+  }
+  return std::chrono::seconds(seconds);
 }
 
 }  // namespace kotona

@@ -8,6 +8,7 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "gateway/enrol/https_post.h"
 #include "gateway/enrol/hub_key.h"
 #include "gateway/local_page/page.h"

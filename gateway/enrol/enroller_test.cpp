@@ -62,17 +62,6 @@ enrol::HttpsAnswer throttle(std::string retry_after) {
 
 }  // namespace
 
-TEST_CASE("enrol retry-after: delta seconds read, anything else refused") {
-  CHECK(enrol::parse_retry_after("120") == 120s);
-  CHECK(enrol::parse_retry_after("0") == 0s);
-  CHECK_FALSE(enrol::parse_retry_after(""));
-  CHECK_FALSE(enrol::parse_retry_after("-5"));
-  CHECK_FALSE(enrol::parse_retry_after("1.5"));
-  CHECK_FALSE(enrol::parse_retry_after(" 30"));
-  CHECK_FALSE(enrol::parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"));
-  CHECK_FALSE(enrol::parse_retry_after("99999999999999999999"));
-}
-
 TEST_CASE(
     "enroller: 429 Retry-After 90 -> the page says the wait in each language, no form, no "
     "attempt sent before it, the code sent after it") {

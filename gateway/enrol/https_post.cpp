@@ -103,17 +103,6 @@ asio::awaitable<HttpsAnswer> exchange(asio::io_context& io, Url url, std::string
 
 }  // namespace
 
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view text) {
-  // Up to 9 digits: no overflow, and far beyond any wait the caller would honour.
-  if (text.empty() || text.size() > 9) return std::nullopt;
-  long long seconds = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    seconds = seconds * 10 + (c - '0');
-  }
-  return std::chrono::seconds(seconds);
-}
-
 void https_post_json(asio::io_context& io, const std::string& url, const std::string& ca_file,
                      std::string body, std::chrono::milliseconds timeout,
                      std::function<void(HttpsAnswer)> done) {

@@ -20,10 +20,6 @@ struct HttpsAnswer {
   std::string retry_after = {};  // the Retry-After header as sent ("" = none)
 };
 
-// A Retry-After value in delta-seconds ("120"): the wait. nullopt for anything else (empty,
-// not digits, over a day's worth of digits, or the HTTP-date form, which the server never sends).
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view text);
-
 // REQUIRES: url starts with https:// (enrol_config checks it).
 void https_post_json(boost::asio::io_context& io, const std::string& url,
                      const std::string& ca_file, std::string body,

@@ -8,6 +8,8 @@
 #include <boost/beast/ssl.hpp>
 #include <utility>
 
+#include "core/text.h"
+
 namespace kotona::server::record {
 
 namespace asio = boost::asio;
@@ -24,13 +26,6 @@ struct Target {
   Endpoint endpoint;
   std::chrono::milliseconds timeout;
 };
-
-std::optional<std::chrono::seconds> retry_after_of(std::string_view text) {
-  if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != text.npos) {
-    return std::nullopt;  // the HTTP-date form is not used by FHIR servers we know: ignored
-  }
-  return std::chrono::seconds(std::stoll(std::string(text)));
-}
 
 // One request: resolve -> connect -> (handshake) -> write -> read. Keeps itself alive
 // through its handlers; `done` is called exactly once.
@@ -118,7 +113,9 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
       answer.status = static_cast<int>(self->res_.result_int());
       answer.body = std::move(self->res_.body());
       const auto retry_after = self->res_[http::field::retry_after];
-      answer.retry_after = retry_after_of(std::string_view(retry_after.data(), retry_after.size()));
+      // Up to 6 digits (11.6 days); the HTTP-date form is ignored (core/text.h).
+      answer.retry_after =
+          parse_retry_after(std::string_view(retry_after.data(), retry_after.size()), 6);
       self->deliver(std::move(answer));
     });
   }
