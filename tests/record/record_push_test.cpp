@@ -83,7 +83,8 @@ struct Receiver {
     argv.insert(argv.end(), extra.begin(), extra.end());
     child.reset();
     child.emplace(argv, dir / ("receiver-" + std::to_string(++starts) + ".log"));
-    REQUIRE_MESSAGE(test::wait_for_port(port, 10s), "receiver did not start");
+    // 30 s: a python3 start on a loaded 2-core CI machine once took over 10 (2026-12-07).
+    REQUIRE_MESSAGE(test::wait_for_port(port, 30s), "receiver did not start");
   }
   bool running() { return child && child->running(); }
   void kill() {
