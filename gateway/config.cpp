@@ -182,7 +182,7 @@ Result<GatewayConfig> parse_gateway_config(const ConfigFile& file, DriverLookup 
     if (!*r) return fail(r->error());
   }
   if (!batch) return fail(batch.error());
-  auto inflight = file.get_int("max_inflight_readings", 1000, 1, 1000000);
+  auto inflight = file.get_int("max_inflight_readings", 2000, 1, 1000000);
   if (!inflight) return fail(inflight.error());
   config.max_inflight_readings = static_cast<std::size_t>(*inflight);
   auto reserve_kb = file.get_int("outbox_reserve_kb", 1024, 0, 1024 * 1024);

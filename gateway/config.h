@@ -60,7 +60,7 @@ struct GatewayConfig {
   bool ble_pair = false;  // pair devices without a bond (config ble_pair = on)
   std::chrono::milliseconds ack_timeout{10000};
   std::size_t batch_max_readings = 100;
-  std::size_t max_inflight_readings = 1000;  // sent and not yet acked (issue 15)
+  std::size_t max_inflight_readings = 2000;  // sent and not yet acked (issue 15)
   std::chrono::milliseconds status_interval{30000};
   std::chrono::milliseconds reconnect_min{500};
   std::chrono::milliseconds reconnect_max{30000};

@@ -10,24 +10,25 @@ void SentBook::mark(std::int64_t seq, const std::string& uid, Time at) {
   by_time_.emplace(at, seq);
   it->second.at = at;
   ++it->second.count;
-  if (added) seq_by_uid_[uid] = seq;
+  if (added) seq_by_uid_[it->second.uid] = seq;  // the view of the node's own copy
   high_water_ = std::max(high_water_, seq);
 }
 
 void SentBook::forget(const std::string& uid) {
   auto it = seq_by_uid_.find(uid);
   if (it == seq_by_uid_.end()) return;
-  if (auto sent = by_seq_.find(it->second); sent != by_seq_.end()) {
-    by_time_.erase({sent->second.at, it->second});
+  const std::int64_t seq = it->second;
+  seq_by_uid_.erase(it);  // before the node its key views
+  if (auto sent = by_seq_.find(seq); sent != by_seq_.end()) {
+    by_time_.erase({sent->second.at, seq});
     by_seq_.erase(sent);
   }
-  seq_by_uid_.erase(it);
 }
 
 void SentBook::clear() {
+  seq_by_uid_.clear();  // before the nodes its keys view
   by_seq_.clear();
   by_time_.clear();
-  seq_by_uid_.clear();
   high_water_ = 0;
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -47,7 +48,10 @@ class SentBook {
   };
   std::map<std::int64_t, Sent> by_seq_;
   std::set<std::pair<Time, std::int64_t>> by_time_;  // (sent at, seq) of every row in by_seq_
-  std::unordered_map<std::string, std::int64_t> seq_by_uid_;
+  // Keys view the uid held in by_seq_'s node (a map node never moves), so a row's uid is kept
+  // once: a hub holds max_inflight_readings (4000) of them while it drains (issue 15: the
+  // hub's RSS gate, < 16 MB).
+  std::unordered_map<std::string_view, std::int64_t> seq_by_uid_;
   std::int64_t high_water_ = 0;
 };
 

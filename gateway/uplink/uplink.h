@@ -26,7 +26,7 @@ struct UplinkOptions {
   // Readings sent and not yet acked, at most (re-sends of those do not add). Without a cap a
   // backlog went out far faster than the server acks it and every row waited out ack_timeout
   // in the queues: a 100k backlog on one hub was re-sent ~10 times over (issue 15).
-  std::size_t max_inflight_readings = 1000;
+  std::size_t max_inflight_readings = 2000;
   // TLS: the broker must present a certificate signed by tls_ca naming the URI's host; this
   // hub authenticates with tls_cert/tls_key. All empty for a plaintext (loopback demo) broker.
   std::string tls_ca = "";

@@ -43,9 +43,14 @@ constexpr std::size_t kStatusFlushRows = 1000;
 // takes what is waiting, never waits for more (at a low rate a group is one message, stored as
 // before), and is capped so a backlog still yields the io thread (/healthz, timers) every few
 // milliseconds: at most kGroupMessages messages, and the group is stored early once it holds
-// kGroupReadings readings.
+// kGroupReadings readings. That is half of what one hub keeps in flight (the gateway's
+// max_inflight_readings, 2000): while the server stores and commits one group, the hub's next
+// batches are already waiting for the next turn. With a group as large as the hub's whole
+// window (2000 and 1000 until 2026-12-08), the server's commit and the hub's turn-around
+// took turns, and one hub drained into PostgreSQL at ~17k readings/s instead of ~35k
+// (docs/performance.md, "One hub's window, two groups").
 constexpr std::size_t kGroupMessages = 64;
-constexpr std::size_t kGroupReadings = 2000;
+constexpr std::size_t kGroupReadings = 1000;
 // Acks Paho may hold unsent (mqtt/session.h): a turn publishes up to kGroupMessages at once and
 // the broker takes ~20 at a time; at Paho's default 100 a burst failed some (a hub re-sends
 // what it is not acked: duplicates, not losses, but the re-sends cost the fleet).

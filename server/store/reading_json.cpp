@@ -222,6 +222,71 @@ std::string encode_quality_json(const QualityFlags& q) {
   return out;
 }
 
+namespace {
+
+// The flags in the column's key order; uid_conflict last, after the precision.
+struct QualityKey {
+  std::string_view key;
+  bool QualityFlags::*flag;
+};
+constexpr QualityKey kQualityKeys[] = {
+    {"clock_suspect", &QualityFlags::clock_suspect},
+    {"clock_missing", &QualityFlags::clock_missing},
+    {"irregular_pulse", &QualityFlags::irregular_pulse},
+    {"body_movement", &QualityFlags::body_movement},
+    {"device_error", &QualityFlags::device_error},
+    {"control_result", &QualityFlags::control_result},
+    {"implausible", &QualityFlags::implausible},
+};
+
+bool has_true(std::string_view text, std::string_view key) {
+  std::string pattern;
+  pattern.reserve(key.size() + 8);
+  pattern.append("\"").append(key).append("\":true");
+  return text.find(pattern) != std::string_view::npos;
+}
+
+}  // namespace
+
+std::string encode_stored_quality_json(const QualityFlags& q) {
+  std::string out = "{";
+  auto add = [&out](std::string_view key, std::string_view value) {
+    if (out.size() > 1) out += ',';
+    out.append("\"").append(key).append("\":").append(value);
+  };
+  for (const auto& k : kQualityKeys) {
+    if (q.*k.flag) add(k.key, "true");
+  }
+  if (q.device_time_precision != TimePrecision::kSecond) {
+    std::string name = "\"";
+    name.append(time_precision_name(q.device_time_precision)).append("\"");
+    add("device_time_precision", name);
+  }
+  if (q.uid_conflict) add("uid_conflict", "true");
+  out += '}';
+  return out;
+}
+
+// Both stored forms are the server's own text (no spaces, keys as written above), so a flag
+// is true exactly when `"key":true` occurs; the full form's "false" flags read as absent.
+std::string expand_quality_json(std::string_view stored) {
+  if (stored.empty() || stored.front() != '{' || stored.back() != '}') return std::string(stored);
+  QualityFlags q;
+  for (const auto& k : kQualityKeys) q.*k.flag = has_true(stored, k.key);
+  q.uid_conflict = has_true(stored, "uid_conflict");
+  constexpr std::string_view kPrecision = "\"device_time_precision\":\"";
+  if (auto at = stored.find(kPrecision); at != std::string_view::npos) {
+    const auto from = at + kPrecision.size();
+    const auto to = stored.find('"', from);
+    if (to != std::string_view::npos) {
+      if (auto p = parse_time_precision(stored.substr(from, to - from))) {
+        q.device_time_precision = *p;
+      }
+    }
+  }
+  return encode_quality_json(q);
+}
+
 std::optional<std::string> encode_provenance_json(const Provenance& p) {
   if (p.source == EntrySource::kDevice) return std::nullopt;
   json::object o{{"source", entry_source_name(p.source)}, {"enterer", enterer_name(p.enterer)}};

@@ -19,6 +19,14 @@ std::string encode_values_json(const Measurement& measurement);
 // {"clock_suspect":false,...,"implausible":false,"uid_conflict":false}. implausible and
 // uid_conflict are the server's own flags (QualityFlags), never from the wire.
 std::string encode_quality_json(const QualityFlags& quality);
+// What the readings.quality_json column holds (issue 15): only the flags that are true (and the
+// precision when coarser than seconds), same keys and order: {} for a clean reading. The eight
+// "false" flags were ~170 of a row's bytes, written on every reading (SQLite database -44 %).
+std::string encode_stored_quality_json(const QualityFlags& quality);
+// A stored quality_json back in the full form encode_quality_json writes (what the API and the
+// FHIR export read): rows in the compact form and rows written before it read the same. A text
+// that is not a JSON object is returned unchanged.
+std::string expand_quality_json(std::string_view stored);
 // {"systolic_mmhg":180,...}
 std::string encode_threshold_json(const std::vector<std::pair<std::string, double>>& threshold);
 // {"systolic":185,"limit_systolic":180,"hub":"gw-1"}: what an alert's sentence names

@@ -93,6 +93,42 @@ TEST_CASE(
   }
 }
 
+// The column holds only the true flags (issue 15); every reader gets the full form back, from
+// rows in either form, so the API's "quality" object is unchanged for old and new rows.
+TEST_CASE("stored quality_json: only true flags, expanded back to the full form, old rows too") {
+  CHECK(encode_stored_quality_json({}) == "{}");
+  QualityFlags some;
+  some.clock_missing = true;
+  some.implausible = true;
+  some.device_time_precision = TimePrecision::kHour;
+  some.uid_conflict = true;
+  CHECK(encode_stored_quality_json(some) ==
+        "{\"clock_missing\":true,\"implausible\":true,\"device_time_precision\":\"hour\","
+        "\"uid_conflict\":true}");
+  for (unsigned bits = 0; bits < 256; ++bits) {
+    for (auto p : {TimePrecision::kSecond, TimePrecision::kMinute, TimePrecision::kHour,
+                   TimePrecision::kDay}) {
+      QualityFlags q{(bits & 1) != 0,
+                     (bits & 2) != 0,
+                     (bits & 4) != 0,
+                     (bits & 8) != 0,
+                     (bits & 16) != 0,
+                     (bits & 32) != 0,
+                     p,
+                     (bits & 64) != 0};
+      q.uid_conflict = (bits & 128) != 0;
+      const auto full = encode_quality_json(q);
+      CHECK(expand_quality_json(encode_stored_quality_json(q)) == full);
+      CHECK(expand_quality_json(full) == full);  // a row stored before the compact form
+    }
+  }
+  // The alert SQL's test for an implausible row ("quality_json NOT LIKE '%"implausible":true%'")
+  // reads both forms.
+  CHECK(encode_stored_quality_json(some).find("\"implausible\":true") != std::string::npos);
+  CHECK(expand_quality_json("") == "");
+  CHECK(expand_quality_json("not json") == "not json");
+}
+
 // Blood pressure, weight, SpO2 and temperature are written without the Boost.JSON object
 // (issue 15). The texts below are what that object printed (taken from the build before the
 // change): stored rows and the duplicate check compare this text byte for byte.

@@ -5,6 +5,7 @@
 // (invariant 7). Borrows the store's Database and stages; not thread-safe: io thread only.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,10 +41,11 @@ class ReadingLedger {
   [[nodiscard]] Result<BatchOutcome> store_batch(const GatewayId& topic_gateway, const Batch& batch,
                                                  HubTime received);
   // Group commit (issue 15, store_group.cpp): every batch as store_batch() would store it, all
-  // in ONE transaction, each inside a savepoint of its own, so a batch the database refuses is
-  // rolled back alone and the others are kept. One outcome per batch, in order (the refused
-  // ones: their error; nothing of them stored, so no ack). Errors: kIo when the transaction
-  // does not commit; then nothing of any batch was stored and no ack may be sent.
+  // in ONE transaction; when the database refuses a batch, the group is stored again with a
+  // savepoint per batch, so that batch is rolled back alone and the others are kept. One outcome
+  // per batch, in order (the refused ones: their error; nothing of them stored, so no ack). Errors:
+  // kIo when the transaction does not commit; then nothing of any batch was stored and no ack may
+  // be sent.
   [[nodiscard]] Result<std::vector<Result<BatchOutcome>>> store_batches(
       std::span<const GroupedBatch> group);
 
@@ -93,6 +95,9 @@ class ReadingLedger {
   struct Txn;  // store_txn.h
   struct Row;  // store_txn.h: a reading admitted for its row
   // store_batch()'s work inside a transaction the caller opened and commits.
+  // store_batches' second attempt, after a batch was refused: a savepoint per batch.
+  [[nodiscard]] Result<std::vector<Result<BatchOutcome>>> store_batches_one_by_one(
+      std::span<const GroupedBatch> group);
   [[nodiscard]] Result<BatchOutcome> store_batch_in_transaction(const GatewayId& topic_gateway,
                                                                 const Batch& batch,
                                                                 HubTime received);
@@ -132,6 +137,9 @@ class ReadingLedger {
                                                      HubTime now, std::vector<StoredAlert>& out);
   [[nodiscard]] Result<std::int64_t> evict_over_cap(const std::string& gateway);
 
+  // Enrolment history by "gateway\ndevice serial", read once per group transaction
+  // (store_batches sets it for the group's duration; patient_in).
+  std::map<std::string, std::vector<EnrolmentRecord>>* group_bindings_ = nullptr;
   Database& db_;
   AlertBook& alert_book_;
   AuditLog& audit_log_;

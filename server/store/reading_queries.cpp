@@ -37,7 +37,7 @@ StoredReading row_to_reading(const Statement& s) {
   r.hub_time = HubTime{std::chrono::milliseconds{s.column_int(6)}};
   if (!s.column_is_null(7)) r.clock_offset = std::chrono::seconds{s.column_int(7)};
   r.values_json = s.column_text(8);
-  r.quality_json = s.column_text(9);
+  r.quality_json = expand_quality_json(s.column_text(9));  // the full form (API)
   if (!s.column_is_null(10)) r.provenance = decode_provenance_json(s.column_text(10));
   return r;
 }

@@ -170,7 +170,7 @@ Result<void> insert_unnested(Database& db, std::span<const Row> rows, const Gate
     hub.add(ms(reading.hub_time));
     offset_s.add(offset);
     values.add(row.values_json);
-    quality.add(encode_quality_json(reading.quality));
+    quality.add(encode_stored_quality_json(reading.quality));
     provenance.add(encode_provenance_json(reading.provenance));
   }
   auto insert = db.prepare(kPgInsertReadings);
@@ -238,7 +238,7 @@ Result<std::vector<bool>> ReadingLedger::insert_readings(Txn& txn, std::span<con
       insert->bind(p + 6, ms(measured_time(reading))).bind(p + 7, device_s);
       insert->bind(p + 8, ms(reading.hub_time)).bind(p + 9, offset_s);
       insert->bind(p + 10, row.values_json);
-      insert->bind(p + 11, encode_quality_json(reading.quality));
+      insert->bind(p + 11, encode_stored_quality_json(reading.quality));
       insert->bind(p + 12, ms(txn.received));
       insert->bind(p + 13, encode_provenance_json(reading.provenance));
       p += kInsertColumns;
@@ -446,8 +446,21 @@ Result<ReadingOutcome> ReadingLedger::store_one(Txn& txn, const Reading& reading
 Result<std::optional<PatientId>> ReadingLedger::patient_in(Txn& txn, const Reading& reading) {
   auto it = txn.bindings.find(reading.device.serial.value);
   if (it == txn.bindings.end()) {
+    // Within a group (store_batches) once per hub and device for all its batches: a drain's
+    // group is ten batches of one hub's one meter, and on PostgreSQL each look-up was a round
+    // trip (issue 15). Same reasoning as Txn::bindings: the group's transaction holds the
+    // write lock, so no enrolment can change under it.
+    std::string key;
+    if (group_bindings_) {
+      key = txn.topic_gateway.value + '\n' + reading.device.serial.value;
+      if (auto cached = group_bindings_->find(key); cached != group_bindings_->end()) {
+        it = txn.bindings.emplace(reading.device.serial.value, cached->second).first;
+        return patient_at(it->second, measured_time(reading));
+      }
+    }
     auto bindings = patients_.device_bindings(txn.topic_gateway, reading.device.serial);
     if (!bindings) return fail(bindings.error());
+    if (group_bindings_) group_bindings_->emplace(std::move(key), *bindings);
     it = txn.bindings.emplace(reading.device.serial.value, std::move(*bindings)).first;
   }
   return patient_at(it->second, measured_time(reading));

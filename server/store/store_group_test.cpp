@@ -1,8 +1,9 @@
-// store_batches(), group commit (issue 15): the batches of one inbox turn in one transaction,
-// each in a savepoint. Each batch must come out as store_batch() alone would store it (a uid
-// re-sent within the group is a duplicate, a conflict still quarantined-as-derived with its
-// technical alert, a clinical alert raised once), and a batch the database refuses must cost
-// the others in its group nothing. Runs on both backends ("[postgresql]" variant).
+// store_batches(), group commit (issue 15): the batches of one inbox turn in one transaction;
+// when one is refused, the group again with a savepoint per batch. Each batch must come out as
+// store_batch() alone would store it (a uid re-sent within the group is a duplicate, a conflict
+// still quarantined-as-derived with its technical alert, a clinical alert raised once), and a batch
+// the database refuses must cost the others in its group nothing. Runs on both backends
+// ("[postgresql]" variant).
 #include <doctest/doctest.h>
 
 #include "server/store/store.h"
@@ -61,6 +62,25 @@ TEST_CASE("group commit: a batch the database refuses -> rolled back alone, the 
   REQUIRE(again.has_value());
   CHECK(again->readings.at(0).disposition == Disposition::kStored);
   CHECK(f.readings() == 3);
+}
+
+// The first attempt stored the batches before the refused one, with their alert; the second
+// attempt starts from its rollback, so nothing of the first is left twice (issue 15).
+TEST_CASE("group commit: a refused batch after an alerting one -> the alert raised once") {
+  GroupFixture f;
+  std::vector<GroupedBatch> group{f.batch({bp_of("BP1", 1, 190)}), f.batch({bp_of("REFUSED", 1)}),
+                                  f.batch({bp_of("BP1", 2)})};
+  auto out = f.store->ledger().store_batches(group);
+  REQUIRE(out.has_value());
+  REQUIRE(out->size() == 3);
+  REQUIRE((*out)[0].has_value());
+  CHECK((*out)[0]->readings.at(0).disposition == Disposition::kStored);
+  REQUIRE((*out)[0]->new_alerts.size() == 1);
+  CHECK_FALSE((*out)[1].has_value());
+  REQUIRE((*out)[2].has_value());
+  CHECK((*out)[2]->readings.at(0).disposition == Disposition::kStored);
+  CHECK(f.readings() == 2);
+  CHECK(f.store->count_rows("alerts").value_or(-1) == 1);
 }
 
 TEST_CASE("group commit: re-sends and conflicts within one group -> as batch by batch") {

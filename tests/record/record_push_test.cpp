@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -82,9 +83,24 @@ struct Receiver {
                                   std::to_string(port), "--state",       state_path().string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     child.reset();
-    child.emplace(argv, dir / ("receiver-" + std::to_string(++starts) + ".log"));
-    // 30 s: a python3 start on a loaded 2-core CI machine once took over 10 (2026-12-07).
-    REQUIRE_MESSAGE(test::wait_for_port(port, 30s), "receiver did not start");
+    const auto log = dir / ("receiver-" + std::to_string(++starts) + ".log");
+    child.emplace(argv, log);
+    // 30 s: a python3 start on a loaded 2-core CI machine once took over 10 (2026-12-07). When
+    // it does not listen, its log says why (test::free_port() keeps ports out of the ephemeral
+    // range since 2026-12-08: a port lost to another process's connection was the likely cause).
+    if (listening(30s)) return;
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    FAIL("receiver did not start on port " << port << "; its log:\n" << text);
+  }
+  // Until the port takes connections, the receiver exits or `limit` passes.
+  bool listening(std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (test::wait_for_port(port, 250ms)) return true;
+      if (!child->running()) return test::wait_for_port(port, 1ms);
+    }
+    return false;
   }
   bool running() { return child && child->running(); }
   void kill() {

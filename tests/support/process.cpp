@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 extern char** environ;
 
@@ -35,8 +37,48 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-int free_port() {
+namespace {
+
+// The kernel's ephemeral range (outgoing connections' local ports), "32768 60999" by default.
+std::pair<int, int> ephemeral_ports() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768, high = 60999;
+  in >> low >> high;
+  return {low, high};
+}
+
+bool bindable(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+// Below the ephemeral range: a port from bind(0) is an ephemeral one, which any process's next
+// outgoing connection (wait_for_port's own probes among them) may take as its local port before
+// the test's listener binds it; the listener then fails to start (record_push_test's receiver,
+// "receiver did not start", twice in CI-like runs on 2026-12-07/08). Ports here are handed out
+// only by bind(); random, so parallel tests rarely pick the same one, and checked free.
+int free_port() {
+  const auto [low, high] = ephemeral_ports();
+  (void)high;
+  const int top = low - 1;
+  const int bottom = std::max(10000, top - 20000);
+  if (top > bottom) {
+    thread_local std::mt19937 pick(std::random_device{}() ^ static_cast<unsigned>(getpid()));
+    std::uniform_int_distribution<int> port(bottom, top);
+    for (int i = 0; i < 200; ++i) {
+      const int p = port(pick);
+      if (bindable(p)) return p;
+    }
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);  // no room below the range: any free port
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -27,7 +27,8 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A loopback TCP port that was free a moment ago (bind port 0, read it, close).
+// A loopback TCP port that was free a moment ago, below the kernel's ephemeral range (so no
+// outgoing connection takes it before the test binds it).
 int free_port();
 
 // Waits until something accepts TCP connections on 127.0.0.1:port. False on timeout.
