@@ -23,6 +23,11 @@ Reading reading(Measurement m) {
   finalize_reading(GatewayId{"gw-1"}, r);
   return r;
 }
+// The six device flags and implausible from the low 7 bits of `bits`, with precision `p`.
+QualityFlags flags_of(unsigned bits, TimePrecision p) {
+  return {(bits & 1) != 0,  (bits & 2) != 0,  (bits & 4) != 0, (bits & 8) != 0,
+          (bits & 16) != 0, (bits & 32) != 0, p,                (bits & 64) != 0};
+}
 }  // namespace
 
 TEST_CASE("decode_reading_json: every kind -> the reading encode_reading_json was given") {
@@ -72,14 +77,7 @@ TEST_CASE(
                    TimePrecision::kDay}) {
       Reading r = reading(Weight{80});
       auto& q = r.quality;
-      q = {(bits & 1) != 0,
-           (bits & 2) != 0,
-           (bits & 4) != 0,
-           (bits & 8) != 0,
-           (bits & 16) != 0,
-           (bits & 32) != 0,
-           p,
-           (bits & 64) != 0};
+      q = flags_of(bits, p);
       for (bool conflict : {false, true}) {
         q.uid_conflict = conflict;
         const auto all = encode_reading_json(r);
@@ -108,14 +106,7 @@ TEST_CASE("stored quality_json: only true flags, expanded back to the full form,
   for (unsigned bits = 0; bits < 256; ++bits) {
     for (auto p : {TimePrecision::kSecond, TimePrecision::kMinute, TimePrecision::kHour,
                    TimePrecision::kDay}) {
-      QualityFlags q{(bits & 1) != 0,
-                     (bits & 2) != 0,
-                     (bits & 4) != 0,
-                     (bits & 8) != 0,
-                     (bits & 16) != 0,
-                     (bits & 32) != 0,
-                     p,
-                     (bits & 64) != 0};
+      QualityFlags q = flags_of(bits, p);
       q.uid_conflict = (bits & 128) != 0;
       const auto full = encode_quality_json(q);
       CHECK(expand_quality_json(encode_stored_quality_json(q)) == full);
